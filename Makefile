@@ -1,0 +1,68 @@
+# Fukufuku Desk — developer commands.
+#   make run    start the app (SQLite in the user data dir)
+#   make demo   start the app with demo data
+#   make test   run the test suite (SQLite + a throwaway PostgreSQL cluster)
+#   make bench  run every bench/*.py script
+#   make clean  remove build output and caches (keeps .venv; `make distclean` removes it too)
+
+SHELL      := /bin/bash
+PYTHON     ?= python3
+VENV       := .venv
+VPY        := $(VENV)/bin/python
+STAMP      := $(VENV)/.stamp
+BUILD      := build
+REPORT     := $(BUILD)/test-report.xml
+PYTEST_ARGS ?=
+PG_BIN_GLOB ?= /usr/lib/postgresql/*/bin/initdb
+
+.PHONY: venv run demo test bench clean distclean pg-server-binaries
+
+venv: $(STAMP)
+
+# Re-install only when pyproject.toml is newer than the stamp.
+$(STAMP): pyproject.toml
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+run: venv
+	$(VPY) -m booking_app
+
+demo: venv
+	$(VPY) -m booking_app --demo
+
+# PostgreSQL server binaries (initdb/pg_ctl) for the throwaway test cluster.
+# Root without them: install Debian's package. Not root: warn, PostgreSQL tests skip.
+pg-server-binaries:
+	@if command -v initdb >/dev/null 2>&1 || ls $(PG_BIN_GLOB) >/dev/null 2>&1; then \
+	    :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+	    echo "make: PostgreSQL server binaries missing; installing Debian package 'postgresql'"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
+	else \
+	    echo "WARNING: PostgreSQL server binaries (initdb) not found and not root:" \
+	         "PostgreSQL tests will be skipped. Install them with: sudo apt-get install postgresql"; \
+	fi
+
+# Japanese fonts are bundled in resources/fonts/ (IPAex), so no system fonts are needed.
+test: venv pg-server-binaries
+	@mkdir -p $(BUILD)
+	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest --junitxml=$(REPORT) $(PYTEST_ARGS)
+
+bench: venv
+	@mkdir -p $(BUILD)/bench
+	@set -e; shopt -s nullglob; scripts=(bench/*.py); \
+	if [ $${#scripts[@]} -eq 0 ]; then echo "no bench/*.py scripts"; fi; \
+	for f in "$${scripts[@]}"; do \
+	    echo "== $$f"; \
+	    QT_QPA_PLATFORM=offscreen $(VPY) "$$f"; \
+	done
+
+clean:
+	rm -rf $(BUILD) .pytest_cache .hypothesis *.egg-info
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,99 @@
+"""Pure booking rules: life-cycle states, interval overlap and equipment peak counting.
+
+A booking (予約) occupies the half-open interval [start, end): 10:00–12:00 and 12:00–13:00 do
+not clash. Equipment (備品) is limited by the peak number in use at any single moment, not by the
+sum over the day: with 6 projectors, one booked 10–12 and one 13–15 leave 5 free for 09–17.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+
+
+class BookingStatus(StrEnum):
+    """Life cycle of a booking: 仮予約 → 確定 → 利用中 → 利用済, or 取消 / 無断キャンセル."""
+
+    TENTATIVE = "tentative"  # 仮予約: held until a deadline
+    CONFIRMED = "confirmed"  # 確定
+    IN_USE = "in_use"  # 利用中 (checked in)
+    COMPLETED = "completed"  # 利用済 (checked out with the actual number of users)
+    CANCELLED = "cancelled"  # 取消 (with a reason)
+    NO_SHOW = "no_show"  # 無断キャンセル
+    EXPIRED = "expired"  # 仮予約の期限切れ
+    SKIPPED = "skipped"  # a series date left out on purpose (closed day, conflict), kept with its reason
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+    @property
+    def blocks_slot(self) -> bool:
+        return self in BLOCKING_STATUSES
+
+
+STATUS_LABELS: dict[BookingStatus, str] = {
+    BookingStatus.TENTATIVE: "仮予約",
+    BookingStatus.CONFIRMED: "確定",
+    BookingStatus.IN_USE: "利用中",
+    BookingStatus.COMPLETED: "利用済",
+    BookingStatus.CANCELLED: "取消",
+    BookingStatus.NO_SHOW: "無断キャンセル",
+    BookingStatus.EXPIRED: "期限切れ",
+    BookingStatus.SKIPPED: "除外",
+}
+
+# Cancelled, expired, skipped and no-show bookings never hold a slot. The same list is written
+# into the PostgreSQL exclusion constraint (db/versions), so keep the two in step.
+BLOCKING_STATUSES: frozenset[BookingStatus] = frozenset(
+    {BookingStatus.TENTATIVE, BookingStatus.CONFIRMED, BookingStatus.IN_USE, BookingStatus.COMPLETED}
+)
+
+# Which transitions the desk may make. Anything else is refused with a Japanese message.
+ALLOWED_TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
+    BookingStatus.TENTATIVE: frozenset(
+        {BookingStatus.CONFIRMED, BookingStatus.CANCELLED, BookingStatus.EXPIRED, BookingStatus.IN_USE}
+    ),
+    # 確定 → 利用済 directly: a group that left before staff checked it in is settled the next day.
+    BookingStatus.CONFIRMED: frozenset(
+        {BookingStatus.IN_USE, BookingStatus.COMPLETED, BookingStatus.CANCELLED, BookingStatus.NO_SHOW}
+    ),
+    BookingStatus.IN_USE: frozenset({BookingStatus.COMPLETED, BookingStatus.CONFIRMED}),
+    BookingStatus.COMPLETED: frozenset({BookingStatus.IN_USE}),  # undo of a mistaken check-out
+    BookingStatus.CANCELLED: frozenset(),
+    BookingStatus.NO_SHOW: frozenset({BookingStatus.CONFIRMED}),  # undo of a mistaken no-show
+    BookingStatus.EXPIRED: frozenset(),
+    BookingStatus.SKIPPED: frozenset(),
+}
+
+
+def can_transition(old: BookingStatus, new: BookingStatus) -> bool:
+    return new in ALLOWED_TRANSITIONS[old]
+
+
+def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
+    """Half-open overlap test, the same one the SQL queries use: start < other_end AND other_start < end."""
+    return a_start < b_end and b_start < a_end
+
+
+def peak_in_use(
+    intervals: Iterable[tuple[datetime, datetime, int]], window_start: datetime, window_end: datetime
+) -> int:
+    """Largest total quantity in use at any instant inside [window_start, window_end).
+
+    A sweep over start (+qty) and end (−qty) events; ends sort before starts at the same instant,
+    because a projector returned at 12:00 can be handed out again at 12:00.
+    """
+    events: list[tuple[datetime, int]] = []
+    for start, end, qty in intervals:
+        s, e = max(start, window_start), min(end, window_end)
+        if s < e and qty > 0:
+            events.append((s, qty))
+            events.append((e, -qty))
+    events.sort(key=lambda ev: (ev[0], ev[1]))
+    current = peak = 0
+    for _, delta in events:
+        current += delta
+        peak = max(peak, current)
+    return peak

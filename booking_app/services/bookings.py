@@ -1,0 +1,697 @@
+"""Booking use cases (予約): create, edit, cancel, check in and out, mark no-show.
+
+Each public function is one unit of work inside the caller's transaction (``write_session``): it
+checks the rules, writes, records the audit entry and returns plain dataclasses. Nothing here knows
+about Qt. Double booking is refused twice over: a friendly check first (naming what is in the way),
+then the database's own guard (PostgreSQL exclusion constraint; SQLite's write lock, taken at BEGIN).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from booking_app.domain import hours
+from booking_app.domain.booking_rules import BLOCKING_STATUSES, BookingStatus, can_transition, peak_in_use
+from booking_app.domain.errors import (
+    ConflictError,
+    NotFound,
+    PermissionDenied,
+    RuleError,
+    ValidationError,
+)
+from booking_app.domain.profile import CentreProfile
+from booking_app.services.centre import get_profile
+from booking_app.services.common import Actor, audit, local_now
+from booking_app.store.models import Booking, BookingEquipment, EquipmentType, MemberGroup, Room
+
+BLOCKING = tuple(s.value for s in BLOCKING_STATUSES)
+EDITABLE = (BookingStatus.TENTATIVE.value, BookingStatus.CONFIRMED.value)
+# Group states that may not book at all (issue: member groups). 停止 and 抹消.
+GROUP_BARRED = {"suspended": "利用停止中", "deregistered": "登録抹消済み"}
+GROUP_VALID = ("active", "renewal_due")
+
+
+@dataclass
+class BookingInput:
+    """What the booking dialog (or an import row) asks for."""
+
+    start: datetime
+    end: datetime
+    room_id: int | None = None
+    booker_kind: str = "member"  # member 登録団体 | group 団体（未登録） | person 個人
+    group_id: int | None = None
+    booker_name: str = ""
+    contact_phone: str = ""
+    purpose: str = ""
+    attendees: int = 0
+    equipment: dict[int, int] = field(default_factory=dict)  # equipment_type_id → quantity
+    tentative: bool = False
+    hold_until: date | None = None
+    note: str = ""
+    override_reason: str = ""  # a manager's written reason to book outside the rules
+
+
+@dataclass(frozen=True)
+class EquipmentLine:
+    equipment_type_id: int
+    name: str
+    quantity: int
+    unit: str
+
+
+@dataclass(frozen=True)
+class BookingView:
+    id: int
+    number: str
+    room_id: int | None
+    room_name: str
+    start: datetime
+    end: datetime
+    status: str
+    status_label: str
+    booker_kind: str
+    group_id: int | None
+    group_reg_no: str | None
+    booker_name: str
+    contact_phone: str
+    purpose: str
+    attendees: int
+    actual_users: int | None
+    equipment: tuple[EquipmentLine, ...]
+    series_id: int | None
+    hold_until: date | None
+    status_reason: str
+    override_reason: str
+    note: str
+    version: int
+
+    def to_input(self) -> BookingInput:
+        return BookingInput(
+            start=self.start, end=self.end, room_id=self.room_id, booker_kind=self.booker_kind,
+            group_id=self.group_id, booker_name=self.booker_name, contact_phone=self.contact_phone,
+            purpose=self.purpose, attendees=self.attendees,
+            equipment={e.equipment_type_id: e.quantity for e in self.equipment},
+            tentative=self.status == BookingStatus.TENTATIVE.value, hold_until=self.hold_until, note=self.note,
+        )
+
+
+def hm(t: datetime | time) -> str:
+    return f"{t.hour}:{t.minute:02d}"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def get_booking(session: Session, booking_id: int) -> BookingView:
+    b = session.get(Booking, booking_id)
+    if b is None:
+        raise NotFound(f"予約番号 {booking_id:07d} は見つかりません。番号を確かめてください。")
+    return to_view(session, b)
+
+
+def to_view(session: Session, b: Booking, *, rooms: dict[int, str] | None = None,
+            groups: dict[int, tuple[str, str | None]] | None = None,
+            equipment: dict[int, tuple[str, str]] | None = None) -> BookingView:
+    room_name = ""
+    if b.room_id is not None:
+        room_name = rooms[b.room_id] if rooms is not None else session.get(Room, b.room_id).name
+    name, reg_no = b.booker_name, None
+    if b.group_id is not None:
+        if groups is not None and b.group_id in groups:
+            name, reg_no = groups[b.group_id]
+        else:
+            g = session.get(MemberGroup, b.group_id)
+            name, reg_no = g.name, g.reg_no
+    lines = []
+    for line in b.equipment:
+        if equipment is not None:
+            ename, unit = equipment[line.equipment_type_id]
+        else:
+            et = session.get(EquipmentType, line.equipment_type_id)
+            ename, unit = et.name, et.unit
+        lines.append(EquipmentLine(line.equipment_type_id, ename, line.quantity, unit))
+    status = BookingStatus(b.status)
+    return BookingView(
+        id=b.id, number=b.number, room_id=b.room_id, room_name=room_name, start=b.start_at, end=b.end_at,
+        status=b.status, status_label=status.label, booker_kind=b.booker_kind, group_id=b.group_id,
+        group_reg_no=reg_no, booker_name=name, contact_phone=b.contact_phone, purpose=b.purpose,
+        attendees=b.attendees, actual_users=b.actual_users, equipment=tuple(lines), series_id=b.series_id,
+        hold_until=b.hold_until, status_reason=b.status_reason, override_reason=b.override_reason, note=b.note,
+        version=b.version,
+    )
+
+
+def views_for(session: Session, bookings: Sequence[Booking]) -> list[BookingView]:
+    """Views for many bookings with three lookups in all, never one query per row."""
+    rooms = dict(session.execute(select(Room.id, Room.name)).tuples().all())
+    equipment = {i: (n, u) for i, n, u in session.execute(select(EquipmentType.id, EquipmentType.name,
+                                                                   EquipmentType.unit))}
+    gids = {b.group_id for b in bookings if b.group_id is not None}
+    groups: dict[int, tuple[str, str | None]] = {}
+    if gids:
+        for gid, name, reg in session.execute(
+            select(MemberGroup.id, MemberGroup.name, MemberGroup.reg_no).where(MemberGroup.id.in_(gids))
+        ):
+            groups[gid] = (name, reg)
+    return [to_view(session, b, rooms=rooms, groups=groups, equipment=equipment) for b in bookings]
+
+
+# --------------------------------------------------------------------------- checks
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a slot cannot be taken: kind is 'conflict', 'closed' or 'rule' (overridable)."""
+
+    kind: str
+    message: str
+
+
+def expire_overdue_holds(session: Session, today: date) -> int:
+    """Turn 仮予約 whose hold deadline has passed into 期限切れ so they stop blocking slots.
+
+    Done inside each write, before the conflict check, so an expired hold never blocks
+    anyone, whichever terminal is first to notice it.
+    """
+    result = session.execute(
+        update(Booking)
+        .where(Booking.status == BookingStatus.TENTATIVE.value, Booking.hold_until < today)
+        .values(status=BookingStatus.EXPIRED.value, status_reason="仮予約の期限切れ", version=Booking.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def room_conflicts(
+    session: Session, room_id: int, start: datetime, end: datetime, exclude_ids: Iterable[int] = ()
+) -> list[Booking]:
+    """Live bookings of the room that overlap [start, end): one indexed query.
+
+    Bookings never span midnight, so ``start_at > start - 1 day`` bounds the index range scan.
+    """
+    q = select(Booking).where(
+        Booking.room_id == room_id,
+        Booking.start_at < end,
+        Booking.start_at > start - timedelta(days=1),
+        Booking.end_at > start,
+        Booking.status.in_(BLOCKING),
+    )
+    excl = [i for i in exclude_ids if i is not None]
+    if excl:
+        q = q.where(Booking.id.not_in(excl))
+    return list(session.scalars(q.order_by(Booking.start_at)))
+
+
+def equipment_in_use(
+    session: Session, type_ids: Sequence[int], start: datetime, end: datetime, exclude_ids: Iterable[int] = ()
+) -> dict[int, list[tuple[datetime, datetime, int]]]:
+    """Intervals (start, end, quantity) of live bookings using each equipment type around [start, end)."""
+    out: dict[int, list[tuple[datetime, datetime, int]]] = {t: [] for t in type_ids}
+    if not type_ids:
+        return out
+    q = (
+        select(BookingEquipment.equipment_type_id, Booking.start_at, Booking.end_at, BookingEquipment.quantity)
+        .join(Booking, Booking.id == BookingEquipment.booking_id)
+        .where(
+            BookingEquipment.equipment_type_id.in_(list(type_ids)),
+            Booking.start_at < end,
+            Booking.start_at > start - timedelta(days=1),
+            Booking.end_at > start,
+            Booking.status.in_(BLOCKING),
+        )
+    )
+    excl = [i for i in exclude_ids if i is not None]
+    if excl:
+        q = q.where(Booking.id.not_in(excl))
+    for tid, s, e, qty in session.execute(q):
+        out[tid].append((s, e, qty))
+    return out
+
+
+def _lock_equipment(session: Session, type_ids: Sequence[int]) -> dict[int, EquipmentType]:
+    """Load (and on PostgreSQL lock, in id order to avoid deadlocks) the equipment types booked.
+
+    The row lock serialises writers that take the same equipment, so two terminals cannot both see
+    the last projector free. SQLite needs no row lock: BEGIN IMMEDIATE already serialises writers.
+    """
+    if not type_ids:
+        return {}
+    q = select(EquipmentType).where(EquipmentType.id.in_(sorted(type_ids))).order_by(EquipmentType.id)
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update()
+    return {e.id: e for e in session.scalars(q)}
+
+
+def _group_status(session: Session, data: BookingInput, day: date) -> tuple[MemberGroup | None, bool]:
+    """The booking group and whether it counts as a registered member on that day."""
+    if data.booker_kind != "member":
+        return None, False
+    if data.group_id is None:
+        raise ValidationError("登録団体を選んでください（未登録の団体・個人は区分を変えてください）。",
+                              field="group")
+    group = session.get(MemberGroup, data.group_id)
+    if group is None:
+        raise ValidationError("選んだ団体が見つかりません。団体を選び直してください。", field="group")
+    if group.status in GROUP_BARRED:
+        raise PermissionDenied(
+            f"「{group.name}」は{GROUP_BARRED[group.status]}のため予約できません。"
+            "事情は団体の備考を確認し、管理者に相談してください。"
+        )
+    valid = group.status in GROUP_VALID and (group.valid_until is None or group.valid_until >= day)
+    return group, valid
+
+
+def _validate_fields(session: Session, data: BookingInput) -> tuple[Room | None, dict[int, EquipmentType]]:
+    if data.start is None or data.end is None:
+        raise ValidationError("利用日時を入力してください。", field="time")
+    if data.end <= data.start:
+        raise ValidationError("終了時刻は開始時刻より後にしてください。", field="end")
+    if data.start.date() != data.end.date() and data.end != datetime.combine(data.start.date()
+                                                                            + timedelta(days=1), time()):
+        raise ValidationError("予約は1日の中で入力してください（日をまたぐ場合は2件に分けてください）。",
+                              field="end")
+    if data.room_id is None and not any(q for q in data.equipment.values()):
+        raise ValidationError("部屋か備品のどちらかを選んでください。", field="room")
+    if data.booker_kind not in ("member", "group", "person"):
+        raise ValidationError("利用者区分は「登録団体」「団体」「個人」から選んでください。", field="booker_kind")
+    if data.booker_kind != "member" and not data.booker_name.strip():
+        label = "氏名" if data.booker_kind == "person" else "団体名"
+        raise ValidationError(f"{label}を入力してください。", field="booker_name")
+    if not data.purpose.strip():
+        raise ValidationError("利用目的を入力してください（例：定例会、講座）。", field="purpose")
+    if data.attendees is None or data.attendees < 0:
+        raise ValidationError("予定人数は0以上の数で入力してください。", field="attendees")
+    room = None
+    if data.room_id is not None:
+        room = session.get(Room, data.room_id)
+        if room is None or not room.active:
+            raise ValidationError("選んだ部屋は使えません。部屋を選び直してください。", field="room")
+        if data.attendees > room.capacity:
+            raise ValidationError(
+                f"予定人数（{data.attendees}人）が{room.name}の定員（{room.capacity}人）を超えています。"
+                "人数を減らすか、広い部屋を選んでください。",
+                field="attendees",
+            )
+    for tid, qty in data.equipment.items():
+        if qty is None or qty < 0:
+            raise ValidationError("備品の数は0以上で入力してください。", field="equipment")
+    wanted = [t for t, q in data.equipment.items() if q]
+    types = _lock_equipment(session, wanted)
+    for t in wanted:
+        if t not in types or not types[t].active:
+            raise ValidationError("選んだ備品は使えません。備品を選び直してください。", field="equipment")
+    if data.tentative and data.hold_until is None:
+        raise ValidationError("仮予約には保留期限を入力してください。", field="hold_until")
+    return room, types
+
+
+def slot_problems(
+    session: Session,
+    profile: CentreProfile,
+    data: BookingInput,
+    *,
+    today: date,
+    is_member: bool,
+    exclude_ids: Iterable[int] = (),
+    check_window: bool = True,
+    types: dict[int, EquipmentType] | None = None,
+) -> list[Problem]:
+    """Everything that stands in the way of this slot: closures, hours, window, rooms, equipment."""
+    problems: list[Problem] = []
+    for rb in hours.check_slot(profile, data.start, data.end):
+        kind = "closed" if rb.code == "closed" else "rule"
+        problems.append(Problem(kind, rb.message))
+    if check_window:
+        rb = hours.check_window(profile, today, data.start.date(), is_member)
+        if rb is not None:
+            problems.append(Problem("rule", rb.message))
+    exclude_ids = list(exclude_ids)
+    if data.room_id is not None:
+        room = session.get(Room, data.room_id)
+        for other in room_conflicts(session, data.room_id, data.start, data.end, exclude_ids):
+            problems.append(Problem("conflict", _conflict_text(session, room.name, other)))
+    wanted = {t: q for t, q in data.equipment.items() if q}
+    if wanted:
+        types = types if types is not None else {
+            e.id: e for e in session.scalars(select(EquipmentType).where(EquipmentType.id.in_(list(wanted))))
+        }
+        usage = equipment_in_use(session, [t for t in wanted if types[t].stock is not None], data.start,
+                                 data.end, exclude_ids)
+        for tid, intervals in usage.items():
+            et = types[tid]
+            peak = peak_in_use(intervals, data.start, data.end)
+            if peak + wanted[tid] > et.stock:
+                free = max(et.stock - peak, 0)
+                problems.append(Problem(
+                    "conflict",
+                    f"{et.name}は{hm(data.start)}〜{hm(data.end)}に{et.stock}{et.unit}中{peak}{et.unit}が予約済みで、"
+                    f"残りは{free}{et.unit}です（{wanted[tid]}{et.unit}は貸し出せません）。",
+                ))
+    return problems
+
+
+def _conflict_text(session: Session, room_name: str, other: Booking) -> str:
+    who = other.booker_name
+    if other.group_id is not None:
+        g = session.get(MemberGroup, other.group_id)
+        who = g.name if g else who
+    return (
+        f"{room_name}は{other.start_at:%m/%d} {hm(other.start_at)}〜{hm(other.end_at)}に既に予約があります"
+        f"（予約番号{other.number}・{who}）。"
+    )
+
+
+def _raise_for(problems: list[Problem], actor: Actor, override_reason: str) -> None:
+    """Conflicts are final. Closed days, hours and windows give way only to a manager's written reason."""
+    conflicts = [p for p in problems if p.kind == "conflict"]
+    if conflicts:
+        raise ConflictError("\n".join(p.message for p in conflicts))
+    rules = [p for p in problems if p.kind in ("closed", "rule")]
+    if not rules:
+        return
+    text = "\n".join(p.message for p in rules)
+    if not override_reason.strip():
+        raise RuleError(text + "\n規則外で予約するには、管理者が理由を書いて許可してください。")
+    if not actor.is_manager:
+        raise PermissionDenied(text + "\n規則外の予約は管理者のみ許可できます。")
+
+
+def _flush_guarded(session: Session, what: str) -> None:
+    """Flush, turning the database's own double-booking guard into the desk's conflict message."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if "ex_bookings_room_overlap" in str(exc.orig) or "exclusion" in str(exc.orig).lower():
+            raise ConflictError(
+                f"{what}の間に、他の端末が同じ部屋・時間を予約しました。画面を更新して空きを確かめてください。"
+            ) from None
+        raise
+
+
+def snapshot(b: Booking) -> dict:
+    return {
+        "room_id": b.room_id, "start": b.start_at, "end": b.end_at, "status": b.status,
+        "booker_kind": b.booker_kind, "group_id": b.group_id, "booker_name": b.booker_name,
+        "purpose": b.purpose, "attendees": b.attendees, "actual_users": b.actual_users,
+        "equipment": {str(e.equipment_type_id): e.quantity for e in b.equipment},
+        "hold_until": b.hold_until, "status_reason": b.status_reason, "override_reason": b.override_reason,
+        "series_id": b.series_id,
+    }
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def create_booking(session: Session, actor: Actor, data: BookingInput, *, now: datetime | None = None) -> BookingView:
+    """Book a room and/or equipment for one date. Raises a DomainError with a Japanese message."""
+    now = now or local_now()
+    booking = _create(session, actor, data, now=now)
+    audit(session, actor, "create", "booking", booking.id,
+          f"予約{booking.number}を登録（{data.start:%Y/%m/%d} {hm(data.start)}〜{hm(data.end)}）",
+          after=snapshot(booking), now=now)
+    return to_view(session, booking)
+
+
+def _create(
+    session: Session, actor: Actor, data: BookingInput, *, now: datetime, series_id: int | None = None,
+    check_window: bool = True,
+) -> Booking:
+    profile = get_profile(session)
+    room, types = _validate_fields(session, data)
+    group, is_member = _group_status(session, data, data.start.date())
+    expire_overdue_holds(session, now.date())
+    problems = slot_problems(session, profile, data, today=now.date(), is_member=is_member, types=types,
+                             check_window=check_window)
+    _raise_for(problems, actor, data.override_reason)
+    override = data.override_reason.strip() if any(p.kind != "conflict" for p in problems) else ""
+    status = BookingStatus.TENTATIVE if data.tentative else BookingStatus.CONFIRMED
+    booking = Booking(
+        room_id=data.room_id, series_id=series_id, group_id=group.id if group else None,
+        booker_kind=data.booker_kind, booker_name=(group.name if group else data.booker_name.strip()),
+        contact_phone=data.contact_phone.strip(), purpose=data.purpose.strip(), attendees=data.attendees,
+        start_at=data.start, end_at=data.end, status=status.value,
+        hold_until=data.hold_until if data.tentative else None, override_reason=override, note=data.note,
+        created_at=now, created_by=actor.id, updated_at=now, updated_by=actor.id,
+    )
+    booking.equipment = [BookingEquipment(equipment_type_id=t, quantity=q) for t, q in data.equipment.items() if q]
+    session.add(booking)
+    _flush_guarded(session, "保存")
+    return booking
+
+
+def _load_for_change(session: Session, booking_id: int, expected_version: int | None) -> Booking:
+    b = session.get(Booking, booking_id)
+    if b is None:
+        raise NotFound(f"予約番号 {booking_id:07d} は見つかりません。")
+    if expected_version is not None and b.version != expected_version:
+        raise ConflictError("この予約は他の端末で変更されました。画面を更新してから、もう一度操作してください。")
+    return b
+
+
+def update_booking(
+    session: Session, actor: Actor, booking_id: int, data: BookingInput, *,
+    expected_version: int | None = None, now: datetime | None = None, detach: bool = True,
+) -> BookingView:
+    """Change a tentative or confirmed booking; it never counts against itself."""
+    now = now or local_now()
+    b = _load_for_change(session, booking_id, expected_version)
+    _apply_update(session, actor, b, data, now=now)
+    if detach and b.series_id is not None:
+        b.series_detached = True  # a single-date edit survives later edits of the whole series
+    return to_view(session, b)
+
+
+def _apply_update(session: Session, actor: Actor, b: Booking, data: BookingInput, *, now: datetime) -> None:
+    if b.status not in EDITABLE:
+        raise RuleError(
+            f"{BookingStatus(b.status).label}の予約は変更できません。"
+            "取消済みの場合は新しく予約してください。"
+        )
+    profile = get_profile(session)
+    room, types = _validate_fields(session, data)
+    group, is_member = _group_status(session, data, data.start.date())
+    if b.status == BookingStatus.TENTATIVE.value and b.hold_until is not None and b.hold_until < now.date():
+        raise RuleError("この仮予約は保留期限を過ぎました。新しく予約してください。")
+    expire_overdue_holds(session, now.date())
+    # The window is judged only when the date moves: fixing the head count of a booking
+    # made long ago must not be refused because its date is now "too far" or "past".
+    moved = data.start.date() != b.start_at.date()
+    problems = slot_problems(session, profile, data, today=now.date(), is_member=is_member,
+                             exclude_ids=[b.id], check_window=moved, types=types)
+    _raise_for(problems, actor, data.override_reason)
+    before = snapshot(b)
+    b.room_id, b.start_at, b.end_at = data.room_id, data.start, data.end
+    b.group_id = group.id if group else None
+    b.booker_kind = data.booker_kind
+    b.booker_name = group.name if group else data.booker_name.strip()
+    b.contact_phone, b.purpose, b.attendees = data.contact_phone.strip(), data.purpose.strip(), data.attendees
+    b.note = data.note
+    if data.tentative and b.status == BookingStatus.TENTATIVE.value:
+        b.hold_until = data.hold_until
+    elif not data.tentative and b.status == BookingStatus.TENTATIVE.value:
+        b.status, b.hold_until = BookingStatus.CONFIRMED.value, None
+    if any(p.kind != "conflict" for p in problems):
+        b.override_reason = data.override_reason.strip()
+    current = {e.equipment_type_id: e for e in b.equipment}
+    wanted = {t: q for t, q in data.equipment.items() if q}
+    for tid, line in list(current.items()):
+        if tid not in wanted:
+            b.equipment.remove(line)
+        else:
+            line.quantity = wanted[tid]
+    for tid, q in wanted.items():
+        if tid not in current:
+            b.equipment.append(BookingEquipment(equipment_type_id=tid, quantity=q))
+    b.updated_at, b.updated_by = now, actor.id
+    _flush_guarded(session, "変更")
+    audit(session, actor, "update", "booking", b.id, f"予約{b.number}を変更", before=before, after=snapshot(b),
+          now=now)
+
+
+def _transition(
+    session: Session, actor: Actor, booking_id: int, new: BookingStatus, *, reason: str = "",
+    actual_users: int | None = None, expected_version: int | None = None, now: datetime | None = None,
+    action: str,
+) -> BookingView:
+    now = now or local_now()
+    b = _load_for_change(session, booking_id, expected_version)
+    old = BookingStatus(b.status)
+    if not can_transition(old, new):
+        raise RuleError(f"{old.label}の予約を「{new.label}」にはできません。")
+    if new.blocks_slot and not old.blocks_slot:
+        # Undoing a no-show takes the slot back: only if nobody booked it meanwhile.
+        if b.room_id is not None and room_conflicts(session, b.room_id, b.start_at, b.end_at, [b.id]):
+            raise ConflictError("この時間は既に別の予約が入っているため、元に戻せません。")
+    before = snapshot(b)
+    b.status = new.value
+    if reason:
+        b.status_reason = reason
+    if new == BookingStatus.COMPLETED:
+        b.actual_users = actual_users
+    elif old == BookingStatus.COMPLETED:
+        b.actual_users = None  # a check-out undone: the count leaves the statistics with it
+    b.updated_at, b.updated_by = now, actor.id
+    _flush_guarded(session, "操作")
+    audit(session, actor, action, "booking", b.id, f"予約{b.number}：{old.label}→{new.label}"
+          + (f"（{reason}）" if reason else ""), before=before, after=snapshot(b), now=now)
+    return to_view(session, b)
+
+
+def confirm_booking(session: Session, actor: Actor, booking_id: int, **kw) -> BookingView:
+    return _transition(session, actor, booking_id, BookingStatus.CONFIRMED, action="confirm", **kw)
+
+
+def cancel_booking(session: Session, actor: Actor, booking_id: int, reason: str, **kw) -> BookingView:
+    """Cancel (取消) with a reason; the slot is free at once and the record stays."""
+    if not reason or not reason.strip():
+        raise ValidationError("取消理由を入力してください（例：団体の都合、雨天中止）。", field="reason")
+    return _transition(session, actor, booking_id, BookingStatus.CANCELLED, reason=reason.strip(),
+                       action="cancel", **kw)
+
+
+def check_in(session: Session, actor: Actor, booking_id: int, *, now: datetime | None = None, **kw) -> BookingView:
+    now = now or local_now()
+    b = session.get(Booking, booking_id)
+    if b is not None and b.start_at.date() > now.date():
+        raise RuleError("利用日より前にはチェックインできません。利用日を確かめてください。")
+    return _transition(session, actor, booking_id, BookingStatus.IN_USE, action="check_in", now=now, **kw)
+
+
+def check_out(
+    session: Session, actor: Actor, booking_id: int, actual_users: int, *, now: datetime | None = None, **kw
+) -> BookingView:
+    """Check out (利用済) with the actual number of users, which the statistics count."""
+    if actual_users is None or not isinstance(actual_users, int) or actual_users < 0:
+        raise ValidationError("実際の利用人数を0以上の数で入力してください。", field="actual_users")
+    if actual_users > 1000:
+        raise ValidationError("利用人数が大きすぎます。入力を確かめてください。", field="actual_users")
+    now = now or local_now()
+    b = session.get(Booking, booking_id)
+    if b is not None and b.start_at.date() > now.date():
+        raise RuleError("利用日より前には利用済にできません。")
+    return _transition(session, actor, booking_id, BookingStatus.COMPLETED, actual_users=actual_users,
+                       action="check_out", now=now, **kw)
+
+
+def mark_no_show(session: Session, actor: Actor, booking_id: int, *, now: datetime | None = None,
+                 reason: str = "連絡なく来館されなかった", **kw) -> BookingView:
+    now = now or local_now()
+    b = session.get(Booking, booking_id)
+    if b is not None and b.start_at > now:
+        raise RuleError("開始時刻の前には無断キャンセルにできません。")
+    return _transition(session, actor, booking_id, BookingStatus.NO_SHOW, reason=reason, action="no_show",
+                       now=now, **kw)
+
+
+def undo_status(session: Session, actor: Actor, booking_id: int, *, now: datetime | None = None) -> BookingView:
+    """Undo a mistaken check-in, check-out or no-show (recorded in the audit trail as an undo)."""
+    b = session.get(Booking, booking_id)
+    if b is None:
+        raise NotFound("予約が見つかりません。")
+    back = {
+        BookingStatus.IN_USE.value: BookingStatus.CONFIRMED,
+        BookingStatus.COMPLETED.value: BookingStatus.IN_USE,
+        BookingStatus.NO_SHOW.value: BookingStatus.CONFIRMED,
+    }.get(b.status)
+    if back is None:
+        raise RuleError(f"{BookingStatus(b.status).label}の予約は元に戻せません。")
+    return _transition(session, actor, booking_id, back, action="undo", now=now)
+
+
+# --------------------------------------------------------------------------- queries for the screens
+
+
+@dataclass(frozen=True)
+class EquipmentAvailability:
+    id: int
+    name: str
+    unit: str
+    stock: int | None
+    in_use: int
+
+    @property
+    def free(self) -> int | None:
+        return None if self.stock is None else max(self.stock - self.in_use, 0)
+
+
+def equipment_availability(
+    session: Session, start: datetime, end: datetime, exclude_id: int | None = None
+) -> list[EquipmentAvailability]:
+    """For the dialog's live availability: the peak in use of every equipment type in [start, end)."""
+    types = list(session.scalars(select(EquipmentType).where(EquipmentType.active.is_(True))
+                                 .order_by(EquipmentType.sort_order, EquipmentType.id)))
+    usage = equipment_in_use(session, [t.id for t in types], start, end, [exclude_id] if exclude_id else [])
+    return [EquipmentAvailability(t.id, t.name, t.unit, t.stock, peak_in_use(usage[t.id], start, end))
+            for t in types]
+
+
+def bookings_between(
+    session: Session, start: datetime, end: datetime, *, room_id: int | None = None,
+    include_inactive: bool = True,
+) -> list[BookingView]:
+    """Every booking starting in [start, end), ordered by time: one ranged query."""
+    q = select(Booking).where(Booking.start_at >= start, Booking.start_at < end)
+    if room_id is not None:
+        q = q.where(Booking.room_id == room_id)
+    if not include_inactive:
+        q = q.where(Booking.status.in_(BLOCKING))
+    return views_for(session, list(session.scalars(q.order_by(Booking.start_at, Booking.room_id))))
+
+
+def search_bookings(session: Session, text: str, *, day_from: date | None = None, day_to: date | None = None,
+                    limit: int = 200) -> list[BookingView]:
+    """Find bookings by number, group or booker name/kana, purpose or phone, optionally within dates."""
+    text = (text or "").strip()
+    q = select(Booking)
+    if day_from is not None:
+        q = q.where(Booking.start_at >= datetime.combine(day_from, time()))
+    if day_to is not None:
+        q = q.where(Booking.start_at < datetime.combine(day_to + timedelta(days=1), time()))
+    if text:
+        digits = text.lstrip("0")
+        conds = []
+        if text.isdigit() and digits:
+            conds.append(Booking.id == int(digits))
+        like = f"%{text}%"
+        group_ids = select(MemberGroup.id).where(
+            or_(MemberGroup.name.like(like), MemberGroup.kana.like(like), MemberGroup.reg_no == text)
+        )
+        conds += [Booking.booker_name.like(like), Booking.purpose.like(like), Booking.contact_phone.like(like),
+                  Booking.group_id.in_(group_ids)]
+        q = q.where(or_(*conds))
+    q = q.order_by(Booking.start_at.desc()).limit(limit)
+    return views_for(session, list(session.scalars(q)))
+
+
+def month_counts(session: Session, year: int, month: int) -> dict[date, int]:
+    """Live bookings per day of a month, for the month overview."""
+    first = date(year, month, 1)
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    rows = session.execute(
+        select(Booking.start_at).where(
+            Booking.start_at >= datetime.combine(first, time()), Booking.start_at < datetime.combine(nxt, time()),
+            Booking.status.in_(BLOCKING),
+        )
+    ).scalars()
+    counts: dict[date, int] = {}
+    for s in rows:
+        counts[s.date()] = counts.get(s.date(), 0) + 1
+    return counts
+
+
+def with_overrides(data: BookingInput, **changes) -> BookingInput:
+    return replace(data, **changes)
+
+
+__all__ = [
+    "BookingInput", "BookingView", "EquipmentLine", "Problem", "EquipmentAvailability", "create_booking",
+    "update_booking", "cancel_booking", "confirm_booking", "check_in", "check_out", "mark_no_show", "undo_status",
+    "get_booking", "bookings_between", "search_bookings", "month_counts", "equipment_availability",
+    "room_conflicts", "slot_problems",
+]

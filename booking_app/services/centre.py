@@ -1,0 +1,200 @@
+"""The centre profile (センター設定): defaults from resources/centre_profile.toml, the centre's own values
+in the database, and the rooms, equipment and staff lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from booking_app.domain.errors import NotFound, ValidationError
+from booking_app.domain.profile import CentreProfile, load_default_profile
+from booking_app.services.common import Actor, audit, local_now, require_manager
+from booking_app.store.models import CentreSetting, EquipmentType, Room, Staff
+
+PROFILE_KEY = "profile"
+
+
+@dataclass(frozen=True)
+class RoomInfo:
+    id: int
+    name: str
+    kana: str
+    capacity: int
+    sort_order: int
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class EquipmentInfo:
+    id: int
+    name: str
+    kana: str
+    stock: int | None
+    unit: str
+    sort_order: int
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class StaffInfo:
+    id: int
+    name: str
+    role: str
+
+    def as_actor(self) -> Actor:
+        return Actor(self.id, self.name, self.role)
+
+
+def get_profile(session: Session) -> CentreProfile:
+    """The centre's profile: its stored values over the shipped defaults."""
+    row = session.get(CentreSetting, PROFILE_KEY)
+    if row is None:
+        return load_default_profile()
+    return CentreProfile.from_dict(row.value)
+
+
+def save_profile(session: Session, actor: Actor, profile: CentreProfile, *, now: datetime | None = None) -> None:
+    require_manager(actor, "センター設定の変更")
+    profile.validate()
+    now = now or local_now()
+    row = session.get(CentreSetting, PROFILE_KEY)
+    before = row.value if row else None
+    if row is None:
+        row = CentreSetting(key=PROFILE_KEY, value=profile.to_dict(), updated_at=now, updated_by=actor.id)
+        session.add(row)
+    else:
+        row.value = profile.to_dict()
+        row.updated_at, row.updated_by = now, actor.id
+    audit(session, actor, "update", "centre_profile", None, "センター設定を変更", before=before,
+          after=profile.to_dict(), now=now)
+
+
+def list_rooms(session: Session, *, include_inactive: bool = False) -> list[RoomInfo]:
+    q = select(Room).order_by(Room.sort_order, Room.id)
+    if not include_inactive:
+        q = q.where(Room.active.is_(True))
+    return [RoomInfo(r.id, r.name, r.kana, r.capacity, r.sort_order, r.active) for r in session.scalars(q)]
+
+
+def list_equipment(session: Session, *, include_inactive: bool = False) -> list[EquipmentInfo]:
+    q = select(EquipmentType).order_by(EquipmentType.sort_order, EquipmentType.id)
+    if not include_inactive:
+        q = q.where(EquipmentType.active.is_(True))
+    return [
+        EquipmentInfo(e.id, e.name, e.kana, e.stock, e.unit, e.sort_order, e.active) for e in session.scalars(q)
+    ]
+
+
+def list_staff(session: Session) -> list[StaffInfo]:
+    q = select(Staff).where(Staff.active.is_(True)).order_by(Staff.id)
+    return [StaffInfo(s.id, s.name, s.role) for s in session.scalars(q)]
+
+
+def get_staff(session: Session, staff_id: int) -> StaffInfo:
+    s = session.get(Staff, staff_id)
+    if s is None or not s.active:
+        raise NotFound("担当者が見つかりません。担当者を選び直してください。")
+    return StaffInfo(s.id, s.name, s.role)
+
+
+def save_room(
+    session: Session, actor: Actor, *, room_id: int | None, name: str, kana: str, capacity: int,
+    sort_order: int, active: bool = True, now: datetime | None = None,
+) -> int:
+    """Add or change a room. Rooms are never deleted (bookings point at them): set active=False."""
+    require_manager(actor, "部屋の登録・変更")
+    name = name.strip()
+    if not name:
+        raise ValidationError("部屋名を入力してください。", field="name")
+    if capacity is None or capacity <= 0:
+        raise ValidationError("定員は1以上の数で入力してください。", field="capacity")
+    clash = session.scalar(select(Room.id).where(Room.name == name, Room.id != (room_id or 0)))
+    if clash:
+        raise ValidationError(f"部屋名「{name}」は既にあります。別の名前にしてください。", field="name")
+    if room_id is None:
+        room = Room(name=name, kana=kana, capacity=capacity, sort_order=sort_order, active=active)
+        session.add(room)
+        session.flush()
+        audit(session, actor, "create", "room", room.id, f"部屋「{name}」を追加", after=_room_snap(room), now=now)
+        return room.id
+    room = session.get(Room, room_id)
+    if room is None:
+        raise NotFound("部屋が見つかりません。")
+    before = _room_snap(room)
+    room.name, room.kana, room.capacity, room.sort_order, room.active = name, kana, capacity, sort_order, active
+    audit(session, actor, "update", "room", room.id, f"部屋「{name}」を変更", before=before,
+          after=_room_snap(room), now=now)
+    return room.id
+
+
+def save_equipment(
+    session: Session, actor: Actor, *, equipment_id: int | None, name: str, kana: str, stock: int | None,
+    unit: str, sort_order: int, active: bool = True, now: datetime | None = None,
+) -> int:
+    """Add or change an equipment type; stock None means unlimited."""
+    require_manager(actor, "備品の登録・変更")
+    name = name.strip()
+    if not name:
+        raise ValidationError("備品名を入力してください。", field="name")
+    if stock is not None and stock < 0:
+        raise ValidationError("在庫数は0以上で入力してください（空欄は無制限）。", field="stock")
+    clash = session.scalar(
+        select(EquipmentType.id).where(EquipmentType.name == name, EquipmentType.id != (equipment_id or 0))
+    )
+    if clash:
+        raise ValidationError(f"備品名「{name}」は既にあります。別の名前にしてください。", field="name")
+    if equipment_id is None:
+        eq = EquipmentType(name=name, kana=kana, stock=stock, unit=unit or "台", sort_order=sort_order,
+                           active=active)
+        session.add(eq)
+        session.flush()
+        audit(session, actor, "create", "equipment", eq.id, f"備品「{name}」を追加", after=_eq_snap(eq), now=now)
+        return eq.id
+    eq = session.get(EquipmentType, equipment_id)
+    if eq is None:
+        raise NotFound("備品が見つかりません。")
+    before = _eq_snap(eq)
+    eq.name, eq.kana, eq.stock, eq.unit, eq.sort_order, eq.active = name, kana, stock, unit, sort_order, active
+    audit(session, actor, "update", "equipment", eq.id, f"備品「{name}」を変更", before=before,
+          after=_eq_snap(eq), now=now)
+    return eq.id
+
+
+def _room_snap(r: Room) -> dict:
+    return {"name": r.name, "kana": r.kana, "capacity": r.capacity, "sort_order": r.sort_order, "active": r.active}
+
+
+def _eq_snap(e: EquipmentType) -> dict:
+    return {"name": e.name, "kana": e.kana, "stock": e.stock, "unit": e.unit, "sort_order": e.sort_order,
+            "active": e.active}
+
+
+DEFAULT_STAFF = (("受付スタッフ", "desk"), ("センター長", "manager"), ("システム管理者", "admin"))
+
+
+def ensure_initial_data(session: Session, *, now: datetime | None = None) -> bool:
+    """Fill an empty database with the profile's rooms and equipment and a starting staff list.
+
+    Runs at every start; does nothing once the tables have rows, so a second terminal opening the
+    same database at the same moment is harmless (both run inside BEGIN IMMEDIATE / unique names).
+    Returns True when it created anything.
+    """
+    now = now or local_now()
+    created = False
+    if not session.scalar(select(func.count()).select_from(Staff)):
+        for name, role in DEFAULT_STAFF:
+            session.add(Staff(name=name, role=role, created_at=now))
+        created = True
+    if not session.scalar(select(func.count()).select_from(Room)):
+        profile = load_default_profile()
+        for i, r in enumerate(profile.rooms):
+            session.add(Room(name=r.name, kana=r.kana, capacity=r.capacity, sort_order=r.sort_order or i))
+        for i, e in enumerate(profile.equipment):
+            session.add(EquipmentType(name=e.name, kana=e.kana, stock=e.stock, unit=e.unit,
+                                      sort_order=e.sort_order or i))
+        created = True
+    session.flush()
+    return created

@@ -1,0 +1,207 @@
+"""The schema, as SQLAlchemy 2 ORM classes.
+
+Alembic migrations in ``db/versions`` create and upgrade the real tables; these classes must match
+them (a test compares the two). Times are local Japan time without a zone (the centre is in one
+zone and Japan has no DST); intervals are half-open [start_at, end_at).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from booking_app.domain.booking_rules import BookingStatus
+
+STATUS_VALUES = tuple(s.value for s in BookingStatus)
+BLOCKING_SQL = "('tentative','confirmed','in_use','completed')"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(), date: Date()}
+
+
+class Staff(Base):
+    """A staff member (職員) who acts at the desk; every change records one."""
+
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kana: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20), default="desk")  # desk | manager | admin
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (CheckConstraint("role IN ('desk','manager','admin')", name="ck_staff_role"),)
+
+
+class Room(Base):
+    """A bookable room (部屋): exclusive, one booking at a time."""
+
+    __tablename__ = "rooms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kana: Mapped[str] = mapped_column(String(200), default="")
+    capacity: Mapped[int] = mapped_column(Integer)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (CheckConstraint("capacity > 0", name="ck_rooms_capacity"),)
+
+
+class EquipmentType(Base):
+    """A kind of equipment (備品) lent with quantities; stock NULL means unlimited."""
+
+    __tablename__ = "equipment_types"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kana: Mapped[str] = mapped_column(String(200), default="")
+    stock: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    unit: Mapped[str] = mapped_column(String(20), default="台")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (CheckConstraint("stock IS NULL OR stock >= 0", name="ck_equipment_stock"),)
+
+
+class MemberGroup(Base):
+    """A group (団体); registered ones (登録団体) carry a registration number and validity."""
+
+    __tablename__ = "member_groups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reg_no: Mapped[str | None] = mapped_column(String(20), unique=True, nullable=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    kana: Mapped[str] = mapped_column(String(400), default="")
+    group_type: Mapped[str] = mapped_column(String(20), default="purpose")  # purpose 目的型 | community 地縁型
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    representative: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    members: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+
+
+class CentreSetting(Base):
+    """The centre's own values for the profile (centre_profile.toml holds the defaults)."""
+
+    __tablename__ = "centre_settings"
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+
+
+class BookingSeries(Base):
+    """A recurring series (繰り返し予約); its dates are ordinary booking rows."""
+
+    __tablename__ = "booking_series"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[dict[str, Any]] = mapped_column(JSON)
+    summary: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    created_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+
+
+class Booking(Base):
+    """One booking (予約) of a room and/or equipment for one date and time."""
+
+    __tablename__ = "bookings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"), nullable=True)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id"), nullable=True)
+    series_detached: Mapped[bool] = mapped_column(Boolean, default=False)  # edited on its own
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("member_groups.id"), nullable=True)
+    booker_kind: Mapped[str] = mapped_column(String(10), default="member")  # member | group | person
+    booker_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    purpose: Mapped[str] = mapped_column(String(200), default="")
+    attendees: Mapped[int] = mapped_column(Integer, default=0)
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default=BookingStatus.CONFIRMED.value)
+    hold_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    actual_users: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status_reason: Mapped[str] = mapped_column(Text, default="")  # cancel / skip / no-show reason
+    override_reason: Mapped[str] = mapped_column(Text, default="")  # manager's written reason
+    note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    created_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+
+    equipment: Mapped[list[BookingEquipment]] = relationship(
+        back_populates="booking", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="ck_bookings_interval"),
+        CheckConstraint("attendees >= 0", name="ck_bookings_attendees"),
+        CheckConstraint("actual_users IS NULL OR actual_users >= 0", name="ck_bookings_actual"),
+        CheckConstraint(
+            "status IN (" + ",".join(f"'{s}'" for s in STATUS_VALUES) + ")", name="ck_bookings_status"
+        ),
+        CheckConstraint("booker_kind IN ('member','group','person')", name="ck_bookings_booker_kind"),
+        Index("ix_bookings_room_start", "room_id", "start_at"),
+        Index("ix_bookings_start", "start_at"),
+        Index("ix_bookings_series", "series_id"),
+        Index("ix_bookings_group", "group_id"),
+        Index("ix_bookings_status_hold", "status", "hold_until"),
+    )
+
+    @property
+    def number(self) -> str:
+        """The booking number shown to people and printed on slips."""
+        return f"{self.id:07d}"
+
+
+class BookingEquipment(Base):
+    """An equipment line of a booking: which kind and how many."""
+
+    __tablename__ = "booking_equipment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    equipment_type_id: Mapped[int] = mapped_column(ForeignKey("equipment_types.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    booking: Mapped[Booking] = relationship(back_populates="equipment")
+
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="ck_booking_equipment_qty"),
+        UniqueConstraint("booking_id", "equipment_type_id", name="uq_booking_equipment_line"),
+        Index("ix_booking_equipment_type", "equipment_type_id", "booking_id"),
+    )
+
+
+class AuditEntry(Base):
+    """The audit trail (操作履歴): who changed what, when, with before and after."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
