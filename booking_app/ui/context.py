@@ -1,0 +1,50 @@
+"""What every screen needs: the database, the staff member on duty, and a change broadcast.
+
+Screens never open sessions on their own account in the middle of a user action: they call
+``ctx.write(fn)`` / ``ctx.read(fn)``, which run one unit of work, and then ``ctx.changed`` tells every
+view what changed so each decides whether to refresh (views stay independent of one another).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from PySide6.QtCore import QObject, Signal
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from booking_app.services.common import Actor
+from booking_app.store.engine import read_session, write_session
+
+T = TypeVar("T")
+
+
+class AppContext(QObject):
+    """Shared by the main window and every dialog; tests build one on a temp database."""
+
+    # what changed: a set of entity names such as {"booking"}, {"profile"}, {"staff"}
+    changed = Signal(object)
+    actor_changed = Signal(object)
+
+    def __init__(self, engine: Engine, actor: Actor, *, db_label: str = "", parent: QObject | None = None):
+        super().__init__(parent)
+        self.engine = engine
+        self.actor = actor
+        self.db_label = db_label
+
+    def set_actor(self, actor: Actor) -> None:
+        self.actor = actor
+        self.actor_changed.emit(actor)
+
+    def read(self, fn: Callable[[Session], T]) -> T:
+        with read_session(self.engine) as session:
+            return fn(session)
+
+    def write(self, fn: Callable[[Session, Actor], T], *, changes: set[str] | frozenset[str] = frozenset({"booking"})) -> T:
+        """Run one unit of work as the staff member on duty; DomainError propagates to the caller."""
+        with write_session(self.engine) as session:
+            result = fn(session, self.actor)
+        if changes:
+            self.changed.emit(set(changes))
+        return result
