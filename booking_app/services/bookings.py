@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import BLOCKING_STATUSES, BookingStatus, can_transition, peak_in_use
+from booking_app.domain.groups import effective_status
 from booking_app.domain.errors import (
     ConflictError,
     NotFound,
@@ -34,7 +35,6 @@ BLOCKING = tuple(s.value for s in BLOCKING_STATUSES)
 EDITABLE = (BookingStatus.TENTATIVE.value, BookingStatus.CONFIRMED.value)
 # Group states that may not book at all (issue: member groups). 停止 and 抹消.
 GROUP_BARRED = {"suspended": "利用停止中", "deregistered": "登録抹消済み"}
-GROUP_VALID = ("active", "renewal_due")
 
 
 @dataclass
@@ -149,7 +149,9 @@ def to_view(session: Session, b: Booking, *, rooms: dict[int, str] | None = None
 
 def views_for(session: Session, bookings: Sequence[Booking]) -> list[BookingView]:
     """Views for many bookings with three lookups in all, never one query per row."""
-    rooms = dict(session.execute(select(Room.id, Room.name)).tuples().all())
+    # FIX (tests/services): Result.tuples() is deprecated in SQLAlchemy 2.1 and the warning is an
+    # error under pytest; rows already unpack like tuples.
+    rooms = {i: n for i, n in session.execute(select(Room.id, Room.name))}
     equipment = {i: (n, u) for i, n, u in session.execute(select(EquipmentType.id, EquipmentType.name,
                                                                    EquipmentType.unit))}
     gids = {b.group_id for b in bookings if b.group_id is not None}
@@ -173,19 +175,30 @@ class Problem:
     message: str
 
 
-def expire_overdue_holds(session: Session, today: date) -> int:
+def expire_overdue_holds(session: Session, today: date, actor: Actor | None = None) -> int:
     """Turn 仮予約 whose hold deadline has passed into 期限切れ so they stop blocking slots.
 
     Done inside each write, before the conflict check, so an expired hold never blocks
-    anyone, whichever terminal is first to notice it.
+    anyone, whichever terminal is first to notice it. The indexed (status, hold_until) lookup
+    makes this nearly free when nothing is overdue, which is almost always.
     """
-    result = session.execute(
+    overdue = list(session.scalars(
+        select(Booking.id).where(Booking.status == BookingStatus.TENTATIVE.value, Booking.hold_until < today)
+    ))
+    if not overdue:
+        return 0
+    session.execute(
         update(Booking)
-        .where(Booking.status == BookingStatus.TENTATIVE.value, Booking.hold_until < today)
+        .where(Booking.id.in_(overdue), Booking.status == BookingStatus.TENTATIVE.value)
         .values(status=BookingStatus.EXPIRED.value, status_reason="仮予約の期限切れ", version=Booking.version + 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
-    return result.rowcount or 0
+    if actor is not None:
+        for booking_id in overdue:
+            # Recorded under the staff member whose action noticed it; the summary says it was automatic.
+            audit(session, actor, "expire", "booking", booking_id, f"予約{booking_id:07d}：仮予約の期限切れ（自動）",
+                  before={"status": BookingStatus.TENTATIVE.value}, after={"status": BookingStatus.EXPIRED.value})
+    return len(overdue)
 
 
 def room_conflicts(
@@ -248,8 +261,12 @@ def _lock_equipment(session: Session, type_ids: Sequence[int]) -> dict[int, Equi
     return {e.id: e for e in session.scalars(q)}
 
 
-def _group_status(session: Session, data: BookingInput, day: date) -> tuple[MemberGroup | None, bool]:
-    """The booking group and whether it counts as a registered member on that day."""
+def _group_status(session: Session, data: BookingInput, today: date) -> tuple[MemberGroup | None, bool]:
+    """The booking group and whether it counts as a registered member in good standing today.
+
+    Registered and valid (有効・更新待ち): the member window and rates. Expired: booked as a general
+    user. Suspended or deregistered: cannot book at all.
+    """
     if data.booker_kind != "member":
         return None, False
     if data.group_id is None:
@@ -261,10 +278,10 @@ def _group_status(session: Session, data: BookingInput, day: date) -> tuple[Memb
     if group.status in GROUP_BARRED:
         raise PermissionDenied(
             f"「{group.name}」は{GROUP_BARRED[group.status]}のため予約できません。"
-            "事情は団体の備考を確認し、管理者に相談してください。"
+            + (f"（理由：{group.status_reason}）" if group.status_reason else "")
+            + "管理者に相談してください。"
         )
-    valid = group.status in GROUP_VALID and (group.valid_until is None or group.valid_until >= day)
-    return group, valid
+    return group, effective_status(group.status, group.valid_until, today).in_good_standing
 
 
 def _validate_fields(session: Session, data: BookingInput) -> tuple[Room | None, dict[int, EquipmentType]]:
@@ -424,8 +441,8 @@ def _create(
 ) -> Booking:
     profile = get_profile(session)
     room, types = _validate_fields(session, data)
-    group, is_member = _group_status(session, data, data.start.date())
-    expire_overdue_holds(session, now.date())
+    group, is_member = _group_status(session, data, now.date())
+    expire_overdue_holds(session, now.date(), actor)
     problems = slot_problems(session, profile, data, today=now.date(), is_member=is_member, types=types,
                              check_window=check_window)
     _raise_for(problems, actor, data.override_reason)
@@ -475,10 +492,10 @@ def _apply_update(session: Session, actor: Actor, b: Booking, data: BookingInput
         )
     profile = get_profile(session)
     room, types = _validate_fields(session, data)
-    group, is_member = _group_status(session, data, data.start.date())
+    group, is_member = _group_status(session, data, now.date())
     if b.status == BookingStatus.TENTATIVE.value and b.hold_until is not None and b.hold_until < now.date():
         raise RuleError("この仮予約は保留期限を過ぎました。新しく予約してください。")
-    expire_overdue_holds(session, now.date())
+    expire_overdue_holds(session, now.date(), actor)
     # The window is judged only when the date moves: fixing the head count of a booking
     # made long ago must not be refused because its date is now "too far" or "past".
     moved = data.start.date() != b.start_at.date()

@@ -78,7 +78,7 @@ def preview_series(
     if not occurrences:
         return []
     profile = get_profile(session)
-    _, is_member = _group_status(session, template, occurrences[0].date)
+    _, is_member = _group_status(session, template, now.date())
     first, last = occurrences[0].date, occurrences[-1].date
     span_start = datetime.combine(first, time())
     span_end = datetime.combine(last + timedelta(days=1), time())
@@ -160,7 +160,7 @@ def create_series(
     """
     now = now or local_now()
     _validate_fields(session, template)
-    expire_overdue_holds(session, now.date())
+    expire_overdue_holds(session, now.date(), actor)
     items = preview_series(session, template, rule, now=now)
     if not items:
         raise ValidationError("繰り返しの条件に当てはまる日がありません。条件を見直してください。", field="rule")

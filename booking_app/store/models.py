@@ -22,17 +22,19 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from booking_app.domain.booking_rules import BookingStatus
+from booking_app.domain.kana import digits_only, search_key
 
 STATUS_VALUES = tuple(s.value for s in BookingStatus)
 BLOCKING_SQL = "('tentative','confirmed','in_use','completed')"
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(), date: Date()}
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, datetime: DateTime(), date: Date()}
 
 
 class Staff(Base):
@@ -79,7 +81,11 @@ class EquipmentType(Base):
 
 
 class MemberGroup(Base):
-    """A group (団体); registered ones (登録団体) carry a registration number and validity."""
+    """A group (団体); registered ones (登録団体) carry a registration number and validity.
+
+    Rows are never deleted: a deregistered group (抹消) stays for the history of its bookings,
+    and its registration number is never given to another group.
+    """
 
     __tablename__ = "member_groups"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,14 +93,87 @@ class MemberGroup(Base):
     name: Mapped[str] = mapped_column(String(200), index=True)
     kana: Mapped[str] = mapped_column(String(400), default="")
     group_type: Mapped[str] = mapped_column(String(20), default="purpose")  # purpose 目的型 | community 地縁型
+    is_machizukuri: Mapped[bool] = mapped_column(Boolean, default=False)  # まちづくり協議会
+    district: Mapped[str] = mapped_column(String(40), default="")  # 地区 of a まちづくり協議会
+    activity_fields: Mapped[list[str]] = mapped_column(JSON, default=list)  # NPO法の20分野
     status: Mapped[str] = mapped_column(String(20), default="active")
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    registered_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
     representative: Mapped[str] = mapped_column(String(100), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
+    contact_name: Mapped[str] = mapped_column(String(100), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    meeting_place: Mapped[str] = mapped_column(String(200), default="")
     members: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    declarations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # 宗教・政治・選挙・営利でない旨
     note: Mapped[str] = mapped_column(Text, default="")
+    # Folded search keys (booking_app.domain.kana), kept in step by the ORM events below.
+    search_text: Mapped[str] = mapped_column(String(1000), default="", index=True)
+    phone_digits: Mapped[str] = mapped_column(String(100), default="", index=True)
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('active','renewal_due','expired','suspended','deregistered')", name="ck_groups_status"
+        ),
+        CheckConstraint("group_type IN ('purpose','community','other')", name="ck_groups_type"),
+        CheckConstraint("members IS NULL OR members >= 0", name="ck_groups_members"),
+    )
+
+    def refresh_search_keys(self) -> None:
+        self.search_text = "|".join(
+            search_key(v) for v in (self.reg_no, self.name, self.kana, self.representative, self.contact_name) if v
+        )
+        self.phone_digits = "|".join(digits_only(v) for v in (self.phone, self.contact_phone) if v)
+
+
+@event.listens_for(MemberGroup, "before_insert")
+@event.listens_for(MemberGroup, "before_update")
+def _group_search_keys(_mapper, _conn, group: MemberGroup) -> None:
+    group.refresh_search_keys()
+
+
+class GroupStatusChange(Base):
+    """A change of a group's status (有効・更新待ち・期限切れ・停止・抹消) with who and why."""
+
+    __tablename__ = "group_status_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("member_groups.id"), index=True)
+    at: Mapped[datetime]
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)  # None: the April change
+    old_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    new_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class GroupVerification(Base):
+    """A check at the counter that a group is registered and in good standing (確認記録)."""
+
+    __tablename__ = "group_verifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("member_groups.id"), index=True)
+    at: Mapped[datetime]
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    status_seen: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class NumberSequence(Base):
+    """Counters that never go back (registration numbers; later receipt numbers per fiscal year).
+
+    Taken with a row lock (PostgreSQL) or inside BEGIN IMMEDIATE (SQLite) and advanced in the
+    same transaction as the row that uses the number, so numbers are unique and gapless.
+    """
+
+    __tablename__ = "number_sequences"
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    next_value: Mapped[int] = mapped_column(Integer)
 
 
 class CentreSetting(Base):
