@@ -15,7 +15,7 @@ REPORT     := $(BUILD)/test-report.xml
 PYTEST_ARGS ?=
 PG_BIN_GLOB ?= /usr/lib/postgresql/*/bin/initdb
 
-.PHONY: venv run demo test bench clean distclean pg-server-binaries
+.PHONY: venv run demo test bench clean distclean pg-server-binaries pdf-tools
 
 venv: $(STAMP)
 
@@ -46,8 +46,19 @@ pg-server-binaries:
 	         "PostgreSQL tests will be skipped. Install them with: sudo apt-get install postgresql"; \
 	fi
 
+# PDF checks in the tests read PDFs back with poppler (pdffonts, pdftotext, pdftoppm).
+pdf-tools:
+	@if command -v pdftotext >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+	    echo "make: installing poppler-utils for the PDF tests"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; \
+	else \
+	    echo "WARNING: poppler-utils missing and not root: PDF tests will fail. sudo apt-get install poppler-utils"; \
+	fi
+
 # Japanese fonts are bundled in resources/fonts/ (IPAex), so no system fonts are needed.
-test: venv pg-server-binaries
+test: venv pg-server-binaries pdf-tools
 	@mkdir -p $(BUILD)
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest --junitxml=$(REPORT) $(PYTEST_ARGS)
 

@@ -353,6 +353,11 @@ def group_by_code(session: Session, code: str) -> MemberGroup | None:
     code = (code or "").strip()
     if code.upper().startswith(CARD_PREFIX):
         code = code[len(CARD_PREFIX):]
+    if not code:
+        return None
+    exact = session.scalars(select(MemberGroup).where(MemberGroup.reg_no == code)).first()
+    if exact is not None:
+        return exact
     digits = digits_only(code)
     if not digits:
         return None

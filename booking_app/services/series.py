@@ -184,9 +184,10 @@ def create_series(
             skipped.append(item)
             session.add(_skipped_row(session, actor, data, series.id, f"{item.state_label}：{item.detail}", now))
             continue
-        # Windows were judged for the whole series above; each row still re-checks conflicts.
-        b = _create(session, actor, data, now=now, series_id=series.id,
-                    check_window=not overridable)
+        # FIX (tests/services): the window is judged again per row (was check_window=not overridable),
+        # so a manager's written reason is kept on every row booked beyond the window, as for a
+        # single booking; rows inside the rules still get none. Blocked dates were skipped above.
+        b = _create(session, actor, data, now=now, series_id=series.id, check_window=True)
         created.append(b.id)
     session.flush()
     audit(session, actor, "create", "series", series.id,
@@ -275,7 +276,10 @@ def cancel_series(
     if booking is None:
         raise ValidationError("予約が見つかりません。", field="booking")
     targets = _targets(session, booking, scope, now.date())
-    if scope != "one":
+    # FIX (tests/services): a booking outside any series has nothing to follow. Without this guard
+    # the query below compared series_id with NULL (IS NULL) and cancelled every single booking
+    # from that date on.
+    if scope != "one" and booking.series_id is not None:
         # A whole-series cancel takes single-date edits too: the group is not coming at all.
         q = select(Booking).where(Booking.series_id == booking.series_id, Booking.status.in_(EDITABLE))
         start = booking.start_at.date() if scope == "following" else now.date()

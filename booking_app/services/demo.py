@@ -1,0 +1,479 @@
+"""Demo data (デモデータ): a believable fiscal year of the centre, for trying the app and for screenshots.
+
+About 300 registered groups and, on every open day from 1 April of the current fiscal year to the
+end of the booking window, about 30 bookings: weekly and monthly series made through the series
+service (as the desk would, a quarter at a time within the booking window), and single bookings
+written in bulk. The bulk rows obey the same rules as the services: open days and hours only, no
+room booked twice, equipment never beyond stock; a per room and per day occupancy kept in memory
+replaces one conflict query per row, which would take minutes instead of seconds.
+
+Past bookings are settled as the desk settles them: most checked out with the actual head count,
+some cancelled with a reason, a few no-shows. Coming weeks have some 仮予約 holds. The same seed
+always gives the same data.
+"""
+
+from __future__ import annotations
+
+import random
+import time as clock
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from booking_app.domain import calendar as jcal
+from booking_app.domain import hours
+from booking_app.domain.booking_rules import BLOCKING_STATUSES, BookingStatus, overlaps, peak_in_use
+from booking_app.domain.errors import DomainError
+from booking_app.domain.groups import ACTIVITY_FIELDS, MACHIZUKURI_DISTRICTS
+from booking_app.domain.recurrence import RecurrenceRule
+from booking_app.services.bookings import BookingInput
+from booking_app.services.centre import get_profile, list_staff
+from booking_app.services.common import audit
+from booking_app.services.series import create_series
+from booking_app.store.models import Booking, BookingEquipment, EquipmentType, MemberGroup, Room
+
+BLOCKING = {s.value for s in BLOCKING_STATUSES}
+
+# --------------------------------------------------------------------------- name material
+
+DISTRICT_KANA = {
+    "本庁": "ほんちょう", "彦島": "ひこしま", "長府": "ちょうふ", "王司": "おうじ", "清末": "きよすえ",
+    "小月": "おづき", "王喜": "おうぎ", "吉田": "よしだ", "勝山": "かつやま", "内日": "うつい",
+    "川中": "かわなか", "安岡": "やすおか", "吉見": "よしみ", "菊川": "きくがわ", "豊田": "とよた",
+    "豊浦": "とようら", "豊北": "ほうほく",
+}
+
+TOWNS = (
+    ("東大和町", "ひがしやまとまち"), ("彦島江の浦町", "ひこしまえのうらちょう"), ("彦島西山町", "ひこしまにしやまちょう"),
+    ("長府松小田", "ちょうふまつおだ"), ("長府川端", "ちょうふかわばた"), ("伊崎町", "いさきちょう"),
+    ("竹崎町", "たけざきちょう"), ("山の田", "やまのた"), ("秋根", "あきね"), ("一の宮", "いちのみや"),
+    ("綾羅木", "あやらぎ"), ("安岡町", "やすおかまち"), ("川中豊町", "かわなかゆたかまち"), ("新地町", "しんちちょう"),
+    ("丸山町", "まるやまちょう"), ("上田中町", "かみたなかまち"), ("幡生", "はたぶ"), ("武久町", "たけひさちょう"),
+    ("椋野町", "むくのちょう"), ("後田町", "うしろだちょう"), ("藤附町", "ふじつきちょう"), ("小月本町", "おづきほんまち"),
+    ("王喜本町", "おうぎほんまち"), ("清末中町", "きよすえなかまち"), ("菊川町田部", "きくがわちょうたべ"),
+    ("豊田町西市", "とよたちょうにしいち"), ("豊浦町川棚", "とようらちょうかわたな"), ("豊北町滝部", "ほうほくちょうたきべ"),
+    ("吉見下", "よしみしも"), ("内日上", "うついかみ"), ("熊野町", "くまのちょう"), ("稗田町", "ひえだちょう"),
+    ("垢田町", "あかだちょう"), ("富任町", "とみとうちょう"), ("勝谷", "かつや"), ("前田", "まえだ"),
+    ("みもすそ川町", "みもすそがわちょう"), ("壇ノ浦町", "だんのうらちょう"), ("唐戸町", "からとちょう"),
+    ("赤間町", "あかまちょう"), ("観音崎町", "かんのんざきちょう"), ("阿弥陀寺町", "あみだじちょう"),
+    ("岬之町", "みさきのちょう"), ("大坪本町", "おおつぼほんまち"), ("形山町", "かたちやままち"), ("向洋町", "こうようちょう"),
+    ("羽山町", "はやまちょう"), ("上新地町", "かみしんちちょう"), ("彦島塩浜町", "ひこしましおはまちょう"),
+    ("彦島老町", "ひこしまおいまち"), ("彦島迫町", "ひこしまさこまち"), ("長府侍町", "ちょうふさむらいまち"),
+    ("長府外浦町", "ちょうふとのうらちょう"), ("生野町", "いくのちょう"), ("宮田町", "みやたちょう"), ("伊倉", "いくら"),
+    ("楠乃", "くすの"), ("貴船町", "きぶねちょう"), ("筋ヶ浜町", "すじがはまちょう"), ("今浦町", "いまうらちょう"),
+)
+COMMUNITY_FORMS = (("自治会", "じちかい", 6), ("町内会", "ちょうないかい", 2), ("連合自治会", "れんごうじちかい", 1))
+
+PLACES = (
+    ("下関", "しものせき"), ("関門", "かんもん"), ("海峡", "かいきょう"), ("ふくふく", "ふくふく"), ("火の山", "ひのやま"),
+    ("響", "ひびき"), ("唐戸", "からと"), ("長府", "ちょうふ"), ("彦島", "ひこしま"), ("巌流", "がんりゅう"),
+    ("しものせき", "しものせき"), ("壇之浦", "だんのうら"), ("赤間", "あかま"), ("みもすそ", "みもすそ"),
+    ("角島", "つのしま"), ("川棚", "かわたな"), ("豊田", "とよた"), ("菊川", "きくがわ"), ("吉見", "よしみ"),
+    ("小月", "おづき"), ("安岡", "やすおか"), ("綾羅木", "あやらぎ"), ("海響", "かいきょう"), ("ひこしま", "ひこしま"),
+)
+ACTIVITIES = (
+    ("手話", "しゅわ", "保健・医療・福祉"), ("朗読", "ろうどく", "保健・医療・福祉"), ("点訳", "てんやく", "保健・医療・福祉"),
+    ("子育て支援", "こそだてしえん", "子どもの健全育成"), ("環境保全", "かんきょうほぜん", "環境保全"),
+    ("防災", "ぼうさい", "災害救援"), ("国際交流", "こくさいこうりゅう", "国際協力"),
+    ("日本語支援", "にほんごしえん", "国際協力"), ("囲碁", "いご", "学術・文化・芸術・スポーツ"),
+    ("合唱", "がっしょう", "学術・文化・芸術・スポーツ"), ("読み聞かせ", "よみきかせ", "子どもの健全育成"),
+    ("健康体操", "けんこうたいそう", "保健・医療・福祉"), ("郷土史", "きょうどし", "社会教育"),
+    ("子ども食堂", "こどもしょくどう", "子どもの健全育成"), ("見守り", "みまもり", "保健・医療・福祉"),
+    ("障がい者支援", "しょうがいしゃしえん", "保健・医療・福祉"), ("フードバンク", "ふーどばんく", "保健・医療・福祉"),
+    ("里山保全", "さとやまほぜん", "環境保全"), ("海岸清掃", "かいがんせいそう", "環境保全"),
+    ("観光ガイド", "かんこうがいど", "観光"), ("俳句", "はいく", "学術・文化・芸術・スポーツ"),
+    ("パソコン", "ぱそこん", "情報化社会"), ("傾聴", "けいちょう", "保健・医療・福祉"),
+    ("介護者支援", "かいごしゃしえん", "保健・医療・福祉"), ("男女共同参画", "だんじょきょうどうさんかく", "男女共同参画"),
+    ("多文化共生", "たぶんかきょうせい", "国際協力"), ("不登校支援", "ふとうこうしえん", "子どもの健全育成"),
+    ("動物愛護", "どうぶつあいご", "環境保全"), ("ウォーキング", "うぉーきんぐ", "学術・文化・芸術・スポーツ"),
+    ("絵本", "えほん", "社会教育"), ("おもちゃ病院", "おもちゃびょういん", "子どもの健全育成"),
+    ("生涯学習", "しょうがいがくしゅう", "社会教育"), ("防犯", "ぼうはん", "地域安全"),
+    ("まちなか再生", "まちなかさいせい", "まちづくり"), ("ひきこもり支援", "ひきこもりしえん", "保健・医療・福祉"),
+    ("災害ボランティア", "さいがいぼらんてぃあ", "災害救援"), ("花いっぱい", "はないっぱい", "まちづくり"),
+    ("ふるさと応援", "ふるさとおうえん", "まちづくり"), ("ボッチャ", "ぼっちゃ", "学術・文化・芸術・スポーツ"),
+    ("フラダンス", "ふらだんす", "学術・文化・芸術・スポーツ"), ("消費生活", "しょうひせいかつ", "消費者保護"),
+)
+# (name pattern, kana pattern, weight); the legal form NPO法人 is left out of the reading, as registers do.
+PURPOSE_FORMS = (
+    ("{p}{a}の会", "{pk}{ak}のかい", 5), ("{p}{a}サークル", "{pk}{ak}さーくる", 3),
+    ("NPO法人 {p}{a}ネット", "{pk}{ak}ねっと", 2), ("{p}{a}クラブ", "{pk}{ak}くらぶ", 2),
+    ("{p}{a}研究会", "{pk}{ak}けんきゅうかい", 1), ("{p}{a}グループ", "{pk}{ak}ぐるーぷ", 2),
+    ("NPO法人 {a}サポート{p}", "{ak}さぽーと{pk}", 1), ("{a}ボランティア{p}", "{ak}ぼらんてぃあ{pk}", 2),
+    ("{p}{a}ネットワーク", "{pk}{ak}ねっとわーく", 1),
+)
+SURNAMES = ("田中", "山本", "中村", "藤井", "石井", "吉田", "林", "森", "岡村", "河野", "西村", "原田", "松本", "山田",
+            "村上", "末永", "古谷", "福田", "広中", "江本", "国弘", "三浦", "岡本", "藤本", "上田", "清水", "渡辺")
+GIVEN = ("和子", "幸子", "洋子", "恵美", "由美", "真理子", "博", "誠", "修", "浩二", "健一", "正樹", "美紀", "隆",
+         "明美", "弘", "直樹", "久美子", "哲也", "節子", "翔太", "さくら")
+UNREGISTERED = ("下関西高校同窓会", "彦島小PTA有志", "関門マラソン実行委員会", "長府まつり実行委員会", "市民講座受講生の会",
+                "海峡フェス準備会", "唐戸朝市出店者会", "地域福祉計画ワークショップ", "子育てママの集い", "下関シニア大学OB会")
+PURPOSES = ("定例会", "役員会", "総会", "講座", "研修会", "練習", "打合せ", "作業", "交流会", "勉強会", "会議", "発表会の準備")
+PERSON_PURPOSES = ("打合せ", "自主学習", "練習", "資料作成")
+PRINT_PURPOSES = ("会報の印刷", "チラシの印刷", "総会資料の印刷", "ラミネート加工", "案内状の印刷")
+CANCEL_REASONS = ("団体の都合", "雨天のため中止", "講師の都合", "参加者が集まらなかったため", "日程変更のため",
+                  "台風接近のため中止", "役員の体調不良", "行事と重なったため")
+
+ROOM_ATTENDEES = {"大会議室": 8, "小会議室1": 3, "小会議室2": 3, "作業室": 2, "多目的交流ホール": 12}
+
+# Recurring series: (kind, weekday 0=Mon, nth, interval, period, room, purpose, equipment)
+SERIES = (
+    ("weekly", 2, 0, 1, "午後", "大会議室", "定例会", {"ホワイトボード": 1}),
+    ("weekly", 0, 0, 1, "夜間", "多目的交流ホール", "合唱の練習", {}),
+    ("weekly", 1, 0, 1, "午前", "小会議室1", "日本語教室", {"ホワイトボード": 1}),
+    ("weekly", 3, 0, 1, "午後", "作業室", "点訳作業", {}),
+    ("weekly", 4, 0, 1, "夜間", "多目的交流ホール", "ダンスの練習", {"ワイヤレスマイク": 1}),
+    ("weekly", 5, 0, 1, "午前", "小会議室2", "読み聞かせの練習", {}),
+    ("weekly", 2, 0, 1, "夜間", "小会議室1", "手話講習", {}),
+    ("weekly", 5, 0, 2, "午後", "大会議室", "子ども食堂の打合せ", {}),
+    ("monthly_nth", 1, 2, 1, "夜間", "小会議室2", "役員会", {}),
+    ("monthly_nth", 0, 1, 1, "午後", "大会議室", "理事会", {"プロジェクター": 1, "スクリーン": 1}),
+    ("monthly_nth", 3, 3, 1, "午前", "小会議室1", "定例会", {}),
+    ("monthly_nth", 4, 4, 1, "夜間", "小会議室1", "役員会", {}),
+    ("monthly_nth", 5, -1, 1, "午後", "多目的交流ホール", "交流会", {"ワイヤレスマイク": 1}),
+    ("monthly_nth", 6, 1, 1, "午前", "作業室", "会報の発送作業", {}),
+    ("monthly_nth", 2, 2, 1, "午前", "大会議室", "まちづくり協議会 定例会", {"プロジェクター": 1}),
+    ("monthly_nth", 1, 3, 1, "午後", "小会議室2", "理事会", {}),
+)
+SERIES_KEYWORDS = {"合唱の練習": "合唱", "日本語教室": "日本語", "点訳作業": "点訳", "ダンスの練習": "フラダンス",
+                   "読み聞かせの練習": "読み聞かせ", "手話講習": "手話", "子ども食堂の打合せ": "子ども食堂"}
+
+
+@dataclass
+class _Occupancy:
+    """Live bookings per room and day, and equipment use per type and day, kept in memory."""
+
+    rooms: dict[tuple[int, date], list[tuple[datetime, datetime]]]
+    equipment: dict[tuple[int, date], list[tuple[datetime, datetime, int]]]
+
+    def room_free(self, room_id: int, start: datetime, end: datetime) -> bool:
+        return not any(overlaps(start, end, s, e) for s, e in self.rooms[(room_id, start.date())])
+
+    def equipment_free(self, et: EquipmentType, qty: int, start: datetime, end: datetime) -> bool:
+        if et.stock is None:
+            return True
+        return peak_in_use(self.equipment[(et.id, start.date())], start, end) + qty <= et.stock
+
+    def take(self, room_id: int | None, start: datetime, end: datetime, equipment: dict[int, int]) -> None:
+        if room_id is not None:
+            self.rooms[(room_id, start.date())].append((start, end))
+        for tid, qty in equipment.items():
+            self.equipment[(tid, start.date())].append((start, end, qty))
+
+
+def _load_occupancy(session: Session, first: date, last: date) -> _Occupancy:
+    occ = _Occupancy(defaultdict(list), defaultdict(list))
+    lo, hi = datetime.combine(first, time()), datetime.combine(last + timedelta(days=1), time())
+    q = select(Booking).where(Booking.start_at >= lo, Booking.start_at < hi, Booking.status.in_(BLOCKING))
+    for b in session.scalars(q):
+        occ.take(b.room_id, b.start_at, b.end_at, {e.equipment_type_id: e.quantity for e in b.equipment})
+    return occ
+
+
+def _person(rng: random.Random) -> str:
+    return f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)}"
+
+
+def _phone(rng: random.Random) -> str:
+    return f"083-{rng.randint(200, 299)}-{rng.randint(0, 9999):04d}"
+
+
+def _make_groups(session: Session, rng: random.Random, *, now: datetime, staff_id: int, count: int,
+                 fiscal_end: date, fiscal_start: date) -> list[MemberGroup]:
+    """About ``count`` groups: the 17 まちづくり協議会, 自治会 and their federations, and purpose groups."""
+    taken = {n for (n,) in session.execute(select(MemberGroup.reg_no).where(MemberGroup.reg_no.is_not(None)))}
+    next_no = max((int(n) for n in taken if n and n.isdigit()), default=0) + 1
+    specs: list[tuple[str, str, str, bool, str, list[str]]] = []  # name, kana, type, machizukuri, district, fields
+    for d in MACHIZUKURI_DISTRICTS:
+        k = DISTRICT_KANA.get(d, "")
+        specs.append((f"{d}地区まちづくり協議会", f"{k}ちくまちづくりきょうぎかい", "community", True, d, ["まちづくり"]))
+    for d in MACHIZUKURI_DISTRICTS:
+        k = DISTRICT_KANA.get(d, "")
+        specs.append((f"{d}地区自治会連合会", f"{k}ちくじちかいれんごうかい", "community", False, d, ["まちづくり"]))
+    forms = [f for f in COMMUNITY_FORMS for _ in range(f[2])]
+    for town, tk in TOWNS:
+        form, fk, _ = rng.choice(forms)
+        specs.append((f"{town}{form}", f"{tk}{fk}", "community", False, "", ["まちづくり", "地域安全"][: rng.randint(1, 2)]))
+    names = {s[0] for s in specs}
+    pforms = [f for f in PURPOSE_FORMS for _ in range(f[2])]
+    attempts = 0
+    while len(specs) < count and attempts < count * 50:
+        attempts += 1
+        (p, pk), (a, ak, fld), (nf, kf, _) = rng.choice(PLACES), rng.choice(ACTIVITIES), rng.choice(pforms)
+        name = nf.format(p=p, a=a)
+        if name in names:
+            continue
+        names.add(name)
+        extra = [f for f in rng.sample(ACTIVITY_FIELDS, 2) if f != fld][: rng.randint(0, 1)]
+        specs.append((name, kf.format(pk=pk, ak=ak), "purpose", False, "", [fld, *extra]))
+    # Registration numbers follow the order groups registered, not their kind.
+    rng.shuffle(specs)
+    groups = []
+    for name, kana, gtype, machi, district, fields in specs[:count]:
+        r = rng.random()
+        status, valid_until, reason = "active", fiscal_end, ""
+        if r < 0.07:
+            status, valid_until = "expired", fiscal_start - timedelta(days=1)
+        elif r < 0.09:
+            status, reason = "suspended", rng.choice(("活動報告書が未提出のため", "営利目的の利用が疑われ確認中のため"))
+        while f"{next_no:04d}" in taken:
+            next_no += 1
+        reg_no = f"{next_no:04d}"
+        next_no += 1
+        rep = _person(rng)
+        groups.append(MemberGroup(
+            reg_no=reg_no, name=name, kana=kana, group_type=gtype, is_machizukuri=machi, district=district,
+            activity_fields=fields, status=status, status_reason=reason,
+            registered_on=date(rng.randint(2004, 2025), rng.choice((4, 4, 4, 5, 6, 9, 10)), rng.randint(1, 28)),
+            valid_until=valid_until, representative=rep, phone=_phone(rng), contact_name=rep,
+            members=rng.randint(5, 120) if gtype == "purpose" else rng.randint(30, 400),
+            declarations={"not_religious": True, "not_political": True, "not_electoral": True,
+                          "not_for_profit": True, "not_gang": True},
+            note="", created_at=now, created_by=staff_id,
+        ))
+    session.add_all(groups)
+    session.flush()
+    return groups
+
+
+def _add_months(d: date, months: int) -> date:
+    """The 1st of the month ``months`` after d's month."""
+    y, m0 = divmod(d.month - 1 + months, 12)
+    return date(d.year + y, m0 + 1, 1)
+
+
+def _segments(profile, first: date, last: date, today: date) -> list[tuple[date, date, datetime]]:
+    """Quarters of the year as (start, end, booked at): each quarter is booked on the 1st of the month
+    before it, which the member window allows, or today if that is still to come (the quarter then
+    ends where today's window ends)."""
+    out = []
+    for q in range(4):
+        seg_start = _add_months(first, 3 * q)
+        seg_end = _add_months(first, 3 * q + 3) - timedelta(days=1)
+        booked = min(_add_months(seg_start, -1), today)
+        seg_end = min(seg_end, last, hours.window_end(profile, booked, True))
+        if seg_start <= seg_end:
+            out.append((seg_start, seg_end, datetime.combine(booked, time(10, 0))))
+    return out
+
+
+def seed_demo(session: Session, *, today: date, seed: int = 7, groups: int = 300) -> dict:
+    """Fill the database with demo groups and bookings; returns counts of what was made.
+
+    Runs inside the caller's transaction after ``ensure_initial_data``; existing bookings are
+    respected (nothing is booked over them), so seeding twice only adds what still fits.
+    """
+    t0 = clock.perf_counter()
+    rng = random.Random(seed)
+    profile = get_profile(session)
+    staff = list_staff(session)
+    desk = next((s for s in staff if s.role == "desk"), staff[0]).as_actor()
+    manager = next((s for s in staff if s.role == "manager"), next(s for s in staff if s.role in ("manager", "admin")))
+    manager = manager.as_actor()
+    fy = jcal.fiscal_year(today)
+    first, fiscal_end = jcal.fiscal_year_range(fy)
+    last = hours.window_end(profile, today, True)
+    now = datetime.combine(today, time(8, 45))
+    rooms = {r.name: r for r in session.scalars(select(Room).where(Room.active.is_(True)).order_by(Room.sort_order))}
+    types = {t.name: t for t in session.scalars(select(EquipmentType).where(EquipmentType.active.is_(True)))}
+
+    made = _make_groups(session, rng, now=datetime.combine(first - timedelta(days=31), time(9, 0)),
+                        staff_id=manager.id, count=groups, fiscal_end=fiscal_end, fiscal_start=first)
+    active = [g for g in made if g.status == "active"]
+    # A few groups use the centre a lot, most now and then (as in any centre's statistics).
+    weights = [1.0 / (i + 3) ** 0.8 for i in range(len(active))]
+    order = active[:]
+    rng.shuffle(order)
+
+    # ---- recurring series, through the series service as the desk would enter them
+    series_ids: list[int] = []
+    series_rows: list[int] = []
+    period_of = {p.name: p for p in profile.periods.get("weekday", ())}
+    machi = [g for g in active if g.is_machizukuri] or active
+    segments = _segments(profile, first, last, today)
+    for i, (kind, wd, nth, interval, pname, room_name, purpose, equip) in enumerate(SERIES):
+        if room_name not in rooms or pname not in period_of:
+            continue
+        # A series is a group's regular activity: the choir books the choir practice.
+        keyword = SERIES_KEYWORDS.get(purpose)
+        fitting = [g for g in order if keyword and keyword in g.name]
+        group = (machi[i % len(machi)] if "まちづくり" in purpose
+                 else fitting[0] if fitting else order[i % len(order)])
+        room = rooms[room_name]
+        period = period_of[pname]
+        lo = ROOM_ATTENDEES.get(room_name, 2)
+        attendees = rng.randint(lo, max(lo, room.capacity * 3 // 4))
+        for seg_start, seg_end, booked_at in segments:
+            template = BookingInput(
+                start=datetime.combine(seg_start, period.start), end=datetime.combine(seg_start, period.end),
+                room_id=room.id, booker_kind="member", group_id=group.id, contact_phone=group.phone,
+                purpose=purpose, attendees=attendees,
+                equipment={types[n].id: q for n, q in equip.items() if n in types},
+            )
+            rule = RecurrenceRule(kind=kind, start=seg_start, until=seg_end, weekdays=(wd,) if kind == "weekly" else (),
+                                  interval=interval, nth=nth, weekday=wd)
+            try:
+                result = create_series(session, desk, template, rule, skip_unavailable=True, now=booked_at)
+            except DomainError:  # a quarter that cannot be booked at all (e.g. all in conflict) is left out
+                continue
+            series_ids.append(result.series_id)
+            series_rows += result.created
+
+    # ---- single bookings, written in bulk against an in-memory occupancy
+    occ = _load_occupancy(session, first, last)
+    equipment_only = [types[n] for n in ("印刷機", "紙折り機", "丁合機", "ラミネーター", "裁断機") if n in types]
+    new_rows: list[Booking] = []
+    day = first
+    while day <= last:
+        periods = hours.periods_for(profile, day)
+        span = hours.opening_hours(profile, day)
+        if not periods or span is None:
+            day += timedelta(days=1)
+            continue
+        ahead = (day - today).days
+        # Bookings thin out towards the end of the window, as they do at a real desk.
+        density = 1.0 if ahead <= 7 else max(0.2, 1.0 - (ahead - 7) / 110)
+        open_t, close_t = (datetime.combine(day, span[0]), datetime.combine(day, span[1]))
+        for room in rooms.values():
+            cursor = open_t
+            while cursor < close_t:
+                if rng.random() < 0.2:
+                    cursor += timedelta(minutes=rng.choice((30, 60, 60, 90)))
+                    continue
+                here = next((p for p in periods if datetime.combine(day, p.start) == cursor), None)
+                if here is not None and rng.random() < 0.55:
+                    end = datetime.combine(day, here.end)
+                else:
+                    end = cursor + timedelta(minutes=rng.choice((60, 90, 120, 120, 150, 180)))
+                end = min(end, close_t)
+                if rng.random() < density and occ.room_free(room.id, cursor, end):
+                    b = _single(rng, room, cursor, end, order, weights, types, occ)
+                    new_rows.append(b)
+                cursor = end
+        for _ in range(rng.randint(2, 6)):
+            if rng.random() > density:
+                continue
+            et = rng.choice(equipment_only)
+            start = open_t + timedelta(minutes=30 * rng.randint(0, int((close_t - open_t).seconds / 1800) - 2))
+            end = start + timedelta(minutes=rng.choice((30, 60, 60, 90)))
+            if end <= close_t and occ.equipment_free(et, 1, start, end):
+                g = rng.choices(order, weights)[0]
+                b = Booking(room_id=None, booker_kind="member", group_id=g.id, booker_name=g.name,
+                            contact_phone=g.phone, purpose=rng.choice(PRINT_PURPOSES), attendees=rng.randint(1, 3),
+                            start_at=start, end_at=end)
+                b.equipment = [BookingEquipment(equipment_type_id=et.id, quantity=1)]
+                occ.take(None, start, end, {et.id: 1})
+                new_rows.append(b)
+        day += timedelta(days=1)
+
+    # ---- settle: what happened to past bookings, holds in the coming weeks
+    counts = defaultdict(int)
+    for b in new_rows:
+        _settle(rng, b, today=today, now=now, desk_id=desk.id, counts=counts, may_hold=True)
+    # One query for the series dates (the service's objects may already be gone from the session).
+    series_objs = list(session.scalars(select(Booking).where(Booking.id.in_(series_rows)))) if series_rows else []
+    session.add_all(new_rows)
+    for b in series_objs:
+        _settle(rng, b, today=today, now=now, desk_id=desk.id, counts=counts, may_hold=False, keep_created=True)
+    session.flush()
+
+    skipped = session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.status == BookingStatus.SKIPPED.value, Booking.series_id.in_(series_ids or [0]))) or 0
+    result = {
+        "groups": len(made),
+        "groups_active": len(active),
+        "series": len(series_ids),
+        "series_bookings": len(series_rows),
+        "single_bookings": len(new_rows),
+        "bookings": len(series_rows) + len(new_rows),
+        "skipped": skipped,
+        "completed": counts[BookingStatus.COMPLETED.value],
+        "cancelled": counts[BookingStatus.CANCELLED.value],
+        "no_show": counts[BookingStatus.NO_SHOW.value],
+        "tentative": counts[BookingStatus.TENTATIVE.value],
+        "confirmed": counts[BookingStatus.CONFIRMED.value],
+        "equipment_lines": sum(len(b.equipment) for b in new_rows) + sum(len(b.equipment) for b in series_objs),
+        "first_day": first.isoformat(),
+        "last_day": last.isoformat(),
+        "seconds": round(clock.perf_counter() - t0, 2),
+    }
+    audit(session, manager, "seed_demo", "demo", None,
+          f"デモデータを作成（団体{result['groups']}件、予約{result['bookings']}件、繰り返し予約{len(series_ids)}件、"
+          f"{jcal.format_slash(first)}〜{jcal.format_slash(last)}）",
+          after={k: v for k, v in result.items() if k != "seconds"} | {"seed": seed, "today": today.isoformat()},
+          now=now)
+    return result
+
+
+def _single(rng: random.Random, room: Room, start: datetime, end: datetime, order: list[MemberGroup],
+            weights: list[float], types: dict[str, EquipmentType], occ: _Occupancy) -> Booking:
+    lo = min(ROOM_ATTENDEES.get(room.name, 2), room.capacity)
+    attendees = int(lo + (room.capacity - lo) * rng.random() ** 1.6)
+    r = rng.random()
+    if r < 0.86:
+        g = rng.choices(order, weights)[0]
+        b = Booking(booker_kind="member", group_id=g.id, booker_name=g.name, contact_phone=g.phone,
+                    purpose=rng.choice(PURPOSES))
+    elif r < 0.94:
+        b = Booking(booker_kind="group", booker_name=rng.choice(UNREGISTERED), contact_phone=_phone(rng),
+                    purpose=rng.choice(PURPOSES), note=f"代表者：{_person(rng)}")
+        attendees = max(2, attendees)
+    else:
+        b = Booking(booker_kind="person", booker_name=_person(rng), contact_phone=_phone(rng).replace("083", "090", 1),
+                    purpose=rng.choice(PERSON_PURPOSES))
+        attendees = rng.randint(1, min(4, room.capacity))
+    b.room_id, b.start_at, b.end_at, b.attendees = room.id, start, end, attendees
+    wanted: dict[int, int] = {}
+    if rng.random() < 0.16 and "プロジェクター" in types:
+        wanted[types["プロジェクター"].id] = 1
+        if rng.random() < 0.7 and "スクリーン" in types:
+            wanted[types["スクリーン"].id] = 1
+    if rng.random() < 0.12 and "ホワイトボード" in types:
+        wanted[types["ホワイトボード"].id] = 1
+    if room.capacity >= 30 and rng.random() < 0.15 and "ワイヤレスマイク" in types:
+        wanted[types["ワイヤレスマイク"].id] = 1
+    by_id = {t.id: t for t in types.values()}
+    # Equipment already lent out at that time is simply not asked for, as the desk would tell the group.
+    wanted = {t: q for t, q in wanted.items() if occ.equipment_free(by_id[t], q, start, end)}
+    b.equipment = [BookingEquipment(equipment_type_id=t, quantity=q) for t, q in wanted.items()]
+    occ.take(room.id, start, end, wanted)
+    return b
+
+
+def _settle(rng: random.Random, b: Booking, *, today: date, now: datetime, desk_id: int, counts: dict,
+            may_hold: bool, keep_created: bool = False) -> None:
+    day = b.start_at.date()
+    if not keep_created:
+        made = day - timedelta(days=rng.randint(2, 70))
+        earliest = date(day.year - (day.month <= 3), (day.month - 4) % 12 + 1, 1)  # the window opens 3 months ahead
+        made = min(max(made, earliest), today)
+        b.created_at = datetime.combine(made, time(rng.randint(9, 20), rng.choice((0, 15, 30, 45))))
+        b.created_by = b.updated_by = desk_id
+        b.updated_at = b.created_at
+    b.updated_by = desk_id
+    r = rng.random()
+    if day < today:
+        if r < 0.05:
+            b.status, b.status_reason = BookingStatus.CANCELLED.value, rng.choice(CANCEL_REASONS)
+            b.updated_at = max(b.created_at, b.start_at - timedelta(days=rng.randint(1, 10)))
+        elif r < 0.065:
+            b.status, b.status_reason = BookingStatus.NO_SHOW.value, "連絡なく来館されなかった"
+            b.updated_at = b.start_at + timedelta(minutes=30)
+        else:
+            b.status = BookingStatus.COMPLETED.value
+            b.actual_users = max(1, b.attendees + rng.randint(-3, 2)) if b.attendees else rng.randint(1, 2)
+            b.updated_at = b.end_at + timedelta(minutes=rng.choice((0, 5, 10)))
+    elif r < 0.03:
+        b.status, b.status_reason = BookingStatus.CANCELLED.value, rng.choice(CANCEL_REASONS)
+        b.updated_at = max(b.created_at, now - timedelta(days=rng.randint(0, 5)))
+    elif may_hold and day > today and (day - today).days <= 21 and r < 0.13:
+        b.status = BookingStatus.TENTATIVE.value
+        b.hold_until = min(day, today + timedelta(days=rng.randint(1, 7)))
+    else:
+        b.status = b.status or BookingStatus.CONFIRMED.value
+    counts[b.status] += 1
+
+
+__all__ = ["seed_demo"]

@@ -1,0 +1,656 @@
+"""Import of the centre's old booking ledger (予約台帳) kept in Excel: ``.xlsx`` or ``.csv``.
+
+All rows or none. Every row is read and checked first (dates, rooms, times, groups, equipment,
+double bookings between rows and with what the database already holds); if any row is wrong,
+nothing is written and every problem is reported with its row number as the file shows it
+(the heading is row 1), its column and a Japanese reason, so staff can fix the file in Excel and
+try again.
+
+The ledger is history: its dates are mostly in the past and may lie outside today's booking
+window, so rows are written as a manager's override with the reason '台帳からの取込' instead of
+being refused. Breaks of the opening hours are imported too (they happened) but listed as notices.
+Nothing is guessed: past rows become 確定 (the ledger does not say who came), a row whose 備考
+says 取消 becomes 取消 with that note as its reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from booking_app.domain import calendar as jcal
+from booking_app.domain import hours
+from booking_app.domain.booking_rules import BookingStatus, overlaps, peak_in_use
+from booking_app.domain.errors import ValidationError
+from booking_app.services.bookings import BLOCKING, _flush_guarded, expire_overdue_holds, hm
+from booking_app.services.centre import get_profile
+from booking_app.services.common import Actor, audit, local_now, require_manager
+from booking_app.store.models import Booking, BookingEquipment, EquipmentType, MemberGroup, Room
+
+OVERRIDE_REASON = "台帳からの取込"
+BARRED_GROUP_STATES = {"suspended": "利用停止中", "deregistered": "登録抹消済み"}
+GOOD_GROUP_STATES = ("active", "renewal_due")
+
+# Canonical column → other headings seen in centres' ledgers.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "利用日": ("日付", "予約日", "使用日"),
+    "曜日": (),
+    "部屋": ("室名", "会議室", "部屋名", "施設"),
+    "区分": ("時間区分", "時間帯"),
+    "開始": ("開始時刻", "開始時間"),
+    "終了": ("終了時刻", "終了時間"),
+    "団体名": ("利用者", "利用者名", "団体名・氏名", "氏名"),
+    "登録番号": ("団体番号", "登録No", "登録NO"),
+    "代表者": ("代表者名", "責任者"),
+    "電話番号": ("電話", "連絡先"),
+    "予定人数": ("人数", "利用人数"),
+    "目的": ("利用目的",),
+    "備品": ("貸出備品", "備品・機材"),
+    "備考": ("メモ",),
+}
+REQUIRED = ("利用日", "部屋", "団体名", "目的")
+
+_CANCEL_WORDS = ("取消", "取り消し", "取りけし", "キャンセル", "中止")
+_NO_SHOW_WORDS = ("無断",)
+_PERSON_RE = re.compile(r"^個人(?:利用)?\s*[（(]\s*(.+?)\s*[)）]$")
+_EQUIP_SPLIT_RE = re.compile(r"[、,;；/・\s]+")
+_EQUIP_TOKEN_RE = re.compile(r"^(.+?)\s*[×xX*]?\s*(\d+)?\s*(?:台|枚|個|本|セット|式|組)?$")
+
+
+def _fold(text: str) -> str:
+    """Comparison key: full/half width and case folded, spaces removed ('小会議室１' = '小会議室1')."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """One problem (or notice) of the file: row as numbered in Excel (heading = 1), column, reason."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.row}行目" + (f"［{self.column}］" if self.column else "")
+        return f"{where} {self.message}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or would do (取込結果)."""
+
+    path: str
+    file_kind: str = ""  # 'Excel (xlsx)', 'CSV (Shift_JIS)', …
+    rows: int = 0  # data rows read (blank rows not counted)
+    bookings: int = 0  # rows that are (or would be) imported
+    cancelled: int = 0
+    no_show: int = 0
+    past: int = 0  # rows dated before today, imported as a manager's override
+    new_groups: list[tuple[str, str]] = field(default_factory=list)  # (reg_no, name) registered on the fly
+    matched_groups: int = 0
+    errors: list[ImportIssue] = field(default_factory=list)
+    warnings: list[ImportIssue] = field(default_factory=list)
+    dry_run: bool = False
+    written: bool = False
+    booking_ids: tuple[int, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary_lines(self) -> list[str]:
+        """The report in Japanese, as the CLI prints it and an import dialog shows it."""
+        name = Path(self.path).name
+        lines = [f"予約台帳：{name}（{self.file_kind}）", f"データ行：{self.rows}行"]
+        if self.errors:
+            lines.append(f"エラーが{len(self.errors)}件あるため、何も取り込んでいません。"
+                         "ファイルを直して、もう一度取り込んでください。")
+            lines += [f"  {e}" for e in self.errors]
+        else:
+            verb = "取込予定" if not self.written else "取込"
+            extra = []
+            if self.cancelled:
+                extra.append(f"取消{self.cancelled}件")
+            if self.no_show:
+                extra.append(f"無断キャンセル{self.no_show}件")
+            lines.append(f"{verb}：予約{self.bookings}件" + (f"（うち{'、'.join(extra)}）" if extra else ""))
+            if self.past:
+                lines.append(f"  過去の日付の{self.past}件は「{OVERRIDE_REASON}」として確定の予約で登録"
+                             "（利用人数は台帳にないため、利用済にはしません）")
+            if self.new_groups:
+                lines.append(f"新しく登録する団体：{len(self.new_groups)}団体（名簿の内容はあとで確認してください）")
+            if self.matched_groups:
+                lines.append(f"登録済みの団体と照合：{self.matched_groups}団体")
+            if self.dry_run:
+                lines.append("確認のみ（--dry-run）のため、データベースには書き込んでいません。")
+        if self.warnings:
+            lines.append(f"注意：{len(self.warnings)}件")
+            lines += [f"  {w}" for w in self.warnings]
+        return lines
+
+
+# --------------------------------------------------------------------------- reading the file
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Text and a label of its encoding: UTF-8 (with or without BOM), UTF-16 with BOM, or Shift_JIS."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "UTF-8 BOM付き"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "UTF-16"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        # cp932 is what Excel on a Japanese PC writes ('Shift_JIS' in its menus) and a superset of it.
+        return data.decode("cp932"), "Shift_JIS"
+    except UnicodeDecodeError:
+        raise ValidationError(
+            "ファイルの文字コードを判別できません。ExcelでCSV（UTF-8 または Shift_JIS）か、"
+            "Excelブック（.xlsx）として保存し直してください。", field="file"
+        ) from None
+
+
+def _read_csv(path: Path) -> tuple[list[tuple[int, list[Any]]], str]:
+    text, enc = _decode(path.read_bytes())
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # Excel numbers records, not physical lines; a cell with a line break stays one row.
+    return [(n, row) for n, row in enumerate(reader, start=1)], f"CSV（{enc}）"
+
+
+def _read_xlsx(path: Path) -> tuple[list[tuple[int, list[Any]]], str]:
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - a dependency of the app
+        raise ValidationError("Excelファイルを読むための部品（openpyxl）がありません。CSVで保存してください。")
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about styles and data validation it cannot read; irrelevant to the values.
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException…
+        raise ValidationError(f"Excelファイルとして開けません（{type(exc).__name__}）。"
+                              "ファイルが壊れていないか、.xlsx形式か確かめてください。", field="file") from None
+    try:
+        ws = wb["予約台帳"] if "予約台帳" in wb.sheetnames else wb.worksheets[0]
+        rows = [(n, list(r)) for n, r in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)]
+    finally:
+        wb.close()
+    return rows, "Excel（xlsx）"
+
+
+def read_table(path: Path) -> tuple[list[tuple[int, list[Any]]], str]:
+    """Every row of the file with its Excel row number, and a label for the file kind."""
+    if not path.exists():
+        raise ValidationError(f"ファイル「{path}」が見つかりません。", field="file")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    if suffix in (".csv", ".txt", ".tsv"):
+        return _read_csv(path)
+    if suffix == ".xls":
+        raise ValidationError("古いExcel形式（.xls）は読めません。Excelで「.xlsx」か「CSV」として保存し直してください。",
+                              field="file")
+    raise ValidationError(f"「{path.name}」は読めない種類のファイルです。.xlsx か .csv を指定してください。", field="file")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _find_header(rows: list[tuple[int, list[Any]]]) -> tuple[int, dict[str, int]] | None:
+    """The heading row (within the first rows, a title line may stand above it) and column positions."""
+    lookup = {_fold(c): c for c in COLUMNS}
+    lookup.update({_fold(a): c for c, aliases in COLUMNS.items() for a in aliases})
+    for index, (_, cells) in enumerate(rows[:10]):
+        found: dict[str, int] = {}
+        for pos, cell in enumerate(cells):
+            canon = lookup.get(_fold(_text(cell)))
+            if canon and canon not in found:
+                found[canon] = pos
+        if "利用日" in found and "部屋" in found:
+            return index, found
+    return None
+
+
+# --------------------------------------------------------------------------- checking rows
+
+
+@dataclass
+class _Row:
+    row: int
+    day: date | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    room: Room | None = None
+    booker_kind: str = "member"
+    reg_no: str = ""
+    name: str = ""
+    representative: str = ""
+    phone: str = ""
+    attendees: int = 0
+    purpose: str = ""
+    equipment: dict[int, int] = field(default_factory=dict)
+    status: str = BookingStatus.CONFIRMED.value
+    status_reason: str = ""
+    note: str = ""
+    group: MemberGroup | None = None
+    rule_breaks: list[str] = field(default_factory=list)
+    period_notice: str = ""
+    bad: bool = False
+
+
+class _Checker:
+    """Reads and judges the rows; collects errors and notices instead of stopping at the first."""
+
+    def __init__(self, session: Session, report: ImportReport, today: date) -> None:
+        self.session = session
+        self.report = report
+        self.today = today
+        self.profile = get_profile(session)
+        self.rooms = {_fold(r.name): r for r in session.scalars(select(Room).where(Room.active.is_(True)))}
+        self.types = list(session.scalars(select(EquipmentType).where(EquipmentType.active.is_(True))
+                                          .order_by(EquipmentType.sort_order, EquipmentType.id)))
+        self.type_by_key = {_fold(t.name): t for t in self.types}
+        self.period_names = {p.name for ps in self.profile.periods.values() for p in ps}
+
+    def error(self, row: _Row, column: str, message: str) -> None:
+        row.bad = True
+        self.report.errors.append(ImportIssue(row.row, column, message))
+
+    def notice(self, row: int, column: str, message: str) -> None:
+        self.report.warnings.append(ImportIssue(row, column, message))
+
+    # -- one row, column by column --
+
+    def parse(self, number: int, get) -> _Row:
+        r = _Row(number)
+        self._date(r, get("利用日"), get("曜日"))
+        self._room(r, get("部屋"))
+        self._times(r, get("区分"), get("開始"), get("終了"))
+        self._booker(r, get("団体名"), get("登録番号"), get("代表者"))
+        r.phone = unicodedata.normalize("NFKC", _text(get("電話番号")))
+        self._attendees(r, get("予定人数"))
+        r.purpose = _text(get("目的"))
+        if not r.purpose:
+            self.error(r, "目的", "目的がありません（例：定例会、講座）。")
+        self._equipment(r, get("備品"))
+        self._note(r, get("備考"))
+        return r
+
+    def _date(self, r: _Row, value: Any, weekday: Any) -> None:
+        if isinstance(value, datetime):
+            r.day = value.date()
+        elif isinstance(value, date):
+            r.day = value
+        else:
+            try:
+                r.day = jcal.parse_date_ja(_text(value))
+            except ValidationError as exc:
+                self.error(r, "利用日", exc.message + "。")
+                return
+        wd = re.sub(r"[()（）\s]|曜日?$", "", unicodedata.normalize("NFKC", _text(weekday)))
+        if wd and wd != jcal.weekday_ja(r.day):
+            self.error(r, "曜日", f"曜日「{wd}」が利用日{jcal.format_slash(r.day)}（{jcal.weekday_ja(r.day)}）と"
+                                  "合いません。日付か曜日を直してください。")
+
+    def _room(self, r: _Row, value: Any) -> None:
+        name = _text(value)
+        if not name:
+            self.error(r, "部屋", "部屋がありません。")
+            return
+        r.room = self.rooms.get(_fold(name))
+        if r.room is None:
+            known = "、".join(room.name for room in self.rooms.values())
+            self.error(r, "部屋", f"部屋「{name}」は登録されていません（登録済み：{known}）。")
+
+    def _time(self, r: _Row, column: str, value: Any) -> time | None:
+        if isinstance(value, datetime):
+            return value.time()
+        if isinstance(value, time):
+            return value
+        text = _text(value)
+        if not text:
+            return None
+        try:
+            return jcal.parse_time_ja(text)
+        except ValidationError as exc:
+            self.error(r, column, exc.message + "。")
+            return None
+
+    def _times(self, r: _Row, period_value: Any, start_value: Any, end_value: Any) -> None:
+        period_name = unicodedata.normalize("NFKC", _text(period_value))
+        bad_before = r.bad
+        start, end = self._time(r, "開始", start_value), self._time(r, "終了", end_value)
+        if r.bad and not bad_before:
+            return
+        if period_name and period_name not in self.period_names:
+            self.error(r, "区分", f"区分「{period_name}」がわかりません（{'・'.join(sorted(self.period_names))}）。")
+            return
+        if r.day is None:
+            return
+        period = next((p for p in hours.periods_for(self.profile, r.day) if p.name == period_name), None)
+        if (start is None) != (end is None):
+            column = "終了" if end is None else "開始"
+            self.error(r, column, f"{column}時刻がありません（開始と終了の両方を入れるか、両方を空けて区分だけにしてください）。")
+            return
+        if start is None:
+            if not period_name:
+                self.error(r, "開始", "時刻も区分もありません。開始・終了の時刻か区分（午前・午後・夜間）を入れてください。")
+                return
+            if period is None:
+                self.error(r, "区分", f"{jcal.format_slash(r.day)}（{jcal.weekday_ja(r.day)}）には区分「{period_name}」が"
+                                    "ないため、時刻が決まりません。開始・終了の時刻を入れてください。")
+                return
+            start, end = period.start, period.end
+        elif period_name and period is None:
+            # Said only if the hours check has nothing to say: '夜間 on a holiday' is one notice, not two.
+            r.period_notice = (f"区分「{period_name}」は{jcal.format_slash(r.day)}（{jcal.weekday_ja(r.day)}）には"
+                               f"ありません。時刻（{hm(start)}〜{hm(end)}）で取り込みます。")
+        elif period is not None and not (period.start <= start and end <= period.end):
+            self.notice(r.row, "区分", f"区分「{period.label}」と時刻（{hm(start)}〜{hm(end)}）が合いません。"
+                                     "時刻で取り込みます。")
+        if end <= start:
+            self.error(r, "終了", f"終了時刻（{hm(end)}）が開始時刻（{hm(start)}）より後になっていません。")
+            return
+        r.start, r.end = datetime.combine(r.day, start), datetime.combine(r.day, end)
+
+    def _booker(self, r: _Row, name_value: Any, reg_value: Any, rep_value: Any) -> None:
+        r.name = _text(name_value)
+        r.representative = _text(rep_value)
+        reg = unicodedata.normalize("NFKC", _text(reg_value)).replace(" ", "")
+        if reg.isdigit() and len(reg) < 4:
+            # Excel drops leading zeros of a number cell: 14 is the register's '0014'.
+            reg = reg.zfill(4)
+        r.reg_no = reg
+        if reg:
+            r.booker_kind = "member"
+            return
+        if not r.name:
+            self.error(r, "団体名", "団体名（個人の場合は氏名）がありません。")
+            return
+        m = _PERSON_RE.match(unicodedata.normalize("NFKC", r.name))
+        if m or r.name.startswith("個人"):
+            r.booker_kind = "person"
+            person = m[1] if m else r.name
+            if r.representative and _fold(r.representative) != _fold(person):
+                r.note = f"台帳の代表者：{r.representative}"
+            r.name = person
+        else:
+            r.booker_kind = "group"
+            if r.representative:
+                r.note = f"代表者：{r.representative}"
+
+    def _attendees(self, r: _Row, value: Any) -> None:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            n = int(value)
+        else:
+            text = re.sub(r"\s*(名|人)$", "", unicodedata.normalize("NFKC", _text(value)))
+            if not text:
+                n = 0
+            elif text.isdigit():
+                n = int(text)
+            else:
+                self.error(r, "予定人数", f"予定人数「{_text(value)}」は数として読めません。")
+                return
+        if n < 0:
+            self.error(r, "予定人数", "予定人数は0以上にしてください。")
+            return
+        r.attendees = n
+        if r.room is not None and n > r.room.capacity:
+            self.error(r, "予定人数", f"予定人数（{n}人）が{r.room.name}の定員（{r.room.capacity}人）を超えています。")
+
+    def _equipment_type(self, name: str) -> EquipmentType | None:
+        key = _fold(name)
+        if key in self.type_by_key:
+            return self.type_by_key[key]
+        # 'マイク' for 'ワイヤレスマイク': accepted only when exactly one kind contains the word.
+        candidates = [t for k, t in self.type_by_key.items() if key and key in k]
+        return candidates[0] if len(candidates) == 1 else None
+
+    def _equipment(self, r: _Row, value: Any) -> None:
+        text = unicodedata.normalize("NFKC", _text(value))
+        for token in (t for t in _EQUIP_SPLIT_RE.split(text) if t and t not in ("なし", "無し", "-")):
+            m = _EQUIP_TOKEN_RE.match(token)
+            et = self._equipment_type(m[1]) if m else None
+            if et is None:
+                known = "、".join(t.name for t in self.types)
+                self.error(r, "備品", f"備品「{token}」がわかりません（例：プロジェクター1、スクリーン1。備品：{known}）。")
+                continue
+            qty = int(m[2]) if m[2] else 1
+            if qty:
+                r.equipment[et.id] = r.equipment.get(et.id, 0) + qty
+
+    def _note(self, r: _Row, value: Any) -> None:
+        text = _text(value)
+        if not text:
+            return
+        if any(w in text for w in _NO_SHOW_WORDS):
+            r.status, r.status_reason = BookingStatus.NO_SHOW.value, text
+        elif any(w in text for w in _CANCEL_WORDS):
+            r.status, r.status_reason = BookingStatus.CANCELLED.value, text
+        else:
+            r.note = f"{r.note}\n{text}".strip()
+
+    # -- across rows --
+
+    def resolve_groups(self, rows: list[_Row]) -> dict[str, MemberGroup]:
+        """Match registration numbers with the register; unknown ones get a minimal new group."""
+        regs = sorted({r.reg_no for r in rows if r.reg_no})
+        existing = {g.reg_no: g for g in self.session.scalars(select(MemberGroup).where(MemberGroup.reg_no.in_(regs)))} \
+            if regs else {}
+        new: dict[str, MemberGroup] = {}
+        warned: set[str] = set()
+        for r in rows:
+            if not r.reg_no:
+                continue
+            g = existing.get(r.reg_no)
+            if g is not None:
+                if g.status in BARRED_GROUP_STATES:
+                    self.error(r, "登録番号", f"登録番号{r.reg_no}「{g.name}」は{BARRED_GROUP_STATES[g.status]}のため、"
+                                          "予約を取り込めません。団体の状況を確かめてください。")
+                    continue
+                if r.name and _fold(r.name) != _fold(g.name) and r.reg_no not in warned:
+                    warned.add(r.reg_no)
+                    self.notice(r.row, "団体名", f"登録番号{r.reg_no}は名簿では「{g.name}」です（台帳は「{r.name}」）。"
+                                              "名簿の団体として取り込みます。")
+                r.group = g
+                continue
+            if r.reg_no not in new:
+                if not r.name:
+                    self.error(r, "団体名", f"登録番号{r.reg_no}の団体は未登録で、団体名もないため登録できません。")
+                    continue
+                new[r.reg_no] = MemberGroup(reg_no=r.reg_no, name=r.name, representative=r.representative,
+                                            phone=r.phone, status="active")
+            elif r.name and _fold(r.name) != _fold(new[r.reg_no].name) and r.reg_no not in warned:
+                warned.add(r.reg_no)
+                self.notice(r.row, "団体名", f"登録番号{r.reg_no}の団体名が行によって違います"
+                                          f"（「{new[r.reg_no].name}」と「{r.name}」）。最初の行の名前で登録します。")
+            r.group = new[r.reg_no]
+        self.report.matched_groups = len({r.group.reg_no for r in rows if r.group is not None
+                                          and r.group.reg_no in existing})
+        self.report.new_groups = [(g.reg_no, g.name) for g in new.values()]
+        return new
+
+    def check_slots(self, rows: list[_Row]) -> None:
+        """Double bookings and equipment stock, against the database and between the rows."""
+        live = [r for r in rows if not r.bad and r.start is not None and r.status == BookingStatus.CONFIRMED.value]
+        if not live:
+            return
+        lo = datetime.combine(min(r.day for r in live) - timedelta(days=1), time())
+        hi = datetime.combine(max(r.day for r in live) + timedelta(days=1), time())
+        q = select(Booking).where(
+            Booking.start_at >= lo, Booking.start_at < hi, Booking.status.in_(BLOCKING),
+            # A lapsed hold no longer blocks, even before a write turns it into 期限切れ.
+            or_(Booking.status != BookingStatus.TENTATIVE.value, Booking.hold_until.is_(None),
+                Booking.hold_until >= self.today),
+        )
+        rooms_by_day: dict[tuple[int, date], list[tuple[datetime, datetime, str]]] = defaultdict(list)
+        equip_by_day: dict[tuple[int, date], list[tuple[datetime, datetime, int]]] = defaultdict(list)
+        existing = list(self.session.scalars(q))
+        same: dict[tuple[int, datetime, datetime], Booking] = {}
+        for b in existing:
+            who = f"既存の予約（予約番号{b.number}・{b.booker_name}）"
+            if b.room_id is not None:
+                rooms_by_day[(b.room_id, b.start_at.date())].append((b.start_at, b.end_at, who))
+                same[(b.room_id, b.start_at, b.end_at)] = b
+            for line in b.equipment:
+                equip_by_day[(line.equipment_type_id, b.start_at.date())].append((b.start_at, b.end_at, line.quantity))
+        stock = {t.id: t for t in self.types}
+        for r in live:
+            key = (r.room.id, r.day)
+            clash = next(((s, e, who) for s, e, who in rooms_by_day[key] if overlaps(r.start, r.end, s, e)), None)
+            twin = same.get((r.room.id, r.start, r.end))
+            if twin is not None and _fold(twin.booker_name) == _fold(r.group.name if r.group else r.name):
+                self.error(r, "部屋", f"同じ予約が既に登録されています（予約番号{twin.number}）。"
+                                    "この台帳は取込済みではありませんか。")
+                continue
+            if clash:
+                s, e, who = clash
+                self.error(r, "部屋", f"{r.room.name} {hm(r.start)}〜{hm(r.end)}は{who}の{hm(s)}〜{hm(e)}と重なります"
+                                    "（二重予約）。")
+                continue
+            short = []
+            for tid, qty in r.equipment.items():
+                et = stock[tid]
+                if et.stock is None:
+                    continue
+                peak = peak_in_use(equip_by_day[(tid, r.day)], r.start, r.end)
+                if peak + qty > et.stock:
+                    short.append(f"{et.name}は{hm(r.start)}〜{hm(r.end)}に{et.stock}{et.unit}中{peak}{et.unit}が"
+                                 f"予約済みで、{qty}{et.unit}は貸し出せません")
+            if short:
+                self.error(r, "備品", "、".join(short) + "。")
+                continue
+            rooms_by_day[key].append((r.start, r.end, f"{r.row}行目の予約（{r.name}）"))
+            for tid, qty in r.equipment.items():
+                equip_by_day[(tid, r.day)].append((r.start, r.end, qty))
+
+    def check_rules(self, rows: list[_Row]) -> None:
+        """Opening hours and closed days: history is kept, but staff should know."""
+        for r in rows:
+            if r.bad or r.start is None:
+                continue
+            r.rule_breaks = [rb.message for rb in hours.check_slot(self.profile, r.start, r.end)]
+            if r.status == BookingStatus.CONFIRMED.value and r.rule_breaks:
+                holiday = "・祝" if jcal.is_holiday(r.day) else ""
+                self.notice(r.row, "開始", f"{jcal.format_slash(r.day)}（{jcal.weekday_ja(r.day)}{holiday}）は"
+                            + "、".join(r.rule_breaks) + f"。「{OVERRIDE_REASON}」として取り込みます。")
+            elif r.period_notice:
+                self.notice(r.row, "区分", r.period_notice)
+            window = hours.check_window(self.profile, self.today, r.day,
+                                        r.group is not None and r.group.status in GOOD_GROUP_STATES)
+            if window is not None:
+                r.rule_breaks.append(window.message)
+                if window.code == "past" and r.status == BookingStatus.CONFIRMED.value:
+                    self.report.past += 1
+
+
+# --------------------------------------------------------------------------- the use case
+
+
+def import_bookings(session: Session, actor: Actor, path: Path, *, dry_run: bool,
+                    now: datetime | None = None) -> ImportReport:
+    """Import the booking ledger at ``path`` (.xlsx or .csv); all rows or none.
+
+    Returns the report; when ``report.errors`` is not empty nothing was written. Raises a
+    DomainError only when the file cannot be read at all or the actor is not a manager.
+    """
+    require_manager(actor, "予約台帳の取込")
+    now = now or local_now()
+    path = Path(path)
+    report = ImportReport(path=str(path), dry_run=dry_run)
+    table, report.file_kind = read_table(path)
+    header = _find_header(table)
+    if header is None:
+        report.errors.append(ImportIssue(1, "", "見出しの行（利用日・部屋・団体名・目的…）が見つかりません。"
+                                                "1行目に列名を入れてください。"))
+        return report
+    header_index, positions = header
+    missing = [c for c in REQUIRED if c not in positions]
+    if "区分" not in positions and not ("開始" in positions and "終了" in positions):
+        missing.append("区分（または開始・終了）")
+    if missing:
+        report.errors.append(ImportIssue(table[header_index][0], "", f"列「{'」「'.join(missing)}」がありません。"))
+        return report
+
+    checker = _Checker(session, report, now.date())
+    rows: list[_Row] = []
+    for number, cells in table[header_index + 1:]:
+        if not any(_text(c) for c in cells):
+            continue
+
+        def get(column: str, cells=cells) -> Any:
+            pos = positions.get(column)
+            return cells[pos] if pos is not None and pos < len(cells) else None
+
+        rows.append(checker.parse(number, get))
+    report.rows = len(rows)
+    if not rows:
+        report.errors.append(ImportIssue(table[header_index][0] + 1, "", "取り込む行がありません。"))
+        return report
+    new_groups = checker.resolve_groups(rows)
+    checker.check_slots(rows)
+    checker.check_rules(rows)
+    report.errors.sort(key=lambda e: e.row)
+    report.warnings.sort(key=lambda w: w.row)
+    report.bookings = len(rows)
+    report.cancelled = sum(r.status == BookingStatus.CANCELLED.value for r in rows)
+    report.no_show = sum(r.status == BookingStatus.NO_SHOW.value for r in rows)
+    if report.errors or dry_run:
+        return report
+
+    # ---- write: nothing above touched the database
+    source = path.name
+    expire_overdue_holds(session, now.date())
+    for g in new_groups.values():
+        g.note = f"予約台帳「{source}」の取込で仮登録。名簿の内容（ふりがな・有効期限など）を確認してください。"
+        g.created_at, g.created_by = now, actor.id
+    session.add_all(new_groups.values())
+    session.flush()
+    for g in new_groups.values():
+        audit(session, actor, "create", "member_group", g.id, f"団体「{g.name}」（{g.reg_no}）を予約台帳の取込で登録",
+              after={"reg_no": g.reg_no, "name": g.name, "source": source}, now=now)
+    made: list[Booking] = []
+    for r in rows:
+        b = Booking(
+            room_id=r.room.id, group_id=r.group.id if r.group is not None else None, booker_kind=r.booker_kind,
+            booker_name=r.group.name if r.group is not None else r.name, contact_phone=r.phone,
+            purpose=r.purpose, attendees=r.attendees, start_at=r.start, end_at=r.end, status=r.status,
+            status_reason=r.status_reason, override_reason=OVERRIDE_REASON if r.rule_breaks else "",
+            note=r.note, created_at=now, created_by=actor.id, updated_at=now, updated_by=actor.id,
+        )
+        b.equipment = [BookingEquipment(equipment_type_id=t, quantity=q) for t, q in r.equipment.items()]
+        made.append(b)
+    session.add_all(made)
+    _flush_guarded(session, "取込")
+    report.booking_ids = tuple(b.id for b in made)
+    report.written = True
+    audit(session, actor, "import", "booking", None,
+          f"予約台帳「{source}」から予約{len(made)}件を取込（取消{report.cancelled}件、団体の新規登録{len(new_groups)}件）",
+          after={"file": source, "rows": report.rows, "bookings": len(made), "cancelled": report.cancelled,
+                 "new_groups": [reg for reg, _ in report.new_groups],
+                 "first_id": made[0].id, "last_id": made[-1].id,
+                 "warnings": [str(w) for w in report.warnings]}, now=now)
+    return report
+
+
+__all__ = ["ImportIssue", "ImportReport", "import_bookings", "read_table", "OVERRIDE_REASON"]
