@@ -395,7 +395,8 @@ class _Row:
     def values(self) -> dict[str, Any]:
         """The stored fields this row sets, as MemberGroup attributes."""
         return {
-            "reg_no": self.reg_no or None, "name": self.name, "kana": self.kana, "group_type": self.group_type,
+            "reg_no": self.reg_no or None, "name": self.name, "kana": self.kana,
+            "group_type": self.group_type,
             "is_machizukuri": self.is_machizukuri, "district": self.district if self.is_machizukuri else "",
             "activity_fields": list(self.activity_fields), "representative": self.representative,
             "phone": self.phone, "contact_name": self.contact_name, "contact_phone": self.contact_phone,
@@ -590,18 +591,21 @@ class _Checker:
             self.notice(r.row, "状態の理由", "状態の理由は停止・抹消の団体だけに残します。この行の理由は取り込みません。")
         if r.valid_until is None:
             return
-        r.status = effective_status(r.given_status or GroupStatus.ACTIVE.value, r.valid_until, self.today).value
+        stored = r.given_status or GroupStatus.ACTIVE.value
+        r.status = effective_status(stored, r.valid_until, self.today).value
         if r.given_status and r.given_status != r.status:
             self.notice(r.row, "状態", f"状態は「{GroupStatus(r.given_status).label}」ですが、有効期限"
-                                     f"{jcal.format_slash(r.valid_until)}から「{GroupStatus(r.status).label}」として取り込みます。")
+                                     f"{jcal.format_slash(r.valid_until)}から"
+                                     f"「{GroupStatus(r.status).label}」として取り込みます。")
 
     def _as_registration(self, r: _Row) -> None:
         """The ordinance's own check, with the declarations taken as made at first registration."""
         data = GroupInput(name=r.name, kana=r.kana, group_type=r.group_type, is_machizukuri=r.is_machizukuri,
-                          district=r.district, activity_fields=r.activity_fields, representative=r.representative,
-                          phone=r.phone, contact_name=r.contact_name, contact_phone=r.contact_phone, email=r.email,
-                          address=r.address, meeting_place=r.meeting_place, members=r.members,
-                          declarations=ALL_DECLARED, note=r.note)
+                          district=r.district, activity_fields=r.activity_fields,
+                          representative=r.representative, phone=r.phone, contact_name=r.contact_name,
+                          contact_phone=r.contact_phone, email=r.email, address=r.address,
+                          meeting_place=r.meeting_place, members=r.members, declarations=ALL_DECLARED,
+                          note=r.note)
         try:
             validate_registration(data)
         except ValidationError as exc:
@@ -803,7 +807,8 @@ def import_groups(session: Session, actor: Actor, path: Path, *, dry_run: bool,
             why += f"（有効期限{jcal.format_slash(g.valid_until)}が過ぎています）"
         session.add(GroupStatusChange(group_id=g.id, at=now, staff_id=actor.id, old_status=None,
                                       new_status=g.status, reason=why))
-    report.created = [PlannedChange(c.row, g.reg_no, c.name, c.status) for c, (g, _) in zip(report.created, made)]
+    report.created = [PlannedChange(c.row, g.reg_no, c.name, c.status)
+                      for c, (g, _) in zip(report.created, made, strict=True)]
     report.group_ids = tuple(g.id for g in touched)
     report.written = True
     audit(session, actor, "import", "group", None,
@@ -826,7 +831,8 @@ def _export_rows(session: Session, today: date) -> list[list[Any]]:
             MACHIZUKURI_MARK if g.is_machizukuri else "", g.district if g.is_machizukuri else "",
             "、".join(g.activity_fields or []), g.representative, g.phone, g.contact_name, g.contact_phone,
             g.email, g.address, g.meeting_place, g.members, g.registered_on, g.valid_until, status.label,
-            g.status_reason if status in (GroupStatus.SUSPENDED, GroupStatus.DEREGISTERED) else "", g.note or "",
+            g.status_reason if status in (GroupStatus.SUSPENDED, GroupStatus.DEREGISTERED) else "",
+            g.note or "",
         ])
     return rows
 
@@ -852,7 +858,8 @@ def export_groups(session: Session, path: Path, *, today: date | None = None) ->
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(EXPORT_COLUMNS)
         for row in rows:
-            writer.writerow(["" if v is None else jcal.format_slash(v) if isinstance(v, date) else v for v in row])
+            writer.writerow(["" if v is None else jcal.format_slash(v) if isinstance(v, date) else v
+                             for v in row])
         path.write_bytes(buf.getvalue().encode("utf-8-sig"))
     elif suffix == ".xlsx":
         path.write_bytes(_xlsx_bytes(rows, today))
@@ -904,7 +911,8 @@ def _xlsx_bytes(rows: list[list[Any]], today: date) -> bytes:
 # --------------------------------------------------------------------------- command line
 
 
-def register_cli(subparsers: argparse._SubParsersAction, *, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+def register_cli(subparsers: argparse._SubParsersAction, *,
+                 parents: Sequence[argparse.ArgumentParser] = ()) -> None:
     """Add ``import-groups FILE [--dry-run]`` and ``export-groups FILE`` to the app's command line.
 
     ``parents`` are the parsers of the options every command shares (cli.py's ``--db``/``--staff``).
