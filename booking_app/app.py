@@ -1,0 +1,159 @@
+"""The composition root (起動処理): Qt application, fonts, translations, database, who is on duty, main window.
+
+Kept light at import time: Qt and the database stack are imported inside :func:`run`, and screens the
+first page does not need are imported by the main window only when it builds them, so the window is
+up quickly on a modest desk PC.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "Fukufuku Desk"
+ORG_NAME = "fukufuku"
+SCREENSHOT_SIZE = (1366, 768)
+
+
+def translations_dir() -> Path:
+    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[1]))
+    return base / "resources" / "translations"
+
+
+def _install_translators(app) -> list:
+    """Qt's own Japanese strings (standard buttons, dialogs) first, then ours when a .qm exists.
+
+    Our source strings are Japanese already, so the app is Japanese even with no .qm of ours.
+    The translators are returned so the caller keeps them alive.
+    """
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    QLocale.setDefault(QLocale(QLocale.Language.Japanese, QLocale.Country.Japan))
+    installed = []
+    qt_tr = QTranslator(app)
+    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if qt_tr.load("qtbase_ja", qt_dir):
+        app.installTranslator(qt_tr)
+        installed.append(qt_tr)
+    ours = translations_dir() / "booking_app_ja.qm"
+    if ours.is_file():
+        own_tr = QTranslator(app)
+        if own_tr.load(str(ours)):
+            app.installTranslator(own_tr)
+            installed.append(own_tr)
+    return installed
+
+
+def _setup_application(argv: list[str] | None = None):
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+
+    from booking_app import fonts
+
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationDisplayName("ふくふくデスク")
+    try:
+        family = fonts.register_qt_fonts()
+        font = QFont(family)
+        font.setPointSize(max(app.font().pointSize(), 10))
+        app.setFont(font)
+    except (OSError, RuntimeError) as exc:  # a broken install still starts, with the system font
+        log.warning("Japanese font not loaded: %s", exc)
+    app._fukufuku_translators = _install_translators(app)  # keep references alive
+    return app
+
+
+def _grab_when_painted(window, path: str) -> bool:
+    """Wait until the window has painted, then save ``window.grab()`` to path."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    loop = QEventLoop()
+    result = {"ok": False}
+
+    def grab() -> None:
+        QApplication.processEvents()
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        result["ok"] = window.grab().save(path)
+        loop.quit()
+
+    QApplication.processEvents()
+    # A short single shot lets layouts settle and the first paint happen before grabbing.
+    QTimer.singleShot(150, grab)
+    loop.exec()
+    return result["ok"]
+
+
+def run(db_url: str, *, db_label: str, demo: bool = False, screenshot: str | None = None,
+        today: date | None = None) -> int:
+    """Start the desk app on the database at db_url; returns the process exit code."""
+    app = _setup_application()
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QMessageBox
+
+    from booking_app.services import centre
+    from booking_app.services.common import local_now
+    from booking_app.store.engine import make_engine, write_session
+    from booking_app.store.migrate import upgrade
+    from booking_app.ui.context import AppContext
+
+    try:
+        upgrade(db_url)
+    except Exception as exc:  # noqa: BLE001 - shown to the user, then exit
+        log.exception("database upgrade failed")
+        if screenshot is None:
+            QMessageBox.critical(None, "ふくふくデスク",
+                                 f"データベースを開けませんでした。\n{db_label}\n\n{type(exc).__name__}: {exc}")
+        return 2
+    engine = make_engine(db_url)
+    try:
+        with write_session(engine) as session:
+            centre.ensure_initial_data(session)
+        if demo:
+            try:
+                from booking_app.services.demo import seed_demo
+            except ImportError:
+                log.warning("demo data is not available in this build")
+            else:
+                with write_session(engine) as session:
+                    seed_demo(session, today=today or local_now().date())
+        with write_session(engine) as session:
+            staff = centre.list_staff(session)
+        if not staff:
+            log.error("no active staff in the database")
+            return 2
+
+        if screenshot is not None:
+            desk = next((s for s in staff if s.role == "desk"), staff[0])
+            actor = desk.as_actor()
+        else:
+            from booking_app.ui.staff_dialog import StaffChooser
+
+            chosen = StaffChooser.get(None, engine)
+            if chosen is None:
+                return 0
+            actor = chosen
+
+        ctx = AppContext(engine, actor, db_label=db_label)
+        from booking_app.ui.main_window import MainWindow
+
+        window = MainWindow(ctx, today=today)
+        if screenshot is not None:
+            window.resize(*SCREENSHOT_SIZE)
+            window.show()
+            ok = _grab_when_painted(window, screenshot)
+            window.close()
+            window.deleteLater()
+            return 0 if ok else 1
+        window.restore_settings(QSettings())
+        window.show()
+        return app.exec()
+    finally:
+        engine.dispose()

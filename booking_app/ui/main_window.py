@@ -1,0 +1,229 @@
+"""The main window (メイン画面): navigation on the left, the pages in a stack, who and where in the status bar."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QToolButton,
+    QWidget,
+)
+
+import booking_app
+from booking_app.domain import calendar as jcal
+from booking_app.services.common import local_now
+from booking_app.ui.context import AppContext
+from booking_app.ui.staff_dialog import StaffChooser, role_label
+
+WINDOW_TITLE = "ふくふくデスク — しものせき市民活動センター"
+COMING_LATER = "これから追加されます"
+
+
+def _placeholder(text: str) -> QWidget:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setStyleSheet("QLabel { color: #707070; font-size: 14pt; }")
+    return label
+
+
+class MainWindow(QMainWindow):
+    """The desk's main window (メイン画面)."""
+
+    PAGES = ("calendar", "today", "search", "settings")
+
+    def __init__(self, ctx: AppContext, today: dt.date | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._fixed_today = today
+        self._settings: QSettings | None = None
+        self.setWindowTitle(self.tr(WINDOW_TITLE))
+        self.setMinimumSize(1000, 620)
+        self.resize(1366, 768)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(150)
+        self.nav.setStyleSheet(
+            "QListWidget#navigation { background: #f3f5f9; border: none; font-size: 11pt; }"
+            "QListWidget#navigation::item { padding: 9px 10px; }"
+            "QListWidget#navigation::item:selected { background: #4a7fd4; color: white; }"
+        )
+        self.stack = QStackedWidget()
+        self.pages: dict[str, QWidget] = {}
+        titles = {"calendar": self.tr("予約カレンダー"), "today": self.tr("本日の予約"),
+                  "search": self.tr("予約検索"), "settings": self.tr("設定")}
+        for key in self.PAGES:
+            page = self._make_page(key)
+            self.pages[key] = page
+            self.stack.addWidget(page)
+            item = QListWidgetItem(titles[key])
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.nav.addItem(item)
+        # Later areas are listed now so staff see where the app is going; they cannot be chosen yet.
+        for later in (self.tr("団体"), self.tr("保険"), self.tr("領収書"), self.tr("統計")):
+            item = QListWidgetItem(later)
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            item.setToolTip(self.tr(COMING_LATER))
+            self.nav.addItem(item)
+        self.nav.currentRowChanged.connect(self._nav_changed)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_menu()
+        self._build_status_bar()
+        ctx.actor_changed.connect(self._update_actor)
+        self.nav.setCurrentRow(0)
+
+        # The date in the status bar turns over at midnight without a restart.
+        self._clock = QTimer(self)
+        self._clock.setInterval(60_000)
+        self._clock.timeout.connect(self._update_date)
+        self._clock.start()
+
+    # ----- pages
+    def _make_page(self, key: str) -> QWidget:
+        today = self._fixed_today
+        try:
+            if key == "calendar":
+                from booking_app.ui.calendar_views import CalendarPage
+
+                return CalendarPage(self.ctx, today=today)
+            if key == "today":
+                from booking_app.ui.today_list import TodayListPage
+
+                return TodayListPage(self.ctx, today=today)
+            if key == "search":
+                from booking_app.ui.search_page import BookingSearchPage
+
+                return BookingSearchPage(self.ctx)
+            if key == "settings":
+                from booking_app.ui.settings_page import SettingsPage
+
+                return SettingsPage(self.ctx)
+        except ImportError:
+            # Another screen still being written: the window works without it.
+            pass
+        return _placeholder(self.tr("この画面は準備中です"))
+
+    def show_page(self, key: str) -> None:
+        self.nav.setCurrentRow(self.PAGES.index(key))
+
+    def current_page_key(self) -> str:
+        return self.PAGES[self.stack.currentIndex()]
+
+    def _nav_changed(self, row: int) -> None:
+        if 0 <= row < len(self.PAGES):
+            self.stack.setCurrentIndex(row)
+            page = self.stack.currentWidget()
+            refresh = getattr(page, "refresh", None)
+            if callable(refresh) and row != 0:
+                refresh()  # lists may be stale after changes made elsewhere
+
+    # ----- menu
+    def _build_menu(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("ファイル(&F)"))
+        self.switch_staff_action = QAction(self.tr("担当者の切り替え…"), self)
+        self.switch_staff_action.triggered.connect(self.switch_staff)
+        file_menu.addAction(self.switch_staff_action)
+        file_menu.addSeparator()
+        quit_action = QAction(self.tr("終了(&X)"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view_menu = bar.addMenu(self.tr("表示(&V)"))
+        self.today_action = QAction(self.tr("今日"), self)
+        self.today_action.setShortcut(QKeySequence("T"))
+        # T is also typed into text fields; only the calendar area takes it as a shortcut.
+        self.today_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.today_action.triggered.connect(lambda: self._calendar_call("go_today"))
+        self.prev_action = QAction(self.tr("前日"), self)
+        self.prev_action.setShortcut(QKeySequence("Ctrl+Left"))
+        self.prev_action.triggered.connect(lambda: self._calendar_call("step", -1))
+        self.next_action = QAction(self.tr("翌日"), self)
+        self.next_action.setShortcut(QKeySequence("Ctrl+Right"))
+        self.next_action.triggered.connect(lambda: self._calendar_call("step", 1))
+        for a in (self.today_action, self.prev_action, self.next_action):
+            view_menu.addAction(a)
+        self.pages["calendar"].addAction(self.today_action)
+
+        help_menu = bar.addMenu(self.tr("ヘルプ(&H)"))
+        about = QAction(self.tr("バージョン情報"), self)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+
+    def _calendar_call(self, name: str, *args) -> None:
+        page = self.pages["calendar"]
+        self.show_page("calendar")
+        fn = getattr(page, name, None)
+        if callable(fn):
+            fn(*args)
+
+    def about_text(self) -> str:
+        return self.tr("ふくふくデスク バージョン {version}\nしものせき市民活動センター 受付業務システム").format(
+            version=booking_app.__version__)
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, self.tr("バージョン情報"), self.about_text())
+
+    # ----- status bar
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.staff_button = QToolButton()
+        self.staff_button.setAutoRaise(True)
+        self.staff_button.setToolTip(self.tr("クリックすると担当者を切り替えます"))
+        self.staff_button.clicked.connect(self.switch_staff)
+        self.db_label = QLabel()
+        self.date_label = QLabel()
+        bar.addWidget(self.staff_button)
+        bar.addPermanentWidget(self.db_label)
+        bar.addPermanentWidget(self.date_label)
+        self._update_actor(self.ctx.actor)
+        self.db_label.setText(self.tr("データベース：{label}").format(label=self.ctx.db_label or "—"))
+        self.db_label.setToolTip(self.ctx.db_label)
+        self._update_date()
+
+    def today(self) -> dt.date:
+        return self._fixed_today or local_now().date()
+
+    def _update_date(self) -> None:
+        d = self.today()
+        self.date_label.setText(f"{jcal.format_slash(d)}({jcal.weekday_ja(d)}) {jcal.wareki(d)}")
+
+    def _update_actor(self, actor) -> None:
+        self.staff_button.setText(self.tr("担当者：{name}（{role}）").format(name=actor.name,
+                                                                         role=role_label(actor.role)))
+
+    def switch_staff(self) -> None:
+        actor = StaffChooser.get(self, self.ctx)
+        if actor is not None and actor != self.ctx.actor:
+            self.ctx.set_actor(actor)
+
+    # ----- geometry
+    def restore_settings(self, settings: QSettings) -> None:
+        """Restore the window's geometry from settings and save it there on close."""
+        self._settings = settings
+        geometry = settings.value("main_window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._settings is not None:
+            self._settings.setValue("main_window/geometry", self.saveGeometry())
+        super().closeEvent(event)

@@ -1,0 +1,82 @@
+"""Choosing the staff member on duty (担当者の選択).
+
+Every change in the app records who made it, so the app asks at start who is at the desk and lets
+staff switch later from the status bar. Passwords come later; for now a name is chosen from a list.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+
+from booking_app.services import centre
+from booking_app.services.centre import StaffInfo
+from booking_app.services.common import Actor
+from booking_app.store.engine import read_session
+
+ROLE_LABELS = {"desk": "受付", "manager": "管理者", "admin": "システム管理"}
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role)
+
+
+class StaffChooser(QDialog):
+    """Pick the staff member on duty (担当者) from the active staff list."""
+
+    def __init__(self, staff: list[StaffInfo], current_id: int | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("担当者の選択"))
+        self.setMinimumWidth(340)
+        self._staff = staff
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("受付を担当する職員を選んでください。")))
+        self.list = QListWidget()
+        for s in staff:
+            item = QListWidgetItem(f"{s.name}（{role_label(s.role)}）")
+            item.setData(Qt.ItemDataRole.UserRole, s.id)
+            self.list.addItem(item)
+        layout.addWidget(self.list)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("この担当者で始める"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("キャンセル"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.list.itemDoubleClicked.connect(lambda _item: self.accept())
+        self.list.currentRowChanged.connect(self._update_ok)
+        row = next((i for i, s in enumerate(staff) if s.id == current_id), 0 if staff else -1)
+        self.list.setCurrentRow(row)
+        self._update_ok()
+
+    def _update_ok(self, *_args) -> None:
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.list.currentRow() >= 0)
+
+    def selected(self) -> Actor | None:
+        row = self.list.currentRow()
+        return self._staff[row].as_actor() if 0 <= row < len(self._staff) else None
+
+    @classmethod
+    def load_staff(cls, ctx_or_engine) -> tuple[list[StaffInfo], int | None]:
+        engine: Engine = ctx_or_engine if isinstance(ctx_or_engine, Engine) else ctx_or_engine.engine
+        current = None if isinstance(ctx_or_engine, Engine) else getattr(ctx_or_engine.actor, "id", None)
+        with read_session(engine) as session:
+            return centre.list_staff(session), current
+
+    @classmethod
+    def get(cls, parent: QWidget | None, ctx_or_engine) -> Actor | None:
+        """Ask who is on duty; None when the dialog is cancelled."""
+        staff, current = cls.load_staff(ctx_or_engine)
+        dialog = cls(staff, current, parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.selected()
