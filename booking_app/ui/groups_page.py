@@ -1,0 +1,671 @@
+"""The member-group page (団体): verification at the counter, fiscal-year renewal, and the figures.
+
+At the counter staff type part of a name, its kana (any script or width), a phone number or the
+registration number, and see at once — large and plain — whether the group is registered and in good
+standing, with the reason and what to do when it is not. A scanned member card (``FKG:0002`` + Enter)
+opens the group the same way. Every answer comes from ``services.groups``; this page only shows it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from booking_app.domain import calendar as jcal
+from booking_app.domain.errors import DomainError, PermissionDenied
+from booking_app.domain.groups import GROUP_TYPES
+from booking_app.services import groups as group_svc
+from booking_app.services.bookings import BookingView
+from booking_app.services.centre import get_profile
+from booking_app.services.common import local_now, require_manager
+from booking_app.services.groups import CARD_PREFIX, Verdict
+from booking_app.store.models import GroupVerification, Staff
+from booking_app.ui.context import AppContext
+from booking_app.ui.errors import show_error
+from booking_app.ui.group_dialog import GroupDialog, StatusChangeDialog
+from booking_app.ui.group_models import (
+    GroupBookingsModel,
+    GroupResultsModel,
+    RenewalModel,
+    group_status_background,
+    group_status_color,
+)
+
+SEARCH_DELAY_MS = 150
+COMING_LATER = "これから追加されます"
+
+
+def info(parent: QWidget | None, title: str, text: str) -> None:
+    """A plain notice (tests replace this so nothing blocks)."""
+    QMessageBox.information(parent, title, text)
+
+
+@dataclass(frozen=True)
+class GroupDetail:
+    """Everything the status panel shows about one group, read in one session (no ORM kept)."""
+
+    id: int
+    reg_no: str | None
+    name: str
+    kana: str
+    type_label: str
+    is_machizukuri: bool
+    district: str
+    activity_fields: tuple[str, ...]
+    representative: str
+    phone: str
+    contact_name: str
+    contact_phone: str
+    email: str
+    members: int | None
+    registered_on: date | None
+    valid_until: date | None
+    status: str
+    verdict: Verdict
+    last_verified: str
+
+    @property
+    def title(self) -> str:
+        return f"{self.reg_no}　{self.name}" if self.reg_no else self.name
+
+
+def load_detail(session, group_id: int, today: date) -> tuple[GroupDetail, list[BookingView]]:
+    g = group_svc.get_group(session, group_id)
+    v = group_svc.verdict(g, today)
+    last = session.execute(
+        select(GroupVerification.at, Staff.name, GroupVerification.status_seen)
+        .join(Staff, Staff.id == GroupVerification.staff_id)
+        .where(GroupVerification.group_id == group_id)
+        .order_by(GroupVerification.at.desc(), GroupVerification.id.desc()).limit(1)
+    ).first()
+    last_text = ""
+    if last is not None:
+        at, who, seen = last
+        last_text = f"{jcal.format_slash(at.date())} {jcal.format_time(at.time())}　{who}"
+    detail = GroupDetail(
+        id=g.id, reg_no=g.reg_no, name=g.name, kana=g.kana, type_label=GROUP_TYPES.get(g.group_type, g.group_type),
+        is_machizukuri=bool(g.is_machizukuri), district=g.district or "",
+        activity_fields=tuple(g.activity_fields or ()), representative=g.representative, phone=g.phone,
+        contact_name=g.contact_name, contact_phone=g.contact_phone, email=g.email, members=g.members,
+        registered_on=g.registered_on, valid_until=g.valid_until, status=v.status, verdict=v,
+        last_verified=last_text,
+    )
+    return detail, group_svc.group_bookings(session, group_id)
+
+
+def _date_both(d: date | None) -> str:
+    """'2027/03/31（令和9年3月31日）': staff and groups think in both calendars."""
+    if d is None:
+        return "—"
+    return f"{jcal.format_slash(d)}（{jcal.wareki(d)}）"
+
+
+def _table(name: str) -> QTableView:
+    t = QTableView()
+    t.setObjectName(name)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.verticalHeader().setVisible(False)
+    t.setAlternatingRowColors(True)
+    t.setWordWrap(False)
+    return t
+
+
+class GroupsPage(QWidget):
+    """登録団体の画面: 窓口確認 (search and status), 年度更新 (renewal), and the figures tile."""
+
+    def __init__(self, ctx: AppContext, today: date | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("groups_page")
+        self.ctx = ctx
+        self._fixed_today = today
+        self._detail: GroupDetail | None = None
+        self._verified_note: dict[int, str] = {}
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self.run_search)
+
+        self._build()
+        ctx.changed.connect(self._on_changed)
+        self.run_search()
+        self.refresh_renewals()
+        self.refresh_figures()
+
+    @property
+    def today(self) -> date:
+        return self._fixed_today or local_now().date()
+
+    # ---------------------------------------------------------------- construction
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 8, 10, 8)
+
+        head = QHBoxLayout()
+        self.search_edit = QLineEdit()
+        self.search_edit.setObjectName("group_search")
+        self.search_edit.setPlaceholderText("登録番号・団体名・ふりがな・電話番号・代表者で検索")
+        self.search_edit.setClearButtonEnabled(True)
+        f = self.search_edit.font()
+        f.setPointSize(16)
+        self.search_edit.setFont(f)
+        self.search_edit.setMinimumHeight(44)
+        self.search_edit.textChanged.connect(self._on_text_changed)
+        self.search_edit.returnPressed.connect(self._on_return)
+        head.addWidget(self.search_edit, 1)
+        self.register_button = QPushButton("団体を新規登録")
+        self.register_button.setObjectName("register_group")
+        self.register_button.setMinimumHeight(44)
+        self.register_button.clicked.connect(self._register)
+        head.addWidget(self.register_button)
+        self.figures_label = QLabel()
+        self.figures_label.setObjectName("figures_tile")
+        self.figures_label.setTextFormat(Qt.TextFormat.RichText)
+        self.figures_label.setStyleSheet(
+            "QLabel#figures_tile { background: #eef2f8; border: 1px solid #c9d3e3; border-radius: 4px; padding: 4px 10px; }")
+        head.addWidget(self.figures_label)
+        outer.addLayout(head)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("group_tabs")
+        self.tabs.addTab(self._build_verify_tab(), "窓口確認")
+        self.tabs.addTab(self._build_renewal_tab(), "年度更新")
+        outer.addWidget(self.tabs, 1)
+
+    def _build_verify_tab(self) -> QWidget:
+        tab = QWidget()
+        lay = QHBoxLayout(tab)
+        lay.setContentsMargins(4, 6, 4, 4)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        lay.addWidget(split)
+
+        self.results_model = GroupResultsModel(self)
+        self.results_view = _table("group_results")
+        self.results_view.setModel(self.results_model)
+        hh = self.results_view.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, width in enumerate((52, 0, 130, 56, 86, 72)):
+            if width:
+                self.results_view.setColumnWidth(col, width)
+        # The name takes what is left, so the 状態 column never scrolls out of sight.
+        hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        hh.setStretchLastSection(False)
+        self.results_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results_view.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("result_count")
+        ll.addWidget(self.count_label)
+        ll.addWidget(self.results_view, 1)
+        split.addWidget(left)
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(6, 0, 0, 0)
+        self.status_frame = QFrame()
+        self.status_frame.setObjectName("status_frame")
+        sl = QGridLayout(self.status_frame)
+        sl.setContentsMargins(14, 8, 14, 10)
+        self.group_title = QLabel()
+        self.group_title.setObjectName("group_title")
+        self.group_title.setWordWrap(True)
+        self.group_title.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        sl.addWidget(self.group_title, 0, 0, 1, 2)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("status_label")
+        big = QFont(self.font())
+        big.setPointSize(34)
+        big.setBold(True)
+        self.status_label.setFont(big)
+        sl.addWidget(self.status_label, 1, 0, 2, 1, Qt.AlignmentFlag.AlignVCenter)
+        self.reason_label = QLabel()
+        self.reason_label.setObjectName("reason_label")
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setStyleSheet("font-size: 12pt;")
+        sl.addWidget(self.reason_label, 1, 1)
+        self.advice_label = QLabel()
+        self.advice_label.setObjectName("advice_label")
+        self.advice_label.setWordWrap(True)
+        self.advice_label.setStyleSheet("font-size: 11pt;")
+        sl.addWidget(self.advice_label, 2, 1)
+        sl.setColumnStretch(1, 1)
+        rl.addWidget(self.status_frame)
+
+        buttons = QGridLayout()
+        self.verify_button = QPushButton("確認済み")
+        self.verify_button.setObjectName("verify")
+        self.verify_button.setToolTip("窓口で確認したことを記録します")
+        self.verify_button.setStyleSheet("QPushButton#verify { font-weight: bold; padding: 6px 14px; }")
+        self.verify_button.clicked.connect(self.verify_selected)
+        self.booking_button = QPushButton("新しい予約")
+        self.booking_button.setObjectName("new_booking")
+        self.booking_button.clicked.connect(self._new_booking)
+        self.edit_button = QPushButton("登録内容を変更")
+        self.edit_button.setObjectName("edit_group")
+        self.edit_button.clicked.connect(self._edit)
+        self.status_button = QPushButton("停止・抹消・解除")
+        self.status_button.setObjectName("change_status")
+        self.status_button.clicked.connect(self._change_status)
+        self.card_button = QPushButton("会員証を印刷")
+        self.card_button.setObjectName("print_card")
+        self.card_button.clicked.connect(self._print_card)
+        for i, b in enumerate((self.verify_button, self.booking_button, self.edit_button,
+                               self.status_button, self.card_button)):
+            b.setMinimumHeight(32)
+            buttons.addWidget(b, i // 3, i % 3)
+        rl.addLayout(buttons)
+        self.verified_label = QLabel()
+        self.verified_label.setObjectName("verified_label")
+        self.verified_label.setStyleSheet("color: #1b7a3a;")
+        rl.addWidget(self.verified_label)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        bl = QVBoxLayout(body)
+        bl.setContentsMargins(0, 0, 4, 0)
+        self.details = QFormLayout()
+        self.details.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.detail_labels: dict[str, QLabel] = {}
+        for key, caption in (("reg_no", "登録番号"), ("name", "団体名"), ("kana", "ふりがな"), ("type", "区分"),
+                             ("fields", "活動分野"), ("representative", "代表者"), ("phones", "電話"),
+                             ("members", "会員数"), ("registered_on", "登録日"), ("valid_until", "有効期限"),
+                             ("last_verified", "最終確認")):
+            lbl = QLabel()
+            lbl.setObjectName(f"detail_{key}")
+            lbl.setWordWrap(True)
+            lbl.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.detail_labels[key] = lbl
+            self.details.addRow(caption, lbl)
+        bl.addLayout(self.details)
+        bl.addWidget(QLabel("<b>予約</b>"))
+        self.bookings_model = GroupBookingsModel(self)
+        self.bookings_view = _table("group_bookings")
+        self.bookings_view.setModel(self.bookings_model)
+        self.bookings_view.horizontalHeader().setStretchLastSection(True)
+        for col, width in enumerate((130, 100, 140)):
+            self.bookings_view.setColumnWidth(col, width)
+        self.bookings_view.setMinimumHeight(120)
+        self.bookings_view.doubleClicked.connect(self._open_booking)
+        bl.addWidget(self.bookings_view, 1)
+        self.insurance_label = QLabel(f"<b>保険</b>　{COMING_LATER}")
+        self.insurance_label.setObjectName("insurance_label")
+        bl.addWidget(self.insurance_label)
+        scroll.setWidget(body)
+        rl.addWidget(scroll, 1)
+        split.addWidget(right)
+        split.setStretchFactor(0, 5)
+        split.setStretchFactor(1, 6)
+        split.setSizes([500, 660])
+        self._show_nothing()
+        return tab
+
+    def _build_renewal_tab(self) -> QWidget:
+        tab = QWidget()
+        lay = QVBoxLayout(tab)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("更新する年度"))
+        self.fy_combo = QComboBox()
+        self.fy_combo.setObjectName("renewal_year")
+        fy = jcal.fiscal_year(self.today)
+        self.fy_combo.addItem(f"来年度（{jcal.fiscal_year_label(fy + 1)}）", fy + 1)
+        self.fy_combo.addItem(f"今年度（{jcal.fiscal_year_label(fy)}）", fy)
+        # From January the desk is renewing for next April; before that a lapsed group renews for now.
+        self.fy_combo.setCurrentIndex(0 if self.today.month <= 3 else 1)
+        self.fy_combo.currentIndexChanged.connect(self.refresh_renewals)
+        row.addWidget(self.fy_combo)
+        self.select_all_check = QCheckBox("すべて選択")
+        self.select_all_check.setObjectName("select_all")
+        self.select_all_check.toggled.connect(lambda on: self.renewal_model.set_all_checked(on))
+        row.addWidget(self.select_all_check)
+        row.addStretch(1)
+        self.renew_button = QPushButton("選択した団体を更新")
+        self.renew_button.setObjectName("renew")
+        self.renew_button.clicked.connect(self.renew_selected)
+        row.addWidget(self.renew_button)
+        lay.addLayout(row)
+        self.renewal_model = RenewalModel(self)
+        self.renewal_view = _table("renewal_list")
+        self.renewal_view.setModel(self.renewal_model)
+        for col, width in enumerate((50, 70, 320, 90)):
+            self.renewal_view.setColumnWidth(col, width)
+        self.renewal_view.horizontalHeader().setStretchLastSection(True)
+        lay.addWidget(self.renewal_view, 1)
+        self.renewal_label = QLabel()
+        self.renewal_label.setObjectName("renewal_result")
+        self.renewal_label.setWordWrap(True)
+        lay.addWidget(self.renewal_label)
+        return tab
+
+    # ---------------------------------------------------------------- search
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    def _on_text_changed(self, text: str) -> None:
+        if text:
+            self.tabs.setCurrentIndex(0)  # typing means "who is this group?", whatever tab was open
+        self._timer.start()  # restarts: only the pause after the last keystroke searches
+
+    def _on_return(self) -> None:
+        self._timer.stop()
+        text = self.search_edit.text().strip()
+        if text.upper().startswith(CARD_PREFIX):
+            self.open_group_by_code(text)
+        else:
+            self.run_search()
+
+    def run_search(self, select_id: int | None = None) -> None:
+        self._timer.stop()
+        text = self.search_edit.text()
+        today = self.today
+        rows = self.ctx.read(lambda s: group_svc.search_groups(s, text, today=today))
+        # A refresh keeps the group on the panel; new text shows its best match (the top row).
+        keep = select_id
+        self.results_model.set_rows(rows)
+        self.count_label.setText(f"{len(rows)}件" + ("（上位のみ表示）" if len(rows) >= 50 else ""))
+        if not rows:
+            if text.strip():
+                self._show_verdict(group_svc.verdict(None, today), title=f"「{text.strip()}」")
+            else:
+                self._show_nothing()
+            return
+        row = self.results_model.row_of(keep) if keep is not None else -1
+        if row < 0 and not text.strip():
+            self._show_nothing()  # an empty box lists groups but says nothing about any of them
+            return
+        self.select_row(max(row, 0))
+
+    def select_row(self, row: int) -> None:
+        idx = self.results_model.index(row, 0)
+        self.results_view.selectionModel().setCurrentIndex(
+            idx, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.results_view.scrollTo(idx)
+        self.show_group(self.results_model.summary(row).id)
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            gid = self.results_model.summary(current.row()).id
+            if self._detail is None or self._detail.id != gid:
+                self.show_group(gid)
+
+    def open_group_by_code(self, code: str) -> bool:
+        """Open the group a scanned card or typed number names (``FKG:0002``); False when none."""
+        today = self.today
+
+        def find(s):
+            g = group_svc.group_by_code(s, code)
+            return (g.id, g.reg_no) if g is not None else None
+
+        found = self.ctx.read(find)
+        self.tabs.setCurrentIndex(0)
+        if found is None:
+            self._timer.stop()
+            self.results_model.set_rows([])
+            self.count_label.setText("0件")
+            v = group_svc.verdict(None, today)
+            self._show_verdict(Verdict(v.status, v.label, False, f"会員証のコード「{code.strip()}」に当たる団体がありません。",
+                                       v.advice), title=code.strip())
+            return False
+        gid, reg_no = found
+        self.search_edit.blockSignals(True)
+        self.search_edit.setText(reg_no or "")
+        self.search_edit.blockSignals(False)
+        self.run_search(select_id=gid)
+        if self._detail is None or self._detail.id != gid:  # the number search did not list it: show anyway
+            self.show_group(gid)
+        return True
+
+    # ---------------------------------------------------------------- the status panel
+
+    def selected_id(self) -> int | None:
+        return self._detail.id if self._detail is not None else None
+
+    def show_group(self, group_id: int) -> None:
+        today = self.today
+        try:
+            detail, bookings = self.ctx.read(lambda s: load_detail(s, group_id, today))
+        except DomainError as exc:
+            show_error(self, exc)
+            return
+        self._detail = detail
+        self._show_verdict(detail.verdict, title=detail.title)
+        d = detail
+        labels = self.detail_labels
+        labels["reg_no"].setText(d.reg_no or "—")
+        labels["name"].setText(d.name)
+        labels["kana"].setText(d.kana or "—")
+        type_text = d.type_label
+        if d.is_machizukuri:
+            type_text += f"（まちづくり協議会・{d.district}地区）" if d.district else "（まちづくり協議会）"
+        labels["type"].setText(type_text)
+        labels["fields"].setText("、".join(d.activity_fields) or "—")
+        rep = d.representative or "—"
+        if d.contact_name and d.contact_name != d.representative:
+            rep += f"（連絡担当：{d.contact_name}）"
+        labels["representative"].setText(rep)
+        phones = [p for p in (d.phone, d.contact_phone) if p]
+        labels["phones"].setText("　".join(phones + ([d.email] if d.email else [])) or "—")
+        labels["members"].setText(f"{d.members}人" if d.members else "—")
+        labels["registered_on"].setText(_date_both(d.registered_on))
+        labels["valid_until"].setText(_date_both(d.valid_until))
+        labels["last_verified"].setText(d.last_verified or "まだありません")
+        self.bookings_model.set_rows(bookings)
+        self.verified_label.setText(self._verified_note.get(d.id, ""))
+        self._set_group_buttons(True)
+
+    def _show_verdict(self, v: Verdict, *, title: str) -> None:
+        color = group_status_color(v.status)
+        self.group_title.setText(title)
+        self.status_label.setText(v.label)
+        self.status_label.setStyleSheet(f"color: {color.name()};")
+        self.reason_label.setText(v.reason)
+        self.reason_label.setStyleSheet(f"font-size: 12pt; color: {color.name() if not v.good else '#212121'};")
+        self.advice_label.setText(v.advice)
+        self.status_frame.setStyleSheet(
+            f"QFrame#status_frame {{ background: {group_status_background(v.status).name()};"
+            f" border: 2px solid {color.name()}; border-radius: 6px; }}")
+        if v.status == "unregistered":
+            self._detail = None
+            self._clear_details()
+            self._set_group_buttons(False)
+
+    def _show_nothing(self) -> None:
+        self._detail = None
+        self.group_title.setText("")
+        self.status_label.setText("")
+        self.reason_label.setText("団体名・ふりがな・登録番号・電話番号を入力してください。")
+        self.reason_label.setStyleSheet("font-size: 12pt; color: #616161;")
+        self.advice_label.setText("会員証のQRコードを読み取っても開きます。")
+        self.status_frame.setStyleSheet(
+            "QFrame#status_frame { background: #f5f5f5; border: 1px solid #d0d0d0; border-radius: 6px; }")
+        self._clear_details()
+        self._set_group_buttons(False)
+
+    def _clear_details(self) -> None:
+        for lbl in self.detail_labels.values():
+            lbl.setText("")
+        self.bookings_model.set_rows([])
+        self.verified_label.setText("")
+
+    def _set_group_buttons(self, enabled: bool) -> None:
+        for b in (self.verify_button, self.booking_button, self.edit_button, self.status_button, self.card_button):
+            b.setEnabled(enabled)
+
+    # ---------------------------------------------------------------- actions
+
+    def verify_selected(self) -> None:
+        if self._detail is None:
+            return
+        gid = self._detail.id
+        try:
+            v = self.ctx.write(lambda s, a: group_svc.verify_group(s, a, gid), changes={"group"})
+        except DomainError as exc:
+            show_error(self, exc)
+            return
+        at = local_now()
+        self._verified_note[gid] = f"確認を記録しました（{jcal.format_time(at.time())}　{v.label}）"
+        self.verified_label.setText(self._verified_note[gid])
+
+    def _register(self) -> None:
+        gid = GroupDialog.register(self, self.ctx)
+        if gid is not None:
+            self.tabs.setCurrentIndex(0)
+            reg = self.ctx.read(lambda s: group_svc.get_group(s, gid).reg_no)
+            self.search_edit.blockSignals(True)
+            self.search_edit.setText(reg or "")
+            self.search_edit.blockSignals(False)
+            self.run_search(select_id=gid)
+
+    def _edit(self) -> None:
+        if self._detail is not None and GroupDialog.edit(self, self.ctx, self._detail.id):
+            self.run_search(select_id=self._detail.id if self._detail else None)
+
+    def _change_status(self) -> None:
+        if self._detail is None:
+            return
+        try:
+            require_manager(self.ctx.actor, "団体の停止・抹消・解除")
+        except PermissionDenied as exc:
+            show_error(self, exc)
+            return
+        d = self._detail
+        StatusChangeDialog.ask(self, self.ctx, d.id, d.title, d.status)
+
+    def _new_booking(self) -> None:
+        try:
+            from booking_app.ui.booking_dialog import BookingDialog
+        except ImportError:
+            info(self, "新しい予約", f"予約の画面は{COMING_LATER}。")
+            return
+        kwargs = {}
+        # Preselect the group when the booking dialog can take one (it may learn to later).
+        if self._detail is not None and "group_id" in inspect.signature(BookingDialog.create).parameters:
+            kwargs["group_id"] = self._detail.id
+        BookingDialog.create(self, self.ctx, **kwargs)
+
+    def _open_booking(self, index: QModelIndex) -> None:
+        try:
+            from booking_app.ui.booking_dialog import BookingDialog
+        except ImportError:
+            return
+        bid = self.bookings_model.data(index, Qt.ItemDataRole.UserRole + 1)
+        if bid is not None:
+            BookingDialog.edit(self, self.ctx, bid)
+
+    def _print_card(self) -> None:
+        if self._detail is None:
+            return
+        try:
+            from booking_app.reports.member_cards import render_member_cards
+            from booking_app.services.cards import card_data
+        except ImportError:
+            info(self, "会員証の印刷", f"会員証の印刷は{COMING_LATER}。")
+            return
+        gid, today = self._detail.id, self.today
+        path = ""
+        try:
+            cards = self.ctx.read(lambda s: card_data(s, [gid], profile=get_profile(s), today=today))
+            fd, path = tempfile.mkstemp(prefix=f"member_card_{self._detail.reg_no or gid}_", suffix=".pdf")
+            os.close(fd)
+            render_member_cards(cards, path)
+        except Exception as exc:  # noqa: BLE001 — a DomainError says why; a report bug must not stop the desk
+            if path:
+                os.remove(path)
+            show_error(self, exc)
+            return
+        self.last_card_path = path
+        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+    # ---------------------------------------------------------------- renewal
+
+    def renewal_year(self) -> int:
+        return int(self.fy_combo.currentData())
+
+    def refresh_renewals(self, *_) -> None:
+        fy, today = self.renewal_year(), self.today
+        rows = self.ctx.read(lambda s: group_svc.renewal_list(s, fy, today=today))
+        self.renewal_model.set_rows(rows)
+        self.renew_button.setText(f"選択した団体を更新（{jcal.fiscal_year_label(fy)}）")
+
+    def renew_selected(self) -> None:
+        ids, fy = self.renewal_model.checked_ids(), self.renewal_year()
+        if not ids:
+            self.renewal_label.setText("更新する団体にチェックを付けてください。")
+            return
+        try:
+            n = self.ctx.write(lambda s, a: group_svc.renew_groups(s, a, ids, fy), changes={"group"})
+        except DomainError as exc:
+            show_error(self, exc)
+            return
+        self.select_all_check.blockSignals(True)
+        self.select_all_check.setChecked(False)
+        self.select_all_check.blockSignals(False)
+        self.renewal_model.set_all_checked(False)
+        skipped = len(ids) - n
+        text = f"{n}団体を{jcal.fiscal_year_label(fy)}に更新しました。"
+        if skipped:
+            text += f"（{skipped}団体は更新済みのため変更なし）"
+        self.renewal_label.setText(text)
+
+    # ---------------------------------------------------------------- figures and refresh
+
+    def refresh_figures(self) -> None:
+        today = self.today
+
+        def figures(s):
+            return group_svc.group_figures(s, today=today, target=get_profile(s).target_groups)
+
+        f = self.ctx.read(figures)
+        self.figures_label.setText(
+            f"<span style='font-size:9pt;'>登録団体</span> <b style='font-size:15pt;'>{f.registered}</b>"
+            f"<span style='font-size:9pt;'> / 目標 {f.target}</span><br>"
+            f"<span style='font-size:9pt;'>{jcal.fiscal_year_label(jcal.fiscal_year(today))}"
+            f" 新規 {f.new_this_year}・失効 {f.lapsed_this_year}</span>")
+        self.figures = f
+
+    def _on_changed(self, changes) -> None:
+        if not ({"group", "booking"} & set(changes or ())):
+            return
+        self.run_search(select_id=self.selected_id())
+        self.refresh_renewals()
+        self.refresh_figures()
+
+
+__all__ = ["GroupDetail", "GroupsPage", "load_detail"]
