@@ -1,0 +1,350 @@
+"""本日の予約 (today's bookings) for the counter: check in, check out with the head count, no-show, undo.
+
+The page lists one day (today by default) or, with 未精算, every past booking that was never
+checked out: a group that leaves after the desk closes is settled by the next day's staff.
+The table model holds plain BookingView rows, never ORM objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from booking_app.domain import calendar as jcal
+from booking_app.domain.booking_rules import BookingStatus
+from booking_app.domain.errors import DomainError
+from booking_app.services import bookings as booking_svc
+from booking_app.services.bookings import BookingView, hm
+from booking_app.services.common import local_now
+from booking_app.store.models import Booking
+from booking_app.ui import theme
+from booking_app.ui.booking_dialog import BookingDialog, _japanese_date_edit, to_qdate
+from booking_app.ui.context import AppContext
+from booking_app.ui.errors import show_error
+
+KIND_LABELS = {"member": "登録団体", "group": "団体", "person": "個人"}
+UNSETTLED = (BookingStatus.CONFIRMED.value, BookingStatus.IN_USE.value)
+
+
+# --- the table model, shared with the search page -------------------------------------------------------
+
+Column = tuple[str, Callable[[BookingView], str]]
+
+
+def _time_text(v: BookingView) -> str:
+    end = "24:00" if v.end.date() > v.start.date() else hm(v.end)
+    return f"{hm(v.start)}〜{end}"
+
+
+def _people(v: BookingView) -> str:
+    if v.actual_users is not None:
+        return f"{v.actual_users}人（予定{v.attendees}）"
+    return f"{v.attendees}人"
+
+
+def _who(v: BookingView) -> str:
+    return v.booker_name if v.booker_kind == "member" else f"{v.booker_name}（{KIND_LABELS.get(v.booker_kind, '')}）"
+
+
+COLUMNS: dict[str, Column] = {
+    "number": ("番号", lambda v: v.number),
+    "date": ("日付", lambda v: f"{jcal.format_slash(v.start.date())}({jcal.weekday_ja(v.start.date())})"),
+    "time": ("時間", _time_text),
+    "room": ("部屋", lambda v: v.room_name or "（備品のみ）"),
+    "who": ("団体・氏名", _who),
+    "purpose": ("目的", lambda v: v.purpose),
+    "people": ("人数", _people),
+    "status": ("状態", lambda v: v.status_label),
+    "phone": ("連絡先", lambda v: v.contact_phone),
+}
+TODAY_COLUMNS = ("time", "room", "who", "purpose", "people", "status")
+
+
+class BookingTableModel(QAbstractTableModel):
+    """Bookings as rows (予約一覧); columns chosen by key from COLUMNS."""
+
+    def __init__(self, columns: Sequence[str] = TODAY_COLUMNS, parent=None):
+        super().__init__(parent)
+        self._cols = [COLUMNS[c] for c in columns]
+        self._keys = list(columns)
+        self._rows: list[BookingView] = []
+
+    def set_rows(self, rows: Sequence[BookingView]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row(self, i: int) -> BookingView:
+        return self._rows[i]
+
+    def rows(self) -> list[BookingView]:
+        return list(self._rows)
+
+    def column_of(self, key: str) -> int:
+        return self._keys.index(key)
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._cols)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self._cols[section][0]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        v = self._rows[index.row()]
+        key = self._keys[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._cols[index.column()][1](v)
+        if role == Qt.ItemDataRole.UserRole:
+            return v.id
+        if role == Qt.ItemDataRole.BackgroundRole and key == "status":
+            return QBrush(theme.status_color(v.status))
+        if role == Qt.ItemDataRole.ForegroundRole and key == "status":
+            return QBrush(theme.status_text_color(v.status))
+        if role == Qt.ItemDataRole.ForegroundRole and key == "date":
+            c = theme.day_color(v.start.date())
+            return QBrush(c) if c is not None else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            parts = [f"予約番号 {v.number}"]
+            if v.equipment:
+                parts.append("備品：" + "、".join(f"{e.name}{e.quantity}{e.unit}" for e in v.equipment))
+            if v.status_reason:
+                parts.append(v.status_reason)
+            return "\n".join(parts)
+        return None
+
+
+def unsettled_bookings(session: Session, before: datetime, limit: int = 300) -> list[BookingView]:
+    """Bookings that ended before ``before`` and are still 確定/利用中: never checked out (未精算)."""
+    q = (select(Booking).where(Booking.status.in_(UNSETTLED), Booking.end_at <= before)
+         .order_by(Booking.start_at).limit(limit))
+    return booking_svc.views_for(session, list(session.scalars(q)))
+
+
+def ask_actual_users(parent: QWidget | None, v: BookingView) -> int | None:
+    """The actual number of users at check-out, prefilled with the expected number; None = cancelled."""
+    value, ok = QInputDialog.getInt(
+        parent, "利用済（人数入力）", f"{v.booker_name}　{_time_text(v)}\n実際の利用人数を入力してください",
+        v.attendees, 0, 1000, 1)
+    return value if ok else None
+
+
+# --- the page ------------------------------------------------------------------------------------------
+
+class TodayListPage(QWidget):
+    """本日の予約: the counter's list of one day with the check-in / check-out buttons."""
+
+    def __init__(self, ctx: AppContext, today: date | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("today_list_page")
+        self.ctx = ctx
+        self.day = today or local_now().date()
+
+        top = QHBoxLayout()
+        self.prev_button = QPushButton("◀ 前日")
+        self.prev_button.setObjectName("prev_day")
+        self.today_button = QPushButton("今日")
+        self.today_button.setObjectName("today_button")
+        self.next_button = QPushButton("翌日 ▶")
+        self.next_button.setObjectName("next_day")
+        self.date_edit = _japanese_date_edit("date", self.day)
+        self.title = QLabel()
+        self.title.setObjectName("title")
+        f = self.title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.3)
+        f.setBold(True)
+        self.title.setFont(f)
+        self.unsettled_check = QCheckBox("未精算のみ（過去の利用済になっていない予約）")
+        self.unsettled_check.setObjectName("unsettled_filter")
+        for w in (self.prev_button, self.date_edit, self.next_button, self.today_button):
+            top.addWidget(w)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.unsettled_check)
+
+        self.model = BookingTableModel(TODAY_COLUMNS, self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setObjectName("today_table")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(self.model.column_of("purpose"), QHeaderView.ResizeMode.Stretch)
+        self.empty_label = QLabel()
+        self.empty_label.setObjectName("empty_label")
+
+        buttons = QHBoxLayout()
+        self.check_in_button = QPushButton("チェックイン")
+        self.check_in_button.setObjectName("check_in_button")
+        self.check_out_button = QPushButton("利用済（人数入力）")
+        self.check_out_button.setObjectName("check_out_button")
+        self.no_show_button = QPushButton("無断キャンセル")
+        self.no_show_button.setObjectName("no_show_button")
+        self.undo_button = QPushButton("元に戻す")
+        self.undo_button.setObjectName("undo_button")
+        self.open_button = QPushButton("開く")
+        self.open_button.setObjectName("open_button")
+        for b in (self.check_in_button, self.check_out_button, self.no_show_button, self.undo_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.empty_label)
+        lay.addLayout(buttons)
+
+        self.prev_button.clicked.connect(lambda: self.set_day(self.day - timedelta(days=1)))
+        self.next_button.clicked.connect(lambda: self.set_day(self.day + timedelta(days=1)))
+        self.today_button.clicked.connect(lambda: self.set_day(local_now().date()))
+        self.date_edit.dateChanged.connect(self._on_date_edit)
+        self.unsettled_check.toggled.connect(lambda _on: self.refresh())
+        self.check_in_button.clicked.connect(self.check_in)
+        self.check_out_button.clicked.connect(self.check_out)
+        self.no_show_button.clicked.connect(self.no_show)
+        self.undo_button.clicked.connect(self.undo)
+        self.open_button.clicked.connect(self.open_selected)
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        ctx.changed.connect(self._on_changed)
+        self.refresh()
+
+    # ---------------------------------------------------------------- data
+
+    def set_day(self, d: date) -> None:
+        self.date_edit.setDate(to_qdate(d))
+
+    def _on_date_edit(self, q) -> None:
+        self.day = date(q.year(), q.month(), q.day())
+        self.refresh()
+
+    def _on_changed(self, what) -> None:
+        if not what or "booking" in what or "profile" in what or "room" in what:
+            self.refresh()
+
+    def refresh(self) -> None:
+        selected = self.selected()
+        keep = selected.id if selected else None
+        d = self.day
+        if self.unsettled_check.isChecked():
+            # Everything that ended before today's start; today's own bookings are still in progress.
+            before = datetime.combine(local_now().date(), time())
+            rows = self.ctx.read(lambda s: unsettled_bookings(s, before))
+            self.title.setText(f"未精算の予約（{len(rows)}件）")
+            self.model.set_rows(rows)
+            self.empty_label.setText("未精算の予約はありません" if not rows else "")
+        else:
+            start = datetime.combine(d, time())
+            rows = self.ctx.read(lambda s: booking_svc.bookings_between(s, start, start + timedelta(days=1)))
+            rows = [r for r in rows if r.status != BookingStatus.SKIPPED.value]
+            self.model.set_rows(rows)
+            label = "本日の予約" if d == local_now().date() else "予約"
+            self.title.setText(f"{label}　{jcal.format_both(d)}（{len(rows)}件）")
+            color = theme.day_color(d)
+            self.title.setStyleSheet(f"color: {color.name()};" if color is not None else "")
+            self.empty_label.setText("この日の予約はありません" if not rows else "")
+        self.date_edit.setEnabled(not self.unsettled_check.isChecked())
+        if keep is not None:
+            self.select_booking(keep)
+        self._update_buttons()
+
+    def selected(self) -> BookingView | None:
+        idx = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not idx:
+            return None
+        return self.model.row(self.proxy.mapToSource(idx[0]).row())
+
+    def select_booking(self, booking_id: int) -> bool:
+        for r in range(self.model.rowCount()):
+            if self.model.row(r).id == booking_id:
+                self.table.selectRow(self.proxy.mapFromSource(self.model.index(r, 0)).row())
+                return True
+        return False
+
+    def _update_buttons(self) -> None:
+        v = self.selected()
+        st = v.status if v else None
+        self.check_in_button.setEnabled(st in (BookingStatus.CONFIRMED.value, BookingStatus.TENTATIVE.value))
+        self.check_out_button.setEnabled(st in UNSETTLED)
+        self.no_show_button.setEnabled(st == BookingStatus.CONFIRMED.value)
+        self.undo_button.setEnabled(st in (BookingStatus.IN_USE.value, BookingStatus.COMPLETED.value,
+                                           BookingStatus.NO_SHOW.value))
+        self.open_button.setEnabled(v is not None)
+
+    # ---------------------------------------------------------------- actions
+
+    def _run(self, fn) -> bool:
+        try:
+            self.ctx.write(fn)
+        except DomainError as exc:
+            show_error(self, exc)
+            return False
+        return True
+
+    def check_in(self) -> bool:
+        v = self.selected()
+        if v is None:
+            return False
+        return self._run(lambda s, a: booking_svc.check_in(s, a, v.id, expected_version=v.version))
+
+    def check_out(self) -> bool:
+        v = self.selected()
+        if v is None:
+            return False
+        n = ask_actual_users(self, v)
+        if n is None:
+            return False
+        return self._run(lambda s, a: booking_svc.check_out(s, a, v.id, n, expected_version=v.version))
+
+    def no_show(self) -> bool:
+        v = self.selected()
+        if v is None:
+            return False
+        return self._run(lambda s, a: booking_svc.mark_no_show(s, a, v.id, expected_version=v.version))
+
+    def undo(self) -> bool:
+        v = self.selected()
+        if v is None:
+            return False
+        return self._run(lambda s, a: booking_svc.undo_status(s, a, v.id))
+
+    def open_selected(self) -> bool:
+        v = self.selected()
+        if v is None:
+            return False
+        changed = BookingDialog.edit(self, self.ctx, v.id)
+        if changed:
+            self.refresh()
+        return changed
+
+
+__all__ = ["TodayListPage", "BookingTableModel", "COLUMNS", "unsettled_bookings", "ask_actual_users"]

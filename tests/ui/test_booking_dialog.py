@@ -1,0 +1,279 @@
+"""The booking dialog driven like a person would: type, click, save, then look in the database."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QSpinBox
+from sqlalchemy import select
+
+from booking_app.services import bookings as booking_svc
+from booking_app.services.centre import ensure_initial_data
+from booking_app.services.common import Actor, local_now
+from booking_app.store.engine import make_engine, read_session, write_session
+from booking_app.store.models import Booking, EquipmentType, MemberGroup, Room, Staff
+from booking_app.ui import booking_dialog as bd
+from booking_app.ui.booking_dialog import BookingDialog, EquipmentModel
+from booking_app.ui.context import AppContext
+
+
+def next_weekday(weekday: int, weeks_ahead: int = 1) -> date:
+    """A date of the given weekday 1–2 weeks ahead: inside every booking window, never today."""
+    today = local_now().date()
+    d = today + timedelta(days=7 * weeks_ahead)
+    return d + timedelta(days=(weekday - d.weekday()) % 7)
+
+
+@pytest.fixture
+def engine(sqlite_url):
+    eng = make_engine(sqlite_url)
+    with write_session(eng) as s:
+        ensure_initial_data(s)
+        s.add(MemberGroup(reg_no="R0012", name="ふくふく読書会", kana="ふくふくどくしょかい", status="active",
+                          phone="083-111-2222", created_at=datetime(2026, 4, 1)))
+        s.add(MemberGroup(reg_no="R0099", name="関門太鼓の会", kana="かんもんたいこのかい", status="suspended",
+                          created_at=datetime(2026, 4, 1)))
+    yield eng
+    eng.dispose()
+
+
+def actor_for(engine, role: str) -> Actor:
+    with read_session(engine) as s:
+        st = s.scalars(select(Staff).where(Staff.role == role)).first()
+        return Actor(st.id, st.name, st.role)
+
+
+@pytest.fixture
+def ctx(engine):
+    return AppContext(engine, actor_for(engine, "desk"))
+
+
+def ids(engine):
+    with read_session(engine) as s:
+        rooms = {r.name: r.id for r in s.scalars(select(Room))}
+        eq = {e.name: e.id for e in s.scalars(select(EquipmentType))}
+        group = s.scalars(select(MemberGroup).where(MemberGroup.reg_no == "R0012")).one().id
+    return rooms, eq, group
+
+
+@pytest.fixture(autouse=True)
+def errors(monkeypatch):
+    """Capture what the dialog would show in its error box (the text staff would read)."""
+    shown: list[str] = []
+    monkeypatch.setattr(bd, "show_error", lambda parent, exc: shown.append(exc.message))
+    return shown
+
+
+def book(engine, room_id, start, end, *, name="先約の会", equipment=None):
+    with write_session(engine) as s:
+        return booking_svc.create_booking(
+            s, actor_for(engine, "desk"),
+            booking_svc.BookingInput(start=start, end=end, room_id=room_id, booker_kind="group",
+                                     booker_name=name, purpose="会議", attendees=5, equipment=equipment or {}),
+        ).id
+
+
+def type_text(widget, text: str) -> None:
+    """Type text key by key like an IME commit would; QTest.keyClicks only knows ASCII keys."""
+    for ch in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
+
+
+def open_dialog(qtbot, ctx, **kw) -> BookingDialog:
+    dlg = BookingDialog(ctx, **kw)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    return dlg
+
+
+def choose(combo: QComboBox, text_start: str) -> None:
+    i = next(i for i in range(combo.count()) if combo.itemText(i).startswith(text_start))
+    combo.setCurrentIndex(i)
+
+
+def fill_member_booking(qtbot, dlg: BookingDialog, day: date, room: str = "大会議室") -> None:
+    dlg.date_edit.setDate(bd.to_qdate(day))
+    qtbot.mouseClick(dlg.findChild(QPushButton, "period_午前"), Qt.MouseButton.LeftButton)
+    choose(dlg.findChild(QComboBox, "room"), room)
+    choose(dlg.findChild(QComboBox, "booker_kind"), "登録団体")
+    group = dlg.findChild(QLineEdit, "group_search")
+    type_text(group, "どくしょ")
+    qtbot.keyClick(group, Qt.Key.Key_Return)
+    type_text(dlg.findChild(QLineEdit, "purpose"), "定例会")
+    dlg.findChild(QSpinBox, "attendees").setValue(15)
+
+
+def test_typing_a_booking_and_saving_stores_it(qtbot, ctx, engine, errors):
+    rooms, eq, group_id = ids(engine)
+    day = next_weekday(2)
+    dlg = open_dialog(qtbot, ctx)
+    fill_member_booking(qtbot, dlg, day)
+    assert dlg.findChild(QComboBox, "start_time").currentText() == "9:00"
+    assert dlg.findChild(QComboBox, "end_time").currentText() == "12:00"
+    assert dlg.group_status.text() == "有効"
+    assert dlg.phone_edit.text() == "083-111-2222"  # taken from the group's register entry
+    assert "定員 40人" in dlg.capacity_label.text()
+    spin = dlg.equipment_table.findChild(QSpinBox, f"equipment_qty_{eq['プロジェクター']}")
+    spin.setValue(1)
+
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+
+    assert errors == []
+    assert dlg.result() == BookingDialog.DialogCode.Accepted
+    with read_session(engine) as s:
+        b = s.get(Booking, dlg.result_id)
+        assert (b.room_id, b.group_id, b.purpose, b.attendees) == (rooms["大会議室"], group_id, "定例会", 15)
+        assert (b.start_at, b.end_at) == (datetime.combine(day, time(9)), datetime.combine(day, time(12)))
+        assert b.status == "confirmed"
+        assert {e.equipment_type_id: e.quantity for e in b.equipment} == {eq["プロジェクター"]: 1}
+
+
+def test_conflict_is_explained_in_japanese_and_input_is_kept(qtbot, ctx, engine, errors):
+    rooms, _, _ = ids(engine)
+    day = next_weekday(2)
+    book(engine, rooms["大会議室"], datetime.combine(day, time(10)), datetime.combine(day, time(11)))
+    dlg = open_dialog(qtbot, ctx)
+    fill_member_booking(qtbot, dlg, day)
+    assert "予約があります" in dlg.hint_label.text()  # told before saving, too
+
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+
+    assert len(errors) == 1 and "既に予約があります" in errors[0] and "先約の会" in errors[0]
+    assert dlg.isVisible() and dlg.result() != BookingDialog.DialogCode.Accepted
+    assert dlg.purpose_edit.text() == "定例会" and dlg.attendees_spin.value() == 15
+    assert dlg.group_edit.text() == "R0012 ふくふく読書会"
+    with read_session(engine) as s:
+        assert len(s.scalars(select(Booking)).all()) == 1
+
+
+def test_suspended_group_is_shown_red_and_refused(qtbot, ctx, engine, errors):
+    dlg = open_dialog(qtbot, ctx)
+    fill_member_booking(qtbot, dlg, next_weekday(3))
+    dlg.group_edit.clear()
+    qtbot.keyClicks(dlg.group_edit, "R0099")
+    assert dlg.group_status.text() == "停止"
+    assert "#c62828" in dlg.group_status.styleSheet()
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    assert errors and "利用停止中" in errors[0]
+
+
+def test_equipment_column_shows_free_count_for_the_chosen_time(qtbot, ctx, engine, qtmodeltester):
+    rooms, eq, _ = ids(engine)
+    day = next_weekday(4)
+    book(engine, rooms["小会議室1"], datetime.combine(day, time(9)), datetime.combine(day, time(11)),
+         equipment={eq["プロジェクター"]: 1})
+    dlg = open_dialog(qtbot, ctx, start=datetime.combine(day, time(10)), end=datetime.combine(day, time(12)))
+    model: EquipmentModel = dlg.equipment_model
+    row = model.row_of(eq["プロジェクター"])
+    assert model.index(row, EquipmentModel.FREE).data() == "空き 1/在庫 2"
+    qtmodeltester.check(model)
+
+    qtbot.mouseClick(dlg.findChild(QPushButton, "period_午後"), Qt.MouseButton.LeftButton)  # 13–17: all free
+    assert model.index(row, EquipmentModel.FREE).data() == "空き 2/在庫 2"
+
+    qtbot.mouseClick(dlg.findChild(QPushButton, "period_午前"), Qt.MouseButton.LeftButton)
+    dlg.equipment_table.findChild(QSpinBox, f"equipment_qty_{eq['プロジェクター']}").setValue(2)
+    assert "残り1台" in dlg.hint_label.text()
+
+
+def test_weekly_series_with_one_conflict_skips_that_date(qtbot, ctx, engine, errors, monkeypatch, qtmodeltester):
+    rooms, _, _ = ids(engine)
+    first = next_weekday(2)
+    clash_day = first + timedelta(days=7)
+    book(engine, rooms["大会議室"], datetime.combine(clash_day, time(9)), datetime.combine(clash_day, time(12)))
+    dlg = open_dialog(qtbot, ctx)
+    fill_member_booking(qtbot, dlg, first)
+    dlg.recurrence_box.setChecked(True)
+    assert dlg.rec_body.isVisible()
+    assert dlg.findChild(type(dlg.rec_weekdays[0]), "rec_wd_2").isChecked()  # the day's weekday, preset
+    qtbot.mouseClick(dlg.findChild(type(dlg.rec_count_radio), "rec_count_radio"), Qt.MouseButton.LeftButton)
+    dlg.rec_count.setValue(3)
+
+    qtbot.mouseClick(dlg.rec_preview_button, Qt.MouseButton.LeftButton)
+    model = dlg.preview_model
+    qtmodeltester.check(model)
+    states = [model.index(r, 1).data() for r in range(model.rowCount())]
+    assert states == ["空き", "重複", "空き"]
+    assert "先約の会" in model.index(1, 2).data()
+
+    asked = []
+    monkeypatch.setattr(bd, "ask_choice", lambda parent, title, text, choices: asked.append(text) or "skip")
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+
+    assert not errors and asked and "3日のうち1日" in asked[0]
+    with read_session(engine) as s:
+        rows = s.scalars(select(Booking).where(Booking.series_id.is_not(None)).order_by(Booking.start_at)).all()
+        assert [(r.start_at.date(), r.status) for r in rows] == [
+            (first, "confirmed"), (clash_day, "skipped"), (first + timedelta(days=14), "confirmed")]
+        assert "重複" in rows[1].status_reason
+    assert dlg.result_id == rows[0].id
+
+
+def test_series_abort_keeps_dialog_open_and_saves_nothing(qtbot, ctx, engine, monkeypatch):
+    rooms, _, _ = ids(engine)
+    first = next_weekday(2)
+    book(engine, rooms["大会議室"], datetime.combine(first, time(9)), datetime.combine(first, time(12)))
+    dlg = open_dialog(qtbot, ctx)
+    fill_member_booking(qtbot, dlg, first)
+    dlg.recurrence_box.setChecked(True)
+    dlg.rec_count_radio.setChecked(True)
+    dlg.rec_count.setValue(2)
+    monkeypatch.setattr(bd, "ask_choice", lambda *a: "abort")
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    assert dlg.isVisible()
+    with read_session(engine) as s:
+        assert len(s.scalars(select(Booking)).all()) == 1
+
+
+def test_closed_day_needs_a_managers_reason(qtbot, engine, errors):
+    ctx = AppContext(engine, actor_for(engine, "manager"))
+    today = local_now().date()
+    closed = date(today.year, 12, 30) if today <= date(today.year, 12, 30) else date(today.year + 1, 12, 30)
+    dlg = open_dialog(qtbot, ctx)
+    dlg.date_edit.setDate(bd.to_qdate(closed))
+    assert "年末年始休館" in dlg.day_label.text()
+    choose(dlg.kind_combo, "個人")
+    type_text(dlg.name_edit, "下関 花子")
+    type_text(dlg.purpose_edit, "片付け")
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    assert errors and "年末年始休館" in errors[0]
+    assert dlg.override_edit.isVisible()
+    type_text(dlg.override_edit, "市の依頼による臨時利用")
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    assert dlg.result() == BookingDialog.DialogCode.Accepted
+    with read_session(engine) as s:
+        b = s.get(Booking, dlg.result_id)
+        assert b.override_reason == "市の依頼による臨時利用" and b.booker_name == "下関 花子"
+
+
+def test_editing_a_booking_updates_it_and_cancel_asks_a_reason(qtbot, ctx, engine, monkeypatch, errors):
+    rooms, _, _ = ids(engine)
+    day = next_weekday(1)
+    bid = book(engine, rooms["作業室"], datetime.combine(day, time(13)), datetime.combine(day, time(15)))
+    dlg = open_dialog(qtbot, ctx, booking_id=bid)
+    assert "予約番号" in dlg.header_label.text() and dlg.name_edit.text() == "先約の会"
+    dlg.purpose_edit.clear()
+    type_text(dlg.purpose_edit, "印刷作業")
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    assert errors == []
+    with read_session(engine) as s:
+        assert s.get(Booking, bid).purpose == "印刷作業"
+
+    dlg2 = open_dialog(qtbot, ctx, booking_id=bid)
+    monkeypatch.setattr(bd, "ask_text", lambda *a, **k: "団体の都合")
+    qtbot.mouseClick(dlg2.cancel_booking_button, Qt.MouseButton.LeftButton)
+    with read_session(engine) as s:
+        b = s.get(Booking, bid)
+        assert (b.status, b.status_reason) == ("cancelled", "団体の都合")
+
+
+def test_dialog_fits_a_1366x768_screen(qtbot, ctx, tmp_path):
+    dlg = open_dialog(qtbot, ctx)
+    dlg.recurrence_box.setChecked(True)
+    hint = dlg.sizeHint().expandedTo(dlg.minimumSizeHint())
+    assert hint.width() <= 1366 and hint.height() <= 740
+    assert dlg.width() <= 1366 and dlg.height() <= 740

@@ -1,0 +1,129 @@
+"""センター設定: a manager edits and saves; desk staff only look."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+from sqlalchemy import select
+
+from booking_app.services.centre import ensure_initial_data, get_profile
+from booking_app.services.common import Actor
+from booking_app.store.engine import make_engine, read_session, write_session
+from booking_app.store.models import EquipmentType, Room, Staff
+from booking_app.ui import settings_page as sp
+from booking_app.ui.context import AppContext
+from booking_app.ui.settings_page import SettingsPage
+
+
+@pytest.fixture
+def engine(sqlite_url):
+    eng = make_engine(sqlite_url)
+    with write_session(eng) as s:
+        ensure_initial_data(s)
+    yield eng
+    eng.dispose()
+
+
+def ctx_as(engine, role: str) -> AppContext:
+    with read_session(engine) as s:
+        st = s.scalars(select(Staff).where(Staff.role == role)).first()
+        return AppContext(engine, Actor(st.id, st.name, st.role))
+
+
+@pytest.fixture(autouse=True)
+def errors(monkeypatch):
+    shown: list[str] = []
+    monkeypatch.setattr(sp, "show_error", lambda parent, exc: shown.append(exc.message))
+    return shown
+
+
+def page_for(qtbot, ctx) -> SettingsPage:
+    page = SettingsPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1200, 700)
+    page.show()
+    return page
+
+
+def int_or(text: str):
+    return int(text) if text.isdigit() else text
+
+
+def edit_cell(qtbot, table, row: int, col: int, text: str) -> None:
+    """Click a cell, press F2, type the new value over the old one, press Enter: as staff do."""
+    index = table.model().index(row, col)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(index).center())
+    assert table.currentIndex() == index
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    editors = [w for w in table.viewport().findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+               if w.isVisible()]
+    assert len(editors) == 1, "F2 should open one cell editor"
+    editor = editors[0]
+    editor.selectAll()
+    qtbot.keyClicks(editor, text)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    # The delegate commits and closes the editor through a queued call.
+    qtbot.waitUntil(lambda: table.model().index(row, col).data(Qt.ItemDataRole.EditRole) in (text, int_or(text)),
+                    timeout=2000)
+
+
+def test_manager_changes_a_room_capacity(qtbot, engine, errors, qtmodeltester):
+    ctx = ctx_as(engine, "manager")
+    page = page_for(qtbot, ctx)
+    assert not page.readonly_note.isVisible()
+    model = page.rooms_model
+    qtmodeltester.check(model)
+    row = next(i for i, r in enumerate(model.rows()) if r["name"] == "小会議室1")
+    edit_cell(qtbot, page.rooms_table, row, model.col("capacity"), "16")
+    assert model.index(row, model.col("capacity")).data() == "16"
+    with qtbot.wait_signal(ctx.changed):
+        qtbot.mouseClick(page.findChild(type(page.profile_save), "room_save"), Qt.MouseButton.LeftButton)
+    assert errors == []
+    with read_session(engine) as s:
+        assert s.scalars(select(Room.capacity).where(Room.name == "小会議室1")).one() == 16
+
+
+def test_equipment_stock_empty_means_unlimited(qtbot, engine, errors):
+    page = page_for(qtbot, ctx_as(engine, "manager"))
+    m = page.equipment_model
+    row = next(i for i, r in enumerate(m.rows()) if r["name"] == "ホワイトボード")
+    m.setData(m.index(row, m.col("stock")), "")
+    assert m.index(row, m.col("stock")).data() == "無制限"
+    assert page.save_equipment()
+    with read_session(engine) as s:
+        assert s.scalars(select(EquipmentType.stock).where(EquipmentType.name == "ホワイトボード")).one() is None
+
+
+def test_profile_hours_saved_and_bad_time_named(qtbot, engine, errors):
+    page = page_for(qtbot, ctx_as(engine, "manager"))
+    page.tabs.setCurrentIndex(2)
+    hm = page.hours_model
+    mon = next(i for i, r in enumerate(hm.rows()) if r["key"] == "mon")
+    edit_cell(qtbot, page.hours_table, mon, hm.col("close"), "9pm")
+    assert not page.save_profile()
+    assert errors and errors[-1].startswith("開館時間（月曜）の閉館：")
+    edit_cell(qtbot, page.hours_table, mon, hm.col("close"), "23:00")
+    page.hold_days.setValue(5)
+    assert page.save_profile(), errors
+    with read_session(engine) as s:
+        p = get_profile(s)
+    assert p.hours["mon"] == (time(9), time(23)) and p.tentative_hold_days == 5
+
+
+def test_desk_staff_see_read_only_and_cannot_save(qtbot, engine, errors):
+    page = page_for(qtbot, ctx_as(engine, "desk"))
+    assert page.readonly_note.isVisible() and "変更は管理者のみ" in page.readonly_note.text()
+    assert not page.profile_save.isEnabled()
+    assert not page.findChild(type(page.profile_save), "room_save").isEnabled()
+    m = page.rooms_model
+    assert not (m.flags(m.index(0, m.col("capacity"))) & Qt.ItemFlag.ItemIsEditable)
+    # Even if a save were triggered, the service refuses in Japanese.
+    page.rooms_model.editable = True
+    m.setData(m.index(0, m.col("capacity")), 99)
+    assert not page.save_rooms()
+    assert errors and "管理者のみ" in errors[0]
+    with read_session(engine) as s:
+        assert 99 not in s.scalars(select(Room.capacity)).all()
