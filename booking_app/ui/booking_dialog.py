@@ -861,7 +861,8 @@ class BookingDialog(QDialog):
             self.group_status.setText("未選択")
             self.group_status.setStyleSheet("color: #757575;")
             return
-        d = self.day
+        # Membership is judged as of today, as the booking service does (not on the booking date).
+        d = local_now().date()
         ok = self._group.is_valid_on(d)
         self.group_status.setText(self._group.state_label(d))
         self.group_status.setStyleSheet(f"color: {OK_GREEN if ok else BAD_RED}; font-weight: bold;")

@@ -42,6 +42,8 @@ def test_state_label_on_the_booking_day(db_engine):
     day = date(2026, 12, 2)
     assert (hits["R0001"].state_label(day), hits["R0001"].is_valid_on(day)) == ("有効", True)
     assert (hits["R0002"].state_label(day), hits["R0002"].is_valid_on(day)) == ("期限切れ", False)
-    assert hits["R0002"].state_label(date(2026, 3, 1)) == "有効"
+    assert hits["R0002"].state_label(date(2026, 2, 1)) == "有効"
+    assert hits["R0002"].state_label(date(2026, 3, 1)) == "更新待ち"  # within a month of its end
+    assert hits["R0002"].is_valid_on(date(2026, 3, 1))
     assert hits["R0003"].state_label(day) == "停止" and not hits["R0003"].is_valid_on(day)
     assert hits["R0010"].state_label(day) == "抹消"
