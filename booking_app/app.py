@@ -116,6 +116,11 @@ def run(db_url: str, *, db_label: str, demo: bool = False, screenshot: str | Non
     try:
         with write_session(engine) as session:
             centre.ensure_initial_data(session)
+        from booking_app.services.groups import apply_status_changes
+
+        with write_session(engine) as session:
+            # The April change of group status: whichever terminal starts first does it (idempotent).
+            apply_status_changes(session, today=today or local_now().date())
         if demo:
             try:
                 from booking_app.services.demo import seed_demo
@@ -145,6 +150,11 @@ def run(db_url: str, *, db_label: str, demo: bool = False, screenshot: str | Non
         from booking_app.ui.main_window import MainWindow
 
         window = MainWindow(ctx, today=today)
+        from booking_app.services.groups import CARD_PREFIX
+        from booking_app.ui.scanner import install_scanner
+
+        scanner = install_scanner(app)
+        scanner.groupScanned.connect(lambda reg_no: window.open_group_by_code(CARD_PREFIX + reg_no))
         if screenshot is not None:
             window.resize(*SCREENSHOT_SIZE)
             window.show()

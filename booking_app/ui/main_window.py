@@ -38,7 +38,7 @@ def _placeholder(text: str) -> QWidget:
 class MainWindow(QMainWindow):
     """The desk's main window (メイン画面)."""
 
-    PAGES = ("calendar", "today", "search", "settings")
+    PAGES = ("calendar", "today", "search", "groups", "settings")
 
     def __init__(self, ctx: AppContext, today: dt.date | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -60,7 +60,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.pages: dict[str, QWidget] = {}
         titles = {"calendar": self.tr("予約カレンダー"), "today": self.tr("本日の予約"),
-                  "search": self.tr("予約検索"), "settings": self.tr("設定")}
+                  "search": self.tr("予約検索"), "groups": self.tr("団体"), "settings": self.tr("設定")}
         for key in self.PAGES:
             page = self._make_page(key)
             self.pages[key] = page
@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.nav.addItem(item)
         # Later areas are listed now so staff see where the app is going; they cannot be chosen yet.
-        for later in (self.tr("団体"), self.tr("保険"), self.tr("領収書"), self.tr("統計")):
+        for later in (self.tr("保険"), self.tr("領収書"), self.tr("統計")):
             item = QListWidgetItem(later)
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             item.setToolTip(self.tr(COMING_LATER))
@@ -111,6 +111,10 @@ class MainWindow(QMainWindow):
                 from booking_app.ui.search_page import BookingSearchPage
 
                 return BookingSearchPage(self.ctx)
+            if key == "groups":
+                from booking_app.ui.groups_page import GroupsPage
+
+                return GroupsPage(self.ctx, today=today)
             if key == "settings":
                 from booking_app.ui.settings_page import SettingsPage
 
@@ -119,6 +123,13 @@ class MainWindow(QMainWindow):
             # Another screen still being written: the window works without it.
             pass
         return _placeholder(self.tr("この画面は準備中です"))
+
+    def open_group_by_code(self, code: str) -> None:
+        """A member card was scanned anywhere in the app: show that group's status."""
+        self.show_page("groups")
+        page = self.pages["groups"]
+        if hasattr(page, "open_group_by_code"):
+            page.open_group_by_code(code)
 
     def show_page(self, key: str) -> None:
         self.nav.setCurrentRow(self.PAGES.index(key))

@@ -45,12 +45,12 @@ def test_main_window_opens_and_switches_pages(qtbot, ctx):
     assert isinstance(window.pages["calendar"], CalendarPage)
     nav = window.nav
     labels = [nav.item(i).text() for i in range(nav.count())]
-    assert labels[:4] == ["予約カレンダー", "本日の予約", "予約検索", "設定"]
-    for later in ("団体", "保険", "領収書", "統計"):
+    assert labels[:5] == ["予約カレンダー", "本日の予約", "予約検索", "団体", "設定"]
+    for later in ("保険", "領収書", "統計"):
         item = nav.item(labels.index(later))
         assert not item.flags() & Qt.ItemFlag.ItemIsEnabled and item.toolTip() == COMING_LATER
     # Click the navigation as a person would.
-    for key, label in (("search", "予約検索"), ("today", "本日の予約"), ("settings", "設定")):
+    for key, label in (("search", "予約検索"), ("today", "本日の予約"), ("groups", "団体"), ("settings", "設定")):
         rect = nav.visualItemRect(nav.item(labels.index(label)))
         qtbot.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         assert window.current_page_key() == key
@@ -171,3 +171,21 @@ def test_run_in_screenshot_mode_writes_a_picture(qtbot, sqlite_url, tmp_path, re
     assert QApplication.applicationName() == "Fukufuku Desk"
     assert QApplication.font().family() == "IPAexGothic"
     assert QLocale().language() == QLocale.Language.Japanese
+
+
+def test_scanned_member_card_opens_the_group_anywhere(qtbot, ctx):
+    from booking_app.domain.groups import DECLARATIONS, GroupInput
+    from booking_app.services.groups import register_group
+
+    with write_session(ctx.engine) as s:
+        register_group(s, ctx.actor, GroupInput(
+            name="関門太鼓の会", kana="かんもんたいこのかい", representative="山本", phone="083-000-1111",
+            activity_fields=["学術・文化・芸術・スポーツ"], declarations={k: True for k in DECLARATIONS}))
+    window = MainWindow(ctx, today=TODAY)
+    qtbot.addWidget(window)
+    window.show_page("today")
+    window.open_group_by_code("FKG:0001")
+    assert window.current_page_key() == "groups"
+    page = window.pages["groups"]
+    assert page.status_label.text() == "有効"
+    assert "関門太鼓の会" in page.group_title.text()
