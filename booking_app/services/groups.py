@@ -7,7 +7,7 @@ and every other change in the audit trail.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -51,6 +51,7 @@ class GroupSummary:
     phone: str
     status: str
     valid_until: date | None
+    status_reason: str = ""
 
     @property
     def status_label(self) -> str:
@@ -75,7 +76,7 @@ class Verdict:
 def _summary(g: MemberGroup, today: date) -> GroupSummary:
     status = effective_status(g.status, g.valid_until, today).value
     return GroupSummary(g.id, g.reg_no, g.name, g.kana, g.group_type, g.representative, g.phone, status,
-                        g.valid_until)
+                        g.valid_until, g.status_reason or "")
 
 
 def verdict(g: MemberGroup | GroupSummary | None, today: date) -> Verdict:
@@ -395,12 +396,18 @@ def group_figures(session: Session, *, today: date, target: int) -> GroupFigures
     )
     new = session.scalar(select(func.count()).select_from(MemberGroup)
                          .where(MemberGroup.registered_on >= start, MemberGroup.registered_on <= end))
-    lapsed = session.scalar(
-        select(func.count(func.distinct(GroupStatusChange.group_id))).where(
-            GroupStatusChange.new_status.in_(("expired", "deregistered")),
-            GroupStatusChange.at >= datetime.combine(start, time()),
-        )
-    )
+    # Lapsed this year: ran out on the last 31 March and not renewed, or deregistered since April.
+    # Judged from the validity date itself, so the figure is right even before the April change ran.
+    lapsed_ids = {
+        gid for gid, st, v in session.execute(select(MemberGroup.id, MemberGroup.status, MemberGroup.valid_until))
+        if v is not None and start - timedelta(days=1) <= v < today
+        and effective_status(st, v, today) == GroupStatus.EXPIRED
+    }
+    lapsed_ids |= set(session.scalars(
+        select(GroupStatusChange.group_id).where(GroupStatusChange.new_status == "deregistered",
+                                                 GroupStatusChange.at >= datetime.combine(start, time()))
+    ))
+    lapsed = len(lapsed_ids)
     return GroupFigures(registered, new or 0, lapsed or 0, target)
 
 

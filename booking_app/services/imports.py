@@ -182,7 +182,7 @@ def _read_xlsx(path: Path) -> tuple[list[tuple[int, list[Any]]], str]:
             # openpyxl warns about styles and data validation it cannot read; irrelevant to the values.
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException…
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, KeyError, InvalidFileException…: all mean 'not an xlsx'
         raise ValidationError(f"Excelファイルとして開けません（{type(exc).__name__}）。"
                               "ファイルが壊れていないか、.xlsx形式か確かめてください。", field="file") from None
     try:
@@ -653,4 +653,4 @@ def import_bookings(session: Session, actor: Actor, path: Path, *, dry_run: bool
     return report
 
 
-__all__ = ["ImportIssue", "ImportReport", "import_bookings", "read_table", "OVERRIDE_REASON"]
+__all__ = ["OVERRIDE_REASON", "ImportIssue", "ImportReport", "import_bookings", "read_table"]

@@ -1,0 +1,272 @@
+"""The command line (コマンド): open the app, or run an administrator's job without a window.
+
+    fukufuku-desk                         open the app on the configured database
+    fukufuku-desk --demo                  open the app on a throwaway database full of demo data
+    fukufuku-desk db upgrade              bring the database schema up to date
+    fukufuku-desk seed-demo               put demo data into the database given by --db
+    fukufuku-desk import-bookings FILE    import the old booking ledger (.xlsx / .csv)
+
+Every command first runs the migrations and ``ensure_initial_data``, so any of them works on a new,
+empty database. Commands act as a staff member (``--staff``, by default the first manager), who is
+recorded in the audit trail. Errors print the Japanese message and exit with status 1, never a
+traceback: the people running this are city IT staff, not developers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from pathlib import Path
+
+from booking_app.domain.errors import DomainError, NotFound, ValidationError
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+
+
+def _date_arg(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日付は YYYY-MM-DD の形で指定してください（「{text}」）") from None
+
+
+class _JapaneseParser(argparse.ArgumentParser):
+    """argparse whose own complaints (unknown option, missing file name) are in Japanese."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="この説明を表示して終了")
+
+    def error(self, message: str) -> None:  # pragma: no cover - exercised through main()
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: コマンドの指定が正しくありません（{message}）\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # Options shared by every command may be written before or after the command name.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
+                        help="データベース（SQLiteのファイル名、または postgresql://ユーザー@ホスト/DB名）。"
+                             "省略時は環境変数 BOOKING_APP_DB_URL、それもなければ利用者フォルダのSQLiteファイル")
+    common.add_argument("--staff", metavar="NAME", default=argparse.SUPPRESS,
+                        help="操作する担当者の名前（省略時は最初の管理者）。操作履歴に記録されます")
+
+    parser = _JapaneseParser(prog="fukufuku-desk", parents=[common],
+                             description="ふくふくデスク：しものせき市民活動センターの窓口業務アプリ")
+    parser.add_argument("--demo", action="store_true",
+                        help="デモデータ入りの使い捨てデータベースで起動（--db を指定した場合はそのデータベース）")
+    parser.add_argument("--screenshot", metavar="FILE.png", type=Path, default=None,
+                        help="起動した画面をPNGに保存して終了（説明書・確認用）")
+    parser.add_argument("--today", type=_date_arg, default=None, help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="コマンド", parser_class=_JapaneseParser)
+
+    db = sub.add_parser("db", parents=[common], help="データベースの管理")
+    db_sub = db.add_subparsers(dest="db_command", metavar="操作", required=True, parser_class=_JapaneseParser)
+    db_sub.add_parser("upgrade", parents=[common], help="データベースを最新の形に更新")
+
+    seed = sub.add_parser("seed-demo", parents=[common], help="デモデータ（団体約300・1年分の予約）を作成")
+    seed.add_argument("--today", type=_date_arg, default=argparse.SUPPRESS,
+                      help="基準日 YYYY-MM-DD（省略時は今日）")
+    seed.add_argument("--seed", type=int, default=7, help="乱数の種（同じ種なら同じデータ）")
+    seed.add_argument("--force", action="store_true", help="予約が既にあっても作成する（既存の予約とは重ねません）")
+
+    imp = sub.add_parser("import-bookings", parents=[common], help="以前の予約台帳（Excel・CSV）を取り込む")
+    imp.add_argument("file", metavar="FILE", type=Path, help="予約台帳のファイル（.xlsx または .csv）")
+    imp.add_argument("--dry-run", action="store_true", help="確認のみ：取り込む内容とエラーを表示し、書き込まない")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except DomainError as exc:
+        _err(exc.message)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _err("中断しました。")
+        return EXIT_ERROR
+    except Exception as exc:  # the last guard: database and file trouble as a message, not a traceback
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError | OSError):
+            detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            _err(f"データベースまたはファイルを開けませんでした：{detail}\n"
+                 "指定した場所・接続先・権限を確かめてください。")
+            return EXIT_ERROR
+        raise
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _out(message: str = "") -> None:
+    print(message)
+
+
+def _today(args: argparse.Namespace) -> date:
+    from booking_app.services.common import local_now
+
+    return getattr(args, "today", None) or local_now().date()
+
+
+def _run(args: argparse.Namespace) -> int:
+    from booking_app.config import resolve_db_url, sqlite_url_for
+
+    cli_db = getattr(args, "db", None)
+    if args.command is None and args.demo and not cli_db:
+        with tempfile.TemporaryDirectory(prefix="fukufuku-demo-", ignore_cleanup_errors=True) as tmp:
+            url = sqlite_url_for(Path(tmp) / "demo.sqlite3")
+            return _open_app(args, url, "SQLite: デモ用（終了すると消えます）")
+    url, label = resolve_db_url(cli_db)
+    if args.command is None:
+        return _open_app(args, url, label)
+    if args.command == "db":
+        return _db_upgrade(args, url, label)
+    if args.command == "seed-demo":
+        return _seed_demo(args, url, label)
+    if args.command == "import-bookings":
+        return _import_bookings(args, url, label)
+    raise ValidationError(f"コマンド「{args.command}」はありません。")  # pragma: no cover - argparse refuses first
+
+
+# --------------------------------------------------------------------------- shared start-up
+
+
+def _prepare(url: str):
+    """Migrate, make the engine, fill an empty database with rooms, equipment and staff."""
+    from booking_app.services.centre import ensure_initial_data
+    from booking_app.store.engine import make_engine, write_session
+    from booking_app.store.migrate import upgrade
+
+    upgrade(url)
+    engine = make_engine(url)
+    with write_session(engine) as session:
+        ensure_initial_data(session)
+    return engine
+
+
+def _actor(session, name: str | None):
+    """The staff member the command acts as: --staff NAME, else the first manager."""
+    from booking_app.services.centre import list_staff
+
+    staff = list_staff(session)
+    if name:
+        match = next((s for s in staff if s.name == name.strip()), None)
+        if match is None:
+            names = "、".join(s.name for s in staff)
+            raise NotFound(f"担当者「{name}」は登録されていません（登録済み：{names}）。")
+        return match.as_actor()
+    manager = next((s for s in staff if s.role == "manager"), None) or next(
+        (s for s in staff if s.role == "admin"), None)
+    if manager is None:
+        raise NotFound("管理者の担当者が登録されていません。--staff で担当者の名前を指定してください。")
+    return manager.as_actor()
+
+
+def _booking_count(session) -> int:
+    from sqlalchemy import func, select
+
+    from booking_app.store.models import Booking
+
+    return session.scalar(select(func.count()).select_from(Booking)) or 0
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _open_app(args: argparse.Namespace, url: str, label: str) -> int:
+    """Open the window. ``app.run`` itself puts the demo data in when ``demo`` is set."""
+    from booking_app.store.engine import write_session
+
+    engine = _prepare(url)
+    try:
+        with write_session(engine) as session:
+            _actor(session, getattr(args, "staff", None))  # a wrong --staff is reported before any window
+            existing = _booking_count(session) if args.demo else 0
+    finally:
+        engine.dispose()
+    if existing:
+        # --demo --db on a database in use would mix 8,000 invented bookings into real ones.
+        raise ValidationError(
+            f"このデータベース（{label}）には既に予約が{existing}件あるため、デモデータは入れられません。"
+            "--demo は --db なし（使い捨てのデータベース）か、空のデータベースで使ってください。"
+        )
+    # Imported here so that the admin commands work without Qt (e.g. on a server).
+    from booking_app import app
+
+    screenshot = str(args.screenshot) if args.screenshot is not None else None
+    result = app.run(url, db_label=label, demo=args.demo, screenshot=screenshot, today=args.today)
+    return int(result or 0)
+
+
+def _db_upgrade(args: argparse.Namespace, url: str, label: str) -> int:
+    from booking_app.store.migrate import current_revision
+
+    engine = _prepare(url)
+    try:
+        revision = current_revision(engine)
+    finally:
+        engine.dispose()
+    _out(f"データベースを最新の形に更新しました（{label}、リビジョン {revision}）。")
+    return EXIT_OK
+
+
+def _seed_demo(args: argparse.Namespace, url: str, label: str) -> int:
+    from booking_app.services.demo import seed_demo
+    from booking_app.store.engine import write_session
+
+    engine = _prepare(url)
+    try:
+        with write_session(engine) as session:
+            _actor(session, getattr(args, "staff", None))
+            existing = _booking_count(session)
+            if existing and not args.force:
+                raise ValidationError(
+                    f"このデータベース（{label}）には既に予約が{existing}件あります。"
+                    "本番のデータにデモデータを混ぜないよう、作成を中止しました。"
+                    "別のデータベースを --db で指定するか、承知の上で --force を付けてください。"
+                )
+            counts = seed_demo(session, today=_today(args), seed=args.seed)
+    finally:
+        engine.dispose()
+    _out(f"デモデータを作成しました（{label}）。")
+    _out(f"  期間：{counts['first_day']}〜{counts['last_day']}")
+    _out(f"  団体：{counts['groups']}件（有効{counts['groups_active']}件）")
+    _out(f"  予約：{counts['bookings']}件（繰り返し予約{counts['series']}件分の{counts['series_bookings']}件を含む）")
+    _out(f"    利用済{counts['completed']}件・確定{counts['confirmed']}件・仮予約{counts['tentative']}件・"
+         f"取消{counts['cancelled']}件・無断キャンセル{counts['no_show']}件")
+    _out(f"  所要時間：{counts['seconds']}秒")
+    return EXIT_OK
+
+
+def _import_bookings(args: argparse.Namespace, url: str, label: str) -> int:
+    from booking_app.services.imports import import_bookings
+    from booking_app.store.engine import write_session
+
+    if not args.file.exists():
+        raise ValidationError(f"ファイル「{args.file}」が見つかりません。")
+    engine = _prepare(url)
+    try:
+        with write_session(engine) as session:
+            actor = _actor(session, getattr(args, "staff", None))
+            now = datetime.combine(args.today, time(9, 0)) if getattr(args, "today", None) else None
+            report = import_bookings(session, actor, args.file, dry_run=args.dry_run, now=now)
+    finally:
+        engine.dispose()
+    lines = report.summary_lines()
+    if report.errors:
+        for line in lines:
+            _err(line)
+        return EXIT_ERROR
+    for line in lines:
+        _out(line)
+    if report.written:
+        _out(f"取込先：{label}（担当者：{actor.name}）")
+    return EXIT_OK

@@ -1,0 +1,166 @@
+"""The command line, run in-process: ``cli.main([...])`` on temporary SQLite databases; no window opens."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+import booking_app
+from booking_app import cli, config
+from booking_app.domain.errors import ValidationError
+from booking_app.store.engine import make_engine, read_session
+from booking_app.store.migrate import head_revision
+from booking_app.store.models import AuditEntry, Booking, MemberGroup
+
+DATA = Path(__file__).resolve().parent / "data"
+LEDGER = DATA / "予約台帳_2026年4-6月.xlsx"
+
+
+def count(url: str, model) -> int:
+    engine = make_engine(url)
+    try:
+        with read_session(engine) as s:
+            return s.scalar(select(func.count()).select_from(model))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def url(tmp_path) -> str:
+    """A database file that does not exist yet: every command must create and migrate it."""
+    return f"sqlite:///{(tmp_path / 'cli.sqlite3').as_posix()}"
+
+
+def test_db_upgrade_creates_and_reports_the_revision(url, capsys):
+    assert cli.main(["--db", url, "db", "upgrade"]) == 0
+    out = capsys.readouterr().out
+    assert "最新の形に更新しました" in out and head_revision() in out
+    # Options may follow the command too, and running it again is harmless.
+    assert cli.main(["db", "upgrade", "--db", url]) == 0
+
+
+def test_seed_demo_then_refuses_to_seed_a_database_with_bookings(url, capsys):
+    assert cli.main(["--db", url, "seed-demo", "--today", "2026-11-25"]) == 0
+    out = capsys.readouterr().out
+    assert "デモデータを作成しました" in out and "2026-04-01〜2027-02-28" in out
+    bookings = count(url, Booking)
+    assert bookings > 6000 and count(url, MemberGroup) == 300
+
+    assert cli.main(["--db", url, "seed-demo", "--today", "2026-11-25"]) == 1
+    err = capsys.readouterr().err
+    assert "既に予約が" in err and "--force" in err and "Traceback" not in err
+    assert count(url, Booking) == bookings
+
+
+def test_import_dry_run_prints_the_report_and_writes_nothing(url, tmp_path, capsys):
+    import openpyxl
+
+    clean = tmp_path / "clean.xlsx"
+    wb = openpyxl.load_workbook(LEDGER)
+    for row in (272, 241, 119, 45, 12, 11):  # the rows the centre's defaults make impossible
+        wb.active.delete_rows(row)
+    wb.save(clean)
+    wb.close()
+
+    assert cli.main(["--db", url, "import-bookings", str(clean), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "取込予定：予約368件（うち取消1件）" in out and "書き込んでいません" in out
+    assert count(url, Booking) == 0 and count(url, MemberGroup) == 0
+
+    assert cli.main(["--db", url, "import-bookings", str(clean)]) == 0
+    out = capsys.readouterr().out
+    assert "取込：予約368件" in out and "センター長" in out
+    assert count(url, Booking) == 368
+
+
+def test_a_ledger_with_errors_exits_1_with_japanese_on_stderr(url, capsys):
+    assert cli.main(["--db", url, "import-bookings", str(LEDGER), "--dry-run"]) == 1
+    captured = capsys.readouterr()
+    assert "何も取り込んでいません" in captured.err
+    assert "11行目［備品］" in captured.err and "12行目［予定人数］" in captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert count(url, Booking) == 0
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["import-bookings", "missing.csv"], "見つかりません"),
+    (["import-bookings", str(LEDGER), "--staff", "受付スタッフ"], "管理者のみ"),
+    (["import-bookings", str(LEDGER), "--staff", "知らない人"], "登録されていません"),
+], ids=["missing-file", "desk-staff", "unknown-staff"])
+def test_errors_are_one_japanese_message_and_exit_1(url, capsys, args, expected):
+    assert cli.main(["--db", url, *args]) == 1
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
+
+
+def test_an_unreachable_database_is_a_message_not_a_traceback(tmp_path, capsys):
+    missing_dir = tmp_path / "no" / "such" / "folder" / "x.sqlite3"
+    assert cli.main(["--db", str(missing_dir), "db", "upgrade"]) == 1
+    err = capsys.readouterr().err
+    assert "データベースまたはファイルを開けませんでした" in err and "Traceback" not in err
+
+
+def test_resolve_db_url_order_and_labels(monkeypatch, tmp_path):
+    monkeypatch.setattr(config, "user_data_dir", lambda *a, **k: str(tmp_path / "data"))
+    monkeypatch.delenv(config.ENV_DB_URL, raising=False)
+    url, label = config.resolve_db_url(None)
+    assert (tmp_path / "data").is_dir()  # the default folder is created
+    assert url == f"sqlite:///{(tmp_path / 'data' / 'booking.sqlite3').as_posix()}"
+    assert label == f"SQLite: {(tmp_path / 'data' / 'booking.sqlite3').as_posix()}"
+
+    monkeypatch.setenv(config.ENV_DB_URL, "postgresql://desk:s3cret@db.example:5433/fukufuku")
+    url, label = config.resolve_db_url(None)
+    assert url == "postgresql+psycopg://desk:s3cret@db.example:5433/fukufuku"
+    assert label == "PostgreSQL: db.example:5433/fukufuku" and "s3cret" not in label
+
+    url, label = config.resolve_db_url(str(tmp_path / "own.sqlite3"))  # --db wins, a bare path is SQLite
+    assert url.startswith("sqlite:///") and url.endswith("/own.sqlite3") and label.startswith("SQLite: ")
+    with pytest.raises(ValidationError):
+        config.resolve_db_url("mysql://x/y")
+
+
+class _FakeApp(types.ModuleType):
+    """Stands in for booking_app.app so that no window opens; records what the CLI asked for."""
+
+    def __init__(self) -> None:
+        super().__init__("booking_app.app")
+        self.calls: list[tuple[str, dict]] = []
+
+    def run(self, url: str, **kw) -> int:
+        self.calls.append((url, kw, count(url, Booking)))
+        return 0
+
+
+@pytest.fixture
+def fake_app(monkeypatch) -> _FakeApp:
+    fake = _FakeApp()
+    monkeypatch.setitem(sys.modules, "booking_app.app", fake)
+    monkeypatch.setattr(booking_app, "app", fake, raising=False)
+    return fake
+
+
+def test_no_command_opens_the_app_on_the_resolved_database(url, fake_app, tmp_path):
+    shot = tmp_path / "s.png"
+    assert cli.main(["--db", url, "--screenshot", str(shot), "--today", "2026-11-25"]) == 0
+    (called_url, kw, bookings), = fake_app.calls
+    assert called_url == url and kw["db_label"].startswith("SQLite: ")
+    assert kw["demo"] is False and kw["screenshot"] == str(shot) and str(kw["today"]) == "2026-11-25"
+    assert count(url, AuditEntry) == 0 and bookings == 0  # migrated and initialised, nothing else
+
+
+def test_demo_uses_a_throwaway_database_and_refuses_one_in_use(url, fake_app, capsys, tmp_path):
+    assert cli.main(["--demo"]) == 0
+    (demo_url, kw, _), = fake_app.calls
+    assert kw["demo"] is True and "デモ" in kw["db_label"]
+    assert not Path(demo_url.removeprefix("sqlite:///")).exists()  # gone once the app has closed
+
+    ledger = tmp_path / "one.csv"
+    ledger.write_text("利用日,部屋,区分,団体名,目的\n2026/12/02,大会議室,午前,市民講座の会,講座\n", encoding="utf-8")
+    assert cli.main(["--db", url, "import-bookings", str(ledger)]) == 0
+    assert cli.main(["--db", url, "--demo"]) == 1
+    assert "デモデータは入れられません" in capsys.readouterr().err
+    assert len(fake_app.calls) == 1
