@@ -127,8 +127,14 @@ def run(db_url: str, *, db_label: str, demo: bool = False, screenshot: str | Non
             except ImportError:
                 log.warning("demo data is not available in this build")
             else:
+                from sqlalchemy import func, select
+
+                from booking_app.store.models import Booking
+
                 with write_session(engine) as session:
-                    seed_demo(session, today=today or local_now().date())
+                    # Never pour demo data into a database that already holds bookings.
+                    if not session.scalar(select(func.count()).select_from(Booking)):
+                        seed_demo(session, today=today or local_now().date())
         with write_session(engine) as session:
             staff = centre.list_staff(session)
         if not staff:

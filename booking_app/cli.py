@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import-bookings", parents=[common], help="以前の予約台帳（Excel・CSV）を取り込む")
     imp.add_argument("file", metavar="FILE", type=Path, help="予約台帳のファイル（.xlsx または .csv）")
     imp.add_argument("--dry-run", action="store_true", help="確認のみ：取り込む内容とエラーを表示し、書き込まない")
+
+    from booking_app.services.group_io import register_cli as register_group_io
+
+    register_group_io(sub, parents=[common])  # import-groups, export-groups
     return parser
 
 
@@ -118,6 +122,7 @@ def _today(args: argparse.Namespace) -> date:
 
 def _run(args: argparse.Namespace) -> int:
     from booking_app.config import resolve_db_url, sqlite_url_for
+    from booking_app.store.engine import write_session
 
     cli_db = getattr(args, "db", None)
     if args.command is None and args.demo and not cli_db:
@@ -133,6 +138,14 @@ def _run(args: argparse.Namespace) -> int:
         return _seed_demo(args, url, label)
     if args.command == "import-bookings":
         return _import_bookings(args, url, label)
+    if getattr(args, "handler", None):  # commands registered by their own modules (group_io)
+        engine = _prepare(url)
+        try:
+            with write_session(engine) as s:
+                actor = _actor(s, getattr(args, "staff", None))
+            return args.handler(args, engine, actor)
+        finally:
+            engine.dispose()
     raise ValidationError(f"コマンド「{args.command}」はありません。")  # pragma: no cover - argparse refuses first
 
 
