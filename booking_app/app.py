@@ -156,11 +156,6 @@ def run(db_url: str, *, db_label: str, demo: bool = False, screenshot: str | Non
         from booking_app.ui.main_window import MainWindow
 
         window = MainWindow(ctx, today=today)
-        from booking_app.services.groups import CARD_PREFIX
-        from booking_app.ui.scanner import install_scanner
-
-        scanner = install_scanner(app)
-        scanner.groupScanned.connect(lambda reg_no: window.open_group_by_code(CARD_PREFIX + reg_no))
         if screenshot is not None:
             window.resize(*SCREENSHOT_SIZE)
             window.show()
@@ -169,7 +164,16 @@ def run(db_url: str, *, db_label: str, demo: bool = False, screenshot: str | Non
             window.deleteLater()
             return 0 if ok else 1
         window.restore_settings(QSettings())
+        from booking_app.services.groups import CARD_PREFIX
+        from booking_app.ui.scanner import install_scanner
+
+        # A USB card scanner "types" FKG:0012 + Enter into whatever has focus: open that group.
+        scanner = install_scanner(app)
+        scanner.groupScanned.connect(lambda reg_no: window.open_group_by_code(CARD_PREFIX + reg_no))
         window.show()
-        return app.exec()
+        try:
+            return app.exec()
+        finally:
+            app.removeEventFilter(scanner)
     finally:
         engine.dispose()
