@@ -15,7 +15,7 @@ REPORT     := $(BUILD)/test-report.xml
 PYTEST_ARGS ?=
 PG_BIN_GLOB ?= /usr/lib/postgresql/*/bin/initdb
 
-.PHONY: venv run demo test bench clean distclean pg-server-binaries pdf-tools
+.PHONY: venv run demo test bench clean distclean pg-server-binaries pdf-tools translations
 
 venv: $(STAMP)
 
@@ -77,3 +77,8 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV)
+
+# Refresh the translation source for an English UI (the UI's own language is Japanese).
+translations: venv
+	$(VENV)/bin/pyside6-lupdate booking_app/app.py booking_app/ui/*.py -source-language ja_JP \
+	    -target-language en_US -ts resources/translations/booking_app_en.ts
