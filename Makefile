@@ -63,13 +63,7 @@ test: venv pg-server-binaries pdf-tools
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest --junitxml=$(REPORT) $(PYTEST_ARGS)
 
 bench: venv
-	@mkdir -p $(BUILD)/bench
-	@set -e; shopt -s nullglob; scripts=(bench/*.py); \
-	if [ $${#scripts[@]} -eq 0 ]; then echo "no bench/*.py scripts"; fi; \
-	for f in "$${scripts[@]}"; do \
-	    echo "== $$f"; \
-	    QT_QPA_PLATFORM=offscreen $(VPY) "$$f"; \
-	done
+	QT_QPA_PLATFORM=offscreen $(VPY) bench/run_all.py
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .hypothesis *.egg-info

@@ -176,4 +176,10 @@ def run(db_url: str, *, db_label: str, demo: bool = False, screenshot: str | Non
         finally:
             app.removeEventFilter(scanner)
     finally:
+        from booking_app.store.engine import optimize
+
+        try:
+            optimize(engine)
+        except Exception:  # noqa: BLE001 - statistics are a nicety; never block closing
+            log.warning("PRAGMA optimize failed", exc_info=True)
         engine.dispose()

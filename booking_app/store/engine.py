@@ -67,3 +67,13 @@ def read_session(engine: Engine) -> Iterator[Session]:
     bind = engine.execution_options(sqlite_begin="DEFERRED") if is_sqlite(engine) else engine
     with Session(bind, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+def optimize(engine: Engine) -> None:
+    """Let SQLite refresh its planner statistics (cheap; recommended at close). No-op elsewhere.
+
+    Without statistics SQLite may pick a poor index on a big file (see docs/performance.md).
+    """
+    if is_sqlite(engine):
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA optimize")
