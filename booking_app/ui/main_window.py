@@ -203,12 +203,33 @@ class MainWindow(QMainWindow):
         self.db_label = QLabel()
         self.date_label = QLabel()
         bar.addWidget(self.staff_button)
+        # The city's second yardstick, always in sight: registered groups against the target.
+        self.groups_tile = QLabel()
+        self.groups_tile.setObjectName("groups_tile")
+        self.groups_tile.setToolTip(self.tr("登録団体数（有効・更新待ち）と今年度の新規・失効、市の目標"))
+        bar.addPermanentWidget(self.groups_tile)
         bar.addPermanentWidget(self.db_label)
         bar.addPermanentWidget(self.date_label)
         self._update_actor(self.ctx.actor)
         self.db_label.setText(self.tr("データベース：{label}").format(label=self.ctx.db_label or "—"))
         self.db_label.setToolTip(self.ctx.db_label)
         self._update_date()
+        self._update_groups_tile()
+        self.ctx.changed.connect(self._on_changed)
+
+    def _on_changed(self, what) -> None:
+        if "group" in what:
+            self._update_groups_tile()
+
+    def _update_groups_tile(self) -> None:
+        from booking_app.services.centre import get_profile
+        from booking_app.services.groups import group_figures
+
+        today = self.today()
+        f = self.ctx.read(lambda s: group_figures(s, today=today, target=get_profile(s).target_groups))
+        self.groups_tile.setText(
+            self.tr("登録団体 {n}／目標{t}（今年度 新規{new}・失効{lapsed}）").format(
+                n=f.registered, t=f.target, new=f.new_this_year, lapsed=f.lapsed_this_year))
 
     def today(self) -> dt.date:
         return self._fixed_today or local_now().date()

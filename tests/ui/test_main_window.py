@@ -189,3 +189,21 @@ def test_scanned_member_card_opens_the_group_anywhere(qtbot, ctx):
     page = window.pages["groups"]
     assert page.status_label.text() == "有効"
     assert "関門太鼓の会" in page.group_title.text()
+
+
+def test_groups_tile_follows_registrations(qtbot, ctx):
+    from booking_app.domain.groups import DECLARATIONS, GroupInput
+    from booking_app.services.groups import register_group
+
+    window = MainWindow(ctx, today=TODAY)
+    qtbot.addWidget(window)
+    assert window.groups_tile.text().startswith("登録団体 0／目標260")
+
+    def register(s, actor):
+        return register_group(s, actor, GroupInput(
+            name="彦島子ども食堂", kana="ひこしまこどもしょくどう", representative="石井", phone="083-206-8719",
+            activity_fields=["子どもの健全育成"], declarations={k: True for k in DECLARATIONS}),
+            registered_on=TODAY)
+
+    ctx.write(register, changes={"group"})
+    assert window.groups_tile.text() == "登録団体 1／目標260（今年度 新規1・失効0）"
