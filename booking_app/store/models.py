@@ -284,3 +284,150 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+
+class Charge(Base):
+    """A charge (請求明細) for a booking, a printing-machine use or another item.
+
+    Its price is frozen when it is made: a later change of the fee tables never changes it.
+    Open charges are paid by a receipt; a paid charge is never edited, only voided with its receipt.
+    """
+
+    __tablename__ = "charges"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), nullable=True, index=True)
+    printing_log_id: Mapped[int | None] = mapped_column(ForeignKey("printing_logs.id"), nullable=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("member_groups.id"), nullable=True)
+    payer_name: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(20))  # room | equipment | item
+    description: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Integer)
+    tax: Mapped[str] = mapped_column(String(20), default="taxable10")
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | paid | cancelled
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"), nullable=True, index=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="ck_charges_quantity"),
+        CheckConstraint("unit_price >= 0", name="ck_charges_price"),
+        CheckConstraint("amount = quantity * unit_price", name="ck_charges_amount"),
+        CheckConstraint("tax IN ('taxable10','exempt')", name="ck_charges_tax"),
+        CheckConstraint("status IN ('open','paid','cancelled')", name="ck_charges_status"),
+        Index("ix_charges_status", "status", "created_at"),
+    )
+
+
+class Receipt(Base):
+    """A receipt (領収書): numbered without gaps per fiscal year (2026-000123), never edited or deleted.
+
+    A mistake is voided by a ReceiptVoid row pointing at it; a reissue is a ReceiptPrint row.
+    """
+
+    __tablename__ = "receipts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    receipt_no: Mapped[str] = mapped_column(String(20), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(index=True)
+    payer_name: Mapped[str] = mapped_column(String(200))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("member_groups.id"), nullable=True)
+    purpose: Mapped[str] = mapped_column(String(200))  # 但し書き
+    method: Mapped[str] = mapped_column(String(20), default="cash")
+    total: Mapped[int] = mapped_column(Integer)
+    taxable10: Mapped[int] = mapped_column(Integer, default=0)
+    tax10: Mapped[int] = mapped_column(Integer, default=0)
+    exempt: Mapped[int] = mapped_column(Integer, default=0)
+    stamp_duty: Mapped[int] = mapped_column(Integer, default=0)
+    invoice_number: Mapped[str] = mapped_column(String(20), default="")  # the issuer's T number at the time
+    terminal: Mapped[str] = mapped_column(String(100), default="")
+    created_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+
+    lines: Mapped[list[ReceiptLine]] = relationship(back_populates="receipt", lazy="selectin",
+                                                    order_by="ReceiptLine.id")
+
+    __table_args__ = (
+        UniqueConstraint("fiscal_year", "seq", name="uq_receipts_fy_seq"),
+        CheckConstraint("total = taxable10 + exempt", name="ck_receipts_total"),
+        CheckConstraint("total >= 0", name="ck_receipts_nonneg"),
+        CheckConstraint("method IN ('cash','card','transfer','qr','other')", name="ck_receipts_method"),
+    )
+
+
+class ReceiptLine(Base):
+    """A line of a receipt, copied from the charge it pays."""
+
+    __tablename__ = "receipt_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), index=True)
+    charge_id: Mapped[int | None] = mapped_column(ForeignKey("charges.id"), nullable=True)
+    description: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Integer)
+    tax: Mapped[str] = mapped_column(String(20))
+
+    receipt: Mapped[Receipt] = relationship(back_populates="lines")
+
+
+class ReceiptVoid(Base):
+    """The voiding (取消) of a receipt and the refund paid back, pointing at the original."""
+
+    __tablename__ = "receipt_voids"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), unique=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    refund_amount: Mapped[int] = mapped_column(Integer)
+    refund_method: Mapped[str] = mapped_column(String(20), default="cash")
+    terminal: Mapped[str] = mapped_column(String(100), default="")
+
+
+class ReceiptPrint(Base):
+    """Each printing of a receipt; any after the first is a reissue (再発行) and says so on paper."""
+
+    __tablename__ = "receipt_prints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), index=True)
+    at: Mapped[datetime]
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    reissue: Mapped[bool] = mapped_column(Boolean, default=False)
+    layout: Mapped[str] = mapped_column(String(10), default="A5")
+
+
+class PrintingLog(Base):
+    """A use of the printing machine (印刷機): who, masters, sheets, paper; its fee flows into a charge."""
+
+    __tablename__ = "printing_logs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("member_groups.id"), nullable=True)
+    user_name: Mapped[str] = mapped_column(String(200))
+    masters: Mapped[int] = mapped_column(Integer)
+    sheets: Mapped[int] = mapped_column(Integer)
+    paper: Mapped[str] = mapped_column(String(10), default="brought")  # brought | bought
+    fee: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        CheckConstraint("masters >= 0 AND sheets >= 0", name="ck_printing_counts"),
+        CheckConstraint("paper IN ('brought','bought')", name="ck_printing_paper"),
+    )
+
+
+class DayClosing(Base):
+    """The daily cash-up (日計表) of one terminal, closed by a staff member."""
+
+    __tablename__ = "day_closings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    terminal: Mapped[str] = mapped_column(String(100))
+    closed_at: Mapped[datetime]
+    closed_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    totals: Mapped[dict[str, Any]] = mapped_column(JSON)
+    cash_counted: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    __table_args__ = (UniqueConstraint("day", "terminal", name="uq_day_closings_day_terminal"),)
