@@ -188,6 +188,16 @@ class GroupsPage(QWidget):
         self.register_button.setMinimumHeight(44)
         self.register_button.clicked.connect(self._register)
         head.addWidget(self.register_button)
+        self.import_groups_button = QPushButton("名簿を取込…")
+        self.import_groups_button.setObjectName("import_groups")
+        self.import_groups_button.setMinimumHeight(44)
+        self.import_groups_button.clicked.connect(self._import_groups)
+        head.addWidget(self.import_groups_button)
+        self.export_groups_button = QPushButton("名簿を書出…")
+        self.export_groups_button.setObjectName("export_groups")
+        self.export_groups_button.setMinimumHeight(44)
+        self.export_groups_button.clicked.connect(self._export_groups)
+        head.addWidget(self.export_groups_button)
         self.figures_label = QLabel()
         self.figures_label.setObjectName("figures_tile")
         self.figures_label.setTextFormat(Qt.TextFormat.RichText)
@@ -552,6 +562,16 @@ class GroupsPage(QWidget):
             self.search_edit.setText(reg or "")
             self.search_edit.blockSignals(False)
             self.run_search(select_id=gid)
+
+    def _import_groups(self) -> None:
+        from booking_app.ui.group_io_dialog import GroupImportDialog
+
+        GroupImportDialog.run(self, self.ctx)  # a write broadcasts {"group"}, which refreshes this page
+
+    def _export_groups(self) -> None:
+        from booking_app.ui.group_io_dialog import export_groups_dialog
+
+        export_groups_dialog(self, self.ctx, today=self.today)
 
     def _edit(self) -> None:
         if self._detail is not None and GroupDialog.edit(self, self.ctx, self._detail.id):

@@ -1,0 +1,556 @@
+"""Moving the group register in and out from the UI (団体名簿の取込・書出).
+
+Import always shows a preview first: the service reads and judges the whole file without writing
+(``import_groups(..., dry_run=True)``) and the dialog shows how many groups would be created, updated
+or left as they are, what changes in each updated group, every error with its row and column (then
+nothing can be imported: all rows or none) and the likely duplicates. Only 取込 writes, as one unit of
+work through ``ctx.write``. The service checks that the staff member on duty is a manager; the dialog
+merely says so early.
+
+The dry run stays on the GUI thread under a wait cursor: 5,000 rows take about 0.3 s, and a worker
+thread would need its own session and a way to cancel for no visible gain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDir,
+    QModelIndex,
+    QPersistentModelIndex,
+    QStandardPaths,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from booking_app.domain import calendar as jcal
+from booking_app.domain.errors import DomainError, PermissionDenied, ValidationError
+from booking_app.domain.groups import GroupStatus
+from booking_app.services import group_io
+from booking_app.services.common import local_now, require_manager
+from booking_app.services.group_io import GroupImportIssue, GroupImportReport, PlannedChange
+from booking_app.ui.context import AppContext
+from booking_app.ui.errors import show_error
+
+IMPORT_WHAT = "団体名簿の取込"  # the words the service's permission message uses
+OPEN_FILTER = "Excel・CSV (*.xlsx *.csv)"
+XLSX_FILTER = "Excelブック (*.xlsx)"
+CSV_FILTER = "CSV UTF-8 (*.csv)"
+BLOCKED_TEXT = "誤りがあるため取り込めません。ファイルを直して、もう一度選んでください。"
+MANAGER_ONLY_TEXT = "団体名簿の取込は管理者のみ行えます。管理者に依頼してください。"
+
+ERROR_COLOR = QColor("#c62828")
+WARNING_COLOR = QColor("#8a5a00")  # amber dark enough to read on white
+WARNING_BG = QColor("#fff4d6")
+NEW_COLOR = QColor("#1b7a3a")
+UPDATE_COLOR = QColor("#1f5fbf")
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def info(parent: QWidget | None, title: str, text: str) -> None:
+    """A plain notice (tests replace this so nothing blocks)."""
+    QMessageBox.information(parent, title, text)
+
+
+# --------------------------------------------------------------------------- what changes, in detail
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One line of the preview: a group the import creates or updates, with old → new per column."""
+
+    row: int
+    reg_no: str
+    name: str
+    kind: str  # '新規' | '更新'
+    details: tuple[tuple[str, str, str], ...] = ()  # (column, old, new)
+    status: str = ""
+
+    @property
+    def summary(self) -> str:
+        if self.kind == "新規":
+            notes = [] if self.reg_no else ["登録番号は自動で割り当て"]
+            if self.status == GroupStatus.EXPIRED.value:
+                notes.append("有効期限が過ぎているため「期限切れ」")
+            return "新しく登録" + (f"（{'、'.join(notes)}）" if notes else "")
+        return "、".join(f"{col}：{_shown(old)} → {_shown(new)}" for col, old, new in self.details)
+
+
+def _shown(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        return "（空欄）"
+    return value if len(value) <= 30 else value[:29] + "…"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return jcal.format_slash(value.date())
+    if isinstance(value, date):
+        return jcal.format_slash(value)
+    return str(value).strip()
+
+
+def change_rows(session: Session, report: GroupImportReport, *, today: date) -> list[ChangeRow]:
+    """The report's planned changes with, for updates, the value now held and the value in the file.
+
+    The report names only the columns that change; old and new are read here the way staff see them:
+    the register as the export writes it, and the cell as the file holds it (before the import's own
+    tidying, so a changed phone shows as typed). Any trouble reading them falls back to the names.
+    """
+    rows = [ChangeRow(c.row, c.reg_no, c.name, "新規", status=c.status) for c in report.created]
+    updated: Sequence[PlannedChange] = report.updated
+    if not updated:
+        return rows
+    try:
+        old_by_reg = {r[0]: dict(zip(group_io.EXPORT_COLUMNS, r, strict=True))
+                      for r in group_io._export_rows(session, today)}
+        table, _kind, _guessed = group_io._read_table(Path(report.path))
+        header = group_io._find_header(table)
+        positions = header[1] if header else {}
+        cells_by_row = {number: cells for number, cells in table}
+    except Exception:  # noqa: BLE001 — the details are a courtesy; the names alone still tell the truth
+        old_by_reg, positions, cells_by_row = {}, {}, {}
+    for c in updated:
+        old = old_by_reg.get(c.reg_no, {})
+        cells = cells_by_row.get(c.row, [])
+        details = []
+        for column in c.changes:
+            pos = positions.get(column)
+            new = cells[pos] if pos is not None and pos < len(cells) else None
+            details.append((column, _cell(old.get(column)), _cell(new)))
+        rows.append(ChangeRow(c.row, c.reg_no, c.name, "更新", tuple(details), c.status))
+    rows.sort(key=lambda r: r.row)
+    return rows
+
+
+# --------------------------------------------------------------------------- models
+
+
+class ChangeModel(QAbstractTableModel):
+    """What the import will change (取込予定): 行, 登録番号, 団体名, 新規/更新, 変更内容."""
+
+    HEADERS = ("行", "登録番号", "団体名", "新規/更新", "変更内容")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._rows: list[ChangeRow] = []
+
+    def set_rows(self, rows: Sequence[ChangeRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def change(self, row: int) -> ChangeRow:
+        return self._rows[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        r, col = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (str(r.row), r.reg_no or "（自動）", r.name, r.kind, r.summary)[col]
+        if role == Qt.ItemDataRole.ToolTipRole and col == 4 and r.details:
+            return "\n".join(f"{c}：{o or '（空欄）'} → {n or '（空欄）'}" for c, o, n in r.details)
+        if role == Qt.ItemDataRole.ForegroundRole and col == 3:
+            return QBrush(NEW_COLOR if r.kind == "新規" else UPDATE_COLOR)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 0:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class IssueModel(QAbstractTableModel):
+    """Errors (誤り) or duplicate warnings (重複の可能性) of the file: 行, 列, 理由, in one colour."""
+
+    def __init__(self, color: QColor, reason_heading: str = "理由", parent=None):
+        super().__init__(parent)
+        self._color = QColor(color)
+        self._headers = ("行", "列", reason_heading)
+        self._rows: list[GroupImportIssue] = []
+
+    def set_rows(self, rows: Sequence[GroupImportIssue]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def issue(self, row: int) -> GroupImportIssue:
+        return self._rows[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._headers)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self._headers):
+            return self._headers[section]
+        return None
+
+    def data(self, index: _Index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        issue, col = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (f"{issue.row}行目", issue.column or "—", issue.message)[col]
+        if role == Qt.ItemDataRole.ToolTipRole and col == 2:
+            return issue.message
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(self._color)
+        return None
+
+
+# --------------------------------------------------------------------------- the import dialog
+
+
+def _table(model: QAbstractTableModel, name: str, stretch: int) -> QTableView:
+    view = QTableView()
+    view.setObjectName(name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setWordWrap(False)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(24)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return view
+
+
+class GroupImportDialog(QDialog):
+    """Preview and import of the group register (団体名簿の取込)."""
+
+    def __init__(self, ctx: AppContext, path: str | Path, *, now: datetime | None = None,
+                 choose_file: Callable[[QWidget], str | None] | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.path = Path(path)
+        self._now = now
+        self._choose_file = choose_file or _choose_open_file
+        self.report: GroupImportReport | None = None
+        self.imported: GroupImportReport | None = None
+        self.setWindowTitle("団体名簿の取込")
+        self.resize(1040, 640)
+        self._build()
+        ctx.actor_changed.connect(self._update_buttons)
+        self.preview()
+
+    # ---------------------------------------------------------------- construction
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+
+        top = QHBoxLayout()
+        self.file_label = QLabel()
+        self.file_label.setObjectName("file_label")
+        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        top.addWidget(self.file_label, 1)
+        self.choose_button = QPushButton("別のファイルを選ぶ…")
+        self.choose_button.setObjectName("choose_file")
+        self.choose_button.clicked.connect(self._choose_again)
+        top.addWidget(self.choose_button)
+        outer.addLayout(top)
+
+        self.counts_label = QLabel()
+        self.counts_label.setObjectName("counts_label")
+        f = QFont(self.counts_label.font())
+        f.setPointSize(f.pointSize() + 4)
+        f.setBold(True)
+        self.counts_label.setFont(f)
+        outer.addWidget(self.counts_label)
+        self.note_label = QLabel()
+        self.note_label.setObjectName("note_label")
+        self.note_label.setWordWrap(True)
+        outer.addWidget(self.note_label)
+
+        self.blocked_label = QLabel(BLOCKED_TEXT)
+        self.blocked_label.setObjectName("blocked_label")
+        self.blocked_label.setWordWrap(True)
+        self.blocked_label.setStyleSheet(
+            f"QLabel {{ color: {ERROR_COLOR.name()}; font-weight: bold; background: #fdecea;"
+            " border: 1px solid #e6a9a4; border-radius: 4px; padding: 6px; }")
+        outer.addWidget(self.blocked_label)
+
+        self.change_model = ChangeModel(self)
+        self.error_model = IssueModel(ERROR_COLOR, "理由", self)
+        self.warning_model = IssueModel(WARNING_COLOR, "注意", self)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.error_box, self.error_title, self.error_view = self._section(
+            self.error_model, "error_table", ERROR_COLOR)
+        self.change_box, self.change_title, self.change_view = self._section(
+            self.change_model, "change_table", QColor("#212121"))
+        self.warning_box, self.warning_title, self.warning_view = self._section(
+            self.warning_model, "warning_table", WARNING_COLOR)
+        self.warning_title.setStyleSheet(
+            f"QLabel {{ color: {WARNING_COLOR.name()}; font-weight: bold; background: {WARNING_BG.name()};"
+            " padding: 3px 6px; border-radius: 3px; }")
+        for box in (self.error_box, self.change_box, self.warning_box):
+            self.splitter.addWidget(box)
+        outer.addWidget(self.splitter, 1)
+
+        bottom = QHBoxLayout()
+        self.permission_label = QLabel(MANAGER_ONLY_TEXT)
+        self.permission_label.setObjectName("permission_label")
+        self.permission_label.setStyleSheet(f"color: {ERROR_COLOR.name()};")
+        bottom.addWidget(self.permission_label, 1)
+        self.buttons = QDialogButtonBox()
+        self.import_button = self.buttons.addButton("取込", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.import_button.setObjectName("import_button")
+        self.cancel_button = self.buttons.addButton("キャンセル", QDialogButtonBox.ButtonRole.RejectRole)
+        self.import_button.clicked.connect(self.run_import)
+        self.cancel_button.clicked.connect(self.reject)
+        bottom.addWidget(self.buttons)
+        outer.addLayout(bottom)
+
+    def _section(self, model: QAbstractTableModel, name: str, color: QColor):
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 4, 0, 0)
+        title = QLabel()
+        title.setObjectName(name + "_title")
+        title.setStyleSheet(f"QLabel {{ color: {color.name()}; font-weight: bold; }}")
+        lay.addWidget(title)
+        view = _table(model, name, model.columnCount() - 1)  # the last column holds the sentences
+        lay.addWidget(view, 1)
+        return box, title, view
+
+    # ---------------------------------------------------------------- the preview
+
+    @property
+    def today(self) -> date:
+        return (self._now or local_now()).date()
+
+    def preview(self) -> bool:
+        """Judge the file without writing and show what would happen; False when it cannot be read."""
+        ctx, path, now = self.ctx, self.path, self._now
+
+        def dry_run(s: Session) -> tuple[GroupImportReport, list[ChangeRow]]:
+            report = group_io.import_groups(s, ctx.actor, path, dry_run=True, now=now)
+            return report, (change_rows(s, report, today=self.today) if report.ok else [])
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            report, changes = ctx.read(dry_run)
+        except DomainError as exc:
+            report, changes = None, []
+            failure: DomainError | None = exc
+        else:
+            failure = None
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.report = report
+        self._show(report, changes, failure)
+        return report is not None
+
+    def _show(self, report: GroupImportReport | None, changes: list[ChangeRow],
+              failure: DomainError | None) -> None:
+        if report is None:
+            self.file_label.setText(f"ファイル：{self.path.name}")
+            self.counts_label.setText("読み込めませんでした")
+            self.counts_label.setStyleSheet(f"color: {ERROR_COLOR.name()};")
+            self.note_label.setText(failure.message if failure else "")
+            self.note_label.setStyleSheet(f"color: {ERROR_COLOR.name()};")
+            for m in (self.change_model, self.error_model, self.warning_model):
+                m.set_rows([])
+            self.blocked_label.setVisible(not isinstance(failure, PermissionDenied))
+            for box in (self.error_box, self.change_box, self.warning_box):
+                box.setVisible(False)
+            self._update_buttons()
+            return
+        self.file_label.setText(f"ファイル：{Path(report.path).name}（{report.file_kind}）　データ {report.rows}行")
+        self.file_label.setToolTip(str(report.path))
+        self.counts_label.setStyleSheet("")
+        self.note_label.setStyleSheet("color: #424242;")
+        self.error_model.set_rows(report.errors)
+        self.warning_model.set_rows(report.warnings)
+        self.change_model.set_rows(changes)
+        if report.errors:
+            self.counts_label.setText(f"誤り {len(report.errors)}件")
+            self.counts_label.setStyleSheet(f"color: {ERROR_COLOR.name()};")
+            self.note_label.setText("全部の行を取り込むか、何も取り込まないかのどちらかです。下の誤りを直してください。")
+        else:
+            self.counts_label.setText(f"新規 {len(report.created)}団体・更新 {len(report.updated)}団体・"
+                                      f"変更なし {report.unchanged}団体")
+            notes = []
+            if report.expired:
+                notes.append(f"うち有効期限が過ぎている{report.expired}団体は「期限切れ」で登録されます。")
+            auto = sum(1 for c in report.created if not c.reg_no)
+            if auto:
+                notes.append(f"登録番号のない{auto}団体には新しい番号を割り当てます。")
+            if not report.created and not report.updated:
+                notes.append("名簿はデータベースと同じです。取り込んでも何も変わりません。")
+            notes.append("まだ取り込んでいません。内容を確かめて「取込」を押してください。")
+            self.note_label.setText("\n".join(notes))
+        self.blocked_label.setVisible(bool(report.errors))
+        self.error_title.setText(f"誤り（{len(report.errors)}件）")
+        self.change_title.setText(f"変更される団体（{len(changes)}団体）")
+        self.warning_title.setText(f"重複の可能性（{len(report.warnings)}件）：取り込めますが、同じ団体でないか確かめてください。")
+        self.error_box.setVisible(bool(report.errors))
+        self.change_box.setVisible(not report.errors and bool(changes))
+        self.warning_box.setVisible(bool(report.warnings))
+        self._update_buttons()
+
+    def can_import(self) -> bool:
+        return self.report is not None and self.report.ok and self.ctx.actor.is_manager
+
+    def _update_buttons(self, *_) -> None:
+        self.import_button.setEnabled(self.can_import())
+        self.permission_label.setVisible(not self.ctx.actor.is_manager)
+        if self.can_import():
+            self.import_button.setDefault(True)
+        else:
+            self.cancel_button.setDefault(True)
+
+    def _choose_again(self) -> None:
+        chosen = self._choose_file(self)
+        if chosen:
+            self.path = Path(chosen)
+            self.preview()
+
+    # ---------------------------------------------------------------- the import
+
+    def run_import(self) -> None:
+        if self.report is None or not self.report.ok:
+            return
+        path, now = self.path, self._now
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            report = self.ctx.write(lambda s, a: group_io.import_groups(s, a, path, dry_run=False, now=now),
+                                    changes={"group"})
+        except DomainError as exc:
+            QApplication.restoreOverrideCursor()
+            show_error(self, exc)
+            return
+        QApplication.restoreOverrideCursor()
+        if not report.written:
+            # The file or the register changed since the preview: show the new verdict instead.
+            self.report = report
+            self._show(report, [], None)
+            return
+        self.imported = report
+        text = (f"団体名簿を取り込みました。\n新規 {len(report.created)}団体・更新 {len(report.updated)}団体・"
+                f"変更なし {report.unchanged}団体")
+        info(self, "団体名簿の取込", text)
+        self.accept()
+
+    # ---------------------------------------------------------------- entry point
+
+    @classmethod
+    def run(cls, parent: QWidget | None, ctx: AppContext, path: str | Path | None = None, *,
+            now: datetime | None = None) -> bool:
+        """Pick a file (unless ``path`` is given), preview it, and import on 取込; True when written."""
+        try:
+            require_manager(ctx.actor, IMPORT_WHAT)
+        except PermissionDenied as exc:
+            show_error(parent, exc)
+            return False
+        if path is None:
+            path = _choose_open_file(parent)
+            if not path:
+                return False
+        dlg = cls(ctx, path, now=now, parent=parent)
+        try:
+            return dlg.exec() == QDialog.DialogCode.Accepted and dlg.imported is not None
+        finally:
+            dlg.deleteLater()
+
+
+def _start_dir() -> str:
+    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or QDir.homePath()
+
+
+def _choose_open_file(parent: QWidget | None) -> str | None:
+    path, _ = QFileDialog.getOpenFileName(parent, "取り込む団体名簿を選ぶ", _start_dir(), OPEN_FILTER)
+    return path or None
+
+
+# --------------------------------------------------------------------------- export
+
+
+def default_export_name(today: date) -> str:
+    return f"登録団体名簿_{today:%Y%m%d}.xlsx"
+
+
+def _choose_save_file(parent: QWidget | None, today: date) -> str | None:
+    suggested = str(Path(_start_dir()) / default_export_name(today))
+    path, chosen_filter = QFileDialog.getSaveFileName(parent, "団体名簿の書出", suggested,
+                                                      f"{XLSX_FILTER};;{CSV_FILTER}", XLSX_FILTER)
+    if not path:
+        return None
+    if Path(path).suffix.lower() not in (".xlsx", ".csv"):
+        # Some platforms' dialogs return the name as typed, without the filter's extension.
+        path += ".csv" if chosen_filter == CSV_FILTER else ".xlsx"
+    return path
+
+
+def export_groups_dialog(parent: QWidget | None, ctx: AppContext, path: str | Path | None = None, *,
+                         today: date | None = None) -> int | None:
+    """Write the register to a file staff choose (.xlsx or .csv); the number written, None if cancelled."""
+    today = today or local_now().date()
+    if path is None:
+        path = _choose_save_file(parent, today)
+        if not path:
+            return None
+    target = Path(path)
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        count = ctx.read(lambda s: group_io.export_groups(s, target, today=today))
+    except DomainError as exc:
+        QApplication.restoreOverrideCursor()
+        show_error(parent, exc)
+        return None
+    except OSError as exc:
+        QApplication.restoreOverrideCursor()
+        # Most often the file is open in Excel, which locks it on Windows.
+        show_error(parent, ValidationError(
+            f"「{target}」に書き込めませんでした。Excelなどで開いている場合は閉じてから、"
+            f"もう一度書き出してください。（{type(exc).__name__}）", field="file"))
+        return None
+    QApplication.restoreOverrideCursor()
+    info(parent, "団体名簿の書出", f"{count}団体を書き出しました。\n{target}")
+    return count
+
+
+__all__ = ["ChangeModel", "ChangeRow", "GroupImportDialog", "IssueModel", "change_rows", "default_export_name",
+           "export_groups_dialog"]
