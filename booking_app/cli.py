@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     from booking_app.services.group_io import register_cli as register_group_io
 
     register_group_io(sub, parents=[common])  # import-groups, export-groups
+    from booking_app.slips_cli import register_cli as register_slips
+
+    register_slips(sub, parents=[common])  # print-slips
     return parser
 
 

@@ -20,9 +20,6 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import Color, HexColor, black, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -30,13 +27,17 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from booking_app.domain import calendar as jcal
-from booking_app.fonts import REPORTLAB_NAMES, register_reportlab_fonts
+from booking_app.fonts import register_reportlab_fonts
+from booking_app.reports.layout import FONT, Box, draw_qr, fit_two_lines
+from booking_app.reports.layout import fit_size as _fit_size
+from booking_app.reports.layout import text_box as _text_box
+from booking_app.reports.layout import text_width as _width
+from booking_app.reports.layout import truncate as _truncate
 
 # Kept in step with booking_app.services.groups.CARD_PREFIX (a test checks they agree); not imported
 # from there because reports must not depend on services.
 CARD_PREFIX = "FKG:"
 
-FONT = REPORTLAB_NAMES["gothic"]
 CARD_W, CARD_H = 91 * mm, 55 * mm
 COLUMNS, ROWS = 2, 5
 CARDS_PER_SHEET = COLUMNS * ROWS
@@ -52,11 +53,6 @@ GREY = HexColor("#555555")
 BORDER_GREY = Color(0.6, 0.6, 0.6)
 
 NAME_MAX_PT, NAME_MIN_PT = 14.0, 6.0
-ELLIPSIS = "…"
-
-# Japanese line-breaking rules (禁則処理): characters that may not start / end a line.
-_NO_LINE_START = set("、。，．,.・：；:;？！?!ー～〜)）]］}｝」』】〕〉》’”ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々ゝゞヽヾ%％")
-_NO_LINE_END = set("(（[［{｛「『【〔〈《‘“")
 
 
 @dataclass(frozen=True)
@@ -74,9 +70,6 @@ class CardData:
     @property
     def qr_value(self) -> str:
         return CARD_PREFIX + self.reg_no
-
-
-Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in points, PDF coordinates (origin bottom left)
 
 
 @dataclass(frozen=True)
@@ -99,127 +92,14 @@ def validity_text(d: date) -> str:
 
 
 # --------------------------------------------------------------------------- measuring
-
-
-def _width(text: str, size: float) -> float:
-    return pdfmetrics.stringWidth(text, FONT, size)
-
-
-def _text_box(x: float, baseline: float, text: str, size: float) -> Box:
-    ascent, descent = pdfmetrics.getAscentDescent(FONT, size)
-    return (x, baseline + descent, x + _width(text, size), baseline + ascent)
-
-
-def _fit_size(text: str, width: float, max_size: float, min_size: float) -> float:
-    """The largest size (in 0.25 pt steps) at which text fits the width, or min_size."""
-    size = max_size
-    while size > min_size and _width(text, size) > width:
-        size -= 0.25
-    return max(size, min_size)
-
-
-def _truncate(text: str, width: float, size: float) -> str:
-    """Text cut with '…' so that it fits (only for names too long for any readable size)."""
-    if _width(text, size) <= width:
-        return text
-    while text and _width(text + ELLIPSIS, size) > width:
-        text = text[:-1]
-    return text.rstrip() + ELLIPSIS
-
-
-def _script(ch: str) -> str:
-    if ch.isspace():
-        return "space"
-    if ch.isascii():
-        return "latin" if ch.isalnum() else "punct"
-    if "\u3041" <= ch <= "\u309f":
-        return "hiragana"
-    if "\u30a0" <= ch <= "\u30ff" or "\uff66" <= ch <= "\uff9f":
-        return "katakana"
-    if "\u4e00" <= ch <= "\u9fff" or ch in "々〆ヶ":
-        return "kanji"
-    if "\uff10" <= ch <= "\uff5a":
-        return "latin"  # full-width letters and digits
-    return "punct"
-
-
-def _break_penalty(text: str, i: int) -> int | None:
-    """How bad a line break before text[i] is, or None where 禁則 or a word forbids it.
-
-    0 at a space (the group wrote its name in parts), 1 next to brackets and 中黒, 2 where the script
-    changes (漢字→かな, a rough word boundary), 3 inside kanji or hiragana, 4 inside a katakana word.
-    """
-    before, after = text[i - 1], text[i]
-    if after in _NO_LINE_START or before in _NO_LINE_END:
-        return None
-    a, b = _script(before), _script(after)
-    if a == b == "latin":
-        return None  # never split 'NPO' or '2026'
-    if a == "space" or b == "space":
-        return 0
-    if before in "・」』）)】〕》" or after in "・「『（(【〔《":
-        return 1
-    if a != b:
-        return 2
-    return 4 if a == "katakana" else 3
-
-
-def _two_lines(text: str, width: float, size: float) -> tuple[int, float, list[str]] | None:
-    """The best break of text into two lines that fit at this size: (penalty, widest line, lines)."""
-    best: tuple[int, float, list[str]] | None = None
-    for i in range(1, len(text)):
-        penalty = _break_penalty(text, i)
-        if penalty is None:
-            continue
-        first, second = text[:i].rstrip(), text[i:].lstrip()
-        if not first or not second:
-            continue
-        widest = max(_width(first, size), _width(second, size))
-        if widest > width:
-            continue
-        if best is None or (penalty, widest) < best[:2]:
-            best = (penalty, widest, [first, second])
-    return best
-
-
-# A better line break is worth a font this much smaller than the largest that fits at all.
-_SIZE_TOLERANCE = 0.85
+# The general helpers (_width, _fit_size, _truncate, line breaking, …) live in reports/layout.py,
+# shared with the receipts and slips.
 
 
 def fit_name(name: str, width: float, *, max_size: float = NAME_MAX_PT,
              min_size: float = NAME_MIN_PT) -> tuple[float, list[str]]:
-    """Font size and lines (one or two) for a group name in the given width.
-
-    The font shrinks until the name fits on one line or on two. Among sizes down to 85 % of the
-    largest that fits, the nicest break wins (one line, then a space, brackets, a change of script),
-    so 「…ネットワーク」 is not split inside the katakana word just to stay a point larger. Only a
-    name too long even at ``min_size`` on two lines is cut with '…'.
-    """
-    name = " ".join(name.split())
-    found: list[tuple[int, float, list[str]]] = []  # (penalty, size, lines)
-    largest: float | None = None
-    size = max_size
-    while size >= min_size and (largest is None or size >= largest * _SIZE_TOLERANCE):
-        if _width(name, size) <= width:
-            found.append((-1, size, [name]))
-            break  # nothing smaller can beat one line
-        two = _two_lines(name, width, size)
-        if two:
-            largest = largest or size
-            found.append((two[0], size, two[2]))
-            if two[0] == 0:
-                break
-        size -= 0.25
-    if found:
-        _penalty, size, lines = min(found, key=lambda f: (f[0], -f[1]))
-        return size, lines
-    size = min_size
-    # Fill the first line as far as it goes; the second gets the rest, cut.
-    cut = len(name)
-    while cut > 1 and _width(name[:cut], size) > width:
-        cut -= 1
-    first, rest = name[:cut].rstrip(), name[cut:].lstrip()
-    return size, [first, _truncate(rest, width, size)] if rest else [first]
+    """Font size and lines (one or two) for a group name in the given width (see layout.fit_two_lines)."""
+    return fit_two_lines(name, width, max_size=max_size, min_size=min_size)
 
 
 # --------------------------------------------------------------------------- layout
@@ -339,13 +219,7 @@ def _draw_crop_marks(c: Canvas, per_page: int) -> None:
 
 
 def _draw_qr(c: Canvas, value: str, x: float, y: float, side: float) -> None:
-    widget = QrCodeWidget(value, barLevel="M", barBorder=QR_BORDER_MODULES)
-    widget.barWidth = widget.barHeight = side
-    drawing = Drawing(side, side)
-    # The graphics renderer would otherwise select Helvetica and list it, unembedded, in the PDF.
-    drawing.initialFontName = FONT
-    drawing.add(widget)
-    renderPDF.draw(drawing, c, x, y)
+    draw_qr(c, value, x, y, side, border=QR_BORDER_MODULES)
 
 
 def render_member_cards(cards: list[CardData], out: Path | BinaryIO, *, per_page: int = CARDS_PER_SHEET,

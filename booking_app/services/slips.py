@@ -1,0 +1,137 @@
+"""Usage slips (利用票): gather what each slip says from the database into :class:`SlipDoc`.
+
+``reports.slip_pdf`` lays the slips out; this module only reads. At closing time the desk prints the
+next day's slips in one go (:func:`slips_for_day`, the ``print-slips`` command).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from booking_app.domain.booking_rules import BLOCKING_STATUSES, BookingStatus
+from booking_app.domain.errors import NotFound, ValidationError
+from booking_app.reports.docs import Issuer, SlipDoc
+from booking_app.services.bookings import views_for
+from booking_app.services.centre import get_profile
+from booking_app.store.models import Booking, BookingSeries, Charge, Room
+
+#: The centre's rules printed on every slip (利用上の注意). Plain defaults of ours [P], kept short.
+DEFAULT_RULES: tuple[str, ...] = (
+    "利用時間には準備と片付けの時間を含みます。時間内に退室してください。",
+    "利用後は机・椅子を元の配置に戻し、原状に戻してください。",
+    "ごみはお持ち帰りください。",
+    "営利を目的とした利用、物品の販売はできません。",
+    "館内での喫煙・飲酒・火気の使用はできません。",
+    "取消・変更は前日までに窓口か電話でご連絡ください。",
+    "利用が終わったら受付にお声がけください（利用人数をお聞きします）。",
+)
+
+LIVE_STATUSES = tuple(s.value for s in BLOCKING_STATUSES)
+# A charge still owed or already paid counts towards the slip's fee; a cancelled one does not.
+FEE_STATUSES = ("open", "paid")
+
+
+def issuer_for(session: Session) -> Issuer:
+    """The centre as slips and receipts name it: profile values, operator and T number from the fee tables."""
+    profile = get_profile(session)
+    operator, invoice_number = profile.operator, ""
+    try:  # the fee tables (services.fees) hold the issuer's receipt details once set up
+        from booking_app.services.fees import get_fees
+
+        schedule = get_fees(session)
+        operator = schedule.operator or operator
+        invoice_number = schedule.invoice_number
+    except ImportError:  # pragma: no cover - only while the fees service does not exist
+        pass
+    return Issuer(centre_name=profile.name, operator=operator, address=profile.address, phone=profile.phone,
+                  invoice_number=invoice_number)
+
+
+def _fee_totals(session: Session, ids: Sequence[int]) -> dict[int, int]:
+    rows = session.execute(
+        select(Charge.booking_id, func.sum(Charge.amount))
+        .where(Charge.booking_id.in_(ids), Charge.status.in_(FEE_STATUSES))
+        .group_by(Charge.booking_id)
+    )
+    return {bid: int(total or 0) for bid, total in rows}
+
+
+def _series_texts(session: Session, bookings: Sequence[Booking]) -> dict[int, str]:
+    """'毎週水曜 …（12回中3回目）' per booking of a series; skipped and cancelled dates are not counted."""
+    series_ids = {b.series_id for b in bookings if b.series_id is not None}
+    if not series_ids:
+        return {}
+    summaries = dict(session.execute(select(BookingSeries.id, BookingSeries.summary)
+                                     .where(BookingSeries.id.in_(series_ids))).all())
+    members: dict[int, list[tuple[datetime, int]]] = {}
+    for sid, start, bid in session.execute(
+        select(Booking.series_id, Booking.start_at, Booking.id)
+        .where(Booking.series_id.in_(series_ids), Booking.status.in_(LIVE_STATUSES))
+    ):
+        members.setdefault(sid, []).append((start, bid))
+    out: dict[int, str] = {}
+    for b in bookings:
+        if b.series_id is None:
+            continue
+        text = summaries.get(b.series_id, "")
+        order = [bid for _s, bid in sorted(members.get(b.series_id, []))]
+        if b.id in order:
+            text = f"{text}（全{len(order)}回中{order.index(b.id) + 1}回目）"
+        out[b.id] = text
+    return out
+
+
+def _docs(session: Session, bookings: Sequence[Booking]) -> list[SlipDoc]:
+    if not bookings:
+        return []
+    issuer = issuer_for(session)
+    rules = DEFAULT_RULES
+    views = views_for(session, bookings)
+    fees = _fee_totals(session, [b.id for b in bookings])
+    series = _series_texts(session, bookings)
+    docs = []
+    for b, v in zip(bookings, views, strict=True):
+        note = ""
+        if v.status == BookingStatus.TENTATIVE.value and v.hold_until:
+            note = f"仮予約です。{v.hold_until.month}月{v.hold_until.day}日までに確定してください。"
+        docs.append(SlipDoc(
+            booking_id=v.id, booking_no=v.number, room_name=v.room_name, start=v.start, end=v.end,
+            booker_name=v.booker_name, group_reg_no=v.group_reg_no, purpose=v.purpose, attendees=v.attendees,
+            equipment=tuple(f"{e.name} {e.quantity}{e.unit}" for e in v.equipment), status_label=v.status_label,
+            fee_total=fees.get(v.id, 0), rules=rules, issuer=issuer, series_summary=series.get(v.id, ""),
+            note=note,
+        ))
+    return docs
+
+
+def slip_docs(session: Session, booking_ids: Sequence[int]) -> list[SlipDoc]:
+    """Slips for the given bookings, in the order given (a repeated id once).
+
+    Raises:
+        ValidationError: no booking given.
+        NotFound: a booking does not exist (the message names its number).
+    """
+    ids = list(dict.fromkeys(booking_ids))
+    if not ids:
+        raise ValidationError("利用票を印刷する予約を選んでください。")
+    found = {b.id: b for b in session.scalars(select(Booking).where(Booking.id.in_(ids)))}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        numbers = "、".join(f"{i:07d}" for i in missing)
+        raise NotFound(f"予約番号 {numbers} は見つかりません。番号を確かめてください。")
+    return _docs(session, [found[i] for i in ids])
+
+
+def slips_for_day(session: Session, day: date) -> list[SlipDoc]:
+    """Slips for the live bookings (仮予約・確定・利用中・利用済) starting on day, by start time and room."""
+    start = datetime.combine(day, time.min)
+    q = (select(Booking).outerjoin(Room, Room.id == Booking.room_id)
+         .where(Booking.start_at >= start, Booking.start_at < start + timedelta(days=1),
+                Booking.status.in_(LIVE_STATUSES))
+         # Equipment-only bookings (no room) after the rooms of the same hour.
+         .order_by(Booking.start_at, Room.sort_order.is_(None), Room.sort_order, Booking.room_id, Booking.id))
+    return _docs(session, list(session.scalars(q)))

@@ -1,0 +1,75 @@
+"""``print-slips``: the next day's usage slips (利用票) in one PDF, at closing time or from a scheduled job.
+
+    fukufuku-desk print-slips --date 2026-11-26 -o 利用票_20261126.pdf [--layout A5|A4]
+
+A day without bookings writes no file (an empty PDF would only waste a print run) and says so; the exit
+status is 0 all the same, as nothing went wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from booking_app.domain import calendar as jcal
+from booking_app.domain.errors import DomainError
+from booking_app.services.common import Actor
+
+
+def _date_arg(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    try:
+        return jcal.parse_date_ja(text)  # '2026/11/26', '令和8年11月26日' also work
+    except (DomainError, ValueError):
+        raise argparse.ArgumentTypeError(f"日付は YYYY-MM-DD の形で指定してください（「{text}」）") from None
+
+
+def register_cli(subparsers: argparse._SubParsersAction, *,
+                 parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+    """Add ``print-slips --date YYYY-MM-DD -o FILE.pdf [--layout A5|A4]``.
+
+    Sets ``args.handler(args, engine, actor) -> int`` like ``services.group_io.register_cli``; cli.py runs it
+    after its usual start-up.
+    """
+    p = subparsers.add_parser("print-slips", parents=list(parents), help="指定日の利用票をまとめてPDFにする",
+                              description="指定日の予約（仮予約・確定・利用中・利用済）の利用票を、開始時刻・部屋の順に"
+                                          "1つのPDFに書き出します。")
+    p.add_argument("--date", dest="day", metavar="YYYY-MM-DD", type=_date_arg, required=True, help="利用日")
+    p.add_argument("-o", "--output", metavar="FILE.pdf", type=Path, required=True, help="書き出すPDFファイル")
+    p.add_argument("--layout", choices=("A5", "A4"), default="A5",
+                   help="A5（1枚に1件、既定）または A4（1枚に2件、切り取り線付き）")
+    p.set_defaults(handler=cli_print_slips)
+
+
+def cli_print_slips(args: argparse.Namespace, engine, actor: Actor | None = None) -> int:
+    from booking_app.reports.slip_pdf import render_slips
+    from booking_app.services.slips import slips_for_day
+    from booking_app.store.engine import read_session
+
+    day_text = f"{jcal.format_western(args.day)}({jcal.weekday_ja(args.day)})"
+    try:
+        with read_session(engine) as session:
+            docs = slips_for_day(session, args.day)
+    except DomainError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    if not docs:
+        print(f"{day_text}の予約はありません。利用票は作成しませんでした。")
+        return 0
+    out: Path = args.output
+    if out.suffix.lower() != ".pdf":
+        out = out.with_name(out.name + ".pdf")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        pages = render_slips(docs, out, layout=args.layout)
+    except OSError as exc:
+        print(f"ファイル「{out}」に書き出せませんでした：{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"{day_text}の利用票を{len(docs)}件書き出しました（{args.layout}・{pages}ページ）：{out}")
+    return 0
