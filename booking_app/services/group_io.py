@@ -30,7 +30,6 @@ import io
 import re
 import sys
 import unicodedata
-import warnings
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -56,8 +55,21 @@ from booking_app.domain.groups import (
     validity_end,
 )
 from booking_app.domain.kana import digits_only, search_key
+from booking_app.services import tabular
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.services.groups import REG_NO_SEQUENCE, next_number
+from booking_app.services.tabular import (
+    RowChecker,
+    Table,
+    TableReport,
+    cell_date,
+    cell_text,
+    find_header,
+    fold,
+    heading_lookup,
+    open_table,
+    parse_rows,
+)
 from booking_app.store.models import GroupStatusChange, MemberGroup
 
 # --------------------------------------------------------------------------- columns
@@ -169,17 +181,8 @@ def parse_activity_fields(text: str) -> tuple[list[str], list[str]]:
 # --------------------------------------------------------------------------- report
 
 
-@dataclass(frozen=True)
-class GroupImportIssue:
-    """One problem (or notice) of the file: row as numbered in Excel (heading = 1), column, reason."""
-
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.row}行目" + (f"［{self.column}］" if self.column else "")
-        return f"{where} {self.message}"
+# One problem (or notice) of the file: row as numbered in Excel (heading = 1), column, reason.
+GroupImportIssue = tabular.TableIssue
 
 
 @dataclass(frozen=True)
@@ -194,161 +197,53 @@ class PlannedChange:
 
 
 @dataclass
-class GroupImportReport:
+class GroupImportReport(TableReport):
     """What a register import did, or would do (団体名簿の取込結果)."""
 
-    path: str
-    file_kind: str = ""
-    rows: int = 0
+    TITLE = "団体名簿"
+
     created: list[PlannedChange] = field(default_factory=list)
     updated: list[PlannedChange] = field(default_factory=list)
     unchanged: int = 0
-    errors: list[GroupImportIssue] = field(default_factory=list)
-    warnings: list[GroupImportIssue] = field(default_factory=list)
-    dry_run: bool = False
-    written: bool = False
     group_ids: tuple[int, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     @property
     def expired(self) -> int:
         return sum(c.status == GroupStatus.EXPIRED.value for c in self.created + self.updated)
 
-    def summary_lines(self) -> list[str]:
-        """The report in Japanese, as the CLI prints it and an import dialog shows it."""
-        lines = [f"団体名簿：{Path(self.path).name}（{self.file_kind}）", f"データ行：{self.rows}行"]
-        if self.errors:
-            lines.append(f"エラーが{len(self.errors)}件あるため、何も取り込んでいません。"
-                         "ファイルを直して、もう一度取り込んでください。")
-            lines += [f"  {e}" for e in self.errors]
-            if any(e.column == "活動分野" for e in self.errors):
-                lines.append("  活動分野に書ける分野：" + "、".join(ACTIVITY_FIELDS))
-        else:
-            verb = "取込" if self.written else "取込予定"
-            lines.append(f"{verb}：新規{len(self.created)}団体、更新{len(self.updated)}団体、変更なし{self.unchanged}団体")
-            if self.expired:
-                lines.append(f"  うち有効期限が過ぎている{self.expired}団体は「期限切れ」で登録")
-            new_numbers = sum(1 for c in self.created if not c.reg_no)
-            if new_numbers:
-                lines.append(f"  登録番号のない{new_numbers}団体には新しい番号を割り当て"
-                             + ("ました" if self.written else "ます"))
-            for c in self.updated[:50]:
-                lines.append(f"  更新 {c.reg_no} {c.name}：{'、'.join(c.changes)}")
-            if len(self.updated) > 50:
-                lines.append(f"  ほか{len(self.updated) - 50}団体を更新")
-            if self.dry_run:
-                lines.append("確認のみ（--dry-run）のため、データベースには書き込んでいません。")
-        if self.warnings:
-            lines.append(f"注意：{len(self.warnings)}件")
-            lines += [f"  {w}" for w in self.warnings]
+    def error_hint_lines(self) -> list[str]:
+        if any(e.column == "活動分野" for e in self.errors):
+            return ["  活動分野に書ける分野：" + "、".join(ACTIVITY_FIELDS)]
+        return []
+
+    def result_lines(self) -> list[str]:
+        verb = "取込" if self.written else "取込予定"
+        lines = [f"{verb}：新規{len(self.created)}団体、更新{len(self.updated)}団体、変更なし{self.unchanged}団体"]
+        if self.expired:
+            lines.append(f"  うち有効期限が過ぎている{self.expired}団体は「期限切れ」で登録")
+        new_numbers = sum(1 for c in self.created if not c.reg_no)
+        if new_numbers:
+            lines.append(f"  登録番号のない{new_numbers}団体には新しい番号を割り当て"
+                         + ("ました" if self.written else "ます"))
+        for c in self.updated[:50]:
+            lines.append(f"  更新 {c.reg_no} {c.name}：{'、'.join(c.changes)}")
+        if len(self.updated) > 50:
+            lines.append(f"  ほか{len(self.updated) - 50}団体を更新")
         return lines
 
 
 # --------------------------------------------------------------------------- reading the file
 
-_ENCODING_HELP = ("Excelで「CSV UTF-8（コンマ区切り）」か「CSV（コンマ区切り）」（Shift_JIS）、"
-                  "または Excelブック（.xlsx）として保存し直してください。")
+_HEADINGS = heading_lookup(COLUMNS)
 
 
-def _decode(data: bytes) -> tuple[str, str, bool]:
-    """Text, a label of its encoding, and whether the encoding was a guess (Shift_JIS fallback)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "UTF-8 BOM付き", False
-        except UnicodeDecodeError:
-            raise ValidationError("ファイルの文字コードが壊れています（UTF-8として読めない文字があります）。"
-                                  + _ENCODING_HELP, field="file") from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16", False
-    if b"\x00" in data[:4096]:
-        raise ValidationError("CSVとして読めません（文字コードを判別できません）。" + _ENCODING_HELP, field="file")
-    try:
-        return data.decode("utf-8"), "UTF-8", False
-    except UnicodeDecodeError:
-        pass
-    try:
-        # cp932 is what Excel on a Japanese PC writes ('Shift_JIS' in its menus), a superset of it.
-        return data.decode("cp932"), "Shift_JIS", True
-    except UnicodeDecodeError:
-        raise ValidationError("ファイルの文字コードを判別できません（UTF-8 でも Shift_JIS でもありません）。"
-                              + _ENCODING_HELP, field="file") from None
+def _read_table(path: Path) -> tuple[Table, str, bool]:
+    return tabular.read_table(path, sheet=SHEET_NAME)
 
 
-def _read_csv(path: Path) -> tuple[list[tuple[int, list[Any]]], str, bool]:
-    text, enc, guessed = _decode(path.read_bytes())
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    # Excel numbers records, not physical lines; a cell with a line break stays one row.
-    return [(n, row) for n, row in enumerate(reader, start=1)], f"CSV（{enc}）", guessed
-
-
-def _read_xlsx(path: Path) -> tuple[list[tuple[int, list[Any]]], str, bool]:
-    import openpyxl
-
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about styles and data validation it cannot read; irrelevant to the values.
-            warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException…
-        raise ValidationError(f"Excelファイルとして開けません（{type(exc).__name__}）。"
-                              "ファイルが壊れていないか、.xlsx形式か確かめてください。", field="file") from None
-    try:
-        ws = wb[SHEET_NAME] if SHEET_NAME in wb.sheetnames else wb.worksheets[0]
-        rows = [(n, list(r)) for n, r in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)]
-    finally:
-        wb.close()
-    return rows, "Excel（xlsx）", False
-
-
-def _read_table(path: Path) -> tuple[list[tuple[int, list[Any]]], str, bool]:
-    if not path.exists():
-        raise ValidationError(f"ファイル「{path}」が見つかりません。", field="file")
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    if suffix in (".csv", ".txt", ".tsv"):
-        return _read_csv(path)
-    if suffix == ".xls":
-        raise ValidationError("古いExcel形式（.xls）は読めません。Excelで「.xlsx」か「CSV」として保存し直してください。",
-                              field="file")
-    raise ValidationError(f"「{path.name}」は読めない種類のファイルです。.xlsx か .csv を指定してください。", field="file")
-
-
-def _fold(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return jcal.format_slash(value.date())
-    if isinstance(value, date):
-        return jcal.format_slash(value)
-    return str(value).strip()
-
-
-_HEADING_LOOKUP = {_fold(c): c for c in COLUMNS} | {_fold(a): c for c, al in COLUMNS.items() for a in al}
-
-
-def _find_header(rows: list[tuple[int, list[Any]]]) -> tuple[int, dict[str, int]] | None:
+def _find_header(rows: Table) -> tuple[int, dict[str, int]] | None:
     """The heading row (a title line may stand above it) and each known column's position."""
-    for index, (_, cells) in enumerate(rows[:10]):
-        found: dict[str, int] = {}
-        for pos, cell in enumerate(cells):
-            canon = _HEADING_LOOKUP.get(_fold(_text(cell)))
-            if canon and canon not in found:
-                found[canon] = pos
-        if len(found) >= 3 or ("団体名" in found and len(found) >= 2):
-            return index, found
-    return None
+    return find_header(rows, _HEADINGS, lambda found: len(found) >= 3 or ("団体名" in found and len(found) >= 2))
 
 
 # --------------------------------------------------------------------------- judging rows
@@ -366,23 +261,16 @@ ALL_DECLARED = {k: True for k in DECLARATIONS}
 
 
 @dataclass
-class _Row:
-    row: int
-    reg_no: str = ""
+class _Row(GroupInput):
+    """A row of the register: the registration form's fields (read cell by cell, so they start
+    blank) plus the register's own columns. Being a GroupInput, it goes straight to the ordinance's
+    check, with the declarations taken as made at first registration."""
+
+    row: int = field(kw_only=True)
     name: str = ""
     kana: str = ""
-    group_type: str = "purpose"
-    is_machizukuri: bool = False
-    district: str = ""
-    activity_fields: list[str] = field(default_factory=list)
-    representative: str = ""
-    phone: str = ""
-    contact_name: str = ""
-    contact_phone: str = ""
-    email: str = ""
-    address: str = ""
-    meeting_place: str = ""
-    members: int | None = None
+    declarations: dict[str, bool] = field(default_factory=lambda: dict(ALL_DECLARED))
+    reg_no: str = ""
     registered_on: date | None = None
     valid_until: date | None = None
     given_status: str = ""  # as written in 状態, '' when blank
@@ -420,25 +308,18 @@ def _phone(text: str) -> str:
     return re.sub(r"\s+", " ", _DASHES_RE.sub("-", unicodedata.normalize("NFKC", text))).strip()
 
 
-class _Checker:
+class _Checker(RowChecker):
     """Reads and judges the rows, collecting every error and notice instead of stopping at the first."""
 
     def __init__(self, report: GroupImportReport, today: date) -> None:
         self.report = report
         self.today = today
 
-    def error(self, r: _Row, column: str, message: str) -> None:
-        r.bad = True
-        self.report.errors.append(GroupImportIssue(r.row, column, message))
-
-    def notice(self, row: int, column: str, message: str) -> None:
-        self.report.warnings.append(GroupImportIssue(row, column, message))
-
     def parse(self, number: int, get) -> _Row:
-        r = _Row(number)
+        r = _Row(row=number)
         for column, value in (("団体名", get("団体名")), ("代表者", get("代表者")), ("連絡担当者", get("連絡担当者")),
                               ("住所", get("住所")), ("活動場所", get("活動場所"))):
-            text = _text(value)
+            text = cell_text(value)
             if column in ("団体名", "代表者") and not text:
                 what = "団体名" if column == "団体名" else "代表者名"
                 self.error(r, column, f"{what}がありません。")
@@ -448,14 +329,14 @@ class _Checker:
         self._kana(r, get("フリガナ"))
         self._type(r, get("区分"), get("まちづくり協議会"), get("地区"))
         self._fields(r, get("活動分野"))
-        r.phone = _phone(_text(get("電話番号")))
-        r.contact_phone = _phone(_text(get("連絡先電話")))
+        r.phone = _phone(cell_text(get("電話番号")))
+        r.contact_phone = _phone(cell_text(get("連絡先電話")))
         for column, phone in (("電話番号", r.phone), ("連絡先電話", r.contact_phone)):
             if phone and not digits_only(phone):
                 self.error(r, column, f"「{phone}」は電話番号として読めません（例：083-231-1234）。")
-        if not (r.phone or r.contact_phone or _text(get("メール"))):
+        if not (r.phone or r.contact_phone or cell_text(get("メール"))):
             self.error(r, "電話番号", "連絡先（電話番号・連絡先電話・メールのいずれか）がありません。")
-        r.email = unicodedata.normalize("NFKC", _text(get("メール"))).strip()
+        r.email = unicodedata.normalize("NFKC", cell_text(get("メール"))).strip()
         self._members(r, get("会員数"))
         self._dates(r, get("登録日"), get("有効期限"))
         self._status(r, get("状態"), get("状態の理由"))
@@ -470,7 +351,7 @@ class _Checker:
         return r
 
     def _reg_no(self, r: _Row, value: Any) -> None:
-        reg = re.sub(r"\s+", "", unicodedata.normalize("NFKC", _text(value)))
+        reg = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell_text(value)))
         if reg.isdigit() and len(reg) < 4:
             # Excel drops the leading zeros of a number cell: 14 is the register's '0014'.
             reg = reg.zfill(4)
@@ -478,26 +359,26 @@ class _Checker:
 
     def _kana(self, r: _Row, value: Any) -> None:
         # NFKC: half-width ｶﾀｶﾅ from an old sheet becomes the full-width カタカナ the register uses.
-        r.kana = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", _text(value))).strip()
+        r.kana = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", cell_text(value))).strip()
         if not r.kana:
             self.error(r, "フリガナ", "フリガナがありません。")
         elif _KANJI_RE.search(r.kana):
             self.notice(r.row, "フリガナ", f"フリガナ「{r.kana}」に漢字が含まれています。読みを確かめてください。")
 
     def _type(self, r: _Row, type_value: Any, machi_value: Any, district_value: Any) -> None:
-        label = _fold(_text(type_value))
+        label = fold(cell_text(type_value))
         if label:
             gt = _TYPE_BY_LABEL.get(label)
             if gt is None:
-                self.error(r, "区分", f"区分「{_text(type_value)}」がわかりません（目的型・地縁型・その他）。")
+                self.error(r, "区分", f"区分「{cell_text(type_value)}」がわかりません（目的型・地縁型・その他）。")
             else:
                 r.group_type = gt
-        mark = _fold(_text(machi_value))
+        mark = fold(cell_text(machi_value))
         if mark in _YES:
             r.is_machizukuri = True
         elif mark not in _NO:
-            self.error(r, "まちづくり協議会", f"「{_text(machi_value)}」がわかりません（該当なら○、でなければ空欄）。")
-        district = unicodedata.normalize("NFKC", _text(district_value)).strip()
+            self.error(r, "まちづくり協議会", f"「{cell_text(machi_value)}」がわかりません（該当なら○、でなければ空欄）。")
+        district = unicodedata.normalize("NFKC", cell_text(district_value)).strip()
         if district.endswith("地区") and district[:-2] in MACHIZUKURI_DISTRICTS:
             district = district[:-2]
         r.district = district
@@ -510,7 +391,7 @@ class _Checker:
             self.notice(r.row, "地区", f"まちづくり協議会ではないため、地区「{district}」は取り込みません。")
 
     def _fields(self, r: _Row, value: Any) -> None:
-        text = _text(value)
+        text = cell_text(value)
         found, unknown = parse_activity_fields(text)
         for part in unknown:
             self.error(r, "活動分野", f"活動分野「{part}」がわかりません。NPO法の20分野の名前で書いてください"
@@ -526,34 +407,20 @@ class _Checker:
             if float(value).is_integer() and value >= 1:
                 r.members = int(value)
                 return
-            self.error(r, "会員数", f"会員数「{_text(value)}」は1以上の整数にしてください。")
+            self.error(r, "会員数", f"会員数「{cell_text(value)}」は1以上の整数にしてください。")
             return
-        text = _COUNTER_RE.sub("", unicodedata.normalize("NFKC", _text(value)).replace(",", ""))
+        text = _COUNTER_RE.sub("", unicodedata.normalize("NFKC", cell_text(value)).replace(",", ""))
         if not text:
             return
         if text.isdigit() and int(text) >= 1:
             r.members = int(text)
         else:
-            self.error(r, "会員数", f"会員数「{_text(value)}」は数として読めません（例：32、３２名）。")
-
-    def _date(self, r: _Row, column: str, value: Any) -> date | None:
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        text = _text(value)
-        if not text:
-            return None
-        try:
-            return jcal.parse_date_ja(text)
-        except ValidationError as exc:
-            self.error(r, column, exc.message + "。")
-            return None
+            self.error(r, "会員数", f"会員数「{cell_text(value)}」は数として読めません（例：32、３２名）。")
 
     def _dates(self, r: _Row, reg_value: Any, until_value: Any) -> None:
         bad_before = r.bad
-        r.registered_on = self._date(r, "登録日", reg_value)
-        r.valid_until = self._date(r, "有効期限", until_value)
+        r.registered_on = self.parsed(r, "登録日", cell_date, reg_value)
+        r.valid_until = self.parsed(r, "有効期限", cell_date, until_value)
         if r.bad and not bad_before:
             return
         if r.registered_on is None:
@@ -572,12 +439,12 @@ class _Checker:
                                          "書かれた日付で取り込みます。")
 
     def _status(self, r: _Row, status_value: Any, reason_value: Any) -> None:
-        label = _fold(_text(status_value))
-        reason = _text(reason_value)
+        label = fold(cell_text(status_value))
+        reason = cell_text(reason_value)
         if label:
             given = _STATUS_BY_LABEL.get(label)
             if given is None:
-                self.error(r, "状態", f"状態「{_text(status_value)}」がわかりません"
+                self.error(r, "状態", f"状態「{cell_text(status_value)}」がわかりません"
                                     f"（{'・'.join(GROUP_STATUS_LABELS.values())}、または空欄）。")
                 return
             r.given_status = given
@@ -600,14 +467,8 @@ class _Checker:
 
     def _as_registration(self, r: _Row) -> None:
         """The ordinance's own check, with the declarations taken as made at first registration."""
-        data = GroupInput(name=r.name, kana=r.kana, group_type=r.group_type, is_machizukuri=r.is_machizukuri,
-                          district=r.district, activity_fields=r.activity_fields,
-                          representative=r.representative, phone=r.phone, contact_name=r.contact_name,
-                          contact_phone=r.contact_phone, email=r.email, address=r.address,
-                          meeting_place=r.meeting_place, members=r.members, declarations=ALL_DECLARED,
-                          note=r.note)
         try:
-            validate_registration(data)
+            validate_registration(r)
         except ValidationError as exc:
             self.error(r, _FIELD_COLUMN.get(exc.field or "", ""), exc.message)
 
@@ -711,16 +572,11 @@ def import_groups(session: Session, actor: Actor, path: Path, *, dry_run: bool,
     now = now or local_now()
     path = Path(path)
     report = GroupImportReport(path=str(path), dry_run=dry_run)
-    table, report.file_kind, guessed = _read_table(path)
-    header = _find_header(table)
-    if header is None:
-        if guessed or any("\ufffd" in _text(c) for _, cells in table[:5] for c in cells):
-            raise ValidationError("見出しの行が読めません。ファイルの文字コードが UTF-8 でも Shift_JIS でもないようです。"
-                                  + _ENCODING_HELP, field="file")
-        report.errors.append(GroupImportIssue(1, "", "見出しの行（登録番号・団体名・フリガナ・活動分野・代表者・登録日…）が"
-                                                     "見つかりません。1行目に列名を入れてください。"))
+    opened = open_table(report, path, sheet=SHEET_NAME, find=_find_header,
+                        headings="登録番号・団体名・フリガナ・活動分野・代表者・登録日")
+    if opened is None:
         return report
-    header_index, positions = header
+    table, header_index, positions = opened
     missing = [c for c in REQUIRED if c not in positions]
     if missing:
         report.errors.append(GroupImportIssue(table[header_index][0], "",
@@ -728,24 +584,12 @@ def import_groups(session: Session, actor: Actor, path: Path, *, dry_run: bool,
         return report
 
     checker = _Checker(report, now.date())
-    rows: list[_Row] = []
-    for number, cells in table[header_index + 1:]:
-        if not any(_text(c) for c in cells):
-            continue
-
-        def get(column: str, cells=cells) -> Any:
-            pos = positions.get(column)
-            return cells[pos] if pos is not None and pos < len(cells) else None
-
-        rows.append(checker.parse(number, get))
-    report.rows = len(rows)
+    rows = parse_rows(report, table, header_index, positions, checker.parse)
     if not rows:
-        report.errors.append(GroupImportIssue(table[header_index][0] + 1, "", "取り込む行がありません。"))
         return report
     groups = list(session.scalars(select(MemberGroup)))
     checker.match(rows, groups)
-    report.errors.sort(key=lambda e: e.row)
-    report.warnings.sort(key=lambda w: w.row)
+    report.sort_issues()
 
     plan: list[tuple[_Row, dict[str, Any], tuple[str, ...]]] = []
     for r in rows:
@@ -872,6 +716,8 @@ def _xlsx_bytes(rows: list[list[Any]], today: date) -> bytes:
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.xml.constants import ARC_CORE
+    from openpyxl.xml.functions import tostring
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -899,12 +745,17 @@ def _xlsx_bytes(rows: list[list[Any]], today: date) -> bytes:
     wb.properties.creator = "ふくふくデスク"
     raw = io.BytesIO()
     wb.save(raw)
+    # openpyxl's save stamps 'modified' with the current second, whatever we set; so the
+    # document properties are written again with the export day (else two exports a second
+    # apart differ, and the round trip test flickers).
+    wb.properties.modified = stamp
+    core = tostring(wb.properties.to_tree())
     out = io.BytesIO()
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(info.filename))
+            dst.writestr(fixed, core if info.filename == ARC_CORE else src.read(info.filename))
     return out.getvalue()
 
 

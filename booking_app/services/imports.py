@@ -15,11 +15,8 @@ says 取消 becomes 取消 with that note as its reason.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
-import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -32,10 +29,23 @@ from sqlalchemy.orm import Session
 from booking_app.domain import calendar as jcal
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import BookingStatus, overlaps, peak_in_use
-from booking_app.domain.errors import ValidationError
+from booking_app.services import tabular
 from booking_app.services.bookings import BLOCKING, _flush_guarded, expire_overdue_holds, hm
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, local_now, require_manager
+from booking_app.services.tabular import (
+    RowChecker,
+    Table,
+    TableReport,
+    cell_date,
+    cell_text,
+    cell_time,
+    find_header,
+    fold,
+    heading_lookup,
+    open_table,
+    parse_rows,
+)
 from booking_app.store.models import Booking, BookingEquipment, EquipmentType, MemberGroup, Room
 
 OVERRIDE_REASON = "台帳からの取込"
@@ -68,167 +78,57 @@ _EQUIP_SPLIT_RE = re.compile(r"[、,;；/・\s]+")
 _EQUIP_TOKEN_RE = re.compile(r"^(.+?)\s*[×xX*]?\s*(\d+)?\s*(?:台|枚|個|本|セット|式|組)?$")
 
 
-def _fold(text: str) -> str:
-    """Comparison key: full/half width and case folded, spaces removed ('小会議室１' = '小会議室1')."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+SHEET_NAME = "予約台帳"
+_HEADINGS = heading_lookup(COLUMNS)
 
-
-@dataclass(frozen=True)
-class ImportIssue:
-    """One problem (or notice) of the file: row as numbered in Excel (heading = 1), column, reason."""
-
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.row}行目" + (f"［{self.column}］" if self.column else "")
-        return f"{where} {self.message}"
+# One problem (or notice) of the file: row as numbered in Excel (heading = 1), column, reason.
+ImportIssue = tabular.TableIssue
 
 
 @dataclass
-class ImportReport:
+class ImportReport(TableReport):
     """What an import did, or would do (取込結果)."""
 
-    path: str
-    file_kind: str = ""  # 'Excel (xlsx)', 'CSV (Shift_JIS)', …
-    rows: int = 0  # data rows read (blank rows not counted)
+    TITLE = "予約台帳"
+
     bookings: int = 0  # rows that are (or would be) imported
     cancelled: int = 0
     no_show: int = 0
     past: int = 0  # rows dated before today, imported as a manager's override
     new_groups: list[tuple[str, str]] = field(default_factory=list)  # (reg_no, name) registered on the fly
     matched_groups: int = 0
-    errors: list[ImportIssue] = field(default_factory=list)
-    warnings: list[ImportIssue] = field(default_factory=list)
-    dry_run: bool = False
-    written: bool = False
     booking_ids: tuple[int, ...] = ()
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def summary_lines(self) -> list[str]:
-        """The report in Japanese, as the CLI prints it and an import dialog shows it."""
-        name = Path(self.path).name
-        lines = [f"予約台帳：{name}（{self.file_kind}）", f"データ行：{self.rows}行"]
-        if self.errors:
-            lines.append(f"エラーが{len(self.errors)}件あるため、何も取り込んでいません。"
-                         "ファイルを直して、もう一度取り込んでください。")
-            lines += [f"  {e}" for e in self.errors]
-        else:
-            verb = "取込予定" if not self.written else "取込"
-            extra = []
-            if self.cancelled:
-                extra.append(f"取消{self.cancelled}件")
-            if self.no_show:
-                extra.append(f"無断キャンセル{self.no_show}件")
-            lines.append(f"{verb}：予約{self.bookings}件" + (f"（うち{'、'.join(extra)}）" if extra else ""))
-            if self.past:
-                lines.append(f"  過去の日付の{self.past}件は「{OVERRIDE_REASON}」として確定の予約で登録"
-                             "（利用人数は台帳にないため、利用済にはしません）")
-            if self.new_groups:
-                lines.append(f"新しく登録する団体：{len(self.new_groups)}団体（名簿の内容はあとで確認してください）")
-            if self.matched_groups:
-                lines.append(f"登録済みの団体と照合：{self.matched_groups}団体")
-            if self.dry_run:
-                lines.append("確認のみ（--dry-run）のため、データベースには書き込んでいません。")
-        if self.warnings:
-            lines.append(f"注意：{len(self.warnings)}件")
-            lines += [f"  {w}" for w in self.warnings]
+    def result_lines(self) -> list[str]:
+        verb = "取込予定" if not self.written else "取込"
+        extra = []
+        if self.cancelled:
+            extra.append(f"取消{self.cancelled}件")
+        if self.no_show:
+            extra.append(f"無断キャンセル{self.no_show}件")
+        lines = [f"{verb}：予約{self.bookings}件" + (f"（うち{'、'.join(extra)}）" if extra else "")]
+        if self.past:
+            lines.append(f"  過去の日付の{self.past}件は「{OVERRIDE_REASON}」として確定の予約で登録"
+                         "（利用人数は台帳にないため、利用済にはしません）")
+        if self.new_groups:
+            lines.append(f"新しく登録する団体：{len(self.new_groups)}団体（名簿の内容はあとで確認してください）")
+        if self.matched_groups:
+            lines.append(f"登録済みの団体と照合：{self.matched_groups}団体")
         return lines
 
 
 # --------------------------------------------------------------------------- reading the file
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    """Text and a label of its encoding: UTF-8 (with or without BOM), UTF-16 with BOM, or Shift_JIS."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "UTF-8 BOM付き"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16"
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        # cp932 is what Excel on a Japanese PC writes ('Shift_JIS' in its menus) and a superset of it.
-        return data.decode("cp932"), "Shift_JIS"
-    except UnicodeDecodeError:
-        raise ValidationError(
-            "ファイルの文字コードを判別できません。ExcelでCSV（UTF-8 または Shift_JIS）か、"
-            "Excelブック（.xlsx）として保存し直してください。", field="file"
-        ) from None
-
-
-def _read_csv(path: Path) -> tuple[list[tuple[int, list[Any]]], str]:
-    text, enc = _decode(path.read_bytes())
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    # Excel numbers records, not physical lines; a cell with a line break stays one row.
-    return [(n, row) for n, row in enumerate(reader, start=1)], f"CSV（{enc}）"
-
-
-def _read_xlsx(path: Path) -> tuple[list[tuple[int, list[Any]]], str]:
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover - a dependency of the app
-        raise ValidationError("Excelファイルを読むための部品（openpyxl）がありません。CSVで保存してください。")
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about styles and data validation it cannot read; irrelevant to the values.
-            warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - BadZipFile, KeyError, InvalidFileException…: all mean 'not an xlsx'
-        raise ValidationError(f"Excelファイルとして開けません（{type(exc).__name__}）。"
-                              "ファイルが壊れていないか、.xlsx形式か確かめてください。", field="file") from None
-    try:
-        ws = wb["予約台帳"] if "予約台帳" in wb.sheetnames else wb.worksheets[0]
-        rows = [(n, list(r)) for n, r in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)]
-    finally:
-        wb.close()
-    return rows, "Excel（xlsx）"
-
-
-def read_table(path: Path) -> tuple[list[tuple[int, list[Any]]], str]:
+def read_table(path: Path) -> tuple[Table, str]:
     """Every row of the file with its Excel row number, and a label for the file kind."""
-    if not path.exists():
-        raise ValidationError(f"ファイル「{path}」が見つかりません。", field="file")
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    if suffix in (".csv", ".txt", ".tsv"):
-        return _read_csv(path)
-    if suffix == ".xls":
-        raise ValidationError("古いExcel形式（.xls）は読めません。Excelで「.xlsx」か「CSV」として保存し直してください。",
-                              field="file")
-    raise ValidationError(f"「{path.name}」は読めない種類のファイルです。.xlsx か .csv を指定してください。", field="file")
+    table, kind, _guessed = tabular.read_table(path, sheet=SHEET_NAME)
+    return table, kind
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _find_header(rows: list[tuple[int, list[Any]]]) -> tuple[int, dict[str, int]] | None:
+def _find_header(rows: Table) -> tuple[int, dict[str, int]] | None:
     """The heading row (within the first rows, a title line may stand above it) and column positions."""
-    lookup = {_fold(c): c for c in COLUMNS}
-    lookup.update({_fold(a): c for c, aliases in COLUMNS.items() for a in aliases})
-    for index, (_, cells) in enumerate(rows[:10]):
-        found: dict[str, int] = {}
-        for pos, cell in enumerate(cells):
-            canon = lookup.get(_fold(_text(cell)))
-            if canon and canon not in found:
-                found[canon] = pos
-        if "利用日" in found and "部屋" in found:
-            return index, found
-    return None
+    return find_header(rows, _HEADINGS, lambda found: "利用日" in found and "部屋" in found)
 
 
 # --------------------------------------------------------------------------- checking rows
@@ -258,7 +158,7 @@ class _Row:
     bad: bool = False
 
 
-class _Checker:
+class _Checker(RowChecker):
     """Reads and judges the rows; collects errors and notices instead of stopping at the first."""
 
     def __init__(self, session: Session, report: ImportReport, today: date) -> None:
@@ -266,18 +166,11 @@ class _Checker:
         self.report = report
         self.today = today
         self.profile = get_profile(session)
-        self.rooms = {_fold(r.name): r for r in session.scalars(select(Room).where(Room.active.is_(True)))}
+        self.rooms = {fold(r.name): r for r in session.scalars(select(Room).where(Room.active.is_(True)))}
         self.types = list(session.scalars(select(EquipmentType).where(EquipmentType.active.is_(True))
                                           .order_by(EquipmentType.sort_order, EquipmentType.id)))
-        self.type_by_key = {_fold(t.name): t for t in self.types}
+        self.type_by_key = {fold(t.name): t for t in self.types}
         self.period_names = {p.name for ps in self.profile.periods.values() for p in ps}
-
-    def error(self, row: _Row, column: str, message: str) -> None:
-        row.bad = True
-        self.report.errors.append(ImportIssue(row.row, column, message))
-
-    def notice(self, row: int, column: str, message: str) -> None:
-        self.report.warnings.append(ImportIssue(row, column, message))
 
     # -- one row, column by column --
 
@@ -287,9 +180,9 @@ class _Checker:
         self._room(r, get("部屋"))
         self._times(r, get("区分"), get("開始"), get("終了"))
         self._booker(r, get("団体名"), get("登録番号"), get("代表者"))
-        r.phone = unicodedata.normalize("NFKC", _text(get("電話番号")))
+        r.phone = unicodedata.normalize("NFKC", cell_text(get("電話番号")))
         self._attendees(r, get("予定人数"))
-        r.purpose = _text(get("目的"))
+        r.purpose = cell_text(get("目的"))
         if not r.purpose:
             self.error(r, "目的", "目的がありません（例：定例会、講座）。")
         self._equipment(r, get("備品"))
@@ -297,49 +190,28 @@ class _Checker:
         return r
 
     def _date(self, r: _Row, value: Any, weekday: Any) -> None:
-        if isinstance(value, datetime):
-            r.day = value.date()
-        elif isinstance(value, date):
-            r.day = value
-        else:
-            try:
-                r.day = jcal.parse_date_ja(_text(value))
-            except ValidationError as exc:
-                self.error(r, "利用日", exc.message + "。")
-                return
-        wd = re.sub(r"[()（）\s]|曜日?$", "", unicodedata.normalize("NFKC", _text(weekday)))
+        r.day = self.parsed(r, "利用日", lambda v: cell_date(v, required=True), value)
+        if r.day is None:
+            return
+        wd = re.sub(r"[()（）\s]|曜日?$", "", unicodedata.normalize("NFKC", cell_text(weekday)))
         if wd and wd != jcal.weekday_ja(r.day):
             self.error(r, "曜日", f"曜日「{wd}」が利用日{jcal.format_slash(r.day)}（{jcal.weekday_ja(r.day)}）と"
                                   "合いません。日付か曜日を直してください。")
 
     def _room(self, r: _Row, value: Any) -> None:
-        name = _text(value)
+        name = cell_text(value)
         if not name:
             self.error(r, "部屋", "部屋がありません。")
             return
-        r.room = self.rooms.get(_fold(name))
+        r.room = self.rooms.get(fold(name))
         if r.room is None:
             known = "、".join(room.name for room in self.rooms.values())
             self.error(r, "部屋", f"部屋「{name}」は登録されていません（登録済み：{known}）。")
 
-    def _time(self, r: _Row, column: str, value: Any) -> time | None:
-        if isinstance(value, datetime):
-            return value.time()
-        if isinstance(value, time):
-            return value
-        text = _text(value)
-        if not text:
-            return None
-        try:
-            return jcal.parse_time_ja(text)
-        except ValidationError as exc:
-            self.error(r, column, exc.message + "。")
-            return None
-
     def _times(self, r: _Row, period_value: Any, start_value: Any, end_value: Any) -> None:
-        period_name = unicodedata.normalize("NFKC", _text(period_value))
+        period_name = unicodedata.normalize("NFKC", cell_text(period_value))
         bad_before = r.bad
-        start, end = self._time(r, "開始", start_value), self._time(r, "終了", end_value)
+        start, end = self.parsed(r, "開始", cell_time, start_value), self.parsed(r, "終了", cell_time, end_value)
         if r.bad and not bad_before:
             return
         if period_name and period_name not in self.period_names:
@@ -374,9 +246,9 @@ class _Checker:
         r.start, r.end = datetime.combine(r.day, start), datetime.combine(r.day, end)
 
     def _booker(self, r: _Row, name_value: Any, reg_value: Any, rep_value: Any) -> None:
-        r.name = _text(name_value)
-        r.representative = _text(rep_value)
-        reg = unicodedata.normalize("NFKC", _text(reg_value)).replace(" ", "")
+        r.name = cell_text(name_value)
+        r.representative = cell_text(rep_value)
+        reg = unicodedata.normalize("NFKC", cell_text(reg_value)).replace(" ", "")
         if reg.isdigit() and len(reg) < 4:
             # Excel drops leading zeros of a number cell: 14 is the register's '0014'.
             reg = reg.zfill(4)
@@ -391,7 +263,7 @@ class _Checker:
         if m or r.name.startswith("個人"):
             r.booker_kind = "person"
             person = m[1] if m else r.name
-            if r.representative and _fold(r.representative) != _fold(person):
+            if r.representative and fold(r.representative) != fold(person):
                 r.note = f"台帳の代表者：{r.representative}"
             r.name = person
         else:
@@ -403,13 +275,13 @@ class _Checker:
         if isinstance(value, int | float) and not isinstance(value, bool):
             n = int(value)
         else:
-            text = re.sub(r"\s*(名|人)$", "", unicodedata.normalize("NFKC", _text(value)))
+            text = re.sub(r"\s*(名|人)$", "", unicodedata.normalize("NFKC", cell_text(value)))
             if not text:
                 n = 0
             elif text.isdigit():
                 n = int(text)
             else:
-                self.error(r, "予定人数", f"予定人数「{_text(value)}」は数として読めません。")
+                self.error(r, "予定人数", f"予定人数「{cell_text(value)}」は数として読めません。")
                 return
         if n < 0:
             self.error(r, "予定人数", "予定人数は0以上にしてください。")
@@ -419,7 +291,7 @@ class _Checker:
             self.error(r, "予定人数", f"予定人数（{n}人）が{r.room.name}の定員（{r.room.capacity}人）を超えています。")
 
     def _equipment_type(self, name: str) -> EquipmentType | None:
-        key = _fold(name)
+        key = fold(name)
         if key in self.type_by_key:
             return self.type_by_key[key]
         # 'マイク' for 'ワイヤレスマイク': accepted only when exactly one kind contains the word.
@@ -427,7 +299,7 @@ class _Checker:
         return candidates[0] if len(candidates) == 1 else None
 
     def _equipment(self, r: _Row, value: Any) -> None:
-        text = unicodedata.normalize("NFKC", _text(value))
+        text = unicodedata.normalize("NFKC", cell_text(value))
         for token in (t for t in _EQUIP_SPLIT_RE.split(text) if t and t not in ("なし", "無し", "-")):
             m = _EQUIP_TOKEN_RE.match(token)
             et = self._equipment_type(m[1]) if m else None
@@ -440,7 +312,7 @@ class _Checker:
                 r.equipment[et.id] = r.equipment.get(et.id, 0) + qty
 
     def _note(self, r: _Row, value: Any) -> None:
-        text = _text(value)
+        text = cell_text(value)
         if not text:
             return
         if any(w in text for w in _NO_SHOW_WORDS):
@@ -468,7 +340,7 @@ class _Checker:
                     self.error(r, "登録番号", f"登録番号{r.reg_no}「{g.name}」は{BARRED_GROUP_STATES[g.status]}のため、"
                                           "予約を取り込めません。団体の状況を確かめてください。")
                     continue
-                if r.name and _fold(r.name) != _fold(g.name) and r.reg_no not in warned:
+                if r.name and fold(r.name) != fold(g.name) and r.reg_no not in warned:
                     warned.add(r.reg_no)
                     self.notice(r.row, "団体名", f"登録番号{r.reg_no}は名簿では「{g.name}」です（台帳は「{r.name}」）。"
                                               "名簿の団体として取り込みます。")
@@ -480,7 +352,7 @@ class _Checker:
                     continue
                 new[r.reg_no] = MemberGroup(reg_no=r.reg_no, name=r.name, representative=r.representative,
                                             phone=r.phone, status="active")
-            elif r.name and _fold(r.name) != _fold(new[r.reg_no].name) and r.reg_no not in warned:
+            elif r.name and fold(r.name) != fold(new[r.reg_no].name) and r.reg_no not in warned:
                 warned.add(r.reg_no)
                 self.notice(r.row, "団体名", f"登録番号{r.reg_no}の団体名が行によって違います"
                                           f"（「{new[r.reg_no].name}」と「{r.name}」）。最初の行の名前で登録します。")
@@ -519,7 +391,7 @@ class _Checker:
             key = (r.room.id, r.day)
             clash = next(((s, e, who) for s, e, who in rooms_by_day[key] if overlaps(r.start, r.end, s, e)), None)
             twin = same.get((r.room.id, r.start, r.end))
-            if twin is not None and _fold(twin.booker_name) == _fold(r.group.name if r.group else r.name):
+            if twin is not None and fold(twin.booker_name) == fold(r.group.name if r.group else r.name):
                 self.error(r, "部屋", f"同じ予約が既に登録されています（予約番号{twin.number}）。"
                                     "この台帳は取込済みではありませんか。")
                 continue
@@ -578,13 +450,10 @@ def import_bookings(session: Session, actor: Actor, path: Path, *, dry_run: bool
     now = now or local_now()
     path = Path(path)
     report = ImportReport(path=str(path), dry_run=dry_run)
-    table, report.file_kind = read_table(path)
-    header = _find_header(table)
-    if header is None:
-        report.errors.append(ImportIssue(1, "", "見出しの行（利用日・部屋・団体名・目的…）が見つかりません。"
-                                                "1行目に列名を入れてください。"))
+    opened = open_table(report, path, sheet=SHEET_NAME, find=_find_header, headings="利用日・部屋・団体名・目的")
+    if opened is None:
         return report
-    header_index, positions = header
+    table, header_index, positions = opened
     missing = [c for c in REQUIRED if c not in positions]
     if "区分" not in positions and not ("開始" in positions and "終了" in positions):
         missing.append("区分（または開始・終了）")
@@ -593,25 +462,13 @@ def import_bookings(session: Session, actor: Actor, path: Path, *, dry_run: bool
         return report
 
     checker = _Checker(session, report, now.date())
-    rows: list[_Row] = []
-    for number, cells in table[header_index + 1:]:
-        if not any(_text(c) for c in cells):
-            continue
-
-        def get(column: str, cells=cells) -> Any:
-            pos = positions.get(column)
-            return cells[pos] if pos is not None and pos < len(cells) else None
-
-        rows.append(checker.parse(number, get))
-    report.rows = len(rows)
+    rows = parse_rows(report, table, header_index, positions, checker.parse)
     if not rows:
-        report.errors.append(ImportIssue(table[header_index][0] + 1, "", "取り込む行がありません。"))
         return report
     new_groups = checker.resolve_groups(rows)
     checker.check_slots(rows)
     checker.check_rules(rows)
-    report.errors.sort(key=lambda e: e.row)
-    report.warnings.sort(key=lambda w: w.row)
+    report.sort_issues()
     report.bookings = len(rows)
     report.cancelled = sum(r.status == BookingStatus.CANCELLED.value for r in rows)
     report.no_show = sum(r.status == BookingStatus.NO_SHOW.value for r in rows)

@@ -8,6 +8,7 @@ the status panel and the renewal list say 有効 in the same green.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -51,29 +52,29 @@ def group_status_background(status: str) -> QColor:
     return QColor(GROUP_STATUS_BACKGROUNDS.get(status, QColor("#f5f5f5")))
 
 
-class GroupResultsModel(QAbstractTableModel):
-    """Search results at the counter (検索結果): 番号, 団体名, ふりがな, 区分, 代表者, 状態."""
+class _RowsModel(QAbstractTableModel):
+    """A flat table of plain result objects, one per row, under fixed column headings.
 
-    HEADERS = ("番号", "団体名", "ふりがな", "区分", "代表者", "状態")
-    STATUS_COLUMN = 5
+    Subclasses set HEADERS and answer ``item_data(item, column, role)`` for a row that exists.
+    """
+
+    HEADERS: tuple[str, ...] = ()
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._rows: list[GroupSummary] = []
+        self._rows: list[Any] = []
 
-    def set_rows(self, rows: Sequence[GroupSummary]) -> None:
+    def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
+        self._rows_replaced()
         self.endResetModel()
 
-    def rows(self) -> list[GroupSummary]:
+    def _rows_replaced(self) -> None:
+        """Adjust per-row state to the new rows, inside the model reset."""
+
+    def rows(self) -> list[Any]:
         return list(self._rows)
-
-    def summary(self, row: int) -> GroupSummary:
-        return self._rows[row]
-
-    def row_of(self, group_id: int) -> int:
-        return next((i for i, g in enumerate(self._rows) if g.id == group_id), -1)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
@@ -90,8 +91,26 @@ class GroupResultsModel(QAbstractTableModel):
     def data(self, index: _Index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
-        g = self._rows[index.row()]
-        col = index.column()
+        return self.item_data(self._rows[index.row()], index.column(), role)
+
+    def item_data(self, item: Any, col: int, role: int) -> Any:
+        raise NotImplementedError
+
+
+class GroupResultsModel(_RowsModel):
+    """Search results at the counter (検索結果): 番号, 団体名, ふりがな, 区分, 代表者, 状態."""
+
+    HEADERS = ("番号", "団体名", "ふりがな", "区分", "代表者", "状態")
+    STATUS_COLUMN = 5
+    _rows: list[GroupSummary]
+
+    def summary(self, row: int) -> GroupSummary:
+        return self._rows[row]
+
+    def row_of(self, group_id: int) -> int:
+        return next((i for i, g in enumerate(self._rows) if g.id == group_id), -1)
+
+    def item_data(self, g: GroupSummary, col: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return (g.reg_no or "", g.name, g.kana, g.type_label, g.representative, g.status_label)[col]
         if role == ID_ROLE:
@@ -107,37 +126,13 @@ class GroupResultsModel(QAbstractTableModel):
         return None
 
 
-class GroupBookingsModel(QAbstractTableModel):
+class GroupBookingsModel(_RowsModel):
     """The selected group's bookings (団体の予約): 日付, 時間, 部屋, 状態."""
 
     HEADERS = ("日付", "時間", "部屋", "状態")
+    _rows: list[BookingView]
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._rows: list[BookingView] = []
-
-    def set_rows(self, rows: Sequence[BookingView]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            if 0 <= section < len(self.HEADERS):
-                return self.HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        b = self._rows[index.row()]
-        col = index.column()
+    def item_data(self, b: BookingView, col: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
                 d = b.start.date()
@@ -158,25 +153,19 @@ class GroupBookingsModel(QAbstractTableModel):
         return None
 
 
-class RenewalModel(QAbstractTableModel):
+class RenewalModel(_RowsModel):
     """The renewal list (年度更新の対象) with a checkbox per group: 更新, 番号, 団体名, 状態, 有効期限."""
 
     HEADERS = ("更新", "番号", "団体名", "状態", "有効期限")
+    _rows: list[GroupSummary]
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._rows: list[GroupSummary] = []
         self._checked: set[int] = set()
 
-    def set_rows(self, rows: Sequence[GroupSummary]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
+    def _rows_replaced(self) -> None:
         # A refresh keeps what staff already ticked, for the groups still on the list.
         self._checked &= {g.id for g in self._rows}
-        self.endResetModel()
-
-    def rows(self) -> list[GroupSummary]:
-        return list(self._rows)
 
     def checked_ids(self) -> list[int]:
         return [g.id for g in self._rows if g.id in self._checked]
@@ -187,18 +176,6 @@ class RenewalModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0),
                                   [Qt.ItemDataRole.CheckStateRole])
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            if 0 <= section < len(self.HEADERS):
-                return self.HEADERS[section]
-        return None
-
     def flags(self, index: _Index):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
@@ -207,11 +184,7 @@ class RenewalModel(QAbstractTableModel):
             f |= Qt.ItemFlag.ItemIsUserCheckable
         return f
 
-    def data(self, index: _Index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        g = self._rows[index.row()]
-        col = index.column()
+    def item_data(self, g: GroupSummary, col: int, role: int) -> Any:
         if role == Qt.ItemDataRole.CheckStateRole and col == 0:
             return Qt.CheckState.Checked if g.id in self._checked else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.DisplayRole:

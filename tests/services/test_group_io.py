@@ -395,6 +395,33 @@ def test_the_xlsx_export_is_a_proper_sheet(env, tmp_path):
     assert ws.max_row == 41
 
 
+def test_xlsx_exports_on_one_day_are_the_same_bytes_whatever_the_clock(env, tmp_path, monkeypatch):
+    """openpyxl stamps 'modified' with the time of saving; the export must not carry it."""
+    import datetime as dt
+    import types
+
+    import openpyxl.writer.excel as xl_writer
+
+    engine, manager, _ = env
+    assert run_import(engine, manager, SAMPLE_CSV).written
+    clock = iter([dt.datetime(2026, 11, 25, 10, 0, 0), dt.datetime(2026, 11, 25, 17, 59, 59)])
+
+    class MovingClock(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return next(clock).replace(tzinfo=tz)
+
+    fake_module = types.SimpleNamespace(datetime=MovingClock, timezone=dt.timezone)
+    monkeypatch.setattr(xl_writer, "datetime", fake_module)
+    first, second = tmp_path / "morning.xlsx", tmp_path / "evening.xlsx"
+    with read_session(engine) as s:
+        gio.export_groups(s, first, today=TODAY)
+        gio.export_groups(s, second, today=TODAY)
+    assert next(clock, None) is None  # both saves read the moved clock
+    assert first.read_bytes() == second.read_bytes()
+    assert openpyxl.load_workbook(first).properties.modified == datetime(2026, 11, 25)
+
+
 def test_export_refuses_an_unknown_kind_of_file(env, tmp_path):
     engine, _, _ = env
     with pytest.raises(ValidationError, match=".csv か .xlsx"), read_session(engine) as s:

@@ -291,6 +291,24 @@ def test_unreadable_files_raise_a_japanese_message(world, tmp_path):
     assert [(e.row, e.column) for e in report.errors] == [(1, "")] and "見出し" in report.errors[0].message
 
 
+def test_a_ledger_in_another_encoding_is_an_encoding_error_not_a_missing_heading(world, tmp_path):
+    """cp932 decodes EUC-JP and Latin-1 bytes into mojibake without complaint; the heading then
+    'is missing', but the fix staff need is to save the file again as UTF-8 or Shift_JIS."""
+    euc = tmp_path / "euc.csv"
+    euc.write_bytes("部屋,区分,団体名,目的\n大会議室,午前,下関朗読,講座\n".encode("euc_jp"))
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("Fecha,Sala,Grupo,Propósito\n2026/12/02,Salón,Coro,Ensayo\n".encode("latin-1"))
+    for path in (euc, latin1):
+        assert path.read_bytes().decode("cp932")  # the trap: both decode, as mojibake
+    before = counts(world)
+    for path in (euc, latin1):
+        with pytest.raises(ValidationError) as exc:
+            run_import(world, path)
+        assert "文字コード" in exc.value.message and "Shift_JIS" in exc.value.message, path.name
+        assert exc.value.field == "file"
+    assert counts(world) == before
+
+
 def test_import_time_is_inside_the_window_for_future_rows(world, tmp_path):
     """Rows after today need no override when they are inside the window; history needs one."""
     path = write_csv(tmp_path / "mix.csv", [

@@ -1,0 +1,340 @@
+"""Reading the tables staff keep in Excel (表ファイルの読込): ``.xlsx``, or ``.csv`` as Excel saves it.
+
+Shared by the imports of the booking ledger (``services.imports``) and of the group register
+(``services.group_io``): decoding a CSV (UTF-8 with or without BOM, UTF-16 with BOM, or Shift_JIS as
+Excel on a Japanese PC writes it), reading a workbook, finding the heading row among the first rows,
+turning cells into text, collecting problems with the row number Excel shows (the heading is row 1),
+and the frame of the Japanese report.
+
+Shift_JIS is the last guess, and cp932 decodes most byte soup (Latin-1, EUC-JP…) into mojibake
+without complaint. So a guessed file whose heading cannot be found is refused as an encoding problem
+(:func:`require_legible`), not reported as a missing heading, which would send staff looking for
+the wrong fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, TypeVar
+
+from booking_app.domain import calendar as jcal
+from booking_app.domain.errors import ValidationError
+
+# Rows with the number Excel shows them under: [(1, [heading cells]), (2, [cells]), …].
+Table = list[tuple[int, list[Any]]]
+T = TypeVar("T")
+
+ENCODING_HELP = ("Excelで「CSV UTF-8（コンマ区切り）」か「CSV（コンマ区切り）」（Shift_JIS）、"
+                 "または Excelブック（.xlsx）として保存し直してください。")
+# How far down a title line may push the heading.
+HEADER_SEARCH_ROWS = 10
+
+
+# --------------------------------------------------------------------------- decoding and reading
+
+
+def decode(data: bytes) -> tuple[str, str, bool]:
+    """Text, a label of its encoding, and whether the encoding was a guess (Shift_JIS fallback)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "UTF-8 BOM付き", False
+        except UnicodeDecodeError:
+            raise ValidationError("ファイルの文字コードが壊れています（UTF-8として読めない文字があります）。"
+                                  + ENCODING_HELP, field="file") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "UTF-16", False
+    if b"\x00" in data[:4096]:
+        raise ValidationError("CSVとして読めません（文字コードを判別できません）。" + ENCODING_HELP, field="file")
+    try:
+        return data.decode("utf-8"), "UTF-8", False
+    except UnicodeDecodeError:
+        pass
+    try:
+        # cp932 is what Excel on a Japanese PC writes ('Shift_JIS' in its menus), a superset of it.
+        return data.decode("cp932"), "Shift_JIS", True
+    except UnicodeDecodeError:
+        raise ValidationError("ファイルの文字コードを判別できません（UTF-8 でも Shift_JIS でもありません）。"
+                              + ENCODING_HELP, field="file") from None
+
+
+def read_csv(path: Path) -> tuple[Table, str, bool]:
+    """Every record with its Excel row number, the file kind's label, and whether the encoding was guessed."""
+    text, enc, guessed = decode(path.read_bytes())
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # Excel numbers records, not physical lines; a cell with a line break stays one row.
+    return [(n, row) for n, row in enumerate(reader, start=1)], f"CSV（{enc}）", guessed
+
+
+def read_xlsx(path: Path, sheet: str) -> tuple[Table, str, bool]:
+    """The rows of the sheet called ``sheet`` (the first sheet when there is none by that name)."""
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - a dependency of the app
+        raise ValidationError("Excelファイルを読むための部品（openpyxl）がありません。CSVで保存してください。") from None
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about styles and data validation it cannot read; irrelevant to the values.
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    # BadZipFile, KeyError, InvalidFileException…: all mean 'not an xlsx'.
+    except Exception as exc:  # noqa: BLE001
+        raise ValidationError(f"Excelファイルとして開けません（{type(exc).__name__}）。"
+                              "ファイルが壊れていないか、.xlsx形式か確かめてください。", field="file") from None
+    try:
+        ws = wb[sheet] if sheet in wb.sheetnames else wb.worksheets[0]
+        rows = [(n, list(r)) for n, r in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)]
+    finally:
+        wb.close()
+    return rows, "Excel（xlsx）", False
+
+
+def read_table(path: Path, *, sheet: str) -> tuple[Table, str, bool]:
+    """Every row of ``path`` (.xlsx/.xlsm, or .csv/.txt/.tsv) with its Excel row number, a label for
+    the file kind, and whether the text encoding was a guess. Raises ValidationError when it cannot."""
+    if not path.exists():
+        raise ValidationError(f"ファイル「{path}」が見つかりません。", field="file")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx(path, sheet)
+    if suffix in (".csv", ".txt", ".tsv"):
+        return read_csv(path)
+    if suffix == ".xls":
+        raise ValidationError("古いExcel形式（.xls）は読めません。Excelで「.xlsx」か「CSV」として保存し直してください。",
+                              field="file")
+    raise ValidationError(f"「{path.name}」は読めない種類のファイルです。.xlsx か .csv を指定してください。", field="file")
+
+
+# --------------------------------------------------------------------------- cells and headings
+
+
+def fold(text: str) -> str:
+    """Comparison key: full/half width and case folded, spaces removed ('小会議室１' = '小会議室1')."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def cell_text(value: Any) -> str:
+    """A cell as staff read it: '' for empty, 14 for Excel's 14.0, dates as 2026/04/01."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return jcal.format_slash(value.date())
+    if isinstance(value, date):
+        return jcal.format_slash(value)
+    return str(value).strip()
+
+
+def cell_date(value: Any, *, required: bool = False) -> date | None:
+    """An Excel date cell, or text parsed the way staff write dates; None for a blank optional cell.
+
+    Raises ValidationError (parse_date_ja's Japanese message) for text that is no date.
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = cell_text(value)
+    if not text and not required:
+        return None
+    return jcal.parse_date_ja(text)
+
+
+def cell_time(value: Any) -> time | None:
+    """An Excel time cell, or text parsed the way staff write times; None for a blank cell."""
+    if isinstance(value, datetime):
+        return value.time()
+    if isinstance(value, time):
+        return value
+    text = cell_text(value)
+    if not text:
+        return None
+    return jcal.parse_time_ja(text)
+
+
+def heading_lookup(columns: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """Folded heading → canonical column, for every canonical name and every other name seen for it."""
+    lookup = {fold(c): c for c in columns}
+    lookup.update({fold(a): c for c, aliases in columns.items() for a in aliases})
+    return lookup
+
+
+def find_header(rows: Table, lookup: Mapping[str, str],
+                accept: Callable[[dict[str, int]], bool]) -> tuple[int, dict[str, int]] | None:
+    """The heading row's index in ``rows`` and each known column's position, or None.
+
+    The first of the first rows (a title line may stand above the heading) whose known columns
+    ``accept`` takes; a heading written twice counts where it first stands.
+    """
+    for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        found: dict[str, int] = {}
+        for pos, cell in enumerate(cells):
+            canon = lookup.get(fold(cell_text(cell)))
+            if canon and canon not in found:
+                found[canon] = pos
+        if accept(found):
+            return index, found
+    return None
+
+
+def require_legible(rows: Table, guessed: bool) -> None:
+    """Called when no heading was found: refuse a file that is mojibake rather than headless.
+
+    Without a heading, a Shift_JIS guess (or text holding U+FFFD) means the encoding was probably
+    wrong; saying so is the useful message, "no heading" would not be.
+    """
+    if guessed or any("\ufffd" in cell_text(c) for _, cells in rows[:5] for c in cells):
+        raise ValidationError("見出しの行が読めません。ファイルの文字コードが UTF-8 でも Shift_JIS でもないようです。"
+                              + ENCODING_HELP, field="file")
+
+
+def data_rows(rows: Table, header_index: int,
+              positions: Mapping[str, int]) -> Iterator[tuple[int, Callable[[str], Any]]]:
+    """The rows under the heading, blank ones skipped: (Excel row number, get(column) → cell or None)."""
+    for number, cells in rows[header_index + 1:]:
+        if not any(cell_text(c) for c in cells):
+            continue
+
+        def get(column: str, cells: list[Any] = cells) -> Any:
+            pos = positions.get(column)
+            return cells[pos] if pos is not None and pos < len(cells) else None
+
+        yield number, get
+
+
+# --------------------------------------------------------------------------- problems and the report
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class TableIssue:
+    """One problem (or notice) of the file: row as numbered in Excel (heading = 1), column, reason."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.row}行目" + (f"［{self.column}］" if self.column else "")
+        return f"{where} {self.message}"
+
+
+@dataclass
+class TableReport:
+    """What an import of a table did, or would do (取込結果); subclasses add what they count."""
+
+    TITLE: ClassVar[str] = "ファイル"  # the first line's label, e.g. 予約台帳
+
+    path: str
+    file_kind: str = ""  # 'Excel（xlsx）', 'CSV（Shift_JIS）', …
+    rows: int = 0  # data rows read (blank rows not counted)
+    errors: list[TableIssue] = field(default_factory=list)
+    warnings: list[TableIssue] = field(default_factory=list)
+    dry_run: bool = False
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary_lines(self) -> list[str]:
+        """The report in Japanese, as the CLI prints it and an import dialog shows it."""
+        lines = [f"{self.TITLE}：{Path(self.path).name}（{self.file_kind}）", f"データ行：{self.rows}行"]
+        if self.errors:
+            lines.append(f"エラーが{len(self.errors)}件あるため、何も取り込んでいません。"
+                         "ファイルを直して、もう一度取り込んでください。")
+            lines += [f"  {e}" for e in self.errors]
+            lines += self.error_hint_lines()
+        else:
+            lines += self.result_lines()
+            if self.dry_run:
+                lines.append("確認のみ（--dry-run）のため、データベースには書き込んでいません。")
+        if self.warnings:
+            lines.append(f"注意：{len(self.warnings)}件")
+            lines += [f"  {w}" for w in self.warnings]
+        return lines
+
+    def sort_issues(self) -> None:
+        """Errors and notices in the file's row order, as staff go through it."""
+        self.errors.sort(key=lambda e: e.row)
+        self.warnings.sort(key=lambda w: w.row)
+
+    def error_hint_lines(self) -> list[str]:
+        """Lines after the errors that help fixing them."""
+        return []
+
+    def result_lines(self) -> list[str]:
+        """What was (or would be) imported, when there is no error."""
+        return []
+
+
+def open_table(report: TableReport, path: Path, *, sheet: str,
+               find: Callable[[Table], tuple[int, dict[str, int]] | None],
+               headings: str) -> tuple[Table, int, dict[str, int]] | None:
+    """Read ``path`` (its kind goes to ``report.file_kind``) and find its heading with ``find``.
+
+    Returns the rows, the heading's index among them and each column's position; or None when there
+    is no heading, recorded as an error naming the expected ``headings`` ('利用日・部屋…'). Raises
+    ValidationError when the file cannot be read at all, mojibake included (:func:`require_legible`).
+    """
+    table, report.file_kind, guessed = read_table(path, sheet=sheet)
+    header = find(table)
+    if header is None:
+        require_legible(table, guessed)
+        report.errors.append(TableIssue(1, "", f"見出しの行（{headings}…）が見つかりません。1行目に列名を入れてください。"))
+        return None
+    return table, header[0], header[1]
+
+
+def parse_rows(report: TableReport, table: Table, header_index: int, positions: Mapping[str, int],
+               parse: Callable[[int, Callable[[str], Any]], R]) -> list[R]:
+    """``parse(row number, get)`` for every data row; counts them, and records an error if there is none."""
+    rows = [parse(number, get) for number, get in data_rows(table, header_index, positions)]
+    report.rows = len(rows)
+    if not rows:
+        report.errors.append(TableIssue(table[header_index][0] + 1, "", "取り込む行がありません。"))
+    return rows
+
+
+class _CheckedRow(Protocol):
+    row: int
+    bad: bool
+
+
+class RowChecker:
+    """Collects every error and notice of the rows into ``self.report`` instead of stopping at the first."""
+
+    report: TableReport
+
+    def error(self, r: _CheckedRow, column: str, message: str) -> None:
+        r.bad = True
+        self.report.errors.append(TableIssue(r.row, column, message))
+
+    def notice(self, row: int, column: str, message: str) -> None:
+        self.report.warnings.append(TableIssue(row, column, message))
+
+    def parsed(self, r: _CheckedRow, column: str, parse: Callable[[Any], T | None], value: Any) -> T | None:
+        """``parse(value)``, or None with the parser's Japanese message recorded against the cell."""
+        try:
+            return parse(value)
+        except ValidationError as exc:
+            self.error(r, column, exc.message + "。")
+            return None
+
+
+__all__ = [
+    "ENCODING_HELP", "RowChecker", "Table", "TableIssue", "TableReport",
+    "cell_date", "cell_text", "cell_time", "data_rows", "decode", "find_header", "fold", "heading_lookup",
+    "open_table", "parse_rows", "read_table", "require_legible",
+]
