@@ -29,6 +29,8 @@ from booking_app.domain.errors import (
 from booking_app.domain.profile import CentreProfile
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, local_now
+# HOOK (issue 4, fees): a booking's open charges follow its quote; see services/fees.py.
+from booking_app.services.fees import sync_booking_charges
 from booking_app.store.models import Booking, BookingEquipment, EquipmentType, MemberGroup, Room
 
 BLOCKING = tuple(s.value for s in BLOCKING_STATUSES)
@@ -475,6 +477,7 @@ def _create(
     booking.equipment = [BookingEquipment(equipment_type_id=t, quantity=q) for t, q in data.equipment.items() if q]
     session.add(booking)
     _flush_guarded(session, "保存")
+    sync_booking_charges(session, actor, booking, now=now)  # HOOK (issue 4): charge the quote
     return booking
 
 
@@ -544,6 +547,7 @@ def _apply_update(session: Session, actor: Actor, b: Booking, data: BookingInput
             b.equipment.append(BookingEquipment(equipment_type_id=tid, quantity=q))
     b.updated_at, b.updated_by = now, actor.id
     _flush_guarded(session, "変更")
+    sync_booking_charges(session, actor, b, now=now)  # HOOK (issue 4): re-quote the open charges
     audit(session, actor, "update", "booking", b.id, f"予約{b.number}を変更", before=before, after=snapshot(b),
           now=now)
 
@@ -581,6 +585,7 @@ def _transition(
         b.actual_users = None  # a check-out undone: the count leaves the statistics with it
     b.updated_at, b.updated_by = now, actor.id
     _flush_guarded(session, "操作")
+    sync_booking_charges(session, actor, b, now=now)  # HOOK (issue 4): cancel open charges of a cancel
     audit(session, actor, action, "booking", b.id, f"予約{b.number}：{old.label}→{new.label}"
           + (f"（{reason}）" if reason else ""), before=before, after=snapshot(b), now=now)
     return to_view(session, b)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from booking_app.domain import calendar as jcal
@@ -114,14 +116,15 @@ def next_number(session: Session, name: str, start_from: int = 1) -> int:
     On PostgreSQL the counter row is locked (FOR UPDATE) until commit, so two terminals cannot take
     the same number; on SQLite the transaction already holds the write lock (BEGIN IMMEDIATE).
     """
+    dialect = session.get_bind().dialect.name
+    # Create the counter row if missing without racing another terminal doing the same: with
+    # ON CONFLICT DO NOTHING the loser waits for the winner's row and then locks it like any other.
+    ins = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(ins(NumberSequence).values(name=name, next_value=start_from).on_conflict_do_nothing())
     q = select(NumberSequence).where(NumberSequence.name == name)
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         q = q.with_for_update()
-    seq = session.scalars(q).first()
-    if seq is None:
-        seq = NumberSequence(name=name, next_value=start_from)
-        session.add(seq)
-        session.flush()
+    seq = session.scalars(q.execution_options(populate_existing=True)).one()
     value = seq.next_value
     seq.next_value = value + 1
     return value

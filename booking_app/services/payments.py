@@ -1,0 +1,617 @@
+"""Payments and receipts (領収・領収書), the printing-machine log and the daily cash-up (日計表).
+
+Receipts are numbered per fiscal year without gaps (2026-000001 …) from a locked counter taken in
+the same transaction as the receipt row, so two terminals paying at once never share or skip a
+number. A receipt is never edited or deleted:
+
+* a mistake is voided (取消) by a manager: a ReceiptVoid row points at the receipt and records the
+  refund; the receipt's charges become 'cancelled' and, unless their booking is no longer live,
+  are charged again as new open charges at the same frozen price, so the desk can take a corrected
+  payment (or cancel the charge with cancel_charge when nothing is owed);
+* every printing is a ReceiptPrint row; any after the first is a reissue (再発行) keeping the
+  original date.
+
+Once a terminal's day is closed (close_day), that terminal takes no more payments or voids dated
+that day.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from booking_app.domain import calendar as jcal
+from booking_app.domain.errors import NotFound, RuleError, ValidationError
+from booking_app.domain.fees import FeeLine, stamp_duty, tax_summary, yen
+from booking_app.reports.docs import CashupDoc, CashupRow, DocLine, Issuer, ReceiptDoc
+from booking_app.services.centre import get_profile
+from booking_app.services.common import Actor, audit, local_now, require_manager
+from booking_app.services.fees import DEAD_STATUSES, PRINT_MASTER_ITEM, PRINT_SHEET_ITEMS, get_fees
+from booking_app.services.groups import next_number
+from booking_app.services.terminal import terminal_name
+from booking_app.store.models import (
+    Booking,
+    Charge,
+    DayClosing,
+    MemberGroup,
+    PrintingLog,
+    Receipt,
+    ReceiptLine,
+    ReceiptPrint,
+    ReceiptVoid,
+    Staff,
+)
+
+METHOD_LABELS = {"cash": "現金", "card": "カード", "transfer": "振込", "qr": "QR決済", "other": "その他"}
+# Charge categories of the cash-up: a printing-machine charge is an 'item' row with a log.
+CATEGORY_LABELS = {"room": "部屋", "equipment": "備品", "printing": "印刷機", "other": "その他"}
+CHARGE_STATUS_LABELS = {"open": "未収", "paid": "支払済", "cancelled": "取消"}
+RECEIPT_LAYOUTS = ("A5", "A4", "roll80")  # reports.receipt_pdf layouts
+BANNED_PAYERS = ("上様", "上", "うえさま", "じょうさま")
+
+
+# --------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class ChargeView:
+    """A charge (請求明細) as the payment screen lists it."""
+
+    id: int
+    booking_id: int | None
+    booking_no: str  # '0000012', '' for items
+    printing_log_id: int | None
+    group_id: int | None
+    payer_name: str
+    kind: str  # room | equipment | item
+    category: str  # room | equipment | printing | other (cash-up rows)
+    description: str
+    quantity: int
+    unit_price: int
+    amount: int
+    tax: str  # taxable10 | exempt
+    status: str  # open | paid | cancelled
+    receipt_id: int | None
+    created_at: datetime
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORY_LABELS[self.category]
+
+    @property
+    def status_label(self) -> str:
+        return CHARGE_STATUS_LABELS.get(self.status, self.status)
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    """A receipt (領収書) as the receipts list shows it."""
+
+    id: int
+    receipt_no: str
+    fiscal_year: int
+    seq: int
+    issued_at: datetime
+    payer_name: str
+    group_id: int | None
+    purpose: str
+    method: str
+    method_label: str
+    total: int
+    taxable10: int
+    tax10: int
+    exempt: int
+    stamp_duty: int
+    invoice_number: str
+    terminal: str
+    staff_name: str
+    lines: tuple[DocLine, ...]
+    charge_ids: tuple[int, ...]
+    voided: bool = False
+    void_reason: str = ""
+    voided_at: datetime | None = None
+    refund_amount: int = 0
+    refund_method: str = ""
+    print_count: int = 0
+
+    @property
+    def reissue_count(self) -> int:
+        """How many reissues (再発行) were printed: every print after the first."""
+        return max(self.print_count - 1, 0)
+
+    @property
+    def state_label(self) -> str:
+        return "取消" if self.voided else ""
+
+
+def _category(c: Charge) -> str:
+    if c.printing_log_id is not None:
+        return "printing"
+    return c.kind if c.kind in ("room", "equipment") else "other"
+
+
+def _charge_view(c: Charge) -> ChargeView:
+    return ChargeView(
+        id=c.id, booking_id=c.booking_id, booking_no=f"{c.booking_id:07d}" if c.booking_id else "",
+        printing_log_id=c.printing_log_id, group_id=c.group_id, payer_name=c.payer_name, kind=c.kind,
+        category=_category(c), description=c.description, quantity=c.quantity, unit_price=c.unit_price,
+        amount=c.amount, tax=c.tax, status=c.status, receipt_id=c.receipt_id, created_at=c.created_at,
+    )
+
+
+def _staff_names(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Staff.id, Staff.name)).all())
+
+
+def _receipt_views(session: Session, receipts: list[Receipt]) -> list[ReceiptView]:
+    """Views with their voids, print counts and charges in three lookups, not three per receipt."""
+    if not receipts:
+        return []
+    ids = [r.id for r in receipts]
+    voids = {v.receipt_id: v
+             for v in session.scalars(select(ReceiptVoid).where(ReceiptVoid.receipt_id.in_(ids)))}
+    prints = dict(session.execute(select(ReceiptPrint.receipt_id, func.count())
+                                  .where(ReceiptPrint.receipt_id.in_(ids))
+                                  .group_by(ReceiptPrint.receipt_id)).all())
+    staff = _staff_names(session)
+    out = []
+    for r in receipts:
+        v = voids.get(r.id)
+        lines = tuple(DocLine(li.description, li.quantity, li.unit_price, li.amount, li.tax)
+                      for li in r.lines)
+        out.append(ReceiptView(
+            id=r.id, receipt_no=r.receipt_no, fiscal_year=r.fiscal_year, seq=r.seq, issued_at=r.issued_at,
+            payer_name=r.payer_name, group_id=r.group_id, purpose=r.purpose, method=r.method,
+            method_label=METHOD_LABELS.get(r.method, r.method), total=r.total, taxable10=r.taxable10,
+            tax10=r.tax10,
+            exempt=r.exempt, stamp_duty=r.stamp_duty, invoice_number=r.invoice_number, terminal=r.terminal,
+            staff_name=staff.get(r.created_by, ""), lines=lines,
+            charge_ids=tuple(li.charge_id for li in r.lines if li.charge_id is not None),
+            voided=v is not None, void_reason=v.reason if v else "", voided_at=v.at if v else None,
+            refund_amount=v.refund_amount if v else 0, refund_method=v.refund_method if v else "",
+            print_count=prints.get(r.id, 0),
+        ))
+    return out
+
+
+# --------------------------------------------------------------------------- charges
+
+
+def open_charges(session: Session, *, booking_id: int | None = None, group_id: int | None = None,
+                 payer: str | None = None) -> list[ChargeView]:
+    """Open charges (未収), oldest first; those of a cancelled, skipped or expired booking are left out."""
+    q = (select(Charge).outerjoin(Booking, Booking.id == Charge.booking_id)
+         .where(Charge.status == "open",
+                or_(Charge.booking_id.is_(None), Booking.status.not_in(DEAD_STATUSES))))
+    if booking_id is not None:
+        q = q.where(Charge.booking_id == booking_id)
+    if group_id is not None:
+        q = q.where(Charge.group_id == group_id)
+    if payer:
+        q = q.where(Charge.payer_name.like(f"%{payer.strip()}%"))
+    return [_charge_view(c) for c in session.scalars(q.order_by(Charge.created_at, Charge.id))]
+
+
+def charges_of_booking(session: Session, booking_id: int) -> list[ChargeView]:
+    """Every charge of a booking, whatever its state (for the booking dialog's fee tab)."""
+    rows = session.scalars(select(Charge).where(Charge.booking_id == booking_id).order_by(Charge.id))
+    return [_charge_view(c) for c in rows]
+
+
+def _payer(session: Session, payer_name: str, group_id: int | None) -> str:
+    name = (payer_name or "").strip()
+    if not name and group_id is not None:
+        g = session.get(MemberGroup, group_id)
+        name = g.name if g else ""
+    if not name:
+        raise ValidationError("利用者名（団体名・氏名）を入力してください。", field="payer_name")
+    return name
+
+
+def add_item_charge(session: Session, actor: Actor, item_name: str, quantity: int, *, payer_name: str,
+                    group_id: int | None = None, now: datetime | None = None) -> ChargeView:
+    """Charge an item of the fee table (コピー, ラミネート, 団体ロッカー …) at today's price."""
+    now = now or local_now()
+    item = get_fees(session).items.get(item_name)
+    if item is None:
+        raise ValidationError(f"品目「{item_name}」は料金表にありません。", field="item")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise ValidationError("数量は1以上の数で入力してください。", field="quantity")
+    name = _payer(session, payer_name, group_id)
+    c = Charge(group_id=group_id, payer_name=name, kind="item", description=item.name, quantity=quantity,
+               unit_price=item.price, amount=quantity * item.price, tax=item.tax, status="open",
+               created_at=now, created_by=actor.id)
+    session.add(c)
+    session.flush()
+    audit(session, actor, "create", "charge", c.id,
+          f"{name}：{item.name} {quantity}{item.unit} {yen(c.amount)}", now=now)
+    return _charge_view(c)
+
+
+def log_printing(session: Session, actor: Actor, *, user_name: str, group_id: int | None = None, masters: int,
+                 sheets: int, paper: str = "brought",
+                 now: datetime | None = None) -> tuple[int, ChargeView | None]:
+    """Log a use of the printing machine (印刷機) and charge it as one line.
+
+    fee = masters × 製版 + sheets × 印刷 (paper brought or bought), at today's prices; the line
+    says the counts ('印刷機（製版3枚・印刷200枚・用紙持込）'). A fee of 0 logs the use with no charge.
+    """
+    now = now or local_now()
+    for value, label, fld in ((masters, "製版枚数", "masters"), (sheets, "印刷枚数", "sheets")):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValidationError(f"{label}は0以上の数で入力してください。", field=fld)
+    if masters == 0 and sheets == 0:
+        raise ValidationError("製版枚数か印刷枚数を入力してください。", field="masters")
+    if paper not in PRINT_SHEET_ITEMS:
+        raise ValidationError("用紙は「持込」か「購入」を選んでください。", field="paper")
+    items = get_fees(session).items
+    master, sheet = items.get(PRINT_MASTER_ITEM), items.get(PRINT_SHEET_ITEMS[paper])
+    if master is None or sheet is None:
+        raise ValidationError("料金表に印刷機の料金（製版・印刷）がありません。管理者に設定を依頼してください。",
+                              field="items")
+    name = _payer(session, user_name, group_id)
+    fee = masters * master.price + sheets * sheet.price
+    log = PrintingLog(at=now, staff_id=actor.id, group_id=group_id, user_name=name, masters=masters,
+                      sheets=sheets, paper=paper, fee=fee)
+    session.add(log)
+    session.flush()
+    paper_label = "用紙持込" if paper == "brought" else "用紙込"
+    view = None
+    if fee > 0:
+        c = Charge(printing_log_id=log.id, group_id=group_id, payer_name=name, kind="item",
+                   description=f"印刷機（製版{masters}枚・印刷{sheets}枚・{paper_label}）", quantity=1,
+                   unit_price=fee, amount=fee, tax=master.tax, status="open", created_at=now,
+                   created_by=actor.id)
+        session.add(c)
+        session.flush()
+        view = _charge_view(c)
+    audit(session, actor, "create", "printing_log", log.id,
+          f"印刷機：{name} 製版{masters}枚・印刷{sheets}枚（{paper_label}） {yen(fee)}", now=now)
+    return log.id, view
+
+
+def cancel_charge(session: Session, actor: Actor, charge_id: int, reason: str, *,
+                  now: datetime | None = None) -> ChargeView:
+    """Cancel an open charge that is not owed after all (e.g. a waived no-show fee), with a reason."""
+    now = now or local_now()
+    if not reason or not reason.strip():
+        raise ValidationError("取消理由を入力してください。", field="reason")
+    c = session.get(Charge, charge_id)
+    if c is None:
+        raise NotFound("明細が見つかりません。")
+    if c.status != "open":
+        raise RuleError(f"「{c.description}」は{CHARGE_STATUS_LABELS[c.status]}のため取り消せません。"
+                        "支払済みの明細は領収書の取消で返金してください。")
+    c.status = "cancelled"
+    audit(session, actor, "cancel", "charge", c.id,
+          f"{c.payer_name}：{c.description} {yen(c.amount)}を取消（{reason.strip()}）", now=now)
+    return _charge_view(c)
+
+
+# --------------------------------------------------------------------------- payment
+
+
+def _check_open_day(session: Session, day: date, terminal: str, what: str) -> None:
+    if is_day_closed(session, day, terminal):
+        raise RuleError(f"{jcal.format_slash(day)}の日計（端末「{terminal}」）は締め済みのため、{what}できません。"
+                        "翌日の扱いにするか、管理者に相談してください。")
+
+
+def _clean_payer(name: str) -> str:
+    name = re.sub(r"\s+", " ", (name or "").replace("\u3000", " ")).strip()
+    # The receipt prints 「… 様」 itself; a typed trailing 様 would print twice.
+    if name.endswith("様") and len(name) > 1:
+        name = name[:-1].rstrip()
+    return name
+
+
+def _lock_charges(session: Session, charge_ids: list[int]) -> list[Charge]:
+    q = select(Charge).where(Charge.id.in_(sorted(set(charge_ids)))).order_by(Charge.id)
+    if session.get_bind().dialect.name == "postgresql":
+        # Two terminals paying the same charge: the second waits, then finds it paid.
+        q = q.with_for_update()
+    return list(session.scalars(q))
+
+
+def take_payment(session: Session, actor: Actor, charge_ids: list[int], *, payer_name: str, purpose: str,
+                 method: str = "cash", group_id: int | None = None, now: datetime | None = None,
+                 terminal: str | None = None) -> ReceiptView:
+    """Take a payment for open charges of one payer and issue the receipt (領収書)."""
+    now = now or local_now()
+    terminal = terminal or terminal_name()
+    payer = _clean_payer(payer_name)
+    if not payer or payer.replace(" ", "") in BANNED_PAYERS:
+        raise ValidationError("宛名を入力してください（上様は使えません）。", field="payer_name")
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise ValidationError("但し書きを入力してください（例：会議室使用料として）。", field="purpose")
+    if method not in METHOD_LABELS:
+        raise ValidationError("支払方法を選んでください。", field="method")
+    if not charge_ids:
+        raise ValidationError("領収する明細を選んでください。", field="charges")
+    _check_open_day(session, now.date(), terminal, "領収")
+    charges = _lock_charges(session, list(charge_ids))
+    if len(charges) != len(set(charge_ids)):
+        raise NotFound("選んだ明細の一部が見つかりません。画面を更新してください。")
+    for c in charges:
+        if c.status != "open":
+            raise RuleError(f"「{c.description}」は既に{CHARGE_STATUS_LABELS[c.status]}です。画面を更新してください。")
+    booking_ids = {c.booking_id for c in charges if c.booking_id is not None}
+    if booking_ids:
+        dead = session.scalars(select(Booking).where(Booking.id.in_(booking_ids),
+                                                     Booking.status.in_(DEAD_STATUSES))).first()
+        if dead is not None:
+            raise RuleError(f"予約{dead.number}は取消・期限切れのため、その料金は領収できません。")
+    payers = {("group", c.group_id) if c.group_id is not None else ("name", c.payer_name.strip())
+              for c in charges}
+    if len(payers) > 1:
+        raise ValidationError("支払者の異なる明細は1枚の領収書にできません。支払者ごとに分けて領収してください。",
+                              field="charges")
+    total = sum(c.amount for c in charges)
+    if total <= 0:
+        raise ValidationError("0円の領収書は発行しません。", field="charges")
+    schedule = get_fees(session)
+    ts = tax_summary(FeeLine(c.description, c.quantity, c.unit_price, c.tax, c.kind) for c in charges)
+    if group_id is None:
+        group_id = next(iter({c.group_id for c in charges}))
+    fy = jcal.fiscal_year(now.date())
+    name = f"receipt:{fy}"
+    seq = next_number(session, name)
+    r = Receipt(fiscal_year=fy, seq=seq, receipt_no=f"{fy}-{seq:06d}", issued_at=now, payer_name=payer,
+                group_id=group_id, purpose=purpose, method=method, total=ts.total, taxable10=ts.taxable10,
+                tax10=ts.tax10, exempt=ts.exempt,
+                stamp_duty=stamp_duty(ts.total, schedule.stamp_duty_applies),
+                invoice_number=schedule.invoice_number, terminal=terminal, created_by=actor.id)
+    session.add(r)
+    session.flush()
+    for c in charges:
+        session.add(ReceiptLine(receipt_id=r.id, charge_id=c.id, description=c.description,
+                                quantity=c.quantity, unit_price=c.unit_price, amount=c.amount, tax=c.tax))
+        c.status, c.receipt_id = "paid", r.id
+    session.flush()
+    session.refresh(r, ["lines"])
+    audit(session, actor, "pay", "receipt", r.id,
+          f"領収書{r.receipt_no}：{payer}様 {yen(r.total)}（{METHOD_LABELS[method]}、{purpose}）",
+          after={"receipt_no": r.receipt_no, "charges": [c.id for c in charges], "total": r.total,
+                 "terminal": terminal}, now=now)
+    return _receipt_views(session, [r])[0]
+
+
+def void_receipt(session: Session, actor: Actor, receipt_id: int, reason: str, *, refund_method: str = "cash",
+                 now: datetime | None = None, terminal: str | None = None) -> ReceiptView:
+    """Void (取消) a receipt and record the refund (manager only); the receipt row stays as it was."""
+    require_manager(actor, "領収書の取消")
+    now = now or local_now()
+    terminal = terminal or terminal_name()
+    if not reason or not reason.strip():
+        raise ValidationError("取消理由を入力してください（例：宛名の誤り）。", field="reason")
+    if refund_method not in METHOD_LABELS:
+        raise ValidationError("返金方法を選んでください。", field="refund_method")
+    r = session.get(Receipt, receipt_id)
+    if r is None:
+        raise NotFound("領収書が見つかりません。")
+    if session.scalar(select(ReceiptVoid.id).where(ReceiptVoid.receipt_id == r.id)):
+        raise RuleError(f"領収書{r.receipt_no}は既に取消済みです。")
+    _check_open_day(session, now.date(), terminal, "取消")
+    session.add(ReceiptVoid(receipt_id=r.id, at=now, staff_id=actor.id, reason=reason.strip(),
+                            refund_amount=r.total, refund_method=refund_method, terminal=terminal))
+    charges = list(session.scalars(select(Charge).where(Charge.receipt_id == r.id).order_by(Charge.id)))
+    booking_status = dict(session.execute(select(Booking.id, Booking.status).where(
+        Booking.id.in_({c.booking_id for c in charges if c.booking_id is not None}))).all())
+    again = []
+    for c in charges:
+        c.status = "cancelled"  # keeps receipt_id: it still says which (voided) receipt paid it
+        if c.booking_id is not None and booking_status.get(c.booking_id) in DEAD_STATUSES:
+            continue  # the booking is gone: the refund settles it
+        again.append(Charge(booking_id=c.booking_id, printing_log_id=c.printing_log_id, group_id=c.group_id,
+                            payer_name=c.payer_name, kind=c.kind, description=c.description,
+                            quantity=c.quantity, unit_price=c.unit_price, amount=c.amount, tax=c.tax,
+                            status="open", created_at=now, created_by=actor.id))
+    session.add_all(again)
+    try:
+        session.flush()
+    except IntegrityError:  # another terminal voided it a moment ago (unique receipt_id)
+        raise RuleError(f"領収書{r.receipt_no}は既に取消済みです。") from None
+    audit(session, actor, "void", "receipt", r.id,
+          f"領収書{r.receipt_no}を取消（{reason.strip()}）返金{yen(r.total)}（{METHOD_LABELS[refund_method]}）",
+          after={"refund": r.total, "recharged": [c.id for c in again], "terminal": terminal}, now=now)
+    return _receipt_views(session, [r])[0]
+
+
+# --------------------------------------------------------------------------- printing
+
+
+def _issuer(session: Session, invoice_number: str | None = None) -> Issuer:
+    profile = get_profile(session)
+    schedule = get_fees(session)
+    return Issuer(centre_name=profile.name, operator=schedule.operator or profile.operator,
+                  address=profile.address, phone=profile.phone,
+                  invoice_number=schedule.invoice_number if invoice_number is None else invoice_number)
+
+
+def issuer(session: Session) -> Issuer:
+    """The centre and operator as printed on receipts, slips and the cash-up today."""
+    return _issuer(session)
+
+
+def _doc(session: Session, view: ReceiptView, reissue: bool) -> ReceiptDoc:
+    return ReceiptDoc(
+        receipt_no=view.receipt_no, issued_at=view.issued_at, payer_name=view.payer_name,
+        purpose=view.purpose, lines=view.lines, total=view.total, taxable10=view.taxable10, tax10=view.tax10,
+        exempt=view.exempt, method_label=view.method_label, issuer=_issuer(session, view.invoice_number),
+        stamp_duty=view.stamp_duty, reissue=reissue, voided=view.voided, staff_name=view.staff_name,
+    )
+
+
+def _receipt(session: Session, receipt_id: int) -> Receipt:
+    r = session.get(Receipt, receipt_id)
+    if r is None:
+        raise NotFound("領収書が見つかりません。")
+    return r
+
+
+def get_receipt(session: Session, receipt_id: int) -> ReceiptView:
+    return _receipt_views(session, [_receipt(session, receipt_id)])[0]
+
+
+def receipt_doc(session: Session, receipt_id: int, *, reissue: bool | None = None) -> ReceiptDoc:
+    """The receipt as it would print now, without recording a print (for the preview).
+
+    ``reissue`` None: 再発行 exactly when the receipt has been printed before.
+    """
+    view = get_receipt(session, receipt_id)
+    return _doc(session, view, view.print_count > 0 if reissue is None else reissue)
+
+
+def record_print(session: Session, actor: Actor, receipt_id: int, *, layout: str,
+                 now: datetime | None = None) -> ReceiptDoc:
+    """Record a printing and return what to print: the first is the original, later ones 再発行."""
+    now = now or local_now()
+    layout = (layout or "").strip()
+    if not layout or len(layout) > 10:
+        raise ValidationError(f"用紙の形式を選んでください（{'・'.join(RECEIPT_LAYOUTS)}）。", field="layout")
+    view = get_receipt(session, receipt_id)
+    reissue = view.print_count > 0
+    session.add(ReceiptPrint(receipt_id=view.id, at=now, staff_id=actor.id, reissue=reissue, layout=layout))
+    if reissue:
+        audit(session, actor, "reissue", "receipt", view.id,
+              f"領収書{view.receipt_no}を再発行（{view.reissue_count + 1}回目、{layout}）", now=now)
+    return _doc(session, view, reissue)
+
+
+def list_receipts(session: Session, *, day: date | None = None, text: str = "", terminal: str | None = None,
+                  limit: int = 200) -> list[ReceiptView]:
+    """Receipts, newest first, optionally of one day / terminal and matching number, payer or purpose."""
+    q = select(Receipt)
+    if day is not None:
+        q = q.where(Receipt.issued_at >= datetime.combine(day, time()),
+                    Receipt.issued_at < datetime.combine(day + timedelta(days=1), time()))
+    if terminal:
+        q = q.where(Receipt.terminal == terminal)
+    text = (text or "").strip()
+    if text:
+        like = f"%{text}%"
+        q = q.where(or_(Receipt.receipt_no.like(like), Receipt.payer_name.like(like),
+                        Receipt.purpose.like(like)))
+    rows = list(session.scalars(q.order_by(Receipt.issued_at.desc(), Receipt.id.desc()).limit(limit)))
+    return _receipt_views(session, rows)
+
+
+# --------------------------------------------------------------------------- daily cash-up
+
+
+def cashup(session: Session, day: date, terminal: str) -> CashupDoc:
+    """The daily cash-up (日計表) of one terminal: what it received and refunded that day.
+
+    Receipts issued that day count as received even if voided later; voids done that day at this
+    terminal (of any day's receipt) count as refunds. Both by_method and by_kind end in refund
+    rows (negative amounts), so each list adds up to ``net``. ``extra['cash_expected']`` is the
+    cash that should be in the drawer (cash received − cash refunded).
+    """
+    lo, hi = datetime.combine(day, time()), datetime.combine(day + timedelta(days=1), time())
+    receipts = list(session.scalars(select(Receipt).where(Receipt.issued_at >= lo, Receipt.issued_at < hi,
+                                                          Receipt.terminal == terminal)
+                                    .order_by(Receipt.issued_at, Receipt.id)))
+    voids = list(session.scalars(select(ReceiptVoid).where(ReceiptVoid.at >= lo, ReceiptVoid.at < hi,
+                                                           ReceiptVoid.terminal == terminal)
+                                 .order_by(ReceiptVoid.at, ReceiptVoid.id)))
+    voided_ids = set(session.scalars(select(ReceiptVoid.receipt_id).where(
+        ReceiptVoid.receipt_id.in_([r.id for r in receipts])))) if receipts else set()
+    void_receipts = {r.id: r for r in session.scalars(select(Receipt).where(
+        Receipt.id.in_([v.receipt_id for v in voids])))} if voids else {}
+
+    received: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in receipts:
+        received[r.method][0] += 1
+        received[r.method][1] += r.total
+    refunded: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for v in voids:
+        refunded[v.refund_method][0] += 1
+        refunded[v.refund_method][1] += v.refund_amount
+    by_method = [CashupRow(METHOD_LABELS[m], *received[m]) for m in METHOD_LABELS
+                 if m == "cash" or m in received]
+    by_method += [CashupRow(f"返金（{METHOD_LABELS[m]}）", refunded[m][0], -refunded[m][1]) for m in METHOD_LABELS
+                  if m in refunded]
+
+    kinds: dict[str, list[int]] = {k: [0, 0] for k in CATEGORY_LABELS}
+    if receipts:
+        rows = session.execute(
+            select(ReceiptLine.amount, Charge.kind, Charge.printing_log_id)
+            .outerjoin(Charge, Charge.id == ReceiptLine.charge_id)
+            .where(ReceiptLine.receipt_id.in_([r.id for r in receipts]))
+        ).all()
+        for amount, kind, log_id in rows:
+            cat = "printing" if log_id is not None else kind if kind in ("room", "equipment") else "other"
+            kinds[cat][0] += 1
+            kinds[cat][1] += amount
+    by_kind = [CashupRow(CATEGORY_LABELS[k], *v) for k, v in kinds.items()]
+    total_received = sum(r.total for r in receipts)
+    total_refunded = sum(v.refund_amount for v in voids)
+    if voids:
+        by_kind.append(CashupRow("取消・返金", len(voids), -total_refunded))
+
+    closing = session.scalars(select(DayClosing).where(DayClosing.day == day,
+                                                       DayClosing.terminal == terminal)).first()
+    staff = _staff_names(session)
+    cash_expected = received["cash"][1] - refunded["cash"][1]
+    extra = {"cash_expected": cash_expected, "receipt_count": len(receipts), "void_count": len(voids)}
+    if closing is not None and closing.cash_counted is not None:
+        extra["cash_difference"] = closing.cash_counted - cash_expected
+    return CashupDoc(
+        day=day, terminal=terminal, by_method=tuple(by_method), by_kind=tuple(by_kind),
+        receipts=tuple((r.receipt_no, f"{r.issued_at:%H:%M}", r.payer_name, r.total,
+                        "取消" if r.id in voided_ids else "") for r in receipts),
+        voids=tuple((void_receipts[v.receipt_id].receipt_no, f"{v.at:%H:%M}", v.reason, v.refund_amount,
+                     METHOD_LABELS.get(v.refund_method, v.refund_method)) for v in voids),
+        total_received=total_received, total_refunded=total_refunded, net=total_received - total_refunded,
+        closed_by=staff.get(closing.closed_by, "") if closing else "",
+        closed_at=closing.closed_at if closing else None,
+        cash_counted=closing.cash_counted if closing else None, issuer=_issuer(session), extra=extra,
+    )
+
+
+def is_day_closed(session: Session, day: date, terminal: str) -> bool:
+    return bool(session.scalar(select(DayClosing.id).where(DayClosing.day == day,
+                                                           DayClosing.terminal == terminal)))
+
+
+def close_day(session: Session, actor: Actor, day: date, terminal: str, *, cash_counted: int | None = None,
+              now: datetime | None = None) -> CashupDoc:
+    """Close a terminal's day (日計の締め): afterwards it takes no payments or voids dated that day."""
+    now = now or local_now()
+    if cash_counted is not None and (isinstance(cash_counted, bool) or not isinstance(cash_counted, int)
+                                     or cash_counted < 0):
+        raise ValidationError("現金の実査額は0以上の数で入力してください。", field="cash_counted")
+    if is_day_closed(session, day, terminal):
+        raise RuleError(f"{jcal.format_slash(day)}の日計（端末「{terminal}」）は既に締めています。")
+    doc = cashup(session, day, terminal)
+    totals = {
+        "received": doc.total_received, "refunded": doc.total_refunded, "net": doc.net,
+        "by_method": {row.label: [row.count, row.amount] for row in doc.by_method},
+        "by_kind": {row.label: [row.count, row.amount] for row in doc.by_kind},
+        **doc.extra,
+    }
+    row = DayClosing(day=day, terminal=terminal, closed_at=now, closed_by=actor.id, totals=totals,
+                     cash_counted=cash_counted)
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:  # another terminal of the same name closed it a moment ago
+        raise RuleError(f"{jcal.format_slash(day)}の日計（端末「{terminal}」）は既に締めています。") from None
+    audit(session, actor, "close", "day_closing", row.id,
+          f"{jcal.format_slash(day)}の日計を締め（端末「{terminal}」、差引{yen(doc.net)}）", after=totals, now=now)
+    return cashup(session, day, terminal)
+
+
+__all__ = [
+    "METHOD_LABELS", "CATEGORY_LABELS", "RECEIPT_LAYOUTS", "ChargeView", "ReceiptView", "open_charges",
+    "charges_of_booking", "add_item_charge", "log_printing", "cancel_charge", "take_payment", "void_receipt",
+    "issuer", "get_receipt", "receipt_doc", "record_print", "list_receipts", "cashup", "is_day_closed",
+    "close_day",
+]
