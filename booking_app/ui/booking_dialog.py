@@ -454,6 +454,11 @@ class BookingDialog(QDialog):
         row.addWidget(self.capacity_label, 1)
         left.addRow("予定人数", row)
 
+        # 料金: the quote as the fields change (payments issue); see _refresh_fee.
+        self.fee_label = QLabel("—")
+        self.fee_label.setObjectName("fee_label")
+        left.addRow("料金", self.fee_label)
+
         self.tentative_check = QCheckBox("仮予約")
         self.tentative_check.setObjectName("tentative")
         self.hold_edit = _japanese_date_edit("hold_until", self.today + timedelta(days=self.profile.tentative_hold_days))
@@ -828,6 +833,7 @@ class BookingDialog(QDialog):
             self.name_edit.setPlaceholderText("登録団体は上の欄で選びます")
         else:
             self.name_edit.setPlaceholderText("氏名" if kind == "person" else "団体名")
+        self._refresh_fee()
 
     def _on_group_text(self, text: str) -> None:
         self._group = None
@@ -855,6 +861,7 @@ class BookingDialog(QDialog):
         if hit.phone and not self.phone_edit.text():
             self.phone_edit.setText(hit.phone)
         self._show_group_state()
+        self._refresh_fee()
 
     def _show_group_state(self) -> None:
         if self._group is None:
@@ -901,6 +908,25 @@ class BookingDialog(QDialog):
                 lines.append(f"{self.room_combo.currentText().split('（')[0]}は {', '.join(clashes)} に予約があります")
         lines += self.equipment_model.shortages()
         self.hint_label.setText("\n".join(lines))
+        self._refresh_fee()
+
+    def _refresh_fee(self) -> None:
+        """The fee (料金) of what the form says, 会員 or 一般; '—' while the form is incomplete.
+
+        Wrapped so that a missing or failing fee module never breaks booking itself.
+        """
+        if self._loading:
+            return
+        try:
+            from booking_app.services import fees as fee_svc
+
+            data = self.booking_input()
+            lines = self.ctx.read(lambda s: fee_svc.quote(s, data, today=self.today))
+            total = sum(line.amount for line in lines)
+            label = "会員" if data.booker_kind == "member" else "一般"
+            self.fee_label.setText(f"¥{total:,}（{label}）")
+        except Exception:  # noqa: BLE001 - a quote is a courtesy; the booking must still be possible
+            self.fee_label.setText("—")
 
     def _show_override(self, visible: bool) -> None:
         self.override_label.setVisible(visible)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QTabWidget,
     QToolButton,
     QWidget,
 )
@@ -35,10 +36,29 @@ def _placeholder(text: str) -> QWidget:
     return label
 
 
+class ReceiptsArea(QTabWidget):
+    """領収書 area: the receipts list and the daily cash-up (日計表) as two tabs."""
+
+    def __init__(self, ctx: AppContext, today: dt.date | None = None):
+        super().__init__()
+        self.setObjectName("receipts_area")
+        from booking_app.ui.cashup_page import CashupPage
+        from booking_app.ui.receipts_page import ReceiptsPage
+
+        self.receipts = ReceiptsPage(ctx, today=today)
+        self.cashup = CashupPage(ctx, today=today)
+        self.addTab(self.receipts, self.tr("領収書"))
+        self.addTab(self.cashup, self.tr("日計表"))
+        self.currentChanged.connect(lambda _i: self.refresh())
+
+    def refresh(self) -> None:
+        self.currentWidget().refresh()
+
+
 class MainWindow(QMainWindow):
     """The desk's main window (メイン画面)."""
 
-    PAGES = ("calendar", "today", "search", "groups", "settings")
+    PAGES = ("calendar", "today", "search", "groups", "receipts", "settings")
 
     def __init__(self, ctx: AppContext, today: dt.date | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -60,7 +80,8 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.pages: dict[str, QWidget] = {}
         titles = {"calendar": self.tr("予約カレンダー"), "today": self.tr("本日の予約"),
-                  "search": self.tr("予約検索"), "groups": self.tr("団体"), "settings": self.tr("設定")}
+                  "search": self.tr("予約検索"), "groups": self.tr("団体"), "receipts": self.tr("領収書"),
+                  "settings": self.tr("設定")}
         for key in self.PAGES:
             page = self._make_page(key)
             self.pages[key] = page
@@ -69,7 +90,7 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.nav.addItem(item)
         # Later areas are listed now so staff see where the app is going; they cannot be chosen yet.
-        for later in (self.tr("保険"), self.tr("領収書"), self.tr("統計")):
+        for later in (self.tr("保険"), self.tr("統計")):
             item = QListWidgetItem(later)
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             item.setToolTip(self.tr(COMING_LATER))
@@ -115,6 +136,8 @@ class MainWindow(QMainWindow):
                 from booking_app.ui.groups_page import GroupsPage
 
                 return GroupsPage(self.ctx, today=today)
+            if key == "receipts":
+                return ReceiptsArea(self.ctx, today=today)  # fees/receipts issue: 領収書 and 日計表
             if key == "settings":
                 from booking_app.ui.settings_page import SettingsPage
 

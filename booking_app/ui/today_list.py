@@ -212,9 +212,20 @@ class TodayListPage(QWidget):
         self.undo_button.setObjectName("undo_button")
         self.open_button = QPushButton("開く")
         self.open_button.setObjectName("open_button")
+        # --- payments and slips (fees/receipts issue): 支払, 利用票印刷, 明日の利用票
+        self.pay_button = QPushButton("支払…")
+        self.pay_button.setObjectName("pay_button")
+        self.slip_button = QPushButton("利用票印刷")
+        self.slip_button.setObjectName("slip_button")
+        self.tomorrow_slips_button = QPushButton("翌日の利用票")
+        self.tomorrow_slips_button.setObjectName("tomorrow_slips_button")
+        self.tomorrow_slips_button.setToolTip("表示中の日の翌日の利用票をまとめて印刷します")
+        self.last_op = None  # the latest background PDF job (tests wait on it)
         for b in (self.check_in_button, self.check_out_button, self.no_show_button, self.undo_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        for b in (self.pay_button, self.slip_button, self.tomorrow_slips_button):
+            buttons.addWidget(b)
         buttons.addWidget(self.open_button)
 
         lay = QVBoxLayout(self)
@@ -233,6 +244,9 @@ class TodayListPage(QWidget):
         self.no_show_button.clicked.connect(self.no_show)
         self.undo_button.clicked.connect(self.undo)
         self.open_button.clicked.connect(self.open_selected)
+        self.pay_button.clicked.connect(self.take_payment)
+        self.slip_button.clicked.connect(self.print_selected_slip)
+        self.tomorrow_slips_button.clicked.connect(self.print_next_day_slips)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         ctx.changed.connect(self._on_changed)
@@ -299,6 +313,8 @@ class TodayListPage(QWidget):
         self.undo_button.setEnabled(st in (BookingStatus.IN_USE.value, BookingStatus.COMPLETED.value,
                                            BookingStatus.NO_SHOW.value))
         self.open_button.setEnabled(v is not None)
+        self.pay_button.setEnabled(v is not None)
+        self.slip_button.setEnabled(v is not None)
 
     # ---------------------------------------------------------------- actions
 
@@ -345,6 +361,74 @@ class TodayListPage(QWidget):
         if changed:
             self.refresh()
         return changed
+
+    # ---------------------------------------------------------------- payments and slips
+
+    def take_payment(self) -> int | None:
+        """支払: the selected booking's open charges in the payment dialog; the receipt id or None."""
+        from booking_app.ui.payment_dialog import PaymentDialog
+
+        v = self.selected()
+        if v is None:
+            return None
+        return PaymentDialog.take(self, self.ctx, booking_id=v.id, group_id=v.group_id)
+
+    def print_selected_slip(self):
+        v = self.selected()
+        if v is None:
+            return None
+        from booking_app.services import slips as slip_svc
+
+        ids = [v.id]
+        return self._print_slips(lambda s: slip_svc.slip_docs(s, ids), f"利用票_{v.number}.pdf",
+                                 f"利用票 {v.number}")
+
+    def print_next_day_slips(self):
+        """明日の利用票: every slip of the day after the one shown, in one PDF, via the preview."""
+        from booking_app.services import slips as slip_svc
+
+        day = self.day + timedelta(days=1)
+        return self._print_slips(lambda s: slip_svc.slips_for_day(s, day), f"利用票_{day:%Y%m%d}.pdf",
+                                 f"利用票 {jcal.format_both(day)}")
+
+    def _print_slips(self, gather, suggested: str, title: str):
+        """Gather and render the slips off the GUI thread (many slips take a while), then preview."""
+        import os
+        import tempfile
+        from pathlib import Path
+
+        from booking_app.store.engine import read_session
+        from booking_app.ui.payment_dialog import preview_pdf
+        from booking_app.ui.workers import Op
+
+        engine = self.ctx.engine
+
+        def work():
+            from booking_app.reports.slip_pdf import render_slips
+
+            with read_session(engine) as session:
+                docs = gather(session)
+            if not docs:
+                return None
+            fd, name = tempfile.mkstemp(prefix="slips_", suffix=".pdf")
+            os.close(fd)
+            render_slips(docs, Path(name), layout="A5")
+            return Path(name)
+
+        def done(path) -> None:
+            if path is None:
+                from booking_app.domain.errors import NotFound
+
+                show_error(self, NotFound("印刷する利用票がありません。"))
+                return
+            preview_pdf(self, path, title=title, suggested_name=suggested)
+
+        def failed(exc: BaseException) -> None:
+            show_error(self, exc)
+
+        self.last_op = Op(self, work).success(done).failure(failed) \
+            .with_progress("利用票を作成しています…").run_in_background()
+        return self.last_op
 
 
 __all__ = ["TodayListPage", "BookingTableModel", "COLUMNS", "unsettled_bookings", "ask_actual_users"]

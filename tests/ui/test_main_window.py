@@ -43,14 +43,20 @@ def test_main_window_opens_and_switches_pages(qtbot, ctx):
     from booking_app.ui.calendar_views import CalendarPage
 
     assert isinstance(window.pages["calendar"], CalendarPage)
+    from booking_app.ui.main_window import ReceiptsArea
+
+    receipts = window.pages["receipts"]
+    assert isinstance(receipts, ReceiptsArea)
+    assert [receipts.tabText(i) for i in range(receipts.count())] == ["領収書", "日計表"]
     nav = window.nav
     labels = [nav.item(i).text() for i in range(nav.count())]
-    assert labels[:5] == ["予約カレンダー", "本日の予約", "予約検索", "団体", "設定"]
-    for later in ("保険", "領収書", "統計"):
+    assert labels[:6] == ["予約カレンダー", "本日の予約", "予約検索", "団体", "領収書", "設定"]
+    for later in ("保険", "統計"):
         item = nav.item(labels.index(later))
         assert not item.flags() & Qt.ItemFlag.ItemIsEnabled and item.toolTip() == COMING_LATER
     # Click the navigation as a person would.
-    for key, label in (("search", "予約検索"), ("today", "本日の予約"), ("groups", "団体"), ("settings", "設定")):
+    for key, label in (("search", "予約検索"), ("today", "本日の予約"), ("groups", "団体"), ("receipts", "領収書"),
+                       ("settings", "設定")):
         rect = nav.visualItemRect(nav.item(labels.index(label)))
         qtbot.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         assert window.current_page_key() == key

@@ -1,0 +1,330 @@
+"""The receipts page (領収書): find a receipt, show or reissue it, void and refund it, take a payment.
+
+A receipt is never edited: 表示・再発行 records another printing (which prints 再発行), and
+取消・返金 records a void with the refund pointing at the original. Who may void is the service's
+decision (managers only); the page shows its message as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from booking_app.domain import calendar as jcal
+from booking_app.domain.errors import DomainError, ValidationError
+from booking_app.services.common import local_now
+from booking_app.ui.booking_dialog import _japanese_date_edit, from_qdate
+from booking_app.ui.context import AppContext
+from booking_app.ui.errors import show_error
+from booking_app.ui.payment_dialog import METHOD_LABELS, METHODS, PaymentDialog, remembered_layout, show_receipt
+
+VOID_RED = QColor("#c62828")
+SEARCH_DELAY_MS = 200
+
+
+class ReceiptsModel(QAbstractTableModel):
+    """Receipts as plain rows (領収書一覧); never ORM objects."""
+
+    HEADERS = ("番号", "日時", "宛名", "金額", "方法", "状態", "再発行回数")
+    NUMBER, AT, PAYER, TOTAL, METHOD, STATE, REISSUES = range(7)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._rows: list[Any] = []
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row(self, i: int) -> Any:
+        return self._rows[i]
+
+    def rows(self) -> list[Any]:
+        return list(self._rows)
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        r, col = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.NUMBER:
+                return r.receipt_no
+            if col == self.AT:
+                return f"{jcal.format_slash(r.issued_at.date())} {r.issued_at:%H:%M}"
+            if col == self.PAYER:
+                return f"{r.payer_name} 様"
+            if col == self.TOTAL:
+                return f"¥{r.total:,}"
+            if col == self.METHOD:
+                return METHOD_LABELS.get(r.method, r.method)
+            if col == self.STATE:
+                return "取消" if r.voided else "有効"
+            if col == self.REISSUES:
+                return str(r.reissue_count)
+        if role == Qt.ItemDataRole.ForegroundRole and col == self.STATE and r.voided:
+            return QBrush(VOID_RED)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (self.TOTAL, self.REISSUES):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return getattr(r, "purpose", "") or None
+        if role == Qt.ItemDataRole.UserRole:
+            return r.id
+        return None
+
+
+class VoidDialog(QDialog):
+    """取消・返金: the reason and how the money goes back (管理者のみ)."""
+
+    def __init__(self, parent: QWidget | None, receipt: Any):
+        super().__init__(parent)
+        self.setObjectName("void_dialog")
+        self.setWindowTitle("領収書の取消・返金")
+        info = QLabel(f"領収書 {receipt.receipt_no}　{receipt.payer_name} 様　¥{receipt.total:,}\n"
+                      "取消すと元に戻せません。返金額は領収額と同じです。")
+        self.reason_edit = QLineEdit()
+        self.reason_edit.setObjectName("reason")
+        self.reason_edit.setPlaceholderText("例：金額の誤り、宛名の誤り")
+        self.method_combo = QComboBox()
+        self.method_combo.setObjectName("refund_method")
+        for key, label in METHODS:
+            self.method_combo.addItem(label, key)
+        self.method_combo.setCurrentIndex(self.method_combo.findData(receipt.method))
+        form = QFormLayout()
+        form.addRow("取消の理由", self.reason_edit)
+        form.addRow("返金方法", self.method_combo)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("取消・返金する")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("やめる")
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(info)
+        lay.addLayout(form)
+        lay.addWidget(buttons)
+
+    def _accept(self) -> None:
+        if not self.reason_edit.text().strip():
+            show_error(self, ValidationError("取消の理由を入力してください。", field="reason"))
+            return
+        self.accept()
+
+    def values(self) -> tuple[str, str]:
+        return self.reason_edit.text().strip(), self.method_combo.currentData()
+
+    @classmethod
+    def get(cls, parent: QWidget | None, receipt: Any) -> tuple[str, str] | None:
+        dlg = cls(parent, receipt)
+        return dlg.values() if dlg.exec() == QDialog.DialogCode.Accepted else None
+
+
+class ReceiptsPage(QWidget):
+    """領収書: the receipts of a day (or all days) with search, reissue, void and new payments."""
+
+    def __init__(self, ctx: AppContext, today: date | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("receipts_page")
+        self.ctx = ctx
+        self.day = today or local_now().date()
+
+        self.date_edit = _japanese_date_edit("date", self.day)
+        self.all_days_check = QCheckBox("全期間")
+        self.all_days_check.setObjectName("all_days")
+        self.search_edit = QLineEdit()
+        self.search_edit.setObjectName("search")
+        self.search_edit.setPlaceholderText("番号・宛名で検索")
+        self.search_edit.setClearButtonEnabled(True)
+        self.title = QLabel()
+        self.title.setObjectName("title")
+        f = self.title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.3)
+        f.setBold(True)
+        self.title.setFont(f)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("日付"))
+        top.addWidget(self.date_edit)
+        top.addWidget(self.all_days_check)
+        top.addWidget(self.search_edit, 1)
+        top.addWidget(self.title)
+
+        self.model = ReceiptsModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setObjectName("receipts_table")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(ReceiptsModel.PAYER, QHeaderView.ResizeMode.Stretch)
+        self.empty_label = QLabel()
+        self.empty_label.setObjectName("empty_label")
+
+        self.show_button = QPushButton("表示・再発行")
+        self.show_button.setObjectName("show_button")
+        self.void_button = QPushButton("取消・返金…")
+        self.void_button.setObjectName("void_button")
+        self.void_button.setToolTip("管理者のみ")
+        self.pay_button = QPushButton("支払を受ける…")
+        self.pay_button.setObjectName("pay_button")
+        self.printing_button = QPushButton("印刷機の記録…")
+        self.printing_button.setObjectName("printing_button")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.show_button)
+        buttons.addWidget(self.void_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.printing_button)
+        buttons.addWidget(self.pay_button)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.empty_label)
+        lay.addLayout(buttons)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.refresh)
+        self.search_edit.textChanged.connect(lambda _t: self._search_timer.start())
+        self.date_edit.dateChanged.connect(lambda q: self._set_day(from_qdate(q)))
+        self.all_days_check.toggled.connect(lambda _on: self.refresh())
+        self.show_button.clicked.connect(self.show_selected)
+        self.void_button.clicked.connect(self.void_selected)
+        self.pay_button.clicked.connect(self.take_payment)
+        self.printing_button.clicked.connect(self.record_printing)
+        self.table.doubleClicked.connect(lambda _i: self.show_selected())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        ctx.changed.connect(self._on_changed)
+        self.refresh()
+
+    # ---------------------------------------------------------------- data
+
+    def _set_day(self, d: date) -> None:
+        self.day = d
+        self.refresh()
+
+    def _on_changed(self, what) -> None:
+        if not what or "receipt" in what:
+            self.refresh()
+
+    def refresh(self) -> None:
+        from booking_app.services import payments as pay_svc
+
+        self._search_timer.stop()
+        sel = self.selected()
+        keep = sel.id if sel else None
+        day = None if self.all_days_check.isChecked() else self.day
+        text = self.search_edit.text().strip()
+        rows = self.ctx.read(lambda s: pay_svc.list_receipts(s, day=day, text=text))
+        self.model.set_rows(rows)
+        self.date_edit.setEnabled(day is not None)
+        total = sum(r.total for r in rows if not r.voided)
+        where = "全期間" if day is None else jcal.format_both(day)
+        self.title.setText(f"{where}　{len(rows)}件　有効合計 ¥{total:,}")
+        self.empty_label.setText("該当する領収書はありません" if not rows else "")
+        if keep is not None:
+            self.select_receipt(keep)
+        self._update_buttons()
+
+    def selected(self) -> Any | None:
+        sm = self.table.selectionModel()
+        idx = sm.selectedRows() if sm else []
+        if not idx:
+            return None
+        return self.model.row(self.proxy.mapToSource(idx[0]).row())
+
+    def select_receipt(self, receipt_id: int) -> bool:
+        for r in range(self.model.rowCount()):
+            if self.model.row(r).id == receipt_id:
+                self.table.selectRow(self.proxy.mapFromSource(self.model.index(r, 0)).row())
+                return True
+        return False
+
+    def _update_buttons(self) -> None:
+        r = self.selected()
+        self.show_button.setEnabled(r is not None)
+        self.void_button.setEnabled(r is not None and not r.voided)
+
+    # ---------------------------------------------------------------- actions
+
+    def show_selected(self) -> bool:
+        """Show the receipt; this records a printing, so every showing after the first is 再発行."""
+        r = self.selected()
+        if r is None:
+            return False
+        try:
+            show_receipt(self, self.ctx, r.id, remembered_layout())
+        except DomainError as exc:
+            show_error(self, exc)
+            return False
+        return True
+
+    def void_selected(self) -> bool:
+        from booking_app.services import payments as pay_svc
+
+        r = self.selected()
+        if r is None:
+            return False
+        answer = VoidDialog.get(self, r)
+        if answer is None:
+            return False
+        reason, method = answer
+        try:
+            self.ctx.write(lambda s, a: pay_svc.void_receipt(s, a, r.id, reason=reason, refund_method=method),
+                           changes={"receipt", "charge", "booking"})
+        except DomainError as exc:
+            show_error(self, exc)
+            return False
+        return True
+
+    def take_payment(self) -> int | None:
+        receipt_id = PaymentDialog.take(self, self.ctx)
+        if receipt_id is not None:
+            self.refresh()
+            self.select_receipt(receipt_id)
+        return receipt_id
+
+    def record_printing(self) -> bool:
+        from booking_app.ui.printing_log_dialog import PrintingLogDialog
+
+        return PrintingLogDialog.record(self, self.ctx) is not None
+
+
+__all__ = ["ReceiptsPage", "ReceiptsModel", "VoidDialog"]

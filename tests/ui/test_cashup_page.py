@@ -1,0 +1,137 @@
+"""The daily cash-up page (日計表): figures as the service computes them, cash count, closing, exports."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from booking_app.services import payments as pay_svc
+from booking_app.services.common import local_now
+from booking_app.services.terminal import terminal_name
+from booking_app.store.engine import read_session, write_session
+from booking_app.store.models import DayClosing
+from booking_app.ui import cashup_page as cp
+from booking_app.ui.cashup_page import CashupPage
+from booking_app.ui.payment_dialog import PaymentDialog
+from booking_app.ui.workers import wait_for_ops
+from test_payment_dialog import (  # noqa: F401 - shared fixtures
+    booking_id,
+    ctx,
+    desk,
+    engine,
+    errors,
+    general_booking,
+    isolated_settings,
+    manager,
+    pay_booking,
+    previews,
+    receipt_no,
+)
+
+
+def open_page(qtbot, ctx) -> CashupPage:
+    page = CashupPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1300, 700)
+    page.show()
+    return page
+
+
+def money(v: int) -> str:
+    return f"¥{v:,}" if v >= 0 else f"△¥{-v:,}"
+
+
+def rows(model) -> list[tuple[str, ...]]:
+    return [tuple(model.index(r, c).data() for c in range(model.columnCount())) for r in range(model.rowCount())]
+
+
+def setup_day(engine, desk, manager, booking_id):
+    """Cash ¥1,500 for one booking; card ¥1,500 for another, voided and refunded by card."""
+    pay_booking(engine, desk, booking_id, method="cash")
+    other = general_booking(engine, "関門ウォーキングの会", days_ahead=9)
+    r2 = pay_booking(engine, desk, other, method="card", payer="関門ウォーキングの会")
+    with write_session(engine) as s:
+        pay_svc.void_receipt(s, manager, r2.id, "金額の誤り", refund_method="card")
+
+
+def test_figures_match_the_service_and_cash_count(qtbot, ctx, engine, desk, manager, booking_id, errors,
+                                                  qtmodeltester):
+    setup_day(engine, desk, manager, booking_id)
+    page = open_page(qtbot, ctx)
+    for model in (page.method_model, page.kind_model, page.receipts_model, page.voids_model):
+        qtmodeltester.check(model)
+    with read_session(engine) as s:
+        doc = pay_svc.cashup(s, local_now().date(), terminal_name())
+    assert page.terminal() == terminal_name()
+    assert rows(page.method_model) == [(r.label, str(r.count), money(r.amount)) for r in doc.by_method]
+    assert ("現金", "1", "¥1,500") in rows(page.method_model)
+    assert ("返金（カード）", "1", "△¥1,500") in rows(page.method_model)
+    assert rows(page.kind_model) == [(r.label, str(r.count), money(r.amount)) for r in doc.by_kind]
+    assert [r[0] for r in rows(page.receipts_model)] == [receipt_no(1), receipt_no(2)]
+    assert rows(page.receipts_model)[1][4] == "取消"
+    assert page.receipts_model.index(1, 4).data(Qt.ItemDataRole.ForegroundRole).color() == cp.BAD_RED
+    assert rows(page.voids_model)[0][0] == receipt_no(2) and rows(page.voids_model)[0][3] == "¥1,500"
+    assert page.received_label.text() == "¥3,000"
+    assert page.refunded_label.text() == "¥1,500"
+    assert page.net_label.text() == "¥1,500"
+    assert page.expected_label.text() == "¥1,500"  # the card refund does not leave the drawer
+    assert page.state_label.text() == "未締め"
+    page.counted_spin.setValue(1000)
+    assert page.difference_label.text() == "不足 ¥500"
+    page.counted_spin.setValue(1500)
+    assert page.difference_label.text() == "¥0（一致）"
+    # Another day shows nothing.
+    page.date_edit.setDate(page.date_edit.date().addDays(-1))
+    assert page.receipts_model.rowCount() == 0 and page.received_label.text() == "¥0"
+
+
+def test_close_day_then_payment_is_refused(qtbot, ctx, engine, desk, manager, booking_id, errors, previews,
+                                           monkeypatch):
+    setup_day(engine, desk, manager, booking_id)
+    page = open_page(qtbot, ctx)
+    asked = []
+    monkeypatch.setattr(cp, "confirm", lambda parent, title, text: asked.append(text) or False)
+    page.counted_spin.setValue(1400)
+    qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
+    assert "過不足 -100円" in asked[0] and page.state_label.text() == "未締め"  # said no: nothing closed
+    monkeypatch.setattr(cp, "confirm", lambda parent, title, text: True)
+    qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
+    assert errors == []
+    assert page.state_label.text().startswith("締め済み（受付スタッフ")
+    assert not page.close_button.isEnabled() and not page.counted_spin.isEnabled()
+    assert page.difference_label.text() == "不足 ¥100"
+    with read_session(engine) as s:
+        closing = s.scalars(select(DayClosing)).one()
+        assert (closing.cash_counted, closing.totals["net"]) == (1400, 1500)
+
+    third = general_booking(engine, "唐戸ギター同好会", days_ahead=10)
+    dlg = PaymentDialog(ctx, booking_id=third)
+    qtbot.addWidget(dlg)
+    qtbot.mouseClick(dlg.pay_button, Qt.MouseButton.LeftButton)
+    assert len(errors) == 1 and "締め済みのため、領収できません" in errors[0]
+    assert dlg.receipt_id is None
+
+
+def test_pdf_and_excel_exports_run_in_background(qtbot, ctx, engine, desk, manager, booking_id, errors, previews,
+                                                 monkeypatch, tmp_path):
+    from openpyxl import load_workbook
+
+    setup_day(engine, desk, manager, booking_id)
+    page = open_page(qtbot, ctx)
+    qtbot.mouseClick(page.pdf_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.last_op.done, timeout=10_000)
+    assert page.last_op.error is None
+    assert len(previews) == 1 and previews[0]["pages"] >= 1
+    assert "日計表" in previews[0]["text"] and receipt_no(2) in previews[0]["text"]
+
+    target = tmp_path / "日計表"
+    saved = []
+    monkeypatch.setattr(cp, "ask_save_path", lambda parent, suggested: str(target))
+    monkeypatch.setattr(cp, "info", lambda parent, title, text: saved.append(text))
+    qtbot.mouseClick(page.xlsx_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.last_op.done, timeout=10_000)
+    assert page.last_op.error is None and saved
+    wb = load_workbook(tmp_path / "日計表.xlsx")
+    values = [c for row in wb.active.iter_rows(values_only=True) for c in row if c is not None]
+    assert receipt_no(1) in values and 1500 in values
+    assert wait_for_ops()
