@@ -297,9 +297,11 @@ class Charge(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), nullable=True, index=True)
     printing_log_id: Mapped[int | None] = mapped_column(ForeignKey("printing_logs.id"), nullable=True)
+    enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("insurance_enrolments.id"), nullable=True,
+                                                     index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("member_groups.id"), nullable=True)
     payer_name: Mapped[str] = mapped_column(String(200), default="")
-    kind: Mapped[str] = mapped_column(String(20))  # room | equipment | item
+    kind: Mapped[str] = mapped_column(String(20))  # room | equipment | item | insurance
     description: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[int] = mapped_column(Integer)
@@ -431,3 +433,92 @@ class DayClosing(Base):
     cash_counted: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (UniqueConstraint("day", "terminal", name="uq_day_closings_day_terminal"),)
+
+
+class InsurancePlan(Base):
+    """An insurance plan (保険プラン) of one fiscal year; a new year's premiums are new rows."""
+
+    __tablename__ = "insurance_plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(30))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # domain.insurance.Plan.to_dict()
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+
+    __table_args__ = (UniqueConstraint("fiscal_year", "code", name="uq_insurance_plans_fy_code"),)
+
+
+class InsuranceEnrolment(Base):
+    """An enrolment (加入) of a group, or of an event, in a plan; in force once its premium is paid."""
+
+    __tablename__ = "insurance_enrolments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("insurance_plans.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("member_groups.id"), nullable=True, index=True)
+    holder_name: Mapped[str] = mapped_column(String(200))  # the group or organiser as written on the form
+    event_name: Mapped[str] = mapped_column(String(200), default="")
+    event_place: Mapped[str] = mapped_column(String(200), default="")
+    event_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    event_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    event_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    expected_participants: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    head_count: Mapped[int | None] = mapped_column(Integer, nullable=True)  # plans without a roster
+    applied_on: Mapped[date]
+    cover_start: Mapped[date]
+    cover_end: Mapped[date]
+    premium: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active | cancelled
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+
+    __table_args__ = (
+        CheckConstraint("cover_end >= cover_start OR status = 'cancelled'", name="ck_enrolments_cover"),
+        CheckConstraint("premium >= 0", name="ck_enrolments_premium"),
+        CheckConstraint("status IN ('active','cancelled')", name="ck_enrolments_status"),
+        Index("ix_enrolments_cover", "cover_start", "cover_end"),
+    )
+
+
+class InsuredPerson(Base):
+    """A person on an enrolment's roster (被保険者), with their own start; removal keeps the row."""
+
+    __tablename__ = "insured_people"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("insurance_enrolments.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kana: Mapped[str] = mapped_column(String(200), default="")
+    search_text: Mapped[str] = mapped_column(String(400), default="", index=True)
+    added_on: Mapped[date]
+    cover_start: Mapped[date]
+    removed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    removed_reason: Mapped[str] = mapped_column(Text, default="")
+    premium: Mapped[int] = mapped_column(Integer, default=0)  # what adding this person cost
+    created_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+
+
+class AccidentReport(Base):
+    """An accident report (事故報告) to pass on to the city or insurer within a deadline."""
+
+    __tablename__ = "accident_reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("insurance_enrolments.id"), nullable=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("member_groups.id"), nullable=True)
+    person_name: Mapped[str] = mapped_column(String(100))
+    occurred_at: Mapped[datetime]
+    place: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    injury: Mapped[str] = mapped_column(Text, default="")
+    damage: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | sent | closed
+    sent_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+
+    __table_args__ = (
+        CheckConstraint("status IN ('open','sent','closed')", name="ck_accidents_status"),
+        Index("ix_accidents_status_deadline", "status", "deadline"),
+    )
