@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     from booking_app.slips_cli import register_cli as register_slips
 
     register_slips(sub, parents=[common])  # print-slips
+    from booking_app.insurance_cli import register_cli as register_insurance
+
+    register_insurance(sub, parents=[common])  # export-insurance
     return parser
 
 

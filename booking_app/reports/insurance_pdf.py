@@ -1,0 +1,672 @@
+"""Activity insurance papers: the certificate (加入証明書) and enrolment list as PDF, the roster for the
+社会福祉協議会 or insurer and the fiscal-year ledger as .xlsx or .csv.
+
+The documents are plain data (the dataclasses below); ``services.insurance_reports`` fills them from
+the database, so a test can render any of them from values written by hand. The PDFs are laid out
+with the shared helpers of ``reports.layout`` (embedded IPAexGothic, Japanese line breaking, a
+:class:`Pen` that records every box): the certificate is A4 portrait and its list of insured people
+runs on to further pages with the heading repeated; the enrolment list is A4 landscape with page
+numbers and the table heading on every page.
+
+Spreadsheets: .xlsx with Japanese headings, real date and number cells, print settings (landscape,
+one page wide, heading row repeated); .csv as UTF-8 with BOM and CRLF so that Excel opens it right.
+The column layout is documented for staff in docs/insurance-export.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from reportlab.lib.colors import Color, HexColor, black
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+
+from booking_app.domain import calendar as jcal
+from booking_app.domain.errors import ValidationError
+from booking_app.domain.fees import yen
+from booking_app.fonts import register_reportlab_fonts
+from booking_app.reports.docs import Issuer
+from booking_app.reports.layout import (
+    Block,
+    Drawn,
+    Pen,
+    fit_two_lines,
+    line_height,
+    open_canvas,
+    paginate,
+    spacer,
+    wrap,
+)
+
+GREY = HexColor("#555555")
+LIGHT = HexColor("#EEEEEE")
+RULE_GREY = HexColor("#888888")
+
+
+# --------------------------------------------------------------------------- the documents
+
+
+@dataclass(frozen=True)
+class CertPerson:
+    """One insured person as the certificate lists them."""
+
+    name: str
+    kana: str
+    cover_start: date
+
+
+@dataclass(frozen=True)
+class CertificateDoc:
+    """An insurance certificate (加入証明書) for one enrolment that is in force."""
+
+    certificate_no: str  # the enrolment number
+    issued_on: date
+    holder_name: str
+    group_reg_no: str  # '' when the holder is not a registered group
+    plan_name: str
+    scheme_label: str  # 市民活動保険 / ボランティア活動保険 / 行事用保険
+    fiscal_year: int
+    cover_start: date
+    cover_end: date
+    people: tuple[CertPerson, ...]
+    head_count: int | None  # plans without a roster
+    premium: int
+    paid_on: date | None  # None: nothing to pay (the city's scheme)
+    receipt_nos: tuple[str, ...]
+    issuer: Issuer
+    event_name: str = ""
+    event_place: str = ""
+    event_start: date | None = None
+    event_end: date | None = None
+
+
+@dataclass(frozen=True)
+class EnrolmentRow:
+    """One enrolment in the enrolment list and the ledger (加入一覧)."""
+
+    enrolment_id: int
+    number: str
+    fiscal_year: int
+    scheme_label: str
+    plan_code: str
+    plan_name: str
+    holder_name: str
+    reg_no: str
+    event_name: str
+    event_place: str
+    event_start: date | None
+    event_end: date | None
+    applied_on: date
+    cover_start: date
+    cover_end: date
+    insured: int  # people on the roster (not removed), or the head count
+    premium: int
+    paid: int
+    status_label: str  # 有効 / 未払い / 取消
+    in_force: bool
+    paid_on: date | None
+    receipt_nos: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One insured person (or one head-count enrolment) in the roster for the 社会福祉協議会 / insurer."""
+
+    number: str  # 加入番号
+    scheme_label: str  # 保険種類
+    plan_name: str  # プラン
+    holder_name: str  # 団体名
+    reg_no: str  # 登録番号
+    name: str  # 氏名 ('' for a head count)
+    kana: str  # フリガナ
+    cover_start: date  # 補償開始日
+    cover_end: date  # 補償終了日 (the day before removal, for someone removed)
+    removed_on: date | None  # 脱退日
+    premium: int | None  # 保険料
+    paid_on: date | None  # 入金日
+    receipt_no: str  # 領収書番号
+    count: int | None = 1  # 人数: 1 a person, the head count, or None (the city's scheme: no count)
+
+
+@dataclass(frozen=True)
+class PlanTotal:
+    """Totals of one plan in the fiscal-year ledger."""
+
+    plan_code: str
+    plan_name: str
+    scheme_label: str
+    enrolments: int
+    insured: int
+    premium: int
+    paid: int
+    unpaid: int
+
+
+@dataclass(frozen=True)
+class LedgerDoc:
+    """The fiscal-year ledger (保険加入台帳): every enrolment and the premiums, with totals per plan.
+
+    Cancelled enrolments are listed (status 取消) but left out of every total.
+    """
+
+    fiscal_year: int
+    rows: tuple[EnrolmentRow, ...]
+    totals: tuple[PlanTotal, ...]
+    grand: PlanTotal
+
+
+ROSTER_COLUMNS = ("加入番号", "保険種類", "プラン", "団体名", "登録番号", "氏名", "フリガナ", "補償開始日", "補償終了日",
+                  "脱退日", "保険料", "入金日", "領収書番号", "人数")
+LEDGER_COLUMNS = ("加入番号", "保険種類", "プラン", "団体名・主催者", "登録番号", "行事名", "行事の場所", "行事開始日",
+                  "行事終了日", "申込日", "補償開始日", "補償終了日", "人数", "保険料", "入金額", "未入金", "状態",
+                  "入金日", "領収書番号")
+TOTAL_COLUMNS = ("プラン", "保険種類", "加入件数", "人数", "保険料", "入金額", "未入金")
+
+
+def period_western(start: date, end: date) -> str:
+    return f"{jcal.format_slash(start)}〜{jcal.format_slash(end)}"
+
+
+def period_wareki(start: date, end: date) -> str:
+    return f"{jcal.wareki(start)}〜{jcal.wareki(end)}"
+
+
+def date_both(d: date) -> str:
+    """'2026年11月20日（令和8年11月20日）'."""
+    return f"{jcal.format_western(d)}（{jcal.wareki(d)}）"
+
+
+# --------------------------------------------------------------------------- shared PDF pieces
+
+
+@dataclass(frozen=True)
+class _Col:
+    heading: str
+    width: float
+    align: str = "left"
+    max_lines: int = 2
+
+
+def _line_block(text: str, size: float, left: float, width: float, *, align: str = "left", role: str = "text",
+                color: Color = black, leading: float = 1.45, pad_top: float = 0.0, pad_bottom: float = 0.0,
+                char_space: float = 0.0) -> Block:
+    """One or more wrapped lines of text as a block."""
+    lines = wrap(text, width, size) if not char_space else [text]
+    pitch = size * leading
+    height = pad_top + pitch * len(lines) + pad_bottom
+
+    def draw(pen: Pen, top: float) -> None:
+        y = top - pad_top
+        for s in lines:
+            baseline = y - (pitch - line_height(size)) / 2 - size * 0.88
+            x = {"left": left, "right": left + width, "center": left + width / 2}[align]
+            pen.text(x, baseline, s, size, role=role, align=align, color=color, char_space=char_space)
+            y -= pitch
+
+    return Block(height, draw)
+
+
+def _table_row(cols: Sequence[_Col], cells: Sequence[str], left: float, size: float, *, head: bool,
+               role: str, pad: float, fill: Color | None = None, lines_override: int | None = None) -> Block:
+    """A table row: every cell wrapped in its column (cut with '…' past the column's line limit)."""
+    wrapped = [wrap(c, col.width - 2 * pad, size, max_lines=lines_override or col.max_lines) if c else [""]
+               for col, c in zip(cols, cells, strict=True)]
+    pitch = size * 1.3
+    height = max(len(w) for w in wrapped) * pitch + 2 * pad
+    total_w = sum(c.width for c in cols)
+
+    def draw(pen: Pen, top: float) -> None:
+        if head or fill is not None:
+            pen.rect(left, top - height, total_w, height, role=f"{role}_fill", stroke=None, fill=fill or LIGHT)
+        x = left
+        first = top - pad - (pitch - line_height(size)) / 2 - size * 0.88
+        for col, lines in zip(cols, wrapped, strict=True):
+            align = "center" if head else col.align
+            ax = {"left": x + pad, "right": x + col.width - pad, "center": x + col.width / 2}[align]
+            for k, s in enumerate(lines):
+                if s:
+                    pen.text(ax, first - k * pitch, s, size, role=role, align=align)
+            x += col.width
+        pen.line(left, top - height, left + total_w, top - height, role="table_rule",
+                 color=black if head else RULE_GREY, width=0.7 if head else 0.3)
+
+    return Block(height, draw)
+
+
+def _render(pages: list[list[Block]], out: Path | str | BinaryIO, size: tuple[float, float], margin: float, *,
+            title: str, author: str, header, footer, record: list[Drawn] | None) -> int:
+    """Draw paginated blocks; ``header(n, total)`` gives blocks for the top of page n (after the first
+    page's own content starts), ``footer(pen, n, total)`` draws at the bottom of every page."""
+    c = open_canvas(out, size, title=title, author=author)
+    pen = Pen(c, size, record)
+    total = len(pages)
+    for n, page_blocks in enumerate(pages, start=1):
+        if n > 1:
+            pen.next_page()
+        top = size[1] - margin
+        for b in header(n, total):
+            b.draw(pen, top)
+            top -= b.height
+        for b in page_blocks:
+            b.draw(pen, top)
+            top -= b.height
+        footer(pen, n, total)
+    c.showPage()
+    c.save()
+    return total
+
+
+# --------------------------------------------------------------------------- the certificate
+
+CERT_MARGIN = 20 * mm
+CERT_SIZE = A4
+_CERT_WIDTH = CERT_SIZE[0] - 2 * CERT_MARGIN
+_FOOTER_H = 8 * mm
+
+
+def certificate_rows(doc: CertificateDoc) -> list[tuple[str, str]]:
+    """(label, value) rows of the details table, in print order."""
+    rows = [("証明番号", doc.certificate_no),
+            ("加入者", doc.holder_name)]
+    if doc.group_reg_no:
+        rows.append(("登録番号", doc.group_reg_no))
+    rows += [("保険の種類", doc.scheme_label),
+             ("加入プラン", doc.plan_name),
+             ("補償期間", f"{period_western(doc.cover_start, doc.cover_end)}\n"
+                          f"（{period_wareki(doc.cover_start, doc.cover_end)}）")]
+    if doc.event_name:
+        rows.append(("行事名", doc.event_name))
+    if doc.event_place:
+        rows.append(("開催場所", doc.event_place))
+    if doc.event_start and doc.event_end:
+        when = (date_both(doc.event_start) if doc.event_start == doc.event_end
+                else f"{period_western(doc.event_start, doc.event_end)}\n"
+                     f"（{period_wareki(doc.event_start, doc.event_end)}）")
+        rows.append(("開催日", when))
+    if doc.head_count is not None and not doc.people:
+        rows.append(("被保険者", f"{doc.head_count}名（人数による加入・名簿なし）"))
+    elif doc.people:
+        rows.append(("被保険者", f"{len(doc.people)}名（別記のとおり）"))
+    if doc.paid_on is not None:
+        rows.append(("保険料", yen(doc.premium)))
+        rows.append(("入金日", date_both(doc.paid_on)))
+        if doc.receipt_nos:
+            rows.append(("領収書番号", "、".join(doc.receipt_nos)))
+    else:
+        rows.append(("保険料", "負担なし" if doc.premium == 0 else yen(doc.premium)))
+    return rows
+
+
+class _CertificateLayout:
+    def __init__(self, doc: CertificateDoc):
+        self.doc = doc
+        self.left = CERT_MARGIN
+        self.width = _CERT_WIDTH
+
+    def head(self) -> list[Block]:
+        doc = self.doc
+        size = 10
+        info = [_line_block(f"証明番号 {doc.certificate_no}", size, self.left, self.width, align="right",
+                            role="certificate_no", leading=1.4),
+                _line_block(jcal.wareki(doc.issued_on), size, self.left, self.width, align="right",
+                            role="issued_on", leading=1.4)]
+        title_size = 22
+        title = _line_block("加入証明書", title_size, self.left, self.width, align="center", role="title",
+                            char_space=title_size * 0.5, leading=1.3, pad_top=6 * mm, pad_bottom=6 * mm)
+        name_w = self.width * 0.75
+        size_h, lines = fit_two_lines(f"{doc.holder_name} 様", name_w, max_size=16, min_size=10)
+        holder_blocks = [_line_block(s, size_h, self.left, name_w, role="holder", leading=1.45) for s in lines]
+
+        def holder_rule(pen: Pen, top: float) -> None:
+            pen.line(self.left, top - 1, self.left + name_w, top - 1, role="holder_rule", width=0.8)
+
+        body = _line_block(f"下記のとおり{doc.plan_name}に加入していることを証明します。", 11, self.left,
+                           self.width, role="body", leading=1.6, pad_top=6 * mm)
+        ki = _line_block("記", 11, self.left, self.width, align="center", role="ki", pad_top=3 * mm,
+                         pad_bottom=3 * mm)
+        return [*info, title, *holder_blocks, Block(3, holder_rule), body, ki]
+
+    def details(self) -> list[Block]:
+        label_w = 32 * mm
+        cols = [_Col("", label_w, "left", 3), _Col("", self.width - label_w, "left", 6)]
+        size, pad = 10.5, 2.2 * mm
+        blocks: list[Block] = []
+        rows = certificate_rows(self.doc)
+        for i, (label, value) in enumerate(rows):
+            row = _table_row(cols, [label, value], self.left, size, head=False, role=f"detail_{label}", pad=pad)
+            blocks.append(self._boxed(row, label_w, first=i == 0))
+        return blocks
+
+    def _boxed(self, row: Block, label_w: float, *, first: bool) -> Block:
+        """A details row inside ruled cells: label shaded, a box around both."""
+
+        def draw(pen: Pen, top: float) -> None:
+            h = row.height
+            pen.rect(self.left, top - h, label_w, h, role="detail_label_fill", stroke=None, fill=LIGHT)
+            row.draw(pen, top)
+            pen.rect(self.left, top - h, self.width, h, role="detail_box", width=0.6)
+            pen.line(self.left + label_w, top, self.left + label_w, top - h, role="detail_rule", width=0.6)
+
+        return Block(row.height, draw)
+
+    def issuer(self) -> list[Block]:
+        iss = self.doc.issuer
+        texts: list[tuple[str, float, str]] = []
+        if iss.operator:
+            texts.append((iss.operator, 11, "operator"))
+        texts.append((iss.centre_name, 11, "centre"))
+        if iss.address:
+            texts.append((iss.address, 9.5, "address"))
+        if iss.phone:
+            texts.append((f"TEL {iss.phone}", 9.5, "phone"))
+        box_w = self.width * 0.6
+        blocks = [spacer(8 * mm),
+                  _line_block(f"証明日　{date_both(self.doc.issued_on)}", 10, self.left, self.width, role="issued_on",
+                              align="right", leading=1.5, pad_bottom=2 * mm)]
+        for text, size, role in texts:
+            blocks.append(_line_block(text, size, self.left + self.width - box_w, box_w, role=role, leading=1.45))
+        return blocks
+
+    def people_columns(self) -> list[_Col]:
+        fixed = [_Col("No.", 12 * mm, "right", 1), _Col("氏名", 55 * mm, "left", 2),
+                 _Col("補償開始日", 38 * mm, "center", 1)]
+        kana = _Col("フリガナ", self.width - sum(c.width for c in fixed), "left", 2)
+        return [fixed[0], fixed[1], kana, fixed[2]]
+
+    def people_head(self) -> Block:
+        cols = self.people_columns()
+        return _table_row(cols, [c.heading for c in cols], self.left, 9.5, head=True, role="people_head",
+                          pad=1.6 * mm)
+
+    def people_title(self) -> Block:
+        return _line_block(f"被保険者一覧（{len(self.doc.people)}名）", 11, self.left, self.width,
+                           role="people_title", pad_top=8 * mm, pad_bottom=1.5 * mm)
+
+    def people_rows(self) -> list[Block]:
+        cols = self.people_columns()
+        return [_table_row(cols, [str(i), p.name, p.kana, jcal.format_slash(p.cover_start)], self.left, 9.5,
+                           head=False, role="person", pad=1.6 * mm)
+                for i, p in enumerate(self.doc.people, start=1)]
+
+    def continuation(self, page: int, pages: int) -> Block:
+        return _line_block(f"加入証明書（続き）　証明番号 {self.doc.certificate_no}　{self.doc.holder_name}", 9,
+                           self.left, self.width, role="continued", color=GREY, pad_bottom=3 * mm)
+
+
+def render_certificate(doc: CertificateDoc, out: Path | str | BinaryIO, *,
+                       record: list[Drawn] | None = None) -> int:
+    """Write the certificate (加入証明書) as an A4 PDF; return the number of pages.
+
+    Page one: title, certificate text, the details table and the issuer; the insured people follow in a
+    table that continues on further pages, each with a continuation line and the table heading.
+    """
+    register_reportlab_fonts()  # measuring happens before the canvas exists
+    lay = _CertificateLayout(doc)
+    room = CERT_SIZE[1] - 2 * CERT_MARGIN - _FOOTER_H
+    first_blocks = [*lay.head(), *lay.details(), *lay.issuer()]
+    pages: list[list[Block]]
+    if doc.people:
+        people_title, rows = lay.people_title(), lay.people_rows()
+        head = lay.people_head()
+        cont_h = lay.continuation(2, 2).height
+        # The list title travels with its heading and first rows, so it is never left alone at a page foot.
+        keep = [people_title, head, *rows[:3]]
+        lead = Block(sum(b.height for b in keep), _stack(keep))
+        pages = paginate([*first_blocks, lead, *rows[3:]], room, room - cont_h - head.height)
+        for n, page_blocks in enumerate(pages):
+            if n > 0:
+                page_blocks.insert(0, head)
+    else:
+        pages = paginate(first_blocks, room, room - lay.continuation(2, 2).height)
+
+    def header(n: int, total: int) -> list[Block]:
+        return [lay.continuation(n, total)] if n > 1 else []
+
+    def footer(pen: Pen, n: int, total: int) -> None:
+        if total > 1:
+            pen.text(CERT_SIZE[0] / 2, CERT_MARGIN - 2 * mm, f"{n} / {total}", 9, role="page_no", align="center",
+                     color=GREY)
+
+    author = doc.issuer.operator or doc.issuer.centre_name
+    return _render(pages, out, CERT_SIZE, CERT_MARGIN, title=f"加入証明書 {doc.certificate_no}", author=author,
+                   header=header, footer=footer, record=record)
+
+
+def _stack(blocks: Sequence[Block]):
+    def draw(pen: Pen, top: float) -> None:
+        for b in blocks:
+            b.draw(pen, top)
+            top -= b.height
+    return draw
+
+
+# --------------------------------------------------------------------------- the enrolment list
+
+LIST_SIZE = landscape(A4)
+LIST_MARGIN = 12 * mm
+_LIST_WIDTH = LIST_SIZE[0] - 2 * LIST_MARGIN
+
+
+def _list_columns() -> list[_Col]:
+    # Names wrap onto as many as four lines rather than being cut: the list is for checking names.
+    cols = [_Col("加入番号", 18 * mm, "center", 1), _Col("保険種類", 24 * mm, "left"), _Col("プラン", 42 * mm, "left", 3),
+            _Col("団体名・主催者", 48 * mm, "left", 4), _Col("行事名・場所", 44 * mm, "left", 4),
+            _Col("補償期間", 25 * mm, "left"), _Col("人数", 11 * mm, "right", 1), _Col("保険料", 18 * mm, "right", 1),
+            _Col("状態", 14 * mm, "center", 1)]
+    cols.append(_Col("入金日・領収書", _LIST_WIDTH - sum(c.width for c in cols), "left"))
+    return cols
+
+
+def list_cells(row: EnrolmentRow) -> list[str]:
+    holder = row.holder_name + (f"（{row.reg_no}）" if row.reg_no else "")
+    event = " ".join(s for s in (row.event_name, f"＠{row.event_place}" if row.event_place else "") if s)
+    paid = ""
+    if row.paid_on:
+        paid = jcal.format_slash(row.paid_on) + ("\n" + "、".join(row.receipt_nos) if row.receipt_nos else "")
+    return [row.number, row.scheme_label, row.plan_name, holder, event,
+            f"{jcal.format_slash(row.cover_start)}〜\n{jcal.format_slash(row.cover_end)}", f"{row.insured:,}",
+            yen(row.premium), row.status_label, paid]
+
+
+def render_enrolment_list(rows: Sequence[EnrolmentRow], out: Path | str | BinaryIO, *, title: str,
+                          printed_on: date | None = None, record: list[Drawn] | None = None) -> int:
+    """Write the enrolment list (加入者一覧) as an A4 landscape PDF; return the number of pages.
+
+    Every page has the title, the table heading and 'n / N' at the foot.
+    """
+    register_reportlab_fonts()
+    cols = _list_columns()
+    size, pad = 8.5, 1.5 * mm
+    head = _table_row(cols, [c.heading for c in cols], LIST_MARGIN, size, head=True, role="list_head", pad=pad)
+    summary = f"{len(rows)}件　保険料合計 {yen(sum(r.premium for r in rows if r.status_label != '取消'))}"
+    if printed_on:
+        summary += f"　{jcal.format_slash(printed_on)} 現在"
+
+    def title_block(n: int) -> Block:
+        return _line_block(title if n == 1 else f"{title}（続き）", 14 if n == 1 else 10, LIST_MARGIN, _LIST_WIDTH,
+                           role="list_title", pad_bottom=1.5 * mm)
+
+    info = _line_block(summary, 9, LIST_MARGIN, _LIST_WIDTH, align="right", role="list_summary", color=GREY,
+                       pad_bottom=1.5 * mm)
+    body = [_table_row(cols, list_cells(r), LIST_MARGIN, size, head=False, role="list_row", pad=pad,
+                       lines_override=None) for r in rows]
+    if not body:
+        body = [_line_block("該当する加入はありません。", 10, LIST_MARGIN, _LIST_WIDTH, role="list_empty",
+                            pad_top=4 * mm)]
+    room = LIST_SIZE[1] - 2 * LIST_MARGIN - _FOOTER_H
+    first_h = title_block(1).height + info.height + head.height
+    rest_h = title_block(2).height + head.height
+    pages = paginate(body, room - first_h, room - rest_h)
+
+    def header(n: int, total: int) -> list[Block]:
+        return [title_block(n), info, head] if n == 1 else [title_block(n), head]
+
+    def footer(pen: Pen, n: int, total: int) -> None:
+        pen.text(LIST_SIZE[0] / 2, LIST_MARGIN - 1 * mm, f"{n} / {total} ページ", 9, role="page_no",
+                 align="center", color=GREY)
+
+    return _render(pages, out, LIST_SIZE, LIST_MARGIN, title=title, author="", header=header, footer=footer,
+                   record=record)
+
+
+# --------------------------------------------------------------------------- spreadsheets
+
+
+def _check_suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ValidationError(f"「{path.name}」には書き出せません。.xlsx か .csv を指定してください。", field="file")
+    return suffix
+
+
+def roster_values(row: RosterRow) -> list[Any]:
+    """A roster row as the cells of ROSTER_COLUMNS (dates as dates, money as numbers, '' or None blank)."""
+    return [row.number, row.scheme_label, row.plan_name, row.holder_name, row.reg_no, row.name, row.kana,
+            row.cover_start, row.cover_end, row.removed_on, row.premium, row.paid_on, row.receipt_no, row.count]
+
+
+def ledger_values(row: EnrolmentRow) -> list[Any]:
+    return [row.number, row.scheme_label, row.plan_name, row.holder_name, row.reg_no, row.event_name,
+            row.event_place, row.event_start, row.event_end, row.applied_on, row.cover_start, row.cover_end,
+            row.insured, row.premium, row.paid, 0 if row.status_label == "取消" else row.premium - row.paid,
+            row.status_label, row.paid_on, "、".join(row.receipt_nos)]
+
+
+def total_values(t: PlanTotal) -> list[Any]:
+    return [t.plan_name, t.scheme_label, t.enrolments, t.insured, t.premium, t.paid, t.unpaid]
+
+
+def _csv_cell(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, date):
+        return jcal.format_slash(v)
+    return v
+
+
+def _csv_bytes(tables: Sequence[tuple[Sequence[str], Sequence[Sequence[Any]]]]) -> bytes:
+    """Tables one after another, a blank line between; UTF-8 with BOM and CRLF, as Excel expects."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    for i, (headings, rows) in enumerate(tables):
+        if i:
+            writer.writerow([])
+        writer.writerow(headings)
+        for r in rows:
+            writer.writerow([_csv_cell(v) for v in r])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+_WIDTHS = {"加入番号": 10, "保険種類": 18, "プラン": 34, "団体名": 32, "団体名・主催者": 32, "登録番号": 10, "氏名": 16,
+           "フリガナ": 20, "補償開始日": 12, "補償終了日": 12, "脱退日": 12, "保険料": 10, "入金日": 12, "領収書番号": 14,
+           "人数": 7, "行事名": 26, "行事の場所": 20, "行事開始日": 12, "行事終了日": 12, "申込日": 12, "入金額": 10,
+           "未入金": 10, "状態": 8, "加入件数": 9}
+_DATE_HEADS = {"補償開始日", "補償終了日", "脱退日", "入金日", "行事開始日", "行事終了日", "申込日"}
+_MONEY_HEADS = {"保険料", "入金額", "未入金"}
+_TEXT_HEADS = {"加入番号", "登録番号", "領収書番号"}
+
+
+def _sheet(wb, title: str, headings: Sequence[str], rows: Sequence[Sequence[Any]], *, caption: str,
+           first: bool = False, total_row: Sequence[Any] | None = None):
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.active if first else wb.create_sheet()
+    ws.title = title
+    ws.append([caption])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append(list(headings))
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    thin = Side(style="thin", color="999999")
+    for cell in ws[2]:
+        cell.font, cell.fill = bold, fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = Border(bottom=thin)
+    for values in rows:
+        ws.append([v for v in values])
+    if total_row is not None:
+        ws.append(list(total_row))
+        for cell in ws[ws.max_row]:
+            cell.font = bold
+            cell.border = Border(top=thin)
+    for i, name in enumerate(headings, start=1):
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = _WIDTHS.get(name, 12)
+        for (cell,) in ws.iter_rows(min_row=3, min_col=i, max_col=i):
+            if name in _DATE_HEADS:
+                cell.number_format = "yyyy/mm/dd"
+            elif name in _MONEY_HEADS:
+                cell.number_format = "#,##0"
+            elif name in _TEXT_HEADS:
+                cell.number_format = "@"  # '000012' keeps its zeros if retyped
+    last = get_column_letter(len(headings))
+    ws.freeze_panes = "A3"
+    if rows:
+        ws.auto_filter.ref = f"A2:{last}{len(rows) + 2}"
+    # Printing: landscape A4, one page wide, the heading row on every page, page numbers at the foot.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "2:2"
+    ws.oddFooter.center.text = "&P / &N"
+    return ws
+
+
+def _save(wb, path: Path) -> None:
+    wb.properties.creator = "ふくふくデスク"
+    wb.save(path)
+
+
+def write_roster(rows: Sequence[RosterRow], path: Path | str, *, fiscal_year: int | None = None) -> int:
+    """Write the roster (被保険者名簿) to ``path``: .xlsx (formatted for printing) or .csv (UTF-8 with BOM).
+
+    Returns the number of rows written. The layout (ROSTER_COLUMNS) is documented in
+    docs/insurance-export.md.
+    """
+    path = Path(path)
+    suffix = _check_suffix(path)
+    values = [roster_values(r) for r in rows]
+    if suffix == ".csv":
+        path.write_bytes(_csv_bytes([(ROSTER_COLUMNS, values)]))
+        return len(rows)
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    label = f"{jcal.fiscal_year_label(fiscal_year)} " if fiscal_year else ""
+    _sheet(wb, "被保険者名簿", ROSTER_COLUMNS, values, caption=f"{label}活動保険 被保険者名簿（{len(rows)}件）", first=True)
+    _save(wb, path)
+    return len(rows)
+
+
+def write_ledger(ledger: LedgerDoc, path: Path | str) -> int:
+    """Write the fiscal-year ledger to ``path``: .xlsx (sheets 加入台帳 and プラン別集計) or .csv (the
+    enrolments, a blank line, then the totals per plan). Returns the number of enrolments written."""
+    path = Path(path)
+    suffix = _check_suffix(path)
+    rows = [ledger_values(r) for r in ledger.rows]
+    totals = [total_values(t) for t in ledger.totals]
+    grand = total_values(ledger.grand)
+    if suffix == ".csv":
+        path.write_bytes(_csv_bytes([(LEDGER_COLUMNS, rows), (TOTAL_COLUMNS, [*totals, grand])]))
+        return len(rows)
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    label = jcal.fiscal_year_label(ledger.fiscal_year)
+    _sheet(wb, "加入台帳", LEDGER_COLUMNS, rows, caption=f"{label} 活動保険 加入台帳（{len(rows)}件）", first=True)
+    _sheet(wb, "プラン別集計", TOTAL_COLUMNS, totals, caption=f"{label} 活動保険 プラン別集計", total_row=grand)
+    _save(wb, path)
+    return len(rows)
+
+
+__all__ = ["CertPerson", "CertificateDoc", "EnrolmentRow", "RosterRow", "PlanTotal", "LedgerDoc", "ROSTER_COLUMNS",
+           "LEDGER_COLUMNS", "TOTAL_COLUMNS", "render_certificate", "render_enrolment_list", "write_roster",
+           "write_ledger", "certificate_rows", "roster_values", "ledger_values"]
