@@ -116,13 +116,15 @@ def room_fee_lines(
 ) -> list[FeeLine]:
     """The room's charge: every period (区分) the booking overlaps, at the booker's fee class."""
     table = schedule.room_fees.get(room, {}).get(fee_class, {})
-    lines = []
-    for p in periods:
-        p_start = datetime.combine(start.date(), p.start)
-        p_end = datetime.combine(start.date(), p.end)
-        if start < p_end and p_start < end:
-            lines.append(FeeLine(f"{room} {p.name}", 1, int(table.get(p.name, 0)), "taxable10", "room"))
-    return lines
+    periods = list(periods)
+    touched = [p for p in periods
+               if start < datetime.combine(start.date(), p.end) and datetime.combine(start.date(), p.start) < end]
+    if not touched and periods:
+        # A booking wholly inside a gap between periods (12:00–13:00, 17:00–18:00) is not free:
+        # it pays the period that follows (or, at the end of the day, the one before).
+        after = [p for p in periods if p.start >= end.time()]
+        touched = [after[0] if after else periods[-1]]
+    return [FeeLine(f"{room} {p.name}", 1, int(table.get(p.name, 0)), "taxable10", "room") for p in touched]
 
 
 def equipment_fee_lines(schedule: FeeSchedule, equipment: Mapping[str, int]) -> list[FeeLine]:

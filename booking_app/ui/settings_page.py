@@ -1,4 +1,4 @@
-"""センター設定 (centre settings): rooms, equipment, opening hours, periods, closures, booking windows.
+"""センター設定 (centre settings): rooms, equipment, opening hours, periods, closures, booking windows, fees.
 
 Only managers change settings; desk staff see the same page read-only with the note
 「変更は管理者のみ」. Every value is checked before saving and a problem is explained in Japanese
@@ -203,7 +203,7 @@ def _parse_stock(value: Any, where: str) -> int | None:
 # --- the page ------------------------------------------------------------------------------------------------
 
 class SettingsPage(QWidget):
-    """センター設定: tabs for rooms, equipment, hours, periods, closures and booking windows."""
+    """センター設定: tabs for rooms, equipment, hours, periods, closures, booking windows and fees (料金)."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -229,6 +229,7 @@ class SettingsPage(QWidget):
         self._build_periods()
         self._build_closures()
         self._build_windows()
+        self._build_fees()
 
         bottom = QHBoxLayout()
         bottom.addWidget(QLabel("開館時間・時間区分・休館日・予約受付は下のボタンでまとめて保存します。"))
@@ -380,6 +381,13 @@ class SettingsPage(QWidget):
         form.addRow("仮予約の保留期間", self.hold_days)
         self.tabs.addTab(w, "予約受付")
 
+    def _build_fees(self) -> None:
+        # Imported here: fee_settings builds on this module's RowsModel.
+        from booking_app.ui.fee_settings import FeeSettingsWidget
+
+        self.fees = FeeSettingsWidget(self.ctx)
+        self.tabs.addTab(self.fees, "料金")
+
     # ---------------------------------------------------------------- helpers
 
     def _add(self, model: RowsModel, table: QTableView, row: dict) -> None:
@@ -401,6 +409,7 @@ class SettingsPage(QWidget):
             b.setEnabled(manager)
         for s in self._spins:
             s.setReadOnly(not manager)
+        self.fees.set_editable(manager)
 
     def reload(self) -> None:
         """Read everything again from the database (drops unsaved edits)."""
@@ -429,6 +438,7 @@ class SettingsPage(QWidget):
         self.general_months.setValue(p.general_months_ahead)
         self.cancel_days.setValue(p.cancel_days_before)
         self.hold_days.setValue(p.tentative_hold_days)
+        self.fees.reload()
         self._apply_role()
 
     # ---------------------------------------------------------------- saving

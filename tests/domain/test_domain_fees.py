@@ -29,8 +29,9 @@ def test_a_booking_pays_every_period_it_touches():
     day = datetime(2026, 12, 2)
     lines = room_fee_lines(fees, "大会議室", PERIODS, day.replace(hour=11), day.replace(hour=14), "general")
     assert [(l.description, l.amount) for l in lines] == [("大会議室 午前", 1500), ("大会議室 午後", 2000)]
-    # the lunch gap alone touches no period; a member pays nothing
-    assert room_fee_lines(fees, "大会議室", PERIODS, day.replace(hour=12), day.replace(hour=13), "general") == []
+    # the lunch gap alone is not free: it pays the following period; a member pays nothing
+    gap = room_fee_lines(fees, "大会議室", PERIODS, day.replace(hour=12), day.replace(hour=13), "general")
+    assert [(l.description, l.amount) for l in gap] == [("大会議室 午後", 2000)]
     assert sum(l.amount for l in room_fee_lines(fees, "大会議室", PERIODS, day.replace(hour=9),
                                                  day.replace(hour=22), "member")) == 0
 

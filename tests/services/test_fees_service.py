@@ -115,8 +115,12 @@ def test_quote_total_is_the_sum_of_touched_periods(world: World, lo, span, room,
     table = load_default_fees().room_fees[room]["general"]
     with world.read() as s:
         periods = hours.periods_for(get_profile(s), day)
-        expected = sum(table[p.name] for p in periods
-                       if start < datetime.combine(day, p.end) and datetime.combine(day, p.start) < end)
+        touched = [p for p in periods
+                   if start < datetime.combine(day, p.end) and datetime.combine(day, p.start) < end]
+        if not touched:  # wholly inside a gap between periods: the following period (or the last)
+            after = [p for p in periods if p.start >= end.time()]
+            touched = [after[0] if after else periods[-1]]
+        expected = sum(table[p.name] for p in touched)
         got = fees.quote_total(fees.quote(s, world.input(start, end, room=room), today=NOW.date()))
     assert got == expected
 

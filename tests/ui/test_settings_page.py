@@ -127,3 +127,21 @@ def test_desk_staff_see_read_only_and_cannot_save(qtbot, engine, errors):
     assert errors and "管理者のみ" in errors[0]
     with read_session(engine) as s:
         assert 99 not in s.scalars(select(Room.capacity)).all()
+
+
+def test_fee_tab_follows_the_role_and_the_room_list(qtbot, engine, errors):
+    ctx = ctx_as(engine, "desk")
+    page = page_for(qtbot, ctx)
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())][-1] == "料金"
+    fees = page.fees
+    assert not fees.save_button.isEnabled() and fees.invoice_edit.isReadOnly()
+    # The manager takes over at the same terminal: the tab becomes editable with the others.
+    manager = ctx_as(engine, "manager").actor
+    ctx.set_actor(manager)
+    assert fees.save_button.isEnabled() and not fees.invoice_edit.isReadOnly()
+    assert not page.readonly_note.isVisible()
+    # A room added on the 部屋 tab gets a row of fees (0 yen until set).
+    page.rooms_model.add_row({"id": None, "name": "和室", "kana": "わしつ", "capacity": 10, "sort_order": 9,
+                              "active": True})
+    assert page.save_rooms(), errors
+    assert fees.room_fee_index("和室", "general", "午前").data() == "¥0"
