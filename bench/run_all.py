@@ -1,11 +1,12 @@
 """Run every bench and print all figures to stdout (nothing else is written but the cached DB).
 
-    .venv/bin/python bench/run_all.py            # everything (~3–4 minutes on 2 cores, first run +20 s)
+    .venv/bin/python bench/run_all.py            # everything (~4–5 minutes on 2 cores, first run +20 s)
     .venv/bin/python bench/run_all.py --no-pg    # without the PostgreSQL bench (saves ~1 minute)
 
 Order: the 1M-booking SQLite file (generated once into bench/.data/, then reused), the SQLite
-booking figures, the day view, start-up, then every other ``bench/bench_*.py`` (e.g. the group
-register), and the PostgreSQL booking figures last (a throwaway cluster, loaded by COPY each run).
+booking figures, the day view, start-up, printing (receipts, slips, cash-up, preview on a fresh demo
+database, ~1 minute), then every other ``bench/bench_*.py`` (e.g. the group register), and the
+PostgreSQL booking figures last (a throwaway cluster, loaded by COPY each run).
 Each script runs in its own process, so one failing does not stop the rest; the exit code is 1 if
 any failed. Figure lines end in PASS or FAIL against their target; a summary of those comes last.
 """
@@ -24,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import BENCH_DIR, ROOT, machine_summary  # noqa: E402
 
 VERDICT = re.compile(r"  (PASS|FAIL)\b")
-FIRST = ["make_big_db.py", "bench_bookings_sqlite.py", "bench_day_view.py", "bench_startup.py"]
+FIRST = ["make_big_db.py", "bench_bookings_sqlite.py", "bench_day_view.py", "bench_startup.py", "bench_printing.py"]
 LAST = ["bench_bookings_pg.py"]
 
 

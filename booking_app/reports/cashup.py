@@ -249,7 +249,7 @@ def render_cashup_pdf(doc: CashupDoc, out: Path | str | BinaryIO, *, record: lis
 NUMBER_FORMAT = "#,##0"
 
 
-def write_cashup_xlsx(doc: CashupDoc, path: Path | str) -> None:
+def write_cashup_xlsx(doc: CashupDoc, path: Path | str | BinaryIO) -> None:
     """One printable sheet (A4 portrait, fit to one page wide) with Japanese headings; money as numbers."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -322,5 +322,6 @@ def write_cashup_xlsx(doc: CashupDoc, path: Path | str) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.oddFooter.center.text = "&P / &N"
-    wb.save(str(path))
+    # A file-like object is saved as it is (never str() of it, which would make a file of that name).
+    wb.save(path if hasattr(path, "write") else str(path))
 

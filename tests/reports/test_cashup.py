@@ -125,3 +125,12 @@ def test_the_xlsx_reads_back_cell_by_cell(tmp_path):
     assert money_cells and all(c.number_format == "#,##0" for c in money_cells)
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) == 9  # A4
     assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_xlsx_into_a_file_object_writes_no_stray_file(tmp_path, monkeypatch):
+    import io
+
+    monkeypatch.chdir(tmp_path)
+    buf = io.BytesIO()
+    write_cashup_xlsx(make_doc(), buf)
+    assert buf.getvalue()[:2] == b"PK" and list(tmp_path.iterdir()) == []
