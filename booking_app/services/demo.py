@@ -8,8 +8,15 @@ room booked twice, equipment never beyond stock; a per room and per day occupanc
 replaces one conflict query per row, which would take minutes instead of seconds.
 
 Past bookings are settled as the desk settles them: most checked out with the actual head count,
-some cancelled with a reason, a few no-shows. Coming weeks have some 仮予約 holds. The same seed
-always gives the same data.
+some cancelled with a reason, a few no-shows. Coming weeks have some 仮予約 holds.
+
+Money, as the counter 「カウンター」 handled it: general users' bookings (not registered groups) are
+charged as ``services.fees.sync_booking_charges`` would charge them (in bulk, same rows); most past
+ones were paid on the day (cash mostly, some card and QR), a fifth in advance when booked, through
+``services.payments.take_payment`` in time order, so receipts run 2026-000001 … by date. Printing-
+machine uses and copies are logged and paid, two receipts were voided with a reason and issued
+again, some no-show fees waived, coming bookings mostly still owe their fee, and every past day's
+cash-up is closed but the last two. The same seed always gives the same data.
 """
 
 from __future__ import annotations
@@ -31,9 +38,28 @@ from booking_app.domain.groups import ACTIVITY_FIELDS, MACHIZUKURI_DISTRICTS
 from booking_app.domain.recurrence import RecurrenceRule
 from booking_app.services.bookings import BookingInput
 from booking_app.services.centre import get_profile, list_staff
-from booking_app.services.common import audit
+from booking_app.services.common import Actor, audit
+from booking_app.domain.fees import FeeLine, FeeSchedule, equipment_fee_lines, room_fee_lines, yen
+from booking_app.domain.groups import effective_status
+from booking_app.services.fees import DEAD_STATUSES, get_fees
+from booking_app.services.payments import (
+    add_item_charge,
+    cancel_charge,
+    close_day,
+    log_printing,
+    take_payment,
+    void_receipt,
+)
 from booking_app.services.series import create_series
-from booking_app.store.models import Booking, BookingEquipment, EquipmentType, MemberGroup, Room
+from booking_app.store.models import (
+    Booking,
+    BookingEquipment,
+    Charge,
+    DayClosing,
+    EquipmentType,
+    MemberGroup,
+    Room,
+)
 
 BLOCKING = {s.value for s in BLOCKING_STATUSES}
 
@@ -379,6 +405,11 @@ def seed_demo(session: Session, *, today: date, seed: int = 7, groups: int = 300
         _settle(rng, b, today=today, now=now, desk_id=desk.id, counts=counts, may_hold=False, keep_created=True)
     session.flush()
 
+    # ---- money: charges of general users, a fiscal year of receipts, printing logs, cash-ups
+    money = _seed_money(session, random.Random(f"{seed}-money"), bookings=new_rows + series_objs,
+                        profile=profile, types=types, today=today, first=first, desk=desk, manager=manager)
+    money |= seed_insurance(session, today=today, rng_or_seed=f"{seed}-insurance", counts=money)  # issue 5
+
     skipped = session.scalar(select(func.count()).select_from(Booking).where(
         Booking.status == BookingStatus.SKIPPED.value, Booking.series_id.in_(series_ids or [0]))) or 0
     result = {
@@ -395,6 +426,7 @@ def seed_demo(session: Session, *, today: date, seed: int = 7, groups: int = 300
         "tentative": counts[BookingStatus.TENTATIVE.value],
         "confirmed": counts[BookingStatus.CONFIRMED.value],
         "equipment_lines": sum(len(b.equipment) for b in new_rows) + sum(len(b.equipment) for b in series_objs),
+        **money,
         "first_day": first.isoformat(),
         "last_day": last.isoformat(),
         "seconds": round(clock.perf_counter() - t0, 2),
@@ -405,6 +437,252 @@ def seed_demo(session: Session, *, today: date, seed: int = 7, groups: int = 300
           after={k: v for k, v in result.items() if k != "seconds"} | {"seed": seed, "today": today.isoformat()},
           now=now)
     return result
+
+
+# --------------------------------------------------------------------------- money
+
+TERMINAL = "カウンター"  # the demo's one cash drawer
+PAY_METHODS = ("cash",) * 86 + ("card",) * 8 + ("qr",) * 6
+NO_SHOW_WAIVER = "無断キャンセルだが事情を伺い今回は請求しない（センター長了承）"
+
+
+def _fee_lines(schedule: FeeSchedule, profile, room_names: dict[int, str], type_names: dict[int, str],
+               b: Booking, fee_class: str) -> list[FeeLine]:
+    """What ``services.fees._lines`` quotes for the booking, without its three queries per booking."""
+    lines: list[FeeLine] = []
+    if b.room_id is not None and b.room_id in room_names:
+        periods = hours.periods_for(profile, b.start_at.date())
+        lines += room_fee_lines(schedule, room_names[b.room_id], periods, b.start_at, b.end_at, fee_class)
+    wanted = {e.equipment_type_id: e.quantity for e in b.equipment if e.quantity}
+    if wanted:
+        lines += equipment_fee_lines(schedule, {type_names[t]: q for t, q in wanted.items() if t in type_names})
+    return lines
+
+
+def _charge_bookings(session: Session, bookings: list[Booking], *, profile, desk: Actor) -> dict[int, list[Charge]]:
+    """The charges ``sync_booking_charges`` makes when each booking is entered, in bulk.
+
+    A booking's charges are made when it was booked (created_at), as the booking dialog does; a
+    cancelled one's are cancelled when it was (its updated_at), as the sync does then. Called per
+    booking the service costs five queries and a flush (0.6–1.2 ms each, ~1.5 s for the demo's
+    ~1,300 charged bookings; this takes 0.3 s); the rows and audit lines are the same, and the tests
+    check that the service, run over them, finds nothing to change.
+    """
+    schedule = get_fees(session)
+    room_names = dict(session.execute(select(Room.id, Room.name)).all())
+    type_names = dict(session.execute(select(EquipmentType.id, EquipmentType.name)).all())
+    standing = {gid: (st, until) for gid, st, until in session.execute(
+        select(MemberGroup.id, MemberGroup.status, MemberGroup.valid_until))}
+    made: dict[int, list[Charge]] = {}
+    for b in sorted(bookings, key=lambda b: b.id):
+        if b.status == BookingStatus.SKIPPED.value:
+            continue  # a series date left out was never quoted
+        fee_class = "general"
+        if b.booker_kind == "member" and b.group_id in standing:
+            st, until = standing[b.group_id]
+            if effective_status(st, until, b.created_at.date()).in_good_standing:
+                fee_class = "member"
+        prefix = f"{b.start_at:%Y/%m/%d} "
+        lines = [ln for ln in _fee_lines(schedule, profile, room_names, type_names, b, fee_class) if ln.amount > 0]
+        if not lines:
+            continue
+        made[b.id] = [Charge(booking_id=b.id, group_id=b.group_id, payer_name=b.booker_name, kind=ln.kind,
+                             description=prefix + ln.description, quantity=ln.quantity, unit_price=ln.unit_price,
+                             amount=ln.amount, tax=ln.tax, status="open", created_at=b.created_at,
+                             created_by=desk.id) for ln in lines]
+    session.add_all(c for rows in made.values() for c in rows)
+    session.flush()
+    by_id = {b.id: b for b in bookings}
+    for bid, rows in made.items():
+        b = by_id[bid]
+        audit(session, desk, "quote", "charge", None,
+              f"予約{b.number}の料金を更新（追加{len(rows)}件 {yen(sum(c.amount for c in rows))}、取消0件）",
+              after={"booking_id": bid, "created": [c.id for c in rows], "cancelled": []}, now=b.created_at)
+        if b.status in DEAD_STATUSES:
+            for c in rows:
+                c.status = "cancelled"
+            audit(session, desk, "cancel", "charge", None,
+                  f"予約{b.number}の未収金{len(rows)}件を取消（予約{BookingStatus(b.status).label}）",
+                  after={"booking_id": bid, "cancelled": [c.id for c in rows]}, now=b.updated_at)
+    return made
+
+
+def _purpose(charges: list[Charge]) -> str:
+    kinds = {c.kind for c in charges}
+    return "施設・備品使用料として" if {"room", "equipment"} <= kinds else (
+        "備品使用料として" if kinds == {"equipment"} else "施設使用料として")
+
+
+def _seed_money(session: Session, rng: random.Random, *, bookings: list[Booking], profile,
+                types: dict[str, EquipmentType], today: date, first: date, desk: Actor, manager: Actor) -> dict:
+    """Charges, payments, printing-machine logs, voids and closed cash-ups of the past days.
+
+    Every payment goes through ``services.payments`` in time order (``now`` = the moment at the
+    counter), so receipt numbers run 2026-000001 … in date order, as at a real desk.
+    """
+    charged = _charge_bookings(session, bookings, profile=profile, desk=desk)
+    by_id = {b.id: b for b in bookings}
+    open_days = [d for d in (first + timedelta(days=i) for i in range((today - first).days))
+                 if hours.opening_hours(profile, d) is not None]
+    closed_before = set(session.scalars(select(DayClosing.day).where(DayClosing.terminal == TERMINAL)))
+    payable = set(open_days) - closed_before
+
+    def inside_hours(at: datetime) -> bool:
+        span = hours.opening_hours(profile, at.date())
+        return span is not None and span[0] <= at.time() <= span[1]
+
+    # (when, order, kind, args): run sorted, so numbers follow the clock.
+    events: list[tuple[datetime, int, str, dict]] = []
+
+    def add(when: datetime, kind: str, **args) -> int | None:
+        if when.date() not in payable:  # a closed cash-up takes no more payments
+            return None
+        events.append((when, len(events), kind, args))
+        return len(events) - 1
+
+    unpaid_waived = 0
+    pay_events: list[int] = []
+    for bid in sorted(charged):
+        b = by_id[bid]
+        if b.status in DEAD_STATUSES or b.status == BookingStatus.TENTATIVE.value:
+            continue
+        made = b.created_at
+        method = rng.choice(PAY_METHODS)
+        if (made.date() < b.start_at.date() and made.date() < today and rng.random() < 0.2
+                and inside_hours(made + timedelta(minutes=5))):
+            # Paid in advance at the counter when booking (前納).
+            i = add(made + timedelta(minutes=5), "booking", booking=b, method=method)
+            if i is not None:
+                pay_events.append(i)
+        elif b.start_at.date() >= today:
+            continue  # a coming booking, to be paid on the day: its charges stay open (未収)
+        elif b.status == BookingStatus.NO_SHOW.value:
+            if rng.random() < 0.5:
+                add(b.start_at + timedelta(hours=1), "waive", booking=b)
+        elif rng.random() < 0.96:
+            i = add(b.start_at + timedelta(minutes=rng.randint(0, 10)), "booking", booking=b, method=method)
+            if i is not None:
+                pay_events.append(i)
+        # else: used and not yet paid (後日払い); stays open
+
+    # Printing-machine uses: every past use of the 印刷機 booked for a group, paid when done.
+    press = types.get("印刷機")
+    members = sorted({b.group_id for b in bookings if b.group_id is not None})
+    for b in sorted(bookings, key=lambda b: b.id):
+        if (press is None or b.room_id is not None or b.status != BookingStatus.COMPLETED.value
+                or not any(e.equipment_type_id == press.id for e in b.equipment)):
+            continue
+        masters = rng.randint(1, 6)
+        copies = rng.choice((0, 0, 0, rng.randint(10, 80)))
+        add(b.end_at - timedelta(minutes=5), "printing", group_id=b.group_id, masters=masters,
+            sheets=masters * rng.choice((30, 50, 100, 150, 200, 300)),
+            paper=rng.choice(("brought", "brought", "bought")), copies=copies)
+    # Copies and laminating at the counter now and then.
+    for d in open_days:
+        span = hours.opening_hours(profile, d)
+        if members and rng.random() < 0.3:
+            at = datetime.combine(d, span[0]) + timedelta(minutes=10 * rng.randint(1, 40))
+            item, qty = rng.choice((("コピー 白黒", rng.randint(5, 120)), ("コピー 白黒", rng.randint(5, 40)),
+                                    ("コピー カラー", rng.randint(1, 20)), ("ラミネート", rng.randint(1, 10))))
+            if inside_hours(at):
+                add(at, "item", group_id=rng.choice(members), item=item, qty=qty)
+
+    # Two mistakes, voided and issued again: one in a closed day, one in the days still open.
+    voided = 0
+    groups_paid = [i for i in pay_events if events[i][3]["booking"].booker_kind == "group"
+                   and events[i][3]["booking"].note.startswith("代表者：")]
+    first_void = groups_paid[len(groups_paid) // 2] if groups_paid else None
+    later = [i for i in pay_events if events[i][0].date() in open_days[-2:] and i != first_void]
+    if first_void is not None:
+        i = first_void
+        when, _, _, args = events[i]
+        args["payer"] = args["booking"].note.removeprefix("代表者：")  # the representative, not the group
+        add(when + timedelta(minutes=20), "void", ref=i, reason="宛名の誤り（団体名で再発行）")
+        add(when + timedelta(minutes=22), "repay", booking=args["booking"], method=args["method"])
+    if later:
+        i = later[0]
+        when, _, _, args = events[i]
+        args["purpose"] = "備品使用料として"
+        add(when + timedelta(minutes=15), "void", ref=i, reason="但し書きの誤り")
+        add(when + timedelta(minutes=16), "repay", booking=args["booking"], method=args["method"])
+
+    cash: dict[date, int] = defaultdict(int)
+    receipt_of: dict[int, int] = {}
+    logs = items = 0
+    events.sort(key=lambda e: (e[0], e[1]))
+    for when, key, kind, args in events:
+        ids: list[int] = []
+        payer, group_id, purpose, method = "", None, "", args.get("method", "cash")
+        if kind == "booking":
+            b = args["booking"]
+            rows = charged[b.id]
+            ids, payer, group_id = [c.id for c in rows], args.get("payer", b.booker_name), b.group_id
+            purpose = args.get("purpose") or _purpose(rows)
+        elif kind == "repay":
+            b = args["booking"]
+            rows = list(session.scalars(select(Charge).where(Charge.booking_id == b.id, Charge.status == "open")
+                                        .order_by(Charge.id)))
+            ids, payer, group_id, purpose = [c.id for c in rows], b.booker_name, b.group_id, _purpose(rows)
+        elif kind == "waive":
+            for c in charged[args["booking"].id]:
+                cancel_charge(session, desk, c.id, NO_SHOW_WAIVER, now=when)
+                unpaid_waived += 1
+            continue
+        elif kind == "void":
+            view = void_receipt(session, manager, receipt_of[args["ref"]], args["reason"], refund_method="cash",
+                                now=when, terminal=TERMINAL)
+            cash[when.date()] -= view.refund_amount  # refunded in cash from the drawer
+            voided += 1
+            continue
+        elif kind == "printing":
+            group_id = args["group_id"]
+            _log, view = log_printing(session, desk, user_name="", group_id=group_id, masters=args["masters"],
+                                      sheets=args["sheets"], paper=args["paper"], now=when)
+            logs += 1
+            ids, purpose = [view.id], "印刷機使用料として"
+            if args["copies"]:
+                ids.append(add_item_charge(session, desk, "コピー 白黒", args["copies"], payer_name="",
+                                           group_id=group_id, now=when).id)
+                items += 1
+                purpose = "印刷機・コピー使用料として"
+        elif kind == "item":
+            group_id = args["group_id"]
+            ids = [add_item_charge(session, desk, args["item"], args["qty"], payer_name="", group_id=group_id,
+                                   now=when).id]
+            items += 1
+            purpose = "ラミネート代として" if args["item"] == "ラミネート" else "コピー代として"
+        if not ids:
+            continue
+        view = take_payment(session, desk, ids, payer_name=payer or _group_name(session, group_id),
+                            purpose=purpose, method=method, group_id=group_id, now=when, terminal=TERMINAL)
+        receipt_of[key] = view.id
+        if view.method == "cash":
+            cash[when.date()] += view.total
+
+    # Close every past day's cash-up but the last two, counted to the yen.
+    closed = 0
+    for d in open_days[:-2]:
+        if d in closed_before:
+            continue
+        close = datetime.combine(d, hours.opening_hours(profile, d)[1]) + timedelta(minutes=15)
+        close_day(session, desk, d, TERMINAL, cash_counted=cash[d], now=close)
+        closed += 1
+    n = dict(session.execute(select(Charge.status, func.count()).group_by(Charge.status)).all())
+    return {
+        "charges": sum(n.values()),
+        "charges_open": n.get("open", 0),
+        "charges_waived": unpaid_waived,
+        "receipts": len(receipt_of),
+        "receipts_voided": voided,
+        "printing_logs": logs,
+        "item_charges": items,
+        "days_closed": closed,
+    }
+
+
+def _group_name(session: Session, group_id: int | None) -> str:
+    g = session.get(MemberGroup, group_id) if group_id is not None else None
+    return g.name if g else ""
 
 
 def _single(rng: random.Random, room: Room, start: datetime, end: datetime, order: list[MemberGroup],
@@ -477,3 +755,156 @@ def _settle(rng: random.Random, b: Booking, *, today: date, now: datetime, desk_
 
 
 __all__ = ["seed_demo"]
+
+
+# --------------------------------------------------------------------------- insurance (issue 5)
+
+# Rosters need readings, which the name material above does not carry.
+INS_SURNAMES = (("田中", "タナカ"), ("山本", "ヤマモト"), ("中村", "ナカムラ"), ("藤井", "フジイ"), ("石井", "イシイ"),
+                ("吉田", "ヨシダ"), ("林", "ハヤシ"), ("森", "モリ"), ("岡村", "オカムラ"), ("河野", "カワノ"),
+                ("西村", "ニシムラ"), ("原田", "ハラダ"), ("松本", "マツモト"), ("山田", "ヤマダ"), ("村上", "ムラカミ"),
+                ("末永", "スエナガ"), ("古谷", "フルタニ"), ("福田", "フクダ"), ("広中", "ヒロナカ"), ("江本", "エモト"),
+                ("国弘", "クニヒロ"), ("三浦", "ミウラ"), ("岡本", "オカモト"), ("藤本", "フジモト"), ("上田", "ウエダ"))
+INS_GIVEN = (("和子", "カズコ"), ("幸子", "サチコ"), ("洋子", "ヨウコ"), ("恵美", "エミ"), ("由美", "ユミ"),
+             ("真理子", "マリコ"), ("博", "ヒロシ"), ("誠", "マコト"), ("修", "オサム"), ("浩二", "コウジ"),
+             ("健一", "ケンイチ"), ("正樹", "マサキ"), ("美紀", "ミキ"), ("隆", "タカシ"), ("明美", "アケミ"),
+             ("直樹", "ナオキ"), ("久美子", "クミコ"), ("哲也", "テツヤ"), ("節子", "セツコ"), ("翔太", "ショウタ"))
+# (plan code, event name, place, first day offset from the pay day, days, kinds, indoor, head count)
+INS_EVENTS = (
+    ("EVT-A1", "海岸清掃ボランティア", "豊浦町川棚 海岸", 12, 1, 15, None),
+    ("EVT-B", "子ども食堂 冬のふれあいキャンプ", "火の山青少年野外活動センター", 25, 2, 18, None),
+    ("EVT-C", "多文化共生フェスタ", "しものせき市民活動センター 多目的交流ホール", 19, 1, 60, 60),
+    ("EVT-A2", "防災まち歩きと炊き出し訓練", "長府地区 公民館周辺", 32, 1, 20, None),
+)
+
+
+def _ins_roster(rng: random.Random, n: int):
+    from booking_app.services.insurance import PersonInput
+
+    seen: set[str] = set()
+    out = []
+    while len(out) < n:
+        (s, sk), (g, gk) = rng.choice(INS_SURNAMES), rng.choice(INS_GIVEN)
+        if s + g not in seen:
+            seen.add(s + g)
+            out.append(PersonInput(f"{s} {g}", f"{sk} {gk}"))
+    return out
+
+
+def seed_insurance(session: Session, *, today: date, rng_or_seed, counts: dict | None = None) -> dict:
+    """Insurance demo data: the city's plan for most registered groups (enrolled in April), members'
+    ボランティア活動保険 with rosters, a few event enrolments (one overnight B, one C with a head count),
+    one enrolment left unpaid, and three accident reports (one sent, one nearing its deadline, one overdue).
+
+    Premiums are paid through ``payments.take_payment`` at the counter. Receipt numbers must follow
+    the clock and closed cash-ups take no more payments, so, seeded after the year's receipts, the
+    paid enrolments are made on the last day the counter took money, after its last receipt.
+    ``counts`` (the money counts) gets its receipt and charge figures brought up to date.
+    """
+    from booking_app.services import insurance as ins
+    from booking_app.store.models import Receipt
+
+    rng = rng_or_seed if isinstance(rng_or_seed, random.Random) else random.Random(rng_or_seed)
+    profile = get_profile(session)
+    staff = list_staff(session)
+    desk = next((s for s in staff if s.role == "desk"), staff[0]).as_actor()
+    manager = next((s for s in staff if s.role in ("manager", "admin")), staff[0]).as_actor()
+    fy = jcal.fiscal_year(today)
+    first, _ = jcal.fiscal_year_range(fy)
+    plans = {p.code: p.id for p in ins.plans_for_year(session, fy, actor=manager)}
+    groups = list(session.scalars(select(MemberGroup).where(MemberGroup.status == "active",
+                                                            MemberGroup.reg_no.is_not(None))
+                                  .order_by(MemberGroup.reg_no)))
+    open_days = [d for d in (first + timedelta(days=i) for i in range((today - first).days))
+                 if hours.opening_hours(profile, d) is not None]
+    out = {"insurance_enrolments": 0, "insurance_paid": 0, "insurance_unpaid": 0, "accident_reports": 0}
+    if not groups or not open_days:
+        return out
+
+    # ---- the city's 市民活動保険: most registered groups, at registration renewal in April (no premium)
+    april = [d for d in open_days if d.month == 4] or open_days[:20]
+    city: list[ins.EnrolmentView] = []
+    for g in groups:
+        if rng.random() < 0.75:
+            day = rng.choice(april)
+            at = datetime.combine(day, time(rng.randint(9, 16), rng.choice((0, 15, 30, 45))))
+            city.append(ins.enrol_group(session, desk, plan_id=plans["CITY"], group_id=g.id, applied_on=day, now=at))
+
+    # ---- paid enrolments: on the counter's last day with takings, after its last receipt
+    closed = set(session.scalars(select(DayClosing.day).where(DayClosing.terminal == TERMINAL)))
+    last = session.scalar(select(func.max(Receipt.issued_at)))
+    if last is None or last.date() >= today:
+        pay_day = open_days[-1]
+        last = datetime.combine(pay_day, hours.opening_hours(profile, pay_day)[0])
+    pay_day = last.date()
+    close = datetime.combine(pay_day, hours.opening_hours(profile, pay_day)[1]) if hours.opening_hours(
+        profile, pay_day) else last
+    volunteers = rng.sample([g for g in groups if g.group_type == "purpose"] or groups, k=min(10, len(groups)))
+    todo = len(volunteers) + len(INS_EVENTS)
+    step = max(timedelta(seconds=1), min(timedelta(minutes=6), (close - last) / (todo + 1)))
+    step = timedelta(seconds=int(step.total_seconds()))
+    can_pay = pay_day not in closed and close > last
+    at = last
+    receipts = 0
+
+    def pay(view: ins.EnrolmentView, when: datetime, purpose: str) -> None:
+        nonlocal receipts
+        if can_pay and view.open_charge_ids:
+            take_payment(session, desk, list(view.open_charge_ids), payer_name=view.holder_name, purpose=purpose,
+                         method="cash", group_id=view.group_id, now=when, terminal=TERMINAL)
+            receipts += 1
+
+    paid_views: list[ins.EnrolmentView] = []
+    unpaid = None
+    for i, g in enumerate(volunteers):
+        at += step
+        code = "VOL-DISASTER" if i % 4 == 3 else "VOL-BASIC"
+        roster = _ins_roster(rng, rng.randint(5, 25))
+        view = ins.enrol_group(session, desk, plan_id=plans[code], group_id=g.id, people=roster,
+                               applied_on=pay_day, now=at)
+        if i == len(volunteers) - 1:
+            unpaid = view  # the one the desk is still waiting for (未払い)
+            continue
+        pay(view, at, "ボランティア活動保険料として")
+        paid_views.append(view)
+    for code, name, place, offset, days, n, head in INS_EVENTS:
+        at += step
+        g = rng.choice(groups)
+        start = pay_day + timedelta(days=offset)
+        view = ins.enrol_event(
+            session, desk, plan_id=plans[code], holder_name=g.name, group_id=g.id, event_name=name,
+            event_place=place, event_start=start, event_end=start + timedelta(days=days - 1),
+            expected_participants=n, people=() if head else _ins_roster(rng, n), head_count=head,
+            indoor_or_bounded=True, applied_on=pay_day, now=at)
+        pay(view, at, "行事用保険料として")
+        paid_views.append(view)
+
+    # ---- accident reports under the city's plan: one sent, one nearing its deadline, one overdue
+    reports = 0
+    if city:
+        cases = (
+            (today - timedelta(days=45), "公園の清掃中、草刈り鎌で左手の指を切った", "左手人差し指の切り傷（3針縫合）", "", True),
+            (today - timedelta(days=10), "見守り訪問の帰りに段差で転倒した", "右足首のねんざ（通院中）", "", False),
+            (today - timedelta(days=17), "行事の準備中、備品の机を倒し来場者の眼鏡を壊した", "", "眼鏡の破損（修理見積 28,000円）",
+             False),
+        )
+        for occurred_on, what, injury, damage, sent in cases:
+            e = rng.choice([v for v in city if v.cover_start <= occurred_on] or city)
+            when = datetime.combine(occurred_on, time(rng.randint(9, 15), rng.choice((0, 20, 40))))
+            person = f"{rng.choice(INS_SURNAMES)[0]} {rng.choice(INS_GIVEN)[0]}"
+            report = ins.file_accident(session, desk, enrolment_id=e.id, person_name=person, occurred_at=when,
+                                       place=rng.choice(("みもすそ川公園", "彦島 西山海岸", "長府 功山寺周辺",
+                                                         "団体の活動場所（公民館）")),
+                                       description=what, injury=injury, damage=damage,
+                                       now=min(when + timedelta(days=1), datetime.combine(today, time(8, 45))))
+            if sent:
+                ins.mark_accident_sent(session, desk, report.id, sent_on=occurred_on + timedelta(days=6),
+                                       now=datetime.combine(occurred_on + timedelta(days=6), time(11)))
+            reports += 1
+
+    out.update(insurance_enrolments=len(city) + len(volunteers) + len(INS_EVENTS),
+               insurance_paid=receipts, insurance_unpaid=0 if unpaid is None else 1, accident_reports=reports)
+    if counts is not None and "receipts" in counts:
+        n = dict(session.execute(select(Charge.status, func.count()).group_by(Charge.status)).all())
+        out.update(receipts=counts["receipts"] + receipts, charges=sum(n.values()), charges_open=n.get("open", 0))
+    return out

@@ -51,6 +51,9 @@ from booking_app.store.models import (
 METHOD_LABELS = {"cash": "現金", "card": "カード", "transfer": "振込", "qr": "QR決済", "other": "その他"}
 # Charge categories of the cash-up: a printing-machine charge is an 'item' row with a log.
 CATEGORY_LABELS = {"room": "部屋", "equipment": "備品", "printing": "印刷機", "other": "その他"}
+# FIX (issue 5, insurance): premiums (kind 'insurance', tax-exempt, passed on to the insurer) get their
+# own cash-up row 保険 instead of mixing with その他; the row only shows on days that have any.
+CATEGORY_LABELS["insurance"] = "保険"
 CHARGE_STATUS_LABELS = {"open": "未収", "paid": "支払済", "cancelled": "取消"}
 RECEIPT_LAYOUTS = ("A5", "A4", "roll80")  # reports.receipt_pdf layouts
 BANNED_PAYERS = ("上様", "上", "うえさま", "じょうさま")
@@ -133,7 +136,7 @@ class ReceiptView:
 def _category(c: Charge) -> str:
     if c.printing_log_id is not None:
         return "printing"
-    return c.kind if c.kind in ("room", "equipment") else "other"
+    return c.kind if c.kind in ("room", "equipment", "insurance") else "other"  # FIX (issue 5): insurance
 
 
 def _charge_view(c: Charge) -> ChargeView:
@@ -411,6 +414,8 @@ def void_receipt(session: Session, actor: Actor, receipt_id: int, reason: str, *
             continue  # the booking is gone: the refund settles it
         again.append(Charge(booking_id=c.booking_id, printing_log_id=c.printing_log_id, group_id=c.group_id,
                             payer_name=c.payer_name, kind=c.kind, description=c.description,
+                            # FIX (issue 5): the new charge still pays for the same insurance enrolment
+                            enrolment_id=c.enrolment_id,
                             quantity=c.quantity, unit_price=c.unit_price, amount=c.amount, tax=c.tax,
                             status="open", created_at=now, created_by=actor.id))
     session.add_all(again)
@@ -547,10 +552,11 @@ def cashup(session: Session, day: date, terminal: str) -> CashupDoc:
             .where(ReceiptLine.receipt_id.in_([r.id for r in receipts]))
         ).all()
         for amount, kind, log_id in rows:
-            cat = "printing" if log_id is not None else kind if kind in ("room", "equipment") else "other"
+            cat = ("printing" if log_id is not None  # FIX (issue 5): insurance has its own row
+                   else kind if kind in ("room", "equipment", "insurance") else "other")
             kinds[cat][0] += 1
             kinds[cat][1] += amount
-    by_kind = [CashupRow(CATEGORY_LABELS[k], *v) for k, v in kinds.items()]
+    by_kind = [CashupRow(CATEGORY_LABELS[k], *v) for k, v in kinds.items() if k != "insurance" or v[0]]
     total_received = sum(r.total for r in receipts)
     total_refunded = sum(v.refund_amount for v in voids)
     if voids:

@@ -308,6 +308,9 @@ class GroupsPage(QWidget):
         body = QWidget()
         bl = QVBoxLayout(body)
         bl.setContentsMargins(0, 0, 4, 0)
+        self.insurance_label = QLabel("<b>保険</b>")
+        self.insurance_label.setObjectName("insurance_label")
+        self.insurance_label.setWordWrap(True)
         self.details = QFormLayout()
         self.details.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.detail_labels: dict[str, QLabel] = {}
@@ -322,6 +325,7 @@ class GroupsPage(QWidget):
             self.detail_labels[key] = lbl
             self.details.addRow(caption, lbl)
         bl.addLayout(self.details)
+        bl.addWidget(self.insurance_label)  # insurance issue: above the bookings, so it is seen without scrolling
         bl.addWidget(QLabel("<b>予約</b>"))
         self.bookings_model = GroupBookingsModel(self)
         self.bookings_view = _table("group_bookings")
@@ -332,9 +336,6 @@ class GroupsPage(QWidget):
         self.bookings_view.setMinimumHeight(120)
         self.bookings_view.doubleClicked.connect(self._open_booking)
         bl.addWidget(self.bookings_view, 1)
-        self.insurance_label = QLabel(f"<b>保険</b>　{COMING_LATER}")
-        self.insurance_label.setObjectName("insurance_label")
-        bl.addWidget(self.insurance_label)
         scroll.setWidget(body)
         rl.addWidget(scroll, 1)
         split.addWidget(right)
@@ -497,6 +498,7 @@ class GroupsPage(QWidget):
         labels["valid_until"].setText(_date_both(d.valid_until))
         labels["last_verified"].setText(d.last_verified or "まだありません")
         self.bookings_model.set_rows(bookings)
+        self._show_insurance(d.id, today)
         self.verified_label.setText(self._verified_note.get(d.id, ""))
         self._set_group_buttons(True)
 
@@ -532,7 +534,23 @@ class GroupsPage(QWidget):
         for lbl in self.detail_labels.values():
             lbl.setText("")
         self.bookings_model.set_rows([])
+        self.insurance_label.setText("<b>保険</b>")
         self.verified_label.setText("")
+
+    def _show_insurance(self, group_id: int, today: date) -> None:
+        """Insurance issue: the group's enrolments this fiscal year and whether each covers today."""
+        try:
+            from booking_app.ui.insurance_page import enrolment_lines_for_group
+        except ImportError:  # the insurance screens not installed: say so instead of failing
+            self.insurance_label.setText(f"<b>保険</b>　{COMING_LATER}")
+            return
+        lines = self.ctx.read(lambda s: enrolment_lines_for_group(s, group_id, today))
+        if not lines:
+            self.insurance_label.setText("<b>保険</b>　今年度の加入はありません")
+            return
+        rows = "".join(f"<br><span style='color:{'#1b7a3a' if ok else '#c62828'};'>{'●' if ok else '×'}</span> {text}"
+                       for ok, text in lines)
+        self.insurance_label.setText(f"<b>保険</b>{rows}")
 
     def _set_group_buttons(self, enabled: bool) -> None:
         for b in (self.verify_button, self.booking_button, self.edit_button, self.status_button, self.card_button):
@@ -681,7 +699,7 @@ class GroupsPage(QWidget):
         self.figures = f
 
     def _on_changed(self, changes) -> None:
-        if not ({"group", "booking"} & set(changes or ())):
+        if not ({"group", "booking", "insurance", "charge"} & set(changes or ())):
             return
         self.run_search(select_id=self.selected_id())
         self.refresh_renewals()

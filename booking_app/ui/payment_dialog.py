@@ -194,7 +194,7 @@ class PaymentDialog(QDialog):
     """支払: pay the open charges of a booking or a group (or walk-in items) and issue a receipt (領収書)."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, booking_id: int | None = None,
-                 group_id: int | None = None, payer_name: str = ""):
+                 group_id: int | None = None, payer_name: str = "", charge_ids: Sequence[int] | None = None):
         super().__init__(parent)
         self.setObjectName("payment_dialog")
         self.setWindowTitle("支払・領収書")
@@ -203,6 +203,10 @@ class PaymentDialog(QDialog):
         self.group_id = group_id
         self.receipt_id: int | None = None
         self._added: set[int] = set()  # charges made in this dialog, ticked on arrival
+        # charge_ids (e.g. an insurance premium): listed even outside the booking/group, and the only
+        # ones ticked on arrival, so paying a premium never sweeps up the group's other open charges.
+        self._preselect = set(charge_ids) if charge_ids else None
+        self._added |= self._preselect or set()
 
         from booking_app.ui.printing_log_dialog import current_schedule
 
@@ -358,8 +362,9 @@ class PaymentDialog(QDialog):
         rows = self.ctx.read(load)
         if previous is not None:
             checked = previous | added
-        elif bid is None and gid is None:
-            checked = added  # a walk-in pays only what was added for them, never someone else's copies
+        elif self._preselect is not None or (bid is None and gid is None):
+            # charge_ids given, or a walk-in: only those / what was added for them, never someone else's copies
+            checked = added
         else:
             checked = None  # all of the booking's or group's charges
         self.model.set_rows(rows, checked)
@@ -435,9 +440,10 @@ class PaymentDialog(QDialog):
 
     @classmethod
     def take(cls, parent: QWidget | None, ctx: AppContext, *, booking_id: int | None = None,
-             group_id: int | None = None, payer_name: str = "") -> int | None:
+             group_id: int | None = None, payer_name: str = "", charge_ids: Sequence[int] | None = None
+             ) -> int | None:
         """Open the dialog; the new receipt's id, or None when closed without a payment."""
-        dlg = cls(ctx, parent, booking_id=booking_id, group_id=group_id, payer_name=payer_name)
+        dlg = cls(ctx, parent, booking_id=booking_id, group_id=group_id, payer_name=payer_name, charge_ids=charge_ids)
         dlg.exec()
         return dlg.receipt_id
 

@@ -14,10 +14,24 @@ from sqlalchemy import func, select
 
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import BLOCKING_STATUSES, peak_in_use
-from booking_app.services.centre import ensure_initial_data, get_profile
+from booking_app.services.centre import ensure_initial_data, get_profile, list_staff
 from booking_app.services.demo import seed_demo
-from booking_app.store.engine import make_engine, read_session, write_session
-from booking_app.store.models import AuditEntry, Booking, BookingSeries, EquipmentType, MemberGroup, Room
+from booking_app.services.payments import cashup
+from booking_app.store.engine import make_engine, read_session, session_factory, write_session
+from booking_app.store.models import (
+    AuditEntry,
+    Booking,
+    BookingSeries,
+    Charge,
+    DayClosing,
+    EquipmentType,
+    MemberGroup,
+    PrintingLog,
+    Receipt,
+    ReceiptLine,
+    ReceiptVoid,
+    Room,
+)
 
 TODAY = date(2026, 11, 25)
 LIVE = {s.value for s in BLOCKING_STATUSES}
@@ -52,6 +66,15 @@ def _digest(engine) -> str:
             h.update(repr(tuple(row)).encode())
         for row in s.execute(select(MemberGroup.reg_no, MemberGroup.name, MemberGroup.kana, MemberGroup.status,
                                     MemberGroup.phone).order_by(MemberGroup.id)):
+            h.update(repr(tuple(row)).encode())
+        # The money too: same receipts, numbers, charges and closings for the same seed.
+        for row in s.execute(select(Receipt.receipt_no, Receipt.issued_at, Receipt.payer_name, Receipt.method,
+                                    Receipt.total, Receipt.purpose).order_by(Receipt.id)):
+            h.update(repr(tuple(row)).encode())
+        for row in s.execute(select(Charge.booking_id, Charge.description, Charge.amount, Charge.status,
+                                    Charge.receipt_id).order_by(Charge.id)):
+            h.update(repr(tuple(row)).encode())
+        for row in s.execute(select(DayClosing.day, DayClosing.cash_counted).order_by(DayClosing.id)):
             h.update(repr(tuple(row)).encode())
     return h.hexdigest()
 
@@ -166,6 +189,148 @@ def test_same_seed_gives_the_same_data(demo, _sqlite_template, tmp_path):
         again.dispose()
 
 
+# --------------------------------------------------------------------------- money
+
+
+def test_receipts_are_numbered_without_gaps_in_date_order_at_the_counter(demo):
+    engine, counts, _ = demo
+    with read_session(engine) as s:
+        receipts = list(s.execute(select(Receipt.seq, Receipt.receipt_no, Receipt.issued_at, Receipt.fiscal_year,
+                                         Receipt.terminal, Receipt.payer_name).order_by(Receipt.seq)))
+        profile = get_profile(s)
+    assert len(receipts) == counts["receipts"] > 500
+    assert [r.seq for r in receipts] == list(range(1, len(receipts) + 1))
+    assert [r.receipt_no for r in receipts[:2]] == ["2026-000001", "2026-000002"]
+    assert all(r.receipt_no == f"2026-{r.seq:06d}" and r.fiscal_year == 2026 for r in receipts)
+    issued = [r.issued_at for r in receipts]
+    assert issued == sorted(issued), "receipt numbers must follow the clock"
+    assert date(2026, 4, 1) <= issued[0].date() and issued[-1].date() < TODAY
+    assert {r.terminal for r in receipts} == {"カウンター"}
+    # Taken while the centre was open, every one with a real payer (never 上様).
+    for r in receipts:
+        span = hours.opening_hours(profile, r.issued_at.date())
+        assert span is not None and span[0] <= r.issued_at.time() <= span[1], r
+        assert r.payer_name and "上様" not in r.payer_name
+
+
+def test_methods_are_mostly_cash_and_receipts_add_up(demo):
+    engine, _, _ = demo
+    with read_session(engine) as s:
+        receipts = list(s.scalars(select(Receipt)))
+        lines = defaultdict(list)
+        for line in s.scalars(select(ReceiptLine)):
+            lines[line.receipt_id].append(line)
+        charges = {c.id: c for c in s.scalars(select(Charge))}
+        voided = set(s.scalars(select(ReceiptVoid.receipt_id)))
+    methods = defaultdict(int)
+    for r in receipts:
+        methods[r.method] += 1
+        rl = lines[r.id]
+        assert rl and sum(li.amount for li in rl) == r.total == r.taxable10 + r.exempt > 0, r.receipt_no
+        assert all(li.amount == li.quantity * li.unit_price for li in rl)
+        for li in rl:
+            c = charges[li.charge_id]
+            assert c.receipt_id == r.id and (c.amount, c.description) == (li.amount, li.description)
+            assert c.status == ("cancelled" if r.id in voided else "paid"), (r.receipt_no, c.status)
+    assert methods["cash"] > 0.75 * len(receipts) and methods["card"] > 0 and methods["qr"] > 0
+    # Every paid charge is on exactly one (live) receipt whose total its lines make up.
+    paid = [c for c in charges.values() if c.status == "paid"]
+    assert paid and all(c.receipt_id is not None and c.receipt_id not in voided for c in paid)
+    by_receipt = defaultdict(int)
+    for c in paid:
+        by_receipt[c.receipt_id] += c.amount
+    totals = {r.id: r.total for r in receipts}
+    assert all(totals[rid] == amount for rid, amount in by_receipt.items())
+
+
+def test_general_users_pay_members_do_not_and_charges_are_those_of_the_fee_service(demo):
+    """The bulk charges equal what services.fees.sync_booking_charges makes: syncing changes nothing."""
+    from booking_app.services.fees import sync_booking_charges
+
+    engine, counts, _ = demo
+    session = session_factory(engine)()
+    try:
+        desk = next(st for st in list_staff(session) if st.role == "desk").as_actor()
+        charged = set(session.scalars(select(Charge.booking_id).where(Charge.booking_id.is_not(None))))
+        members = session.scalar(select(func.count()).select_from(Booking)
+                                 .where(Booking.booker_kind == "member", Booking.id.in_(charged)))
+        assert members == 0  # registered groups use the rooms free of charge
+        general = list(session.scalars(select(Booking).where(Booking.booker_kind != "member",
+                                                             Booking.status != "skipped").order_by(Booking.id)))
+        assert len(general) > 500 and sum(b.id in charged for b in general) > 0.9 * len(general)
+        coming = [b for b in general if b.status == "confirmed"][:40]
+        past_paid = [b for b in general if b.status == "completed" and b.id in charged][:40]
+        # Bookings wholly between two periods (12–13, 17–18 h) pay the following period, so only
+        # no-shows and waived charges stay without one.
+        free = [b for b in general if b.id not in charged and b.status == "completed"][:20]
+        assert coming and past_paid
+        for b in coming:
+            result = sync_booking_charges(session, desk, b, now=datetime.combine(TODAY, time(9)))
+            assert (result.created, result.cancelled) == ((), ()), b.number
+        for b in past_paid + free:  # as if still confirmed: the paid lines are exactly what it would charge
+            b.status = "confirmed"
+            result = sync_booking_charges(session, desk, b, now=b.created_at)
+            assert (result.created, result.cancelled, result.note) == ((), (), ""), b.number
+        # A cancelled booking's charges were cancelled with it.
+        cancelled = session.scalars(select(Charge.status).join(Booking, Booking.id == Charge.booking_id)
+                                    .where(Booking.status == "cancelled")).all()
+        assert cancelled and set(cancelled) == {"cancelled"}
+    finally:
+        session.rollback()
+        session.close()
+    assert counts["charges"] > counts["receipts"]
+
+
+def test_voids_printing_logs_and_unpaid_charges(demo):
+    engine, counts, _ = demo
+    with read_session(engine) as s:
+        voids = list(s.scalars(select(ReceiptVoid).order_by(ReceiptVoid.at)))
+        assert 1 <= len(voids) <= 2 and counts["receipts_voided"] == len(voids)
+        for v in voids:
+            original = s.get(Receipt, v.receipt_id)
+            assert v.reason and v.refund_amount == original.total and v.at.date() == original.issued_at.date()
+            # Issued again, as a new receipt with a later number, for the same booking's charges.
+            booking_ids = set(s.scalars(select(Charge.booking_id).where(Charge.receipt_id == original.id)))
+            again = s.scalars(select(Receipt).join(Charge, Charge.receipt_id == Receipt.id)
+                              .where(Charge.booking_id.in_(booking_ids), Charge.status == "paid")).one()
+            assert again.seq > original.seq and again.total == original.total
+            assert (again.payer_name, again.purpose) != (original.payer_name, original.purpose)
+        logs = list(s.scalars(select(PrintingLog)))
+        assert len(logs) == counts["printing_logs"] >= 5
+        assert all(log.fee == log.masters * 50 + log.sheets * (1 if log.paper == "brought" else 2) for log in logs)
+        log_charges = list(s.scalars(select(Charge).where(Charge.printing_log_id.is_not(None))))
+        assert len(log_charges) == len(logs) and {c.status for c in log_charges} == {"paid"}
+        items = list(s.scalars(select(Charge).where(Charge.kind == "item", Charge.printing_log_id.is_(None))))
+        assert items and {c.status for c in items} == {"paid"}
+        assert {c.description for c in items} & {"コピー 白黒", "コピー カラー"}
+        # Coming bookings of general users: a few paid ahead, the rest owed on the day (未収).
+        today = datetime.combine(TODAY, time())
+        coming = list(s.execute(select(Charge.status).join(Booking, Booking.id == Charge.booking_id)
+                                .where(Booking.start_at >= today, Booking.status.in_(("confirmed", "tentative")))))
+        assert {"open", "paid"} <= {st for (st,) in coming}
+        assert counts["charges_open"] == s.scalar(select(func.count()).select_from(Charge)
+                                                  .where(Charge.status == "open")) > 0
+
+
+def test_past_days_are_closed_but_the_last_two_and_the_drawer_balances(demo):
+    engine, counts, _ = demo
+    with read_session(engine) as s:
+        profile = get_profile(s)
+        open_days = [d for d in (date(2026, 4, 1) + timedelta(days=i) for i in range((TODAY - date(2026, 4, 1)).days))
+                     if hours.opening_hours(profile, d) is not None]
+        closings = {c.day: c for c in s.scalars(select(DayClosing).where(DayClosing.terminal == "カウンター"))}
+        assert sorted(closings) == open_days[:-2] and len(closings) == counts["days_closed"]
+        # still to close: they have takings waiting
+        assert sum(cashup(s, d, "カウンター").extra["receipt_count"] for d in open_days[-2:]) > 0
+        voided_days = {v.at.date() for v in s.scalars(select(ReceiptVoid))}
+        for d in [*open_days[:3], open_days[len(open_days) // 2], *sorted(voided_days & set(closings))]:
+            doc = cashup(s, d, "カウンター")
+            c = closings[d]
+            assert c.cash_counted == doc.extra["cash_expected"] and doc.extra.get("cash_difference") == 0
+            assert c.totals["net"] == doc.net and doc.closed_by and c.closed_at.date() == d
+        assert any(d in closings for d in voided_days)  # a closed day shows a void and its refund
+
+
 @pytest.mark.postgres
 def test_seed_demo_on_postgresql_passes_the_exclusion_constraint(pg_url):
     """PostgreSQL refuses overlapping room bookings itself: the bulk rows must pass its guard."""
@@ -178,3 +343,41 @@ def test_seed_demo_on_postgresql_passes_the_exclusion_constraint(pg_url):
             assert s.scalar(select(func.count()).select_from(Booking)) >= counts["bookings"] > 5000
     finally:
         engine.dispose()
+
+
+def test_insurance_enrolments_of_every_kind_one_unpaid_and_accidents_due(demo):
+    """Issue 5: the city's plan for many groups, rosters with kana, events (B, C), one unpaid, accidents."""
+    from booking_app.services import insurance as ins
+    from booking_app.store.models import Charge as ChargeRow
+    from booking_app.store.models import Receipt as ReceiptRow
+
+    engine, counts, _ = demo
+    katakana = re.compile(r"^[\u30a1-\u30fc]+ [\u30a1-\u30fc]+$")
+    with read_session(engine) as s:
+        views = ins.list_enrolments(s, fiscal_year=2026)
+        unpaid = ins.list_enrolments(s, unpaid_only=True)
+        due = ins.accidents_due(s, today=TODAY)
+        sent = ins.list_accidents(s, status="sent", today=TODAY)
+        paid_lines = list(s.execute(select(ReceiptRow.terminal, ReceiptRow.issued_at).join(
+            ChargeRow, ChargeRow.receipt_id == ReceiptRow.id).where(ChargeRow.kind == "insurance")))
+        groups = {g.id: g for g in s.scalars(select(MemberGroup))}
+        doc = cashup(s, paid_lines[0][1].date(), "カウンター") if paid_lines else None
+    by_code = defaultdict(list)
+    for v in views:
+        by_code[v.plan_code].append(v)
+    assert len(views) == counts["insurance_enrolments"]
+    assert len(by_code["CITY"]) > 150 and all(v.in_force and v.premium == 0 for v in by_code["CITY"])
+    assert all(groups[v.group_id].status == "active" and v.applied_on.month == 4 for v in by_code["CITY"])
+    volunteer = by_code["VOL-BASIC"] + by_code["VOL-DISASTER"]
+    assert len(volunteer) >= 8 and all(len(v.people) >= 5 for v in volunteer)
+    assert all(katakana.match(p.kana) and " " in p.name for v in volunteer for p in v.people)
+    (camp,) = by_code["EVT-B"]
+    assert (camp.event_end - camp.event_start).days == 1 and camp.premium == 239 * len(camp.people)
+    (fest,) = by_code["EVT-C"]
+    assert fest.people == () and fest.head_count == 60 and fest.in_force
+    assert [v.id for v in unpaid] == [v.id for v in views if not v.in_force] and len(unpaid) == 1
+    assert unpaid[0].open_charge_ids and counts["insurance_unpaid"] == 1
+    assert len(paid_lines) == counts["insurance_paid"] >= 10 and {t for t, _ in paid_lines} == {"カウンター"}
+    assert doc is not None and "保険" in [r.label for r in doc.by_kind]
+    assert [(a.overdue, a.days_left) for a in due] == [(True, -3), (False, 4)]
+    assert len(sent) == 1 and sent[0].sent_on is not None and counts["accident_reports"] == 3

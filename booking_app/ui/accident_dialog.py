@@ -1,0 +1,184 @@
+"""Filing an accident report (事故報告): who, when, where, what happened, and the plan that covers it.
+
+The deadline for passing the report on to the city (counted from the day of the accident,
+``domain.insurance.report_deadline``) is shown while staff type, with the days left, so nobody files
+a report without seeing how urgent it is. Whether the chosen enrolment covered that day is shown
+too; the report is filed either way (the insurer decides), but staff can tell the group plainly.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from PySide6.QtCore import QDate, QDateTime, QLocale, QTime
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from booking_app.domain import calendar as jcal
+from booking_app.domain import insurance as rules
+from booking_app.domain.errors import DomainError, ValidationError
+from booking_app.services import insurance as ins
+from booking_app.services.common import local_now
+from booking_app.ui.context import AppContext
+from booking_app.ui.errors import show_error
+from booking_app.ui.insurance_models import BAD, GOOD, NEUTRAL, WARN, state_on
+
+
+class AccidentDialog(QDialog):
+    """事故報告の受付: one accident, filed for the city or the insurer with its deadline."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, today: date | None = None,
+                 enrolment_id: int | None = None):
+        super().__init__(parent)
+        self.setObjectName("accident_dialog")
+        self.setWindowTitle("事故報告の受付")
+        self.ctx = ctx
+        self.today = today or local_now().date()
+        self.report: Any = None
+        fy = jcal.fiscal_year(self.today)
+        # This year's and last year's enrolments: an accident in March may be reported in April.
+        rows = ctx.read(lambda s: ins.list_enrolments(s, fiscal_year=fy) + ins.list_enrolments(s, fiscal_year=fy - 1))
+        self.enrolments = [v for v in rows if v.status != "cancelled"]
+
+        self.enrolment_combo = QComboBox()
+        self.enrolment_combo.setObjectName("enrolment")
+        self.enrolment_combo.addItem("（加入が分からない・未確認）", None)
+        for v in self.enrolments:
+            what = f"　{v.event_name}" if v.event_name else ""
+            self.enrolment_combo.addItem(f"{v.holder_name}{what}　{v.plan_name}", v.id)
+        if enrolment_id is not None:
+            i = self.enrolment_combo.findData(enrolment_id)
+            if i >= 0:
+                self.enrolment_combo.setCurrentIndex(i)
+        self.cover_label = QLabel()
+        self.cover_label.setObjectName("accident_cover")
+        self.cover_label.setWordWrap(True)
+
+        self.person_edit = QLineEdit()
+        self.person_edit.setObjectName("person_name")
+        self.person_edit.setPlaceholderText("けがをした人・損害を与えた人")
+        self.occurred_edit = QDateTimeEdit(QDateTime(QDate(self.today.year, self.today.month, self.today.day),
+                                                     QTime(10, 0)))
+        self.occurred_edit.setObjectName("occurred_at")
+        self.occurred_edit.setCalendarPopup(True)
+        self.occurred_edit.setDisplayFormat("yyyy/MM/dd HH:mm")
+        self.occurred_edit.setLocale(QLocale(QLocale.Language.Japanese, QLocale.Country.Japan))
+        self.occurred_edit.setMaximumDateTime(QDateTime(QDate(self.today.year, self.today.month, self.today.day),
+                                                        QTime(23, 59)))
+        self.place_edit = QLineEdit()
+        self.place_edit.setObjectName("place")
+        self.description_edit = QPlainTextEdit()
+        self.description_edit.setObjectName("description")
+        self.description_edit.setPlaceholderText("どのような活動中に、何が起きたか")
+        self.description_edit.setFixedHeight(80)
+        self.injury_edit = QLineEdit()
+        self.injury_edit.setObjectName("injury")
+        self.injury_edit.setPlaceholderText("けがの部位・程度、通院先など")
+        self.damage_edit = QLineEdit()
+        self.damage_edit.setObjectName("damage")
+        self.damage_edit.setPlaceholderText("壊した物・相手方など")
+        self.deadline_label = QLabel()
+        self.deadline_label.setObjectName("deadline_label")
+        f = self.deadline_label.font()
+        f.setBold(True)
+        f.setPointSizeF(f.pointSizeF() * 1.2)
+        self.deadline_label.setFont(f)
+
+        form = QFormLayout()
+        form.addRow("加入（保険）", self.enrolment_combo)
+        form.addRow("", self.cover_label)
+        form.addRow("氏名", self.person_edit)
+        form.addRow("発生日時", self.occurred_edit)
+        form.addRow("場所", self.place_edit)
+        form.addRow("状況", self.description_edit)
+        form.addRow("けが", self.injury_edit)
+        form.addRow("損害", self.damage_edit)
+        form.addRow("報告期限", self.deadline_label)
+
+        self.save_button = QPushButton("受け付ける")
+        self.save_button.setObjectName("save_accident")
+        cancel = QPushButton("キャンセル")
+        cancel.clicked.connect(self.reject)
+        self.save_button.clicked.connect(self.save)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.save_button)
+        row.addWidget(cancel)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addStretch(1)
+        lay.addLayout(row)
+        for b in (self.save_button, cancel):
+            b.setAutoDefault(False)
+
+        self.enrolment_combo.currentIndexChanged.connect(self._update)
+        self.occurred_edit.dateTimeChanged.connect(self._update)
+        self._update()
+        self.resize(640, 520)
+
+    def occurred_at(self) -> datetime:
+        q = self.occurred_edit.dateTime()
+        d, t = q.date(), q.time()
+        return datetime.combine(date(d.year(), d.month(), d.day()), time(t.hour(), t.minute()))
+
+    def _enrolment(self) -> Any:
+        eid = self.enrolment_combo.currentData()
+        return next((v for v in self.enrolments if v.id == eid), None)
+
+    def _update(self, *_) -> None:
+        day = self.occurred_at().date()
+        deadline = rules.report_deadline(day)
+        left = (deadline - self.today).days
+        when = f"{-left}日超過" if left < 0 else ("今日まで" if left == 0 else f"あと{left}日")
+        self.deadline_label.setText(f"{jcal.format_slash(deadline)}（{jcal.weekday_ja(deadline)}）　{when}")
+        self.deadline_label.setStyleSheet(f"color: {(BAD if left < 0 else WARN if left <= 7 else NEUTRAL).name()};")
+        v = self._enrolment()
+        if v is None:
+            self.cover_label.setText("加入を選ぶと、事故の日に補償があったかを表示します。")
+            self.cover_label.setStyleSheet(f"color: {NEUTRAL.name()};")
+            return
+        st = state_on(v, day)
+        self.cover_label.setText(f"事故の日は{st.word}：{st.text}")
+        self.cover_label.setStyleSheet(f"color: {(GOOD if st.covered else BAD).name()};")
+
+    def save(self) -> bool:
+        v = self._enrolment()
+        eid = v.id if v else None
+        gid = v.group_id if v else None
+        fields = dict(person_name=self.person_edit.text().strip(), occurred_at=self.occurred_at(),
+                      place=self.place_edit.text().strip(), description=self.description_edit.toPlainText().strip(),
+                      injury=self.injury_edit.text().strip(), damage=self.damage_edit.text().strip())
+        try:
+            if not fields["person_name"]:
+                raise ValidationError("事故にあった人の氏名を入力してください。", field="person_name")
+            self.report = self.ctx.write(
+                lambda s, a: ins.file_accident(s, a, enrolment_id=eid, group_id=gid, **fields),
+                changes={"insurance", "accident"})
+        except DomainError as exc:
+            show_error(self, exc)
+            return False
+        self.accept()
+        return True
+
+    @classmethod
+    def file(cls, parent: QWidget | None, ctx: AppContext, *, today: date | None = None,
+             enrolment_id: int | None = None) -> Any:
+        """File a report; the new AccidentView, or None when cancelled."""
+        dlg = cls(ctx, parent, today=today, enrolment_id=enrolment_id)
+        dlg.exec()
+        return dlg.report
+
+
+__all__ = ["AccidentDialog"]
