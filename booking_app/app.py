@@ -170,6 +170,7 @@ def run(db_url: str, *, db_label: str, demo: bool = False, screenshot: str | Non
         # A USB card scanner "types" FKG:0012 + Enter into whatever has focus: open that group.
         scanner = install_scanner(app)
         scanner.groupScanned.connect(lambda reg_no: window.open_group_by_code(CARD_PREFIX + reg_no))
+        scanner.bookingScanned.connect(window.open_booking_by_id)  # a usage slip's FKB:<id>: check in/out
         window.show()
         try:
             return app.exec()

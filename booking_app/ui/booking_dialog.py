@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QDate,
     QLocale,
     QModelIndex,
+    QSettings,
     QStringListModel,
     Qt,
 )
@@ -71,6 +72,10 @@ REC_KINDS = (("weekly", "毎週"), ("monthly_nth", "毎月第n曜日"), ("monthl
 SCOPE_CHOICES = (("one", "この日のみ"), ("following", "この日以降"), ("all", "すべて"))
 PREVIEW_COLORS = {"free": "#2e7d32", "conflict": "#c62828", "closed": "#616161", "rule": "#e65100"}
 OK_GREEN, BAD_RED = "#2e7d32", "#c62828"
+# 利用票 on confirmation (issue 4): remembered per PC; more slips than SLIPS_IN_FOREGROUND are made off
+# the GUI thread (one slip takes a few tens of ms, a year of weekly dates a second or more).
+PRINT_SLIP_KEY = "booking/print_slip_after_save"
+SLIPS_IN_FOREGROUND = 3
 
 
 # --- questions the dialog asks (module functions so tests can answer them) --------------------------
@@ -91,6 +96,54 @@ def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> 
     """A one-line text question; None when cancelled."""
     value, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, text)
     return value if ok else None
+
+
+def print_slip_remembered() -> bool:
+    return QSettings().value(PRINT_SLIP_KEY, True, type=bool)
+
+
+def remember_print_slip(on: bool) -> None:
+    QSettings().setValue(PRINT_SLIP_KEY, bool(on))
+
+
+def make_slip_pdf(engine, booking_ids: Sequence[int] = (), series_id: int | None = None):
+    """Render the slips of the bookings (or of every live date of the series) to a temp PDF.
+
+    Opens its own session, so it runs on a worker thread as well. Returns (path, booking numbers).
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from booking_app.reports.slip_pdf import render_slips
+    from booking_app.services import slips as slip_svc
+    from booking_app.store.engine import read_session
+    from booking_app.store.models import Booking
+
+    with read_session(engine) as session:
+        ids = list(booking_ids)
+        if series_id is not None:
+            ids = list(session.scalars(select(Booking.id).where(
+                Booking.series_id == series_id, Booking.status.in_(slip_svc.LIVE_STATUSES))
+                .order_by(Booking.start_at, Booking.id)))
+        docs = slip_svc.slip_docs(session, ids)
+    fd, name = tempfile.mkstemp(prefix="slips_", suffix=".pdf")
+    os.close(fd)
+    render_slips(docs, Path(name), layout="A5")
+    return Path(name), [d.booking_no for d in docs]
+
+
+def show_slip_preview(parent: QWidget | None, path, numbers: Sequence[str]) -> None:
+    from booking_app.ui.payment_dialog import preview_pdf  # tests replace payment_dialog.preview_pdf
+
+    if len(numbers) == 1:
+        title, name = f"利用票 {numbers[0]}", f"利用票_{numbers[0]}.pdf"
+    else:
+        title = f"利用票 {numbers[0]} ほか{len(numbers) - 1}件"
+        name = f"利用票_{numbers[0]}_ほか{len(numbers) - 1}件.pdf"
+    preview_pdf(parent, path, title=title, suggested_name=name)
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -324,6 +377,9 @@ class BookingDialog(QDialog):
         self.ctx = ctx
         self.booking_id = booking_id
         self.result_id: int | None = None
+        self.slip_op = None  # the background slip job of a long series (tests wait on it)
+        self._saved_series_id: int | None = None
+        self._saved_count = 0
         self.changed_something = False
         self._view: BookingView | None = None
         self._group: GroupHit | None = None
@@ -535,6 +591,11 @@ class BookingDialog(QDialog):
         self.cancel_booking_button.setVisible(False)
         buttons.addWidget(self.cancel_booking_button)
         buttons.addStretch(1)
+        self.print_slip_check = QCheckBox("保存後に利用票を印刷")
+        self.print_slip_check.setObjectName("print_slip_after_save")
+        self.print_slip_check.setChecked(print_slip_remembered())
+        self.print_slip_check.toggled.connect(remember_print_slip)
+        buttons.addWidget(self.print_slip_check)
         self.save_button = QPushButton("保存")
         self.save_button.setObjectName("save_button")
         self.close_button = QPushButton("閉じる")
@@ -743,6 +804,7 @@ class BookingDialog(QDialog):
         self.header_label.setText(text)
         self.header_label.setVisible(True)
         self.recurrence_box.setVisible(False)
+        self.print_slip_check.setVisible(False)  # slips come with a new booking; reprints from the lists
         if v.series_id is not None:
             summary = self.ctx.read(lambda s: series_svc.series_summary(s, v.series_id))
             self.series_label.setText(f"繰り返し予約：{summary}")
@@ -1020,14 +1082,52 @@ class BookingDialog(QDialog):
             else:
                 view = self.ctx.write(lambda s, a: booking_svc.create_booking(s, a, data))
                 self.result_id = view.id
+                self._saved_series_id, self._saved_count = None, 1
                 done = True
         except DomainError as exc:
             self._error(exc)
             return False
         if done:
             self.changed_something = True
+            new = self.booking_id is None
             self.accept()
+            if new and self.print_slip_check.isChecked() and self.result_id is not None:
+                self.print_slips()
         return done
+
+    def print_slips(self) -> None:
+        """利用票 of what was just saved (a series: every live date, in one PDF), in the preview.
+
+        The booking is saved whatever happens here; a failure only says the slip could not be made.
+        A long series is rendered on the worker thread. The preview belongs to the dialog's parent,
+        as the dialog itself is closing.
+        """
+        owner = self.parentWidget()
+        engine = self.ctx.engine
+        ids = [self.result_id] if self.result_id is not None else []
+        series_id = self._saved_series_id
+
+        def work():
+            return make_slip_pdf(engine, ids, series_id)
+
+        def done(result) -> None:
+            show_slip_preview(owner, *result)
+
+        def failed(exc: BaseException) -> None:
+            show_error(owner, exc)
+
+        if self._saved_count <= SLIPS_IN_FOREGROUND:
+            try:
+                result = work()
+            except Exception as exc:  # noqa: BLE001 - the booking is saved; only the slip failed
+                failed(exc)
+                return
+            done(result)
+            return
+        from booking_app.ui.workers import Op
+
+        self.slip_op = Op(owner, work).success(done).failure(failed) \
+            .with_progress("利用票を作成しています…").run_in_background()
 
     def _save_series(self, data: BookingInput) -> bool:
         rule = self.recurrence_rule()
@@ -1050,6 +1150,7 @@ class BookingDialog(QDialog):
         result = self.ctx.write(
             lambda s, a: series_svc.create_series(s, a, data, rule, skip_unavailable=skip))
         self.result_id = result.created[0] if result.created else None
+        self._saved_series_id, self._saved_count = result.series_id, len(result.created)
         return True
 
     def _save_edit(self, data: BookingInput) -> bool:

@@ -7,6 +7,7 @@ import datetime as dt
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -23,10 +24,41 @@ import booking_app
 from booking_app.domain import calendar as jcal
 from booking_app.services.common import local_now
 from booking_app.ui.context import AppContext
+from booking_app.ui.errors import show_error
 from booking_app.ui.staff_dialog import StaffChooser, role_label
 
 WINDOW_TITLE = "ふくふくデスク — しものせき市民活動センター"
 COMING_LATER = "これから追加されます"
+
+
+# What staff can do with a scanned slip (利用票): key, button label.
+SCAN_ACTIONS = (("check_in", "チェックイン"), ("check_out", "利用済（人数入力）"), ("open", "予約を開く"))
+
+
+def ask_scan_action(parent: QWidget | None, view, default: str | None) -> str | None:
+    """The small choice after a slip is scanned; None (閉じる/Esc) leaves the row selected.
+
+    ``default`` is the button Enter presses, so the usual next step is scan + Enter.
+    """
+    from booking_app.services.bookings import hm
+
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("利用票の読み取り")
+    room = view.room_name or "備品のみ"
+    box.setText(f"予約番号 {view.number}　{view.status_label}\n"
+                f"{jcal.format_slash(view.start.date())}({jcal.weekday_ja(view.start.date())}) "
+                f"{hm(view.start)}〜{hm(view.end)}　{room}\n{view.booker_name}")
+    buttons = {}
+    for key, label in SCAN_ACTIONS:
+        b = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
+        b.setObjectName(f"scan_{key}")
+        buttons[b] = key
+        if key == default:
+            box.setDefaultButton(b)
+    box.addButton("閉じる", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    return buttons.get(box.clickedButton())
 
 
 def _placeholder(text: str) -> QWidget:
@@ -58,7 +90,7 @@ class ReceiptsArea(QTabWidget):
 class MainWindow(QMainWindow):
     """The desk's main window (メイン画面)."""
 
-    PAGES = ("calendar", "today", "search", "groups", "receipts", "settings")
+    PAGES = ("calendar", "today", "search", "groups", "receipts", "insurance", "settings")
 
     def __init__(self, ctx: AppContext, today: dt.date | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -81,7 +113,7 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         titles = {"calendar": self.tr("予約カレンダー"), "today": self.tr("本日の予約"),
                   "search": self.tr("予約検索"), "groups": self.tr("団体"), "receipts": self.tr("領収書"),
-                  "settings": self.tr("設定")}
+                  "insurance": self.tr("保険"), "settings": self.tr("設定")}
         for key in self.PAGES:
             page = self._make_page(key)
             self.pages[key] = page
@@ -90,7 +122,7 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.nav.addItem(item)
         # Later areas are listed now so staff see where the app is going; they cannot be chosen yet.
-        for later in (self.tr("保険"), self.tr("統計")):
+        for later in (self.tr("統計"),):
             item = QListWidgetItem(later)
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             item.setToolTip(self.tr(COMING_LATER))
@@ -138,6 +170,10 @@ class MainWindow(QMainWindow):
                 return GroupsPage(self.ctx, today=today)
             if key == "receipts":
                 return ReceiptsArea(self.ctx, today=today)  # fees/receipts issue: 領収書 and 日計表
+            if key == "insurance":
+                from booking_app.ui.insurance_page import InsurancePage  # insurance issue: 保険
+
+                return InsurancePage(self.ctx, today=today)
             if key == "settings":
                 from booking_app.ui.settings_page import SettingsPage
 
@@ -153,6 +189,53 @@ class MainWindow(QMainWindow):
         page = self.pages["groups"]
         if hasattr(page, "open_group_by_code"):
             page.open_group_by_code(code)
+
+    def open_booking_by_id(self, booking_id: int) -> bool:
+        """A slip's QR code (FKB:<id>) was scanned: 本日の予約 on the booking's day, its row selected.
+
+        Then a small choice (チェックイン／利用済／予約を開く) with the usual next step as the default
+        button: at the counter a scan + Enter checks a group in or out. Not asked while another
+        dialog is open (the row is selected, nothing more). False for an unknown number.
+        """
+        from booking_app.domain.booking_rules import BookingStatus
+        from booking_app.domain.errors import DomainError
+        from booking_app.services.bookings import get_booking
+
+        try:
+            view = self.ctx.read(lambda s: get_booking(s, booking_id))
+        except DomainError as exc:
+            show_error(self, exc)
+            return False
+        self.show_page("today")
+        page = self.pages["today"]
+        if not hasattr(page, "select_booking"):
+            return False
+        if page.unsettled_check.isChecked():
+            page.unsettled_check.setChecked(False)
+        if page.day != view.start.date():
+            page.set_day(view.start.date())
+        else:
+            page.refresh()  # the booking may have been made on another terminal a moment ago
+        if not page.select_booking(booking_id):
+            return False
+        page.table.setFocus()
+        if QApplication.activeModalWidget() is not None:
+            return True
+        on_the_day = view.start.date() == self.today()
+        if on_the_day and view.status in (BookingStatus.CONFIRMED.value, BookingStatus.TENTATIVE.value):
+            default = "check_in"
+        elif view.status == BookingStatus.IN_USE.value:
+            default = "check_out"
+        else:
+            default = "open"
+        action = ask_scan_action(self, view, default)
+        if action == "check_in":
+            page.check_in()
+        elif action == "check_out":
+            page.check_out()
+        elif action == "open":
+            page.open_selected()
+        return True
 
     def show_page(self, key: str) -> None:
         self.nav.setCurrentRow(self.PAGES.index(key))
@@ -226,6 +309,17 @@ class MainWindow(QMainWindow):
         self.db_label = QLabel()
         self.date_label = QLabel()
         bar.addWidget(self.staff_button)
+        # Insurance issue: accident reports near their deadline to the city, in red, only when there are
+        # some; a click opens the 保険 page's 事故報告 tab. The status bar is on every page, so it is seen
+        # without taking room from the day's bookings.
+        self.accidents_due_button = QToolButton()
+        self.accidents_due_button.setObjectName("accidents_due")
+        self.accidents_due_button.setAutoRaise(True)
+        self.accidents_due_button.setStyleSheet("QToolButton#accidents_due { color: #c62828; font-weight: bold; }")
+        self.accidents_due_button.setToolTip(self.tr("クリックすると事故報告の一覧を開きます"))
+        self.accidents_due_button.clicked.connect(self.open_accidents)
+        self.accidents_due_button.setVisible(False)
+        bar.addWidget(self.accidents_due_button)
         # The city's second yardstick, always in sight: registered groups against the target.
         self.groups_tile = QLabel()
         self.groups_tile.setObjectName("groups_tile")
@@ -238,11 +332,30 @@ class MainWindow(QMainWindow):
         self.db_label.setToolTip(self.ctx.db_label)
         self._update_date()
         self._update_groups_tile()
+        self._update_accidents_due()
         self.ctx.changed.connect(self._on_changed)
 
     def _on_changed(self, what) -> None:
         if "group" in what:
             self._update_groups_tile()
+        if {"insurance", "accident"} & set(what):
+            self._update_accidents_due()
+
+    def _update_accidents_due(self) -> None:
+        try:
+            from booking_app.services.insurance import accidents_due
+        except ImportError:  # the insurance service not installed yet: nothing to warn about
+            return
+        today = self.today()
+        n = len(self.ctx.read(lambda s: accidents_due(s, today=today)))
+        self.accidents_due_button.setText(self.tr("事故報告の期限が近いもの {n}件").format(n=n))
+        self.accidents_due_button.setVisible(n > 0)
+
+    def open_accidents(self) -> None:
+        self.show_page("insurance")
+        page = self.pages["insurance"]
+        if hasattr(page, "show_accidents"):
+            page.show_accidents()
 
     def _update_groups_tile(self) -> None:
         from booking_app.services.centre import get_profile
@@ -260,6 +373,8 @@ class MainWindow(QMainWindow):
     def _update_date(self) -> None:
         d = self.today()
         self.date_label.setText(f"{jcal.format_slash(d)}({jcal.weekday_ja(d)}) {jcal.wareki(d)}")
+        if hasattr(self, "accidents_due_button"):
+            self._update_accidents_due()  # days left change at midnight
 
     def _update_actor(self, actor) -> None:
         self.staff_button.setText(self.tr("担当者：{name}（{role}）").format(name=actor.name,

@@ -277,3 +277,97 @@ def test_dialog_fits_a_1366x768_screen(qtbot, ctx, tmp_path):
     hint = dlg.sizeHint().expandedTo(dlg.minimumSizeHint())
     assert hint.width() <= 1366 and hint.height() <= 740
     assert dlg.width() <= 1366 and dlg.height() <= 740
+
+
+# --- 利用票 on confirmation (issue 4) ------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def slip_previews(monkeypatch, tmp_path):
+    """Every slip preview the dialog would open, read back from its PDF; QSettings in a temp folder.
+
+    Autouse: with 保存後に利用票を印刷 on by default, every save in this file makes a slip, and a real
+    preview is modal and would block the test.
+    """
+    import subprocess
+    from pathlib import Path
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtPdf import QPdfDocument
+
+    from booking_app.ui import payment_dialog as pd
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    QSettings().clear()
+    shown: list[dict] = []
+
+    def fake(parent, path, *, title, suggested_name):
+        path = Path(path)
+        text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+        doc = QPdfDocument()
+        assert doc.load(str(path)) == QPdfDocument.Error.None_
+        shown.append({"title": title, "name": suggested_name, "text": text, "pages": doc.pageCount()})
+        doc.close()
+        path.unlink()  # the real preview deletes its temp file on close
+
+    monkeypatch.setattr(pd, "preview_pdf", fake)
+    yield shown
+    QSettings().clear()
+
+
+def numbers_of(engine, booking_ids) -> list[str]:
+    with read_session(engine) as s:
+        return [s.get(Booking, i).number for i in booking_ids]
+
+
+def test_saving_a_booking_opens_its_usage_slip(qtbot, ctx, engine, errors, slip_previews):
+    dlg = open_dialog(qtbot, ctx)
+    check = dlg.findChild(bd.QCheckBox, "print_slip_after_save")
+    assert check.isVisible() and check.isChecked()  # on by default
+    fill_member_booking(qtbot, dlg, next_weekday(2))
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    assert errors == []
+    [number] = numbers_of(engine, [dlg.result_id])
+    assert len(slip_previews) == 1
+    slip = slip_previews[0]
+    assert slip["title"] == f"利用票 {number}" and slip["pages"] == 1
+    compact = "".join(slip["text"].split())
+    assert number in compact and "ふくふく読書会" in compact and "大会議室" in compact
+
+
+def test_a_series_gets_all_its_slips_in_one_pdf_made_in_the_background(
+        qtbot, ctx, engine, errors, slip_previews, monkeypatch):
+    monkeypatch.setattr(bd, "SLIPS_IN_FOREGROUND", 1)  # three slips count as "many" here
+    first = next_weekday(2)
+    dlg = open_dialog(qtbot, ctx)
+    fill_member_booking(qtbot, dlg, first)
+    dlg.recurrence_box.setChecked(True)
+    qtbot.mouseClick(dlg.rec_count_radio, Qt.MouseButton.LeftButton)
+    dlg.rec_count.setValue(3)
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    assert errors == [] and dlg.slip_op is not None
+    qtbot.waitUntil(lambda: len(slip_previews) == 1, timeout=10_000)
+    with read_session(engine) as s:
+        series_id = s.get(Booking, dlg.result_id).series_id
+        rows = s.scalars(select(Booking).where(Booking.series_id == series_id).order_by(Booking.start_at)).all()
+    assert len(rows) == 3
+    slip = slip_previews[0]
+    assert slip["pages"] == 3 and slip["title"] == f"利用票 {rows[0].number} ほか2件"
+    compact = "".join(slip["text"].split())
+    assert all(r.number in compact for r in rows)
+
+
+def test_print_after_save_can_be_switched_off_and_is_remembered(qtbot, ctx, engine, errors, slip_previews):
+    dlg = open_dialog(qtbot, ctx)
+    fill_member_booking(qtbot, dlg, next_weekday(3))
+    qtbot.mouseClick(dlg.print_slip_check, Qt.MouseButton.LeftButton)
+    assert not dlg.print_slip_check.isChecked()
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    assert errors == [] and dlg.result_id is not None
+    assert slip_previews == []
+    again = open_dialog(qtbot, ctx)
+    assert not again.print_slip_check.isChecked()  # remembered (QSettings) for the next booking
+    # Editing an existing booking never prints: the box is not offered there.
+    edit = open_dialog(qtbot, ctx, booking_id=dlg.result_id)
+    assert not edit.print_slip_check.isVisible()

@@ -50,13 +50,13 @@ def test_main_window_opens_and_switches_pages(qtbot, ctx):
     assert [receipts.tabText(i) for i in range(receipts.count())] == ["領収書", "日計表"]
     nav = window.nav
     labels = [nav.item(i).text() for i in range(nav.count())]
-    assert labels[:6] == ["予約カレンダー", "本日の予約", "予約検索", "団体", "領収書", "設定"]
-    for later in ("保険", "統計"):
+    assert labels[:7] == ["予約カレンダー", "本日の予約", "予約検索", "団体", "領収書", "保険", "設定"]
+    for later in ("統計",):
         item = nav.item(labels.index(later))
         assert not item.flags() & Qt.ItemFlag.ItemIsEnabled and item.toolTip() == COMING_LATER
     # Click the navigation as a person would.
     for key, label in (("search", "予約検索"), ("today", "本日の予約"), ("groups", "団体"), ("receipts", "領収書"),
-                       ("settings", "設定")):
+                       ("insurance", "保険"), ("settings", "設定")):
         rect = nav.visualItemRect(nav.item(labels.index(label)))
         qtbot.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         assert window.current_page_key() == key
@@ -213,3 +213,144 @@ def test_groups_tile_follows_registrations(qtbot, ctx):
 
     ctx.write(register, changes={"group"})
     assert window.groups_tile.text() == "登録団体 1／目標260（今年度 新規1・失効0）"
+
+
+# --- a scanned usage slip (FKB:<id>) opens the booking at the counter ------------------------------------
+
+
+def _book_on(ctx, day: dt.date, name: str = "関門ウォーキングの会", room: str = "小会議室1") -> int:
+    from booking_app.services.bookings import BookingInput, create_booking
+
+    rooms = ctx.read(lambda s: {r.name: r.id for r in centre.list_rooms(s)})
+    with write_session(ctx.engine) as s:
+        return create_booking(s, ctx.actor, BookingInput(
+            start=dt.datetime.combine(day, dt.time(13)), end=dt.datetime.combine(day, dt.time(15)),
+            room_id=rooms[room], booker_kind="group", booker_name=name, purpose="例会", attendees=8)).id
+
+
+def _open_day() -> dt.date:
+    """A Wednesday 1–2 weeks ahead: inside the booking window, never today."""
+    from booking_app.services.common import local_now
+
+    d = local_now().date() + dt.timedelta(days=7)
+    return d + dt.timedelta(days=(2 - d.weekday()) % 7)
+
+
+@pytest.fixture
+def scan_answers(monkeypatch):
+    """The choice after a scan, answered without a modal box: records (booking number, default)."""
+    from booking_app.ui import main_window as mw
+
+    asked: list[tuple[str, str | None]] = []
+    answer = {"key": None}
+
+    def fake(parent, view, default):
+        asked.append((view.number, default))
+        return answer["key"]
+
+    monkeypatch.setattr(mw, "ask_scan_action", fake)
+    return asked, answer
+
+
+def test_scanned_slip_selects_the_booking_in_the_today_list(qtbot, ctx, scan_answers):
+    asked, _answer = scan_answers
+    day = _open_day()
+    _book_on(ctx, day - dt.timedelta(days=1), "先の会")
+    target = _book_on(ctx, day)
+    other = _book_on(ctx, day, "後の会", room="小会議室2")
+    window = MainWindow(ctx, today=TODAY)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.pages["today"]
+    page.unsettled_check.setChecked(True)  # whatever the desk was looking at
+
+    assert window.open_booking_by_id(target)
+    assert window.current_page_key() == "today"
+    assert not page.unsettled_check.isChecked() and page.day == day
+    assert page.selected() is not None and page.selected().id == target
+    assert page.open_button.isEnabled()
+    # Not on the day itself: the choice offers 予約を開く first (check-in would be refused).
+    assert len(asked) == 1 and asked[0][1] == "open"
+
+    assert window.open_booking_by_id(other)
+    assert page.selected().id == other
+
+
+def test_scan_then_enter_checks_in_on_the_day(qtbot, ctx, scan_answers):
+    from booking_app.services.bookings import get_booking
+    from booking_app.services.common import local_now
+
+    asked, answer = scan_answers
+    today = local_now().date()
+    with write_session(ctx.engine) as s:  # made three days ago; today is the day of use
+        from booking_app.services.bookings import BookingInput, create_booking
+
+        room = {r.name: r.id for r in centre.list_rooms(s)}["作業室"]
+        manager = next(st for st in centre.list_staff(s) if st.role == "manager").as_actor()
+        # A manager's reason lets the test book whatever day and hour it runs on (closed days too).
+        bid = create_booking(s, manager, BookingInput(
+            start=dt.datetime.combine(today, dt.time(21)), end=dt.datetime.combine(today, dt.time(22)),
+            room_id=room, booker_kind="person", booker_name="下関 花子", purpose="作業", attendees=1,
+            override_reason="テストのため"),
+            now=dt.datetime.combine(today - dt.timedelta(days=3), dt.time(10))).id
+    window = MainWindow(ctx, today=today)
+    qtbot.addWidget(window)
+    window.show()
+    answer["key"] = "check_in"  # the default button, as Enter would press it
+    assert window.open_booking_by_id(bid)
+    assert asked[-1][1] == "check_in"
+    assert ctx.read(lambda s: get_booking(s, bid)).status == "in_use"
+    assert window.pages["today"].selected().status == "in_use"
+    answer["key"] = None
+    window.open_booking_by_id(bid)
+    assert asked[-1][1] == "check_out"  # in use: the next scan offers 利用済（人数入力）
+
+
+def test_unknown_scanned_number_says_so_in_japanese(qtbot, ctx, monkeypatch, scan_answers):
+    from booking_app.ui import main_window as mw
+
+    shown: list[str] = []
+    monkeypatch.setattr(mw, "show_error", lambda parent, exc: shown.append(exc.message))
+    window = MainWindow(ctx, today=TODAY)
+    qtbot.addWidget(window)
+    window.show()
+    assert not window.open_booking_by_id(4321)
+    assert shown == ["予約番号 0004321 は見つかりません。番号を確かめてください。"]
+    assert window.current_page_key() == "calendar" and scan_answers[0] == []
+
+
+def test_scanner_signal_reaches_the_window(qtbot, ctx, scan_answers):
+    """app.run connects bookingScanned to open_booking_by_id; the signal's int fits the slot."""
+    from booking_app.ui.scanner import ScannerFilter
+
+    bid = _book_on(ctx, _open_day())
+    window = MainWindow(ctx, today=TODAY)
+    qtbot.addWidget(window)
+    scanner = ScannerFilter()
+    scanner.bookingScanned.connect(window.open_booking_by_id)
+    scanner.bookingScanned.emit(bid)
+    assert window.pages["today"].selected().id == bid
+
+
+def test_scan_choice_box_has_the_three_actions_and_enter_takes_the_default(qtbot):
+    from types import SimpleNamespace
+
+    from booking_app.ui.main_window import ask_scan_action
+
+    view = SimpleNamespace(number="0000012", status_label="確定", start=dt.datetime(2026, 11, 25, 13),
+                           end=dt.datetime(2026, 11, 25, 17), room_name="大会議室", booker_name="ふくふく読書会")
+    seen = {}
+
+    def press_enter():
+        box = QApplication.activeModalWidget()
+        if box is None:
+            QTimer.singleShot(20, press_enter)
+            return
+        seen["text"] = box.text()
+        seen["buttons"] = [b.text() for b in box.buttons()]
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, press_enter)
+    assert ask_scan_action(None, view, "check_out") == "check_out"
+    assert "予約番号 0000012" in seen["text"] and "ふくふく読書会" in seen["text"]
+    assert {"チェックイン", "利用済（人数入力）", "予約を開く", "閉じる"} <= set(seen["buttons"])
