@@ -522,3 +522,80 @@ class AccidentReport(Base):
         CheckConstraint("status IN ('open','sent','closed')", name="ck_accidents_status"),
         Index("ix_accidents_status_deadline", "status", "deadline"),
     )
+
+
+class WalkInTally(Base):
+    """A walk-in count (来館者カウント) clicked at the counter: category, how many, who, when.
+
+    An undo never deletes: it stamps undone_at/undone_by, and the count leaves the totals.
+    """
+
+    __tablename__ = "walkin_tallies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    count: Mapped[int] = mapped_column(Integer)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    terminal: Mapped[str] = mapped_column(String(100), default="")
+    undone_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    undone_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("count > 0", name="ck_tallies_count"),
+        Index("ix_tallies_category_at", "category", "at"),
+    )
+
+
+class CentreEvent(Base):
+    """An event the centre runs itself (講座・研修・交流会) and its attendance."""
+
+    __tablename__ = "centre_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # 講座 | 研修 | 交流会 | その他
+    day: Mapped[date] = mapped_column(index=True)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"), nullable=True)
+    attendance: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+
+    __table_args__ = (CheckConstraint("attendance IS NULL OR attendance >= 0", name="ck_events_attendance"),)
+
+
+class MonthClosing(Base):
+    """A closed month (月次締め): its figures as submitted, locked against silent change."""
+
+    __tablename__ = "month_closings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    closed_at: Mapped[datetime]
+    closed_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (
+        UniqueConstraint("year", "month", name="uq_month_closings_year_month"),
+        CheckConstraint("month BETWEEN 1 AND 12", name="ck_month_closings_month"),
+    )
+
+
+class StatAmendment(Base):
+    """A correction to a closed month (訂正): who, when, why, old and new figure.
+
+    The next monthly report lists it; the submitted number itself is never rewritten.
+    """
+
+    __tablename__ = "stat_amendments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(80))  # e.g. 'users.room.大会議室', 'users.walkin.相談'
+    old_value: Mapped[int] = mapped_column(Integer)
+    new_value: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(80), default="")  # what changed: 'booking:123', 'tally:45'
+    at: Mapped[datetime] = mapped_column(index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
