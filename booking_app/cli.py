@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     from booking_app.insurance_cli import register_cli as register_insurance
 
     register_insurance(sub, parents=[common])  # export-insurance
+    from booking_app.stats_cli import register_cli as register_stats
+
+    register_stats(sub, parents=[common])  # export-stats
     return parser
 
 

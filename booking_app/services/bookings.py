@@ -562,6 +562,13 @@ def _transition(
     old = BookingStatus(b.status)
     if not can_transition(old, new):
         raise RuleError(f"{old.label}の予約を「{new.label}」にはできません。")
+    if BookingStatus.COMPLETED in (old, new):
+        # HOOK (issue 6, statistics): a check-out or its undo changes the user count of the booking's
+        # month; once a manager has closed that month only an amendment (stats.amend) may change it.
+        # Imported here because stats imports this module.
+        from booking_app.services.stats import ensure_month_open
+
+        ensure_month_open(session, b.start_at.date())
     if new.blocks_slot and not old.blocks_slot:
         # Undoing a no-show takes the slot back: only if nobody booked it meanwhile.
         if b.room_id is not None and room_conflicts(session, b.room_id, b.start_at, b.end_at, [b.id]):

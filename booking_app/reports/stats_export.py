@@ -1,0 +1,780 @@
+"""Statistics out (統計の書き出し): a month's or a fiscal year's figures as .xlsx, .csv and a PDF report.
+
+Every format is written from the same list of tables (:func:`stats_tables`), built once from the
+service's :class:`~booking_app.services.stats.MonthFigures` (and, for a fiscal year, its monthly rows),
+so the numbers in the workbook, the CSV and the PDF cannot drift apart: the writers only lay the
+tables out. No table carries a person's or a group's name — statistics are counts, rates and sums.
+
+The layouts are described for staff in ``docs/statistics.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.colors import HexColor, black
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+
+from booking_app.domain import calendar as jcal
+from booking_app.domain.errors import ValidationError
+from booking_app.domain.fees import yen
+from booking_app.fonts import register_reportlab_fonts
+from booking_app.reports.layout import (
+    FONT,
+    Block,
+    Drawn,
+    Pen,
+    fit_size,
+    line_height,
+    open_canvas,
+    paginate,
+    spacer,
+    text_width,
+    truncate,
+    wrap,
+)
+
+if TYPE_CHECKING:  # the service imports SQLAlchemy; the writers need only the plain dataclasses
+    from booking_app.services.stats import MonthFigures, MonthRow
+
+CENTRE_NAME = "しものせき市民活動センター"
+REPORT_NAME = "利用状況報告"
+SUFFIXES = (".xlsx", ".csv", ".pdf")
+
+INT_FORMAT = "#,##0"
+PCT_FORMAT = "0.0%"
+
+# Sheet and section names (also the CSV section titles and the PDF headings), in the order written.
+T_SUMMARY = "概要"
+T_CATEGORY = "利用者数（区分別）"
+T_ROOM = "利用者数（部屋別）"
+T_GROUP_TYPE = "団体区分別"
+T_BOOKINGS = "予約件数"
+T_OCCUPANCY = "稼働率"
+T_GROUPS = "登録団体"
+T_INSURANCE = "保険加入"
+T_PRINTING = "印刷機"
+T_REVENUE = "収入（品目別）"
+T_AMENDMENTS = "訂正"
+T_MONTHLY = "月別推移"
+
+PERIOD_ORDER = ("午前", "午後", "夜間")
+# The service's printing keys → headings (unknown keys are shown as they come).
+PRINTING_LABELS = {"uses": "利用回数", "masters": "製版数", "sheets": "印刷枚数"}  # as services.stats says them
+
+
+# --------------------------------------------------------------------------- the tables
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its heading, what its values are (text, int, yen, pct) and how wide it prints."""
+
+    heading: str
+    kind: str = "int"  # text | int | yen | pct
+    width: float = 1.0  # share of the PDF table's width
+    wrap: bool = False  # PDF: long text wraps onto more lines
+
+
+@dataclass(frozen=True)
+class StatTable:
+    """One table of the statistics (統計表): a sheet of the workbook, a section of the CSV and the PDF."""
+
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    total: tuple[Any, ...] | None = None
+    landscape: bool = False  # xlsx: printed across the page (many columns)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _counts_table(title: str, first: str, counts: dict[str, int], *, value: str = "利用者数",
+                  kind: str = "int", share: bool = False, total: int | None = None) -> StatTable:
+    whole = sum(counts.values()) if total is None else total
+    cols = [Column(first, "text", 3.0), Column(value, kind, 1.4)]
+    if share:
+        cols.append(Column("構成比", "pct", 1.0))
+        rows = tuple((k, v, _share(v, whole)) for k, v in counts.items())
+        foot = ("合計", whole, 1.0 if whole else None)
+    else:
+        rows = tuple((k, v) for k, v in counts.items())
+        foot = ("合計", whole)
+    return StatTable(title, tuple(cols), rows, foot)
+
+
+def _periods(occupancy: dict[str, dict[str, float]]) -> list[str]:
+    seen = [p for p in PERIOD_ORDER if any(p in by for by in occupancy.values())]
+    for by in occupancy.values():
+        seen += [p for p in by if p not in seen]
+    return seen
+
+
+def amendment_fields(a: Any) -> dict[str, Any]:
+    """when / month / what / old / new / who / why of an amendment view, whatever its exact field names."""
+
+    def first(*names: str, default: Any = "") -> Any:
+        for n in names:
+            v = getattr(a, n, None)
+            if v is not None and v != "":
+                return v
+        return default
+
+    year, month = first("year", default=None), first("month", default=None)
+    return {
+        "at": first("at", "amended_at", "created_at", default=None),
+        "month": f"{year}年{month}月" if year and month else "",
+        "what": str(first("label", "key_label", "key")),
+        "old": first("old_value", "old", default=None),
+        "new": first("new_value", "new", default=None),
+        "who": str(first("staff_name", "by", "staff", "staff_id")),
+        "why": str(first("reason")),
+    }
+
+
+def _when(at: Any) -> str:
+    if isinstance(at, datetime):
+        return f"{jcal.format_slash(at.date())} {jcal.format_time(at.time())}"
+    return "" if at is None else str(at)
+
+
+def _number(v: Any) -> Any:
+    """Amendment figures as numbers where they are numbers (so Excel can add them up)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return v
+    try:
+        return int(str(v))
+    except (TypeError, ValueError):
+        try:
+            return float(str(v))
+        except (TypeError, ValueError):
+            return "" if v is None else str(v)
+
+
+def month_label(year: int, month: int) -> str:
+    return f"{year}年{month}月"
+
+
+def stats_tables(fig: MonthFigures, monthly: Sequence[MonthRow] | None = None) -> list[StatTable]:
+    """The tables of the statistics, in the order every format shows them."""
+    tables = [
+        _counts_table(T_CATEGORY, "区分", dict(fig.users_by_category), share=True, total=fig.users_total),
+        _counts_table(T_ROOM, "部屋", dict(fig.users_by_room)),
+        _counts_table(T_GROUP_TYPE, "団体区分", dict(fig.users_by_group_type), share=True),
+        StatTable(T_BOOKINGS, (Column("項目", "text", 3.0), Column("件数", "int", 1.4)),
+                  (("予約件数（確定・利用済）", fig.bookings), ("取消", fig.cancellations),
+                   ("無断キャンセル", fig.no_shows))),
+    ]
+    periods = _periods(fig.occupancy)
+    tables.append(StatTable(
+        T_OCCUPANCY, (Column("部屋", "text", 3.0), *(Column(p, "pct", 1.2) for p in periods)),
+        tuple((room, *(by.get(p) for p in periods)) for room, by in fig.occupancy.items())))
+    tables.append(StatTable(T_GROUPS, (Column("項目", "text", 3.0), Column("団体数", "int", 1.4)),
+                            (("登録団体数", fig.groups_registered), ("新規登録", fig.new_groups))))
+    tables.append(_counts_table(T_INSURANCE, "保険・プラン", dict(fig.insurance_enrolments), value="加入数"))
+    tables.append(StatTable(T_PRINTING, (Column("項目", "text", 3.0), Column("数", "int", 1.4)),
+                            tuple((PRINTING_LABELS.get(k, k), v) for k, v in fig.printing.items())))
+    tables.append(_counts_table(T_REVENUE, "品目区分", dict(fig.revenue_by_kind), value="金額（円）", kind="yen"))
+    amend = [amendment_fields(a) for a in fig.amendments]
+    tables.append(StatTable(
+        T_AMENDMENTS,
+        (Column("訂正日時", "text", 2.2), Column("対象月", "text", 1.4), Column("項目", "text", 2.4, wrap=True),
+         Column("訂正前", "int", 1.1), Column("訂正後", "int", 1.1), Column("訂正者", "text", 1.4),
+         Column("理由", "text", 3.4, wrap=True)),
+        tuple((_when(a["at"]), a["month"], a["what"], _number(a["old"]), _number(a["new"]), a["who"],
+               a["why"])
+              for a in amend)))
+    if monthly is not None:
+        tables.append(monthly_table(monthly))
+    return tables
+
+
+def monthly_categories(monthly: Sequence[MonthRow]) -> list[str]:
+    cats: list[str] = []
+    for r in monthly:
+        cats += [c for c in r.by_category if c not in cats]
+    return cats
+
+
+def monthly_table(monthly: Sequence[MonthRow]) -> StatTable:
+    """月別推移: one row a month, each category, the total, the same month last year and the ratio."""
+    cats = monthly_categories(monthly)
+    rows = tuple((month_label(r.year, r.month), *(r.by_category.get(c, 0) for c in cats), r.total,
+                  r.last_year_total, _share(r.total, r.last_year_total)) for r in monthly)
+    total = sum(r.total for r in monthly)
+    last = sum(r.last_year_total for r in monthly)
+    foot = ("合計", *(sum(r.by_category.get(c, 0) for r in monthly) for c in cats), total, last,
+            _share(total, last))
+    cols = (Column("月", "text", 1.4), *(Column(c, "int") for c in cats), Column("合計", "int"),
+            Column("前年同月", "int"), Column("前年比", "pct"))
+    return StatTable(T_MONTHLY, cols, rows, foot, landscape=len(cols) > 7)
+
+
+def closed_text(fig: MonthFigures) -> str:
+    if not fig.closed:
+        return "未締め（速報値）"
+    parts = []
+    if isinstance(fig.closed_at, datetime):
+        parts.append(_when(fig.closed_at))
+    if fig.closed_by:
+        parts.append(str(fig.closed_by))
+    return "締め済み" + (f"（{' '.join(parts)}）" if parts else "")
+
+
+def headline(fig: MonthFigures, monthly: Sequence[MonthRow] | None = None) -> list[tuple[str, Any, str]]:
+    """The figures a reader looks at first: (label, value, kind)."""
+    rows: list[tuple[str, Any, str]] = [
+        ("利用者数（合計）", fig.users_total, "int"),
+        ("予約件数", fig.bookings, "int"),
+        ("取消", fig.cancellations, "int"),
+        ("無断キャンセル", fig.no_shows, "int"),
+        ("登録団体数", fig.groups_registered, "int"),
+        ("新規登録団体", fig.new_groups, "int"),
+        ("収入合計（円）", sum(fig.revenue_by_kind.values()), "yen"),
+    ]
+    if monthly is not None:
+        this, last = same_period(monthly)
+        rows += [("前年度同期の利用者数", last, "int"), ("前年同期比", _share(this, last), "pct")]
+    return rows
+
+
+def same_period(monthly: Sequence[MonthRow]) -> tuple[int, int]:
+    """This year's and last year's users over the months this year has so far.
+
+    A year still running has months ahead with no users yet; last year's figures for them would make
+    the comparison look bad, so both sums stop at the last month with any users counted.
+    """
+    upto = max((i for i, r in enumerate(monthly) if r.total), default=-1)
+    done = monthly[:upto + 1]
+    return sum(r.total for r in done), sum(r.last_year_total for r in done)
+
+
+def period_text(fig: MonthFigures) -> str:
+    """'令和8年10月分' for a month, '令和8年度' for a fiscal year (the service says '令和8年10月')."""
+    label = fig.period_label
+    if getattr(fig, "month", None) and not label.endswith("分"):
+        return label + "分"
+    return label
+
+
+def report_title(fig: MonthFigures, centre: str = CENTRE_NAME) -> str:
+    return f"{centre} {REPORT_NAME} {period_text(fig)}"
+
+
+def display(value: Any, kind: str) -> str:
+    """A value as the PDF prints it (and the CSV writes percentages)."""
+    if value is None or value == "":
+        return "—" if kind != "text" else ""
+    if kind == "pct":
+        return f"{value * 100:.1f}%"
+    if kind == "yen" and isinstance(value, int):
+        return yen(value) if value >= 0 else f"△{yen(-value)}"
+    if kind in ("int", "yen") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+    return str(value)
+
+
+# --------------------------------------------------------------------------- xlsx
+
+
+def _cell_width(value: Any, kind: str) -> int:
+    s = display(value, kind) if kind != "text" else str(value or "")
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def write_stats_xlsx(fig: MonthFigures, path: Path | str | BinaryIO, *,
+                     monthly: Sequence[MonthRow] | None = None, centre: str = CENTRE_NAME) -> None:
+    """A workbook: 概要 first, then one sheet per table, each printable on A4 one page wide."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    title = report_title(fig, centre)
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="DDEBE8")
+    thin = Side(style="thin", color="999999")
+    box = Border(top=thin, bottom=thin, left=thin, right=thin)
+    total_border = Border(top=Side(style="double", color="333333"), bottom=thin, left=thin, right=thin)
+    formats = {"int": INT_FORMAT, "yen": INT_FORMAT, "pct": PCT_FORMAT}
+
+    def print_setup(ws, *, landscape: bool, sheet_title: str) -> None:
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0  # as many pages long as needed
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.top = ws.page_margins.bottom = 0.75
+        # The title lives in the printed header so that row 1 can be the frozen heading row.
+        # '&' starts a code in Excel's header language (&P page, &N pages): a literal one is doubled.
+        ws.oddHeader.center.text = f"{title}　{sheet_title}".replace("&", "&&")
+        ws.oddHeader.center.size = 11
+        ws.oddFooter.center.text = "&P / &N"
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = T_SUMMARY
+    ws["A1"] = title
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A2"], ws["B2"] = "期間", period_text(fig)
+    ws["A3"], ws["B3"] = "集計", closed_text(fig)
+    ws["A5"], ws["B5"] = "項目", "値"
+    for c in (ws["A5"], ws["B5"]):
+        c.font, c.fill, c.border, c.alignment = bold, head_fill, box, Alignment(horizontal="center")
+    for i, (label, value, kind) in enumerate(headline(fig, monthly), start=6):
+        ws.cell(row=i, column=1, value=label).border = box
+        cell = ws.cell(row=i, column=2, value=value)
+        cell.border, cell.number_format = box, formats[kind]
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 30
+    print_setup(ws, landscape=False, sheet_title=T_SUMMARY)
+
+    for table in stats_tables(fig, monthly):
+        ws = wb.create_sheet(table.title)
+        widths = [_cell_width(c.heading, "text") for c in table.columns]
+        for j, col in enumerate(table.columns, start=1):
+            cell = ws.cell(row=1, column=j, value=col.heading)
+            cell.font, cell.fill, cell.border = bold, head_fill, box
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        body = list(table.rows)
+        for i, values in enumerate(body, start=2):
+            for j, (v, col) in enumerate(zip(values, table.columns, strict=True), start=1):
+                cell = ws.cell(row=i, column=j, value=v)
+                cell.border = box
+                if col.kind in formats and not isinstance(v, str):
+                    cell.number_format = formats[col.kind]
+                if col.wrap:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                widths[j - 1] = max(widths[j - 1], min(_cell_width(v, col.kind), 60))
+        row = len(body) + 2
+        if not body:
+            ws.cell(row=row, column=1, value="該当なし").border = box
+            row += 1
+        if table.total is not None:
+            for j, (v, col) in enumerate(zip(table.total, table.columns, strict=True), start=1):
+                cell = ws.cell(row=row, column=j, value=v)
+                cell.font, cell.border = bold, total_border
+                if col.kind in formats:
+                    cell.number_format = formats[col.kind]
+                widths[j - 1] = max(widths[j - 1], _cell_width(v, col.kind))
+        for j, w in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = max(8, min(w + 3, 62))
+        ws.freeze_panes = "A2"
+        ws.print_title_rows = "1:1"  # the heading row again on every printed page
+        print_setup(ws, landscape=table.landscape, sheet_title=table.title)
+    # A file-like object is saved as it is (never str() of it, which would make a file of that name).
+    wb.save(path if hasattr(path, "write") else str(path))
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _csv_text(s: str) -> str:
+    # A reason typed as '=…' or '+…' must stay text: Excel would run it as a formula (CSV injection).
+    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+
+
+def _csv_value(v: Any, kind: str) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return _csv_text(v)
+    if kind == "pct":
+        return display(v, "pct")  # '45.2%': Excel reads it as the number 0.452 shown as a percentage
+    return str(v)  # plain digits, no separators: Excel reads numbers it can add up
+
+
+def stats_csv_rows(fig: MonthFigures, monthly: Sequence[MonthRow] | None = None, *,
+                   centre: str = CENTRE_NAME) -> list[list[str]]:
+    """Every row of the CSV (see docs/statistics.md): a title block, then each table under its title."""
+    out: list[list[str]] = [[report_title(fig, centre)], ["期間", period_text(fig)], ["集計", closed_text(fig)],
+                            []]
+    out.append([T_SUMMARY])
+    out.append(["項目", "値"])
+    out += [[label, _csv_value(v, kind)] for label, v, kind in headline(fig, monthly)]
+    for table in stats_tables(fig, monthly):
+        out.append([])
+        out.append([table.title])
+        out.append([c.heading for c in table.columns])
+        for values in table.rows:
+            out.append([_csv_value(v, c.kind) for v, c in zip(values, table.columns, strict=True)])
+        if table.total is not None:
+            out.append([_csv_value(v, c.kind) for v, c in zip(table.total, table.columns, strict=True)])
+    return out
+
+
+def write_stats_csv(fig: MonthFigures, path: Path | str | BinaryIO, *,
+                    monthly: Sequence[MonthRow] | None = None, centre: str = CENTRE_NAME) -> None:
+    """One CSV, UTF-8 with BOM and CRLF (Excel opens it right), tables one after another."""
+    import io
+
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n").writerows(stats_csv_rows(fig, monthly, centre=centre))
+    data = buf.getvalue().encode("utf-8-sig")
+    if hasattr(path, "write"):
+        path.write(data)
+    else:
+        Path(path).write_bytes(data)
+
+
+# --------------------------------------------------------------------------- PDF
+
+ACCENT = HexColor("#00695C")
+LAST_YEAR = HexColor("#B0BEC5")
+GREY = HexColor("#555555")
+LIGHT = HexColor("#E0F2F1")
+RULE = HexColor("#AAAAAA")
+MARGIN = 15 * mm
+FOOT = 10.0
+
+
+def _draw_chart(pen: Pen, drawing: Drawing, x: float, y: float, role: str) -> None:
+    """Draw a reportlab.graphics drawing at (x, y) and record the box its ink really covers."""
+    # The graphics renderer would otherwise select Helvetica and list it, unembedded, in the PDF.
+    drawing.initialFontName = FONT
+    renderPDF.draw(drawing, pen.c, x, y)
+    if pen.record is not None:
+        x0, y0, x1, y1 = drawing.getBounds()
+        pen.record.append(Drawn(pen.page, "chart", role, "", (x + min(x0, 0), y + min(y0, 0),
+                                                              x + max(x1, drawing.width),
+                                                              y + max(y1, drawing.height)), pen.size))
+
+
+def _axis_step(top: float) -> float:
+    """A round value-axis step giving about five gridlines."""
+    raw = max(top, 1) / 5
+    mag = 10 ** (len(str(int(raw))) - 1)
+    for m in (1, 2, 2.5, 5, 10):
+        if raw <= m * mag:
+            return m * mag
+    return 10 * mag
+
+
+def monthly_chart(monthly: Sequence[MonthRow], width: float, height: float) -> Drawing:
+    """Users by month (this year) against the same month last year, as paired bars."""
+    d = Drawing(width, height)
+    this = [r.total for r in monthly]
+    last = [r.last_year_total for r in monthly]
+    top = max(this + last + [1])
+    step = _axis_step(top)
+    label_w = text_width(f"{int(step * (int(top // step) + 1)):,}", 7) + 6
+    chart = VerticalBarChart()
+    chart.x, chart.y = label_w + 4, 16
+    chart.width, chart.height = width - chart.x - 4, height - chart.y - 22
+    chart.data = [last, this]
+    chart.categoryAxis.categoryNames = [f"{r.month}月" for r in monthly]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7.5
+    chart.categoryAxis.labels.dy = -3
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = step * (int(top // step) + 1)
+    chart.valueAxis.valueStep = step
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = lambda v: f"{int(v):,}"
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = HexColor("#DDDDDD")
+    chart.bars[0].fillColor = LAST_YEAR
+    chart.bars[1].fillColor = ACCENT
+    chart.bars.strokeColor = None
+    chart.groupSpacing = 6
+    chart.barSpacing = 1
+    d.add(chart)
+    legend = Legend()
+    legend.fontName, legend.fontSize = FONT, 8
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.dx = legend.dy = 7
+    legend.deltax = 70
+    legend.colorNamePairs = [(ACCENT, "今年度"), (LAST_YEAR, "前年度（同じ月）")]
+    legend.x, legend.y = chart.x + 4, height - 6
+    d.add(legend)
+    return d
+
+
+def category_chart(counts: dict[str, int], width: float) -> Drawing:
+    """Users by category as horizontal bars with the figure at the end of each bar."""
+    names = list(counts) or ["—"]
+    values = [counts.get(n, 0) for n in names]
+    pitch = 13.0
+    height = pitch * len(names) + 22
+    d = Drawing(width, height)
+    chart = HorizontalBarChart()
+    label_w = max(text_width(n, 8) for n in names) + 8
+    top = max(values + [1])
+    step = _axis_step(top)
+    value_w = text_width(f"{top:,}", 7.5) + 8
+    chart.x, chart.y = label_w, 14
+    chart.width, chart.height = width - label_w - value_w, pitch * len(names)
+    # Bars run from the top down in the order the tables list them.
+    chart.data = [list(reversed(values))]
+    chart.categoryAxis.categoryNames = list(reversed(names))
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 8
+    chart.categoryAxis.labels.boxAnchor = "e"
+    chart.categoryAxis.labels.dx = -4
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = step * (int(top // step) + 1)
+    chart.valueAxis.valueStep = step
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = lambda v: f"{int(v):,}"
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = HexColor("#DDDDDD")
+    chart.bars[0].fillColor = ACCENT
+    chart.bars.strokeColor = None
+    chart.barLabelFormat = lambda v: f"{int(v):,}"
+    chart.barLabels.fontName = FONT
+    chart.barLabels.fontSize = 7.5
+    chart.barLabels.boxAnchor = "w"
+    chart.barLabels.dx = 3
+    d.add(chart)
+    return d
+
+
+class _Report:
+    def __init__(self, fig: MonthFigures, monthly: Sequence[MonthRow] | None, centre: str):
+        self.fig, self.monthly, self.centre = fig, monthly, centre
+        self.left = MARGIN
+        self.width = A4[0] - 2 * MARGIN
+
+    # -- pieces
+
+    def heading(self, s: str) -> Block:
+        size = 11
+
+        def draw(pen: Pen, top: float) -> None:
+            pen.rect(self.left, top - 4 * mm - size * 1.5, 1.2 * mm, size * 1.5, role="heading_bar",
+                     stroke=None, fill=ACCENT)
+            pen.text(self.left + 3 * mm, top - 4 * mm - size * 1.15, s, size, role="heading", color=ACCENT)
+
+        return Block(4 * mm + size * 1.8, draw)
+
+    def header(self) -> list[Block]:
+        fig = self.fig
+        title = f"{REPORT_NAME}　{period_text(fig)}"
+        size = fit_size(title, self.width, 20, 12)
+
+        def draw(pen: Pen, top: float) -> None:
+            pen.text(self.left, top - 10, self.centre, 10, role="centre", color=GREY)
+            pen.text(self.left, top - 14 - size, title, size, role="title")
+            pen.text(self.left + self.width, top - 10, f"集計：{closed_text(fig)}", 9, role="status",
+                     align="right", color=GREY)
+            y = top - 20 - size * 1.1
+            pen.line(self.left, y, self.left + self.width, y, role="title_rule", color=ACCENT, width=1.2)
+
+        return [Block(24 + size * 1.1, draw)]
+
+    def tiles(self) -> list[Block]:
+        """The headline figures as tiles, three to a row."""
+        items = headline(self.fig, self.monthly)
+        per_row, gap, h = 3, 3 * mm, 17 * mm
+        w = (self.width - gap * (per_row - 1)) / per_row
+        blocks: list[Block] = [spacer(3 * mm)]
+        for start in range(0, len(items), per_row):
+            row = items[start:start + per_row]
+
+            def draw(pen: Pen, top: float, row=row) -> None:
+                for i, (label, value, kind) in enumerate(row):
+                    x = self.left + i * (w + gap)
+                    pen.rect(x, top - h, w, h, role="tile", stroke=ACCENT, fill=LIGHT, width=0.6)
+                    pen.text(x + 2.5 * mm, top - 5 * mm, truncate(label.replace("（円）", ""), w - 5 * mm, 8), 8,
+                             role="tile_label", color=GREY)
+                    unit = {"int": "人" if label.startswith("利用者") or label.startswith("前年度") else
+                            ("団体" if "団体" in label else "件")}.get(kind, "")
+                    text = display(value, kind) + unit
+                    size = fit_size(text, w - 5 * mm, 16, 9)
+                    pen.text(x + w - 2.5 * mm, top - h + 3.5 * mm, text, size, role=f"tile:{label}",
+                             align="right", color=ACCENT)
+
+            blocks += [Block(h + gap, draw)]
+        return blocks
+
+    def chart(self, title: str, drawing: Drawing, role: str) -> list[Block]:
+        def draw(pen: Pen, top: float) -> None:
+            _draw_chart(pen, drawing, self.left, top - drawing.height, role)
+
+        return [self.heading(title), Block(drawing.height + 2 * mm, draw)]
+
+    def table(self, title: str, cols: Sequence[Column], body: Sequence[Sequence[Any]],
+              foot: Sequence[Any] | None = None, *, size: float = 8.5) -> list[Block]:
+        pad = 1.5 * mm
+        share = sum(c.width for c in cols)
+        # A two-column table spread over the whole page is hard to read across: keep small tables narrow.
+        table_w = min(self.width, share * 30 * mm)
+        widths = [table_w * c.width / share for c in cols]
+        lh = line_height(size) + 1.5
+        head_size = min(fit_size(c.heading, w - 2 * pad, size, 6.5)
+                        for c, w in zip(cols, widths, strict=True))
+
+        def cells(values: Sequence[Any]) -> list[list[str]]:
+            out = []
+            for v, c, w in zip(values, cols, widths, strict=True):
+                s = display(v, c.kind)  # a value already a string (the ratio row) prints as it is
+                if c.wrap:
+                    out.append(wrap(s, w - 2 * pad, size, max_lines=12))  # a reason is shown whole
+                elif c.kind != "text":
+                    out.append([s])  # a figure is never cut: it is set smaller instead (see draw)
+                else:
+                    out.append([truncate(s, w - 2 * pad, size)])
+            return out
+
+        def row(values: Sequence[Any], kind: str) -> Block:
+            if kind == "head":
+                lines = [[c.heading] for c in cols]
+            elif kind == "empty":
+                lines = [["なし"]] + [[""] for _ in cols[1:]]
+            else:
+                lines = cells(values)
+            pitch = max(len(ls) for ls in lines) * lh + 4
+            fs = head_size if kind == "head" else size
+
+            def draw(pen: Pen, top: float) -> None:
+                if kind == "head":
+                    pen.rect(self.left, top - pitch, table_w, pitch, role="table_head", stroke=None,
+                             fill=LIGHT)
+                x = self.left
+                for ls, c, w in zip(lines, cols, widths, strict=True):
+                    align = "center" if kind == "head" else ("left" if c.kind == "text" else "right")
+                    ax = {"left": x + pad, "right": x + w - pad, "center": x + w / 2}[align]
+                    for k, s in enumerate(ls):
+                        cs = fs if kind == "head" or c.kind == "text" else fit_size(s, w - 2 * pad, fs, 4.5)
+                        base = top - 2 - k * lh - (lh - line_height(cs)) / 2 - cs * 0.88
+                        pen.text(ax, base, s, cs, role=f"cell_{kind}", align=align)
+                    x += w
+                strong = kind not in ("body", "empty")
+                pen.line(self.left, top - pitch, self.left + table_w, top - pitch, role="table_rule",
+                         color=black if strong else RULE, width=0.6 if strong else 0.3)
+
+            return Block(pitch, draw)
+
+        rows = [row(v, "body") for v in body] or [row([], "empty")]
+        if foot is not None:
+            rows.append(row(foot, "total"))
+        # The heading, the column headings and the first row stay together on one page.
+        keep = [self.heading(title), row([], "head"), rows[0]]
+
+        def draw_keep(pen: Pen, top: float) -> None:
+            for b in keep:
+                b.draw(pen, top)
+                top -= b.height
+
+        return [Block(sum(b.height for b in keep), draw_keep), *rows[1:]]
+
+    def monthly_matrix(self, t: StatTable) -> list[Block]:
+        """月別推移 turned on its side for A4 portrait: a row per category, a column per month."""
+        monthly = list(self.monthly or ())
+        cats = monthly_categories(monthly)
+        cols = [Column("区分", "text", 2.3), *(Column(f"{r.month}月", "int", 1.0) for r in monthly),
+                Column("年度計", "int", 1.3)]
+        total = sum(r.total for r in monthly)
+        last = sum(r.last_year_total for r in monthly)
+        rows: list[tuple[Any, ...]] = [(c, *(r.by_category.get(c, 0) for r in monthly),
+                                        sum(r.by_category.get(c, 0) for r in monthly)) for c in cats]
+        rows.append(("合計", *(r.total for r in monthly), total))
+        rows.append(("前年同月", *(r.last_year_total for r in monthly), last))
+        ratio = [_share(r.total, r.last_year_total) for r in monthly] + [_share(total, last)]
+        rows.append(("前年比", *(display(v, "pct") for v in ratio)))
+        return self.table(t.title, cols, rows, size=7.0)
+
+    def blocks(self) -> list[Block]:
+        fig, monthly = self.fig, self.monthly
+        out = [*self.header(), *self.tiles()]
+        if monthly:
+            out += self.chart("月別利用者数（前年同月との比較）", monthly_chart(monthly, self.width, 62 * mm),
+                              "chart_monthly")
+        out += self.chart("区分別利用者数", category_chart(dict(fig.users_by_category), self.width),
+                          "chart_category")
+        for t in stats_tables(fig, monthly):
+            if t.title == T_MONTHLY:
+                out += self.monthly_matrix(t)
+            else:
+                out += self.table(t.title, t.columns, t.rows, t.total)
+        return out
+
+
+def render_stats_pdf(fig: MonthFigures, out: Path | str | BinaryIO, *,
+                     monthly: Sequence[MonthRow] | None = None, centre: str = CENTRE_NAME,
+                     record: list[Drawn] | None = None) -> int:
+    """The A4 report (IPAexGothic embedded) with headline figures, charts and tables; returns pages."""
+    register_reportlab_fonts()
+    report = _Report(fig, monthly, centre)
+    room = A4[1] - 2 * MARGIN - FOOT
+    pages = paginate(report.blocks(), room, room)
+    c = open_canvas(out, A4, title=report_title(fig, centre), author=centre)
+    pen = Pen(c, A4, record)
+    for n, page_blocks in enumerate(pages, start=1):
+        if n > 1:
+            pen.next_page()
+        top = A4[1] - MARGIN
+        for b in page_blocks:
+            b.draw(pen, top)
+            top -= b.height
+        pen.text(A4[0] / 2, MARGIN - 2, f"{REPORT_NAME} {period_text(fig)}　{n}/{len(pages)}", 8,
+                 role="footer", align="center", color=GREY)
+    c.showPage()
+    c.save()
+    return len(pages)
+
+
+# --------------------------------------------------------------------------- gathering
+
+
+def check_target(path: Path | str) -> str:
+    """The output's suffix, or a Japanese refusal for one we cannot write."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ValidationError(f"書き出すファイルは .xlsx、.csv、.pdf のいずれかにしてください（「{Path(path).name}」）。",
+                              "path")
+    return suffix
+
+
+def export_stats(session, path: Path | str, *, month: tuple[int, int] | None = None,
+                 fiscal_year: int | None = None, centre: str | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> MonthFigures:
+    """Gather a month's (``month=(2026, 10)``) or a fiscal year's figures and write them by suffix.
+
+    ``progress(done, steps)`` is called after gathering and after writing, for a progress bar.
+    Returns the figures written.
+    """
+    from booking_app.services import stats as svc
+
+    if (month is None) == (fiscal_year is None):
+        raise ValidationError("月（--month）か年度（--fiscal-year）のどちらか一方を指定してください。", "period")
+    suffix = check_target(path)
+    steps = 2
+    if centre is None:
+        from booking_app.services.centre import get_profile
+
+        centre = get_profile(session).name or CENTRE_NAME
+    monthly = None
+    if month is not None:
+        fig = svc.month_figures(session, *month)
+    else:
+        fig = svc.year_figures(session, fiscal_year)
+        monthly = svc.monthly_users(session, fiscal_year)
+    if progress is not None:
+        progress(1, steps)
+    writer = {".xlsx": write_stats_xlsx, ".csv": write_stats_csv, ".pdf": render_stats_pdf}[suffix]
+    writer(fig, path, monthly=monthly, centre=centre)
+    if progress is not None:
+        progress(2, steps)
+    return fig
+
+
+__all__ = ["Column", "StatTable", "stats_tables", "headline", "closed_text", "report_title", "display",
+           "write_stats_xlsx", "write_stats_csv", "stats_csv_rows", "render_stats_pdf", "export_stats",
+           "check_target", "monthly_table", "month_label", "amendment_fields"]

@@ -1,0 +1,90 @@
+"""``export-stats``: a month's or a fiscal year's statistics (利用状況報告) as .xlsx, .csv or .pdf.
+
+    fukufuku-desk export-stats --month 2026-10 -o 利用状況_2026-10.xlsx
+    fukufuku-desk export-stats --fiscal-year 2026 -o 利用状況_令和8年度.pdf
+
+Statistics hold no personal data, so any staff member may write them. The tables and each format's
+layout are described in docs/statistics.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+from booking_app.domain.errors import DomainError
+from booking_app.services.common import Actor
+
+_MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """'2026-10', '2026/10', '2026年10月' (full width too) → (2026, 10)."""
+    m = _MONTH_RE.match(unicodedata.normalize("NFKC", text or "").strip())
+    if not m or not 1 <= int(m[2]) <= 12 or not 2000 <= int(m[1]) <= 2100:
+        raise argparse.ArgumentTypeError(f"月は YYYY-MM の形で指定してください（例：2026-10）（「{text}」）")
+    return int(m[1]), int(m[2])
+
+
+def parse_fiscal_year(text: str) -> int:
+    try:
+        year = int(unicodedata.normalize("NFKC", text or "").strip().removesuffix("年度"))
+    except ValueError:
+        year = 0
+    if not 2000 <= year <= 2100:
+        raise argparse.ArgumentTypeError(f"年度は西暦の4桁で指定してください（例：2026）（「{text}」）")
+    return year
+
+
+def _output(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in (".xlsx", ".csv", ".pdf"):
+        raise argparse.ArgumentTypeError(f"書き出すファイルは .xlsx、.csv、.pdf のいずれかにしてください（「{text}」）")
+    return path
+
+
+def register_cli(subparsers: argparse._SubParsersAction, *,
+                 parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+    """Add ``export-stats --month YYYY-MM | --fiscal-year YYYY -o FILE.xlsx|.csv|.pdf``.
+
+    Sets ``args.handler(args, engine, actor) -> int`` like ``services.group_io.register_cli``; cli.py runs
+    it after its usual start-up.
+    """
+    p = subparsers.add_parser("export-stats", parents=list(parents),
+                              help="月・年度の利用状況（統計）を書き出す（Excel・CSV・PDF）",
+                              description="利用者数・予約・稼働率・登録団体・保険・印刷機・収入の統計を書き出します。"
+                                          "個人名・団体名は含みません。")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--month", metavar="YYYY-MM", type=parse_month, help="月（例：2026-10）")
+    which.add_argument("--fiscal-year", dest="fiscal_year", metavar="YYYY", type=parse_fiscal_year,
+                       help="年度（西暦。2026 は令和8年度＝2026年4月〜2027年3月）")
+    p.add_argument("-o", "--output", metavar="FILE", type=_output, required=True,
+                   help="書き出すファイル（.xlsx、.csv、.pdf のいずれか）")
+    p.set_defaults(handler=cli_export_stats)
+
+
+def cli_export_stats(args: argparse.Namespace, engine, actor: Actor | None = None) -> int:
+    from booking_app.reports.stats_export import export_stats, period_text
+    from booking_app.store.engine import read_session
+
+    out: Path = args.output
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with read_session(engine) as session:
+            fig = export_stats(session, out, month=args.month, fiscal_year=args.fiscal_year)
+    except DomainError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"「{out}」に書き出せません（{exc.strerror or exc}）。"
+              "フォルダがあるか、Excelで開いたままでないか確かめてください。", file=sys.stderr)
+        return 1
+    print(f"{period_text(fig)}の利用状況（利用者数 {fig.users_total:,}人）を「{out}」に書き出しました。")
+    return 0
+
+
+__all__ = ["register_cli", "cli_export_stats", "parse_month", "parse_fiscal_year"]
