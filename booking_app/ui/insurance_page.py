@@ -1,7 +1,9 @@
 """The insurance page (保険): enrolments, the cover check at the counter, accident reports, renewals.
 
 Four tabs, one job each: 加入一覧 lists the fiscal year's enrolments with 支払済 / 未払 in colour and
-the actions on the selected one (take the premium, add or remove people, the certificate); 補償の確認
+the actions on the selected one (take the premium, add or remove people, the certificate); the less
+used actions sit in the その他 menu so the row fits a 1366-pixel screen (cancel an unpaid enrolment,
+the enrolment list as PDF, the fiscal-year ledger, the plans and premiums); 補償の確認
 answers "are we covered on that day?" in one big word with the reason; 事故報告 lists the reports with
 their deadline to the city; 年度更新 lists last year's annual enrolments not yet renewed. Every answer
 comes from ``services.insurance``; this page only shows it.
@@ -27,10 +29,12 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QMessageBox,
     QPushButton,
     QRadioButton,
@@ -42,6 +46,7 @@ from PySide6.QtWidgets import (
 
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import DomainError
+from booking_app.domain.insurance import SCHEMES
 from booking_app.services import insurance as ins
 from booking_app.services.common import local_now
 from booking_app.services.group_lookup import get_group, search_groups
@@ -81,6 +86,35 @@ def ask_save_path(parent: QWidget | None, suggested: str) -> str:
     path, _ = QFileDialog.getSaveFileName(parent, "保険の名簿を書き出す", suggested,
                                           "Excel (*.xlsx);;CSV (*.csv)")
     return path
+
+
+def ask_ledger_path(parent: QWidget | None, suggested: str) -> str:
+    """Where to write the fiscal-year ledger (tests replace this so nothing blocks)."""
+    path, _ = QFileDialog.getSaveFileName(parent, "保険の年度台帳を書き出す", suggested,
+                                          "Excel (*.xlsx);;CSV (*.csv)")
+    return path
+
+
+def ask_cancel_reason(parent: QWidget | None, enrolment: Any) -> str | None:
+    """The reason for cancelling an enrolment, or None when staff step back."""
+    dlg = QInputDialog(parent)
+    dlg.setObjectName("cancel_reason_dialog")
+    dlg.setWindowTitle("加入を取り消す")
+    owed = f"未払いの保険料 ¥{enrolment.premium:,} も取り消します。" if enrolment.premium else ""
+    dlg.setLabelText(f"{enrolment.holder_name}　{enrolment.plan_name}\n"
+                     f"この加入を取り消します。{owed}記録は消えずに「取消」として残ります。\n\n取消理由：")
+    dlg.setTextValue("")
+    dlg.setOkButtonText("取り消す")
+    dlg.setCancelButtonText("やめる")
+    dlg.resize(460, dlg.sizeHint().height())
+    if dlg.exec() != QInputDialog.DialogCode.Accepted:
+        return None
+    return dlg.textValue()
+
+
+def _paid_in_full(v: Any) -> bool:
+    """A premium taken: the service refuses to cancel it until the receipt is voided."""
+    return bool(v.premium and v.paid)
 
 
 def take_premium(parent: QWidget | None, ctx: AppContext, enrolment: Any) -> int | None:
@@ -125,6 +159,7 @@ class InsurancePage(QWidget):
         self._cover_group_id: int | None = None
         self.last_certificate_path: Path | None = None
         self.last_export_path: Path | None = None
+        self.last_list_path: Path | None = None
 
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
@@ -166,6 +201,11 @@ class InsurancePage(QWidget):
             head.addWidget(b)
         head.addStretch(1)
         head.addWidget(self.export_button)
+        self.more_button = QPushButton("その他")
+        self.more_button.setObjectName("more_actions")
+        self.more_button.setMinimumHeight(32)
+        self.more_button.setMenu(self._build_more_menu())
+        head.addWidget(self.more_button)
         outer.addLayout(head)
 
         self.tabs = QTabWidget()
@@ -175,6 +215,55 @@ class InsurancePage(QWidget):
         self.tabs.addTab(self._build_accidents_tab(), "事故報告")
         self.tabs.addTab(self._build_renewal_tab(), "年度更新")
         outer.addWidget(self.tabs, 1)
+
+    def _build_more_menu(self) -> QMenu:
+        menu = QMenu(self)
+        menu.setObjectName("more_menu")
+        menu.setToolTipsVisible(True)
+        self.cancel_action = menu.addAction("加入を取り消す…")
+        self.cancel_action.setObjectName("cancel_enrolment")
+        self.cancel_action.triggered.connect(lambda _c=False: self.cancel_enrolment())
+        menu.addSeparator()
+        self.list_menu = menu.addMenu("加入者一覧（PDF）")
+        self.list_menu.setObjectName("enrolment_list_menu")
+        self.list_actions = {}
+        for scheme, label in ((None, "すべての保険"), *SCHEMES.items()):
+            action = self.list_menu.addAction(label)
+            action.setObjectName(f"enrolment_list_{scheme or 'all'}")
+            action.triggered.connect(lambda _c=False, sc=scheme: self.print_enrolment_list(sc))
+            self.list_actions[scheme] = action
+        self.ledger_action = menu.addAction("年度台帳を書き出す…")
+        self.ledger_action.setObjectName("export_ledger")
+        self.ledger_action.triggered.connect(lambda _c=False: self.export_ledger())
+        menu.addSeparator()
+        self.plans_action = menu.addAction("プラン・保険料…")
+        self.plans_action.setObjectName("edit_plans")
+        self.plans_action.setToolTip("年度ごとのプランと保険料（変更は管理者）")
+        self.plans_action.triggered.connect(lambda _c=False: self.edit_plans())
+        # A bound method, not a lambda: Qt drops the connection when the page is destroyed.
+        self.ctx.actor_changed.connect(self._on_actor_changed)
+        return menu
+
+    def _on_actor_changed(self, _actor) -> None:
+        self._update_menu()
+
+    def _update_menu(self) -> None:
+        """The year in the menu's words, and what the staff member on duty may do."""
+        label = jcal.fiscal_year_label(self.fiscal_year())
+        self.list_menu.setTitle(f"加入者一覧（{label}・PDF）")
+        self.ledger_action.setText(f"年度台帳を書き出す（{label}）…")
+        manager = self.ctx.actor.is_manager
+        self.ledger_action.setEnabled(manager)
+        self.ledger_action.setToolTip("加入と保険料の年度台帳（Excel／CSV）" if manager
+                                      else "年度台帳の書き出しは管理者のみ行えます。")
+        v = self.selected()
+        can_cancel = v is not None and v.status != "cancelled" and not _paid_in_full(v)
+        self.cancel_action.setEnabled(can_cancel)
+        if v is not None and v.status != "cancelled" and _paid_in_full(v):
+            tip = "保険料を受け取った加入は、先に領収書を取り消してから取り消せます。"
+        else:
+            tip = "未払いの加入を取り消します（記録は残ります）。"
+        self.cancel_action.setToolTip(tip)
 
     def _year_combo(self, name: str, years: list[int]) -> QComboBox:
         c = QComboBox()
@@ -422,6 +511,7 @@ class InsurancePage(QWidget):
             b.setEnabled(has)
         self.remove_person_button.setEnabled(bool(roster))
         self.pay_button.setEnabled(bool(has and v.open_charge_ids))
+        self._update_menu()
         if v is None:
             self.detail_label.setText("加入を選ぶと、名簿と保険料の状況を表示します。")
             self.detail_label.setStyleSheet("color: #616161;")
@@ -519,8 +609,7 @@ class InsurancePage(QWidget):
 
     def export_roster(self) -> Path | None:
         try:
-            from booking_app.reports.insurance_pdf import write_roster
-            from booking_app.services.insurance_reports import roster_rows
+            from booking_app.services.insurance_reports import export_insurance
         except ImportError:
             info(self, "名簿の書き出し", f"名簿の書き出しは{COMING_LATER}。")
             return None
@@ -532,14 +621,86 @@ class InsurancePage(QWidget):
         if path.suffix.lower() not in (".xlsx", ".csv"):
             path = path.with_suffix(".xlsx")
         try:
-            rows = self.ctx.read(lambda s: roster_rows(s, fy))
-            write_roster(rows, path)
+            # Through the service, which allows personal data out for managers only.
+            actor = self.ctx.actor
+            count = self.ctx.read(lambda s: export_insurance(s, actor, fy, path, kind="roster"))
         except Exception as exc:  # noqa: BLE001 — a DomainError says why; an export bug must not stop the desk
             show_error(self, exc)
             return None
         self.last_export_path = path
-        info(self, "名簿の書き出し", f"{jcal.fiscal_year_label(fy)}の名簿（{len(rows)}行）を書き出しました。\n{path}")
+        info(self, "名簿の書き出し", f"{jcal.fiscal_year_label(fy)}の名簿（{count}行）を書き出しました。\n{path}")
         return path
+
+    def cancel_enrolment(self) -> Any:
+        """加入を取り消す: an unpaid enrolment, with a reason; a paid one is refused by the service."""
+        v = self.selected()
+        if v is None:
+            info(self, "加入を取り消す", "取り消す加入を選んでください。")
+            return None
+        reason = ask_cancel_reason(self, v)
+        if reason is None:
+            return None
+        eid = v.id
+        try:
+            done = self.ctx.write(lambda s, a: ins.cancel_enrolment(s, a, eid, reason),
+                                  changes={"insurance", "charge"})
+        except DomainError as exc:
+            show_error(self, exc)
+            return None
+        self.refresh_list(select_id=eid)
+        return done
+
+    def print_enrolment_list(self, scheme: str | None = None) -> Path | None:
+        """加入者一覧: the fiscal year's enrolments (of one scheme, or all) as a PDF in the preview."""
+        from booking_app.reports.insurance_pdf import render_enrolment_list
+        from booking_app.services.insurance_reports import enrolment_list
+
+        fy, today = self.fiscal_year(), self.today
+        label = jcal.fiscal_year_label(fy)
+        which = SCHEMES.get(scheme, "") if scheme else ""
+        title = f"{label} 保険加入者一覧" + (f"（{which}）" if which else "")
+        path = ""
+        try:
+            rows = self.ctx.read(lambda s: enrolment_list(s, fy, scheme=scheme))
+            fd, path = tempfile.mkstemp(prefix=f"insurance_list_{fy}_", suffix=".pdf")
+            os.close(fd)
+            render_enrolment_list(rows, Path(path), title=title, printed_on=today)
+        except Exception as exc:  # noqa: BLE001 — a DomainError says why; a report bug must not stop the desk
+            if path:
+                os.remove(path)
+            show_error(self, exc)
+            return None
+        self.last_list_path = Path(path)
+        name = f"保険加入者一覧_{label}" + (f"_{which}" if which else "")
+        pd.preview_pdf(self, Path(path), title=title, suggested_name=f"{name}.pdf")
+        return Path(path)
+
+    def export_ledger(self) -> Path | None:
+        """年度台帳: every enrolment of the fiscal year with premiums and totals, to .xlsx or .csv (managers)."""
+        from booking_app.services.insurance_reports import export_insurance
+
+        fy, actor = self.fiscal_year(), self.ctx.actor
+        label = jcal.fiscal_year_label(fy)
+        target = ask_ledger_path(self, f"保険加入台帳_{label}.xlsx")
+        if not target:
+            return None
+        path = Path(target)
+        if path.suffix.lower() not in (".xlsx", ".csv"):
+            path = path.with_suffix(".xlsx")
+        try:
+            n = self.ctx.read(lambda s: export_insurance(s, actor, fy, path, kind="ledger"))
+        except Exception as exc:  # noqa: BLE001 — a DomainError says why; an export bug must not stop the desk
+            show_error(self, exc)
+            return None
+        self.last_export_path = path
+        info(self, "年度台帳の書き出し", f"{label}の加入台帳（{n}件）を書き出しました。\n{path}")
+        return path
+
+    def edit_plans(self) -> list[Any]:
+        """プラン・保険料: the plans of the year chosen in 加入一覧 (any year can be picked in the dialog)."""
+        from booking_app.ui.insurance_plans_dialog import InsurancePlansDialog
+
+        return InsurancePlansDialog.run(self, self.ctx, today=self.today, fiscal_year=self.fiscal_year())
 
     # ---------------------------------------------------------------- 補償の確認
 
@@ -743,4 +904,5 @@ def enrolment_lines_for_group(session, group_id: int, today: date) -> list[tuple
     return lines
 
 
-__all__ = ["InsurancePage", "enrolment_lines_for_group", "take_premium", "ask_save_path", "info"]
+__all__ = ["InsurancePage", "enrolment_lines_for_group", "take_premium", "ask_save_path", "ask_ledger_path",
+           "ask_cancel_reason", "info"]

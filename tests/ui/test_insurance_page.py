@@ -8,12 +8,13 @@ previews are replaced (payment_dialog.preview_pdf) and recorded.
 from __future__ import annotations
 
 from collections.abc import Callable
+import subprocess
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog, QLineEdit, QMenu, QPushButton
 from sqlalchemy import select
 
 from booking_app.services import insurance as ins
@@ -300,8 +301,8 @@ def test_models_pass_the_model_tester(qtmodeltester, engine, desk, group_id):
         qtmodeltester.check(model)
 
 
-def test_certificate_preview_and_roster_export(qtbot, page, engine, desk, group_id, errors, previews, monkeypatch,
-                                               tmp_path):
+def test_certificate_preview_and_roster_export(qtbot, page, engine, desk, manager, group_id, errors, previews,
+                                               monkeypatch, tmp_path):
     from booking_app.ui import insurance_page as ip
 
     v = enrol_basic(engine, desk, group_id)
@@ -313,6 +314,11 @@ def test_certificate_preview_and_roster_export(qtbot, page, engine, desk, group_
 
     target = tmp_path / "保険名簿.xlsx"
     monkeypatch.setattr(ip, "ask_save_path", lambda parent, suggested: str(target))
+    # The roster holds personal data: desk staff are refused by the service and nothing is written.
+    page.ctx.set_actor(desk)
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    assert not target.exists() and "管理者" in str(errors[-1])
+    page.ctx.set_actor(manager)
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
     assert target.exists() and target.stat().st_size > 0
     assert errors and "書き出しました" in errors[-1]  # the notice (captured with the errors)
@@ -327,3 +333,246 @@ def test_group_panel_lists_the_groups_enrolments(qtbot, ctx, engine, desk, group
     pay_all(engine, desk, v)
     ctx.changed.emit({"charge"})
     assert "今日：補償あり" in w.insurance_label.text()
+
+
+# ----------------------------------------------------------------------------- その他: cancel, lists, ledger, plans
+
+
+def choose_more(qtbot, page, *texts: str) -> list[str]:
+    """Open その他 and click the entries whose text starts with ``texts`` (a submenu, then its entry).
+
+    Returns what happened to each entry: 'clicked', or 'disabled' (the menus are then closed, so a
+    greyed entry fails the test's assertion instead of leaving a menu open).
+    """
+    wanted, done, opened = list(texts), [], []
+
+    def poll():
+        popup = QApplication.activePopupWidget()
+        if not isinstance(popup, QMenu) or popup in opened or not popup.isVisible():
+            QTimer.singleShot(10, poll)
+            return
+        opened.append(popup)
+        text = wanted.pop(0)
+        action = next(a for a in popup.actions() if a.text().startswith(text))
+        if not action.isEnabled():
+            done.append("disabled")
+            for m in reversed(opened):
+                m.close()
+            return
+        done.append("clicked")
+        qtbot.mouseClick(popup, Qt.MouseButton.LeftButton, pos=popup.actionGeometry(action).center())
+        if wanted:
+            QTimer.singleShot(0, poll)
+
+    QTimer.singleShot(0, poll)
+    qtbot.mouseClick(page.more_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(done) == len(texts) or "disabled" in done)
+    return done
+
+
+def answer_reason(qtbot, reason: str, *, accept: bool = True) -> Callable:
+    def act(dlg: QInputDialog):
+        assert dlg.windowTitle() == "加入を取り消す" and CLUB in dlg.labelText()
+        type_text(dlg.findChild(QLineEdit), reason)
+        box = dlg.findChild(QDialogButtonBox)
+        button = box.button(QDialogButtonBox.StandardButton.Ok if accept else QDialogButtonBox.StandardButton.Cancel)
+        assert button.text() == ("取り消す" if accept else "やめる")
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    return act
+
+
+def test_cancel_an_unpaid_enrolment_with_a_reason(qtbot, page, engine, desk, group_id, errors):
+    v = enrol_basic(engine, desk, group_id)
+    page.refresh_list(select_id=v.id)
+    assert page.cancel_action.isEnabled()
+    # やめる: nothing changes.
+    opened = when_modal(qtbot, QInputDialog, answer_reason(qtbot, "間違い", accept=False))
+    assert choose_more(qtbot, page, "加入を取り消す") == ["clicked"]
+    assert opened and errors == [] and page.selected().status == "active"
+    # 取り消す with a reason: the row says 取消, the premium owed is cancelled, the history stays.
+    opened = when_modal(qtbot, QInputDialog, answer_reason(qtbot, "申込の取り下げ"))
+    assert choose_more(qtbot, page, "加入を取り消す") == ["clicked"]
+    assert opened and errors == []
+    assert page.enrolments_model.rowCount() == 1 and page.selected().id == v.id
+    assert page.enrolments_model.index(0, EnrolmentsModel.PAY_COL).data() == "取消"
+    assert "取り消されています" in page.detail_label.text()
+    assert not page.cancel_action.isEnabled() and not page.pay_button.isEnabled()
+    with read_session(engine) as s:
+        e = ins.get_enrolment(s, v.id)
+        assert e.status == "cancelled" and "申込の取り下げ" in e.note
+        assert s.scalars(select(Charge.status).where(Charge.enrolment_id == v.id)).all() == ["cancelled"]
+    # A cancelled enrolment no longer answers the cover check with cover.
+    page.set_cover_group(group_id)
+    page.cover_date.setDate(QDate(2026, 12, 1))
+    page.check_cover()
+    assert page.answer_label.text() == "補償なし"
+
+
+def test_cancelling_a_paid_enrolment_is_refused_with_the_services_message(qtbot, page, engine, desk, group_id,
+                                                                           errors):
+    v = enrol_basic(engine, desk, group_id)
+    pay_all(engine, desk, v)
+    page.refresh_list(select_id=v.id)
+    # Paid in full: greyed, and the tooltip says what to do instead.
+    assert not page.cancel_action.isEnabled() and "領収書を取り消して" in page.cancel_action.toolTip()
+    assert choose_more(qtbot, page, "加入を取り消す") == ["disabled"]
+    # Paid, then a person added and not yet paid: staff may try, and the service says no, in its words.
+    with write_session(engine) as s:
+        ins.add_people(s, desk, v.id, [ins.PersonInput("高橋 次郎", "タカハシ ジロウ")], on=TODAY,
+                       now=datetime(2026, 11, 25, 10))
+    page.refresh_list(select_id=v.id)
+    assert page.cancel_action.isEnabled()
+    opened = when_modal(qtbot, QInputDialog, answer_reason(qtbot, "退会"))
+    assert choose_more(qtbot, page, "加入を取り消す") == ["clicked"]
+    assert opened
+    assert errors == ["保険料が支払済みのため取り消せません。先に領収書を取り消して（返金して）ください。"]
+    with read_session(engine) as s:
+        assert ins.get_enrolment(s, v.id).status == "active"
+
+
+@pytest.fixture
+def list_pdfs(monkeypatch):
+    """The PDFs the page would preview, as title and text (read with pdftotext, then removed)."""
+    shown: list[dict] = []
+
+    def fake(parent, path, *, title, suggested_name):
+        path = Path(path)
+        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                              text=True).stdout
+        shown.append({"title": title, "name": suggested_name, "text": text, "head": path.read_bytes()[:5]})
+        path.unlink()
+
+    monkeypatch.setattr(pd, "preview_pdf", fake)
+    return shown
+
+
+def test_enrolment_list_pdf_of_the_year_and_by_scheme(qtbot, page, engine, desk, group_id, errors, list_pdfs):
+    v = enrol_basic(engine, desk, group_id)
+    pay_all(engine, desk, v)
+    with write_session(engine) as s:
+        a1 = next(p for p in ins.plans_for_year(s, 2026, actor=desk) if p.code == "EVT-A1")
+        ins.enrol_event(s, desk, plan_id=a1.id, holder_name="海岸クリーン実行委員会", event_name="彦島海岸清掃",
+                        event_place="彦島海岸", event_start=date(2026, 12, 6), event_end=date(2026, 12, 6),
+                        expected_participants=2, people=ins.parse_roster_text(ROSTER), applied_on=TODAY,
+                        now=datetime(2026, 11, 25, 10))
+    page.refresh_list()
+    assert page.list_menu.title() == "加入者一覧（令和8年度・PDF）"
+
+    assert choose_more(qtbot, page, "加入者一覧", "すべての保険") == ["clicked", "clicked"]
+    assert errors == [] and len(list_pdfs) == 1
+    pdf = list_pdfs[-1]
+    assert pdf["head"] == b"%PDF-" and pdf["title"] == "令和8年度 保険加入者一覧"
+    assert pdf["name"] == "保険加入者一覧_令和8年度.pdf"
+    text = pdf["text"]
+    assert "令和8年度 保険加入者一覧" in text and "2件" in text
+    assert CLUB in text and "海岸クリーン実行委員会" in text and "彦島海岸清掃" in text
+    assert "¥1,050" in text and "¥560" in text  # 3 people × ¥28 is below the A1 minimum
+    assert "有効" in text and "未払い" in text
+
+    assert choose_more(qtbot, page, "加入者一覧", "行事用保険") == ["clicked", "clicked"]
+    text = list_pdfs[-1]["text"]
+    assert list_pdfs[-1]["title"] == "令和8年度 保険加入者一覧（行事用保険）"
+    assert "海岸クリーン実行委員会" in text and CLUB not in text and "1件" in text
+
+    assert choose_more(qtbot, page, "加入者一覧", "市民活動保険") == ["clicked", "clicked"]
+    assert "該当する加入はありません" in list_pdfs[-1]["text"]
+
+    # The year chosen in 加入一覧 is the year printed.
+    page.year_combo.setCurrentIndex(page.year_combo.findData(2025))
+    assert choose_more(qtbot, page, "加入者一覧", "すべての保険") == ["clicked", "clicked"]
+    assert list_pdfs[-1]["title"] == "令和7年度 保険加入者一覧" and CLUB not in list_pdfs[-1]["text"]
+    assert errors == []
+
+
+def test_ledger_export_to_csv_and_xlsx_for_managers(qtbot, ctx, engine, desk, manager, group_id, errors, monkeypatch,
+                                                    tmp_path):
+    import csv
+
+    import openpyxl
+
+    from booking_app.ui import insurance_page as ip
+
+    paid = enrol_basic(engine, desk, group_id)
+    pay_all(engine, desk, paid)
+    with write_session(engine) as s:
+        plan = next(p for p in ins.plans_for_year(s, 2026, actor=desk) if p.code == "VOL-DISASTER")
+        ins.enrol_group(s, desk, plan_id=plan.id, group_id=group_id, people=ins.parse_roster_text(ROSTER),
+                        applied_on=TODAY, now=datetime(2026, 11, 25, 10))
+    page = InsurancePage(ctx, today=TODAY)
+    qtbot.addWidget(page)
+    page.show()
+    # Desk staff: greyed, as the ledger holds every group's payments.
+    assert not page.ledger_action.isEnabled() and "管理者のみ" in page.ledger_action.toolTip()
+    ctx.set_actor(manager)
+    assert page.ledger_action.isEnabled()
+    assert page.ledger_action.text() == "年度台帳を書き出す（令和8年度）…"
+
+    asked: list[str] = []
+    target = tmp_path / "台帳.csv"
+
+    def ask(parent, suggested):
+        asked.append(suggested)
+        return str(target)
+
+    monkeypatch.setattr(ip, "ask_ledger_path", ask)
+    assert choose_more(qtbot, page, "年度台帳を書き出す") == ["clicked"]
+    assert asked == ["保険加入台帳_令和8年度.xlsx"]
+    assert errors and "令和8年度の加入台帳（2件）を書き出しました" in errors[-1]
+    assert page.last_export_path == target
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw  # Excel opens UTF-8 with BOM right
+    rows = list(csv.reader(target.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0][:4] == ["加入番号", "保険種類", "プラン", "団体名・主催者"]
+    by_plan = {r[2]: r for r in rows[1:3]}
+    basic, disaster = by_plan["ボランティア活動保険（基本タイプ）"], by_plan["ボランティア活動保険（天災タイプ）"]
+    assert basic[3] == CLUB and basic[13:17] == ["1050", "1050", "0", "有効"]
+    assert disaster[13:17] == ["1500", "0", "1500", "未払い"]
+    assert rows[3] == [] and rows[4][0] == "プラン"  # the totals per plan after a blank line
+    assert rows[-1][:7] == ["合計", "", "2", "6", "2550", "1050", "1500"]
+
+    xlsx = tmp_path / "台帳"  # no suffix typed: written as .xlsx
+    target = xlsx
+    assert choose_more(qtbot, page, "年度台帳を書き出す") == ["clicked"]
+    written = xlsx.with_suffix(".xlsx")
+    assert page.last_export_path == written and written.exists()
+    wb = openpyxl.load_workbook(written)
+    assert wb.sheetnames == ["加入台帳", "プラン別集計"]
+    assert wb["加入台帳"]["A1"].value == "令和8年度 活動保険 加入台帳（2件）"
+    assert {wb["加入台帳"].cell(r, 4).value for r in (3, 4)} == {CLUB}
+
+
+def test_plans_and_premiums_from_the_menu(qtbot, page, engine, manager, errors):
+    from booking_app.ui.insurance_plans_dialog import InsurancePlansDialog
+
+    page.ctx.set_actor(manager)
+    page.year_combo.setCurrentIndex(page.year_combo.findData(2027))
+    seen: list = []
+
+    def look(dlg: InsurancePlansDialog):
+        seen.append((dlg.year_combo.currentData(), dlg.save_button.isEnabled(), dlg.model.rowCount()))
+        qtbot.mouseClick(dlg.findChild(QPushButton, "close"), Qt.MouseButton.LeftButton)
+
+    opened = when_modal(qtbot, InsurancePlansDialog, look)
+    assert choose_more(qtbot, page, "プラン・保険料") == ["clicked"]
+    assert opened and seen == [(2027, True, 8)] and errors == []
+
+
+def test_page_fits_a_1366_screen_and_screenshot(qtbot, ctx, engine, desk, group_id, tmp_path):
+    import os
+
+    enrol_basic(engine, desk, group_id)
+    window = MainWindow(ctx, today=TODAY)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    window.show_page("insurance")
+    page = window.pages["insurance"]
+    qtbot.waitExposed(window)
+    # Every button of the action row is shown in full: the row needs no more than the page has.
+    head = page.layout().itemAt(0).layout()
+    assert head.minimumSize().width() <= page.width()
+    assert page.more_button.geometry().right() <= page.width()
+    assert window.width() <= 1366 and window.height() <= 768
+    out = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    assert window.grab().save(str(out / "insurance_page.png"))
