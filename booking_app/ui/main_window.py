@@ -90,7 +90,7 @@ class ReceiptsArea(QTabWidget):
 class MainWindow(QMainWindow):
     """The desk's main window (メイン画面)."""
 
-    PAGES = ("calendar", "today", "search", "groups", "receipts", "insurance", "settings")
+    PAGES = ("calendar", "today", "search", "groups", "receipts", "insurance", "settings", "stats")
 
     def __init__(self, ctx: AppContext, today: dt.date | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -113,19 +113,13 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         titles = {"calendar": self.tr("予約カレンダー"), "today": self.tr("本日の予約"),
                   "search": self.tr("予約検索"), "groups": self.tr("団体"), "receipts": self.tr("領収書"),
-                  "insurance": self.tr("保険"), "settings": self.tr("設定")}
+                  "insurance": self.tr("保険"), "settings": self.tr("設定"), "stats": self.tr("統計")}
         for key in self.PAGES:
             page = self._make_page(key)
             self.pages[key] = page
             self.stack.addWidget(page)
             item = QListWidgetItem(titles[key])
             item.setData(Qt.ItemDataRole.UserRole, key)
-            self.nav.addItem(item)
-        # Later areas are listed now so staff see where the app is going; they cannot be chosen yet.
-        for later in (self.tr("統計"),):
-            item = QListWidgetItem(later)
-            item.setFlags(Qt.ItemFlag.NoItemFlags)
-            item.setToolTip(self.tr(COMING_LATER))
             self.nav.addItem(item)
         self.nav.currentRowChanged.connect(self._nav_changed)
 
@@ -178,6 +172,10 @@ class MainWindow(QMainWindow):
                 from booking_app.ui.settings_page import SettingsPage
 
                 return SettingsPage(self.ctx)
+            if key == "stats":
+                from booking_app.ui.stats_page import StatsPage  # statistics issue: 統計
+
+                return StatsPage(self.ctx, today=today)
         except ImportError:
             # Another screen still being written: the window works without it.
             pass
@@ -324,16 +322,25 @@ class MainWindow(QMainWindow):
         self.groups_tile = QLabel()
         self.groups_tile.setObjectName("groups_tile")
         self.groups_tile.setToolTip(self.tr("登録団体数（有効・更新待ち）と今年度の新規・失効、市の目標"))
+        # Statistics issue: the year's users against the target, always in sight (利用者 n／目標人（%）).
+        self.users_tile = QLabel()
+        self.users_tile.setObjectName("users_tile")
+        self.users_tile.setToolTip(self.tr("今年度の利用者数と市の目標（統計のダッシュボードと同じ数値）"))
+        bar.addPermanentWidget(self.users_tile)
         bar.addPermanentWidget(self.groups_tile)
         bar.addPermanentWidget(self.db_label)
         bar.addPermanentWidget(self.date_label)
         self._update_actor(self.ctx.actor)
-        self.db_label.setText(self.tr("データベース：{label}").format(label=self.ctx.db_label or "—"))
+        # Only the file or server name: the full label (path, host) is in the tooltip, so the status
+        # bar keeps room for the figures on a 1366-pixel screen.
+        short = (self.ctx.db_label or "—").replace("\\", "/").rsplit("/", 1)[-1]
+        self.db_label.setText(self.tr("DB：{label}").format(label=short))
         self.db_label.setToolTip(self.ctx.db_label)
         self._update_date()
         self._update_groups_tile()
         self._update_accidents_due()
         self.ctx.changed.connect(self._on_changed)
+        self._setup_users_tile()
 
     def _on_changed(self, what) -> None:
         if "group" in what:
@@ -356,6 +363,32 @@ class MainWindow(QMainWindow):
         page = self.pages["insurance"]
         if hasattr(page, "show_accidents"):
             page.show_accidents()
+
+    def _setup_users_tile(self) -> None:
+        """Refresh the users figure with the dashboard's polling and on this terminal's changes."""
+        from booking_app.ui.dashboard import REFRESH_DELAY_MS, stats_service, watcher_for
+
+        if stats_service() is None:  # the statistics service not installed yet: no figure
+            self.users_tile.setVisible(False)
+            return
+        self._users_timer = QTimer(self)
+        self._users_timer.setSingleShot(True)
+        self._users_timer.setInterval(REFRESH_DELAY_MS)  # after the click that caused it is painted
+        self._users_timer.timeout.connect(self.update_users_tile)
+        watcher_for(self.ctx).subscribe(self, "_schedule_users_tile")
+        self.update_users_tile()
+
+    def _schedule_users_tile(self, _what) -> None:
+        self._users_timer.start()
+
+    def update_users_tile(self) -> None:
+        from booking_app.ui.dashboard import progress_text, stats_service
+
+        stats = stats_service()
+        if stats is None:
+            return
+        today = self.today()
+        self.users_tile.setText(progress_text(self.ctx.read(lambda s: stats.year_progress(s, today=today))))
 
     def _update_groups_tile(self) -> None:
         from booking_app.services.centre import get_profile

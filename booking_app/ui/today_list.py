@@ -154,6 +154,17 @@ def ask_actual_users(parent: QWidget | None, v: BookingView) -> int | None:
 
 # --- the page ------------------------------------------------------------------------------------------
 
+def _counter_panel(ctx: AppContext, today: date | None) -> QWidget | None:
+    """The walk-in counter (来館者カウント) beside the list; None while the statistics part is missing."""
+    try:
+        from booking_app.ui.counter_panel import CounterPanel
+    except ImportError:
+        return None
+    panel = CounterPanel(ctx, today=today)
+    panel.setFixedWidth(300)
+    return panel
+
+
 class TodayListPage(QWidget):
     """本日の予約: the counter's list of one day with the check-in / check-out buttons."""
 
@@ -230,7 +241,13 @@ class TodayListPage(QWidget):
 
         lay = QVBoxLayout(self)
         lay.addLayout(top)
-        lay.addWidget(self.table, 1)
+        # Statistics issue: the walk-in counter docked right of the list, where the desk clicks it all day.
+        middle = QHBoxLayout()
+        middle.addWidget(self.table, 1)
+        self.counter_panel = _counter_panel(ctx, today)
+        if self.counter_panel is not None:
+            middle.addWidget(self.counter_panel)
+        lay.addLayout(middle, 1)
         lay.addWidget(self.empty_label)
         lay.addLayout(buttons)
 

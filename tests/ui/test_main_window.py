@@ -15,7 +15,7 @@ from booking_app.services import centre
 from booking_app.store.engine import make_engine, write_session
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import build_error_box
-from booking_app.ui.main_window import COMING_LATER, WINDOW_TITLE, MainWindow
+from booking_app.ui.main_window import WINDOW_TITLE, MainWindow
 from booking_app.ui.staff_dialog import StaffChooser
 
 TODAY = dt.date(2026, 11, 25)
@@ -50,24 +50,22 @@ def test_main_window_opens_and_switches_pages(qtbot, ctx):
     assert [receipts.tabText(i) for i in range(receipts.count())] == ["領収書", "日計表"]
     nav = window.nav
     labels = [nav.item(i).text() for i in range(nav.count())]
-    assert labels[:7] == ["予約カレンダー", "本日の予約", "予約検索", "団体", "領収書", "保険", "設定"]
-    for later in ("統計",):
-        item = nav.item(labels.index(later))
-        assert not item.flags() & Qt.ItemFlag.ItemIsEnabled and item.toolTip() == COMING_LATER
+    assert labels == ["予約カレンダー", "本日の予約", "予約検索", "団体", "領収書", "保険", "設定", "統計"]
     # Click the navigation as a person would.
     for key, label in (("search", "予約検索"), ("today", "本日の予約"), ("groups", "団体"), ("receipts", "領収書"),
-                       ("insurance", "保険"), ("settings", "設定")):
+                       ("insurance", "保険"), ("settings", "設定"), ("stats", "統計")):
         rect = nav.visualItemRect(nav.item(labels.index(label)))
         qtbot.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         assert window.current_page_key() == key
         assert window.stack.currentWidget() is window.pages[key]
-    # A disabled item cannot be chosen.
-    rect = nav.visualItemRect(nav.item(labels.index("統計")))
-    qtbot.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert window.current_page_key() == "settings"
+    from booking_app.ui.stats_page import StatsPage
+
+    assert isinstance(window.pages["stats"], StatsPage)
+    # The year's users against the target stay in the status bar on every page.
+    assert window.users_tile.text() == "利用者 0／29,000人（0.0%）"
     # Status bar: who, which database, which day.
     assert window.staff_button.text() == "担当者：受付スタッフ（受付）"
-    assert "/tmp/センター.sqlite3" in window.db_label.text()
+    assert "センター.sqlite3" in window.db_label.text() and window.db_label.toolTip() == "/tmp/センター.sqlite3"
     assert "2026/11/25(水)" in window.date_label.text() and "令和8年" in window.date_label.text()
     assert booking_app.__version__ in window.about_text()
     # Fits a 1366×768 screen.
