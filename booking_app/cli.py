@@ -137,7 +137,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command is None and args.demo and not cli_db:
         with tempfile.TemporaryDirectory(prefix="fukufuku-demo-", ignore_cleanup_errors=True) as tmp:
             url = sqlite_url_for(Path(tmp) / "demo.sqlite3")
-            return _open_app(args, url, "SQLite: デモ用（終了すると消えます）")
+            return _open_app(args, url, "SQLite: デモ用（終了時に削除）")
     url, label = resolve_db_url(cli_db)
     if args.command is None:
         return _open_app(args, url, label)
