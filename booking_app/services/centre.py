@@ -198,3 +198,47 @@ def ensure_initial_data(session: Session, *, now: datetime | None = None) -> boo
         created = True
     session.flush()
     return created
+
+
+TARGETS_KEY = "targets"
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The city's targets for one fiscal year (年度目標): users and registered groups."""
+
+    fiscal_year: int
+    users: int
+    groups: int
+    is_default: bool = True
+
+
+def targets_for(session: Session, fiscal_year: int) -> Targets:
+    """The year's targets as set in settings, else the plan's figures from the profile."""
+    row = session.get(CentreSetting, TARGETS_KEY)
+    stored = (row.value if row else {}).get(str(fiscal_year))
+    if stored:
+        return Targets(fiscal_year, int(stored["users"]), int(stored["groups"]), False)
+    profile = get_profile(session)
+    return Targets(fiscal_year, profile.target_users, profile.target_groups, True)
+
+
+def save_targets(session: Session, actor: Actor, fiscal_year: int, users: int, groups: int, *,
+                 now: datetime | None = None) -> Targets:
+    """Set one fiscal year's targets (manager); other years keep theirs."""
+    require_manager(actor, "目標値の設定")
+    if users is None or users <= 0:
+        raise ValidationError("目標利用者数は1以上の数で入力してください。", field="users")
+    if groups is None or groups <= 0:
+        raise ValidationError("目標登録団体数は1以上の数で入力してください。", field="groups")
+    now = now or local_now()
+    row = session.get(CentreSetting, TARGETS_KEY)
+    before = dict(row.value) if row else {}
+    value = {**before, str(fiscal_year): {"users": int(users), "groups": int(groups)}}
+    if row is None:
+        session.add(CentreSetting(key=TARGETS_KEY, value=value, updated_at=now, updated_by=actor.id))
+    else:
+        row.value, row.updated_at, row.updated_by = value, now, actor.id
+    audit(session, actor, "update", "targets", fiscal_year, f"{fiscal_year}年度の目標を設定（利用者{users}人・団体{groups}）",
+          before=before, after=value, now=now)
+    return Targets(fiscal_year, int(users), int(groups), False)

@@ -33,7 +33,7 @@ from booking_app.domain.counting import EVENT_KINDS, WALKIN_CATEGORIES, Pace, fi
 from booking_app.domain.errors import NotFound, RuleError, ValidationError
 from booking_app.domain.groups import GROUP_TYPES, effective_status
 from booking_app.services.bookings import BookingView, views_for
-from booking_app.services.centre import get_profile
+from booking_app.services.centre import get_profile, targets_for
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.services.groups import group_figures
 from booking_app.services.payments import CATEGORY_LABELS
@@ -460,16 +460,16 @@ def year_progress(session: Session, *, today: date) -> Progress:
 
     One aggregate query (UNION ALL of the three sources) plus the registered groups.
     """
-    profile = get_profile(session)
     fy = jcal.fiscal_year(today)
+    targets = targets_for(session, fy)  # the year's targets from settings, else the plan's figures
     lo, hi = _fy_range(fy)
     # As of today: the figure a manager saw on a given day stays what it was (and pace stays honest).
     by_category = _users_by_category(session, lo, min(hi, today + timedelta(days=1)))
     total = sum(by_category.values())
-    groups = group_figures(session, today=today, target=profile.target_groups)
-    return Progress(fiscal_year=fy, total=total, target=profile.target_users,
-                    pace=pace(total, profile.target_users, today), groups_registered=groups.registered,
-                    groups_target=profile.target_groups, by_category=by_category, updated_at=local_now())
+    groups = group_figures(session, today=today, target=targets.groups)
+    return Progress(fiscal_year=fy, total=total, target=targets.users,
+                    pace=pace(total, targets.users, today), groups_registered=groups.registered,
+                    groups_target=targets.groups, by_category=by_category, updated_at=local_now())
 
 
 def monthly_users(session: Session, fiscal_year: int) -> list[MonthRow]:

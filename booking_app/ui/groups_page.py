@@ -688,7 +688,9 @@ class GroupsPage(QWidget):
         today = self.today
 
         def figures(s):
-            return group_svc.group_figures(s, today=today, target=get_profile(s).target_groups)
+            from booking_app.services.centre import targets_for
+
+            return group_svc.group_figures(s, today=today, target=targets_for(s, jcal.fiscal_year(today)).groups)
 
         f = self.ctx.read(figures)
         self.figures_label.setText(

@@ -391,11 +391,12 @@ class MainWindow(QMainWindow):
         self.users_tile.setText(progress_text(self.ctx.read(lambda s: stats.year_progress(s, today=today))))
 
     def _update_groups_tile(self) -> None:
-        from booking_app.services.centre import get_profile
+        from booking_app.services.centre import targets_for
         from booking_app.services.groups import group_figures
 
         today = self.today()
-        f = self.ctx.read(lambda s: group_figures(s, today=today, target=get_profile(s).target_groups))
+        f = self.ctx.read(lambda s: group_figures(
+            s, today=today, target=targets_for(s, jcal.fiscal_year(today)).groups))
         # Short in the status bar (1366 px must hold every figure); the year's detail in the tooltip.
         self.groups_tile.setText(self.tr("登録団体 {n}／{t}").format(n=f.registered, t=f.target))
         self.groups_tile.setToolTip(

@@ -387,6 +387,10 @@ class SettingsPage(QWidget):
 
         self.fees = FeeSettingsWidget(self.ctx)
         self.tabs.addTab(self.fees, "料金")
+        from booking_app.ui.targets_settings import TargetsWidget
+
+        self.targets = TargetsWidget(self.ctx)
+        self.tabs.addTab(self.targets, "年度目標")
 
     # ---------------------------------------------------------------- helpers
 

@@ -132,7 +132,7 @@ def test_desk_staff_see_read_only_and_cannot_save(qtbot, engine, errors):
 def test_fee_tab_follows_the_role_and_the_room_list(qtbot, engine, errors):
     ctx = ctx_as(engine, "desk")
     page = page_for(qtbot, ctx)
-    assert [page.tabs.tabText(i) for i in range(page.tabs.count())][-1] == "料金"
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())][-2:] == ["料金", "年度目標"]
     fees = page.fees
     assert not fees.save_button.isEnabled() and fees.invoice_edit.isReadOnly()
     # The manager takes over at the same terminal: the tab becomes editable with the others.
