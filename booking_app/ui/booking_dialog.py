@@ -12,10 +12,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QLocale,
-    QModelIndex,
     QSettings,
     QStringListModel,
     Qt,
@@ -63,6 +61,7 @@ from booking_app.services.series import PreviewItem
 from booking_app.ui import theme
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
+from booking_app.ui.table_model import RowsTableModel
 
 STEP_MINUTES = 30
 FIRST_MINUTE = 6 * 60  # the list of times starts at 6:00; the centre opens at 9:00 by default
@@ -187,15 +186,15 @@ def _select_data(combo: QComboBox, value) -> bool:
 
 # --- equipment table ------------------------------------------------------------------------------------
 
-class EquipmentModel(QAbstractTableModel):
+class EquipmentModel(RowsTableModel):
     """Equipment lines of the dialog (備品): name, quantity asked (editable) and 空き n/在庫 m."""
 
     NAME, QTY, FREE = range(3)
     HEADERS = ("備品", "数量", "空き／在庫")
+    _rows: list[EquipmentAvailability]
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._rows: list[EquipmentAvailability] = []
         self._qty: dict[int, int] = {}
 
     # data in and out
@@ -233,17 +232,6 @@ class EquipmentModel(QAbstractTableModel):
         return out
 
     # Qt model API
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
-
     def flags(self, index):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
@@ -252,11 +240,7 @@ class EquipmentModel(QAbstractTableModel):
             f |= Qt.ItemFlag.ItemIsEditable
         return f
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        r = self._rows[index.row()]
-        col = index.column()
+    def item_data(self, r: EquipmentAvailability, col: int, role: int):
         q = self._qty.get(r.id, 0)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if col == self.NAME:
@@ -315,54 +299,34 @@ class QuantityDelegate(QStyledItemDelegate):
 
 # --- series preview table ---------------------------------------------------------------------------------
 
-class PreviewModel(QAbstractTableModel):
+class PreviewModel(RowsTableModel):
     """Dates of a series preview (プレビュー): 日付, 状態 (空き/重複/休館/規則外), 内容."""
 
     HEADERS = ("日付", "状態", "内容")
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._items: list[PreviewItem] = []
-
     def set_items(self, items: list[PreviewItem]) -> None:
-        self.beginResetModel()
-        self._items = list(items)
-        self.endResetModel()
+        self.set_rows(items)
 
     def items(self) -> list[PreviewItem]:
-        return list(self._items)
+        return self.rows()
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._items)
+    def cell(self, it: PreviewItem, col: int):
+        if col == 0:
+            return jcal.format_long(it.day)
+        if col == 1:
+            return it.state_label
+        return "　".join(x for x in (it.detail, it.note) if x)
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
+    def foreground(self, it: PreviewItem, col: int):
+        if col == 1:
+            return QBrush(QColor(PREVIEW_COLORS.get(it.state, "#000000")))
+        if col == 0:
+            c = theme.day_color(it.day)
+            return QBrush(c) if c is not None else None
         return None
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._items):
-            return None
-        it = self._items[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return jcal.format_long(it.day)
-            if col == 1:
-                return it.state_label
-            return "　".join(x for x in (it.detail, it.note) if x)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if col == 1:
-                return QBrush(QColor(PREVIEW_COLORS.get(it.state, "#000000")))
-            if col == 0:
-                c = theme.day_color(it.day)
-                return QBrush(c) if c is not None else None
-        if role == Qt.ItemDataRole.ToolTipRole and col == 2:
-            return it.detail or None
-        return None
+    def tooltip(self, it: PreviewItem, col: int):
+        return (it.detail or None) if col == 2 else None
 
 
 # --- the dialog ---------------------------------------------------------------------------------------

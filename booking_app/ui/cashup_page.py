@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -39,6 +39,7 @@ from booking_app.services.terminal import terminal_name
 from booking_app.ui.booking_dialog import _japanese_date_edit, from_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
+from booking_app.ui.table_model import RIGHT, RowsTableModel
 from booking_app.ui.workers import Op
 
 BAD_RED = QColor("#c62828")
@@ -60,8 +61,10 @@ def ask_save_path(parent: QWidget | None, suggested: str) -> str:
     return path
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(RowsTableModel):
     """A read-only table of plain tuples with fixed headers; money columns right-aligned as ¥."""
+
+    _rows: list[tuple]
 
     def __init__(self, headers: Sequence[str], money_columns: Sequence[int] = (), red_column: int | None = None,
                  parent=None):
@@ -69,41 +72,25 @@ class RowsModel(QAbstractTableModel):
         self._headers = list(headers)
         self._money = set(money_columns)
         self._red = red_column
-        self._rows: list[tuple] = []
+
+    def headers(self) -> Sequence[str]:
+        return self._headers
 
     def set_rows(self, rows: Sequence[tuple]) -> None:
-        self.beginResetModel()
-        self._rows = [tuple(r) for r in rows]
-        self.endResetModel()
+        super().set_rows([tuple(r) for r in rows])
 
-    def rows(self) -> list[tuple]:
-        return list(self._rows)
+    def cell(self, r: tuple, col: int):
+        value = r[col]
+        if col in self._money and isinstance(value, int):
+            # Refund rows are negative: △ as Japanese ledgers (and the printed 日計表) write it.
+            return f"¥{value:,}" if value >= 0 else f"△¥{-value:,}"
+        return str(value) if value is not None else ""
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+    def alignment(self, r: tuple, col: int):
+        return RIGHT if col in self._money or isinstance(r[col], int) else None
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self._headers[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        value = self._rows[index.row()][index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            if index.column() in self._money and isinstance(value, int):
-                # Refund rows are negative: △ as Japanese ledgers (and the printed 日計表) write it.
-                return f"¥{value:,}" if value >= 0 else f"△¥{-value:,}"
-            return str(value) if value is not None else ""
-        if role == Qt.ItemDataRole.TextAlignmentRole and (index.column() in self._money or isinstance(value, int)):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and self._red is not None and value == "取消":
-            return QBrush(BAD_RED)
-        return None
+    def foreground(self, r: tuple, col: int):
+        return QBrush(BAD_RED) if self._red is not None and r[col] == "取消" else None
 
 
 def _table(model: QAbstractTableModel, name: str) -> QTableView:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +36,7 @@ from booking_app.services.terminal import terminal_name
 from booking_app.ui.context import AppContext
 from booking_app.ui.dashboard import stats_service, watcher_for
 from booking_app.ui.errors import show_error
+from booking_app.ui.table_model import RIGHT, RowsTableModel
 
 RECENT_LIMIT = 20
 UNDONE = QColor("#9e9e9e")
@@ -57,19 +58,13 @@ def _hm(at: datetime) -> str:
     return f"{at:%H:%M}"
 
 
-class TalliesModel(QAbstractTableModel):
+class TalliesModel(RowsTableModel):
     """The last tallies of the day (最近のカウント), newest first: time, category, n, staff."""
 
     HEADERS = ("時刻", "区分", "人数", "担当")
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._rows: list = []
-
     def set_rows(self, rows: Sequence) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)[:RECENT_LIMIT]
-        self.endResetModel()
+        super().set_rows(list(rows)[:RECENT_LIMIT])
 
     def prepend(self, tally) -> None:
         """A tally made here: inserted at the top without reloading the list."""
@@ -90,55 +85,35 @@ class TalliesModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.HEADERS) - 1))
                 return
 
-    def row(self, i: int):
-        return self._rows[i]
+    def cell(self, t, col: int):
+        if col == 0:
+            return _hm(t.at)
+        if col == 1:
+            return t.category
+        if col == 2:
+            return f"+{t.count}" + ("（取消）" if t.undone_at is not None else "")
+        return t.staff_name
 
-    def rows(self) -> list:
-        return list(self._rows)
+    def foreground(self, t, col: int):
+        return QBrush(UNDONE) if t.undone_at is not None else None
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+    def alignment(self, t, col: int):
+        return RIGHT if col == 2 else None
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
+    def tooltip(self, t, col: int):
+        tip = f"{t.at:%H:%M:%S}　{t.category} +{t.count}　{t.staff_name}"
+        if getattr(t, "terminal", ""):
+            tip += f"（{t.terminal}）"
+        if t.undone_at is not None:
+            tip += f"\n{t.undone_at:%H:%M}に取消"
+        return tip
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        t = self._rows[index.row()]
-        col = index.column()
-        undone = t.undone_at is not None
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return _hm(t.at)
-            if col == 1:
-                return t.category
-            if col == 2:
-                return f"+{t.count}" + ("（取消）" if undone else "")
-            return t.staff_name
-        if role == Qt.ItemDataRole.ForegroundRole and undone:
-            return QBrush(UNDONE)
-        if role == Qt.ItemDataRole.FontRole and undone:
+    def item_data(self, t, col: int, role: int):
+        if role == Qt.ItemDataRole.FontRole and t.undone_at is not None:
             f = QFont()
             f.setStrikeOut(True)
             return f
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == 2:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            tip = f"{t.at:%H:%M:%S}　{t.category} +{t.count}　{t.staff_name}"
-            if getattr(t, "terminal", ""):
-                tip += f"（{t.terminal}）"
-            if undone:
-                tip += f"\n{t.undone_at:%H:%M}に取消"
-            return tip
-        if role == Qt.ItemDataRole.UserRole:
-            return t.id
-        return None
+        return super().item_data(t, col, role)
 
 
 # --- the panel -----------------------------------------------------------------------------------------

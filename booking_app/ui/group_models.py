@@ -7,16 +7,16 @@ the status panel and the renewal list say 有効 in the same green.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from booking_app.domain import calendar as jcal
 from booking_app.services.bookings import BookingView
 from booking_app.services.groups import GroupSummary
 from booking_app.ui import theme
+from booking_app.ui.table_model import RowsTableModel
 
 # The counter's colours: green means "accept as a member", red means "not as a member".
 # 更新待ち is still good, so it stays on the green side, warmed towards amber as a reminder.
@@ -52,46 +52,8 @@ def group_status_background(status: str) -> QColor:
     return QColor(GROUP_STATUS_BACKGROUNDS.get(status, QColor("#f5f5f5")))
 
 
-class _RowsModel(QAbstractTableModel):
-    """A flat table of plain result objects, one per row, under fixed column headings.
-
-    Subclasses set HEADERS and answer ``item_data(item, column, role)`` for a row that exists.
-    """
-
-    HEADERS: tuple[str, ...] = ()
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self._rows_replaced()
-        self.endResetModel()
-
-    def _rows_replaced(self) -> None:
-        """Adjust per-row state to the new rows, inside the model reset."""
-
-    def rows(self) -> list[Any]:
-        return list(self._rows)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            if 0 <= section < len(self.HEADERS):
-                return self.HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        return self.item_data(self._rows[index.row()], index.column(), role)
+class _RowsModel(RowsTableModel):
+    """A flat table of plain result objects; subclasses answer ``item_data(item, column, role)``."""
 
     def item_data(self, item: Any, col: int, role: int) -> Any:
         raise NotImplementedError

@@ -16,6 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from booking_app.domain import calendar as jcal
+from booking_app.ui.table_model import RowsTableModel
 
 GOOD = QColor("#1b7a3a")
 BAD = QColor("#c62828")
@@ -88,22 +89,8 @@ def reason_word(reason: str) -> str:
     return "対象外"
 
 
-class _RowsModel(QAbstractTableModel):
+class _RowsModel(RowsTableModel):
     """A flat read-only table of plain result objects under fixed column headings."""
-
-    HEADERS: tuple[str, ...] = ()
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[Any]:
-        return list(self._rows)
 
     def item(self, row: int) -> Any:
         return self._rows[row]
@@ -114,30 +101,17 @@ class _RowsModel(QAbstractTableModel):
                 return i
         return -1
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if (role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
-
     def flags(self, index: _Index):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: _Index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows) or not 0 <= index.column() < len(self.HEADERS):
+        if not index.isValid() or not 0 <= index.column() < len(self.HEADERS):
             return None
-        item = self._rows[index.row()]
-        if role == ID_ROLE:
-            return getattr(item, "id", None)
-        return self.item_data(item, index.column(), role)
+        if role == ID_ROLE and 0 <= index.row() < len(self._rows):
+            return getattr(self._rows[index.row()], "id", None)
+        return super().data(index, role)
 
     def item_data(self, item: Any, col: int, role: int) -> Any:  # pragma: no cover - overridden
         return None

@@ -7,11 +7,10 @@ decision (managers only); the page shows its message as it is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtCore import QSortFilterProxyModel, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,71 +36,43 @@ from booking_app.ui.booking_dialog import _japanese_date_edit, from_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.payment_dialog import METHOD_LABELS, METHODS, PaymentDialog, remembered_layout, show_receipt
+from booking_app.ui.table_model import RIGHT, RowsTableModel
 
 VOID_RED = QColor("#c62828")
 SEARCH_DELAY_MS = 200
 
 
-class ReceiptsModel(QAbstractTableModel):
+class ReceiptsModel(RowsTableModel):
     """Receipts as plain rows (領収書一覧); never ORM objects."""
 
     HEADERS = ("番号", "日時", "宛名", "金額", "方法", "状態", "再発行回数")
     NUMBER, AT, PAYER, TOTAL, METHOD, STATE, REISSUES = range(7)
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row(self, i: int) -> Any:
-        return self._rows[i]
-
-    def rows(self) -> list[Any]:
-        return list(self._rows)
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
+    def cell(self, r: Any, col: int) -> Any:
+        if col == self.NUMBER:
+            return r.receipt_no
+        if col == self.AT:
+            return f"{jcal.format_slash(r.issued_at.date())} {r.issued_at:%H:%M}"
+        if col == self.PAYER:
+            return f"{r.payer_name} 様"
+        if col == self.TOTAL:
+            return f"¥{r.total:,}"
+        if col == self.METHOD:
+            return METHOD_LABELS.get(r.method, r.method)
+        if col == self.STATE:
+            return "取消" if r.voided else "有効"
+        if col == self.REISSUES:
+            return str(r.reissue_count)
         return None
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        r, col = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == self.NUMBER:
-                return r.receipt_no
-            if col == self.AT:
-                return f"{jcal.format_slash(r.issued_at.date())} {r.issued_at:%H:%M}"
-            if col == self.PAYER:
-                return f"{r.payer_name} 様"
-            if col == self.TOTAL:
-                return f"¥{r.total:,}"
-            if col == self.METHOD:
-                return METHOD_LABELS.get(r.method, r.method)
-            if col == self.STATE:
-                return "取消" if r.voided else "有効"
-            if col == self.REISSUES:
-                return str(r.reissue_count)
-        if role == Qt.ItemDataRole.ForegroundRole and col == self.STATE and r.voided:
-            return QBrush(VOID_RED)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (self.TOTAL, self.REISSUES):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return getattr(r, "purpose", "") or None
-        if role == Qt.ItemDataRole.UserRole:
-            return r.id
-        return None
+    def foreground(self, r: Any, col: int) -> Any:
+        return QBrush(VOID_RED) if col == self.STATE and r.voided else None
+
+    def alignment(self, r: Any, col: int) -> Any:
+        return RIGHT if col in (self.TOTAL, self.REISSUES) else None
+
+    def tooltip(self, r: Any, col: int) -> Any:
+        return getattr(r, "purpose", "") or None
 
 
 class VoidDialog(QDialog):

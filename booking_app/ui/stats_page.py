@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -49,6 +49,7 @@ from booking_app.ui.booking_dialog import from_qdate, to_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.dashboard import Dashboard, stats_service, watcher_for
 from booking_app.ui.errors import show_error
+from booking_app.ui.table_model import RowsTableModel
 
 TABS = ("dashboard", "events", "months", "export")
 FORMATS = (("xlsx", "Excel（.xlsx）"), ("csv", "CSV（.csv）"), ("pdf", "PDF報告書（.pdf）"))
@@ -114,49 +115,19 @@ def _year_combo(name: str, today: date) -> QComboBox:
 
 # --- models --------------------------------------------------------------------------------------------
 
-class _RowsModel(QAbstractTableModel):
-    """A read-only table of plain rows; subclasses give the headers and the cell text."""
-
-    HEADERS: tuple[str, ...] = ()
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._rows: list = []
-
-    def set_rows(self, rows: Sequence) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row(self, i: int):
-        return self._rows[i]
-
-    def rows(self) -> list:
-        return list(self._rows)
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
-
-    def cell(self, r, col: int):
-        raise NotImplementedError
+class _RowsModel(RowsTableModel):
+    """A read-only table of plain rows; subclasses give the headers, the cell text and ``style``."""
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        r = self._rows[index.row()]
+        # Rows without an id (none today) still answer UserRole with their position.
+        if role == Qt.ItemDataRole.UserRole and index.isValid() and 0 <= index.row() < len(self._rows):
+            return getattr(self._rows[index.row()], "id", index.row())
+        return super().data(index, role)
+
+    def item_data(self, r, col: int, role):
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.cell(r, index.column())
-        if role == Qt.ItemDataRole.UserRole:
-            return getattr(r, "id", index.row())
-        return self.style(r, index.column(), role)
+            return self.cell(r, col)
+        return self.style(r, col, role)
 
     def style(self, r, col: int, role):
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,6 +38,7 @@ from booking_app.ui import theme
 from booking_app.ui.booking_dialog import BookingDialog, _japanese_date_edit, to_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
+from booking_app.ui.table_model import RowsTableModel
 
 KIND_LABELS = {"member": "登録団体", "group": "団体", "person": "個人"}
 UNSETTLED = (BookingStatus.CONFIRMED.value, BookingStatus.IN_USE.value)
@@ -77,64 +78,46 @@ COLUMNS: dict[str, Column] = {
 TODAY_COLUMNS = ("time", "room", "who", "purpose", "people", "status")
 
 
-class BookingTableModel(QAbstractTableModel):
+class BookingTableModel(RowsTableModel):
     """Bookings as rows (予約一覧); columns chosen by key from COLUMNS."""
+
+    _rows: list[BookingView]
 
     def __init__(self, columns: Sequence[str] = TODAY_COLUMNS, parent=None):
         super().__init__(parent)
         self._cols = [COLUMNS[c] for c in columns]
         self._keys = list(columns)
-        self._rows: list[BookingView] = []
-
-    def set_rows(self, rows: Sequence[BookingView]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row(self, i: int) -> BookingView:
-        return self._rows[i]
-
-    def rows(self) -> list[BookingView]:
-        return list(self._rows)
 
     def column_of(self, key: str) -> int:
         return self._keys.index(key)
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+    def headers(self) -> Sequence[str]:
+        return [c[0] for c in self._cols]
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._cols)
+    def cell(self, v: BookingView, col: int):
+        return self._cols[col][1](v)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self._cols[section][0]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        v = self._rows[index.row()]
-        key = self._keys[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._cols[index.column()][1](v)
-        if role == Qt.ItemDataRole.UserRole:
-            return v.id
-        if role == Qt.ItemDataRole.BackgroundRole and key == "status":
+    def item_data(self, v: BookingView, col: int, role: int):
+        if role == Qt.ItemDataRole.BackgroundRole and self._keys[col] == "status":
             return QBrush(theme.status_color(v.status))
-        if role == Qt.ItemDataRole.ForegroundRole and key == "status":
+        return super().item_data(v, col, role)
+
+    def foreground(self, v: BookingView, col: int):
+        key = self._keys[col]
+        if key == "status":
             return QBrush(theme.status_text_color(v.status))
-        if role == Qt.ItemDataRole.ForegroundRole and key == "date":
+        if key == "date":
             c = theme.day_color(v.start.date())
             return QBrush(c) if c is not None else None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            parts = [f"予約番号 {v.number}"]
-            if v.equipment:
-                parts.append("備品：" + "、".join(f"{e.name}{e.quantity}{e.unit}" for e in v.equipment))
-            if v.status_reason:
-                parts.append(v.status_reason)
-            return "\n".join(parts)
         return None
+
+    def tooltip(self, v: BookingView, col: int):
+        parts = [f"予約番号 {v.number}"]
+        if v.equipment:
+            parts.append("備品：" + "、".join(f"{e.name}{e.quantity}{e.unit}" for e in v.equipment))
+        if v.status_reason:
+            parts.append(v.status_reason)
+        return "\n".join(parts)
 
 
 def unsettled_bookings(session: Session, before: datetime, limit: int = 300) -> list[BookingView]:

@@ -11,9 +11,8 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, Q
 from sqlalchemy import select
 
 from booking_app.services import bookings as booking_svc
-from booking_app.services.centre import ensure_initial_data
 from booking_app.services.common import Actor, local_now
-from booking_app.store.engine import make_engine, read_session, write_session
+from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Booking, EquipmentType, MemberGroup, Room, Staff
 from booking_app.ui import booking_dialog as bd
 from booking_app.ui.booking_dialog import BookingDialog, EquipmentModel
@@ -28,27 +27,20 @@ def next_weekday(weekday: int, weeks_ahead: int = 1) -> date:
 
 
 @pytest.fixture
-def engine(sqlite_url):
-    eng = make_engine(sqlite_url)
-    with write_session(eng) as s:
-        ensure_initial_data(s)
+def engine(engine):
+    """The conftest database with a member group in good standing and a suspended one."""
+    with write_session(engine) as s:
         s.add(MemberGroup(reg_no="R0012", name="ふくふく読書会", kana="ふくふくどくしょかい", status="active",
                           phone="083-111-2222", created_at=datetime(2026, 4, 1)))
         s.add(MemberGroup(reg_no="R0099", name="関門太鼓の会", kana="かんもんたいこのかい", status="suspended",
                           created_at=datetime(2026, 4, 1)))
-    yield eng
-    eng.dispose()
+    return engine
 
 
 def actor_for(engine, role: str) -> Actor:
     with read_session(engine) as s:
         st = s.scalars(select(Staff).where(Staff.role == role)).first()
         return Actor(st.id, st.name, st.role)
-
-
-@pytest.fixture
-def ctx(engine):
-    return AppContext(engine, actor_for(engine, "desk"))
 
 
 def ids(engine):

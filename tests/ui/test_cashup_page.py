@@ -16,13 +16,9 @@ from booking_app.ui.payment_dialog import PaymentDialog
 from booking_app.ui.workers import wait_for_ops
 from test_payment_dialog import (  # noqa: F401 - shared fixtures
     booking_id,
-    ctx,
-    desk,
-    engine,
     errors,
     general_booking,
     isolated_settings,
-    manager,
     pay_booking,
     previews,
     receipt_no,

@@ -10,10 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from booking_app.services import centre
 from booking_app.services import stats as svc
 from booking_app.services.common import Actor
-from booking_app.store.engine import make_engine, read_session, write_session
+from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Staff, WalkInTally
 from booking_app.ui import counter_panel as cp
 from booking_app.ui.context import AppContext
@@ -30,18 +29,9 @@ def actor_for(engine, role: str) -> Actor:
 
 
 @pytest.fixture
-def engine(sqlite_url):
-    eng = make_engine(sqlite_url)
-    with write_session(eng) as s:
-        centre.ensure_initial_data(s)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def ctx(engine, monkeypatch):
+def ctx(engine, desk, monkeypatch):
     monkeypatch.setenv("BOOKING_APP_TERMINAL", TERMINAL)
-    return AppContext(engine, actor_for(engine, "desk"))
+    return AppContext(engine, desk)
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The insurance enrolment dialog, driven like a person would: find the group, paste the roster, read
 the premium and the cover dates, save; events refused for an excluded kind with the Japanese reason.
 
-The fixtures here (a registered group, desk and manager actors, captured error boxes) are shared with
-test_insurance_page.py.
+The fixtures here (a database with a registered group, captured error boxes) are shared with
+test_insurance_page.py; desk, manager and ctx come from tests/ui/conftest.py, built on this engine.
 """
 
 from __future__ import annotations
@@ -18,15 +18,13 @@ from sqlalchemy import select
 from booking_app.domain.groups import DECLARATIONS, GroupInput
 from booking_app.services import groups as group_svc
 from booking_app.services import insurance as ins
-from booking_app.services.centre import ensure_initial_data
 from booking_app.services.common import Actor
-from booking_app.store.engine import make_engine, read_session, write_session
+from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Charge, InsuranceEnrolment, InsuredPerson, Staff
 from booking_app.ui import accident_dialog as ad
 from booking_app.ui import enrol_dialog as ed
 from booking_app.ui import insurance_page as ip
 from booking_app.ui import payment_dialog as pd
-from booking_app.ui.context import AppContext
 from booking_app.ui.enrol_dialog import AddPeopleDialog, EnrolDialog, RemovePersonDialog
 
 TODAY = date(2026, 11, 25)
@@ -60,32 +58,14 @@ def actor_for(engine, role: str) -> Actor:
 
 
 @pytest.fixture
-def engine(sqlite_url):
-    eng = make_engine(sqlite_url)
-    with write_session(eng) as s:
-        ensure_initial_data(s)
-    desk = actor_for(eng, "desk")
-    with write_session(eng) as s:
+def engine(engine):
+    """The conftest database with the club registered."""
+    desk = actor_for(engine, "desk")
+    with write_session(engine) as s:
         group_svc.register_group(s, desk, GroupInput(
             name=CLUB, kana="ふくふくどくしょかい", activity_fields=["まちづくり"], representative="山田 花子",
             phone="083-111-2222", declarations={k: True for k in DECLARATIONS}), now=datetime(2026, 4, 10, 10))
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def desk(engine) -> Actor:
-    return actor_for(engine, "desk")
-
-
-@pytest.fixture
-def manager(engine) -> Actor:
-    return actor_for(engine, "manager")
-
-
-@pytest.fixture
-def ctx(engine, desk):
-    return AppContext(engine, desk)
+    return engine
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ from sqlalchemy import select
 
 from booking_app.services import bookings as booking_svc
 from booking_app.services import fees as fee_svc
-from booking_app.services.centre import ensure_initial_data
 from booking_app.services.common import Actor, local_now
-from booking_app.store.engine import make_engine, read_session, write_session
+from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Booking, CentreSetting, Charge, Room, Staff
 from booking_app.ui import booking_dialog as bd
 from booking_app.ui import fee_settings as fs
@@ -25,15 +24,6 @@ from booking_app.ui.settings_page import SettingsPage
 
 GOOD_T = "T8000000000001"  # check digit right
 BAD_T = "T8000000000002"  # one digit off: the check digit no longer matches
-
-
-@pytest.fixture
-def engine(sqlite_url):
-    eng = make_engine(sqlite_url)
-    with write_session(eng) as s:
-        ensure_initial_data(s)
-    yield eng
-    eng.dispose()
 
 
 def ctx_as(engine, role: str) -> AppContext:

@@ -12,12 +12,10 @@ from sqlalchemy import func, select
 
 from booking_app.domain.groups import DECLARATIONS, GroupInput
 from booking_app.services import groups as group_svc
-from booking_app.services.centre import ensure_initial_data
 from booking_app.services.common import Actor
-from booking_app.store.engine import make_engine, read_session, write_session
+from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import MemberGroup, Staff
 from booking_app.ui import group_dialog as gd
-from booking_app.ui.context import AppContext
 from booking_app.ui.group_dialog import GroupDialog
 
 
@@ -28,24 +26,16 @@ def actor_for(engine, role: str) -> Actor:
 
 
 @pytest.fixture
-def engine(sqlite_url):
-    eng = make_engine(sqlite_url)
-    with write_session(eng) as s:
-        ensure_initial_data(s)
-    desk = actor_for(eng, "desk")
-    with write_session(eng) as s:
+def engine(engine):
+    """The conftest database with two groups registered."""
+    desk = actor_for(engine, "desk")
+    with write_session(engine) as s:
         for name, kana in (("フクフク読書会", "ふくふくどくしょかい"), ("関門太鼓の会", "かんもんたいこのかい")):
             group_svc.register_group(
                 s, desk, GroupInput(name=name, kana=kana, activity_fields=["社会教育"], representative="山田 花子",
                                     phone="083-111-2222", declarations={k: True for k in DECLARATIONS}),
                 now=datetime(2026, 4, 10, 10))
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def ctx(engine):
-    return AppContext(engine, actor_for(engine, "desk"))
+    return engine
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ from PySide6.QtWidgets import QDialog, QFileDialog
 from sqlalchemy import func, select
 
 from booking_app.services import group_io
-from booking_app.services.centre import ensure_initial_data
 from booking_app.services.common import Actor
-from booking_app.store.engine import make_engine, read_session, write_session
+from booking_app.store.engine import read_session
 from booking_app.store.models import MemberGroup, Staff
 from booking_app.ui import group_io_dialog as gio
 from booking_app.ui import groups_page as gp
@@ -37,15 +36,6 @@ def actor_for(engine, role: str) -> Actor:
 def group_count(engine) -> int:
     with read_session(engine) as s:
         return s.scalar(select(func.count()).select_from(MemberGroup))
-
-
-@pytest.fixture
-def engine(sqlite_url):
-    eng = make_engine(sqlite_url)
-    with write_session(eng) as s:
-        ensure_initial_data(s)
-    yield eng
-    eng.dispose()
 
 
 @pytest.fixture

@@ -15,13 +15,11 @@ from sqlalchemy import func, select
 
 from booking_app.domain.groups import DECLARATIONS, GroupInput
 from booking_app.services import groups as group_svc
-from booking_app.services.centre import ensure_initial_data
 from booking_app.services.common import Actor
-from booking_app.store.engine import make_engine, read_session, write_session
+from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import GroupVerification, MemberGroup, Staff
 from booking_app.ui import group_dialog as gd
 from booking_app.ui import groups_page as gp
-from booking_app.ui.context import AppContext
 from booking_app.ui.group_dialog import StatusChangeDialog
 from booking_app.ui.groups_page import GroupsPage
 
@@ -40,12 +38,10 @@ def actor_for(engine, role: str) -> Actor:
 
 
 @pytest.fixture
-def engine(sqlite_url):
-    eng = make_engine(sqlite_url)
-    with write_session(eng) as s:
-        ensure_initial_data(s)
-    desk = actor_for(eng, "desk")
-    with write_session(eng) as s:
+def engine(engine):
+    """The conftest database with three groups registered."""
+    desk = actor_for(engine, "desk")
+    with write_session(engine) as s:
         # 0001: registered with katakana kana; 0002: another valid group; 0003: last year's, not renewed.
         group_svc.register_group(s, desk, group_input("フクフク読書会", "フクフクドクショカイ"),
                                  now=datetime(2026, 4, 10, 10))
@@ -53,13 +49,7 @@ def engine(sqlite_url):
                                                       phone="083-222-3333"), now=datetime(2026, 5, 1, 10))
         group_svc.register_group(s, desk, group_input("彦島ボランティアの会", "ひこしまぼらんてぃあのかい",
                                                       phone="083-333-4444"), now=datetime(2025, 5, 1, 10))
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def ctx(engine):
-    return AppContext(engine, actor_for(engine, "desk"))
+    return engine
 
 
 @pytest.fixture

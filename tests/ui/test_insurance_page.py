@@ -31,13 +31,10 @@ from tests.ui.test_enrol_dialog import (  # noqa: F401 — shared fixtures
     CLUB,
     ROSTER,
     TODAY,
-    ctx,
-    desk,
     engine,
     errors,
     fill_group_enrolment,
     group_id,
-    manager,
     type_text,
 )
 

@@ -25,12 +25,9 @@ from booking_app.ui.insurance_plans_dialog import InsurancePlansDialog
 from tests.ui.test_enrol_dialog import (  # noqa: F401 — shared fixtures
     ROSTER,
     TODAY,
-    ctx,
-    desk,
     engine,
     errors,
     group_id,
-    manager,
     tick,
     type_text,
 )

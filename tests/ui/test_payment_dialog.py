@@ -1,7 +1,8 @@
 """Taking a payment at the counter: charges, items, the printing log, the receipt and its preview.
 
-The fixtures here (a general user's booking with a room fee, desk and manager actors, a preview
-that records instead of blocking) are shared with the receipts and cash-up page tests.
+The fixtures here (a general user's booking with a room fee, a preview that records instead of
+blocking) are shared with the receipts and cash-up page tests; engine, desk, manager and ctx come
+from tests/ui/conftest.py.
 """
 
 from __future__ import annotations
@@ -20,15 +21,13 @@ from sqlalchemy import select
 from booking_app.domain import calendar as jcal
 from booking_app.services import bookings as booking_svc
 from booking_app.services import payments as pay_svc
-from booking_app.services.centre import ensure_initial_data
 from booking_app.services.common import Actor, local_now
 from booking_app.services.terminal import terminal_name
-from booking_app.store.engine import make_engine, read_session, write_session
+from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Charge, Receipt, ReceiptPrint, Room, Staff
 from booking_app.ui import booking_dialog as bd
 from booking_app.ui import payment_dialog as pd
 from booking_app.ui import printing_log_dialog as pld
-from booking_app.ui.context import AppContext
 from booking_app.ui.payment_dialog import PaymentDialog
 from booking_app.ui.printing_log_dialog import PrintingLogDialog
 
@@ -56,30 +55,6 @@ def actor_for(engine, role: str) -> Actor:
     with read_session(engine) as s:
         st = s.scalars(select(Staff).where(Staff.role == role)).first()
         return Actor(st.id, st.name, st.role)
-
-
-@pytest.fixture
-def engine(sqlite_url):
-    eng = make_engine(sqlite_url)
-    with write_session(eng) as s:
-        ensure_initial_data(s)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def desk(engine) -> Actor:
-    return actor_for(engine, "desk")
-
-
-@pytest.fixture
-def manager(engine) -> Actor:
-    return actor_for(engine, "manager")
-
-
-@pytest.fixture
-def ctx(engine, desk):
-    return AppContext(engine, desk)
 
 
 def general_booking(engine, name: str = CLUB, *, days_ahead: int = 8, room: str = "大会議室") -> int:

@@ -13,12 +13,8 @@ from booking_app.ui.receipts_page import ReceiptsModel, ReceiptsPage, VoidDialog
 from test_payment_dialog import (  # noqa: F401 - shared fixtures
     CLUB,
     booking_id,
-    ctx,
-    desk,
-    engine,
     errors,
     isolated_settings,
-    manager,
     pay_booking,
     previews,
     receipt_no,

@@ -9,22 +9,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 
-from booking_app.services.centre import ensure_initial_data, get_profile
+from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor
-from booking_app.store.engine import make_engine, read_session, write_session
+from booking_app.store.engine import read_session
 from booking_app.store.models import EquipmentType, Room, Staff
 from booking_app.ui import settings_page as sp
 from booking_app.ui.context import AppContext
 from booking_app.ui.settings_page import SettingsPage
-
-
-@pytest.fixture
-def engine(sqlite_url):
-    eng = make_engine(sqlite_url)
-    with write_session(eng) as s:
-        ensure_initial_data(s)
-    yield eng
-    eng.dispose()
 
 
 def ctx_as(engine, role: str) -> AppContext:

@@ -18,7 +18,7 @@ from booking_app.services import bookings as booking_svc
 from booking_app.services import centre
 from booking_app.services import stats as svc
 from booking_app.services.common import Actor
-from booking_app.store.engine import make_engine, read_session, write_session
+from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import MonthClosing, StatAmendment
 from booking_app.ui import stats_page as sp
 from booking_app.ui.context import AppContext
@@ -53,33 +53,6 @@ def when_modal(cls, act: Callable) -> list:
 
     QTimer.singleShot(0, poll)
     return seen
-
-
-def actor_for(engine, role: str) -> Actor:
-    from booking_app.store.models import Staff
-
-    with read_session(engine) as s:
-        st = s.scalars(select(Staff).where(Staff.role == role)).first()
-        return Actor(st.id, st.name, st.role)
-
-
-@pytest.fixture
-def engine(sqlite_url):
-    eng = make_engine(sqlite_url)
-    with write_session(eng) as s:
-        centre.ensure_initial_data(s)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def desk(engine) -> Actor:
-    return actor_for(engine, "desk")
-
-
-@pytest.fixture
-def manager(engine) -> Actor:
-    return actor_for(engine, "manager")
 
 
 @pytest.fixture

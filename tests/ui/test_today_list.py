@@ -9,23 +9,13 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from booking_app.services import bookings as booking_svc
-from booking_app.services.centre import ensure_initial_data
 from booking_app.services.common import Actor, local_now
-from booking_app.store.engine import make_engine, read_session, write_session
+from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Booking, Room, Staff
 from booking_app.ui import today_list as tl
 from booking_app.ui.context import AppContext
 from booking_app.ui.search_page import BookingSearchPage
 from booking_app.ui.today_list import TodayListPage
-
-
-@pytest.fixture
-def engine(sqlite_url):
-    eng = make_engine(sqlite_url)
-    with write_session(eng) as s:
-        ensure_initial_data(s)
-    yield eng
-    eng.dispose()
 
 
 def actor(engine, role="desk") -> Actor:

@@ -1,0 +1,49 @@
+"""Fixtures shared by the UI tests: a migrated SQLite database with the default rooms, equipment and
+staff (``engine``), the desk and manager actors, and a desk AppContext.
+
+A test module that needs more in its database (registered groups, bookings) defines its own
+``engine``; ``desk``, ``manager`` and ``ctx`` then build on that one, as pytest resolves fixtures
+from the requesting module first.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from booking_app.services.centre import ensure_initial_data
+from booking_app.services.common import Actor
+from booking_app.store.engine import make_engine, read_session, write_session
+from booking_app.store.models import Staff
+from booking_app.ui.context import AppContext
+
+
+def _actor(engine, role: str) -> Actor:
+    with read_session(engine) as s:
+        st = s.scalars(select(Staff).where(Staff.role == role)).first()
+        return Actor(st.id, st.name, st.role)
+
+
+@pytest.fixture
+def engine(sqlite_url):
+    """A fresh SQLite database with ensure_initial_data() applied (受付スタッフ, センター長, …)."""
+    eng = make_engine(sqlite_url)
+    with write_session(eng) as s:
+        ensure_initial_data(s)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def desk(engine) -> Actor:
+    return _actor(engine, "desk")
+
+
+@pytest.fixture
+def manager(engine) -> Actor:
+    return _actor(engine, "manager")
+
+
+@pytest.fixture
+def ctx(engine, desk) -> AppContext:
+    return AppContext(engine, desk)
