@@ -17,7 +17,6 @@ from datetime import date
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -31,7 +30,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -57,6 +55,7 @@ from booking_app.ui.group_models import (
     group_status_background,
     group_status_color,
 )
+from booking_app.ui.widgets import list_table as _table
 
 SEARCH_DELAY_MS = 150
 COMING_LATER = "これから追加されます"
@@ -126,17 +125,6 @@ def _date_both(d: date | None) -> str:
         return "—"
     return f"{jcal.format_slash(d)}（{jcal.wareki(d)}）"
 
-
-def _table(name: str) -> QTableView:
-    t = QTableView()
-    t.setObjectName(name)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.verticalHeader().setVisible(False)
-    t.setAlternatingRowColors(True)
-    t.setWordWrap(False)
-    return t
 
 
 class GroupsPage(QWidget):

@@ -20,7 +20,6 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -38,7 +37,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QRadioButton,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -68,6 +66,7 @@ from booking_app.ui.insurance_models import (
     period_text,
     reason_word,
 )
+from booking_app.ui.widgets import list_table as _table, action_button as _button
 
 COMING_LATER = "これから追加されます"
 SEARCH_DELAY_MS = 150
@@ -126,26 +125,6 @@ def take_premium(parent: QWidget | None, ctx: AppContext, enrolment: Any) -> int
     return dlg.receipt_id
 
 
-def _table(name: str) -> QTableView:
-    t = QTableView()
-    t.setObjectName(name)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.verticalHeader().setVisible(False)
-    t.setAlternatingRowColors(True)
-    t.setWordWrap(False)
-    return t
-
-
-def _button(text: str, name: str, slot, tip: str = "") -> QPushButton:
-    b = QPushButton(text)
-    b.setObjectName(name)
-    b.setMinimumHeight(32)
-    if tip:
-        b.setToolTip(tip)
-    b.clicked.connect(lambda _c=False: slot())
-    return b
 
 
 class InsurancePage(QWidget):

@@ -17,7 +17,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QDialog,
@@ -32,10 +31,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
-    QPushButton,
     QRadioButton,
     QSpinBox,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -50,6 +47,7 @@ from booking_app.ui.context import AppContext
 from booking_app.ui.dashboard import Dashboard, stats_service, watcher_for
 from booking_app.ui.errors import show_error
 from booking_app.ui.table_model import RowsTableModel
+from booking_app.ui.widgets import list_table as _table, action_button as _button
 
 TABS = ("dashboard", "events", "months", "export")
 FORMATS = (("xlsx", "Excel（.xlsx）"), ("csv", "CSV（.csv）"), ("pdf", "PDF報告書（.pdf）"))
@@ -82,26 +80,6 @@ def month_text(year: int, month: int) -> str:
     return f"{year}年{month}月"
 
 
-def _table(name: str) -> QTableView:
-    t = QTableView()
-    t.setObjectName(name)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.verticalHeader().setVisible(False)
-    t.setAlternatingRowColors(True)
-    t.setWordWrap(False)
-    return t
-
-
-def _button(text: str, name: str, slot, tip: str = "") -> QPushButton:
-    b = QPushButton(text)
-    b.setObjectName(name)
-    b.setMinimumHeight(32)
-    if tip:
-        b.setToolTip(tip)
-    b.clicked.connect(lambda _c=False: slot())
-    return b
 
 
 def _year_combo(name: str, today: date) -> QComboBox:

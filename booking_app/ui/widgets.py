@@ -1,0 +1,31 @@
+"""Small widget factories shared by the desk's pages, so every list and button behaves alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QAbstractItemView, QPushButton, QTableView
+
+
+def list_table(name: str) -> QTableView:
+    """A read-only table that selects whole rows, one at a time (the desk's lists)."""
+    t = QTableView()
+    t.setObjectName(name)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.verticalHeader().setVisible(False)
+    t.setAlternatingRowColors(True)
+    t.setWordWrap(False)
+    return t
+
+
+def action_button(text: str, name: str, slot: Callable[[], object], tip: str = "") -> QPushButton:
+    """A page's action button: named for tests, tall enough for a touch screen, calling slot()."""
+    b = QPushButton(text)
+    b.setObjectName(name)
+    b.setMinimumHeight(32)
+    if tip:
+        b.setToolTip(tip)
+    b.clicked.connect(lambda _c=False: slot())
+    return b
