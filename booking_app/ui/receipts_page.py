@@ -37,6 +37,7 @@ from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.payment_dialog import METHOD_LABELS, METHODS, PaymentDialog, remembered_layout, show_receipt
 from booking_app.ui.table_model import RIGHT, RowsTableModel
+from booking_app.ui.widgets import select_row_by_id, selected_row
 
 VOID_RED = QColor("#c62828")
 SEARCH_DELAY_MS = 200
@@ -235,18 +236,10 @@ class ReceiptsPage(QWidget):
         self._update_buttons()
 
     def selected(self) -> Any | None:
-        sm = self.table.selectionModel()
-        idx = sm.selectedRows() if sm else []
-        if not idx:
-            return None
-        return self.model.row(self.proxy.mapToSource(idx[0]).row())
+        return selected_row(self.table, self.proxy, self.model)
 
     def select_receipt(self, receipt_id: int) -> bool:
-        for r in range(self.model.rowCount()):
-            if self.model.row(r).id == receipt_id:
-                self.table.selectRow(self.proxy.mapFromSource(self.model.index(r, 0)).row())
-                return True
-        return False
+        return select_row_by_id(self.table, self.proxy, self.model, receipt_id)
 
     def _update_buttons(self) -> None:
         r = self.selected()

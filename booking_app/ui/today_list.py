@@ -39,6 +39,7 @@ from booking_app.ui.booking_dialog import BookingDialog, _japanese_date_edit, to
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.table_model import RowsTableModel
+from booking_app.ui.widgets import select_row_by_id, selected_row
 
 KIND_LABELS = {"member": "登録団体", "group": "団体", "person": "個人"}
 UNSETTLED = (BookingStatus.CONFIRMED.value, BookingStatus.IN_USE.value)
@@ -292,17 +293,10 @@ class TodayListPage(QWidget):
         self._update_buttons()
 
     def selected(self) -> BookingView | None:
-        idx = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        if not idx:
-            return None
-        return self.model.row(self.proxy.mapToSource(idx[0]).row())
+        return selected_row(self.table, self.proxy, self.model)
 
     def select_booking(self, booking_id: int) -> bool:
-        for r in range(self.model.rowCount()):
-            if self.model.row(r).id == booking_id:
-                self.table.selectRow(self.proxy.mapFromSource(self.model.index(r, 0)).row())
-                return True
-        return False
+        return select_row_by_id(self.table, self.proxy, self.model, booking_id)
 
     def _update_buttons(self) -> None:
         v = self.selected()

@@ -29,3 +29,21 @@ def action_button(text: str, name: str, slot: Callable[[], object], tip: str = "
         b.setToolTip(tip)
     b.clicked.connect(lambda _c=False: slot())
     return b
+
+
+def selected_row(table: QTableView, proxy, model):
+    """The row object under the table's selection, through a sort/filter proxy; None when nothing is selected."""
+    sm = table.selectionModel()
+    idx = sm.selectedRows() if sm else []
+    if not idx:
+        return None
+    return model.row(proxy.mapToSource(idx[0]).row())
+
+
+def select_row_by_id(table: QTableView, proxy, model, row_id: int) -> bool:
+    """Select the row whose ``id`` is row_id (as it appears after sorting); False when it is not listed."""
+    for r in range(model.rowCount()):
+        if model.row(r).id == row_id:
+            table.selectRow(proxy.mapFromSource(model.index(r, 0)).row())
+            return True
+    return False
