@@ -32,10 +32,19 @@ class Actor:
     def is_manager(self) -> bool:
         return self.role in ("manager", "admin")
 
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
 
 def require_manager(actor: Actor, what: str) -> None:
     if not actor.is_manager:
         raise PermissionDenied(f"{what}は管理者のみ行えます。管理者に依頼してください。")
+
+
+def require_admin(actor: Actor, what: str) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied(f"{what}はシステム管理者のみ行えます。システム管理者に依頼してください。")
 
 
 def jsonable(value: Any) -> Any:

@@ -47,6 +47,12 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(20), default="desk")  # desk | manager | admin
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # login (issue 7): scrypt hash "scrypt$n$r$p$salt$hash"; None = no password set yet (cannot log in)
+    password_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    password_changed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     __table_args__ = (CheckConstraint("role IN ('desk','manager','admin')", name="ck_staff_role"),)
 
