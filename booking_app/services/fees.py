@@ -65,8 +65,12 @@ def get_fees(session: Session) -> FeeSchedule:
     row = session.get(CentreSetting, FEES_KEY)
     if row is None:
         return load_default_fees()
+    return merge_fees(row.value or {})
+
+
+def merge_fees(stored: dict[str, Any]) -> FeeSchedule:
+    """The stored sections over the shipped defaults (see get_fees)."""
     merged: dict[str, Any] = load_default_fees().to_dict()
-    stored = row.value or {}
     merged["issuer"] = {**merged.get("issuer", {}), **stored.get("issuer", {})}
     for section in ("rooms", "equipment", "items"):
         if section in stored:
