@@ -285,6 +285,17 @@ def _segments(profile, first: date, last: date, today: date) -> list[tuple[date,
     return out
 
 
+def _give_demo_passwords(session: Session, now: datetime) -> None:
+    """Every staff member signs in with DEMO_PASSWORD, so `make demo` can log in (issue 7)."""
+    from booking_app.services.auth import DEMO_PASSWORD, hash_password
+    from booking_app.store.models import Staff
+
+    for s in session.scalars(select(Staff).where(Staff.active.is_(True))):
+        s.password_hash = hash_password(DEMO_PASSWORD)
+        s.password_changed_at = now
+        s.failed_logins, s.locked_until = 0, None
+
+
 def seed_demo(session: Session, *, today: date, seed: int = 7, groups: int = 300) -> dict:
     """Fill the database with demo groups and bookings; returns counts of what was made.
 
@@ -295,6 +306,7 @@ def seed_demo(session: Session, *, today: date, seed: int = 7, groups: int = 300
     rng = random.Random(seed)
     profile = get_profile(session)
     staff = list_staff(session)
+    _give_demo_passwords(session, datetime.combine(today, time(8, 30)))
     desk = next((s for s in staff if s.role == "desk"), staff[0]).as_actor()
     manager = next((s for s in staff if s.role == "manager"), next(s for s in staff if s.role in ("manager", "admin")))
     manager = manager.as_actor()

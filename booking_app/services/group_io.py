@@ -258,6 +258,7 @@ _FIELD_COLUMN = {"name": "団体名", "kana": "フリガナ", "group_type": "区
                  "activity_fields": "活動分野", "representative": "代表者", "phone": "電話番号",
                  "members": "会員数", "email": "メール", "declarations": ""}
 ALL_DECLARED = {k: True for k in DECLARATIONS}
+MAX_MEMBERS = 99_999  # the register form's 会員数 spin box maximum
 
 
 @dataclass
@@ -356,6 +357,10 @@ class _Checker(RowChecker):
             # Excel drops the leading zeros of a number cell: 14 is the register's '0014'.
             reg = reg.zfill(4)
         r.reg_no = reg
+        if len(digits_only(reg)) > 9:
+            # Bad-input fix (issue 7): the next free number is counted from the highest one imported;
+            # a 20-digit number overflowed that counter (an uncaught OverflowError/DataError).
+            self.error(r, "登録番号", f"登録番号「{reg}」の数字が長すぎます（9桁まで）。")
 
     def _kana(self, r: _Row, value: Any) -> None:
         # NFKC: half-width ｶﾀｶﾅ from an old sheet becomes the full-width カタカナ the register uses.
@@ -404,7 +409,9 @@ class _Checker(RowChecker):
         if isinstance(value, bool):
             value = None
         if isinstance(value, int | float):
-            if float(value).is_integer() and value >= 1:
+            # Bad-input fix (issue 7): at most MAX_MEMBERS, as the register form allows; a huge number
+            # overflowed the INTEGER column (OverflowError on SQLite, DataError on PostgreSQL).
+            if float(value).is_integer() and 1 <= value <= MAX_MEMBERS:
                 r.members = int(value)
                 return
             self.error(r, "会員数", f"会員数「{cell_text(value)}」は1以上の整数にしてください。")
@@ -412,7 +419,7 @@ class _Checker(RowChecker):
         text = _COUNTER_RE.sub("", unicodedata.normalize("NFKC", cell_text(value)).replace(",", ""))
         if not text:
             return
-        if text.isdigit() and int(text) >= 1:
+        if text.isdecimal() and 1 <= int(text) <= MAX_MEMBERS:  # bad-input fix (issue 7), see above
             r.members = int(text)
         else:
             self.error(r, "会員数", f"会員数「{cell_text(value)}」は数として読めません（例：32、３２名）。")
@@ -687,12 +694,14 @@ _WIDTHS = {"登録番号": 10, "団体名": 34, "フリガナ": 36, "区分": 8,
 _TEXT_COLUMNS = {"登録番号", "電話番号", "連絡先電話"}
 
 
-def export_groups(session: Session, path: Path, *, today: date | None = None) -> int:
+def export_groups(session: Session, actor: Actor, path: Path, *, today: date | None = None) -> int:
     """Write the register to ``path`` (.csv as UTF-8 with BOM so Excel reads it right, or .xlsx).
 
     Every registered group (with a number), in number order, with the columns the import reads; the
     状態 column says what the counter would say today. Returns the number of groups written.
+    Managers only: the register carries representatives' names, addresses and telephone numbers.
     """
+    require_manager(actor, "登録団体名簿の書き出し")
     path = Path(path)
     today = today or local_now().date()
     rows = _export_rows(session, today)
@@ -822,12 +831,12 @@ def cli_import_groups(args: argparse.Namespace, target, actor: Actor) -> int:
     return 0 if report.ok else 1
 
 
-def cli_export_groups(args: argparse.Namespace, target, actor: Actor | None = None) -> int:
-    """``export-groups FILE``: every registered group, in number order."""
+def cli_export_groups(args: argparse.Namespace, target, actor: Actor) -> int:
+    """``export-groups FILE``: every registered group, in number order (as a manager: --staff)."""
     now = _cli_now(args)
     try:
         with _session_scope(target, write=False) as session:
-            n = export_groups(session, args.file, today=now.date() if now else None)
+            n = export_groups(session, actor, args.file, today=now.date() if now else None)
     except DomainError as exc:
         print(exc.message, file=sys.stderr)
         return 1

@@ -535,7 +535,9 @@ def export_groups_dialog(parent: QWidget | None, ctx: AppContext, path: str | Pa
     target = Path(path)
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
-        count = ctx.read(lambda s: group_io.export_groups(s, target, today=today))
+        # The service refuses desk staff: the register holds personal data (managers only).
+        actor = ctx.actor
+        count = ctx.read(lambda s: group_io.export_groups(s, actor, target, today=today))
     except DomainError as exc:
         QApplication.restoreOverrideCursor()
         show_error(parent, exc)

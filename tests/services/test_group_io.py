@@ -341,13 +341,13 @@ def test_export_import_export_round_trips(env, empty_sqlite, tmp_path, suffix):
     first = tmp_path / f"first{suffix}"
     second = tmp_path / f"second{suffix}"
     with read_session(engine) as s:
-        assert gio.export_groups(s, first, today=TODAY) == 40
+        assert gio.export_groups(s, manager, first, today=TODAY) == 40
     with read_session(empty_sqlite) as s:
         actor = next(x.as_actor() for x in list_staff(s) if x.role == "manager")
     report = run_import(empty_sqlite, actor, first)
     assert report.ok and len(report.created) == 40, report.summary_lines()
     with read_session(empty_sqlite) as s:
-        assert gio.export_groups(s, second, today=TODAY) == 40
+        assert gio.export_groups(s, actor, second, today=TODAY) == 40
     assert first.read_bytes() == second.read_bytes()
     # Nothing lost on the way.
     with read_session(engine) as s1, read_session(empty_sqlite) as s2:
@@ -366,7 +366,7 @@ def test_the_csv_export_opens_right_in_excel(env, tmp_path):
     assert run_import(engine, manager, SAMPLE_CSV).written
     out = tmp_path / "out.csv"
     with read_session(engine) as s:
-        gio.export_groups(s, out, today=TODAY)
+        gio.export_groups(s, manager, out, today=TODAY)
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
@@ -382,7 +382,7 @@ def test_the_xlsx_export_is_a_proper_sheet(env, tmp_path):
     assert run_import(engine, manager, SAMPLE_XLSX).written
     out = tmp_path / "out.xlsx"
     with read_session(engine) as s:
-        gio.export_groups(s, out, today=TODAY)
+        gio.export_groups(s, manager, out, today=TODAY)
     wb = openpyxl.load_workbook(out)
     ws = wb["登録団体名簿"]
     assert ws.freeze_panes == "A2"
@@ -415,17 +415,25 @@ def test_xlsx_exports_on_one_day_are_the_same_bytes_whatever_the_clock(env, tmp_
     monkeypatch.setattr(xl_writer, "datetime", fake_module)
     first, second = tmp_path / "morning.xlsx", tmp_path / "evening.xlsx"
     with read_session(engine) as s:
-        gio.export_groups(s, first, today=TODAY)
-        gio.export_groups(s, second, today=TODAY)
+        gio.export_groups(s, manager, first, today=TODAY)
+        gio.export_groups(s, manager, second, today=TODAY)
     assert next(clock, None) is None  # both saves read the moved clock
     assert first.read_bytes() == second.read_bytes()
     assert openpyxl.load_workbook(first).properties.modified == datetime(2026, 11, 25)
 
 
 def test_export_refuses_an_unknown_kind_of_file(env, tmp_path):
-    engine, _, _ = env
+    engine, manager, _ = env
     with pytest.raises(ValidationError, match=".csv か .xlsx"), read_session(engine) as s:
-        gio.export_groups(s, tmp_path / "out.pdf", today=TODAY)
+        gio.export_groups(s, manager, tmp_path / "out.pdf", today=TODAY)
+
+
+def test_export_is_for_managers_only(env, tmp_path):
+    engine, _, desk = env
+    out = tmp_path / "名簿.csv"
+    with pytest.raises(PermissionDenied, match="管理者のみ"), read_session(engine) as s:
+        gio.export_groups(s, desk, out, today=TODAY)
+    assert not out.exists()
 
 
 # --------------------------------------------------------------------------- command line

@@ -308,12 +308,21 @@ def test_export_as_csv_when_the_chooser_returns_a_bare_name(monkeypatch, ctx, tm
 
 
 def test_export_to_a_locked_file_says_so(monkeypatch, ctx, tmp_path, shown):
-    def locked(session, path, today=None):
+    def locked(session, actor, path, today=None):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(group_io, "export_groups", locked)
     assert export_groups_dialog(None, ctx, tmp_path / "a.xlsx", today=TODAY) is None
     assert len(shown) == 1 and "書き込めませんでした" in shown[0]
+
+
+def test_desk_staff_cannot_export_the_register(engine, tmp_path, shown):
+    # The register carries representatives' addresses and phones: the service refuses desk staff.
+    desk_ctx = AppContext(engine, actor_for(engine, "desk"))
+    target = tmp_path / "名簿.xlsx"
+    assert export_groups_dialog(None, desk_ctx, target, today=TODAY) is None
+    assert len(shown) == 1 and "管理者のみ" in shown[0]
+    assert not target.exists()
 
 
 # --------------------------------------------------------------------------- from the 団体 page

@@ -1,0 +1,258 @@
+"""Roles are enforced by the services (権限), not only by hidden buttons.
+
+One row per protected service call, built with valid arguments: desk staff are refused
+(PermissionDenied, nothing written), and the same call then succeeds for the lowest role allowed,
+which proves the refusal came from the permission check and not from bad arguments. A source scan
+makes sure every service function that calls ``require_manager``/``require_admin`` has a row here.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from factories import DAY, NOW, World, at
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from booking_app import cli
+from booking_app.domain.errors import DomainError, PermissionDenied, RuleError
+from booking_app.domain.recurrence import RecurrenceRule
+from booking_app.services import auth, centre, fees, group_io, groups, imports, insurance, insurance_reports
+from booking_app.services import bookings as bk
+from booking_app.services import payments as pay
+from booking_app.services import series as sr
+from booking_app.services import stats
+from booking_app.services.audit_log import AuditFilter, export_audit
+from booking_app.services.common import Actor
+from booking_app.store.models import AuditEntry, Booking, Staff
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+GROUPS_CSV = DATA / "groups" / "登録団体名簿.csv"
+LEDGER_CSV = DATA / "予約台帳_2026年4-6月.csv"
+SERVICES = Path(group_io.__file__).resolve().parent
+FY = 2026
+PW = "kanmon-2026"
+
+
+@dataclass
+class Env:
+    """What the protected calls need: the world, an admin, a scratch folder and a few rows."""
+
+    world: World
+    admin: Actor
+    tmp: Path
+    staff_id: int  # a desk account with a password, for the account calls
+    group_id: int
+    receipt_id: int = 0
+
+
+def _receipt(env: Env) -> int:
+    with env.world.write() as s:
+        charge = pay.add_item_charge(s, env.world.desk, "コピー 白黒", 3, payer_name="山田花子", now=NOW)
+        return pay.take_payment(s, env.world.desk, [charge.id], payer_name="山田花子", purpose="コピー代として",
+                                now=NOW, terminal="受付1").id
+
+
+def _closed_october(env: Env) -> None:
+    with env.world.write() as s:
+        stats.close_month(s, env.world.manager, 2026, 10, now=NOW)
+
+
+def _plan(s: Session):
+    return insurance.plans_for_year(s, FY, actor=None)[0].plan
+
+
+@dataclass(frozen=True)
+class Case:
+    """A protected call: ``call(session, actor, env)``; ``minimum`` is the lowest role allowed."""
+
+    name: str  # "module.function", matched against the source scan
+    call: Callable[[Session, Actor, Env], Any]
+    minimum: str = "manager"
+    output: str | None = None  # a file the call writes: must not exist after a refusal
+    prepare: Callable[[Env], None] | None = None
+
+
+CASES = [
+    Case("centre.save_profile", lambda s, a, e: centre.save_profile(s, a, centre.get_profile(s), now=NOW)),
+    Case("centre.save_room", lambda s, a, e: centre.save_room(
+        s, a, room_id=None, name="和室", kana="わしつ", capacity=10, sort_order=9, now=NOW)),
+    Case("centre.save_equipment", lambda s, a, e: centre.save_equipment(
+        s, a, equipment_id=None, name="延長コード", kana="えんちょうこーど", stock=4, unit="本", sort_order=9, now=NOW)),
+    Case("centre.save_targets", lambda s, a, e: centre.save_targets(s, a, FY, 30000, 300, now=NOW)),
+    Case("fees.save_fees", lambda s, a, e: fees.save_fees(s, a, fees.get_fees(s), now=NOW)),
+    Case("payments.void_receipt", lambda s, a, e: pay.void_receipt(
+        s, a, e.receipt_id, "金額の誤り", now=NOW, terminal="受付1"),
+        prepare=lambda e: setattr(e, "receipt_id", _receipt(e))),
+    Case("stats.close_month", lambda s, a, e: stats.close_month(s, a, 2026, 10, now=NOW)),
+    Case("stats.amend", lambda s, a, e: stats.amend(s, a, 2026, 10, "bookings", 3, "入力漏れ", now=NOW),
+         prepare=_closed_october),
+    Case("groups.change_status", lambda s, a, e: groups.change_status(
+        s, a, e.group_id, "suspended", "会費未納", now=NOW)),
+    Case("group_io.import_groups", lambda s, a, e: group_io.import_groups(s, a, GROUPS_CSV, dry_run=True, now=NOW)),
+    Case("group_io.export_groups", lambda s, a, e: group_io.export_groups(s, a, e.tmp / "groups.csv",
+                                                                          today=NOW.date()),
+         output="groups.csv"),
+    Case("imports.import_bookings", lambda s, a, e: imports.import_bookings(s, a, LEDGER_CSV, dry_run=True,
+                                                                            now=NOW)),
+    Case("insurance.save_plan", lambda s, a, e: insurance.save_plan(s, a, FY, _plan(s), now=NOW)),
+    Case("insurance_reports.export_insurance", lambda s, a, e: insurance_reports.export_insurance(
+        s, a, FY, e.tmp / "roster.csv"), output="roster.csv"),
+    Case("audit_log.export_audit", lambda s, a, e: export_audit(s, a, AuditFilter(), e.tmp / "audit.csv", now=NOW),
+         output="audit.csv"),
+    Case("auth.create_account", lambda s, a, e: auth.create_account(s, a, name="新人 一郎", password=PW, now=NOW),
+         minimum="admin"),
+    Case("auth.update_account", lambda s, a, e: auth.update_account(s, a, e.staff_id, role="manager", now=NOW),
+         minimum="admin"),
+    Case("auth.reset_password", lambda s, a, e: auth.reset_password(s, a, e.staff_id, "another-pw", now=NOW),
+         minimum="admin"),
+    Case("auth.unlock", lambda s, a, e: auth.unlock(s, a, e.staff_id, now=NOW), minimum="admin"),
+]
+
+
+@pytest.fixture
+def fast_scrypt(monkeypatch):
+    monkeypatch.setattr(auth, "SCRYPT_N", 2**10)
+
+
+@pytest.fixture
+def env(world: World, tmp_path: Path, fast_scrypt) -> Env:
+    with world.write() as s:
+        admin = auth.create_first_admin(s, name="管理 太郎", password=PW, now=NOW)
+        staff_id = auth.create_account(s, admin, name="受付 花子", role="desk", password=PW, now=NOW)
+    return Env(world, admin, tmp_path, staff_id, world.make_group("ふくふく子ども食堂"))
+
+
+def _audit_count(world: World) -> int:
+    with world.read() as s:
+        return s.scalar(select(func.count()).select_from(AuditEntry))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_desk_is_refused_and_the_allowed_role_succeeds(env: Env, case: Case):
+    world = env.world
+    if case.prepare:
+        case.prepare(env)
+    refused = [world.desk] + ([world.manager] if case.minimum == "admin" else [])
+    before = _audit_count(world)
+    for actor in refused:
+        with pytest.raises(PermissionDenied) as e, world.write() as s:
+            case.call(s, actor, env)
+        assert "のみ行えます" in e.value.message  # the Japanese refusal of require_manager/require_admin
+        if case.output:
+            assert not (env.tmp / case.output).exists(), "a refused export must not write the file"
+    assert _audit_count(world) == before
+    allowed = env.admin if case.minimum == "admin" else world.manager
+    with world.write() as s:
+        case.call(s, allowed, env)
+    if case.output:
+        assert (env.tmp / case.output).stat().st_size > 0
+
+
+def _protected_functions() -> set[str]:
+    """Every top-level service function that calls require_manager / require_admin."""
+    found: set[str] = set()
+    for path in sorted(SERVICES.glob("*.py")):
+        if path.stem in ("common", "bookings", "series"):  # bookings/series: see the override tests
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            calls = {c.func.id for c in ast.walk(node)
+                     if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)}
+            if calls & {"require_manager", "require_admin"}:
+                found.add(f"{path.stem}.{node.name}")
+    return found
+
+
+def test_every_protected_service_function_has_a_row():
+    assert _protected_functions() == {c.name for c in CASES}
+
+
+def test_only_admins_manage_accounts_and_managers_are_not_admins(env: Env):
+    # A manager may do everything a manager does, and still no account work (ranks include, not equal).
+    assert env.world.manager.is_manager and not env.world.manager.is_admin
+    assert env.admin.is_manager and env.admin.is_admin
+    with env.world.write() as s:  # an admin may also do the manager's work
+        centre.save_targets(s, env.admin, FY, 30000, 300, now=NOW)
+
+
+# --------------------------------------------------------------------------- rule overrides (bookings)
+
+LATE = date(2027, 1, 13)  # a Wednesday beyond a person's booking window (to 2026-12-31)
+
+
+def test_desk_cannot_override_a_rule_with_a_reason(env: Env):
+    world = env.world
+    with pytest.raises(RuleError):
+        world.book(at(LATE, 10), at(LATE, 12))
+    with pytest.raises(PermissionDenied) as e:
+        world.book(at(LATE, 10), at(LATE, 12), override_reason="市の行事のため")
+    assert "管理者のみ" in e.value.message
+    assert world.count(Booking) == 0
+    view = world.book(at(LATE, 10), at(LATE, 12), actor=world.manager, override_reason="市の行事のため")
+    assert world.booking(view.id).override_reason == "市の行事のため"
+
+
+def test_desk_cannot_move_a_booking_outside_the_rules(env: Env):
+    world = env.world
+    view = world.book(at(DAY, 10), at(DAY, 12))
+    moved = world.input(at(LATE, 10), at(LATE, 12), override_reason="市の行事のため")
+    with pytest.raises(PermissionDenied), world.write() as s:
+        bk.update_booking(s, world.desk, view.id, moved, now=NOW)
+    assert world.booking(view.id).start_at == at(DAY, 10)
+    with world.write() as s:
+        bk.update_booking(s, world.manager, view.id, moved, now=NOW)
+    assert world.booking(view.id).start_at == at(LATE, 10)
+
+
+def test_desk_series_with_a_reason_books_nothing_outside_the_rules(env: Env):
+    world = env.world
+    template = world.input(at(LATE, 10), at(LATE, 12), override_reason="市の行事のため")
+    rule = RecurrenceRule(kind="weekly", start=LATE, until=LATE + timedelta(days=14), weekdays=(LATE.weekday(),),
+                          interval=1, nth=0, weekday=LATE.weekday())
+    with pytest.raises(DomainError), world.write() as s:
+        sr.create_series(s, world.desk, template, rule, skip_unavailable=False, now=NOW)
+    assert world.count(Booking) == 0
+    with world.write() as s:
+        result = sr.create_series(s, world.manager, template, rule, skip_unavailable=False, now=NOW)
+    assert len(result.created) == 3
+
+
+# --------------------------------------------------------------------------- command line exports
+
+
+@pytest.fixture
+def cli_url(tmp_path) -> str:
+    return f"sqlite:///{(tmp_path / 'cli.sqlite3').as_posix()}"
+
+
+@pytest.mark.parametrize("command, output", [
+    (["export-groups"], "名簿.csv"),
+    (["export-insurance", "--fiscal-year", "2026", "-o"], "保険名簿.csv"),
+], ids=["export-groups", "export-insurance"])
+def test_cli_exports_of_personal_data_need_a_manager(cli_url, tmp_path, capsys, command, output):
+    out = tmp_path / output
+    assert cli.main(["--db", cli_url, *command, str(out), "--staff", "受付スタッフ"]) == 1
+    err = capsys.readouterr().err
+    assert "管理者のみ" in err and "Traceback" not in err
+    assert not out.exists()
+    assert cli.main(["--db", cli_url, *command, str(out), "--staff", "センター長"]) == 0
+    assert out.exists()
+    out.unlink()
+    assert cli.main(["--db", cli_url, *command, str(out)]) == 0  # default: the first manager
+    assert out.exists()
+
+
+def test_refused_calls_record_nothing_about_the_staff_table(env: Env):
+    # A desk member cannot promote themself through any account call.
+    with pytest.raises(PermissionDenied), env.world.write() as s:
+        auth.update_account(s, env.world.desk, env.world.desk.id, role="admin", now=NOW)
+    with env.world.read() as s:
+        assert s.get(Staff, env.world.desk.id).role == "desk"
