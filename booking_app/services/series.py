@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import BookingStatus, overlaps, peak_in_use
-from booking_app.domain.errors import ConflictError, RuleError, ValidationError
+from booking_app.domain.errors import ConflictError, PermissionDenied, RuleError, ValidationError
 from booking_app.domain.recurrence import RecurrenceRule, describe_ja, expand
 from booking_app.services.bookings import (
     EDITABLE,
@@ -177,6 +177,13 @@ def create_series(
     items = preview_series(session, template, rule, now=now)
     if not items:
         raise ValidationError("繰り返しの条件に当てはまる日がありません。条件を見直してください。", field="rule")
+    outside = [i for i in items if i.state == "rule"]
+    if template.override_reason.strip() and not actor.is_manager and outside:
+        # Same answer as a single booking: an override is a manager's decision, not silently ignored.
+        lines = [f"{i.day:%Y/%m/%d} {i.state_label}：{i.detail}" for i in outside[:10]]
+        more = f"\nほか{len(outside) - 10}日" if len(outside) > 10 else ""
+        raise PermissionDenied("規則外の日を含む繰り返し予約は管理者のみ許可できます。管理者に依頼してください。\n"
+                               + "\n".join(lines) + more)
     overridable = template.override_reason.strip() and actor.is_manager
     blocked = [i for i in items if i.state in ("conflict", "closed") or (i.state == "rule" and not overridable)]
     if blocked and not skip_unavailable:

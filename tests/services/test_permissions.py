@@ -217,8 +217,8 @@ def test_desk_series_with_a_reason_books_nothing_outside_the_rules(env: Env):
     template = world.input(at(LATE, 10), at(LATE, 12), override_reason="市の行事のため")
     rule = RecurrenceRule(kind="weekly", start=LATE, until=LATE + timedelta(days=14), weekdays=(LATE.weekday(),),
                           interval=1, nth=0, weekday=LATE.weekday())
-    with pytest.raises(DomainError), world.write() as s:
-        sr.create_series(s, world.desk, template, rule, skip_unavailable=False, now=NOW)
+    with pytest.raises(PermissionDenied, match="管理者のみ"), world.write() as s:
+        sr.create_series(s, world.desk, template, rule, skip_unavailable=True, now=NOW)
     assert world.count(Booking) == 0
     with world.write() as s:
         result = sr.create_series(s, world.manager, template, rule, skip_unavailable=False, now=NOW)

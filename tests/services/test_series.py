@@ -8,7 +8,7 @@ import pytest
 from factories import JAPANESE, NOW, World, at
 from sqlalchemy import select
 
-from booking_app.domain.errors import ConflictError, RuleError, ValidationError
+from booking_app.domain.errors import ConflictError, PermissionDenied, RuleError, ValidationError
 from booking_app.domain.recurrence import RecurrenceRule
 from booking_app.services import bookings as svc
 from booking_app.services import series as ser
@@ -80,9 +80,9 @@ def test_second_tuesday_for_a_year_with_manager_override(world: World):
 def test_desk_cannot_override_the_window_for_a_series(world: World):
     gid = world.make_group()
     rule = weekly(date(2027, 2, 17), date(2027, 3, 10))
-    with pytest.raises(ConflictError) as exc:
+    with pytest.raises(PermissionDenied) as exc:
         create(world, template(world, gid, override_reason="毎年の総会"), rule, skip=False)
-    assert "2027/03/03" in exc.value.message and "2027/02/24" not in exc.value.message
+    assert "管理者のみ" in exc.value.message and "2027/03/03" in exc.value.message and "2027/02/24" not in exc.value.message
     assert world.count(Booking) == 0
 
 
