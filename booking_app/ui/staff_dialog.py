@@ -1,7 +1,7 @@
 """Choosing the staff member on duty (担当者の選択).
 
-Every change in the app records who made it, so the app asks at start who is at the desk and lets
-staff switch later from the status bar. Passwords come later; for now a name is chosen from a list.
+Since issue 7 the app asks for a password (ui/login_dialog.LoginDialog) at start and when staff
+switch; this chooser without a password is no longer used by the app and is kept for older callers.
 """
 
 from __future__ import annotations
@@ -18,16 +18,12 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+# role_label stays importable from here for older callers; the labels live with the roles.
+from booking_app.domain.roles import ROLE_LABELS, role_label  # noqa: F401
 from booking_app.services import centre
 from booking_app.services.centre import StaffInfo
 from booking_app.services.common import Actor
 from booking_app.store.engine import read_session
-
-ROLE_LABELS = {"desk": "受付", "manager": "管理者", "admin": "システム管理"}
-
-
-def role_label(role: str) -> str:
-    return ROLE_LABELS.get(role, role)
 
 
 class StaffChooser(QDialog):
