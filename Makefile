@@ -3,6 +3,8 @@
 #   make demo   start the app with demo data
 #   make test   run the test suite (SQLite + a throwaway PostgreSQL cluster)
 #   make bench  run every bench/*.py script
+#   make bundle the one-folder desktop build in dist/FukufukuDesk (PyInstaller), then `make bundle-test`
+#   make bundle-test  start the built bundle with a clean environment and check its screenshot
 #   make clean  remove build output and caches (keeps .venv; `make distclean` removes it too)
 
 SHELL      := /bin/bash
@@ -10,12 +12,14 @@ PYTHON     ?= python3
 VENV       := .venv
 VPY        := $(VENV)/bin/python
 STAMP      := $(VENV)/.stamp
+BUNDLE_STAMP := $(VENV)/.bundle-stamp
+DIST       := dist
 BUILD      := build
 REPORT     := $(BUILD)/test-report.xml
 PYTEST_ARGS ?=
 PG_BIN_GLOB ?= /usr/lib/postgresql/*/bin/initdb
 
-.PHONY: venv run demo test bench clean distclean pg-server-binaries pdf-tools translations
+.PHONY: venv run demo test bench clean distclean pg-server-binaries pdf-tools translations bundle bundle-test
 
 venv: $(STAMP)
 
@@ -66,7 +70,7 @@ bench: venv
 	QT_QPA_PLATFORM=offscreen $(VPY) bench/run_all.py
 
 clean:
-	rm -rf $(BUILD) .pytest_cache .hypothesis *.egg-info
+	rm -rf $(BUILD) $(DIST) .pytest_cache .hypothesis *.egg-info
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
 distclean: clean
@@ -76,3 +80,19 @@ distclean: clean
 translations: venv
 	$(VENV)/bin/pyside6-lupdate booking_app/app.py booking_app/ui/*.py -source-language ja_JP \
 	    -target-language en_US -ts resources/translations/booking_app_en.ts
+
+# --------------------------------------------------------------------------- desktop build (not in `make test`: minutes)
+# PyInstaller is an optional extra ('.[bundle]'), installed only for this.
+$(BUNDLE_STAMP): pyproject.toml $(STAMP)
+	$(VPY) -m pip install --quiet -e '.[test,bundle]'
+	@touch $(BUNDLE_STAMP)
+
+bundle: $(BUNDLE_STAMP)
+	$(VENV)/bin/pyinstaller --noconfirm --clean installer/fukufuku-desk.spec --distpath $(DIST) \
+	    --workpath $(BUILD)/pyinstaller
+	@du -sh $(DIST)/FukufukuDesk
+	$(MAKE) bundle-test
+
+# Starts dist/FukufukuDesk with no Python environment at all and checks the picture it saves.
+bundle-test: venv
+	PYTHON=$(abspath $(VPY)) bash installer/test_bundle.sh $(DIST)/FukufukuDesk

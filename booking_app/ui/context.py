@@ -32,6 +32,7 @@ class AppContext(QObject):
         self.engine = engine
         self.actor = actor
         self.db_label = db_label
+        self.demo = False  # a demo database: the login and lock screens show the demo password
 
     def set_actor(self, actor: Actor) -> None:
         self.actor = actor
