@@ -187,6 +187,13 @@ class _Checker(RowChecker):
             self.error(r, "目的", "目的がありません（例：定例会、講座）。")
         self._equipment(r, get("備品"))
         self._note(r, get("備考"))
+        # Bad-input fix (issue 7): the columns' String(n). SQLite stored longer text silently and
+        # PostgreSQL refused the whole import with a technical error instead of naming the cell.
+        for column, value, limit in (("団体名", r.name, 200), ("登録番号", r.reg_no, 20),
+                                     ("代表者", r.representative, 100), ("電話番号", r.phone, 40),
+                                     ("目的", r.purpose, 200)):
+            if len(value) > limit:
+                self.error(r, column, f"{column}が長すぎます（{limit}文字まで）。")
         return r
 
     def _date(self, r: _Row, value: Any, weekday: Any) -> None:
@@ -278,7 +285,7 @@ class _Checker(RowChecker):
             text = re.sub(r"\s*(名|人)$", "", unicodedata.normalize("NFKC", cell_text(value)))
             if not text:
                 n = 0
-            elif text.isdigit():
+            elif text.isdecimal():  # bad-input fix (issue 7): isdigit() lets through digits int() refuses
                 n = int(text)
             else:
                 self.error(r, "予定人数", f"予定人数「{cell_text(value)}」は数として読めません。")

@@ -50,7 +50,11 @@ def decode(data: bytes) -> tuple[str, str, bool]:
             raise ValidationError("ファイルの文字コードが壊れています（UTF-8として読めない文字があります）。"
                                   + ENCODING_HELP, field="file") from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16", False
+        try:
+            return data.decode("utf-16"), "UTF-16", False
+        except UnicodeDecodeError:  # bad-input fix (issue 7): was an uncaught exception
+            raise ValidationError("ファイルの文字コードが壊れています（UTF-16として読めない部分があります）。"
+                                  + ENCODING_HELP, field="file") from None
     if b"\x00" in data[:4096]:
         raise ValidationError("CSVとして読めません（文字コードを判別できません）。" + ENCODING_HELP, field="file")
     try:

@@ -68,6 +68,7 @@ class AccidentDialog(QDialog):
 
         self.person_edit = QLineEdit()
         self.person_edit.setObjectName("person_name")
+        self.person_edit.setMaxLength(100)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
         self.person_edit.setPlaceholderText("けがをした人・損害を与えた人")
         self.occurred_edit = QDateTimeEdit(QDateTime(QDate(self.today.year, self.today.month, self.today.day),
                                                      QTime(10, 0)))
@@ -79,6 +80,7 @@ class AccidentDialog(QDialog):
                                                         QTime(23, 59)))
         self.place_edit = QLineEdit()
         self.place_edit.setObjectName("place")
+        self.place_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
         self.description_edit = QPlainTextEdit()
         self.description_edit.setObjectName("description")
         self.description_edit.setPlaceholderText("どのような活動中に、何が起きたか")

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.exc import DBAPIError
 
 from booking_app.domain import calendar as jcal
 from booking_app.domain import hours
@@ -451,15 +452,18 @@ class BookingDialog(QDialog):
 
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("booker_name")
+        self.name_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
         self.name_label = QLabel("団体名／氏名")
         left.addRow(self.name_label, self.name_edit)
         self.phone_edit = QLineEdit()
         self.phone_edit.setObjectName("contact_phone")
+        self.phone_edit.setMaxLength(40)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
         self.phone_edit.setPlaceholderText("例：083-000-0000")
         left.addRow("連絡先", self.phone_edit)
 
         self.purpose_edit = QLineEdit()
         self.purpose_edit.setObjectName("purpose")
+        self.purpose_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
         self.purpose_edit.setPlaceholderText("例：定例会、講座")
         left.addRow("利用目的", self.purpose_edit)
 
@@ -994,7 +998,7 @@ class BookingDialog(QDialog):
             attendees=self.attendees_spin.value(), equipment=self.equipment_model.quantities(),
             tentative=self.tentative_check.isChecked(),
             hold_until=from_qdate(self.hold_edit.date()) if self.tentative_check.isChecked() else None,
-            note=self.note_edit.toPlainText(),
+            note=self.note_edit.toPlainText().replace("\x00", ""),  # bad-input fix (issue 7): PostgreSQL text refuses NUL
             override_reason=self.override_edit.text() if self.override_edit.isVisible() else "",
         )
 
@@ -1050,6 +1054,9 @@ class BookingDialog(QDialog):
                 done = True
         except DomainError as exc:
             self._error(exc)
+            return False
+        except DBAPIError as exc:  # server restarting / network gone: nothing saved, keep the input
+            show_error(self, exc)
             return False
         if done:
             self.changed_something = True

@@ -45,6 +45,10 @@ from booking_app.ui.errors import show_error
 
 INVALID_STYLE = "border: 2px solid #d32f2f; border-radius: 3px;"
 
+# The member_groups columns' String(n) (store/models.py), as the line edits' maximum length.
+MAX_LENGTHS = {"name": 200, "kana": 400, "representative": 100, "phone": 40, "contact_name": 100,
+               "contact_phone": 40, "email": 200, "address": 300, "meeting_place": 200}
+
 
 class _WrapLabel(QLabel):
     """A word-wrapped label that ticks its checkbox when clicked (QCheckBox itself cannot wrap)."""
@@ -232,6 +236,9 @@ class GroupDialog(QDialog):
         e = QLineEdit()
         e.setObjectName(name)
         e.setPlaceholderText(placeholder)
+        # Bad-input fix (issue 7): never longer than the member_groups column (String(n)), which
+        # SQLite ignores but PostgreSQL refuses with a technical error instead of a Japanese one.
+        e.setMaxLength(MAX_LENGTHS.get(name, 200))
         return e
 
     def _on_machizukuri_toggled(self, *_) -> None:
@@ -252,7 +259,7 @@ class GroupDialog(QDialog):
             email=self.email_edit.text(), address=self.address_edit.text(),
             meeting_place=self.meeting_place_edit.text(), members=members,
             declarations={k: cb.isChecked() for k, cb in self.declaration_checks.items()},
-            note=self.note_edit.toPlainText(),
+            note=self.note_edit.toPlainText().replace("\x00", ""),  # bad-input fix (issue 7): PostgreSQL text refuses NUL
         )
 
     def set_input(self, d: GroupInput) -> None:

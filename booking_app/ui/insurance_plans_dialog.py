@@ -364,7 +364,8 @@ class InsurancePlansDialog(QDialog):
                      .removesuffix("円").removesuffix("泊") for c in (0, 1)]
             if not any(cells):
                 continue
-            if not all(x.isdigit() for x in cells):
+            # Bad-input fix (issue 7): isdecimal, not isdigit — '²' is a digit that int() refuses.
+            if not all(x.isdecimal() for x in cells):
                 raise ValidationError(f"宿泊日数別の{r + 1}行目：泊数と保険料を数字で入力してください。",
                                       field="trip_premiums")
             nights, price = int(cells[0]), int(cells[1])

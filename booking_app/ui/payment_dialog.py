@@ -266,9 +266,11 @@ class PaymentDialog(QDialog):
 
         self.payer_edit = QLineEdit(payer)
         self.payer_edit.setObjectName("payer_name")
+        self.payer_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
         self.payer_edit.setPlaceholderText("団体名または氏名（「上様」は使えません）")
         self.purpose_edit = QLineEdit(DEFAULT_PURPOSE)
         self.purpose_edit.setObjectName("purpose")
+        self.purpose_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
         self.method_combo = QComboBox()
         self.method_combo.setObjectName("method")
         for key, label in METHODS:

@@ -373,8 +373,9 @@ class AmendDialog(QDialog):
             self.value_spin.setValue(v)
 
     def value(self) -> AmendInput:
+        # Bad-input fix (issue 7): a pasted NUL character cannot be stored in PostgreSQL text.
         return AmendInput(self.key_combo.currentData() or "", self.value_spin.value(),
-                          self.reason_edit.toPlainText().strip())
+                          self.reason_edit.toPlainText().replace("\x00", "").strip())
 
     def _accept(self) -> None:
         v = self.value()
