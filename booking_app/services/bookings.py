@@ -37,6 +37,8 @@ BLOCKING = tuple(s.value for s in BLOCKING_STATUSES)
 NON_BLOCKING = tuple(s.value for s in BookingStatus if s not in BLOCKING_STATUSES)  # same rows, see equipment_in_use
 EDITABLE = (BookingStatus.TENTATIVE.value, BookingStatus.CONFIRMED.value)
 # Group states that may not book at all (issue: member groups). 停止 and 抹消.
+TEXT_LIMITS = (("booker_name", "団体名・氏名", 200), ("contact_phone", "電話番号", 40), ("purpose", "利用目的", 200))
+
 # The SQLite save path of booking_fast_save.py; tests turn it off to compare it with the ORM path.
 FAST_SAVE = True
 
@@ -323,6 +325,18 @@ def check_input(data: BookingInput) -> None:
         raise ValidationError(f"{label}を入力してください。", field="booker_name")
     if not data.purpose.strip():
         raise ValidationError("利用目的を入力してください（例：定例会、講座）。", field="purpose")
+    # The columns' String(n), which PostgreSQL enforces and SQLite does not; every caller (dialog,
+    # import, series) gets the same message instead of a database error on one of the two.
+    for name, label, limit in TEXT_LIMITS:
+        value = getattr(data, name) or ""
+        if len(value.strip()) > limit:
+            raise ValidationError(f"{label}は{limit}文字以内で入力してください（今は{len(value.strip())}文字）。",
+                                  field=name)
+    for name, label in (("booker_name", "団体名・氏名"), ("contact_phone", "電話番号"), ("purpose", "利用目的"),
+                        ("note", "備考"), ("override_reason", "規則外の理由")):
+        if "\x00" in (getattr(data, name) or ""):
+            raise ValidationError(f"{label}に使えない文字（制御文字）が含まれています。入力し直してください。",
+                                  field=name)
     if data.attendees is None or data.attendees < 0:
         raise ValidationError("予定人数は0以上の数で入力してください。", field="attendees")
     for qty in data.equipment.values():

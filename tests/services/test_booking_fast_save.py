@@ -138,3 +138,15 @@ def test_changed_settings_are_seen_by_the_cached_profile(twins, monkeypatch):
                    fast=True, monkeypatch=monkeypatch)
     assert result[0] == "RuleError" and "設備点検" in result[1]
     assert booking_fast_save._parsed  # the cache is in use
+
+
+@pytest.mark.parametrize("field,value", [("purpose", "あ" * 201), ("contact_phone", "0" * 41),
+                                         ("booker_name", "名" * 201), ("note", "備考\x00")])
+def test_text_the_database_cannot_hold_is_refused_by_name_on_both_paths(twins, monkeypatch, field, value):
+    fast, orm, _gid = twins
+    for w, flag in ((fast, True), (orm, False)):
+        data = w.input(at(DAY, 10), at(DAY, 12), **{field: value})
+        status, message = _save(w, data, fast=flag, monkeypatch=monkeypatch)
+        assert status == "ValidationError"
+        assert any(word in message for word in ("利用目的", "電話番号", "団体名・氏名", "備考"))
+    assert _dump(fast.engine)["bookings"] == []
