@@ -21,7 +21,18 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# Tests never touch this machine's real data, settings or backups: the user data and config folders
+# (platformdirs follows XDG on Linux) and the backup folder point into one throwaway folder.
+import tempfile  # noqa: E402
+
+_USER_DIRS = tempfile.mkdtemp(prefix="fukufuku-test-home-")
+os.environ["XDG_DATA_HOME"] = os.path.join(_USER_DIRS, "data")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_USER_DIRS, "config")
+os.environ["BOOKING_APP_BACKUP_DIR"] = os.path.join(_USER_DIRS, "backups")
+
 import atexit  # noqa: E402
+
+atexit.register(lambda: __import__("shutil").rmtree(_USER_DIRS, ignore_errors=True))
 import gc  # noqa: E402
 import itertools  # noqa: E402
 import shutil  # noqa: E402

@@ -1,0 +1,74 @@
+"""``backup FILE`` and ``restore FILE``: an administrator's backup (バックアップ) and restore (復元).
+
+    fukufuku-desk backup D:\\保管\\booking-2026-11-25.sqlite3
+    fukufuku-desk restore D:\\保管\\booking-2026-11-25.sqlite3 --yes
+
+Neither runs the migrations first: a backup copies the database as it is, and a restore must check
+the file before anything touches the current database. See docs/admin.md (バックアップと復元).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from booking_app.domain.errors import ValidationError
+
+
+def register_cli(subparsers: argparse._SubParsersAction, *,
+                 parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+    """Add ``backup`` and ``restore``. They set ``args.db_handler(args, url, label) -> int``, which cli.py
+    calls with the resolved database and NO start-up (no migration, no initial data)."""
+    b = subparsers.add_parser("backup", parents=list(parents), help="データベースのバックアップを作成",
+                              description="使用中でも安全にデータベースをバックアップします（SQLiteはファイルに、"
+                                          "PostgreSQLは pg_dump の形式で）。作成後に検査します。")
+    b.add_argument("file", metavar="FILE", type=Path, help="バックアップの保存先ファイル")
+    b.add_argument("--force", action="store_true", help="保存先のファイルが既にあれば上書きする")
+    b.set_defaults(db_handler=run_backup)
+
+    r = subparsers.add_parser("restore", parents=list(parents), help="バックアップからデータベースを復元（SQLite）",
+                              description="バックアップファイルを検査し、現在のデータベースをバックアップしてから復元します。"
+                                          "すべての端末でふくふくデスクを終了してから実行してください。")
+    r.add_argument("file", metavar="FILE", type=Path, help="復元するバックアップファイル（.sqlite3）")
+    r.add_argument("--yes", action="store_true", help="確認の質問をせずに復元する")
+    r.set_defaults(db_handler=run_restore)
+
+
+def run_backup(args: argparse.Namespace, url: str, label: str) -> int:
+    from booking_app.store.backup import backup_database
+
+    dest: Path = args.file
+    if dest.exists() and not args.force:
+        raise ValidationError(f"保存先「{dest}」は既にあります。別の名前を指定するか、上書きするなら --force を付けてください。",
+                              field="file")
+    if dest.is_dir():
+        raise ValidationError(f"「{dest}」はフォルダです。保存先のファイル名を指定してください。", field="file")
+    result = backup_database(url, dest)
+    print(f"バックアップを作成しました（{label}）。")
+    print(f"  保存先：{result.path.resolve()}")
+    print(f"  大きさ：{result.size_bytes / 1e6:,.1f} MB　所要時間：{result.seconds:.1f} 秒　検査：{result.integrity}")
+    return 0
+
+
+def run_restore(args: argparse.Namespace, url: str, label: str) -> int:
+    from booking_app.store.backup import check_backup_file, restore_sqlite, sqlite_path
+    from booking_app.store.engine import is_sqlite
+
+    if not is_sqlite(url):
+        raise ValidationError("PostgreSQLのデータベースは pg_restore で復元してください（管理者ガイド「バックアップと復元」）。",
+                              field="db")
+    db_path = sqlite_path(url)
+    check_backup_file(args.file)  # refuse a bad file before asking anything
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ValidationError("確認ができないため中止しました。復元してよければ --yes を付けて実行してください。")
+        answer = input(f"{label} を「{args.file.name}」の内容で置き換えます。"
+                       "すべての端末でふくふくデスクを終了しましたか？ 復元するには yes と入力：")
+        if answer.strip().lower() not in ("yes", "y", "はい"):
+            print("復元を中止しました。", file=sys.stderr)
+            return 1
+    result = restore_sqlite(args.file, db_path)
+    print(result.message)
+    return 0

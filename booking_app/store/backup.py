@@ -1,0 +1,468 @@
+"""Backups (バックアップ) of the database: automatic ones for SQLite, pg_dump for PostgreSQL, and restore.
+
+SQLite copies are taken with SQLite's online backup API, never by copying the file: a plain copy of a
+WAL database in use can miss committed pages that are still in the ``-wal`` file, or catch a page in
+the middle of a checkpoint. In WAL mode the backup reads one snapshot while writers carry on (a WAL
+reader never blocks a writer), so the whole copy is done in one step; for a database in rollback
+mode it is done in slices with a pause between them, so a writer waits at most for one slice. Every
+copy must pass ``PRAGMA integrity_check`` before it is kept.
+
+Automatic backups live in ``<user data folder>/backups`` (``BOOKING_APP_BACKUP_DIR`` overrides it),
+named ``booking-YYYYMMDD-HHMMSS-<reason>.sqlite3``; :data:`KEEP` says how many of each reason are kept.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from booking_app.domain.errors import RuleError, ValidationError
+
+log = logging.getLogger(__name__)
+
+ENV_BACKUP_DIR = "BOOKING_APP_BACKUP_DIR"
+REASONS = ("exit", "daily", "premigrate", "prerestore", "manual")
+KEEP = {"daily": 14, "exit": 10, "premigrate": 5, "prerestore": 5}  # 'manual' ones are never deleted
+STEP_PAGES = 4096  # 16 MiB per slice at the default page size (rollback-journal databases only)
+STEP_SLEEP_S = 0.005
+SQLITE_HEADER = b"SQLite format 3\x00"
+# Tables every database of this app has had since the first migration.
+APP_TABLES = frozenset({"alembic_version", "rooms", "staff", "bookings", "audit_log"})
+_NAME_RE = re.compile(
+    r"^booking-(?P<day>\d{8})-(?P<time>\d{6})-(?P<reason>[a-z]+)(?:-(?P<n>\d+))?\.(?:sqlite3|dump)$")
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    size_bytes: int
+    seconds: float
+    integrity: str = "ok"
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    revision: str
+    needs_migration: bool
+    prerestore_backup: Path | None
+    message: str
+
+
+# --------------------------------------------------------------------------- names and folders
+
+
+def backups_dir() -> Path:
+    """``<user data folder>/backups`` (created if missing), or ``$BOOKING_APP_BACKUP_DIR``."""
+    override = os.environ.get(ENV_BACKUP_DIR, "").strip()
+    if override:
+        folder = Path(override).expanduser()
+    else:
+        from booking_app.config import default_db_path
+
+        folder = default_db_path().parent / "backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def new_backup_path(folder: Path, reason: str, *, now: datetime | None = None, suffix: str = ".sqlite3") -> Path:
+    if reason not in REASONS:
+        raise ValueError(f"unknown backup reason {reason!r}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    path = folder / f"booking-{stamp}-{reason}{suffix}"
+    n = 2
+    while path.exists():  # two backups in the same second (e.g. premigrate right after exit)
+        path = folder / f"booking-{stamp}-{reason}-{n}{suffix}"
+        n += 1
+    return path
+
+
+def parse_backup_name(name: str) -> tuple[datetime, str] | None:
+    m = _NAME_RE.match(name)
+    if not m or m["reason"] not in REASONS:
+        return None
+    try:
+        when = datetime.strptime(m["day"] + m["time"], "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+    return when, m["reason"]
+
+
+def list_backups(folder: Path) -> list[tuple[datetime, str, Path]]:
+    """(taken at, reason, path) of the backups in folder, newest first."""
+    out = []
+    folder = Path(folder)
+    if not folder.is_dir():
+        return out
+    for p in folder.iterdir():
+        parsed = parse_backup_name(p.name)
+        if parsed and p.is_file():
+            out.append((parsed[0], parsed[1], p))
+    out.sort(key=lambda t: (t[0], t[2].name), reverse=True)
+    return out
+
+
+def rotate(folder: Path, keep: dict[str, int] | None = None) -> list[Path]:
+    """Delete the oldest backups of each reason beyond ``keep[reason]``; returns what was deleted."""
+    keep = KEEP if keep is None else keep
+    seen: dict[str, int] = {}
+    removed: list[Path] = []
+    for _when, reason, path in list_backups(folder):
+        if reason not in keep:
+            continue
+        seen[reason] = seen.get(reason, 0) + 1
+        if seen[reason] > keep[reason]:
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                log.warning("could not delete old backup %s", path, exc_info=True)
+    return removed
+
+
+def daily_backup_due(folder: Path, today: date) -> bool:
+    """True when the folder has no 'daily' backup taken today."""
+    return not any(reason == "daily" and when.date() == today for when, reason, _p in list_backups(folder))
+
+
+# --------------------------------------------------------------------------- SQLite
+
+
+def sqlite_path(url: str) -> Path:
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        raise ValidationError("メモリ上のデータベースはバックアップできません。", field="db")
+    return Path(database)
+
+
+def _connect_existing(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open a database that must already exist (``mode=rw`` never creates an empty file by mistake)."""
+    mode = "ro" if readonly else "rw"
+    # as_uri() percent-encodes '#', '?', spaces and Japanese folder names, and gives file:///C:/… on Windows.
+    uri = f"{Path(path).resolve().as_uri()}?mode={mode}"
+    con = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+    con.execute("PRAGMA busy_timeout=30000")
+    return con
+
+
+def _integrity(con: sqlite3.Connection) -> str:
+    rows = con.execute("PRAGMA integrity_check").fetchall()
+    return "\n".join(str(r[0]) for r in rows)
+
+
+def _copy(src: sqlite3.Connection, dst: sqlite3.Connection) -> None:
+    mode = src.execute("PRAGMA journal_mode").fetchone()[0].lower()
+    if mode == "wal":
+        # One step = one read snapshot; writers go on committing to the WAL meanwhile. Slicing would
+        # be worse here: every commit by another process restarts a sliced backup from page 1.
+        src.backup(dst)
+    else:
+        src.backup(dst, pages=STEP_PAGES, sleep=STEP_SLEEP_S)
+
+
+def _remove_db_files(path: Path) -> None:
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        p.unlink(missing_ok=True)
+
+
+def backup_sqlite(src_path: Path | str, dest_path: Path | str) -> BackupResult:
+    """Copy the SQLite database at src_path to dest_path (a single self-contained file) and check it.
+
+    The copy is written under a temporary name and renamed only after ``integrity_check`` says ok,
+    so a backup file that exists is a good one. Raises RuleError (Japanese) otherwise.
+    """
+    src_path, dest_path = Path(src_path), Path(dest_path)
+    if not src_path.is_file():
+        raise ValidationError(f"データベースファイル「{src_path}」が見つかりません。", field="db")
+    dest_path.parent.mkdir(parents=True, exist_ok=True)
+    part = dest_path.with_name(dest_path.name + ".part")
+    _remove_db_files(part)
+    t0 = time.perf_counter()
+    try:
+        src = _connect_existing(src_path)
+        try:
+            dst = sqlite3.connect(part, isolation_level=None)
+            try:
+                _copy(src, dst)
+                # The copy carries the source's WAL flag; make it one file that opens anywhere.
+                dst.execute("PRAGMA journal_mode=DELETE")
+                result = _integrity(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except sqlite3.Error as exc:
+        _remove_db_files(part)
+        raise RuleError(f"バックアップを作成できませんでした（{exc}）。") from exc
+    if result != "ok":
+        _remove_db_files(part)
+        raise RuleError(f"バックアップの検査（integrity_check）で異常が見つかったため、バックアップを破棄しました：{result[:200]}")
+    os.replace(part, dest_path)
+    _fsync_dir(dest_path.parent)
+    seconds = time.perf_counter() - t0
+    log.info("backup %s -> %s in %.2f s", src_path, dest_path, seconds)
+    return BackupResult(dest_path, dest_path.stat().st_size, seconds)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (POSIX); Windows has no directory handles for this and needs none."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def copy_into(backup_file: Path | str, db_path: Path | str) -> None:
+    """Write backup_file's content into the database at db_path with the backup API (no checks).
+
+    Copying into the live database (not over its file) is a normal write transaction: other
+    connections see the old or the new content, never a mix, and the ``-wal`` stays consistent.
+    """
+    backup_file, db_path = Path(backup_file), Path(db_path)
+    if not db_path.exists():
+        # A -wal/-shm without its database is left over from a deleted file: it must not be
+        # replayed into the new one. Nothing can be using it, so removing it is safe.
+        for p in (Path(f"{db_path}-wal"), Path(f"{db_path}-shm"), Path(f"{db_path}-journal")):
+            p.unlink(missing_ok=True)
+    src = _connect_existing(backup_file, readonly=True)
+    try:
+        dst = sqlite3.connect(db_path, timeout=30, isolation_level=None)
+        try:
+            dst.execute("PRAGMA busy_timeout=30000")
+            src.backup(dst)
+            if dst.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                dst.execute("PRAGMA journal_mode=WAL")
+            # Fold the restored pages into the main file now; SQLite deletes the -wal itself when
+            # the last connection closes, which is the only moment removing it is safe.
+            dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def check_backup_file(path: Path | str, *, known: set[str] | None = None) -> str:
+    """Refuse anything that is not a sound backup of this app's database; returns its revision."""
+    from booking_app.store.migrate import known_revisions
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError(f"ファイル「{path}」が見つかりません。", field="file")
+    with path.open("rb") as f:
+        header = f.read(len(SQLITE_HEADER))
+    if header != SQLITE_HEADER:
+        raise ValidationError(f"「{path.name}」はSQLiteのデータベースファイルではありません。"
+                              "ふくふくデスクのバックアップファイル（.sqlite3）を指定してください。", field="file")
+    try:
+        con = _connect_existing(path, readonly=True)
+        try:
+            result = _integrity(con)
+            if result != "ok":
+                raise RuleError(f"「{path.name}」は壊れています（integrity_check：{result[:200]}）。"
+                                "別のバックアップを指定してください。", field="file")
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            missing = APP_TABLES - tables
+            if missing:
+                raise RuleError(f"「{path.name}」はふくふくデスクのデータベースではありません"
+                                f"（{'、'.join(sorted(missing))} の表がありません）。", field="file")
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise RuleError(f"「{path.name}」は壊れているか、データベースとして読めません（{exc}）。"
+                        "別のバックアップを指定してください。", field="file") from exc
+    if row is None:
+        raise RuleError(f"「{path.name}」にはデータベースの版（リビジョン）の記録がありません。", field="file")
+    revision = row[0]
+    if revision not in (known if known is not None else known_revisions()):
+        raise RuleError(f"「{path.name}」は、より新しいバージョンのふくふくデスクで作られたバックアップです"
+                        f"（リビジョン {revision}）。新しいバージョンのふくふくデスクで復元してください。", field="file")
+    return revision
+
+
+def restore_sqlite(backup_file: Path | str, db_path: Path | str, *, folder: Path | None = None) -> RestoreResult:
+    """Put backup_file in place of the database at db_path, after checking it and saving the current one.
+
+    The current database is first saved as a 'prerestore' backup (a damaged one as raw files, so
+    that nothing is ever lost by a restore). Close the app on every terminal first.
+    """
+    from booking_app.store.migrate import head_revision
+
+    backup_file, db_path = Path(backup_file), Path(db_path)
+    if backup_file.resolve() == db_path.resolve():
+        raise ValidationError("復元するファイルが、現在のデータベースそのものです。", field="file")
+    revision = check_backup_file(backup_file)
+    folder = Path(folder) if folder is not None else backups_dir()
+    saved: Path | None = None
+    if db_path.exists():
+        saved = new_backup_path(folder, "prerestore")
+        try:
+            backup_sqlite(db_path, saved)
+        except RuleError:
+            # The current database is damaged (often the very reason to restore): keep its raw files.
+            log.warning("current database fails its check; keeping raw files as %s", saved)
+            shutil.copy2(db_path, saved)
+            for extra in ("-wal", "-shm"):
+                if Path(f"{db_path}{extra}").exists():
+                    shutil.copy2(f"{db_path}{extra}", f"{saved}{extra}")
+    else:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    copy_into(backup_file, db_path)
+    con = _connect_existing(db_path)  # read-write: the last one to close tidies the -wal away
+    try:
+        after = _integrity(con)
+    finally:
+        con.close()
+    if after != "ok":  # pragma: no cover - the source passed the same check a moment ago
+        raise RuleError(f"復元後の検査で異常が見つかりました：{after[:200]}。"
+                        f"復元前のデータベースは {saved} に保存してあります。")
+    needs = revision != head_revision()
+    lines = [f"「{backup_file.name}」からデータベースを復元しました（{db_path}）。"]
+    if saved is not None:
+        lines.append(f"復元前のデータベースは {saved} に保存しました。")
+    if needs:
+        lines.append("このバックアップは古い版のデータベースです。次にふくふくデスクを起動したときに、最新の形に自動で更新されます。")
+    return RestoreResult(revision, needs, saved, "\n".join(lines))
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def find_pg_dump(tool: str = "pg_dump") -> str | None:
+    found = shutil.which(tool)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{tool}"), key=_version_key, reverse=True)
+    return candidates[0] if candidates else None
+
+
+def _version_key(path: str) -> int:
+    m = re.search(r"/postgresql/(\d+)/", path)
+    return int(m[1]) if m else 0
+
+
+def pg_args(url: str) -> tuple[list[str], dict[str, str]]:
+    """Connection arguments and environment for the libpq tools; the password goes in PGPASSWORD,
+    never on the command line where other users could read it."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    args: list[str] = []
+    if u.host:
+        args += ["-h", u.host]
+    if u.port:
+        args += ["-p", str(u.port)]
+    if u.username:
+        args += ["-U", u.username]
+    env = dict(os.environ)
+    if u.password:
+        env["PGPASSWORD"] = str(u.password)
+    host = u.query.get("host")
+    if isinstance(host, str) and not u.host:  # unix socket directory given as ?host=/run/...
+        args += ["-h", host]
+    args += ["-d", u.database or "postgres"]
+    return args, env
+
+
+def backup_postgres(url: str, dest_path: Path | str, *, timeout_s: float = 3600) -> BackupResult:
+    """``pg_dump -Fc`` of the database at url into dest_path (restore with ``pg_restore``)."""
+    exe = find_pg_dump()
+    if exe is None:
+        raise RuleError("pg_dump が見つかりません。PostgreSQLのクライアント（pg_dump）をインストールし、"
+                        "PATH に追加してからやり直してください。")
+    dest_path = Path(dest_path)
+    dest_path.parent.mkdir(parents=True, exist_ok=True)
+    part = dest_path.with_name(dest_path.name + ".part")
+    args, env = pg_args(url)
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run([exe, "-Fc", "--no-password", "-f", str(part), *args], env=env,
+                              capture_output=True, text=True, timeout=timeout_s)
+    except subprocess.TimeoutExpired as exc:
+        part.unlink(missing_ok=True)
+        raise RuleError(f"pg_dump が {timeout_s:.0f} 秒で終わりませんでした。") from exc
+    if proc.returncode != 0:
+        part.unlink(missing_ok=True)
+        detail = (proc.stderr or "").strip().splitlines()
+        raise RuleError(f"pg_dump でバックアップを作成できませんでした：{detail[-1] if detail else proc.returncode}")
+    os.replace(part, dest_path)
+    return BackupResult(dest_path, dest_path.stat().st_size, time.perf_counter() - t0, integrity="pg_dump ok")
+
+
+def backup_database(url: str, dest_path: Path | str) -> BackupResult:
+    from booking_app.store.engine import is_sqlite
+
+    if is_sqlite(url):
+        return backup_sqlite(sqlite_path(url), dest_path)
+    return backup_postgres(url, dest_path)
+
+
+def automatic_backup(url: str, reason: str, *, folder: Path | None = None) -> BackupResult | None:
+    """The app's own backups ('exit', 'daily'): SQLite only, then rotate. None for PostgreSQL."""
+    from booking_app.store.engine import is_sqlite
+
+    if not is_sqlite(url):
+        return None
+    folder = Path(folder) if folder is not None else backups_dir()
+    result = backup_sqlite(sqlite_path(url), new_backup_path(folder, reason))
+    rotate(folder)
+    return result
+
+
+# --------------------------------------------------------------------------- the app's hooks
+
+
+def start_daily_backup(url: str, today: date, *, folder: Path | None = None):
+    """At start: if today's 'daily' backup is missing, take it in a background thread (the window
+    opens meanwhile; a WAL backup does not hold up the desk's writes). Returns the thread or None.
+    Never raises: a failed backup is logged and retried at the next start."""
+    import threading
+
+    from booking_app.store.engine import is_sqlite
+
+    try:
+        if not is_sqlite(url):
+            return None
+        folder = Path(folder) if folder is not None else backups_dir()
+        if not daily_backup_due(folder, today):
+            return None
+    except Exception:  # noqa: BLE001 - a backup problem must never stop the desk from opening
+        log.warning("daily backup check failed", exc_info=True)
+        return None
+
+    def work() -> None:
+        try:
+            automatic_backup(url, "daily", folder=folder)
+        except Exception:  # noqa: BLE001
+            log.warning("daily backup failed", exc_info=True)
+
+    thread = threading.Thread(target=work, name="fukufuku-daily-backup", daemon=False)  # finish even if the app closes first
+    thread.start()
+    return thread
+
+
+def exit_backup(url: str, pending=None, *, folder: Path | None = None) -> BackupResult | None:
+    """On closing: wait for a daily backup still running, then take the 'exit' backup and rotate.
+    Never raises (logged)."""
+    try:
+        if pending is not None:
+            pending.join()
+        return automatic_backup(url, "exit", folder=folder)
+    except Exception:  # noqa: BLE001 - closing the app must always succeed
+        log.warning("backup at exit failed", exc_info=True)
+        return None
