@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm.exc import StaleDataError
 
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import BLOCKING_STATUSES, BookingStatus, can_transition, peak_in_use
@@ -442,6 +443,10 @@ def _flush_guarded(session: Session, what: str) -> None:
     """Flush, turning the database's own double-booking guard into the desk's conflict message."""
     try:
         session.flush()
+    except StaleDataError:
+        # The versioned UPDATE matched no row: another terminal changed this booking after we read it
+        # (found by bench/stress_terminals.py on PostgreSQL, where both read before either committed).
+        raise ConflictError("この予約は他の端末で変更されました。画面を更新してから、もう一度操作してください。") from None
     except IntegrityError as exc:
         if "ex_bookings_room_overlap" in str(exc.orig) or "exclusion" in str(exc.orig).lower():
             raise ConflictError(
@@ -643,6 +648,10 @@ def cancel_booking(session: Session, actor: Actor, booking_id: int, reason: str,
 def check_in(session: Session, actor: Actor, booking_id: int, *, now: datetime | None = None, **kw) -> BookingView:
     now = now or local_now()
     b = session.get(Booking, booking_id)
+    if b is not None and b.status not in (BookingStatus.TENTATIVE.value, BookingStatus.CONFIRMED.value):
+        # COMPLETED → IN_USE is the undo of a check-out (undo_status); a check-in from a screen that
+        # was not refreshed must not quietly undo it and drop its users from the statistics.
+        raise RuleError(f"{BookingStatus(b.status).label}の予約はチェックインできません。画面を更新してください。")
     if b is not None and b.start_at.date() > now.date():
         raise RuleError("利用日より前にはチェックインできません。利用日を確かめてください。")
     return _transition(session, actor, booking_id, BookingStatus.IN_USE, action="check_in", now=now, **kw)

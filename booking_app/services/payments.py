@@ -396,7 +396,11 @@ def void_receipt(session: Session, actor: Actor, receipt_id: int, reason: str, *
         raise ValidationError("取消理由を入力してください（例：宛名の誤り）。", field="reason")
     if refund_method not in METHOD_LABELS:
         raise ValidationError("返金方法を選んでください。", field="refund_method")
-    r = session.get(Receipt, receipt_id)
+    # FIX (issue 7, bench/stress_terminals.py): lock the receipt so two managers voiding it at once on
+    # PostgreSQL are serialised: the second waits, then finds the void below and gets the RuleError.
+    # Without the lock its ReceiptVoid was autoflushed by the next query, outside the try below, and a
+    # raw IntegrityError (receipt_voids_receipt_id_key) reached the desk. SQLite renders no FOR UPDATE.
+    r = session.get(Receipt, receipt_id, with_for_update=True)
     if r is None:
         raise NotFound("領収書が見つかりません。")
     if session.scalar(select(ReceiptVoid.id).where(ReceiptVoid.receipt_id == r.id)):

@@ -345,7 +345,11 @@ def add_tally(session: Session, actor: Actor, category: str, count: int = 1, *, 
 def undo_tally(session: Session, actor: Actor, tally_id: int, *, now: datetime | None = None) -> TallyView:
     """Undo a mistaken click, the same day only; the row stays, stamped with who undid it and when."""
     now = now or local_now()
-    t = session.get(WalkInTally, tally_id)
+    # FIX (issue 7, bench/stress_terminals.py): lock the row so that two terminals undoing the same
+    # click at once on PostgreSQL cannot both see it live (it was undone twice: two audit entries,
+    # undone_by overwritten); the second now waits, then sees it undone. SQLite renders no FOR UPDATE
+    # and needs none: BEGIN IMMEDIATE already serialises writers.
+    t = session.get(WalkInTally, tally_id, with_for_update=True)
     if t is None:
         raise NotFound("取り消すカウントが見つかりません。")
     if t.undone_at is not None:
