@@ -177,6 +177,11 @@ class DataWatcher(QObject):
         what = set(what or ())
         if not what or what & WATCHED:
             self._notify(what or {"all"})
+        if self._listeners and stats_service() is not None:
+            # Views are fresh now; remember the fingerprint so the next poll does not refresh them a
+            # second time for the same change (the terminal watcher, change_watch.py, also feeds
+            # ctx.changed with other terminals' changes).
+            self._version = self._read_version() or self._version
 
 
 def watcher_for(ctx: AppContext) -> DataWatcher:
