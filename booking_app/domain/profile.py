@@ -199,7 +199,12 @@ def default_profile_path() -> Path:
         bundled = Path(meipass) / "resources" / PROFILE_FILENAME
         if bundled.exists():
             return bundled
-    return Path(__file__).resolve().parents[2] / "resources" / PROFILE_FILENAME
+    return _SOURCE_ROOT / "resources" / PROFILE_FILENAME
+
+
+# Resolved once: resolve() walks the file system (~0.1 ms), and every booking save reads the default
+# profile when the centre has not stored its own (bench/bench_bookings_sqlite.py profile).
+_SOURCE_ROOT = Path(__file__).resolve().parents[2]
 
 
 @lru_cache(maxsize=1)
