@@ -66,6 +66,12 @@ def _setup_application(argv: list[str] | None = None):
     except (OSError, RuntimeError) as exc:  # a broken install still starts, with the system font
         log.warning("Japanese font not loaded: %s", exc)
     app._fukufuku_translators = _install_translators(app)  # keep references alive
+    from PySide6.QtGui import QIcon
+
+    # resources/icons next to resources/translations, in the source tree or the bundle (sys._MEIPASS).
+    icon = translations_dir().parent / "icons" / "fukufuku-desk.png"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
     return app
 
 
@@ -91,21 +97,62 @@ def _grab_when_painted(window, path: str) -> bool:
 
 
 def run(db_url: str, *, db_label: str, demo: bool = False, screenshot: str | None = None,
-        today: date | None = None) -> int:
-    """Start the desk app on the database at db_url; returns the process exit code."""
-    app = _setup_application()
+        today: date | None = None, page: str | None = None, dialog: str | None = None,
+        first_run: bool = False) -> int:
+    """Start the desk app on the database at db_url; returns the process exit code.
 
+    ``first_run``: nothing is configured on this PC yet (see ``ui.first_start.is_first_start``); the
+    初回起動ウィザード chooses the database and creates it before anything else.
+    """
+    app = _setup_application()
+    from booking_app.ui import gc_guard
+
+    # Background jobs and the change listener run Python in other threads: collect on this one only.
+    collector = gc_guard.install(app)
+    try:
+        return _run(app, db_url, db_label=db_label, demo=demo, screenshot=screenshot, today=today, page=page,
+                    dialog=dialog, first_run=first_run)
+    finally:
+        collector.stop()
+
+
+def _run(app, db_url: str, *, db_label: str, demo: bool, screenshot: str | None, today: date | None,
+         page: str | None, dialog: str | None, first_run: bool) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QMessageBox
 
     from booking_app.services import centre
     from booking_app.services.common import local_now
     from booking_app.store.engine import make_engine, write_session
-    from booking_app.store.migrate import upgrade
+    from booking_app.store.migrate import MigrationFailed, safe_upgrade
     from booking_app.ui.context import AppContext
 
+    wizard_actor = None  # the administrator the first-start wizard has just created (no second prompt)
+    if first_run and screenshot is None and not demo:
+        # Issue 8: 初回起動ウィザード (SQLite or a tested PostgreSQL server, centre profile, first admin).
+        from booking_app.config import db_label as label_of
+        from booking_app.ui.first_start import FirstStartWizard
+
+        set_up = FirstStartWizard.get(None)
+        if set_up is None:
+            return 0
+        db_url, wizard_actor = set_up
+        db_label = label_of(db_url)
+    if screenshot is None:
+        # Issue 7: server unreachable → 「サーバーに接続できません」 (再試行 / 接続設定… / 終了), not a raw error.
+        from booking_app.ui.connection_dialog import wait_for_database
+
+        reached = wait_for_database(db_url, db_label)
+        if reached is None:
+            return 2
+        db_url, db_label = reached
     try:
-        upgrade(db_url)
+        # Backs up a database that needs migrating; a failed migration puts the old one back.
+        safe_upgrade(db_url)
+    except MigrationFailed as exc:
+        if screenshot is None:
+            QMessageBox.critical(None, "ふくふくデスク", f"{db_label}\n\n{exc.message}")
+        return 2
     except Exception as exc:  # noqa: BLE001 - shown to the user, then exit
         log.exception("database upgrade failed")
         if screenshot is None:
@@ -141,25 +188,52 @@ def run(db_url: str, *, db_label: str, demo: bool = False, screenshot: str | Non
             log.error("no active staff in the database")
             return 2
 
+        from booking_app.store.backup import exit_backup, start_daily_backup
+
+        # SQLite only; runs in the background while the staff member signs in. Demo and screenshot
+        # databases are throwaway and must not push real backups out of the rotation.
+        daily_backup = None
+        if not demo and screenshot is None:
+            daily_backup = start_daily_backup(db_url, local_now().date())
         if screenshot is not None:
             desk = next((s for s in staff if s.role == "desk"), staff[0])
             actor = desk.as_actor()
         else:
-            from booking_app.ui.staff_dialog import StaffChooser
+            # Issue 7: the first start creates the システム管理者; every start then asks for a login.
+            from booking_app.services import auth
+            from booking_app.store.engine import read_session
+            from booking_app.ui.login_dialog import LoginDialog
 
-            chosen = StaffChooser.get(None, engine)
+            with read_session(engine) as session:
+                first_start = auth.needs_first_admin(session)
+            if wizard_actor is not None:
+                chosen = wizard_actor
+            elif first_start:
+                # A database without an administrator: the wizard's centre and administrator pages
+                # (ui.login_dialog.FirstAdminDialog remains for a bare administrator prompt).
+                from booking_app.ui.first_start import FirstStartWizard
+
+                set_up = FirstStartWizard.get(None, db_url=db_url)
+                # The new admin has just typed the password twice: no second prompt.
+                chosen = set_up[1] if set_up is not None else None
+            else:
+                chosen = LoginDialog.get(None, engine, demo=demo)
             if chosen is None:
                 return 0
             actor = chosen
 
         ctx = AppContext(engine, actor, db_label=db_label)
+        ctx.demo = demo  # the login and lock screens show the demo password
         from booking_app.ui.main_window import MainWindow
 
         window = MainWindow(ctx, today=today)
         if screenshot is not None:
             window.resize(*SCREENSHOT_SIZE)
             window.show()
-            ok = _grab_when_painted(window, screenshot)
+            from booking_app.ui.screenshots import take_screenshots
+
+            # --page / --dialog: prepare_screenshot shows the page or opens the dialog to photograph.
+            ok = take_screenshots(window, ctx, screenshot, page, dialog, _grab_when_painted)
             window.close()
             window.deleteLater()
             return 0 if ok else 1
@@ -172,10 +246,29 @@ def run(db_url: str, *, db_label: str, demo: bool = False, screenshot: str | Non
         scanner.groupScanned.connect(lambda reg_no: window.open_group_by_code(CARD_PREFIX + reg_no))
         scanner.bookingScanned.connect(window.open_booking_by_id)  # a usage slip's FKB:<id>: check in/out
         window.show()
+        from booking_app.ui.lock_screen import IdleLock
+
+        idle_lock = IdleLock(window, ctx, demo=demo)  # 画面ロック after lock/idle_minutes without input
+        idle_lock.install(app)
+        from booking_app.ui.change_watch import start_change_watch
+
+        # Issue 7: other terminals' changes refresh the views (NOTIFY / data_version); stopped at quit.
+        change_watch = start_change_watch(ctx)
+        from booking_app.ui.errors import install_connection_error_hook
+
+        install_connection_error_hook()  # a save that meets a lost server: a message, the dialog stays
+        app.aboutToQuit.connect(change_watch.stop)
+        change_watch.server_lost.connect(lambda: window.statusBar().showMessage(
+            "データベースサーバーに接続できません。再接続を試みています…"))
+        change_watch.server_back.connect(lambda: window.statusBar().showMessage(
+            "データベースサーバーに再接続しました。", 10_000))
         try:
             return app.exec()
         finally:
+            idle_lock.uninstall()
             app.removeEventFilter(scanner)
+            if not demo:
+                exit_backup(db_url, daily_backup)  # SQLite only; logs, never raises
     finally:
         from booking_app.store.engine import optimize
 

@@ -5,6 +5,8 @@
     fukufuku-desk db upgrade              bring the database schema up to date
     fukufuku-desk seed-demo               put demo data into the database given by --db
     fukufuku-desk import-bookings FILE    import the old booking ledger (.xlsx / .csv)
+    fukufuku-desk backup FILE             a checked copy of the database (SQLite file / pg_dump)
+    fukufuku-desk restore FILE [--yes]    check a backup, save the current database, put it back
 
 Every command first runs the migrations and ``ensure_initial_data``, so any of them works on a new,
 empty database. Commands act as a staff member (``--staff``, by default the first manager), who is
@@ -62,7 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="デモデータ入りの使い捨てデータベースで起動（--db を指定した場合はそのデータベース）")
     parser.add_argument("--screenshot", metavar="FILE.png", type=Path, default=None,
                         help="起動した画面をPNGに保存して終了（説明書・確認用）")
+    # Screenshots of any screen (docs/user-guide.md): booking_app/ui/screenshots.py; comma lists → a folder.
+    parser.add_argument("--page", metavar="KEY[,KEY…]", default=None,
+                        help="--screenshot の前に表示する画面（calendar, today, groups…）。複数なら保存先はフォルダ")
+    parser.add_argument("--dialog", metavar="NAME[,NAME…]", default=None,
+                        help="--screenshot でダイアログを開いて撮影（booking, payment, group-check, login, about…）")
     parser.add_argument("--today", type=_date_arg, default=None, help=argparse.SUPPRESS)
+    from booking_app import __version__
+
+    parser.add_argument("--version", action="version", version=f"ふくふくデスク {__version__}",
+                        help="バージョンを表示して終了")
     sub = parser.add_subparsers(dest="command", metavar="コマンド", parser_class=_JapaneseParser)
 
     db = sub.add_parser("db", parents=[common], help="データベースの管理")
@@ -91,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     from booking_app.stats_cli import register_cli as register_stats
 
     register_stats(sub, parents=[common])  # export-stats
+    from booking_app.backup_cli import register_cli as register_backup
+
+    register_backup(sub, parents=[common])  # backup, restore (no start-up: see backup_cli)
     return parser
 
 
@@ -147,6 +161,8 @@ def _run(args: argparse.Namespace) -> int:
         return _seed_demo(args, url, label)
     if args.command == "import-bookings":
         return _import_bookings(args, url, label)
+    if getattr(args, "db_handler", None):  # backup/restore: the database as it is, no migration
+        return args.db_handler(args, url, label)
     if getattr(args, "handler", None):  # commands registered by their own modules (group_io)
         engine = _prepare(url)
         try:
@@ -165,9 +181,13 @@ def _prepare(url: str):
     """Migrate, make the engine, fill an empty database with rooms, equipment and staff."""
     from booking_app.services.centre import ensure_initial_data
     from booking_app.store.engine import make_engine, write_session
-    from booking_app.store.migrate import upgrade
+    from booking_app.store.migrate import safe_upgrade
 
-    upgrade(url)
+    result = safe_upgrade(url)  # backs up a database that needs migrating; MigrationFailed is a DomainError
+    if result.warning:
+        _err(result.warning)
+    if result.backup is not None:
+        _err(f"更新前のデータベースを {result.backup} にバックアップしました。")
     engine = make_engine(url)
     with write_session(engine) as session:
         ensure_initial_data(session)
@@ -205,15 +225,30 @@ def _booking_count(session) -> int:
 
 def _open_app(args: argparse.Namespace, url: str, label: str) -> int:
     """Open the window. ``app.run`` itself puts the demo data in when ``demo`` is set."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
     from booking_app.store.engine import write_session
 
-    engine = _prepare(url)
+    existing = 0
+    # Issue 8: nothing configured and no database file yet → app.run shows the 初回起動ウィザード,
+    # which creates the database where staff choose; creating the default file here would pre-empt it.
+    first_run = False
+    if args.screenshot is None and not args.demo:
+        from booking_app.ui.first_start import is_first_start
+
+        first_run = is_first_start(getattr(args, "db", None))
     try:
-        with write_session(engine) as session:
-            _actor(session, getattr(args, "staff", None))  # a wrong --staff is reported before any window
-            existing = _booking_count(session) if args.demo else 0
-    finally:
-        engine.dispose()
+        engine = None if first_run else _prepare(url)
+    except (OperationalError, InterfaceError):
+        # Server unreachable: app.run shows 「サーバーに接続できません」 (再試行 / 接続設定…) instead.
+        engine, existing = None, 0
+    if engine is not None:
+        try:
+            with write_session(engine) as session:
+                _actor(session, getattr(args, "staff", None))  # a wrong --staff is reported before any window
+                existing = _booking_count(session) if args.demo else 0
+        finally:
+            engine.dispose()
     if existing:
         # --demo --db on a database in use would mix 8,000 invented bookings into real ones.
         raise ValidationError(
@@ -224,7 +259,11 @@ def _open_app(args: argparse.Namespace, url: str, label: str) -> int:
     from booking_app import app
 
     screenshot = str(args.screenshot) if args.screenshot is not None else None
-    result = app.run(url, db_label=label, demo=args.demo, screenshot=screenshot, today=args.today)
+    from booking_app.ui.screenshots import check_options
+
+    check_options(screenshot, args.page, args.dialog)  # an unknown page name before the slow start
+    result = app.run(url, db_label=label, demo=args.demo, screenshot=screenshot, today=args.today,
+                     page=args.page, dialog=args.dialog, first_run=first_run)
     return int(result or 0)
 
 

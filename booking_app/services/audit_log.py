@@ -137,6 +137,29 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
+# Headings that the plain 「対象の操作」 would say badly (a word twice, or the wrong thing).
+OPERATION_TITLES: dict[tuple[str, str], str] = {
+    ("demo", "seed_demo"): "デモデータの作成",
+    ("receipt", "pay"): "入金（領収書の発行）",
+    ("staff", "create_admin"): "管理者の作成",
+    ("staff", "login"): "ログイン",
+    ("staff", "logout"): "ログアウト",
+}
+
+
+def operation_title(entity: str, action: str) -> str:
+    """An entry's heading in plain Japanese: 「予約の登録」, and no word said twice: 「料金計算」, not
+    「料金の料金計算」; 「来館者カウント」, not 「来館者カウントのカウント」; 「予約を元に戻す」."""
+    if (entity, action) in OPERATION_TITLES:
+        return OPERATION_TITLES[(entity, action)]
+    what, done = entity_label(entity), action_label(action)
+    if what in done or done in what:  # the longer one already names both
+        return done if len(done) >= len(what) else what
+    if action == "undo":
+        return f"{what}を{done}"
+    return f"{what}の{done}"
+
+
 def field_label(key: str) -> str:
     return FIELD_LABELS.get(key, key)
 

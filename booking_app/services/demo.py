@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from booking_app.domain import calendar as jcal
@@ -59,6 +59,7 @@ from booking_app.store.models import (
     EquipmentType,
     MemberGroup,
     Room,
+    WalkInTally,
 )
 
 BLOCKING = {s.value for s in BLOCKING_STATUSES}
@@ -142,7 +143,25 @@ PRINT_PURPOSES = ("会報の印刷", "チラシの印刷", "総会資料の印�
 CANCEL_REASONS = ("団体の都合", "雨天のため中止", "講師の都合", "参加者が集まらなかったため", "日程変更のため",
                   "台風接近のため中止", "役員の体調不良", "行事と重なったため")
 
-ROOM_ATTENDEES = {"大会議室": 8, "小会議室1": 3, "小会議室2": 3, "作業室": 2, "多目的交流ホール": 12}
+# How the centre is used [P], tuned to the city's figures: 29,000 users a year is ~81 a day over
+# ~359 open days, counted from room users (head count at check-out), walk-ins at the counter and the
+# centre's own events. So a room is booked for about a third to a half of its periods, group meetings
+# are 5–15 people, the hall is now and then full, and some 18 people a day come in without a booking.
+ROOM_USE = {"大会議室": 0.4, "小会議室1": 0.46, "小会議室2": 0.42, "作業室": 0.28, "多目的交流ホール": 0.28}
+ROOM_USE_DEFAULT = 0.3
+# Walk-ins per open day by category (WALKIN_CATEGORIES), on a weekday; Sundays and holidays see fewer
+# consultations and more visitors to the 交流スペース.
+WALKINS_PER_DAY = {"交流スペース": 8.0, "情報コーナー": 4.0, "相談（来所）": 1.2, "相談（電話）": 1.6, "相談（メール）": 0.7,
+                   "印刷機": 1.0, "見学": 0.2, "その他": 0.8}
+# The centre's own events (講座・研修・交流会): (name, kind, room, attendance range).
+CENTRE_EVENTS = (
+    ("市民活動入門講座", "講座", "大会議室", (12, 30)), ("NPO会計講座", "講座", "大会議室", (10, 28)),
+    ("SNS・チラシ発信講座", "講座", "大会議室", (12, 32)), ("助成金申請の書き方講座", "講座", "大会議室", (10, 30)),
+    ("団体運営研修（役員向け）", "研修", "大会議室", (8, 24)), ("ボランティアコーディネーター研修", "研修", "大会議室", (10, 26)),
+    ("市民活動団体交流会", "交流会", "多目的交流ホール", (25, 55)),
+    ("まちづくり協議会 情報交換会", "交流会", "多目的交流ホール", (20, 45)),
+)
+FESTA = ("ふくふくフェスタ（市民活動見本市）", "その他", 10)  # once a year, the whole centre, in October
 
 # Recurring series: (kind, weekday 0=Mon, nth, interval, period, room, purpose, equipment)
 SERIES = (
@@ -198,6 +217,223 @@ def _load_occupancy(session: Session, first: date, last: date) -> _Occupancy:
     return occ
 
 
+def _attendees(rng: random.Random, room: Room) -> int:
+    """Who a group books a room for: meetings of 5–15, a handful in the work room, the hall now and then full."""
+    cap = room.capacity
+    if cap >= 50:
+        n = rng.randint(40, cap) if rng.random() < 0.1 else round(rng.triangular(8, 35, 14))
+    elif cap >= 25:
+        n = rng.randint(20, cap) if rng.random() < 0.08 else round(rng.triangular(5, 20, 9))
+    elif cap >= 10:
+        n = round(rng.triangular(3, cap, 6))
+    else:
+        n = round(rng.triangular(2, cap, 3))
+    return max(1, min(cap, n))
+
+
+def _room_slots(rng: random.Random, periods, day: date, rooms):
+    """(room, start, end) a day's single bookings ask for: about ROOM_USE of each room's periods, a
+    whole period or part of one (a meeting of 1–3 hours), now and then two short ones in a period."""
+    for room in rooms:
+        use = ROOM_USE.get(room.name, ROOM_USE_DEFAULT)
+        for p in periods:
+            if rng.random() >= use:
+                continue
+            p_start, p_end = datetime.combine(day, p.start), datetime.combine(day, p.end)
+            if rng.random() < 0.55:
+                yield room, p_start, p_end
+                continue
+            start = p_start + timedelta(minutes=rng.choice((0, 0, 30, 60)))
+            end = min(p_end, start + timedelta(minutes=rng.choice((60, 90, 120, 120, 150, 180))))
+            if end > start:
+                yield room, start, end
+            if p_end - end >= timedelta(minutes=90) and rng.random() < 0.3:
+                yield room, end + timedelta(minutes=30), p_end
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    """A Poisson count (Knuth's method; the means here are small)."""
+    if lam <= 0:
+        return 0
+    limit, k, prod = pow(2.718281828459045, -lam), 0, rng.random()
+    while prod > limit:
+        k += 1
+        prod *= rng.random()
+    return k
+
+
+def _equipment_only(rng: random.Random, open_t: datetime, close_t: datetime, equipment: list[EquipmentType],
+                    order: list[MemberGroup], weights: list[float], occ: _Occupancy, density: float) -> list[Booking]:
+    """A day's bookings of the printing machine and its kin, without a room (1–3 people each)."""
+    out = []
+    for _ in range(rng.randint(2, 6)):
+        if rng.random() > density or not equipment:
+            continue
+        et = rng.choice(equipment)
+        start = open_t + timedelta(minutes=30 * rng.randint(0, int((close_t - open_t).seconds / 1800) - 2))
+        end = start + timedelta(minutes=rng.choice((30, 60, 60, 90)))
+        if end <= close_t and occ.equipment_free(et, 1, start, end):
+            g = rng.choices(order, weights)[0]
+            b = Booking(room_id=None, booker_kind="member", group_id=g.id, booker_name=g.name,
+                        contact_phone=g.phone, purpose=rng.choice(PRINT_PURPOSES), attendees=rng.randint(1, 3),
+                        start_at=start, end_at=end)
+            b.equipment = [BookingEquipment(equipment_type_id=et.id, quantity=1)]
+            occ.take(None, start, end, {et.id: 1})
+            out.append(b)
+    return out
+
+
+def _seed_walkins(session: Session, rng: random.Random, *, profile, first: date, upto: date, staff_id: int,
+                  categories: tuple[str, ...]) -> int:
+    """Walk-in tallies (来館者カウント) of every open day in [first, upto), as the counter clicks them:
+    mostly +1, now and then +2/+3 for people who came together, a rare mis-click undone at once.
+
+    Written in one bulk INSERT (~5,000 rows a year) without the audit line ``stats.add_tally`` writes
+    per click: a click each through the service would cost seconds. Returns the people counted.
+    """
+    rows: list[dict] = []
+    counted = 0
+    d = first
+    while d < upto:
+        span = hours.opening_hours(profile, d)
+        if span is None:
+            d += timedelta(days=1)
+            continue
+        sunday = jcal.day_kind(d) == "sunday_holiday"
+        opened = datetime.combine(d, span[0])
+        minutes = int((datetime.combine(d, span[1]) - opened).total_seconds() // 60)
+        for cat in categories:
+            lam = WALKINS_PER_DAY.get(cat, 0.0)
+            if sunday:  # no consultations to speak of, more people just dropping in
+                lam *= 1.3 if cat in ("交流スペース", "情報コーナー", "見学") else 0.3
+            n = _poisson(rng, lam)
+            while n > 0:
+                c = 1 if n == 1 or rng.random() < 0.8 else min(n, rng.randint(2, 3))
+                at = opened + timedelta(minutes=rng.randrange(minutes), seconds=rng.randrange(60))
+                rows.append({"at": at, "category": cat, "count": c, "staff_id": staff_id, "terminal": TERMINAL,
+                             "undone_at": None, "undone_by": None})
+                counted += c
+                n -= c
+                if rng.random() < 0.01:  # clicked twice by mistake, undone straight away
+                    rows.append({"at": at + timedelta(seconds=5), "category": cat, "count": 1, "staff_id": staff_id,
+                                 "terminal": TERMINAL, "undone_at": at + timedelta(seconds=20),
+                                 "undone_by": staff_id})
+        d += timedelta(days=1)
+    if rows:
+        session.execute(insert(WalkInTally), rows)
+    return counted
+
+
+def _seed_events(session: Session, rng: random.Random, desk: Actor, *, profile, first: date, last: date,
+                 today: date, rooms: dict[str, Room], occ: _Occupancy) -> tuple[int, int]:
+    """The centre's own events of [first, last] through ``stats.save_event``: a course or training in
+    the 大会議室 every month, a 交流会 in the hall every other month, the October festa. Each is
+    registered some weeks ahead and, once held, its attendance is entered that evening; its room is
+    kept free of bookings. Returns (events, attendance counted)."""
+    from booking_app.services.stats import save_event
+
+    made = attended = 0
+    month = date(first.year, first.month, 1)
+    i = 0
+    while month <= last:
+        saturdays = [month + timedelta(days=k) for k in range(31)
+                     if (month + timedelta(days=k)).month == month.month
+                     and (month + timedelta(days=k)).weekday() == 5]
+        wanted = [(CENTRE_EVENTS[i % 6], saturdays[1:3])]
+        if month.month % 2 == 0:
+            wanted.append((CENTRE_EVENTS[6 + (month.month // 2) % 2], saturdays[3:] or saturdays[-1:]))
+        if month.month == FESTA[2]:
+            wanted.append(((FESTA[0], FESTA[1], None, (140, 220)), saturdays[2:3] or saturdays[-1:]))
+        i += 1
+        for (name, kind, room_name, (lo, hi)), days in wanted:
+            room = rooms.get(room_name) if room_name else None
+            for day in days:
+                periods = {p.name: p for p in hours.periods_for(profile, day)}
+                if not first <= day <= last or "午後" not in periods:
+                    continue
+                start = datetime.combine(day, periods["午後"].start)
+                end = datetime.combine(day, periods["午後"].end)
+                if room is not None and not occ.room_free(room.id, start, end):
+                    continue
+                registered = datetime.combine(day - timedelta(days=rng.randint(35, 50)), time(10, rng.choice((0, 30))))
+                if registered.date() > today:
+                    break  # not planned yet
+                if room is not None:
+                    occ.take(room.id, start, end, {})
+                view = save_event(session, desk, name=name, kind=kind, day=day, room_id=room.id if room else None,
+                                  note="センター主催", now=registered)
+                made += 1
+                if day < today:
+                    n = rng.randint(lo, hi)
+                    save_event(session, desk, event_id=view.id, name=name, kind=kind, day=day,
+                               room_id=view.room_id, attendance=n, note="センター主催",
+                               now=end + timedelta(minutes=30))
+                    attended += n
+                break
+        month = _add_months(month, 1)
+    return made, attended
+
+
+def _seed_previous_year(session: Session, rng: random.Random, *, profile, fiscal_year: int,
+                        rooms: dict[str, Room], types: dict[str, EquipmentType], groups: list[MemberGroup],
+                        desk: Actor, today: date) -> dict:
+    """The previous fiscal year as it ended: registered groups' bookings, all settled (checked out
+    with a head count, some cancelled, a few no-shows), walk-in tallies and the centre's events, so
+    the dashboard compares each month with the same month a year earlier.
+
+    Registered groups only (their rooms are free), so there is no money to replay: the year's
+    receipts, charges and cash-ups belong to its own books. Bookings are written in bulk like this
+    year's singles; there is no series, nothing was booked over.
+    """
+    first, last = jcal.fiscal_year_range(fiscal_year)
+    occ = _Occupancy(defaultdict(list), defaultdict(list))
+    events, attended = _seed_events(session, rng, desk, profile=profile, first=first, last=last, today=today,
+                                    rooms=rooms, occ=occ)
+    order = [g for g in groups if g.registered_on < first and g.status in ("active", "expired")]
+    rng.shuffle(order)
+    weights = [1.0 / (i + 3) ** 0.8 for i in range(len(order))]
+    equipment_only = [types[n] for n in ("印刷機", "紙折り機", "丁合機", "ラミネーター", "裁断機") if n in types]
+    rows: list[Booking] = []
+    day = first
+    while day <= last:
+        periods = hours.periods_for(profile, day)
+        span = hours.opening_hours(profile, day)
+        if periods and span is not None:
+            for room, start, end in _room_slots(rng, periods, day, rooms.values()):
+                if occ.room_free(room.id, start, end):
+                    g = rng.choices(order, weights)[0]
+                    occ.take(room.id, start, end, {})
+                    rows.append(Booking(room_id=room.id, booker_kind="member", group_id=g.id, booker_name=g.name,
+                                        contact_phone=g.phone, purpose=rng.choice(PURPOSES),
+                                        attendees=_attendees(rng, room), start_at=start, end_at=end))
+            rows += _equipment_only(rng, datetime.combine(day, span[0]), datetime.combine(day, span[1]),
+                                    equipment_only, order, weights, occ, 1.0)
+        day += timedelta(days=1)
+    users = 0
+    for b in rows:
+        made = b.start_at.date() - timedelta(days=rng.randint(3, 60))
+        b.created_at = datetime.combine(max(made, first - timedelta(days=60)),
+                                        time(rng.randint(9, 20), rng.choice((0, 15, 30, 45))))
+        b.created_by = b.updated_by = desk.id
+        r = rng.random()
+        if r < 0.05:
+            b.status, b.status_reason = BookingStatus.CANCELLED.value, rng.choice(CANCEL_REASONS)
+            b.updated_at = max(b.created_at, b.start_at - timedelta(days=rng.randint(1, 10)))
+        elif r < 0.062:
+            b.status, b.status_reason = BookingStatus.NO_SHOW.value, "連絡なく来館されなかった"
+            b.updated_at = b.start_at + timedelta(minutes=30)
+        else:
+            b.status = BookingStatus.COMPLETED.value
+            b.actual_users = max(1, b.attendees + rng.randint(-3, 2))
+            b.updated_at = b.end_at + timedelta(minutes=rng.choice((0, 5, 10)))
+            users += b.actual_users
+    session.add_all(rows)
+    walkins = _seed_walkins(session, rng, profile=profile, first=first, upto=last + timedelta(days=1),
+                            staff_id=desk.id, categories=tuple(WALKINS_PER_DAY))
+    return {"previous_year_bookings": len(rows), "previous_year_users": users + walkins + attended,
+            "previous_year_events": events}
+
+
 def _person(rng: random.Random) -> str:
     return f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)}"
 
@@ -229,7 +465,7 @@ def _make_groups(session: Session, rng: random.Random, *, now: datetime, staff_i
         attempts += 1
         (p, pk), (a, ak, fld), (nf, kf, _) = rng.choice(PLACES), rng.choice(ACTIVITIES), rng.choice(pforms)
         name = nf.format(p=p, a=a)
-        if name in names:
+        if name in names or ("ボランティア" in a and "ボランティア" in nf):  # not 「…ボランティアボランティア…」
             continue
         names.add(name)
         extra = [f for f in rng.sample(ACTIVITY_FIELDS, 2) if f != fld][: rng.randint(0, 1)]
@@ -320,6 +556,9 @@ def seed_demo(session: Session, *, today: date, seed: int = 7, groups: int = 300
     made = _make_groups(session, rng, now=datetime.combine(first - timedelta(days=31), time(9, 0)),
                         staff_id=manager.id, count=groups, fiscal_end=fiscal_end, fiscal_start=first)
     active = [g for g in made if g.status == "active"]
+    # Last year first, so its bookings carry the lower numbers, as they would.
+    previous = _seed_previous_year(session, random.Random(f"{seed}-previous"), profile=profile, fiscal_year=fy - 1,
+                                   rooms=rooms, types=types, groups=made, desk=desk, today=today)
     # A few groups use the centre a lot, most now and then (as in any centre's statistics).
     weights = [1.0 / (i + 3) ** 0.8 for i in range(len(active))]
     order = active[:]
@@ -341,8 +580,7 @@ def seed_demo(session: Session, *, today: date, seed: int = 7, groups: int = 300
                  else fitting[0] if fitting else order[i % len(order)])
         room = rooms[room_name]
         period = period_of[pname]
-        lo = ROOM_ATTENDEES.get(room_name, 2)
-        attendees = rng.randint(lo, max(lo, room.capacity * 3 // 4))
+        attendees = _attendees(rng, room)
         for seg_start, seg_end, booked_at in segments:
             template = BookingInput(
                 start=datetime.combine(seg_start, period.start), end=datetime.combine(seg_start, period.end),
@@ -353,7 +591,8 @@ def seed_demo(session: Session, *, today: date, seed: int = 7, groups: int = 300
             rule = RecurrenceRule(kind=kind, start=seg_start, until=seg_end, weekdays=(wd,) if kind == "weekly" else (),
                                   interval=interval, nth=nth, weekday=wd)
             try:
-                result = create_series(session, desk, template, rule, skip_unavailable=True, now=booked_at)
+                result = create_series(session, desk, template, rule, skip_unavailable=True,
+                                       now=min(booked_at, now))
             except DomainError:  # a quarter that cannot be booked at all (e.g. all in conflict) is left out
                 continue
             series_ids.append(result.series_id)
@@ -361,6 +600,9 @@ def seed_demo(session: Session, *, today: date, seed: int = 7, groups: int = 300
 
     # ---- single bookings, written in bulk against an in-memory occupancy
     occ = _load_occupancy(session, first, last)
+    events_rng = random.Random(f"{seed}-events")
+    events, event_users = _seed_events(session, events_rng, desk, profile=profile, first=first, last=last,
+                                       today=today, rooms=rooms, occ=occ)
     equipment_only = [types[n] for n in ("印刷機", "紙折り機", "丁合機", "ラミネーター", "裁断機") if n in types]
     new_rows: list[Booking] = []
     day = first
@@ -374,36 +616,10 @@ def seed_demo(session: Session, *, today: date, seed: int = 7, groups: int = 300
         # Bookings thin out towards the end of the window, as they do at a real desk.
         density = 1.0 if ahead <= 7 else max(0.2, 1.0 - (ahead - 7) / 110)
         open_t, close_t = (datetime.combine(day, span[0]), datetime.combine(day, span[1]))
-        for room in rooms.values():
-            cursor = open_t
-            while cursor < close_t:
-                if rng.random() < 0.2:
-                    cursor += timedelta(minutes=rng.choice((30, 60, 60, 90)))
-                    continue
-                here = next((p for p in periods if datetime.combine(day, p.start) == cursor), None)
-                if here is not None and rng.random() < 0.55:
-                    end = datetime.combine(day, here.end)
-                else:
-                    end = cursor + timedelta(minutes=rng.choice((60, 90, 120, 120, 150, 180)))
-                end = min(end, close_t)
-                if rng.random() < density and occ.room_free(room.id, cursor, end):
-                    b = _single(rng, room, cursor, end, order, weights, types, occ)
-                    new_rows.append(b)
-                cursor = end
-        for _ in range(rng.randint(2, 6)):
-            if rng.random() > density:
-                continue
-            et = rng.choice(equipment_only)
-            start = open_t + timedelta(minutes=30 * rng.randint(0, int((close_t - open_t).seconds / 1800) - 2))
-            end = start + timedelta(minutes=rng.choice((30, 60, 60, 90)))
-            if end <= close_t and occ.equipment_free(et, 1, start, end):
-                g = rng.choices(order, weights)[0]
-                b = Booking(room_id=None, booker_kind="member", group_id=g.id, booker_name=g.name,
-                            contact_phone=g.phone, purpose=rng.choice(PRINT_PURPOSES), attendees=rng.randint(1, 3),
-                            start_at=start, end_at=end)
-                b.equipment = [BookingEquipment(equipment_type_id=et.id, quantity=1)]
-                occ.take(None, start, end, {et.id: 1})
-                new_rows.append(b)
+        for room, start, end in _room_slots(rng, periods, day, rooms.values()):
+            if rng.random() < density and occ.room_free(room.id, start, end):
+                new_rows.append(_single(rng, room, start, end, order, weights, types, occ))
+        new_rows += _equipment_only(rng, open_t, close_t, equipment_only, order, weights, occ, density)
         day += timedelta(days=1)
 
     # ---- settle: what happened to past bookings, holds in the coming weeks
@@ -416,6 +632,10 @@ def seed_demo(session: Session, *, today: date, seed: int = 7, groups: int = 300
     for b in series_objs:
         _settle(rng, b, today=today, now=now, desk_id=desk.id, counts=counts, may_hold=False, keep_created=True)
     session.flush()
+    from booking_app.services.stats import walkin_categories
+
+    walkins = _seed_walkins(session, random.Random(f"{seed}-walkins"), profile=profile, first=first, upto=today,
+                            staff_id=desk.id, categories=walkin_categories(session))
 
     # ---- money: charges of general users, a fiscal year of receipts, printing logs, cash-ups
     money = _seed_money(session, random.Random(f"{seed}-money"), bookings=new_rows + series_objs,
@@ -438,6 +658,10 @@ def seed_demo(session: Session, *, today: date, seed: int = 7, groups: int = 300
         "tentative": counts[BookingStatus.TENTATIVE.value],
         "confirmed": counts[BookingStatus.CONFIRMED.value],
         "equipment_lines": sum(len(b.equipment) for b in new_rows) + sum(len(b.equipment) for b in series_objs),
+        "walkins": walkins,
+        "events": events,
+        "event_users": event_users,
+        **previous,
         **money,
         "first_day": first.isoformat(),
         "last_day": last.isoformat(),
@@ -699,8 +923,7 @@ def _group_name(session: Session, group_id: int | None) -> str:
 
 def _single(rng: random.Random, room: Room, start: datetime, end: datetime, order: list[MemberGroup],
             weights: list[float], types: dict[str, EquipmentType], occ: _Occupancy) -> Booking:
-    lo = min(ROOM_ATTENDEES.get(room.name, 2), room.capacity)
-    attendees = int(lo + (room.capacity - lo) * rng.random() ** 1.6)
+    attendees = _attendees(rng, room)
     r = rng.random()
     if r < 0.86:
         g = rng.choices(order, weights)[0]
@@ -740,6 +963,7 @@ def _settle(rng: random.Random, b: Booking, *, today: date, now: datetime, desk_
         earliest = date(day.year - (day.month <= 3), (day.month - 4) % 12 + 1, 1)  # the window opens 3 months ahead
         made = min(max(made, earliest), today)
         b.created_at = datetime.combine(made, time(rng.randint(9, 20), rng.choice((0, 15, 30, 45))))
+        b.created_at = min(b.created_at, now)  # booked today: before the demo's clock, never after it
         b.created_by = b.updated_by = desk_id
         b.updated_at = b.created_at
     b.updated_by = desk_id
@@ -823,7 +1047,8 @@ def seed_insurance(session: Session, *, today: date, rng_or_seed, counts: dict |
     manager = next((s for s in staff if s.role in ("manager", "admin")), staff[0]).as_actor()
     fy = jcal.fiscal_year(today)
     first, _ = jcal.fiscal_year_range(fy)
-    plans = {p.code: p.id for p in ins.plans_for_year(session, fy, actor=manager)}
+    plans = {p.code: p.id for p in ins.plans_for_year(session, fy, actor=manager,
+                                                       now=datetime.combine(first, time(8, 45)))}
     groups = list(session.scalars(select(MemberGroup).where(MemberGroup.status == "active",
                                                             MemberGroup.reg_no.is_not(None))
                                   .order_by(MemberGroup.reg_no)))

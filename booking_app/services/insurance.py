@@ -253,13 +253,13 @@ def _ensure_year(session: Session, fiscal_year: int, actor: Actor | None, now: d
 
 
 def plans_for_year(session: Session, fiscal_year: int, *, actor: Actor | None = None,
-                   include_inactive: bool = False) -> list[PlanInfo]:
+                   include_inactive: bool = False, now: datetime | None = None) -> list[PlanInfo]:
     """The plans of a fiscal year; the first call for a year creates its rows (call it in a write session).
 
     New rows copy the most recent earlier year's (or the shipped defaults), so changing the new
     year's premiums leaves old years, and the enrolments made under them, as they were.
     """
-    rows = _ensure_year(session, fiscal_year, actor, local_now())
+    rows = _ensure_year(session, fiscal_year, actor, now or local_now())  # now: the demo's fixed clock
     return [_plan_info(r) for r in rows if include_inactive or r.active]
 
 

@@ -4,6 +4,10 @@ SQLite has no row locks, so every write unit takes the database write lock at it
 (``BEGIN IMMEDIATE``): two terminals can never both read "slot free" and then both insert.
 WAL lets readers go on while one writer holds the lock; ``synchronous=FULL`` makes a commit
 durable before we print a slip for it, at a cost of one fsync per commit that a desk never notices.
+(In WAL mode ``NORMAL`` never corrupts the file either, but the last commits before a power cut
+can vanish: a slip would be in the group's hand for a booking the database no longer has. Measured
+on the 2-core test VM, ext4: FULL 0.7–1.7 ms median per commit, p95 4–5 ms; NORMAL 0.01 ms. The
+kill -9 crash test is bench/crash_test.py; backups are in store/backup.py.)
 PostgreSQL relies on its own guards instead (exclusion constraint, ``SELECT … FOR UPDATE``).
 """
 

@@ -358,7 +358,7 @@ class AuditPage(QWidget):
         changes = svc.diff_fields(r.before, r.after, entity=r.entity)
         number = f"（番号 {number_text(r)}）" if r.entity_id is not None else ""
         note = "" if changes else "\n変更前・変更後の記録はありません。"
-        head = f"{r.at:%Y/%m/%d %H:%M}　{r.staff_name}　{r.entity_label}の{r.action_label}{number}"
+        head = f"{r.at:%Y/%m/%d %H:%M}　{r.staff_name}　{svc.operation_title(r.entity, r.action)}{number}"
         self.detail_title.setText(f"{head}\n{r.summary}{note}")
         self.changes_model.set_rows(changes)
 

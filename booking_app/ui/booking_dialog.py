@@ -336,7 +336,8 @@ class BookingDialog(QDialog):
     """予約の登録・変更 dialog. Construct with ``booking_id`` to edit, otherwise it creates."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, booking_id: int | None = None,
-                 room_id: int | None = None, start: datetime | None = None, end: datetime | None = None):
+                 room_id: int | None = None, start: datetime | None = None, end: datetime | None = None,
+                 today: date | None = None):
         super().__init__(parent)
         self.setObjectName("booking_dialog")
         self.ctx = ctx
@@ -351,7 +352,8 @@ class BookingDialog(QDialog):
         self._hits: list[GroupHit] = []
         self._loading = True
         self.profile, self.rooms = ctx.read(lambda s: (get_profile(s), list_rooms(s)))
-        self.today = local_now().date()
+        # The page's today (fixed by --today in the demo and tests), for default hold and series dates.
+        self.today = today or local_now().date()
 
         self.setWindowTitle("予約の変更" if booking_id else "予約の登録")
         self._build()
@@ -899,7 +901,7 @@ class BookingDialog(QDialog):
             self.group_status.setStyleSheet("color: #757575;")
             return
         # Membership is judged as of today, as the booking service does (not on the booking date).
-        d = local_now().date()
+        d = self.today
         ok = self._group.is_valid_on(d)
         self.group_status.setText(self._group.state_label(d))
         self.group_status.setStyleSheet(f"color: {OK_GREEN if ok else BAD_RED}; font-weight: bold;")
@@ -1165,9 +1167,9 @@ class BookingDialog(QDialog):
 
     @classmethod
     def create(cls, parent: QWidget | None, ctx: AppContext, *, room_id: int | None = None,
-               start: datetime | None = None, end: datetime | None = None) -> int | None:
+               start: datetime | None = None, end: datetime | None = None, today: date | None = None) -> int | None:
         """Open for a new booking; the new id (the first of a series), or None when cancelled."""
-        dlg = cls(ctx, parent, room_id=room_id, start=start, end=end)
+        dlg = cls(ctx, parent, room_id=room_id, start=start, end=end, today=today)
         try:
             if dlg.exec() == QDialog.DialogCode.Accepted:
                 return dlg.result_id
@@ -1176,10 +1178,10 @@ class BookingDialog(QDialog):
             dlg.deleteLater()
 
     @classmethod
-    def edit(cls, parent: QWidget | None, ctx: AppContext, booking_id: int) -> bool:
+    def edit(cls, parent: QWidget | None, ctx: AppContext, booking_id: int, *, today: date | None = None) -> bool:
         """Open an existing booking; True when it was changed or cancelled."""
         try:
-            dlg = cls(ctx, parent, booking_id=booking_id)
+            dlg = cls(ctx, parent, booking_id=booking_id, today=today)
         except DomainError as exc:
             show_error(parent, exc)
             return False

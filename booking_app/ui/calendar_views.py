@@ -1140,7 +1140,7 @@ class CalendarPage(QWidget):
         except ImportError:
             self._dialog_missing()
             return None
-        booking_id = BookingDialog.create(self, self.ctx, room_id=room_id, start=start, end=end)
+        booking_id = BookingDialog.create(self, self.ctx, room_id=room_id, start=start, end=end, today=self.today())
         if booking_id is not None:
             self.refresh()
         return booking_id
@@ -1151,7 +1151,7 @@ class CalendarPage(QWidget):
         except ImportError:
             self._dialog_missing()
             return False
-        changed = BookingDialog.edit(self, self.ctx, booking_id)
+        changed = BookingDialog.edit(self, self.ctx, booking_id, today=self.today())
         if changed:
             self.refresh()
         return changed

@@ -29,8 +29,21 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("errors", text)
 
 
+SERVER_LOST_MESSAGE = ("データベースサーバーに接続できません。入力内容はこの画面に残っています。"
+                       "サーバーが戻ったらもう一度［保存］を押してください。")
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """The database could not be reached (server restart, network): not a bug, nothing was saved."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
 def error_title(exc: BaseException) -> str:
     """Dialog title for an exception, by its kind."""
+    if is_connection_error(exc):
+        return _tr("サーバーに接続できません")
     if isinstance(exc, ConflictError):
         return _tr("予約が重複しています")
     if isinstance(exc, RuleError):
@@ -54,6 +67,10 @@ def build_error_box(parent: QWidget | None, exc: BaseException) -> QMessageBox:
     if isinstance(exc, DomainError):
         box.setIcon(QMessageBox.Icon.Warning)
         box.setText(exc.message)
+    elif is_connection_error(exc):
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setText(_tr(SERVER_LOST_MESSAGE))
+        box.setDetailedText(f"{type(exc).__name__}: {exc}")
     else:
         box.setIcon(QMessageBox.Icon.Critical)
         box.setText(_tr("処理を完了できませんでした。もう一度お試しください。"
@@ -65,6 +82,34 @@ def build_error_box(parent: QWidget | None, exc: BaseException) -> QMessageBox:
 
 def show_error(parent: QWidget | None, exc: BaseException) -> None:
     """Show exc to the user in a modal message box (blocks until closed)."""
-    if not isinstance(exc, DomainError):
+    if is_connection_error(exc):
+        log.warning("database unreachable: %s", exc)
+    elif not isinstance(exc, DomainError):
         log.error("unexpected error shown to the user", exc_info=exc)
     build_error_box(parent, exc).exec()
+
+
+def install_connection_error_hook() -> None:
+    """Any screen's save that meets a lost server says so calmly instead of failing silently.
+
+    A slot that raises is reported by PySide through ``sys.excepthook`` and simply stops: a dialog
+    that did not reach ``accept()`` stays open with what was typed. Screens that catch only
+    DomainError thus still give staff the 「サーバーに接続できません」 message; other errors go to
+    the previous hook unchanged.
+    """
+    import sys
+
+    previous = sys.excepthook
+    if getattr(previous, "_fukufuku_connection_hook", False):
+        return
+
+    def hook(exc_type, exc, tb):
+        if exc is not None and is_connection_error(exc):
+            from PySide6.QtWidgets import QApplication
+
+            show_error(QApplication.activeWindow(), exc)
+            return
+        previous(exc_type, exc, tb)
+
+    hook._fukufuku_connection_hook = True
+    sys.excepthook = hook

@@ -212,11 +212,14 @@ class GroupsPage(QWidget):
         self.results_view.setModel(self.results_model)
         hh = self.results_view.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate((52, 0, 130, 56, 86, 72)):
-            if width:
-                self.results_view.setColumnWidth(col, width)
-        # The name takes what is left, so the 状態 column never scrolls out of sight.
+        # Narrow fixed columns, a reading wide enough for ~15 kana; the name takes what is left (about 20
+        # characters at 1366 px), so the 状態 column never scrolls out of sight.
+        char = self.results_view.fontMetrics().horizontalAdvance("あ")  # widths follow the font size
+        for col, chars in enumerate((4, 0, 15, 4, 6, 4)):
+            if chars:
+                self.results_view.setColumnWidth(col, int(char * chars) + 12)
         hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        hh.setMinimumSectionSize(40)
         hh.setStretchLastSection(False)
         self.results_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results_view.selectionModel().currentRowChanged.connect(self._on_current_changed)
@@ -318,18 +321,26 @@ class GroupsPage(QWidget):
         self.bookings_model = GroupBookingsModel(self)
         self.bookings_view = _table("group_bookings")
         self.bookings_view.setModel(self.bookings_model)
-        self.bookings_view.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((130, 100, 140)):
-            self.bookings_view.setColumnWidth(col, width)
+        # Date and time fixed to the font, the room takes what is left, the status always in view
+        # (at 1366 px the pane is ~440 px wide).
+        char = self.bookings_view.fontMetrics().horizontalAdvance("0")
+        bh = self.bookings_view.horizontalHeader()
+        bh.setStretchLastSection(False)
+        for col, chars in ((0, 15), (1, 12), (3, 7)):
+            self.bookings_view.setColumnWidth(col, char * chars + 12)
+        bh.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.bookings_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.bookings_view.setMinimumHeight(120)
         self.bookings_view.doubleClicked.connect(self._open_booking)
         bl.addWidget(self.bookings_view, 1)
         scroll.setWidget(body)
         rl.addWidget(scroll, 1)
         split.addWidget(right)
-        split.setStretchFactor(0, 5)
-        split.setStretchFactor(1, 6)
-        split.setSizes([500, 660])
+        # The list gets the larger share: names and readings are what the desk scans; the detail pane
+        # (a status card, buttons, short fields) reads fine at ~440 px (checked at 1366×768 with the app font).
+        split.setStretchFactor(0, 16)
+        split.setStretchFactor(1, 9)
+        split.setSizes([776, 440])
         self._show_nothing()
         return tab
 
@@ -604,7 +615,7 @@ class GroupsPage(QWidget):
         # Preselect the group when the booking dialog can take one (it may learn to later).
         if self._detail is not None and "group_id" in inspect.signature(BookingDialog.create).parameters:
             kwargs["group_id"] = self._detail.id
-        BookingDialog.create(self, self.ctx, **kwargs)
+        BookingDialog.create(self, self.ctx, today=self.today, **kwargs)
 
     def _open_booking(self, index: QModelIndex) -> None:
         try:
@@ -613,7 +624,7 @@ class GroupsPage(QWidget):
             return
         bid = self.bookings_model.data(index, Qt.ItemDataRole.UserRole + 1)
         if bid is not None:
-            BookingDialog.edit(self, self.ctx, bid)
+            BookingDialog.edit(self, self.ctx, bid, today=self.today)
 
     def _print_card(self) -> None:
         if self._detail is None:

@@ -25,7 +25,7 @@ from booking_app.domain import calendar as jcal
 from booking_app.services.common import local_now
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
-from booking_app.ui.staff_dialog import StaffChooser, role_label
+from booking_app.ui.staff_dialog import role_label
 
 WINDOW_TITLE = "ふくふくデスク — しものせき市民活動センター"
 COMING_LATER = "これから追加されます"
@@ -90,7 +90,7 @@ class ReceiptsArea(QTabWidget):
 class MainWindow(QMainWindow):
     """The desk's main window (メイン画面)."""
 
-    PAGES = ("calendar", "today", "search", "groups", "receipts", "insurance", "settings", "stats")
+    PAGES = ("calendar", "today", "search", "groups", "receipts", "insurance", "settings", "stats", "audit")
 
     def __init__(self, ctx: AppContext, today: dt.date | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -113,7 +113,8 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         titles = {"calendar": self.tr("予約カレンダー"), "today": self.tr("本日の予約"),
                   "search": self.tr("予約検索"), "groups": self.tr("団体"), "receipts": self.tr("領収書"),
-                  "insurance": self.tr("保険"), "settings": self.tr("設定"), "stats": self.tr("統計")}
+                  "insurance": self.tr("保険"), "settings": self.tr("設定"), "stats": self.tr("統計"),
+                  "audit": self.tr("操作履歴")}
         for key in self.PAGES:
             page = self._make_page(key)
             self.pages[key] = page
@@ -176,13 +177,24 @@ class MainWindow(QMainWindow):
                 from booking_app.ui.stats_page import StatsPage  # statistics issue: 統計
 
                 return StatsPage(self.ctx, today=today)
+            if key == "audit":
+                from booking_app.ui.audit_page import AuditPage  # issue 7: 操作履歴
+
+                return AuditPage(self.ctx, today=today)
         except ImportError:
             # Another screen still being written: the window works without it.
             pass
         return _placeholder(self.tr("この画面は準備中です"))
 
+    def _is_locked(self) -> bool:
+        """The idle lock is up: a scanned card or slip must not act behind it."""
+        lock = getattr(self, "idle_lock", None)
+        return bool(lock is not None and lock.is_locked)
+
     def open_group_by_code(self, code: str) -> None:
         """A member card was scanned anywhere in the app: show that group's status."""
+        if self._is_locked():
+            return
         self.show_page("groups")
         page = self.pages["groups"]
         if hasattr(page, "open_group_by_code"):
@@ -199,6 +211,8 @@ class MainWindow(QMainWindow):
         from booking_app.domain.errors import DomainError
         from booking_app.services.bookings import get_booking
 
+        if self._is_locked():
+            return False
         try:
             view = self.ctx.read(lambda s: get_booking(s, booking_id))
         except DomainError as exc:
@@ -256,6 +270,14 @@ class MainWindow(QMainWindow):
         self.switch_staff_action = QAction(self.tr("担当者の切り替え…"), self)
         self.switch_staff_action.triggered.connect(self.switch_staff)
         file_menu.addAction(self.switch_staff_action)
+        # Issue 7: lock the screen when stepping away; change one's own password.
+        self.lock_action = QAction(self.tr("画面をロック"), self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock_screen)
+        file_menu.addAction(self.lock_action)
+        self.change_password_action = QAction(self.tr("パスワード変更…"), self)
+        self.change_password_action.triggered.connect(self.change_password)
+        file_menu.addAction(self.change_password_action)
         file_menu.addSeparator()
         quit_action = QAction(self.tr("終了(&X)"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -295,7 +317,9 @@ class MainWindow(QMainWindow):
             version=booking_app.__version__)
 
     def show_about(self) -> None:
-        QMessageBox.about(self, self.tr("バージョン情報"), self.about_text())
+        from booking_app.ui.about_dialog import AboutDialog  # built on demand, like the pages
+
+        AboutDialog(self).exec()
 
     # ----- status bar
     def _build_status_bar(self) -> None:
@@ -417,9 +441,23 @@ class MainWindow(QMainWindow):
                                                                          role=role_label(actor.role)))
 
     def switch_staff(self) -> None:
-        actor = StaffChooser.get(self, self.ctx)
+        """担当者の切り替え: the next staff member logs in with their password."""
+        from booking_app.ui.login_dialog import LoginDialog
+
+        actor = LoginDialog.get(self, self.ctx.engine, current_id=self.ctx.actor.id,
+                                demo=bool(getattr(self.ctx, "demo", False)))
         if actor is not None and actor != self.ctx.actor:
             self.ctx.set_actor(actor)
+
+    def lock_screen(self) -> None:
+        from booking_app.ui.lock_screen import lock_now
+
+        lock_now(self, self.ctx)
+
+    def change_password(self) -> None:
+        from booking_app.ui.accounts_page import ChangePasswordDialog
+
+        ChangePasswordDialog.run(self, self.ctx)
 
     # ----- geometry
     def restore_settings(self, settings: QSettings) -> None:

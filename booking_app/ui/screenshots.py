@@ -164,7 +164,7 @@ def _booking(window, ctx):
     from booking_app.ui.booking_dialog import BookingDialog
 
     room_id, start, end = _free_slot(window)
-    dlg = BookingDialog(ctx, window, room_id=room_id, start=start, end=end)
+    dlg = BookingDialog(ctx, window, room_id=room_id, start=start, end=end, today=window.today())
     # A registered group as the booker, chosen the way staff do: type its number, press Enter.
     page = window.pages.get("calendar")
     view = getattr(page, "day_view", None)

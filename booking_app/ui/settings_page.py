@@ -47,6 +47,11 @@ from booking_app.ui.errors import show_error
 READ_ONLY_NOTE = "変更は管理者のみ行えます。表示だけしています。"
 
 
+def _current_db_url(ctx: AppContext) -> str:
+    """The URL this terminal is connected to, password included (for the 接続設定 fields)."""
+    return ctx.engine.url.render_as_string(hide_password=False)
+
+
 def _hm(t: time) -> str:
     return f"{t.hour}:{t.minute:02d}"
 
@@ -230,9 +235,16 @@ class SettingsPage(QWidget):
         self._build_closures()
         self._build_windows()
         self._build_fees()
+        # Issue 7: staff accounts, shown to everyone, changed by a システム管理者 only (the page decides).
+        from booking_app.ui.accounts_page import AccountsPage
+
+        self.accounts = AccountsPage(ctx)
+        self.tabs.addTab(self.accounts, "職員アカウント")
 
         bottom = QHBoxLayout()
-        bottom.addWidget(QLabel("開館時間・時間区分・休館日・予約受付は下のボタンでまとめて保存します。"))
+        self.profile_hint = QLabel("開館時間・時間区分・休館日・予約受付は下のボタンでまとめて保存します。")
+        self.profile_hint.setObjectName("profile_hint")
+        bottom.addWidget(self.profile_hint)
         bottom.addStretch(1)
         self.profile_save = QPushButton("センター設定を保存")
         self.profile_save.setObjectName("profile_save")
@@ -244,9 +256,35 @@ class SettingsPage(QWidget):
         bottom.addWidget(self.reload_button)
         bottom.addWidget(self.profile_save)
         lay.addLayout(bottom)
+        self._add_connection_button(bottom)  # issue 7: 接続設定 (where this terminal's data is)
+        # The row saves and reloads the centre profile; tabs with their own save (料金, 年度目標,
+        # 職員アカウント) hide it, where it would do nothing. 接続設定 stays.
+        self.tabs.currentChanged.connect(self._show_profile_row)
+        self._show_profile_row(self.tabs.currentIndex())
 
         ctx.actor_changed.connect(lambda _a: self._apply_role())
         self.reload()
+
+    def _add_connection_button(self, row: QHBoxLayout) -> None:
+        """接続設定… of this terminal: only the システム管理者 may change it (others see it greyed)."""
+        from booking_app.ui.connection_dialog import ConnectionDialog
+
+        b = QPushButton("接続設定…")
+        b.setObjectName("connection_settings")
+        b.setToolTip("この端末が使うデータベース（このパソコン／サーバー）を設定します。システム管理者のみ。")
+        b.clicked.connect(lambda: ConnectionDialog.edit(self, _current_db_url(self.ctx)))
+        row.insertWidget(0, b)
+        self.connection_button = b
+        self._connection_role(self.ctx.actor)
+        self.ctx.actor_changed.connect(self._connection_role)  # bound: dropped with the page
+
+    def _show_profile_row(self, index: int) -> None:
+        own_save = self.tabs.widget(index) in (self.fees, self.targets, self.accounts)
+        for w in (self.profile_hint, self.reload_button, self.profile_save):
+            w.setVisible(not own_save)
+
+    def _connection_role(self, actor) -> None:
+        self.connection_button.setEnabled(actor.is_admin)
 
     # ---------------------------------------------------------------- tabs
 

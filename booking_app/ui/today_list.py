@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -149,6 +150,22 @@ def _counter_panel(ctx: AppContext, today: date | None) -> QWidget | None:
     return panel
 
 
+def confirm_no_show(parent: QWidget | None, v: BookingView) -> bool:
+    """Ask before recording a no-show (無断キャンセル): it may bring a fee and marks the group, so one
+    stray click must not do it. No is the default button."""
+    where = v.room_name or "備品のみ"
+    box = QMessageBox(QMessageBox.Icon.Question, "無断キャンセル",
+                      f"{v.booker_name}（{where}、{jcal.format_slash(v.start.date())} {hm(v.start)}〜{hm(v.end)}）を"
+                      "無断キャンセルにしますか？",
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.setObjectName("confirm_no_show")
+    box.setInformativeText("連絡なく来館されなかった予約として記録します。")
+    box.button(QMessageBox.StandardButton.Yes).setText("無断キャンセルにする")
+    box.button(QMessageBox.StandardButton.No).setText("やめる")
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
 class TodayListPage(QWidget):
     """本日の予約: the counter's list of one day with the check-in / check-out buttons."""
 
@@ -156,6 +173,7 @@ class TodayListPage(QWidget):
         super().__init__(parent)
         self.setObjectName("today_list_page")
         self.ctx = ctx
+        self._fixed_today = today  # --today (demo, tests); None follows the clock
         self.day = today or local_now().date()
 
         top = QHBoxLayout()
@@ -237,7 +255,7 @@ class TodayListPage(QWidget):
 
         self.prev_button.clicked.connect(lambda: self.set_day(self.day - timedelta(days=1)))
         self.next_button.clicked.connect(lambda: self.set_day(self.day + timedelta(days=1)))
-        self.today_button.clicked.connect(lambda: self.set_day(local_now().date()))
+        self.today_button.clicked.connect(lambda: self.set_day(self._fixed_today or local_now().date()))
         self.date_edit.dateChanged.connect(self._on_date_edit)
         self.unsettled_check.toggled.connect(lambda _on: self.refresh())
         self.check_in_button.clicked.connect(self.check_in)
@@ -337,7 +355,7 @@ class TodayListPage(QWidget):
 
     def no_show(self) -> bool:
         v = self.selected()
-        if v is None:
+        if v is None or not confirm_no_show(self, v):
             return False
         return self._run(lambda s, a: booking_svc.mark_no_show(s, a, v.id, expected_version=v.version))
 
@@ -351,7 +369,7 @@ class TodayListPage(QWidget):
         v = self.selected()
         if v is None:
             return False
-        changed = BookingDialog.edit(self, self.ctx, v.id)
+        changed = BookingDialog.edit(self, self.ctx, v.id, today=self._fixed_today or local_now().date())
         if changed:
             self.refresh()
         return changed

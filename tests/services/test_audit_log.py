@@ -20,9 +20,12 @@ from booking_app.services.audit_log import (
     NONE_TEXT,
     AuditFilter,
     audit_choices,
+    ACTION_LABELS,
+    ENTITY_LABELS,
     diff_fields,
     export_audit,
     query_audit,
+    operation_title,
     render_value,
 )
 from booking_app.services.common import audit
@@ -302,3 +305,24 @@ def test_no_application_code_updates_or_deletes_audit_entries():
     # the grep can find what it looks for (a guard against a pattern that never matches)
     assert _MUTATIONS[0].search("s.execute(delete(AuditEntry))")
     assert _MUTATIONS[1].search("DELETE FROM audit_log WHERE id = 1")
+
+
+def test_operation_titles_read_naturally_for_every_entity_and_action():
+    """The detail heading: 「予約の登録」, never a word twice (「料金の料金計算」, 「月次締めの締め」)."""
+    assert operation_title("booking", "create") == "予約の登録"
+    assert operation_title("charge", "quote") == "料金計算"
+    assert operation_title("month_closing", "close") == "月次締め"
+    assert operation_title("walkin_tally", "tally") == "来館者カウント"
+    assert operation_title("walkin_tally", "undo") == "来館者カウントを元に戻す"
+    assert operation_title("stat_amendment", "amend") == "統計の修正"
+    assert operation_title("backup", "backup") == "バックアップ"
+    assert operation_title("demo", "seed_demo") == "デモデータの作成"
+    assert operation_title("staff", "login") == "ログイン"
+    assert operation_title("newer_thing", "frobnicate") == "newer_thingのfrobnicate"  # unknown: as it is
+    for entity, what in ENTITY_LABELS.items():
+        for action, done in ACTION_LABELS.items():
+            title = operation_title(entity, action)
+            # Each label at most once, and a label that already holds the other stands alone.
+            assert title and all(title.count(word) <= 1 for word in {what, done}), (entity, action, title)
+            if what in done or done in what:
+                assert title == max(what, done, key=len), (entity, action, title)

@@ -173,3 +173,17 @@ def test_export_refused_by_the_service_shows_its_message(qtbot, engine, world, m
     monkeypatch.setattr(ap, "ask_export_path", lambda parent, suggested: str(tmp_path / "x.csv"))
     page.export()
     assert shown and "管理者のみ" in shown[0] and not (tmp_path / "x.csv").exists()
+
+
+def test_detail_heading_says_no_word_twice(qtbot, ctx, world):
+    """「料金の料金計算」 read oddly: the heading names the operation once, 「料金計算」."""
+    from booking_app.services.common import audit
+
+    with world.write() as s:
+        audit(s, world.desk, "quote", "charge", None, "予約0000001の料金を更新（追加1件 ¥1,000、取消0件）", now=NOW)
+    page = _page(qtbot, ctx)
+    row = _column(page, AuditModel.SUMMARY).index("予約0000001の料金を更新（追加1件 ¥1,000、取消0件）")
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=page.table.visualRect(page.proxy.index(row, AuditModel.SUMMARY)).center())
+    head = page.detail_title.text().splitlines()[0]
+    assert head.endswith("料金計算") and "料金の料金計算" not in head

@@ -363,3 +363,32 @@ def test_print_after_save_can_be_switched_off_and_is_remembered(qtbot, ctx, engi
     # Editing an existing booking never prints: the box is not offered there.
     edit = open_dialog(qtbot, ctx, booking_id=dlg.result_id)
     assert not edit.print_slip_check.isVisible()
+
+
+def test_default_hold_and_series_end_follow_the_pages_fixed_today(qtbot, ctx):
+    """With --today (demo, screenshots) the dialog counts from the calendar's today, not the clock's."""
+    from PySide6.QtCore import QTimer
+
+    from booking_app.ui.calendar_views import CalendarPage
+
+    fixed = local_now().date() + timedelta(days=400)
+    page = CalendarPage(ctx, today=fixed)
+    qtbot.addWidget(page)
+    seen: dict[str, date] = {}
+
+    def read_and_close():
+        dlg = QApplication.activeModalWidget()
+        if not isinstance(dlg, BookingDialog):
+            QTimer.singleShot(10, read_and_close)
+            return
+        seen["hold"] = bd.from_qdate(dlg.hold_edit.date())
+        seen["until"] = bd.from_qdate(dlg.rec_until.date())
+        seen["today"] = dlg.today
+        dlg.reject()
+
+    QTimer.singleShot(0, read_and_close)
+    start = datetime.combine(fixed, time(13))
+    assert page.open_new_booking(ctx.read(lambda s: s.scalars(select(Room.id)).first()), start,
+                                 start + timedelta(hours=2)) is None
+    hold_days = page.ctx.read(lambda s: bd.get_profile(s).tentative_hold_days)
+    assert seen == {"hold": fixed + timedelta(days=hold_days), "until": fixed + timedelta(days=56), "today": fixed}

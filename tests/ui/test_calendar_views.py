@@ -269,15 +269,15 @@ def fake_dialog(monkeypatch):
 
     class FakeBookingDialog:
         @classmethod
-        def create(cls, parent, ctx, *, room_id, start, end):
-            calls.append(("create", room_id, start, end))
+        def create(cls, parent, ctx, *, room_id, start, end, today):
+            calls.append(("create", room_id, start, end, today))
             return ctx.write(lambda s, actor: booking_service.create_booking(
                 s, actor, BookingInput(start=start, end=end, room_id=room_id, booker_kind="person",
                                        booker_name="山田花子", purpose="打合せ", attendees=3), now=NOW).id)
 
         @classmethod
-        def edit(cls, parent, ctx, booking_id):
-            calls.append(("edit", booking_id))
+        def edit(cls, parent, ctx, booking_id, *, today):
+            calls.append(("edit", booking_id, today))
             return False
 
     module = types.ModuleType("booking_app.ui.booking_dialog")
@@ -292,11 +292,12 @@ def test_page_opens_dialog_and_shows_the_new_booking(qtbot, ctx, rooms, fake_dia
     view = page.day_view
     room = rooms["小会議室1"]
     drag(qtbot, view, view.cell_rect(room, dt.time(13)).center(), view.cell_rect(room, dt.time(14, 30)).center())
-    assert fake_dialog == [("create", room, dt.datetime(2026, 11, 27, 13), dt.datetime(2026, 11, 27, 15))]
+    # The page's fixed today goes along, so the dialog's default dates count from it.
+    assert fake_dialog == [("create", room, dt.datetime(2026, 11, 27, 13), dt.datetime(2026, 11, 27, 15), TODAY)]
     new_id = view.block_at(view.cell_rect(room, dt.time(14)).center())
     assert new_id is not None
     qtbot.mouseDClick(view, Qt.MouseButton.LeftButton, pos=view.block_rect(new_id).center())
-    assert fake_dialog[-1] == ("edit", new_id)
+    assert fake_dialog[-1] == ("edit", new_id, TODAY)
 
 
 def test_page_refreshes_when_a_booking_changes_elsewhere(qtbot, ctx, rooms):

@@ -341,3 +341,39 @@ def test_new_booking_and_edit_buttons_open_their_dialogs(qtbot, page, engine, mo
     qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
     assert [c[0] for c in calls] == ["booking", "edit"]
     assert calls[0][1] is page and calls[1][2] == group_id(engine, "0002")
+    assert calls[0][2]["today"] == TODAY  # the page's today: the dialog's default dates count from it
+
+
+@pytest.fixture
+def app_font(qapp):
+    """The font the app itself sets (bundled IPAex, at least 10 pt), whatever ran before."""
+    from PySide6.QtGui import QFont
+
+    from booking_app import fonts
+
+    before = qapp.font()
+    font = QFont(fonts.register_qt_fonts())
+    font.setPointSize(10)
+    qapp.setFont(font)
+    yield font
+    qapp.setFont(before)
+
+
+def test_search_list_shows_a_twenty_character_name_at_1366_px(app_font, ctx, qtbot):
+    """In the main window at 1366×768 the page gets about 1216 px: a typical long name (20 characters)
+    and its reading must show whole, not 「赤間多文化共…」."""
+    page = GroupsPage(ctx, today=TODAY)
+    qtbot.addWidget(page)
+    page.resize(1216, 720)
+    page.show()
+    qtbot.waitExposed(page)
+    view = page.results_view
+    name_col, kana_col = 1, 2
+    fm = view.fontMetrics()
+    long_name = "NPO法人 関門子ども食堂ネットワーク下"  # 20 characters, as in the register
+    assert len(long_name) == 20
+    assert view.columnWidth(name_col) >= fm.horizontalAdvance(long_name) + 8, view.columnWidth(name_col)
+    assert view.columnWidth(kana_col) >= fm.horizontalAdvance("あかまたぶんかきょうせいのかい") + 8
+    # Every column still in view (no horizontal scrolling), 状態 included.
+    total = sum(view.columnWidth(c) for c in range(page.results_model.columnCount()))
+    assert total <= view.viewport().width()

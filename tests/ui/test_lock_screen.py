@@ -161,6 +161,10 @@ def test_main_window_menu_locks_and_status_bar_switches_staff(qtbot, engine, des
     lock = win.idle_lock
     ov = overlay_of(lock)
     assert ov.geometry() == win.frameGeometry()
+    # A member card or slip scanned while locked does nothing behind the lock.
+    win.open_group_by_code("FKG:0001")
+    assert win.current_page_key() == "calendar"
+    assert win.open_booking_by_id(1) is False
     out = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
     qtbot.keyClicks(ov.password, PASSWORD)
     qtbot.keyClick(ov.password, Qt.Key.Key_Return)

@@ -245,14 +245,22 @@ def desk_app(qapp, monkeypatch):
 def test_app_start_first_admin_then_login(qtbot, sqlite_url, desk_app):
     """app.run: the first start registers the システム管理者; the next start asks for a login."""
 
-    def register(d: FirstAdminDialog) -> None:
-        type_text(d.name, "所長 一郎")
-        qtbot.keyClicks(d.password, "first-admin-1")
-        qtbot.keyClicks(d.password2, "first-admin-1")
-        qtbot.keyClick(d.password2, Qt.Key.Key_Return)
+    from PySide6.QtWidgets import QWizard
+
+    from booking_app.ui.first_start import FirstStartWizard
+
+    def register(w: FirstStartWizard) -> None:
+        # A database without an administrator: the wizard's センター情報 → システム管理者 → 確認 pages.
+        next_button = w.button(QWizard.WizardButton.NextButton)
+        qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)  # the shipped centre profile as it is
+        type_text(w.admin_page.name_edit, "所長 一郎")
+        qtbot.keyClicks(w.admin_page.password_edit, "first-admin-1")
+        qtbot.keyClicks(w.admin_page.password2_edit, "first-admin-1")
+        qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(w.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
 
     seen: list = []
-    answer_modal(qtbot, FirstAdminDialog, register)
+    answer_modal(qtbot, FirstStartWizard, register)
     _close_main_window_when_shown(seen)
     assert desk_app.run(sqlite_url, db_label="test") == 0
     (actor, staff_text, locked_installed), = seen

@@ -1,4 +1,4 @@
-"""The main window, the staff chooser and the app's start-up in screenshot mode."""
+"""The main window, staff switching (login) and the app's start-up in screenshot mode."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import QLocale, Qt, QTimer
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication
 
 import booking_app
 from booking_app.domain.errors import ConflictError, PermissionDenied, RuleError, ValidationError
@@ -50,10 +50,10 @@ def test_main_window_opens_and_switches_pages(qtbot, ctx):
     assert [receipts.tabText(i) for i in range(receipts.count())] == ["領収書", "日計表"]
     nav = window.nav
     labels = [nav.item(i).text() for i in range(nav.count())]
-    assert labels == ["予約カレンダー", "本日の予約", "予約検索", "団体", "領収書", "保険", "設定", "統計"]
+    assert labels == ["予約カレンダー", "本日の予約", "予約検索", "団体", "領収書", "保険", "設定", "統計", "操作履歴"]
     # Click the navigation as a person would.
     for key, label in (("search", "予約検索"), ("today", "本日の予約"), ("groups", "団体"), ("receipts", "領収書"),
-                       ("insurance", "保険"), ("settings", "設定"), ("stats", "統計")):
+                       ("insurance", "保険"), ("settings", "設定"), ("stats", "統計"), ("audit", "操作履歴")):
         rect = nav.visualItemRect(nav.item(labels.index(label)))
         qtbot.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         assert window.current_page_key() == key
@@ -87,33 +87,44 @@ def test_view_menu_moves_the_calendar(qtbot, ctx):
     assert cal.date() == TODAY
 
 
-def _answer_chooser(qtbot, row: int | None) -> None:
-    """Pick a row in the modal staff chooser once it is open (None: press Cancel)."""
+def _answer_login(qtbot, name: str | None) -> None:
+    """Log in as name in the modal login dialog once it is open (None: press キャンセル)."""
+    from booking_app.ui.login_dialog import LoginDialog
 
     def act():
         dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, StaffChooser):
+        if not isinstance(dialog, LoginDialog):
             QTimer.singleShot(20, act)
             return
-        if row is None:
-            qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+        if name is None:
+            qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
             return
+        row = next(i for i in range(dialog.list.count()) if dialog.list.item(i).text().startswith(name))
         dialog.list.setCurrentRow(row)
-        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        qtbot.keyClicks(dialog.password, "password-1")
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
 
     QTimer.singleShot(0, act)
 
 
 def test_switch_staff_from_status_bar(qtbot, ctx):
+    """担当者の切り替え (issue 7): the next staff member logs in with their password."""
+    from sqlalchemy import update
+
+    from booking_app.services.auth import hash_password
+    from booking_app.store.models import Staff
+
+    with write_session(ctx.engine) as session:
+        session.execute(update(Staff).values(password_hash=hash_password("password-1")))
     window = MainWindow(ctx, today=TODAY)
     qtbot.addWidget(window)
     window.show()
-    _answer_chooser(qtbot, 1)
+    _answer_login(qtbot, "センター長")
     with qtbot.wait_signal(ctx.actor_changed):
         qtbot.mouseClick(window.staff_button, Qt.MouseButton.LeftButton)
     assert ctx.actor.name == "センター長" and ctx.actor.role == "manager"
     assert window.staff_button.text() == "担当者：センター長（管理者）"
-    _answer_chooser(qtbot, None)
+    _answer_login(qtbot, None)
     with qtbot.assertNotEmitted(ctx.actor_changed):
         qtbot.mouseClick(window.staff_button, Qt.MouseButton.LeftButton)
     assert ctx.actor.name == "センター長"

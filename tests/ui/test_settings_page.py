@@ -123,7 +123,7 @@ def test_desk_staff_see_read_only_and_cannot_save(qtbot, engine, errors):
 def test_fee_tab_follows_the_role_and_the_room_list(qtbot, engine, errors):
     ctx = ctx_as(engine, "desk")
     page = page_for(qtbot, ctx)
-    assert [page.tabs.tabText(i) for i in range(page.tabs.count())][-2:] == ["料金", "年度目標"]
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())][-3:] == ["料金", "年度目標", "職員アカウント"]
     fees = page.fees
     assert not fees.save_button.isEnabled() and fees.invoice_edit.isReadOnly()
     # The manager takes over at the same terminal: the tab becomes editable with the others.
@@ -136,3 +136,26 @@ def test_fee_tab_follows_the_role_and_the_room_list(qtbot, engine, errors):
                               "active": True})
     assert page.save_rooms(), errors
     assert fees.room_fee_index("和室", "general", "午前").data() == "¥0"
+
+
+def test_profile_save_row_only_where_it_saves_something(qtbot, engine):
+    """「センター設定を保存／元に戻す」 is hidden under 料金, 年度目標 and 職員アカウント, which save
+    themselves; 接続設定 stays in the row everywhere."""
+    page = page_for(qtbot, ctx_as(engine, "admin"))
+    tabs = page.tabs
+    titles = [tabs.tabText(i) for i in range(tabs.count())]
+
+    def click_tab(title: str) -> None:
+        bar = tabs.tabBar()
+        qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(titles.index(title)).center())
+        assert tabs.currentIndex() == titles.index(title)
+
+    for title in ("料金", "職員アカウント", "年度目標"):
+        click_tab(title)
+        assert not page.profile_save.isVisible() and not page.reload_button.isVisible(), title
+        assert not page.profile_hint.isVisible()
+        if hasattr(page, "connection_button"):
+            assert page.connection_button.isVisible() and page.connection_button.isEnabled()
+    for title in ("開館時間", "休館日", "予約受付"):
+        click_tab(title)
+        assert page.profile_save.isVisible() and page.reload_button.isVisible(), title

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
 
 from booking_app.services import bookings as booking_svc
@@ -51,6 +52,19 @@ def book(engine, start: datetime, hours: int, name: str, attendees: int = 10) ->
         ).id
 
 
+def answer_box(qtbot, fn) -> None:
+    """Run fn(box) once the no-show question (a modal QMessageBox) is open."""
+
+    def act():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, act)
+            return
+        fn(box)
+
+    QTimer.singleShot(0, act)
+
+
 def status_of(engine, bid):
     with read_session(engine) as s:
         b = s.get(Booking, bid)
@@ -94,6 +108,22 @@ def test_no_show_and_unsettled_filter(qtbot, ctx, engine, errors):
     page.show()
     assert page.model.rowCount() == 2
     page.select_booking(gone)
+    # One stray click does nothing: the question names the booking, and Enter (the default) says no.
+    asked: list[str] = []
+
+    def press_enter(box: QMessageBox) -> None:
+        asked.append(box.text())
+        assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    answer_box(qtbot, press_enter)
+    qtbot.mouseClick(page.no_show_button, Qt.MouseButton.LeftButton)
+    assert status_of(engine, gone)[0] == "confirmed"
+    room = page.model.rows()[0].room_name
+    assert asked and "来なかった会" in asked[0] and room in asked[0] and "10:00〜12:00" in asked[0]
+
+    answer_box(qtbot, lambda box: qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes),
+                                                   Qt.MouseButton.LeftButton))
     qtbot.mouseClick(page.no_show_button, Qt.MouseButton.LeftButton)
     assert errors == [] and status_of(engine, gone)[0] == "no_show"
 

@@ -1,0 +1,463 @@
+"""Where this terminal's data is (接続設定), and what to do when the server cannot be reached.
+
+* :class:`ConnectionDialog`: 「このパソコンだけで使う（SQLite）」 with a file, or 「サーバーに接続
+  （PostgreSQL）」 with host, port, database, user and password; 「接続テスト」 says in Japanese whether
+  the server answers and whether the database is ready for the app. 保存 writes the setting of this
+  terminal (``booking_app.config.save_connection``); it takes effect at the next start.
+* :class:`ServerUnavailableDialog`: shown at start instead of a technical error box when the
+  database cannot be reached: 再試行 / 接続設定… / 終了.
+* :func:`wait_for_database`: the start-up loop around both (used by ``app.run``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QProcess, Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from booking_app import config
+
+log = logging.getLogger(__name__)
+
+TEST_TIMEOUT_S = 5
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def explain_connect_error(exc: BaseException, *, host: str = "", port: int | None = None,
+                          database: str = "", user: str = "") -> str:
+    """A Japanese sentence for a failed PostgreSQL connection (libpq's English or Japanese text)."""
+    text = str(exc)
+    low = text.lower()
+    where = f"{host or 'localhost'}:{port or config.DEFAULT_PG_PORT}"
+    if "password authentication failed" in low or "パスワード認証に失敗" in text or "no password supplied" in low:
+        return f"ユーザー名「{user}」またはパスワードが違います。入力し直してください。"
+    if ("role" in low and "does not exist" in low) or ("ロール" in text and "存在しません" in text):
+        return f"ユーザー「{user}」はサーバーに登録されていません。ユーザー名を確かめてください。"
+    if ("database" in low and "does not exist" in low) or ("データベース" in text and "存在しません" in text):
+        return (f"データベース「{database}」はサーバー（{where}）にありません。"
+                "名前を確かめるか、サーバーの管理者に作成を依頼してください。")
+    if "connection refused" in low or "接続を拒否" in text or "actively refused" in low:
+        return (f"サーバー（{where}）に接続を拒否されました。サーバーが起動しているか、"
+                "ホスト名とポート番号が正しいかを確かめてください。")
+    if "resolve host" in low or "translate host name" in low or "名前解決" in text:
+        return f"ホスト名「{host}」が見つかりません。綴りを確かめてください。"
+    if "timeout" in low or "timed out" in low or "タイムアウト" in text:
+        return (f"サーバー（{where}）から{TEST_TIMEOUT_S}秒以内に応答がありません。"
+                "ネットワークの接続とサーバーの電源を確かめてください。")
+    if "pg_hba.conf" in low:
+        return (f"サーバー（{where}）がこのパソコンからの接続を許可していません。"
+                "サーバーの管理者に pg_hba.conf の設定を依頼してください。")
+    return f"サーバー（{where}）に接続できません。\n{text.strip()}"
+
+
+def unreachable_causes(url: str) -> list[str]:
+    if config._normalise(url).startswith("sqlite"):
+        return ["データベースのファイルがある場所（共有フォルダーやUSBメモリ）に接続されていない",
+                "ファイルが移動・削除された、または書き込みの権限がない"]
+    return ["サーバーのパソコンの電源が入っていない、または再起動中",
+            "このパソコンのネットワーク（LANケーブル・Wi-Fi）がつながっていない",
+            "接続設定（ホスト名・ポート番号・パスワード）が違う"]
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    ok: bool
+    message: str
+    needs_migration: bool = False
+
+
+def _pg_kwargs(url: str) -> dict[str, object]:
+    u = make_url(url)
+    kwargs: dict[str, object] = {"host": u.host or "localhost", "port": u.port or config.DEFAULT_PG_PORT,
+                                 "dbname": u.database or "postgres"}
+    if u.username:
+        kwargs["user"] = u.username
+    if u.password:
+        kwargs["password"] = u.password
+    return kwargs
+
+
+def _schema_state(revision: str | None) -> tuple[str, bool]:
+    from booking_app.store.migrate import head_revision, known_revisions
+
+    head = head_revision()
+    if revision is None:
+        return "アプリの表がまだありません。最初の起動のときに作成されます。", True
+    if revision == head:
+        return "アプリの表はそろっています（最新）。", False
+    if revision in known_revisions():
+        return "アプリの表は古い形式です。起動のときに更新されます（更新前に控えを取ります）。", True
+    return "このデータベースは新しいバージョンのふくふくデスクで使われています。アプリを更新してください。", False
+
+
+def check_connection(url: str, *, timeout: int = TEST_TIMEOUT_S) -> ConnectionCheck:
+    """Connect once (at most ``timeout`` s) and say, in Japanese, what was found."""
+    url = config._normalise(url)
+    if url.startswith("sqlite"):
+        return _test_sqlite(url)
+    import psycopg
+
+    kwargs = _pg_kwargs(url)
+    try:
+        with psycopg.connect(connect_timeout=timeout, autocommit=True, **kwargs) as conn:
+            version = conn.info.parameter_status("server_version") or str(conn.info.server_version)
+            has_table = conn.execute("SELECT to_regclass('alembic_version') IS NOT NULL").fetchone()[0]
+            revision = (conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+                        if has_table else None)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence for the desk
+        return ConnectionCheck(False, explain_connect_error(
+            exc, host=str(kwargs["host"]), port=int(kwargs["port"]), database=str(kwargs["dbname"]),
+            user=str(kwargs.get("user", ""))))
+    state, migrate = _schema_state(revision)
+    version = version.split(" ")[0]
+    return ConnectionCheck(True, f"接続できました（PostgreSQL {version}）。{state}", migrate)
+
+
+def _test_sqlite(url: str) -> ConnectionCheck:
+    import sqlite3
+
+    path = Path(make_url(url).database or "")
+    if not path.name:
+        return ConnectionCheck(False, "ファイル名を入力してください。")
+    if not path.exists():
+        if path.parent.is_dir():
+            return ConnectionCheck(True, f"新しいファイル「{path.name}」が最初の起動のときに作成されます。", True)
+        return ConnectionCheck(False, f"フォルダー「{path.parent}」がありません。")
+    try:
+        conn = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True, timeout=TEST_TIMEOUT_S)
+        try:
+            has = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'").fetchone()
+            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] if has else None
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return ConnectionCheck(False, f"ファイル「{path.name}」を開けません（{exc}）。")
+    state, migrate = _schema_state(revision)
+    return ConnectionCheck(True, f"ファイルを開けました。{state}", migrate)
+
+
+# --------------------------------------------------------------------------- dialogs
+
+
+class ConnectionDialog(QDialog):
+    """接続設定: SQLite file or PostgreSQL server of this terminal."""
+
+    def __init__(self, current_url: str | None = None, parent: QWidget | None = None, *,
+                 editable: bool = True):
+        super().__init__(parent)
+        self.setObjectName("connection_dialog")
+        self.setWindowTitle("接続設定")
+        self.url: str | None = None
+        self.saved = False
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel("この端末が使うデータベースを選びます。設定はこのパソコンだけに保存されます。"))
+
+        self.sqlite_radio = QRadioButton("このパソコンだけで使う（SQLite）")
+        self.sqlite_radio.setObjectName("use_sqlite")
+        self.pg_radio = QRadioButton("サーバーに接続（PostgreSQL）")
+        self.pg_radio.setObjectName("use_postgresql")
+        group = QButtonGroup(self)
+        group.addButton(self.sqlite_radio)
+        group.addButton(self.pg_radio)
+
+        lay.addWidget(self.sqlite_radio)
+        self.sqlite_box = QGroupBox()
+        row = QHBoxLayout(self.sqlite_box)
+        self.path_edit = QLineEdit(str(config.default_db_path()))
+        self.path_edit.setObjectName("sqlite_path")
+        browse = QPushButton("参照…")
+        browse.setObjectName("browse")
+        browse.clicked.connect(self._browse)
+        row.addWidget(QLabel("ファイル"))
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(browse)
+        lay.addWidget(self.sqlite_box)
+
+        lay.addWidget(self.pg_radio)
+        self.pg_box = QGroupBox()
+        form = QFormLayout(self.pg_box)
+        self.host_edit = QLineEdit()
+        self.host_edit.setObjectName("host")
+        self.host_edit.setPlaceholderText("例：192.168.1.10 または server-pc")
+        self.port_spin = QSpinBox()
+        self.port_spin.setObjectName("port")
+        self.port_spin.setRange(1, 65535)
+        self.port_spin.setValue(config.DEFAULT_PG_PORT)
+        self.db_edit = QLineEdit("fukufuku")
+        self.db_edit.setObjectName("database")
+        self.user_edit = QLineEdit("fukufuku")
+        self.user_edit.setObjectName("user")
+        self.password_edit = QLineEdit()
+        self.password_edit.setObjectName("password")
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("ホスト名", self.host_edit)
+        form.addRow("ポート番号", self.port_spin)
+        form.addRow("データベース名", self.db_edit)
+        form.addRow("ユーザー名", self.user_edit)
+        form.addRow("パスワード", self.password_edit)
+        lay.addWidget(self.pg_box)
+
+        test_row = QHBoxLayout()
+        self.test_button = QPushButton("接続テスト")
+        self.test_button.setObjectName("test_connection")
+        self.test_button.clicked.connect(self.run_test)
+        test_row.addWidget(self.test_button)
+        test_row.addStretch(1)
+        lay.addLayout(test_row)
+        self.result_label = QLabel()
+        self.result_label.setObjectName("test_result")
+        self.result_label.setWordWrap(True)
+        lay.addWidget(self.result_label)
+
+        self.buttons = QDialogButtonBox()
+        self.save_button = self.buttons.addButton("保存", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button.setObjectName("save")
+        self.buttons.addButton("キャンセル", QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        lay.addWidget(self.buttons)
+
+        self.sqlite_radio.toggled.connect(self._update_enabled)
+        self._load(current_url)
+        self._update_enabled()
+        if not editable:  # desk staff may look but not change where the data is
+            for w in (self.sqlite_radio, self.pg_radio, self.sqlite_box, self.pg_box, self.save_button):
+                w.setEnabled(False)
+            self.result_label.setText("接続先の変更はシステム管理者のみ行えます。")
+
+    def _load(self, url: str | None) -> None:
+        try:
+            u = make_url(config._normalise(url)) if url else None
+        except ArgumentError:
+            u = None
+        if u is not None and u.get_backend_name() == "postgresql":
+            self.pg_radio.setChecked(True)
+            self.host_edit.setText(u.host or "")
+            self.port_spin.setValue(u.port or config.DEFAULT_PG_PORT)
+            self.db_edit.setText(u.database or "")
+            self.user_edit.setText(u.username or "")
+            self.password_edit.setText(u.password or "")
+        else:
+            self.sqlite_radio.setChecked(True)
+            if u is not None and u.database and u.database != ":memory:":
+                self.path_edit.setText(u.database)
+
+    def _update_enabled(self) -> None:
+        sqlite = self.sqlite_radio.isChecked()
+        self.sqlite_box.setEnabled(sqlite)
+        self.pg_box.setEnabled(not sqlite)
+        self.result_label.clear()
+
+    def _browse(self) -> None:
+        path, _f = QFileDialog.getSaveFileName(self, "データベースのファイル", self.path_edit.text(),
+                                               "SQLite (*.sqlite3 *.db);;すべてのファイル (*)",
+                                               options=QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            self.path_edit.setText(path)
+
+    def current_url(self) -> str | None:
+        """The URL the fields describe, or None (with the reason shown) when something is missing."""
+        if self.sqlite_radio.isChecked():
+            path = self.path_edit.text().strip()
+            if not path:
+                self.show_result(False, "ファイル名を入力してください。")
+                return None
+            return config.sqlite_url_for(Path(path).expanduser())
+        host = self.host_edit.text().strip()
+        if not host or not self.db_edit.text().strip() or not self.user_edit.text().strip():
+            self.show_result(False, "ホスト名・データベース名・ユーザー名を入力してください。")
+            return None
+        return config.postgres_url(host, self.port_spin.value(), self.db_edit.text().strip(),
+                                   self.user_edit.text().strip(), self.password_edit.text())
+
+    def show_result(self, ok: bool, message: str) -> None:
+        self.result_label.setText(message)
+        self.result_label.setStyleSheet("" if ok else "color: #b00020;")
+
+    def run_test(self) -> ConnectionCheck | None:
+        url = self.current_url()
+        if url is None:
+            return None
+        self.result_label.setText("接続しています…")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        QApplication.processEvents()  # show the "connecting" text during the (at most 5 s) wait
+        try:
+            result = check_connection(url)
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.show_result(result.ok, result.message)
+        return result
+
+    def save(self) -> None:
+        url = self.current_url()
+        if url is None:
+            return
+        try:
+            config.save_connection(url)
+        except OSError as exc:
+            self.show_result(False, f"設定を保存できません（{exc}）。")
+            return
+        self.url, self.saved = url, True
+        self.accept()
+
+    @classmethod
+    def edit(cls, parent: QWidget | None, current_url: str | None, *, editable: bool = True,
+             ask_restart: bool = True) -> str | None:
+        """Open the dialog; the saved URL, or None. With ask_restart, offer to restart the app."""
+        dlg = cls(current_url, parent, editable=editable)
+        if dlg.exec() != QDialog.DialogCode.Accepted or not dlg.saved:
+            return None
+        if ask_restart and config._normalise(dlg.url or "") != config._normalise(current_url or ""):
+            offer_restart(parent)
+        return dlg.url
+
+
+def offer_restart(parent: QWidget | None) -> bool:
+    """「再起動しますか」: the new connection is used from the next start. True when restarting."""
+    box = QMessageBox(QMessageBox.Icon.Question, "接続設定",
+                      "接続先を保存しました。新しい接続先は、ふくふくデスクを起動し直すと使われます。\n"
+                      "今すぐ再起動しますか？（入力中の画面があれば先に保存してください）", parent=parent)
+    restart = box.addButton("再起動する", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("あとで", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    if box.clickedButton() is not restart:
+        return False
+    restart_app()
+    return True
+
+
+def restart_app() -> None:
+    """Start a new copy of the app (same arguments) and quit this one."""
+    frozen = getattr(sys, "frozen", False)
+    args = sys.argv[1:] if frozen else ["-m", "booking_app", *sys.argv[1:]]
+    QProcess.startDetached(sys.executable, args)
+    QCoreApplication.quit()
+
+
+class ServerUnavailableDialog(QDialog):
+    """サーバーに接続できません: the reason in plain words, with 再試行 / 接続設定… / 終了."""
+
+    RETRY, SETTINGS, QUIT = "retry", "settings", "quit"
+
+    def __init__(self, url: str, label: str, exc: BaseException | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("server_unavailable")
+        self.setWindowTitle("ふくふくデスク")
+        self.choice = self.QUIT
+        sqlite = config._normalise(url).startswith("sqlite")
+        lay = QVBoxLayout(self)
+        title = QLabel("データベースのファイルを開けません" if sqlite else "サーバーに接続できません")
+        title.setObjectName("title")
+        f = title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.4)
+        f.setBold(True)
+        title.setFont(f)
+        lay.addWidget(title)
+        where = QLabel(f"接続先：{label}")
+        where.setObjectName("where")
+        lay.addWidget(where)
+        causes = QLabel("考えられる原因：\n" + "\n".join(f"・{c}" for c in unreachable_causes(url)))
+        causes.setObjectName("causes")
+        causes.setWordWrap(True)
+        lay.addWidget(causes)
+        if exc is not None and not sqlite:
+            u = make_url(config._normalise(url))
+            self.reason = explain_connect_error(exc, host=u.host or "", port=u.port,
+                                                database=u.database or "", user=u.username or "")
+        else:
+            self.reason = str(exc or "")
+        detail = QLabel(self.reason)
+        detail.setObjectName("reason")
+        detail.setWordWrap(True)
+        detail.setStyleSheet("color: #555;")
+        lay.addWidget(detail)
+        lay.addWidget(QLabel("サーバーが戻ったら［再試行］を押してください。"))
+        row = QHBoxLayout()
+        row.addStretch(1)
+        for text, name, choice in (("再試行", "retry", self.RETRY), ("接続設定…", "settings", self.SETTINGS),
+                                   ("終了", "quit", self.QUIT)):
+            b = QPushButton(text)
+            b.setObjectName(name)
+            b.clicked.connect(lambda _c=False, choice=choice: self._choose(choice))
+            row.addWidget(b)
+            if choice == self.RETRY:
+                b.setDefault(True)
+        lay.addLayout(row)
+
+    def _choose(self, choice: str) -> None:
+        self.choice = choice
+        (self.reject if choice == self.QUIT else self.accept)()
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """A connection-level failure (server down, network, wrong login), as opposed to a bug."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+def probe(db_url: str) -> None:
+    """Open one connection and close it; raises what the driver raised (wrapped by SQLAlchemy)."""
+    from booking_app.store.engine import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    finally:
+        engine.dispose()
+
+
+def wait_for_database(db_url: str, db_label: str, parent: QWidget | None = None) -> tuple[str, str] | None:
+    """At start: while the database cannot be reached, show :class:`ServerUnavailableDialog`.
+
+    Returns (url, label) to go on with (the connection may have been changed meanwhile with
+    接続設定…) or None when staff chose 終了. Errors other than "cannot reach" are left to the
+    caller's migration step, which reports them.
+    """
+    while True:
+        try:
+            probe(db_url)
+            return db_url, db_label
+        except Exception as exc:  # noqa: BLE001 - classified below
+            if not is_unreachable(exc):
+                return db_url, db_label
+            log.warning("database %s unreachable: %s", db_label, exc)
+            dlg = ServerUnavailableDialog(db_url, db_label, getattr(exc, "orig", None) or exc, parent)
+            dlg.exec()
+            if dlg.choice == ServerUnavailableDialog.QUIT:
+                return None
+            if dlg.choice == ServerUnavailableDialog.SETTINGS:
+                new = ConnectionDialog.edit(parent, db_url, ask_restart=False)
+                if new:
+                    db_url, db_label = new, config.db_label(new)
+
+
+__all__ = ["ConnectionDialog", "ServerUnavailableDialog", "ConnectionCheck", "explain_connect_error",
+           "wait_for_database",
+           "check_connection"]
