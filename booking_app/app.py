@@ -96,6 +96,14 @@ def _grab_when_painted(window, path: str) -> bool:
     return result["ok"]
 
 
+def show_fatal(db_label: str, message: str) -> None:
+    """A message that ends the start (e.g. a failed database update), in a window staff can read."""
+    _setup_application()
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.critical(None, "ふくふくデスク", f"{db_label}\n\n{message}")
+
+
 def run(db_url: str, *, db_label: str, demo: bool = False, screenshot: str | None = None,
         today: date | None = None, page: str | None = None, dialog: str | None = None,
         first_run: bool = False) -> int:

@@ -237,11 +237,20 @@ def _open_app(args: argparse.Namespace, url: str, label: str) -> int:
         from booking_app.ui.first_start import is_first_start
 
         first_run = is_first_start(getattr(args, "db", None))
+    from booking_app.store.migrate import MigrationFailed
+
     try:
         engine = None if first_run else _prepare(url)
     except (OperationalError, InterfaceError):
         # Server unreachable: app.run shows 「サーバーに接続できません」 (再試行 / 接続設定…) instead.
         engine, existing = None, 0
+    except MigrationFailed as exc:
+        # Started from the Start menu nobody reads stderr: say it in a window too (and on stderr).
+        if args.screenshot is None:
+            from booking_app import app as gui
+
+            gui.show_fatal(label, exc.message)
+        raise
     if engine is not None:
         try:
             with write_session(engine) as session:

@@ -159,3 +159,21 @@ def test_after_a_failure_several_migrations_in_sqlite_are_all_undone(tmp_path, b
     with pytest.raises(MigrationFailed, match="0004"):
         safe_upgrade(url, folder, script_location=broken_scripts)
     assert snapshot(url) == before and before[0] == ("revision", "0004")
+
+
+def test_a_failed_update_at_app_start_is_shown_in_a_window(sqlite_url, broken_scripts, folder, monkeypatch, capsys):
+    """Started from the Start menu nobody reads stderr: the failed update's message opens a window."""
+    from booking_app import app as gui
+    from booking_app import cli
+    from booking_app.store import migrate
+
+    before = seeded(sqlite_url)
+    monkeypatch.setattr(migrate, "migrations_dir", lambda: broken_scripts)
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(gui, "show_fatal", lambda label, message: shown.append((label, message)))
+    monkeypatch.setattr(gui, "run", lambda *a, **k: pytest.fail("the window must not open"))
+    assert cli.main(["--db", sqlite_url]) != 0
+    (label, message), = shown
+    assert "データベースは変更されていません" in message and label
+    assert "データベースは変更されていません" in capsys.readouterr().err
+    assert snapshot(sqlite_url) == before
