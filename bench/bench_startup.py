@@ -4,8 +4,9 @@
 
 Runs ``python -m booking_app --db sqlite:///… --screenshot FILE`` as a child process, offscreen: the
 interpreter starts, imports Qt and SQLAlchemy, checks the migrations, opens the database, builds the
-main window, waits for its first paint and saves the screenshot, then exits. Wall time is measured
-around the whole child; peak memory is the child's ``ru_maxrss`` (``getrusage(RUSAGE_CHILDREN)``,
+main window, waits for its first paint and saves the screenshot, then exits. "To main window" is
+from the child's start to the screenshot file's time (the window painted and grabbed, after the app's
+150 ms settle delay); the whole child's wall time is printed too; peak memory is the child's ``ru_maxrss`` (``getrusage(RUSAGE_CHILDREN)``,
 the largest of all the runs). The app's own 150 ms settle delay before the grab is included. One
 unmeasured run first, so the figures are for a warm OS file cache, as on a desk PC started daily.
 """
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     times: list[float] = []
+    to_window: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         shot = Path(tmp) / "main.png"
         # the app keeps settings in the user's config dir: give the child a throwaway one
@@ -54,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for i in range(args.runs + 1):
                 shot.unlink(missing_ok=True)
+                wall0 = time.time()
                 t0 = time.perf_counter()
                 proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
                 dt = time.perf_counter() - t0
@@ -62,13 +65,19 @@ def main(argv: list[str] | None = None) -> int:
                           f"{'saved' if shot.exists() else 'missing'}\n{proc.stderr[-2000:]}", flush=True)
                     return 1
                 if i > 0:  # the first run only warms the OS file cache
+                    # The window is up when its first paint has been grabbed and saved: the picture's
+                    # time. What follows (PRAGMA optimize at close, interpreter exit) is shut-down.
+                    to_window.append(shot.stat().st_mtime - wall0)
                     times.append(dt)
         finally:
             restore_baseline(path, meta)
     rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
-    med = statistics.median(times)
+    med = statistics.median(to_window)
     single("startup_to_main_window", med, "s", size=size, target=1.5,
-           extra=f"median of {len(times)} runs (min {fmt_ms(min(times) * 1e9)}, max {fmt_ms(max(times) * 1e9)})")
+           extra=f"median of {len(to_window)} runs (min {fmt_ms(min(to_window) * 1e9)}, max "
+                 f"{fmt_ms(max(to_window) * 1e9)}): process start → first paint grabbed and saved")
+    single("startup_whole_process", statistics.median(times), "s", size=size,
+           extra="the same runs start to exit, incl. the 150 ms settle delay, PRAGMA optimize at close")
     single("startup_peak_memory", rss_mb, "MB", size=size, target=250,
            extra="largest ru_maxrss of the child processes")
     note("command: " + " ".join(str(c) for c in cmd).replace(str(ROOT) + "/", ""))

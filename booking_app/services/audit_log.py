@@ -20,8 +20,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -294,6 +292,12 @@ class AuditChoices:
     actions: list[tuple[str, str]]  # (label, action)
 
 
+def recent_kinds(session: Session, limit: int = 50) -> set[tuple[str, str]]:
+    """(entity, action) of the newest entries: a cheap check for a kind the filter combos lack."""
+    rows = session.execute(select(AuditEntry.entity, AuditEntry.action).order_by(AuditEntry.id.desc()).limit(limit))
+    return {(e, a) for e, a in rows}
+
+
 def audit_choices(session: Session) -> AuditChoices:
     staff = [(i, n) for i, n in session.execute(select(Staff.id, Staff.name).order_by(Staff.id))]
     present_entities = set(session.scalars(select(AuditEntry.entity).distinct()))
@@ -449,6 +453,10 @@ def export_audit(session: Session, actor: Actor, f: AuditFilter | None, path: Pa
 
 
 def _xlsx_bytes(rows: list[list[Any]]) -> bytes:
+    # Imported here: openpyxl costs ~60 ms, and this module is loaded with the main window.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     wb = Workbook()
     ws = wb.active
     ws.title = "操作履歴"

@@ -239,7 +239,10 @@ class AuditPage(QWidget):
         lay.addLayout(bar)
         lay.addWidget(self.splitter, 1)
 
-        self._load_choices()
+        # Nothing is read until the page is first shown: the main window builds every page at start,
+        # and on a ten-year database the choices alone scan a million rows (bench/bench_startup.py).
+        self._choices_loaded = False
+        self._dirty = True
         self.text_edit.returnPressed.connect(self.search)
         self.all_period_check.toggled.connect(self._period_toggled)
         for combo in (self.staff_combo, self.entity_combo, self.action_combo):
@@ -247,11 +250,11 @@ class AuditPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_detail())
         ctx.changed.connect(self._on_changed)
         ctx.actor_changed.connect(lambda _a: self._update_buttons())
-        self.refresh()
 
     # ---------------------------------------------------------------- filter
 
     def _load_choices(self) -> None:
+        self._choices_loaded = True
         choices = self.ctx.read(svc.audit_choices)
         for combo, items in ((self.staff_combo, [(n, i) for i, n in choices.staff]),
                              # several names under one label (group, member_group → 団体) travel as "a|b"
@@ -307,6 +310,8 @@ class AuditPage(QWidget):
             self.offset = max(0, (page.total - 1) // PAGE_SIZE * PAGE_SIZE)
             page = self.ctx.read(lambda s: svc.query_audit(s, f, limit=PAGE_SIZE, offset=self.offset))
         self.total = page.total
+        if self._choices_loaded:
+            self._cover_new_names(page.rows)
         self.model.set_rows(page.rows)
         if page.rows:
             first, last = self.offset + 1, self.offset + len(page.rows)
@@ -322,16 +327,27 @@ class AuditPage(QWidget):
     def _on_changed(self, _what) -> None:
         # Every change writes an entry, so any change may add a row here; a hidden page waits until shown.
         if self.isVisible():
-            self._load_choices()
+            self._cover_new_names(self.ctx.read(svc.recent_kinds))
             self.refresh()
         else:
             self._dirty = True
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self._dirty:
+        if not self._choices_loaded:
             self._load_choices()
+        if self._dirty:
             self.refresh()
+
+    def _cover_new_names(self, kinds) -> None:
+        """A kind of entry the combos do not offer yet (first of its kind): read the choices again.
+
+        ``kinds``: (entity, action) pairs, or rows with those attributes."""
+        offered = {self.action_combo.itemData(i) for i in range(self.action_combo.count())}
+        entities = "|".join(str(self.entity_combo.itemData(i)) for i in range(self.entity_combo.count()))
+        pairs = [k if isinstance(k, tuple) else (k.entity, k.action) for k in kinds]
+        if any(a not in offered or e not in entities.split("|") for e, a in pairs):
+            self._load_choices()
 
     def next_page(self) -> None:
         if self.offset + PAGE_SIZE < self.total:
