@@ -272,6 +272,11 @@ class AccountsPage(QWidget):
         self.unlock_button = action_button("ロック解除", "account_unlock", self.unlock_account)
         for b in (self.add_button, self.edit_button, self.reset_button, self.unlock_button):
             row.addWidget(b)
+        # QA: after パスワード再設定 nothing on screen changed; the admin could not tell it was done.
+        self.message_label = QLabel()
+        self.message_label.setObjectName("accounts_message")
+        self.message_label.setStyleSheet("color: #2e7d32;")
+        row.addWidget(self.message_label)
         row.addStretch(1)
         lay.addLayout(row)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
@@ -344,6 +349,7 @@ class AccountsPage(QWidget):
             s, a, name=v["name"], kana=v["kana"], role=v["role"], password=v["password"])))
         if ok and new_id:
             self.select_id(new_id[0])
+            self.message_label.setText(f"{v['name']} さんのアカウントを追加しました。")
         return ok
 
     def edit_account(self) -> bool:
@@ -365,10 +371,16 @@ class AccountsPage(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         pw = dialog.password.text()
-        return self._write(lambda s, a: auth.reset_password(s, a, info.id, pw))
+        ok = self._write(lambda s, a: auth.reset_password(s, a, info.id, pw))
+        if ok:
+            self.message_label.setText(f"{info.name} さんのパスワードを再設定しました。")
+        return ok
 
     def unlock_account(self) -> bool:
         info = self.selected()
         if info is None:
             return False
-        return self._write(lambda s, a: auth.unlock(s, a, info.id))
+        ok = self._write(lambda s, a: auth.unlock(s, a, info.id))
+        if ok:
+            self.message_label.setText(f"{info.name} さんのロックを解除しました。")
+        return ok

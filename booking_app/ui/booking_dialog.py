@@ -582,6 +582,7 @@ class BookingDialog(QDialog):
         self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
         self.group_edit.textEdited.connect(self._on_group_text)
         self.group_edit.returnPressed.connect(self._pick_group_from_text)
+        self.group_edit.editingFinished.connect(self._show_chosen_group)
         self.completer.activated[str].connect(self._on_group_activated)
         self.attendees_spin.valueChanged.connect(self._refresh_capacity)
         self.tentative_check.toggled.connect(self.hold_edit.setEnabled)
@@ -879,6 +880,14 @@ class BookingDialog(QDialog):
     def _pick_group_from_text(self) -> None:
         if self._group is None and self._hits:
             self._set_group(self._hits[0])
+        else:
+            self._show_chosen_group()
+
+    def _show_chosen_group(self) -> None:
+        """A group matched exactly while typing (e.g. its number 「0098」) keeps the typed text; on Enter
+        or leaving the field the box shows 「0098 赤間傾聴の会」, so the desk sees which group it is."""
+        if self._group is not None and self.group_edit.text() != self._group.display:
+            self._set_group(self._group)
 
     def _on_group_activated(self, text: str) -> None:
         hit = next((h for h in self._hits if h.display == text), None)

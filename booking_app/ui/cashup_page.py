@@ -131,6 +131,10 @@ class CashupPage(QWidget):
         self.terminal_combo.setObjectName("terminal")
         self.terminal_combo.setEditable(True)
         self.terminal_combo.addItem(terminal_name())
+        # QA: the combo was a few characters wide, 「デモの端末」 showed as 「端末」; room for a PC name.
+        self.terminal_combo.setMinimumContentsLength(12)
+        self.terminal_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.refresh_button = QPushButton("再集計")
         self.refresh_button.setObjectName("refresh_button")
         self.title = QLabel()
@@ -260,6 +264,7 @@ class CashupPage(QWidget):
             show_error(self, exc)
             return
         self.doc = doc
+        self._offer_terminals(day, terminal)
         self.method_model.set_rows([(r.label, r.count, r.amount) for r in doc.by_method])
         self.kind_model.set_rows([(r.label, r.count, r.amount) for r in doc.by_kind])
         self.receipts_model.set_rows(doc.receipts)
@@ -283,6 +288,37 @@ class CashupPage(QWidget):
         self.close_button.setEnabled(not closed)
         self.counted_spin.setEnabled(not closed)
         self._update_difference()
+
+    def _offer_terminals(self, day: date, current: str) -> None:
+        """The list offers this PC and every terminal that took or refunded money that day.
+
+        QA: a manager closing yesterday's cash-up at another PC had to know and type the counter PC's
+        name; a typo closed an empty day of a terminal that does not exist.
+        """
+        from datetime import datetime, time, timedelta
+
+        from sqlalchemy import select
+
+        from booking_app.store.models import Receipt, ReceiptVoid
+
+        start = datetime.combine(day, time())
+        end = start + timedelta(days=1)
+
+        def load(s):
+            names = set(s.scalars(select(Receipt.terminal).where(Receipt.issued_at >= start,
+                                                                 Receipt.issued_at < end).distinct()))
+            names |= set(s.scalars(select(ReceiptVoid.terminal).where(ReceiptVoid.at >= start,
+                                                                      ReceiptVoid.at < end).distinct()))
+            return names
+
+        names = [terminal_name()] + sorted(n for n in self.ctx.read(load) if n and n != terminal_name())
+        if [self.terminal_combo.itemText(i) for i in range(self.terminal_combo.count())] == names:
+            return
+        self.terminal_combo.blockSignals(True)
+        self.terminal_combo.clear()
+        self.terminal_combo.addItems(names)
+        self.terminal_combo.setCurrentText(current)
+        self.terminal_combo.blockSignals(False)
 
     def difference(self) -> int:
         return self.counted_spin.value() - (expected_cash(self.doc) if self.doc else 0)

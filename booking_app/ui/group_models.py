@@ -102,8 +102,10 @@ class GroupBookingsModel(_RowsModel):
             if col == 1:
                 return f"{jcal.format_time(b.start.time())}–{jcal.format_time(b.end.time())}"
             if col == 2:
-                return b.room_name
+                return b.room_name or "備品のみ"  # QA: was a blank cell (short: the column is narrow)
             return b.status_label
+        if role == Qt.ItemDataRole.ToolTipRole and col == 2:
+            return b.room_name or "備品のみの予約"  # the column is narrow: the full room name
         if role == ID_ROLE:
             return b.id
         if role == Qt.ItemDataRole.ForegroundRole:

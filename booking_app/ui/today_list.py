@@ -300,7 +300,8 @@ class TodayListPage(QWidget):
             rows = self.ctx.read(lambda s: booking_svc.bookings_between(s, start, start + timedelta(days=1)))
             rows = [r for r in rows if r.status != BookingStatus.SKIPPED.value]
             self.model.set_rows(rows)
-            label = "本日の予約" if d == local_now().date() else "予約"
+            # The page's today (--today in the demo), as the 今日 button: not the clock's date.
+            label = "本日の予約" if d == (self._fixed_today or local_now().date()) else "予約"
             self.title.setText(f"{label}　{jcal.format_both(d)}（{len(rows)}件）")
             color = theme.day_color(d)
             self.title.setStyleSheet(f"color: {color.name()};" if color is not None else "")

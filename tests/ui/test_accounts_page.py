@@ -115,6 +115,7 @@ def test_admin_resets_a_password_and_unlocks(qtbot, admin_ctx, engine, tmp_path)
     assert page.unlock_button.isEnabled() and page.reset_button.isEnabled()
     qtbot.mouseClick(page.unlock_button, Qt.MouseButton.LeftButton)
     assert cells(page, row_of(page, "受付スタッフ"))[3] == "有効"
+    assert page.message_label.text() == "受付スタッフ さんのロックを解除しました。"
     with read_session(engine) as s:
         st = s.get(Staff, desk_id)
         assert st.failed_logins == 0 and st.locked_until is None
@@ -133,6 +134,8 @@ def test_admin_resets_a_password_and_unlocks(qtbot, admin_ctx, engine, tmp_path)
     answer_modal(qtbot, ResetPasswordDialog, new_password)
     assert page.selected().name == "受付スタッフ"
     qtbot.mouseClick(page.reset_button, Qt.MouseButton.LeftButton)
+    # QA: the reset changes nothing in the list, so the page says it was done.
+    assert page.message_label.text() == "受付スタッフ さんのパスワードを再設定しました。"
     assert auth.attempt_login(engine, desk_id, "uketsuke-9").id == desk_id
 
 

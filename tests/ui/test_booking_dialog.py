@@ -153,6 +153,19 @@ def test_suspended_group_is_shown_red_and_refused(qtbot, ctx, engine, errors):
     assert errors and "利用停止中" in errors[0]
 
 
+def test_a_group_typed_by_its_number_shows_its_name_after_enter(qtbot, ctx, engine, errors):
+    # QA: typing 「R0012」 matched the group at once but the box kept 「R0012」, so the desk never saw
+    # which group the booking was for.
+    dlg = open_dialog(qtbot, ctx)
+    choose(dlg.findChild(QComboBox, "booker_kind"), "登録団体")
+    qtbot.keyClicks(dlg.group_edit, "R0012")
+    assert dlg.group_status.text() == "有効"
+    assert dlg.group_edit.text() == "R0012"  # nothing jumps while typing
+    qtbot.keyClick(dlg.group_edit, Qt.Key.Key_Return)
+    assert dlg.group_edit.text() == "R0012 ふくふく読書会"
+    assert dlg.phone_edit.text() == "083-111-2222"
+
+
 def test_equipment_column_shows_free_count_for_the_chosen_time(qtbot, ctx, engine, qtmodeltester):
     rooms, eq, _ = ids(engine)
     day = next_weekday(4)

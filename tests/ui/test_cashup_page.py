@@ -131,3 +131,21 @@ def test_pdf_and_excel_exports_run_in_background(qtbot, ctx, engine, desk, manag
     values = [c for row in wb.active.iter_rows(values_only=True) for c in row if c is not None]
     assert receipt_no(1) in values and 1500 in values
     assert wait_for_ops()
+
+
+def test_terminals_that_took_money_that_day_are_offered(qtbot, ctx, engine, desk, booking_id, errors):
+    # QA: only this PC was listed; the counter PC's day could be reached only by typing its exact name.
+    with write_session(engine) as s:
+        ids = [c.id for c in pay_svc.open_charges(s, booking_id=booking_id)]
+        pay_svc.take_payment(s, desk, ids, payer_name="カウンターの会", purpose="施設使用料として",
+                             method="cash", terminal="カウンター")
+    page = open_page(qtbot, ctx)
+    combo = page.terminal_combo
+    offered = [combo.itemText(i) for i in range(combo.count())]
+    assert offered[0] == terminal_name() and "カウンター" in offered
+    assert page.terminal() == terminal_name() and not page.doc.receipts  # this PC took nothing
+    combo.setCurrentIndex(offered.index("カウンター"))
+    combo.activated.emit(combo.currentIndex())
+    assert page.terminal() == "カウンター"
+    shown = rows(page.receipts_model)
+    assert len(shown) == 1 and any("カウンターの会" in str(c) for c in shown[0])

@@ -304,6 +304,18 @@ def test_the_groups_bookings_are_listed_and_follow_changes(qtbot, qtmodeltester,
     assert [m.data(m.index(0, c)) for c in range(4)] == ["2026/12/09(水)", "13:00–17:00", "小会議室1", "確定"]
     qtmodeltester.check(m)
     assert page.selected_id() == gid
+    # QA: an equipment-only booking (no room) had an empty 部屋 cell.
+    from booking_app.store.models import EquipmentType
+
+    with read_session(engine) as s:
+        printer = s.scalars(select(EquipmentType.id).where(EquipmentType.name == "印刷機")).one()
+    ctx.write(lambda s, a: booking_svc.create_booking(
+        s, a, booking_svc.BookingInput(start=datetime(2026, 12, 10, 10), end=datetime(2026, 12, 10, 11),
+                                       room_id=None, booker_kind="member", group_id=gid, purpose="印刷",
+                                       attendees=1, equipment={printer: 1}),
+        now=datetime(2026, 11, 25, 10)), changes={"booking"})
+    rooms = [m.data(m.index(r, 2)) for r in range(m.rowCount())]
+    assert "備品のみ" in rooms and "" not in rooms
 
 
 def test_printing_a_member_card_opens_a_pdf(qtbot, page, shown, monkeypatch):

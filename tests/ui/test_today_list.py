@@ -133,6 +133,18 @@ def test_no_show_and_unsettled_filter(qtbot, ctx, engine, errors):
     assert "未精算" in page.title.text()
 
 
+def test_title_says_today_for_the_pages_today_and_not_for_other_days(qtbot, ctx):
+    # QA: with --today (the demo) the page's own today was titled 「予約」, as the clock's date differed.
+    fixed = local_now().date() + timedelta(days=3)
+    page = TodayListPage(ctx, today=fixed)
+    qtbot.addWidget(page)
+    assert page.title.text().startswith("本日の予約")
+    qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
+    assert page.title.text().startswith("予約　")
+    qtbot.mouseClick(page.today_button, Qt.MouseButton.LeftButton)
+    assert page.day == fixed and page.title.text().startswith("本日の予約")
+
+
 def test_refused_action_shows_the_japanese_reason(qtbot, ctx, engine, errors):
     tomorrow = local_now().date() + timedelta(days=1)
     bid = book(engine, datetime.combine(tomorrow, time(10)), 2, "明日の会")
