@@ -157,7 +157,8 @@ def _clean_name(session: Session, name: str, *, own_id: int | None = None) -> st
     if own_id is not None:
         q = q.where(Staff.id != own_id)
     if session.scalar(q) is not None:
-        raise ValidationError(f"「{name}」という担当者はすでに登録されています。", field="氏名")
+        # Bad-input fix (issue 7): the message names the field, as every other refusal does.
+        raise ValidationError(f"氏名「{name}」の担当者はすでに登録されています。別の氏名にしてください。", field="氏名")
     return name
 
 

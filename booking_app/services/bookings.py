@@ -642,10 +642,19 @@ def confirm_booking(session: Session, actor: Actor, booking_id: int, **kw) -> Bo
     return _transition(session, actor, booking_id, BookingStatus.CONFIRMED, action="confirm", **kw)
 
 
-def cancel_booking(session: Session, actor: Actor, booking_id: int, reason: str, **kw) -> BookingView:
-    """Cancel (取消) with a reason; the slot is free at once and the record stays."""
+def check_cancel_reason(reason: str | None) -> None:
     if not reason or not reason.strip():
         raise ValidationError("取消理由を入力してください（例：団体の都合、雨天中止）。", field="reason")
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in reason):
+        # PostgreSQL text refuses NUL; other control characters are never meant (bad-input tests).
+        raise ValidationError("取消理由に使えない文字（制御文字）が含まれています。入力し直してください。", field="reason")
+    if len(reason.strip()) > 500:
+        raise ValidationError("取消理由は500文字以内で入力してください。", field="reason")
+
+
+def cancel_booking(session: Session, actor: Actor, booking_id: int, reason: str, **kw) -> BookingView:
+    """Cancel (取消) with a reason; the slot is free at once and the record stays."""
+    check_cancel_reason(reason)
     return _transition(session, actor, booking_id, BookingStatus.CANCELLED, reason=reason.strip(),
                        action="cancel", **kw)
 

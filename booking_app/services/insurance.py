@@ -314,6 +314,9 @@ def _person_problems(name: str, kana: str) -> list[tuple[str, str]]:
         problems.append(("氏名", "氏名がありません。"))
     elif len(name) > NAME_MAX:
         problems.append(("氏名", f"氏名が長すぎます（{NAME_MAX}文字まで）。"))
+    elif any(unicodedata.category(ch) == "Cc" for ch in name):
+        # Bad-input fix (issue 7): a pasted NUL was stored (PostgreSQL refuses it in text).
+        problems.append(("氏名", "氏名に使えない文字（制御文字）が含まれています。"))
     if len(kana) > KANA_MAX:
         problems.append(("フリガナ", f"フリガナが長すぎます（{KANA_MAX}文字まで）。"))
     elif kana and not _KANA.match(kana):

@@ -28,6 +28,7 @@ from booking_app.services.bookings import (
     _group_status,
     _validate_fields,
     cancel_booking,
+    check_cancel_reason,
     expire_overdue_holds,
     hm,
     views_for,
@@ -292,6 +293,7 @@ def cancel_series(
 ) -> int:
     """Cancel one date, this and following, or all remaining dates; returns how many were cancelled."""
     now = now or local_now()
+    check_cancel_reason(reason)
     booking = session.get(Booking, booking_id)
     if booking is None:
         raise ValidationError("予約が見つかりません。", field="booking")

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from booking_app.domain.errors import DomainError
+from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import audit_log as svc
 from booking_app.services.common import local_now
 from booking_app.ui.booking_dialog import _japanese_date_edit, from_qdate
@@ -291,6 +291,13 @@ class AuditPage(QWidget):
 
     def search(self) -> None:
         """Apply the filters from the first page."""
+        # Bad-input fix (issue 7): a period whose start is after its end listed nothing, silently.
+        if (not self.all_period_check.isChecked()
+                and from_qdate(self.since_edit.date()) > from_qdate(self.until_edit.date())):
+            show_error(self, ValidationError("期間の開始日が終了日より後になっています。期間を直してください。",
+                                             field="期間"))
+            self.since_edit.setFocus()
+            return
         self.offset = 0
         self.refresh()
 

@@ -11,8 +11,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +85,32 @@ def unreachable_causes(url: str) -> list[str]:
     return ["サーバーのパソコンの電源が入っていない、または再起動中",
             "このパソコンのネットワーク（LANケーブル・Wi-Fi）がつながっていない",
             "接続設定（ホスト名・ポート番号・パスワード）が違う"]
+
+
+_HOST_CHARS = re.compile(r"[A-Za-z0-9._-]+")
+PG_NAME_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1: longer names are cut short by the server
+
+
+def server_field_problem(host: str, database: str, user: str, password: str) -> str | None:
+    """Why the server fields cannot make a usable connection setting (Japanese, naming the field).
+
+    Bad-input fix (issue 7): a host such as ``user@pc:1/x`` was written into the URL as is and read
+    back as another host, port and user; control characters reached libpq, which refuses them.
+    """
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if len(host) > 253 or not _HOST_CHARS.fullmatch(host):
+            return ("ホスト名に使えない文字が含まれています。半角の英数字・ピリオド・ハイフンで"
+                    "入力するか、IPアドレス（例：192.168.1.10）を入力してください。")
+    for label, value in (("データベース名", database), ("ユーザー名", user)):
+        if any(unicodedata.category(ch) == "Cc" for ch in value):
+            return f"{label}に使えない文字（制御文字）が含まれています。入力し直してください。"
+        if len(value.encode("utf-8")) > PG_NAME_BYTES:
+            return f"{label}が長すぎます（半角{PG_NAME_BYTES}文字以内）。"
+    if any(unicodedata.category(ch) == "Cc" for ch in password):
+        return "パスワードに使えない文字（制御文字）が含まれています。入力し直してください。"
+    return None
 
 
 @dataclass(frozen=True)
@@ -291,6 +320,11 @@ class ConnectionDialog(QDialog):
         host = self.host_edit.text().strip()
         if not host or not self.db_edit.text().strip() or not self.user_edit.text().strip():
             self.show_result(False, "ホスト名・データベース名・ユーザー名を入力してください。")
+            return None
+        problem = server_field_problem(host, self.db_edit.text().strip(), self.user_edit.text().strip(),
+                                       self.password_edit.text())
+        if problem:
+            self.show_result(False, problem)
             return None
         return config.postgres_url(host, self.port_spin.value(), self.db_edit.text().strip(),
                                    self.user_edit.text().strip(), self.password_edit.text())

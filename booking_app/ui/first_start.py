@@ -410,6 +410,11 @@ class DatabasePage(QWizardPage):
         host, db, user = self.host_edit.text().strip(), self.db_edit.text().strip(), self.user_edit.text().strip()
         if not host or not db or not user:
             return None
+        from booking_app.ui.connection_dialog import server_field_problem
+
+        # Bad-input fix (issue 7): a host such as "user@pc:1/x" made a URL naming another server.
+        if server_field_problem(host, db, user, self.password_edit.text()):
+            return None
         return config.postgres_url(host, self.port_spin.value(), db, user, self.password_edit.text())
 
     def chosen_url(self) -> str | None:
@@ -455,9 +460,14 @@ class DatabasePage(QWizardPage):
     def run_test(self) -> None:
         from booking_app.ui.workers import Op
 
+        from booking_app.ui.connection_dialog import server_field_problem
+
         url = self.server_url()
         if url is None:
-            self._show("ホスト名・データベース名・ユーザー名を入力してください。", ERROR_STYLE)
+            host, db, user = (self.host_edit.text().strip(), self.db_edit.text().strip(),
+                              self.user_edit.text().strip())
+            problem = (host and db and user and server_field_problem(host, db, user, self.password_edit.text()))
+            self._show(problem or "ホスト名・データベース名・ユーザー名を入力してください。", ERROR_STYLE)
             self.testFinished.emit(False)
             return
         self._show("接続しています…", HINT_STYLE)

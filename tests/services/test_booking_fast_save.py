@@ -150,3 +150,18 @@ def test_text_the_database_cannot_hold_is_refused_by_name_on_both_paths(twins, m
         assert status == "ValidationError"
         assert any(word in message for word in ("利用目的", "電話番号", "団体名・氏名", "備考"))
     assert _dump(fast.engine)["bookings"] == []
+
+
+@pytest.mark.parametrize("reason", ["都合\x00", "", "  ", "あ" * 501])
+def test_a_cancel_reason_the_database_cannot_hold_is_refused(twins, monkeypatch, reason):
+    from booking_app.services import series as sr
+
+    fast, _orm, _gid = twins
+    status, view = _save(fast, fast.input(at(DAY, 10), at(DAY, 12)), fast=True, monkeypatch=monkeypatch)
+    assert status == "ok"
+    for cancel in (lambda s: svc.cancel_booking(s, fast.desk, view.id, reason, now=NOW),
+                   lambda s: sr.cancel_series(s, fast.desk, view.id, "one", reason, now=NOW)):
+        with pytest.raises(DomainError) as exc, write_session(fast.engine) as s:
+            cancel(s)
+        assert "取消理由" in exc.value.message
+    assert fast.booking(view.id).status == "confirmed"

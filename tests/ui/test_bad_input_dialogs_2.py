@@ -287,7 +287,8 @@ def test_login_dialog(qtbot, with_passwords, fresh, shown, attempts):
             counted = 0
             break
         message = dlg.error_label.text()
-        assert dlg.isVisible() and JAPANESE.search(message) and "パスワード" in message, message
+        assert dlg.isVisible() and JAPANESE.search(message), message
+        assert "パスワード" in message or "ロック" in message, message
         assert dlg.password.text() == "" or not pw  # cleared for the next try
         if pw and counted < auth.MAX_FAILED_LOGINS:
             counted += 1
@@ -369,8 +370,7 @@ def test_connection_dialog(qtbot, no_network, host, port, database, user, passwo
     dlg = ConnectionDialog(None)
     qtbot.addWidget(dlg)
     dlg.show()
-    qtbot.mouseClick(dlg.pg_radio, Qt.MouseButton.LeftButton)
-    assert dlg.pg_radio.isChecked()
+    dlg.pg_radio.setChecked(True)
     put_text(dlg.host_edit, host)
     type_number(qtbot, dlg.port_spin, port)
     put_text(dlg.db_edit, database)
@@ -625,11 +625,11 @@ def test_booking_cancel_reason(qtbot, with_booking, fresh, shown, monkeypatch, r
     shown.clear()
     asked: list[str] = []
 
-    def ask(_parent, title, _label, _text=""):
+    def type_in_box(_parent, title, *_a, **_k):  # what the person types into the reason box
         asked.append(title)
-        return long(reason)
+        return long(reason), True
 
-    monkeypatch.setattr(bd, "ask_text", ask)
+    monkeypatch.setattr(bd.QInputDialog, "getText", type_in_box)
     # Whatever else the cancel asks (a fee, a notice) is answered with its first choice.
     monkeypatch.setattr(bd, "ask_choice", lambda _p, _t, _x, choices: choices[0][0] if choices else None,
                         raising=False)
@@ -704,9 +704,12 @@ def unsettled_october(engine):
 @given(reason=text_values)
 @example(reason="LONG_KANA")
 @example(reason="確認中\x00")
-def test_unsettled_force_close(qtbot, unsettled_october, fresh, shown, reason):
+def test_unsettled_force_close(qtbot, unsettled_october, fresh, shown, monkeypatch, reason):
+    from booking_app.ui import stats_page as sp
     from booking_app.ui.stats_page import StatsPage, UnsettledDialog
 
+    monkeypatch.setattr(sp, "confirm", lambda *_a: True)  # 「締めますか」: yes
+    monkeypatch.setattr(sp, "info", lambda *_a: None)
     engine, ctx = fresh("manager")
     shown.clear()
     page = StatsPage(ctx, today=local_now().date())
@@ -715,13 +718,13 @@ def test_unsettled_force_close(qtbot, unsettled_october, fresh, shown, reason):
     page.show_tab("months")
     row = next(i for i, m in enumerate(page.months_model.rows()) if (m.year, m.month) == (2026, 10))
     page.months_view.selectRow(row)
-    stayed: list[bool] = []
+    stayed: list[str] = []
 
     def fill(dlg) -> None:
         put_text(dlg.reason_edit, reason)
         qtbot.mouseClick(dlg.force_button, Qt.MouseButton.LeftButton)
         if dlg.isVisible():  # a blank reason: the button does nothing, as designed
-            stayed.append(True)
+            stayed.append(dlg.reason_edit.text())
             dlg.reject()
 
     ran = answer_modal(qtbot, UnsettledDialog, fill)
@@ -729,7 +732,7 @@ def test_unsettled_force_close(qtbot, unsettled_october, fresh, shown, reason):
     exceptions = press(qtbot, page.close_button)
     assert ran, "the unsettled bookings were not listed"
     if stayed:
-        assert not exceptions and not shown and not long(reason).strip()
+        assert not exceptions and not shown and not stayed[0].strip()
         assert db_fingerprint(engine) == before
         return
     saved = not shown and db_fingerprint(engine) != before
@@ -768,3 +771,46 @@ def test_audit_page_filters(qtbot, fresh, shown, since, until, keyword):
         assert isinstance(exc, DomainError) and JAPANESE.search(exc.message) and "期間" in exc.message, exc
     else:
         assert shown == []
+
+
+# ----------------------------------------------------------------------------- 初回起動：サーバーの指定
+
+SERVER_SMALL = BAD.__class__(parent=BAD, max_examples=6)
+
+
+@SERVER_SMALL
+@given(host=text_values, database=text_values, user=text_values)
+@example(host="user@evil:1/x", database="fukufuku", user="fukufuku")
+@example(host="server pc", database="fukufuku", user="fukufuku")
+@example(host="server-pc", database="fuku\x00", user="fukufuku")
+def test_first_start_server_fields(qtbot, no_network, host, database, user):
+    from booking_app.ui.first_start import PAGE_DATABASE, FirstStartWizard
+
+    no_network.clear()
+    config.save_connection(None)
+    wizard = FirstStartWizard()
+    qtbot.addWidget(wizard)
+    wizard.show()
+    while wizard.currentId() != PAGE_DATABASE:
+        qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    page = wizard.database_page
+    page.pg_radio.setChecked(True)
+    put_text(page.host_edit, host)
+    put_text(page.db_edit, database)
+    put_text(page.user_edit, user)
+    with qtbot.captureExceptions() as exceptions:
+        with qtbot.waitSignal(page.testFinished, timeout=10_000) as finished:
+            qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: page.test_button.isEnabled(), timeout=10_000)
+    assert not exceptions, exceptions
+    assert finished.args == [False]  # nothing answers: never a usable server
+    message = page.result_label.text()
+    assert JAPANESE.search(message), message
+    if no_network:  # it got as far as asking the server: the URL said exactly what was typed
+        sent = no_network[-1]
+        assert (sent["host"], sent["dbname"], sent.get("user")) == (
+            page.host_edit.text().strip(), page.db_edit.text().strip(), page.user_edit.text().strip())
+    else:
+        assert any(label in message for label in CONNECTION_LABELS), message
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert not config.connection_file().exists() and not config.default_db_path().exists()
