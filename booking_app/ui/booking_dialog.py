@@ -8,6 +8,7 @@ that the tests and the user guide refer to.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -95,7 +97,9 @@ def ask_choice(parent: QWidget | None, title: str, text: str, choices: Sequence[
 def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
     """A one-line text question; None when cancelled."""
     value, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, text)
-    return value if ok else None
+    # Bad-input fix (issue 7): a pasted control character (NUL) reached the audit text, which
+    # PostgreSQL refuses; a one-line answer never needs one.
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cc") if ok else None
 
 
 def print_slip_remembered() -> bool:
@@ -300,6 +304,15 @@ class QuantityDelegate(QStyledItemDelegate):
 
 # --- series preview table ---------------------------------------------------------------------------------
 
+def list_date(d: date) -> str:
+    """'2027/01/12(火)': a date in a list (series preview, dates that cannot be booked).
+
+    Lists use the western calendar with the weekday, like the day view's header; 和暦 is kept for a
+    single date shown large (the dialog's day label).
+    """
+    return f"{jcal.format_slash(d)}({jcal.weekday_ja(d)})"
+
+
 class PreviewModel(RowsTableModel):
     """Dates of a series preview (プレビュー): 日付, 状態 (空き/重複/休館/規則外), 内容."""
 
@@ -313,7 +326,7 @@ class PreviewModel(RowsTableModel):
 
     def cell(self, it: PreviewItem, col: int):
         if col == 0:
-            return jcal.format_long(it.day)
+            return list_date(it.day)
         if col == 1:
             return it.state_label
         return "　".join(x for x in (it.detail, it.note) if x)
@@ -488,10 +501,11 @@ class BookingDialog(QDialog):
         self.tentative_check = QCheckBox("仮予約")
         self.tentative_check.setObjectName("tentative")
         self.hold_edit = _japanese_date_edit("hold_until", self.today + timedelta(days=self.profile.tentative_hold_days))
-        self.hold_edit.setEnabled(False)
+        self.hold_label = QLabel("保留期限")
+        self.hold_label.setObjectName("hold_label")
         row = QHBoxLayout()
         row.addWidget(self.tentative_check)
-        row.addWidget(QLabel("保留期限"))
+        row.addWidget(self.hold_label)
         row.addWidget(self.hold_edit)
         row.addStretch(1)
         left.addRow("予約の種類", row)
@@ -530,18 +544,23 @@ class BookingDialog(QDialog):
         eq_layout.addWidget(self.equipment_table)
         right.addWidget(eq_box, 3)
 
-        self.recurrence_box = QGroupBox("繰り返し")
+        # 繰り返し: a check box, and under it a frame with the rule only while it is ticked. (A checkable
+        # QGroupBox drew an empty frame under the unticked box: Fusion ignores setFlat.)
+        self.recurrence_box = QCheckBox("繰り返し")
         self.recurrence_box.setObjectName("recurrence_box")
-        self.recurrence_box.setCheckable(True)
         self.recurrence_box.setChecked(False)
-        rec_outer = QVBoxLayout(self.recurrence_box)
+        self.rec_frame = QFrame()
+        self.rec_frame.setFrameShape(QFrame.Shape.StyledPanel)
+        self.rec_frame.setObjectName("recurrence_frame")
+        rec_outer = QVBoxLayout(self.rec_frame)
         self.rec_body = QWidget()
         self.rec_body.setObjectName("recurrence_body")
         rec_outer.addWidget(self.rec_body)
         self._build_recurrence(self.rec_body)
-        self.rec_body.setVisible(False)
-        self.recurrence_box.toggled.connect(self.rec_body.setVisible)
+        self._show_recurrence(False)
+        self.recurrence_box.toggled.connect(self._show_recurrence)
         right.addWidget(self.recurrence_box, 0)
+        right.addWidget(self.rec_frame, 0)
         self.series_label = QLabel()
         self.series_label.setObjectName("series_label")
         self.series_label.setWordWrap(True)
@@ -585,7 +604,8 @@ class BookingDialog(QDialog):
         self.group_edit.editingFinished.connect(self._show_chosen_group)
         self.completer.activated[str].connect(self._on_group_activated)
         self.attendees_spin.valueChanged.connect(self._refresh_capacity)
-        self.tentative_check.toggled.connect(self.hold_edit.setEnabled)
+        self._show_hold(False)
+        self.tentative_check.toggled.connect(self._show_hold)
         self.equipment_model.dataChanged.connect(lambda *_: self._refresh_hint())
         self.save_button.clicked.connect(self.save)
         self.close_button.clicked.connect(self.reject)
@@ -805,6 +825,16 @@ class BookingDialog(QDialog):
     def _on_room_changed(self, *_):
         self._refresh_capacity()
         self._refresh_hint()
+
+    def _show_hold(self, tentative: bool) -> None:
+        """保留期限 belongs to a tentative booking only: hidden (not greyed) for a confirmed one."""
+        self.hold_label.setVisible(tentative)
+        self.hold_edit.setVisible(tentative)
+        self.hold_edit.setEnabled(tentative)
+
+    def _show_recurrence(self, on: bool) -> None:
+        """Unticked, 繰り返し is the check box alone, with no empty frame under it (QA)."""
+        self.rec_frame.setVisible(on)
 
     def _refresh_day(self) -> None:
         d = self.day
@@ -1119,7 +1149,7 @@ class BookingDialog(QDialog):
         blocked = [i for i in items if i.state in ("conflict", "closed") or (i.state == "rule" and not overridable)]
         skip = False
         if blocked:
-            lines = "\n".join(f"{jcal.format_slash(i.day)} {i.state_label}：{i.detail}" for i in blocked[:10])
+            lines = "\n".join(f"{list_date(i.day)} {i.state_label}：{i.detail}" for i in blocked[:10])
             more = f"\nほか{len(blocked) - 10}日" if len(blocked) > 10 else ""
             answer = ask_choice(
                 self, "予約できない日があります",

@@ -63,6 +63,10 @@ AXIS_W = 66  # the time axis on the left
 MIN_ROW_H = 20
 MIN_COL_W = 110
 LIVE = frozenset(s.value for s in BLOCKING_STATUSES)
+# A booking taken against the rules with a manager's reason (規則外) wears this tag on its block.
+OVERRIDE_TAG = "規則外"
+OVERRIDE_TAG_BG = QColor("#e65100")
+OVERRIDE_TAG_FG = QColor("#ffffff")
 # Changes after which the calendar must be read again: bookings, and anything that moves the grid.
 REFRESH_ON = frozenset({"booking", "profile", "room", "rooms", "group", "groups"})
 # When no opening hours apply at all (a closed day), the grid still shows the centre's usual day.
@@ -118,6 +122,8 @@ def booking_tooltip(b: BookingView) -> str:
         lines.append("備品：" + "、".join(f"{e.name}{e.quantity}{e.unit}" for e in b.equipment))
     if b.hold_until and b.status == BookingStatus.TENTATIVE.value:
         lines.append(f"仮予約の期限：{jcal.format_slash(b.hold_until)}")
+    if b.override_reason:
+        lines.append(f"規則外（管理者承認）：{b.override_reason}")
     if b.note:
         lines.append(f"備考：{b.note}")
     return "\n".join(lines)
@@ -238,6 +244,20 @@ class _TimeGrid(QWidget):
                 return self._block_rect(b)
         return None
 
+    def override_tag_rect(self, booking_id: int) -> QRect | None:
+        """Where the 「規則外」 tag of a booking's block is painted; None when it has no override."""
+        for b in self._blocks:
+            if b.booking.id == booking_id and b.booking.override_reason:
+                return self._tag_rect(self._block_rect(b))
+        return None
+
+    def _tag_rect(self, block: QRect) -> QRect:
+        small = QFont(self.font())
+        small.setPointSizeF(self.font().pointSizeF() * 0.8)
+        fm = QFontMetrics(small)
+        w = min(fm.horizontalAdvance(OVERRIDE_TAG) + 8, max(block.width() - 4, 0))
+        return QRect(block.right() - w - 2, block.top() + 2, w, min(fm.height() + 2, max(block.height() - 4, 0)))
+
     # ----- to be provided by the day and week views
     def _load(self, session) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -326,9 +346,17 @@ class _TimeGrid(QWidget):
     # ----- free-slot logic
     def _slot_free(self, col: int, minute: int) -> bool:
         c = self._columns[col]
-        if c.open_span is None or c.closed_reason:
+        if c.closed_reason:
+            # QA: a manager could not take a booking on a 休館日 at all. A manager may drag there; the
+            # booking dialog then asks for the 規則外 reason. Desk staff are still refused.
+            if not self.ctx.actor.is_manager:
+                return False
+            span = (self._first, self._last)
+        elif c.open_span is None:
             return False
-        if not (c.open_span[0] <= minute and minute + SLOT_MINUTES <= c.open_span[1]):
+        else:
+            span = c.open_span
+        if not (span[0] <= minute and minute + SLOT_MINUTES <= span[1]):
             return False
         return not any(b.col == col and b.start < minute + SLOT_MINUTES and minute < b.end for b in self._blocks)
 
@@ -566,6 +594,7 @@ class _TimeGrid(QWidget):
         lines.append(f"{bk.attendees}名")
         fm = QFontMetrics(self.font())
         inner = r.toRect().adjusted(5, 2, -4, -2)
+        tag = self._tag_rect(r.toRect()) if bk.override_reason else None
         n = max(1, inner.height() // fm.height())
         if n == 1:
             lines = [f"{time_text} {name}"]
@@ -576,6 +605,8 @@ class _TimeGrid(QWidget):
         p.setFont(self.font())
         for k, text in enumerate(lines[:n]):
             line = QRect(inner.left(), inner.top() + k * fm.height(), inner.width(), fm.height())
+            if tag is not None and line.intersects(tag):
+                line.setRight(tag.left() - 3)  # the text stops short of the 規則外 tag
             if k == 1:
                 bold = QFont(self.font())
                 bold.setBold(True)
@@ -586,6 +617,18 @@ class _TimeGrid(QWidget):
             else:
                 p.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                            fm.elidedText(text, Qt.TextElideMode.ElideRight, line.width()))
+        if tag is not None and not tag.isEmpty():
+            # 規則外 (accepted against the rules by a manager): a small orange tag; the reason is in the tooltip.
+            small = QFont(self.font())
+            small.setPointSizeF(self.font().pointSizeF() * 0.8)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(OVERRIDE_TAG_BG)
+            p.drawRoundedRect(QRectF(tag), 3, 3)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setFont(small)
+            p.setPen(OVERRIDE_TAG_FG)
+            p.drawText(tag, Qt.AlignmentFlag.AlignCenter, OVERRIDE_TAG)
+            p.setFont(self.font())
 
     def _paint_selection(self, p: QPainter) -> None:
         if self._drag is None:
@@ -1043,6 +1086,12 @@ class CalendarPage(QWidget):
             chip.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; border: 1px solid {border};"
                                " border-radius: 3px; padding: 1px 6px; }")
             row.addWidget(chip)
+        chip = QLabel(OVERRIDE_TAG)
+        chip.setObjectName("legend_override")
+        chip.setToolTip("管理者が規則外として受け付けた予約（理由は予約にマウスを置くと表示）")
+        chip.setStyleSheet(f"QLabel {{ background: {OVERRIDE_TAG_BG.name()}; color: {OVERRIDE_TAG_FG.name()};"
+                           " border-radius: 3px; padding: 1px 6px; }")
+        row.addWidget(chip)
         return w
 
     # ----- state

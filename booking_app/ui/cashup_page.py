@@ -43,6 +43,7 @@ from booking_app.ui.table_model import RIGHT, RowsTableModel
 from booking_app.ui.workers import Op
 
 BAD_RED = QColor("#c62828")
+NOT_COUNTED_GREY = QColor("#757575")
 CASH_LABEL = "現金"
 
 
@@ -234,7 +235,12 @@ class CashupPage(QWidget):
         self.date_edit.dateChanged.connect(lambda q: self._set_day(from_qdate(q)))
         self.terminal_combo.activated.connect(lambda _i: self.refresh())
         self.refresh_button.clicked.connect(self.refresh)
-        self.counted_spin.valueChanged.connect(lambda _v: self._update_difference())
+        # QA: before the drawer was counted the spin box's 0 read as a red 「不足 ¥51,912」. A count is
+        # "entered" once staff change the value or type in the box (typing 0 over 0 changes no value).
+        self._counted_entered = False
+        self._count_key: tuple[date, str] | None = None
+        self.counted_spin.valueChanged.connect(lambda _v: self._count_entered())
+        self.counted_spin.lineEdit().textEdited.connect(lambda _t: self._count_entered())
         self.close_button.clicked.connect(self.close_day)
         self.pdf_button.clicked.connect(self.export_pdf)
         self.xlsx_button.clicked.connect(self.export_xlsx)
@@ -275,13 +281,16 @@ class CashupPage(QWidget):
         self.expected_label.setText(f"¥{expected_cash(doc):,}")
         self.title.setText(f"日計表　{jcal.format_both(day)}　{terminal}")
         closed = doc.closed_at is not None
+        if closed or self._count_key != (day, terminal):
+            # another day or terminal starts uncounted; a closed day shows the count it was closed with
+            self._count_key = (day, terminal)
+            self._counted_entered = closed and doc.cash_counted is not None
+            self.counted_spin.blockSignals(True)
+            self.counted_spin.setValue(doc.cash_counted if self._counted_entered else 0)
+            self.counted_spin.blockSignals(False)
         if closed:
             self.state_label.setText(f"締め済み（{doc.closed_by}　{doc.closed_at:%H:%M}）")
             self.state_label.setStyleSheet(f"color: {BAD_RED.name()}; font-weight: bold;")
-            if doc.cash_counted is not None:
-                self.counted_spin.blockSignals(True)
-                self.counted_spin.setValue(doc.cash_counted)
-                self.counted_spin.blockSignals(False)
         else:
             self.state_label.setText("未締め")
             self.state_label.setStyleSheet("")
@@ -320,12 +329,26 @@ class CashupPage(QWidget):
         self.terminal_combo.setCurrentText(current)
         self.terminal_combo.blockSignals(False)
 
-    def difference(self) -> int:
-        return self.counted_spin.value() - (expected_cash(self.doc) if self.doc else 0)
+    def _count_entered(self) -> None:
+        self._counted_entered = True
+        self._update_difference()
+
+    def counted(self) -> int | None:
+        """The cash counted (現金実査), or None while nothing has been entered."""
+        return self.counted_spin.value() if self._counted_entered else None
+
+    def difference(self) -> int | None:
+        counted = self.counted()
+        if counted is None:
+            return None
+        return counted - (expected_cash(self.doc) if self.doc else 0)
 
     def _update_difference(self) -> None:
         diff = self.difference()
-        if diff == 0:
+        if diff is None:
+            self.difference_label.setText("未入力")
+            self.difference_label.setStyleSheet(f"color: {NOT_COUNTED_GREY.name()};")
+        elif diff == 0:
             self.difference_label.setText("¥0（一致）")
             self.difference_label.setStyleSheet("")
         else:
@@ -339,11 +362,12 @@ class CashupPage(QWidget):
 
         if self.doc is None:
             return False
-        day, terminal, counted = self.day, self.terminal(), self.counted_spin.value()
+        day, terminal, counted = self.day, self.terminal(), self.counted()
         diff = self.difference()
         text = (f"{jcal.format_both(day)}（{terminal}）を締めます。\n"
-                f"差引 ¥{self.doc.net:,}　現金実査 ¥{counted:,}"
-                + ("" if diff == 0 else f"（過不足 {diff:+,}円）")
+                f"差引 ¥{self.doc.net:,}　現金実査 "
+                + ("未入力" if counted is None else f"¥{counted:,}")
+                + ("" if not diff else f"（過不足 {diff:+,}円）")
                 + "\n締めた後は、この日この端末で領収できません。よろしいですか。")
         if not confirm(self, "日計表を締める", text):
             return False

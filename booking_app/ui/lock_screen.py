@@ -74,7 +74,7 @@ class LockOverlay(QDialog):
         row.addStretch(1)
         card = QFrame()
         card.setObjectName("lock_card")
-        card.setMinimumWidth(420)
+        card.setMinimumWidth(460)
         row.addWidget(card)
         row.addStretch(1)
         outer.addLayout(row)
@@ -166,7 +166,8 @@ class LockOverlay(QDialog):
 
     # ----- the two ways out
     def _error(self, text: str) -> None:
-        self.error_label.setText(text)
+        # QA: word wrap split 「…ロックされま／す）」; the remark in brackets goes on a line of its own.
+        self.error_label.setText(text.replace("。（", "。\n（"))
         self.error_label.setVisible(True)
         self.password.clear()
         self.password.setFocus()

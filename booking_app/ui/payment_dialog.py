@@ -41,6 +41,14 @@ METHOD_LABELS = dict(METHODS)
 LAYOUTS = (("A5", "A5"), ("A4", "A4"), ("roll80", "レシート80mm"))
 LAYOUT_KEY = "receipts/layout"
 DEFAULT_PURPOSE = "施設使用料として"
+# 但し書き by what is paid (ChargeView.category); several kinds together read as the facility's fees.
+PURPOSE_BY_CATEGORY = {
+    "room": DEFAULT_PURPOSE,
+    "equipment": "備品使用料として",
+    "printing": "印刷機使用料として",
+    "insurance": "保険料として",
+}
+MIXED_PURPOSE = "施設・備品使用料として"
 # Items offered as quick buttons when the fee table has them; the rest are in the list.
 QUICK_ITEMS = ("コピー 白黒", "コピー カラー", "ラミネート", "団体ロッカー")
 
@@ -117,6 +125,9 @@ class ChargesModel(QAbstractTableModel):
     def checked_ids(self) -> list[int]:
         return [r.id for r, c in zip(self._rows, self._checked, strict=True) if c]
 
+    def checked_rows(self) -> list[Any]:
+        return [r for r, c in zip(self._rows, self._checked, strict=True) if c]
+
     def checked_lines(self) -> list[FeeLine]:
         return [FeeLine(r.description, r.quantity, r.unit_price, r.tax, _get(r, "kind", "item"))
                 for r, c in zip(self._rows, self._checked, strict=True) if c]
@@ -175,6 +186,26 @@ class ChargesModel(QAbstractTableModel):
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
         self.checked_changed.emit()
         return True
+
+
+def default_purpose(charges: Sequence[Any]) -> str:
+    """The 但し書き for these charges: what is being paid, not always 施設使用料.
+
+    Item charges (コピー, ラミネート, ロッカー…) name the item: 「コピー代として」.
+    """
+    if not charges:
+        return DEFAULT_PURPOSE
+    categories = {_get(c, "category", None) or _get(c, "kind", "other") for c in charges}
+    if len(categories) > 1:
+        return MIXED_PURPOSE
+    (category,) = categories
+    if category in PURPOSE_BY_CATEGORY:
+        return PURPOSE_BY_CATEGORY[category]
+    # 'コピー 白黒' and 'コピー カラー' are both コピー on a receipt
+    names = list(dict.fromkeys(str(_get(c, "description", "")).split(" ")[0] or "物品" for c in charges))
+    if len(names) > 2:
+        return f"{names[0]}等の代金として"
+    return f"{'・'.join(names)}代として"
 
 
 def totals_text(lines: Sequence[FeeLine]) -> str:
@@ -269,6 +300,8 @@ class PaymentDialog(QDialog):
         self.payer_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
         self.payer_edit.setPlaceholderText("団体名または氏名（「上様」は使えません）")
         self.purpose_edit = QLineEdit(DEFAULT_PURPOSE)
+        # The 但し書き follows the ticked charges until staff type their own (then it is left alone).
+        self._auto_purpose = DEFAULT_PURPOSE
         self.purpose_edit.setObjectName("purpose")
         self.purpose_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
         self.method_combo = QComboBox()
@@ -379,6 +412,9 @@ class PaymentDialog(QDialog):
         lines = self.model.checked_lines()
         self.total_label.setText(totals_text(lines))
         self.pay_button.setEnabled(bool(lines))
+        if self.purpose_edit.text() == self._auto_purpose:
+            self._auto_purpose = default_purpose(self.model.checked_rows())
+            self.purpose_edit.setText(self._auto_purpose)
 
     # ---------------------------------------------------------------- actions
 
@@ -451,4 +487,4 @@ class PaymentDialog(QDialog):
 
 
 __all__ = ["PaymentDialog", "ChargesModel", "METHODS", "METHOD_LABELS", "LAYOUTS", "show_receipt",
-           "preview_pdf", "render_receipt_pdf", "remembered_layout", "totals_text"]
+           "preview_pdf", "render_receipt_pdf", "remembered_layout", "totals_text", "default_purpose"]

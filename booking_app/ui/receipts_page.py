@@ -1,8 +1,9 @@
 """The receipts page (領収書): find a receipt, show or reissue it, void and refund it, take a payment.
 
 A receipt is never edited: 表示・再発行 records another printing (which prints 再発行), and
-取消・返金 records a void with the refund pointing at the original. Who may void is the service's
-decision (managers only); the page shows its message as it is.
+取消・返金 records a void with the refund pointing at the original. Only managers may void: the
+service refuses anyone else, and the page disables the button for them (following ctx.actor_changed)
+so desk staff are not offered an action that can only fail.
 """
 
 from __future__ import annotations
@@ -172,7 +173,6 @@ class ReceiptsPage(QWidget):
         self.show_button.setObjectName("show_button")
         self.void_button = QPushButton("取消・返金…")
         self.void_button.setObjectName("void_button")
-        self.void_button.setToolTip("管理者のみ")
         self.pay_button = QPushButton("支払を受ける…")
         self.pay_button.setObjectName("pay_button")
         self.printing_button = QPushButton("印刷機の記録…")
@@ -204,6 +204,7 @@ class ReceiptsPage(QWidget):
         self.table.doubleClicked.connect(lambda _i: self.show_selected())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         ctx.changed.connect(self._on_changed)
+        ctx.actor_changed.connect(lambda _a: self._update_buttons())
         self.refresh()
 
     # ---------------------------------------------------------------- data
@@ -244,7 +245,10 @@ class ReceiptsPage(QWidget):
     def _update_buttons(self) -> None:
         r = self.selected()
         self.show_button.setEnabled(r is not None)
-        self.void_button.setEnabled(r is not None and not r.voided)
+        manager = self.ctx.actor.is_manager
+        self.void_button.setEnabled(manager and r is not None and not r.voided)
+        self.void_button.setToolTip("選んだ領収書を取消し、返金を記録します" if manager
+                                    else "取消・返金は管理者のみ行えます")
 
     # ---------------------------------------------------------------- actions
 

@@ -295,9 +295,10 @@ class EventDialog(QDialog):
 
     def value(self) -> EventInput:
         n = self.attendance_spin.value()
-        return EventInput(self.name_edit.text().strip(), self.kind_combo.currentText(),
+        # Bad-input fix (issue 7): a pasted NUL character cannot be stored in PostgreSQL text.
+        return EventInput(self.name_edit.text().replace("\x00", "").strip(), self.kind_combo.currentText(),
                           from_qdate(self.day_edit.date()), self.room_combo.currentData(),
-                          None if n < 0 else n, self.note_edit.toPlainText().strip())
+                          None if n < 0 else n, self.note_edit.toPlainText().replace("\x00", "").strip())
 
     def _accept(self) -> None:
         if not self.value().name:
@@ -877,10 +878,13 @@ class StatsPage(QWidget):
     # ---------------------------------------------------------------- export
 
     def export_period(self) -> tuple[str, dict]:
-        """('2026年10月', {'month': (2026, 10)}) or ('令和8年度', {'fiscal_year': 2026})."""
+        """('2026年10月', {'month': (2026, 10)}) or ('令和8年度（2026年度）', {'fiscal_year': 2026}).
+
+        A fiscal year is named as the city's documents name it (和暦), the western year beside it.
+        """
         if self.by_year_radio.isChecked():
             fy = self.export_year.currentData()
-            return f"{fy}年度", {"fiscal_year": fy}
+            return f"{jcal.fiscal_year_label(fy)}（{fy}年度）", {"fiscal_year": fy}
         y, m = self.export_month.currentData()
         return month_text(y, m), {"month": (y, m)}
 
@@ -895,7 +899,9 @@ class StatsPage(QWidget):
             return None
         label, kwargs = self.export_period()
         fmt = self.export_format()
-        path = ask_save_path(self, f"統計_{label}.{fmt}", fmt)
+        # the file is named by the 和暦 year alone: 統計_令和8年度.xlsx (no brackets in file names)
+        stem = jcal.fiscal_year_label(kwargs["fiscal_year"]) if "fiscal_year" in kwargs else label
+        path = ask_save_path(self, f"統計_{stem}.{fmt}", fmt)
         if not path:
             return None
         out = Path(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QSpinBox
 from sqlalchemy import select
@@ -204,18 +204,36 @@ def test_weekly_series_with_one_conflict_skips_that_date(qtbot, ctx, engine, err
     states = [model.index(r, 1).data() for r in range(model.rowCount())]
     assert states == ["空き", "重複", "空き"]
     assert "先約の会" in model.index(1, 2).data()
+    # A list of dates reads 西暦 with the weekday, in the preview and in the "cannot book" box alike.
+    wd = "月火水木金土日"[clash_day.weekday()]
+    assert model.index(1, 0).data() == f"{clash_day:%Y/%m/%d}({wd})"
 
     asked = []
     monkeypatch.setattr(bd, "ask_choice", lambda parent, title, text, choices: asked.append(text) or "skip")
     qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
 
     assert not errors and asked and "3日のうち1日" in asked[0]
+    assert f"\n{clash_day:%Y/%m/%d}({wd}) 重複：" in asked[0]
     with read_session(engine) as s:
         rows = s.scalars(select(Booking).where(Booking.series_id.is_not(None)).order_by(Booking.start_at)).all()
         assert [(r.start_at.date(), r.status) for r in rows] == [
             (first, "confirmed"), (clash_day, "skipped"), (first + timedelta(days=14), "confirmed")]
         assert "重複" in rows[1].status_reason
     assert dlg.result_id == rows[0].id
+
+
+def test_unticked_options_take_no_room(qtbot, ctx):
+    # QA: an empty frame sat under the unticked 繰り返し, and a confirmed booking showed a greyed 保留期限.
+    dlg = open_dialog(qtbot, ctx)
+    assert not dlg.rec_frame.isVisible() and not dlg.hold_edit.isVisible() and not dlg.hold_label.isVisible()
+    qtbot.mouseClick(dlg.tentative_check, Qt.MouseButton.LeftButton)
+    assert dlg.hold_edit.isVisible() and dlg.hold_edit.isEnabled()
+    on_box = QPoint(8, dlg.recurrence_box.height() // 2)  # the check box spans the column; click its box
+    qtbot.mouseClick(dlg.recurrence_box, Qt.MouseButton.LeftButton, pos=on_box)
+    assert dlg.rec_frame.isVisible() and dlg.rec_body.isVisible()
+    qtbot.mouseClick(dlg.recurrence_box, Qt.MouseButton.LeftButton, pos=on_box)
+    qtbot.mouseClick(dlg.tentative_check, Qt.MouseButton.LeftButton)
+    assert not dlg.rec_frame.isVisible() and not dlg.hold_edit.isVisible()
 
 
 def test_series_abort_keeps_dialog_open_and_saves_nothing(qtbot, ctx, engine, monkeypatch):

@@ -72,13 +72,34 @@ def test_figures_match_the_service_and_cash_count(qtbot, ctx, engine, desk, mana
     assert page.net_label.text() == "¥1,500"
     assert page.expected_label.text() == "¥1,500"  # the card refund does not leave the drawer
     assert page.state_label.text() == "未締め"
+    # QA: before the drawer is counted the box's ¥0 read as a red 「不足 ¥1,500」.
+    assert page.difference_label.text() == "未入力"
+    assert "#757575" in page.difference_label.styleSheet()
     page.counted_spin.setValue(1000)
     assert page.difference_label.text() == "不足 ¥500"
+    assert cp.BAD_RED.name() in page.difference_label.styleSheet()
     page.counted_spin.setValue(1500)
     assert page.difference_label.text() == "¥0（一致）"
-    # Another day shows nothing.
+    # Another day shows nothing, and its count starts again from 未入力.
     page.date_edit.setDate(page.date_edit.date().addDays(-1))
     assert page.receipts_model.rowCount() == 0 and page.received_label.text() == "¥0"
+    assert page.difference_label.text() == "未入力" and page.counted() is None
+    # An empty drawer counted as 0 is an entry: typing 0 over the 0 shown counts.
+    page.counted_spin.lineEdit().selectAll()
+    qtbot.keyClicks(page.counted_spin.lineEdit(), "0")
+    assert page.counted() == 0 and page.difference_label.text() == "¥0（一致）"
+
+
+def test_closing_without_a_count_records_none(qtbot, ctx, engine, desk, manager, booking_id, errors, monkeypatch):
+    setup_day(engine, desk, manager, booking_id)
+    page = open_page(qtbot, ctx)
+    asked = []
+    monkeypatch.setattr(cp, "confirm", lambda parent, title, text: asked.append(text) or True)
+    qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
+    assert "現金実査 未入力" in asked[0] and "過不足" not in asked[0]
+    assert page.state_label.text().startswith("締め済み") and page.difference_label.text() == "未入力"
+    with read_session(engine) as s:
+        assert s.scalars(select(DayClosing)).one().cash_counted is None
 
 
 def test_close_day_then_payment_is_refused(qtbot, ctx, engine, desk, manager, booking_id, errors, previews,

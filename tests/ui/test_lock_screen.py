@@ -72,7 +72,11 @@ def test_locks_after_idle_and_unlocks_with_the_password(qtbot, idle, window, ctx
     qtbot.keyClicks(ov.password, "wrong-one")
     qtbot.keyClick(ov.password, Qt.Key.Key_Return)
     assert ov.isVisible()
-    assert ov.error_label.text() == "パスワードが違います。（あと4回間違えるとロックされます）"
+    assert ov.error_label.text() == "パスワードが違います。\n（あと4回間違えるとロックされます）"
+    # QA: the label wrapped inside 「されま／す）」; each line now fits the card as it is.
+    fm = ov.error_label.fontMetrics()
+    assert all(fm.horizontalAdvance(line) <= ov.error_label.contentsRect().width()
+               for line in ov.error_label.text().splitlines())
     assert ov.password.text() == "" and ov.focusWidget() is ov.password
     assert ov.grab().save(str(out / "lock_overlay.png"))
     qtbot.keyClicks(ov.password, PASSWORD)

@@ -262,6 +262,52 @@ def test_walk_in_pays_printing_and_copies(qtbot, ctx, engine, previews, errors, 
     assert "用紙持込）" in previews[0]["text"] and "コピー カラー" in previews[0]["text"]
 
 
+def test_purpose_follows_what_is_paid(qtbot, ctx, engine, booking_id, previews, errors, monkeypatch):
+    """但し書き defaults from the ticked charges (QA: it said 施設使用料 for a laminate), until staff type one."""
+    dlg = open_dialog(qtbot, ctx, booking_id=booking_id)
+    assert dlg.purpose_edit.text() == "施設使用料として"  # the room fee
+    dlg.model.set_checked(0, False)
+    qtbot.mouseClick(dlg.quick_buttons["ラミネート"], Qt.MouseButton.LeftButton)
+    assert dlg.model.checked_ids() == [dlg.model.row(1).id]
+    assert dlg.purpose_edit.text() == "ラミネート代として"
+    dlg.model.set_checked(0, True)  # the room and the laminate together
+    assert dlg.purpose_edit.text() == "施設・備品使用料として"
+    # Typed by staff: left alone whatever is ticked, and that is what the receipt says.
+    retype(dlg.purpose_edit, "写真展会場費として")
+    dlg.model.set_checked(1, False)
+    assert dlg.purpose_edit.text() == "写真展会場費として"
+    qtbot.mouseClick(dlg.pay_button, Qt.MouseButton.LeftButton)
+    with read_session(engine) as s:
+        assert s.get(Receipt, dlg.receipt_id).purpose == "写真展会場費として"
+
+    # A walk-in printing-machine use: 印刷機使用料.
+    def record(parent, ctx_, *, user_name="", group_id=None):
+        d = PrintingLogDialog(ctx_, parent, user_name=user_name, group_id=group_id)
+        d.masters_spin.setValue(1)
+        assert d.save()
+        return d.result_value
+
+    monkeypatch.setattr(PrintingLogDialog, "record", staticmethod(record))
+    walk_in = open_dialog(qtbot, ctx)
+    type_text(walk_in.payer_edit, "ふくふく子ども食堂")
+    qtbot.mouseClick(walk_in.printing_button, Qt.MouseButton.LeftButton)
+    assert walk_in.purpose_edit.text() == "印刷機使用料として"
+
+
+def test_default_purpose_by_kind():
+    from types import SimpleNamespace as C
+
+    assert pd.default_purpose([]) == "施設使用料として"
+    assert pd.default_purpose([C(category="room", description="x")]) == "施設使用料として"
+    assert pd.default_purpose([C(category="equipment", description="x")] * 2) == "備品使用料として"
+    assert pd.default_purpose([C(category="printing", description="印刷機 製版")]) == "印刷機使用料として"
+    assert pd.default_purpose([C(category="insurance", description="保険料")]) == "保険料として"
+    assert pd.default_purpose([C(category="room", description="x"),
+                               C(category="equipment", description="y")]) == "施設・備品使用料として"
+    assert pd.default_purpose([C(category="other", description="コピー 白黒"),
+                               C(category="other", description="コピー カラー")]) == "コピー代として"
+
+
 def test_closed_day_refuses_payment(qtbot, ctx, engine, booking_id, manager, previews, errors):
     with write_session(engine) as s:
         pay_svc.close_day(s, manager, local_now().date(), terminal_name(), cash_counted=0)

@@ -54,7 +54,9 @@ def test_list_reissue_and_void(qtbot, ctx, engine, booking_id, desk, manager, pr
     assert not page.show_button.isEnabled()
 
     click_row(qtbot, page, 0)
-    assert page.show_button.isEnabled() and page.void_button.isEnabled()
+    # Voids are manager-only: desk staff see the button disabled and why.
+    assert page.show_button.isEnabled() and not page.void_button.isEnabled()
+    assert page.void_button.toolTip() == "取消・返金は管理者のみ行えます"
     # The first showing is the original; the second prints 再発行 and is counted.
     qtbot.mouseClick(page.show_button, Qt.MouseButton.LeftButton)
     assert len(previews) == 1 and "再発行" not in previews[0]["text"] and previews[0]["pages"] == 1
@@ -64,19 +66,24 @@ def test_list_reissue_and_void(qtbot, ctx, engine, booking_id, desk, manager, pr
     assert "再発行" in previews[1]["title"]
     assert cell(page, 0, ReceiptsModel.REISSUES) == "1"
 
-    # Desk staff may not void: the service's message is shown as it is.
+    # Should a desk actor still reach the action, the service refuses and its message is shown as it is.
     monkeypatch.setattr(VoidDialog, "get", classmethod(lambda cls, parent, r: ("宛名の誤り", "cash")))
-    qtbot.mouseClick(page.void_button, Qt.MouseButton.LeftButton)
+    assert not page.void_selected()
     assert errors == ["領収書の取消は管理者のみ行えます。管理者に依頼してください。"]
     assert cell(page, 0, ReceiptsModel.STATE) == "有効"
 
-    # A manager voids it: 取消 in red, the refund recorded, the charge open again to be paid right.
+    # A manager signs in (ctx.actor_changed): the button comes alive without reselecting.
     ctx.set_actor(manager)
+    assert page.void_button.isEnabled() and page.void_button.toolTip() != "取消・返金は管理者のみ行えます"
+    # The manager voids it: 取消 in red, the refund recorded, the charge open again to be paid right.
     qtbot.mouseClick(page.void_button, Qt.MouseButton.LeftButton)
     assert len(errors) == 1
     assert cell(page, 0, ReceiptsModel.STATE) == "取消"
     assert QColor(cell(page, 0, ReceiptsModel.STATE, Qt.ItemDataRole.ForegroundRole).color()) == rp.VOID_RED
     assert not page.void_button.isEnabled()  # still selected, already voided
+    ctx.set_actor(desk)
+    click_row(qtbot, page, 0)
+    assert page.void_button.toolTip() == "取消・返金は管理者のみ行えます"
     with read_session(engine) as s:
         v = s.scalars(select(ReceiptVoid)).one()
         assert (v.reason, v.refund_amount, v.refund_method) == ("宛名の誤り", 1500, "cash")

@@ -355,15 +355,18 @@ def test_export_writes_the_file_off_the_gui_thread(qtbot, page, engine, desk, no
 
 def test_export_of_a_fiscal_year_as_pdf(qtbot, page, notices, monkeypatch, tmp_path):
     target = tmp_path / "年度.pdf"
-    monkeypatch.setattr(sp, "ask_save_path", lambda parent, suggested, f: str(target))
+    asked: list[str] = []
+    monkeypatch.setattr(sp, "ask_save_path", lambda parent, suggested, f: asked.append(suggested) or str(target))
     page.show_tab("export")
     page.by_year_radio.click()
     page.format_radios["pdf"].click()
-    assert page.export_period() == ("2026年度", {"fiscal_year": 2026})
+    assert page.export_period() == ("令和8年度（2026年度）", {"fiscal_year": 2026})
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    assert asked == ["統計_令和8年度.pdf"]
     with qtbot.wait_signal(page.last_op.finished, timeout=30_000):
         pass
     assert target.read_bytes()[:5] == b"%PDF-" and notices["errors"] == []
+    assert "令和8年度（2026年度）の統計を保存しました" in notices["info"][0]
 
 
 def test_export_cancelled_in_the_save_dialog_does_nothing(qtbot, page, monkeypatch):
