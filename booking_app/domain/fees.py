@@ -8,6 +8,8 @@ administrative fees are not (非課税・不課税).
 
 from __future__ import annotations
 
+import unicodedata
+
 import sys
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -165,6 +167,12 @@ def stamp_duty(amount: int, applies: bool) -> int:
     if amount <= 1_000_000:
         return 200
     return 400 if amount <= 2_000_000 else 600
+
+
+def normalise_invoice_number(text: str) -> str:
+    """'ｔ１２３４-５６７８…' → 'T12345678…': staff type full-width or with separators."""
+    folded = unicodedata.normalize("NFKC", text or "").upper()
+    return "".join(ch for ch in folded if ch not in " -‐－ー")
 
 
 def valid_invoice_number(text: str) -> bool:

@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from booking_app.domain.errors import DomainError, ValidationError
-from booking_app.domain.fees import FEE_CLASSES, TAX_CLASSES, FeeSchedule, Item, valid_invoice_number
+from booking_app.domain.fees import (FEE_CLASSES, TAX_CLASSES, FeeSchedule, Item, normalise_invoice_number,
+                                      valid_invoice_number)
 from booking_app.domain.profile import PERIOD_KEYS
 from booking_app.services import centre
 from booking_app.services import fees as fee_svc
@@ -46,12 +47,6 @@ FEE_CLASS_LABELS = {"member": "会員", "general": "一般"}
 INVOICE_FIELD = "適格請求書発行事業者登録番号"
 INVOICE_EXAMPLE = "T8000000000001"  # a made-up number whose check digit is right
 SAVED_NOTE = "料金表を保存しました。既に請求した料金は元の金額のままです。"
-
-
-def normalise_invoice_number(text: str) -> str:
-    """'ｔ１２３４-５６７８…' → 'T12345678…': staff type full-width or with separators."""
-    folded = unicodedata.normalize("NFKC", text or "").upper()
-    return "".join(ch for ch in folded if ch not in " -‐－ー")
 
 
 def _to_int(value: Any) -> int | None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 import logging
 import os
-import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -42,7 +41,8 @@ from sqlalchemy.engine import make_url
 
 from booking_app import config
 from booking_app.domain.errors import DomainError, ValidationError
-from booking_app.domain.fees import FeeSchedule, load_default_fees, valid_invoice_number
+from booking_app.domain.fees import (FeeSchedule, load_default_fees, normalise_invoice_number,
+                                      valid_invoice_number)
 from booking_app.domain.profile import CentreProfile, load_default_profile
 from booking_app.services import auth
 from booking_app.services.common import Actor
@@ -99,12 +99,6 @@ class FirstStartChoice:
     already_set_up: bool = False
     centre: CentreFields | None = None
     admin: AdminFields | None = None
-
-
-def normalise_invoice_number(text: str) -> str:
-    """'ｔ１２３４-５６７８…' → 'T12345678…' (same folding as the 料金 settings tab)."""
-    folded = unicodedata.normalize("NFKC", text or "").upper()
-    return "".join(ch for ch in folded if ch not in " -‐－ー")
 
 
 def check_centre_fields(fields: CentreFields) -> CentreFields:
