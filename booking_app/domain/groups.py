@@ -107,12 +107,27 @@ class GroupInput:
     note: str = ""
 
 
+# The register's text columns (store/models.py MemberGroup, String(n)): PostgreSQL refuses longer text
+# and SQLite would keep it, so every caller (dialog, import, service) is held to the same limits here.
+TEXT_LIMITS = {"name": ("団体名", 200), "kana": ("フリガナ", 400), "representative": ("代表者名", 100),
+               "phone": ("電話番号", 40), "contact_name": ("連絡担当者", 100), "contact_phone": ("連絡先電話番号", 40),
+               "email": ("メールアドレス", 200), "address": ("住所", 300), "meeting_place": ("主な活動場所", 200)}
+
+
 def validate_registration(data: GroupInput) -> None:
     """Refuse a registration the ordinance does not allow, naming the field and the fix in Japanese."""
     if not data.name.strip():
         raise ValidationError("団体名を入力してください。", field="name")
     if not data.kana.strip():
         raise ValidationError("団体名のフリガナを入力してください。", field="kana")
+    for name, (label, limit) in TEXT_LIMITS.items():
+        value = (getattr(data, name) or "").strip()
+        if len(value) > limit:
+            raise ValidationError(f"{label}は{limit}文字以内で入力してください（今は{len(value)}文字）。", field=name)
+    for name in (*TEXT_LIMITS, "note"):
+        if "\x00" in (getattr(data, name) or ""):
+            raise ValidationError(f"{TEXT_LIMITS.get(name, ('備考',))[0]}に使えない文字（制御文字）が含まれています。",
+                                  field=name)
     if data.group_type not in GROUP_TYPES:
         raise ValidationError("団体の区分（目的型・地縁型）を選んでください。", field="group_type")
     if data.is_machizukuri and data.district not in MACHIZUKURI_DISTRICTS:

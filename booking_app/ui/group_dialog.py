@@ -36,6 +36,7 @@ from booking_app.domain.groups import (
     GROUP_STATUS_LABELS,
     GROUP_TYPES,
     MACHIZUKURI_DISTRICTS,
+    TEXT_LIMITS,
     GroupInput,
     GroupStatus,
 )
@@ -46,8 +47,7 @@ from booking_app.ui.errors import show_error
 INVALID_STYLE = "border: 2px solid #d32f2f; border-radius: 3px;"
 
 # The member_groups columns' String(n) (store/models.py), as the line edits' maximum length.
-MAX_LENGTHS = {"name": 200, "kana": 400, "representative": 100, "phone": 40, "contact_name": 100,
-               "contact_phone": 40, "email": 200, "address": 300, "meeting_place": 200}
+MAX_LENGTHS = {name: limit for name, (_label, limit) in TEXT_LIMITS.items()}  # the register's columns
 
 
 class _WrapLabel(QLabel):
