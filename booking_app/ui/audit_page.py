@@ -395,19 +395,34 @@ class AuditPage(QWidget):
 
     # ---------------------------------------------------------------- export
 
-    def export(self) -> None:
+    def export(self):
+        """Write what the filters select to xlsx/CSV in the background (years of entries take a while)."""
         suggested = str(Path.home() / f"操作履歴_{local_now():%Y%m%d}.xlsx")
         path = ask_export_path(self, suggested)
         if not path:
-            return
+            return None
         f = self.current_filter()
-        try:
-            n = self.ctx.write(lambda s, a: svc.export_audit(s, a, f, Path(path)), changes={"audit"})
-        except DomainError as e:
-            show_error(self, e)
-            return
-        except OSError as e:
-            show_error(self, DomainError(f"ファイルに書き出せませんでした（{e.strerror or e}）。"
-                                         "別の場所か別の名前で保存してください。"))
-            return
-        self.message_label.setText(f"{n:,}件を書き出しました：{Path(path).name}")
+        engine, actor, out = self.ctx.engine, self.ctx.actor, Path(path)
+
+        def work() -> int:
+            from booking_app.store.engine import write_session
+
+            with write_session(engine) as session:  # the export writes its own audit entry
+                return svc.export_audit(session, actor, f, out)
+
+        def done(n: int) -> None:
+            self.message_label.setText(f"{n:,}件を書き出しました：{out.name}")
+            self.ctx.changed.emit({"audit"})
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, OSError):
+                exc = DomainError(f"ファイルに書き出せませんでした（{exc.strerror or exc}）。"
+                                  "別の場所か別の名前で保存してください。")
+            show_error(self, exc)
+
+        from booking_app.ui.workers import Op
+
+        self.message_label.setText("操作履歴を書き出しています…")
+        self.last_op = Op(self, work).success(done).failure(failed) \
+            .with_progress("操作履歴を書き出しています…").run_in_background()
+        return self.last_op

@@ -171,7 +171,8 @@ def test_export_refused_by_the_service_shows_its_message(qtbot, engine, world, m
     shown = []
     monkeypatch.setattr(ap, "show_error", lambda parent, exc: shown.append(exc.message))
     monkeypatch.setattr(ap, "ask_export_path", lambda parent, suggested: str(tmp_path / "x.csv"))
-    page.export()
+    op = page.export()
+    qtbot.waitUntil(lambda: op.done, timeout=10_000)  # written in the background, like other exports
     assert shown and "管理者のみ" in shown[0] and not (tmp_path / "x.csv").exists()
 
 
