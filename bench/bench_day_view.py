@@ -111,7 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     engine = make_engine(sqlite_url(path))
     try:
         ctx = AppContext(engine, Actor(1, "受付スタッフ", "desk"), db_label=path.name)
-        view = DayView(ctx, today=TODAY)
+        from booking_app import clock
+
+        clock.set_clock(clock.FixedClock(datetime.combine(TODAY, time(10, 0))))  # the bench's "today"
+        view = DayView(ctx)
         view.resize(1280, 800)
         view.show()
         app.processEvents()

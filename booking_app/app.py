@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import date
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -105,9 +104,10 @@ def show_fatal(db_label: str, message: str) -> None:
 
 
 def run(db_url: str, *, db_label: str, demo: bool = False, screenshot: str | None = None,
-        today: date | None = None, page: str | None = None, dialog: str | None = None,
-        first_run: bool = False) -> int:
+        page: str | None = None, dialog: str | None = None, first_run: bool = False) -> int:
     """Start the desk app on the database at db_url; returns the process exit code.
+
+    The app runs on ``booking_app.clock``: ``--today`` / ``--now`` set that clock before calling this.
 
     ``first_run``: nothing is configured on this PC yet (see ``ui.first_start.is_first_start``); the
     初回起動ウィザード chooses the database and creates it before anything else.
@@ -118,19 +118,19 @@ def run(db_url: str, *, db_label: str, demo: bool = False, screenshot: str | Non
     # Background jobs and the change listener run Python in other threads: collect on this one only.
     collector = gc_guard.install(app)
     try:
-        return _run(app, db_url, db_label=db_label, demo=demo, screenshot=screenshot, today=today, page=page,
+        return _run(app, db_url, db_label=db_label, demo=demo, screenshot=screenshot, page=page,
                     dialog=dialog, first_run=first_run)
     finally:
         collector.stop()
 
 
-def _run(app, db_url: str, *, db_label: str, demo: bool, screenshot: str | None, today: date | None,
+def _run(app, db_url: str, *, db_label: str, demo: bool, screenshot: str | None,
          page: str | None, dialog: str | None, first_run: bool) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QMessageBox
 
+    from booking_app import clock
     from booking_app.services import centre
-    from booking_app.services.common import local_now
     from booking_app.store.engine import make_engine, write_session
     from booking_app.store.migrate import MigrationFailed, safe_upgrade
     from booking_app.ui.context import AppContext
@@ -175,7 +175,7 @@ def _run(app, db_url: str, *, db_label: str, demo: bool, screenshot: str | None,
 
         with write_session(engine) as session:
             # The April change of group status: whichever terminal starts first does it (idempotent).
-            apply_status_changes(session, today=today or local_now().date())
+            apply_status_changes(session, today=clock.today())
         if demo:
             try:
                 from booking_app.services.demo import seed_demo
@@ -189,7 +189,7 @@ def _run(app, db_url: str, *, db_label: str, demo: bool, screenshot: str | None,
                 with write_session(engine) as session:
                     # Never pour demo data into a database that already holds bookings.
                     if not session.scalar(select(func.count()).select_from(Booking)):
-                        seed_demo(session, today=today or local_now().date())
+                        seed_demo(session, today=clock.today())
         with write_session(engine) as session:
             staff = centre.list_staff(session)
         if not staff:
@@ -202,7 +202,7 @@ def _run(app, db_url: str, *, db_label: str, demo: bool, screenshot: str | None,
         # databases are throwaway and must not push real backups out of the rotation.
         daily_backup = None
         if not demo and screenshot is None:
-            daily_backup = start_daily_backup(db_url, local_now().date())
+            daily_backup = start_daily_backup(db_url, clock.today())
         if screenshot is not None:
             desk = next((s for s in staff if s.role == "desk"), staff[0])
             actor = desk.as_actor()
@@ -234,7 +234,7 @@ def _run(app, db_url: str, *, db_label: str, demo: bool, screenshot: str | None,
         ctx.demo = demo  # the login and lock screens show the demo password
         from booking_app.ui.main_window import MainWindow
 
-        window = MainWindow(ctx, today=today)
+        window = MainWindow(ctx)
         if screenshot is not None:
             window.resize(*SCREENSHOT_SIZE)
             window.show()

@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--staff", metavar="NAME", default=argparse.SUPPRESS,
                         help="操作する担当者の名前（省略時は最初の管理者）。操作履歴に記録されます")
 
+    # Issue 12: run as of another moment (demos, screenshots, support); the clock ticks on from there.
+    common.add_argument("--today", metavar="YYYY-MM-DD", type=_date_arg, default=argparse.SUPPRESS,
+                        help="この日の10:00として動かす（デモ・画面写真・問い合わせの再現用。時計はそこから進む）")
+    common.add_argument("--now", metavar="'YYYY-MM-DD HH:MM'", type=_moment_arg, default=argparse.SUPPRESS,
+                        help="この日時として動かす（--today の時刻つき版）")
+
     parser = _JapaneseParser(prog="fukufuku-desk", parents=[common],
                              description="ふくふくデスク：しものせき市民活動センターの窓口業務アプリ")
     parser.add_argument("--demo", action="store_true",
@@ -69,7 +75,6 @@ def build_parser() -> argparse.ArgumentParser:
                         help="--screenshot の前に表示する画面（calendar, today, groups…）。複数なら保存先はフォルダ")
     parser.add_argument("--dialog", metavar="NAME[,NAME…]", default=None,
                         help="--screenshot でダイアログを開いて撮影（booking, payment, group-check, login, about…）")
-    parser.add_argument("--today", type=_date_arg, default=None, help=argparse.SUPPRESS)
     from booking_app import __version__
 
     parser.add_argument("--version", action="version", version=f"ふくふくデスク {__version__}",
@@ -81,8 +86,6 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", parents=[common], help="データベースを最新の形に更新")
 
     seed = sub.add_parser("seed-demo", parents=[common], help="デモデータ（団体約300・1年分の予約）を作成")
-    seed.add_argument("--today", type=_date_arg, default=argparse.SUPPRESS,
-                      help="基準日 YYYY-MM-DD（省略時は今日）")
     seed.add_argument("--seed", type=int, default=7, help="乱数の種（同じ種なら同じデータ）")
     seed.add_argument("--force", action="store_true", help="予約が既にあっても作成する（既存の予約とは重ねません）")
 
@@ -108,8 +111,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _moment_arg(text: str) -> datetime:
+    from booking_app.clock import parse_moment
+
+    try:
+        return parse_moment(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _apply_clock(args: argparse.Namespace) -> None:
+    """--now / --today: the app's one clock starts at that moment and ticks on (booking_app.clock)."""
+    from booking_app import clock
+
+    moment = getattr(args, "now", None)
+    if moment is None and getattr(args, "today", None) is not None:
+        moment = datetime.combine(args.today, time(10, 0))
+    if moment is not None:
+        clock.set_clock(clock.ShiftedClock(moment))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _apply_clock(args)
     try:
         return _run(args)
     except DomainError as exc:
@@ -138,9 +162,9 @@ def _out(message: str = "") -> None:
 
 
 def _today(args: argparse.Namespace) -> date:
-    from booking_app.services.common import local_now
+    from booking_app import clock
 
-    return getattr(args, "today", None) or local_now().date()
+    return clock.today()  # --today / --now set the clock in main()
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -271,7 +295,7 @@ def _open_app(args: argparse.Namespace, url: str, label: str) -> int:
     from booking_app.ui.screenshots import check_options
 
     check_options(screenshot, args.page, args.dialog)  # an unknown page name before the slow start
-    result = app.run(url, db_label=label, demo=args.demo, screenshot=screenshot, today=args.today,
+    result = app.run(url, db_label=label, demo=args.demo, screenshot=screenshot,
                      page=args.page, dialog=args.dialog, first_run=first_run)
     return int(result or 0)
 
@@ -326,8 +350,7 @@ def _import_bookings(args: argparse.Namespace, url: str, label: str) -> int:
     try:
         with write_session(engine) as session:
             actor = _actor(session, getattr(args, "staff", None))
-            now = datetime.combine(args.today, time(9, 0)) if getattr(args, "today", None) else None
-            report = import_bookings(session, actor, args.file, dry_run=args.dry_run, now=now)
+            report = import_bookings(session, actor, args.file, dry_run=args.dry_run)
     finally:
         engine.dispose()
     lines = report.summary_lines()

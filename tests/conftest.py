@@ -47,6 +47,17 @@ import pytest  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pgcluster import PgCluster  # noqa: E402
 
+# The pinned clock, the calendar sweep and the modal guard (tests/pinning.py): hooks and autouse fixtures.
+from pinning import (  # noqa: E402, F401
+    _modal_guard,
+    _sweep_day,
+    frozen_clock,
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_generate_tests,
+)
+
 PG_TEMPLATE_DB = "tmpl_booking"
 _db_counter = itertools.count(1)
 

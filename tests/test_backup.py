@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from booking_app import clock
 from booking_app.domain.errors import DomainError, RuleError, ValidationError
 from booking_app.services.centre import ensure_initial_data
 from booking_app.store import backup as bk
@@ -240,7 +241,7 @@ def test_daily_backup_is_due_once_a_day(tmp_path):
 
 def test_the_app_hooks_take_a_daily_backup_once_and_an_exit_backup(sqlite_url, folder):
     add_groups(sqlite_url, ["ひまわり会"])
-    today = datetime.now().date()
+    today = clock.today()
     thread = bk.start_daily_backup(sqlite_url, today)
     assert thread is not None
     exit_result = bk.exit_backup(sqlite_url, thread)  # waits for the daily one first
@@ -254,7 +255,7 @@ def test_the_hooks_never_raise(tmp_path, folder, caplog):
     url = f"sqlite:///{(tmp_path / 'gone' / 'x.sqlite3').as_posix()}"
     assert bk.exit_backup(url) is None
     assert "backup at exit failed" in caplog.text
-    assert bk.start_daily_backup("postgresql+psycopg://u@h/db", date.today()) is None
+    assert bk.start_daily_backup("postgresql+psycopg://u@h/db", clock.today()) is None
 
 
 # --------------------------------------------------------------------------- commands

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import types
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -131,7 +132,10 @@ class _FakeApp(types.ModuleType):
         self.calls: list[tuple[str, dict]] = []
 
     def run(self, url: str, **kw) -> int:
+        from booking_app import clock
+
         self.calls.append((url, kw, count(url, Booking)))
+        self.clock_at_run = clock.now()  # what --today / --now set the app's one clock to
         return 0
 
 
@@ -145,10 +149,12 @@ def fake_app(monkeypatch) -> _FakeApp:
 
 def test_no_command_opens_the_app_on_the_resolved_database(url, fake_app, tmp_path):
     shot = tmp_path / "s.png"
-    assert cli.main(["--db", url, "--screenshot", str(shot), "--today", "2026-11-25"]) == 0
+    assert cli.main(["--db", url, "--screenshot", str(shot), "--today", "2027-03-31"]) == 0
     (called_url, kw, bookings), = fake_app.calls
     assert called_url == url and kw["db_label"].startswith("SQLite: ")
-    assert kw["demo"] is False and kw["screenshot"] == str(shot) and str(kw["today"]) == "2026-11-25"
+    assert kw["demo"] is False and kw["screenshot"] == str(shot)
+    # --today runs the app as of that day: the one clock starts there at 10:00 and ticks on.
+    assert fake_app.clock_at_run.date() == date(2027, 3, 31) and fake_app.clock_at_run.hour == 10
     assert count(url, AuditEntry) == 0 and bookings == 0  # migrated and initialised, nothing else
 
 

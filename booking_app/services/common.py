@@ -5,19 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
+
+from booking_app import clock
 
 from booking_app.domain.errors import PermissionDenied
 from booking_app.store.models import AuditEntry
 
-JST = ZoneInfo("Asia/Tokyo")
+JST = clock.JST
 
 
 def local_now() -> datetime:
-    """Japan time without a zone, as every timestamp in the database is stored."""
-    return datetime.now(JST).replace(tzinfo=None, microsecond=0)
+    """Japan time without a zone, as every timestamp in the database is stored: the app's one clock
+    (``booking_app.clock``), which the tests, ``--today`` and ``--now`` can set."""
+    return clock.now()
 
 
 @dataclass(frozen=True)

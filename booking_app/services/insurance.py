@@ -862,6 +862,17 @@ def file_accident(session: Session, actor: Actor, *, enrolment_id: int | None = 
         raise ValidationError("事故の場所を入力してください。", field="place")
     if not description:
         raise ValidationError("事故の状況を入力してください。", field="description")
+    # A pasted NUL or other control character is refused (PostgreSQL refuses NUL in text; found once the
+    # tests stopped reading the wall clock, issue 12). Line breaks and tabs are fine in the free texts.
+    texts = {"person_name": ("氏名", person_name, 100), "place": ("場所", place, 200),
+             "description": ("事故の状況", description, None), "injury": ("けがの内容", injury or "", None),
+             "damage": ("損害の内容", damage or "", None)}
+    for fld, (label, text, limit) in texts.items():
+        if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in text):
+            raise ValidationError(f"{label}に使えない文字（制御文字）が含まれています。入力し直してください。",
+                                  field=fld)
+        if limit is not None and len(text) > limit:
+            raise ValidationError(f"{label}が長すぎます（{limit}文字まで）。", field=fld)
     if occurred_at > now:
         raise ValidationError("事故の日時に未来の日時は使えません。", field="occurred_at")
     if enrolment_id is not None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from booking_app import clock
 from booking_app.domain.errors import RuleError, ValidationError
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def new_backup_path(folder: Path, reason: str, *, now: datetime | None = None, s
         raise ValueError(f"unknown backup reason {reason!r}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or clock.now()).strftime("%Y%m%d-%H%M%S")
     path = folder / f"booking-{stamp}-{reason}{suffix}"
     n = 2
     while path.exists():  # two backups in the same second (e.g. premigrate right after exit)

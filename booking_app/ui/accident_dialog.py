@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain import insurance as rules
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import insurance as ins
-from booking_app.services.common import local_now
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.insurance_models import BAD, GOOD, NEUTRAL, WARN, state_on
@@ -39,13 +39,11 @@ from booking_app.ui.insurance_models import BAD, GOOD, NEUTRAL, WARN, state_on
 class AccidentDialog(QDialog):
     """事故報告の受付: one accident, filed for the city or the insurer with its deadline."""
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, today: date | None = None,
-                 enrolment_id: int | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, enrolment_id: int | None = None):
         super().__init__(parent)
         self.setObjectName("accident_dialog")
         self.setWindowTitle("事故報告の受付")
         self.ctx = ctx
-        self.today = today or local_now().date()
         self.report: Any = None
         fy = jcal.fiscal_year(self.today)
         # This year's and last year's enrolments: an accident in March may be reported in April.
@@ -130,6 +128,11 @@ class AccidentDialog(QDialog):
         self._update()
         self.resize(640, 520)
 
+    @property
+    def today(self) -> date:
+        """Today by the app's clock."""
+        return clock.today()
+
     def occurred_at(self) -> datetime:
         q = self.occurred_edit.dateTime()
         d, t = q.date(), q.time()
@@ -175,10 +178,9 @@ class AccidentDialog(QDialog):
         return True
 
     @classmethod
-    def file(cls, parent: QWidget | None, ctx: AppContext, *, today: date | None = None,
-             enrolment_id: int | None = None) -> Any:
+    def file(cls, parent: QWidget | None, ctx: AppContext, *, enrolment_id: int | None = None) -> Any:
         """File a report; the new AccidentView, or None when cancelled."""
-        dlg = cls(ctx, parent, today=today, enrolment_id=enrolment_id)
+        dlg = cls(ctx, parent, enrolment_id=enrolment_id)
         dlg.exec()
         return dlg.report
 

@@ -8,7 +8,6 @@ courtesy, not the guard. :class:`ChangePasswordDialog` is for the staff member o
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtGui import QColor
@@ -27,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import DomainError
 from booking_app.domain.roles import ROLE_LABELS, role_label
 from booking_app.services import auth
-from booking_app.services.common import local_now
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.login_dialog import ERROR_STYLE, password_field
@@ -56,9 +55,6 @@ def status_text(info, now: datetime) -> str:
 class AccountsModel(RowsTableModel):
     HEADERS = ("名前", "ふりがな", "権限", "状態", "最終ログイン")
 
-    def __init__(self, now: Callable[[], datetime], parent=None):
-        super().__init__(parent)
-        self._now = now
 
     def cell(self, item, col: int):
         if col == 0:
@@ -68,7 +64,7 @@ class AccountsModel(RowsTableModel):
         if col == 2:
             return role_label(item.role)
         if col == 3:
-            return status_text(item, self._now())
+            return status_text(item, clock.now())
         if col == 4:
             at = item.last_login_at
             return f"{jcal.format_slash(at.date())} {at:%H:%M}" if at else "—"
@@ -77,7 +73,7 @@ class AccountsModel(RowsTableModel):
     def foreground(self, item, col: int):
         if col != 3:
             return None
-        text = status_text(item, self._now())
+        text = status_text(item, clock.now())
         if text.startswith("ロック中"):
             return QColor("#c62828")
         if text != "有効":
@@ -245,8 +241,7 @@ class ChangePasswordDialog(_FormDialog):
 class AccountsPage(QWidget):
     """職員アカウント: the list of staff accounts and, for a システム管理者, their upkeep."""
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *,
-                 now: Callable[[], datetime] = local_now):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("accounts_page")
         self.ctx = ctx
@@ -255,7 +250,7 @@ class AccountsPage(QWidget):
         self.note.setObjectName("admin_only_note")
         self.note.setStyleSheet("color: #8a5a00; background: #fff3c4; padding: 4px;")
         lay.addWidget(self.note)
-        self.model = AccountsModel(now, self)
+        self.model = AccountsModel(self)
         self.table = list_table("accounts_table")
         self.table.setModel(self.model)
         header = self.table.horizontalHeader()

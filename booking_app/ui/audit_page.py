@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from booking_app import clock
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import audit_log as svc
-from booking_app.services.common import local_now
 from booking_app.ui.booking_dialog import _japanese_date_edit, from_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
@@ -128,18 +128,18 @@ def _combo(name: str) -> QComboBox:
 class AuditPage(QWidget):
     """操作履歴: the audit trail with filters, paging, the before/after of an entry, and export."""
 
-    def __init__(self, ctx: AppContext, today: date | None = None, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("audit_page")
         self.ctx = ctx
-        self.today = today or local_now().date()
         self.offset = 0
         self.total = 0
         self._dirty = False
 
         # ---- filter bar
-        self.since_edit = _japanese_date_edit("since", self.today - timedelta(days=DEFAULT_DAYS))
-        self.until_edit = _japanese_date_edit("until", self.today)
+        today = clock.today()
+        self.since_edit = _japanese_date_edit("since", today - timedelta(days=DEFAULT_DAYS))
+        self.until_edit = _japanese_date_edit("until", today)
         self.all_period_check = QCheckBox("全期間")
         self.all_period_check.setObjectName("all_period")
         self.staff_combo = _combo("staff")
@@ -250,6 +250,11 @@ class AuditPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_detail())
         ctx.changed.connect(self._on_changed)
         ctx.actor_changed.connect(lambda _a: self._update_buttons())
+
+    @property
+    def today(self) -> date:
+        """Today by the app's clock."""
+        return clock.today()
 
     # ---------------------------------------------------------------- filter
 
@@ -397,7 +402,7 @@ class AuditPage(QWidget):
 
     def export(self):
         """Write what the filters select to xlsx/CSV in the background (years of entries take a while)."""
-        suggested = str(Path.home() / f"操作履歴_{local_now():%Y%m%d}.xlsx")
+        suggested = str(Path.home() / f"操作履歴_{clock.today():%Y%m%d}.xlsx")
         path = ask_export_path(self, suggested)
         if not path:
             return None

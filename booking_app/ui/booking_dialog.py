@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import BookingStatus
@@ -58,7 +59,6 @@ from booking_app.services import bookings as booking_svc
 from booking_app.services import series as series_svc
 from booking_app.services.bookings import BookingInput, BookingView, EquipmentAvailability
 from booking_app.services.centre import get_profile, list_rooms
-from booking_app.services.common import local_now
 from booking_app.services.group_lookup import GroupHit, get_group, search_groups
 from booking_app.services.series import PreviewItem
 from booking_app.ui import theme
@@ -349,8 +349,7 @@ class BookingDialog(QDialog):
     """予約の登録・変更 dialog. Construct with ``booking_id`` to edit, otherwise it creates."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, booking_id: int | None = None,
-                 room_id: int | None = None, start: datetime | None = None, end: datetime | None = None,
-                 today: date | None = None):
+                 room_id: int | None = None, start: datetime | None = None, end: datetime | None = None):
         super().__init__(parent)
         self.setObjectName("booking_dialog")
         self.ctx = ctx
@@ -365,8 +364,6 @@ class BookingDialog(QDialog):
         self._hits: list[GroupHit] = []
         self._loading = True
         self.profile, self.rooms = ctx.read(lambda s: (get_profile(s), list_rooms(s)))
-        # The page's today (fixed by --today in the demo and tests), for default hold and series dates.
-        self.today = today or local_now().date()
 
         self.setWindowTitle("予約の変更" if booking_id else "予約の登録")
         self._build()
@@ -379,6 +376,11 @@ class BookingDialog(QDialog):
         self._refresh_availability()
         self._refresh_hint()
         self.resize(1120, 700)
+
+    @property
+    def today(self) -> date:
+        """Today by the app's clock (default hold and series dates)."""
+        return clock.today()
 
     # ---------------------------------------------------------------- construction
 
@@ -1206,9 +1208,9 @@ class BookingDialog(QDialog):
 
     @classmethod
     def create(cls, parent: QWidget | None, ctx: AppContext, *, room_id: int | None = None,
-               start: datetime | None = None, end: datetime | None = None, today: date | None = None) -> int | None:
+               start: datetime | None = None, end: datetime | None = None) -> int | None:
         """Open for a new booking; the new id (the first of a series), or None when cancelled."""
-        dlg = cls(ctx, parent, room_id=room_id, start=start, end=end, today=today)
+        dlg = cls(ctx, parent, room_id=room_id, start=start, end=end)
         try:
             if dlg.exec() == QDialog.DialogCode.Accepted:
                 return dlg.result_id
@@ -1217,10 +1219,10 @@ class BookingDialog(QDialog):
             dlg.deleteLater()
 
     @classmethod
-    def edit(cls, parent: QWidget | None, ctx: AppContext, booking_id: int, *, today: date | None = None) -> bool:
+    def edit(cls, parent: QWidget | None, ctx: AppContext, booking_id: int) -> bool:
         """Open an existing booking; True when it was changed or cancelled."""
         try:
-            dlg = cls(ctx, parent, booking_id=booking_id, today=today)
+            dlg = cls(ctx, parent, booking_id=booking_id)
         except DomainError as exc:
             show_error(parent, exc)
             return False

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain import hours as jhours
 from booking_app.domain.booking_rules import BLOCKING_STATUSES, STATUS_LABELS, BookingStatus
@@ -52,7 +53,6 @@ from booking_app.domain.profile import HOUR_KEYS, CentreProfile
 from booking_app.services import bookings as booking_service
 from booking_app.services import centre
 from booking_app.services.bookings import BookingView
-from booking_app.services.common import local_now
 from booking_app.ui import theme
 from booking_app.ui.context import AppContext
 
@@ -172,11 +172,10 @@ class _TimeGrid(QWidget):
     bookingActivated = Signal(int)
     dateChanged = Signal(object)  # the date now shown
 
-    def __init__(self, ctx: AppContext, today: dt.date | None = None, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self._fixed_today = today
-        self._date = today or local_now().date()
+        self._date = clock.today()
         # Tests replace this to put the 'now' line where they want it.
         self.now_fn: Callable[[], dt.datetime] = self._default_now
         self._columns: list[_Column] = []
@@ -197,7 +196,7 @@ class _TimeGrid(QWidget):
 
     # ----- public API
     def today(self) -> dt.date:
-        return self._fixed_today or local_now().date()
+        return clock.today()
 
     def date(self) -> dt.date:
         return self._date
@@ -660,9 +659,7 @@ class _TimeGrid(QWidget):
                 p.setBrush(Qt.BrushStyle.NoBrush)
 
     def _default_now(self) -> dt.datetime:
-        now = local_now()
-        # With a fixed 'today' (demo, tests) the line follows the clock on that day.
-        return dt.datetime.combine(self.today(), now.time()) if self._fixed_today else now
+        return clock.now()
 
 
 class DayView(_TimeGrid):
@@ -725,8 +722,8 @@ class WeekView(_TimeGrid):
 
     roomChanged = Signal(int)
 
-    def __init__(self, ctx: AppContext, today: dt.date | None = None, parent: QWidget | None = None):
-        super().__init__(ctx, today, parent)
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
         self._room_id: int | None = None
         self._room_name = ""
         self._rooms: list[tuple[int, str]] = []
@@ -809,11 +806,10 @@ class MonthView(QWidget):
 
     WEEK_HEAD_H = 26
 
-    def __init__(self, ctx: AppContext, today: dt.date | None = None, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self._fixed_today = today
-        self._date = today or local_now().date()
+        self._date = clock.today()
         self._counts: dict[dt.date, int] = {}
         self._closed: dict[dt.date, str] = {}
         self._selected = self._date
@@ -821,7 +817,7 @@ class MonthView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def today(self) -> dt.date:
-        return self._fixed_today or local_now().date()
+        return clock.today()
 
     def date(self) -> dt.date:
         return self._date
@@ -996,16 +992,15 @@ class CalendarPage(QWidget):
     MODES = ("day", "week", "month")
     dateChanged = Signal(object)
 
-    def __init__(self, ctx: AppContext, today: dt.date | None = None, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self._fixed_today = today
-        self._date = today or local_now().date()
+        self._date = clock.today()
         self._mode = "day"
 
-        self.day_view = DayView(ctx, today)
-        self.week_view = WeekView(ctx, today)
-        self.month_view = MonthView(ctx, today)
+        self.day_view = DayView(ctx)
+        self.week_view = WeekView(ctx)
+        self.month_view = MonthView(ctx)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(6, 6, 6, 2)
@@ -1096,7 +1091,7 @@ class CalendarPage(QWidget):
 
     # ----- state
     def today(self) -> dt.date:
-        return self._fixed_today or local_now().date()
+        return clock.today()
 
     def date(self) -> dt.date:
         return self._date
@@ -1189,7 +1184,7 @@ class CalendarPage(QWidget):
         except ImportError:
             self._dialog_missing()
             return None
-        booking_id = BookingDialog.create(self, self.ctx, room_id=room_id, start=start, end=end, today=self.today())
+        booking_id = BookingDialog.create(self, self.ctx, room_id=room_id, start=start, end=end)
         if booking_id is not None:
             self.refresh()
         return booking_id
@@ -1200,7 +1195,7 @@ class CalendarPage(QWidget):
         except ImportError:
             self._dialog_missing()
             return False
-        changed = BookingDialog.edit(self, self.ctx, booking_id, today=self.today())
+        changed = BookingDialog.edit(self, self.ctx, booking_id)
         if changed:
             self.refresh()
         return changed

@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import DomainError
 from booking_app.reports.docs import CashupDoc
-from booking_app.services.common import local_now
 from booking_app.services.terminal import terminal_name
 from booking_app.ui.booking_dialog import _japanese_date_edit, from_qdate
 from booking_app.ui.context import AppContext
@@ -119,11 +119,11 @@ def expected_cash(doc: CashupDoc) -> int:
 class CashupPage(QWidget):
     """日計表: by payment method and by item type, receipts, voids and refunds, cash count, closing."""
 
-    def __init__(self, ctx: AppContext, today: date | None = None, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("cashup_page")
         self.ctx = ctx
-        self.day = today or local_now().date()
+        self.day = clock.today()  # the day shown: today at first
         self.doc: CashupDoc | None = None
         self.last_op: Op | None = None
 

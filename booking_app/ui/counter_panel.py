@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from booking_app import clock
 from booking_app.domain.counting import WALKIN_CATEGORIES
 from booking_app.domain.errors import DomainError
-from booking_app.services.common import local_now
 from booking_app.services.terminal import terminal_name
 from booking_app.ui.context import AppContext
 from booking_app.ui.dashboard import stats_service, watcher_for
@@ -162,11 +162,10 @@ class CounterPanel(QWidget):
 
     tallied = Signal(object)  # the TallyView just written or undone here
 
-    def __init__(self, ctx: AppContext, today: date | None = None, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("counter_panel")
         self.ctx = ctx
-        self._fixed_today = today
         self._writing = False
         self._shown_day: date | None = None
         self.terminal = terminal_name()
@@ -180,13 +179,10 @@ class CounterPanel(QWidget):
 
     @property
     def today(self) -> date:
-        return self._fixed_today or local_now().date()
+        return clock.today()
 
-    def _now(self) -> datetime | None:
-        # Tests fix the day; the time of day is the real one so the list stays in click order.
-        if self._fixed_today is None:
-            return None
-        return datetime.combine(self._fixed_today, local_now().time())
+    def _now(self) -> datetime:
+        return clock.now()
 
     # ---------------------------------------------------------------- construction
 

@@ -40,8 +40,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
-from booking_app.services.common import local_now
 from booking_app.ui.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -361,11 +361,10 @@ class Dashboard(QWidget):
 
     refreshed = Signal()
 
-    def __init__(self, ctx: AppContext, today: date | None = None, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("dashboard")
         self.ctx = ctx
-        self._fixed_today = today
         self._dirty = True
         self.progress = None  # the last Progress shown
         self._build()
@@ -378,7 +377,7 @@ class Dashboard(QWidget):
 
     @property
     def today(self) -> date:
-        return self._fixed_today or local_now().date()
+        return clock.today()
 
     # ---------------------------------------------------------------- construction
 
@@ -504,7 +503,7 @@ class Dashboard(QWidget):
         gp = 100.0 * p.groups_registered / p.groups_target if p.groups_target else 0.0
         self.groups_bar.setValue(min(round(gp * 10), 1000))
         self.groups_bar.setFormat(f"{gp:.1f}%")
-        at = p.updated_at or local_now()
+        at = p.updated_at or clock.now()
         self.updated_label.setText(f"更新 {at:%H:%M:%S}")
         self.monthly_chart.set_rows(months)
         self.category_chart.set_values(dict(p.by_category))

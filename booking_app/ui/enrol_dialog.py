@@ -40,11 +40,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain import insurance as rules
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import insurance as ins
-from booking_app.services.common import local_now
 from booking_app.services.group_lookup import get_group, search_groups
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
@@ -179,13 +179,11 @@ class EnrolDialog(QDialog):
     """保険の加入: a group's annual enrolment (団体の加入) or an event's (行事の加入)."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, mode: str = "group",
-                 group_id: int | None = None, today: date | None = None, prefill: Any = None,
-                 fiscal_year: int | None = None):
+                 group_id: int | None = None, prefill: Any = None, fiscal_year: int | None = None):
         super().__init__(parent)
         self.setObjectName("enrol_dialog")
         self.ctx = ctx
         self.mode = mode
-        self.today = today or local_now().date()
         self.group_id: int | None = None
         self.enrolment: Any = None
         self.setWindowTitle("団体の保険加入" if mode == "group" else "行事の保険加入")
@@ -209,6 +207,11 @@ class EnrolDialog(QDialog):
             self._prefill(prefill)
         self._on_plan_changed()
         self.resize(860, 720 if mode == "event" else 640)
+
+    @property
+    def today(self) -> date:
+        """Today by the app's clock."""
+        return clock.today()
 
     # ---------------------------------------------------------------- construction
 
@@ -576,17 +579,16 @@ class EnrolDialog(QDialog):
 
     @classmethod
     def group(cls, parent: QWidget | None, ctx: AppContext, group_id: int | None = None, *,
-              today: date | None = None, prefill: Any = None, fiscal_year: int | None = None) -> Any:
+              prefill: Any = None, fiscal_year: int | None = None) -> Any:
         """Enrol a group; the new EnrolmentView, or None when cancelled."""
-        dlg = cls(ctx, parent, mode="group", group_id=group_id, today=today, prefill=prefill,
-                  fiscal_year=fiscal_year)
+        dlg = cls(ctx, parent, mode="group", group_id=group_id, prefill=prefill, fiscal_year=fiscal_year)
         dlg.exec()
         return dlg.enrolment
 
     @classmethod
-    def event(cls, parent: QWidget | None, ctx: AppContext, *, today: date | None = None) -> Any:
+    def event(cls, parent: QWidget | None, ctx: AppContext) -> Any:
         """Enrol an event; the new EnrolmentView, or None when cancelled."""
-        dlg = cls(ctx, parent, mode="event", today=today)
+        dlg = cls(ctx, parent, mode="event")
         dlg.exec()
         return dlg.enrolment
 
@@ -594,13 +596,12 @@ class EnrolDialog(QDialog):
 class AddPeopleDialog(QDialog):
     """人を追加: more people on an enrolment, each covered from the day after and charged on their own."""
 
-    def __init__(self, ctx: AppContext, enrolment: Any, parent: QWidget | None = None, *, today: date | None = None):
+    def __init__(self, ctx: AppContext, enrolment: Any, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("add_people_dialog")
         self.setWindowTitle("被保険者の追加")
         self.ctx = ctx
         self.enrolment = enrolment
-        self.today = today or local_now().date()
         self.result_view: Any = None
         head = QLabel(f"<b>{enrolment.holder_name}</b>　{enrolment.plan_name}")
         head.setObjectName("header")
@@ -626,6 +627,11 @@ class AddPeopleDialog(QDialog):
             b.setAutoDefault(False)
         self.resize(560, 460)
 
+    @property
+    def today(self) -> date:
+        """Today by the app's clock."""
+        return clock.today()
+
     def save(self) -> bool:
         people, eid, on = self.roster.people(), self.enrolment.id, self.today
         try:
@@ -640,8 +646,8 @@ class AddPeopleDialog(QDialog):
         return True
 
     @classmethod
-    def run(cls, parent: QWidget | None, ctx: AppContext, enrolment: Any, *, today: date | None = None) -> Any:
-        dlg = cls(ctx, enrolment, parent, today=today)
+    def run(cls, parent: QWidget | None, ctx: AppContext, enrolment: Any) -> Any:
+        dlg = cls(ctx, enrolment, parent)
         dlg.exec()
         return dlg.result_view
 
@@ -649,13 +655,12 @@ class AddPeopleDialog(QDialog):
 class RemovePersonDialog(QDialog):
     """名簿から外す: the person stays in the history with the day and the reason."""
 
-    def __init__(self, ctx: AppContext, enrolment: Any, parent: QWidget | None = None, *, today: date | None = None):
+    def __init__(self, ctx: AppContext, enrolment: Any, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("remove_person_dialog")
         self.setWindowTitle("名簿から外す")
         self.ctx = ctx
         self.enrolment = enrolment
-        self.today = today or local_now().date()
         self.removed = False
         self.list = QListWidget()
         self.list.setObjectName("people")
@@ -687,6 +692,11 @@ class RemovePersonDialog(QDialog):
             b.setAutoDefault(False)
         self.resize(460, 420)
 
+    @property
+    def today(self) -> date:
+        """Today by the app's clock."""
+        return clock.today()
+
     def save(self) -> bool:
         item = self.list.currentItem()
         reason, on = self.reason_edit.text().strip(), self.today
@@ -703,8 +713,8 @@ class RemovePersonDialog(QDialog):
         return True
 
     @classmethod
-    def run(cls, parent: QWidget | None, ctx: AppContext, enrolment: Any, *, today: date | None = None) -> bool:
-        dlg = cls(ctx, enrolment, parent, today=today)
+    def run(cls, parent: QWidget | None, ctx: AppContext, enrolment: Any) -> bool:
+        dlg = cls(ctx, enrolment, parent)
         dlg.exec()
         return dlg.removed
 

@@ -46,11 +46,12 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import DomainError, PermissionDenied, ValidationError
 from booking_app.domain.groups import GroupStatus
 from booking_app.services import group_io
-from booking_app.services.common import local_now, require_manager
+from booking_app.services.common import require_manager
 from booking_app.services.group_io import GroupImportIssue, GroupImportReport, PlannedChange
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
@@ -260,12 +261,11 @@ def _table(model: QAbstractTableModel, name: str, stretch: int) -> QTableView:
 class GroupImportDialog(QDialog):
     """Preview and import of the group register (団体名簿の取込)."""
 
-    def __init__(self, ctx: AppContext, path: str | Path, *, now: datetime | None = None,
+    def __init__(self, ctx: AppContext, path: str | Path, *,
                  choose_file: Callable[[QWidget], str | None] | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.path = Path(path)
-        self._now = now
         self._choose_file = choose_file or _choose_open_file
         self.report: GroupImportReport | None = None
         self.imported: GroupImportReport | None = None
@@ -359,15 +359,15 @@ class GroupImportDialog(QDialog):
 
     @property
     def today(self) -> date:
-        return (self._now or local_now()).date()
+        return clock.today()
 
     def preview(self) -> bool:
         """Judge the file without writing and show what would happen; False when it cannot be read."""
-        ctx, path, now = self.ctx, self.path, self._now
+        ctx, path, now = self.ctx, self.path, clock.now()
 
         def dry_run(s: Session) -> tuple[GroupImportReport, list[ChangeRow]]:
             report = group_io.import_groups(s, ctx.actor, path, dry_run=True, now=now)
-            return report, (change_rows(s, report, today=self.today) if report.ok else [])
+            return report, (change_rows(s, report, today=now.date()) if report.ok else [])
 
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
@@ -453,7 +453,7 @@ class GroupImportDialog(QDialog):
     def run_import(self) -> None:
         if self.report is None or not self.report.ok:
             return
-        path, now = self.path, self._now
+        path, now = self.path, clock.now()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             report = self.ctx.write(lambda s, a: group_io.import_groups(s, a, path, dry_run=False, now=now),
@@ -477,8 +477,7 @@ class GroupImportDialog(QDialog):
     # ---------------------------------------------------------------- entry point
 
     @classmethod
-    def run(cls, parent: QWidget | None, ctx: AppContext, path: str | Path | None = None, *,
-            now: datetime | None = None) -> bool:
+    def run(cls, parent: QWidget | None, ctx: AppContext, path: str | Path | None = None) -> bool:
         """Pick a file (unless ``path`` is given), preview it, and import on 取込; True when written."""
         try:
             require_manager(ctx.actor, IMPORT_WHAT)
@@ -489,7 +488,7 @@ class GroupImportDialog(QDialog):
             path = _choose_open_file(parent)
             if not path:
                 return False
-        dlg = cls(ctx, path, now=now, parent=parent)
+        dlg = cls(ctx, path, parent=parent)
         try:
             return dlg.exec() == QDialog.DialogCode.Accepted and dlg.imported is not None
         finally:
@@ -524,10 +523,9 @@ def _choose_save_file(parent: QWidget | None, today: date) -> str | None:
     return path
 
 
-def export_groups_dialog(parent: QWidget | None, ctx: AppContext, path: str | Path | None = None, *,
-                         today: date | None = None) -> int | None:
+def export_groups_dialog(parent: QWidget | None, ctx: AppContext, path: str | Path | None = None) -> int | None:
     """Write the register to a file staff choose (.xlsx or .csv); the number written, None if cancelled."""
-    today = today or local_now().date()
+    today = clock.today()
     if path is None:
         path = _choose_save_file(parent, today)
         if not path:

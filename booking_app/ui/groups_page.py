@@ -36,13 +36,14 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import select
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import DomainError, PermissionDenied
 from booking_app.domain.groups import GROUP_TYPES
 from booking_app.services import groups as group_svc
 from booking_app.services.bookings import BookingView
 from booking_app.services.centre import get_profile
-from booking_app.services.common import local_now, require_manager
+from booking_app.services.common import require_manager
 from booking_app.services.groups import CARD_PREFIX, Verdict
 from booking_app.store.models import GroupVerification, Staff
 from booking_app.ui.context import AppContext
@@ -130,11 +131,10 @@ def _date_both(d: date | None) -> str:
 class GroupsPage(QWidget):
     """登録団体の画面: 窓口確認 (search and status), 年度更新 (renewal), and the figures tile."""
 
-    def __init__(self, ctx: AppContext, today: date | None = None, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("groups_page")
         self.ctx = ctx
-        self._fixed_today = today
         self._detail: GroupDetail | None = None
         self._verified_note: dict[int, str] = {}
 
@@ -151,7 +151,7 @@ class GroupsPage(QWidget):
 
     @property
     def today(self) -> date:
-        return self._fixed_today or local_now().date()
+        return clock.today()
 
     # ---------------------------------------------------------------- construction
 
@@ -566,7 +566,7 @@ class GroupsPage(QWidget):
         except DomainError as exc:
             show_error(self, exc)
             return
-        at = local_now()
+        at = clock.now()
         self._verified_note[gid] = f"確認を記録しました（{jcal.format_time(at.time())}　{v.label}）"
         self.verified_label.setText(self._verified_note[gid])
 
@@ -588,7 +588,7 @@ class GroupsPage(QWidget):
     def _export_groups(self) -> None:
         from booking_app.ui.group_io_dialog import export_groups_dialog
 
-        export_groups_dialog(self, self.ctx, today=self.today)
+        export_groups_dialog(self, self.ctx)
 
     def _edit(self) -> None:
         if self._detail is not None and GroupDialog.edit(self, self.ctx, self._detail.id):
@@ -615,7 +615,7 @@ class GroupsPage(QWidget):
         # Preselect the group when the booking dialog can take one (it may learn to later).
         if self._detail is not None and "group_id" in inspect.signature(BookingDialog.create).parameters:
             kwargs["group_id"] = self._detail.id
-        BookingDialog.create(self, self.ctx, today=self.today, **kwargs)
+        BookingDialog.create(self, self.ctx, **kwargs)
 
     def _open_booking(self, index: QModelIndex) -> None:
         try:
@@ -624,7 +624,7 @@ class GroupsPage(QWidget):
             return
         bid = self.bookings_model.data(index, Qt.ItemDataRole.UserRole + 1)
         if bid is not None:
-            BookingDialog.edit(self, self.ctx, bid, today=self.today)
+            BookingDialog.edit(self, self.ctx, bid)
 
     def _print_card(self) -> None:
         if self._detail is None:

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.ui.table_model import RowsTableModel
 
@@ -178,14 +179,9 @@ class AccidentsModel(_RowsModel):
     HEADERS = ("発生日時", "氏名", "場所", "内容", "保険", "報告期限", "残り", "状態")
     STATUS_LABELS = {"open": "未報告", "sent": "報告済", "closed": "完了"}
 
-    def __init__(self, parent=None, today: date | None = None):
-        super().__init__(parent)
-        self.today = today
-
     def days_left(self, a: Any) -> int:
-        if self.today is not None:
-            return (a.deadline - self.today).days
-        return int(a.days_left)
+        """Days to the deadline as of today by the app's clock (the rows may have been read yesterday)."""
+        return (a.deadline - clock.today()).days
 
     def item_data(self, a: Any, col: int, role: int) -> Any:
         open_ = a.status == "open"

@@ -42,11 +42,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import DomainError
 from booking_app.domain.insurance import SCHEMES
 from booking_app.services import insurance as ins
-from booking_app.services.common import local_now
 from booking_app.services.group_lookup import get_group, search_groups
 from booking_app.ui import payment_dialog as pd
 from booking_app.ui.accident_dialog import AccidentDialog
@@ -130,11 +130,10 @@ def take_premium(parent: QWidget | None, ctx: AppContext, enrolment: Any) -> int
 class InsurancePage(QWidget):
     """保険の画面: 加入一覧, 補償の確認, 事故報告, 年度更新."""
 
-    def __init__(self, ctx: AppContext, today: date | None = None, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("insurance_page")
         self.ctx = ctx
-        self._fixed_today = today
         self._cover_group_id: int | None = None
         self.last_certificate_path: Path | None = None
         self.last_export_path: Path | None = None
@@ -155,7 +154,7 @@ class InsurancePage(QWidget):
 
     @property
     def today(self) -> date:
-        return self._fixed_today or local_now().date()
+        return clock.today()
 
     # ---------------------------------------------------------------- construction
 
@@ -388,7 +387,7 @@ class InsurancePage(QWidget):
         self.accidents_note.setObjectName("accidents_note")
         row.addWidget(self.accidents_note)
         lay.addLayout(row)
-        self.accidents_model = AccidentsModel(self, today=self.today)
+        self.accidents_model = AccidentsModel(self)
         self.accidents_view = _table("accidents")
         self.accidents_view.setModel(self.accidents_model)
         for col, width in enumerate((130, 110, 140, 0, 270, 90, 80, 150)):
@@ -517,12 +516,12 @@ class InsurancePage(QWidget):
     # ---------------------------------------------------------------- actions on enrolments
 
     def enrol_group(self, group_id: int | None = None, prefill: Any = None, fiscal_year: int | None = None) -> Any:
-        v = EnrolDialog.group(self, self.ctx, group_id, today=self.today, prefill=prefill, fiscal_year=fiscal_year)
+        v = EnrolDialog.group(self, self.ctx, group_id, prefill=prefill, fiscal_year=fiscal_year)
         self._after_enrol(v)
         return v
 
     def enrol_event(self) -> Any:
-        v = EnrolDialog.event(self, self.ctx, today=self.today)
+        v = EnrolDialog.event(self, self.ctx)
         self._after_enrol(v)
         return v
 
@@ -540,12 +539,12 @@ class InsurancePage(QWidget):
 
     def add_people(self) -> None:
         v = self.selected()
-        if v is not None and AddPeopleDialog.run(self, self.ctx, v, today=self.today) is not None:
+        if v is not None and AddPeopleDialog.run(self, self.ctx, v) is not None:
             self.refresh_list(select_id=v.id)
 
     def remove_person(self) -> None:
         v = self.selected()
-        if v is not None and RemovePersonDialog.run(self, self.ctx, v, today=self.today):
+        if v is not None and RemovePersonDialog.run(self, self.ctx, v):
             self.refresh_list(select_id=v.id)
 
     def take_premium(self) -> int | None:
@@ -679,7 +678,7 @@ class InsurancePage(QWidget):
         """プラン・保険料: the plans of the year chosen in 加入一覧 (any year can be picked in the dialog)."""
         from booking_app.ui.insurance_plans_dialog import InsurancePlansDialog
 
-        return InsurancePlansDialog.run(self, self.ctx, today=self.today, fiscal_year=self.fiscal_year())
+        return InsurancePlansDialog.run(self, self.ctx, fiscal_year=self.fiscal_year())
 
     # ---------------------------------------------------------------- 補償の確認
 
@@ -797,7 +796,6 @@ class InsurancePage(QWidget):
         status = "open" if self.open_only_check.isChecked() else None
         today = self.today
         rows, due = self.ctx.read(lambda s: (ins.list_accidents(s, status=status), ins.accidents_due(s, today=today)))
-        self.accidents_model.today = today
         self.accidents_model.set_rows(rows)
         overdue = sum(1 for a in due if a.deadline < today)
         text = f"期限が近いもの {len(due)}件" if due else "期限が近い報告はありません"
@@ -812,7 +810,7 @@ class InsurancePage(QWidget):
 
     def new_accident(self) -> Any:
         v = self.selected()
-        report = AccidentDialog.file(self, self.ctx, today=self.today, enrolment_id=v.id if v else None)
+        report = AccidentDialog.file(self, self.ctx, enrolment_id=v.id if v else None)
         if report is not None:
             self.refresh_accidents()
             self.show_tab("accidents")

@@ -34,10 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import insurance as ins
-from booking_app.services.common import local_now
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.insurance_models import BAD, GOOD, NEUTRAL, _RowsModel, yen
@@ -104,13 +104,11 @@ def _spin(name: str) -> QSpinBox:
 class InsurancePlansDialog(QDialog):
     """プラン・保険料: the plans of a chosen fiscal year; a manager edits and saves one at a time."""
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, today: date | None = None,
-                 fiscal_year: int | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, fiscal_year: int | None = None):
         super().__init__(parent)
         self.setObjectName("insurance_plans_dialog")
         self.setWindowTitle("保険のプランと保険料")
         self.ctx = ctx
-        self.today = today or local_now().date()
         self.saved: list[Any] = []
         this_year = jcal.fiscal_year(self.today)
 
@@ -239,6 +237,11 @@ class InsurancePlansDialog(QDialog):
 
         ctx.actor_changed.connect(self._on_actor_changed)  # bound: dropped when the dialog is destroyed
         self.load()
+
+    @property
+    def today(self) -> date:
+        """Today by the app's clock."""
+        return clock.today()
 
     # ---------------------------------------------------------------- reading
 
@@ -408,10 +411,9 @@ class InsurancePlansDialog(QDialog):
         return True
 
     @classmethod
-    def run(cls, parent: QWidget | None, ctx: AppContext, *, today: date | None = None,
-            fiscal_year: int | None = None) -> list[Any]:
+    def run(cls, parent: QWidget | None, ctx: AppContext, *, fiscal_year: int | None = None) -> list[Any]:
         """Show the dialog; returns the plans saved while it was open."""
-        dlg = cls(ctx, parent, today=today, fiscal_year=fiscal_year)
+        dlg = cls(ctx, parent, fiscal_year=fiscal_year)
         dlg.exec()
         return dlg.saved
 

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 import booking_app
+from booking_app import clock
 from booking_app.domain import calendar as jcal
-from booking_app.services.common import local_now
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.staff_dialog import role_label
@@ -71,14 +71,14 @@ def _placeholder(text: str) -> QWidget:
 class ReceiptsArea(QTabWidget):
     """領収書 area: the receipts list and the daily cash-up (日計表) as two tabs."""
 
-    def __init__(self, ctx: AppContext, today: dt.date | None = None):
+    def __init__(self, ctx: AppContext):
         super().__init__()
         self.setObjectName("receipts_area")
         from booking_app.ui.cashup_page import CashupPage
         from booking_app.ui.receipts_page import ReceiptsPage
 
-        self.receipts = ReceiptsPage(ctx, today=today)
-        self.cashup = CashupPage(ctx, today=today)
+        self.receipts = ReceiptsPage(ctx)
+        self.cashup = CashupPage(ctx)
         self.addTab(self.receipts, self.tr("領収書"))
         self.addTab(self.cashup, self.tr("日計表"))
         self.currentChanged.connect(lambda _i: self.refresh())
@@ -92,10 +92,9 @@ class MainWindow(QMainWindow):
 
     PAGES = ("calendar", "today", "search", "groups", "receipts", "insurance", "settings", "stats", "audit")
 
-    def __init__(self, ctx: AppContext, today: dt.date | None = None, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self._fixed_today = today
         self._settings: QSettings | None = None
         self.setWindowTitle(self.tr(WINDOW_TITLE))
         self.setMinimumSize(1000, 620)
@@ -145,16 +144,15 @@ class MainWindow(QMainWindow):
 
     # ----- pages
     def _make_page(self, key: str) -> QWidget:
-        today = self._fixed_today
         try:
             if key == "calendar":
                 from booking_app.ui.calendar_views import CalendarPage
 
-                return CalendarPage(self.ctx, today=today)
+                return CalendarPage(self.ctx)
             if key == "today":
                 from booking_app.ui.today_list import TodayListPage
 
-                return TodayListPage(self.ctx, today=today)
+                return TodayListPage(self.ctx)
             if key == "search":
                 from booking_app.ui.search_page import BookingSearchPage
 
@@ -162,13 +160,13 @@ class MainWindow(QMainWindow):
             if key == "groups":
                 from booking_app.ui.groups_page import GroupsPage
 
-                return GroupsPage(self.ctx, today=today)
+                return GroupsPage(self.ctx)
             if key == "receipts":
-                return ReceiptsArea(self.ctx, today=today)  # fees/receipts issue: 領収書 and 日計表
+                return ReceiptsArea(self.ctx)  # fees/receipts issue: 領収書 and 日計表
             if key == "insurance":
                 from booking_app.ui.insurance_page import InsurancePage  # insurance issue: 保険
 
-                return InsurancePage(self.ctx, today=today)
+                return InsurancePage(self.ctx)
             if key == "settings":
                 from booking_app.ui.settings_page import SettingsPage
 
@@ -176,11 +174,11 @@ class MainWindow(QMainWindow):
             if key == "stats":
                 from booking_app.ui.stats_page import StatsPage  # statistics issue: 統計
 
-                return StatsPage(self.ctx, today=today)
+                return StatsPage(self.ctx)
             if key == "audit":
                 from booking_app.ui.audit_page import AuditPage  # issue 7: 操作履歴
 
-                return AuditPage(self.ctx, today=today)
+                return AuditPage(self.ctx)
         except ImportError:
             # Another screen still being written: the window works without it.
             pass
@@ -428,7 +426,7 @@ class MainWindow(QMainWindow):
                 n=f.registered, t=f.target, new=f.new_this_year, lapsed=f.lapsed_this_year))
 
     def today(self) -> dt.date:
-        return self._fixed_today or local_now().date()
+        return clock.today()
 
     def _update_date(self) -> None:
         d = self.today()

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import DomainError, ValidationError
-from booking_app.services.common import local_now
 from booking_app.ui.booking_dialog import _japanese_date_edit, from_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
@@ -125,11 +125,11 @@ class VoidDialog(QDialog):
 class ReceiptsPage(QWidget):
     """領収書: the receipts of a day (or all days) with search, reissue, void and new payments."""
 
-    def __init__(self, ctx: AppContext, today: date | None = None, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("receipts_page")
         self.ctx = ctx
-        self.day = today or local_now().date()
+        self.day = clock.today()  # the day shown: today at first
 
         self.date_edit = _japanese_date_edit("date", self.day)
         self.all_days_check = QCheckBox("全期間")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from booking_app import clock
 from booking_app.domain.errors import ValidationError
 
 # The main window's pages (MainWindow.PAGES, repeated so the options are checked without Qt).
@@ -138,7 +139,7 @@ def _show(dialog):
 
 def _shown_day(window) -> date:
     page = window.pages.get("calendar")
-    return page.date() if hasattr(page, "date") else window.today()
+    return page.date() if hasattr(page, "date") else clock.today()
 
 
 def _free_slot(window) -> tuple[int | None, datetime, datetime]:
@@ -164,7 +165,7 @@ def _booking(window, ctx):
     from booking_app.ui.booking_dialog import BookingDialog
 
     room_id, start, end = _free_slot(window)
-    dlg = BookingDialog(ctx, window, room_id=room_id, start=start, end=end, today=window.today())
+    dlg = BookingDialog(ctx, window, room_id=room_id, start=start, end=end)
     # A registered group as the booker, chosen the way staff do: type its number, press Enter.
     page = window.pages.get("calendar")
     view = getattr(page, "day_view", None)
@@ -184,7 +185,7 @@ def _payment(window, ctx):
     from booking_app.services.bookings import get_booking
     from booking_app.ui.payment_dialog import PaymentDialog
 
-    day = window.today()
+    day = clock.today()
 
     def pick(s):
         charges = [c for c in pay_svc.open_charges(s) if c.booking_id is not None]
@@ -201,7 +202,7 @@ def _group_check(window, ctx):
     if hasattr(page, "search_edit"):
         from booking_app.services import groups as group_svc
 
-        today = window.today()
+        today = clock.today()
         rows = ctx.read(lambda s: group_svc.search_groups(s, "", today=today))
         # A group in good standing, looked up by the start of its kana as at the counter (several hits).
         chosen = next((r for r in rows if r.status == "active" and r.kana), rows[0] if rows else None)
@@ -257,7 +258,7 @@ def _cashup(window, ctx):
         TERMINAL = None
     if getattr(ctx, "demo", False) and TERMINAL:
         # The demo's money was taken at its own terminal up to yesterday: show that day's cash-up.
-        day = window.today() - timedelta(days=1)
+        day = clock.today() - timedelta(days=1)
         page.terminal_combo.setCurrentText(TERMINAL)
         page.date_edit.setDate(QDate(day.year, day.month, day.day))
         page.refresh_button.click()

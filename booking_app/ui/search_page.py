@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from booking_app import clock
 from booking_app.domain.errors import DomainError
 from booking_app.services import bookings as booking_svc
-from booking_app.services.common import local_now
 from booking_app.ui.booking_dialog import BookingDialog, _japanese_date_edit, from_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
@@ -37,7 +37,7 @@ class BookingSearchPage(QWidget):
         super().__init__(parent)
         self.setObjectName("booking_search_page")
         self.ctx = ctx
-        today = local_now().date()
+        today = clock.today()
 
         top = QHBoxLayout()
         self.search_edit = QLineEdit()

@@ -38,10 +38,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain.counting import EVENT_KINDS, fiscal_months
 from booking_app.domain.errors import DomainError, ValidationError
-from booking_app.services.common import local_now
 from booking_app.ui.booking_dialog import from_qdate, to_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.dashboard import Dashboard, stats_service, watcher_for
@@ -238,7 +238,7 @@ class EventInput:
 class EventDialog(QDialog):
     """行事の登録・編集: name, kind, day, room, attendance (未入力 until the event is over), note."""
 
-    def __init__(self, rooms: Sequence, event=None, today: date | None = None, parent: QWidget | None = None):
+    def __init__(self, rooms: Sequence, event=None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("行事の編集" if event is not None else "行事の追加")
         self.setMinimumWidth(460)
@@ -251,7 +251,7 @@ class EventDialog(QDialog):
         self.kind_combo.addItems(list(EVENT_KINDS))
         from booking_app.ui.enrol_dialog import date_edit
 
-        self.day_edit = date_edit("event_day", today or local_now().date())
+        self.day_edit = date_edit("event_day", clock.today())
         self.room_combo = QComboBox()
         self.room_combo.setObjectName("event_room")
         self.room_combo.addItem("（なし・館外）", None)
@@ -307,8 +307,8 @@ class EventDialog(QDialog):
         self.accept()
 
     @classmethod
-    def get(cls, parent: QWidget | None, rooms: Sequence, event=None, today: date | None = None) -> EventInput | None:
-        dlg = cls(rooms, event, today, parent)
+    def get(cls, parent: QWidget | None, rooms: Sequence, event=None) -> EventInput | None:
+        dlg = cls(rooms, event, parent)
         return dlg.value() if dlg.exec() == QDialog.DialogCode.Accepted else None
 
 
@@ -446,11 +446,10 @@ class UnsettledDialog(QDialog):
 class StatsPage(QWidget):
     """統計の画面: ダッシュボード, 行事の参加者, 月次締め, 出力."""
 
-    def __init__(self, ctx: AppContext, today: date | None = None, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("stats_page")
         self.ctx = ctx
-        self._fixed_today = today
         self.last_op = None  # the latest background export (tests wait on it)
         self.last_export_path: Path | None = None
         self._build()
@@ -459,12 +458,10 @@ class StatsPage(QWidget):
 
     @property
     def today(self) -> date:
-        return self._fixed_today or local_now().date()
+        return clock.today()
 
     def _now(self) -> datetime:
-        if self._fixed_today is None:
-            return local_now()
-        return datetime.combine(self._fixed_today, local_now().time())
+        return clock.now()
 
     # ---------------------------------------------------------------- construction
 
@@ -473,7 +470,7 @@ class StatsPage(QWidget):
         outer.setContentsMargins(8, 6, 8, 6)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("stats_tabs")
-        self.dashboard = Dashboard(self.ctx, today=self._fixed_today)
+        self.dashboard = Dashboard(self.ctx)
         self.tabs.addTab(self.dashboard, "ダッシュボード")
         self.tabs.addTab(self._build_events_tab(), "行事の参加者")
         self.tabs.addTab(self._build_months_tab(), "月次締め")
@@ -706,7 +703,7 @@ class StatsPage(QWidget):
         except DomainError as exc:
             show_error(self, exc)
             return None
-        v = EventDialog.get(self, self._rooms(), event, self.today)
+        v = EventDialog.get(self, self._rooms(), event)
         if v is None:
             return None
         event_id = event.id if event is not None else None

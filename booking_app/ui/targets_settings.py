@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import DomainError
 from booking_app.services.centre import save_targets, targets_for
-from booking_app.services.common import local_now
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 
@@ -18,7 +18,7 @@ class TargetsWidget(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        this_year = jcal.fiscal_year(local_now().date())
+        this_year = jcal.fiscal_year(clock.today())
         self.year = QComboBox()
         for fy in range(this_year - 1, this_year + 3):
             self.year.addItem(jcal.fiscal_year_label(fy), fy)

@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain.booking_rules import BookingStatus
 from booking_app.domain.errors import DomainError
 from booking_app.services import bookings as booking_svc
 from booking_app.services.bookings import BookingView, hm
-from booking_app.services.common import local_now
 from booking_app.store.models import Booking
 from booking_app.ui import theme
 from booking_app.ui.booking_dialog import BookingDialog, _japanese_date_edit, to_qdate
@@ -139,13 +139,13 @@ def ask_actual_users(parent: QWidget | None, v: BookingView) -> int | None:
 
 # --- the page ------------------------------------------------------------------------------------------
 
-def _counter_panel(ctx: AppContext, today: date | None) -> QWidget | None:
+def _counter_panel(ctx: AppContext) -> QWidget | None:
     """The walk-in counter (来館者カウント) beside the list; None while the statistics part is missing."""
     try:
         from booking_app.ui.counter_panel import CounterPanel
     except ImportError:
         return None
-    panel = CounterPanel(ctx, today=today)
+    panel = CounterPanel(ctx)
     panel.setFixedWidth(300)
     return panel
 
@@ -169,12 +169,11 @@ def confirm_no_show(parent: QWidget | None, v: BookingView) -> bool:
 class TodayListPage(QWidget):
     """本日の予約: the counter's list of one day with the check-in / check-out buttons."""
 
-    def __init__(self, ctx: AppContext, today: date | None = None, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("today_list_page")
         self.ctx = ctx
-        self._fixed_today = today  # --today (demo, tests); None follows the clock
-        self.day = today or local_now().date()
+        self.day = clock.today()  # the day shown: today at first, then wherever the desk moves it
 
         top = QHBoxLayout()
         self.prev_button = QPushButton("◀ 前日")
@@ -246,7 +245,7 @@ class TodayListPage(QWidget):
         # Statistics issue: the walk-in counter docked right of the list, where the desk clicks it all day.
         middle = QHBoxLayout()
         middle.addWidget(self.table, 1)
-        self.counter_panel = _counter_panel(ctx, today)
+        self.counter_panel = _counter_panel(ctx)
         if self.counter_panel is not None:
             middle.addWidget(self.counter_panel)
         lay.addLayout(middle, 1)
@@ -255,7 +254,7 @@ class TodayListPage(QWidget):
 
         self.prev_button.clicked.connect(lambda: self.set_day(self.day - timedelta(days=1)))
         self.next_button.clicked.connect(lambda: self.set_day(self.day + timedelta(days=1)))
-        self.today_button.clicked.connect(lambda: self.set_day(self._fixed_today or local_now().date()))
+        self.today_button.clicked.connect(lambda: self.set_day(clock.today()))
         self.date_edit.dateChanged.connect(self._on_date_edit)
         self.unsettled_check.toggled.connect(lambda _on: self.refresh())
         self.check_in_button.clicked.connect(self.check_in)
@@ -290,7 +289,7 @@ class TodayListPage(QWidget):
         d = self.day
         if self.unsettled_check.isChecked():
             # Everything that ended before today's start; today's own bookings are still in progress.
-            before = datetime.combine(local_now().date(), time())
+            before = datetime.combine(clock.today(), time())
             rows = self.ctx.read(lambda s: unsettled_bookings(s, before))
             self.title.setText(f"未精算の予約（{len(rows)}件）")
             self.model.set_rows(rows)
@@ -300,8 +299,7 @@ class TodayListPage(QWidget):
             rows = self.ctx.read(lambda s: booking_svc.bookings_between(s, start, start + timedelta(days=1)))
             rows = [r for r in rows if r.status != BookingStatus.SKIPPED.value]
             self.model.set_rows(rows)
-            # The page's today (--today in the demo), as the 今日 button: not the clock's date.
-            label = "本日の予約" if d == (self._fixed_today or local_now().date()) else "予約"
+            label = "本日の予約" if d == clock.today() else "予約"
             self.title.setText(f"{label}　{jcal.format_both(d)}（{len(rows)}件）")
             color = theme.day_color(d)
             self.title.setStyleSheet(f"color: {color.name()};" if color is not None else "")
@@ -370,7 +368,7 @@ class TodayListPage(QWidget):
         v = self.selected()
         if v is None:
             return False
-        changed = BookingDialog.edit(self, self.ctx, v.id, today=self._fixed_today or local_now().date())
+        changed = BookingDialog.edit(self, self.ctx, v.id)
         if changed:
             self.refresh()
         return changed

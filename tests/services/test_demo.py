@@ -79,9 +79,10 @@ def _digest(engine) -> str:
     return h.hexdigest()
 
 
-def test_counts_are_those_of_a_busy_centre_and_seeding_is_fast(demo):
-    engine, counts, elapsed = demo
-    assert elapsed < 15, f"seeding took {elapsed:.1f} s"  # about 5 s on the 2-core machine
+def test_counts_are_those_of_a_busy_centre(demo):
+    # No timing assertion: on a shared 2-core machine it measures the neighbours (issue 12 found it
+    # failing at 16 s under load). How long seeding takes is printed by the seed-demo command.
+    engine, counts, _elapsed = demo
     assert counts["groups"] == 300 and 240 <= counts["groups_active"] < 300
     assert counts["first_day"] == "2026-04-01" and counts["last_day"] == "2027-02-28"
     # This year's bookings (to the end of the window) and last year's, settled.

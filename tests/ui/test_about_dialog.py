@@ -99,6 +99,7 @@ def test_licence_name_falls_back_when_metadata_is_missing_or_vague():
     assert licence_name(Dist(), "x") == "BSD License"
 
 
+@pytest.mark.answers_modals
 def test_help_menu_opens_the_about_dialog(qtbot, ctx):
     window = MainWindow(ctx)
     qtbot.addWidget(window)

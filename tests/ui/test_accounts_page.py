@@ -27,6 +27,7 @@ from booking_app.ui.context import AppContext
 from test_login import PASSWORD, answer_modal, set_passwords, staff_id, type_text
 
 NOW = dt.datetime(2026, 11, 25, 10, 0)
+pytestmark = pytest.mark.now(NOW)
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +46,7 @@ def admin_ctx(engine) -> AppContext:
 
 
 def open_page(qtbot, ctx) -> AccountsPage:
-    page = AccountsPage(ctx, now=lambda: NOW)
+    page = AccountsPage(ctx)
     qtbot.addWidget(page)
     page.resize(1100, 600)
     page.show()
@@ -66,6 +67,7 @@ def click_row(qtbot, page: AccountsPage, name: str) -> None:
     qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
+@pytest.mark.answers_modals
 def test_admin_adds_an_account_that_can_log_in(qtbot, admin_ctx, engine, qtmodeltester, tmp_path):
     page = open_page(qtbot, admin_ctx)
     qtmodeltester.check(page.model)
@@ -100,6 +102,7 @@ def test_admin_adds_an_account_that_can_log_in(qtbot, admin_ctx, engine, qtmodel
     assert page.grab().save(str(out / "accounts_page.png"))
 
 
+@pytest.mark.answers_modals
 def test_admin_resets_a_password_and_unlocks(qtbot, admin_ctx, engine, tmp_path):
     desk_id = staff_id(engine, "受付スタッフ")
     with write_session(engine) as s:
@@ -139,6 +142,7 @@ def test_admin_resets_a_password_and_unlocks(qtbot, admin_ctx, engine, tmp_path)
     assert auth.attempt_login(engine, desk_id, "uketsuke-9").id == desk_id
 
 
+@pytest.mark.answers_modals
 def test_admin_edits_and_the_service_keeps_one_admin(qtbot, admin_ctx, engine, errors):
     page = open_page(qtbot, admin_ctx)
 
@@ -192,6 +196,7 @@ def test_settings_page_has_the_accounts_tab(qtbot, ctx):
     assert not page.accounts.add_button.isEnabled()  # desk
 
 
+@pytest.mark.answers_modals
 def test_change_own_password(qtbot, engine, desk, monkeypatch):
     set_passwords(engine)
     ctx = AppContext(engine, desk)

@@ -19,6 +19,7 @@ from booking_app.ui.audit_page import AFTER_BG, BEFORE_BG, AuditModel, AuditPage
 from booking_app.ui.context import AppContext  # noqa: E402
 
 TODAY = NOW.date()
+pytestmark = pytest.mark.now(TODAY)
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def world(engine):
 
 
 def _page(qtbot, ctx) -> AuditPage:
-    page = AuditPage(ctx, today=TODAY)
+    page = AuditPage(ctx)
     qtbot.addWidget(page)
     page.resize(1200, 700)
     page.show()
@@ -155,7 +156,7 @@ def test_export_is_for_managers_only(qtbot, ctx, world, monkeypatch, tmp_path):
     assert rows[0][:6] == ("日時", "担当者", "操作", "対象", "番号", "内容") and len(rows) == shown + 1
     assert {r[3] for r in rows[1:]} == {"予約"}
     assert page.message_label.text() == f"{shown}件を書き出しました：操作履歴.xlsx"
-    # the export is itself in the trail (stamped with the real clock, hence 全期間), and the visible
+    # the export is itself in the trail (全期間, so the period shown does not matter), and the visible
     # page offers it at once
     page.all_period_check.setChecked(True)
     _choose(page.entity_combo, "操作履歴")

@@ -30,11 +30,12 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QInputDialog, QMessageBox, QPushButton
 from sqlalchemy import select
 
+from booking_app import clock
 from booking_app.domain.errors import DomainError
 from booking_app.domain.groups import DECLARATIONS, GroupInput
 from booking_app.services import bookings as booking_svc
 from booking_app.services import groups as group_svc
-from booking_app.services.common import Actor, local_now
+from booking_app.services.common import Actor
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.models import Room, Staff
 from booking_app.ui.context import AppContext
@@ -229,7 +230,7 @@ def test_booking_dialog(qtbot, fresh, shown, name, phone, purpose, note, attende
     qtbot.addWidget(dlg)
     dlg.show()
     dlg.print_slip_check.setChecked(False)
-    day = local_now().date() + timedelta(days=9)
+    day = clock.today() + timedelta(days=9)
     day += timedelta(days=(2 - day.weekday()) % 7)  # a Wednesday 9–15 days ahead
     dlg.date_edit.setDate(to_qdate(day))
     qtbot.mouseClick(dlg.findChild(QPushButton, "period_午前"), Qt.MouseButton.LeftButton)
@@ -287,7 +288,7 @@ def test_group_dialog(qtbot, fresh, shown, name, kana, rep, phone, email, addres
 @pytest.fixture
 def with_booking(engine):
     """A general user's morning booking in 大会議室: one open room charge to pay."""
-    day = local_now().date() + timedelta(days=8)
+    day = clock.today() + timedelta(days=8)
     start = datetime.combine(day, time(9))
     with read_session(engine) as s:
         room_id = s.scalars(select(Room).where(Room.name == "大会議室")).one().id
@@ -589,6 +590,7 @@ def closed_october(engine):
     return engine
 
 
+@pytest.mark.answers_modals
 @BAD
 @given(value=number_values, reason=text_values)
 @example(value="5", reason="LONG_KANA")
@@ -601,7 +603,7 @@ def test_amend_dialog(qtbot, closed_october, fresh, shown, value, reason):
 
     engine, ctx = fresh("manager")
     shown.clear()
-    page = StatsPage(ctx, today=local_now().date())
+    page = StatsPage(ctx)
     qtbot.addWidget(page)
     page.show()
     page.show_tab("months")

@@ -25,12 +25,13 @@ from PySide6.QtWidgets import QApplication, QDialog, QWizard
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from booking_app import clock
 from booking_app import config
 from booking_app.domain.errors import DomainError
 from booking_app.services import auth
 from booking_app.services import bookings as booking_svc
 from booking_app.services import insurance as ins
-from booking_app.services.common import Actor, local_now
+from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Room, Staff
 from booking_app.ui.context import AppContext
@@ -135,6 +136,7 @@ def _accounts_page(qtbot, fresh_, role="admin"):
 # ----------------------------------------------------------------------------- 職員アカウント
 
 
+@pytest.mark.answers_modals
 @BAD
 @given(name=text_values, kana=text_values, pw=password_values, pw2=st.sampled_from(["same", "other"]))
 @example(name="LONG_ASCII", kana="", pw=PASSWORD, pw2="same")
@@ -163,6 +165,7 @@ def test_account_add(qtbot, with_passwords, fresh, shown, name, kana, pw, pw2):
     judge(exceptions, shown, engine, before, saved=saved, labels=ACCOUNT_LABELS)
 
 
+@pytest.mark.answers_modals
 @BAD
 @given(name=text_values, kana=text_values, active=st.booleans(), who=st.sampled_from(["受付スタッフ", "システム管理者"]))
 @example(name="LONG_KANA", kana="", active=True, who="受付スタッフ")
@@ -194,6 +197,7 @@ def test_account_edit(qtbot, with_passwords, fresh, shown, name, kana, active, w
         assert name.strip() == who or not name.strip()
 
 
+@pytest.mark.answers_modals
 @BAD
 @given(pw=password_values, same=st.booleans())
 @example(pw="LONG_ASCII", same=True)
@@ -535,7 +539,7 @@ def with_enrolment(engine):
     from booking_app.store.models import MemberGroup
 
     desk = Actor(*next(iter(_staff_rows(engine, "desk"))))
-    today = local_now().date()
+    today = clock.today()
     with read_session(engine) as s:
         gid = s.scalars(select(MemberGroup.id)).one()
     with write_session(engine) as s:
@@ -602,7 +606,7 @@ def test_remove_person_dialog(qtbot, with_enrolment, fresh, shown, reason):
 
 @pytest.fixture
 def with_booking(engine):
-    day = local_now().date() + timedelta(days=8)
+    day = clock.today() + timedelta(days=8)
     start = datetime.combine(day, time(9))
     manager = Actor(*_staff_rows(engine, "manager")[0])
     with read_session(engine) as s:
@@ -647,6 +651,7 @@ def test_booking_cancel_reason(qtbot, with_booking, fresh, shown, monkeypatch, r
 # ----------------------------------------------------------------------------- 行事・未精算（統計）
 
 
+@pytest.mark.answers_modals
 @BAD
 @given(name=text_values, note=text_values, attendance=number_values)
 @example(name="LONG_KANA", note="", attendance="10")
@@ -658,7 +663,7 @@ def test_event_dialog(qtbot, fresh, shown, name, note, attendance):
 
     engine, ctx = fresh("manager")
     shown.clear()
-    page = StatsPage(ctx, today=local_now().date())
+    page = StatsPage(ctx)
     qtbot.addWidget(page)
     page.show()
     page.show_tab("events")
@@ -700,6 +705,7 @@ def unsettled_october(engine):
     return engine
 
 
+@pytest.mark.answers_modals
 @BAD
 @given(reason=text_values)
 @example(reason="LONG_KANA")
@@ -712,7 +718,7 @@ def test_unsettled_force_close(qtbot, unsettled_october, fresh, shown, monkeypat
     monkeypatch.setattr(sp, "info", lambda *_a: None)
     engine, ctx = fresh("manager")
     shown.clear()
-    page = StatsPage(ctx, today=local_now().date())
+    page = StatsPage(ctx)
     qtbot.addWidget(page)
     page.show()
     page.show_tab("months")
@@ -756,7 +762,7 @@ def test_audit_page_filters(qtbot, fresh, shown, since, until, keyword):
     page = AuditPage(ctx)
     qtbot.addWidget(page)
     page.show()
-    today = local_now().date()
+    today = clock.today()
     page.since_edit.setDate(to_qdate(today + timedelta(days=since)))
     page.until_edit.setDate(to_qdate(today + timedelta(days=until)))
     put_text(page.text_edit, keyword)

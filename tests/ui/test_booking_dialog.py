@@ -10,8 +10,9 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QSpinBox
 from sqlalchemy import select
 
+from booking_app import clock
 from booking_app.services import bookings as booking_svc
-from booking_app.services.common import Actor, local_now
+from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Booking, EquipmentType, MemberGroup, Room, Staff
 from booking_app.ui import booking_dialog as bd
@@ -21,7 +22,7 @@ from booking_app.ui.context import AppContext
 
 def next_weekday(weekday: int, weeks_ahead: int = 1) -> date:
     """A date of the given weekday 1–2 weeks ahead: inside every booking window, never today."""
-    today = local_now().date()
+    today = clock.today()
     d = today + timedelta(days=7 * weeks_ahead)
     return d + timedelta(days=(weekday - d.weekday()) % 7)
 
@@ -254,7 +255,7 @@ def test_series_abort_keeps_dialog_open_and_saves_nothing(qtbot, ctx, engine, mo
 
 def test_closed_day_needs_a_managers_reason(qtbot, engine, errors):
     ctx = AppContext(engine, actor_for(engine, "manager"))
-    today = local_now().date()
+    today = clock.today()
     closed = date(today.year, 12, 30) if today <= date(today.year, 12, 30) else date(today.year + 1, 12, 30)
     dlg = open_dialog(qtbot, ctx)
     dlg.date_edit.setDate(bd.to_qdate(closed))
@@ -396,14 +397,17 @@ def test_print_after_save_can_be_switched_off_and_is_remembered(qtbot, ctx, engi
     assert not edit.print_slip_check.isVisible()
 
 
-def test_default_hold_and_series_end_follow_the_pages_fixed_today(qtbot, ctx):
-    """With --today (demo, screenshots) the dialog counts from the calendar's today, not the clock's."""
+@pytest.mark.answers_modals
+@pytest.mark.now("2027-06-16 10:00")
+def test_default_hold_and_series_end_follow_the_clocks_today(qtbot, ctx):
+    """With --today (demo, screenshots) the app's clock is set to that day: the dialog opened from the
+    calendar counts its default hold and series end from it."""
     from PySide6.QtCore import QTimer
 
     from booking_app.ui.calendar_views import CalendarPage
 
-    fixed = local_now().date() + timedelta(days=400)
-    page = CalendarPage(ctx, today=fixed)
+    fixed = date(2027, 6, 16)
+    page = CalendarPage(ctx)
     qtbot.addWidget(page)
     seen: dict[str, date] = {}
 

@@ -22,6 +22,7 @@ from booking_app.ui.context import AppContext
 TODAY = dt.date(2026, 11, 25)  # Wednesday
 NOW = dt.datetime(2026, 11, 25, 8, 0)
 DAY = dt.date(2026, 11, 27)  # Friday, open 9:00–22:00
+pytestmark = pytest.mark.now(TODAY)
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +87,7 @@ def test_day_view_shows_live_blocks_and_counts_cancelled(qtbot, ctx, rooms):
         booking_service.cancel_booking(session, ctx.actor, c, reason="団体の都合", now=NOW)
     other_day = book(ctx, big, DAY + dt.timedelta(days=1), dt.time(9), dt.time(12))
 
-    view = shown(qtbot, DayView(ctx, today=TODAY))
+    view = shown(qtbot, DayView(ctx))
     view.set_date(DAY)
 
     assert view.block_at(view.cell_rect(big, dt.time(10, 30)).center()) == a
@@ -109,7 +110,7 @@ def test_day_view_reads_bookings_with_one_query_per_refresh(qtbot, ctx, rooms, m
     calls = []
     real = booking_service.bookings_between
     monkeypatch.setattr(booking_service, "bookings_between", lambda *a, **k: calls.append(a) or real(*a, **k))
-    view = shown(qtbot, DayView(ctx, today=TODAY))
+    view = shown(qtbot, DayView(ctx))
     calls.clear()
     view.set_date(DAY)
     assert len(calls) == 1
@@ -119,7 +120,7 @@ def test_day_view_reads_bookings_with_one_query_per_refresh(qtbot, ctx, rooms, m
 
 def test_drag_over_free_cells_requests_a_new_booking(qtbot, ctx, rooms):
     room = rooms["小会議室2"]
-    view = shown(qtbot, DayView(ctx, today=TODAY))
+    view = shown(qtbot, DayView(ctx))
     view.set_date(DAY)
     with qtbot.wait_signal(view.newBookingRequested) as sig:
         drag(qtbot, view, view.cell_rect(room, dt.time(10)).center(), view.cell_rect(room, dt.time(11, 30)).center())
@@ -134,7 +135,7 @@ def test_drag_over_free_cells_requests_a_new_booking(qtbot, ctx, rooms):
 def test_drag_stops_before_a_booked_slot(qtbot, ctx, rooms):
     room = rooms["大会議室"]
     book(ctx, room, DAY, dt.time(12), dt.time(13))
-    view = shown(qtbot, DayView(ctx, today=TODAY))
+    view = shown(qtbot, DayView(ctx))
     view.set_date(DAY)
     with qtbot.wait_signal(view.newBookingRequested) as sig:
         drag(qtbot, view, view.cell_rect(room, dt.time(10)).center(), view.cell_rect(room, dt.time(14)).center())
@@ -146,7 +147,7 @@ def test_drag_stops_before_a_booked_slot(qtbot, ctx, rooms):
 
 def test_double_click_on_block_activates_booking(qtbot, ctx, rooms):
     a = book(ctx, rooms["作業室"], DAY, dt.time(14), dt.time(16))
-    view = shown(qtbot, DayView(ctx, today=TODAY))
+    view = shown(qtbot, DayView(ctx))
     view.set_date(DAY)
     with qtbot.wait_signal(view.bookingActivated) as sig:
         qtbot.mouseDClick(view, Qt.MouseButton.LeftButton, pos=view.block_rect(a).center())
@@ -154,7 +155,7 @@ def test_double_click_on_block_activates_booking(qtbot, ctx, rooms):
 
 
 def test_keyboard_moves_the_date(qtbot, ctx):
-    view = shown(qtbot, DayView(ctx, today=TODAY))
+    view = shown(qtbot, DayView(ctx))
     view.set_date(DAY)
     view.setFocus()
     with qtbot.wait_signal(view.dateChanged) as sig:
@@ -168,7 +169,7 @@ def test_keyboard_moves_the_date(qtbot, ctx):
 
 
 def test_holiday_header_in_red_with_wareki_and_name(qtbot, ctx):
-    view = shown(qtbot, DayView(ctx, today=TODAY))
+    view = shown(qtbot, DayView(ctx))
     view.set_date(dt.date(2026, 11, 23))
     assert view.header_text().startswith("2026年11月23日(月) 令和8年")
     assert "勤労感謝の日" in view.header_text()
@@ -185,7 +186,7 @@ def test_holiday_header_in_red_with_wareki_and_name(qtbot, ctx):
 
 
 def test_closed_day_shows_reason_and_refuses_drags(qtbot, ctx, rooms):
-    view = shown(qtbot, DayView(ctx, today=TODAY))
+    view = shown(qtbot, DayView(ctx))
     view.set_date(dt.date(2026, 12, 30))
     assert "年末年始" in view.header_text() and "休館" in view.header_text()
     room = rooms["大会議室"]
@@ -206,7 +207,7 @@ def test_manager_may_drag_on_a_closed_day_desk_may_not(qtbot, ctx, rooms, monkey
 
     class AskingDialog:  # closed without saving: the real one would ask the reason first
         @classmethod
-        def create(cls, parent, ctx, *, room_id, start, end, today):
+        def create(cls, parent, ctx, *, room_id, start, end):
             fake_dialog.append(("create", room_id, start, end))
             return None
 
@@ -214,7 +215,7 @@ def test_manager_may_drag_on_a_closed_day_desk_may_not(qtbot, ctx, rooms, monkey
     module.BookingDialog = AskingDialog
     monkeypatch.setitem(sys.modules, "booking_app.ui.booking_dialog", module)
     closed = dt.date(2026, 12, 30)
-    page = shown(qtbot, CalendarPage(ctx, today=TODAY), 1200, 720)
+    page = shown(qtbot, CalendarPage(ctx), 1200, 720)
     page.set_date(closed)
     view, room = page.day_view, rooms["大会議室"]
     assert not ctx.actor.is_manager
@@ -235,7 +236,7 @@ def test_override_booking_is_tagged_with_its_reason(qtbot, ctx, rooms):
                         attendees=4, override_reason="市の依頼による臨時利用")
     with write_session(ctx.engine) as session:
         a = booking_service.create_booking(session, manager, data, now=NOW).id
-    view = shown(qtbot, DayView(ctx, today=TODAY))
+    view = shown(qtbot, DayView(ctx))
     view.set_date(DAY)
     b = book(ctx, small, DAY, dt.time(10), dt.time(12))  # within the rules: no tag
     view.set_date(closed)
@@ -251,13 +252,13 @@ def test_override_booking_is_tagged_with_its_reason(qtbot, ctx, rooms):
 
 
 def test_sunday_rows_follow_holiday_hours(qtbot, ctx):
-    view = shown(qtbot, DayView(ctx, today=TODAY))
+    view = shown(qtbot, DayView(ctx))
     view.set_date(dt.date(2026, 11, 29))  # Sunday 9:00–18:00
     assert view._first == 9 * 60 and view._last == 18 * 60
 
 
 def test_now_line_only_on_today(qtbot, ctx, rooms):
-    view = shown(qtbot, DayView(ctx, today=TODAY))
+    view = shown(qtbot, DayView(ctx))
     view.now_fn = lambda: dt.datetime(2026, 11, 25, 14, 10)
     view.set_date(TODAY)
     y = view.cell_rect(rooms["作業室"], dt.time(14)).top() + 7  # 10 of 30 minutes into the row
@@ -276,7 +277,7 @@ def test_week_view_one_room_over_seven_days(qtbot, ctx, rooms):
     big = rooms["大会議室"]
     a = book(ctx, big, DAY, dt.time(9), dt.time(12))
     book(ctx, rooms["小会議室1"], DAY, dt.time(9), dt.time(12))  # another room: not in this week view
-    view = shown(qtbot, WeekView(ctx, today=TODAY))
+    view = shown(qtbot, WeekView(ctx))
     view.set_date(DAY)
     view.set_room(big)
     assert view.days()[0] == dt.date(2026, 11, 22) and view.days()[-1] == dt.date(2026, 11, 28)
@@ -303,7 +304,7 @@ def test_month_view_counts_and_opens_a_day(qtbot, ctx, rooms):
     book(ctx, rooms["作業室"], dt.date(2026, 11, 30), dt.time(9), dt.time(12))
     with write_session(ctx.engine) as session:
         booking_service.cancel_booking(session, ctx.actor, c, reason="都合", now=NOW)
-    page = shown(qtbot, CalendarPage(ctx, today=TODAY))
+    page = shown(qtbot, CalendarPage(ctx))
     page.set_mode("month")
     month: MonthView = page.month_view
     assert month.counts() == {DAY: 2, dt.date(2026, 11, 30): 1}
@@ -324,15 +325,15 @@ def fake_dialog(monkeypatch):
 
     class FakeBookingDialog:
         @classmethod
-        def create(cls, parent, ctx, *, room_id, start, end, today):
-            calls.append(("create", room_id, start, end, today))
+        def create(cls, parent, ctx, *, room_id, start, end):
+            calls.append(("create", room_id, start, end))
             return ctx.write(lambda s, actor: booking_service.create_booking(
                 s, actor, BookingInput(start=start, end=end, room_id=room_id, booker_kind="person",
                                        booker_name="山田花子", purpose="打合せ", attendees=3), now=NOW).id)
 
         @classmethod
-        def edit(cls, parent, ctx, booking_id, *, today):
-            calls.append(("edit", booking_id, today))
+        def edit(cls, parent, ctx, booking_id):
+            calls.append(("edit", booking_id))
             return False
 
     module = types.ModuleType("booking_app.ui.booking_dialog")
@@ -342,21 +343,20 @@ def fake_dialog(monkeypatch):
 
 
 def test_page_opens_dialog_and_shows_the_new_booking(qtbot, ctx, rooms, fake_dialog):
-    page = shown(qtbot, CalendarPage(ctx, today=TODAY), 1200, 720)
+    page = shown(qtbot, CalendarPage(ctx), 1200, 720)
     page.set_date(DAY)
     view = page.day_view
     room = rooms["小会議室1"]
     drag(qtbot, view, view.cell_rect(room, dt.time(13)).center(), view.cell_rect(room, dt.time(14, 30)).center())
-    # The page's fixed today goes along, so the dialog's default dates count from it.
-    assert fake_dialog == [("create", room, dt.datetime(2026, 11, 27, 13), dt.datetime(2026, 11, 27, 15), TODAY)]
+    assert fake_dialog == [("create", room, dt.datetime(2026, 11, 27, 13), dt.datetime(2026, 11, 27, 15))]
     new_id = view.block_at(view.cell_rect(room, dt.time(14)).center())
     assert new_id is not None
     qtbot.mouseDClick(view, Qt.MouseButton.LeftButton, pos=view.block_rect(new_id).center())
-    assert fake_dialog[-1] == ("edit", new_id, TODAY)
+    assert fake_dialog[-1] == ("edit", new_id)
 
 
 def test_page_refreshes_when_a_booking_changes_elsewhere(qtbot, ctx, rooms):
-    page = shown(qtbot, CalendarPage(ctx, today=TODAY))
+    page = shown(qtbot, CalendarPage(ctx))
     page.set_date(DAY)
     room = rooms["多目的交流ホール"]
     assert page.day_view.block_at(page.day_view.cell_rect(room, dt.time(10)).center()) is None
@@ -368,7 +368,7 @@ def test_page_refreshes_when_a_booking_changes_elsewhere(qtbot, ctx, rooms):
 
 
 def test_page_navigation_buttons_and_modes(qtbot, ctx, rooms):
-    page = shown(qtbot, CalendarPage(ctx, today=TODAY))
+    page = shown(qtbot, CalendarPage(ctx))
     assert page.date() == TODAY and page.mode() == "day"
     qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
     assert page.day_view.date() == dt.date(2026, 11, 26)
@@ -395,17 +395,18 @@ def test_missing_booking_dialog_gives_a_message(qtbot, ctx, rooms, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown_messages.append(a[2]))
-    page = shown(qtbot, CalendarPage(ctx, today=TODAY))
+    page = shown(qtbot, CalendarPage(ctx))
     assert page.open_new_booking(rooms["大会議室"], dt.datetime(2026, 11, 27, 9), dt.datetime(2026, 11, 27, 10)) is None
     assert shown_messages and "予約" in shown_messages[0]
 
 
+@pytest.mark.answers_modals
 def test_drag_opens_the_real_booking_dialog_at_the_dragged_time(qtbot, ctx, rooms):
     pytest.importorskip("booking_app.ui.booking_dialog")
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QDialog
 
-    page = shown(qtbot, CalendarPage(ctx, today=TODAY), 1200, 720)
+    page = shown(qtbot, CalendarPage(ctx), 1200, 720)
     page.set_date(DAY)
     view = page.day_view
     room = rooms["作業室"]
@@ -431,7 +432,7 @@ def test_repainting_the_day_view_does_not_drain_none(qtbot, ctx, rooms):
     import sys
 
     book(ctx, rooms["大会議室"], DAY, dt.time(9), dt.time(12))
-    view = shown(qtbot, DayView(ctx, today=TODAY))
+    view = shown(qtbot, DayView(ctx))
     view.set_date(DAY)
     view.grab()
     before = sys.getrefcount(None)

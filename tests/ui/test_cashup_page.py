@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
+from booking_app import clock
 from booking_app.services import payments as pay_svc
-from booking_app.services.common import local_now
 from booking_app.services.terminal import terminal_name
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import DayClosing
@@ -57,7 +57,7 @@ def test_figures_match_the_service_and_cash_count(qtbot, ctx, engine, desk, mana
     for model in (page.method_model, page.kind_model, page.receipts_model, page.voids_model):
         qtmodeltester.check(model)
     with read_session(engine) as s:
-        doc = pay_svc.cashup(s, local_now().date(), terminal_name())
+        doc = pay_svc.cashup(s, clock.today(), terminal_name())
     assert page.terminal() == terminal_name()
     assert rows(page.method_model) == [(r.label, str(r.count), money(r.amount)) for r in doc.by_method]
     assert ("現金", "1", "¥1,500") in rows(page.method_model)

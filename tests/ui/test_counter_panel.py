@@ -20,6 +20,7 @@ from booking_app.ui.counter_panel import CounterPanel, TalliesModel
 
 TODAY = date(2026, 11, 25)
 TERMINAL = "受付1"
+pytestmark = pytest.mark.now(TODAY)
 
 
 def actor_for(engine, role: str) -> Actor:
@@ -36,7 +37,7 @@ def ctx(engine, desk, monkeypatch):
 
 @pytest.fixture
 def panel(qtbot, ctx):
-    w = CounterPanel(ctx, today=TODAY)
+    w = CounterPanel(ctx)
     qtbot.addWidget(w)
     w.resize(300, 640)
     w.show()
@@ -153,7 +154,7 @@ def test_another_terminals_click_arrives_with_the_poll(qtbot, panel, ctx):
 def test_counter_sits_on_the_today_page(qtbot, ctx):
     from booking_app.ui.today_list import TodayListPage
 
-    page = TodayListPage(ctx, today=TODAY)
+    page = TodayListPage(ctx)
     qtbot.addWidget(page)
     page.resize(1216, 700)
     page.show()

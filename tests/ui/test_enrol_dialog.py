@@ -30,6 +30,7 @@ from booking_app.ui.enrol_dialog import AddPeopleDialog, EnrolDialog, RemovePers
 TODAY = date(2026, 11, 25)
 ROSTER = "山田 太郎\tヤマダ タロウ\n佐藤 花子\tサトウ ハナコ\n鈴木 一郎\tスズキ イチロウ\n"
 CLUB = "フクフク読書会"
+pytestmark = pytest.mark.now(TODAY)
 
 
 def type_text(widget, text: str) -> None:
@@ -89,7 +90,7 @@ def errors(monkeypatch):
 
 
 def open_dialog(qtbot, ctx, **kw) -> EnrolDialog:
-    dlg = EnrolDialog(ctx, today=TODAY, **kw)
+    dlg = EnrolDialog(ctx, **kw)
     qtbot.addWidget(dlg)
     dlg.show()
     return dlg
@@ -237,7 +238,7 @@ def test_people_added_later_and_removed_keep_history(qtbot, ctx, engine, desk, g
         plan = next(p for p in ins.plans_for_year(s, 2026, actor=desk) if p.plan.code == "VOL-BASIC")
         v = ins.enrol_group(s, desk, plan_id=plan.id, group_id=group_id, people=ins.parse_roster_text(ROSTER),
                             applied_on=date(2026, 6, 1), now=datetime(2026, 6, 1, 10))
-    add = AddPeopleDialog(ctx, v, today=TODAY)
+    add = AddPeopleDialog(ctx, v)
     qtbot.addWidget(add)
     add.show()
     paste_into(qtbot, add.roster.table, "高橋 次郎\tタカハシ ジロウ")
@@ -247,7 +248,7 @@ def test_people_added_later_and_removed_keep_history(qtbot, ctx, engine, desk, g
     assert [p.name for p in after.people][-1] == "高橋 次郎" and after.people[-1].cover_start == date(2026, 11, 26)
     assert len(after.open_charge_ids) == 2  # the unpaid first premium and the added person's own ¥350
 
-    rm = RemovePersonDialog(ctx, after, today=TODAY)
+    rm = RemovePersonDialog(ctx, after)
     qtbot.addWidget(rm)
     rm.show()
     rm.list.setCurrentRow(1)

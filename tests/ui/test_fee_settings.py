@@ -10,9 +10,10 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 from sqlalchemy import select
 
+from booking_app import clock
 from booking_app.services import bookings as booking_svc
 from booking_app.services import fees as fee_svc
-from booking_app.services.common import Actor, local_now
+from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Booking, CentreSetting, Charge, Room, Staff
 from booking_app.ui import booking_dialog as bd
@@ -53,7 +54,7 @@ def no_slip_preview(monkeypatch):
 
 
 def next_weekday(weekday: int) -> date:
-    d = local_now().date() + timedelta(days=7)
+    d = clock.today() + timedelta(days=7)
     return d + timedelta(days=(weekday - d.weekday()) % 7)
 
 

@@ -163,6 +163,7 @@ def test_no_activity_field_marks_the_list(qtbot, ctx, shown):
     assert dlg.fields_box.property("invalid") is True
 
 
+@pytest.mark.answers_modals
 def test_register_classmethod_returns_the_new_id(qtbot, ctx, engine, shown):
     failures: list[BaseException] = []
 

@@ -25,6 +25,7 @@ from booking_app.ui.groups_page import GroupsPage
 TODAY = date(2026, 11, 25)
 NOW = datetime(2026, 11, 25, 10, 0)
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "groups"
+pytestmark = pytest.mark.now(TODAY)
 
 
 def actor_for(engine, role: str) -> Actor:
@@ -70,7 +71,7 @@ def broken_csv(tmp_path) -> Path:
 
 
 def open_preview(qtbot, ctx, path) -> GroupImportDialog:
-    dlg = GroupImportDialog(ctx, path, now=NOW)
+    dlg = GroupImportDialog(ctx, path)
     qtbot.addWidget(dlg)
     dlg.show()
     return dlg
@@ -140,7 +141,7 @@ def test_broken_file_lists_each_error_with_its_row_and_cannot_be_imported(qtbot,
 
 
 def test_choosing_a_fixed_file_again_enables_import(qtbot, ctx, engine, shown, broken_csv, sample_csv):
-    dlg = GroupImportDialog(ctx, broken_csv, now=NOW, choose_file=lambda parent: str(sample_csv))
+    dlg = GroupImportDialog(ctx, broken_csv, choose_file=lambda parent: str(sample_csv))
     qtbot.addWidget(dlg)
     dlg.show()
     assert not dlg.import_button.isEnabled()
@@ -191,7 +192,7 @@ def test_run_with_a_path_previews_then_imports(qtbot, monkeypatch, ctx, engine, 
 
     monkeypatch.setattr(GroupImportDialog, "exec", press_import)
 
-    assert GroupImportDialog.run(None, ctx, sample_csv, now=NOW) is True
+    assert GroupImportDialog.run(None, ctx, sample_csv) is True
     assert group_count(engine) == 40
 
 
@@ -209,8 +210,8 @@ def test_desk_staff_cannot_import(qtbot, monkeypatch, engine, shown, sample_csv)
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         lambda *a, **k: pytest.fail("desk staff should not be asked for a file"))
 
-    assert GroupImportDialog.run(None, desk, sample_csv, now=NOW) is False
-    assert GroupImportDialog.run(None, desk, now=NOW) is False
+    assert GroupImportDialog.run(None, desk, sample_csv) is False
+    assert GroupImportDialog.run(None, desk) is False
 
     assert shown == ["団体名簿の取込は管理者のみ行えます。管理者に依頼してください。"] * 2
     assert group_count(engine) == 0
@@ -238,7 +239,7 @@ def test_export_writes_an_xlsx_openpyxl_reads_back(ctx, engine, tmp_path, shown,
     import_sample(ctx, sample_csv)
     target = tmp_path / gio.default_export_name(TODAY)
 
-    assert export_groups_dialog(None, ctx, target, today=TODAY) == 40
+    assert export_groups_dialog(None, ctx, target) == 40
 
     assert target.name == "登録団体名簿_20261125.xlsx"
     wb = openpyxl.load_workbook(target, read_only=True)
@@ -254,7 +255,7 @@ def test_export_writes_an_xlsx_openpyxl_reads_back(ctx, engine, tmp_path, shown,
 def test_reimporting_an_exported_file_changes_nothing(qtbot, ctx, engine, tmp_path, shown, sample_csv):
     import_sample(ctx, sample_csv)
     target = tmp_path / "書出.xlsx"
-    export_groups_dialog(None, ctx, target, today=TODAY)
+    export_groups_dialog(None, ctx, target)
 
     dlg = open_preview(qtbot, ctx, target)
 
@@ -267,7 +268,7 @@ def test_an_edited_cell_shows_as_an_update_with_old_and_new(qtbot, qtmodeltester
                                                             shown, sample_csv):
     import_sample(ctx, sample_csv)
     target = tmp_path / "書出.xlsx"
-    export_groups_dialog(None, ctx, target, today=TODAY)
+    export_groups_dialog(None, ctx, target)
     wb = openpyxl.load_workbook(target)
     ws = wb.worksheets[0]
     heading = [c.value for c in ws[1]]
@@ -300,7 +301,7 @@ def test_export_as_csv_when_the_chooser_returns_a_bare_name(monkeypatch, ctx, tm
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", save_name)
 
-    assert export_groups_dialog(None, ctx, today=TODAY) == 40
+    assert export_groups_dialog(None, ctx) == 40
     assert Path(asked["suggested"]).name == "登録団体名簿_20261125.xlsx"
     assert "*.csv" in asked["filters"]
     text = (tmp_path / "名簿.csv").read_bytes()
@@ -312,7 +313,7 @@ def test_export_to_a_locked_file_says_so(monkeypatch, ctx, tmp_path, shown):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(group_io, "export_groups", locked)
-    assert export_groups_dialog(None, ctx, tmp_path / "a.xlsx", today=TODAY) is None
+    assert export_groups_dialog(None, ctx, tmp_path / "a.xlsx") is None
     assert len(shown) == 1 and "書き込めませんでした" in shown[0]
 
 
@@ -320,7 +321,7 @@ def test_desk_staff_cannot_export_the_register(engine, tmp_path, shown):
     # The register carries representatives' addresses and phones: the service refuses desk staff.
     desk_ctx = AppContext(engine, actor_for(engine, "desk"))
     target = tmp_path / "名簿.xlsx"
-    assert export_groups_dialog(None, desk_ctx, target, today=TODAY) is None
+    assert export_groups_dialog(None, desk_ctx, target) is None
     assert len(shown) == 1 and "管理者のみ" in shown[0]
     assert not target.exists()
 
@@ -330,7 +331,7 @@ def test_desk_staff_cannot_export_the_register(engine, tmp_path, shown):
 
 def test_groups_page_buttons_open_import_and_export(qtbot, monkeypatch, ctx, engine, tmp_path, shown, sample_csv):
     monkeypatch.setattr(gp, "show_error", lambda parent, exc: shown.append(exc.message))
-    page = GroupsPage(ctx, today=TODAY)
+    page = GroupsPage(ctx)
     qtbot.addWidget(page)
     page.show()
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(sample_csv), gio.OPEN_FILTER))

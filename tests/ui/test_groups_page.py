@@ -24,6 +24,7 @@ from booking_app.ui.group_dialog import StatusChangeDialog
 from booking_app.ui.groups_page import GroupsPage
 
 TODAY = date(2026, 11, 25)
+pytestmark = pytest.mark.now(TODAY)
 
 
 def group_input(name: str, kana: str, **kw) -> GroupInput:
@@ -64,7 +65,7 @@ def shown(monkeypatch):
 
 @pytest.fixture
 def page(qtbot, ctx):
-    w = GroupsPage(ctx, today=TODAY)
+    w = GroupsPage(ctx)
     qtbot.addWidget(w)
     w.resize(1216, 720)
     w.show()
@@ -353,7 +354,7 @@ def test_new_booking_and_edit_buttons_open_their_dialogs(qtbot, page, engine, mo
     qtbot.mouseClick(page.edit_button, Qt.MouseButton.LeftButton)
     assert [c[0] for c in calls] == ["booking", "edit"]
     assert calls[0][1] is page and calls[1][2] == group_id(engine, "0002")
-    assert calls[0][2]["today"] == TODAY  # the page's today: the dialog's default dates count from it
+    assert "today" not in calls[0][2]  # the dialog counts its default dates from the app's clock
 
 
 @pytest.fixture
@@ -374,7 +375,7 @@ def app_font(qapp):
 def test_search_list_shows_a_twenty_character_name_at_1366_px(app_font, ctx, qtbot):
     """In the main window at 1366×768 the page gets about 1216 px: a typical long name (20 characters)
     and its reading must show whole, not 「赤間多文化共…」."""
-    page = GroupsPage(ctx, today=TODAY)
+    page = GroupsPage(ctx)
     qtbot.addWidget(page)
     page.resize(1216, 720)
     page.show()

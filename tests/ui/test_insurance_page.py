@@ -38,6 +38,8 @@ from tests.ui.test_enrol_dialog import (  # noqa: F401 — shared fixtures
     type_text,
 )
 
+pytestmark = pytest.mark.now(TODAY)
+
 
 def when_modal(qtbot, cls, act: Callable) -> list:
     """Run ``act(dialog)`` once a modal ``cls`` is open; the list records that it ran."""
@@ -70,7 +72,7 @@ def previews(monkeypatch):
 
 @pytest.fixture
 def page(qtbot, ctx):
-    w = InsurancePage(ctx, today=TODAY)
+    w = InsurancePage(ctx)
     qtbot.addWidget(w)
     w.resize(1216, 720)
     w.show()
@@ -99,6 +101,7 @@ def column(model, col: int) -> list[str]:
 # ----------------------------------------------------------------------------- tests
 
 
+@pytest.mark.answers_modals
 def test_enrol_pay_and_check_cover_on_the_day_and_the_next(qtbot, page, engine, errors, previews, qtmodeltester):
     # 団体の加入… : find the club, paste three people, read the premium, save.
     seen_premium: list[str] = []
@@ -170,7 +173,7 @@ def test_enrol_pay_and_check_cover_on_the_day_and_the_next(qtbot, page, engine, 
 
 def test_unpaid_enrolment_is_not_covered_and_filters(qtbot, ctx, engine, desk, group_id, errors):
     enrol_basic(engine, desk, group_id)
-    page = InsurancePage(ctx, today=TODAY)
+    page = InsurancePage(ctx)
     qtbot.addWidget(page)
     page.show_tab("cover")
     page.set_cover_group(group_id)
@@ -198,7 +201,7 @@ def test_accident_near_its_deadline_shows_on_the_home_line(qtbot, ctx, engine, d
                           now=datetime(2026, 11, 25, 9))
         ins.file_accident(s, desk, enrolment_id=v.id, person_name="佐藤 花子", occurred_at=datetime(2026, 11, 24, 10),
                           place="センター", description="机で指を挟んだ", now=datetime(2026, 11, 25, 9))
-    window = MainWindow(ctx, today=TODAY)
+    window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.show()
     line = window.accidents_due_button
@@ -229,12 +232,13 @@ def test_overdue_report_is_red(qtbot, engine, desk, group_id):
                           place="公園", description="転倒", now=datetime(2026, 11, 25, 9))
     with read_session(engine) as s:
         rows = ins.list_accidents(s, today=TODAY)
-    model = AccidentsModel(today=TODAY)
+    model = AccidentsModel()
     model.set_rows(rows)
     assert model.index(0, 6).data() == "10日超過"
     assert model.index(0, 6).data(Qt.ItemDataRole.ForegroundRole).color().name() == "#c62828"
 
 
+@pytest.mark.answers_modals
 def test_accident_dialog_files_a_report_with_its_deadline(qtbot, page, engine, desk, group_id, errors):
     from booking_app.ui.accident_dialog import AccidentDialog
 
@@ -261,6 +265,7 @@ def test_accident_dialog_files_a_report_with_its_deadline(qtbot, page, engine, d
     assert page.accidents_model.index(0, 4).data() == "ボランティア活動保険（基本タイプ）"
 
 
+@pytest.mark.answers_modals
 def test_renewal_opens_the_dialog_prefilled(qtbot, page, engine, desk, group_id, errors):
     enrol_basic(engine, desk, group_id, applied_on=date(2025, 6, 1), fy=2025)
     page.refresh()
@@ -292,7 +297,7 @@ def test_models_pass_the_model_tester(qtmodeltester, engine, desk, group_id):
         accidents = ins.list_accidents(s, today=TODAY)
         cover = ins.check_cover(s, day=TODAY, group_id=group_id)
     for model, rows in ((EnrolmentsModel(), enrolments), (RenewalCandidatesModel(), enrolments),
-                        (AccidentsModel(today=TODAY), accidents), (CoverResultsModel(), cover)):
+                        (AccidentsModel(), accidents), (CoverResultsModel(), cover)):
         model.set_rows(rows)
         assert model.rowCount() == 1
         qtmodeltester.check(model)
@@ -323,7 +328,7 @@ def test_certificate_preview_and_roster_export(qtbot, page, engine, desk, manage
 
 def test_group_panel_lists_the_groups_enrolments(qtbot, ctx, engine, desk, group_id):
     v = enrol_basic(engine, desk, group_id)
-    w = GroupsPage(ctx, today=TODAY)
+    w = GroupsPage(ctx)
     qtbot.addWidget(w)
     w.show_group(group_id)
     assert "ボランティア活動保険（基本タイプ）" in w.insurance_label.text() and "今日：未払い" in w.insurance_label.text()
@@ -379,6 +384,7 @@ def answer_reason(qtbot, reason: str, *, accept: bool = True) -> Callable:
     return act
 
 
+@pytest.mark.answers_modals
 def test_cancel_an_unpaid_enrolment_with_a_reason(qtbot, page, engine, desk, group_id, errors):
     v = enrol_basic(engine, desk, group_id)
     page.refresh_list(select_id=v.id)
@@ -406,6 +412,7 @@ def test_cancel_an_unpaid_enrolment_with_a_reason(qtbot, page, engine, desk, gro
     assert page.answer_label.text() == "補償なし"
 
 
+@pytest.mark.answers_modals
 def test_cancelling_a_paid_enrolment_is_refused_with_the_services_message(qtbot, page, engine, desk, group_id,
                                                                            errors):
     v = enrol_basic(engine, desk, group_id)
@@ -496,7 +503,7 @@ def test_ledger_export_to_csv_and_xlsx_for_managers(qtbot, ctx, engine, desk, ma
         plan = next(p for p in ins.plans_for_year(s, 2026, actor=desk) if p.code == "VOL-DISASTER")
         ins.enrol_group(s, desk, plan_id=plan.id, group_id=group_id, people=ins.parse_roster_text(ROSTER),
                         applied_on=TODAY, now=datetime(2026, 11, 25, 10))
-    page = InsurancePage(ctx, today=TODAY)
+    page = InsurancePage(ctx)
     qtbot.addWidget(page)
     page.show()
     # Desk staff: greyed, as the ledger holds every group's payments.
@@ -539,6 +546,7 @@ def test_ledger_export_to_csv_and_xlsx_for_managers(qtbot, ctx, engine, desk, ma
     assert {wb["加入台帳"].cell(r, 4).value for r in (3, 4)} == {CLUB}
 
 
+@pytest.mark.answers_modals
 def test_plans_and_premiums_from_the_menu(qtbot, page, engine, manager, errors):
     from booking_app.ui.insurance_plans_dialog import InsurancePlansDialog
 
@@ -559,7 +567,7 @@ def test_page_fits_a_1366_screen_and_screenshot(qtbot, ctx, engine, desk, group_
     import os
 
     enrol_basic(engine, desk, group_id)
-    window = MainWindow(ctx, today=TODAY)
+    window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.resize(1366, 768)
     window.show()

@@ -32,6 +32,8 @@ from tests.ui.test_enrol_dialog import (  # noqa: F401 — shared fixtures
     type_text,
 )
 
+pytestmark = pytest.mark.now(TODAY)
+
 
 @pytest.fixture(autouse=True)
 def plan_errors(monkeypatch, errors):
@@ -41,7 +43,7 @@ def plan_errors(monkeypatch, errors):
 
 
 def open_plans(qtbot, ctx, **kw) -> InsurancePlansDialog:
-    dlg = InsurancePlansDialog(ctx, today=TODAY, **kw)
+    dlg = InsurancePlansDialog(ctx, **kw)
     qtbot.addWidget(dlg)
     dlg.show()
     return dlg

@@ -17,6 +17,7 @@ from booking_app.ui.login_dialog import LoginDialog
 from test_login import PASSWORD, answer_modal, log_in_as, set_passwords
 
 TODAY = dt.date(2026, 11, 25)
+pytestmark = pytest.mark.now(TODAY)
 
 
 @pytest.fixture(autouse=True)
@@ -132,6 +133,7 @@ def test_idle_minutes_setting_and_never(qtbot, window, ctx):
     never.overlay.close()
 
 
+@pytest.mark.answers_modals
 def test_another_staff_member_logs_in_from_the_lock(qtbot, idle, engine, ctx):
     with qtbot.wait_signal(idle.locked, timeout=3000):
         pass
@@ -147,12 +149,13 @@ def test_another_staff_member_logs_in_from_the_lock(qtbot, idle, engine, ctx):
     assert not idle.is_locked
 
 
+@pytest.mark.answers_modals
 def test_main_window_menu_locks_and_status_bar_switches_staff(qtbot, engine, desk, tmp_path):
     from booking_app.ui.main_window import MainWindow
 
     set_passwords(engine)
     ctx = AppContext(engine, desk)
-    win = MainWindow(ctx, today=TODAY)
+    win = MainWindow(ctx)
     qtbot.addWidget(win)
     win.resize(1366, 768)
     win.show()

@@ -154,6 +154,7 @@ def test_empty_password_and_demo_hint(qtbot, engine, tmp_path):
     assert dlg.actor.role == "desk"
 
 
+@pytest.mark.answers_modals
 def test_staff_without_password_are_not_listed_and_get_via_classmethod(qtbot, engine):
     set_passwords(engine, roles=("manager", "admin"))  # 受付スタッフ has no password yet
     answer_modal(qtbot, LoginDialog, log_in_as(qtbot, "システム管理者"))
@@ -242,6 +243,7 @@ def desk_app(qapp, monkeypatch):
     qapp.setWindowIcon(icon)
 
 
+@pytest.mark.answers_modals
 def test_app_start_first_admin_then_login(qtbot, sqlite_url, desk_app):
     """app.run: the first start registers the システム管理者; the next start asks for a login."""
 

@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 
 import booking_app
+from booking_app import clock
 from booking_app.domain.errors import ConflictError, PermissionDenied, RuleError, ValidationError
 from booking_app.services import centre
 from booking_app.store.engine import make_engine, write_session
@@ -19,6 +20,7 @@ from booking_app.ui.main_window import WINDOW_TITLE, MainWindow
 from booking_app.ui.staff_dialog import StaffChooser
 
 TODAY = dt.date(2026, 11, 25)
+pytestmark = pytest.mark.now(TODAY)
 
 
 @pytest.fixture
@@ -33,7 +35,7 @@ def ctx(sqlite_url):
 
 
 def test_main_window_opens_and_switches_pages(qtbot, ctx):
-    window = MainWindow(ctx, today=TODAY)
+    window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.resize(1366, 768)
     window.show()
@@ -73,7 +75,7 @@ def test_main_window_opens_and_switches_pages(qtbot, ctx):
 
 
 def test_view_menu_moves_the_calendar(qtbot, ctx):
-    window = MainWindow(ctx, today=TODAY)
+    window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.show()
     window.show_page("search")
@@ -107,6 +109,7 @@ def _answer_login(qtbot, name: str | None) -> None:
     QTimer.singleShot(0, act)
 
 
+@pytest.mark.answers_modals
 def test_switch_staff_from_status_bar(qtbot, ctx):
     """担当者の切り替え (issue 7): the next staff member logs in with their password."""
     from sqlalchemy import update
@@ -116,7 +119,7 @@ def test_switch_staff_from_status_bar(qtbot, ctx):
 
     with write_session(ctx.engine) as session:
         session.execute(update(Staff).values(password_hash=hash_password("password-1")))
-    window = MainWindow(ctx, today=TODAY)
+    window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.show()
     _answer_login(qtbot, "センター長")
@@ -178,7 +181,7 @@ def test_run_in_screenshot_mode_writes_a_picture(qtbot, sqlite_url, tmp_path, re
     from booking_app.app import run
 
     path = tmp_path / "shots" / "main.png"
-    assert run(sqlite_url, db_label="テスト.sqlite3", screenshot=str(path), today=TODAY) == 0
+    assert run(sqlite_url, db_label="テスト.sqlite3", screenshot=str(path)) == 0
     image = QImage(str(path))
     assert not image.isNull() and (image.width(), image.height()) == (1366, 768)
     colours = {QColor(image.pixel(x, y)).name() for x in range(0, 1366, 37) for y in range(0, 768, 29)}
@@ -196,7 +199,7 @@ def test_scanned_member_card_opens_the_group_anywhere(qtbot, ctx):
         register_group(s, ctx.actor, GroupInput(
             name="関門太鼓の会", kana="かんもんたいこのかい", representative="山本", phone="083-000-1111",
             activity_fields=["学術・文化・芸術・スポーツ"], declarations={k: True for k in DECLARATIONS}))
-    window = MainWindow(ctx, today=TODAY)
+    window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.show_page("today")
     window.open_group_by_code("FKG:0001")
@@ -210,7 +213,7 @@ def test_groups_tile_follows_registrations(qtbot, ctx):
     from booking_app.domain.groups import DECLARATIONS, GroupInput
     from booking_app.services.groups import register_group
 
-    window = MainWindow(ctx, today=TODAY)
+    window = MainWindow(ctx)
     qtbot.addWidget(window)
     assert window.groups_tile.text() == "登録団体 0／260"
 
@@ -240,9 +243,7 @@ def _book_on(ctx, day: dt.date, name: str = "関門ウォーキングの会", ro
 
 def _open_day() -> dt.date:
     """A Wednesday 1–2 weeks ahead: inside the booking window, never today."""
-    from booking_app.services.common import local_now
-
-    d = local_now().date() + dt.timedelta(days=7)
+    d = clock.today() + dt.timedelta(days=7)
     return d + dt.timedelta(days=(2 - d.weekday()) % 7)
 
 
@@ -268,7 +269,7 @@ def test_scanned_slip_selects_the_booking_in_the_today_list(qtbot, ctx, scan_ans
     _book_on(ctx, day - dt.timedelta(days=1), "先の会")
     target = _book_on(ctx, day)
     other = _book_on(ctx, day, "後の会", room="小会議室2")
-    window = MainWindow(ctx, today=TODAY)
+    window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.show()
     page = window.pages["today"]
@@ -288,10 +289,9 @@ def test_scanned_slip_selects_the_booking_in_the_today_list(qtbot, ctx, scan_ans
 
 def test_scan_then_enter_checks_in_on_the_day(qtbot, ctx, scan_answers):
     from booking_app.services.bookings import get_booking
-    from booking_app.services.common import local_now
 
     asked, answer = scan_answers
-    today = local_now().date()
+    today = clock.today()
     with write_session(ctx.engine) as s:  # made three days ago; today is the day of use
         from booking_app.services.bookings import BookingInput, create_booking
 
@@ -303,7 +303,7 @@ def test_scan_then_enter_checks_in_on_the_day(qtbot, ctx, scan_answers):
             room_id=room, booker_kind="person", booker_name="下関 花子", purpose="作業", attendees=1,
             override_reason="テストのため"),
             now=dt.datetime.combine(today - dt.timedelta(days=3), dt.time(10))).id
-    window = MainWindow(ctx, today=today)
+    window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.show()
     answer["key"] = "check_in"  # the default button, as Enter would press it
@@ -321,7 +321,7 @@ def test_unknown_scanned_number_says_so_in_japanese(qtbot, ctx, monkeypatch, sca
 
     shown: list[str] = []
     monkeypatch.setattr(mw, "show_error", lambda parent, exc: shown.append(exc.message))
-    window = MainWindow(ctx, today=TODAY)
+    window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.show()
     assert not window.open_booking_by_id(4321)
@@ -334,7 +334,7 @@ def test_scanner_signal_reaches_the_window(qtbot, ctx, scan_answers):
     from booking_app.ui.scanner import ScannerFilter
 
     bid = _book_on(ctx, _open_day())
-    window = MainWindow(ctx, today=TODAY)
+    window = MainWindow(ctx)
     qtbot.addWidget(window)
     scanner = ScannerFilter()
     scanner.bookingScanned.connect(window.open_booking_by_id)
@@ -342,6 +342,7 @@ def test_scanner_signal_reaches_the_window(qtbot, ctx, scan_answers):
     assert window.pages["today"].selected().id == bid
 
 
+@pytest.mark.answers_modals
 def test_scan_choice_box_has_the_three_actions_and_enter_takes_the_default(qtbot):
     from types import SimpleNamespace
 

@@ -18,10 +18,11 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.services import bookings as booking_svc
 from booking_app.services import payments as pay_svc
-from booking_app.services.common import Actor, local_now
+from booking_app.services.common import Actor
 from booking_app.services.terminal import terminal_name
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Charge, Receipt, ReceiptPrint, Room, Staff
@@ -59,7 +60,7 @@ def actor_for(engine, role: str) -> Actor:
 
 def general_booking(engine, name: str = CLUB, *, days_ahead: int = 8, room: str = "大会議室") -> int:
     """A general user's (一般) 大会議室 booking in the morning period: a ¥1,500 room fee (10 %)."""
-    day = local_now().date() + timedelta(days=days_ahead)
+    day = clock.today() + timedelta(days=days_ahead)
     start = datetime.combine(day, time(9))
     with read_session(engine) as s:
         room_id = s.scalars(select(Room).where(Room.name == room)).one().id
@@ -84,7 +85,7 @@ def pay_booking(engine, actor: Actor, bid: int, method: str = "cash", payer: str
 
 
 def receipt_no(seq: int) -> str:
-    return f"{jcal.fiscal_year(local_now().date())}-{seq:06d}"
+    return f"{jcal.fiscal_year(clock.today())}-{seq:06d}"
 
 
 def pdf_text(path: Path) -> str:
@@ -310,7 +311,7 @@ def test_default_purpose_by_kind():
 
 def test_closed_day_refuses_payment(qtbot, ctx, engine, booking_id, manager, previews, errors):
     with write_session(engine) as s:
-        pay_svc.close_day(s, manager, local_now().date(), terminal_name(), cash_counted=0)
+        pay_svc.close_day(s, manager, clock.today(), terminal_name(), cash_counted=0)
     dlg = open_dialog(qtbot, ctx, booking_id=booking_id)
     qtbot.mouseClick(dlg.pay_button, Qt.MouseButton.LeftButton)
     assert len(errors) == 1 and "締め済みのため、領収できません" in errors[0]
@@ -318,7 +319,7 @@ def test_closed_day_refuses_payment(qtbot, ctx, engine, booking_id, manager, pre
 
 
 def test_booking_dialog_shows_the_fee_live(qtbot, ctx, engine):
-    day = local_now().date() + timedelta(days=8)
+    day = clock.today() + timedelta(days=8)
     dlg = bd.BookingDialog(ctx)
     qtbot.addWidget(dlg)
     dlg.show()
@@ -351,8 +352,9 @@ def test_today_list_pay_and_slips(qtbot, ctx, engine, booking_id, previews, erro
     with read_session(engine) as s:
         day = get_booking(s, booking_id).start.date()
         number = get_booking(s, booking_id).number
-    page = TodayListPage(ctx, today=day)
+    page = TodayListPage(ctx)
     qtbot.addWidget(page)
+    page.set_day(day)
     page.show()
     assert not page.pay_button.isEnabled() and not page.slip_button.isEnabled()
     assert page.select_booking(booking_id)

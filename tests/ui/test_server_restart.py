@@ -17,8 +17,9 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, Q
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from booking_app import clock
 from booking_app.services.centre import ensure_initial_data
-from booking_app.services.common import Actor, local_now
+from booking_app.services.common import Actor
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.migrate import upgrade
 from booking_app.store.models import Booking, MemberGroup, Staff
@@ -76,7 +77,7 @@ def choose(combo: QComboBox, text_start: str) -> None:
 
 
 def next_wednesday() -> date:
-    d = local_now().date() + timedelta(days=7)
+    d = clock.today() + timedelta(days=7)
     return d + timedelta(days=(2 - d.weekday()) % 7)
 
 

@@ -37,6 +37,7 @@ from tests.ui.test_enrol_dialog import type_text
 
 TODAY = date(2026, 11, 25)
 OCT = date(2026, 10, 14)
+pytestmark = pytest.mark.now(TODAY)
 
 
 def when_modal(cls, act: Callable) -> list:
@@ -72,7 +73,7 @@ def notices(monkeypatch):
 
 @pytest.fixture
 def page(qtbot, ctx):
-    w = StatsPage(ctx, today=TODAY)
+    w = StatsPage(ctx)
     qtbot.addWidget(w)
     w.resize(1216, 700)
     w.show()
@@ -125,7 +126,7 @@ def test_dashboard_shows_the_year_against_the_target(qtbot, page, engine, desk):
 def test_a_counter_click_moves_the_dashboard_and_the_status_bar(qtbot, ctx, engine):
     from booking_app.ui.main_window import MainWindow
 
-    window = MainWindow(ctx, today=TODAY)
+    window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.show()
     window.show_page("stats")
@@ -166,6 +167,7 @@ def test_a_hidden_dashboard_waits_until_it_is_shown(qtbot, page, ctx, monkeypatc
 # --------------------------------------------------------------------------- events
 
 
+@pytest.mark.answers_modals
 def test_add_an_event_then_enter_its_attendance(qtbot, page, engine, notices):
     page.show_tab("events")
 
@@ -280,6 +282,7 @@ def read_rows(engine):
         return svc.unsettled_bookings(s, today=TODAY)
 
 
+@pytest.mark.answers_modals
 def test_amend_a_closed_month(qtbot, page, engine, manager, notices):
     used(engine, manager, OCT, 25)
     with write_session(engine) as s:
@@ -409,8 +412,8 @@ def test_models(qtmodeltester, engine, manager):
 def test_the_counter_and_the_page_share_one_watcher(qtbot, ctx):
     from booking_app.ui.dashboard import DataWatcher
 
-    a = CounterPanel(ctx, today=TODAY)
-    b = StatsPage(ctx, today=TODAY)
+    a = CounterPanel(ctx)
+    b = StatsPage(ctx)
     qtbot.addWidget(a)
     qtbot.addWidget(b)
     assert a.watcher is b.dashboard.watcher and len(ctx.findChildren(DataWatcher)) == 1
@@ -422,8 +425,8 @@ def test_polling_stops_when_the_last_view_is_destroyed(qtbot, ctx):
 
     from booking_app.ui.dashboard import watcher_for
 
-    panel = CounterPanel(ctx, today=TODAY)
-    page = StatsPage(ctx, today=TODAY)
+    panel = CounterPanel(ctx)
+    page = StatsPage(ctx)
     watcher = watcher_for(ctx)
     assert watcher.timer.isActive() and watcher.timer.interval() == 3000
     panel.deleteLater()

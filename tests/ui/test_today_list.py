@@ -9,8 +9,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
 
+from booking_app import clock
 from booking_app.services import bookings as booking_svc
-from booking_app.services.common import Actor, local_now
+from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Booking, Room, Staff
 from booking_app.ui import today_list as tl
@@ -72,7 +73,7 @@ def status_of(engine, bid):
 
 
 def test_check_in_and_check_out_with_the_actual_number(qtbot, ctx, engine, errors, monkeypatch, qtmodeltester):
-    today = local_now().date()
+    today = clock.today()
     early = book(engine, datetime.combine(today, time(0, 0)), 1, "朝の会", attendees=12)
     book(engine, datetime.combine(today, time(2, 0)), 1, "二番目の会")
     page = TodayListPage(ctx)
@@ -99,12 +100,14 @@ def test_check_in_and_check_out_with_the_actual_number(qtbot, ctx, engine, error
     assert status_of(engine, early) == ("in_use", None)
 
 
+@pytest.mark.answers_modals
 def test_no_show_and_unsettled_filter(qtbot, ctx, engine, errors):
-    yesterday = local_now().date() - timedelta(days=1)
+    yesterday = clock.today() - timedelta(days=1)
     gone = book(engine, datetime.combine(yesterday, time(10)), 2, "来なかった会")
     left = book(engine, datetime.combine(yesterday, time(14)), 2, "帰った会")
-    page = TodayListPage(ctx, today=yesterday)
+    page = TodayListPage(ctx)
     qtbot.addWidget(page)
+    page.set_day(yesterday)  # the desk steps back a day to settle it
     page.show()
     assert page.model.rowCount() == 2
     page.select_booking(gone)
@@ -133,10 +136,11 @@ def test_no_show_and_unsettled_filter(qtbot, ctx, engine, errors):
     assert "未精算" in page.title.text()
 
 
+@pytest.mark.now("2026-11-28 10:00")
 def test_title_says_today_for_the_pages_today_and_not_for_other_days(qtbot, ctx):
     # QA: with --today (the demo) the page's own today was titled 「予約」, as the clock's date differed.
-    fixed = local_now().date() + timedelta(days=3)
-    page = TodayListPage(ctx, today=fixed)
+    fixed = clock.today()
+    page = TodayListPage(ctx)
     qtbot.addWidget(page)
     assert page.title.text().startswith("本日の予約")
     qtbot.mouseClick(page.next_button, Qt.MouseButton.LeftButton)
@@ -146,10 +150,11 @@ def test_title_says_today_for_the_pages_today_and_not_for_other_days(qtbot, ctx)
 
 
 def test_refused_action_shows_the_japanese_reason(qtbot, ctx, engine, errors):
-    tomorrow = local_now().date() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     bid = book(engine, datetime.combine(tomorrow, time(10)), 2, "明日の会")
-    page = TodayListPage(ctx, today=tomorrow)
+    page = TodayListPage(ctx)
     qtbot.addWidget(page)
+    page.set_day(tomorrow)
     page.select_booking(bid)
     qtbot.mouseClick(page.check_in_button, Qt.MouseButton.LeftButton)
     assert errors and "利用日より前にはチェックインできません" in errors[0]
@@ -157,7 +162,7 @@ def test_refused_action_shows_the_japanese_reason(qtbot, ctx, engine, errors):
 
 
 def test_search_finds_by_name_and_number(qtbot, ctx, engine, qtmodeltester):
-    day = local_now().date() + timedelta(days=2)
+    day = clock.today() + timedelta(days=2)
     bid = book(engine, datetime.combine(day, time(10)), 2, "関門写真クラブ")
     book(engine, datetime.combine(day, time(13)), 2, "ほかの会")
     page = BookingSearchPage(ctx)
