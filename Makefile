@@ -1,7 +1,8 @@
 # Fukufuku Desk — developer commands.
 #   make run    start the app (SQLite in the user data dir)
 #   make demo   start the app with demo data
-#   make test   run the test suite (SQLite + a throwaway PostgreSQL cluster)
+#   make test   run the test suite (SQLite + a throwaway PostgreSQL cluster), at a pinned moment
+#   make test-calendar  the date-sensitive tests once on each of the year's trap days (tests/pinning.py)
 #   make bench  run every bench/*.py script
 #   make bundle the one-folder desktop build in dist/FukufukuDesk (PyInstaller), then `make bundle-test`
 #   make bundle-test  start the built bundle with a clean environment and check its screenshot
@@ -19,7 +20,7 @@ REPORT     := $(BUILD)/test-report.xml
 PYTEST_ARGS ?=
 PG_BIN_GLOB ?= /usr/lib/postgresql/*/bin/initdb
 
-.PHONY: venv run demo test bench clean distclean pg-server-binaries pdf-tools translations bundle bundle-test
+.PHONY: venv gui-libs run demo test test-calendar bench clean distclean pg-server-binaries pdf-tools translations bundle bundle-test
 
 venv: $(STAMP)
 
@@ -30,10 +31,15 @@ $(STAMP): pyproject.toml
 	$(VPY) -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-run: venv
+# The X11/xcb libraries Qt's desktop platform needs (a fresh Debian lacks some): installed when root,
+# otherwise the one apt-get command to run is printed and make stops.
+gui-libs: venv
+	@bash installer/gui-libs.sh $(VPY)
+
+run: venv gui-libs
 	$(VPY) -m booking_app
 
-demo: venv
+demo: venv gui-libs
 	$(VPY) -m booking_app --demo
 
 # PostgreSQL server binaries (initdb/pg_ctl) for the throwaway test cluster.
@@ -65,6 +71,16 @@ pdf-tools:
 test: venv pg-server-binaries pdf-tools
 	@mkdir -p $(BUILD)
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest --junitxml=$(REPORT) $(PYTEST_ARGS)
+
+# The calendar sweep (issue 12): every date-sensitive test that does not name its own day runs once on
+# each trap day (年末年始, fiscal-year end and start, a Sunday, a 振替休日 eve, 2028-02-29, today's real
+# date). SQLite only and without the slow tests, to stay within a few minutes on 2 cores.
+CALENDAR_TESTS ?= tests/domain tests/services tests/ui
+CALENDAR_REPORT := $(BUILD)/test-calendar-report.xml
+test-calendar: venv pdf-tools
+	@mkdir -p $(BUILD)
+	QT_QPA_PLATFORM=offscreen BOOKING_APP_TEST_NO_PG=1 $(VPY) -m pytest --calendar-sweep -q \
+	    -m "not postgres and not slow" --junitxml=$(CALENDAR_REPORT) $(CALENDAR_TESTS) $(PYTEST_ARGS)
 
 bench: venv
 	QT_QPA_PLATFORM=offscreen $(VPY) bench/run_all.py
