@@ -15,7 +15,7 @@ from booking_app.domain.hours import closure_reason, opening_hours
 from booking_app.domain.profile import load_default_profile
 
 
-def is_open(d: date, start: time = time(9, 0), end: time = time(21, 0)) -> bool:
+def is_open(d: date, start: time = time(9, 0), end: time = time(17, 0)) -> bool:
     """The shipped profile has ``d`` open from ``start`` to ``end``."""
     profile = load_default_profile()
     if closure_reason(profile, d) is not None:
@@ -25,7 +25,7 @@ def is_open(d: date, start: time = time(9, 0), end: time = time(21, 0)) -> bool:
 
 
 def open_day(*, after: int = 1, weekday: int | None = None, start: time = time(9, 0),
-             end: time = time(21, 0), base: date | None = None) -> date:
+             end: time = time(17, 0), base: date | None = None) -> date:
     """The first day at least ``after`` days from today (by the clock) that is open ``start``–``end``
     and, with ``weekday`` (0 = Monday), falls on that weekday."""
     d = (base or clock.today()) + timedelta(days=after)
@@ -37,7 +37,7 @@ def open_day(*, after: int = 1, weekday: int | None = None, start: time = time(9
 
 
 def open_weekdays(count: int, *, weekday: int, after: int = 1, start: time = time(9, 0),
-                  end: time = time(21, 0)) -> list[date]:
+                  end: time = time(17, 0)) -> list[date]:
     """``count`` consecutive same-weekday dates from the first open one: every one of them open."""
     first = open_day(after=after, weekday=weekday, start=start, end=end)
     while True:

@@ -34,6 +34,7 @@ method, see pyproject) is the last resort for anything else that hangs.
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import date, datetime, time
 
@@ -51,7 +52,7 @@ SWEEP_DAYS: dict[str, date] = {
     "0331": date(2027, 3, 31),  # fiscal-year end: registrations and insurance lapse tomorrow
     "0401": date(2027, 4, 1),  # fiscal-year start: renewal due, new receipt numbers, new plans
     "sunday": date(2027, 2, 7),
-    "furikae-eve": date(2027, 3, 21),  # 春分の日 on a Sunday; Monday 3/22 is the 振替休日
+    "furikae_eve": date(2027, 3, 21),  # 春分の日 on a Sunday; Monday 3/22 is the 振替休日
     "leapday": date(2028, 2, 29),
 }
 
@@ -61,6 +62,7 @@ def _real_today() -> date:
     return clock.SystemClock().now().date()  # wall-clock-ok
 
 
+@functools.cache
 def sweep_days() -> dict[str, date]:
     days = dict(SWEEP_DAYS)
     days["realtoday"] = _real_today()
@@ -87,6 +89,9 @@ def pytest_addoption(parser) -> None:
 
 
 def pytest_configure(config) -> None:
+    # Outside any test too (module- and session-scoped fixtures, collection), the clock is pinned:
+    # nothing in a test run ever sees the machine's date.
+    clock.set_clock(clock.FixedClock(_default_moment(config)))
     config.addinivalue_line("markers", "now(moment): the instant this test's clock is pinned to")
     config.addinivalue_line("markers", "answers_modals: the test opens modal dialogs and answers them itself")
 
@@ -124,21 +129,54 @@ def _sweep_day() -> date | None:
     return None
 
 
+class PinnedClock(clock.FixedClock):
+    """A FixedClock that counts how often it is read: the sweep skips tests that never ask the time."""
+
+    def __init__(self, instant: datetime):
+        super().__init__(instant)
+        self.reads = 0
+
+    def now(self) -> datetime:
+        self.reads += 1
+        return super().now()
+
+
+# Sweep bookkeeping: for each test (its id without the sweep day), whether its first run read the clock.
+_reads_clock: dict[str, bool] = {}
+
+
+def _sweep_key(nodeid: str, day_id: str) -> str:
+    base, _, params = nodeid.partition("[")
+    rest = [p for p in params.rstrip("]").split("-") if p != day_id]
+    return f"{base}[{'-'.join(rest)}]" if rest else base
+
+
+def _default_moment(config) -> datetime:
+    option = config.getoption("--now")
+    return _moment(option) if option else DEFAULT_NOW
+
+
 @pytest.fixture(autouse=True)
 def frozen_clock(request, _sweep_day) -> clock.FixedClock:
     """The app's clock for this test, pinned (see the module docstring)."""
     marker = request.node.get_closest_marker("now")
+    key = None
     if marker is not None:
         moment = _moment(marker.args[0])
     elif _sweep_day is not None:
+        days = sweep_days()
+        day_id = next(i for i in request.node.callspec.id.split("-") if i in days)
+        key = _sweep_key(request.node.nodeid, day_id)
+        if _reads_clock.get(key) is False:
+            pytest.skip("never reads the clock: one day is enough")
         moment = datetime.combine(_sweep_day, time(10, 0))
-    elif request.config.getoption("--now"):
-        moment = _moment(request.config.getoption("--now"))
     else:
-        moment = DEFAULT_NOW
-    pinned = clock.FixedClock(moment)
+        moment = _default_moment(request.config)
+    pinned = PinnedClock(moment)
     with clock.using(pinned):
         yield pinned
+    if key is not None and key not in _reads_clock:
+        _reads_clock[key] = pinned.reads > 0
 
 
 # --------------------------------------------------------------------------------------- modal guard

@@ -35,6 +35,7 @@ from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Room, Staff
 from booking_app.ui.context import AppContext
+from days import open_day
 from fingerprint import db_fingerprint, fingerprint_diff, stored_value_problems
 from test_bad_input_dialogs import (  # noqa: F401 - fixtures are used by name
     BAD,
@@ -543,7 +544,9 @@ def with_enrolment(engine):
     with read_session(engine) as s:
         gid = s.scalars(select(MemberGroup.id)).one()
     with write_session(engine) as s:
-        plan = next(p for p in ins.plans_for_year(s, ins.jcal.fiscal_year(today), actor=desk)
+        # Cover starts the day after applying: on 31 March that is next year's plan (issue 12's sweep).
+        fy = ins.jcal.fiscal_year(today + timedelta(days=1))
+        plan = next(p for p in ins.plans_for_year(s, fy, actor=desk)
                     if p.plan.roster == "required")
         return ins.enrol_group(s, desk, plan_id=plan.id, group_id=gid, people=ins.parse_roster_text(ROSTER),
                                applied_on=today).id
@@ -606,7 +609,7 @@ def test_remove_person_dialog(qtbot, with_enrolment, fresh, shown, reason):
 
 @pytest.fixture
 def with_booking(engine):
-    day = clock.today() + timedelta(days=8)
+    day = open_day(after=8)
     start = datetime.combine(day, time(9))
     manager = Actor(*_staff_rows(engine, "manager")[0])
     with read_session(engine) as s:
@@ -706,6 +709,7 @@ def unsettled_october(engine):
 
 
 @pytest.mark.answers_modals
+@pytest.mark.now("2026-11-25 10:00")  # closes October 2026: the page must be showing fiscal year 2026
 @BAD
 @given(reason=text_values)
 @example(reason="LONG_KANA")

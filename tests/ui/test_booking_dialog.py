@@ -18,13 +18,15 @@ from booking_app.store.models import Booking, EquipmentType, MemberGroup, Room, 
 from booking_app.ui import booking_dialog as bd
 from booking_app.ui.booking_dialog import BookingDialog, EquipmentModel
 from booking_app.ui.context import AppContext
+from days import open_weekdays
 
 
 def next_weekday(weekday: int, weeks_ahead: int = 1) -> date:
-    """A date of the given weekday 1–2 weeks ahead: inside every booking window, never today."""
-    today = clock.today()
-    d = today + timedelta(days=7 * weeks_ahead)
-    return d + timedelta(days=(weekday - d.weekday()) % 7)
+    """A date of the given weekday at least a week ahead: inside every booking window, never today, and
+    open 9:00–17:00 on it and the two same weekdays after it (a series of three dates meets no 休館).
+    Found from the pinned clock, so the test holds on any day of the year (issue 12: on
+    2026-12-06 the third Wednesday was 12/30, a closed day)."""
+    return open_weekdays(3, weekday=weekday, after=7 * weeks_ahead)[0]
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from booking_app.ui import settings_page as sp
 from booking_app.ui.context import AppContext
 from booking_app.ui.fee_settings import FeeSettingsWidget, normalise_invoice_number
 from booking_app.ui.settings_page import SettingsPage
+from days import open_day
 
 GOOD_T = "T8000000000001"  # check digit right
 BAD_T = "T8000000000002"  # one digit off: the check digit no longer matches
@@ -54,8 +55,8 @@ def no_slip_preview(monkeypatch):
 
 
 def next_weekday(weekday: int) -> date:
-    d = clock.today() + timedelta(days=7)
-    return d + timedelta(days=(weekday - d.weekday()) % 7)
+    """The first open day of that weekday a week or more ahead of the pinned today (any day of the year)."""
+    return open_day(after=7, weekday=weekday)
 
 
 def type_text(widget, text: str) -> None:

@@ -31,6 +31,7 @@ from booking_app.ui import payment_dialog as pd
 from booking_app.ui import printing_log_dialog as pld
 from booking_app.ui.payment_dialog import PaymentDialog
 from booking_app.ui.printing_log_dialog import PrintingLogDialog
+from days import open_day
 
 CLUB = "下関写真クラブ"
 
@@ -60,7 +61,7 @@ def actor_for(engine, role: str) -> Actor:
 
 def general_booking(engine, name: str = CLUB, *, days_ahead: int = 8, room: str = "大会議室") -> int:
     """A general user's (一般) 大会議室 booking in the morning period: a ¥1,500 room fee (10 %)."""
-    day = clock.today() + timedelta(days=days_ahead)
+    day = open_day(after=days_ahead)  # an open day whatever the pinned today (not inside 年末年始)
     start = datetime.combine(day, time(9))
     with read_session(engine) as s:
         room_id = s.scalars(select(Room).where(Room.name == room)).one().id
@@ -319,7 +320,7 @@ def test_closed_day_refuses_payment(qtbot, ctx, engine, booking_id, manager, pre
 
 
 def test_booking_dialog_shows_the_fee_live(qtbot, ctx, engine):
-    day = clock.today() + timedelta(days=8)
+    day = open_day(after=8)
     dlg = bd.BookingDialog(ctx)
     qtbot.addWidget(dlg)
     dlg.show()

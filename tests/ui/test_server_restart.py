@@ -28,6 +28,7 @@ from booking_app.ui.booking_dialog import BookingDialog
 from booking_app.ui.change_watch import ChangeWatcher
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import SERVER_LOST_MESSAGE, build_error_box
+from days import open_day
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pgcluster import PgCluster  # noqa: E402
@@ -77,8 +78,7 @@ def choose(combo: QComboBox, text_start: str) -> None:
 
 
 def next_wednesday() -> date:
-    d = clock.today() + timedelta(days=7)
-    return d + timedelta(days=(2 - d.weekday()) % 7)
+    return open_day(after=7, weekday=2)  # open on any pinned day of the year
 
 
 def test_saving_while_the_server_restarts_keeps_the_input_then_saves(qtbot, server, monkeypatch):
