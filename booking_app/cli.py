@@ -184,10 +184,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "seed-demo":
         return _seed_demo(args, url, label)
     if args.command == "import-bookings":
+        _require_database(url, label)
         return _import_bookings(args, url, label)
     if getattr(args, "db_handler", None):  # backup/restore: the database as it is, no migration
         return args.db_handler(args, url, label)
     if getattr(args, "handler", None):  # commands registered by their own modules (group_io)
+        _require_database(url, label)
         engine = _prepare(url)
         try:
             with write_session(engine) as s:
@@ -199,6 +201,37 @@ def _run(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- shared start-up
+
+
+def _require_database(url: str, label: str) -> None:
+    """Refuse a database that is not there (issue 13): a mistyped --db must not become a new, empty
+    database on which an export reports 0人 and exits 0. Only ``db upgrade`` and ``seed-demo`` create one.
+
+    SQLite: the file must exist and hold the app's tables (checked before anything opens it, since
+    opening creates the file). PostgreSQL: the database must have the app's tables; a connection
+    failure is reported as such by main()."""
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+
+    from booking_app.store.engine import make_engine
+
+    hint = ("--db の指定（ファイル名・接続先）を確かめてください。"
+            "新しいデータベースを作るときは「db upgrade」を使います。")
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        if not u.database or u.database == ":memory:":
+            raise NotFound(f"データベースが見つかりません：{label}\n{hint}")
+        path = Path(u.database)
+        if not path.is_file():
+            raise NotFound(f"データベースが見つかりません：{path}\n{hint}")
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            has_tables = inspect(conn).has_table("alembic_version")
+    finally:
+        engine.dispose()
+    if not has_tables:
+        raise NotFound(f"データベースが見つかりません：{label}（ふくふくデスクのデータがありません）\n{hint}")
 
 
 def _prepare(url: str):

@@ -21,7 +21,7 @@ failed=()
 for day in "${days[@]}"; do
     echo "== machine clock at $day 10:00 (faketime)"
     if ! FAKETIME_DONT_FAKE_MONOTONIC=1 QT_QPA_PLATFORM=offscreen BOOKING_APP_TEST_NO_PG=1 \
-         faketime -f "@$day 10:00:00" .venv/bin/python -m pytest -q -p no:cacheprovider \
+         faketime -f "@$day 10:00:00" .venv/bin/python -m pytest -q -rfE -p no:cacheprovider -n 2 --dist loadfile \
          -m "not postgres and not slow" tests/domain tests/services tests/ui \
          --junitxml="build/faketime-$day.xml"; then
         failed+=("$day")

@@ -24,7 +24,7 @@ test-calendar`` runs it over the date-sensitive tests.
 Modals
 ------
 A modal dialog opened where no test answers it would wait forever for a click. While a test runs,
-``QDialog.exec`` / ``QMessageBox.exec`` / ``QMenu.exec`` and the static ``QMessageBox``, ``QFileDialog`` and
+``QDialog.exec`` (so every dialog, message box and file dialog), ``QPrintDialog.exec``, ``QMenu.exec`` and the static ``QMessageBox``, ``QFileDialog`` and
 ``QInputDialog`` helpers raise :class:`UnexpectedModal` at once with the dialog's title and text. A test
 that opens a modal on purpose and answers it (a ``QTimer`` that clicks, or a ``monkeypatch`` of ``exec``)
 says so with ``@pytest.mark.answers_modals``; its modals then run, and one still open after
@@ -256,22 +256,30 @@ _STATIC = {
                     "getOpenFileUrl", "getSaveFileUrl"),
     "QInputDialog": ("getText", "getInt", "getDouble", "getItem", "getMultiLineText"),
 }
-_EXEC = ("QDialog", "QMessageBox", "QFileDialog", "QInputDialog", "QProgressDialog", "QMenu")
+# Classes whose own ``exec`` a call reaches (QMessageBox, QFileDialog, QInputDialog, QProgressDialog and
+# every dialog of ours inherit QDialog's; the print dialogs and QMenu have their own).
+_EXEC = (("PySide6.QtWidgets", "QDialog"), ("PySide6.QtPrintSupport", "QPrintDialog"),
+         ("PySide6.QtPrintSupport", "QPageSetupDialog"), ("PySide6.QtWidgets", "QMenu"))
 
 
 @pytest.fixture(autouse=True)
 def _modal_guard(request, monkeypatch):
     """Unanswered modals fail the test at once (see the module docstring)."""
+    import importlib
+
     import PySide6.QtWidgets as w
 
     answers = request.node.get_closest_marker("answers_modals") is not None
     stuck: list[str] = []
-    for cls_name in _EXEC:
-        cls = getattr(w, cls_name)
+    for module, cls_name in _EXEC:
+        cls = getattr(importlib.import_module(module), cls_name)
         original = cls.__dict__.get("exec")
         if original is None:
             continue
-        monkeypatch.setattr(cls, "exec", _watched_exec(original, stuck) if answers else _guard_exec(original))
+        if not answers:
+            monkeypatch.setattr(cls, "exec", _guard_exec(original))
+        elif cls_name != "QMenu":  # a menu a test opens on purpose closes itself; its exec is overloaded
+            monkeypatch.setattr(cls, "exec", _watched_exec(original, stuck))
     if not answers:
         for cls_name, names in _STATIC.items():
             cls = getattr(w, cls_name)

@@ -32,8 +32,16 @@ def count(url: str, model) -> int:
 
 @pytest.fixture
 def url(tmp_path) -> str:
-    """A database file that does not exist yet: every command must create and migrate it."""
+    """A database file that does not exist yet: only ``db upgrade`` and ``seed-demo`` may create it."""
     return f"sqlite:///{(tmp_path / 'cli.sqlite3').as_posix()}"
+
+
+@pytest.fixture
+def made(url, capsys) -> str:
+    """``url`` after ``db upgrade`` made it: the database every other command needs."""
+    assert cli.main(["--db", url, "db", "upgrade"]) == 0
+    capsys.readouterr()
+    return url
 
 
 def test_db_upgrade_creates_and_reports_the_revision(url, capsys):
@@ -57,7 +65,7 @@ def test_seed_demo_then_refuses_to_seed_a_database_with_bookings(url, capsys):
     assert count(url, Booking) == bookings
 
 
-def test_import_dry_run_prints_the_report_and_writes_nothing(url, tmp_path, capsys):
+def test_import_dry_run_prints_the_report_and_writes_nothing(made, url, tmp_path, capsys):
     import openpyxl
 
     clean = tmp_path / "clean.xlsx"
@@ -78,7 +86,7 @@ def test_import_dry_run_prints_the_report_and_writes_nothing(url, tmp_path, caps
     assert count(url, Booking) == 368
 
 
-def test_a_ledger_with_errors_exits_1_with_japanese_on_stderr(url, capsys):
+def test_a_ledger_with_errors_exits_1_with_japanese_on_stderr(made, url, capsys):
     assert cli.main(["--db", url, "import-bookings", str(LEDGER), "--dry-run"]) == 1
     captured = capsys.readouterr()
     assert "何も取り込んでいません" in captured.err
@@ -92,7 +100,7 @@ def test_a_ledger_with_errors_exits_1_with_japanese_on_stderr(url, capsys):
     (["import-bookings", str(LEDGER), "--staff", "受付スタッフ"], "管理者のみ"),
     (["import-bookings", str(LEDGER), "--staff", "知らない人"], "登録されていません"),
 ], ids=["missing-file", "desk-staff", "unknown-staff"])
-def test_errors_are_one_japanese_message_and_exit_1(url, capsys, args, expected):
+def test_errors_are_one_japanese_message_and_exit_1(made, url, capsys, args, expected):
     assert cli.main(["--db", url, *args]) == 1
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err
@@ -158,7 +166,7 @@ def test_no_command_opens_the_app_on_the_resolved_database(url, fake_app, tmp_pa
     assert count(url, AuditEntry) == 0 and bookings == 0  # migrated and initialised, nothing else
 
 
-def test_demo_uses_a_throwaway_database_and_refuses_one_in_use(url, fake_app, capsys, tmp_path):
+def test_demo_uses_a_throwaway_database_and_refuses_one_in_use(made, url, fake_app, capsys, tmp_path):
     assert cli.main(["--demo"]) == 0
     (demo_url, kw, _), = fake_app.calls
     assert kw["demo"] is True and "デモ" in kw["db_label"]
@@ -170,3 +178,42 @@ def test_demo_uses_a_throwaway_database_and_refuses_one_in_use(url, fake_app, ca
     assert cli.main(["--db", url, "--demo"]) == 1
     assert "デモデータは入れられません" in capsys.readouterr().err
     assert len(fake_app.calls) == 1
+
+
+# --------------------------------------------------------------------------- a database that is not there (issue 13)
+
+
+@pytest.mark.parametrize("command", [
+    ["import-bookings", str(LEDGER), "--dry-run"],
+    ["import-groups", "x.csv", "--dry-run"],
+    ["export-groups", "groups.csv"],
+    ["print-slips", "--date", "2026-11-26", "-o", "slips.pdf"],
+    ["export-insurance", "--fiscal-year", "2026", "-o", "ins.csv"],
+    ["export-stats", "--fiscal-year", "2026", "-o", "stats.csv"],
+], ids=lambda c: c[0])
+def test_a_mistyped_database_is_refused_and_nothing_is_created(tmp_path, capsys, command):
+    # A typo in --db once made a new, empty database: export-stats wrote 0人 for the city and exited 0.
+    missing = tmp_path / "no-such-folder" / "centre.sqlite3"
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    args = [a if not a.endswith((".csv", ".pdf")) or a == str(LEDGER) else str(out_dir / a) for a in command]
+    assert cli.main(["--db", f"sqlite:///{missing.as_posix()}", *args]) == 1
+    err = capsys.readouterr().err
+    assert "データベースが見つかりません" in err and str(missing) in err and "db upgrade" in err
+    assert not missing.exists() and not missing.parent.exists()  # no file, no folder
+    assert list(out_dir.iterdir()) == []  # and no report of nothing
+
+
+def test_a_file_without_the_apps_tables_is_refused(tmp_path, capsys):
+    other = tmp_path / "other.sqlite3"
+    import sqlite3
+
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    out = tmp_path / "stats.csv"
+    assert cli.main(["--db", f"sqlite:///{other.as_posix()}", "export-stats", "--fiscal-year", "2026",
+                     "-o", str(out)]) == 1
+    assert "ふくふくデスクのデータがありません" in capsys.readouterr().err
+    assert not out.exists()
+    with sqlite3.connect(other) as conn:  # untouched: no migration ran on someone else's file
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["t"]

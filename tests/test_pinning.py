@@ -128,6 +128,13 @@ MODAL_BODY = """
     def test_file_dialog(qtbot):
         QFileDialog.getSaveFileName(None, "保存先", "", "PDF (*.pdf)")
 
+    def test_print_dialog(qtbot):
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+        printer = QPrinter()
+        dlg = QPrintDialog(printer)
+        dlg.setWindowTitle("利用票の印刷")
+        dlg.exec()
+
     @pytest.mark.answers_modals
     def test_answered_by_a_timer(qtbot):
         def answer():
@@ -147,10 +154,11 @@ def test_an_unexpected_modal_fails_at_once_with_its_text(tmp_path):
     outcomes, out, elapsed = run_inner(tmp_path, MODAL_BODY, env={"BOOKING_APP_TEST_MODAL_WATCHDOG_S": "1"})
     assert outcomes == {
         "test_static_question": "failed", "test_dialog_exec": "failed", "test_message_box_exec": "failed",
-        "test_file_dialog": "failed", "test_answered_by_a_timer": "passed", "test_answered_too_late": "failed",
+        "test_file_dialog": "failed", "test_print_dialog": "failed", "test_answered_by_a_timer": "passed",
+        "test_answered_too_late": "failed",
     }, out
     for text in ("予約の取消", "この予約を取り消しますか？", "繰り返し予約", "12/30は休館日です。除外して保存しますか？",
-                 "プリンターが見つかりません", "保存先", "だれも押さないボタン"):
+                 "プリンターが見つかりません", "保存先", "利用票の印刷", "だれも押さないボタン"):
         assert text in out, text
     assert "UnexpectedModal" in out
     # Seconds, not the 60 s timeout and not forever: five modals refused or closed, one answered.

@@ -229,8 +229,11 @@ def test_desk_series_with_a_reason_books_nothing_outside_the_rules(env: Env):
 
 
 @pytest.fixture
-def cli_url(tmp_path) -> str:
-    return f"sqlite:///{(tmp_path / 'cli.sqlite3').as_posix()}"
+def cli_url(tmp_path, capsys) -> str:
+    url = f"sqlite:///{(tmp_path / 'cli.sqlite3').as_posix()}"
+    assert cli.main(["--db", url, "db", "upgrade"]) == 0  # commands other than db upgrade need a database
+    capsys.readouterr()
+    return url
 
 
 @pytest.mark.parametrize("command, output", [
