@@ -99,7 +99,7 @@ class FeeSchedule:
                 raise ValidationError(f"「{item.name}」の税区分が正しくありません。", field="items")
         if self.invoice_number and not valid_invoice_number(self.invoice_number):
             raise ValidationError("登録番号はTと13桁の数字で、検査数字が合うものを入力してください"
-                                  "（例：T1234567890123）。", field="invoice_number")
+                                  "（例：T9234567890123）。", field="invoice_number")
 
 
 def fees_path() -> Path:
@@ -160,13 +160,20 @@ def tax_summary(lines: Iterable[FeeLine]) -> TaxSummary:
     return TaxSummary(taxable + totals["exempt"], taxable, tax10, totals["exempt"], totals)
 
 
-def stamp_duty(amount: int, applies: bool) -> int:
-    """収入印紙: none below ¥50,000; ¥200 up to ¥1,000,000 (larger sums are not a desk's business)."""
-    if not applies or amount < 50_000:
+def stamp_duty(amount: int, applies: bool, *, tax_stated: int = 0) -> int:
+    """収入印紙 on a receipt (第17号文書): none below ¥50,000; ¥200 up to ¥1,000,000 (larger sums are not
+    a desk's business).
+
+    When the receipt states the consumption tax separately, the duty is judged on the amount without
+    it (印紙税法の取扱い: 消費税額等が区分記載されている場合は税抜金額で判定). Our receipts always do
+    (「10%対象 ¥…（うち消費税 ¥…）」), so callers pass that tax as ``tax_stated``: a ¥52,600 receipt
+    with ¥4,727 tax is a ¥47,873 receipt for stamp duty and needs no stamp (issue 13, item 12)."""
+    base = amount - max(tax_stated, 0)
+    if not applies or base < 50_000:
         return 0
-    if amount <= 1_000_000:
+    if base <= 1_000_000:
         return 200
-    return 400 if amount <= 2_000_000 else 600
+    return 400 if base <= 2_000_000 else 600
 
 
 def normalise_invoice_number(text: str) -> str:

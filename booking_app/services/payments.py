@@ -369,7 +369,8 @@ def take_payment(session: Session, actor: Actor, charge_ids: list[int], *, payer
     r = Receipt(fiscal_year=fy, seq=seq, receipt_no=f"{fy}-{seq:06d}", issued_at=now, payer_name=payer,
                 group_id=group_id, purpose=purpose, method=method, total=ts.total, taxable10=ts.taxable10,
                 tax10=ts.tax10, exempt=ts.exempt,
-                stamp_duty=stamp_duty(ts.total, schedule.stamp_duty_applies),
+                # The receipt states its tax (うち消費税), so the duty is judged without it.
+                stamp_duty=stamp_duty(ts.total, schedule.stamp_duty_applies, tax_stated=ts.tax10),
                 invoice_number=schedule.invoice_number, terminal=terminal, created_by=actor.id)
     session.add(r)
     session.flush()

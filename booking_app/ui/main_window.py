@@ -420,7 +420,7 @@ class MainWindow(QMainWindow):
         f = self.ctx.read(lambda s: group_figures(
             s, today=today, target=targets_for(s, jcal.fiscal_year(today)).groups))
         # Short in the status bar (1366 px must hold every figure); the year's detail in the tooltip.
-        self.groups_tile.setText(self.tr("登録団体 {n}／{t}").format(n=f.registered, t=f.target))
+        self.groups_tile.setText(self.tr("登録団体 {n}／目標{t}").format(n=f.registered, t=f.target))
         self.groups_tile.setToolTip(
             self.tr("登録団体 {n}（目標{t}）　今年度 新規{new}・失効{lapsed}").format(
                 n=f.registered, t=f.target, new=f.new_this_year, lapsed=f.lapsed_this_year))

@@ -59,6 +59,31 @@ def test_stamp_duty_thresholds():
     assert stamp_duty(80_000, False) == 0
 
 
+def test_stamp_duty_is_judged_without_the_tax_the_receipt_states():
+    # Issue 13 item 12: ¥52,600 with ¥4,727 tax stated is ¥47,873 for stamp duty: no stamp.
+    assert stamp_duty(52_600, True, tax_stated=4_727) == 0
+    assert stamp_duty(55_000, True, tax_stated=5_000) == 200  # exactly ¥50,000 without tax
+    assert stamp_duty(54_999, True, tax_stated=5_000) == 0
+    assert stamp_duty(1_100_000, True, tax_stated=100_000) == 200  # ¥1,000,000 without tax
+
+
+def test_the_error_messages_example_invoice_number_passes_its_own_check():
+    # Issue 13 item 17: the example in the message (T1234567890123) failed its own check digit.
+    import dataclasses
+    import re
+
+    import pytest
+
+    from booking_app.domain.errors import ValidationError
+    from booking_app.domain.fees import load_default_fees, valid_invoice_number
+
+    schedule = load_default_fees()
+    with pytest.raises(ValidationError) as refused:
+        dataclasses.replace(schedule, invoice_number="T123").validate()
+    example = re.search(r"例：(T\d{13})", refused.value.message).group(1)
+    assert valid_invoice_number(example), example
+
+
 def test_invoice_number_check_digit():
     body = "234567890123"
     total = sum(int(p) * (1 if n % 2 else 2) for n, p in enumerate(reversed(body), start=1))

@@ -93,13 +93,26 @@ def test_tax_is_summed_per_rate_and_the_invoice_number_copied(world: World):
 @pytest.mark.parametrize("applies,expected", [(True, 200), (False, 0)])
 def test_stamp_duty_box(world: World, applies, expected):
     set_fees(world, issuer__stamp_duty_applies=applies)
-    big = item(world, "団体ロッカー", 250, payer="ふくふく子ども食堂")  # 250 × ¥200 = ¥50,000
-    small = item(world, "団体ロッカー", 249, payer="ふくふく子ども食堂")
+    # The locker fee is taxable and the receipt states its tax, so the threshold is ¥50,000 without tax:
+    # 275 × ¥200 = ¥55,000 (tax ¥5,000) needs a stamp; 274 × ¥200 = ¥54,800 (tax ¥4,981) does not.
+    big = item(world, "団体ロッカー", 275, payer="ふくふく子ども食堂")
+    small = item(world, "団体ロッカー", 274, payer="ふくふく子ども食堂")
     r1 = pay_for(world, [big.id], payer="ふくふく子ども食堂", purpose="ロッカー使用料として")
     r2 = pay_for(world, [small.id], payer="ふくふく子ども食堂", purpose="ロッカー使用料として")
-    assert (r1.total, r1.stamp_duty, r2.total, r2.stamp_duty) == (50_000, expected, 49_800, 0)
+    assert (r1.total, r1.stamp_duty, r2.total, r2.stamp_duty) == (55_000, expected, 54_800, 0)
     with world.read() as s:
         assert pay.receipt_doc(s, r1.id).stamp_duty == expected
+
+
+def test_stamp_duty_counts_the_amount_without_the_stated_tax(world: World):
+    # 5,280 copies × ¥10 = ¥52,800 including ¥4,800 tax (stated on the receipt): ¥48,000 → no stamp.
+    set_fees(world, issuer__stamp_duty_applies=True)
+    copies = item(world, "コピー 白黒", 5_280)
+    r = pay_for(world, [copies.id])
+    assert (r.total, r.tax10, r.stamp_duty) == (52_800, 4_800, 0)
+    more = item(world, "コピー 白黒", 5_500)  # ¥55,000 incl. ¥5,000 tax → ¥50,000: a stamp
+    r2 = pay_for(world, [more.id])
+    assert (r2.total, r2.tax10, r2.stamp_duty) == (55_000, 5_000, 200)
 
 
 # --------------------------------------------------------------------------- refusals

@@ -215,7 +215,7 @@ def test_groups_tile_follows_registrations(qtbot, ctx):
 
     window = MainWindow(ctx)
     qtbot.addWidget(window)
-    assert window.groups_tile.text() == "登録団体 0／260"
+    assert window.groups_tile.text() == "登録団体 0／目標260"
 
     def register(s, actor):
         return register_group(s, actor, GroupInput(
@@ -224,7 +224,7 @@ def test_groups_tile_follows_registrations(qtbot, ctx):
             registered_on=TODAY)
 
     ctx.write(register, changes={"group"})
-    assert window.groups_tile.text() == "登録団体 1／260"
+    assert window.groups_tile.text() == "登録団体 1／目標260"
     assert window.groups_tile.toolTip() == "登録団体 1（目標260）　今年度 新規1・失効0"
 
 
