@@ -350,6 +350,12 @@ class Receipt(Base):
     exempt: Mapped[int] = mapped_column(Integer, default=0)
     stamp_duty: Mapped[int] = mapped_column(Integer, default=0)
     invoice_number: Mapped[str] = mapped_column(String(20), default="")  # the issuer's T number at the time
+    # The issuer as it was when the receipt was issued (a reissue or void prints these, not today's
+    # settings). NULL on receipts issued before migration 0007: they print the current issuer.
+    issuer_centre_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    issuer_operator: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    issuer_address: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    issuer_phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
     terminal: Mapped[str] = mapped_column(String(100), default="")
     created_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
 
@@ -513,6 +519,10 @@ class AccidentReport(Base):
     enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("insurance_enrolments.id"), nullable=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("member_groups.id"), nullable=True)
     person_name: Mapped[str] = mapped_column(String(100))
+    # Who reports it and how the insurer reaches them (報告者・連絡先), and who saw it (目撃者).
+    reporter_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    reporter_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    witnesses: Mapped[str] = mapped_column(Text, default="", server_default="")
     occurred_at: Mapped[datetime]
     place: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
