@@ -117,7 +117,8 @@ class _Page:
                      fill=ACCENT)
             pen.text(self.left + 3 * mm, top - size * 1.2, s, size, role="heading", color=ACCENT)
 
-        return [spacer(4 * mm), Block(size * 1.8, draw)]
+        # Kept with the table under it: a heading never stands alone at a page's foot.
+        return [spacer(4 * mm), Block(size * 1.8, draw, keep_with_next=True)]
 
     def table(self, cols: Sequence[_Col], rows: Sequence[Sequence[str]], *, total: Sequence[str] | None = None,
               empty: str = "なし") -> list[Block]:
@@ -126,7 +127,7 @@ class _Page:
         share = sum(c.width for c in cols)
         widths = [self.width * c.width / share for c in cols]
 
-        def row(cells: Sequence[str], kind: str) -> Block:
+        def row(cells: Sequence[str], kind: str, head: Block | None = None) -> Block:
             def draw(pen: Pen, top: float) -> None:
                 if kind == "head":
                     pen.rect(self.left, top - pitch, self.width, pitch, role="table_head", stroke=None, fill=LIGHT)
@@ -141,14 +142,16 @@ class _Page:
                 pen.line(self.left, top - pitch, self.left + self.width, top - pitch, role="table_rule",
                          color=black if kind != "body" else HexColor("#AAAAAA"), width=0.6 if kind != "body" else 0.3)
 
-            return Block(pitch, draw)
+            # The heading row stays with the first row; every other row brings it along onto a new page.
+            return Block(pitch, draw, keep_with_next=kind == "head", repeat=head)
 
-        blocks = [row([c.heading for c in cols], "head")]
+        head = row([c.heading for c in cols], "head")
+        blocks = [head]
         if not rows:
-            blocks.append(row([empty], "body"))
-        blocks += [row(r, "body") for r in rows]
+            blocks.append(row([empty], "body", head))
+        blocks += [row(r, "body", head) for r in rows]
         if total is not None:
-            blocks.append(row(total, "total"))
+            blocks.append(row(total, "total", head))
         return blocks
 
     def rows_table(self, title: str, rows: Sequence[CashupRow], first: str) -> list[Block]:

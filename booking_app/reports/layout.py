@@ -329,25 +329,46 @@ class Pen:
 
 @dataclass(frozen=True)
 class Block:
-    """A horizontal band of a document: its height, and how to draw it with its top at y."""
+    """A horizontal band of a document: its height, and how to draw it with its top at y.
+
+    ``keep_with_next``: never the last thing on a page (a heading, a table's heading row): when it and
+    the block after it do not both fit, the page breaks before it.
+    ``repeat``: drawn first on a new page when a page break falls just before this block (a table row
+    carries its table's heading row, so a table that runs on repeats its heading).
+    """
 
     height: float
     draw: Callable[[Pen, float], None]  # (pen, y_top)
+    keep_with_next: bool = False
+    repeat: Block | None = None
 
 
 def paginate(blocks: Sequence[Block], first: float, rest: float) -> list[list[Block]]:
     """Blocks split into pages: ``first`` points of room on page one, ``rest`` on the others.
 
-    A block taller than a whole page still gets a page of its own (callers keep blocks small).
+    A run of ``keep_with_next`` blocks moves to the next page together with the block that follows it
+    (so no heading is stranded at a page's foot); a block that starts a new page is preceded by its
+    ``repeat`` block (a table's heading row). A block taller than a whole page still gets a page of its
+    own (callers keep blocks small).
     """
     pages: list[list[Block]] = [[]]
     room = first
-    for b in blocks:
-        if b.height > room and pages[-1]:
+    placed = False  # the page holds something besides a repeated heading
+    for i, b in enumerate(blocks):
+        j = i
+        while j < len(blocks) - 1 and blocks[j].keep_with_next:
+            j += 1
+        need = sum(x.height for x in blocks[i:j + 1])
+        if need > room and placed:
             pages.append([])
             room = rest
+            placed = False
+            if b.repeat is not None:
+                pages[-1].append(b.repeat)
+                room -= b.repeat.height
         pages[-1].append(b)
         room -= b.height
+        placed = True
     return pages
 
 

@@ -134,3 +134,27 @@ def test_xlsx_into_a_file_object_writes_no_stray_file(tmp_path, monkeypatch):
     buf = io.BytesIO()
     write_cashup_xlsx(make_doc(), buf)
     assert buf.getvalue()[:2] == b"PK" and list(tmp_path.iterdir()) == []
+
+
+def test_no_heading_at_a_page_foot_and_tables_repeat_their_heading_row():
+    """Issue 13, item 15: on a day long enough to fill a page the 取消・返金 heading stood alone at the
+    foot of page one, and the rows on page two had no heading row. Checked for every length of day
+    that moves the page break across the sections."""
+    import io
+
+    stranded = set()
+    for n in range(25, 75):
+        record: list[Drawn] = []
+        voids = tuple((f"2026-{300 + i:06d}", "11:05", "金額の誤り", 500, "現金") for i in range(6))
+        pages = render_cashup_pdf(make_doc(n, voids=voids), io.BytesIO(), record=record)
+        for page in range(1, pages + 1):
+            on = [d for d in record if d.page == page]
+            heads = [d.box[1] for d in on if d.role == "cell_head"]
+            for h in (d for d in on if d.role == "heading"):
+                # Its table's heading row is on the same page, under it.
+                if not any(y < h.box[1] for y in heads):
+                    stranded.add((n, page, h.text))
+            body = [d.box[3] for d in on if d.role in ("cell_body", "cell_total")]
+            if body:
+                assert heads and max(heads) > max(body), (n, page)
+    assert not stranded, sorted(stranded)[:5]
