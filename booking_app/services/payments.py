@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -495,9 +495,25 @@ def record_print(session: Session, actor: Actor, receipt_id: int, *, layout: str
     return _doc(session, view, reissue)
 
 
-def list_receipts(session: Session, *, day: date | None = None, text: str = "", terminal: str | None = None,
-                  limit: int = 200) -> list[ReceiptView]:
-    """Receipts, newest first, optionally of one day / terminal and matching number, payer or purpose."""
+#: How many receipts a list shows at a time (newest first); the page says so and offers the next ones.
+RECEIPT_PAGE = 200
+
+
+@dataclass(frozen=True)
+class ReceiptTotals:
+    """Figures over every receipt a filter matches (not only the rows listed): one aggregate query."""
+
+    count: int  # receipts issued, voided ones included
+    voided: int
+    valid_total: int  # 有効合計: the sum of the receipts not voided
+
+    @property
+    def valid(self) -> int:
+        return self.count - self.voided
+
+
+def _receipts_query(*, day: date | None, text: str, terminal: str | None):
+    """The receipts a filter matches, as a SELECT of Receipt (list_receipts and receipt_totals share it)."""
     q = select(Receipt)
     if day is not None:
         q = q.where(Receipt.issued_at >= datetime.combine(day, time()),
@@ -509,8 +525,35 @@ def list_receipts(session: Session, *, day: date | None = None, text: str = "", 
         like = f"%{text}%"
         q = q.where(or_(Receipt.receipt_no.like(like), Receipt.payer_name.like(like),
                         Receipt.purpose.like(like)))
+    return q
+
+
+def list_receipts(session: Session, *, day: date | None = None, text: str = "", terminal: str | None = None,
+                  limit: int = RECEIPT_PAGE) -> list[ReceiptView]:
+    """Receipts, newest first, optionally of one day / terminal and matching number, payer or purpose.
+
+    At most ``limit`` of them: a caller showing the list says how many there are in all (receipt_totals).
+    """
+    q = _receipts_query(day=day, text=text, terminal=terminal)
     rows = list(session.scalars(q.order_by(Receipt.issued_at.desc(), Receipt.id.desc()).limit(limit)))
     return _receipt_views(session, rows)
+
+
+def receipt_totals(session: Session, *, day: date | None = None, text: str = "",
+                   terminal: str | None = None) -> ReceiptTotals:
+    """How many receipts the filter matches and what the valid ones add up to, over all of them.
+
+    One aggregate query in the database, so the 有効合計 of 全期間 is the whole period's, however many
+    receipts the list shows (issue 13, item 3: it was the sum of the 200 listed).
+    """
+    sub = (_receipts_query(day=day, text=text, terminal=terminal)
+           .with_only_columns(Receipt.id, Receipt.total).subquery())
+    count, voided, valid_total = session.execute(
+        select(func.count(sub.c.id), func.count(ReceiptVoid.id),
+               func.coalesce(func.sum(case((ReceiptVoid.id.is_(None), sub.c.total), else_=0)), 0))
+        .select_from(sub).outerjoin(ReceiptVoid, ReceiptVoid.receipt_id == sub.c.id)
+    ).one()
+    return ReceiptTotals(int(count or 0), int(voided or 0), int(valid_total or 0))
 
 
 # --------------------------------------------------------------------------- daily cash-up
@@ -623,6 +666,6 @@ def close_day(session: Session, actor: Actor, day: date, terminal: str, *, cash_
 __all__ = [
     "METHOD_LABELS", "CATEGORY_LABELS", "RECEIPT_LAYOUTS", "ChargeView", "ReceiptView", "open_charges",
     "charges_of_booking", "add_item_charge", "log_printing", "cancel_charge", "take_payment", "void_receipt",
-    "issuer", "get_receipt", "receipt_doc", "record_print", "list_receipts", "cashup", "is_day_closed",
-    "close_day",
+    "issuer", "get_receipt", "receipt_doc", "record_print", "list_receipts", "receipt_totals", "ReceiptTotals",
+    "RECEIPT_PAGE", "cashup", "is_day_closed", "close_day",
 ]

@@ -42,6 +42,7 @@ from booking_app.ui.widgets import select_row_by_id, selected_row
 
 VOID_RED = QColor("#c62828")
 SEARCH_DELAY_MS = 200
+PAGE_SIZE = 200  # receipts listed at a time, newest first (さらに表示 lists the next ones)
 
 
 class ReceiptsModel(RowsTableModel):
@@ -130,6 +131,8 @@ class ReceiptsPage(QWidget):
         self.setObjectName("receipts_page")
         self.ctx = ctx
         self.day = clock.today()  # the day shown: today at first
+        self.page_size = PAGE_SIZE
+        self.limit = self.page_size  # rows listed now: one page, more after さらに表示
 
         self.date_edit = _japanese_date_edit("date", self.day)
         self.all_days_check = QCheckBox("全期間")
@@ -168,6 +171,18 @@ class ReceiptsPage(QWidget):
         hh.setSectionResizeMode(ReceiptsModel.PAYER, QHeaderView.ResizeMode.Stretch)
         self.empty_label = QLabel()
         self.empty_label.setObjectName("empty_label")
+        # The list shows the newest receipts a page at a time and says so (issue 13, item 3); the title's
+        # count and 有効合計 are always over every receipt the filter matches.
+        self.more_label = QLabel()
+        self.more_label.setObjectName("more_label")
+        self.more_button = QPushButton()
+        self.more_button.setObjectName("more_button")
+        self.more_button.clicked.connect(self.show_more)
+        more_row = QHBoxLayout()
+        more_row.addWidget(self.empty_label)
+        more_row.addStretch(1)
+        more_row.addWidget(self.more_label)
+        more_row.addWidget(self.more_button)
 
         self.show_button = QPushButton("表示・再発行")
         self.show_button.setObjectName("show_button")
@@ -187,16 +202,16 @@ class ReceiptsPage(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.table, 1)
-        lay.addWidget(self.empty_label)
+        lay.addLayout(more_row)
         lay.addLayout(buttons)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self.refresh)
+        self._search_timer.timeout.connect(self._new_filter)
         self.search_edit.textChanged.connect(lambda _t: self._search_timer.start())
         self.date_edit.dateChanged.connect(lambda q: self._set_day(from_qdate(q)))
-        self.all_days_check.toggled.connect(lambda _on: self.refresh())
+        self.all_days_check.toggled.connect(lambda _on: self._new_filter())
         self.show_button.clicked.connect(self.show_selected)
         self.void_button.clicked.connect(self.void_selected)
         self.pay_button.clicked.connect(self.take_payment)
@@ -211,6 +226,16 @@ class ReceiptsPage(QWidget):
 
     def _set_day(self, d: date) -> None:
         self.day = d
+        self._new_filter()
+
+    def _new_filter(self) -> None:
+        """Another day, period or search: back to the first page."""
+        self.limit = self.page_size
+        self.refresh()
+
+    def show_more(self) -> None:
+        """さらに表示: the next page of older receipts under the ones listed."""
+        self.limit += self.page_size
         self.refresh()
 
     def _on_changed(self, what) -> None:
@@ -225,13 +250,19 @@ class ReceiptsPage(QWidget):
         keep = sel.id if sel else None
         day = None if self.all_days_check.isChecked() else self.day
         text = self.search_edit.text().strip()
-        rows = self.ctx.read(lambda s: pay_svc.list_receipts(s, day=day, text=text))
+        limit = self.limit
+        rows, totals = self.ctx.read(lambda s: (pay_svc.list_receipts(s, day=day, text=text, limit=limit),
+                                                pay_svc.receipt_totals(s, day=day, text=text)))
         self.model.set_rows(rows)
         self.date_edit.setEnabled(day is not None)
-        total = sum(r.total for r in rows if not r.voided)
         where = "全期間" if day is None else jcal.format_both(day)
-        self.title.setText(f"{where}　{len(rows)}件　有効合計 ¥{total:,}")
+        self.title.setText(f"{where}　{totals.count:,}件　有効合計 ¥{totals.valid_total:,}")
         self.empty_label.setText("該当する領収書はありません" if not rows else "")
+        capped = len(rows) < totals.count
+        self.more_label.setText(f"新しい順に{len(rows):,}件を表示（全{totals.count:,}件）" if capped else "")
+        self.more_label.setVisible(capped)
+        self.more_button.setText(f"さらに{min(self.page_size, totals.count - len(rows)):,}件を表示")
+        self.more_button.setVisible(capped)
         if keep is not None:
             self.select_receipt(keep)
         self._update_buttons()

@@ -344,3 +344,26 @@ def test_terminal_name_from_the_environment(monkeypatch):
     assert terminal_name() == "受付2"
     monkeypatch.delenv("BOOKING_APP_TERMINAL")
     assert terminal_name()
+
+
+# --------------------------------------------------------------------------- the list and its totals
+
+
+def test_receipt_totals_cover_every_receipt_the_filter_matches_not_only_those_listed(world: World):
+    """Issue 13, item 3: 全期間 listed 200 receipts and its 有効合計 was theirs; the totals are the database's."""
+    days = [datetime(2026, 11, 24, 10, 0), datetime(2026, 11, 25, 10, 0)]
+    made = []
+    for n in range(5):
+        when = days[n // 3].replace(minute=n)  # three on the 24th, two on the 25th
+        made.append(pay_for(world, [item(world, qty=n + 1, now=when).id], now=when))  # ¥10 … ¥50
+    with world.write() as s:
+        pay.void_receipt(s, world.manager, made[4].id, "金額の誤り", now=days[1].replace(minute=30), terminal=TERM)
+    with world.read() as s:
+        listed = pay.list_receipts(s, limit=2)
+        totals = pay.receipt_totals(s)
+        day = pay.receipt_totals(s, day=date(2026, 11, 25))
+        none = pay.receipt_totals(s, day=date(2026, 11, 1))
+    assert [r.receipt_no for r in listed] == [made[4].receipt_no, made[3].receipt_no]  # newest first, capped
+    assert (totals.count, totals.voided, totals.valid, totals.valid_total) == (5, 1, 4, 10 + 20 + 30 + 40)
+    assert (day.count, day.voided, day.valid_total) == (2, 1, 40)  # the 25th: ¥40 and the voided ¥50
+    assert (none.count, none.voided, none.valid_total) == (0, 0, 0)

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from sqlalchemy import select
 
-from booking_app.store.engine import read_session
+from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Charge, ReceiptVoid
 from booking_app.ui import receipts_page as rp
 from booking_app.ui.receipts_page import ReceiptsModel, ReceiptsPage, VoidDialog
@@ -137,3 +137,33 @@ def test_take_payment_button_opens_payment_dialog(qtbot, ctx, engine, errors, mo
     page = open_page(qtbot, ctx)
     qtbot.mouseClick(page.pay_button, Qt.MouseButton.LeftButton)
     assert seen == {"parent": page}  # no booking, no group: a walk-in payment
+
+
+def test_a_long_list_says_it_is_capped_and_totals_are_over_every_receipt(qtbot, ctx, engine, desk, manager,
+                                                                         errors, monkeypatch):
+    """Issue 13, item 3: 全期間 stopped at 200 rows without a word, its 有効合計 the sum of those 200."""
+    from booking_app.services import payments as pay_svc
+
+    ids = []
+    with write_session(engine) as s:
+        for qty in range(1, 6):  # コピー 白黒 ¥10 × 1 … 5: ¥10 … ¥50
+            c = pay_svc.add_item_charge(s, desk, "コピー 白黒", qty, payer_name="山田花子")
+            ids.append(pay_svc.take_payment(s, desk, [c.id], payer_name="山田花子", purpose="コピー代として").id)
+        pay_svc.void_receipt(s, manager, ids[0], "金額の誤り")  # the ¥10 one: out of the total
+    monkeypatch.setattr(rp, "PAGE_SIZE", 2)
+    page = open_page(qtbot, ctx)
+    qtbot.mouseClick(page.all_days_check, Qt.MouseButton.LeftButton)
+    assert page.model.rowCount() == 2
+    assert page.title.text() == "全期間　5件　有効合計 ¥140"
+    assert page.more_label.isVisible() and page.more_label.text() == "新しい順に2件を表示（全5件）"
+    assert [cell(page, r, ReceiptsModel.NUMBER) for r in range(2)] == [receipt_no(5), receipt_no(4)]
+    qtbot.mouseClick(page.more_button, Qt.MouseButton.LeftButton)
+    assert page.model.rowCount() == 4 and page.more_label.text() == "新しい順に4件を表示（全5件）"
+    assert page.more_button.text() == "さらに1件を表示"
+    qtbot.mouseClick(page.more_button, Qt.MouseButton.LeftButton)
+    assert page.model.rowCount() == 5 and not page.more_label.isVisible() and not page.more_button.isVisible()
+    # A search starts again from the first page; its totals are the search's.
+    type_text(page.search_edit, "山田")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=2000)
+    assert page.title.text() == "全期間　5件　有効合計 ¥140" and page.more_label.isVisible()
+    assert errors == []
