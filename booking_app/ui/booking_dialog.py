@@ -349,7 +349,10 @@ class BookingDialog(QDialog):
     """予約の登録・変更 dialog. Construct with ``booking_id`` to edit, otherwise it creates."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, booking_id: int | None = None,
-                 room_id: int | None = None, start: datetime | None = None, end: datetime | None = None):
+                 room_id: int | None = None, start: datetime | None = None, end: datetime | None = None,
+                 group_id: int | None = None, day: date | None = None):
+        """A new booking starts from what the caller knows: ``room_id``/``start``/``end`` (a dragged slot),
+        ``day`` (a date without a time: the usual 9:00–12:00 on it) and ``group_id`` (a registered group)."""
         super().__init__(parent)
         self.setObjectName("booking_dialog")
         self.ctx = ctx
@@ -370,7 +373,7 @@ class BookingDialog(QDialog):
         if booking_id is not None:
             self._load(booking_id)
         else:
-            self._init_new(room_id, start, end)
+            self._init_new(room_id, start, end, group_id=group_id, day=day)
         self._loading = False
         self._refresh_day()
         self._refresh_availability()
@@ -732,9 +735,16 @@ class BookingDialog(QDialog):
 
     # ---------------------------------------------------------------- filling
 
-    def _init_new(self, room_id, start, end) -> None:
+    def _init_new(self, room_id, start, end, *, group_id: int | None = None, day: date | None = None) -> None:
         if room_id is not None:
             _select_data(self.room_combo, room_id)
+        if day is not None and start is None:
+            self.date_edit.setDate(to_qdate(day))
+        if group_id is not None:
+            hit = self.ctx.read(lambda s: get_group(s, group_id))
+            if hit is not None:
+                _select_data(self.kind_combo, "member")
+                self._set_group(hit)
         if start is not None:
             self.date_edit.setDate(to_qdate(start.date()))
             _select_data(self.start_combo, start.hour * 60 + start.minute)
@@ -1208,9 +1218,10 @@ class BookingDialog(QDialog):
 
     @classmethod
     def create(cls, parent: QWidget | None, ctx: AppContext, *, room_id: int | None = None,
-               start: datetime | None = None, end: datetime | None = None) -> int | None:
+               start: datetime | None = None, end: datetime | None = None, group_id: int | None = None,
+               day: date | None = None) -> int | None:
         """Open for a new booking; the new id (the first of a series), or None when cancelled."""
-        dlg = cls(ctx, parent, room_id=room_id, start=start, end=end)
+        dlg = cls(ctx, parent, room_id=room_id, start=start, end=end, group_id=group_id, day=day)
         try:
             if dlg.exec() == QDialog.DialogCode.Accepted:
                 return dlg.result_id

@@ -822,6 +822,10 @@ class MonthView(QWidget):
     def date(self) -> dt.date:
         return self._date
 
+    def selected_date(self) -> dt.date:
+        """The day the desk clicked (the one Enter opens)."""
+        return self._selected
+
     def set_date(self, d: dt.date) -> None:
         changed = d != self._date
         self._date = self._selected = d

@@ -8,9 +8,9 @@ opens the group the same way. Every answer comes from ``services.groups``; this 
 
 from __future__ import annotations
 
-import inspect
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -137,6 +137,8 @@ class GroupsPage(QWidget):
         self.ctx = ctx
         self._detail: GroupDetail | None = None
         self._verified_note: dict[int, str] = {}
+        # Set by the main window: the day/room a new booking starts from (BookingDialog.create keywords).
+        self.new_booking_context: Callable[[], dict] | None = None
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -611,9 +613,10 @@ class GroupsPage(QWidget):
         except ImportError:
             info(self, "新しい予約", f"予約の画面は{COMING_LATER}。")
             return
-        kwargs = {}
-        # Preselect the group when the booking dialog can take one (it may learn to later).
-        if self._detail is not None and "group_id" in inspect.signature(BookingDialog.create).parameters:
+        # The group on the panel, and what the desk was looking at before it came here (the main window
+        # tells: the calendar's day and room), so the dialog opens ready for this group's request.
+        kwargs = dict(self.new_booking_context()) if self.new_booking_context is not None else {}
+        if self._detail is not None:
             kwargs["group_id"] = self._detail.id
         BookingDialog.create(self, self.ctx, **kwargs)
 

@@ -122,6 +122,9 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.nav.addItem(item)
         self.nav.currentRowChanged.connect(self._nav_changed)
+        groups = self.pages["groups"]
+        if hasattr(groups, "new_booking_context"):
+            groups.new_booking_context = self.new_booking_context
 
         central = QWidget()
         row = QHBoxLayout(central)
@@ -246,6 +249,22 @@ class MainWindow(QMainWindow):
         elif action == "open":
             page.open_selected()
         return True
+
+    def new_booking_context(self) -> dict:
+        """What a new booking started away from the calendar begins with: the calendar's day and room.
+
+        The day is the one the calendar shows (in the month view, the day clicked), but never a past day:
+        a day looked back at is history, and the dialog would only refuse it, so it starts at today. The
+        room is the week view's room; the day view shows every room, so no room is chosen for the desk.
+        """
+        cal = self.pages["calendar"]
+        if not hasattr(cal, "mode"):
+            return {}
+        day = cal.month_view.selected_date() if cal.mode() == "month" else cal.date()
+        context: dict = {"day": max(day, self.today())}
+        if cal.mode() == "week" and cal.week_view.room_id() is not None:
+            context["room_id"] = cal.week_view.room_id()
+        return context
 
     def show_page(self, key: str) -> None:
         self.nav.setCurrentRow(self.PAGES.index(key))

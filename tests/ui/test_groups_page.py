@@ -355,6 +355,7 @@ def test_new_booking_and_edit_buttons_open_their_dialogs(qtbot, page, engine, mo
     assert [c[0] for c in calls] == ["booking", "edit"]
     assert calls[0][1] is page and calls[1][2] == group_id(engine, "0002")
     assert "today" not in calls[0][2]  # the dialog counts its default dates from the app's clock
+    assert calls[0][2]["group_id"] == group_id(engine, "0002")  # the group on the panel (issue 13, item 7)
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from PySide6.QtCore import QLocale, Qt, QTimer
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtCore import QEvent, QLocale, Qt, QTimer
+from PySide6.QtGui import QColor, QImage, QKeyEvent
 from PySide6.QtWidgets import QApplication
 
 import booking_app
@@ -365,3 +365,119 @@ def test_scan_choice_box_has_the_three_actions_and_enter_takes_the_default(qtbot
     assert ask_scan_action(None, view, "check_out") == "check_out"
     assert "予約番号 0000012" in seen["text"] and "ふくふく読書会" in seen["text"]
     assert {"チェックイン", "利用済（人数入力）", "予約を開く", "閉じる"} <= set(seen["buttons"])
+
+
+# --- 団体 → 新しい予約 carries what the desk was looking at (issue 13, item 7) ---------------------------
+
+
+def _register_group(ctx, name: str, kana: str) -> None:
+    from booking_app.domain.groups import DECLARATIONS, GroupInput
+    from booking_app.services.groups import register_group
+
+    with write_session(ctx.engine) as s:
+        register_group(s, ctx.actor, GroupInput(
+            name=name, kana=kana, representative="山本", phone="083-000-1111",
+            activity_fields=["学術・文化・芸術・スポーツ"], declarations={k: True for k in DECLARATIONS}))
+
+
+def _read_booking_dialog(qtbot, seen: dict) -> None:
+    """Once the booking dialog is open (modal), note what it shows and close it without saving."""
+    from booking_app.ui import booking_dialog as bd
+
+    def read_and_close():
+        dlg = QApplication.activeModalWidget()
+        if not isinstance(dlg, bd.BookingDialog):
+            QTimer.singleShot(10, read_and_close)
+            return
+        seen["kind"] = dlg.kind_combo.currentData()
+        seen["group"] = dlg.group_edit.text()
+        seen["group_state"] = dlg.group_status.text()
+        seen["day"] = bd.from_qdate(dlg.date_edit.date())
+        seen["room"] = dlg.room_combo.currentText()
+        dlg.reject()
+
+    QTimer.singleShot(0, read_and_close)
+
+
+def _click_nav(qtbot, window, label: str) -> None:
+    nav = window.nav
+    row = next(i for i in range(nav.count()) if nav.item(i).text() == label)
+    qtbot.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton, pos=nav.visualItemRect(nav.item(row)).center())
+
+
+@pytest.mark.answers_modals
+def test_new_booking_from_a_verified_group_takes_the_group_and_the_calendars_day_and_room(qtbot, ctx):
+    from tests.days import open_day
+
+    _register_group(ctx, "関門太鼓の会", "かんもんたいこのかい")
+    day = open_day(after=9)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    # In the calendar: the week of one room (小会議室2), moved to the day the group asks about.
+    cal = window.pages["calendar"]
+    qtbot.mouseClick(cal.mode_buttons["week"], Qt.MouseButton.LeftButton)
+    cal.room_combo.setCurrentIndex(cal.room_combo.findText("小会議室2"))
+    cal.date_edit.setDate(day)
+    assert cal.week_view.room_id() is not None and cal.date() == day
+    # 団体: look the group up, record the check, then 新しい予約.
+    _click_nav(qtbot, window, "団体")
+    groups = window.pages["groups"]
+    groups.search_edit.setFocus()
+    for ch in "たいこ":  # typed like an IME commit: QTest.keyClicks only knows ASCII keys
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(groups.search_edit,
+                                   QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
+    qtbot.waitUntil(lambda: "関門太鼓の会" in groups.group_title.text())
+    qtbot.mouseClick(groups.verify_button, Qt.MouseButton.LeftButton)
+    seen: dict = {}
+    _read_booking_dialog(qtbot, seen)
+    qtbot.mouseClick(groups.booking_button, Qt.MouseButton.LeftButton)
+    assert seen["kind"] == "member"
+    assert "関門太鼓の会" in seen["group"] and seen["group_state"] != "未選択"
+    assert seen["day"] == day
+    assert seen["room"].startswith("小会議室2")
+
+
+@pytest.mark.answers_modals
+def test_new_booking_from_groups_uses_the_day_view_date_and_never_a_past_day(qtbot, ctx):
+    """In the day view every room is on screen, so no room is chosen for the desk; a day the calendar
+    shows in the past is history, not a booking date: the dialog starts at today."""
+    from tests.days import open_day
+
+    _register_group(ctx, "関門太鼓の会", "かんもんたいこのかい")
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    cal = window.pages["calendar"]
+    groups = window.pages["groups"]
+    day = open_day(after=3)
+    cal.date_edit.setDate(day)
+    _click_nav(qtbot, window, "団体")
+    groups.open_group_by_code("FKG:0001")
+    seen: dict = {}
+    _read_booking_dialog(qtbot, seen)
+    qtbot.mouseClick(groups.booking_button, Qt.MouseButton.LeftButton)
+    assert seen["day"] == day and "関門太鼓の会" in seen["group"]
+
+    window.show_page("calendar")
+    cal.date_edit.setDate(clock.today() - dt.timedelta(days=5))
+    _click_nav(qtbot, window, "団体")
+    seen.clear()
+    _read_booking_dialog(qtbot, seen)
+    qtbot.mouseClick(groups.booking_button, Qt.MouseButton.LeftButton)
+    assert seen["day"] == clock.today()
+
+    # The month view: the day the desk clicked in the overview.
+    window.show_page("calendar")
+    cal.go_today()
+    qtbot.mouseClick(cal.mode_buttons["month"], Qt.MouseButton.LeftButton)
+    clicked = clock.today() + dt.timedelta(days=3)
+    qtbot.mouseClick(cal.month_view, Qt.MouseButton.LeftButton, pos=cal.month_view.day_rect(clicked).center())
+    _click_nav(qtbot, window, "団体")
+    seen.clear()
+    _read_booking_dialog(qtbot, seen)
+    qtbot.mouseClick(groups.booking_button, Qt.MouseButton.LeftButton)
+    assert seen["day"] == clicked
