@@ -112,6 +112,8 @@ class EnrolmentRow:
     in_force: bool
     paid_on: date | None
     receipt_nos: tuple[str, ...]
+    roster: str = "required"  # the plan's: required | head_count | none (a group enrolment, the city's)
+    members: int | None = None  # the group's registered members (会員数), for a plan without a roster
 
 
 @dataclass(frozen=True)
@@ -454,13 +456,26 @@ _LIST_WIDTH = LIST_SIZE[0] - 2 * LIST_MARGIN
 
 
 def _list_columns() -> list[_Col]:
-    # Names wrap onto as many as four lines rather than being cut: the list is for checking names.
-    cols = [_Col("加入番号", 18 * mm, "center", 1), _Col("保険種類", 24 * mm, "left"), _Col("プラン", 42 * mm, "left", 3),
-            _Col("団体名・主催者", 48 * mm, "left", 4), _Col("行事名・場所", 44 * mm, "left", 4),
-            _Col("補償期間", 25 * mm, "left"), _Col("人数", 11 * mm, "right", 1), _Col("保険料", 18 * mm, "right", 1),
-            _Col("状態", 14 * mm, "center", 1)]
-    cols.append(_Col("入金日・領収書", _LIST_WIDTH - sum(c.width for c in cols), "left"))
+    # One line a row for the usual enrolment (issue 13, item 15: 14 double-height rows a page were too
+    # few): the period and the payment each on one line, no 保険種類 column (the plan's name says it).
+    # Names still wrap onto as many as four lines rather than being cut: the list is for checking names.
+    cols = [_Col("加入番号", 14 * mm, "center", 1), _Col("プラン", 50 * mm, "left", 3),
+            _Col("団体名・主催者", 56 * mm, "left", 4), _Col("行事名・場所", 34 * mm, "left", 4),
+            _Col("補償期間", 38 * mm, "left", 1), _Col("人数", 16 * mm, "right", 1), _Col("保険料", 15 * mm, "right", 1),
+            _Col("状態", 11 * mm, "center", 1)]
+    cols.append(_Col("入金日・領収書", _LIST_WIDTH - sum(c.width for c in cols), "left", 3))
     return cols
+
+
+CITY_PEOPLE_NOTE = "人数「会員n」：市民活動保険は団体ごとの加入（名簿なし）で、活動に参加する会員が対象です。nは団体の登録会員数。"
+
+
+def people_cell(row: EnrolmentRow) -> str:
+    """Who is insured: the roster's or head count's number, or for a plan without a roster (the city's
+    scheme, which covers the group's members in its activity) the group's registered members."""
+    if row.roster == "none":
+        return f"会員{row.members:,}" if row.members is not None else "会員—"
+    return f"{row.insured:,}"
 
 
 def list_cells(row: EnrolmentRow) -> list[str]:
@@ -468,9 +483,9 @@ def list_cells(row: EnrolmentRow) -> list[str]:
     event = " ".join(s for s in (row.event_name, f"＠{row.event_place}" if row.event_place else "") if s)
     paid = ""
     if row.paid_on:
-        paid = jcal.format_slash(row.paid_on) + ("\n" + "、".join(row.receipt_nos) if row.receipt_nos else "")
-    return [row.number, row.scheme_label, row.plan_name, holder, event,
-            f"{jcal.format_slash(row.cover_start)}〜\n{jcal.format_slash(row.cover_end)}", f"{row.insured:,}",
+        paid = " ".join([jcal.format_slash(row.paid_on), "、".join(row.receipt_nos)]).strip()
+    return [row.number, row.plan_name, holder, event,
+            f"{jcal.format_slash(row.cover_start)}〜{jcal.format_slash(row.cover_end)}", people_cell(row),
             yen(row.premium), row.status_label, paid]
 
 
@@ -482,9 +497,11 @@ def render_enrolment_list(rows: Sequence[EnrolmentRow], out: Path | str | Binary
     """
     register_reportlab_fonts()
     cols = _list_columns()
-    size, pad = 8.5, 1.5 * mm
+    size, pad = 7.5, 1.1 * mm
     head = _table_row(cols, [c.heading for c in cols], LIST_MARGIN, size, head=True, role="list_head", pad=pad)
-    summary = f"{len(rows)}件　保険料合計 {yen(sum(r.premium for r in rows if r.status_label != '取消'))}"
+    live = [r for r in rows if r.status_label != "取消"]
+    named = sum(r.insured for r in live if r.roster != "none")
+    summary = f"{len(rows)}件　被保険者（名簿・人数）{named:,}名　保険料合計 {yen(sum(r.premium for r in live))}"
     if printed_on:
         summary += f"　{jcal.format_slash(printed_on)} 現在"
 
@@ -494,6 +511,10 @@ def render_enrolment_list(rows: Sequence[EnrolmentRow], out: Path | str | Binary
 
     info = _line_block(summary, 9, LIST_MARGIN, _LIST_WIDTH, align="right", role="list_summary", color=GREY,
                        pad_bottom=1.5 * mm)
+    if any(r.roster == "none" for r in rows):
+        note = _line_block(CITY_PEOPLE_NOTE, 8, LIST_MARGIN, _LIST_WIDTH, align="right", role="list_note",
+                           color=GREY, pad_bottom=1.5 * mm)
+        info = Block(info.height + note.height, _stack([info, note]))
     body = [_table_row(cols, list_cells(r), LIST_MARGIN, size, head=False, role="list_row", pad=pad,
                        lines_override=None) for r in rows]
     if not body:

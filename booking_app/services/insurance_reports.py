@@ -74,6 +74,7 @@ class _Facts:
     people: list[InsuredPerson]
     live_charges: list[Charge]
     receipts: list[tuple[date, str]]  # (paid on, receipt number) of the paid charges, oldest first
+    members: int | None = None  # the group's registered members (会員数)
 
     @property
     def cancelled(self) -> bool:
@@ -132,8 +133,9 @@ def _facts(session: Session, enrolments: Iterable[InsuranceEnrolment]) -> list[_
     plans = {p.id: p for p in session.scalars(select(InsurancePlan).where(
         InsurancePlan.id.in_({e.plan_id for e in enrolments})))}
     group_ids = {e.group_id for e in enrolments if e.group_id is not None}
-    reg_nos = dict(session.execute(select(MemberGroup.id, MemberGroup.reg_no).where(
-        MemberGroup.id.in_(group_ids))).all()) if group_ids else {}
+    groups = {gid: (reg_no, members) for gid, reg_no, members in session.execute(
+        select(MemberGroup.id, MemberGroup.reg_no, MemberGroup.members).where(MemberGroup.id.in_(group_ids)))} \
+        if group_ids else {}
     people: dict[int, list[InsuredPerson]] = defaultdict(list)
     for p in session.scalars(select(InsuredPerson).where(InsuredPerson.enrolment_id.in_(ids))
                              .order_by(InsuredPerson.enrolment_id, InsuredPerson.id)):
@@ -150,8 +152,9 @@ def _facts(session: Session, enrolments: Iterable[InsuranceEnrolment]) -> list[_
         row = plans[e.plan_id]
         paid = sorted({(receipts[c.receipt_id].issued_at.date(), receipts[c.receipt_id].receipt_no)
                        for c in charges[e.id] if c.status == "paid" and c.receipt_id in receipts})
-        out.append(_Facts(e, Plan.from_dict(row.data), row.fiscal_year, reg_nos.get(e.group_id) or "",
-                          people[e.id], charges[e.id], paid))
+        reg_no, members = groups.get(e.group_id, ("", None))
+        out.append(_Facts(e, Plan.from_dict(row.data), row.fiscal_year, reg_no or "",
+                          people[e.id], charges[e.id], paid, members))
     return out
 
 
@@ -213,7 +216,8 @@ def _row(f: _Facts) -> EnrolmentRow:
         event_start=e.event_start, event_end=e.event_end, applied_on=e.applied_on, cover_start=e.cover_start,
         cover_end=e.cover_end, insured=f.insured, premium=f.premium, paid=f.paid,
         status_label=STATUS_LABELS[f.status_key], in_force=f.in_force, paid_on=f.paid_on,
-        receipt_nos=tuple(no for _d, no in f.receipts))
+        receipt_nos=tuple(no for _d, no in f.receipts), roster=f.plan.roster,
+        members=f.members if f.plan.roster == "none" else None)
 
 
 def enrolment_list(session: Session, fiscal_year: int, *, scheme: str | None = None,

@@ -191,3 +191,22 @@ def test_roster_writer_refuses_other_files_and_writes_headings_alone(tmp_path):
     csv_out = tmp_path / "空.csv"
     write_roster([], csv_out)
     assert csv_out.read_bytes() == ("\ufeff" + ",".join(ROSTER_COLUMNS) + "\r\n").encode("utf-8")
+
+
+def test_enrolment_list_fits_a_page_of_one_line_rows(tmp_path):
+    """Issue 13, item 15: the list printed 14 double-height rows a page (the period and the payment each
+    took two lines). An ordinary enrolment is one line, and a page holds more than 20 of them."""
+    rows = [replace(make_row(i), holder_name=f"ふくふく子ども食堂{i}", event_name="", event_place="",
+                    scheme_label="ボランティア活動保険", plan_name="ボランティア活動保険（基本タイプ）")
+            for i in range(1, 81)]
+    record: list[Drawn] = []
+    pages = render_enrolment_list(rows, tmp_path / "list.pdf", title="令和8年度 保険加入者一覧", record=record)
+    per_page = [len({d.box[1] for d in record if d.page == n and d.role == "list_row" and d.text.isdigit()
+                     and len(d.text) == 6}) for n in range(1, pages + 1)]
+    assert min(per_page[:-1]) > 20, per_page
+    # One line a row: every cell of a row sits on the row's one baseline.
+    for n in range(1, pages + 1):
+        baselines = {round(d.box[1]) for d in record if d.page == n and d.role == "list_row"}
+        assert len(baselines) == per_page[n - 1], n
+    assert_inside_pages(record, 8 * MM)
+    assert not any(d.text.endswith("…") for d in record)

@@ -347,3 +347,24 @@ def test_export_insurance_command_writes_the_file_and_refuses_desk_staff(insured
 
     with pytest.raises(SystemExit):
         _parse(["export-insurance", "--fiscal-year", "令和8", "-o", str(refused)])
+
+
+def test_the_city_enrolment_lists_the_groups_members(insured, tmp_path):
+    """Issue 13, item 15: the city's scheme has no roster; the list showed 0 people for it. It covers the
+    group's members in its activity, so the list shows the group's registered members (会員数)."""
+    from booking_app.reports.insurance_pdf import people_cell, render_enrolment_list
+    from booking_app.store.models import MemberGroup
+
+    w = insured.world
+    with w.write() as s:
+        s.execute(MemberGroup.__table__.update().where(MemberGroup.name == "ふくふく子ども食堂").values(members=23))
+    with w.read() as s:
+        rows = {r.enrolment_id: r for r in ir.enrolment_list(s, FY)}
+    city = rows[insured.city]
+    assert (city.roster, city.members) == ("none", 23) and people_cell(city) == "会員23"
+    assert rows[insured.head_count].members is None and people_cell(rows[insured.head_count]) == "50"
+    out = tmp_path / "list.pdf"
+    render_enrolment_list(list(rows.values()), out, title="令和8年度 保険加入者一覧")
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    assert "会員23" in text and "市民活動保険は団体ごとの加入" in text
