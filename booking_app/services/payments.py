@@ -122,6 +122,9 @@ class ReceiptView:
     refund_amount: int = 0
     refund_method: str = ""
     print_count: int = 0
+    # The issuer as it was when the receipt was issued; None for receipts from before that was kept
+    # (migration 0007), which print the current issuer.
+    issuer: Issuer | None = None
 
     @property
     def reissue_count(self) -> int:
@@ -178,9 +181,17 @@ def _receipt_views(session: Session, receipts: list[Receipt]) -> list[ReceiptVie
             charge_ids=tuple(li.charge_id for li in r.lines if li.charge_id is not None),
             voided=v is not None, void_reason=v.reason if v else "", voided_at=v.at if v else None,
             refund_amount=v.refund_amount if v else 0, refund_method=v.refund_method if v else "",
-            print_count=prints.get(r.id, 0),
+            print_count=prints.get(r.id, 0), issuer=_issued_by(r),
         ))
     return out
+
+
+def _issued_by(r: Receipt) -> Issuer | None:
+    """The issuer kept on the receipt at issue (issue 13, item 11), or None on an older receipt."""
+    if r.issuer_centre_name is None:
+        return None
+    return Issuer(centre_name=r.issuer_centre_name, operator=r.issuer_operator or "",
+                  address=r.issuer_address or "", phone=r.issuer_phone or "", invoice_number=r.invoice_number)
 
 
 # --------------------------------------------------------------------------- charges
@@ -360,6 +371,7 @@ def take_payment(session: Session, actor: Actor, charge_ids: list[int], *, payer
     if total <= 0:
         raise ValidationError("0円の領収書は発行しません。", field="charges")
     schedule = get_fees(session)
+    issued_by = _issuer(session)
     ts = tax_summary(FeeLine(c.description, c.quantity, c.unit_price, c.tax, c.kind) for c in charges)
     if group_id is None:
         group_id = next(iter({c.group_id for c in charges}))
@@ -371,7 +383,12 @@ def take_payment(session: Session, actor: Actor, charge_ids: list[int], *, payer
                 tax10=ts.tax10, exempt=ts.exempt,
                 # The receipt states its tax (うち消費税), so the duty is judged without it.
                 stamp_duty=stamp_duty(ts.total, schedule.stamp_duty_applies, tax_stated=ts.tax10),
-                invoice_number=schedule.invoice_number, terminal=terminal, created_by=actor.id)
+                invoice_number=issued_by.invoice_number, terminal=terminal, created_by=actor.id,
+                # The issuer as it is now, kept with the receipt: a reissue or a voided copy prints these,
+                # whatever the settings say later (issue 13, item 11).
+                # (Cut to the columns' sizes: the wizard keeps them shorter; PostgreSQL would refuse more.)
+                issuer_centre_name=issued_by.centre_name[:200], issuer_operator=issued_by.operator[:200],
+                issuer_address=issued_by.address[:300], issuer_phone=issued_by.phone[:40])
     session.add(r)
     session.flush()
     for c in charges:
@@ -454,7 +471,9 @@ def _doc(session: Session, view: ReceiptView, reissue: bool) -> ReceiptDoc:
     return ReceiptDoc(
         receipt_no=view.receipt_no, issued_at=view.issued_at, payer_name=view.payer_name,
         purpose=view.purpose, lines=view.lines, total=view.total, taxable10=view.taxable10, tax10=view.tax10,
-        exempt=view.exempt, method_label=view.method_label, issuer=_issuer(session, view.invoice_number),
+        exempt=view.exempt, method_label=view.method_label,
+        # As issued; a receipt from before the issuer was kept prints today's (with its own T number).
+        issuer=view.issuer or _issuer(session, view.invoice_number),
         stamp_duty=view.stamp_duty, reissue=reissue, voided=view.voided, staff_name=view.staff_name,
     )
 

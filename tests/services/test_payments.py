@@ -367,3 +367,58 @@ def test_receipt_totals_cover_every_receipt_the_filter_matches_not_only_those_li
     assert (totals.count, totals.voided, totals.valid, totals.valid_total) == (5, 1, 4, 10 + 20 + 30 + 40)
     assert (day.count, day.voided, day.valid_total) == (2, 1, 40)  # the 25th: ¥40 and the voided ¥50
     assert (none.count, none.voided, none.valid_total) == (0, 0, 0)
+
+
+# --------------------------------------------------------------------------- the issuer as issued
+
+
+def _set_issuer(world: World, *, operator: str, invoice: str, phone: str, address: str) -> None:
+    from dataclasses import replace
+
+    from booking_app.services import centre
+
+    set_fees(world, issuer__operator=operator, issuer__invoice_number=invoice)
+    with world.write() as s:
+        centre.save_profile(s, world.manager, replace(centre.get_profile(s), phone=phone, address=address),
+                            now=NOW)
+
+
+def test_a_reissued_or_voided_receipt_prints_the_issuer_as_it_was_when_issued(world: World):
+    """Issue 13, item 11: a reissue printed today's operator, address and phone under the original number."""
+    old_t, new_t = invoice_number("123456789012"), invoice_number("210987654321")
+    _set_issuer(world, operator="NPO法人ふくふく", invoice=old_t, phone="083-000-0001", address="下関市竹崎町4丁目")
+    r = pay_for(world, [item(world).id])
+    with world.read() as s:
+        stored = s.get(Receipt, r.id)
+        assert (stored.issuer_centre_name, stored.issuer_operator, stored.issuer_address, stored.issuer_phone,
+                stored.invoice_number) == ("しものせき市民活動センター", "NPO法人ふくふく", "下関市竹崎町4丁目",
+                                           "083-000-0001", old_t)
+    # A new operator takes over (another 指定管理者, address and phone).
+    _set_issuer(world, operator="株式会社つぎの管理", invoice=new_t, phone="083-999-0002", address="下関市新地町1")
+    with world.write() as s:
+        pay.record_print(s, world.desk, r.id, layout="A5", now=NOW)
+        again = pay.record_print(s, world.desk, r.id, layout="A5", now=NOW)
+    assert again.reissue
+    assert (again.issuer.operator, again.issuer.invoice_number, again.issuer.phone, again.issuer.address) == (
+        "NPO法人ふくふく", old_t, "083-000-0001", "下関市竹崎町4丁目")
+    with world.write() as s:
+        pay.void_receipt(s, world.manager, r.id, "宛名の誤り", now=NOW, terminal=TERM)
+    with world.read() as s:
+        voided = pay.receipt_doc(s, r.id)
+    assert voided.voided and voided.issuer.operator == "NPO法人ふくふく" and voided.issuer.phone == "083-000-0001"
+    # A receipt issued now names the new operator.
+    with world.read() as s:
+        assert pay.receipt_doc(s, pay_for(world, [item(world).id]).id).issuer.operator == "株式会社つぎの管理"
+
+
+def test_a_receipt_from_before_the_issuer_was_kept_prints_the_current_issuer(world: World):
+    t_no = invoice_number()
+    _set_issuer(world, operator="NPO法人ふくふく", invoice=t_no, phone="083-000-0001", address="下関市竹崎町4丁目")
+    r = pay_for(world, [item(world).id])
+    with world.write() as s:  # as a receipt issued before migration 0007 looks: no issuer kept
+        row = s.get(Receipt, r.id)
+        row.issuer_centre_name = row.issuer_operator = row.issuer_address = row.issuer_phone = None
+    with world.read() as s:
+        doc = pay.receipt_doc(s, r.id)
+    assert (doc.issuer.centre_name, doc.issuer.operator, doc.issuer.phone, doc.issuer.invoice_number) == (
+        "しものせき市民活動センター", "NPO法人ふくふく", "083-000-0001", t_no)
