@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import-bookings", parents=[common], help="以前の予約台帳（Excel・CSV）を取り込む")
     imp.add_argument("file", metavar="FILE", type=Path, help="予約台帳のファイル（.xlsx または .csv）")
     imp.add_argument("--dry-run", action="store_true", help="確認のみ：取り込む内容とエラーを表示し、書き込まない")
+    imp.add_argument("--override-reason", metavar="理由", default="",
+                     help="今日以降の日付で規則（休館日・開館時間・予約受付期間）に合わない行を、この理由を記録して"
+                          "規則外として取り込む（管理者のみ）。省略時、そのような行はエラー")
 
     from booking_app.services.group_io import register_cli as register_group_io
 
@@ -383,7 +386,8 @@ def _import_bookings(args: argparse.Namespace, url: str, label: str) -> int:
     try:
         with write_session(engine) as session:
             actor = _actor(session, getattr(args, "staff", None))
-            report = import_bookings(session, actor, args.file, dry_run=args.dry_run)
+            report = import_bookings(session, actor, args.file, dry_run=args.dry_run,
+                                     override_reason=args.override_reason)
     finally:
         engine.dispose()
     lines = report.summary_lines()

@@ -217,3 +217,30 @@ def test_a_file_without_the_apps_tables_is_refused(tmp_path, capsys):
     assert not out.exists()
     with sqlite3.connect(other) as conn:  # untouched: no migration ran on someone else's file
         assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["t"]
+
+
+# --------------------------------------------------------------------------- ledger rows still to come (issue 13, item 6)
+
+
+def test_import_of_a_future_closed_day_needs_a_managers_reason(made, url, tmp_path, capsys):
+    ledger = tmp_path / "future.csv"
+    ledger.write_text("利用日,部屋,開始,終了,団体名,目的\n2027/01/02,大会議室,9:00,12:00,市民講座の会,講座\n",
+                      encoding="utf-8")
+    assert cli.main(["--db", url, "import-bookings", str(ledger)]) == 1
+    err = capsys.readouterr().err
+    assert "2027/01/02（土）は休館日（年末年始休館）です" in err and "--override-reason" in err
+    assert count(url, Booking) == 0
+
+    assert cli.main(["--db", url, "import-bookings", str(ledger), "--staff", "受付スタッフ",
+                     "--override-reason", "市の依頼"]) == 1
+    assert "管理者のみ" in capsys.readouterr().err and count(url, Booking) == 0
+
+    assert cli.main(["--db", url, "import-bookings", str(ledger), "--override-reason", "市の依頼による臨時開館"]) == 0
+    out = capsys.readouterr().out
+    assert "規則外（理由：市の依頼による臨時開館）" in out
+    engine = make_engine(url)
+    try:
+        with read_session(engine) as s:
+            assert s.scalars(select(Booking.override_reason)).one() == "市の依頼による臨時開館"
+    finally:
+        engine.dispose()

@@ -6,11 +6,15 @@ nothing is written and every problem is reported with its row number as the file
 (the heading is row 1), its column and a Japanese reason, so staff can fix the file in Excel and
 try again.
 
-The ledger is history: its dates are mostly in the past and may lie outside today's booking
-window, so rows are written as a manager's override with the reason '台帳からの取込' instead of
-being refused. Breaks of the opening hours are imported too (they happened) but listed as notices.
+Past rows are history: they lie outside today's booking window and may break the opening hours or
+fall on a closed day (it happened), so they are written as a manager's override with the reason
+'台帳からの取込' and any such break is listed as a notice. Rows from today on are bookings still to
+come (issue 13): one that breaks a rule (closed day, opening hours, booking window) is an error, unless
+the manager who imports gives an explicit reason (``override_reason``), which is then recorded on each
+such booking, as a rule override at the desk is. "Today" is the app's one clock (``local_now()``).
 Nothing is guessed: past rows become 確定 (the ledger does not say who came), a row whose 備考
-says 取消 becomes 取消 with that note as its reason.
+says 取消 becomes 取消 with that note as its reason. A double booking names every row (and existing
+booking) it overlaps.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from booking_app.domain.booking_rules import BookingStatus, overlaps, peak_in_us
 from booking_app.services import tabular
 from booking_app.services.bookings import BLOCKING, _flush_guarded, expire_overdue_holds, hm
 from booking_app.services.centre import get_profile
+from booking_app.domain.errors import ValidationError
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.services.tabular import (
     RowChecker,
@@ -95,6 +100,9 @@ class ImportReport(TableReport):
     cancelled: int = 0
     no_show: int = 0
     past: int = 0  # rows dated before today, imported as a manager's override
+    overridden: int = 0  # rows from today on that break a rule, imported with the manager's reason
+    override_reason: str = ""
+    rule_errors: int = 0  # errors that only a manager's reason would let through
     new_groups: list[tuple[str, str]] = field(default_factory=list)  # (reg_no, name) registered on the fly
     matched_groups: int = 0
     booking_ids: tuple[int, ...] = ()
@@ -110,11 +118,21 @@ class ImportReport(TableReport):
         if self.past:
             lines.append(f"  過去の日付の{self.past}件は「{OVERRIDE_REASON}」として確定の予約で登録"
                          "（利用人数は台帳にないため、利用済にはしません）")
+        if self.overridden:
+            lines.append(f"  これからの日付で規則に合わない{self.overridden}件は規則外（理由：{self.override_reason}）"
+                         "として登録")
         if self.new_groups:
             lines.append(f"新しく登録する団体：{len(self.new_groups)}団体（名簿の内容はあとで確認してください）")
         if self.matched_groups:
             lines.append(f"登録済みの団体と照合：{self.matched_groups}団体")
         return lines
+
+    def error_hint_lines(self) -> list[str]:
+        if not self.rule_errors:
+            return []
+        return [f"規則に合わない、これからの日付の行が{self.rule_errors}件あります。日付・時刻を直すか、"
+                "規則外として取り込むなら管理者が理由を指定してください"
+                "（コマンドでは --override-reason \"理由\"、画面では「規則外の理由」）。"]
 
 
 # --------------------------------------------------------------------------- reading the file
@@ -161,10 +179,11 @@ class _Row:
 class _Checker(RowChecker):
     """Reads and judges the rows; collects errors and notices instead of stopping at the first."""
 
-    def __init__(self, session: Session, report: ImportReport, today: date) -> None:
+    def __init__(self, session: Session, report: ImportReport, today: date, override_reason: str = "") -> None:
         self.session = session
         self.report = report
         self.today = today
+        self.override_reason = override_reason
         self.profile = get_profile(session)
         self.rooms = {fold(r.name): r for r in session.scalars(select(Room).where(Room.active.is_(True)))}
         self.types = list(session.scalars(select(EquipmentType).where(EquipmentType.active.is_(True))
@@ -370,7 +389,11 @@ class _Checker(RowChecker):
         return new
 
     def check_slots(self, rows: list[_Row]) -> None:
-        """Double bookings and equipment stock, against the database and between the rows."""
+        """Double bookings and equipment stock, against the database and between the rows.
+
+        Rooms: every row that overlaps another row of the file or a booking already in the database is an
+        error, and its message names every one of them (issue 13), so staff see the whole knot at once.
+        Equipment: rows are taken in file order; a row beyond the stock is refused."""
         live = [r for r in rows if not r.bad and r.start is not None and r.status == BookingStatus.CONFIRMED.value]
         if not live:
             return
@@ -381,31 +404,37 @@ class _Checker(RowChecker):
             # A lapsed hold no longer blocks, even before a write turns it into 期限切れ.
             or_(Booking.status != BookingStatus.TENTATIVE.value, Booking.hold_until.is_(None),
                 Booking.hold_until >= self.today),
-        )
-        rooms_by_day: dict[tuple[int, date], list[tuple[datetime, datetime, str]]] = defaultdict(list)
+        ).order_by(Booking.start_at, Booking.id)
+        held: dict[tuple[int, date], list[tuple[datetime, datetime, str]]] = defaultdict(list)
         equip_by_day: dict[tuple[int, date], list[tuple[datetime, datetime, int]]] = defaultdict(list)
-        existing = list(self.session.scalars(q))
         same: dict[tuple[int, datetime, datetime], Booking] = {}
-        for b in existing:
-            who = f"既存の予約（予約番号{b.number}・{b.booker_name}）"
+        for b in self.session.scalars(q):
             if b.room_id is not None:
-                rooms_by_day[(b.room_id, b.start_at.date())].append((b.start_at, b.end_at, who))
+                held[(b.room_id, b.start_at.date())].append(
+                    (b.start_at, b.end_at, f"既存の予約（予約番号{b.number}・{b.booker_name}・{hm(b.start_at)}〜{hm(b.end_at)}）"))
                 same[(b.room_id, b.start_at, b.end_at)] = b
             for line in b.equipment:
                 equip_by_day[(line.equipment_type_id, b.start_at.date())].append((b.start_at, b.end_at, line.quantity))
-        stock = {t.id: t for t in self.types}
+        in_room: dict[tuple[int, date], list[_Row]] = defaultdict(list)
         for r in live:
-            key = (r.room.id, r.day)
-            clash = next(((s, e, who) for s, e, who in rooms_by_day[key] if overlaps(r.start, r.end, s, e)), None)
+            in_room[(r.room.id, r.day)].append(r)
+        clashed: set[int] = set()
+        for r in live:
             twin = same.get((r.room.id, r.start, r.end))
             if twin is not None and fold(twin.booker_name) == fold(r.group.name if r.group else r.name):
                 self.error(r, "部屋", f"同じ予約が既に登録されています（予約番号{twin.number}）。"
                                     "この台帳は取込済みではありませんか。")
+                clashed.add(r.row)
                 continue
-            if clash:
-                s, e, who = clash
-                self.error(r, "部屋", f"{r.room.name} {hm(r.start)}〜{hm(r.end)}は{who}の{hm(s)}〜{hm(e)}と重なります"
-                                    "（二重予約）。")
+            whom = [who for s, e, who in held[(r.room.id, r.day)] if overlaps(r.start, r.end, s, e)]
+            whom += [f"{o.row}行目の予約（{o.name}・{hm(o.start)}〜{hm(o.end)}）" for o in in_room[(r.room.id, r.day)]
+                     if o is not r and overlaps(r.start, r.end, o.start, o.end)]
+            if whom:
+                self.error(r, "部屋", f"{r.room.name} {hm(r.start)}〜{hm(r.end)}は{'、'.join(whom)}と重なります（二重予約）。")
+                clashed.add(r.row)
+        stock = {t.id: t for t in self.types}
+        for r in live:
+            if r.row in clashed:
                 continue
             short = []
             for tid, qty in r.equipment.items():
@@ -419,44 +448,98 @@ class _Checker(RowChecker):
             if short:
                 self.error(r, "備品", "、".join(short) + "。")
                 continue
-            rooms_by_day[key].append((r.start, r.end, f"{r.row}行目の予約（{r.name}）"))
             for tid, qty in r.equipment.items():
                 equip_by_day[(tid, r.day)].append((r.start, r.end, qty))
 
+    def _day_text(self, d: date) -> str:
+        holiday = "・祝" if jcal.is_holiday(d) else ""
+        return f"{jcal.format_slash(d)}（{jcal.weekday_ja(d)}{holiday}）"
+
+    def _broken(self, r: _Row) -> list[tuple[str, str]]:
+        """(column, what is wrong) for every rule the row's slot breaks, worded without the date, which the
+        caller says once in front (the domain's messages start with their own date: said twice before)."""
+        broken = []
+        for rb in hours.check_slot(self.profile, r.start, r.end):
+            if rb.code == "closed":
+                reason = hours.closure_reason(self.profile, r.day)
+                broken.append(("利用日", f"休館日（{reason}）です" if reason else "開館時間が設定されていません"))
+            else:
+                broken.append(("開始", rb.message))
+        return broken
+
     def check_rules(self, rows: list[_Row]) -> None:
-        """Opening hours and closed days: history is kept, but staff should know."""
+        """Closed days, opening hours and booking windows.
+
+        Before today: history, kept as it happened (a notice). From today on: a booking still to come, so a
+        break is an error unless the manager gave a reason to import it as a rule override."""
         for r in rows:
             if r.bad or r.start is None:
                 continue
-            r.rule_breaks = [rb.message for rb in hours.check_slot(self.profile, r.start, r.end)]
-            if r.status == BookingStatus.CONFIRMED.value and r.rule_breaks:
-                holiday = "・祝" if jcal.is_holiday(r.day) else ""
-                self.notice(r.row, "開始", f"{jcal.format_slash(r.day)}（{jcal.weekday_ja(r.day)}{holiday}）は"
-                            + "、".join(r.rule_breaks) + f"。「{OVERRIDE_REASON}」として取り込みます。")
-            elif r.period_notice:
-                self.notice(r.row, "区分", r.period_notice)
-            window = hours.check_window(self.profile, self.today, r.day,
-                                        r.group is not None and r.group.status in GOOD_GROUP_STATES)
-            if window is not None:
-                r.rule_breaks.append(window.message)
-                if window.code == "past" and r.status == BookingStatus.CONFIRMED.value:
+            live = r.status == BookingStatus.CONFIRMED.value
+            broken = self._broken(r)
+            is_member = r.group is not None and r.group.status in GOOD_GROUP_STATES
+            window = hours.check_window(self.profile, self.today, r.day, is_member)
+            past = window is not None and window.code == "past"
+            if past:
+                r.rule_breaks = [text for _, text in broken] + [window.message]
+                if live:
                     self.report.past += 1
+                if live and broken:
+                    self.notice(r.row, broken[0][0], f"{self._day_text(r.day)}は" + "、".join(t for _, t in broken)
+                                + f"。「{OVERRIDE_REASON}」として取り込みます。")
+                elif r.period_notice:
+                    self.notice(r.row, "区分", r.period_notice)
+                continue
+            if window is not None:
+                broken.append(("利用日", window.message))
+            if not live or not broken:
+                if r.period_notice:
+                    self.notice(r.row, "区分", r.period_notice)
+                continue
+            what = f"{self._day_text(r.day)}は" + "、".join(t for _, t in broken)
+            if self.override_reason:
+                r.rule_breaks = [t for _, t in broken]
+                self.report.overridden += 1
+                self.notice(r.row, broken[0][0], f"{what}。規則外（理由：{self.override_reason}）として取り込みます。")
+            else:
+                self.report.rule_errors += 1
+                self.error(r, broken[0][0], f"{what}。これからの日付のため、このままでは取り込めません"
+                                            "（規則外として取り込むには管理者の理由が必要です）。")
 
 
 # --------------------------------------------------------------------------- the use case
 
+OVERRIDE_REASON_MAX = 200
+
+
+def _override_for(r: _Row, today: date, reason: str) -> str:
+    """What the booking records as its rule override: history is '台帳からの取込'; a row still to come
+    that breaks a rule carries the manager's reason; any other row none."""
+    if not r.rule_breaks:
+        return ""
+    return OVERRIDE_REASON if r.day < today else reason
+
+
 
 def import_bookings(session: Session, actor: Actor, path: Path, *, dry_run: bool,
-                    now: datetime | None = None) -> ImportReport:
+                    now: datetime | None = None, override_reason: str = "") -> ImportReport:
     """Import the booking ledger at ``path`` (.xlsx or .csv); all rows or none.
 
-    Returns the report; when ``report.errors`` is not empty nothing was written. Raises a
-    DomainError only when the file cannot be read at all or the actor is not a manager.
+    ``override_reason``: a manager's written reason to import rows from today on that break a rule
+    (closed day, opening hours, booking window); it is recorded on each such booking. Without it such a
+    row is an error. Returns the report; when ``report.errors`` is not empty nothing was written. Raises
+    a DomainError only when the file cannot be read at all, the reason is unusable, or the actor is not
+    a manager.
     """
     require_manager(actor, "予約台帳の取込")
+    override_reason = " ".join((override_reason or "").split())
+    if override_reason:
+        require_manager(actor, "規則外の取込")  # today every importer is one; the reason stays a manager's
+        if len(override_reason) > OVERRIDE_REASON_MAX:
+            raise ValidationError(f"規則外の理由が長すぎます（{OVERRIDE_REASON_MAX}文字まで）。", field="override_reason")
     now = now or local_now()
     path = Path(path)
-    report = ImportReport(path=str(path), dry_run=dry_run)
+    report = ImportReport(path=str(path), dry_run=dry_run, override_reason=override_reason)
     opened = open_table(report, path, sheet=SHEET_NAME, find=_find_header, headings="利用日・部屋・団体名・目的")
     if opened is None:
         return report
@@ -468,7 +551,7 @@ def import_bookings(session: Session, actor: Actor, path: Path, *, dry_run: bool
         report.errors.append(ImportIssue(table[header_index][0], "", f"列「{'」「'.join(missing)}」がありません。"))
         return report
 
-    checker = _Checker(session, report, now.date())
+    checker = _Checker(session, report, now.date(), override_reason)
     rows = parse_rows(report, table, header_index, positions, checker.parse)
     if not rows:
         return report
@@ -499,7 +582,7 @@ def import_bookings(session: Session, actor: Actor, path: Path, *, dry_run: bool
             room_id=r.room.id, group_id=r.group.id if r.group is not None else None, booker_kind=r.booker_kind,
             booker_name=r.group.name if r.group is not None else r.name, contact_phone=r.phone,
             purpose=r.purpose, attendees=r.attendees, start_at=r.start, end_at=r.end, status=r.status,
-            status_reason=r.status_reason, override_reason=OVERRIDE_REASON if r.rule_breaks else "",
+            status_reason=r.status_reason, override_reason=_override_for(r, now.date(), override_reason),
             note=r.note, created_at=now, created_by=actor.id, updated_at=now, updated_by=actor.id,
         )
         b.equipment = [BookingEquipment(equipment_type_id=t, quantity=q) for t, q in r.equipment.items()]
@@ -513,6 +596,7 @@ def import_bookings(session: Session, actor: Actor, path: Path, *, dry_run: bool
           after={"file": source, "rows": report.rows, "bookings": len(made), "cancelled": report.cancelled,
                  "new_groups": [reg for reg, _ in report.new_groups],
                  "first_id": made[0].id, "last_id": made[-1].id,
+                 "override_reason": override_reason, "overridden": report.overridden,
                  "warnings": [str(w) for w in report.warnings]}, now=now)
     return report
 

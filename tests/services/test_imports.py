@@ -205,10 +205,11 @@ def test_a_bad_date_and_double_bookings_refuse_the_whole_file(world, tmp_path):
     report = run_import(world, path)
 
     assert not report.ok and not report.written
-    assert [(e.row, e.column) for e in report.errors] == [(3, "利用日"), (5, "部屋"), (6, "部屋")]
+    # Both rows of the double booking are errors, each naming the other (issue 13).
+    assert [(e.row, e.column) for e in report.errors] == [(3, "利用日"), (4, "部屋"), (5, "部屋"), (6, "部屋")]
     assert "2026/13/02" in report.errors[0].message
-    assert "4行目" in report.errors[1].message  # the other row of the double booking is named
-    assert existing.number in report.errors[2].message
+    assert "5行目" in report.errors[1].message and "4行目" in report.errors[2].message
+    assert existing.number in report.errors[3].message
     assert counts(world) == before  # not even row 2 or the new groups
     text = "\n".join(report.summary_lines())
     assert "何も取り込んでいません" in text and "3行目［利用日］" in text
@@ -320,3 +321,96 @@ def test_import_time_is_inside_the_window_for_future_rows(world, tmp_path):
     with world.read() as s:
         rows = {b.start_at.date(): b.override_reason for b in s.scalars(select(Booking))}
     assert rows == {date(2026, 11, 20): OVERRIDE_REASON, date(2026, 11, 27): ""}
+
+
+# --------------------------------------------------------------------------- rules on future dates (issue 13, item 6)
+
+
+def _rule_rows() -> list[list[str]]:
+    """Relative to NOW (2026-11-25): a past Sunday evening (history), a future closed day (年末年始)
+    and a future Sunday evening (the centre closes at 18:00 on Sundays), and one ordinary future row."""
+    return [
+        ["2026/11/22", "日", "大会議室", "", "18:00", "21:00", "下関防災士の会", "0010", "", "", "10", "研修会", "", ""],
+        ["2027/01/02", "土", "大会議室", "", "9:00", "12:00", "下関防災士の会", "0010", "", "", "10", "研修会", "", ""],
+        ["2026/12/06", "日", "小会議室1", "", "18:00", "21:00", "関門囲碁愛好会", "0031", "", "", "6", "練習", "", ""],
+        ["2026/12/02", "水", "小会議室2", "午前", "", "", "関門囲碁愛好会", "0031", "", "", "6", "練習", "", ""],
+    ]
+
+
+def test_a_future_row_that_breaks_the_rules_is_an_error_a_past_one_a_notice(world, tmp_path):
+    path = write_csv(tmp_path / "rules.csv", _rule_rows())
+
+    report = run_import(world, path)
+
+    assert not report.ok and not report.written and counts(world) == (0, 0, 0, 0)
+    assert [(e.row, e.column) for e in report.errors] == [(3, "利用日"), (4, "開始")]
+    closed, late = (e.message for e in report.errors)
+    assert "2027/01/02（土）は休館日（年末年始休館）です" in closed and "規則外" in closed
+    assert "開館時間（9:00〜18:00）外です" in late
+    # The past row is history: a notice, which says the date once.
+    (past,) = [w for w in report.warnings if w.row == 2]
+    assert past.message == "2026/11/22（日）は開館時間（9:00〜18:00）外です。「台帳からの取込」として取り込みます。"
+    for issue in [*report.errors, *report.warnings]:  # the date is said once (was 「2027/01/02（土）は2027年1月2日は…」)
+        assert issue.message.count("2026") + issue.message.count("2027") == 1, issue.message
+    assert any("--override-reason" in line for line in report.summary_lines())
+
+
+def test_a_manager_imports_future_rule_breaks_with_a_reason_recorded_on_each_booking(world, tmp_path):
+    path = write_csv(tmp_path / "rules.csv", _rule_rows())
+    reason = "市の行事のため臨時に使用（市民活動推進課の依頼）"
+
+    with world.write() as s:
+        report = import_bookings(s, world.manager, path, dry_run=False, now=NOW, override_reason=f"  {reason} ")
+
+    assert report.ok and report.written, report.summary_lines()
+    assert report.overridden == 2 and report.past == 1
+    with world.read() as s:
+        rows = {b.start_at.date(): (b.override_reason, b.created_by) for b in s.scalars(select(Booking))}
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "import")).one()
+    assert rows == {
+        date(2026, 11, 22): (OVERRIDE_REASON, world.manager.id),
+        date(2027, 1, 2): (reason, world.manager.id),
+        date(2026, 12, 6): (reason, world.manager.id),
+        date(2026, 12, 2): ("", world.manager.id),
+    }
+    assert audit.after["override_reason"] == reason
+    notes = {w.row: w.message for w in report.warnings}
+    assert notes[3] == f"2027/01/02（土）は休館日（年末年始休館）です。規則外（理由：{reason}）として取り込みます。"
+    assert any("規則外" in line and "2件" in line for line in report.summary_lines())
+
+
+def test_the_override_reason_is_for_managers_only(world, tmp_path):
+    path = write_csv(tmp_path / "rules.csv", _rule_rows())
+    with pytest.raises(PermissionDenied), world.write() as s:
+        import_bookings(s, world.desk, path, dry_run=True, now=NOW, override_reason="理由")
+    assert counts(world) == (0, 0, 0, 0)
+
+
+@pytest.mark.now("2027-01-05 10:00")
+def test_future_is_judged_by_the_apps_clock(world, tmp_path):
+    """The same 2027/01/02 row is history once the clock has passed it (no now= given: clock.today())."""
+    path = write_csv(tmp_path / "rules.csv", [_rule_rows()[1]])
+    with world.write() as s:
+        report = import_bookings(s, world.manager, path, dry_run=True)
+    assert report.ok and report.past == 1
+    assert [w.message for w in report.warnings] == [
+        "2027/01/02（土）は休館日（年末年始休館）です。「台帳からの取込」として取り込みます。"]
+
+
+def test_an_overlap_names_every_row_it_overlaps(world, tmp_path):
+    existing = world.book(at(date(2026, 12, 9), 9), at(date(2026, 12, 9), 10), room="大会議室")
+    path = write_csv(tmp_path / "overlap.csv", [
+        ["2026/12/09", "水", "大会議室", "", "9:30", "12:00", "関門囲碁愛好会", "0031", "", "", "6", "練習", "", ""],
+        ["2026/12/09", "水", "大会議室", "", "11:00", "13:00", "下関防災士の会", "0010", "", "", "6", "研修会", "", ""],
+        ["2026/12/09", "水", "大会議室", "", "10:00", "11:30", "ふくふく手話サークル", "0005", "", "", "6", "講座", "", ""],
+        ["2026/12/09", "水", "大会議室", "", "13:00", "15:00", "下関朗読ボランティア", "0001", "", "", "6", "定例会", "", ""],
+    ])
+
+    report = run_import(world, path)
+
+    errors = {e.row: e.message for e in report.errors}
+    assert sorted(errors) == [2, 3, 4]  # row 5 starts when row 3 ends: no overlap
+    assert existing.number in errors[2] and "3行目" in errors[2] and "4行目" in errors[2]
+    assert "2行目" in errors[3] and "4行目" in errors[3] and existing.number not in errors[3]
+    assert "2行目" in errors[4] and "3行目" in errors[4]
+    assert all(e.column == "部屋" and "二重予約" in e.message for e in report.errors)
