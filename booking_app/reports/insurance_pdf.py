@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -84,6 +84,7 @@ class CertificateDoc:
     event_place: str = ""
     event_start: date | None = None
     event_end: date | None = None
+    cover: str = ""  # 補償の内容: what the plan covers, in words
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ class _Col:
 
 def _line_block(text: str, size: float, left: float, width: float, *, align: str = "left", role: str = "text",
                 color: Color = black, leading: float = 1.45, pad_top: float = 0.0, pad_bottom: float = 0.0,
-                char_space: float = 0.0) -> Block:
+                char_space: float = 0.0, keep_with_next: bool = False) -> Block:
     """One or more wrapped lines of text as a block."""
     lines = wrap(text, width, size) if not char_space else [text]
     pitch = size * leading
@@ -211,7 +212,7 @@ def _line_block(text: str, size: float, left: float, width: float, *, align: str
             pen.text(x, baseline, s, size, role=role, align=align, color=color, char_space=char_space)
             y -= pitch
 
-    return Block(height, draw)
+    return Block(height, draw, keep_with_next=keep_with_next)
 
 
 def _table_row(cols: Sequence[_Col], cells: Sequence[str], left: float, size: float, *, head: bool,
@@ -279,7 +280,10 @@ def certificate_rows(doc: CertificateDoc) -> list[tuple[str, str]]:
     if doc.group_reg_no:
         rows.append(("登録番号", doc.group_reg_no))
     rows += [("保険の種類", doc.scheme_label),
-             ("加入プラン", doc.plan_name),
+             ("加入プラン", doc.plan_name)]
+    if doc.cover:
+        rows.append(("補償の内容", doc.cover))
+    rows += [
              ("補償期間", f"{period_western(doc.cover_start, doc.cover_end)}\n"
                           f"（{period_wareki(doc.cover_start, doc.cover_end)}）")]
     if doc.event_name:
@@ -295,6 +299,8 @@ def certificate_rows(doc: CertificateDoc) -> list[tuple[str, str]]:
         rows.append(("被保険者", f"{doc.head_count}名（人数による加入・名簿なし）"))
     elif doc.people:
         rows.append(("被保険者", f"{len(doc.people)}名（別記のとおり）"))
+    else:
+        rows.append(("被保険者", "団体として加入（名簿なし）：活動に参加する団体の会員"))
     if doc.paid_on is not None:
         rows.append(("保険料", yen(doc.premium)))
         rows.append(("入金日", date_both(doc.paid_on)))
@@ -314,10 +320,9 @@ class _CertificateLayout:
     def head(self) -> list[Block]:
         doc = self.doc
         size = 10
+        # The date is in the issuer's block (証明日, 西暦 and 和暦), under the addressee.
         info = [_line_block(f"証明番号 {doc.certificate_no}", size, self.left, self.width, align="right",
-                            role="certificate_no", leading=1.4),
-                _line_block(jcal.wareki(doc.issued_on), size, self.left, self.width, align="right",
-                            role="issued_on", leading=1.4)]
+                            role="certificate_no", leading=1.4)]
         title_size = 22
         title = _line_block("加入証明書", title_size, self.left, self.width, align="center", role="title",
                             char_space=title_size * 0.5, leading=1.3, pad_top=6 * mm, pad_bottom=6 * mm)
@@ -331,13 +336,18 @@ class _CertificateLayout:
         body = _line_block(f"下記のとおり{doc.plan_name}に加入していることを証明します。", 11, self.left,
                            self.width, role="body", leading=1.6, pad_top=6 * mm)
         ki = _line_block("記", 11, self.left, self.width, align="center", role="ki", pad_top=3 * mm,
-                         pad_bottom=3 * mm)
-        return [*info, title, *holder_blocks, Block(3, holder_rule), body, ki]
+                         pad_bottom=3 * mm, keep_with_next=True)
+        # The issuer signs above the text, as a Japanese certificate is laid out; 記 … 以上 closes it.
+        return [*info, title, *holder_blocks, Block(3, holder_rule), *self.issuer(), body, ki]
+
+    def closing(self) -> Block:
+        """「以上」: the end of what is certified (after the details, or after the list of people)."""
+        return _line_block("以上", 11, self.left, self.width, align="right", role="closing", pad_top=3 * mm)
 
     def details(self) -> list[Block]:
         label_w = 32 * mm
         cols = [_Col("", label_w, "left", 3), _Col("", self.width - label_w, "left", 6)]
-        size, pad = 10.5, 2.2 * mm
+        size, pad = 10.5, 1.8 * mm
         blocks: list[Block] = []
         rows = certificate_rows(self.doc)
         for i, (label, value) in enumerate(rows):
@@ -368,7 +378,7 @@ class _CertificateLayout:
         if iss.phone:
             texts.append((f"TEL {iss.phone}", 9.5, "phone"))
         box_w = self.width * 0.6
-        blocks = [spacer(8 * mm),
+        blocks = [spacer(4 * mm),
                   _line_block(f"証明日　{date_both(self.doc.issued_on)}", 10, self.left, self.width, role="issued_on",
                               align="right", leading=1.5, pad_bottom=2 * mm)]
         for text, size, role in texts:
@@ -383,17 +393,22 @@ class _CertificateLayout:
 
     def people_head(self) -> Block:
         cols = self.people_columns()
-        return _table_row(cols, [c.heading for c in cols], self.left, 9.5, head=True, role="people_head",
+        head = _table_row(cols, [c.heading for c in cols], self.left, 9.5, head=True, role="people_head",
                           pad=1.6 * mm)
+        return replace(head, keep_with_next=True)
 
     def people_title(self) -> Block:
         return _line_block(f"被保険者一覧（{len(self.doc.people)}名）", 11, self.left, self.width,
-                           role="people_title", pad_top=8 * mm, pad_bottom=1.5 * mm)
+                           role="people_title", pad_top=8 * mm, pad_bottom=1.5 * mm, keep_with_next=True)
 
     def people_rows(self) -> list[Block]:
+        """The people, each row bringing the heading row onto a new page; the last keeps 以上 with it."""
         cols = self.people_columns()
-        return [_table_row(cols, [str(i), p.name, p.kana, jcal.format_slash(p.cover_start)], self.left, 9.5,
-                           head=False, role="person", pad=1.6 * mm)
+        head = self.people_head()
+        n = len(self.doc.people)
+        return [replace(_table_row(cols, [str(i), p.name, p.kana, jcal.format_slash(p.cover_start)], self.left,
+                                   9.5, head=False, role="person", pad=1.6 * mm), repeat=head,
+                        keep_with_next=i == n)
                 for i, p in enumerate(self.doc.people, start=1)]
 
     def continuation(self, page: int, pages: int) -> Block:
@@ -411,21 +426,15 @@ def render_certificate(doc: CertificateDoc, out: Path | str | BinaryIO, *,
     register_reportlab_fonts()  # measuring happens before the canvas exists
     lay = _CertificateLayout(doc)
     room = CERT_SIZE[1] - 2 * CERT_MARGIN - _FOOTER_H
-    first_blocks = [*lay.head(), *lay.details(), *lay.issuer()]
-    pages: list[list[Block]]
+    details = lay.details()
     if doc.people:
-        people_title, rows = lay.people_title(), lay.people_rows()
-        head = lay.people_head()
-        cont_h = lay.continuation(2, 2).height
-        # The list title travels with its heading and first rows, so it is never left alone at a page foot.
-        keep = [people_title, head, *rows[:3]]
-        lead = Block(sum(b.height for b in keep), _stack(keep))
-        pages = paginate([*first_blocks, lead, *rows[3:]], room, room - cont_h - head.height)
-        for n, page_blocks in enumerate(pages):
-            if n > 0:
-                page_blocks.insert(0, head)
+        # The list title and heading row travel with the first person; a page the list runs on to starts
+        # with the heading row again; 以上 follows the last person.
+        blocks = [*lay.head(), *details, lay.people_title(), lay.people_head(), *lay.people_rows(), lay.closing()]
     else:
-        pages = paginate(first_blocks, room, room - lay.continuation(2, 2).height)
+        details[-1] = replace(details[-1], keep_with_next=True)
+        blocks = [*lay.head(), *details, lay.closing()]
+    pages = paginate(blocks, room, room - lay.continuation(2, 2).height)
 
     def header(n: int, total: int) -> list[Block]:
         return [lay.continuation(n, total)] if n > 1 else []

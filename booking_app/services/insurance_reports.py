@@ -53,6 +53,21 @@ from booking_app.store.models import (
 NOT_PAID_MESSAGE = "保険料が未払いのため加入証明は発行できません。"
 STATUS_LABELS = {"in_force": "有効", "unpaid": "未払い", "cancelled": "取消"}
 EXPORT_KINDS = ("roster", "ledger")
+# What each scheme covers, as the certificate names it (補償の内容). A plan's own note is added when it
+# speaks of cover (「地震・噴火・津波による傷害も補償。」).
+COVER_TEXTS = {
+    "city": "登録団体の自主的・無償・継続的・公益的な市民活動中の事故による、活動者のけが（傷害）と法律上の賠償責任",
+    "volunteer": "ボランティア活動中の事故によるけが（傷害）と、他人にけがをさせたり物を壊したりしたときの法律上の賠償責任",
+    "event": "行事の参加者の、行事中の事故によるけが（傷害）と法律上の賠償責任",
+}
+
+
+def cover_text(plan: Plan) -> str:
+    """補償の内容 of a plan: its scheme's cover, and the plan's note when it says what else is covered."""
+    text = COVER_TEXTS.get(plan.scheme, "")
+    if plan.note and "補償" in plan.note:
+        text = f"{text}。{plan.note}" if text else plan.note
+    return text
 
 
 def enrolment_number(enrolment_id: int) -> str:
@@ -204,7 +219,7 @@ def certificate_doc(session: Session, enrolment_id: int, *, today: date | None =
         cover_start=e.cover_start, cover_end=e.cover_end, people=people,
         head_count=e.head_count if not f.people else None, premium=f.premium, paid_on=f.paid_on,
         receipt_nos=tuple(no for _d, no in f.receipts), issuer=issuer(session), event_name=e.event_name or "",
-        event_place=e.event_place or "", event_start=e.event_start, event_end=e.event_end)
+        event_place=e.event_place or "", event_start=e.event_start, event_end=e.event_end, cover=cover_text(f.plan))
 
 
 def _row(f: _Facts) -> EnrolmentRow:
@@ -286,5 +301,5 @@ def export_insurance(session: Session, actor: Actor, fiscal_year: int, path: Pat
     return write_ledger(ledger(session, fiscal_year), path)
 
 
-__all__ = ["certificate_doc", "enrolment_list", "roster_rows", "ledger", "export_insurance", "enrolment_number",
+__all__ = ["COVER_TEXTS", "cover_text", "certificate_doc", "enrolment_list", "roster_rows", "ledger", "export_insurance", "enrolment_number",
            "issuer", "NOT_PAID_MESSAGE", "EXPORT_KINDS"]

@@ -210,3 +210,29 @@ def test_enrolment_list_fits_a_page_of_one_line_rows(tmp_path):
         assert len(baselines) == per_page[n - 1], n
     assert_inside_pages(record, 8 * MM)
     assert not any(d.text.endswith("…") for d in record)
+
+
+def _last_text(record: list[Drawn]) -> Drawn:
+    """The text lowest on the last page, page numbers aside."""
+    last = max(d.page for d in record)
+    return min((d for d in record if d.page == last and d.kind == "text" and d.role != "page_no"),
+               key=lambda d: d.box[1])
+
+
+def test_certificate_names_its_cover_and_ends_with_ijou(tmp_path):
+    """Issue 13, item 17: the certificate neither said what it covers nor ended with 以上."""
+    cover = "ボランティア活動中の事故によるけが（傷害）と法律上の賠償責任"
+    for name, doc in (("short", make_cert(cover=cover)), ("long", make_cert(cover=cover, people=people(90))),
+                      ("city", make_cert(cover=cover, people=(), head_count=None, premium=0, paid_on=None,
+                                         receipt_nos=()))):
+        out, record, pages = render_cert(tmp_path, doc, name)
+        text = flat_text(out)
+        assert "補償の内容" in text and cover in text, name
+        end = _last_text(record)
+        assert (end.text, end.role) == ("以上", "closing"), (name, end)
+        assert [d.text for d in record].count("以上") == 1, name
+        assert_inside_pages(record, 15 * MM)
+        if name == "short":
+            assert pages == 1
+        if name == "city":
+            assert "団体として加入（名簿なし）" in text

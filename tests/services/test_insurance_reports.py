@@ -368,3 +368,14 @@ def test_the_city_enrolment_lists_the_groups_members(insured, tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], check=True, capture_output=True,
                           text=True).stdout
     assert "会員23" in text and "市民活動保険は団体ごとの加入" in text
+
+
+def test_the_certificate_says_what_its_plan_covers(insured):
+    """Issue 13, item 17: 補償の内容 from the plan's scheme, with the plan's own note on cover."""
+    with insured.world.read() as s:
+        doc = ir.certificate_doc(s, insured.paid)
+    assert doc.cover == ir.COVER_TEXTS["volunteer"]
+    disaster = next(p for p in default_plans() if p.code == "VOL-DISASTER")
+    assert ir.cover_text(disaster).endswith("地震・噴火・津波による傷害も補償。")
+    city = next(p for p in default_plans() if p.code == "CITY")
+    assert ir.cover_text(city) == ir.COVER_TEXTS["city"]
