@@ -8,7 +8,7 @@ sum over the day: with 6 projectors, one booked 10–12 and one 13–15 leave 5 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -49,6 +49,36 @@ STATUS_LABELS: dict[BookingStatus, str] = {
 BLOCKING_STATUSES: frozenset[BookingStatus] = frozenset(
     {BookingStatus.TENTATIVE, BookingStatus.CONFIRMED, BookingStatus.IN_USE, BookingStatus.COMPLETED}
 )
+
+
+
+# --------------------------------------------------------------------------- what blocks a slot, today
+#
+# THE definition of "this booking holds its slot" (issue 13, item 4). A booking blocks when its state
+# is one of BLOCKING_STATUSES, except a 仮予約 whose hold deadline (hold_until, the last day it is held)
+# is before today: that hold has lapsed and blocks nothing, whether or not a write has turned it into
+# 期限切れ yet (expire_overdue_holds does that inside the next write, before any conflict check).
+#
+# Python code asks ``blocks_slot``/``status_on``; SQL asks ``services.bookings.blocks_slot_sql`` /
+# ``hold_lapsed_sql``, the same rule written as a SQLAlchemy expression. Every conflict, availability and
+# preview query uses those two, and tests/services/test_lapsed_holds.py checks that both spellings
+# agree for every state and deadline on SQLite and PostgreSQL.
+
+
+def hold_lapsed(status: str, hold_until: date | None, today: date) -> bool:
+    """A 仮予約 past its deadline (held through ``hold_until``, free from the day after)."""
+    return status == BookingStatus.TENTATIVE.value and hold_until is not None and hold_until < today
+
+
+def status_on(status: str, hold_until: date | None, today: date) -> BookingStatus:
+    """The state as the desk should see it today: a lapsed 仮予約 is 期限切れ, marked or not."""
+    return BookingStatus.EXPIRED if hold_lapsed(status, hold_until, today) else BookingStatus(status)
+
+
+def blocks_slot(status: str, hold_until: date | None, today: date) -> bool:
+    """Whether the booking holds its room and equipment today (the one rule; see above)."""
+    return status_on(status, hold_until, today) in BLOCKING_STATUSES
+
 
 # Which transitions the desk may make. Anything else is refused with a Japanese message.
 ALLOWED_TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {

@@ -21,6 +21,7 @@ PostgreSQL always takes the ORM path: it is within its own target (≤ 5 ms) and
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -29,14 +30,41 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from booking_app.domain import hours
-from booking_app.domain.booking_rules import BLOCKING_STATUSES, BookingStatus, peak_in_use
+from booking_app.domain.booking_rules import BookingStatus, peak_in_use
 from booking_app.domain.fees import FeeSchedule, equipment_fee_lines, room_fee_lines, yen
 from booking_app.domain.groups import effective_status
 from booking_app.domain.profile import CentreProfile, load_default_profile
 from booking_app.services.common import Actor, jsonable
 
-_BLOCKING_SQL = "(" + ",".join(f"'{s.value}'" for s in BLOCKING_STATUSES) + ")"
-_NON_BLOCKING_SQL = "(" + ",".join(f"'{s.value}'" for s in BookingStatus if s not in BLOCKING_STATUSES) + ")"
+
+
+@functools.cache
+def _rule(name: str, alias: str | None = None) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """The services' own SQL rule (``bookings.blocks_slot_sql`` / ``hold_lapsed_sql``) as SQLite text.
+
+    Compiled once from the same SQLAlchemy expression the ORM path uses, so "what blocks a slot" is
+    written in one place (issue 13, item 4); ``_rule_args`` gives its ``?`` values for a day.
+    """
+    from sqlalchemy import Date, bindparam
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.orm import aliased
+
+    from booking_app.services import bookings
+    from booking_app.store.models import Booking
+
+    row = aliased(Booking, name=alias) if alias else Booking
+    expr = getattr(bookings, name)(bindparam("today", date.min, type_=Date), row)
+    compiled = expr.compile(dialect=sqlite.dialect(paramstyle="qmark"), compile_kwargs={"render_postcompile": True})
+    return str(compiled), tuple(compiled.positiontup), dict(compiled.params)
+
+
+def _rule_args(name: str, today: date, alias: str | None = None) -> list:
+    _sql, order, params = _rule(name, alias)
+    return [today.isoformat() if key == "today" else params[key] for key in order]
+
+
+def _rule_sql(name: str, alias: str | None = None) -> str:
+    return _rule(name, alias)[0]
 
 # Parsed settings keyed by their stored JSON text: parsing the profile costs more than the whole
 # rest of a save, and the text changes only when a manager saves the settings.
@@ -129,8 +157,8 @@ def try_create(session: Session, actor: Actor, data, now: datetime):
         is_member = effective_status(g[2], _day(g[3]), today).in_good_standing
 
     # An overdue hold would be expired (and audited) by the ORM path before the check.
-    if cur.execute("SELECT 1 FROM bookings WHERE status = 'tentative' AND hold_until < ? LIMIT 1",
-                   (today.isoformat(),)).fetchone():
+    if cur.execute(f"SELECT 1 FROM bookings WHERE {_rule_sql('hold_lapsed_sql')} LIMIT 1",
+                   _rule_args("hold_lapsed_sql", today)).fetchone():
         return None
 
     profile = _profile(cur)
@@ -141,7 +169,8 @@ def try_create(session: Session, actor: Actor, data, now: datetime):
     start, end, since = _ts(data.start), _ts(data.end), _ts(data.start - timedelta(days=1))
     if room is not None and cur.execute(
         "SELECT 1 FROM bookings WHERE room_id = ? AND start_at < ? AND start_at > ? AND end_at > ? "
-        f"AND status IN {_BLOCKING_SQL} LIMIT 1", (data.room_id, end, since, start),
+        f"AND {_rule_sql('blocks_slot_sql')} LIMIT 1",
+        [data.room_id, end, since, start, *_rule_args("blocks_slot_sql", today)],
     ).fetchone():
         return None
     counted = [t for t in wanted if types[t][1] is not None]
@@ -153,7 +182,8 @@ def try_create(session: Session, actor: Actor, data, now: datetime):
             "SELECT be.equipment_type_id, b.start_at, b.end_at, be.quantity FROM booking_equipment be "
             "JOIN bookings b ON b.id = be.booking_id "
             f"WHERE be.equipment_type_id + 0 IN ({marks}) AND b.start_at < ? AND b.start_at > ? "
-            f"AND b.end_at > ? AND b.status NOT IN {_NON_BLOCKING_SQL}", [*counted, end, since, start],
+            f"AND b.end_at > ? AND {_rule_sql('blocks_slot_sql', 'b')}",
+            [*counted, end, since, start, *_rule_args("blocks_slot_sql", today, "b")],
         ):
             usage[tid].append((datetime.fromisoformat(s), datetime.fromisoformat(e), qty))
         for tid, intervals in usage.items():

@@ -12,13 +12,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from booking_app.domain import hours
-from booking_app.domain.booking_rules import BLOCKING_STATUSES, BookingStatus, can_transition, peak_in_use
+from booking_app.domain.booking_rules import (
+    BLOCKING_STATUSES,
+    BookingStatus,
+    can_transition,
+    hold_lapsed,
+    peak_in_use,
+    status_on,
+)
 from booking_app.domain.groups import effective_status
 from booking_app.domain.errors import (
     ConflictError,
@@ -37,6 +44,8 @@ from booking_app.store.models import Booking, BookingEquipment, EquipmentType, M
 BLOCKING = tuple(s.value for s in BLOCKING_STATUSES)
 NON_BLOCKING = tuple(s.value for s in BookingStatus if s not in BLOCKING_STATUSES)  # same rows, see equipment_in_use
 EDITABLE = (BookingStatus.TENTATIVE.value, BookingStatus.CONFIRMED.value)
+TENTATIVE = BookingStatus.TENTATIVE.value
+EXPIRED_REASON = "仮予約の期限切れ"
 # Group states that may not book at all (issue: member groups). 停止 and 抹消.
 TEXT_LIMITS = (("booker_name", "団体名・氏名", 200), ("contact_phone", "電話番号", 40), ("purpose", "利用目的", 200))
 
@@ -100,6 +109,11 @@ class BookingView:
     note: str
     version: int
 
+    @property
+    def blocks_slot(self) -> bool:
+        """Whether it holds its slot; ``status`` is already the state as of the day the view was made."""
+        return BookingStatus(self.status).blocks_slot
+
     def to_input(self) -> BookingInput:
         return BookingInput(
             start=self.start, end=self.end, room_id=self.room_id, booker_kind=self.booker_kind,
@@ -114,19 +128,50 @@ def hm(t: datetime | time) -> str:
     return f"{t.hour}:{t.minute:02d}"
 
 
+# --------------------------------------------------------------------------- what blocks a slot (SQL)
+
+
+def hold_lapsed_sql(today: date, row=Booking) -> ColumnElement[bool]:
+    """SQL twin of ``booking_rules.hold_lapsed``: a 仮予約 whose deadline is before ``today``.
+
+    ``row`` is the Booking entity or an alias of it. Uses the (status, hold_until) index.
+    """
+    return and_(row.status == TENTATIVE, row.hold_until.is_not(None), row.hold_until < today)
+
+
+def blocks_slot_sql(today: date, row=Booking) -> ColumnElement[bool]:
+    """SQL twin of ``booking_rules.blocks_slot``, THE rule every conflict and availability query uses.
+
+    A live state, and not a lapsed hold. Written as ``NOT IN`` the other states (same meaning as
+    ``IN`` BLOCKING, see the PERF note in equipment_in_use: it cannot pull SQLite's plan onto the status
+    index) and as an OR that stays true for a NULL deadline (NOT of the lapsed test would be NULL there).
+    """
+    return and_(row.status.not_in(NON_BLOCKING),
+                or_(row.status != TENTATIVE, row.hold_until.is_(None), row.hold_until >= today))
+
+
+def _today(today: date | None) -> date:
+    return today if today is not None else local_now().date()
+
+
 # --------------------------------------------------------------------------- reading
 
 
-def get_booking(session: Session, booking_id: int) -> BookingView:
+def get_booking(session: Session, booking_id: int, *, today: date | None = None) -> BookingView:
     b = session.get(Booking, booking_id)
     if b is None:
         raise NotFound(f"予約番号 {booking_id:07d} は見つかりません。番号を確かめてください。")
-    return to_view(session, b)
+    return to_view(session, b, today=today)
 
 
 def to_view(session: Session, b: Booking, *, rooms: dict[int, str] | None = None,
             groups: dict[int, tuple[str, str | None]] | None = None,
-            equipment: dict[int, tuple[str, str]] | None = None) -> BookingView:
+            equipment: dict[int, tuple[str, str]] | None = None, today: date | None = None) -> BookingView:
+    """The booking as the screens show it on ``today`` (the clock's, by default).
+
+    A 仮予約 past its deadline reads 期限切れ even before a write has marked it (booking_rules.status_on),
+    so every list, the calendar and the dialog say what saving will do.
+    """
     room_name = ""
     if b.room_id is not None:
         room_name = rooms[b.room_id] if rooms is not None else session.get(Room, b.room_id).name
@@ -145,19 +190,23 @@ def to_view(session: Session, b: Booking, *, rooms: dict[int, str] | None = None
             et = session.get(EquipmentType, line.equipment_type_id)
             ename, unit = et.name, et.unit
         lines.append(EquipmentLine(line.equipment_type_id, ename, line.quantity, unit))
-    status = BookingStatus(b.status)
+    status = status_on(b.status, b.hold_until, _today(today))
+    reason = b.status_reason
+    if status.value != b.status and not reason:
+        reason = EXPIRED_REASON  # what expire_overdue_holds will write
     return BookingView(
         id=b.id, number=b.number, room_id=b.room_id, room_name=room_name, start=b.start_at, end=b.end_at,
-        status=b.status, status_label=status.label, booker_kind=b.booker_kind, group_id=b.group_id,
+        status=status.value, status_label=status.label, booker_kind=b.booker_kind, group_id=b.group_id,
         group_reg_no=reg_no, booker_name=name, contact_phone=b.contact_phone, purpose=b.purpose,
         attendees=b.attendees, actual_users=b.actual_users, equipment=tuple(lines), series_id=b.series_id,
-        hold_until=b.hold_until, status_reason=b.status_reason, override_reason=b.override_reason, note=b.note,
+        hold_until=b.hold_until, status_reason=reason, override_reason=b.override_reason, note=b.note,
         version=b.version,
     )
 
 
-def views_for(session: Session, bookings: Sequence[Booking]) -> list[BookingView]:
-    """Views for many bookings with three lookups in all, never one query per row."""
+def views_for(session: Session, bookings: Sequence[Booking], *, today: date | None = None) -> list[BookingView]:
+    """Views for many bookings with three lookups in all, never one query per row (states as of ``today``)."""
+    today = _today(today)
     # FIX (tests/services): Result.tuples() is deprecated in SQLAlchemy 2.1 and the warning is an
     # error under pytest; rows already unpack like tuples.
     rooms = {i: n for i, n in session.execute(select(Room.id, Room.name))}
@@ -170,7 +219,7 @@ def views_for(session: Session, bookings: Sequence[Booking]) -> list[BookingView
             select(MemberGroup.id, MemberGroup.name, MemberGroup.reg_no).where(MemberGroup.id.in_(gids))
         ):
             groups[gid] = (name, reg)
-    return [to_view(session, b, rooms=rooms, groups=groups, equipment=equipment) for b in bookings]
+    return [to_view(session, b, rooms=rooms, groups=groups, equipment=equipment, today=today) for b in bookings]
 
 
 # --------------------------------------------------------------------------- checks
@@ -191,15 +240,13 @@ def expire_overdue_holds(session: Session, today: date, actor: Actor | None = No
     anyone, whichever terminal is first to notice it. The indexed (status, hold_until) lookup
     makes this nearly free when nothing is overdue, which is almost always.
     """
-    overdue = list(session.scalars(
-        select(Booking.id).where(Booking.status == BookingStatus.TENTATIVE.value, Booking.hold_until < today)
-    ))
+    overdue = list(session.scalars(select(Booking.id).where(hold_lapsed_sql(today))))
     if not overdue:
         return 0
     session.execute(
         update(Booking)
         .where(Booking.id.in_(overdue), Booking.status == BookingStatus.TENTATIVE.value)
-        .values(status=BookingStatus.EXPIRED.value, status_reason="仮予約の期限切れ", version=Booking.version + 1)
+        .values(status=BookingStatus.EXPIRED.value, status_reason=EXPIRED_REASON, version=Booking.version + 1)
         .execution_options(synchronize_session="fetch")
     )
     if actor is not None:
@@ -211,9 +258,10 @@ def expire_overdue_holds(session: Session, today: date, actor: Actor | None = No
 
 
 def room_conflicts(
-    session: Session, room_id: int, start: datetime, end: datetime, exclude_ids: Iterable[int] = ()
+    session: Session, room_id: int, start: datetime, end: datetime, exclude_ids: Iterable[int] = (), *,
+    today: date | None = None,
 ) -> list[Booking]:
-    """Live bookings of the room that overlap [start, end): one indexed query.
+    """Bookings of the room that block [start, end) on ``today`` (the clock's): one indexed query.
 
     Bookings never span midnight, so ``start_at > start - 1 day`` bounds the index range scan.
     """
@@ -222,7 +270,7 @@ def room_conflicts(
         Booking.start_at < end,
         Booking.start_at > start - timedelta(days=1),
         Booking.end_at > start,
-        Booking.status.in_(BLOCKING),
+        blocks_slot_sql(_today(today)),
     )
     excl = [i for i in exclude_ids if i is not None]
     if excl:
@@ -234,9 +282,10 @@ def room_conflicts(
 
 
 def equipment_in_use(
-    session: Session, type_ids: Sequence[int], start: datetime, end: datetime, exclude_ids: Iterable[int] = ()
+    session: Session, type_ids: Sequence[int], start: datetime, end: datetime, exclude_ids: Iterable[int] = (),
+    *, today: date | None = None,
 ) -> dict[int, list[tuple[datetime, datetime, int]]]:
-    """Intervals (start, end, quantity) of live bookings using each equipment type around [start, end)."""
+    """Intervals (start, end, quantity) of bookings blocking on ``today`` that use each type around [start, end)."""
     out: dict[int, list[tuple[datetime, datetime, int]]] = {t: [] for t in type_ids}
     if not type_ids:
         return out
@@ -254,7 +303,7 @@ def equipment_in_use(
             Booking.start_at < end,
             Booking.start_at > start - timedelta(days=1),
             Booking.end_at > start,
-            Booking.status.not_in(NON_BLOCKING),
+            blocks_slot_sql(_today(today)),
         )
     )
     excl = [i for i in exclude_ids if i is not None]
@@ -277,6 +326,16 @@ def _lock_equipment(session: Session, type_ids: Sequence[int]) -> dict[int, Equi
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update()
     return {e.id: e for e in session.scalars(q)}
+
+
+def lapsed_message(b: Booking, *, cancelling: bool = False) -> str:
+    """Why a lapsed 仮予約 cannot be confirmed, checked in, edited or cancelled: it already is 期限切れ."""
+    deadline = f"{b.hold_until.month}月{b.hold_until.day}日"
+    if cancelling:
+        return (f"この仮予約は保留期限（{deadline}）を過ぎて期限切れになっています。"
+                "取り消す必要はありません（枠は空いています）。")
+    return (f"この仮予約は保留期限（{deadline}）を過ぎたため期限切れです（枠は空いています）。"
+            "利用する場合は新しく予約してください。")
 
 
 def _check_hold(data: BookingInput, now: datetime) -> None:
@@ -391,7 +450,7 @@ def slot_problems(
     exclude_ids = list(exclude_ids)
     if data.room_id is not None:
         room = session.get(Room, data.room_id)
-        for other in room_conflicts(session, data.room_id, data.start, data.end, exclude_ids):
+        for other in room_conflicts(session, data.room_id, data.start, data.end, exclude_ids, today=today):
             problems.append(Problem("conflict", _conflict_text(session, room.name, other)))
     wanted = {t: q for t, q in data.equipment.items() if q}
     if wanted:
@@ -399,7 +458,7 @@ def slot_problems(
             e.id: e for e in session.scalars(select(EquipmentType).where(EquipmentType.id.in_(list(wanted))))
         }
         usage = equipment_in_use(session, [t for t in wanted if types[t].stock is not None], data.start,
-                                 data.end, exclude_ids)
+                                 data.end, exclude_ids, today=today)
         for tid, intervals in usage.items():
             et = types[tid]
             peak = peak_in_use(intervals, data.start, data.end)
@@ -485,7 +544,7 @@ def create_booking(session: Session, actor: Actor, data: BookingInput, *, now: d
     audit(session, actor, "create", "booking", booking.id,
           f"予約{booking.number}を登録（{data.start:%Y/%m/%d} {hm(data.start)}〜{hm(data.end)}）",
           after=snapshot(booking), now=now)
-    return to_view(session, booking)  # ``loaded`` keeps the room and group in the identity map till here
+    return to_view(session, booking, today=now.date())  # ``loaded`` keeps the room and group in the identity map till here
 
 
 def _create(
@@ -540,7 +599,7 @@ def update_booking(
     _apply_update(session, actor, b, data, now=now)
     if detach and b.series_id is not None:
         b.series_detached = True  # a single-date edit survives later edits of the whole series
-    return to_view(session, b)
+    return to_view(session, b, today=now.date())
 
 
 def _apply_update(session: Session, actor: Actor, b: Booking, data: BookingInput, *, now: datetime) -> None:
@@ -553,8 +612,8 @@ def _apply_update(session: Session, actor: Actor, b: Booking, data: BookingInput
     room, types = _validate_fields(session, data)
     _check_hold(data, now)
     group, is_member = _group_status(session, data, now.date())
-    if b.status == BookingStatus.TENTATIVE.value and b.hold_until is not None and b.hold_until < now.date():
-        raise RuleError("この仮予約は保留期限を過ぎました。新しく予約してください。")
+    if hold_lapsed(b.status, b.hold_until, now.date()):
+        raise RuleError(lapsed_message(b))
     expire_overdue_holds(session, now.date(), actor)
     # The window is judged only when the date moves: fixing the head count of a booking
     # made long ago must not be refused because its date is now "too far" or "past".
@@ -599,6 +658,10 @@ def _transition(
 ) -> BookingView:
     now = now or local_now()
     b = _load_for_change(session, booking_id, expected_version)
+    if hold_lapsed(b.status, b.hold_until, now.date()):
+        # It is 期限切れ already, marked or not: the answer must not depend on whether some other write
+        # has marked it yet (issue 13, item 4).
+        raise RuleError(lapsed_message(b, cancelling=new == BookingStatus.CANCELLED))
     old = BookingStatus(b.status)
     if not can_transition(old, new):
         raise RuleError(f"{old.label}の予約を「{new.label}」にはできません。")
@@ -610,15 +673,18 @@ def _transition(
 
         ensure_month_open(session, b.start_at.date())
     if new.blocks_slot and not old.blocks_slot:
-        # Undoing a no-show takes the slot back: only if nobody booked it meanwhile.
-        if b.room_id is not None and room_conflicts(session, b.room_id, b.start_at, b.end_at, [b.id]):
+        # Undoing a no-show takes the slot back: only if nobody booked it meanwhile. A lapsed hold there
+        # is marked 期限切れ first, as before any save, so the database's guard agrees with the check.
+        expire_overdue_holds(session, now.date(), actor)
+        if b.room_id is not None and room_conflicts(session, b.room_id, b.start_at, b.end_at, [b.id],
+                                                    today=now.date()):
             raise ConflictError("この時間は既に別の予約が入っているため、元に戻せません。")
         # FIX (tests/services): the equipment comes back too, so it must still be free; without this
         # check an undone no-show could put more projectors out than the centre owns.
         wanted = {e.equipment_type_id: e.quantity for e in b.equipment}
         types = _lock_equipment(session, list(wanted))
         usage = equipment_in_use(session, [t for t in wanted if types[t].stock is not None], b.start_at,
-                                 b.end_at, [b.id])
+                                 b.end_at, [b.id], today=now.date())
         for tid, intervals in usage.items():
             if peak_in_use(intervals, b.start_at, b.end_at) + wanted[tid] > types[tid].stock:
                 raise ConflictError(f"{types[tid].name}は既に別の予約に貸し出されているため、元に戻せません。")
@@ -635,7 +701,7 @@ def _transition(
     sync_booking_charges(session, actor, b, now=now)  # HOOK (issue 4): cancel open charges of a cancel
     audit(session, actor, action, "booking", b.id, f"予約{b.number}：{old.label}→{new.label}"
           + (f"（{reason}）" if reason else ""), before=before, after=snapshot(b), now=now)
-    return to_view(session, b)
+    return to_view(session, b, today=now.date())
 
 
 def confirm_booking(session: Session, actor: Actor, booking_id: int, **kw) -> BookingView:
@@ -730,27 +796,32 @@ class EquipmentAvailability:
 
 
 def equipment_availability(
-    session: Session, start: datetime, end: datetime, exclude_id: int | None = None
+    session: Session, start: datetime, end: datetime, exclude_id: int | None = None, *, today: date | None = None
 ) -> list[EquipmentAvailability]:
     """For the dialog's live availability: the peak in use of every equipment type in [start, end)."""
     types = list(session.scalars(select(EquipmentType).where(EquipmentType.active.is_(True))
                                  .order_by(EquipmentType.sort_order, EquipmentType.id)))
-    usage = equipment_in_use(session, [t.id for t in types], start, end, [exclude_id] if exclude_id else [])
+    usage = equipment_in_use(session, [t.id for t in types], start, end, [exclude_id] if exclude_id else [],
+                             today=today)
     return [EquipmentAvailability(t.id, t.name, t.unit, t.stock, peak_in_use(usage[t.id], start, end))
             for t in types]
 
 
 def bookings_between(
     session: Session, start: datetime, end: datetime, *, room_id: int | None = None,
-    include_inactive: bool = True,
+    include_inactive: bool = True, today: date | None = None,
 ) -> list[BookingView]:
-    """Every booking starting in [start, end), ordered by time: one ranged query."""
+    """Every booking starting in [start, end), ordered by time: one ranged query.
+
+    Without ``include_inactive`` only those blocking their slot on ``today`` (the clock's).
+    """
+    today = _today(today)
     q = select(Booking).where(Booking.start_at >= start, Booking.start_at < end)
     if room_id is not None:
         q = q.where(Booking.room_id == room_id)
     if not include_inactive:
-        q = q.where(Booking.status.in_(BLOCKING))
-    return views_for(session, list(session.scalars(q.order_by(Booking.start_at, Booking.room_id))))
+        q = q.where(blocks_slot_sql(today))
+    return views_for(session, list(session.scalars(q.order_by(Booking.start_at, Booking.room_id))), today=today)
 
 
 def search_bookings(session: Session, text: str, *, day_from: date | None = None, day_to: date | None = None,
@@ -778,14 +849,14 @@ def search_bookings(session: Session, text: str, *, day_from: date | None = None
     return views_for(session, list(session.scalars(q)))
 
 
-def month_counts(session: Session, year: int, month: int) -> dict[date, int]:
-    """Live bookings per day of a month, for the month overview."""
+def month_counts(session: Session, year: int, month: int, *, today: date | None = None) -> dict[date, int]:
+    """Bookings blocking their slot on ``today`` (the clock's), per day of a month, for the month overview."""
     first = date(year, month, 1)
     nxt = date(year + (month == 12), month % 12 + 1, 1)
     rows = session.execute(
         select(Booking.start_at).where(
             Booking.start_at >= datetime.combine(first, time()), Booking.start_at < datetime.combine(nxt, time()),
-            Booking.status.in_(BLOCKING),
+            blocks_slot_sql(_today(today)),
         )
     ).scalars()
     counts: dict[date, int] = {}
@@ -802,5 +873,5 @@ __all__ = [
     "BookingInput", "BookingView", "EquipmentLine", "Problem", "EquipmentAvailability", "create_booking",
     "update_booking", "cancel_booking", "confirm_booking", "check_in", "check_out", "mark_no_show", "undo_status",
     "get_booking", "bookings_between", "search_bookings", "month_counts", "equipment_availability",
-    "room_conflicts", "slot_problems",
+    "room_conflicts", "slot_problems", "blocks_slot_sql", "hold_lapsed_sql", "expire_overdue_holds",
 ]

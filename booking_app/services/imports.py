@@ -27,14 +27,14 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking_app.domain import calendar as jcal
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import BookingStatus, overlaps, peak_in_use
 from booking_app.services import tabular
-from booking_app.services.bookings import BLOCKING, _flush_guarded, expire_overdue_holds, hm
+from booking_app.services.bookings import _flush_guarded, blocks_slot_sql, expire_overdue_holds, hm
 from booking_app.services.centre import get_profile
 from booking_app.domain.errors import ValidationError
 from booking_app.services.common import Actor, audit, local_now, require_manager
@@ -400,10 +400,9 @@ class _Checker(RowChecker):
         lo = datetime.combine(min(r.day for r in live) - timedelta(days=1), time())
         hi = datetime.combine(max(r.day for r in live) + timedelta(days=1), time())
         q = select(Booking).where(
-            Booking.start_at >= lo, Booking.start_at < hi, Booking.status.in_(BLOCKING),
-            # A lapsed hold no longer blocks, even before a write turns it into 期限切れ.
-            or_(Booking.status != BookingStatus.TENTATIVE.value, Booking.hold_until.is_(None),
-                Booking.hold_until >= self.today),
+            Booking.start_at >= lo, Booking.start_at < hi,
+            # The one rule (a lapsed hold no longer blocks, even before a write turns it into 期限切れ).
+            blocks_slot_sql(self.today),
         ).order_by(Booking.start_at, Booking.id)
         held: dict[tuple[int, date], list[tuple[datetime, datetime, str]]] = defaultdict(list)
         equip_by_day: dict[tuple[int, date], list[tuple[datetime, datetime, int]]] = defaultdict(list)

@@ -20,17 +20,18 @@ from booking_app.domain.errors import ConflictError, PermissionDenied, RuleError
 from booking_app.domain.recurrence import RecurrenceRule, describe_ja, expand
 from booking_app.services.bookings import (
     EDITABLE,
-    NON_BLOCKING,
     BookingInput,
     BookingView,
     _apply_update,
     _create,
     _group_status,
     _validate_fields,
+    blocks_slot_sql,
     cancel_booking,
     check_cancel_reason,
     expire_overdue_holds,
     hm,
+    hold_lapsed_sql,
     views_for,
 )
 from booking_app.services.centre import get_profile
@@ -93,7 +94,7 @@ def preview_series(
         q = select(Booking).where(
             or_(*(and_(Booking.room_id == template.room_id, Booking.start_at < e,
                        Booking.start_at > s - timedelta(days=1), Booking.end_at > s) for s, e in slots)),
-            Booking.status.not_in(NON_BLOCKING),  # = in_(BLOCKING), but cannot pull the plan onto the status index
+            blocks_slot_sql(now.date()),  # the one rule, as every conflict query (a lapsed hold is free)
         ).options(lazyload(Booking.equipment))  # the preview never looks at their equipment
         if exclude_ids:
             q = q.where(Booking.id.not_in(exclude_ids))
@@ -119,7 +120,7 @@ def preview_series(
         live = select(Booking.id).where(
             or_(*(and_(Booking.start_at >= datetime.combine(s.date(), time()), Booking.start_at < e,
                        Booking.end_at > s) for s, e in slots)),
-            Booking.status.not_in(NON_BLOCKING),
+            blocks_slot_sql(now.date()),
         )
         if exclude_ids:
             live = live.where(Booking.id.not_in(exclude_ids))
@@ -238,14 +239,16 @@ SCOPES = ("one", "following", "all")
 def _targets(session: Session, booking: Booking, scope: str, today: date) -> list[Booking]:
     """Which dates an edit of 'one', 'this and following' or 'all' touches.
 
-    Cancelled, skipped and used dates are never touched (nothing comes back to life), and dates
-    edited on their own keep their edit unless that very date is the one being edited.
+    Cancelled, skipped and used dates are never touched (nothing comes back to life), nor holds whose
+    deadline has passed (期限切れ, marked or not), and dates edited on their own keep their edit unless
+    that very date is the one being edited.
     """
     if scope not in SCOPES:
         raise ValidationError("変更の範囲を選んでください（この日のみ／以降すべて／すべて）。", field="scope")
     if scope == "one" or booking.series_id is None:
         return [booking]
-    q = select(Booking).where(Booking.series_id == booking.series_id, Booking.status.in_(EDITABLE))
+    q = select(Booking).where(Booking.series_id == booking.series_id, Booking.status.in_(EDITABLE),
+                              ~hold_lapsed_sql(today))
     if scope == "following":
         q = q.where(Booking.start_at >= datetime.combine(booking.start_at.date(), time()))
     else:
@@ -285,7 +288,7 @@ def update_series(
         raise ConflictError("次の日は変更できません（何も変更していません）。\n" + "\n".join(failures[:10]))
     if scope == "one" and booking.series_id is not None:
         booking.series_detached = True
-    return views_for(session, targets)
+    return views_for(session, targets, today=now.date())
 
 
 def cancel_series(
@@ -303,7 +306,8 @@ def cancel_series(
     # from that date on.
     if scope != "one" and booking.series_id is not None:
         # A whole-series cancel takes single-date edits too: the group is not coming at all.
-        q = select(Booking).where(Booking.series_id == booking.series_id, Booking.status.in_(EDITABLE))
+        q = select(Booking).where(Booking.series_id == booking.series_id, Booking.status.in_(EDITABLE),
+                                  ~hold_lapsed_sql(now.date()))  # a lapsed hold is 期限切れ already
         start = booking.start_at.date() if scope == "following" else now.date()
         q = q.where(Booking.start_at >= datetime.combine(start, time()))
         targets = list(session.scalars(q))

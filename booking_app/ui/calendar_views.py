@@ -48,7 +48,7 @@ from PySide6.QtWidgets import (
 from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain import hours as jhours
-from booking_app.domain.booking_rules import BLOCKING_STATUSES, STATUS_LABELS, BookingStatus
+from booking_app.domain.booking_rules import STATUS_LABELS, BookingStatus
 from booking_app.domain.profile import HOUR_KEYS, CentreProfile
 from booking_app.services import bookings as booking_service
 from booking_app.services import centre
@@ -62,7 +62,8 @@ COLHEAD_H = 40  # room names (day view) or dates (week view)
 AXIS_W = 66  # the time axis on the left
 MIN_ROW_H = 20
 MIN_COL_W = 110
-LIVE = frozenset(s.value for s in BLOCKING_STATUSES)
+# Whether a booking holds its cells is the view's ``blocks_slot`` (a lapsed 仮予約 reads 期限切れ there,
+# marked or not: the one rule of booking_rules.blocks_slot, issue 13 item 4).
 # A booking taken against the rules with a manager's reason (規則外) wears this tag on its block.
 OVERRIDE_TAG = "規則外"
 OVERRIDE_TAG_BG = QColor("#e65100")
@@ -269,7 +270,7 @@ class _TimeGrid(QWidget):
         self._all = bookings
         self._blocks = []
         for b in bookings:
-            if b.status not in LIVE:
+            if not b.blocks_slot:
                 continue
             col = col_of(b)
             if col is None:
@@ -277,7 +278,7 @@ class _TimeGrid(QWidget):
             self._blocks.append(_Block(b, col, _minutes(b.start), _end_minutes(b.start, b.end)))
         dead: dict[str, int] = {}
         for b in bookings:
-            if b.status not in LIVE:
+            if not b.blocks_slot:
                 dead[b.status_label] = dead.get(b.status_label, 0) + 1
         self._note = "・".join(f"{label} {n}件" for label, n in dead.items())
 
@@ -701,7 +702,7 @@ class DayView(_TimeGrid):
         self._title = title
         self._title_color = theme.day_color(d)
         self._title_bg = theme.CLOSED_BG if reason else (theme.TODAY_BG if d == self.today() else None)
-        no_room = sum(1 for b in bookings if b.room_id is None and b.status in LIVE)
+        no_room = sum(1 for b in bookings if b.room_id is None and b.blocks_slot)
         if no_room:
             self._note = "・".join(x for x in (f"備品のみ {no_room}件", self._note) if x)
 

@@ -429,3 +429,65 @@ def test_default_hold_and_series_end_follow_the_clocks_today(qtbot, ctx):
                                  start + timedelta(hours=2)) is None
     hold_days = page.ctx.read(lambda s: bd.get_profile(s).tentative_hold_days)
     assert seen == {"hold": fixed + timedelta(days=hold_days), "until": fixed + timedelta(days=56), "today": fixed}
+
+
+def hold(engine, room_id, start, end, *, hold_until: date, equipment=None) -> int:
+    """A 仮予約 of 先約の会 held until ``hold_until`` (saved while the clock is still before it)."""
+    with write_session(engine) as s:
+        return booking_svc.create_booking(
+            s, actor_for(engine, "desk"),
+            booking_svc.BookingInput(start=start, end=end, room_id=room_id, booker_kind="group",
+                                     booker_name="先約の会", purpose="会議", attendees=5,
+                                     equipment=equipment or {}, tentative=True, hold_until=hold_until),
+        ).id
+
+
+def test_a_lapsed_hold_shows_free_in_hint_availability_and_preview(qtbot, ctx, engine, errors, frozen_clock,
+                                                                  monkeypatch):
+    """Issue 13, item 4: a 仮予約 past its deadline, not yet marked 期限切れ by any write, is free in every
+    part of the dialog, as saving treats it; the series is saved whole, with no 除外 question."""
+    rooms, eq, _ = ids(engine)
+    first = next_weekday(2)
+    second = first + timedelta(days=7)
+    deadline = clock.today() + timedelta(days=1)
+    hold_id = hold(engine, rooms["大会議室"], datetime.combine(second, time(9)), datetime.combine(second, time(12)),
+                   hold_until=deadline, equipment={eq["プロジェクター"]: 2})
+    frozen_clock.advance(days=2)  # the hold lapses; nothing is written meanwhile
+
+    dlg = open_dialog(qtbot, ctx)
+    fill_member_booking(qtbot, dlg, second)
+    assert dlg.hint_label.text() == ""  # no 「大会議室は 9:00〜12:00 に予約があります」
+    row = dlg.equipment_model.row_of(eq["プロジェクター"])
+    assert dlg.equipment_model.index(row, EquipmentModel.FREE).data() == "空き 2/在庫 2"
+
+    dlg.date_edit.setDate(bd.to_qdate(first))
+    dlg.recurrence_box.setChecked(True)
+    qtbot.mouseClick(dlg.findChild(type(dlg.rec_count_radio), "rec_count_radio"), Qt.MouseButton.LeftButton)
+    dlg.rec_count.setValue(3)
+    qtbot.mouseClick(dlg.rec_preview_button, Qt.MouseButton.LeftButton)
+    model = dlg.preview_model
+    assert [model.index(r, 1).data() for r in range(model.rowCount())] == ["空き", "空き", "空き"]
+
+    asked = []
+    monkeypatch.setattr(bd, "ask_choice", lambda parent, title, text, choices: asked.append(text) or "skip")
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    assert not errors and not asked
+    with read_session(engine) as s:
+        rows = s.scalars(select(Booking).where(Booking.series_id.is_not(None)).order_by(Booking.start_at)).all()
+        assert [(r.start_at.date(), r.status) for r in rows] == [
+            (first, "confirmed"), (second, "confirmed"), (first + timedelta(days=14), "confirmed")]
+        assert s.get(Booking, hold_id).status == "expired"
+
+
+def test_a_lapsed_hold_opens_as_expired_and_read_only(qtbot, ctx, engine, frozen_clock):
+    rooms, _, _ = ids(engine)
+    day = next_weekday(2)
+    deadline = clock.today() + timedelta(days=1)
+    hold_id = hold(engine, rooms["大会議室"], datetime.combine(day, time(9)), datetime.combine(day, time(12)),
+                   hold_until=deadline)
+    dlg = open_dialog(qtbot, ctx, booking_id=hold_id)
+    assert "状態：仮予約" in dlg.header_label.text() and dlg.save_button.isEnabled()
+    frozen_clock.advance(days=2)
+    dlg = open_dialog(qtbot, ctx, booking_id=hold_id)
+    assert "状態：期限切れ\u3000（仮予約の期限切れ）" in dlg.header_label.text()
+    assert not dlg.save_button.isEnabled() and not dlg.cancel_booking_button.isVisible()

@@ -15,6 +15,7 @@ from booking_app.services import bookings as booking_service
 from booking_app.services import centre
 from booking_app.services.bookings import BookingInput
 from booking_app.store.engine import make_engine, read_session, write_session
+from booking_app.store.models import Booking
 from booking_app.ui import theme
 from booking_app.ui.calendar_views import CalendarPage, DayView, MonthView, WeekView, booking_tooltip
 from booking_app.ui.context import AppContext
@@ -439,3 +440,31 @@ def test_repainting_the_day_view_does_not_drain_none(qtbot, ctx, rooms):
     for _ in range(30):
         view.grab()
     assert sys.getrefcount(None) >= before - 50
+
+
+
+def test_a_lapsed_hold_leaves_its_cells_free_to_drag(qtbot, ctx, rooms, frozen_clock):
+    """Issue 13, item 4: a 仮予約 past its deadline is no block, whether or not a write has marked it
+    期限切れ yet: its cells can be dragged to book, the note counts it, the month overview does not."""
+    room = rooms["小会議室1"]
+    later = DAY + dt.timedelta(days=7)  # Friday 12/4
+    held = book(ctx, room, later, dt.time(13), dt.time(15), name="読み聞かせの会", tentative=True)  # held to 11/27
+    view = shown(qtbot, DayView(ctx))
+    view.set_date(later)
+    assert view.block_at(view.cell_rect(room, dt.time(14)).center()) == held
+    month = shown(qtbot, MonthView(ctx))
+    month.set_date(later)
+    assert month.counts() == {later: 1}
+
+    frozen_clock.advance(days=3)  # 11/28: the hold has lapsed, and nothing has been written since
+    view.refresh()
+    month.refresh()
+    assert view.block_at(view.cell_rect(room, dt.time(14)).center()) is None
+    assert "期限切れ 1件" in view.note_text()
+    assert month.counts() == {}
+    with qtbot.wait_signal(view.newBookingRequested) as sig:
+        drag(qtbot, view, view.cell_rect(room, dt.time(13)).center(), view.cell_rect(room, dt.time(14, 30)).center())
+    assert sig.args == [room, dt.datetime.combine(later, dt.time(13)), dt.datetime.combine(later, dt.time(15))]
+    with read_session(ctx.engine) as session:
+        assert booking_service.get_booking(session, held).status == "expired"  # as the desk sees it
+        assert session.get(Booking, held).status == "tentative"  # not yet marked in the database
