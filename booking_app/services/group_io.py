@@ -54,7 +54,7 @@ from booking_app.domain.groups import (
     validate_registration,
     validity_end,
 )
-from booking_app.domain.kana import digits_only, search_key
+from booking_app.domain.kana import digits_only, search_key, to_hiragana
 from booking_app.services import tabular
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.services.groups import REG_NO_SEQUENCE, next_number
@@ -606,6 +606,9 @@ def import_groups(session: Session, actor: Actor, path: Path, *, dry_run: bool,
                                                             GroupStatus.DEREGISTERED.value):
                 # A blank 状態 leaves a manager's decision standing.
                 values["status"], values["status_reason"] = r.existing.status, r.existing.status_reason or ""
+            if to_hiragana(values["kana"]) == to_hiragana(r.existing.kana or ""):
+                # The same reading in the other script (the export writes katakana): keep it as typed.
+                values["kana"] = r.existing.kana
             changes = _changes(r.existing, values)
             if changes:
                 report.updated.append(PlannedChange(r.row, r.reg_no, r.name, values["status"], changes))
@@ -671,6 +674,12 @@ def import_groups(session: Session, actor: Actor, path: Path, *, dry_run: bool,
     return report
 
 
+def katakana(text: str) -> str:
+    """Hiragana to katakana (ゝゞ too), everything else as it is: the register's フリガナ column is
+    written in katakana whatever script the counter typed the reading in (issue 13, item 17)."""
+    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" or c in "ゝゞ" else c for c in text)
+
+
 def _export_rows(session: Session, today: date) -> list[list[Any]]:
     rows = []
     groups = session.scalars(select(MemberGroup).where(MemberGroup.reg_no.is_not(None))
@@ -678,7 +687,7 @@ def _export_rows(session: Session, today: date) -> list[list[Any]]:
     for g in groups:
         status = effective_status(g.status, g.valid_until, today)
         rows.append([
-            g.reg_no, g.name, g.kana, GROUP_TYPES.get(g.group_type, g.group_type),
+            g.reg_no, g.name, katakana(g.kana or ""), GROUP_TYPES.get(g.group_type, g.group_type),
             MACHIZUKURI_MARK if g.is_machizukuri else "", g.district if g.is_machizukuri else "",
             "、".join(g.activity_fields or []), g.representative, g.phone, g.contact_name, g.contact_phone,
             g.email, g.address, g.meeting_place, g.members, g.registered_on, g.valid_until, status.label,
@@ -786,7 +795,10 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
     p.set_defaults(handler=cli_import_groups)
     p = subparsers.add_parser("export-groups", parents=list(parents), help="登録団体名簿を書き出す（Excel・CSV）",
                               description="登録団体名簿を、取込と同じ列で書き出します。")
-    p.add_argument("file", metavar="FILE", type=Path, help="書き出すファイル（.xlsx または .csv）")
+    from booking_app.output_files import add_force_option, output_path_arg
+
+    p.add_argument("file", metavar="FILE", type=output_path_arg(".xlsx", ".csv"), help="書き出すファイル（.xlsx または .csv）")
+    add_force_option(p)
     p.set_defaults(handler=cli_export_groups)
 
 
@@ -833,10 +845,15 @@ def cli_import_groups(args: argparse.Namespace, target, actor: Actor) -> int:
 
 def cli_export_groups(args: argparse.Namespace, target, actor: Actor) -> int:
     """``export-groups FILE``: every registered group, in number order (as a manager: --staff)."""
+    from booking_app.output_files import check_destination, written_output
+
     now = _cli_now(args)
-    try:
-        with _session_scope(target, write=False) as session:
-            n = export_groups(session, actor, args.file, today=now.date() if now else None)
+    force = getattr(args, "force", False)
+    try:  # written like every command's output file (booking_app/output_files.py)
+        check_destination(args.file, force=force)
+        with written_output(args.file, force=force, suffixes=(".xlsx", ".csv")) as written, \
+                _session_scope(target, write=False) as session:
+            n = export_groups(session, actor, written.temp, today=now.date() if now else None)
     except DomainError as exc:
         print(exc.message, file=sys.stderr)
         return 1
@@ -844,6 +861,8 @@ def cli_export_groups(args: argparse.Namespace, target, actor: Actor) -> int:
         print(f"「{args.file}」に書き出せません（{exc.strerror or exc}）。"
               "フォルダがあるか、Excelで開いたままでないか確かめてください。", file=sys.stderr)
         return 1
+    for note in written.notes():
+        print(note, file=sys.stderr)
     print(f"登録団体{n}団体を「{args.file}」に書き出しました。")
     return 0
 

@@ -515,3 +515,39 @@ def test_an_imported_name_is_found_however_it_is_typed(kana_env, kana):
         for typed in (kana, to_hiragana(kana), half):
             found = [g.reg_no for g in gs.search_groups(s, typed, today=TODAY, limit=500)]
             assert reg_no in found, typed
+
+
+def test_the_export_writes_the_kana_column_in_katakana_as_its_heading_says(env, tmp_path):
+    """Issue 13, item 17: the heading フリガナ stood over ふりがな typed at the counter (hiragana). The export
+    keeps the register's heading and writes katakana; reading it back changes nothing, and the import
+    still takes either heading and either script."""
+    engine, manager, _ = env
+    rows = sample_rows()
+    rows[0][2] = "ふりがな"
+    rows[1][2] = "しものせきろうどくぼらんてぃあ"
+    rows[2][2] = "かんもんうぉーきんぐのかい"
+    assert run_import(engine, manager, write_csv(tmp_path / "hira.csv", rows)).written
+    with read_session(engine) as s:
+        kana = {g.reg_no: g.kana for g in s.scalars(select(MemberGroup))}
+    assert kana["0001"] == "しものせきろうどくぼらんてぃあ"  # stored as typed
+    out = tmp_path / "out.csv"
+    with read_session(engine) as s:
+        gio.export_groups(s, manager, out, today=TODAY)
+    lines = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
+    assert lines[0][2] == "フリガナ"
+    column = [line[2] for line in lines[1:]]
+    assert column[0] == "シモノセキロウドクボランティア" and column[1] == "カンモンウォーキングノカイ"
+    assert not any("\u3041" <= ch <= "\u309f" for k in column for ch in k), column
+    xlsx = tmp_path / "out.xlsx"
+    with read_session(engine) as s:
+        gio.export_groups(s, manager, xlsx, today=TODAY)
+    import openpyxl
+
+    ws = openpyxl.load_workbook(xlsx).active
+    assert (ws.cell(1, 3).value, ws.cell(2, 3).value) == ("フリガナ", "シモノセキロウドクボランティア")
+    # Read back into the same register: nothing changes, and the counter's hiragana stays as typed.
+    for path in (out, xlsx):
+        again = run_import(engine, manager, path)
+        assert (len(again.created), len(again.updated), again.unchanged) == (0, 0, 40), again.summary_lines()
+    with read_session(engine) as s:
+        assert s.scalar(select(MemberGroup.kana).where(MemberGroup.reg_no == "0001")) == kana["0001"]
