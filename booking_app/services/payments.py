@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import NotFound, RuleError, ValidationError
-from booking_app.domain.fees import FeeLine, stamp_duty, tax_summary, yen
+from booking_app.domain.fees import FeeLine, stamp_duty, tax_summary, valid_invoice_number, yen
 from booking_app.reports.docs import CashupDoc, CashupRow, DocLine, Issuer, ReceiptDoc
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, local_now, require_manager
@@ -467,6 +467,28 @@ def issuer(session: Session) -> Issuer:
     return _issuer(session)
 
 
+def issuer_gaps(iss: Issuer) -> tuple[str, ...]:
+    """What a receipt's issuer lacks to be a qualified invoice's (適格請求書): the 指定管理者 who issues it and
+    its registration number (T + 13 digits with a right check digit)."""
+    gaps = []
+    if not (iss.operator or "").strip():
+        gaps.append("指定管理者名")
+    if not valid_invoice_number(iss.invoice_number or ""):
+        gaps.append("登録番号")
+    return tuple(gaps)
+
+
+def issuer_warning(iss: Issuer) -> str:
+    """The desk's warning while the issuer is incomplete (issue 13, item 10), or '' when it is complete.
+
+    Receipts are still issued (the desk must be able to take money), but nobody is left unaware."""
+    gaps = issuer_gaps(iss)
+    if not gaps:
+        return ""
+    return (f"領収書の発行者が未設定です（{'・'.join(gaps)}）。このまま発行すると領収書に載らず、適格請求書に"
+            "なりません。管理者が「設定 → 料金」の「領収書の発行者」で設定してください。")
+
+
 def _doc(session: Session, view: ReceiptView, reissue: bool) -> ReceiptDoc:
     return ReceiptDoc(
         receipt_no=view.receipt_no, issued_at=view.issued_at, payer_name=view.payer_name,
@@ -685,6 +707,6 @@ def close_day(session: Session, actor: Actor, day: date, terminal: str, *, cash_
 __all__ = [
     "METHOD_LABELS", "CATEGORY_LABELS", "RECEIPT_LAYOUTS", "ChargeView", "ReceiptView", "open_charges",
     "charges_of_booking", "add_item_charge", "log_printing", "cancel_charge", "take_payment", "void_receipt",
-    "issuer", "get_receipt", "receipt_doc", "record_print", "list_receipts", "receipt_totals", "ReceiptTotals",
-    "RECEIPT_PAGE", "cashup", "is_day_closed", "close_day",
+    "issuer", "issuer_gaps", "issuer_warning", "get_receipt", "receipt_doc", "record_print", "list_receipts",
+    "receipt_totals", "ReceiptTotals", "RECEIPT_PAGE", "cashup", "is_day_closed", "close_day",
 ]

@@ -191,6 +191,14 @@ class FeeSettingsWidget(QWidget):
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #555555;")
         form.addRow(hint)
+        # What the receipts would lack with the values typed here (issue 13, item 10).
+        self.issuer_gaps_label = QLabel()
+        self.issuer_gaps_label.setObjectName("fee_issuer_gaps")
+        self.issuer_gaps_label.setWordWrap(True)
+        self.issuer_gaps_label.setStyleSheet("color: #8a3b00; font-weight: bold;")
+        form.addRow(self.issuer_gaps_label)
+        self.operator_edit.textChanged.connect(lambda _t: self._show_issuer_gaps())
+        self.invoice_edit.textChanged.connect(lambda _t: self._show_issuer_gaps())
         grid.addWidget(issuer_box, 0, 1)
 
         # 備品 (1回あたり)
@@ -290,6 +298,7 @@ class FeeSettingsWidget(QWidget):
         self.operator_edit.setText(schedule.operator)
         self.invoice_edit.setText(schedule.invoice_number)
         self.stamp_check.setChecked(schedule.stamp_duty_applies)
+        self._show_issuer_gaps()
         self.set_editable(self._editable)
 
     def set_editable(self, editable: bool) -> None:
@@ -302,6 +311,16 @@ class FeeSettingsWidget(QWidget):
         self.stamp_check.setEnabled(editable)
         for b in (self.item_add_button, self.item_remove_button, self.save_button, self.revert_button):
             b.setEnabled(editable)
+
+    def _show_issuer_gaps(self) -> None:
+        from booking_app.reports.docs import Issuer
+        from booking_app.services.payments import issuer_gaps
+
+        gaps = issuer_gaps(Issuer("", self.operator_edit.text(), "", "",
+                                  normalise_invoice_number(self.invoice_edit.text())))
+        self.issuer_gaps_label.setText(f"未設定：{'・'.join(gaps)}（領収書に載らず、適格請求書になりません）"
+                                       if gaps else "")
+        self.issuer_gaps_label.setVisible(bool(gaps))
 
     # ---------------------------------------------------------------- editing
 

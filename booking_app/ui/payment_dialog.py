@@ -51,6 +51,7 @@ PURPOSE_BY_CATEGORY = {
 MIXED_PURPOSE = "施設・備品使用料として"
 # Items offered as quick buttons when the fee table has them; the rest are in the list.
 QUICK_ITEMS = ("コピー 白黒", "コピー カラー", "ラミネート", "団体ロッカー")
+WARNING_STYLE = "color: #8a3b00; background: #fff3c4; border: 1px solid #e0b000; padding: 4px;"
 
 
 def settings() -> QSettings:
@@ -244,6 +245,16 @@ class PaymentDialog(QDialog):
         self.schedule = current_schedule(ctx)
         payer = payer_name or self._default_payer()
 
+        # A receipt without its issuer (指定管理者・登録番号) is no qualified invoice: say so before issuing one
+        # (issue 13, item 10). The desk may still take the money.
+        from booking_app.services import payments as pay_svc
+
+        self.issuer_warning = QLabel(ctx.read(lambda s: pay_svc.issuer_warning(pay_svc.issuer(s))))
+        self.issuer_warning.setObjectName("issuer_warning")
+        self.issuer_warning.setWordWrap(True)
+        self.issuer_warning.setStyleSheet(WARNING_STYLE)
+        self.issuer_warning.setVisible(bool(self.issuer_warning.text()))
+
         self.header = QLabel()
         self.header.setObjectName("header")
         f = self.header.font()
@@ -339,6 +350,7 @@ class PaymentDialog(QDialog):
         buttons.addWidget(self.close_button)
 
         lay = QVBoxLayout(self)
+        lay.addWidget(self.issuer_warning)
         lay.addWidget(self.header)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.empty_label)

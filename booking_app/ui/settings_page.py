@@ -45,6 +45,7 @@ from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 
 READ_ONLY_NOTE = "変更は管理者のみ行えます。表示だけしています。"
+ISSUER_WARNING_STYLE = "color: #8a3b00; background: #fff3c4; border: 1px solid #e0b000; padding: 4px;"
 
 
 def _current_db_url(ctx: AppContext) -> str:
@@ -221,6 +222,13 @@ class SettingsPage(QWidget):
         self.readonly_note.setObjectName("readonly_note")
         self.readonly_note.setStyleSheet("color: #8a5a00; background: #fff3c4; padding: 4px;")
         lay.addWidget(self.readonly_note)
+        # Until the receipt issuer is complete (指定管理者名・登録番号), every tab says so (issue 13, item 10).
+        self.issuer_warning = QLabel()
+        self.issuer_warning.setObjectName("issuer_warning")
+        self.issuer_warning.setWordWrap(True)
+        self.issuer_warning.setStyleSheet(ISSUER_WARNING_STYLE)
+        self.issuer_warning.hide()
+        lay.addWidget(self.issuer_warning)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("settings_tabs")
         lay.addWidget(self.tabs, 1)
@@ -263,7 +271,19 @@ class SettingsPage(QWidget):
         self._show_profile_row(self.tabs.currentIndex())
 
         ctx.actor_changed.connect(lambda _a: self._apply_role())
+        ctx.changed.connect(self._on_changed)
         self.reload()
+
+    def _on_changed(self, what) -> None:
+        if not what or "fees" in what or "profile" in what:
+            self._update_issuer_warning()
+
+    def _update_issuer_warning(self) -> None:
+        from booking_app.services import payments as pay_svc
+
+        text = self.ctx.read(lambda s: pay_svc.issuer_warning(pay_svc.issuer(s)))
+        self.issuer_warning.setText(text)
+        self.issuer_warning.setVisible(bool(text))
 
     def _add_connection_button(self, row: QHBoxLayout) -> None:
         """接続設定… of this terminal: only the システム管理者 may change it (others see it greyed)."""
@@ -455,6 +475,7 @@ class SettingsPage(QWidget):
 
     def reload(self) -> None:
         """Read everything again from the database (drops unsaved edits)."""
+        self._update_issuer_warning()
         self.profile, rooms, equipment = self.ctx.read(lambda s: (
             centre.get_profile(s), centre.list_rooms(s, include_inactive=True),
             centre.list_equipment(s, include_inactive=True)))

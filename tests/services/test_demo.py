@@ -450,3 +450,18 @@ def test_nothing_is_stamped_with_the_real_clock(demo):
     assert booked <= latest
     # The year's insurance plans were set up when the year began, not when the demo ran.
     assert plans == [datetime(2026, 4, 1, 8, 45)] and made == {datetime(2026, 4, 1, 8, 45)}
+
+
+def test_the_demo_issuer_is_complete_and_every_receipt_keeps_it(demo):
+    """Issue 13, item 10: the demo shipped receipts with no 指定管理者 and no 登録番号 (and slips with no phone)."""
+    from booking_app.domain.fees import valid_invoice_number
+    from booking_app.services.payments import issuer, issuer_gaps
+
+    engine, _, _ = demo
+    with read_session(engine) as s:
+        iss = issuer(s)
+        assert issuer_gaps(iss) == ()
+        assert iss.operator and iss.phone and valid_invoice_number(iss.invoice_number)
+        assert iss.invoice_number == "T9234567890123"
+        kept = set(s.execute(select(Receipt.issuer_operator, Receipt.invoice_number, Receipt.issuer_phone)).all())
+    assert kept == {(iss.operator, iss.invoice_number, iss.phone)}

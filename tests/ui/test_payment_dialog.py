@@ -391,3 +391,26 @@ def test_today_list_pay_and_slips(qtbot, ctx, engine, booking_id, previews, erro
     qtbot.mouseClick(page.tomorrow_slips_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.last_op.done, timeout=10_000)
     assert errors == ["印刷する利用票がありません。"] and len(previews) == 3
+
+
+def test_an_incomplete_issuer_is_warned_at_the_payment(qtbot, ctx, engine, booking_id, manager, errors):
+    """Issue 13, item 10: receipts went out with no 指定管理者 and no 登録番号, and nobody was told."""
+    from dataclasses import replace
+
+    from booking_app.services import fees as fee_svc
+
+    dlg = open_dialog(qtbot, ctx, booking_id=booking_id)
+    assert dlg.issuer_warning.isVisible()
+    assert "指定管理者名・登録番号" in dlg.issuer_warning.text() and "設定 → 料金" in dlg.issuer_warning.text()
+    assert dlg.pay_button.isEnabled()  # a warning, not a refusal: the desk still takes the money
+    dlg.close()
+    with write_session(engine) as s:  # the operator is set, the number not yet
+        fee_svc.save_fees(s, manager, replace(fee_svc.get_fees(s), operator="NPO法人ふくふく"))
+    dlg = open_dialog(qtbot, ctx, booking_id=booking_id)
+    assert dlg.issuer_warning.isVisible() and "（登録番号）" in dlg.issuer_warning.text()
+    dlg.close()
+    with write_session(engine) as s:
+        fee_svc.save_fees(s, manager, replace(fee_svc.get_fees(s), invoice_number="T9234567890123"))
+    dlg = open_dialog(qtbot, ctx, booking_id=booking_id)
+    assert not dlg.issuer_warning.isVisible() and dlg.issuer_warning.text() == ""
+    assert errors == []

@@ -159,3 +159,22 @@ def test_profile_save_row_only_where_it_saves_something(qtbot, engine):
     for title in ("開館時間", "休館日", "予約受付"):
         click_tab(title)
         assert page.profile_save.isVisible() and page.reload_button.isVisible(), title
+
+
+def test_settings_warn_until_the_receipt_issuer_is_complete(qtbot, engine, errors):
+    """Issue 13, item 10: 設定 says what receipts lack until the 指定管理者名 and 登録番号 are set."""
+    page = page_for(qtbot, ctx_as(engine, "manager"))
+    assert page.issuer_warning.isVisible()  # on every tab, above them
+    assert "領収書の発行者が未設定です（指定管理者名・登録番号）" in page.issuer_warning.text()
+    page.tabs.setCurrentWidget(page.fees)
+    fees = page.fees
+    assert fees.issuer_gaps_label.isVisible() and "指定管理者名・登録番号" in fees.issuer_gaps_label.text()
+    qtbot.keyClicks(fees.invoice_edit, "T9234567890123")  # the hint follows what is typed
+    assert fees.issuer_gaps_label.text().startswith("未設定：指定管理者名（")
+    fees.operator_edit.setFocus()
+    fees.operator_edit.insert("NPO法人ふくふく")
+    assert not fees.issuer_gaps_label.isVisible()
+    assert page.issuer_warning.isVisible()  # not saved yet: receipts still lack them
+    qtbot.mouseClick(fees.save_button, Qt.MouseButton.LeftButton)
+    assert errors == []
+    assert not page.issuer_warning.isVisible() and page.issuer_warning.text() == ""
