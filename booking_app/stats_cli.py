@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from booking_app.domain.errors import DomainError
+from booking_app.output_files import add_force_option, check_destination, output_path_arg, written_output
 from booking_app.services.common import Actor
 
 _MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
@@ -40,11 +41,7 @@ def parse_fiscal_year(text: str) -> int:
     return year
 
 
-def _output(text: str) -> Path:
-    path = Path(text)
-    if path.suffix.lower() not in (".xlsx", ".csv", ".pdf"):
-        raise argparse.ArgumentTypeError(f"書き出すファイルは .xlsx、.csv、.pdf のいずれかにしてください（「{text}」）")
-    return path
+SUFFIXES = (".xlsx", ".csv", ".pdf")
 
 
 def register_cli(subparsers: argparse._SubParsersAction, *,
@@ -62,8 +59,9 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
     which.add_argument("--month", metavar="YYYY-MM", type=parse_month, help="月（例：2026-10）")
     which.add_argument("--fiscal-year", dest="fiscal_year", metavar="YYYY", type=parse_fiscal_year,
                        help="年度（西暦。2026 は令和8年度＝2026年4月〜2027年3月）")
-    p.add_argument("-o", "--output", metavar="FILE", type=_output, required=True,
+    p.add_argument("-o", "--output", metavar="FILE", type=output_path_arg(*SUFFIXES), required=True,
                    help="書き出すファイル（.xlsx、.csv、.pdf のいずれか）")
+    add_force_option(p)
     p.set_defaults(handler=cli_export_stats)
 
 
@@ -72,10 +70,11 @@ def cli_export_stats(args: argparse.Namespace, engine, actor: Actor | None = Non
     from booking_app.store.engine import read_session
 
     out: Path = args.output
+    force = getattr(args, "force", False)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with read_session(engine) as session:
-            fig = export_stats(session, out, month=args.month, fiscal_year=args.fiscal_year)
+        check_destination(out, force=force)
+        with written_output(out, force=force, suffixes=SUFFIXES) as written, read_session(engine) as session:
+            fig = export_stats(session, written.temp, month=args.month, fiscal_year=args.fiscal_year)
     except DomainError as exc:
         print(exc.message, file=sys.stderr)
         return 1
@@ -83,6 +82,8 @@ def cli_export_stats(args: argparse.Namespace, engine, actor: Actor | None = Non
         print(f"「{out}」に書き出せません（{exc.strerror or exc}）。"
               "フォルダがあるか、Excelで開いたままでないか確かめてください。", file=sys.stderr)
         return 1
+    for note in written.notes():  # side remarks on stderr; stdout keeps the one result line
+        print(note, file=sys.stderr)
     print(f"{period_text(fig)}の利用状況（利用者数 {fig.users_total:,}人）を「{out}」に書き出しました。")
     return 0
 

@@ -219,6 +219,8 @@ class CounterPanel(QWidget):
         self.many_category = QComboBox()
         self.many_category.setObjectName("walkin_many_category")
         self.many_category.addItems(list(self.categories))
+        # The longest category (「相談（メール）」) shows whole, whatever the panel's width.
+        self.many_category.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.many_spin = QSpinBox()
         self.many_spin.setObjectName("walkin_many_count")
         self.many_spin.setRange(1, 999)

@@ -223,8 +223,9 @@ class MainWindow(QMainWindow):
         page = self.pages["today"]
         if not hasattr(page, "select_booking"):
             return False
-        if page.unsettled_check.isChecked():
-            page.unsettled_check.setChecked(False)
+        for check in (page.unsettled_check, getattr(page, "unpaid_check", None)):
+            if check is not None and check.isChecked():
+                check.setChecked(False)  # a filter must not hide the booking that was scanned
         if page.day != view.start.date():
             page.set_day(view.start.date())
         else:

@@ -1,7 +1,9 @@
 """本日の予約 (today's bookings) for the counter: check in, check out with the head count, no-show, undo.
 
-The page lists one day (today by default) or, with 未精算, every past booking that was never
-checked out: a group that leaves after the desk closes is settled by the next day's staff.
+The page lists one day (today by default) or, with 「利用済が未入力のみ」, every past booking that was
+never checked out: a group that leaves after the desk closes is checked out by the next day's staff.
+Each row shows its equipment (備品) and whether its fees are paid (支払: 未払 ¥… / 済 2026-000123 / —),
+read for the whole list at once (services.today); 「未払のみ」 narrows the list to what is still owed.
 The table model holds plain BookingView rows, never ORM objects.
 """
 
@@ -11,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -25,7 +27,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking_app import clock
@@ -33,8 +34,9 @@ from booking_app.domain import calendar as jcal
 from booking_app.domain.booking_rules import BookingStatus
 from booking_app.domain.errors import DomainError
 from booking_app.services import bookings as booking_svc
+from booking_app.services import today as today_svc
 from booking_app.services.bookings import BookingView, hm
-from booking_app.store.models import Booking
+from booking_app.services.today import PaymentState
 from booking_app.ui import theme
 from booking_app.ui.booking_dialog import BookingDialog, _japanese_date_edit, to_qdate
 from booking_app.ui.context import AppContext
@@ -43,7 +45,10 @@ from booking_app.ui.table_model import RowsTableModel
 from booking_app.ui.widgets import select_row_by_id, selected_row
 
 KIND_LABELS = {"member": "登録団体", "group": "団体", "person": "個人"}
-UNSETTLED = (BookingStatus.CONFIRMED.value, BookingStatus.IN_USE.value)
+UNSETTLED = today_svc.NOT_CHECKED_OUT  # 確定・利用中: check-out (利用済) still possible
+NOT_CHECKED_OUT_LIMIT = 300  # the oldest first; the title says when there are more
+UNPAID_COLOR = "#c62828"
+PAID_COLOR = "#1b7a3a"
 
 
 # --- the table model, shared with the search page -------------------------------------------------------
@@ -66,6 +71,11 @@ def _who(v: BookingView) -> str:
     return v.booker_name if v.booker_kind == "member" else f"{v.booker_name}（{KIND_LABELS.get(v.booker_kind, '')}）"
 
 
+def equipment_text(v: BookingView) -> str:
+    """「プロジェクター1台、スクリーン1台」: every item with its quantity and unit; '' when none."""
+    return "、".join(f"{e.name}{e.quantity}{e.unit}" for e in v.equipment)
+
+
 COLUMNS: dict[str, Column] = {
     "number": ("番号", lambda v: v.number),
     "date": ("日付", lambda v: f"{jcal.format_slash(v.start.date())}({jcal.weekday_ja(v.start.date())})"),
@@ -76,8 +86,11 @@ COLUMNS: dict[str, Column] = {
     "people": ("人数", _people),
     "status": ("状態", lambda v: v.status_label),
     "phone": ("連絡先", lambda v: v.contact_phone),
+    "equipment": ("備品", equipment_text),
+    # Filled from the model's payment states (set_rows(..., payments=)), not from the booking itself.
+    "payment": ("支払", lambda v: ""),
 }
-TODAY_COLUMNS = ("time", "room", "who", "purpose", "people", "status")
+TODAY_COLUMNS = ("time", "room", "who", "purpose", "people", "equipment", "payment", "status")
 
 
 class BookingTableModel(RowsTableModel):
@@ -89,6 +102,15 @@ class BookingTableModel(RowsTableModel):
         super().__init__(parent)
         self._cols = [COLUMNS[c] for c in columns]
         self._keys = list(columns)
+        self._payments: dict[int, PaymentState] = {}
+
+    def set_rows(self, rows: Sequence[BookingView], payments: dict[int, PaymentState] | None = None) -> None:
+        """The rows, and for the 支払 column their payment states (services.today.payment_states)."""
+        self._payments = dict(payments or {})
+        super().set_rows(rows)
+
+    def payment(self, v: BookingView) -> PaymentState | None:
+        return self._payments.get(v.id)
 
     def column_of(self, key: str) -> int:
         return self._keys.index(key)
@@ -97,6 +119,9 @@ class BookingTableModel(RowsTableModel):
         return [c[0] for c in self._cols]
 
     def cell(self, v: BookingView, col: int):
+        if self._keys[col] == "payment":
+            state = self._payments.get(v.id)
+            return state.label if state is not None else ""
         return self._cols[col][1](v)
 
     def item_data(self, v: BookingView, col: int, role: int):
@@ -111,10 +136,18 @@ class BookingTableModel(RowsTableModel):
         if key == "date":
             c = theme.day_color(v.start.date())
             return QBrush(c) if c is not None else None
+        if key == "payment":
+            state = self._payments.get(v.id)
+            if state is not None and state.has_fee:
+                return QBrush(QColor(UNPAID_COLOR if state.unpaid else PAID_COLOR))
         return None
 
     def tooltip(self, v: BookingView, col: int):
+        if self._keys[col] == "payment" and v.id in self._payments:
+            return self._payments[v.id].detail
         parts = [f"予約番号 {v.number}"]
+        if v.purpose:
+            parts.append(f"目的：{v.purpose}")
         if v.equipment:
             parts.append("備品：" + "、".join(f"{e.name}{e.quantity}{e.unit}" for e in v.equipment))
         if v.status_reason:
@@ -122,11 +155,9 @@ class BookingTableModel(RowsTableModel):
         return "\n".join(parts)
 
 
-def unsettled_bookings(session: Session, before: datetime, limit: int = 300) -> list[BookingView]:
-    """Bookings that ended before ``before`` and are still 確定/利用中: never checked out (未精算)."""
-    q = (select(Booking).where(Booking.status.in_(UNSETTLED), Booking.end_at <= before)
-         .order_by(Booking.start_at).limit(limit))
-    return booking_svc.views_for(session, list(session.scalars(q)))
+def unsettled_bookings(session: Session, before: datetime, limit: int = NOT_CHECKED_OUT_LIMIT) -> list[BookingView]:
+    """Bookings that ended before ``before`` and are still 確定/利用中: never checked out (利用済 not entered)."""
+    return today_svc.not_checked_out(session, before, limit)
 
 
 def ask_actual_users(parent: QWidget | None, v: BookingView) -> int | None:
@@ -146,7 +177,7 @@ def _counter_panel(ctx: AppContext) -> QWidget | None:
     except ImportError:
         return None
     panel = CounterPanel(ctx)
-    panel.setFixedWidth(300)
+    panel.setFixedWidth(276)  # two buttons a row (「相談（メール）」 whole); the list keeps the rest
     return panel
 
 
@@ -189,11 +220,20 @@ class TodayListPage(QWidget):
         f.setPointSizeF(f.pointSizeF() * 1.3)
         f.setBold(True)
         self.title.setFont(f)
-        self.unsettled_check = QCheckBox("未精算のみ（過去の利用済になっていない予約）")
+        # What the filter does, in the words of the button it is about: bookings whose day is over and
+        # nobody pressed 利用済（人数入力）or 無断キャンセル (the head count the statistics need). It used
+        # to say 未精算, which at a counter means "not paid": payment has its own filter, 未払のみ.
+        self.unsettled_check = QCheckBox("利用済が未入力のみ（過去の日）")
         self.unsettled_check.setObjectName("unsettled_filter")
+        self.unsettled_check.setToolTip("終わった日の予約で、［利用済（人数入力）］も［無断キャンセル］もされていないものを"
+                                        "日をまたいで表示します（利用人数の入力漏れの確認）")
+        self.unpaid_check = QCheckBox("未払のみ")
+        self.unpaid_check.setObjectName("unpaid_filter")
+        self.unpaid_check.setToolTip("料金が未払の予約だけを表示します")
         for w in (self.prev_button, self.date_edit, self.next_button, self.today_button):
             top.addWidget(w)
         top.addWidget(self.title, 1)
+        top.addWidget(self.unpaid_check)
         top.addWidget(self.unsettled_check)
 
         self.model = BookingTableModel(TODAY_COLUMNS, self)
@@ -210,6 +250,11 @@ class TodayListPage(QWidget):
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hh.setSectionResizeMode(self.model.column_of("purpose"), QHeaderView.ResizeMode.Stretch)
+        # 備品 fits its text up to about 12 characters (「プロジェクター1台、スクリーン1台」 is cut with …, the
+        # tooltip has it all), so 目的 keeps room beside the counter panel at 1366 px. One line a row.
+        hh.setSectionResizeMode(self.model.column_of("equipment"), QHeaderView.ResizeMode.Interactive)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.empty_label = QLabel()
         self.empty_label.setObjectName("empty_label")
 
@@ -257,6 +302,7 @@ class TodayListPage(QWidget):
         self.today_button.clicked.connect(lambda: self.set_day(clock.today()))
         self.date_edit.dateChanged.connect(self._on_date_edit)
         self.unsettled_check.toggled.connect(lambda _on: self.refresh())
+        self.unpaid_check.toggled.connect(lambda _on: self.refresh())
         self.check_in_button.clicked.connect(self.check_in)
         self.check_out_button.clicked.connect(self.check_out)
         self.no_show_button.clicked.connect(self.no_show)
@@ -280,34 +326,68 @@ class TodayListPage(QWidget):
         self.refresh()
 
     def _on_changed(self, what) -> None:
-        if not what or "booking" in what or "profile" in what or "room" in what:
+        if not what or {"booking", "profile", "room", "equipment", "charge", "receipt"} & set(what):
             self.refresh()
 
     def refresh(self) -> None:
         selected = self.selected()
         keep = selected.id if selected else None
         d = self.day
-        if self.unsettled_check.isChecked():
+        not_checked_out = self.unsettled_check.isChecked()
+        unpaid_only = self.unpaid_check.isChecked()
+        if not_checked_out:
             # Everything that ended before today's start; today's own bookings are still in progress.
             before = datetime.combine(clock.today(), time())
-            rows = self.ctx.read(lambda s: unsettled_bookings(s, before))
-            self.title.setText(f"未精算の予約（{len(rows)}件）")
-            self.model.set_rows(rows)
-            self.empty_label.setText("未精算の予約はありません" if not rows else "")
+
+            def fetch(s):
+                return unsettled_bookings(s, before, NOT_CHECKED_OUT_LIMIT + 1)
         else:
             start = datetime.combine(d, time())
-            rows = self.ctx.read(lambda s: booking_svc.bookings_between(s, start, start + timedelta(days=1)))
+
+            def fetch(s):
+                return booking_svc.bookings_between(s, start, start + timedelta(days=1))
+
+        def read(s):
+            found = fetch(s)  # one ranged query and its lookups, then one for every payment state
+            return found, today_svc.payment_states(s, [r.id for r in found])
+
+        rows, payments = self.ctx.read(read)
+        more = False
+        if not_checked_out:
+            more = len(rows) > NOT_CHECKED_OUT_LIMIT
+            rows = rows[:NOT_CHECKED_OUT_LIMIT]
+        else:
             rows = [r for r in rows if r.status != BookingStatus.SKIPPED.value]
-            self.model.set_rows(rows)
+        total = len(rows)
+        if unpaid_only:
+            rows = [r for r in rows if payments.get(r.id) is not None and payments[r.id].unpaid]
+        self.model.set_rows(rows, payments)
+        self._fit_equipment_column()
+        count = f"未払 {len(rows)}件／全{total}件" if unpaid_only else f"{total}件"
+        if not_checked_out:
+            more_text = f"　古い順に{NOT_CHECKED_OUT_LIMIT}件まで表示（ほかにもあります）" if more else ""
+            self.title.setText(f"利用済が未入力の予約（{count}）{more_text}")
+            self.title.setStyleSheet("")
+            empty = "利用済が未入力の予約はありません"
+        else:
             label = "本日の予約" if d == clock.today() else "予約"
-            self.title.setText(f"{label}　{jcal.format_both(d)}（{len(rows)}件）")
+            self.title.setText(f"{label}　{jcal.format_both(d)}（{count}）")
             color = theme.day_color(d)
             self.title.setStyleSheet(f"color: {color.name()};" if color is not None else "")
-            self.empty_label.setText("この日の予約はありません" if not rows else "")
+            empty = "この日の予約はありません"
+        if unpaid_only and total:
+            empty = "未払の予約はありません"
+        self.empty_label.setText(empty if not rows else "")
         self.date_edit.setEnabled(not self.unsettled_check.isChecked())
         if keep is not None:
             self.select_booking(keep)
         self._update_buttons()
+
+    def _fit_equipment_column(self) -> None:
+        col = self.model.column_of("equipment")
+        self.table.resizeColumnToContents(col)
+        cap = self.table.fontMetrics().horizontalAdvance("あ") * 12 + 12
+        self.table.setColumnWidth(col, min(self.table.columnWidth(col), cap))
 
     def selected(self) -> BookingView | None:
         return selected_row(self.table, self.proxy, self.model)

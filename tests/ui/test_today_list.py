@@ -133,7 +133,7 @@ def test_no_show_and_unsettled_filter(qtbot, ctx, engine, errors):
     qtbot.mouseClick(page.unsettled_check, Qt.MouseButton.LeftButton)
     assert page.unsettled_check.isChecked()
     assert [r.id for r in page.model.rows()] == [left]  # the no-show is settled; the other is not
-    assert "未精算" in page.title.text()
+    assert page.title.text().startswith("利用済が未入力の予約")
 
 
 @pytest.mark.now("2026-11-28 10:00")
@@ -175,3 +175,148 @@ def test_search_finds_by_name_and_number(qtbot, ctx, engine, qtmodeltester):
     qtbot.mouseClick(page.search_button, Qt.MouseButton.LeftButton)
     assert [r.booker_name for r in page.model.rows()] == ["関門写真クラブ"]
     assert page.count_label.text() == "1件見つかりました"
+
+
+# --- 支払 and 備品 on the day list; filters named for what they do (issue 13, item 8) ----------------------
+
+
+def book_with(engine, start: datetime, name: str, *, room: str | None = "大会議室", equipment: dict[str, int] | None = None,
+              kind: str = "group") -> int:
+    """A booking as a manager with a reason (any day and hour), in the named room, with equipment by name."""
+    from booking_app.store.models import EquipmentType
+
+    with read_session(engine) as s:
+        rooms = dict(s.execute(select(Room.name, Room.id)).all())
+        types = dict(s.execute(select(EquipmentType.name, EquipmentType.id)).all())
+    with write_session(engine) as s:
+        return booking_svc.create_booking(
+            s, actor(engine, "manager"),
+            booking_svc.BookingInput(start=start, end=start + timedelta(hours=2),
+                                     room_id=rooms[room] if room else None, booker_kind=kind, booker_name=name,
+                                     purpose="定例会", attendees=8, override_reason="テスト用",
+                                     equipment={types[n]: q for n, q in (equipment or {}).items()}),
+            now=start - timedelta(days=3),
+        ).id
+
+
+def pay_in_full(ctx, booking_id: int) -> str:
+    from booking_app.services import payments as pay_svc
+
+    def work(s, a):
+        ids = [c.id for c in pay_svc.open_charges(s, booking_id=booking_id)]
+        return pay_svc.take_payment(s, a, ids, payer_name="下関写真クラブ", purpose="施設使用料として").receipt_no
+
+    return ctx.write(work, changes={"receipt", "charge", "booking"})  # as the payment dialog does
+
+
+def cell(page, row: int, key: str) -> str:
+    return page.model.index(row, page.model.column_of(key)).data()
+
+
+def test_day_list_shows_payment_and_equipment(qtbot, ctx, engine, qtmodeltester):
+    today = clock.today()
+    unpaid = book_with(engine, datetime.combine(today, time(0)), "未払の会",
+                       equipment={"プロジェクター": 1, "スクリーン": 1})
+    paid = book_with(engine, datetime.combine(today, time(2)), "下関写真クラブ", room="小会議室1")
+    free = book_with(engine, datetime.combine(today, time(4)), "備品だけの会", room=None,
+                     equipment={"ホワイトボード": 2})
+    page = TodayListPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    qtmodeltester.check(page.model)
+    headers = [page.model.headerData(i, Qt.Orientation.Horizontal) for i in range(page.model.columnCount())]
+    assert "支払" in headers and "備品" in headers
+    rows = {r.id: i for i, r in enumerate(page.model.rows())}
+    assert cell(page, rows[unpaid], "payment").startswith("未払 ¥")
+    assert cell(page, rows[paid], "payment").startswith("未払 ¥")
+    assert cell(page, rows[free], "payment") == "—"  # no fee: nothing to collect
+    assert cell(page, rows[unpaid], "equipment") == "プロジェクター1台、スクリーン1台"
+    assert cell(page, rows[free], "equipment") == "ホワイトボード2台"
+    assert cell(page, rows[paid], "equipment") == ""
+
+    receipt = pay_in_full(ctx, paid)  # the list follows the payment at once
+    assert cell(page, rows[paid], "payment") == f"済 {receipt}"
+    tip = page.model.index(rows[paid], page.model.column_of("payment")).data(Qt.ItemDataRole.ToolTipRole)
+    assert receipt in tip
+
+
+def test_unpaid_filter_shows_only_what_is_still_owed(qtbot, ctx, engine):
+    today = clock.today()
+    owes = book_with(engine, datetime.combine(today, time(0)), "未払の会")
+    paid = book_with(engine, datetime.combine(today, time(2)), "下関写真クラブ", room="小会議室1")
+    book_with(engine, datetime.combine(today, time(4)), "備品だけの会", room=None, equipment={"ホワイトボード": 1})
+    pay_in_full(ctx, paid)
+    page = TodayListPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    assert page.model.rowCount() == 3
+    assert page.unpaid_check.text() == "未払のみ"
+    qtbot.mouseClick(page.unpaid_check, Qt.MouseButton.LeftButton)
+    assert [r.id for r in page.model.rows()] == [owes]
+    assert "未払" in page.title.text()
+    qtbot.mouseClick(page.unpaid_check, Qt.MouseButton.LeftButton)
+    assert page.model.rowCount() == 3
+
+
+def test_not_checked_out_filter_says_what_it_lists(qtbot, ctx, engine):
+    """The old 「未精算のみ」 listed bookings never checked out, whatever their payment: its name now says so."""
+    yesterday = clock.today() - timedelta(days=1)
+    left = book_with(engine, datetime.combine(yesterday, time(14)), "帰った会")
+    pay_in_full(ctx, left)  # paid, but nobody entered 利用済
+    page = TodayListPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    check = page.unsettled_check
+    assert "未精算" not in check.text() and "利用済" in check.text()
+    qtbot.mouseClick(check, Qt.MouseButton.LeftButton)
+    assert [r.id for r in page.model.rows()] == [left]
+    assert "未精算" not in page.title.text() and "利用済" in page.title.text()
+    assert cell(page, 0, "payment").startswith("済 ")
+
+
+def test_refresh_reads_the_day_in_a_fixed_number_of_queries(qtbot, ctx, engine):
+    """No per-row queries: a day of 2 bookings and a day of 8 cost the same statements."""
+    from sqlalchemy import event
+
+    today = clock.today()
+    for i, room in enumerate(("大会議室", "小会議室1")):
+        book_with(engine, datetime.combine(today, time(0)), f"会{i}", room=room, equipment={"ホワイトボード": 1})
+    page = TodayListPage(ctx)
+    qtbot.addWidget(page)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    def selects_of_refresh() -> int:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            page.refresh()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+    few = selects_of_refresh()
+    for h in (3, 6, 9):
+        for i, room in enumerate(("大会議室", "小会議室1")):
+            b = book_with(engine, datetime.combine(today, time(h)), f"会{h}{i}", room=room,
+                          equipment={"ホワイトボード": 1})
+            if h == 3:
+                pay_in_full(ctx, b)
+    assert selects_of_refresh() == few
+    assert page.model.rowCount() == 8
+
+
+def test_not_checked_out_list_says_when_it_stops_short(qtbot, ctx, engine, monkeypatch):
+    """The list shows the oldest first up to a limit, and says so, never stopping silently."""
+    yesterday = clock.today() - timedelta(days=1)
+    first = book_with(engine, datetime.combine(yesterday, time(10)), "朝の会")
+    book_with(engine, datetime.combine(yesterday, time(14)), "昼の会")
+    monkeypatch.setattr(tl, "NOT_CHECKED_OUT_LIMIT", 1)
+    page = TodayListPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.mouseClick(page.unsettled_check, Qt.MouseButton.LeftButton)
+    assert [r.id for r in page.model.rows()] == [first]
+    assert "古い順に1件まで表示" in page.title.text()
