@@ -37,17 +37,22 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
 
 
 def run_backup(args: argparse.Namespace, url: str, label: str) -> int:
-    from booking_app.store.backup import backup_database
+    from booking_app.output_files import written_output
+    from booking_app.store.backup import backup_database, sqlite_path
+    from booking_app.store.engine import is_sqlite
 
     dest: Path = args.file
-    if dest.exists() and not args.force:
-        raise ValidationError(f"保存先「{dest}」は既にあります。別の名前を指定するか、上書きするなら --force を付けてください。",
+    if is_sqlite(url) and dest.resolve() == sqlite_path(url).resolve():
+        raise ValidationError(f"保存先「{dest}」は使用中のデータベースそのものです。別の場所を指定してください。",
                               field="file")
-    if dest.is_dir():
-        raise ValidationError(f"「{dest}」はフォルダです。保存先のファイル名を指定してください。", field="file")
-    result = backup_database(url, dest)
+    # Written like every command's output (output_files): no overwrite without --force, a temporary file
+    # renamed into place, a link at the destination replaced and never followed, missing folders created.
+    with written_output(dest, force=args.force) as written:
+        result = backup_database(url, written.temp)
+    for note in written.notes():  # side remarks on stderr; stdout keeps the one result line
+        print(note, file=sys.stderr)
     print(f"バックアップを作成しました（{label}）。")
-    print(f"  保存先：{result.path.resolve()}")
+    print(f"  保存先：{dest.resolve()}")
     print(f"  大きさ：{result.size_bytes / 1e6:,.1f} MB　所要時間：{result.seconds:.1f} 秒　検査：{result.integrity}")
     return 0
 

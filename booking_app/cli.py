@@ -36,17 +36,84 @@ def _date_arg(text: str) -> date:
         raise argparse.ArgumentTypeError(f"日付は YYYY-MM-DD の形で指定してください（「{text}」）") from None
 
 
+# argparse's own messages (msgids as argparse spells them) → Japanese. argparse looks its texts up through
+# the module-level ``_`` / ``ngettext`` (gettext) when it builds them, so _JapaneseParser swaps those in for
+# the time it parses: a usage error reads in Japanese whatever its kind, and nothing outside our parser
+# (pytest's own argparse, say) is touched. A text missing here stays English inside a Japanese sentence.
+ARGPARSE_JA: dict[str, str] = {
+    "usage: ": "使い方: ",
+    "argument %(argument_name)s: %(message)s": "%(argument_name)s の指定：%(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "「%(value)s」は選べません（選べるもの：%(choices)s）",
+    "invalid %(type)s value: %(value)r": "「%(value)s」は正しい値ではありません",
+    "expected one argument": "値を1つ続けて指定してください",
+    "expected at most one argument": "値は1つまでです",
+    "expected at least one argument": "値を1つ以上続けて指定してください",
+    "ambiguous option: %(option)s could match %(matches)s": "オプション %(option)s はどれのことか決まりません（候補：%(matches)s）",
+    "unrecognized arguments: %s": "わからない指定があります：%s",
+    "the following arguments are required: %s": "次の指定が必要です：%s",
+    "one of the arguments %s is required": "%s のどれか1つを指定してください",
+    "not allowed with argument %s": "%s と一緒には指定できません",
+    "ignored explicit argument %r": "このオプションには値を付けられません（「%s」）",
+    "unexpected option string: %s": "オプション %s はここでは使えません",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "コマンド「%(parser_name)s」はありません（選べるもの：%(choices)s）",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: エラー：%(message)s\n",
+}
+ARGPARSE_JA_PLURAL: dict[str, str] = {"expected %s argument": "値を%s個続けて指定してください"}
+EXIT_USAGE = EXIT_ERROR  # README and the admin guide: every error, a mistyped option included, exits 1
+
+
+class _ArgparseInJapanese:
+    """While active, argparse builds its messages in Japanese (re-entrant: subcommands parse inside)."""
+
+    def __enter__(self):
+        self._saved = (argparse._, argparse.ngettext)
+        argparse._ = lambda text: ARGPARSE_JA.get(text, text)
+        argparse.ngettext = lambda one, many, n: ARGPARSE_JA_PLURAL.get(one, one if n == 1 else many)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        argparse._, argparse.ngettext = self._saved
+
+
 class _JapaneseParser(argparse.ArgumentParser):
-    """argparse whose own complaints (unknown option, missing file name) are in Japanese."""
+    """argparse whose own complaints (required, invalid choice, not allowed with, unrecognized arguments,
+    expected one argument…) and help headings are in Japanese; a usage error exits with EXIT_USAGE."""
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs["add_help"] = False
         super().__init__(*args, **kwargs)
+        self._positionals.title = "引数"
+        self._optionals.title = "オプション"
         self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="この説明を表示して終了")
 
-    def error(self, message: str) -> None:  # pragma: no cover - exercised through main()
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: コマンドの指定が正しくありません（{message}）\n")
+    def parse_known_args(self, args=None, namespace=None):
+        with _ArgparseInJapanese():
+            return super().parse_known_args(args, namespace)
+
+    def parse_args(self, args=None, namespace=None):
+        with _ArgparseInJapanese():  # 'unrecognized arguments' is raised here, outside parse_known_args
+            return super().parse_args(args, namespace)
+
+    def format_usage(self) -> str:
+        with _ArgparseInJapanese():
+            return super().format_usage()
+
+    def format_help(self) -> str:
+        with _ArgparseInJapanese():
+            return super().format_help()
+
+    def error(self, message: str) -> None:
+        with _ArgparseInJapanese():
+            self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: エラー：{message}\n"
+                              f"使い方は「{self.prog} --help」で表示できます。\n")
+
+
+def _int_arg(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"整数で指定してください（「{text}」）") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", parents=[common], help="データベースを最新の形に更新")
 
     seed = sub.add_parser("seed-demo", parents=[common], help="デモデータ（団体約300・1年分の予約）を作成")
-    seed.add_argument("--seed", type=int, default=7, help="乱数の種（同じ種なら同じデータ）")
+    seed.add_argument("--seed", type=_int_arg, default=7, help="乱数の種（同じ種なら同じデータ）")
     seed.add_argument("--force", action="store_true", help="予約が既にあっても作成する（既存の予約とは重ねません）")
 
     imp = sub.add_parser("import-bookings", parents=[common], help="以前の予約台帳（Excel・CSV）を取り込む")

@@ -1,6 +1,6 @@
 """``export-insurance``: the activity insurance roster or ledger of a fiscal year as .xlsx or .csv.
 
-    fukufuku-desk export-insurance --fiscal-year 2026 -o 保険名簿_2026.xlsx [--kind roster|ledger]
+    fukufuku-desk export-insurance --fiscal-year 2026 -o 保険名簿_2026.xlsx [--kind roster|ledger] [--force]
 
 The roster (被保険者名簿, the default) is what goes to the 社会福祉協議会 or the insurer; the ledger
 (加入台帳) lists every enrolment with its premium and totals per plan. Both hold personal data, so only
@@ -17,9 +17,11 @@ from pathlib import Path
 
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import DomainError
+from booking_app.output_files import add_force_option, check_destination, output_path_arg, written_output
 from booking_app.services.common import Actor
 
 KIND_LABELS = {"roster": "被保険者名簿", "ledger": "加入台帳"}
+SUFFIXES = (".xlsx", ".csv")
 
 
 def _fiscal_year(text: str) -> int:
@@ -45,10 +47,11 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
                                           "加入台帳を書き出します。個人情報を含むため管理者のみ実行できます。")
     p.add_argument("--fiscal-year", dest="fiscal_year", metavar="YYYY", type=_fiscal_year, required=True,
                    help="年度（西暦。2026 は令和8年度＝2026年4月〜2027年3月）")
-    p.add_argument("-o", "--output", metavar="FILE", type=Path, required=True,
+    p.add_argument("-o", "--output", metavar="FILE", type=output_path_arg(*SUFFIXES), required=True,
                    help="書き出すファイル（.xlsx または .csv）")
     p.add_argument("--kind", choices=tuple(KIND_LABELS), default="roster",
                    help="roster＝被保険者名簿（既定）、ledger＝加入台帳（プラン別の集計付き）")
+    add_force_option(p)
     p.set_defaults(handler=cli_export_insurance)
 
 
@@ -58,11 +61,11 @@ def cli_export_insurance(args: argparse.Namespace, engine, actor: Actor) -> int:
 
     out: Path = args.output
     label = f"{jcal.fiscal_year_label(args.fiscal_year)}の{KIND_LABELS[args.kind]}"
+    force = getattr(args, "force", False)
     try:
-        if out.suffix.lower() in (".xlsx", ".csv"):
-            out.parent.mkdir(parents=True, exist_ok=True)
-        with read_session(engine) as session:
-            n = export_insurance(session, actor, args.fiscal_year, out, kind=args.kind)
+        check_destination(out, force=force)
+        with written_output(out, force=force, suffixes=SUFFIXES) as written, read_session(engine) as session:
+            n = export_insurance(session, actor, args.fiscal_year, written.temp, kind=args.kind)
     except DomainError as exc:
         print(exc.message, file=sys.stderr)
         return 1
@@ -70,5 +73,7 @@ def cli_export_insurance(args: argparse.Namespace, engine, actor: Actor) -> int:
         print(f"「{out}」に書き出せません（{exc.strerror or exc}）。"
               "フォルダがあるか、Excelで開いたままでないか確かめてください。", file=sys.stderr)
         return 1
+    for note in written.notes():  # side remarks on stderr; stdout keeps the one result line
+        print(note, file=sys.stderr)
     print(f"{label}（{n}行）を「{out}」に書き出しました。")
     return 0

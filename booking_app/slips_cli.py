@@ -1,9 +1,10 @@
 """``print-slips``: the next day's usage slips (利用票) in one PDF, at closing time or from a scheduled job.
 
-    fukufuku-desk print-slips --date 2026-11-26 -o 利用票_20261126.pdf [--layout A5|A4]
+    fukufuku-desk print-slips --date 2026-11-26 -o 利用票_20261126.pdf [--layout A5|A4] [--force]
 
 A day without bookings writes no file (an empty PDF would only waste a print run) and says so; the exit
-status is 0 all the same, as nothing went wrong.
+status is 0 all the same, as nothing went wrong. The file is written as every command writes one
+(``booking_app/output_files.py``): a name not ending in .pdf is refused, an existing file needs --force.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import DomainError
+from booking_app.output_files import add_force_option, check_destination, output_path_arg, written_output
 from booking_app.services.common import Actor
 
 
@@ -41,9 +43,11 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
                               description="指定日の予約（仮予約・確定・利用中・利用済）の利用票を、開始時刻・部屋の順に"
                                           "1つのPDFに書き出します。")
     p.add_argument("--date", dest="day", metavar="YYYY-MM-DD", type=_date_arg, required=True, help="利用日")
-    p.add_argument("-o", "--output", metavar="FILE.pdf", type=Path, required=True, help="書き出すPDFファイル")
+    p.add_argument("-o", "--output", metavar="FILE.pdf", type=output_path_arg(".pdf", what="利用票のPDF"), required=True,
+                   help="書き出すPDFファイル（名前は .pdf で終わるもの）")
     p.add_argument("--layout", choices=("A5", "A4"), default="A5",
                    help="A5（1枚に1件、既定）または A4（1枚に2件、切り取り線付き）")
+    add_force_option(p)
     p.set_defaults(handler=cli_print_slips)
 
 
@@ -53,23 +57,24 @@ def cli_print_slips(args: argparse.Namespace, engine, actor: Actor | None = None
     from booking_app.store.engine import read_session
 
     day_text = f"{jcal.format_western(args.day)}({jcal.weekday_ja(args.day)})"
+    out: Path = args.output
+    force = getattr(args, "force", False)
     try:
+        check_destination(out, force=force)  # before the work: an existing file is not overwritten
         with read_session(engine) as session:
             docs = slips_for_day(session, args.day)
+        if not docs:
+            print(f"{day_text}の予約はありません。利用票は作成しませんでした。")
+            return 0
+        with written_output(out, force=force, suffixes=(".pdf",)) as written:
+            pages = render_slips(docs, written.temp, layout=args.layout)
     except DomainError as exc:
         print(exc.message, file=sys.stderr)
         return 1
-    if not docs:
-        print(f"{day_text}の予約はありません。利用票は作成しませんでした。")
-        return 0
-    out: Path = args.output
-    if out.suffix.lower() != ".pdf":
-        out = out.with_name(out.name + ".pdf")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        pages = render_slips(docs, out, layout=args.layout)
     except OSError as exc:
         print(f"ファイル「{out}」に書き出せませんでした：{exc.strerror or exc}", file=sys.stderr)
         return 1
+    for note in written.notes():  # side remarks on stderr; stdout keeps the one result line
+        print(note, file=sys.stderr)
     print(f"{day_text}の利用票を{len(docs)}件書き出しました（{args.layout}・{pages}ページ）：{out}")
     return 0

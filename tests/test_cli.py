@@ -244,3 +244,134 @@ def test_import_of_a_future_closed_day_needs_a_managers_reason(made, url, tmp_pa
             assert s.scalars(select(Booking.override_reason)).one() == "市の依頼による臨時開館"
     finally:
         engine.dispose()
+
+
+# --------------------------------------------------------------------------- usage errors and output files (issue 13, item 16)
+
+
+ENGLISH = ("error:", "usage:", "required", "invalid choice", "not allowed", "unrecognized", "expected one",
+           "argument", "choose from")
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["print-slips"], "次の指定が必要です：--date, -o/--output"),
+    (["export-stats", "--month", "2026-10", "--fiscal-year", "2026", "-o", "a.pdf"], "--month と一緒には指定できません"),
+    (["export-stats", "-o", "a.pdf"], "--month --fiscal-year のどれか1つを指定してください"),
+    (["export-insurance", "--fiscal-year", "2026", "-o", "a.csv", "--kind", "all"], "「all」は選べません"),
+    (["export-stats", "--fiscal-year", "2026", "-o", "a.pdf", "--bogus"], "わからない指定があります：--bogus"),
+    (["print-slips", "--date"], "値を1つ続けて指定してください"),
+    (["exprot-stats"], "「exprot-stats」は選べません"),
+    (["db"], "次の指定が必要です：操作"),
+    (["seed-demo", "--seed", "x"], "整数で指定してください"),
+    (["print-slips", "--date", "2026-11-26", "-o", "x.txt"], "利用票のPDFの名前は .pdf で終わるようにしてください"),
+    (["export-stats", "--fiscal-year", "2026", "-o", "stats.txt"], ".xlsx、.csv または .pdf で終わる"),
+    (["export-groups", "groups.txt"], ".xlsx または .csv で終わる"),
+], ids=["required", "not-allowed-with", "one-of", "invalid-choice", "unrecognized", "expected-one",
+        "unknown-command", "db-without-operation", "not-an-integer", "slips-not-pdf", "stats-suffix", "groups-suffix"])
+def test_usage_errors_are_japanese_and_exit_with_the_documented_code(capsys, argv, expected):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code == cli.EXIT_USAGE == 1  # README / admin guide: every error exits 1
+    err = capsys.readouterr().err
+    assert expected in err and "使い方" in err and "エラー" in err, err
+    assert not any(word in err for word in ENGLISH), err
+
+
+def test_help_is_japanese_and_exits_0(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["print-slips", "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("使い方: fukufuku-desk print-slips") and "オプション:" in out and "--force" in out
+    assert "usage:" not in out and "options:" not in out
+
+
+def test_a_pdf_named_txt_is_refused_not_renamed(made, url, tmp_path, capsys):
+    _a_booking_on_2_december(url, tmp_path)
+    with pytest.raises(SystemExit):
+        cli.main(["--db", url, "print-slips", "--date", "2026-12-02", "-o", str(tmp_path / "slips.txt")])
+    assert "「slips.txt」" in capsys.readouterr().err
+    assert not (tmp_path / "slips.txt").exists() and not (tmp_path / "slips.txt.pdf").exists()
+
+
+def _a_booking_on_2_december(url: str, tmp_path: Path) -> None:
+    ledger = tmp_path / "one.csv"
+    ledger.write_text("利用日,部屋,区分,団体名,目的\n2026/12/02,大会議室,午前,市民講座の会,講座\n", encoding="utf-8")
+    assert cli.main(["--db", url, "import-bookings", str(ledger)]) == 0
+
+
+OUTPUT_COMMANDS = {  # command → (argv before the output, how the output is given, a suffix it writes)
+    "print-slips": (["print-slips", "--date", "2026-12-02"], "-o", ".pdf"),
+    "export-stats": (["export-stats", "--fiscal-year", "2026"], "-o", ".xlsx"),
+    "export-insurance": (["export-insurance", "--fiscal-year", "2026"], "-o", ".csv"),
+    "export-groups": (["export-groups"], None, ".csv"),
+    "backup": (["backup"], None, ".sqlite3"),
+}
+
+
+def _output_argv(command: str, target: Path, *extra: str) -> list[str]:
+    head, flag, _ = OUTPUT_COMMANDS[command]
+    return [*head, *([flag, str(target)] if flag else [str(target)]), *extra]
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") or ".tmp" in p.name or ".part" in p.name)
+
+
+@pytest.mark.parametrize("command", list(OUTPUT_COMMANDS))
+def test_every_command_writes_its_output_the_same_way(made, url, tmp_path, capsys, command):
+    _a_booking_on_2_december(url, tmp_path)
+    capsys.readouterr()
+    suffix = OUTPUT_COMMANDS[command][2]
+    out_dir = tmp_path / "out"
+
+    # A missing folder is created (every command alike), and the report says so.
+    target = out_dir / "2026" / f"report{suffix}"
+    assert cli.main(["--db", url, *_output_argv(command, target)]) == 0, capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert target.is_file() and target.stat().st_size > 0
+    assert f"フォルダ「{out_dir}」を作成しました" in captured.err and str(target) in captured.out
+    first = target.read_bytes()
+
+    # An existing file is not overwritten without --force, and is left exactly as it was.
+    target.write_bytes(b"staff's own file")
+    assert cli.main(["--db", url, *_output_argv(command, target)]) == 1
+    err = capsys.readouterr().err
+    assert "既にあります" in err and "--force" in err and "Traceback" not in err
+    assert target.read_bytes() == b"staff's own file"
+
+    # With --force it is replaced, through a temporary file renamed into place.
+    assert cli.main(["--db", url, *_output_argv(command, target, "--force")]) == 0
+    assert "上書きしました" in capsys.readouterr().err
+    assert target.read_bytes()[:4] == first[:4] and target.stat().st_size > 100
+
+    # A symbolic link at the destination is never followed: refused without --force; with it, the link
+    # itself is replaced and the file it pointed to is untouched.
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("not yours")
+    link = out_dir / f"link{suffix}"
+    link.symlink_to(elsewhere)
+    assert cli.main(["--db", url, *_output_argv(command, link)]) == 1
+    assert "既にあります" in capsys.readouterr().err and link.is_symlink()
+    assert cli.main(["--db", url, *_output_argv(command, link, "--force")]) == 0
+    assert not link.is_symlink() and link.is_file() and elsewhere.read_text() == "not yours"
+
+    # A folder given as the file is refused; nothing half-written is ever left behind.
+    (out_dir / f"folder{suffix}").mkdir()
+    assert cli.main(["--db", url, *_output_argv(command, out_dir / f"folder{suffix}", "--force")]) == 1
+    assert "フォルダです" in capsys.readouterr().err
+    assert _leftovers(out_dir) == [] and _leftovers(out_dir / "2026") == []
+
+
+def test_a_failed_export_leaves_the_old_file_and_no_temporary_file(made, url, tmp_path, capsys):
+    target = tmp_path / "ins.csv"
+    target.write_text("old")
+    # Desk staff may not write the insurance roster: refused inside the write, after the temporary file.
+    assert cli.main(["--db", url, "export-insurance", "--fiscal-year", "2026", "-o", str(target), "--force",
+                     "--staff", "受付スタッフ"]) == 1
+    assert "管理者のみ" in capsys.readouterr().err
+    assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["cli.sqlite3", "ins.csv"]
+    nested = tmp_path / "new" / "folder" / "ins.csv"
+    assert cli.main(["--db", url, "export-insurance", "--fiscal-year", "2026", "-o", str(nested),
+                     "--staff", "受付スタッフ"]) == 1
+    assert not (tmp_path / "new").exists()  # no empty folder left by a refused command
