@@ -71,6 +71,8 @@ class SlipDoc:
     issuer: Issuer
     series_summary: str = ""
     note: str = ""
+    fee_paid: int = 0  # of fee_total, what receipts have paid
+    receipt_nos: tuple[str, ...] = ()  # the receipts that paid it ('2026-000123')
 
 
 @dataclass(frozen=True)

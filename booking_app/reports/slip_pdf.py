@@ -2,8 +2,8 @@
 
 A slip shows the booking number with a QR code (``FKB:<booking id>``: the desk scanner opens the booking
 for check-in and check-out, see ``booking_app.ui.scanner``), room, date in 西暦 and 和暦 with the weekday,
-time, who booked it, purpose, attendees, equipment, status, fee, the series it belongs to, the centre's
-rules and contact.
+time, who booked it, purpose, attendees, equipment, status, fee and whether it is paid (with the receipt's
+number), the series it belongs to, the centre's rules and contact.
 
 The A5 slip is portrait; half an A4 sheet is landscape, so there the details go on the left and the QR
 code and rules on the right. If a slip holds more than its box, every font shrinks a step at a time
@@ -73,6 +73,19 @@ def booker_text(doc: SlipDoc) -> str:
     return f"{name}（登録番号 {doc.group_reg_no}）" if doc.group_reg_no else name
 
 
+def payment_text(doc: SlipDoc) -> str:
+    """Whether the fee is paid (issue 13, item 9): '支払済（領収書 2026-000123）', '未払', or '' when free."""
+    if doc.fee_total <= 0:
+        return ""
+    receipts = f"領収書 {'・'.join(doc.receipt_nos)}" if doc.receipt_nos else ""
+    if doc.fee_paid >= doc.fee_total:
+        return f"支払済（{receipts}）" if receipts else "支払済"
+    if doc.fee_paid <= 0:
+        return "未払"
+    paid = f"支払済 {yen(doc.fee_paid)}" + (f"：{receipts}" if receipts else "")
+    return f"一部未払 {yen(doc.fee_total - doc.fee_paid)}（{paid}）"
+
+
 def detail_rows(doc: SlipDoc) -> list[tuple[str, str]]:
     """(label, value) rows of a slip, in print order."""
     rows = [
@@ -86,6 +99,9 @@ def detail_rows(doc: SlipDoc) -> list[tuple[str, str]]:
         ("状態", doc.status_label),
         ("料金（税込）", yen(doc.fee_total)),
     ]
+    paid = payment_text(doc)
+    if paid:
+        rows.append(("支払", paid))
     if doc.series_summary:
         rows.append(("繰り返し", doc.series_summary))
     if doc.note.strip():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking_app.domain.booking_rules import BLOCKING_STATUSES, BookingStatus
@@ -17,7 +17,7 @@ from booking_app.domain.errors import NotFound, ValidationError
 from booking_app.reports.docs import Issuer, SlipDoc
 from booking_app.services.bookings import views_for
 from booking_app.services.centre import get_profile
-from booking_app.store.models import Booking, BookingSeries, Charge, Room
+from booking_app.store.models import Booking, BookingSeries, Charge, Receipt, Room
 
 #: The centre's rules printed on every slip (利用上の注意). Plain defaults of ours [P], kept short.
 DEFAULT_RULES: tuple[str, ...] = (
@@ -29,6 +29,18 @@ DEFAULT_RULES: tuple[str, ...] = (
     "取消・変更は前日までに窓口か電話でご連絡ください。",
     "利用が終わったら受付にお声がけください（利用人数をお聞きします）。",
 )
+
+# The rule that asks to call names the centre's number (issue 13, item 9: 「窓口か電話で」 with no number).
+CONTACT_RULE = "取消・変更は前日までに窓口か電話でご連絡ください。"
+
+
+def rules_for(issuer: Issuer, rules: Sequence[str] = DEFAULT_RULES) -> tuple[str, ...]:
+    """The rules as printed for this centre: its phone number in the contact rule, or only 窓口 without one."""
+    phone = (issuer.phone or "").strip()
+    contact = (f"取消・変更は前日までに窓口か電話（{phone}）でご連絡ください。" if phone
+               else "取消・変更は前日までに窓口でご連絡ください。")
+    return tuple(contact if r == CONTACT_RULE else r for r in rules)
+
 
 LIVE_STATUSES = tuple(s.value for s in BLOCKING_STATUSES)
 # A charge still owed or already paid counts towards the slip's fee; a cancelled one does not.
@@ -51,13 +63,23 @@ def issuer_for(session: Session) -> Issuer:
                   invoice_number=invoice_number)
 
 
-def _fee_totals(session: Session, ids: Sequence[int]) -> dict[int, int]:
+def _fees(session: Session, ids: Sequence[int]) -> dict[int, tuple[int, int, tuple[str, ...]]]:
+    """Per booking: the fee (open and paid charges), what of it is paid, and the receipts that paid it."""
     rows = session.execute(
-        select(Charge.booking_id, func.sum(Charge.amount))
+        select(Charge.booking_id, Charge.status, Charge.amount, Receipt.receipt_no)
+        .outerjoin(Receipt, Receipt.id == Charge.receipt_id)
         .where(Charge.booking_id.in_(ids), Charge.status.in_(FEE_STATUSES))
-        .group_by(Charge.booking_id)
+        .order_by(Charge.booking_id, Receipt.issued_at, Receipt.id)
     )
-    return {bid: int(total or 0) for bid, total in rows}
+    totals: dict[int, list] = {}
+    for bid, status, amount, receipt_no in rows:
+        t = totals.setdefault(bid, [0, 0, []])
+        t[0] += amount
+        if status == "paid":
+            t[1] += amount
+            if receipt_no and receipt_no not in t[2]:
+                t[2].append(receipt_no)
+    return {bid: (total, paid, tuple(nos)) for bid, (total, paid, nos) in totals.items()}
 
 
 def _series_texts(session: Session, bookings: Sequence[Booking]) -> dict[int, str]:
@@ -89,21 +111,22 @@ def _docs(session: Session, bookings: Sequence[Booking]) -> list[SlipDoc]:
     if not bookings:
         return []
     issuer = issuer_for(session)
-    rules = DEFAULT_RULES
+    rules = rules_for(issuer)
     views = views_for(session, bookings)
-    fees = _fee_totals(session, [b.id for b in bookings])
+    fees = _fees(session, [b.id for b in bookings])
     series = _series_texts(session, bookings)
     docs = []
     for b, v in zip(bookings, views, strict=True):
         note = ""
         if v.status == BookingStatus.TENTATIVE.value and v.hold_until:
             note = f"仮予約です。{v.hold_until.month}月{v.hold_until.day}日までに確定してください。"
+        fee_total, fee_paid, receipt_nos = fees.get(v.id, (0, 0, ()))
         docs.append(SlipDoc(
             booking_id=v.id, booking_no=v.number, room_name=v.room_name, start=v.start, end=v.end,
             booker_name=v.booker_name, group_reg_no=v.group_reg_no, purpose=v.purpose, attendees=v.attendees,
             equipment=tuple(f"{e.name} {e.quantity}{e.unit}" for e in v.equipment), status_label=v.status_label,
-            fee_total=fees.get(v.id, 0), rules=rules, issuer=issuer, series_summary=series.get(v.id, ""),
-            note=note,
+            fee_total=fee_total, fee_paid=fee_paid, receipt_nos=receipt_nos, rules=rules, issuer=issuer,
+            series_summary=series.get(v.id, ""), note=note,
         ))
     return docs
 

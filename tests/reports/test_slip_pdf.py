@@ -14,7 +14,7 @@ import pytest
 from booking_app.reports.docs import Issuer, SlipDoc
 from booking_app.reports.layout import Drawn
 from booking_app.reports.slip_pdf import SLIP_PREFIX, render_slips, slip_boxes
-from booking_app.services.slips import DEFAULT_RULES
+from booking_app.services.slips import DEFAULT_RULES, rules_for
 
 MM = 72 / 25.4
 ISSUER = Issuer("しものせき市民活動センター", "特定非営利活動法人ふくふくサポート",
@@ -39,8 +39,9 @@ def make_slip(i: int, *, long: bool = False) -> SlipDoc:
         booker_name="しものせき環境ボランティアネットワーク「海と山をつなぐ会」" if long else "ふくふく子ども食堂",
         group_reg_no="R0012", purpose="定例会" * (12 if long else 1), attendees=25,
         equipment=("プロジェクター 1台", "ホワイトボード 2台") * (4 if long else 1), status_label="確定",
-        fee_total=2000, rules=DEFAULT_RULES * (3 if long else 1), issuer=ISSUER,
+        fee_total=2000, rules=rules_for(ISSUER) * (3 if long else 1), issuer=ISSUER,
         series_summary="毎週水曜 13:00〜17:00（全12回中3回目）" if i % 2 else "",
+        fee_paid=2000 if i == 0 else 0, receipt_nos=("2026-000123",) if i == 0 else (),
     )
 
 
@@ -85,6 +86,9 @@ def test_the_slip_text_comes_back(rendered):
     assert text.count("¥2,000") == 3 and "確定" in text
     assert "利用後は机・椅子を元の配置に戻し、原状に戻してください。" in text
     assert "083-000-0000" in text and "特定非営利活動法人ふくふくサポート" in text
+    # Issue 13, item 9: paid or not, with the receipt; the rule that asks to call gives the number.
+    assert text.count("支払済（領収書2026-000123）") == 1 and text.count("未払") == 2
+    assert text.count("取消・変更は前日までに窓口か電話（083-000-0000）でご連絡ください。") == 1 + 3 + 1
 
 
 def test_every_drawn_item_stays_inside_its_slip(rendered):

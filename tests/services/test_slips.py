@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from booking_app.domain.errors import NotFound, ValidationError
 from booking_app.services import bookings as svc
-from booking_app.services.slips import DEFAULT_RULES, slip_docs, slips_for_day
+from booking_app.services.slips import CONTACT_RULE, DEFAULT_RULES, rules_for, slip_docs, slips_for_day
 from booking_app.slips_cli import register_cli
 from booking_app.store.models import Booking, BookingSeries, Charge
 
@@ -44,7 +44,7 @@ def test_slips_for_day_lists_the_live_bookings_by_time_and_room(world):
     assert (group.booker_name, group.group_reg_no) == ("ふくふく子ども食堂", "0012")
     assert (group.purpose, group.attendees, group.status_label) == ("定例会", 8, "確定")
     assert group.equipment == ("プロジェクター 1台", "ホワイトボード 2台")
-    assert group.rules == DEFAULT_RULES and group.series_summary == ""
+    assert group.rules == rules_for(group.issuer) and group.series_summary == ""
     assert group.issuer.centre_name == "しものせき市民活動センター"
     assert docs[1].booker_name == "佐藤一郎" and docs[1].group_reg_no is None
 
@@ -114,3 +114,52 @@ def test_print_slips_refuses_a_bad_date(capsys):
     with pytest.raises(SystemExit):
         _parse(["print-slips", "--date", "12月", "-o", "x.pdf"])
     assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_the_slip_says_whether_the_fee_is_paid_and_by_which_receipt(world):
+    """Issue 13, item 9: the slip showed the fee but not whether it was paid."""
+    from booking_app.reports.slip_pdf import payment_text
+    from booking_app.services import payments as pay
+
+    ids = _day_of_bookings(world)
+    with world.read() as s:
+        docs = {d.booking_id: d for d in slips_for_day(s, DAY)}
+    morning, group = docs[ids["morning"]], docs[ids["group"]]
+    assert (morning.fee_total, morning.fee_paid, morning.receipt_nos) == (1500, 0, ())
+    assert payment_text(morning) == "未払"
+    assert group.fee_total == 0 and payment_text(group) == ""  # a member's free room: nothing to pay
+    with world.write() as s:
+        charge_ids = [c.id for c in pay.open_charges(s, booking_id=ids["morning"])]
+        r = pay.take_payment(s, world.desk, charge_ids, payer_name="山田花子", purpose="施設使用料として", now=NOW,
+                             terminal="受付1")
+    with world.read() as s:
+        (doc,) = slip_docs(s, [ids["morning"]])
+    assert (doc.fee_total, doc.fee_paid, doc.receipt_nos) == (1500, 1500, (r.receipt_no,))
+    assert payment_text(doc) == f"支払済（領収書 {r.receipt_no}）"
+    # The booking grows after payment: the difference is owed, the receipt still named.
+    with world.write() as s:
+        s.add(Charge(booking_id=ids["morning"], payer_name="山田花子", kind="room", description="差額", quantity=1,
+                     unit_price=500, amount=500, tax="taxable10", status="open", created_at=NOW,
+                     created_by=world.desk.id))
+    with world.read() as s:
+        (doc,) = slip_docs(s, [ids["morning"]])
+    assert payment_text(doc) == f"一部未払 ¥500（支払済 ¥1,500：領収書 {r.receipt_no}）"
+
+
+def test_the_contact_rule_names_the_centres_phone(world):
+    """Issue 13, item 9: 「窓口か電話で」 with no number anywhere near it."""
+    from dataclasses import replace
+
+    from booking_app.services import centre
+
+    assert CONTACT_RULE in DEFAULT_RULES
+    ids = _day_of_bookings(world)
+    with world.read() as s:
+        (doc,) = slip_docs(s, [ids["morning"]])
+    assert CONTACT_RULE not in doc.rules and "取消・変更は前日までに窓口でご連絡ください。" in doc.rules  # no phone set
+    with world.write() as s:
+        centre.save_profile(s, world.manager, replace(centre.get_profile(s), phone="083-000-0000"), now=NOW)
+    with world.read() as s:
+        (doc,) = slip_docs(s, [ids["morning"]])
+    assert "取消・変更は前日までに窓口か電話（083-000-0000）でご連絡ください。" in doc.rules
+    assert len(doc.rules) == len(DEFAULT_RULES)
