@@ -297,6 +297,12 @@ class MainWindow(QMainWindow):
         self.change_password_action.triggered.connect(self.change_password)
         file_menu.addAction(self.change_password_action)
         file_menu.addSeparator()
+        # Issue 13: the old booking ledger, with a manager's reason for rule breaks still to come.
+        self.import_ledger_action = QAction(self.tr("予約台帳の取込…"), self)
+        self.import_ledger_action.setObjectName("import_ledger")
+        self.import_ledger_action.triggered.connect(self.import_ledger)
+        file_menu.addAction(self.import_ledger_action)
+        file_menu.addSeparator()
         quit_action = QAction(self.tr("終了(&X)"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -466,6 +472,11 @@ class MainWindow(QMainWindow):
                                 demo=bool(getattr(self.ctx, "demo", False)))
         if actor is not None and actor != self.ctx.actor:
             self.ctx.set_actor(actor)
+
+    def import_ledger(self) -> None:
+        from booking_app.ui.ledger_import_dialog import LedgerImportDialog
+
+        LedgerImportDialog.run(self, self.ctx)
 
     def lock_screen(self) -> None:
         from booking_app.ui.lock_screen import lock_now
