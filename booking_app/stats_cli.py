@@ -74,7 +74,8 @@ def cli_export_stats(args: argparse.Namespace, engine, actor: Actor | None = Non
     try:
         check_destination(out, force=force)
         with written_output(out, force=force, suffixes=SUFFIXES) as written, read_session(engine) as session:
-            fig = export_stats(session, written.temp, month=args.month, fiscal_year=args.fiscal_year)
+            fig = export_stats(session, written.temp, month=args.month, fiscal_year=args.fiscal_year,
+                               author=actor.name if actor is not None else "")
     except DomainError as exc:
         print(exc.message, file=sys.stderr)
         return 1

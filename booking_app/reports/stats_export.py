@@ -14,7 +14,7 @@ import csv
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -26,6 +26,7 @@ from reportlab.lib.colors import HexColor, black
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
+from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import ValidationError
 from booking_app.domain.fees import yen
@@ -38,7 +39,6 @@ from booking_app.reports.layout import (
     fit_size,
     line_height,
     open_canvas,
-    paginate,
     spacer,
     text_width,
     truncate,
@@ -70,6 +70,9 @@ T_AMENDMENTS = "訂正"
 T_MONTHLY = "月別推移"
 
 PERIOD_ORDER = ("午前", "午後", "夜間")
+# Bookings split at the moment of the report: held (or at least begun) and confirmed ones still ahead.
+B_DONE = "予約件数（実績）"
+B_PLANNED = "予約件数（予定）"
 # The service's printing keys → headings (unknown keys are shown as they come).
 PRINTING_LABELS = {"uses": "利用回数", "masters": "製版数", "sheets": "印刷枚数"}  # as services.stats says them
 
@@ -98,8 +101,59 @@ class StatTable:
     landscape: bool = False  # xlsx: printed across the page (many columns)
 
 
-def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
+@dataclass(frozen=True)
+class ReportInfo:
+    """Who made the report and when (作成日・作成者・指定管理者), printed on every format's first page."""
+
+    created_on: date | None = None  # None: the clock's today
+    author: str = ""  # the staff member who wrote it
+    operator: str = ""  # the designated operator (指定管理者) running the centre
+
+    @property
+    def day(self) -> date:
+        return self.created_on or clock.today()
+
+
+def created_text(info: ReportInfo) -> str:
+    """'2026年12月16日（令和8年12月16日）': 西暦 with 和暦 beside it, as the app's other documents."""
+    d = info.day
+    return f"{jcal.format_western(d)}（{jcal.wareki(d)}）"
+
+
+def range_text(fig: MonthFigures) -> str:
+    """The period line: '2026年4月1日〜2027年3月31日（2026年12月16日まで集計）' while it still runs."""
+    start, end = getattr(fig, "start", None), getattr(fig, "end", None)
+    if start is None or end is None:
+        return period_text(fig)
+    text = f"{jcal.format_western(start)}〜{jcal.format_western(end)}"
+    as_of = getattr(fig, "as_of", None)
+    if as_of is not None:
+        text += f"（{jcal.format_western(as_of)}まで集計）" if as_of >= start else "（まだ始まっていません）"
+    return text
+
+
+def _year_before(d: date) -> date:
+    return d.replace(year=d.year - 1) if (d.month, d.day) != (2, 29) else d.replace(year=d.year - 1, day=28)
+
+
+def info_rows(fig: MonthFigures, info: ReportInfo) -> list[tuple[str, str]]:
+    """The report's particulars, in the order every format lists them."""
+    rows = [("期間", period_text(fig)), ("対象期間", range_text(fig)), ("集計", closed_text(fig)),
+            ("作成日", created_text(info))]
+    start, end, as_of = getattr(fig, "start", None), getattr(fig, "end", None), getattr(fig, "as_of", None)
+    if getattr(fig, "month", None) is None and start is not None and end is not None:
+        upto = min(as_of, end) if as_of is not None else end
+        if upto >= start:  # a fiscal year is compared with the same days a year earlier
+            rows.append(("前年同期", f"{jcal.format_western(_year_before(start))}〜"
+                                     f"{jcal.format_western(_year_before(upto))}"))
+    rows.append(("作成者", info.author or "—"))
+    # An operator not yet entered in the settings is said so, not left out silently.
+    rows.append(("指定管理者", info.operator or "（未設定）"))
+    return rows
+
+
+def _share(part: int | None, whole: int | None) -> float | None:
+    return part / whole if part is not None and whole else None
 
 
 def _counts_table(title: str, first: str, counts: dict[str, int], *, value: str = "利用者数",
@@ -175,8 +229,8 @@ def stats_tables(fig: MonthFigures, monthly: Sequence[MonthRow] | None = None) -
         _counts_table(T_ROOM, "部屋", dict(fig.users_by_room)),
         _counts_table(T_GROUP_TYPE, "団体区分", dict(fig.users_by_group_type), share=True),
         StatTable(T_BOOKINGS, (Column("項目", "text", 3.0), Column("件数", "int", 1.4)),
-                  (("予約件数（確定・利用済）", fig.bookings), ("取消", fig.cancellations),
-                   ("無断キャンセル", fig.no_shows))),
+                  ((B_DONE, fig.bookings), (B_PLANNED, getattr(fig, "bookings_planned", 0)),
+                   ("取消", fig.cancellations), ("無断キャンセル", fig.no_shows))),
     ]
     periods = _periods(fig.occupancy)
     tables.append(StatTable(
@@ -209,17 +263,37 @@ def monthly_categories(monthly: Sequence[MonthRow]) -> list[str]:
     return cats
 
 
+def row_label(r: MonthRow, *, year: bool = True) -> str:
+    """'2026年12月（16日まで）' for the running month, '2026年11月' for one that is over."""
+    upto = getattr(r, "upto", None)
+    return (month_label(r.year, r.month) if year else f"{r.month}月") + (f"（{upto}日まで）" if upto else "")
+
+
+def _comparable(r: MonthRow) -> int | None:
+    """Last year's users over the same days as the row (MonthRow.last_year_comparable; plain rows: whole month)."""
+    return getattr(r, "last_year_comparable", r.last_year_total if r.total is not None else None)
+
+
+def _cat(r: MonthRow, c: str) -> int | None:
+    return None if r.total is None else r.by_category.get(c, 0)
+
+
 def monthly_table(monthly: Sequence[MonthRow]) -> StatTable:
-    """月別推移: one row a month, each category, the total, the same month last year and the ratio."""
+    """月別推移: one row a month, each category, the total, last year over the same days and the ratio.
+
+    A month ahead is blank (not 0); the running month is labelled up to which day it counts and is
+    compared with last year's same month up to the same day; the 合計 row is the year so far against
+    last year's same days (前年同期), the same figures as the summary's 前年同期比.
+    """
     cats = monthly_categories(monthly)
-    rows = tuple((month_label(r.year, r.month), *(r.by_category.get(c, 0) for c in cats), r.total,
-                  r.last_year_total, _share(r.total, r.last_year_total)) for r in monthly)
-    total = sum(r.total for r in monthly)
-    last = sum(r.last_year_total for r in monthly)
-    foot = ("合計", *(sum(r.by_category.get(c, 0) for r in monthly) for c in cats), total, last,
+    rows = tuple((row_label(r), *(_cat(r, c) for c in cats), r.total, _comparable(r),
+                  _share(r.total, _comparable(r))) for r in monthly)
+    total, last = same_period(monthly)
+    counted = [r for r in monthly if r.total is not None]
+    foot = ("合計", *(sum(r.by_category.get(c, 0) for r in counted) for c in cats), total, last,
             _share(total, last))
     cols = (Column("月", "text", 1.4), *(Column(c, "int") for c in cats), Column("合計", "int"),
-            Column("前年同月", "int"), Column("前年比", "pct"))
+            Column("前年同期", "int"), Column("前年比", "pct"))
     return StatTable(T_MONTHLY, cols, rows, foot, landscape=len(cols) > 7)
 
 
@@ -238,7 +312,8 @@ def headline(fig: MonthFigures, monthly: Sequence[MonthRow] | None = None) -> li
     """The figures a reader looks at first: (label, value, kind)."""
     rows: list[tuple[str, Any, str]] = [
         ("利用者数（合計）", fig.users_total, "int"),
-        ("予約件数", fig.bookings, "int"),
+        (B_DONE, fig.bookings, "int"),
+        (B_PLANNED, getattr(fig, "bookings_planned", 0), "int"),
         ("取消", fig.cancellations, "int"),
         ("無断キャンセル", fig.no_shows, "int"),
         ("登録団体数", fig.groups_registered, "int"),
@@ -252,14 +327,11 @@ def headline(fig: MonthFigures, monthly: Sequence[MonthRow] | None = None) -> li
 
 
 def same_period(monthly: Sequence[MonthRow]) -> tuple[int, int]:
-    """This year's and last year's users over the months this year has so far.
-
-    A year still running has months ahead with no users yet; last year's figures for them would make
-    the comparison look bad, so both sums stop at the last month with any users counted.
-    """
-    upto = max((i for i, r in enumerate(monthly) if r.total), default=-1)
-    done = monthly[:upto + 1]
-    return sum(r.total for r in done), sum(r.last_year_total for r in done)
+    """This year's users so far and last year's over the same days (前年同期): months that are over in
+    full, the running month up to today's day on both sides, months ahead left out. The one rule is the
+    service's (:func:`booking_app.services.stats.same_period`); rows without its fields count as over."""
+    counted = [r for r in monthly if r.total is not None]
+    return sum(r.total for r in counted), sum(_comparable(r) or 0 for r in counted)
 
 
 def period_text(fig: MonthFigures) -> str:
@@ -276,7 +348,9 @@ def report_title(fig: MonthFigures, centre: str = CENTRE_NAME) -> str:
 
 def display(value: Any, kind: str) -> str:
     """A value as the PDF prints it (and the CSV writes percentages)."""
-    if value is None or value == "":
+    if value == "":
+        return ""  # left blank on purpose: a month that has not happened
+    if value is None:
         return "—" if kind != "text" else ""
     if kind == "pct":
         return f"{value * 100:.1f}%"
@@ -296,13 +370,16 @@ def _cell_width(value: Any, kind: str) -> int:
 
 
 def write_stats_xlsx(fig: MonthFigures, path: Path | str | BinaryIO, *,
-                     monthly: Sequence[MonthRow] | None = None, centre: str = CENTRE_NAME) -> None:
-    """A workbook: 概要 first, then one sheet per table, each printable on A4 one page wide."""
+                     monthly: Sequence[MonthRow] | None = None, centre: str = CENTRE_NAME,
+                     info: ReportInfo | None = None) -> None:
+    """A workbook: 概要 first (with the period, 作成日, 作成者 and 指定管理者), then one sheet per table,
+    each printable on A4 one page wide with 作成日 in every printed page's footer."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
     title = report_title(fig, centre)
+    info = info or ReportInfo()
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDEBE8")
     thin = Side(style="thin", color="999999")
@@ -323,23 +400,31 @@ def write_stats_xlsx(fig: MonthFigures, path: Path | str | BinaryIO, *,
         ws.oddHeader.center.text = f"{title}　{sheet_title}".replace("&", "&&")
         ws.oddHeader.center.size = 11
         ws.oddFooter.center.text = "&P / &N"
+        ws.oddFooter.left.text = f"作成日 {jcal.format_slash(info.day)}".replace("&", "&&")
+        ws.oddFooter.left.size = 8
 
     wb = Workbook()
     ws = wb.active
     ws.title = T_SUMMARY
     ws["A1"] = title
     ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"], ws["B2"] = "期間", period_text(fig)
-    ws["A3"], ws["B3"] = "集計", closed_text(fig)
-    ws["A5"], ws["B5"] = "項目", "値"
-    for c in (ws["A5"], ws["B5"]):
+    particulars = info_rows(fig, info)
+    for i, (label, value) in enumerate(particulars, start=2):
+        ws.cell(row=i, column=1, value=label)
+        ws.cell(row=i, column=2, value=value)
+    head = len(particulars) + 3  # a blank row, then the headline table
+    ws.cell(row=head, column=1, value="項目")
+    ws.cell(row=head, column=2, value="値")
+    for c in (ws.cell(row=head, column=1), ws.cell(row=head, column=2)):
         c.font, c.fill, c.border, c.alignment = bold, head_fill, box, Alignment(horizontal="center")
-    for i, (label, value, kind) in enumerate(headline(fig, monthly), start=6):
+    for i, (label, value, kind) in enumerate(headline(fig, monthly), start=head + 1):
         ws.cell(row=i, column=1, value=label).border = box
         cell = ws.cell(row=i, column=2, value=value)
-        cell.border, cell.number_format = box, formats[kind]
+        cell.border = box
+        if kind in formats:
+            cell.number_format = formats[kind]
     ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 30
+    ws.column_dimensions["B"].width = max(30, *(_cell_width(v, "text") + 2 for _k, v in particulars))
     print_setup(ws, landscape=False, sheet_title=T_SUMMARY)
 
     for table in stats_tables(fig, monthly):
@@ -398,9 +483,11 @@ def _csv_value(v: Any, kind: str) -> str:
 
 
 def stats_csv_rows(fig: MonthFigures, monthly: Sequence[MonthRow] | None = None, *,
-                   centre: str = CENTRE_NAME) -> list[list[str]]:
-    """Every row of the CSV (see docs/statistics.md): a title block, then each table under its title."""
-    out: list[list[str]] = [[report_title(fig, centre)], ["期間", period_text(fig)], ["集計", closed_text(fig)],
+                   centre: str = CENTRE_NAME, info: ReportInfo | None = None) -> list[list[str]]:
+    """Every row of the CSV (see docs/statistics.md): a title block (period, 作成日, 作成者, 指定管理者),
+    then each table under its title."""
+    out: list[list[str]] = [[report_title(fig, centre)],
+                            *([label, _csv_text(value)] for label, value in info_rows(fig, info or ReportInfo())),
                             []]
     out.append([T_SUMMARY])
     out.append(["項目", "値"])
@@ -417,12 +504,13 @@ def stats_csv_rows(fig: MonthFigures, monthly: Sequence[MonthRow] | None = None,
 
 
 def write_stats_csv(fig: MonthFigures, path: Path | str | BinaryIO, *,
-                    monthly: Sequence[MonthRow] | None = None, centre: str = CENTRE_NAME) -> None:
+                    monthly: Sequence[MonthRow] | None = None, centre: str = CENTRE_NAME,
+                    info: ReportInfo | None = None) -> None:
     """One CSV, UTF-8 with BOM and CRLF (Excel opens it right), tables one after another."""
     import io
 
     buf = io.StringIO(newline="")
-    csv.writer(buf, lineterminator="\r\n").writerows(stats_csv_rows(fig, monthly, centre=centre))
+    csv.writer(buf, lineterminator="\r\n").writerows(stats_csv_rows(fig, monthly, centre=centre, info=info))
     data = buf.getvalue().encode("utf-8-sig")
     if hasattr(path, "write"):
         path.write(data)
@@ -466,16 +554,18 @@ def _axis_step(top: float) -> float:
 def monthly_chart(monthly: Sequence[MonthRow], width: float, height: float) -> Drawing:
     """Users by month (this year) against the same month last year, as paired bars."""
     d = Drawing(width, height)
+    # Months ahead have no bars on either side; the running month's last-year bar covers the same days.
     this = [r.total for r in monthly]
-    last = [r.last_year_total for r in monthly]
-    top = max(this + last + [1])
+    last = [_comparable(r) for r in monthly]
+    top = max([v for v in this + last if v is not None] + [1])
     step = _axis_step(top)
     label_w = text_width(f"{int(step * (int(top // step) + 1)):,}", 7) + 6
     chart = VerticalBarChart()
-    chart.x, chart.y = label_w + 4, 16
+    chart.x, chart.y = label_w + 4, 24
     chart.width, chart.height = width - chart.x - 4, height - chart.y - 22
     chart.data = [last, this]
-    chart.categoryAxis.categoryNames = [f"{r.month}月" for r in monthly]
+    chart.categoryAxis.categoryNames = [f"{r.month}月" + (f"\n{r.upto}日まで" if getattr(r, "upto", None) else "")
+                                        for r in monthly]
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7.5
     chart.categoryAxis.labels.dy = -3
@@ -499,7 +589,7 @@ def monthly_chart(monthly: Sequence[MonthRow], width: float, height: float) -> D
     legend.columnMaximum = 1
     legend.dx = legend.dy = 7
     legend.deltax = 70
-    legend.colorNamePairs = [(ACCENT, "今年度"), (LAST_YEAR, "前年度（同じ月）")]
+    legend.colorNamePairs = [(ACCENT, "今年度"), (LAST_YEAR, "前年度（同じ期間）")]
     legend.x, legend.y = chart.x + 4, height - 6
     d.add(legend)
     return d
@@ -545,9 +635,69 @@ def category_chart(counts: dict[str, int], width: float) -> Drawing:
     return d
 
 
+@dataclass(frozen=True)
+class Flow:
+    """A band of the report for :func:`paginate_flow`: a layout Block, plus how it breaks across pages.
+
+    ``keep_next``: never the last band of a page (a heading, a table's heading row, a last row before
+    its 合計). ``repeat``: drawn first on a new page when this band starts it (a table's heading row).
+    """
+
+    block: Block
+    keep_next: bool = False
+    repeat: Block | None = None
+
+    @property
+    def height(self) -> float:
+        return self.block.height
+
+
+def paginate_flow(flows: Sequence[Flow | Block], first: float, rest: float) -> list[list[Block]]:
+    """Bands split into pages, keeping each run joined by ``keep_next`` on one page and repeating a
+    table's heading row at the top of a page its rows continue on.
+
+    Written here (not in reports/layout.py) so that the statistics report keeps its own rules; a run
+    taller than a whole page still breaks where it must.
+    """
+    items = [f if isinstance(f, Flow) else Flow(f) for f in flows]
+    pages: list[list[Block]] = [[]]
+    room = first
+    i = 0
+    while i < len(items):
+        j = i
+        while items[j].keep_next and j + 1 < len(items):
+            j += 1
+        run = items[i:j + 1]
+        need = sum(f.height for f in run)
+        if need > room and pages[-1]:
+            pages.append([])
+            room = rest
+            head = run[0].repeat
+            if head is not None:
+                pages[-1].append(head)
+                room -= head.height
+        if need > room:  # taller than a page: place the bands one by one
+            for f in run:
+                if f.height > room and pages[-1]:
+                    pages.append([])
+                    room = rest
+                    if f.repeat is not None:
+                        pages[-1].append(f.repeat)
+                        room -= f.repeat.height
+                pages[-1].append(f.block)
+                room -= f.height
+        else:
+            pages[-1].extend(f.block for f in run)
+            room -= need
+        i = j + 1
+    return pages
+
+
 class _Report:
-    def __init__(self, fig: MonthFigures, monthly: Sequence[MonthRow] | None, centre: str):
+    def __init__(self, fig: MonthFigures, monthly: Sequence[MonthRow] | None, centre: str,
+                 info: ReportInfo | None = None):
         self.fig, self.monthly, self.centre = fig, monthly, centre
+        self.info = info or ReportInfo()
         self.left = MARGIN
         self.width = A4[0] - 2 * MARGIN
 
@@ -567,6 +717,16 @@ class _Report:
         fig = self.fig
         title = f"{REPORT_NAME}　{period_text(fig)}"
         size = fit_size(title, self.width, 20, 12)
+        # The particulars under the title: the period (and up to which day it is counted), then who made
+        # the report and when, 作成日 in 西暦 with 和暦 beside it.
+        rows = dict(info_rows(fig, self.info))
+        period = f"対象期間：{rows['対象期間']}"
+        if "前年同期" in rows:
+            period += f"　比較：前年同期（{rows['前年同期']}）"
+        made = [f"作成日：{rows['作成日']}", f"作成者：{rows['作成者']}", f"指定管理者：{rows['指定管理者']}"]
+        small = 8.5
+        lines = [*wrap(period, self.width, small, max_lines=2), *wrap("　".join(made), self.width, small, max_lines=2)]
+        lh = line_height(small) + 2
 
         def draw(pen: Pen, top: float) -> None:
             pen.text(self.left, top - 10, self.centre, 10, role="centre", color=GREY)
@@ -575,8 +735,10 @@ class _Report:
                      align="right", color=GREY)
             y = top - 20 - size * 1.1
             pen.line(self.left, y, self.left + self.width, y, role="title_rule", color=ACCENT, width=1.2)
+            for k, line in enumerate(lines):
+                pen.text(self.left, y - 3 - (k + 1) * lh + 2, line, small, role="particulars", color=GREY)
 
-        return [Block(24 + size * 1.1, draw)]
+        return [Block(24 + size * 1.1 + 3 + len(lines) * lh, draw)]
 
     def tiles(self) -> list[Block]:
         """The headline figures as tiles, three to a row."""
@@ -607,18 +769,18 @@ class _Report:
         def draw(pen: Pen, top: float) -> None:
             _draw_chart(pen, drawing, self.left, top - drawing.height, role)
 
-        return [self.heading(title), Block(drawing.height + 2 * mm, draw)]
+        return [Flow(self.heading(title), keep_next=True), Block(drawing.height + 2 * mm, draw)]
 
     def table(self, title: str, cols: Sequence[Column], body: Sequence[Sequence[Any]],
-              foot: Sequence[Any] | None = None, *, size: float = 8.5) -> list[Block]:
+              foot: Sequence[Any] | None = None, *, size: float = 8.5) -> list[Flow]:
         pad = 1.5 * mm
         share = sum(c.width for c in cols)
         # A two-column table spread over the whole page is hard to read across: keep small tables narrow.
         table_w = min(self.width, share * 30 * mm)
         widths = [table_w * c.width / share for c in cols]
         lh = line_height(size) + 1.5
-        head_size = min(fit_size(c.heading, w - 2 * pad, size, 6.5)
-                        for c, w in zip(cols, widths, strict=True))
+        head_size = min(fit_size(line, w - 2 * pad, size, 6.5)
+                        for c, w in zip(cols, widths, strict=True) for line in c.heading.split("\n"))
 
         def cells(values: Sequence[Any]) -> list[list[str]]:
             out = []
@@ -634,7 +796,7 @@ class _Report:
 
         def row(values: Sequence[Any], kind: str) -> Block:
             if kind == "head":
-                lines = [[c.heading] for c in cols]
+                lines = [c.heading.split("\n") for c in cols]  # '12月\n16日まで' on two lines
             elif kind == "empty":
                 lines = [["なし"]] + [[""] for _ in cols[1:]]
             else:
@@ -661,40 +823,46 @@ class _Report:
 
             return Block(pitch, draw)
 
-        rows = [row(v, "body") for v in body] or [row([], "empty")]
+        head = row([], "head")
+        rows = [Flow(row(v, "body"), repeat=head) for v in body] or [Flow(row([], "empty"))]
         if foot is not None:
-            rows.append(row(foot, "total"))
-        # The heading, the column headings and the first row stay together on one page.
-        keep = [self.heading(title), row([], "head"), rows[0]]
+            # 合計 never starts a page alone: the last row goes over with it.
+            rows[-1] = Flow(rows[-1].block, keep_next=True, repeat=rows[-1].repeat)
+            rows.append(Flow(row(foot, "total"), repeat=head))
+        # The heading, the column headings and the first row stay together on one page; a page the
+        # rows run onto starts with the column headings again.
+        return [Flow(self.heading(title), keep_next=True), Flow(head, keep_next=True), *rows]
 
-        def draw_keep(pen: Pen, top: float) -> None:
-            for b in keep:
-                b.draw(pen, top)
-                top -= b.height
+    def monthly_matrix(self, t: StatTable) -> list[Flow]:
+        """月別推移 turned on its side for A4 portrait: a row per category, a column per month.
 
-        return [Block(sum(b.height for b in keep), draw_keep), *rows[1:]]
-
-    def monthly_matrix(self, t: StatTable) -> list[Block]:
-        """月別推移 turned on its side for A4 portrait: a row per category, a column per month."""
+        The same rule as the table: months ahead blank, the running month headed with the day it counts
+        to, 前年同期 like-for-like, and 年度計 the year so far against last year's same days.
+        """
         monthly = list(self.monthly or ())
         cats = monthly_categories(monthly)
-        cols = [Column("区分", "text", 2.3), *(Column(f"{r.month}月", "int", 1.0) for r in monthly),
+        cols = [Column("区分", "text", 2.3),
+                *(Column(f"{r.month}月" + (f"\n{r.upto}日まで" if getattr(r, "upto", None) else ""), "int", 1.0)
+                  for r in monthly),
                 Column("年度計", "int", 1.3)]
-        total = sum(r.total for r in monthly)
-        last = sum(r.last_year_total for r in monthly)
-        rows: list[tuple[Any, ...]] = [(c, *(r.by_category.get(c, 0) for r in monthly),
-                                        sum(r.by_category.get(c, 0) for r in monthly)) for c in cats]
-        rows.append(("合計", *(r.total for r in monthly), total))
-        rows.append(("前年同月", *(r.last_year_total for r in monthly), last))
-        ratio = [_share(r.total, r.last_year_total) for r in monthly] + [_share(total, last)]
-        rows.append(("前年比", *(display(v, "pct") for v in ratio)))
+        total, last = same_period(monthly)
+        counted = [r for r in monthly if r.total is not None]
+        def blank(v: Any) -> Any:
+            return "" if v is None else v
+
+        rows: list[tuple[Any, ...]] = [(c, *(blank(_cat(r, c)) for r in monthly),
+                                        sum(r.by_category.get(c, 0) for r in counted)) for c in cats]
+        rows.append(("合計", *(blank(r.total) for r in monthly), total))
+        rows.append(("前年同期", *(blank(_comparable(r)) for r in monthly), last))
+        ratio = [_share(r.total, _comparable(r)) for r in monthly] + [_share(total, last)]
+        rows.append(("前年比", *(display(v, "pct") if v is not None else "" for v in ratio)))
         return self.table(t.title, cols, rows, size=7.0)
 
-    def blocks(self) -> list[Block]:
+    def blocks(self) -> list[Flow | Block]:
         fig, monthly = self.fig, self.monthly
-        out = [*self.header(), *self.tiles()]
+        out: list[Flow | Block] = [*self.header(), *self.tiles()]
         if monthly:
-            out += self.chart("月別利用者数（前年同月との比較）", monthly_chart(monthly, self.width, 62 * mm),
+            out += self.chart("月別利用者数（前年同期との比較）", monthly_chart(monthly, self.width, 62 * mm),
                               "chart_monthly")
         out += self.chart("区分別利用者数", category_chart(dict(fig.users_by_category), self.width),
                           "chart_category")
@@ -708,13 +876,14 @@ class _Report:
 
 def render_stats_pdf(fig: MonthFigures, out: Path | str | BinaryIO, *,
                      monthly: Sequence[MonthRow] | None = None, centre: str = CENTRE_NAME,
-                     record: list[Drawn] | None = None) -> int:
+                     record: list[Drawn] | None = None, info: ReportInfo | None = None) -> int:
     """The A4 report (IPAexGothic embedded) with headline figures, charts and tables; returns pages."""
     register_reportlab_fonts()
-    report = _Report(fig, monthly, centre)
+    info = info or ReportInfo()
+    report = _Report(fig, monthly, centre, info)
     room = A4[1] - 2 * MARGIN - FOOT
-    pages = paginate(report.blocks(), room, room)
-    c = open_canvas(out, A4, title=report_title(fig, centre), author=centre)
+    pages = paginate_flow(report.blocks(), room, room)
+    c = open_canvas(out, A4, title=report_title(fig, centre), author=info.operator or centre)
     pen = Pen(c, A4, record)
     for n, page_blocks in enumerate(pages, start=1):
         if n > 1:
@@ -743,10 +912,13 @@ def check_target(path: Path | str) -> str:
 
 
 def export_stats(session, path: Path | str, *, month: tuple[int, int] | None = None,
-                 fiscal_year: int | None = None, centre: str | None = None,
+                 fiscal_year: int | None = None, centre: str | None = None, author: str = "",
                  progress: Callable[[int, int], None] | None = None) -> MonthFigures:
     """Gather a month's (``month=(2026, 10)``) or a fiscal year's figures and write them by suffix.
 
+    Everything is read as of one moment (the clock's now), so the monthly rows and the year's figures
+    agree on which days are counted. ``author`` is the staff member writing the report (作成者); the
+    designated operator (指定管理者) comes from the centre's issuer details.
     ``progress(done, steps)`` is called after gathering and after writing, for a progress bar.
     Returns the figures written.
     """
@@ -760,16 +932,20 @@ def export_stats(session, path: Path | str, *, month: tuple[int, int] | None = N
         from booking_app.services.centre import get_profile
 
         centre = get_profile(session).name or CENTRE_NAME
+    from booking_app.services.slips import issuer_for
+
+    now = clock.now()
+    info = ReportInfo(created_on=now.date(), author=author or "", operator=issuer_for(session).operator or "")
     monthly = None
     if month is not None:
-        fig = svc.month_figures(session, *month)
+        fig = svc.month_figures(session, *month, now=now)
     else:
-        fig = svc.year_figures(session, fiscal_year)
-        monthly = svc.monthly_users(session, fiscal_year)
+        fig = svc.year_figures(session, fiscal_year, now=now)
+        monthly = svc.monthly_users(session, fiscal_year, today=now.date())
     if progress is not None:
         progress(1, steps)
     writer = {".xlsx": write_stats_xlsx, ".csv": write_stats_csv, ".pdf": render_stats_pdf}[suffix]
-    writer(fig, path, monthly=monthly, centre=centre)
+    writer(fig, path, monthly=monthly, centre=centre, info=info)
     if progress is not None:
         progress(2, steps)
     return fig
@@ -777,4 +953,5 @@ def export_stats(session, path: Path | str, *, month: tuple[int, int] | None = N
 
 __all__ = ["Column", "StatTable", "stats_tables", "headline", "closed_text", "report_title", "display",
            "write_stats_xlsx", "write_stats_csv", "stats_csv_rows", "render_stats_pdf", "export_stats",
-           "check_target", "monthly_table", "month_label", "amendment_fields"]
+           "check_target", "monthly_table", "month_label", "amendment_fields", "ReportInfo", "info_rows",
+           "range_text", "created_text", "row_label", "paginate_flow", "Flow", "same_period"]

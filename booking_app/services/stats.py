@@ -147,13 +147,60 @@ class Progress:
 
 @dataclass(frozen=True)
 class MonthRow:
-    """One month's users with the same month of the year before, for the bars."""
+    """One month's users with the same month of the year before, for the bars and the tables.
+
+    A month of the fiscal year is over, running (today is in it) or ahead. One rule for every output:
+
+    * a month ahead has not happened: ``total`` is None (shown blank, never 0) and nothing compares;
+    * the running month counts up to today (``upto`` is today's day: 「12月（16日まで）」) and compares with
+      last year's same month up to the same day (``last_year_to_date``);
+    * a month that is over compares with last year's whole month.
+
+    ``last_year_total`` is always last year's whole month (a fact, for reference); comparisons use
+    :attr:`last_year_comparable`, which is like-for-like.
+    """
 
     year: int
     month: int
-    total: int
+    total: int | None  # None: the month has not begun
     by_category: dict[str, int]
     last_year_total: int
+    upto: int | None = None  # the running month: counted up to this day of it (today)
+    last_year_to_date: int | None = None  # the running month: last year's same month up to the same day
+
+    @property
+    def state(self) -> str:
+        """'done', 'running' or 'ahead'."""
+        if self.total is None:
+            return "ahead"
+        return "running" if self.upto is not None else "done"
+
+    @property
+    def last_year_comparable(self) -> int | None:
+        """Last year's users over the same days as this row counts (None for a month ahead)."""
+        if self.total is None:
+            return None
+        if self.upto is not None and self.last_year_to_date is not None:
+            return self.last_year_to_date
+        return self.last_year_total
+
+    @property
+    def ratio(self) -> float | None:
+        """This month against last year's same days (前年比), None ahead or without last year's users."""
+        last = self.last_year_comparable
+        return self.total / last if self.total is not None and last else None
+
+    @property
+    def label(self) -> str:
+        """'12月', or '12月（16日まで）' for the running month."""
+        return f"{self.month}月" + (f"（{self.upto}日まで）" if self.upto is not None else "")
+
+
+def same_period(rows) -> tuple[int, int]:
+    """This year's users so far and last year's over the same days (前年同期): months that are over in
+    full, the running month to today's day on both sides, months ahead left out."""
+    counted = [r for r in rows if r.total is not None]
+    return sum(r.total for r in counted), sum(r.last_year_comparable or 0 for r in counted)
 
 
 @dataclass(frozen=True)
@@ -189,6 +236,11 @@ class MonthFigures:
     start: date | None = None
     end: date | None = None  # inclusive
     force_reason: str = ""  # why the month was closed with bookings still unsettled
+    # A period still running is counted up to ``as_of`` (today); None once it is over. ``bookings`` are
+    # then the ones held so far (実績: 確定・利用中・利用済 that have begun) and ``bookings_planned`` the
+    # confirmed ones still ahead (予定); users, cancellations and occupancy cover the days up to as_of.
+    as_of: date | None = None
+    bookings_planned: int = 0
 
 
 # Fields stored in MonthClosing.figures (the submitted numbers); the rest is added when read.
@@ -476,17 +528,37 @@ def year_progress(session: Session, *, today: date) -> Progress:
                     groups_target=targets.groups, by_category=by_category, updated_at=local_now())
 
 
-def monthly_users(session: Session, fiscal_year: int) -> list[MonthRow]:
-    """April to March: each month's users by category and the same month's total a year earlier."""
+def monthly_users(session: Session, fiscal_year: int, *, today: date | None = None) -> list[MonthRow]:
+    """April to March: each month's users by category, and last year's same month (see :class:`MonthRow`).
+
+    As of ``today`` (default: the clock's): months ahead are None, the running month counts up to today
+    and carries last year's same month up to the same day, so every comparison is like-for-like.
+    """
+    today = today or local_now().date()
     lo = _fy_range(fiscal_year - 1)[0]
-    hi = _fy_range(fiscal_year)[1]
+    hi = min(_fy_range(fiscal_year)[1], max(today + timedelta(days=1), _fy_range(fiscal_year)[0]))
     cells = _users_by_month(session, lo, hi)
     walkins = walkin_categories(session)
     rows = []
     for y, m in fiscal_months(fiscal_year):
+        first, after = _month_range(y, m)
+        last_year = sum(cells.get((y - 1, m), {}).values())
+        if first > today:
+            rows.append(MonthRow(y, m, None, {}, last_year))
+            continue
         by_cat = _category_order(session, cells.get((y, m), {}), walkins)
-        rows.append(MonthRow(y, m, sum(by_cat.values()), by_cat, sum(cells.get((y - 1, m), {}).values())))
+        if today < after - timedelta(days=1):  # running: up to today, against last year up to the same day
+            ly_last = _last_day(y - 1, m, today.day)
+            to_date = sum(_users_by_category(session, date(y - 1, m, 1), ly_last + timedelta(days=1)).values())
+            rows.append(MonthRow(y, m, sum(by_cat.values()), by_cat, last_year, today.day, to_date))
+        else:
+            rows.append(MonthRow(y, m, sum(by_cat.values()), by_cat, last_year))
     return rows
+
+
+def _last_day(year: int, month: int, day: int) -> date:
+    """``day`` of that month, or the month's last day when it has fewer (29 February → 28 February)."""
+    return min(date(year, month, 1) + timedelta(days=day - 1), _month_range(year, month)[1] - timedelta(days=1))
 
 
 def _users_by_room(session: Session, lo: date, hi: date) -> dict[str, int]:
@@ -676,21 +748,56 @@ def _revenue(session: Session, lo: date, hi: date) -> dict[str, int]:
     return {CATEGORY_LABELS[k]: v for k, v in totals.items()}
 
 
-def _compute(session: Session, lo: date, hi: date, label: str, *, today: date) -> MonthFigures:
-    by_category = _users_by_category(session, lo, hi)
-    statuses = _status_counts(session, lo, hi)
-    new_groups, registered = _groups(session, lo, hi, today)
+def _as_of(today: date | None, now: datetime | None) -> tuple[date, datetime]:
+    """(the day figures are counted up to, the moment bookings are split at into 実績 and 予定).
+
+    A caller naming ``today`` asks for the figures as at the end of that day; by default, now.
+    """
+    if now is not None:
+        return now.date(), now
+    if today is not None:
+        return today, _dt(today + timedelta(days=1))
+    moment = local_now()
+    return moment.date(), moment
+
+
+def _compute(session: Session, lo: date, hi: date, label: str, *, today: date,
+             moment: datetime | None = None) -> MonthFigures:
+    """The figures of [lo, hi) as of ``today``: a period still running counts up to today (inclusive).
+
+    Bookings that have begun by ``moment`` (default: the end of today) are 実績; confirmed ones after it
+    are 予定. Users, cancellations, no-shows and occupancy are counted on the days up to today only, so a
+    running year is never diluted by months that have not happened.
+    """
+    moment = moment or _dt(today + timedelta(days=1))
+    cut = max(lo, min(hi, today + timedelta(days=1)))  # [lo, cut) is what has happened
+    by_category = _users_by_category(session, lo, cut)
+    statuses = _status_counts(session, lo, cut)
+    done, planned = _booking_split(session, lo, hi, moment)
+    new_groups, registered = _groups(session, lo, cut, today)
     return MonthFigures(
         period_label=label, users_total=sum(by_category.values()), users_by_category=by_category,
-        users_by_room=_users_by_room(session, lo, hi),
-        users_by_group_type=_users_by_group_type(session, lo, hi),
-        bookings=sum(statuses.get(s, 0) for s in OCCUPYING),
+        users_by_room=_users_by_room(session, lo, cut),
+        users_by_group_type=_users_by_group_type(session, lo, cut),
+        bookings=done,
         cancellations=statuses.get(BookingStatus.CANCELLED.value, 0),
-        no_shows=statuses.get(BookingStatus.NO_SHOW.value, 0), occupancy=_occupancy(session, lo, hi),
-        new_groups=new_groups, groups_registered=registered, insurance_enrolments=_insurance(session, lo, hi),
-        printing=_printing(session, lo, hi), revenue_by_kind=_revenue(session, lo, hi),
-        start=lo, end=hi - timedelta(days=1),
+        no_shows=statuses.get(BookingStatus.NO_SHOW.value, 0), occupancy=_occupancy(session, lo, cut),
+        new_groups=new_groups, groups_registered=registered, insurance_enrolments=_insurance(session, lo, cut),
+        printing=_printing(session, lo, cut), revenue_by_kind=_revenue(session, lo, cut),
+        start=lo, end=hi - timedelta(days=1), as_of=today if today < hi - timedelta(days=1) else None,
+        bookings_planned=planned,
     )
+
+
+def _booking_split(session: Session, lo: date, hi: date, moment: datetime) -> tuple[int, int]:
+    """(実績, 予定): live bookings (確定・利用中・利用済) of [lo, hi) begun before ``moment``, and after it."""
+    begun = Booking.start_at < moment
+    done, planned = session.execute(
+        select(func.coalesce(func.sum(case((begun, 1), else_=0)), 0),
+               func.coalesce(func.sum(case((begun, 0), else_=1)), 0))
+        .where(Booking.start_at >= _dt(lo), Booking.start_at < _dt(hi), Booking.status.in_(OCCUPYING))
+    ).one()
+    return int(done), int(planned)
 
 
 def _amendment_views(session: Session, q) -> list[AmendmentView]:
@@ -717,8 +824,10 @@ def _figures_from_json(d: dict[str, Any]) -> MonthFigures:
     return MonthFigures(**kw)
 
 
-def month_figures(session: Session, year: int, month: int, *, today: date | None = None) -> MonthFigures:
-    """A month's statistics: the submitted figures once closed (with amendments listed), else live ones."""
+def month_figures(session: Session, year: int, month: int, *, today: date | None = None,
+                  now: datetime | None = None) -> MonthFigures:
+    """A month's statistics: the submitted figures once closed (with amendments listed), else live ones
+    as of ``now`` (a running month up to today, its bookings split into 実績 and 予定)."""
     if not 1 <= month <= 12:
         raise ValidationError("月は1〜12で指定してください。", field="month")
     # The amendments of this month's own figures, and — so that the next report shows a correction to
@@ -736,17 +845,22 @@ def month_figures(session: Session, year: int, month: int, *, today: date | None
         return _with(f, amendments=amendments, closed=True, closed_at=closing.closed_at,
                      closed_by=staff.get(closing.closed_by, ""))
     lo, hi = _month_range(year, month)
-    f = _compute(session, lo, hi, _month_label(year, month), today=today or local_now().date())
+    day, moment = _as_of(today, now)
+    f = _compute(session, lo, hi, _month_label(year, month), today=day, moment=moment)
     return _with(f, amendments=amendments, year=year, month=month)
 
 
-def year_figures(session: Session, fiscal_year: int, *, today: date | None = None) -> MonthFigures:
+def year_figures(session: Session, fiscal_year: int, *, today: date | None = None,
+                 now: datetime | None = None) -> MonthFigures:
     """The fiscal year's statistics (April–March), computed from the ledger; the year's amendments listed.
 
-    ``closed`` is True once all twelve months are closed (``closed_at`` the last of them).
+    A year still running is counted up to today (``as_of``), its bookings split into 実績 and 予定, the
+    same rule as :func:`monthly_users`. ``closed`` is True once all twelve months are closed
+    (``closed_at`` the last of them).
     """
     lo, hi = _fy_range(fiscal_year)
-    f = _compute(session, lo, hi, jcal.fiscal_year_label(fiscal_year), today=today or local_now().date())
+    day, moment = _as_of(today, now)
+    f = _compute(session, lo, hi, jcal.fiscal_year_label(fiscal_year), today=day, moment=moment)
     months = fiscal_months(fiscal_year)
     amendments = _amendment_views(session, select(StatAmendment).where(
         (StatAmendment.year * 100 + StatAmendment.month) >= months[0][0] * 100 + months[0][1],
@@ -890,7 +1004,7 @@ def amend(session: Session, actor: Actor, year: int, month: int, key: str, new_v
 
 __all__ = [
     "ROOM_CATEGORY", "EVENT_CATEGORY", "NO_ROOM", "UNREGISTERED", "MonthClosed", "TallyView", "EventView",
-    "AmendmentView", "Progress", "MonthRow", "MonthFigures", "walkin_categories", "add_tally", "undo_tally",
+    "AmendmentView", "Progress", "MonthRow", "MonthFigures", "same_period", "walkin_categories", "add_tally", "undo_tally",
     "last_tallies", "tally_counts", "save_event", "list_events", "year_progress", "monthly_users",
     "users_by_room", "data_version", "unsettled_bookings", "month_figures", "year_figures", "close_month",
     "is_month_closed", "ensure_month_open", "closed_message", "amend", "amendment_label",

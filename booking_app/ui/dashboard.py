@@ -28,7 +28,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 import shiboken6
-from PySide6.QtCore import QMargins, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QLocale, QMargins, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -70,6 +70,18 @@ def stats_service():
 
 def fmt_int(n: int | float) -> str:
     return f"{round(n):,}"
+
+
+def compare_text(months: Sequence) -> str:
+    """'前年同期 19,732人（前年同期比 106.9%）': the year so far against last year's same days, the same
+    figures as the statistics outputs' 前年同期比 (services.stats.same_period)."""
+    stats = stats_service()
+    if stats is None or not months:
+        return ""
+    this, last = stats.same_period(months)
+    if not last:
+        return "前年同期の利用者はありません"
+    return f"前年同期 {fmt_int(last)}人（前年同期比 {100 * this / last:.1f}%）"
 
 
 def progress_text(p) -> str:
@@ -192,9 +204,15 @@ def watcher_for(ctx: AppContext) -> DataWatcher:
 
 # --- charts --------------------------------------------------------------------------------------------
 
+JAPANESE = QLocale(QLocale.Language.Japanese, QLocale.Country.Japan)
+
+
 def _chart(title: str) -> QChart:
     chart = QChart()
     chart.setTitle(title)
+    # Figures on bars and axes with thousands separators (15,334), as everywhere else in the app.
+    chart.setLocale(JAPANESE)
+    chart.setLocalizeNumbers(True)
     f = QFont(chart.titleFont())
     f.setBold(True)
     f.setPointSizeF(max(f.pointSizeF(), 10.0))
@@ -223,17 +241,21 @@ def _nice_max(value: float) -> float:
 
 
 class MonthlyChart(QChartView):
-    """月別の利用者数: this fiscal year's months against the same months last year."""
+    """月別の利用者数: this fiscal year's months against last year's same days (services.stats.MonthRow).
+
+    The rule of every statistics output: a month ahead has no bars (not 0 against last year's), the running
+    month is labelled up to which day it counts and its last-year bar covers the same days.
+    """
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("monthly_chart")
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setMinimumHeight(200)
-        chart = _chart("月別の利用者数（前年度同月との比較）")
+        chart = _chart("月別の利用者数（前年度の同じ期間との比較）")
         self.this_year = QBarSet("今年度")
         self.this_year.setColor(THIS_YEAR)
-        self.last_year = QBarSet("前年度")
+        self.last_year = QBarSet("前年度（同じ期間）")
         self.last_year.setColor(LAST_YEAR)
         for s in (self.this_year, self.last_year):
             s.append([0] * 12)
@@ -244,6 +266,7 @@ class MonthlyChart(QChartView):
         chart.addSeries(self.series)
         self.axis_x = QBarCategoryAxis()
         self.axis_x.append([f"{m}月" for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)])
+        self._rows: list = []
         self.axis_y = QValueAxis()
         self.axis_y.setLabelFormat("%d")
         self.axis_y.setTickCount(5)
@@ -255,20 +278,34 @@ class MonthlyChart(QChartView):
         self.setChart(chart)
 
     def set_rows(self, rows: Sequence) -> None:
-        """MonthRow list April→March (year, month, total, last_year_total)."""
+        """MonthRow list April→March (services.stats.monthly_users)."""
         by_month = {r.month: r for r in rows}
+        self._rows = [by_month.get(m) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
         top = 0
-        for i, m in enumerate((4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)):
-            r = by_month.get(m)
-            now, before = (r.total, r.last_year_total) if r is not None else (0, 0)
-            self.this_year.replace(i, now)
+        labels = []
+        for i, (m, r) in enumerate(zip((4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3), self._rows, strict=True)):
+            now = r.total if r is not None else None
+            before = r.last_year_comparable if r is not None else None
+            self.this_year.replace(i, now or 0)  # a month ahead: no bar on either side
             self.last_year.replace(i, before or 0)
-            top = max(top, now, before or 0)
+            top = max(top, now or 0, before or 0)
+            upto = getattr(r, "upto", None)
+            labels.append(f"{m}月" + (f"\n({upto}日まで)" if upto else ""))
+        if labels != self.axis_x.categories():
+            self.axis_x.setCategories(labels)
         self.axis_y.setRange(0, _nice_max(top))
         self.axis_y.applyNiceNumbers()  # ticks at 0, 500, 1000… rather than 750, 2250
 
-    def values(self) -> list[int]:
-        return [int(self.this_year.at(i)) for i in range(self.this_year.count())]
+    def values(self) -> list[int | None]:
+        """This year's figure per month, None for a month that has not begun."""
+        return [r.total if r is not None else None for r in self._rows] or \
+            [int(self.this_year.at(i)) for i in range(self.this_year.count())]
+
+    def last_year_values(self) -> list[int | None]:
+        return [r.last_year_comparable if r is not None else None for r in self._rows]
+
+    def labels(self) -> list[str]:
+        return list(self.axis_x.categories())
 
 
 class HBarChart(QChartView):
@@ -397,11 +434,13 @@ class Dashboard(QWidget):
         head.addStretch(1)
         head.addWidget(self.percent_label, 0, Qt.AlignmentFlag.AlignBottom)
         self.target_label = _label("users_target")
+        self.compare_label = _label("users_compare", color="#505050")
         self.users_bar = _bar("users_bar")
         ul.addWidget(self.users_title)
         ul.addLayout(head)
         ul.addWidget(self.users_bar)
         ul.addWidget(self.target_label)
+        ul.addWidget(self.compare_label)
         cards.addWidget(users, 5)
 
         pace, pl = _card("pace_card")
@@ -475,7 +514,8 @@ class Dashboard(QWidget):
         fy = jcal.fiscal_year(today)
 
         def load(s):
-            return (stats.year_progress(s, today=today), stats.monthly_users(s, fy), stats.users_by_room(s, fy))
+            return (stats.year_progress(s, today=today), stats.monthly_users(s, fy, today=today),
+                    stats.users_by_room(s, fy))
 
         progress, months, rooms = self.ctx.read(load)
         self._dirty = False
@@ -505,9 +545,10 @@ class Dashboard(QWidget):
         self.groups_bar.setFormat(f"{gp:.1f}%")
         at = p.updated_at or clock.now()
         self.updated_label.setText(f"更新 {at:%H:%M:%S}")
+        self.compare_label.setText(compare_text(months))
         self.monthly_chart.set_rows(months)
         self.category_chart.set_values(dict(p.by_category))
         self.room_chart.set_values(dict(rooms))
 
 
-__all__ = ["Dashboard", "DataWatcher", "watcher_for", "progress_text", "stats_service", "POLL_MS"]
+__all__ = ["Dashboard", "DataWatcher", "watcher_for", "progress_text", "compare_text", "stats_service", "POLL_MS"]

@@ -148,10 +148,21 @@ class MonthState:
     closed_at: datetime | None = None
     closed_by: str = ""
     amendments: int = 0
+    upto: int | None = None  # the running month: counted up to this day
+    last_year: int | None = None  # last year's users over the same days (None for a month ahead)
 
     @property
     def id(self) -> int:
         return self.year * 100 + self.month
+
+    @property
+    def label(self) -> str:
+        """'2026年12月（16日まで）' for the running month, as every statistics output names it."""
+        return month_text(self.year, self.month) + (f"（{self.upto}日まで）" if self.upto else "")
+
+    @property
+    def ratio(self) -> float | None:
+        return self.total / self.last_year if self.state != "future" and self.last_year else None
 
     @property
     def state_label(self) -> str:
@@ -161,34 +172,40 @@ class MonthState:
 class MonthsModel(_RowsModel):
     """The months of a fiscal year with their closed/open state (月次締め)."""
 
-    HEADERS = ("月", "利用者数", "状態", "締めた日時", "締めた人", "訂正")
+    HEADERS = ("月", "利用者数", "前年同期", "前年比", "状態", "締めた日時", "締めた人", "訂正")
+    STATE_COL = 4
 
     def cell(self, m: MonthState, col: int):
         if col == 0:
-            return month_text(m.year, m.month)
+            return m.label
         if col == 1:
             return "" if m.state == "future" else f"{m.total:,}人"
-        if col == 2:
-            return m.state_label
+        if col == 2:  # last year over the same days; a month ahead compares with nothing
+            return "" if m.state == "future" or m.last_year is None else f"{m.last_year:,}人"
         if col == 3:
-            return f"{m.closed_at:%Y/%m/%d %H:%M}" if m.closed_at else ""
+            return "" if m.ratio is None else f"{100 * m.ratio:.1f}%"
         if col == 4:
+            return m.state_label
+        if col == 5:
+            return f"{m.closed_at:%Y/%m/%d %H:%M}" if m.closed_at else ""
+        if col == 6:
             return m.closed_by
         return f"{m.amendments}件" if m.amendments else ""
 
     def style(self, m: MonthState, col, role):
-        if role == Qt.ItemDataRole.BackgroundRole and col == 2 and m.state == "closed":
+        state_col = self.STATE_COL
+        if role == Qt.ItemDataRole.BackgroundRole and col == state_col and m.state == "closed":
             return QBrush(CLOSED_BG)
-        if role == Qt.ItemDataRole.ForegroundRole and col == 2:
+        if role == Qt.ItemDataRole.ForegroundRole and col == state_col:
             if m.state == "closed":
                 return QBrush(CLOSED_FG)
             if m.state == "open":
                 return QBrush(OPEN_FG)
-        if role == Qt.ItemDataRole.FontRole and col == 2 and m.state in ("closed", "open"):
+        if role == Qt.ItemDataRole.FontRole and col == state_col and m.state in ("closed", "open"):
             f = QFont()
             f.setBold(True)
             return f
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == 1:
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (1, 2, 3):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -527,7 +544,7 @@ class StatsPage(QWidget):
         self.months_model = MonthsModel(self)
         self.months_view = _table("months")
         self.months_view.setModel(self.months_model)
-        for col, width in enumerate((120, 110, 90, 150, 150)):
+        for col, width in enumerate((170, 100, 100, 80, 80, 140, 130)):
             self.months_view.setColumnWidth(col, width)
         self.months_view.horizontalHeader().setStretchLastSection(True)
         self.months_view.selectionModel().selectionChanged.connect(lambda *_: self._month_selected())
@@ -732,7 +749,8 @@ class StatsPage(QWidget):
         today = self.today
 
         def load(s):
-            totals = {(r.year, r.month): r.total for r in stats.monthly_users(s, fy)}
+            # One rule with every output: months ahead blank, the running month to today, like-for-like.
+            rows = {(r.year, r.month): r for r in stats.monthly_users(s, fy, today=today)}
             closings = _closings(s, fy)
             amend = _amendments(s, fy)
             out = []
@@ -747,8 +765,10 @@ class StatsPage(QWidget):
                 else:
                     state = "open"
                 n_amend = sum(1 for a in amend if (a.year, a.month) == (y, m))
-                out.append(MonthState(y, m, totals.get((y, m), 0), state, c[0] if c else None,
-                                      c[1] if c else "", n_amend))
+                r = rows.get((y, m))
+                total = r.total if r is not None and r.total is not None else 0
+                out.append(MonthState(y, m, total, state, c[0] if c else None, c[1] if c else "", n_amend,
+                                      getattr(r, "upto", None), r.last_year_comparable if r is not None else None))
             return out, amend
 
         months, amendments = self.ctx.read(load)
@@ -786,7 +806,7 @@ class StatsPage(QWidget):
             self.month_detail.setText(f"{month_text(m.year, m.month)}は未締めです。"
                                       "未精算の予約を片付けてから、管理者が「締める」を押してください。")
         elif m.state == "current":
-            self.month_detail.setText("今月は月末まで集計中です。")
+            self.month_detail.setText(f"今月は月末まで集計中です（{m.label}の数値。前年同期は前年の同じ日までと比べます）。")
         else:
             self.month_detail.setText("")
 
@@ -903,12 +923,13 @@ class StatsPage(QWidget):
             return None
         out = Path(path)
         engine = self.ctx.engine
+        author = self.ctx.actor.name if self.ctx.actor is not None else ""
 
         def work():
             from booking_app.store.engine import read_session
 
             with read_session(engine) as session:
-                export_stats(session, out, **kwargs)
+                export_stats(session, out, author=author, **kwargs)
             return out
 
         def done(p: Path) -> None:

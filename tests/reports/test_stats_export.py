@@ -9,7 +9,7 @@ import csv
 import re
 import shutil
 import subprocess
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -79,17 +79,29 @@ def make_fig(**kw) -> MonthFigures:
     return MonthFigures(**{k: v for k, v in values.items() if k in fields})
 
 
+RUNNING = {"部屋利用": 900, "交流スペース": 300, "講座・行事": 0}  # November up to the 25th
+
+
 def make_monthly() -> list[MonthRow]:
+    """As the service gives them on 25 November: April–October over, November running to the 25th
+    (last year's November to the 25th: 1,500 of its 2,063), December–March ahead (None)."""
     months = [(2026, m) for m in range(4, 13)] + [(2027, m) for m in (1, 2, 3)]
     rows = []
     for i, (y, m) in enumerate(months):
-        if i < 7:  # April to October counted; November on is still ahead
+        if i < 7:
             by = {"部屋利用": 1500 + 10 * i, "交流スペース": 400 + i, "講座・行事": 200}
+            rows.append(MonthRow(year=y, month=m, total=sum(by.values()), by_category=by,
+                                 last_year_total=2000 + 9 * i))
+        elif i == 7:
+            rows.append(MonthRow(y, m, sum(RUNNING.values()), dict(RUNNING), 2000 + 9 * i, upto=25,
+                                 last_year_to_date=1500))
         else:
-            by = {"部屋利用": 0, "交流スペース": 0, "講座・行事": 0}
-        rows.append(MonthRow(year=y, month=m, total=sum(by.values()), by_category=by,
-                             last_year_total=2000 + 9 * i))
+            rows.append(MonthRow(y, m, None, {}, 2000 + 9 * i))
     return rows
+
+
+THIS_SO_FAR = sum(2100 + 11 * i for i in range(7)) + 1200
+LAST_SO_FAR = sum(2000 + 9 * i for i in range(7)) + 1500
 
 
 def year_fig(monthly: list[MonthRow]) -> MonthFigures:
@@ -97,8 +109,10 @@ def year_fig(monthly: list[MonthRow]) -> MonthFigures:
     for r in monthly:
         for k, v in r.by_category.items():
             cats[k] = cats.get(k, 0) + v
-    return make_fig(period_label="令和8年度", users_total=sum(r.total for r in monthly), users_by_category=cats,
-                    amendments=[], closed=False, closed_at=None, closed_by="", year=2026, month=None)
+    return make_fig(period_label="令和8年度", users_total=sum(r.total or 0 for r in monthly),
+                    users_by_category=cats, amendments=[], closed=False, closed_at=None, closed_by="", year=2026,
+                    month=None, start=date(2026, 4, 1), end=date(2027, 3, 31), as_of=date(2026, 11, 25),
+                    bookings_planned=57)
 
 
 # --------------------------------------------------------------------------- readers
@@ -122,6 +136,12 @@ def read_csv(path) -> tuple[list[list[str]], dict[str, list[list[str]]]]:
         else:
             blocks[-1].append(r)
     return blocks[0], {b[0][0]: b[1:] for b in blocks[1:]}
+
+
+def headline_rows(rows: list[list]) -> list[list]:
+    """The 概要 sheet's headline table: the rows under its 項目・値 heading."""
+    at = next(i for i, r in enumerate(rows) if r[:2] == ["項目", "値"])
+    return rows[at + 1:]
 
 
 def csv_number(text: str):
@@ -153,7 +173,8 @@ def test_the_tables_hold_the_figures_and_nothing_else():
     assert cat.total == ("合計", 2431, 1.0)
     assert cat.rows[0][2] == pytest.approx(1520 / 2431)
     assert tables["利用者数（部屋別）"].total == ("合計", 1520)
-    assert tables["予約件数"].rows == (("予約件数（確定・利用済）", 312), ("取消", 28), ("無断キャンセル", 3))
+    assert tables["予約件数"].rows == (("予約件数（実績）", 312), ("予約件数（予定）", 0), ("取消", 28),
+                                    ("無断キャンセル", 3))
     assert [c.heading for c in tables[T_OCCUPANCY].columns] == ["部屋", "午前", "午後", "夜間"]
     assert tables[T_OCCUPANCY].rows[1] == ("小会議室1", 0.46, 0.625, 0.3012)
     assert tables["印刷機"].rows == (("利用回数", 88), ("製版数", 120), ("印刷枚数", 15400))
@@ -163,11 +184,12 @@ def test_the_tables_hold_the_figures_and_nothing_else():
     assert T_MONTHLY not in tables
 
 
-def test_same_period_stops_at_the_last_counted_month():
+def test_same_period_is_like_for_like_to_the_day():
+    """Months over in full, the running month to the same day on both sides, months ahead left out."""
+    from booking_app.services import stats
+
     monthly = make_monthly()
-    this, last = same_period(monthly)
-    assert this == sum(r.total for r in monthly[:7])
-    assert last == sum(2000 + 9 * i for i in range(7))
+    assert same_period(monthly) == stats.same_period(monthly) == (THIS_SO_FAR, LAST_SO_FAR)
     assert same_period([]) == (0, 0)
 
 
@@ -184,10 +206,15 @@ def test_the_xlsx_reads_back_cell_by_cell(tmp_path):
     assert wb.sheetnames == SHEETS
     s = wb[T_SUMMARY]
     assert s["A1"].value == "しものせき市民活動センター 利用状況報告 令和8年10月分"
-    assert s["B3"].value == "締め済み（2026/11/05 17:30 センター長）"
-    assert [[c.value for c in r] for r in s["A6:B12"]] == [
-        ["利用者数（合計）", 2431], ["予約件数", 312], ["取消", 28], ["無断キャンセル", 3], ["登録団体数", 258],
-        ["新規登録団体", 4], ["収入合計（円）", 118400]]
+    rows = [[c.value for c in r] for r in s.iter_rows(max_col=2)]
+    assert rows[1:8] == [["期間", "令和8年10月分"], ["対象期間", "令和8年10月分"],
+                         ["集計", "締め済み（2026/11/05 17:30 センター長）"],
+                         ["作成日", "2026年11月25日（令和8年11月25日）"], ["作成者", "—"], ["指定管理者", "（未設定）"],
+                         [None, None]]
+    assert headline_rows(rows) == [
+        ["利用者数（合計）", 2431], ["予約件数（実績）", 312], ["予約件数（予定）", 0], ["取消", 28],
+        ["無断キャンセル", 3], ["登録団体数", 258], ["新規登録団体", 4], ["収入合計（円）", 118400]]
+    assert s.oddFooter.left.text == "作成日 2026/11/25"
     ws = wb[T_CATEGORY]
     assert [c.value for c in ws[1]] == ["区分", "利用者数", "構成比"]
     assert ws["A1"].font.b and ws.freeze_panes == "A2" and ws.print_title_rows == "$1:$1"
@@ -223,15 +250,25 @@ def test_a_fiscal_year_workbook_has_the_monthly_sheet_printed_across(tmp_path):
     book = read_xlsx(path)
     assert list(book) == [*SHEETS, T_MONTHLY]
     rows = book[T_MONTHLY]
-    assert rows[0] == ["月", "部屋利用", "交流スペース", "講座・行事", "合計", "前年同月", "前年比"]
+    assert rows[0] == ["月", "部屋利用", "交流スペース", "講座・行事", "合計", "前年同期", "前年比"]
     assert rows[1][:6] == ["2026年4月", 1500, 400, 200, 2100, 2000]
     assert rows[1][6] == pytest.approx(2100 / 2000)
-    assert rows[12][0] == "2027年3月" and rows[12][4] == 0
-    assert rows[13][:6] == ["合計", sum(1500 + 10 * i for i in range(7)), sum(400 + i for i in range(7)), 1400,
-                            fig.users_total, sum(2000 + 9 * i for i in range(12))]
-    summary = dict((r[0], r[1]) for r in book[T_SUMMARY][5:])
-    assert summary["前年度同期の利用者数"] == sum(2000 + 9 * i for i in range(7))
-    assert summary["前年同期比"] == pytest.approx(fig.users_total / sum(2000 + 9 * i for i in range(7)))
+    # November runs: counted to the 25th, against last November to the 25th.
+    assert rows[8][:6] == ["2026年11月（25日まで）", 900, 300, 0, 1200, 1500]
+    assert rows[8][6] == pytest.approx(1200 / 1500)
+    # Months ahead are blank, not 0 and not 0.0 %.
+    assert rows[9] == ["2026年12月", None, None, None, None, None, None]
+    assert rows[12] == ["2027年3月", None, None, None, None, None, None]
+    assert rows[13][:6] == ["合計", sum(1500 + 10 * i for i in range(7)) + 900, sum(400 + i for i in range(7)) + 300,
+                            1400, THIS_SO_FAR, LAST_SO_FAR]
+    summary = dict((r[0], r[1]) for r in headline_rows(book[T_SUMMARY]))
+    assert summary["前年度同期の利用者数"] == LAST_SO_FAR
+    # The year's 前年比 (the 合計 row) is the summary's 前年同期比: one comparison, not two.
+    assert summary["前年同期比"] == pytest.approx(THIS_SO_FAR / LAST_SO_FAR) == pytest.approx(rows[13][6])
+    assert (summary["予約件数（実績）"], summary["予約件数（予定）"]) == (312, 57)
+    particulars = dict((r[0], r[1]) for r in book[T_SUMMARY][1:9])
+    assert particulars["対象期間"] == "2026年4月1日〜2027年3月31日（2026年11月25日まで集計）"
+    assert particulars["前年同期"] == "2025年4月1日〜2025年11月25日"
     from openpyxl import load_workbook
 
     assert load_workbook(path)[T_MONTHLY].page_setup.orientation == "portrait"  # seven columns fit
@@ -253,11 +290,15 @@ def test_the_csv_is_excel_ready_and_agrees_with_the_workbook(tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")
     assert raw.count(b"\n") == raw.count(b"\r\n") > 20
     head, sections = read_csv(tmp_path / "s.csv")
-    assert head == [["しものせき市民活動センター 利用状況報告 令和8年度"], ["期間", "令和8年度"], ["集計", "未締め（速報値）"]]
+    assert head == [["しものせき市民活動センター 利用状況報告 令和8年度"], ["期間", "令和8年度"],
+                    ["対象期間", "2026年4月1日〜2027年3月31日（2026年11月25日まで集計）"], ["集計", "未締め（速報値）"],
+                    ["作成日", "2026年11月25日（令和8年11月25日）"], ["前年同期", "2025年4月1日〜2025年11月25日"],
+                    ["作成者", "—"], ["指定管理者", "（未設定）"]]
     book = read_xlsx(tmp_path / "s.xlsx")
+    assert [r[:2] for r in book[T_SUMMARY][:len(head)]] == [[*r, None][:2] for r in head]  # the same particulars
     assert list(sections) == list(book)
     for title, rows in sections.items():
-        sheet = book[title][4:] if title == T_SUMMARY else book[title]
+        sheet = book[title][len(head) + 1:] if title == T_SUMMARY else book[title]
         assert len(rows) == len(sheet), title
         for got, want in zip(rows, sheet, strict=True):
             assert [approx_pct(csv_number(c)) for c in got] == [approx_pct(v) for v in want], title
@@ -266,6 +307,7 @@ def test_the_csv_is_excel_ready_and_agrees_with_the_workbook(tmp_path):
     assert sections[T_REVENUE][-1] == ["合計", "118400"]
     assert sections[T_OCCUPANCY][1] == ["大会議室", "45.0%", "62.5%", "30.1%"]
     assert dict((r[0], r[1]) for r in sections[T_SUMMARY][1:])["利用者数（合計）"] == str(fig.users_total)
+    assert sections[T_MONTHLY][9] == ["2026年12月", "", "", "", "", "", ""]  # ahead: blank
 
 
 def test_text_that_excel_would_run_as_a_formula_stays_text(tmp_path):
@@ -313,8 +355,9 @@ def test_the_month_pdf_shows_the_headline_tables_and_amendments(tmp_path):
             assert "".join(cells).replace(" ", "") in text, (t.title, cells)
     assert {i.role for i in record if i.kind == "chart"} == {"chart_category"}
     tiles = {i.role.removeprefix("tile:"): i.text for i in record if i.role.startswith("tile:")}
-    assert tiles == {"利用者数（合計）": "2,431人", "予約件数": "312件", "取消": "28件", "無断キャンセル": "3件",
-                     "登録団体数": "258団体", "新規登録団体": "4団体", "収入合計（円）": "¥118,400"}
+    assert tiles == {"利用者数（合計）": "2,431人", "予約件数（実績）": "312件", "予約件数（予定）": "0件", "取消": "28件",
+                     "無断キャンセル": "3件", "登録団体数": "258団体", "新規登録団体": "4団体",
+                     "収入合計（円）": "¥118,400"}
     assert [label for label, _v, _k in headline(fig)] == list(tiles)
 
 
@@ -326,10 +369,17 @@ def test_the_year_pdf_has_the_monthly_chart_and_matrix_inside_the_paper(tmp_path
     pages = render_stats_pdf(fig, out, monthly=monthly, record=record)
     assert pages >= 2
     text = _pdf_checks(out, record, pages)
-    assert "利用状況報告令和8年度" in text and "月別利用者数（前年同月との比較）" in text
-    assert "今年度" in text and "前年度（同じ月）" in text  # the legend, in the embedded font
-    assert f"合計{'' .join(f'{r.total:,}' for r in monthly)}{fig.users_total:,}" in text
-    assert "前年比105.0%" in text  # April: 2,100 against 2,000
+    assert "利用状況報告令和8年度" in text and "月別利用者数（前年同期との比較）" in text
+    assert "今年度" in text and "前年度（同じ期間）" in text  # the legend, in the embedded font
+    assert "対象期間：2026年4月1日〜2027年3月31日（2026年11月25日まで集計）" in text
+    assert "作成日：2026年11月25日（令和8年11月25日）" in text
+    # The matrix: November headed up to its day, months ahead blank, the year against the same days.
+    assert "10月11月12月1月2月3月年度計25日まで部屋利用" in text  # the heading's second line: 25日まで
+    assert f"合計{''.join(f'{r.total:,}' for r in monthly if r.total is not None)}{THIS_SO_FAR:,}" in text
+    assert f"前年同期{''.join(f'{r.last_year_comparable:,}' for r in monthly[:8])}{LAST_SO_FAR:,}" in text
+    ratio = f"{THIS_SO_FAR / LAST_SO_FAR * 100:.1f}%"
+    assert text.endswith(f"80.0%{ratio}利用状況報告令和8年度{pages}/{pages}")  # nothing after November
+    assert "前年比105.0%" in text and not re.search(r"(?<![\d.])0\.0%", text)  # April: 2,100 against 2,000
     charts = [i for i in record if i.kind == "chart"]
     assert [c.role for c in charts] == ["chart_monthly", "chart_category"]
     assert "未締め（速報値）" in text
@@ -417,8 +467,8 @@ def test_export_stats_writes_the_ledger_in_every_format_without_personal_data(wo
             text = _all_text(path)
             assert not [p for p in PERSONAL if p in text], (path.name, [p for p in PERSONAL if p in text])
             if suffix == ".xlsx":
-                summary = dict((r[0], r[1]) for r in read_xlsx(path)[T_SUMMARY][5:])
-                assert summary["利用者数（合計）"] == 15 and summary["予約件数"] == 2
+                summary = dict((r[0], r[1]) for r in headline_rows(read_xlsx(path)[T_SUMMARY]))
+                assert summary["利用者数（合計）"] == 15 and summary["予約件数（実績）"] == 2
             elif suffix == ".csv":
                 _head, sections = read_csv(path)
                 assert sections[T_CATEGORY][1][:2] == ["部屋利用", "12"]
@@ -471,3 +521,43 @@ def test_the_command_line(world, tmp_path, capsys):
     assert args.handler(args, world.engine, world.manager) == 0
     assert out.exists()
     assert capsys.readouterr().out.strip() == f"令和8年度の利用状況（利用者数 0人）を「{out}」に書き出しました。"
+
+
+# --------------------------------------------------------------------------- page breaks (issue 13, item 15)
+
+
+def _page_roles(record: list[Drawn]) -> dict[int, list[str]]:
+    pages: dict[int, list[str]] = {}
+    for i in record:
+        if i.kind == "chart" or i.role in ("heading", "table_head", "cell_body", "cell_total", "cell_empty"):
+            pages.setdefault(i.page, []).append(i.role if i.kind != "chart" else "chart")
+    # one entry per drawn row: consecutive cells of a row collapse into one
+    return {p: [r for k, r in enumerate(rs) if k == 0 or r != rs[k - 1] or r == "heading"]
+            for p, rs in pages.items()}
+
+
+def test_a_table_over_a_page_break_repeats_its_heading_row_and_keeps_its_total(tmp_path):
+    """Whatever the length of the room list, a page its rows run onto starts with the column headings, a
+    合計 row never stands alone at the top of a page, and no heading is left at a page's foot."""
+    import io
+
+    broke = 0
+    for n in range(18, 60):
+        rooms = {f"会議室{i:02d}": 10 * i for i in range(n)}
+        fig = make_fig(users_by_room=rooms, amendments=[])
+        record: list[Drawn] = []
+        pages = render_stats_pdf(fig, io.BytesIO(), record=record)
+        roles = _page_roles(record)
+        for page in range(1, pages + 1):
+            seq = roles.get(page, [])
+            assert seq, (n, page)
+            assert seq[-1] != "heading", (n, page, "a heading stranded at the page's foot")
+            for k, r in enumerate(seq):
+                if r == "heading":
+                    assert seq[k + 1] in ("table_head", "chart"), (n, page, seq)
+            first_row = next((r for r in seq if r != "table_head"), None)
+            if page > 1 and first_row in ("cell_body", "cell_total"):  # a table continues here
+                broke += 1
+                assert seq[0] == "table_head", (n, page, "continued rows without their column headings", seq)
+                assert first_row == "cell_body", (n, page, "合計 alone at the top of a page", seq)
+    assert broke >= 20  # the room table did run over a page break, at every possible place

@@ -121,9 +121,9 @@ def test_fiscal_year_boundaries(world: World):
     assert (p27.fiscal_year, p27.total) == (2027, 6)
     assert p27.pace.days_elapsed == 1 and p27.pace.projected == 6 * 366  # FY2027 ends in leap 2028-03
 
-    with world.read() as s:
-        fy26 = stats.monthly_users(s, 2026)
-        fy27 = stats.monthly_users(s, 2027)
+    with world.read() as s:  # as seen on 2 April 2027: FY2026 is over, FY2027 has begun
+        fy26 = stats.monthly_users(s, 2026, today=date(2027, 4, 2))
+        fy27 = stats.monthly_users(s, 2027, today=date(2027, 4, 2))
         rooms26 = stats.users_by_room(s, 2026)
         year26 = stats.year_figures(s, 2026, today=date(2027, 4, 2))
     assert [(r.year, r.month) for r in fy26][::11] == [(2026, 4), (2027, 3)]
@@ -131,6 +131,8 @@ def test_fiscal_year_boundaries(world: World):
     assert (fy26[-1].total, fy26[-1].by_category["部屋利用"]) == (4, 4)
     assert fy26[-1].last_year_total == 5  # March 2026
     assert (fy27[0].total, fy27[0].last_year_total) == (6, 2)  # April 2027 against April 2026
+    assert (fy27[0].label, fy27[0].last_year_comparable) == ("4月（2日まで）", 2)  # 4/1–4/2 on both sides
+    assert [r.total for r in fy27[1:]] == [None] * 11
     assert sum(r.total for r in fy26) == 6 and rooms26["大会議室"] == 4
     assert year26.users_total == 6 and year26.period_label == "令和8年度"
     assert (year26.start, year26.end) == (date(2026, 4, 1), date(2027, 3, 31))
@@ -260,7 +262,15 @@ def test_occupancy_by_period_computed_by_hand(world: World):
         evening = world.input(at(date(2026, 12, 3), 18), at(date(2026, 12, 3), 22), group_id=group)
         b = svc.create_booking(s, world.desk, evening, now=NOW)
         svc.cancel_booking(s, world.desk, b.id, "団体の都合", now=NOW)
-    occ = figures(world, 2026, 12).occupancy
+    with world.read() as s:  # read once the month is over
+        occ = stats.month_figures(s, 2026, 12, today=date(2027, 1, 4)).occupancy
+        mid = stats.month_figures(s, 2026, 12, today=date(2026, 12, 16)).occupancy
+        ahead = stats.month_figures(s, 2026, 12).occupancy  # the clock's 25 November
+    # While the month runs, only its days so far count (1–16: 2 Sundays; 2, 9 and 16 booked 13–15);
+    # a month that has not begun has no occupancy yet.
+    assert mid["大会議室"] == {"午前": pytest.approx(1.0), "午後": pytest.approx(360 / (14 * 240 + 2 * 300)),
+                             "夜間": 0.0}
+    assert ahead["大会議室"] == {"午前": 0.0, "午後": 0.0, "夜間": 0.0}
     assert occ["大会議室"] == {"午前": pytest.approx(1.0), "午後": pytest.approx(480 / 6960), "夜間": 0.0}
     assert occ["小会議室1"] == {"午前": 0.0, "午後": 0.0, "夜間": 0.0}
     assert list(occ) == ["大会議室", "小会議室1", "小会議室2", "作業室", "多目的交流ホール"]
@@ -316,3 +326,66 @@ def test_the_next_months_report_lists_a_correction_to_a_closed_month(world: Worl
         stats.amend(s, world.manager, 2026, 10, "users_total", 8, "集計漏れ", now=NOW)
     november = figures(world, NOW.year, NOW.month)
     assert [(a.year, a.month, a.new_value) for a in november.amendments] == [(2026, 10, 8)]
+
+
+# --------------------------------------------------------------------------- a year still running
+
+
+MID_DEC = datetime(2026, 12, 16, 10, 0)  # a Wednesday: April–November over, December running
+
+
+@pytest.mark.now("2026-12-16 10:00")
+def test_a_running_year_is_blank_ahead_and_compares_like_for_like(world: World):
+    """Issue 13, item 2: months ahead are blank (None, not 0), December counts to today's day and is compared
+    with last December to the same day, the year's 前年同期 is the sum of exactly those days, and bookings
+    are split into 実績 (begun) and 予定 (confirmed, ahead)."""
+    used(world, date(2025, 11, 12), 6)  # last November, whole month
+    used(world, date(2025, 12, 10), 5)  # last December, before the 16th: comparable
+    used(world, date(2025, 12, 17), 7)  # last December, after the 16th: not yet comparable
+    used(world, date(2026, 1, 14), 9)  # last January: ahead this year, never compared
+    used(world, date(2026, 11, 11), 3)
+    used(world, date(2026, 12, 2), 4)
+    begun = world.book(at(MID_DEC.date(), 9), at(MID_DEC.date(), 12), now=at(MID_DEC.date(), 8))
+    tonight = world.book(at(MID_DEC.date(), 18), at(MID_DEC.date(), 21), now=at(MID_DEC.date(), 8))
+    group = world.make_group("関門ウォーキングの会")
+    feb = date(2027, 2, 10)
+    ahead = world.book(at(feb, 9), at(feb, 12), group_id=group, now=at(date(2027, 1, 6), 9))
+    dropped = world.book(at(feb, 13), at(feb, 15), group_id=group, now=at(date(2027, 1, 6), 9))
+    with world.write() as s:
+        svc.cancel_booking(s, world.desk, dropped.id, "団体の都合", now=at(date(2027, 1, 7), 9))
+    assert begun.id and tonight.id and ahead.id
+
+    with world.read() as s:
+        rows = stats.monthly_users(s, 2026)  # the clock's day: 16 December
+        year = stats.year_figures(s, 2026)
+        dec = stats.month_figures(s, 2026, 12)
+        nov = stats.month_figures(s, 2026, 11)
+    by_month = {r.month: r for r in rows}
+    assert [by_month[m].total for m in (1, 2, 3)] == [None, None, None]
+    assert [by_month[m].ratio for m in (1, 2, 3)] == [None, None, None]
+    assert [by_month[m].last_year_comparable for m in (1, 2, 3)] == [None, None, None]
+    assert by_month[1].last_year_total == 9  # kept for reference, never compared
+    assert [r.state for r in rows] == ["done"] * 8 + ["running"] + ["ahead"] * 3
+    d = by_month[12]
+    assert (d.label, d.total, d.last_year_total, d.last_year_comparable) == ("12月（16日まで）", 4, 12, 5)
+    assert d.ratio == pytest.approx(4 / 5)
+    n = by_month[11]
+    assert (n.label, n.total, n.last_year_comparable, n.ratio) == ("11月", 3, 6, pytest.approx(3 / 6))
+    assert stats.same_period(rows) == (7, 11)  # not 7 against 27 (last year's whole months)
+
+    assert year.users_total == 7 and year.as_of == MID_DEC.date()
+    # 実績: the four checked-out bookings of this year and this morning's; 予定: tonight and February.
+    assert (year.bookings, year.bookings_planned) == (3, 2)
+    assert year.cancellations == 0  # February's cancellation belongs to a month that has not happened
+    assert (dec.bookings, dec.bookings_planned, dec.as_of, dec.users_total) == (2, 1, MID_DEC.date(), 4)
+    assert (nov.bookings, nov.bookings_planned, nov.as_of) == (1, 0, None)
+
+
+@pytest.mark.now("2028-02-29 10:00")
+def test_a_leap_day_compares_with_the_whole_of_last_february(world: World):
+    """29 February is the month's last day: February counts whole, against last year's whole 28 days."""
+    used(world, date(2027, 2, 24), 5)
+    used(world, date(2028, 2, 2), 2)
+    with world.read() as s:
+        feb = next(r for r in stats.monthly_users(s, 2027) if r.month == 2)
+    assert (feb.label, feb.total, feb.last_year_comparable) == ("2月", 2, 5)

@@ -117,7 +117,10 @@ def test_dashboard_shows_the_year_against_the_target(qtbot, page, engine, desk):
     assert d.days_left_label.text().startswith("年度末（3月31日）まで あと126日")
     assert "目標に届かない見込み" in d.projected_label.text()
     assert d.groups_label.text() == "0団体／目標 260"
-    assert d.monthly_chart.values() == [0, 0, 0, 0, 0, 25, 40, 15, 0, 0, 0, 0]
+    # November counts to today (the 25th); December–March have not happened: no bars, not 0.
+    assert d.monthly_chart.values() == [0, 0, 0, 0, 0, 25, 40, 15, None, None, None, None]
+    assert d.monthly_chart.labels()[7] == "11月\n(25日まで)" and d.monthly_chart.labels()[8] == "12月"
+    assert d.compare_label.text() == "前年同期の利用者はありません"
     cats = d.category_chart.values()
     assert cats["部屋利用"] == 52 and cats["相談（来所）"] == 3 and cats["講座・行事"] == 25
     assert d.room_chart.values()["大会議室"] == 40 and d.room_chart.values()["小会議室1"] == 12
@@ -224,7 +227,8 @@ def test_manager_closes_a_month(qtbot, page, engine, manager, notices):
     assert notices["errors"] == [] and notices["info"] == ["2026年10月を締めました。"]
     row = page.months_model.rows()[6]
     assert (row.month, row.state_label, row.total, row.closed_by) == (10, "締め済", 18, "センター長")
-    assert m.data(m.index(6, 2)) == "締め済" and m.data(m.index(6, 1)) == "18人"
+    assert m.data(m.index(6, 4)) == "締め済" and m.data(m.index(6, 1)) == "18人"
+    assert m.data(m.index(7, 0)) == "2026年11月（25日まで）" and m.data(m.index(8, 1)) == ""
     assert "締め済み" in page.month_detail.text()
     assert not page.close_button.isEnabled() and page.amend_button.isEnabled()
     with read_session(engine) as s:
@@ -405,7 +409,7 @@ def test_models(qtmodeltester, engine, manager):
         qtmodeltester.check(model)
         assert model.rowCount() >= 1
     assert events.data(events.index(0, 4)) == "未入力"
-    assert months.data(months.index(0, 2)) == "締め済" and months.data(months.index(0, 5)) == "1件"
+    assert months.data(months.index(0, 4)) == "締め済" and months.data(months.index(0, 7)) == "1件"
     assert amend_model.data(amend_model.index(0, 1)) == "利用者数（合計）"
 
 
