@@ -266,9 +266,10 @@ class MonthlyChart(QChartView):
         chart.addSeries(self.series)
         self.axis_x = QBarCategoryAxis()
         self.axis_x.append([f"{m}月" for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)])
+        self.axis_x.setTruncateLabels(False)  # 「12月（16日まで）」 in full, on two lines
         self._rows: list = []
         self.axis_y = QValueAxis()
-        self.axis_y.setLabelFormat("%d")
+        self.axis_y.setLabelFormat("%.0f")  # with localised numbers "%d" prints nothing; "%.0f" prints 3,000
         self.axis_y.setTickCount(5)
         chart.addAxis(self.axis_x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(self.axis_y, Qt.AlignmentFlag.AlignLeft)
@@ -290,7 +291,7 @@ class MonthlyChart(QChartView):
             self.last_year.replace(i, before or 0)
             top = max(top, now or 0, before or 0)
             upto = getattr(r, "upto", None)
-            labels.append(f"{m}月" + (f"\n({upto}日まで)" if upto else ""))
+            labels.append(f"{m}月" + (f"<br>({upto}日まで)" if upto else ""))  # the axis takes rich text
         if labels != self.axis_x.categories():
             self.axis_x.setCategories(labels)
         self.axis_y.setRange(0, _nice_max(top))
@@ -331,7 +332,7 @@ class HBarChart(QChartView):
         self.axis_y = QBarCategoryAxis()
         self.axis_y.setTruncateLabels(False)  # '相談（メール）' in full, never '…'
         self.axis_x = QValueAxis()
-        self.axis_x.setLabelFormat("%d")
+        self.axis_x.setLabelFormat("%.0f")  # localised: 15,000
         self.axis_x.setTickCount(5)
         chart.addAxis(self.axis_y, Qt.AlignmentFlag.AlignLeft)
         chart.addAxis(self.axis_x, Qt.AlignmentFlag.AlignBottom)

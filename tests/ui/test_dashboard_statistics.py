@@ -116,7 +116,7 @@ def test_every_output_and_the_screen_follow_one_rule_on_a_mid_december_day(qtbot
     d.refresh()
     assert d.monthly_chart.values()[8:] == [24, None, None, None]
     assert d.monthly_chart.last_year_values()[7:] == [36, 30, None, None, None]
-    assert d.monthly_chart.labels()[8] == "12月\n(16日まで)"
+    assert d.monthly_chart.labels()[8] == "12月<br>(16日まで)"
     assert d.compare_label.text() == f"前年同期 {last}人（前年同期比 {ratio}）"
     assert d.total_label.text() == f"{this}人"
     page.show_tab("months")
@@ -125,3 +125,18 @@ def test_every_output_and_the_screen_follow_one_rule_on_a_mid_december_day(qtbot
     assert cells[8] == ["2026年12月（16日まで）", "24人", "30人", "80.0%"]
     assert cells[7] == ["2026年11月", "18人", "36人", "50.0%"]
     assert cells[9:] == [[f"{y}年{mo}月", "", "", ""] for y, mo in ((2027, 1), (2027, 2), (2027, 3))]
+
+
+def test_the_dashboards_charts_print_figures_with_thousands_separators(qtbot, engine, manager):
+    """Issue 13, item 14: bar labels and axes read 15,334, not 15334."""
+    from booking_app.ui.dashboard import Dashboard
+
+    d = Dashboard(AppContext(engine, manager, db_label="test.sqlite3"))
+    qtbot.addWidget(d)
+    for view in (d.monthly_chart, d.category_chart, d.room_chart):
+        chart = view.chart()
+        assert chart.localizeNumbers(), view.objectName()
+        assert chart.locale().toString(15334.0, "f", 0) == "15,334"
+        assert chart.locale().toString(15334) == "15,334"
+    # "%d" prints nothing once numbers are localised: the value axes use "%.0f".
+    assert d.monthly_chart.axis_y.labelFormat() == d.category_chart.axis_x.labelFormat() == "%.0f"

@@ -119,7 +119,7 @@ def test_dashboard_shows_the_year_against_the_target(qtbot, page, engine, desk):
     assert d.groups_label.text() == "0団体／目標 260"
     # November counts to today (the 25th); December–March have not happened: no bars, not 0.
     assert d.monthly_chart.values() == [0, 0, 0, 0, 0, 25, 40, 15, None, None, None, None]
-    assert d.monthly_chart.labels()[7] == "11月\n(25日まで)" and d.monthly_chart.labels()[8] == "12月"
+    assert d.monthly_chart.labels()[7] == "11月<br>(25日まで)" and d.monthly_chart.labels()[8] == "12月"
     assert d.compare_label.text() == "前年同期の利用者はありません"
     cats = d.category_chart.values()
     assert cats["部屋利用"] == 52 and cats["相談（来所）"] == 3 and cats["講座・行事"] == 25
