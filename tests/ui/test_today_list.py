@@ -18,6 +18,7 @@ from booking_app.ui import today_list as tl
 from booking_app.ui.context import AppContext
 from booking_app.ui.search_page import BookingSearchPage
 from booking_app.ui.today_list import TodayListPage
+from days import open_day
 
 
 def actor(engine, role="desk") -> Actor:
@@ -199,6 +200,26 @@ def book_with(engine, start: datetime, name: str, *, room: str | None = "大会�
         ).id
 
 
+def fee_day():
+    """An open day ahead (a closed day, e.g. 12/30 under the calendar sweep, charges nothing)."""
+    return open_day(after=1)
+
+
+def past_fee_day():
+    """An open day in the past: a booking there that nobody checked out, with a room fee."""
+    d = open_day(after=0, base=clock.today() - timedelta(days=14))
+    assert d < clock.today()
+    return d
+
+
+def day_page(qtbot, ctx, day) -> TodayListPage:
+    page = TodayListPage(ctx)
+    qtbot.addWidget(page)
+    page.set_day(day)  # the desk steps to the day
+    page.show()
+    return page
+
+
 def pay_in_full(ctx, booking_id: int) -> str:
     from booking_app.services import payments as pay_svc
 
@@ -214,15 +235,13 @@ def cell(page, row: int, key: str) -> str:
 
 
 def test_day_list_shows_payment_and_equipment(qtbot, ctx, engine, qtmodeltester):
-    today = clock.today()
-    unpaid = book_with(engine, datetime.combine(today, time(0)), "未払の会",
+    day = fee_day()
+    unpaid = book_with(engine, datetime.combine(day, time(9)), "未払の会",
                        equipment={"プロジェクター": 1, "スクリーン": 1})
-    paid = book_with(engine, datetime.combine(today, time(2)), "下関写真クラブ", room="小会議室1")
-    free = book_with(engine, datetime.combine(today, time(4)), "備品だけの会", room=None,
+    paid = book_with(engine, datetime.combine(day, time(11)), "下関写真クラブ", room="小会議室1")
+    free = book_with(engine, datetime.combine(day, time(13)), "備品だけの会", room=None,
                      equipment={"ホワイトボード": 2})
-    page = TodayListPage(ctx)
-    qtbot.addWidget(page)
-    page.show()
+    page = day_page(qtbot, ctx, day)
     qtmodeltester.check(page.model)
     headers = [page.model.headerData(i, Qt.Orientation.Horizontal) for i in range(page.model.columnCount())]
     assert "支払" in headers and "備品" in headers
@@ -241,14 +260,12 @@ def test_day_list_shows_payment_and_equipment(qtbot, ctx, engine, qtmodeltester)
 
 
 def test_unpaid_filter_shows_only_what_is_still_owed(qtbot, ctx, engine):
-    today = clock.today()
-    owes = book_with(engine, datetime.combine(today, time(0)), "未払の会")
-    paid = book_with(engine, datetime.combine(today, time(2)), "下関写真クラブ", room="小会議室1")
-    book_with(engine, datetime.combine(today, time(4)), "備品だけの会", room=None, equipment={"ホワイトボード": 1})
+    day = fee_day()
+    owes = book_with(engine, datetime.combine(day, time(9)), "未払の会")
+    paid = book_with(engine, datetime.combine(day, time(11)), "下関写真クラブ", room="小会議室1")
+    book_with(engine, datetime.combine(day, time(13)), "備品だけの会", room=None, equipment={"ホワイトボード": 1})
     pay_in_full(ctx, paid)
-    page = TodayListPage(ctx)
-    qtbot.addWidget(page)
-    page.show()
+    page = day_page(qtbot, ctx, day)
     assert page.model.rowCount() == 3
     assert page.unpaid_check.text() == "未払のみ"
     qtbot.mouseClick(page.unpaid_check, Qt.MouseButton.LeftButton)
@@ -260,8 +277,7 @@ def test_unpaid_filter_shows_only_what_is_still_owed(qtbot, ctx, engine):
 
 def test_not_checked_out_filter_says_what_it_lists(qtbot, ctx, engine):
     """The old 「未精算のみ」 listed bookings never checked out, whatever their payment: its name now says so."""
-    yesterday = clock.today() - timedelta(days=1)
-    left = book_with(engine, datetime.combine(yesterday, time(14)), "帰った会")
+    left = book_with(engine, datetime.combine(past_fee_day(), time(14)), "帰った会")
     pay_in_full(ctx, left)  # paid, but nobody entered 利用済
     page = TodayListPage(ctx)
     qtbot.addWidget(page)
@@ -278,11 +294,10 @@ def test_refresh_reads_the_day_in_a_fixed_number_of_queries(qtbot, ctx, engine):
     """No per-row queries: a day of 2 bookings and a day of 8 cost the same statements."""
     from sqlalchemy import event
 
-    today = clock.today()
+    day = fee_day()
     for i, room in enumerate(("大会議室", "小会議室1")):
-        book_with(engine, datetime.combine(today, time(0)), f"会{i}", room=room, equipment={"ホワイトボード": 1})
-    page = TodayListPage(ctx)
-    qtbot.addWidget(page)
+        book_with(engine, datetime.combine(day, time(9)), f"会{i}", room=room, equipment={"ホワイトボード": 1})
+    page = day_page(qtbot, ctx, day)
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args):
@@ -298,11 +313,11 @@ def test_refresh_reads_the_day_in_a_fixed_number_of_queries(qtbot, ctx, engine):
         return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
 
     few = selects_of_refresh()
-    for h in (3, 6, 9):
+    for h in (11, 13, 15):
         for i, room in enumerate(("大会議室", "小会議室1")):
-            b = book_with(engine, datetime.combine(today, time(h)), f"会{h}{i}", room=room,
+            b = book_with(engine, datetime.combine(day, time(h)), f"会{h}{i}", room=room,
                           equipment={"ホワイトボード": 1})
-            if h == 3:
+            if h == 11:
                 pay_in_full(ctx, b)
     assert selects_of_refresh() == few
     assert page.model.rowCount() == 8
@@ -310,7 +325,7 @@ def test_refresh_reads_the_day_in_a_fixed_number_of_queries(qtbot, ctx, engine):
 
 def test_not_checked_out_list_says_when_it_stops_short(qtbot, ctx, engine, monkeypatch):
     """The list shows the oldest first up to a limit, and says so, never stopping silently."""
-    yesterday = clock.today() - timedelta(days=1)
+    yesterday = clock.today() - timedelta(days=1)  # closed or not: no fee needed here
     first = book_with(engine, datetime.combine(yesterday, time(10)), "朝の会")
     book_with(engine, datetime.combine(yesterday, time(14)), "昼の会")
     monkeypatch.setattr(tl, "NOT_CHECKED_OUT_LIMIT", 1)
