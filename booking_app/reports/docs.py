@@ -28,6 +28,7 @@ class DocLine:
     unit_price: int
     amount: int
     tax: str  # taxable10 | exempt
+    unit: str = ""  # what the quantity counts: 枚, か月, 区分, 台, 名 … ('' prints the bare number)
 
 
 @dataclass(frozen=True)

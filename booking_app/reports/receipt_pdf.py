@@ -78,6 +78,11 @@ def amount_text(total: int) -> str:
     return f"{yen(total)}-"
 
 
+def quantity_text(line: DocLine) -> str:
+    """'260か月', '1,200枚', '1区分': the quantity with what it counts (a bare number without a unit)."""
+    return f"{line.quantity:,}{line.unit}"
+
+
 def tax_lines(doc: ReceiptDoc) -> list[str]:
     """Totals per rate, as a qualified invoice states them."""
     out = []
@@ -243,7 +248,8 @@ class _ReceiptLayout:
 
     def _columns(self) -> list[tuple[str, float, str]]:
         """(heading, width, align) of the wide table; the description takes what is left."""
-        fixed = [("数量", 12 * mm * self.s, "right"), ("単価", 21 * mm * self.s, "right"),
+        # 数量 holds its unit too (「260か月」, 「1,200枚」).
+        fixed = [("数量", 17 * mm * self.s, "right"), ("単価", 21 * mm * self.s, "right"),
                  ("金額", 23 * mm * self.s, "right"), ("税区分", 14 * mm * self.s, "center")]
         rest = self.width - sum(w for _h, w, _a in fixed)
         return [("品目", rest, "left"), *fixed]
@@ -274,8 +280,10 @@ class _ReceiptLayout:
                             continue
                         ax = {"left": x + pad, "right": x + w - pad, "center": x + w / 2}[align if not head
                                                                                             else "center"]
-                        pen.text(ax, first_base - k * pitch, s, size, role="table_head" if head else f"cell{i}",
-                                 align=align if not head else "center")
+                        # A long figure (「12,000枚」) shrinks to its column rather than run into the next.
+                        cell_size = size if i == 0 else fit_size(s, w - 2 * pad, size, size * 0.7)
+                        pen.text(ax, first_base - k * pitch, s, cell_size,
+                                 role="table_head" if head else f"cell{i}", align=align if not head else "center")
                     x += w
                 pen.line(self.left, top - height, self.left + self.width, top - height, role="table_rule",
                          color=black if head else rule_grey, width=0.7 if head else 0.3)
@@ -293,7 +301,7 @@ class _ReceiptLayout:
 
     @staticmethod
     def _cells(line: DocLine) -> list[str]:
-        return [line.description, f"{line.quantity:,}", yen(line.unit_price), yen(line.amount),
+        return [line.description, quantity_text(line), yen(line.unit_price), yen(line.amount),
                 TAX_SHORT.get(line.tax, line.tax)]
 
     def _narrow_table(self) -> list[Block]:
@@ -313,7 +321,7 @@ class _ReceiptLayout:
         blocks.append(rule("table_rule", True))
         for line in self.doc.lines:
             texts = _wrapped(line.description, size, self.width, role="cell0", max_lines=4)
-            detail = (f"{line.quantity:,} × {yen(line.unit_price)}　{yen(line.amount)}"
+            detail = (f"{quantity_text(line)} × {yen(line.unit_price)}　{yen(line.amount)}"
                       f"（{TAX_SHORT.get(line.tax, line.tax)}）")
             texts.append(_Text(detail, size, "right", role="cell_detail"))
             blocks.append(_text_block(texts, self.left, self.width, leading=1.3, pad_bottom=self.pt(2)))

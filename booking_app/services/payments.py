@@ -39,6 +39,7 @@ from booking_app.store.models import (
     Booking,
     Charge,
     DayClosing,
+    EquipmentType,
     MemberGroup,
     PrintingLog,
     Receipt,
@@ -82,6 +83,7 @@ class ChargeView:
     status: str  # open | paid | cancelled
     receipt_id: int | None
     created_at: datetime
+    unit: str = ""  # what the quantity counts (枚, か月, 区分, 台, 名 …; see line_unit)
 
     @property
     def category_label(self) -> str:
@@ -136,18 +138,63 @@ class ReceiptView:
         return "取消" if self.voided else ""
 
 
+# A booking's charges start with its date ('2026/11/25 大会議室 午前'); the rest names the room or equipment.
+_DATE_PREFIX = re.compile(r"^\d{4}/\d{1,2}/\d{1,2} ")
+
+
+@dataclass(frozen=True)
+class _Units:
+    """Where the units of charges are kept: the fee table's items and the equipment types."""
+
+    items: dict[str, str]
+    equipment: dict[str, str]
+
+
+def _units(session: Session) -> _Units:
+    return _Units({n: i.unit for n, i in get_fees(session).items.items()},
+                  dict(session.execute(select(EquipmentType.name, EquipmentType.unit)).all()))
+
+
+def line_unit(kind: str | None, description: str, quantity: int, *, printing: bool, units: _Units) -> str:
+    """What a charge's quantity counts, so a line reads 「260か月」 or 「3枚」, never a bare 「260」
+    (issue 13, item 17). A charge keeps no unit of its own; it is found where the fee tables keep it:
+
+    * an item (コピー, ラミネート, 団体ロッカー …): the fee table's unit (枚, か月, 通);
+    * a room: 区分 (a line is one period, 午前・午後・夜間); equipment: the equipment type's unit (台);
+    * the printing machine: 回 (one use, its masters and sheets are in the description);
+    * an insurance premium: 名 per person, 式 for a lump sum (minimum premium, per day, per trip);
+    * a difference after an edit (差額): 式.
+    An item no longer in the table prints its bare number.
+    """
+    if printing:
+        return "回"
+    what = _DATE_PREFIX.sub("", description or "")
+    if "差額" in what:
+        return "式"
+    if kind == "room":
+        return "区分"
+    if kind == "equipment":
+        return units.equipment.get(what, "台")
+    if kind == "insurance":
+        return "名" if quantity > 1 or re.search(r"（(追加)?1名", what) else "式"
+    return units.items.get(what, "")
+
+
 def _category(c: Charge) -> str:
     if c.printing_log_id is not None:
         return "printing"
     return c.kind if c.kind in ("room", "equipment", "insurance") else "other"  # FIX (issue 5): insurance
 
 
-def _charge_view(c: Charge) -> ChargeView:
+def _charge_view(c: Charge, units: _Units | None = None) -> ChargeView:
+    unit = line_unit(c.kind, c.description, c.quantity, printing=c.printing_log_id is not None,
+                     units=units) if units is not None else ""
     return ChargeView(
         id=c.id, booking_id=c.booking_id, booking_no=f"{c.booking_id:07d}" if c.booking_id else "",
         printing_log_id=c.printing_log_id, group_id=c.group_id, payer_name=c.payer_name, kind=c.kind,
         category=_category(c), description=c.description, quantity=c.quantity, unit_price=c.unit_price,
         amount=c.amount, tax=c.tax, status=c.status, receipt_id=c.receipt_id, created_at=c.created_at,
+        unit=unit,
     )
 
 
@@ -166,11 +213,20 @@ def _receipt_views(session: Session, receipts: list[Receipt]) -> list[ReceiptVie
                                   .where(ReceiptPrint.receipt_id.in_(ids))
                                   .group_by(ReceiptPrint.receipt_id)).all())
     staff = _staff_names(session)
+    units = _units(session)
+    charge_ids = [li.charge_id for r in receipts for li in r.lines if li.charge_id is not None]
+    kinds = {cid: (kind, log_id) for cid, kind, log_id in session.execute(
+        select(Charge.id, Charge.kind, Charge.printing_log_id).where(Charge.id.in_(charge_ids)))} if charge_ids else {}
     out = []
     for r in receipts:
         v = voids.get(r.id)
-        lines = tuple(DocLine(li.description, li.quantity, li.unit_price, li.amount, li.tax)
-                      for li in r.lines)
+        lines = []
+        for li in r.lines:
+            kind, log_id = kinds.get(li.charge_id, ("item", None))
+            lines.append(DocLine(li.description, li.quantity, li.unit_price, li.amount, li.tax,
+                                 line_unit(kind, li.description, li.quantity, printing=log_id is not None,
+                                           units=units)))
+        lines = tuple(lines)
         out.append(ReceiptView(
             id=r.id, receipt_no=r.receipt_no, fiscal_year=r.fiscal_year, seq=r.seq, issued_at=r.issued_at,
             payer_name=r.payer_name, group_id=r.group_id, purpose=r.purpose, method=r.method,
@@ -207,15 +263,19 @@ def open_charges(session: Session, *, booking_id: int | None = None, group_id: i
         q = q.where(Charge.booking_id == booking_id)
     if group_id is not None:
         q = q.where(Charge.group_id == group_id)
-    if payer:
-        q = q.where(Charge.payer_name.like(f"%{payer.strip()}%"))
-    return [_charge_view(c) for c in session.scalars(q.order_by(Charge.created_at, Charge.id))]
+    if payer and payer.strip():
+        from booking_app.services.text_search import contains  # one search rule (issue 13, item 5)
+
+        q = q.where(contains(payer, Charge.payer_name))
+    units = _units(session)
+    return [_charge_view(c, units) for c in session.scalars(q.order_by(Charge.created_at, Charge.id))]
 
 
 def charges_of_booking(session: Session, booking_id: int) -> list[ChargeView]:
     """Every charge of a booking, whatever its state (for the booking dialog's fee tab)."""
-    rows = session.scalars(select(Charge).where(Charge.booking_id == booking_id).order_by(Charge.id))
-    return [_charge_view(c) for c in rows]
+    rows = list(session.scalars(select(Charge).where(Charge.booking_id == booking_id).order_by(Charge.id)))
+    units = _units(session) if rows else None
+    return [_charge_view(c, units) for c in rows]
 
 
 def _payer(session: Session, payer_name: str, group_id: int | None) -> str:
@@ -245,7 +305,7 @@ def add_item_charge(session: Session, actor: Actor, item_name: str, quantity: in
     session.flush()
     audit(session, actor, "create", "charge", c.id,
           f"{name}：{item.name} {quantity}{item.unit} {yen(c.amount)}", now=now)
-    return _charge_view(c)
+    return _charge_view(c, _units(session))
 
 
 def log_printing(session: Session, actor: Actor, *, user_name: str, group_id: int | None = None, masters: int,
@@ -284,7 +344,7 @@ def log_printing(session: Session, actor: Actor, *, user_name: str, group_id: in
                    created_by=actor.id)
         session.add(c)
         session.flush()
-        view = _charge_view(c)
+        view = _charge_view(c, _units(session))
     audit(session, actor, "create", "printing_log", log.id,
           f"印刷機：{name} 製版{masters}枚・印刷{sheets}枚（{paper_label}） {yen(fee)}", now=now)
     return log.id, view
@@ -305,7 +365,7 @@ def cancel_charge(session: Session, actor: Actor, charge_id: int, reason: str, *
     c.status = "cancelled"
     audit(session, actor, "cancel", "charge", c.id,
           f"{c.payer_name}：{c.description} {yen(c.amount)}を取消（{reason.strip()}）", now=now)
-    return _charge_view(c)
+    return _charge_view(c, _units(session))
 
 
 # --------------------------------------------------------------------------- payment
@@ -561,11 +621,11 @@ def _receipts_query(*, day: date | None, text: str, terminal: str | None):
                     Receipt.issued_at < datetime.combine(day + timedelta(days=1), time()))
     if terminal:
         q = q.where(Receipt.terminal == terminal)
-    text = (text or "").strip()
-    if text:
-        like = f"%{text}%"
-        q = q.where(or_(Receipt.receipt_no.like(like), Receipt.payer_name.like(like),
-                        Receipt.purpose.like(like)))
+    from booking_app.services.text_search import contains  # one search rule (issue 13, item 5)
+
+    found = contains(text, Receipt.receipt_no, Receipt.payer_name, Receipt.purpose)
+    if found is not None:
+        q = q.where(found)
     return q
 
 

@@ -164,7 +164,7 @@ class ChargesModel(QAbstractTableModel):
             if col == 0:
                 return r.description
             if col == 1:
-                return f"{r.quantity:,}"
+                return f"{r.quantity:,}{_get(r, 'unit', '')}"  # 「3枚」「12か月」, as the receipt prints it
             if col == 2:
                 return f"¥{r.unit_price:,}"
             if col == 3:

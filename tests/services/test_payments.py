@@ -422,3 +422,42 @@ def test_a_receipt_from_before_the_issuer_was_kept_prints_the_current_issuer(wor
         doc = pay.receipt_doc(s, r.id)
     assert (doc.issuer.centre_name, doc.issuer.operator, doc.issuer.phone, doc.issuer.invoice_number) == (
         "しものせき市民活動センター", "NPO法人ふくふく", "083-000-0001", t_no)
+
+
+# --------------------------------------------------------------------------- units
+
+
+def test_receipt_lines_carry_the_unit_of_their_quantity(world: World):
+    """Issue 13, item 17: a receipt printed 「260」 where it meant 「260か月」."""
+    b = world.book(at(DAY, 10), at(DAY, 12), equipment=world.equip(プロジェクター=1))  # 大会議室 午前 ¥1,500
+    d = load_default_fees().to_dict()
+    d["equipment"]["プロジェクター"] = {"price": 300, "tax": "taxable10"}
+    d["items"]["団体ロッカー"] = {"price": 200, "unit": "か月", "tax": "taxable10"}
+    with world.write() as s:
+        fees.save_fees(s, world.manager, FeeSchedule.from_dict(d), now=NOW)
+        fees.sync_booking_charges(s, world.desk, s.get(svc.Booking, b.id), now=NOW)
+    with world.read() as s:
+        booking_ids = [c.id for c in pay.open_charges(s, booking_id=b.id)]
+    locker = item(world, "団体ロッカー", 12)
+    copies = item(world, "コピー 白黒", 260)
+    with world.write() as s:
+        _, printing = pay.log_printing(s, world.desk, user_name="山田花子", masters=2, sheets=100, now=NOW)
+    assert (locker.unit, copies.unit, printing.unit) == ("か月", "枚", "回")
+    r = pay_for(world, booking_ids + [locker.id, copies.id, printing.id], purpose="施設使用料等として")
+    assert [(li.quantity, li.unit) for li in r.lines] == [(1, "区分"), (1, "台"), (12, "か月"), (260, "枚"), (1, "回")]
+    from booking_app.reports.receipt_pdf import quantity_text
+
+    assert [quantity_text(li) for li in r.lines] == ["1区分", "1台", "12か月", "260枚", "1回"]
+    with world.read() as s:  # the printed document says the same
+        assert [li.unit for li in pay.receipt_doc(s, r.id).lines] == ["区分", "台", "か月", "枚", "回"]
+
+
+def test_an_insurance_premium_counts_people_or_is_one_lump(world: World):
+    units = pay._Units({}, {})
+    assert pay.line_unit("insurance", "ボランティア活動保険（基本タイプ） 保険料（12名・2026/11/25加入分）", 12,
+                         printing=False, units=units) == "名"
+    assert pay.line_unit("insurance", "ボランティア行事用保険（A1） 保険料（15名・2026/11/25加入分）", 1,
+                         printing=False, units=units) == "式"  # the minimum premium, one lump
+    assert pay.line_unit("room", "2026/12/02 予約0000012 変更による差額（支払済み¥1,500→変更後¥2,000）", 1,
+                         printing=False, units=units) == "式"
+    assert pay.line_unit("item", "昔の品目", 3, printing=False, units=units) == ""  # no longer in the table

@@ -254,6 +254,8 @@ def test_walk_in_pays_printing_and_copies(qtbot, ctx, engine, previews, errors, 
     qtbot.mouseClick(dlg.add_button, Qt.MouseButton.LeftButton)
     assert errors == []
     assert "合計 ¥200" in dlg.total_label.text()  # ¥50 + 50 × ¥1 + 2 × ¥50
+    # Quantities say what they count, as the receipt will (issue 13, item 17).
+    assert [dlg.model.index(r, 1).data() for r in range(dlg.model.rowCount())] == ["5枚", "1回", "2枚"]
     qtbot.mouseClick(dlg.pay_button, Qt.MouseButton.LeftButton)
     assert errors == [] and dlg.receipt_id is not None
     with read_session(engine) as s:
