@@ -59,6 +59,7 @@ from booking_app.ui.group_models import (
 from booking_app.ui.widgets import list_table as _table
 
 SEARCH_DELAY_MS = 150
+GROUP_BOOKINGS_SHOWN = 50  # bookings on a group's panel, newest first
 COMING_LATER = "これから追加されます"
 
 
@@ -117,7 +118,8 @@ def load_detail(session, group_id: int, today: date) -> tuple[GroupDetail, list[
         registered_on=g.registered_on, valid_until=g.valid_until, status=v.status, verdict=v,
         last_verified=last_text,
     )
-    return detail, group_svc.group_bookings(session, group_id)
+    # One more than shown, so the panel can say it lists only the newest (issue 13, item 3: no silent cap).
+    return detail, group_svc.group_bookings(session, group_id, limit=GROUP_BOOKINGS_SHOWN + 1)
 
 
 def _date_both(d: date | None) -> str:
@@ -319,7 +321,9 @@ class GroupsPage(QWidget):
             self.details.addRow(caption, lbl)
         bl.addLayout(self.details)
         bl.addWidget(self.insurance_label)  # insurance issue: above the bookings, so it is seen without scrolling
-        bl.addWidget(QLabel("<b>予約</b>"))
+        self.bookings_heading = QLabel("<b>予約</b>")
+        self.bookings_heading.setObjectName("bookings_heading")
+        bl.addWidget(self.bookings_heading)
         self.bookings_model = GroupBookingsModel(self)
         self.bookings_view = _table("group_bookings")
         self.bookings_view.setModel(self.bookings_model)
@@ -498,7 +502,10 @@ class GroupsPage(QWidget):
         labels["registered_on"].setText(_date_both(d.registered_on))
         labels["valid_until"].setText(_date_both(d.valid_until))
         labels["last_verified"].setText(d.last_verified or "まだありません")
-        self.bookings_model.set_rows(bookings)
+        capped = len(bookings) > GROUP_BOOKINGS_SHOWN
+        self.bookings_model.set_rows(bookings[:GROUP_BOOKINGS_SHOWN])
+        self.bookings_heading.setText(
+            f"<b>予約</b>（新しい順に{GROUP_BOOKINGS_SHOWN}件を表示。それより前は予約検索で）" if capped else "<b>予約</b>")
         self._show_insurance(d.id, today)
         self.verified_label.setText(self._verified_note.get(d.id, ""))
         self._set_group_buttons(True)
@@ -535,6 +542,7 @@ class GroupsPage(QWidget):
         for lbl in self.detail_labels.values():
             lbl.setText("")
         self.bookings_model.set_rows([])
+        self.bookings_heading.setText("<b>予約</b>")
         self.insurance_label.setText("<b>保険</b>")
         self.verified_label.setText("")
 
