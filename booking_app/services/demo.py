@@ -1156,7 +1156,11 @@ def seed_insurance(session: Session, *, today: date, rng_or_seed, counts: dict |
             e = rng.choice([v for v in city if v.cover_start <= occurred_on] or city)
             when = datetime.combine(occurred_on, time(rng.randint(9, 15), rng.choice((0, 20, 40))))
             person = f"{rng.choice(INS_SURNAMES)[0]} {rng.choice(INS_GIVEN)[0]}"
+            g = session.get(MemberGroup, e.group_id)  # the group's representative reports it (no rng drawn)
             report = ins.file_accident(session, desk, enrolment_id=e.id, person_name=person, occurred_at=when,
+                                       reporter_name=g.representative or "代表者",
+                                       reporter_phone=g.phone or g.contact_phone or "083-000-0000",
+                                       witnesses="団体の会員（同じ活動に参加）",
                                        place=rng.choice(("みもすそ川公園", "彦島 西山海岸", "長府 功山寺周辺",
                                                          "団体の活動場所（公民館）")),
                                        description=what, injury=injury, damage=damage,

@@ -200,6 +200,10 @@ class AccidentView:
     sent_on: date | None
     enrolment_id: int | None = None
     group_id: int | None = None
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    witnesses: str = ""
+    group_name: str = ""  # the registered group's name ('' when none was named)
 
     @property
     def status_label(self) -> str:
@@ -842,37 +846,74 @@ def _accident_views(session: Session, reports: list[AccidentReport], today: date
             injury=r.injury, damage=r.damage, plan_name=plans.get(e.plan_id, "") if e else "",
             holder_name=e.holder_name if e else groups.get(r.group_id, ""), deadline=r.deadline,
             days_left=(r.deadline - today).days, status=r.status, sent_on=r.sent_on, enrolment_id=r.enrolment_id,
-            group_id=r.group_id))
+            group_id=r.group_id, reporter_name=r.reporter_name or "", reporter_phone=r.reporter_phone or "",
+            witnesses=r.witnesses or "", group_name=groups.get(r.group_id, "")))
     return out
+
+
+_PHONE_DASHES = re.compile(r"[‐‑‒–—―−ー－]")
+ACCIDENT_FIELD_LABELS = {"person_name": "事故にあった人の氏名", "reporter_name": "報告者の氏名",
+                         "reporter_phone": "報告者の電話番号", "place": "発生場所", "description": "事故の状況",
+                         "injury": "けがの内容", "damage": "損害の内容", "witnesses": "目撃者"}
+
+
+def accident_phone(text: str) -> str:
+    """A contact number as the insurer will dial it: width folded, every dash a hyphen ('083-000-0000').
+
+    Refuses anything else with the field named: the digits of a Japanese number (10 or 11, from 0),
+    or +81 and the number without its 0; hyphens, spaces and brackets may stand between them.
+    """
+    phone = re.sub(r"\s+", " ", _PHONE_DASHES.sub("-", unicodedata.normalize("NFKC", text or ""))).strip()
+    label = ACCIDENT_FIELD_LABELS["reporter_phone"]
+    if not phone:
+        raise ValidationError(f"{label}を入力してください（保険会社・市からの連絡先）。", field="reporter_phone")
+    digits = re.sub(r"\D", "", phone)
+    shape = re.fullmatch(r"\+?[0-9(][0-9\- ()]*[0-9]", phone) is not None
+    national = "0" + digits[2:] if phone.startswith("+") and digits.startswith("81") else digits
+    ok = shape and national.startswith("0") and not national.startswith("00") and 10 <= len(national) <= 11
+    if not ok:
+        raise ValidationError(f"{label}「{phone}」は電話番号の形ではありません。083-000-0000 や 090-1234-5678 のように、"
+                              "0から始まる10桁か11桁の数字で入力してください（ハイフンは入れても入れなくても構いません）。",
+                              field="reporter_phone")
+    return phone
 
 
 def file_accident(session: Session, actor: Actor, *, enrolment_id: int | None = None, group_id: int | None = None,
                   person_name: str, occurred_at: datetime, place: str, description: str, injury: str = "",
-                  damage: str = "", now: datetime | None = None) -> AccidentView:
+                  damage: str = "", reporter_name: str = "", reporter_phone: str = "", witnesses: str = "",
+                  now: datetime | None = None) -> AccidentView:
     """Record an accident report (事故報告); its deadline counts from the day of the accident.
 
+    What the insurer asks: who was hurt (or caused the damage), who reports it and how to reach them,
+    the group, when, where, how, the injury or damage, and who saw it. The reporter's name and a
+    telephone number in the shape of one are required; witnesses may be 「なし」 or left empty.
     Without an enrolment, the group's enrolment covering the person on that day is used, if any.
     """
     now = now or local_now()
     person_name, place = _clean_name(person_name), _clean_name(place)
-    description = (description or "").strip()
-    if not person_name:
-        raise ValidationError("事故にあった人（または損害を与えた相手）の氏名を入力してください。", field="person_name")
-    if not place:
-        raise ValidationError("事故の場所を入力してください。", field="place")
-    if not description:
-        raise ValidationError("事故の状況を入力してください。", field="description")
+    reporter_name = _clean_name(reporter_name)
+    description, witnesses = (description or "").strip(), (witnesses or "").strip()
     # A pasted NUL or other control character is refused (PostgreSQL refuses NUL in text; found once the
     # tests stopped reading the wall clock, issue 12). Line breaks and tabs are fine in the free texts.
-    texts = {"person_name": ("氏名", person_name, 100), "place": ("場所", place, 200),
-             "description": ("事故の状況", description, None), "injury": ("けがの内容", injury or "", None),
-             "damage": ("損害の内容", damage or "", None)}
-    for fld, (label, text, limit) in texts.items():
+    texts = {"person_name": (person_name, 100), "reporter_name": (reporter_name, 100),
+             "reporter_phone": (reporter_phone or "", 40), "place": (place, 200), "description": (description, None),
+             "injury": (injury or "", None), "damage": (damage or "", None), "witnesses": (witnesses, None)}
+    for fld, (text, limit) in texts.items():
+        label = ACCIDENT_FIELD_LABELS[fld]
         if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in text):
             raise ValidationError(f"{label}に使えない文字（制御文字）が含まれています。入力し直してください。",
                                   field=fld)
         if limit is not None and len(text) > limit:
             raise ValidationError(f"{label}が長すぎます（{limit}文字まで）。", field=fld)
+    if not person_name:
+        raise ValidationError("事故にあった人（または損害を与えた相手）の氏名を入力してください。", field="person_name")
+    if not reporter_name:
+        raise ValidationError("報告者の氏名を入力してください（保険会社・市から問い合わせる相手）。", field="reporter_name")
+    reporter_phone = accident_phone(reporter_phone)
+    if not place:
+        raise ValidationError("事故の場所を入力してください。", field="place")
+    if not description:
+        raise ValidationError("事故の状況を入力してください。", field="description")
     if occurred_at > now:
         raise ValidationError("事故の日時に未来の日時は使えません。", field="occurred_at")
     if enrolment_id is not None:
@@ -885,6 +926,7 @@ def file_accident(session: Session, actor: Actor, *, enrolment_id: int | None = 
                                    if r.covered]
         enrolment_id = found[0].enrolment_id if found else None
     r = AccidentReport(enrolment_id=enrolment_id, group_id=group_id, person_name=person_name,
+                       reporter_name=reporter_name, reporter_phone=reporter_phone, witnesses=witnesses,
                        occurred_at=occurred_at, place=place, description=description, injury=(injury or "").strip(),
                        damage=(damage or "").strip(), deadline=rules.report_deadline(occurred_at.date()),
                        status="open", sent_on=None, created_at=now, created_by=actor.id)
@@ -1053,7 +1095,7 @@ def parse_roster_text(text: str) -> list[PersonInput]:
 
 
 __all__ = [
-    "ACCIDENT_STATUS_LABELS", "EVENT_EXCLUSIONS", "AccidentView", "CoverResult", "EnrolmentView", "PersonInput",
+    "ACCIDENT_FIELD_LABELS", "ACCIDENT_STATUS_LABELS", "EVENT_EXCLUSIONS", "accident_phone", "AccidentView", "CoverResult", "EnrolmentView", "PersonInput",
     "PersonView", "PlanInfo", "RosterError", "accidents_due", "add_people", "cancel_enrolment", "check_cover",
     "close_accident", "enrol_event", "enrol_group", "file_accident", "get_enrolment", "import_roster",
     "list_accidents", "list_enrolments", "mark_accident_sent", "parse_roster_text", "plans_for_year",

@@ -26,7 +26,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking_app.domain.errors import NotFound, ValidationError
+from booking_app.domain import calendar as jcal
+from booking_app.domain import insurance as rules
 from booking_app.domain.insurance import SCHEMES, Plan
+from booking_app.reports.accident_pdf import AccidentReportDoc
 from booking_app.reports.docs import Issuer
 from booking_app.reports.insurance_pdf import (
     CertificateDoc,
@@ -42,12 +45,14 @@ from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, local_now, require_manager
 from booking_app.services.fees import get_fees
 from booking_app.store.models import (
+    AccidentReport,
     Charge,
     InsuranceEnrolment,
     InsurancePlan,
     InsuredPerson,
     MemberGroup,
     Receipt,
+    Staff,
 )
 
 NOT_PAID_MESSAGE = "保険料が未払いのため加入証明は発行できません。"
@@ -289,6 +294,50 @@ def ledger(session: Session, fiscal_year: int) -> LedgerDoc:
     return LedgerDoc(fiscal_year, tuple(rows), totals, total("", "合計", "", live))
 
 
+# Where an accident report goes (DOMAIN: the city's plan reports to まちづくり政策課; the volunteer and event
+# plans are the 社会福祉協議会's).
+ACCIDENT_ADDRESSEES = {"city": "下関市 まちづくり政策課 御中", "volunteer": "下関市社会福祉協議会 御中",
+                       "event": "下関市社会福祉協議会 御中"}
+
+
+def accident_report_doc(session: Session, report_id: int, *, today: date | None = None) -> AccidentReportDoc:
+    """The accident report (事故報告書) as printed: the report, its group, the insurance found for it and
+    whether the day of the accident was covered (judged as the cover check judges it)."""
+    r = session.get(AccidentReport, report_id)
+    if r is None:
+        raise NotFound("事故報告が見つかりません。画面を更新してください。")
+    today = today or local_now().date()
+    group = session.get(MemberGroup, r.group_id) if r.group_id is not None else None
+    e = session.get(InsuranceEnrolment, r.enrolment_id) if r.enrolment_id is not None else None
+    plan_name = enrolment_no = cover = addressee = ""
+    holder = ""
+    if e is not None:
+        (f,) = _facts(session, [e])
+        plan_name, enrolment_no, holder = f.plan.name, enrolment_number(e.id), e.holder_name
+        addressee = ACCIDENT_ADDRESSEES.get(f.plan.scheme, "")
+        day = r.occurred_at.date()
+        person = next((p for p in f.people if p.name.replace(" ", "").replace("\u3000", "")
+                       == r.person_name.replace(" ", "").replace("\u3000", "")), None)
+        start = person.cover_start if person is not None else e.cover_start
+        ans = rules.judge_cover(f.plan, day, start, e.cover_end, paid=f.in_force and e.status == "active",
+                                removed_on=person.removed_on if person is not None else None)
+        who = "" if person is not None or not f.people else "（名簿にこの氏名はありません）"
+        cover = (f"事故の日（{jcal.format_slash(day)}）は補償期間内です{who}" if ans.covered
+                 else f"事故の日（{jcal.format_slash(day)}）は補償なし：{ans.reason}")
+        if f.cancelled:
+            cover = "この加入は取り消されています。"
+    staff = session.get(Staff, r.created_by)
+    return AccidentReportDoc(
+        report_no=f"{r.id:06d}", printed_on=today, addressee=addressee, person_name=r.person_name,
+        reporter_name=r.reporter_name or "", reporter_phone=r.reporter_phone or "",
+        group_name=group.name if group is not None else holder, group_reg_no=(group.reg_no or "") if group else "",
+        occurred_at=r.occurred_at, place=r.place, description=r.description, injury=r.injury or "",
+        damage=r.damage or "", witnesses=r.witnesses or "", plan_name=plan_name, enrolment_no=enrolment_no,
+        cover_text=cover, deadline=r.deadline, status_label={"open": "未送付", "sent": "送付済", "closed": "完了"}
+        .get(r.status, r.status), sent_on=r.sent_on, received_at=r.created_at,
+        received_by=staff.name if staff is not None else "", issuer=issuer(session))
+
+
 def export_insurance(session: Session, actor: Actor, fiscal_year: int, path: Path | str, *,
                      kind: str = "roster") -> int:
     """Write the roster or the ledger of a fiscal year to ``path`` (.xlsx or .csv); managers only, as
@@ -301,5 +350,5 @@ def export_insurance(session: Session, actor: Actor, fiscal_year: int, path: Pat
     return write_ledger(ledger(session, fiscal_year), path)
 
 
-__all__ = ["COVER_TEXTS", "cover_text", "certificate_doc", "enrolment_list", "roster_rows", "ledger", "export_insurance", "enrolment_number",
+__all__ = ["ACCIDENT_ADDRESSEES", "accident_report_doc", "COVER_TEXTS", "cover_text", "certificate_doc", "enrolment_list", "roster_rows", "ledger", "export_insurance", "enrolment_number",
            "issuer", "NOT_PAID_MESSAGE", "EXPORT_KINDS"]

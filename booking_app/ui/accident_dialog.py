@@ -1,4 +1,5 @@
-"""Filing an accident report (事故報告): who, when, where, what happened, and the plan that covers it.
+"""Filing an accident report (事故報告): who, who reports it and how to reach them, the group, when,
+where, what happened, the injury or damage, who saw it, and the plan that covers it.
 
 The deadline for passing the report on to the city (counted from the day of the accident,
 ``domain.insurance.report_deadline``) is shown while staff type, with the days left, so nobody files
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QLocale, QTime
+from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -20,6 +21,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -31,6 +34,7 @@ from booking_app.domain import calendar as jcal
 from booking_app.domain import insurance as rules
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import insurance as ins
+from booking_app.services.group_lookup import search_groups
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.insurance_models import BAD, GOOD, NEUTRAL, WARN, state_on
@@ -64,10 +68,35 @@ class AccidentDialog(QDialog):
         self.cover_label.setObjectName("accident_cover")
         self.cover_label.setWordWrap(True)
 
+        # The group (団体): filled from the enrolment, or found by number, name or kana as at the counter.
+        self.group_id: int | None = None
+        self.group_edit = QLineEdit()
+        self.group_edit.setObjectName("group_search")
+        self.group_edit.setPlaceholderText("登録番号・団体名・ふりがなで検索（登録団体でなければ空欄）")
+        self.group_hits = QListWidget()
+        self.group_hits.setObjectName("group_hits")
+        self.group_hits.setMaximumHeight(90)
+        self.group_hits.setVisible(False)
+        self._group_timer = QTimer(self)
+        self._group_timer.setSingleShot(True)
+        self._group_timer.setInterval(150)
+        self._group_timer.timeout.connect(self._search_groups)
+        self.group_edit.textEdited.connect(self._on_group_edited)
+        self.group_hits.itemClicked.connect(self._pick_group)
+        self.group_hits.itemActivated.connect(self._pick_group)
+
         self.person_edit = QLineEdit()
         self.person_edit.setObjectName("person_name")
         self.person_edit.setMaxLength(100)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
         self.person_edit.setPlaceholderText("けがをした人・損害を与えた人")
+        self.reporter_edit = QLineEdit()
+        self.reporter_edit.setObjectName("reporter_name")
+        self.reporter_edit.setMaxLength(100)
+        self.reporter_edit.setPlaceholderText("報告する人（代表者・活動の責任者など）")
+        self.reporter_phone_edit = QLineEdit()
+        self.reporter_phone_edit.setObjectName("reporter_phone")
+        self.reporter_phone_edit.setMaxLength(40)
+        self.reporter_phone_edit.setPlaceholderText("083-000-0000")
         self.occurred_edit = QDateTimeEdit(QDateTime(QDate(self.today.year, self.today.month, self.today.day),
                                                      QTime(10, 0)))
         self.occurred_edit.setObjectName("occurred_at")
@@ -89,6 +118,10 @@ class AccidentDialog(QDialog):
         self.damage_edit = QLineEdit()
         self.damage_edit.setObjectName("damage")
         self.damage_edit.setPlaceholderText("壊した物・相手方など")
+        self.witnesses_edit = QPlainTextEdit()
+        self.witnesses_edit.setObjectName("witnesses")
+        self.witnesses_edit.setPlaceholderText("見ていた人の氏名と連絡先（いなければ空欄）")
+        self.witnesses_edit.setFixedHeight(52)
         self.deadline_label = QLabel()
         self.deadline_label.setObjectName("deadline_label")
         f = self.deadline_label.font()
@@ -99,13 +132,25 @@ class AccidentDialog(QDialog):
         form = QFormLayout()
         form.addRow("加入（保険）", self.enrolment_combo)
         form.addRow("", self.cover_label)
-        form.addRow("氏名", self.person_edit)
-        form.addRow("発生日時", self.occurred_edit)
-        form.addRow("場所", self.place_edit)
-        form.addRow("状況", self.description_edit)
+        form.addRow("団体", self.group_edit)
+        form.addRow("", self.group_hits)
+        form.addRow("事故にあった人 *", self.person_edit)
+        reporter = QHBoxLayout()
+        reporter.addWidget(self.reporter_edit, 3)
+        reporter.addWidget(QLabel("電話 *"))
+        reporter.addWidget(self.reporter_phone_edit, 2)
+        form.addRow("報告者 *", reporter)
+        form.addRow("発生日時 *", self.occurred_edit)
+        form.addRow("場所 *", self.place_edit)
+        form.addRow("状況 *", self.description_edit)
         form.addRow("けが", self.injury_edit)
         form.addRow("損害", self.damage_edit)
+        form.addRow("目撃者", self.witnesses_edit)
         form.addRow("報告期限", self.deadline_label)
+        self._fields = {"person_name": self.person_edit, "reporter_name": self.reporter_edit,
+                        "reporter_phone": self.reporter_phone_edit, "occurred_at": self.occurred_edit,
+                        "place": self.place_edit, "description": self.description_edit, "injury": self.injury_edit,
+                        "damage": self.damage_edit, "witnesses": self.witnesses_edit}
 
         self.save_button = QPushButton("受け付ける")
         self.save_button.setObjectName("save_accident")
@@ -124,9 +169,11 @@ class AccidentDialog(QDialog):
             b.setAutoDefault(False)
 
         self.enrolment_combo.currentIndexChanged.connect(self._update)
+        self.enrolment_combo.currentIndexChanged.connect(self._group_from_enrolment)
         self.occurred_edit.dateTimeChanged.connect(self._update)
+        self._group_from_enrolment()
         self._update()
-        self.resize(640, 520)
+        self.resize(660, 640)
 
     @property
     def today(self) -> date:
@@ -141,6 +188,42 @@ class AccidentDialog(QDialog):
     def _enrolment(self) -> Any:
         eid = self.enrolment_combo.currentData()
         return next((v for v in self.enrolments if v.id == eid), None)
+
+    # ---------------------------------------------------------------- the group
+
+    def set_group(self, group_id: int | None, name: str = "") -> None:
+        self.group_id = group_id
+        self.group_edit.setText(name if group_id is not None else "")
+        self.group_hits.clear()
+        self.group_hits.setVisible(False)
+
+    def _group_from_enrolment(self, *_) -> None:
+        v = self._enrolment()
+        if v is not None and v.group_id is not None:
+            self.set_group(v.group_id, v.group_name or v.holder_name)
+
+    def _on_group_edited(self, _text: str) -> None:
+        self.group_id = None
+        self._group_timer.start()
+
+    def _search_groups(self) -> None:
+        text = self.group_edit.text().strip()
+        self.group_hits.clear()
+        if not text:
+            self.group_hits.setVisible(False)
+            return
+        hits = self.ctx.read(lambda s: search_groups(s, text, limit=20))
+        for h in hits:
+            item = QListWidgetItem(h.display)
+            item.setData(Qt.ItemDataRole.UserRole, (h.id, h.name))
+            self.group_hits.addItem(item)
+        self.group_hits.setVisible(bool(hits))
+
+    def _pick_group(self, item: QListWidgetItem) -> None:
+        gid, name = item.data(Qt.ItemDataRole.UserRole)
+        self.set_group(gid, name)
+
+    # ---------------------------------------------------------------- deadline and cover
 
     def _update(self, *_) -> None:
         day = self.occurred_at().date()
@@ -161,18 +244,26 @@ class AccidentDialog(QDialog):
     def save(self) -> bool:
         v = self._enrolment()
         eid = v.id if v else None
-        gid = v.group_id if v else None
+        gid = self.group_id
+        if gid is None and self.group_edit.text().strip():
+            show_error(self, ValidationError("団体は検索結果から選んでください（登録団体でなければ空欄に）。",
+                                             field="group_id"))
+            self.group_edit.setFocus()
+            return False
         fields = dict(person_name=self.person_edit.text().strip(), occurred_at=self.occurred_at(),
+                      reporter_name=self.reporter_edit.text().strip(), reporter_phone=self.reporter_phone_edit.text(),
                       place=self.place_edit.text().strip(), description=self.description_edit.toPlainText().strip(),
-                      injury=self.injury_edit.text().strip(), damage=self.damage_edit.text().strip())
+                      injury=self.injury_edit.text().strip(), damage=self.damage_edit.text().strip(),
+                      witnesses=self.witnesses_edit.toPlainText().strip())
         try:
-            if not fields["person_name"]:
-                raise ValidationError("事故にあった人の氏名を入力してください。", field="person_name")
             self.report = self.ctx.write(
                 lambda s, a: ins.file_accident(s, a, enrolment_id=eid, group_id=gid, **fields),
                 changes={"insurance", "accident"})
         except DomainError as exc:
             show_error(self, exc)
+            widget = self._fields.get(exc.field or "")
+            if widget is not None:
+                widget.setFocus()
             return False
         self.accept()
         return True

@@ -214,6 +214,11 @@ class AccidentsModel(_RowsModel):
             f = QFont()
             f.setBold(True)
             return f
+        if role == Qt.ItemDataRole.ToolTipRole and col == 1:
+            return "\n".join(x for x in (
+                f"団体：{a.group_name or a.holder_name}" if (a.group_name or a.holder_name) else "",
+                f"報告者：{a.reporter_name}　TEL {a.reporter_phone}" if a.reporter_name else "報告者：（記入なし）",
+                a.witnesses and f"目撃者：{a.witnesses}") if x)
         if role == Qt.ItemDataRole.ToolTipRole and col == 3:
             return "\n".join(x for x in (a.description, a.injury and f"けが：{a.injury}",
                                          a.damage and f"損害：{a.damage}") if x)

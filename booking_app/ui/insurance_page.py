@@ -375,12 +375,15 @@ class InsurancePage(QWidget):
         self.new_accident_button = _button("新規報告…", "new_accident", self.new_accident)
         self.mark_sent_button = _button("報告済みにする", "mark_sent", self.mark_sent,
                                         "市（保険会社）へ報告したことを記録します")
+        self.print_accident_button = _button("事故報告書を印刷", "print_accident", self.print_accident,
+                                             "選んだ事故報告を、保険会社・市に出す事故報告書（PDF）にします")
         self.open_only_check = QCheckBox("未報告のみ")
         self.open_only_check.setObjectName("open_only")
         self.open_only_check.setChecked(True)
         self.open_only_check.toggled.connect(lambda _on: self.refresh_accidents())
         row.addWidget(self.new_accident_button)
         row.addWidget(self.mark_sent_button)
+        row.addWidget(self.print_accident_button)
         row.addWidget(self.open_only_check)
         row.addStretch(1)
         self.accidents_note = QLabel()
@@ -390,7 +393,7 @@ class InsurancePage(QWidget):
         self.accidents_model = AccidentsModel(self)
         self.accidents_view = _table("accidents")
         self.accidents_view.setModel(self.accidents_model)
-        for col, width in enumerate((130, 110, 140, 0, 270, 90, 80, 150)):
+        for col, width in enumerate((130, 110, 140, 0, 240, 90, 80, 180)):
             if width:
                 self.accidents_view.setColumnWidth(col, width)
         # What happened takes the room that is left, so the plan's full name and the status stay readable.
@@ -814,7 +817,42 @@ class InsurancePage(QWidget):
         if report is not None:
             self.refresh_accidents()
             self.show_tab("accidents")
+            self._select_accident(report.id)
+            # The report goes to the city or insurer on paper: shown at once, as a receipt is after payment.
+            self.print_accident(report)
         return report
+
+    def _select_accident(self, report_id: int) -> None:
+        for row in range(self.accidents_model.rowCount()):
+            if self.accidents_model.item(row).id == report_id:
+                self.accidents_view.selectRow(row)
+                return
+
+    def print_accident(self, report: Any = None) -> Path | None:
+        """事故報告書: the selected (or just filed) report as a PDF in the print preview."""
+        from booking_app.reports.accident_pdf import render_accident_report
+        from booking_app.services.insurance_reports import accident_report_doc
+
+        a = report if report is not None else self.selected_accident()
+        if a is None:
+            info(self, "事故報告書", "印刷する事故報告を選んでください。")
+            return None
+        rid, today = a.id, self.today
+        path = ""
+        try:
+            doc = self.ctx.read(lambda s: accident_report_doc(s, rid, today=today))
+            fd, path = tempfile.mkstemp(prefix=f"accident_report_{rid}_", suffix=".pdf")
+            os.close(fd)
+            render_accident_report(doc, Path(path))
+        except Exception as exc:  # noqa: BLE001 — a DomainError says why; a report bug must not stop the desk
+            if path:
+                os.remove(path)
+            show_error(self, exc)
+            return None
+        self.last_accident_path = Path(path)
+        pd.preview_pdf(self, Path(path), title=f"事故報告書　{doc.person_name}（報告番号 {doc.report_no}）",
+                       suggested_name=f"事故報告書_{doc.report_no}_{doc.person_name.replace(' ', '')}.pdf")
+        return Path(path)
 
     def mark_sent(self) -> bool:
         a = self.selected_accident()

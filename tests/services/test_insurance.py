@@ -323,7 +323,7 @@ def test_accidents_due_soonest_first_with_the_deadline_from_the_accident(world):
     with world.write() as s:
         for name, when in (("山田 花子", datetime(2026, 11, 20, 14)), ("田中 一郎", datetime(2026, 11, 5, 10)),
                            ("末永 和子", datetime(2026, 11, 24, 9)), ("広中 誠", datetime(2026, 11, 10, 11))):
-            made[name] = ins.file_accident(s, world.desk, group_id=view.group_id, person_name=name, occurred_at=when,
+            made[name] = ins.file_accident(s, world.desk, reporter_name="代表 一子", reporter_phone="083-000-0000", group_id=view.group_id, person_name=name, occurred_at=when,
                                            place="みもすそ川公園", description="清掃中に転倒", injury="右手首のねんざ",
                                            now=NOW)
         ins.mark_accident_sent(s, world.desk, made["広中 誠"].id, sent_on=TODAY, now=NOW)
@@ -378,3 +378,50 @@ def test_plans_for_year_copies_last_year_and_new_premiums_leave_old_enrolments_a
     assert (again.premium, again.plan_id, charges(world, old.id)[0].amount) == (1050, old.plan_id, 1050)
     with world.write() as s:  # the year's rows are made once
         assert [p.id for p in ins.plans_for_year(s, 2027)] == [p.id for p in plans.values()]
+
+
+def test_an_accident_report_records_the_reporter_contact_group_and_witnesses(world):
+    """Issue 13, item 13: what the insurer asks (who, reporter and contact, group, when, where, how,
+    injury or damage, witnesses) is kept with the report; the phone number is written as it is dialled."""
+    view = enrol(world, applied_on=date(2026, 11, 1), now=datetime(2026, 11, 1, 10))
+    pay(world, view, now=datetime(2026, 11, 1, 10))
+    with world.write() as s:
+        a = ins.file_accident(s, world.desk, group_id=view.group_id, person_name="山田 花子",
+                              reporter_name="  代表　一子 ", reporter_phone="０８３－２２２－３３３３",
+                              witnesses="佐藤 一郎（会員）\n公園の管理人", occurred_at=datetime(2026, 11, 20, 14),
+                              place="みもすそ川公園", description="清掃中に転倒", injury="右手首のねんざ", now=NOW)
+    assert (a.reporter_name, a.reporter_phone) == ("代表 一子", "083-222-3333")
+    assert a.witnesses == "佐藤 一郎（会員）\n公園の管理人" and a.group_id == view.group_id
+    assert a.group_name == view.holder_name and a.enrolment_id == view.id
+    with world.read() as s:
+        (again,) = ins.list_accidents(s, today=TODAY)
+    assert (again.reporter_name, again.reporter_phone, again.witnesses) == (a.reporter_name, a.reporter_phone,
+                                                                            a.witnesses)
+    assert again.deadline == date(2026, 12, 4)  # deadline tracking as before
+
+
+@pytest.mark.parametrize("changes, field, words", [
+    ({"reporter_name": ""}, "reporter_name", "報告者の氏名を入力"),
+    ({"reporter_phone": ""}, "reporter_phone", "報告者の電話番号を入力"),
+    ({"reporter_phone": "83-222-3333"}, "reporter_phone", "報告者の電話番号「83-222-3333」は電話番号の形ではありません"),
+    ({"reporter_phone": "083-222-33333333"}, "reporter_phone", "10桁か11桁"),
+    ({"reporter_phone": "083-ABC-3333"}, "reporter_phone", "電話番号の形ではありません"),
+    ({"reporter_phone": "083\x00222-3333"}, "reporter_phone", "報告者の電話番号に使えない文字（制御文字）"),
+    ({"reporter_name": "代表\x07一子"}, "reporter_name", "報告者の氏名に使えない文字（制御文字）"),
+    ({"witnesses": "佐藤\x1b一郎"}, "witnesses", "目撃者に使えない文字（制御文字）"),
+    ({"reporter_name": "長" * 101}, "reporter_name", "報告者の氏名が長すぎます（100文字まで）"),
+])
+def test_accident_input_is_refused_with_the_field_named(world, changes, field, words):
+    fields = dict(person_name="山田 花子", reporter_name="代表 一子", reporter_phone="083-222-3333", witnesses="",
+                  occurred_at=datetime(2026, 11, 20, 14), place="みもすそ川公園", description="清掃中に転倒")
+    fields.update(changes)
+    with world.write() as s, pytest.raises(ValidationError) as err:
+        ins.file_accident(s, world.desk, now=NOW, **fields)
+    assert err.value.field == field and words in err.value.message, err.value.message
+
+
+@pytest.mark.parametrize("typed, kept", [("0832223333", "0832223333"), ("090 1234 5678", "090 1234 5678"),
+                                         ("(083)222-3333", "(083)222-3333"), ("+81 83-222-3333", "+81 83-222-3333"),
+                                         ("０９０ー１２３４ー５６７８", "090-1234-5678")])
+def test_accident_phone_takes_the_usual_ways_of_writing_a_number(typed, kept):
+    assert ins.accident_phone(typed) == kept

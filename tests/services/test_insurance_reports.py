@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import openpyxl
+from sqlalchemy import select
 import pytest
 from factories import NOW, World
 
@@ -379,3 +380,41 @@ def test_the_certificate_says_what_its_plan_covers(insured):
     assert ir.cover_text(disaster).endswith("地震・噴火・津波による傷害も補償。")
     city = next(p for p in default_plans() if p.code == "CITY")
     assert ir.cover_text(city) == ir.COVER_TEXTS["city"]
+
+
+def test_the_accident_report_document_from_a_filed_report(insured, tmp_path):
+    """Issue 13, item 13: the printable 事故報告書 carries the report, its group, reporter and contact,
+    witnesses, the insurance found for it with the day's cover, the deadline and who took it."""
+    from booking_app.reports.accident_pdf import render_accident_report
+    from booking_app.services import insurance as ins
+
+    w = insured.world
+    with w.write() as s:
+        g1 = s.scalar(select(InsuranceEnrolment.group_id).where(InsuranceEnrolment.id == insured.paid))
+        a = ins.file_accident(s, w.desk, enrolment_id=insured.paid, person_name="山田 花子", reporter_name="代表 一子",
+                              reporter_phone="083-222-3333", witnesses="佐藤 一郎", place="みもすそ川公園",
+                              occurred_at=datetime(2026, 11, 20, 14, 30), description="清掃中に転倒",
+                              injury="右手首のねんざ", now=NOW)
+        b = ins.file_accident(s, w.desk, group_id=g1, person_name="河野 健一", reporter_name="代表 一子",
+                              reporter_phone="0832223333", place="センター", description="机で指を挟んだ",
+                              occurred_at=datetime(2025, 5, 1, 10), now=NOW)
+    with w.read() as s:
+        doc = ir.accident_report_doc(s, a.id, today=date(2026, 11, 25))
+        other = ir.accident_report_doc(s, b.id, today=date(2026, 11, 25))
+        with pytest.raises(NotFound):
+            ir.accident_report_doc(s, 9999)
+    assert doc.report_no == f"{a.id:06d}" and doc.printed_on == date(2026, 11, 25)
+    assert (doc.person_name, doc.reporter_name, doc.reporter_phone, doc.witnesses) == (
+        "山田 花子", "代表 一子", "083-222-3333", "佐藤 一郎")
+    assert (doc.group_name, doc.group_reg_no) == ("ふくふく子ども食堂", "0012")
+    assert doc.plan_name == "ボランティア活動保険（基本タイプ）" and doc.enrolment_no == f"{insured.paid:06d}"
+    assert doc.addressee == "下関市社会福祉協議会 御中" and "補償期間内" in doc.cover_text
+    assert doc.deadline == date(2026, 12, 4) and doc.status_label == "未送付" and doc.received_by
+    # Filed by group alone: the enrolment covering that day (last year's city plan) is found and addressed.
+    assert other.group_name == "ふくふく子ども食堂" and other.plan_name == "下関市市民活動保険"
+    assert other.addressee == "下関市 まちづくり政策課 御中" and other.enrolment_no == f"{insured.last_year:06d}"
+    out = tmp_path / "accident.pdf"
+    assert render_accident_report(doc, out) == 1
+    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(out), "-"], check=True, capture_output=True,
+                                             text=True).stdout)
+    assert "事故報告書" in text and "TEL083-222-3333" in text and "佐藤一郎" in text

@@ -375,6 +375,8 @@ def test_accident_dialog(qtbot, fresh, shown, person, place, description, injury
     qtbot.addWidget(dlg)
     dlg.show()
     put_text(dlg.person_edit, person)
+    put_text(dlg.reporter_edit, "代表 一子")  # the reporter and contact the insurer asks for (issue 13, item 13)
+    put_text(dlg.reporter_phone_edit, "083-222-3333")
     put_text(dlg.place_edit, place)
     dlg.description_edit.setPlainText(long(description))
     put_text(dlg.injury_edit, injury)

@@ -8,6 +8,7 @@ previews are replaced (payment_dialog.preview_pdf) and recorded.
 from __future__ import annotations
 
 from collections.abc import Callable
+import re
 import subprocess
 from datetime import date, datetime
 from pathlib import Path
@@ -196,10 +197,10 @@ def test_unpaid_enrolment_is_not_covered_and_filters(qtbot, ctx, engine, desk, g
 def test_accident_near_its_deadline_shows_on_the_home_line(qtbot, ctx, engine, desk, group_id, errors):
     v = enrol_basic(engine, desk, group_id)
     with write_session(engine) as s:
-        ins.file_accident(s, desk, enrolment_id=v.id, person_name="山田 太郎", occurred_at=datetime(2026, 11, 15, 10),
+        ins.file_accident(s, desk, reporter_name="代表 一子", reporter_phone="083-000-0000", enrolment_id=v.id, person_name="山田 太郎", occurred_at=datetime(2026, 11, 15, 10),
                           place="彦島海岸", description="清掃中に転倒", injury="右手首の捻挫",
                           now=datetime(2026, 11, 25, 9))
-        ins.file_accident(s, desk, enrolment_id=v.id, person_name="佐藤 花子", occurred_at=datetime(2026, 11, 24, 10),
+        ins.file_accident(s, desk, reporter_name="代表 一子", reporter_phone="083-000-0000", enrolment_id=v.id, person_name="佐藤 花子", occurred_at=datetime(2026, 11, 24, 10),
                           place="センター", description="机で指を挟んだ", now=datetime(2026, 11, 25, 9))
     window = MainWindow(ctx)
     qtbot.addWidget(window)
@@ -228,7 +229,7 @@ def test_accident_near_its_deadline_shows_on_the_home_line(qtbot, ctx, engine, d
 def test_overdue_report_is_red(qtbot, engine, desk, group_id):
     v = enrol_basic(engine, desk, group_id)
     with write_session(engine) as s:
-        ins.file_accident(s, desk, enrolment_id=v.id, person_name="鈴木 一郎", occurred_at=datetime(2026, 11, 1, 10),
+        ins.file_accident(s, desk, reporter_name="代表 一子", reporter_phone="083-000-0000", enrolment_id=v.id, person_name="鈴木 一郎", occurred_at=datetime(2026, 11, 1, 10),
                           place="公園", description="転倒", now=datetime(2026, 11, 25, 9))
     with read_session(engine) as s:
         rows = ins.list_accidents(s, today=TODAY)
@@ -238,8 +239,23 @@ def test_overdue_report_is_red(qtbot, engine, desk, group_id):
     assert model.index(0, 6).data(Qt.ItemDataRole.ForegroundRole).color().name() == "#c62828"
 
 
+@pytest.fixture
+def accident_pdfs(monkeypatch):
+    """The accident reports the page would preview, as title, name and text (read with pdftotext)."""
+    shown: list[dict] = []
+
+    def fake(parent, path, *, title, suggested_name):
+        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                              text=True).stdout
+        shown.append({"title": title, "name": suggested_name, "text": text})
+
+    monkeypatch.setattr(pd, "preview_pdf", fake)
+    return shown
+
+
 @pytest.mark.answers_modals
-def test_accident_dialog_files_a_report_with_its_deadline(qtbot, page, engine, desk, group_id, errors):
+def test_accident_dialog_files_a_report_with_its_deadline(qtbot, page, engine, desk, group_id, errors,
+                                                          accident_pdfs):
     from booking_app.ui.accident_dialog import AccidentDialog
 
     v = enrol_basic(engine, desk, group_id)
@@ -248,13 +264,17 @@ def test_accident_dialog_files_a_report_with_its_deadline(qtbot, page, engine, d
 
     def fill(dlg: AccidentDialog):
         dlg.enrolment_combo.setCurrentIndex(dlg.enrolment_combo.findData(v.id))
+        assert dlg.group_id == group_id and dlg.group_edit.text() == CLUB  # the enrolment's group
         dlg.occurred_edit.setDate(QDate(2026, 11, 20))
         assert "2026/12/04" in dlg.deadline_label.text() and "あと9日" in dlg.deadline_label.text()
         assert "補償あり" in dlg.cover_label.text()
         type_text(dlg.person_edit, "山田 太郎")
+        type_text(dlg.reporter_edit, "代表 一子")
+        type_text(dlg.reporter_phone_edit, "０８３－２２２－３３３３")
         type_text(dlg.place_edit, "彦島海岸")
         dlg.description_edit.setPlainText("清掃中に転倒")
         type_text(dlg.injury_edit, "右手首の捻挫")
+        dlg.witnesses_edit.setPlainText("佐藤 一郎（会員）")
         qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
 
     page.show_tab("accidents")
@@ -263,6 +283,54 @@ def test_accident_dialog_files_a_report_with_its_deadline(qtbot, page, engine, d
     assert opened and errors == []
     assert column(page.accidents_model, 1) == ["山田 太郎"]
     assert page.accidents_model.index(0, 4).data() == "ボランティア活動保険（基本タイプ）"
+    # Filed: the 事故報告書 is shown at once, with what the insurer asks.
+    assert len(accident_pdfs) == 1 and accident_pdfs[0]["title"].startswith("事故報告書　山田 太郎")
+    text = re.sub(r"\s+", "", accident_pdfs[0]["text"])
+    for expected in ("事故報告書", "山田太郎", "代表一子", "TEL083-222-3333", CLUB.replace(" ", ""), "彦島海岸",
+                     "清掃中に転倒", "右手首の捻挫", "佐藤一郎（会員）", "2026年12月4日", "下関市社会福祉協議会御中", "以上"):
+        assert expected in text, expected
+    # And again from the list, for the selected report.
+    page.accidents_view.selectRow(0)
+    qtbot.mouseClick(page.print_accident_button, Qt.MouseButton.LeftButton)
+    assert len(accident_pdfs) == 2 and errors == []
+
+
+@pytest.mark.answers_modals
+def test_accident_dialog_names_the_field_it_refuses_and_finds_the_group(qtbot, page, engine, desk, group_id,
+                                                                         errors, accident_pdfs):
+    from booking_app.ui.accident_dialog import AccidentDialog
+
+    page.refresh()
+    refused: list[str] = []
+
+    def fill(dlg: AccidentDialog):
+        type_text(dlg.group_edit, CLUB[:4])
+        qtbot.waitUntil(lambda: dlg.group_hits.count() > 0)
+        qtbot.mouseClick(dlg.group_hits.viewport(), Qt.MouseButton.LeftButton,
+                         pos=dlg.group_hits.visualItemRect(dlg.group_hits.item(0)).center())
+        assert dlg.group_id == group_id and not dlg.group_hits.isVisible()
+        type_text(dlg.person_edit, "山田 太郎")
+        type_text(dlg.reporter_edit, "代表 一子")
+        type_text(dlg.reporter_phone_edit, "83-222")
+        type_text(dlg.place_edit, "センター")
+        dlg.description_edit.setPlainText("机で指を挟んだ")
+        qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+        refused.extend(errors)
+        assert dlg.isVisible() and dlg.focusWidget() is dlg.reporter_phone_edit
+        errors.clear()
+        dlg.reporter_phone_edit.clear()
+        type_text(dlg.reporter_phone_edit, "083-222-3333")
+        qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+
+    page.show_tab("accidents")
+    opened = when_modal(qtbot, AccidentDialog, fill)
+    qtbot.mouseClick(page.new_accident_button, Qt.MouseButton.LeftButton)
+    assert opened and errors == []
+    assert len(refused) == 1 and "報告者の電話番号「83-222」は電話番号の形ではありません" in refused[0]
+    with read_session(engine) as s:
+        (a,) = ins.list_accidents(s, today=TODAY)
+    assert (a.group_id, a.reporter_phone) == (group_id, "083-222-3333")
+    assert "加入が確認できていません" in re.sub(r"\s+", "", accident_pdfs[0]["text"])
 
 
 @pytest.mark.answers_modals
@@ -290,7 +358,7 @@ def test_renewal_opens_the_dialog_prefilled(qtbot, page, engine, desk, group_id,
 def test_models_pass_the_model_tester(qtmodeltester, engine, desk, group_id):
     v = enrol_basic(engine, desk, group_id)
     with write_session(engine) as s:
-        ins.file_accident(s, desk, enrolment_id=v.id, person_name="山田 太郎", occurred_at=datetime(2026, 11, 15, 10),
+        ins.file_accident(s, desk, reporter_name="代表 一子", reporter_phone="083-000-0000", enrolment_id=v.id, person_name="山田 太郎", occurred_at=datetime(2026, 11, 15, 10),
                           place="彦島海岸", description="清掃中に転倒", now=datetime(2026, 11, 25, 9))
     with read_session(engine) as s:
         enrolments = ins.list_enrolments(s, fiscal_year=2026)
