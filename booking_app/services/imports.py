@@ -484,7 +484,7 @@ class _Checker(RowChecker):
                 if live:
                     self.report.past += 1
                 if live and broken:
-                    self.notice(r.row, broken[0][0], f"{self._day_text(r.day)}は" + "、".join(t for _, t in broken)
+                    self.notice(r.row, broken[0][0], f"{self._day_text(r.day)}は" + "。".join(t for _, t in broken)
                                 + f"。「{OVERRIDE_REASON}」として取り込みます。")
                 elif r.period_notice:
                     self.notice(r.row, "区分", r.period_notice)
@@ -495,7 +495,7 @@ class _Checker(RowChecker):
                 if r.period_notice:
                     self.notice(r.row, "区分", r.period_notice)
                 continue
-            what = f"{self._day_text(r.day)}は" + "、".join(t for _, t in broken)
+            what = f"{self._day_text(r.day)}は" + "。".join(t for _, t in broken)
             if self.override_reason:
                 r.rule_breaks = [t for _, t in broken]
                 self.report.overridden += 1
