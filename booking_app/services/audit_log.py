@@ -239,10 +239,11 @@ def _where(q: Select, f: AuditFilter) -> Select:
         q = q.where(AuditEntry.action == f.action)
     if f.entity_id is not None:
         q = q.where(AuditEntry.entity_id == f.entity_id)
-    text = f.text.strip()
-    if text:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        q = q.where(AuditEntry.summary.ilike(f"%{escaped}%", escape="\\"))
+    from booking_app.services.text_search import contains  # one search rule (issue 13, item 5)
+
+    found = contains(f.text, AuditEntry.summary)
+    if found is not None:
+        q = q.where(found)
     return q
 
 

@@ -39,6 +39,7 @@ from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, local_now
 # HOOK (issue 4, fees): a booking's open charges follow its quote; see services/fees.py.
 from booking_app.services.fees import sync_booking_charges
+from booking_app.services.text_search import contains
 from booking_app.store.models import Booking, BookingEquipment, EquipmentType, MemberGroup, Room
 
 BLOCKING = tuple(s.value for s in BLOCKING_STATUSES)
@@ -826,7 +827,11 @@ def bookings_between(
 
 def search_bookings(session: Session, text: str, *, day_from: date | None = None, day_to: date | None = None,
                     limit: int = 200) -> list[BookingView]:
-    """Find bookings by number, group or booker name/kana, purpose or phone, optionally within dates."""
+    """Find bookings by number, group or booker name/kana, purpose or phone, optionally within dates.
+
+    Text is matched as services/text_search.py matches every search: kana in any script or width, and
+    ``%``/``_`` as plain characters; a group is found by its register entry (name, reading, number).
+    """
     text = (text or "").strip()
     q = select(Booking)
     if day_from is not None:
@@ -838,11 +843,10 @@ def search_bookings(session: Session, text: str, *, day_from: date | None = None
         conds = []
         if text.isdigit() and digits:
             conds.append(Booking.id == int(digits))
-        like = f"%{text}%"
         group_ids = select(MemberGroup.id).where(
-            or_(MemberGroup.name.like(like), MemberGroup.kana.like(like), MemberGroup.reg_no == text)
+            or_(contains(text, keyed=[MemberGroup.search_text]), MemberGroup.reg_no == text)
         )
-        conds += [Booking.booker_name.like(like), Booking.purpose.like(like), Booking.contact_phone.like(like),
+        conds += [contains(text, Booking.booker_name, Booking.purpose, Booking.contact_phone),
                   Booking.group_id.in_(group_ids)]
         q = q.where(or_(*conds))
     q = q.order_by(Booking.start_at.desc()).limit(limit)

@@ -27,6 +27,7 @@ from booking_app.domain.groups import (
     validity_end,
 )
 from booking_app.domain.kana import digits_only, search_key
+from booking_app.services.text_search import contains
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.store.models import (
     Booking,
@@ -325,10 +326,12 @@ def search_groups(session: Session, text: str, *, today: date | None = None, lim
     q = select(MemberGroup)
     key = search_key(text)
     digits = digits_only(text)
+    if text and text.strip() and not (key or digits):
+        return []  # only separators typed (「_」, 「・」): they are dropped like spaces, never wildcards
     if key or digits:
         conds = []
         if key:
-            conds.append(MemberGroup.search_text.like(f"%{_escape(key)}%", escape="\\"))
+            conds.append(contains(text, keyed=[MemberGroup.search_text]))
         if digits and len(digits) >= 3:
             conds.append(MemberGroup.phone_digits.like(f"%{digits}%"))
         if digits and len(digits) <= 6:
@@ -346,10 +349,6 @@ def search_groups(session: Session, text: str, *, today: date | None = None, lim
             return (1 if starts else 2, g.kana)
         rows.sort(key=rank)
     return [_summary(g, today) for g in rows[:limit]]
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def group_by_code(session: Session, code: str) -> MemberGroup | None:

@@ -748,14 +748,13 @@ def list_enrolments(session: Session, *, fiscal_year: int | None = None, group_i
         q = q.where(InsuranceEnrolment.group_id == group_id)
     if unpaid_only or not include_cancelled:
         q = q.where(InsuranceEnrolment.status == "active")
-    key = search_key((text or "").strip())
-    if key:
-        like = f"%{key}%"
-        raw = f"%{(text or '').strip()}%"
-        in_roster = select(InsuredPerson.enrolment_id).where(InsuredPerson.search_text.like(like))
-        in_group = select(MemberGroup.id).where(MemberGroup.search_text.like(like))
-        q = q.where(or_(InsuranceEnrolment.holder_name.like(raw), InsuranceEnrolment.event_name.like(raw),
-                        InsuranceEnrolment.id.in_(in_roster), InsuranceEnrolment.group_id.in_(in_group)))
+    from booking_app.services.text_search import contains  # one search rule (issue 13, item 5)
+
+    found = contains(text, InsuranceEnrolment.holder_name, InsuranceEnrolment.event_name)
+    if found is not None:
+        in_roster = select(InsuredPerson.enrolment_id).where(contains(text, keyed=[InsuredPerson.search_text]))
+        in_group = select(MemberGroup.id).where(contains(text, keyed=[MemberGroup.search_text]))
+        q = q.where(or_(found, InsuranceEnrolment.id.in_(in_roster), InsuranceEnrolment.group_id.in_(in_group)))
     rows = list(session.scalars(q.order_by(InsuranceEnrolment.applied_on.desc(), InsuranceEnrolment.id.desc())))
     views = _views(session, rows)
     if unpaid_only:
@@ -790,7 +789,9 @@ def check_cover(session: Session, *, day: date, group_id: int | None = None, per
     if group_id is not None:
         q = q.where(InsuranceEnrolment.group_id == group_id)
     if person_key and enrolment_id is None:
-        roster = select(InsuredPerson.enrolment_id).where(InsuredPerson.search_text.like(f"%{person_key}%"))
+        from booking_app.services.text_search import contains  # one search rule (issue 13, item 5)
+
+        roster = select(InsuredPerson.enrolment_id).where(contains(person, keyed=[InsuredPerson.search_text]))
         if group_id is None:
             q = q.where(InsuranceEnrolment.id.in_(roster))
     elif enrolment_id is None and group_id is None:
