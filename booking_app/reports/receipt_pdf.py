@@ -263,7 +263,7 @@ class _ReceiptLayout:
         pitch = size * 1.35
         rule_grey = HexColor("#888888")
 
-        def row(cells: Sequence[str], wrapped: list[str], *, head: bool) -> Block:
+        def row(cells: Sequence[str], wrapped: list[str], *, head: bool, heading: Block | None = None) -> Block:
             n = max(1, len(wrapped))
             height = n * pitch + 2 * pad
 
@@ -288,15 +288,17 @@ class _ReceiptLayout:
                 pen.line(self.left, top - height, self.left + self.width, top - height, role="table_rule",
                          color=black if head else rule_grey, width=0.7 if head else 0.3)
 
-            return Block(height, draw)
+            # The heading row stays with the first line; a line that starts a page brings it along (issue 13, 15).
+            return Block(height, draw, keep_with_next=head, repeat=heading)
 
         blocks = [spacer(self.pt(6))]
         heads = [h for h, _w, _a in cols]
-        blocks.append(row(heads, [heads[0]], head=True))
+        heading = row(heads, [heads[0]], head=True)
+        blocks.append(heading)
         desc_w = cols[0][1] - 2 * pad
         for line in self.doc.lines:
             cells = self._cells(line)
-            blocks.append(row(cells, wrap(line.description, desc_w, size, max_lines=4), head=False))
+            blocks.append(row(cells, wrap(line.description, desc_w, size, max_lines=4), head=False, heading=heading))
         return blocks
 
     @staticmethod
