@@ -1,7 +1,8 @@
-"""Activity insurance papers from the database (保険の証明・名簿・台帳): reads only.
+"""Activity insurance papers from the database (保険の証明・名簿・台帳・事故報告書): reads only.
 
-Gathers what ``reports.insurance_pdf`` lays out: the certificate of one enrolment, the enrolment
-list, the roster for the 社会福祉協議会 or insurer and the fiscal-year ledger, straight from the ORM
+Gathers what ``reports.insurance_pdf`` and ``reports.accident_pdf`` lay out: the certificate of one
+enrolment, the enrolment list, the roster for the 社会福祉協議会 or insurer, the fiscal-year ledger and
+the accident report (事故報告書), straight from the ORM
 models (not through ``services.insurance``, so that the papers depend on the data alone).
 
 An enrolment is *in force* when it is active and its premium is settled: either it costs nothing
@@ -25,9 +26,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking_app.domain.errors import NotFound, ValidationError
 from booking_app.domain import calendar as jcal
 from booking_app.domain import insurance as rules
+from booking_app.domain.errors import NotFound, ValidationError
 from booking_app.domain.insurance import SCHEMES, Plan
 from booking_app.reports.accident_pdf import AccidentReportDoc
 from booking_app.reports.docs import Issuer
