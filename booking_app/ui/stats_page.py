@@ -430,7 +430,7 @@ class UnsettledDialog(QDialog):
         view.setModel(self.model)
         view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         view.horizontalHeader().setStretchLastSection(True)
-        hint = QLabel("本日の予約の「未精算のみ」で利用人数を入力してから締めてください。"
+        hint = QLabel("本日の予約の「利用済が未入力のみ（過去の日）」で利用人数を入力してから締めてください。"
                       "やむを得ず先に締める場合は理由を記録します。")
         hint.setWordWrap(True)
         self.reason_edit = QLineEdit()
