@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import NotFound, RuleError, ValidationError
 from booking_app.domain.fees import FeeLine, stamp_duty, tax_summary, valid_invoice_number, yen
 from booking_app.reports.docs import CashupDoc, CashupRow, DocLine, Issuer, ReceiptDoc
+from booking_app.services.bookings import hold_lapsed_sql
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.services.fees import DEAD_STATUSES, PRINT_MASTER_ITEM, PRINT_SHEET_ITEMS, get_fees
@@ -258,7 +259,9 @@ def open_charges(session: Session, *, booking_id: int | None = None, group_id: i
     """Open charges (未収), oldest first; those of a cancelled, skipped or expired booking are left out."""
     q = (select(Charge).outerjoin(Booking, Booking.id == Charge.booking_id)
          .where(Charge.status == "open",
-                or_(Charge.booking_id.is_(None), Booking.status.not_in(DEAD_STATUSES))))
+                or_(Charge.booking_id.is_(None),
+                    # a 仮予約 past its deadline is dead too, marked or not (issue 13, item 4)
+                    and_(Booking.status.not_in(DEAD_STATUSES), not_(hold_lapsed_sql(local_now().date()))))))
     if booking_id is not None:
         q = q.where(Charge.booking_id == booking_id)
     if group_id is not None:

@@ -12,11 +12,12 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking_app.domain.booking_rules import BLOCKING_STATUSES, BookingStatus
+from booking_app.domain.booking_rules import BookingStatus
 from booking_app.domain.errors import NotFound, ValidationError
 from booking_app.reports.docs import Issuer, SlipDoc
-from booking_app.services.bookings import views_for
+from booking_app.services.bookings import blocks_slot_sql, views_for
 from booking_app.services.centre import get_profile
+from booking_app.services.common import local_now
 from booking_app.store.models import Booking, BookingSeries, Charge, Receipt, Room
 
 #: The centre's rules printed on every slip (利用上の注意). Plain defaults of ours [P], kept short.
@@ -42,7 +43,6 @@ def rules_for(issuer: Issuer, rules: Sequence[str] = DEFAULT_RULES) -> tuple[str
     return tuple(contact if r == CONTACT_RULE else r for r in rules)
 
 
-LIVE_STATUSES = tuple(s.value for s in BLOCKING_STATUSES)
 # A charge still owed or already paid counts towards the slip's fee; a cancelled one does not.
 FEE_STATUSES = ("open", "paid")
 
@@ -92,7 +92,7 @@ def _series_texts(session: Session, bookings: Sequence[Booking]) -> dict[int, st
     members: dict[int, list[tuple[datetime, int]]] = {}
     for sid, start, bid in session.execute(
         select(Booking.series_id, Booking.start_at, Booking.id)
-        .where(Booking.series_id.in_(series_ids), Booking.status.in_(LIVE_STATUSES))
+        .where(Booking.series_id.in_(series_ids), blocks_slot_sql(local_now().date()))
     ):
         members.setdefault(sid, []).append((start, bid))
     out: dict[int, str] = {}
@@ -154,7 +154,7 @@ def slips_for_day(session: Session, day: date) -> list[SlipDoc]:
     start = datetime.combine(day, time.min)
     q = (select(Booking).outerjoin(Room, Room.id == Booking.room_id)
          .where(Booking.start_at >= start, Booking.start_at < start + timedelta(days=1),
-                Booking.status.in_(LIVE_STATUSES))
+                blocks_slot_sql(local_now().date()))  # a lapsed 仮予約 gets no slip (issue 13, item 4)
          # Equipment-only bookings (no room) after the rooms of the same hour.
          .order_by(Booking.start_at, Room.sort_order.is_(None), Room.sort_order, Booking.room_id, Booking.id))
     return _docs(session, list(session.scalars(q)))

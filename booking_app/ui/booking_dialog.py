@@ -123,6 +123,7 @@ def make_slip_pdf(engine, booking_ids: Sequence[int] = (), series_id: int | None
 
     from booking_app.reports.slip_pdf import render_slips
     from booking_app.services import slips as slip_svc
+    from booking_app.services.bookings import blocks_slot_sql
     from booking_app.store.engine import read_session
     from booking_app.store.models import Booking
 
@@ -130,7 +131,7 @@ def make_slip_pdf(engine, booking_ids: Sequence[int] = (), series_id: int | None
         ids = list(booking_ids)
         if series_id is not None:
             ids = list(session.scalars(select(Booking.id).where(
-                Booking.series_id == series_id, Booking.status.in_(slip_svc.LIVE_STATUSES))
+                Booking.series_id == series_id, blocks_slot_sql(clock.today()))
                 .order_by(Booking.start_at, Booking.id)))
         docs = slip_svc.slip_docs(session, ids)
     fd, name = tempfile.mkstemp(prefix="slips_", suffix=".pdf")

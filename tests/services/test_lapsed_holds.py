@@ -174,3 +174,18 @@ def test_saving_over_a_lapsed_hold_marks_it(world: World, frozen_clock):
     v = world.book(at(DAY, 10), at(DAY, 12), now=clock.now())
     assert v.status == "confirmed"
     assert world.booking(hold.id).status == "expired"
+
+
+def test_day_slips_and_open_charges_leave_out_a_lapsed_hold(world: World, frozen_clock):
+    """The day's slips and the 未収 list follow the same rule: a lapsed hold is neither printed nor owed."""
+    from booking_app.services import payments, slips
+
+    hold = world.book(at(DAY, 10), at(DAY, 12), tentative=True, hold_until=HOLD_UNTIL)
+    with world.read() as s:  # while held: it has a slip and its quoted charge is open
+        assert hold.id in [d.booking_id for d in slips.slips_for_day(s, DAY)]
+        assert hold.id in [c.booking_id for c in payments.open_charges(s)]
+    frozen_clock.advance(days=2)  # past the deadline, nothing written
+    assert world.booking(hold.id).status == "tentative"
+    with world.read() as s:
+        assert hold.id not in [d.booking_id for d in slips.slips_for_day(s, DAY)]
+        assert hold.id not in [c.booking_id for c in payments.open_charges(s)]
