@@ -13,6 +13,7 @@ shows what staff really see. Qt is imported inside the functions: the command li
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -122,11 +123,16 @@ def take_screenshots(window, ctx, screenshot: str, page: str | None, dialog: str
     """Every picture asked for, one after the other in this window; True when all were saved."""
     ok = True
     for shot in plan_shots(screenshot, page, dialog):
+        # A missing folder is created, as every command that writes a file does (issue 13, item 16).
+        shot.path.parent.mkdir(parents=True, exist_ok=True)
         widget = prepare_screenshot(window, ctx, shot.page, shot.dialog)
         try:
-            ok = grab(widget, str(shot.path)) and ok
+            saved = grab(widget, str(shot.path))
         finally:
             close_shot(window, widget)
+        if not saved:  # never a silent exit 1: say which picture and where
+            print(f"エラー：画面の画像を保存できませんでした：{shot.path}", file=sys.stderr)
+        ok = saved and ok
     return ok
 
 
