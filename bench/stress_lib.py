@@ -583,7 +583,9 @@ def check_database(url: str, space: Space, results: list[WorkerResult]) -> list[
                     raw_live[cat] += n
             service_day = stats.tally_counts(s, NOW.date())
             fy = jcal.fiscal_year(NOW.date())
-            monthly = stats.monthly_users(s, fy)
+            # The terminals check out days after NOW too: count the whole year, not up to today
+            # (monthly_users leaves months ahead of `today` blank, issue 13 item 2).
+            monthly = stats.monthly_users(s, fy, today=jcal.fiscal_year_range(fy)[1])
             by_cat_year = Counter()
             for row in monthly:
                 by_cat_year.update(row.by_category)
