@@ -13,68 +13,45 @@ thread would need its own session and a way to cancel for no visible gain.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QDir,
-    QModelIndex,
-    QPersistentModelIndex,
-    QStandardPaths,
-    Qt,
-)
-from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QApplication,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QMessageBox,
-    QPushButton,
-    QSplitter,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QApplication, QFileDialog, QSplitter, QWidget
 from sqlalchemy.orm import Session
 
 from booking_app import clock
 from booking_app.domain import calendar as jcal
-from booking_app.domain.errors import DomainError, PermissionDenied, ValidationError
+from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.domain.groups import GroupStatus
 from booking_app.services import group_io
-from booking_app.services.common import require_manager
-from booking_app.services.group_io import GroupImportIssue, GroupImportReport, PlannedChange
+from booking_app.services.group_io import GroupImportReport, PlannedChange
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
+from booking_app.ui.import_preview import (
+    ERROR_COLOR,
+    OPEN_FILTER,
+    WARNING_COLOR,
+    ImportPreviewDialog,
+    IssueModel,
+    info,
+    start_dir,
+)
 
 IMPORT_WHAT = "団体名簿の取込"  # the words the service's permission message uses
-OPEN_FILTER = "Excel・CSV (*.xlsx *.csv)"
 XLSX_FILTER = "Excelブック (*.xlsx)"
 CSV_FILTER = "CSV UTF-8 (*.csv)"
 BLOCKED_TEXT = "誤りがあるため取り込めません。ファイルを直して、もう一度選んでください。"
 MANAGER_ONLY_TEXT = "団体名簿の取込は管理者のみ行えます。管理者に依頼してください。"
 
-ERROR_COLOR = QColor("#c62828")
-WARNING_COLOR = QColor("#8a5a00")  # amber dark enough to read on white
-WARNING_BG = QColor("#fff4d6")
 NEW_COLOR = QColor("#1b7a3a")
 UPDATE_COLOR = QColor("#1f5fbf")
 
 _Index = QModelIndex | QPersistentModelIndex
-
-
-def info(parent: QWidget | None, title: str, text: str) -> None:
-    """A plain notice (tests replace this so nothing blocks)."""
-    QMessageBox.information(parent, title, text)
 
 
 # --------------------------------------------------------------------------- what changes, in detail
@@ -198,119 +175,19 @@ class ChangeModel(QAbstractTableModel):
         return None
 
 
-class IssueModel(QAbstractTableModel):
-    """Errors (誤り) or duplicate warnings (重複の可能性) of the file: 行, 列, 理由, in one colour."""
-
-    def __init__(self, color: QColor, reason_heading: str = "理由", parent=None):
-        super().__init__(parent)
-        self._color = QColor(color)
-        self._headers = ("行", "列", reason_heading)
-        self._rows: list[GroupImportIssue] = []
-
-    def set_rows(self, rows: Sequence[GroupImportIssue]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def issue(self, row: int) -> GroupImportIssue:
-        return self._rows[row]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self._headers):
-            return self._headers[section]
-        return None
-
-    def data(self, index: _Index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        issue, col = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (f"{issue.row}行目", issue.column or "—", issue.message)[col]
-        if role == Qt.ItemDataRole.ToolTipRole and col == 2:
-            return issue.message
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(self._color)
-        return None
-
-
 # --------------------------------------------------------------------------- the import dialog
 
 
-def _table(model: QAbstractTableModel, name: str, stretch: int) -> QTableView:
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setWordWrap(False)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(24)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return view
-
-
-class GroupImportDialog(QDialog):
+class GroupImportDialog(ImportPreviewDialog):
     """Preview and import of the group register (団体名簿の取込)."""
 
-    def __init__(self, ctx: AppContext, path: str | Path, *,
-                 choose_file: Callable[[QWidget], str | None] | None = None, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.ctx = ctx
-        self.path = Path(path)
-        self._choose_file = choose_file or _choose_open_file
-        self.report: GroupImportReport | None = None
-        self.imported: GroupImportReport | None = None
-        self.setWindowTitle("団体名簿の取込")
-        self.resize(1040, 640)
-        self._build()
-        ctx.actor_changed.connect(self._update_buttons)
-        self.preview()
+    TITLE = "団体名簿の取込"
+    IMPORT_WHAT = IMPORT_WHAT
+    CHOOSE_CAPTION = "取り込む団体名簿を選ぶ"
+    BLOCKED_TEXT = BLOCKED_TEXT
+    MANAGER_ONLY_TEXT = MANAGER_ONLY_TEXT
 
-    # ---------------------------------------------------------------- construction
-
-    def _build(self) -> None:
-        outer = QVBoxLayout(self)
-
-        top = QHBoxLayout()
-        self.file_label = QLabel()
-        self.file_label.setObjectName("file_label")
-        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        top.addWidget(self.file_label, 1)
-        self.choose_button = QPushButton("別のファイルを選ぶ…")
-        self.choose_button.setObjectName("choose_file")
-        self.choose_button.clicked.connect(self._choose_again)
-        top.addWidget(self.choose_button)
-        outer.addLayout(top)
-
-        self.counts_label = QLabel()
-        self.counts_label.setObjectName("counts_label")
-        f = QFont(self.counts_label.font())
-        f.setPointSize(f.pointSize() + 4)
-        f.setBold(True)
-        self.counts_label.setFont(f)
-        outer.addWidget(self.counts_label)
-        self.note_label = QLabel()
-        self.note_label.setObjectName("note_label")
-        self.note_label.setWordWrap(True)
-        outer.addWidget(self.note_label)
-
-        self.blocked_label = QLabel(BLOCKED_TEXT)
-        self.blocked_label.setObjectName("blocked_label")
-        self.blocked_label.setWordWrap(True)
-        self.blocked_label.setStyleSheet(
-            f"QLabel {{ color: {ERROR_COLOR.name()}; font-weight: bold; background: #fdecea;"
-            " border: 1px solid #e6a9a4; border-radius: 4px; padding: 6px; }")
-        outer.addWidget(self.blocked_label)
-
+    def _build_body(self, outer) -> None:
         self.change_model = ChangeModel(self)
         self.error_model = IssueModel(ERROR_COLOR, "理由", self)
         self.warning_model = IssueModel(WARNING_COLOR, "注意", self)
@@ -322,38 +199,10 @@ class GroupImportDialog(QDialog):
             self.change_model, "change_table", QColor("#212121"))
         self.warning_box, self.warning_title, self.warning_view = self._section(
             self.warning_model, "warning_table", WARNING_COLOR)
-        self.warning_title.setStyleSheet(
-            f"QLabel {{ color: {WARNING_COLOR.name()}; font-weight: bold; background: {WARNING_BG.name()};"
-            " padding: 3px 6px; border-radius: 3px; }")
+        self._style_warning_title(self.warning_title)
         for box in (self.error_box, self.change_box, self.warning_box):
             self.splitter.addWidget(box)
         outer.addWidget(self.splitter, 1)
-
-        bottom = QHBoxLayout()
-        self.permission_label = QLabel(MANAGER_ONLY_TEXT)
-        self.permission_label.setObjectName("permission_label")
-        self.permission_label.setStyleSheet(f"color: {ERROR_COLOR.name()};")
-        bottom.addWidget(self.permission_label, 1)
-        self.buttons = QDialogButtonBox()
-        self.import_button = self.buttons.addButton("取込", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.import_button.setObjectName("import_button")
-        self.cancel_button = self.buttons.addButton("キャンセル", QDialogButtonBox.ButtonRole.RejectRole)
-        self.import_button.clicked.connect(self.run_import)
-        self.cancel_button.clicked.connect(self.reject)
-        bottom.addWidget(self.buttons)
-        outer.addLayout(bottom)
-
-    def _section(self, model: QAbstractTableModel, name: str, color: QColor):
-        box = QWidget()
-        lay = QVBoxLayout(box)
-        lay.setContentsMargins(0, 4, 0, 0)
-        title = QLabel()
-        title.setObjectName(name + "_title")
-        title.setStyleSheet(f"QLabel {{ color: {color.name()}; font-weight: bold; }}")
-        lay.addWidget(title)
-        view = _table(model, name, model.columnCount() - 1)  # the last column holds the sentences
-        lay.addWidget(view, 1)
-        return box, title, view
 
     # ---------------------------------------------------------------- the preview
 
@@ -369,16 +218,8 @@ class GroupImportDialog(QDialog):
             report = group_io.import_groups(s, ctx.actor, path, dry_run=True, now=now)
             return report, (change_rows(s, report, today=now.date()) if report.ok else [])
 
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            report, changes = ctx.read(dry_run)
-        except DomainError as exc:
-            report, changes = None, []
-            failure: DomainError | None = exc
-        else:
-            failure = None
-        finally:
-            QApplication.restoreOverrideCursor()
+        result, failure = self._read(dry_run)
+        report, changes = result if result is not None else (None, [])
         self.report = report
         self._show(report, changes, failure)
         return report is not None
@@ -386,20 +227,11 @@ class GroupImportDialog(QDialog):
     def _show(self, report: GroupImportReport | None, changes: list[ChangeRow],
               failure: DomainError | None) -> None:
         if report is None:
-            self.file_label.setText(f"ファイル：{self.path.name}")
-            self.counts_label.setText("読み込めませんでした")
-            self.counts_label.setStyleSheet(f"color: {ERROR_COLOR.name()};")
-            self.note_label.setText(failure.message if failure else "")
+            self._show_unreadable(failure, (self.change_model, self.error_model, self.warning_model),
+                                  (self.error_box, self.change_box, self.warning_box))
             self.note_label.setStyleSheet(f"color: {ERROR_COLOR.name()};")
-            for m in (self.change_model, self.error_model, self.warning_model):
-                m.set_rows([])
-            self.blocked_label.setVisible(not isinstance(failure, PermissionDenied))
-            for box in (self.error_box, self.change_box, self.warning_box):
-                box.setVisible(False)
-            self._update_buttons()
             return
-        self.file_label.setText(f"ファイル：{Path(report.path).name}（{report.file_kind}）　データ {report.rows}行")
-        self.file_label.setToolTip(str(report.path))
+        self._show_file(report)
         self.counts_label.setStyleSheet("")
         self.note_label.setStyleSheet("color: #424242;")
         self.error_model.set_rows(report.errors)
@@ -434,74 +266,24 @@ class GroupImportDialog(QDialog):
     def can_import(self) -> bool:
         return self.report is not None and self.report.ok and self.ctx.actor.is_manager
 
-    def _update_buttons(self, *_) -> None:
-        self.import_button.setEnabled(self.can_import())
-        self.permission_label.setVisible(not self.ctx.actor.is_manager)
-        if self.can_import():
-            self.import_button.setDefault(True)
-        else:
-            self.cancel_button.setDefault(True)
-
-    def _choose_again(self) -> None:
-        chosen = self._choose_file(self)
-        if chosen:
-            self.path = Path(chosen)
-            self.preview()
-
     # ---------------------------------------------------------------- the import
 
     def run_import(self) -> None:
         if self.report is None or not self.report.ok:
             return
         path, now = self.path, clock.now()
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            report = self.ctx.write(lambda s, a: group_io.import_groups(s, a, path, dry_run=False, now=now),
-                                    changes={"group"})
-        except DomainError as exc:
-            QApplication.restoreOverrideCursor()
-            show_error(self, exc)
+        report = self._write(lambda s, a: group_io.import_groups(s, a, path, dry_run=False, now=now),
+                             changes={"group"})
+        if report is None:
             return
-        QApplication.restoreOverrideCursor()
-        if not report.written:
-            # The file or the register changed since the preview: show the new verdict instead.
-            self.report = report
-            self._show(report, [], None)
-            return
-        self.imported = report
         text = (f"団体名簿を取り込みました。\n新規 {len(report.created)}団体・更新 {len(report.updated)}団体・"
                 f"変更なし {report.unchanged}団体")
         info(self, "団体名簿の取込", text)
         self.accept()
 
-    # ---------------------------------------------------------------- entry point
-
-    @classmethod
-    def run(cls, parent: QWidget | None, ctx: AppContext, path: str | Path | None = None) -> bool:
-        """Pick a file (unless ``path`` is given), preview it, and import on 取込; True when written."""
-        try:
-            require_manager(ctx.actor, IMPORT_WHAT)
-        except PermissionDenied as exc:
-            show_error(parent, exc)
-            return False
-        if path is None:
-            path = _choose_open_file(parent)
-            if not path:
-                return False
-        dlg = cls(ctx, path, parent=parent)
-        try:
-            return dlg.exec() == QDialog.DialogCode.Accepted and dlg.imported is not None
-        finally:
-            dlg.deleteLater()
-
-
-def _start_dir() -> str:
-    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or QDir.homePath()
-
-
-def _choose_open_file(parent: QWidget | None) -> str | None:
-    path, _ = QFileDialog.getOpenFileName(parent, "取り込む団体名簿を選ぶ", _start_dir(), OPEN_FILTER)
-    return path or None
+    def _show_new_verdict(self, report: GroupImportReport) -> None:
+        # The file or the register changed since the preview: show the new verdict instead.
+        self._show(report, [], None)
 
 
 # --------------------------------------------------------------------------- export
@@ -512,7 +294,7 @@ def default_export_name(today: date) -> str:
 
 
 def _choose_save_file(parent: QWidget | None, today: date) -> str | None:
-    suggested = str(Path(_start_dir()) / default_export_name(today))
+    suggested = str(Path(start_dir()) / default_export_name(today))
     path, chosen_filter = QFileDialog.getSaveFileName(parent, "団体名簿の書出", suggested,
                                                       f"{XLSX_FILTER};;{CSV_FILTER}", XLSX_FILTER)
     if not path:
@@ -552,5 +334,5 @@ def export_groups_dialog(parent: QWidget | None, ctx: AppContext, path: str | Pa
     return count
 
 
-__all__ = ["ChangeModel", "ChangeRow", "GroupImportDialog", "IssueModel", "change_rows", "default_export_name",
-           "export_groups_dialog"]
+__all__ = ["OPEN_FILTER", "ChangeModel", "ChangeRow", "GroupImportDialog", "IssueModel", "change_rows",
+           "default_export_name", "export_groups_dialog", "info"]

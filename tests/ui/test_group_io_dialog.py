@@ -18,6 +18,7 @@ from booking_app.store.engine import read_session
 from booking_app.store.models import MemberGroup, Staff
 from booking_app.ui import group_io_dialog as gio
 from booking_app.ui import groups_page as gp
+from booking_app.ui import import_preview
 from booking_app.ui.context import AppContext
 from booking_app.ui.group_io_dialog import GroupImportDialog, export_groups_dialog
 from booking_app.ui.groups_page import GroupsPage
@@ -48,7 +49,8 @@ def ctx(engine):
 def shown(monkeypatch):
     """What staff would read in message boxes, without any box blocking the test."""
     messages: list[str] = []
-    monkeypatch.setattr(gio, "show_error", lambda parent, exc: messages.append(exc.message))
+    for module in (gio, import_preview):  # the shared frame (import_preview) says the refusals
+        monkeypatch.setattr(module, "show_error", lambda parent, exc: messages.append(exc.message))
     monkeypatch.setattr(gio, "info", lambda parent, title, text: messages.append(text))
     return messages
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from booking_app.store.engine import read_session
 from booking_app.store.models import Booking
+from booking_app.ui import import_preview
 from booking_app.ui import ledger_import_dialog as lid
 from booking_app.ui.context import AppContext
 from booking_app.ui.ledger_import_dialog import LedgerImportDialog
@@ -24,7 +25,7 @@ REASON = "市の依頼による臨時開館"
 @pytest.fixture
 def shown(monkeypatch):
     messages: list[str] = []
-    monkeypatch.setattr(lid, "show_error", lambda parent, exc: messages.append(exc.message))
+    monkeypatch.setattr(import_preview, "show_error", lambda parent, exc: messages.append(exc.message))
     monkeypatch.setattr(lid, "info", lambda parent, title, text: messages.append(text))
     return messages
 
