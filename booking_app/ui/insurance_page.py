@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -572,21 +573,13 @@ class InsurancePage(QWidget):
             info(self, "加入証明書", f"加入証明書の印刷は{COMING_LATER}。")
             return None
         eid = v.id
-        path = ""
-        try:
-            doc = self.ctx.read(lambda s: certificate_doc(s, eid))
-            fd, path = tempfile.mkstemp(prefix=f"insurance_certificate_{eid}_", suffix=".pdf")
-            os.close(fd)
-            render_certificate(doc, Path(path))
-        except Exception as exc:  # noqa: BLE001 — a DomainError says why; a report bug must not stop the desk
-            if path:
-                os.remove(path)
-            show_error(self, exc)
-            return None
-        self.last_certificate_path = Path(path)
-        pd.preview_pdf(self, Path(path), title=f"加入証明書　{v.holder_name}",
-                       suggested_name=f"加入証明書_{v.holder_name}.pdf")
-        return Path(path)
+        path = self._preview_pdf(lambda s: certificate_doc(s, eid), render_certificate,
+                                 prefix=f"insurance_certificate_{eid}_",
+                                 title=lambda doc: f"加入証明書　{v.holder_name}",
+                                 suggested_name=lambda doc: f"加入証明書_{v.holder_name}.pdf")
+        if path is not None:
+            self.last_certificate_path = path
+        return path
 
     def export_roster(self) -> Path | None:
         try:
@@ -640,21 +633,14 @@ class InsurancePage(QWidget):
         label = jcal.fiscal_year_label(fy)
         which = SCHEMES.get(scheme, "") if scheme else ""
         title = f"{label} 保険加入者一覧" + (f"（{which}）" if which else "")
-        path = ""
-        try:
-            rows = self.ctx.read(lambda s: enrolment_list(s, fy, scheme=scheme))
-            fd, path = tempfile.mkstemp(prefix=f"insurance_list_{fy}_", suffix=".pdf")
-            os.close(fd)
-            render_enrolment_list(rows, Path(path), title=title, printed_on=today)
-        except Exception as exc:  # noqa: BLE001 — a DomainError says why; a report bug must not stop the desk
-            if path:
-                os.remove(path)
-            show_error(self, exc)
-            return None
-        self.last_list_path = Path(path)
         name = f"保険加入者一覧_{label}" + (f"_{which}" if which else "")
-        pd.preview_pdf(self, Path(path), title=title, suggested_name=f"{name}.pdf")
-        return Path(path)
+        path = self._preview_pdf(lambda s: enrolment_list(s, fy, scheme=scheme),
+                                 lambda rows, out: render_enrolment_list(rows, out, title=title, printed_on=today),
+                                 prefix=f"insurance_list_{fy}_", title=lambda rows: title,
+                                 suggested_name=lambda rows: f"{name}.pdf")
+        if path is not None:
+            self.last_list_path = path
+        return path
 
     def export_ledger(self) -> Path | None:
         """年度台帳: every enrolment of the fiscal year with premiums and totals, to .xlsx or .csv (managers)."""
@@ -838,20 +824,33 @@ class InsurancePage(QWidget):
             info(self, "事故報告書", "印刷する事故報告を選んでください。")
             return None
         rid, today = a.id, self.today
+        path = self._preview_pdf(
+            lambda s: accident_report_doc(s, rid, today=today), render_accident_report,
+            prefix=f"accident_report_{rid}_",
+            title=lambda doc: f"事故報告書　{doc.person_name}（報告番号 {doc.report_no}）",
+            suggested_name=lambda doc: f"事故報告書_{doc.report_no}_{doc.person_name.replace(' ', '')}.pdf")
+        if path is not None:
+            self.last_accident_path = path
+        return path
+
+    def _preview_pdf(self, read: Callable[[Any], Any], render: Callable[[Any, Path], None], *, prefix: str,
+                     title: Callable[[Any], str], suggested_name: Callable[[Any], str]) -> Path | None:
+        """Read what to print, render it to a temporary PDF and open the print preview; None after an error.
+
+        Any failure (a DomainError says why; a report bug must not stop the desk) is shown and leaves no file.
+        """
         path = ""
         try:
-            doc = self.ctx.read(lambda s: accident_report_doc(s, rid, today=today))
-            fd, path = tempfile.mkstemp(prefix=f"accident_report_{rid}_", suffix=".pdf")
+            doc = self.ctx.read(read)
+            fd, path = tempfile.mkstemp(prefix=prefix, suffix=".pdf")
             os.close(fd)
-            render_accident_report(doc, Path(path))
-        except Exception as exc:  # noqa: BLE001 — a DomainError says why; a report bug must not stop the desk
+            render(doc, Path(path))
+        except Exception as exc:  # noqa: BLE001
             if path:
                 os.remove(path)
             show_error(self, exc)
             return None
-        self.last_accident_path = Path(path)
-        pd.preview_pdf(self, Path(path), title=f"事故報告書　{doc.person_name}（報告番号 {doc.report_no}）",
-                       suggested_name=f"事故報告書_{doc.report_no}_{doc.person_name.replace(' ', '')}.pdf")
+        pd.preview_pdf(self, Path(path), title=title(doc), suggested_name=suggested_name(doc))
         return Path(path)
 
     def mark_sent(self) -> bool:
