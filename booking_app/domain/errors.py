@@ -37,6 +37,15 @@ class PermissionDenied(DomainError):
     """The signed-in staff member may not do this (権限なし)."""
 
 
+class Busy(DomainError):
+    """Another terminal holds what this one needs and did not let go in time (他の端末が処理中).
+
+    Nothing was saved; the same action a little later normally succeeds, so the screen keeps what was
+    typed. Raised by ``store.engine`` from the database's lock and statement time-outs (PostgreSQL's
+    ``lock_timeout``/``statement_timeout``, a deadlock, SQLite's "database is locked").
+    """
+
+
 class NotFound(DomainError):
     """The record asked for does not exist (該当なし)."""
 

@@ -183,8 +183,14 @@ def _usable_admins(session: Session) -> int:
     ) or 0
 
 
+# Row locks on staff take FOR NO KEY UPDATE (``key_share``): only non-key columns change, so they never wait
+# for the FOR KEY SHARE lock that every open transaction writing an audit row (its staff_id foreign key)
+# holds on its author's row. A terminal frozen mid-payment thus cannot block that person's sign-in.
+_ROW_LOCK = {"key_share": True}
+
+
 def _staff(session: Session, staff_id: int, *, lock: bool = False) -> Staff:
-    s = session.get(Staff, staff_id, with_for_update=lock or None)
+    s = session.get(Staff, staff_id, with_for_update=_ROW_LOCK if lock else None)
     if s is None:
         raise NotFound(MSG_UNKNOWN)
     return s
@@ -244,7 +250,7 @@ def _check_login(session: Session, staff_id: int, password: str, now: datetime) 
 
     Returning the error instead of raising it lets the caller commit the failure count first.
     """
-    s = session.get(Staff, staff_id, with_for_update=True)
+    s = session.get(Staff, staff_id, with_for_update=_ROW_LOCK)
     if s is None or not s.active:
         return AuthError(MSG_UNKNOWN, field="担当者")
     if s.password_hash is None:

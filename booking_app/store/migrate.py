@@ -68,10 +68,10 @@ def upgrade(url: str, revision: str = "head", *, script_location: str | Path | N
     own), so that the engine is disposed even when a migration fails: otherwise its pooled
     connection would linger until garbage collection.
     """
-    from booking_app.store.engine import make_engine
+    from booking_app.store.engine import PG_MAINTENANCE_TIMEOUTS, make_engine
 
     cfg = alembic_config(url, script_location)
-    engine = make_engine(url)
+    engine = make_engine(url, pg_timeouts=PG_MAINTENANCE_TIMEOUTS)  # index builds may take minutes
     try:
         with engine.connect() as connection:
             cfg.attributes["connection"] = connection

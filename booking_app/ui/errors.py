@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from booking_app.domain.errors import (
+    Busy,
     ConflictError,
     DomainError,
     NotFound,
@@ -44,6 +45,8 @@ def error_title(exc: BaseException) -> str:
     """Dialog title for an exception, by its kind."""
     if is_connection_error(exc):
         return _tr("サーバーに接続できません")
+    if isinstance(exc, Busy):
+        return _tr("他の端末が処理中です")
     if isinstance(exc, ConflictError):
         return _tr("予約が重複しています")
     if isinstance(exc, RuleError):
