@@ -7,6 +7,7 @@
     fukufuku-desk import-bookings FILE    import the old booking ledger (.xlsx / .csv)
     fukufuku-desk backup FILE             a checked copy of the database (SQLite file / pg_dump)
     fukufuku-desk restore FILE [--yes]    check a backup, save the current database, put it back
+    fukufuku-desk verify-audit [--known HASH]  check the audit trail's hash chain (exit 1 if broken)
 
 Every command first runs the migrations and ``ensure_initial_data``, so any of them works on a new,
 empty database. Commands act as a staff member (``--staff``, by default the first manager), who is
@@ -163,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="今日以降の日付で規則（休館日・開館時間・予約受付期間）に合わない行を、この理由を記録して"
                           "規則外として取り込む（管理者のみ）。省略時、そのような行はエラー")
 
+    verify = sub.add_parser("verify-audit", parents=[common],
+                            help="操作履歴の改ざんの確認（連鎖のハッシュを最初から計算し直す）")
+    verify.add_argument("--known", metavar="HASH", default=None,
+                        help="以前に控えた「最後のハッシュ」。履歴の中にあることも確かめる")
+
     from booking_app.services.group_io import register_cli as register_group_io
 
     register_group_io(sub, parents=[common])  # import-groups, export-groups
@@ -253,6 +259,9 @@ def _run(args: argparse.Namespace) -> int:
         return _db_upgrade(args, url, label)
     if args.command == "seed-demo":
         return _seed_demo(args, url, label)
+    if args.command == "verify-audit":
+        _require_database(url, label)
+        return _verify_audit(args, url, label)
     if args.command == "import-bookings":
         _require_database(url, label)
         return _import_bookings(args, url, label)
@@ -466,4 +475,27 @@ def _import_bookings(args: argparse.Namespace, url: str, label: str) -> int:
         _out(line)
     if report.written:
         _out(f"取込先：{label}（担当者：{actor.name}）")
+    return EXIT_OK
+
+
+def _verify_audit(args: argparse.Namespace, url: str, label: str) -> int:
+    """``verify-audit``: exit 0 and the last hash (to keep off the server) when the chain is intact,
+    exit 1 naming the first broken link."""
+    from booking_app.services.audit_log import verify_chain
+    from booking_app.store.engine import read_session
+
+    engine = _prepare(url)
+    try:
+        with read_session(engine) as session:
+            check = verify_chain(session, known_hash=args.known)
+    finally:
+        engine.dispose()
+    if not check.ok:
+        _err(check.message())
+        _err(f"確認したデータベース：{label}")
+        return EXIT_ERROR
+    _out(check.message())
+    _out(f"確認したデータベース：{label}")
+    if check.rows:
+        _out("最後のハッシュはサーバー以外の場所（紙・別のPC）に控えておき、次回 --known で確かめてください。")
     return EXIT_OK

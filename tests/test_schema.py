@@ -107,8 +107,10 @@ def test_sqlite_pragmas(sqlite_url):
         # Foreign keys are enforced, not just declared.
         with pytest.raises(sa_exc.IntegrityError):
             with engine.begin() as conn:
-                conn.execute(text("INSERT INTO audit_log (at, staff_id, action, entity, summary) "
-                                  "VALUES (:at, 999, 'x', 'y', '')"), {"at": NOW})
+                # A row that continues the (empty) chain, so only the foreign key can refuse it.
+                conn.execute(text("INSERT INTO audit_log (id, at, staff_id, action, entity, summary, prev_hash, "
+                                  "row_hash) VALUES (1, :at, 999, 'x', 'y', '', :zero, :zero)"),
+                             {"at": NOW, "zero": "0" * 64})
     finally:
         engine.dispose()
 

@@ -2,7 +2,9 @@
 
 The trail is append-only. Every service writes it through :func:`services.common.audit` inside its
 own transaction; this module only reads it (and records its own exports), it never updates or
-deletes a row, so what a manager sees is what happened.
+deletes a row, so what a manager sees is what happened. The database refuses UPDATE, DELETE and
+TRUNCATE of ``audit_log`` (migration 0008), and each row carries a hash chain
+(``store/audit_chain.py``) that :func:`verify_chain` checks (``verify-audit``, 「改ざんの確認」).
 
 Entity and action names are the English keys the services pass to ``audit()``; they get Japanese
 labels here, and a name this module does not know yet (a newer service) is shown as it is.
@@ -20,12 +22,13 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from booking_app.domain.booking_rules import STATUS_LABELS
 from booking_app.domain.errors import ValidationError
 from booking_app.services.common import Actor, audit, local_now, require_manager
+from booking_app.store import audit_chain
 from booking_app.store.models import AuditEntry, Staff
 
 ENTITY_LABELS: dict[str, str] = {
@@ -480,3 +483,82 @@ def _xlsx_bytes(rows: list[list[Any]]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- the hash chain
+
+VERIFY_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """What :func:`verify_chain` found: intact, or the first broken link and why."""
+
+    rows: int  # rows checked (up to and including the broken one)
+    last_id: int | None = None
+    last_at: datetime | None = None
+    last_hash: str | None = None
+    broken_id: int | None = None
+    broken_at: datetime | None = None
+    reason: str = ""
+    known_hash_found: bool | None = None  # None: no hash was given to look for
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_id is None and self.known_hash_found is not False
+
+    def message(self) -> str:
+        """The verdict in the desk's words (the CLI prints it, the page shows it)."""
+        if self.broken_id is not None:
+            when = f"{self.broken_at:%Y/%m/%d %H:%M}" if self.broken_at else "日時不明"
+            return (f"操作履歴の連鎖が切れています：番号 {self.broken_id}（{when}）で{self.reason}。"
+                    "この番号以降の記録が変更・削除・差し替えされた可能性があります。システム管理者に連絡してください。")
+        if self.known_hash_found is False:
+            return ("操作履歴の連鎖はつながっていますが、以前に控えたハッシュが見つかりません。"
+                    "控えた時点までの履歴が丸ごと作り直された可能性があります。システム管理者に連絡してください。")
+        if not self.rows:
+            return "操作履歴はまだありません（確認する記録がありません）。"
+        when = f"{self.last_at:%Y/%m/%d %H:%M}" if self.last_at else ""
+        found = "以前に控えたハッシュも含まれています。" if self.known_hash_found else ""
+        return (f"操作履歴は改ざんされていません（{self.rows}件、最後は番号 {self.last_id}・{when}）。{found}"
+                f"最後のハッシュ：{self.last_hash}")
+
+
+def verify_chain(session: Session, *, known_hash: str | None = None, batch: int = VERIFY_BATCH) -> ChainCheck:
+    """Walk the whole trail in id order, recomputing every row's hash; stop at the first broken link.
+
+    A link is broken when a row's ``prev_hash`` is not the previous row's ``row_hash`` (a row removed or
+    put in between) or its ``row_hash`` is not the hash of its content (a row rewritten). ``known_hash``
+    (a ``row_hash`` the administrator noted earlier, off the server) must appear in the chain: that
+    shows the trail up to that moment was not rebuilt from scratch. Reads only; any session will do.
+    """
+    q = select(AuditEntry.id, AuditEntry.at, AuditEntry.staff_id, AuditEntry.action, AuditEntry.entity,
+               AuditEntry.entity_id, AuditEntry.summary, cast(AuditEntry.before, Text),
+               cast(AuditEntry.after, Text), AuditEntry.prev_hash, AuditEntry.row_hash).order_by(AuditEntry.id)
+    known = known_hash.strip().lower() if known_hash else None
+    found = False
+    prev, count, last = audit_chain.GENESIS, 0, None
+    after_id = None
+    while True:
+        page = q if after_id is None else q.where(AuditEntry.id > after_id)
+        rows = session.execute(page.limit(batch)).all()
+        for id_, at, staff_id, action, entity, entity_id, summary, before, after, prev_hash, row_hash in rows:
+            count += 1
+            if prev_hash != prev:
+                reason = ("前の記録とつながっていません（前の記録が削除・差し替えされたか、間に記録が入れられています）"
+                          if count > 1 else "最初の記録の前に記録があったことになっています（最初の記録が削除された可能性）")
+                return ChainCheck(count, broken_id=id_, broken_at=at, reason=reason)
+            expected = audit_chain.row_hash(prev_hash, id_, at, staff_id, action, entity, entity_id, summary,
+                                            before, after)
+            if row_hash != expected:
+                return ChainCheck(count, broken_id=id_, broken_at=at,
+                                  reason="内容が記録した時と一致しません（記録が書き換えられています）")
+            if known is not None and row_hash == known:
+                found = True
+            prev, last = row_hash, (id_, at)
+            after_id = id_
+        if len(rows) < batch:
+            break
+    return ChainCheck(count, last_id=last[0] if last else None, last_at=last[1] if last else None,
+                      last_hash=prev if last else None,
+                      known_hash_found=None if known is None else found)

@@ -231,16 +231,16 @@ def try_create(session: Session, actor: Actor, data, now: datetime):
                 (booking_id, group_id, booker_name, kind, desc, qty, price, qty * price, tax, stamp, actor.id),
             )
             charge_ids.append(cur.lastrowid)
-    # 'null' as the ORM's JSON type writes a None ``before`` (a JSON null, not SQL NULL)
-    audit_sql = ("INSERT INTO audit_log (at, staff_id, action, entity, entity_id, summary, before, after) "
-                 "VALUES (?, ?, ?, ?, ?, ?, 'null', ?)")
+    # 'null' as the ORM's JSON type writes a None ``before`` (a JSON null, not SQL NULL); the row is
+    # numbered and chained like the ORM's (store/audit_chain.py).
+    from booking_app.store.audit_chain import sqlite_append
+
     if charge_ids:
         total = sum(qty * price * n for (_k, _d, qty, price, _t), n in keep.items())
-        cur.execute(audit_sql, (
-            stamp, actor.id, "quote", "charge", None,
-            f"予約{number}の料金を更新（追加{len(charge_ids)}件 {yen(total)}、取消0件）",
-            json.dumps({"booking_id": booking_id, "created": charge_ids, "cancelled": []}),
-        ))
+        sqlite_append(cur, at=now, staff_id=actor.id, action="quote", entity="charge", entity_id=None,
+                      summary=f"予約{number}の料金を更新（追加{len(charge_ids)}件 {yen(total)}、取消0件）",
+                      before="null",
+                      after=json.dumps({"booking_id": booking_id, "created": charge_ids, "cancelled": []}))
     after = {
         "room_id": data.room_id, "start": data.start, "end": data.end, "status": status.value,
         "booker_kind": data.booker_kind, "group_id": group_id, "booker_name": booker_name,
@@ -248,11 +248,9 @@ def try_create(session: Session, actor: Actor, data, now: datetime):
         "equipment": {str(t): q for t, q in wanted.items()},
         "hold_until": hold_until, "status_reason": "", "override_reason": "", "series_id": None,
     }
-    cur.execute(audit_sql, (
-        stamp, actor.id, "create", "booking", booking_id,
-        f"予約{number}を登録（{data.start:%Y/%m/%d} {hm(data.start)}〜{hm(data.end)}）",
-        json.dumps(jsonable(after)),
-    ))
+    sqlite_append(cur, at=now, staff_id=actor.id, action="create", entity="booking", entity_id=booking_id,
+                  summary=f"予約{number}を登録（{data.start:%Y/%m/%d} {hm(data.start)}〜{hm(data.end)}）",
+                  before="null", after=json.dumps(jsonable(after)))
     return BookingView(
         id=booking_id, number=number, room_id=data.room_id, room_name=room[0] if room is not None else "",
         start=data.start, end=data.end, status=status.value, status_label=status.label,

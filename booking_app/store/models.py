@@ -288,6 +288,10 @@ class AuditEntry(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The hash chain (store/audit_chain.py, migration 0008): filled by the PostgreSQL trigger, or on
+    # SQLite by the before_flush hook registered at the end of this module; never by the services.
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
 
@@ -615,3 +619,17 @@ class StatAmendment(Base):
     source: Mapped[str] = mapped_column(String(80), default="")  # what changed: 'booking:123', 'tally:45'
     at: Mapped[datetime] = mapped_column(index=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+
+
+# The audit chain on SQLite: every session numbers and hashes its new audit rows as it flushes them.
+def _register_audit_chain() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from booking_app.store.audit_chain import seal_new_entries
+
+    if not event.contains(Session, "before_flush", seal_new_entries):
+        event.listen(Session, "before_flush", seal_new_entries)
+
+
+_register_audit_chain()

@@ -189,3 +189,30 @@ def test_detail_heading_says_no_word_twice(qtbot, ctx, world):
                      pos=page.table.visualRect(page.proxy.index(row, AuditModel.SUMMARY)).center())
     head = page.detail_title.text().splitlines()[0]
     assert head.endswith("料金計算") and "料金の料金計算" not in head
+
+
+def test_the_tamper_check_says_intact_then_names_the_first_broken_link(qtbot, ctx, world, sqlite_url):
+    """「改ざんの確認」 (issue 14): the verdict on the page itself, green or red, no dialog to click away."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    page = _page(qtbot, ctx)
+    assert page.verify_button.isEnabled() and not page.verify_label.isVisible()
+    qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.last_check is not None, timeout=10_000)
+    assert page.last_check.ok and "改ざんされていません" in page.verify_label.text()
+    assert page.last_check.last_hash in page.verify_label.text() and page.verify_label.isVisible()
+    # The owner of the file drops the guard and rewrites an entry: the check names it.
+    con = sqlite3.connect(make_url(sqlite_url).database, isolation_level=None)
+    try:
+        con.execute("DROP TRIGGER audit_log_no_update")
+        con.execute("UPDATE audit_log SET summary = '書き換え' WHERE id = 2")
+    finally:
+        con.close()
+    page.last_check = None
+    qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.last_check is not None, timeout=10_000)
+    assert not page.last_check.ok
+    assert "操作履歴の連鎖が切れています：番号 2（" in page.verify_label.text()
+    assert page.verify_button.isEnabled()

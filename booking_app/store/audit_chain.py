@@ -1,0 +1,120 @@
+"""The audit trail's hash chain: one canonical form of a row, the same on SQLite and PostgreSQL.
+
+Every ``audit_log`` row carries ``prev_hash`` (the ``row_hash`` of the row before it, by id; 64 zeros
+for the first row) and ``row_hash`` = hex SHA-256 of the UTF-8 bytes of :func:`canonical`::
+
+    fukufuku-audit-v1
+    <prev_hash>
+    <id>
+    <at>            2026-11-25T10:00:00.000000 (Japan time, as stored)
+    <staff_id>
+    <action>
+    <entity>
+    <entity_id>
+    <summary>
+    <before>        the stored JSON text, as the database holds it
+    <after>
+
+each field written as ``-`` for NULL, else ``<number of characters>:<text>`` (so no separator inside a
+summary can make two different rows read the same), the lines joined by ``\\n``.
+
+Who computes it:
+
+* PostgreSQL: the BEFORE INSERT trigger ``fukufuku_audit_chain`` (migration 0008) in SQL, under
+  ``pg_advisory_xact_lock``: the server numbers the row (last id + 1) and chains it, whatever the client
+  sent, so two terminals can never fork the chain.
+* SQLite: :func:`seal_new_entries`, a ``before_flush`` hook on every ORM session, in Python, inside the
+  ``BEGIN IMMEDIATE`` transaction that already serialises writers; the BEFORE INSERT trigger
+  ``audit_log_chain_check`` refuses a row whose id or ``prev_hash`` does not continue the chain.
+
+The services' verification (``services.audit_log.verify_chain``) recomputes every hash with
+:func:`row_hash`, which is how the tests check that both databases hash the same content alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+CHAIN_VERSION = "fukufuku-audit-v1"
+GENESIS = "0" * 64
+# The key of the PostgreSQL advisory lock that serialises audit writers (0x46554B55 = "FUKU").
+PG_LOCK_KEY = 0x46554B55
+
+
+def field(value: Any) -> str:
+    if value is None:
+        return "-"
+    text = str(value)
+    return f"{len(text)}:{text}"
+
+
+def at_text(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def canonical(prev_hash: str, id: int, at: datetime, staff_id: int, action: str, entity: str,
+              entity_id: int | None, summary: str | None, before: str | None, after: str | None) -> str:
+    """The text that is hashed; ``before`` / ``after`` are the stored JSON texts (or None)."""
+    return "\n".join([CHAIN_VERSION, prev_hash, field(id), field(at_text(at)), field(staff_id), field(action),
+                      field(entity), field(entity_id), field(summary), field(before), field(after)])
+
+
+def row_hash(prev_hash: str, id: int, at: datetime, staff_id: int, action: str, entity: str,
+             entity_id: int | None, summary: str | None, before: str | None, after: str | None) -> str:
+    text = canonical(prev_hash, id, at, staff_id, action, entity, entity_id, summary, before, after)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def seal_new_entries(session, _flush_context, _instances) -> None:
+    """``before_flush``: number and chain the new AuditEntry rows of this flush (SQLite only).
+
+    Runs inside the write transaction (``BEGIN IMMEDIATE`` on SQLite), so no other writer can add a row
+    between reading the chain's tail and inserting. On PostgreSQL the trigger does this on the server.
+    """
+    from booking_app.store.models import AuditEntry
+
+    new = [o for o in session.new if isinstance(o, AuditEntry)]
+    if not new:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    if dialect.name != "sqlite":
+        return
+    from sqlalchemy import inspect, text
+
+    new.sort(key=lambda o: inspect(o).insert_order)
+    tail = conn.execute(text("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1")).first()
+    last_id, last_hash = (tail[0], tail[1]) if tail else (0, GENESIS)
+    cols = AuditEntry.__table__.c
+    to_json = cols.before.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+    for entry in new:
+        last_id += 1
+        entry.id = last_id
+        if entry.summary is None:
+            entry.summary = ""
+        # Set both JSON attributes explicitly, so what is stored is exactly what was hashed
+        # (an unset attribute would be SQL NULL, a None one the JSON text 'null').
+        entry.before = entry.before
+        entry.after = entry.after
+        entry.prev_hash = last_hash
+        entry.row_hash = last_hash = row_hash(
+            last_hash, entry.id, entry.at, entry.staff_id, entry.action, entry.entity, entry.entity_id,
+            entry.summary, to_json(entry.before), to_json(entry.after))
+
+
+def sqlite_append(cur, *, at: datetime, staff_id: int, action: str, entity: str, entity_id: int | None,
+                  summary: str, before: str | None, after: str | None) -> int:
+    """Append one chained row with plain SQL on a SQLite cursor (the fast booking save), inside its
+    write transaction; ``before`` / ``after`` are the JSON texts to store. Returns the new id."""
+    tail = cur.execute("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    last_id, prev = (tail[0], tail[1]) if tail else (0, GENESIS)
+    new_id = last_id + 1
+    h = row_hash(prev, new_id, at, staff_id, action, entity, entity_id, summary, before, after)
+    cur.execute(
+        "INSERT INTO audit_log (id, at, staff_id, action, entity, entity_id, summary, before, after, prev_hash, "
+        "row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (new_id, at.strftime("%Y-%m-%d %H:%M:%S.%f"), staff_id, action, entity, entity_id, summary, before, after,
+         prev, h))
+    return new_id
