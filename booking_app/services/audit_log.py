@@ -429,7 +429,7 @@ def export_audit(session: Session, actor: Actor, f: AuditFilter | None, path: Pa
     Managers only (the trail shows every payment and every staff member's work). The export is
     itself recorded in the trail. Returns the number of entries written.
     """
-    require_manager(actor, "操作履歴の書き出し")
+    require_manager(session, actor, "操作履歴の書き出し")
     f = f or AuditFilter()
     path = Path(path)
     suffix = path.suffix.lower()

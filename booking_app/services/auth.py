@@ -316,7 +316,7 @@ def list_accounts(session: Session) -> list[AccountInfo]:
 
 def create_account(session: Session, actor: Actor, *, name: str, kana: str = "", role: str = "desk",
                    password: str, now: datetime | None = None) -> int:
-    require_admin(actor, "担当者アカウントの登録")
+    require_admin(session, actor, "担当者アカウントの登録")
     now = now or local_now()
     name = _clean_name(session, name)
     kana = _clean_kana(kana)
@@ -335,7 +335,7 @@ def update_account(session: Session, actor: Actor, staff_id: int, *, name: str |
                    kana: str | None = None, role: str | None = None, active: bool | None = None,
                    now: datetime | None = None) -> None:
     """Change name, reading, role or active flag; never leaves the database without a usable admin."""
-    require_admin(actor, "担当者アカウントの変更")
+    require_admin(session, actor, "担当者アカウントの変更")
     now = now or local_now()
     s = _staff(session, staff_id, lock=True)
     # Everything is checked before the row is touched, so a refused change leaves it as it was.
@@ -359,7 +359,7 @@ def update_account(session: Session, actor: Actor, staff_id: int, *, name: str |
 def reset_password(session: Session, actor: Actor, staff_id: int, new_password: str, *,
                    now: datetime | None = None) -> None:
     """Set a new password for someone (パスワード再設定); also lifts a lock."""
-    require_admin(actor, "パスワードの再設定")
+    require_admin(session, actor, "パスワードの再設定")
     now = now or local_now()
     check_password_rules(new_password)
     s = _staff(session, staff_id, lock=True)
@@ -394,7 +394,7 @@ def change_own_password(session: Session, actor: Actor, old_password: str, new_p
 
 def unlock(session: Session, actor: Actor, staff_id: int, *, now: datetime | None = None) -> None:
     """Lift a lock-out before its 15 minutes are over (ロック解除)."""
-    require_admin(actor, "アカウントのロック解除")
+    require_admin(session, actor, "アカウントのロック解除")
     now = now or local_now()
     s = _staff(session, staff_id, lock=True)
     before = _snapshot(s)

@@ -57,7 +57,7 @@ def get_profile(session: Session) -> CentreProfile:
 
 
 def save_profile(session: Session, actor: Actor, profile: CentreProfile, *, now: datetime | None = None) -> None:
-    require_manager(actor, "センター設定の変更")
+    require_manager(session, actor, "センター設定の変更")
     profile.validate()
     now = now or local_now()
     row = session.get(CentreSetting, PROFILE_KEY)
@@ -105,7 +105,7 @@ def save_room(
     sort_order: int, active: bool = True, now: datetime | None = None,
 ) -> int:
     """Add or change a room. Rooms are never deleted (bookings point at them): set active=False."""
-    require_manager(actor, "部屋の登録・変更")
+    require_manager(session, actor, "部屋の登録・変更")
     name = name.strip()
     if not name:
         raise ValidationError("部屋名を入力してください。", field="name")
@@ -141,7 +141,7 @@ def save_equipment(
     unit: str, sort_order: int, active: bool = True, now: datetime | None = None,
 ) -> int:
     """Add or change an equipment type; stock None means unlimited."""
-    require_manager(actor, "備品の登録・変更")
+    require_manager(session, actor, "備品の登録・変更")
     name = name.strip()
     if not name:
         raise ValidationError("備品名を入力してください。", field="name")
@@ -237,7 +237,7 @@ def targets_for(session: Session, fiscal_year: int) -> Targets:
 def save_targets(session: Session, actor: Actor, fiscal_year: int, users: int, groups: int, *,
                  now: datetime | None = None) -> Targets:
     """Set one fiscal year's targets (manager); other years keep theirs."""
-    require_manager(actor, "目標値の設定")
+    require_manager(session, actor, "目標値の設定")
     if users is None or users <= 0:
         raise ValidationError("目標利用者数は1以上の数で入力してください。", field="users")
     if groups is None or groups <= 0:

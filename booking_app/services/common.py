@@ -1,4 +1,12 @@
-"""What every service shares: the acting staff member, the clock, and the audit trail."""
+"""What every service shares: the acting staff member, the clock, and the audit trail.
+
+Who may do what is decided from the database, not from the ``Actor`` a caller passes in (issue 14):
+:func:`current_staff` re-reads the staff row named by ``actor.id`` (its name, role and active flag) once per
+transaction, and every permission check (:func:`require_manager`, :func:`require_admin`,
+:func:`is_manager`) and every audit entry (:func:`audit`, which every write makes) go through it. So a
+forged ``Actor(desk.id, …, "admin")`` is refused, a role change or a deactivation takes effect on that
+person's next write, and a refusal is itself recorded (action ``denied``) under the real staff member.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +17,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from booking_app import clock
-
 from booking_app.domain.errors import PermissionDenied
+from booking_app.domain.roles import role_at_least, role_label
 from booking_app.store.models import AuditEntry
 
 JST = clock.JST
@@ -39,14 +47,134 @@ class Actor:
         return self.role == "admin"
 
 
-def require_manager(actor: Actor, what: str) -> None:
+@dataclass(frozen=True)
+class _OnRecord:
+    """The staff row as this transaction read it."""
+
+    name: str
+    role: str
+    active: bool
+
+
+_STAFF_ROW_SQL = "SELECT name, role, active FROM staff WHERE id = ?"
+_STAFF_CACHE = "fukufuku.staff_on_record"  # session.info key: (transaction, {staff id: _OnRecord | None})
+MSG_NO_STAFF = "担当者が見つかりません。ログインし直してください。"
+
+
+def _on_record(session: Session, staff_id: int) -> _OnRecord | None:
+    """One primary-key read per staff member and transaction (cached in ``session.info`` for the rest of
+    the transaction; a new transaction, as every ``write_session`` is, reads again)."""
+    txn = session.get_transaction()
+    cached = session.info.get(_STAFF_CACHE)
+    rows: dict[int, _OnRecord | None] = cached[1] if cached is not None and txn is not None and cached[0] is txn else {}
+    if staff_id not in rows:
+        row = _read_staff_row(session, staff_id)
+        rows = {**rows, staff_id: _OnRecord(row[0], row[1], bool(row[2])) if row is not None else None}
+        session.info[_STAFF_CACHE] = (session.get_transaction(), rows)
+    return rows[staff_id]
+
+
+def _read_staff_row(session: Session, staff_id: int) -> tuple[str, str, bool] | None:
+    """The row, on the session's own connection and transaction, straight on the driver's cursor.
+
+    Not through ``session.execute``: that costs ~0.3 ms on SQLite (7 µs this way; bench/bench_staff_check.py),
+    more than the SQLite booking save's speed target leaves room for, and it would flush the caller's
+    pending rows, whose errors belong to the caller's own flush (e.g. the double-booking guard's).
+    """
+    conn = session.connection()
+    sql = _STAFF_ROW_SQL.replace("?", "%s") if conn.dialect.name == "postgresql" else _STAFF_ROW_SQL
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute(sql, (staff_id,))
+        return cur.fetchone()
+    finally:
+        cur.close()
+
+
+def current_staff(session: Session, actor: Actor, what: str = "この操作") -> Actor:
+    """The staff member ``actor`` names, as the database holds them now: the only source of a role.
+
+    Refuses (PermissionDenied, recorded) an id with no staff row or a deactivated account; the role the
+    caller claims is never used for a decision, only reported in a refusal's audit entry.
+    """
+    row = _on_record(session, actor.id)
+    if row is None:
+        raise PermissionDenied(MSG_NO_STAFF)  # nobody to record it under (the audit names a staff row)
+    real = Actor(actor.id, row.name, row.role)
+    if not row.active:
+        raise deny(session, actor, what, f"担当者「{row.name}」のアカウントは無効になっているため、{what}はできません。"
+                                         "システム管理者に確認してください。")
+    return real
+
+
+def _require(session: Session, actor: Actor, minimum: str, what: str, message: str) -> Actor:
+    real = current_staff(session, actor, what)
+    if not role_at_least(real.role, minimum):
+        raise deny(session, actor, what, message)
+    return real
+
+
+def require_manager(session: Session, actor: Actor, what: str | None = None) -> Actor:
+    """Refuse unless the staff member is, according to the database now, 管理者 or システム管理.
+    Returns the staff member as recorded (use it, not ``actor``, for anything that depends on the role)."""
+    message = "{what}は管理者のみ行えます。管理者に依頼してください。"
+    if isinstance(session, Actor):  # TRANSITION: the old (actor, what) form, see _legacy_check
+        return _legacy_check(session, actor, "manager", message)
+    return _require(session, actor, "manager", what, message.format(what=what))
+
+
+def require_admin(session: Session, actor: Actor, what: str | None = None) -> Actor:
+    """Refuse unless the staff member is システム管理 according to the database now."""
+    message = "{what}はシステム管理者のみ行えます。システム管理者に依頼してください。"
+    if isinstance(session, Actor):  # TRANSITION: the old (actor, what) form, see _legacy_check
+        return _legacy_check(session, actor, "admin", message)
+    return _require(session, actor, "admin", what, message.format(what=what))
+
+
+def _legacy_check(actor: Actor, what: str, minimum: str, message: str) -> Actor:
+    """TRANSITION ONLY: the old form trusted the claimed role. Kept for one commit while two services'
+    files (group_io, insurance_reports) carry another engineer's unfinished edits and so could not be
+    committed with the session form; no call in the working tree uses it
+    (tests/services/test_forged_actor.py scans for it). Remove with the next commit of those files."""
+    if not role_at_least(actor.role, minimum):
+        raise PermissionDenied(message.format(what=what))
+    return actor
+
+
+def is_manager(session: Session, actor: Actor) -> bool:
+    """Whether the staff member is a manager now (for decisions such as a rule override that are not
+    refusals by themselves); an inactive or unknown staff member is refused here already."""
+    return role_at_least(current_staff(session, actor).role, "manager")
+
+
+def deny(session: Session, actor: Actor, what: str, message: str) -> PermissionDenied:
+    """A PermissionDenied whose refusal is recorded in the audit trail once the refused transaction has
+    rolled back (``store.engine.write_session`` runs ``after_rollback`` in a transaction of its own):
+    action ``denied``, under the staff row of ``actor.id`` with its real name and role, and the role the
+    caller claimed if it differs (a forged or out-of-date ``Actor``)."""
+    row = _on_record(session, actor.id)
+    exc = PermissionDenied(message)
+    if row is None:
+        return exc
+    claimed = "" if actor.role == row.role else f"、端末の申告した権限：{role_label(actor.role)}"
+    state = "" if row.active else "、無効なアカウント"
+    summary = f"「{row.name}」（{role_label(row.role)}{state}）の{what}を拒否{claimed}"
+    detail = {"what": what, "role": row.role, "active": row.active, "claimed_role": actor.role,
+              "claimed_name": actor.name}
+    at = local_now()
+
+    def record(new_session: Session) -> None:
+        _append(new_session, actor.id, "denied", "staff", actor.id, summary, after=detail, at=at)
+
+    exc.after_rollback = [*getattr(exc, "after_rollback", ()), record]
+    return exc
+
+
+def precheck_manager(actor: Actor, what: str) -> None:
+    """The UI's early answer on the role the terminal believes (to spare staff a file dialog they cannot
+    use); never a guard: the service called afterwards decides with :func:`require_manager`."""
     if not actor.is_manager:
         raise PermissionDenied(f"{what}は管理者のみ行えます。管理者に依頼してください。")
-
-
-def require_admin(actor: Actor, what: str) -> None:
-    if not actor.is_admin:
-        raise PermissionDenied(f"{what}はシステム管理者のみ行えます。システム管理者に依頼してください。")
 
 
 def jsonable(value: Any) -> Any:
@@ -72,11 +200,31 @@ def audit(
     after: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Record one change in the audit trail, inside the caller's transaction."""
+    """Record one change in the audit trail, inside the caller's transaction.
+
+    Every write records one, so this is also where a write by a deactivated (or unknown) staff member is
+    refused: the author is checked against the staff row (:func:`current_staff`, cached per transaction).
+    """
+    current_staff(session, actor)
+    _append(session, actor.id, action, entity, entity_id, summary, before=before, after=after, at=now)
+
+
+def _append(
+    session: Session,
+    staff_id: int,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    summary: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
     session.add(
         AuditEntry(
-            at=now or local_now(),
-            staff_id=actor.id,
+            at=at or local_now(),
+            staff_id=staff_id,
             action=action,
             entity=entity,
             entity_id=entity_id,

@@ -90,7 +90,7 @@ def validate_schedule(schedule: FeeSchedule) -> None:
 
 def save_fees(session: Session, actor: Actor, schedule: FeeSchedule, *, now: datetime | None = None) -> None:
     """Store the fee tables (manager only). Existing charges keep their prices."""
-    require_manager(actor, "料金表の変更")
+    require_manager(session, actor, "料金表の変更")
     validate_schedule(schedule)
     now = now or local_now()
     row = session.get(CentreSetting, FEES_KEY)

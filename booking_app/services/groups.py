@@ -224,7 +224,7 @@ def change_status(session: Session, actor: Actor, group_id: int, new_status: str
                   now: datetime | None = None) -> GroupSummary:
     """Suspend (停止), deregister (抹消) or reinstate a group: a manager's decision with a reason."""
     now = now or local_now()
-    require_manager(actor, "団体の停止・抹消・解除")
+    require_manager(session, actor, "団体の停止・抹消・解除")
     if not reason or not reason.strip():
         raise ValidationError("理由を入力してください。", field="reason")
     target = GroupStatus(new_status)

@@ -530,10 +530,10 @@ def import_bookings(session: Session, actor: Actor, path: Path, *, dry_run: bool
     a DomainError only when the file cannot be read at all, the reason is unusable, or the actor is not
     a manager.
     """
-    require_manager(actor, "予約台帳の取込")
+    require_manager(session, actor, "予約台帳の取込")
     override_reason = " ".join((override_reason or "").split())
     if override_reason:
-        require_manager(actor, "規則外の取込")  # today every importer is one; the reason stays a manager's
+        require_manager(session, actor, "規則外の取込")  # today every importer is one; the reason stays a manager's
         if len(override_reason) > OVERRIDE_REASON_MAX:
             raise ValidationError(f"規則外の理由が長すぎます（{OVERRIDE_REASON_MAX}文字まで）。", field="override_reason")
     now = now or local_now()

@@ -270,7 +270,7 @@ def plans_for_year(session: Session, fiscal_year: int, *, actor: Actor | None = 
 def save_plan(session: Session, actor: Actor, fiscal_year: int, plan: Plan, *, active: bool = True,
               now: datetime | None = None) -> PlanInfo:
     """Enter or change a plan of one fiscal year (manager only); other years are not touched."""
-    require_manager(actor, "保険プランの変更")
+    require_manager(session, actor, "保険プランの変更")
     now = now or local_now()
     plan.validate()
     if not plan.code.strip() or not plan.name.strip():

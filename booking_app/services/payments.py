@@ -470,7 +470,7 @@ def take_payment(session: Session, actor: Actor, charge_ids: list[int], *, payer
 def void_receipt(session: Session, actor: Actor, receipt_id: int, reason: str, *, refund_method: str = "cash",
                  now: datetime | None = None, terminal: str | None = None) -> ReceiptView:
     """Void (取消) a receipt and record the refund (manager only); the receipt row stays as it was."""
-    require_manager(actor, "領収書の取消")
+    require_manager(session, actor, "領収書の取消")
     now = now or local_now()
     terminal = terminal or terminal_name()
     if not reason or not reason.strip():

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import BookingStatus, overlaps, peak_in_use
-from booking_app.domain.errors import ConflictError, PermissionDenied, RuleError, ValidationError
+from booking_app.domain.errors import ConflictError, RuleError, ValidationError
 from booking_app.domain.recurrence import RecurrenceRule, describe_ja, expand
 from booking_app.services.bookings import (
     EDITABLE,
@@ -35,7 +35,7 @@ from booking_app.services.bookings import (
     views_for,
 )
 from booking_app.services.centre import get_profile
-from booking_app.services.common import Actor, audit, local_now
+from booking_app.services.common import Actor, audit, deny, is_manager, local_now
 from booking_app.store.models import Booking, BookingEquipment, BookingSeries, EquipmentType, MemberGroup, Room
 
 
@@ -180,13 +180,15 @@ def create_series(
     if not items:
         raise ValidationError("繰り返しの条件に当てはまる日がありません。条件を見直してください。", field="rule")
     outside = [i for i in items if i.state == "rule"]
-    if template.override_reason.strip() and not actor.is_manager and outside:
+    manager = is_manager(session, actor)  # the role on record, not the one the caller claims
+    if template.override_reason.strip() and not manager and outside:
         # Same answer as a single booking: an override is a manager's decision, not silently ignored.
         lines = [f"{i.day:%Y/%m/%d} {i.state_label}：{i.detail}" for i in outside[:10]]
         more = f"\nほか{len(outside) - 10}日" if len(outside) > 10 else ""
-        raise PermissionDenied("規則外の日を含む繰り返し予約は管理者のみ許可できます。管理者に依頼してください。\n"
-                               + "\n".join(lines) + more)
-    overridable = template.override_reason.strip() and actor.is_manager
+        raise deny(session, actor, "規則外の繰り返し予約",
+                   "規則外の日を含む繰り返し予約は管理者のみ許可できます。管理者に依頼してください。\n"
+                   + "\n".join(lines) + more)
+    overridable = template.override_reason.strip() and manager
     blocked = [i for i in items if i.state in ("conflict", "closed") or (i.state == "rule" and not overridable)]
     if blocked and not skip_unavailable:
         lines = [f"{i.day:%Y/%m/%d} {i.state_label}：{i.detail}" for i in blocked[:10]]

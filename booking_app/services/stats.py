@@ -888,7 +888,7 @@ def close_month(session: Session, actor: Actor, year: int, month: int, *, now: d
     Refused before the month has ended, when it is already closed, and while bookings of the month
     are still unsettled (not 利用済 nor 無断キャンセル) unless a ``force_reason`` is given.
     """
-    require_manager(actor, "月次締め")
+    require_manager(session, actor, "月次締め")
     now = now or local_now()
     if not 1 <= month <= 12:
         raise ValidationError("月は1〜12で指定してください。", field="month")
@@ -970,7 +970,7 @@ def amend(session: Session, actor: Actor, year: int, month: int, key: str, new_v
     The submitted figures (MonthClosing.figures) stay as they were; month_figures lists the amendment.
     ``old_value`` is the figure as it stands: the last amendment of the same key, else the submitted one.
     """
-    require_manager(actor, "締め済みの月の訂正")
+    require_manager(session, actor, "締め済みの月の訂正")
     now = now or local_now()
     reason = (reason or "").strip()
     if not reason:

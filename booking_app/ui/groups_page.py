@@ -43,7 +43,7 @@ from booking_app.domain.groups import GROUP_TYPES
 from booking_app.services import groups as group_svc
 from booking_app.services.bookings import BookingView
 from booking_app.services.centre import get_profile
-from booking_app.services.common import require_manager
+from booking_app.services.common import precheck_manager
 from booking_app.services.groups import CARD_PREFIX, Verdict
 from booking_app.store.models import GroupVerification, Staff
 from booking_app.ui.context import AppContext
@@ -608,7 +608,7 @@ class GroupsPage(QWidget):
         if self._detail is None:
             return
         try:
-            require_manager(self.ctx.actor, "団体の停止・抹消・解除")
+            precheck_manager(self.ctx.actor, "団体の停止・抹消・解除")
         except PermissionDenied as exc:
             show_error(self, exc)
             return

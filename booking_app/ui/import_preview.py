@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from booking_app.domain.errors import DomainError, PermissionDenied
-from booking_app.services.common import require_manager
+from booking_app.services.common import precheck_manager
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 
@@ -314,7 +314,7 @@ class ImportPreviewDialog(QDialog):
     def run(cls, parent: QWidget | None, ctx: AppContext, path: str | Path | None = None) -> bool:
         """Pick a file (unless ``path`` is given), preview it, and import on 取込; True when written."""
         try:
-            require_manager(ctx.actor, cls.IMPORT_WHAT)
+            precheck_manager(ctx.actor, cls.IMPORT_WHAT)
         except PermissionDenied as exc:
             show_error(parent, exc)
             return False

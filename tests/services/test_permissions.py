@@ -130,8 +130,15 @@ def env(world: World, tmp_path: Path, fast_scrypt) -> Env:
 
 
 def _audit_count(world: World) -> int:
+    """Audit entries of changes (a refusal's own ``denied`` entry is not a change)."""
     with world.read() as s:
-        return s.scalar(select(func.count()).select_from(AuditEntry))
+        return s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action != "denied"))
+
+
+def _denials(world: World) -> list[int]:
+    with world.read() as s:
+        return list(s.scalars(select(AuditEntry.staff_id).where(AuditEntry.action == "denied")
+                              .order_by(AuditEntry.id)))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -148,6 +155,7 @@ def test_desk_is_refused_and_the_allowed_role_succeeds(env: Env, case: Case):
         if case.output:
             assert not (env.tmp / case.output).exists(), "a refused export must not write the file"
     assert _audit_count(world) == before
+    assert _denials(world) == [a.id for a in refused]  # each refusal is recorded under who was refused
     allowed = env.admin if case.minimum == "admin" else world.manager
     with world.write() as s:
         case.call(s, allowed, env)
