@@ -51,6 +51,11 @@ def run_backup(args: argparse.Namespace, url: str, label: str) -> int:
         result = backup_database(url, written.temp)
     for note in written.notes():  # side remarks on stderr; stdout keeps the one result line
         print(note, file=sys.stderr)
+    from booking_app.store.backup import record_in_audit
+
+    # A copy of every name and payment leaves the database: the trail says who took it, where to.
+    record_in_audit(url, "backup", f"バックアップを作成（{dest.name}、{result.size_bytes / 1e6:,.1f} MB）",
+                    {"file": dest.name}, staff=getattr(args, "staff", None))
     print(f"バックアップを作成しました（{label}）。")
     print(f"  保存先：{dest.resolve()}")
     print(f"  大きさ：{result.size_bytes / 1e6:,.1f} MB　所要時間：{result.seconds:.1f} 秒　検査：{result.integrity}")
@@ -75,5 +80,12 @@ def run_restore(args: argparse.Namespace, url: str, label: str) -> int:
             print("復元を中止しました。", file=sys.stderr)
             return 1
     result = restore_sqlite(args.file, db_path)
+    from booking_app.store.backup import record_in_audit
+
+    # Recorded in the restored database (the one in use from now on); the replaced one is in the
+    # 'prerestore' copy with its own trail.
+    saved = result.prerestore_backup.name if result.prerestore_backup else ""
+    record_in_audit(url, "restore", f"バックアップ「{args.file.name}」から復元（復元前の控え：{saved or 'なし'}）",
+                    {"file": args.file.name}, staff=getattr(args, "staff", None))
     print(result.message)
     return 0

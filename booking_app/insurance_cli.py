@@ -57,15 +57,16 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
 
 def cli_export_insurance(args: argparse.Namespace, engine, actor: Actor) -> int:
     from booking_app.services.insurance_reports import export_insurance
-    from booking_app.store.engine import read_session
+    from booking_app.store.engine import write_session
 
     out: Path = args.output
     label = f"{jcal.fiscal_year_label(args.fiscal_year)}の{KIND_LABELS[args.kind]}"
     force = getattr(args, "force", False)
     try:
         check_destination(out, force=force)
-        with written_output(out, force=force, suffixes=SUFFIXES) as written, read_session(engine) as session:
-            n = export_insurance(session, actor, args.fiscal_year, written.temp, kind=args.kind)
+        with written_output(out, force=force, suffixes=SUFFIXES) as written, write_session(engine) as session:
+            n = export_insurance(session, actor, args.fiscal_year, written.temp, kind=args.kind,
+                                 file_name=out.name)
     except DomainError as exc:
         print(exc.message, file=sys.stderr)
         return 1

@@ -703,12 +703,15 @@ _WIDTHS = {"登録番号": 10, "団体名": 34, "フリガナ": 36, "区分": 8,
 _TEXT_COLUMNS = {"登録番号", "電話番号", "連絡先電話"}
 
 
-def export_groups(session: Session, actor: Actor, path: Path, *, today: date | None = None) -> int:
+def export_groups(session: Session, actor: Actor, path: Path, *, today: date | None = None,
+                  file_name: str | None = None) -> int:
     """Write the register to ``path`` (.csv as UTF-8 with BOM so Excel reads it right, or .xlsx).
 
     Every registered group (with a number), in number order, with the columns the import reads; the
     状態 column says what the counter would say today. Returns the number of groups written.
     Managers only: the register carries representatives' names, addresses and telephone numbers.
+    The export is recorded in the audit trail (what, how many, which file; never the data itself),
+    so call it in a write transaction; ``file_name`` is the name to record when ``path`` is a temporary file.
     """
     require_manager(actor, "登録団体名簿の書き出し")
     path = Path(path)
@@ -727,6 +730,9 @@ def export_groups(session: Session, actor: Actor, path: Path, *, today: date | N
         path.write_bytes(_xlsx_bytes(rows, today))
     else:
         raise ValidationError(f"「{path.name}」には書き出せません。.csv か .xlsx を指定してください。", field="file")
+    name = file_name or path.name
+    audit(session, actor, "export", "member_group", None, f"登録団体名簿を書き出し（{len(rows)}団体、{name}）",
+          after={"file": name, "rows": len(rows)})
     return len(rows)
 
 
@@ -852,8 +858,9 @@ def cli_export_groups(args: argparse.Namespace, target, actor: Actor) -> int:
     try:  # written like every command's output file (booking_app/output_files.py)
         check_destination(args.file, force=force)
         with written_output(args.file, force=force, suffixes=(".xlsx", ".csv")) as written, \
-                _session_scope(target, write=False) as session:
-            n = export_groups(session, actor, written.temp, today=now.date() if now else None)
+                _session_scope(target, write=True) as session:  # the export's audit entry is a write
+            n = export_groups(session, actor, written.temp, today=now.date() if now else None,
+                              file_name=Path(args.file).name)
     except DomainError as exc:
         print(exc.message, file=sys.stderr)
         return 1

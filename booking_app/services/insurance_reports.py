@@ -43,7 +43,7 @@ from booking_app.reports.insurance_pdf import (
     write_roster,
 )
 from booking_app.services.centre import get_profile
-from booking_app.services.common import Actor, local_now, require_manager
+from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.services.fees import get_fees
 from booking_app.store.models import (
     AccidentReport,
@@ -340,15 +340,23 @@ def accident_report_doc(session: Session, report_id: int, *, today: date | None 
 
 
 def export_insurance(session: Session, actor: Actor, fiscal_year: int, path: Path | str, *,
-                     kind: str = "roster") -> int:
+                     kind: str = "roster", file_name: str | None = None) -> int:
     """Write the roster or the ledger of a fiscal year to ``path`` (.xlsx or .csv); managers only, as
-    both hold personal data. Returns the number of rows written."""
+    both hold personal data. Returns the number of rows written. The export is recorded in the audit
+    trail (which list, year, rows and file; never the names), so call it in a write transaction."""
     require_manager(actor, "保険の名簿・台帳の書き出し")
     if kind not in EXPORT_KINDS:
         raise ValidationError(f"書き出す種類「{kind}」はありません（roster か ledger）。", field="kind")
     if kind == "roster":
-        return write_roster(roster_rows(session, fiscal_year), path, fiscal_year=fiscal_year)
-    return write_ledger(ledger(session, fiscal_year), path)
+        n = write_roster(roster_rows(session, fiscal_year), path, fiscal_year=fiscal_year)
+    else:
+        n = write_ledger(ledger(session, fiscal_year), path)
+    what = "加入者名簿" if kind == "roster" else "保険台帳"
+    name = file_name or Path(path).name  # the real name when path is a temporary file
+    audit(session, actor, "export", "insurance_enrolment", None,
+          f"{jcal.fiscal_year_label(fiscal_year)}の{what}を書き出し（{n}行、{name}）",
+          after={"file": name, "rows": n, "fiscal_year": fiscal_year, "filter": kind})
+    return n
 
 
 __all__ = ["ACCIDENT_ADDRESSEES", "accident_report_doc", "COVER_TEXTS", "cover_text", "certificate_doc", "enrolment_list", "roster_rows", "ledger", "export_insurance", "enrolment_number",

@@ -467,3 +467,34 @@ def exit_backup(url: str, pending=None, *, folder: Path | None = None) -> Backup
     except Exception:  # noqa: BLE001 - closing the app must always succeed
         log.warning("backup at exit failed", exc_info=True)
         return None
+
+
+# --------------------------------------------------------------------------- the audit trail
+
+
+def record_in_audit(url: str, action: str, summary: str, after: dict, *, staff: str | None = None) -> bool:
+    """Record a backup or a restore in the audit trail of the database at ``url`` (issue 14), as the staff
+    member named ``staff`` or else the first manager. Returns False (and records nothing) when the database
+    is not at the current schema (a restored older file: the entry follows at its upgrade) or has no staff."""
+    from sqlalchemy import select
+
+    from booking_app.services.common import Actor, audit
+    from booking_app.store.engine import make_engine, write_session
+    from booking_app.store.migrate import needs_upgrade
+    from booking_app.store.models import Staff
+
+    engine = make_engine(url)
+    try:
+        if needs_upgrade(engine):
+            return False
+        with write_session(engine) as s:
+            q = select(Staff).order_by(Staff.id)
+            people = list(s.scalars(q))
+            who = next((p for p in people if staff and p.name == staff.strip()), None) or next(
+                (p for p in people if p.role in ("manager", "admin")), None)
+            if who is None:
+                return False
+            audit(s, Actor(who.id, who.name, who.role), action, "backup", None, summary, after=after)
+        return True
+    finally:
+        engine.dispose()

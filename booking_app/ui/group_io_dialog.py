@@ -317,7 +317,8 @@ def export_groups_dialog(parent: QWidget | None, ctx: AppContext, path: str | Pa
     try:
         # The service refuses desk staff: the register holds personal data (managers only).
         actor = ctx.actor
-        count = ctx.read(lambda s: group_io.export_groups(s, actor, target, today=today))
+        # A write: the export records itself in the audit trail (issue 14).
+        count = ctx.write(lambda s, _a: group_io.export_groups(s, actor, target, today=today), changes=frozenset())
     except DomainError as exc:
         QApplication.restoreOverrideCursor()
         show_error(parent, exc)

@@ -597,7 +597,9 @@ class InsurancePage(QWidget):
         try:
             # Through the service, which allows personal data out for managers only.
             actor = self.ctx.actor
-            count = self.ctx.read(lambda s: export_insurance(s, actor, fy, path, kind="roster"))
+            # A write: the export records itself in the audit trail (issue 14).
+            count = self.ctx.write(lambda s, _a: export_insurance(s, actor, fy, path, kind="roster"),
+                                   changes=frozenset())
         except Exception as exc:  # noqa: BLE001 — a DomainError says why; an export bug must not stop the desk
             show_error(self, exc)
             return None
@@ -655,7 +657,8 @@ class InsurancePage(QWidget):
         if path.suffix.lower() not in (".xlsx", ".csv"):
             path = path.with_suffix(".xlsx")
         try:
-            n = self.ctx.read(lambda s: export_insurance(s, actor, fy, path, kind="ledger"))
+            n = self.ctx.write(lambda s, _a: export_insurance(s, actor, fy, path, kind="ledger"),
+                               changes=frozenset())
         except Exception as exc:  # noqa: BLE001 — a DomainError says why; an export bug must not stop the desk
             show_error(self, exc)
             return None
