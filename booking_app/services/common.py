@@ -114,31 +114,16 @@ def _require(session: Session, actor: Actor, minimum: str, what: str, message: s
     return real
 
 
-def require_manager(session: Session, actor: Actor, what: str | None = None) -> Actor:
+def require_manager(session: Session, actor: Actor, what: str) -> Actor:
     """Refuse unless the staff member is, according to the database now, 管理者 or システム管理.
     Returns the staff member as recorded (use it, not ``actor``, for anything that depends on the role)."""
-    message = "{what}は管理者のみ行えます。管理者に依頼してください。"
-    if isinstance(session, Actor):  # TRANSITION: the old (actor, what) form, see _legacy_check
-        return _legacy_check(session, actor, "manager", message)
-    return _require(session, actor, "manager", what, message.format(what=what))
+    return _require(session, actor, "manager", what, f"{what}は管理者のみ行えます。管理者に依頼してください。")
 
 
-def require_admin(session: Session, actor: Actor, what: str | None = None) -> Actor:
+def require_admin(session: Session, actor: Actor, what: str) -> Actor:
     """Refuse unless the staff member is システム管理 according to the database now."""
-    message = "{what}はシステム管理者のみ行えます。システム管理者に依頼してください。"
-    if isinstance(session, Actor):  # TRANSITION: the old (actor, what) form, see _legacy_check
-        return _legacy_check(session, actor, "admin", message)
-    return _require(session, actor, "admin", what, message.format(what=what))
-
-
-def _legacy_check(actor: Actor, what: str, minimum: str, message: str) -> Actor:
-    """TRANSITION ONLY: the old form trusted the claimed role. Kept for one commit while two services'
-    files (group_io, insurance_reports) carry another engineer's unfinished edits and so could not be
-    committed with the session form; no call in the working tree uses it
-    (tests/services/test_forged_actor.py scans for it). Remove with the next commit of those files."""
-    if not role_at_least(actor.role, minimum):
-        raise PermissionDenied(message.format(what=what))
-    return actor
+    return _require(session, actor, "admin", what,
+                    f"{what}はシステム管理者のみ行えます。システム管理者に依頼してください。")
 
 
 def is_manager(session: Session, actor: Actor) -> bool:

@@ -575,7 +575,7 @@ def import_groups(session: Session, actor: Actor, path: Path, *, dry_run: bool,
     Returns the report; when ``report.errors`` is not empty nothing was written. Raises a DomainError
     only when the file cannot be read at all or the actor is not a manager.
     """
-    require_manager(actor, "団体名簿の取込")
+    require_manager(session, actor, "団体名簿の取込")
     now = now or local_now()
     path = Path(path)
     report = GroupImportReport(path=str(path), dry_run=dry_run)
@@ -713,7 +713,7 @@ def export_groups(session: Session, actor: Actor, path: Path, *, today: date | N
     The export is recorded in the audit trail (what, how many, which file; never the data itself),
     so call it in a write transaction; ``file_name`` is the name to record when ``path`` is a temporary file.
     """
-    require_manager(actor, "登録団体名簿の書き出し")
+    require_manager(session, actor, "登録団体名簿の書き出し")
     path = Path(path)
     today = today or local_now().date()
     rows = _export_rows(session, today)

@@ -344,7 +344,7 @@ def export_insurance(session: Session, actor: Actor, fiscal_year: int, path: Pat
     """Write the roster or the ledger of a fiscal year to ``path`` (.xlsx or .csv); managers only, as
     both hold personal data. Returns the number of rows written. The export is recorded in the audit
     trail (which list, year, rows and file; never the names), so call it in a write transaction."""
-    require_manager(actor, "保険の名簿・台帳の書き出し")
+    require_manager(session, actor, "保険の名簿・台帳の書き出し")
     if kind not in EXPORT_KINDS:
         raise ValidationError(f"書き出す種類「{kind}」はありません（roster か ledger）。", field="kind")
     if kind == "roster":
