@@ -17,7 +17,9 @@ left as gaps that the save bench books into. Status mix: past days 86% 利用済
 4% 仮予約 with a hold deadline in the coming week, 10% 取消. 20% of the bookings carry one
 equipment line; each room lends from its own "lane" of units so no type ever exceeds its stock.
 Each booking has its 'create' audit entry (summary only; the bulk rows have no before/after
-snapshot, which changes the size of audit_log but not the cost of one more insert).
+snapshot, which changes the size of audit_log but not the cost of one more insert). The entries continue
+the audit hash chain (migration 0008): ``prev_hash``/``row_hash`` are computed here with the app's own
+``store.audit_chain.row_hash``, so ``verify-audit`` passes on the generated database.
 
 Bench scripts that save bookings into the cached file call ``restore_baseline`` before and after,
 so the file stays as generated across runs.
@@ -44,10 +46,11 @@ from sqlalchemy import text  # noqa: E402
 from booking_app.domain import hours  # noqa: E402
 from booking_app.domain.profile import load_default_profile  # noqa: E402
 from booking_app.services.centre import ensure_initial_data  # noqa: E402
-from booking_app.store.engine import make_engine, write_session  # noqa: E402
+from booking_app.store.audit_chain import GENESIS, row_hash  # noqa: E402
+from booking_app.store.engine import make_engine, read_session, write_session  # noqa: E402
 from booking_app.store.migrate import current_revision, head_revision, upgrade  # noqa: E402
 
-GENERATOR_VERSION = 1  # bump when the layout below changes: cached files are then rebuilt
+GENERATOR_VERSION = 2  # (2: audit rows carry the hash chain) bump when the layout below changes: cached files are then rebuilt
 DEFAULT_N = 1_000_000
 DEFAULT_SEED = 20261125
 START = date(2017, 3, 1)
@@ -71,7 +74,8 @@ BOOKING_COLS = (
     "updated_by",
 )
 EQUIP_COLS = ("id", "booking_id", "equipment_type_id", "quantity")
-AUDIT_COLS = ("id", "at", "staff_id", "action", "entity", "entity_id", "summary", "before", "after")
+AUDIT_COLS = ("id", "at", "staff_id", "action", "entity", "entity_id", "summary", "before", "after",
+              "prev_hash", "row_hash")
 
 
 def sqlite_path(n: int = DEFAULT_N) -> Path:
@@ -242,6 +246,52 @@ def generate(ref: Reference, n: int, seed: int) -> Iterator[tuple[list[tuple], l
         yield bookings, equip, audit
 
 
+class AuditChainer:
+    """Numbers and chains the generated audit rows after the last row already in the table.
+
+    The hash is the app's own ``audit_chain.row_hash`` (one canonical form for SQLite and PostgreSQL),
+    so ``verify-audit`` (``services.audit_log.verify_chain``) accepts the bulk rows like any other.
+    Measured on the shared 2-core box (load ~3.5): ~10 µs a row for the hash (~10 s more per 1,000,000-row
+    build); on PostgreSQL COPY with the hash done here ~49 µs a row, with trg_audit_chain doing it 110–160.
+    """
+
+    def __init__(self, last_id: int, last_hash: str) -> None:
+        self.last_id, self.last_hash = last_id, last_hash
+
+    @classmethod
+    def after_tail(cls, cur) -> AuditChainer:
+        tail = cur.execute("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        return cls(tail[0], tail[1]) if tail else cls(0, GENESIS)
+
+    def chain(self, audit: list[tuple]) -> list[tuple]:
+        """(id, at, …, after) rows from ``generate`` → the same with the real id, prev_hash and row_hash."""
+        out = []
+        last_id, prev = self.last_id, self.last_hash
+        for _gen_id, at_s, staff, action, entity, entity_id, summary, before, after in audit:
+            last_id += 1
+            h = row_hash(prev, last_id, datetime.fromisoformat(at_s), staff, action, entity, entity_id, summary,
+                         before, after)
+            out.append((last_id, at_s, staff, action, entity, entity_id, summary, before, after, prev, h))
+            prev = h
+        self.last_id, self.last_hash = last_id, prev
+        return out
+
+
+def verify_audit(url: str) -> str:
+    """The check ``verify-audit`` runs (``verify_chain``); raises SystemExit on a broken chain."""
+    from booking_app.services.audit_log import verify_chain
+
+    engine = make_engine(url)
+    try:
+        with read_session(engine) as s:
+            check = verify_chain(s)
+    finally:
+        engine.dispose()
+    if not check.ok:
+        raise SystemExit(f"audit chain broken: {check.message()}")
+    return check.message()
+
+
 # --------------------------------------------------------------------------- SQLite
 
 
@@ -284,14 +334,16 @@ def build_sqlite(path: Path, n: int, seed: int) -> dict:
         con.execute("PRAGMA foreign_keys=OFF")
         bsql = f"INSERT INTO bookings ({', '.join(BOOKING_COLS)}) VALUES ({', '.join('?' * len(BOOKING_COLS))})"
         esql = f"INSERT INTO booking_equipment ({', '.join(EQUIP_COLS)}) VALUES (?, ?, ?, ?)"
-        # The audit ids continue after the entries ensure_initial_data may have written.
-        audit_base = con.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+        # The audit ids and the hash chain continue after the entries ensure_initial_data wrote. The
+        # trigger audit_log_chain_check stays on: it checks each row continues the chain (two indexed
+        # lookups a row), so a wrong hash here fails the build instead of making a file verify-audit refuses.
         asql = f"INSERT INTO audit_log ({', '.join(AUDIT_COLS)}) VALUES ({', '.join('?' * len(AUDIT_COLS))})"
         con.execute("BEGIN")
+        chainer = AuditChainer.after_tail(con)
         for bookings, equip, audit in generate(ref, n, seed):
             con.executemany(bsql, bookings)
             con.executemany(esql, equip)
-            con.executemany(asql, [(audit_base + a[0],) + a[1:] for a in audit])
+            con.executemany(asql, chainer.chain(audit))
         con.execute("COMMIT")
         con.execute("PRAGMA journal_mode=WAL")
         meta = {
@@ -302,6 +354,7 @@ def build_sqlite(path: Path, n: int, seed: int) -> dict:
             "series_max_id": con.execute("SELECT coalesce(max(id), 0) FROM booking_series").fetchone()[0],
             "equipment_lines": con.execute("SELECT count(*) FROM booking_equipment").fetchone()[0],
             "audit_rows": con.execute("SELECT count(*) FROM audit_log").fetchone()[0],
+            "audit_last_hash": chainer.last_hash,
         }
     finally:
         con.close()
@@ -332,21 +385,55 @@ def ensure_sqlite(n: int = DEFAULT_N, seed: int = DEFAULT_SEED, *, force: bool =
     return path, meta
 
 
-def restore_baseline(path: Path, meta: dict | None = None) -> int:
-    """Delete whatever a bench run saved into the cached file (rows above the generated ids)."""
+def restore_baseline(path: Path, meta: dict | None = None, *, verify: bool = True) -> int:
+    """Delete whatever a bench run saved into the cached file (rows above the generated ids).
+
+    audit_log is append-only (migration 0008: BEFORE DELETE/UPDATE triggers abort). Cutting the trail
+    back to the snapshot is a maintenance action of the file's owner on a throwaway bench database,
+    never something the app does: the triggers on audit_log are dropped for the DELETE and created again
+    from their own stored SQL in a ``finally``, inside the same transaction (SQLite DDL is transactional,
+    so an error rolls the drop back too). The rows kept are the generated ones, untouched (the triggers
+    refuse UPDATE), so the chain ends at the snapshot's last row again; with ``verify`` the whole chain is
+    then checked with ``verify_chain`` (what ``verify-audit`` runs), but only when audit rows were removed.
+    """
     meta = meta or _read_meta(path)
+    audit_removed = 0
     con = sqlite3.connect(path, isolation_level=None, timeout=30)
     try:
         con.execute("PRAGMA foreign_keys=OFF")
         con.execute("BEGIN IMMEDIATE")
-        removed = con.execute("DELETE FROM booking_equipment WHERE id > ?", (meta["equipment_max_id"],)).rowcount
-        removed += con.execute("DELETE FROM bookings WHERE id > ?", (meta["bookings_max_id"],)).rowcount
-        removed += con.execute("DELETE FROM booking_series WHERE id > ?", (meta["series_max_id"],)).rowcount
-        removed += con.execute("DELETE FROM audit_log WHERE id > ?", (meta["audit_max_id"],)).rowcount
-        con.execute("COMMIT")
+        try:
+            removed = con.execute("DELETE FROM booking_equipment WHERE id > ?",
+                                  (meta["equipment_max_id"],)).rowcount
+            removed += con.execute("DELETE FROM bookings WHERE id > ?", (meta["bookings_max_id"],)).rowcount
+            removed += con.execute("DELETE FROM booking_series WHERE id > ?", (meta["series_max_id"],)).rowcount
+            if con.execute("SELECT 1 FROM audit_log WHERE id > ? LIMIT 1", (meta["audit_max_id"],)).fetchone():
+                triggers = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                       "AND tbl_name = 'audit_log' ORDER BY name").fetchall()
+                for name, _sql in triggers:
+                    con.execute(f'DROP TRIGGER "{name}"')
+                try:
+                    audit_removed = con.execute("DELETE FROM audit_log WHERE id > ?",
+                                                (meta["audit_max_id"],)).rowcount
+                finally:
+                    for _name, sql in triggers:
+                        con.execute(sql)
+                removed += audit_removed
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        tail = con.execute("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     finally:
         con.close()
+    want = meta.get("audit_last_hash")
+    if tail[0] != meta["audit_max_id"] or (want is not None and tail[1] != want):
+        raise SystemExit(f"{path}: audit_log does not end at the snapshot's row {meta['audit_max_id']} "
+                         f"after the reset (found {tail}); rebuild with --force")
+    if verify and audit_removed:
+        verify_audit(sqlite_url(path))
     return removed
 
 
@@ -376,19 +463,34 @@ def load_postgres(url: str, n: int = DEFAULT_N, seed: int = DEFAULT_SEED) -> dic
         ).fetchone()
         if exdef:
             cur.execute("ALTER TABLE bookings DROP CONSTRAINT ex_bookings_room_overlap")
-        audit_base = cur.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+        chainer = AuditChainer.after_tail(cur)
         t_copy = time.perf_counter()
-        # One COPY per table per chunk: a connection runs one COPY at a time.
-        for bookings, equip, audit in generate(ref, n, seed):
-            with cur.copy(f"COPY bookings ({', '.join(BOOKING_COLS)}) FROM STDIN") as cp:
-                for row in bookings:
-                    cp.write_row(row)
-            with cur.copy(f"COPY booking_equipment ({', '.join(EQUIP_COLS)}) FROM STDIN") as cp:
-                for row in equip:
-                    cp.write_row(row)
-            with cur.copy(f"COPY audit_log ({', '.join(AUDIT_COLS)}) FROM STDIN") as cp:
-                for row in audit:
-                    cp.write_row((audit_base + row[0],) + row[1:])
+        # Row triggers fire on COPY too: trg_audit_chain (migration 0008) would take the advisory lock,
+        # look up the tail and hash every row in SQL. This is a throwaway database with synthetic rows and
+        # we are its owner, so the user triggers of audit_log are disabled for the load, the rows come with
+        # prev_hash/row_hash computed in Python by the app's own canonical function (AuditChainer), and the
+        # triggers are enabled again before the commit (all one transaction: an error rolls the ALTERs back
+        # too). The chain's tail is checked below, and `make_big_db.py --pg --verify` checks the whole chain.
+        cur.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
+        try:
+            # One COPY per table per chunk: a connection runs one COPY at a time.
+            for bookings, equip, audit in generate(ref, n, seed):
+                with cur.copy(f"COPY bookings ({', '.join(BOOKING_COLS)}) FROM STDIN") as cp:
+                    for row in bookings:
+                        cp.write_row(row)
+                with cur.copy(f"COPY booking_equipment ({', '.join(EQUIP_COLS)}) FROM STDIN") as cp:
+                    for row in equip:
+                        cp.write_row(row)
+                with cur.copy(f"COPY audit_log ({', '.join(AUDIT_COLS)}) FROM STDIN") as cp:
+                    for row in chainer.chain(audit):
+                        cp.write_row(row)
+        finally:
+            if con.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+                cur.execute("ALTER TABLE audit_log ENABLE TRIGGER USER")
+            # else the transaction failed and its rollback restores the triggers with everything else
+        tail = cur.execute("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        if tail != (chainer.last_id, chainer.last_hash):
+            raise SystemExit(f"audit_log tail {tail} is not the chained row {chainer.last_id}")
         t_constraint = time.perf_counter()
         if exdef:
             cur.execute(f"ALTER TABLE bookings ADD CONSTRAINT ex_bookings_room_overlap {exdef[0]}")
@@ -410,14 +512,33 @@ def load_postgres(url: str, n: int = DEFAULT_N, seed: int = DEFAULT_SEED) -> dic
     return {"n": n, "generate_s": dt_s}
 
 
+def run_verify_audit_cli(url: str) -> int:
+    """``python -m booking_app verify-audit --db URL`` as the administrator runs it; prints its output."""
+    import subprocess
+
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "booking_app", "verify-audit", "--db", url],
+                          capture_output=True, text=True)
+    for out in (done.stdout, done.stderr):
+        for ln in out.strip().splitlines():
+            print(f"  verify-audit: {ln}", flush=True)
+    print(f"  verify-audit: exit {done.returncode}, {time.perf_counter() - t0:.1f} s", flush=True)
+    return done.returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=DEFAULT_N, help="number of bookings (default 1,000,000)")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--force", action="store_true", help="rebuild the cached SQLite file")
     ap.add_argument("--pg", action="store_true", help="also time a load into a throwaway PostgreSQL cluster")
+    ap.add_argument("--verify", action="store_true",
+                    help="run the verify-audit command on the result(s) (~20 µs per audit row)")
     args = ap.parse_args(argv)
-    ensure_sqlite(args.n, args.seed, force=args.force)
+    path, _meta = ensure_sqlite(args.n, args.seed, force=args.force)
+    rc = 0
+    if args.verify:
+        rc |= run_verify_audit_cli(sqlite_url(path))
     if args.pg:
         cluster = start_pg_cluster()
         url = cluster.url
@@ -426,9 +547,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"generate_postgresql  SKIPPED: {cluster.reason}")
             else:
                 load_postgres(url, args.n, args.seed)
+                if args.verify:
+                    rc |= run_verify_audit_cli(url)
         finally:
             cluster.stop()
-    return 0
+    return rc
 
 
 if __name__ == "__main__":
