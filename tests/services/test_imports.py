@@ -383,7 +383,9 @@ def test_the_override_reason_is_for_managers_only(world, tmp_path):
     path = write_csv(tmp_path / "rules.csv", _rule_rows())
     with pytest.raises(PermissionDenied), world.write() as s:
         import_bookings(s, world.desk, path, dry_run=True, now=NOW, override_reason="理由")
-    assert counts(world) == (0, 0, 0, 0)
+    assert counts(world) == (0, 0, 0, 1)  # nothing written but the refusal's own audit entry
+    with world.read() as s:
+        assert s.scalars(select(AuditEntry.action)).all() == ["denied"]
 
 
 @pytest.mark.now("2027-01-05 10:00")
