@@ -97,6 +97,7 @@ ACTION_LABELS: dict[str, str] = {
     "delete": "削除",
     "restore": "復元",
     "backup": "バックアップ",
+    "denied": "拒否",  # a write refused for the staff member's real role (issue 14)
 }
 
 # Keys of the services' snapshots (bookings.snapshot, groups._snapshot, …) in the desk's words.

@@ -50,6 +50,11 @@ def test_a_forged_admin_cannot_create_an_administrator_and_the_refusal_names_the
     assert entry.staff_id == desk.id and entry.entity == "staff" and entry.entity_id == desk.id
     assert entry.summary == (f"「{desk.name}」（受付）の担当者アカウントの登録を拒否、端末の申告した権限：システム管理")
     assert entry.after["role"] == "desk" and entry.after["claimed_role"] == "admin"
+    with world.read() as s:  # 操作履歴 names the refusal in Japanese
+        from booking_app.services import audit_log
+
+        [row] = [r for r in audit_log.query_audit(s).rows if r.id == entry.id]
+    assert row.action_label == "拒否"
 
 
 def test_a_forged_manager_cannot_override_the_rules_or_void_a_receipt(world: World, admin):
