@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, Date, and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.exc import StaleDataError
@@ -266,20 +267,33 @@ def room_conflicts(
 
     Bookings never span midnight, so ``start_at > start - 1 day`` bounds the index range scan.
     """
-    q = select(Booking).where(
-        Booking.room_id == room_id,
-        Booking.start_at < end,
-        Booking.start_at > start - timedelta(days=1),
-        Booking.end_at > start,
-        blocks_slot_sql(_today(today)),
-    )
     excl = [i for i in exclude_ids if i is not None]
+    params = {"room_id": room_id, "end": end, "lo": start - timedelta(days=1), "start": start,
+              "today": _today(today)}
     if excl:
-        q = q.where(Booking.id.not_in(excl))
-    # PERF (bench/bench_bookings_*.py): no eager 'selectin' of the equipment lines, which cost a
-    # second query whenever a conflict is found; callers use times and names (equipment still
-    # loads on access).
-    return list(session.scalars(q.order_by(Booking.start_at).options(lazyload(Booking.equipment))))
+        params["excl"] = excl
+    return list(session.scalars(_room_conflicts_stmt(bool(excl)), params))
+
+
+@cache
+def _room_conflicts_stmt(with_exclusions: bool):
+    """The conflict query, built once with bound parameters.
+
+    PERF (bench/bench_bookings_*.py): building the expression (the blocks-the-slot rule is five
+    comparisons) cost more than running it on SQLite; the statement is the same for every call.
+    No eager 'selectin' of the equipment lines, which cost a second query whenever a conflict is
+    found; callers use times and names (equipment still loads on access).
+    """
+    q = select(Booking).where(
+        Booking.room_id == bindparam("room_id"),
+        Booking.start_at < bindparam("end"),
+        Booking.start_at > bindparam("lo"),
+        Booking.end_at > bindparam("start"),
+        blocks_slot_sql(bindparam("today", type_=Date)),
+    )
+    if with_exclusions:
+        q = q.where(Booking.id.not_in(bindparam("excl", expanding=True)))
+    return q.order_by(Booking.start_at).options(lazyload(Booking.equipment))
 
 
 def equipment_in_use(
