@@ -91,6 +91,15 @@ def pg_server_url(_pg_cluster) -> str:
     return _pg_cluster.url
 
 
+@pytest.fixture(scope="session")
+def pg_ca_file(_pg_cluster, pg_server_url) -> Path:
+    """The CA file that signed the throwaway cluster's TLS certificate (for ``sslmode=verify-full``);
+    skips when there is none (no ``openssl``, or a server named by BOOKING_APP_TEST_PG_URL)."""
+    if _pg_cluster.ca_file is None:
+        pytest.skip("the PostgreSQL test server has no TLS certificate of ours (no openssl, or an external server)")
+    return _pg_cluster.ca_file
+
+
 def _pg_connect(url: str, dbname: str | None = None):
     """An autocommit psycopg connection to the server of a SQLAlchemy URL."""
     import psycopg
@@ -266,3 +275,14 @@ def db_engine(db_url):
         yield engine
     finally:
         engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _cheap_scrypt(request, monkeypatch):
+    """Password hashes at N=2**10 instead of OWASP's 2**17 (128 MiB, ~0.6 s each), so tests stay fast.
+    A test that checks the production cost asks for the ``production_scrypt`` fixture and is left alone."""
+    if "production_scrypt" in request.fixturenames:
+        return
+    from booking_app.services import auth
+
+    monkeypatch.setattr(auth, "SCRYPT_N", 2**10)

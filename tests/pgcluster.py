@@ -12,6 +12,12 @@ Usage::
 * Otherwise ``initdb``/``pg_ctl`` are looked up on PATH, then in ``/usr/lib/postgresql/*/bin``
   (newest version first). As root the server refuses to run, so initdb/pg_ctl run as the
   ``postgres`` user via ``runuser``.
+
+The throwaway cluster authenticates like a real server (issue 14): the superuser ``postgres`` is
+trusted on 127.0.0.1 / ::1 / the socket (the tests' superuser URL), every other user needs a SCRAM
+password. It also speaks TLS: a small CA and a server certificate for ``localhost`` / ``127.0.0.1`` are
+made with ``openssl`` in the cluster's temp dir; :attr:`PgCluster.ca_file` names the CA (None when
+``openssl`` is missing or the server is not ours, e.g. ``BOOKING_APP_TEST_PG_URL``).
 """
 
 from __future__ import annotations
@@ -71,6 +77,17 @@ class PgCluster:
         self._tmpdir: Path | None = None
         self._datadir: Path | None = None
         self._owned = False  # did we start a server that stop() must stop?
+        self.ca_file: Path | None = None  # the CA that signed the server's TLS certificate
+
+    HBA = (
+        "# Written by tests/pgcluster.py: like a real server, only the test superuser is trusted.\n"
+        "local all postgres trust\n"
+        "host  all postgres 127.0.0.1/32 trust\n"
+        "host  all postgres ::1/128 trust\n"
+        "local all all scram-sha-256\n"
+        "host  all all 127.0.0.1/32 scram-sha-256\n"
+        "host  all all ::1/128 scram-sha-256\n"
+    )
 
     # -- helpers -----------------------------------------------------------------------------
     @staticmethod
@@ -84,6 +101,44 @@ class PgCluster:
         return subprocess.run(
             args, check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw
         )
+
+    def _make_certificates(self) -> bool:
+        """A CA and a server certificate (localhost, 127.0.0.1, ::1) in the data dir; False without openssl."""
+        openssl = shutil.which("openssl")
+        if openssl is None or self._tmpdir is None or self._datadir is None:
+            return False
+        tls = self._tmpdir / "tls"
+        tls.mkdir()
+        ca_key, ca_crt = tls / "ca.key", tls / "ca.crt"
+        srv_key, srv_csr, srv_crt = tls / "server.key", tls / "server.csr", tls / "server.crt"
+        ext = tls / "server.ext"
+        ext.write_text("subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n"
+                       "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
+                       "extendedKeyUsage=serverAuth\n")
+        steps = [
+            [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(ca_key), "-out",
+             str(ca_crt), "-days", "3650", "-subj", "/CN=fukufuku test CA", "-addext",
+             "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+            [openssl, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(srv_key), "-out", str(srv_csr),
+             "-subj", "/CN=localhost"],
+            [openssl, "x509", "-req", "-in", str(srv_csr), "-CA", str(ca_crt), "-CAkey", str(ca_key),
+             "-CAcreateserial", "-out", str(srv_crt), "-days", "3650", "-extfile", str(ext)],
+        ]
+        try:
+            for step in steps:
+                subprocess.run(step, check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        except (subprocess.CalledProcessError, OSError):
+            return False
+        for name in ("server.crt", "server.key"):
+            target = self._datadir / name
+            shutil.copy(tls / name, target)
+            os.chmod(target, 0o600)
+            if self._as_root():
+                shutil.chown(target, "postgres", "postgres")
+        os.chmod(ca_crt, 0o644)
+        os.chmod(tls, 0o755)
+        self.ca_file = ca_crt
+        return True
 
     # -- public ------------------------------------------------------------------------------
     def start(self) -> str | None:
@@ -136,6 +191,11 @@ class PgCluster:
             self.reason = f"initdb failed: {e.stdout.strip()[-2000:]}"
             self._cleanup_dir()
             return None
+        hba = self._datadir / "pg_hba.conf"
+        hba.write_text(self.HBA)
+        if self._as_root():
+            shutil.chown(hba, "postgres", "postgres")
+        ssl_opts = " -c ssl=on" if self._make_certificates() else ""
 
         last_error = ""
         for _attempt in range(3):  # the free port can be stolen between pick and bind: retry
@@ -143,6 +203,7 @@ class PgCluster:
             opts = (
                 f"-p {port} -k {sockdir} -c listen_addresses=127.0.0.1 -c fsync=off "
                 "-c full_page_writes=off -c synchronous_commit=off -c max_connections=100"
+                " -c password_encryption=scram-sha-256" + ssl_opts
             )
             try:
                 self._run([pg_ctl, "-D", str(self._datadir), "-l", str(logfile), "-w", "-t", "60",
@@ -174,6 +235,7 @@ class PgCluster:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
             self._datadir = None
+            self.ca_file = None
 
 
 def start() -> PgCluster:
@@ -185,5 +247,5 @@ def start() -> PgCluster:
 
 if __name__ == "__main__":  # manual smoke test: python tests/pgcluster.py
     c = start()
-    print(c.url, "-", c.reason)
+    print(c.url, "-", c.reason, "- CA:", c.ca_file)
     c.stop()
