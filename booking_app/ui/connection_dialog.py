@@ -1,9 +1,11 @@
 """Where this terminal's data is (接続設定), and what to do when the server cannot be reached.
 
 * :class:`ConnectionDialog`: 「このパソコンだけで使う（SQLite）」 with a file, or 「サーバーに接続
-  （PostgreSQL）」 with host, port, database, user and password; 「接続テスト」 says in Japanese whether
-  the server answers and whether the database is ready for the app. 保存 writes the setting of this
-  terminal (``booking_app.config.save_connection``); it takes effect at the next start.
+  （PostgreSQL）」 with host, port, database, 暗号化 (``sslmode``) and the centre's CA file; 「接続テスト」
+  asks a login name and password (used for the test only, never stored), and says in Japanese whether
+  the server answers, whether the link is encrypted (「暗号化：あり（TLSv1.3）」) and whether the
+  database is ready for the app. 保存 writes the setting of this terminal
+  (``booking_app.config.save_connection``: no user, no password); it takes effect at the next start.
 * :class:`ServerUnavailableDialog`: shown at start instead of a technical error box when the
   database cannot be reached: 再試行 / 接続設定… / 終了.
 * :func:`wait_for_database`: the start-up loop around both (used by ``app.run``).
@@ -23,6 +25,7 @@ from PySide6.QtCore import QCoreApplication, QProcess, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -57,6 +60,9 @@ def explain_connect_error(exc: BaseException, *, host: str = "", port: int | Non
     text = str(exc)
     low = text.lower()
     where = f"{host or 'localhost'}:{port or config.DEFAULT_PG_PORT}"
+    tls = tls_problem(text)
+    if tls:
+        return tls
     if "password authentication failed" in low or "パスワード認証に失敗" in text or "no password supplied" in low:
         return f"ユーザー名「{user}」またはパスワードが違います。入力し直してください。"
     if ("role" in low and "does not exist" in low) or ("ロール" in text and "存在しません" in text):
@@ -72,10 +78,35 @@ def explain_connect_error(exc: BaseException, *, host: str = "", port: int | Non
     if "timeout" in low or "timed out" in low or "タイムアウト" in text:
         return (f"サーバー（{where}）から{TEST_TIMEOUT_S}秒以内に応答がありません。"
                 "ネットワークの接続とサーバーの電源を確かめてください。")
+    if "pg_hba.conf" in low and "no encryption" in low:
+        return (f"サーバー（{where}）は暗号化しない接続を受け付けません。"
+                "「暗号化」を「検証付き暗号化」にして、CAファイルを指定してください。")
     if "pg_hba.conf" in low:
         return (f"サーバー（{where}）がこのパソコンからの接続を許可していません。"
                 "サーバーの管理者に pg_hba.conf の設定を依頼してください。")
     return f"サーバー（{where}）に接続できません。\n{text.strip()}"
+
+
+def tls_problem(text: str) -> str | None:
+    """A Japanese sentence for libpq's TLS failures (no CA file, wrong certificate, no TLS), or None."""
+    low = text.lower()
+    if "root certificate file" in low and "does not exist" in low:
+        return ("サーバーの証明書を確かめるCAファイルが指定されていません（またはファイルがありません）。"
+                "「CAファイル」に、センターのIT担当者から受け取った ca.crt を指定してください。")
+    if "could not read root certificate" in low or "could not load root certificate" in low:
+        return "「CAファイル」に指定したファイルを読み取れません。センターのIT担当者から受け取った ca.crt を指定してください。"
+    if "does not match host name" in low:
+        return ("サーバーの証明書が、入力したホスト名と合いません。"
+                "「ホスト名」を証明書に書かれた名前（IT担当者にたずねてください）にしてください。")
+    if "certificate verify failed" in low or "self-signed certificate" in low or "unable to get local issuer" in low:
+        return ("サーバーの証明書を確かめられませんでした（CAファイルが違うか、別のサーバーにつながっています）。"
+                "「CAファイル」がセンターのIT担当者から受け取ったものか確かめてください。")
+    if "server does not support ssl" in low:
+        return ("サーバーが暗号化に対応していません。サーバーの管理者にTLSの設定を依頼するか、"
+                "サーバーがこのパソコンの中にある場合だけ「暗号化」を「可能なら暗号化」にしてください。")
+    if "ssl error" in low or "ssl syscall" in low:
+        return f"暗号化した接続を確立できませんでした。「暗号化」と「CAファイル」の設定を確かめてください。\n（{text.strip()}）"
+    return None
 
 
 def unreachable_causes(url: str) -> list[str]:
@@ -84,7 +115,7 @@ def unreachable_causes(url: str) -> list[str]:
                 "ファイルが移動・削除された、または書き込みの権限がない"]
     return ["サーバーのパソコンの電源が入っていない、または再起動中",
             "このパソコンのネットワーク（LANケーブル・Wi-Fi）がつながっていない",
-            "接続設定（ホスト名・ポート番号・パスワード）が違う"]
+            "接続設定（ホスト名・ポート番号・暗号化・CAファイル）が違う"]
 
 
 _HOST_CHARS = re.compile(r"[A-Za-z0-9._-]+")
@@ -118,6 +149,31 @@ class ConnectionCheck:
     ok: bool
     message: str
     needs_migration: bool = False
+    encrypted: bool | None = None  # PostgreSQL: was the link TLS? (None: SQLite or not connected)
+    tls_version: str | None = None
+
+
+SSLMODE_CHOICES = (("verify-full", "検証付き暗号化（推奨）"), ("require", "暗号化のみ（証明書を確かめない）"),
+                   ("prefer", "可能なら暗号化"), ("disable", "暗号化しない"))
+
+
+def encryption_of(conn) -> tuple[bool, str | None]:
+    """(TLS in use, protocol such as 'TLSv1.3') of an open (autocommit) psycopg connection."""
+    pgconn = conn.pgconn
+    if not pgconn.ssl_in_use:  # libpq's own word: the client side decides, not what the server says
+        return False, None
+    attribute = getattr(pgconn, "ssl_attribute", None)  # not in every psycopg build (3.3 lacks it)
+    protocol = attribute(b"protocol") if attribute is not None else None
+    if protocol is None:
+        row = conn.execute("SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()
+        protocol = row[0] if row else None
+    return True, protocol.decode() if isinstance(protocol, bytes) else protocol
+
+
+def encryption_text(encrypted: bool, version: str | None) -> str:
+    if encrypted:
+        return f"暗号化：あり（{version}）" if version else "暗号化：あり"
+    return "暗号化されていません"
 
 
 def _pg_kwargs(url: str) -> dict[str, object]:
@@ -128,6 +184,10 @@ def _pg_kwargs(url: str) -> dict[str, object]:
         kwargs["user"] = u.username
     if u.password:
         kwargs["password"] = u.password
+    for key in ("sslmode", "sslrootcert"):
+        value = u.query.get(key)
+        if isinstance(value, str) and value:
+            kwargs[key] = value
     return kwargs
 
 
@@ -154,6 +214,7 @@ def check_connection(url: str, *, timeout: int = TEST_TIMEOUT_S) -> ConnectionCh
     kwargs = _pg_kwargs(url)
     try:
         with psycopg.connect(connect_timeout=timeout, autocommit=True, **kwargs) as conn:
+            encrypted, tls_version = encryption_of(conn)
             version = conn.info.parameter_status("server_version") or str(conn.info.server_version)
             has_table = conn.execute("SELECT to_regclass('alembic_version') IS NOT NULL").fetchone()[0]
             revision = (conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
@@ -164,7 +225,8 @@ def check_connection(url: str, *, timeout: int = TEST_TIMEOUT_S) -> ConnectionCh
             user=str(kwargs.get("user", ""))))
     state, migrate = _schema_state(revision)
     version = version.split(" ")[0]
-    return ConnectionCheck(True, f"接続できました（PostgreSQL {version}）。{state}", migrate)
+    return ConnectionCheck(True, f"接続できました（PostgreSQL {version}）。{encryption_text(encrypted, tls_version)}。"
+                                 f"{state}", migrate, encrypted, tls_version)
 
 
 def _test_sqlite(url: str) -> ConnectionCheck:
@@ -239,17 +301,43 @@ class ConnectionDialog(QDialog):
         self.port_spin.setValue(config.DEFAULT_PG_PORT)
         self.db_edit = QLineEdit("fukufuku")
         self.db_edit.setObjectName("database")
-        self.user_edit = QLineEdit("fukufuku")
-        self.user_edit.setObjectName("user")
-        self.password_edit = QLineEdit()
-        self.password_edit.setObjectName("password")
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.sslmode_combo = QComboBox()
+        self.sslmode_combo.setObjectName("sslmode")
+        for mode, label in SSLMODE_CHOICES:
+            self.sslmode_combo.addItem(f"{label}　{mode}", mode)
+        self._sslmode_touched = False
+        self.sslmode_combo.activated.connect(self._sslmode_chosen)
+        self.host_edit.textChanged.connect(self._host_changed)
+        self.ca_edit = QLineEdit()
+        self.ca_edit.setObjectName("sslrootcert")
+        self.ca_edit.setPlaceholderText("IT担当者から受け取った ca.crt（検証付き暗号化のとき必要）")
+        ca_browse = QPushButton("参照…")
+        ca_browse.setObjectName("browse_ca")
+        ca_browse.clicked.connect(self._browse_ca)
+        ca_row = QHBoxLayout()
+        ca_row.setContentsMargins(0, 0, 0, 0)
+        ca_row.addWidget(self.ca_edit, 1)
+        ca_row.addWidget(ca_browse)
         form.addRow("ホスト名", self.host_edit)
         form.addRow("ポート番号", self.port_spin)
         form.addRow("データベース名", self.db_edit)
-        form.addRow("ユーザー名", self.user_edit)
-        form.addRow("パスワード", self.password_edit)
+        form.addRow("暗号化", self.sslmode_combo)
+        form.addRow("CAファイル", ca_row)
         lay.addWidget(self.pg_box)
+
+        # 接続テスト on a server needs somebody's login; it is used for the test and never saved.
+        self.test_box = QGroupBox("接続テスト用のログイン（保存しません）")
+        self.test_box.setObjectName("test_login_box")
+        test_form = QFormLayout(self.test_box)
+        self.user_edit = QLineEdit()
+        self.user_edit.setObjectName("user")
+        self.user_edit.setPlaceholderText("あなたのログイン名")
+        self.password_edit = QLineEdit()
+        self.password_edit.setObjectName("password")
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        test_form.addRow("ログイン名", self.user_edit)
+        test_form.addRow("パスワード", self.password_edit)
+        lay.addWidget(self.test_box)
 
         test_row = QHBoxLayout()
         self.test_button = QPushButton("接続テスト")
@@ -278,6 +366,7 @@ class ConnectionDialog(QDialog):
             for w in (self.sqlite_radio, self.pg_radio, self.sqlite_box, self.pg_box, self.save_button):
                 w.setEnabled(False)
             self.result_label.setText("接続先の変更はシステム管理者のみ行えます。")
+        self.setMinimumWidth(560)
 
     def _load(self, url: str | None) -> None:
         try:
@@ -289,8 +378,13 @@ class ConnectionDialog(QDialog):
             self.host_edit.setText(u.host or "")
             self.port_spin.setValue(u.port or config.DEFAULT_PG_PORT)
             self.db_edit.setText(u.database or "")
+            # A user in the URL (a --db URL) is offered for the test; a password never is.
             self.user_edit.setText(u.username or "")
-            self.password_edit.setText(u.password or "")
+            mode = u.query.get("sslmode")
+            self.set_sslmode(mode if mode in config.SSLMODES else config.default_sslmode(u.host))
+            self._sslmode_touched = mode in config.SSLMODES
+            rootcert = u.query.get("sslrootcert")
+            self.ca_edit.setText(rootcert if isinstance(rootcert, str) else "")
         else:
             self.sqlite_radio.setChecked(True)
             if u is not None and u.database and u.database != ":memory:":
@@ -300,7 +394,28 @@ class ConnectionDialog(QDialog):
         sqlite = self.sqlite_radio.isChecked()
         self.sqlite_box.setEnabled(sqlite)
         self.pg_box.setEnabled(not sqlite)
+        self.test_box.setEnabled(not sqlite)
         self.result_label.clear()
+
+    def set_sslmode(self, mode: str) -> None:
+        self.sslmode_combo.setCurrentIndex(max(0, self.sslmode_combo.findData(mode)))
+
+    def sslmode(self) -> str:
+        return str(self.sslmode_combo.currentData())
+
+    def _sslmode_chosen(self, _index: int) -> None:
+        self._sslmode_touched = True
+
+    def _host_changed(self, text: str) -> None:
+        # Until staff choose one, the mode follows the host: verify-full off this PC, prefer on it.
+        if not self._sslmode_touched:
+            self.set_sslmode(config.default_sslmode(text.strip()))
+
+    def _browse_ca(self) -> None:
+        path, _f = QFileDialog.getOpenFileName(self, "CAファイル（サーバー証明書の発行元）", self.ca_edit.text(),
+                                               "証明書 (*.crt *.pem *.cer);;すべてのファイル (*)")
+        if path:
+            self.ca_edit.setText(path)
 
     def _browse(self) -> None:
         path, _f = QFileDialog.getSaveFileName(self, "データベースのファイル", self.path_edit.text(),
@@ -318,23 +433,50 @@ class ConnectionDialog(QDialog):
                 return None
             return config.sqlite_url_for(Path(path).expanduser())
         host = self.host_edit.text().strip()
-        if not host or not self.db_edit.text().strip() or not self.user_edit.text().strip():
-            self.show_result(False, "ホスト名・データベース名・ユーザー名を入力してください。")
+        if not host or not self.db_edit.text().strip():
+            self.show_result(False, "ホスト名・データベース名を入力してください。")
             return None
-        problem = server_field_problem(host, self.db_edit.text().strip(), self.user_edit.text().strip(),
-                                       self.password_edit.text())
+        problem = server_field_problem(host, self.db_edit.text().strip(), "", "")
         if problem:
             self.show_result(False, problem)
             return None
+        ca = self.ca_edit.text().strip()
+        if ca and any(unicodedata.category(ch) == "Cc" for ch in ca):
+            self.show_result(False, "CAファイルの名前に使えない文字（制御文字）が含まれています。［参照…］で選び直してください。")
+            return None
+        if ca and not Path(ca).expanduser().is_file():
+            self.show_result(False, f"CAファイル「{ca}」が見つかりません。［参照…］で ca.crt を選んでください。")
+            return None
+        if self.sslmode() == "verify-full" and not ca:
+            self.show_result(False, "「検証付き暗号化」にはCAファイルが必要です。［参照…］でIT担当者から受け取った "
+                                    "ca.crt を選んでください。")
+            return None
         return config.postgres_url(host, self.port_spin.value(), self.db_edit.text().strip(),
-                                   self.user_edit.text().strip(), self.password_edit.text())
+                                   sslmode=self.sslmode(),
+                                   sslrootcert=str(Path(ca).expanduser().resolve()) if ca else None)
+
+    def test_url(self) -> str | None:
+        """The URL of the fields with the test login (for 接続テスト only; never saved)."""
+        url = self.current_url()
+        if url is None or url.startswith("sqlite"):
+            return url
+        user = self.user_edit.text().strip()
+        if not user or not self.password_edit.text():
+            self.show_result(False, "接続テストには「ログイン名」と「パスワード」を入力してください（保存はしません）。")
+            (self.password_edit if user else self.user_edit).setFocus()
+            return None
+        problem = server_field_problem(self.host_edit.text().strip(), "", user, self.password_edit.text())
+        if problem:
+            self.show_result(False, problem.replace("ユーザー名", "ログイン名"))
+            return None
+        return config.with_credentials(url, user, self.password_edit.text())
 
     def show_result(self, ok: bool, message: str) -> None:
         self.result_label.setText(message)
         self.result_label.setStyleSheet("" if ok else "color: #b00020;")
 
     def run_test(self) -> ConnectionCheck | None:
-        url = self.current_url()
+        url = self.test_url()
         if url is None:
             return None
         self.result_label.setText("接続しています…")

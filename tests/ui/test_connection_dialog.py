@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QRadioButton, QSpinBox
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QRadioButton, QSpinBox
 from sqlalchemy.engine import make_url
 
 from booking_app import config
@@ -29,9 +29,10 @@ def private_config(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="module")
 def password_server():
-    """A throwaway cluster where ``desk_pw`` must give a password (the shared one trusts everyone).
+    """A throwaway cluster where ``desk_pw`` must give a password (SCRAM) and TLS is on.
 
-    A line for that one role goes first in pg_hba.conf; everybody else stays trusted.
+    A line for that one role goes first in pg_hba.conf (``host``: TLS or not, so both can be tried);
+    yields (host, port, CA file or None).
     """
     import psycopg
 
@@ -49,22 +50,26 @@ def password_server():
             hba = Path(c.execute("SHOW hba_file").fetchone()[0])
             hba.write_text(f"host all {PW_USER} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
             c.execute("SELECT pg_reload_conf()")
-        yield u.host, u.port
+        yield u.host, u.port, getattr(cluster, "ca_file", None)
     finally:
         cluster.stop()
 
 
 def fill_server(qtbot, dlg: ConnectionDialog, host: str, port: int, db: str, user: str,
-                password: str) -> None:
+                password: str, *, sslmode: str = "disable", ca: str = "") -> None:
     radio = dlg.findChild(QRadioButton, "use_postgresql")
     # On the label, not the middle of the (wide) row, which is outside the button's click area.
     qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
     assert radio.isChecked()
-    for name, text in (("host", host), ("database", db), ("user", user), ("password", password)):
+    for name, text in (("host", host), ("database", db), ("sslrootcert", ca), ("user", user),
+                       ("password", password)):
         edit = dlg.findChild(QLineEdit, name)
         edit.clear()
         qtbot.keyClicks(edit, text)
     dlg.findChild(QSpinBox, "port").setValue(port)
+    combo = dlg.findChild(QComboBox, "sslmode")
+    combo.setCurrentIndex(combo.findData(sslmode))
+    combo.activated.emit(combo.currentIndex())  # as when a person picks it
 
 
 def press_test(qtbot, dlg) -> str:
@@ -82,10 +87,11 @@ def dialog(qtbot):
 
 @pytest.mark.postgres
 def test_connection_test_success_wrong_password_and_refused_port(qtbot, dialog, password_server):
-    host, port = password_server
+    host, port, _ca = password_server
     fill_server(qtbot, dialog, host, port, "fukufuku", PW_USER, PW_PASSWORD)
     text = press_test(qtbot, dialog)
     assert text.startswith("接続できました（PostgreSQL 1") and "まだありません" in text
+    assert "暗号化されていません" in text  # sslmode=disable: said plainly
 
     fill_server(qtbot, dialog, host, port, "fukufuku", PW_USER, "wrong")
     assert press_test(qtbot, dialog) == f"ユーザー名「{PW_USER}」またはパスワードが違います。入力し直してください。"
@@ -99,11 +105,72 @@ def test_connection_test_success_wrong_password_and_refused_port(qtbot, dialog, 
     assert press_test(qtbot, dialog).startswith(f"サーバー（{host}:{refused}）に接続を拒否されました。")
 
 
+@pytest.mark.postgres
+def test_verify_full_with_the_centres_ca_file_reports_the_encryption(qtbot, dialog, password_server, tmp_path):
+    host, port, ca = password_server
+    if ca is None:
+        pytest.skip("the test cluster has no TLS certificate (no openssl)")
+    # The certificate names localhost: verify-full checks both the CA and the host name.
+    fill_server(qtbot, dialog, "localhost", port, "fukufuku", PW_USER, PW_PASSWORD, sslmode="verify-full",
+                ca=str(ca))
+    text = press_test(qtbot, dialog)
+    assert "接続できました" in text and "暗号化：あり（TLSv1." in text, text
+
+    # verify-full without a CA file: refused in the dialog, naming the field and the fix.
+    fill_server(qtbot, dialog, "localhost", port, "fukufuku", PW_USER, PW_PASSWORD, sslmode="verify-full")
+    assert "CAファイルが必要です" in press_test(qtbot, dialog)
+
+    # A CA that did not sign the server's certificate: the server is not trusted.
+    other = tmp_path / "other-ca.crt"
+    other.write_text(_other_ca_pem(tmp_path))
+    fill_server(qtbot, dialog, "localhost", port, "fukufuku", PW_USER, PW_PASSWORD, sslmode="verify-full",
+                ca=str(other))
+    assert "サーバーの証明書を確かめられませんでした" in press_test(qtbot, dialog)
+
+    # Nothing of the test login is saved: the file holds the server and the TLS settings only.
+    fill_server(qtbot, dialog, "localhost", port, "fukufuku", PW_USER, PW_PASSWORD, sslmode="verify-full",
+                ca=str(ca))
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.saved
+    text = config.connection_file().read_text(encoding="utf-8")
+    assert PW_USER not in text and PW_PASSWORD not in text
+    saved = make_url(config.load_connection())
+    assert (saved.host, saved.username, saved.password) == ("localhost", None, None)
+    assert dict(saved.query) == {"sslmode": "verify-full", "sslrootcert": str(Path(ca).resolve())}
+
+
+def _other_ca_pem(tmp_path) -> str:
+    import shutil
+    import subprocess
+
+    openssl = shutil.which("openssl")
+    key, crt = tmp_path / "o.key", tmp_path / "o.crt"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(crt), "-days", "30", "-subj", "/CN=some other CA"], check=True, capture_output=True)
+    return crt.read_text()
+
+
+def test_sslmode_follows_the_host_until_chosen_and_the_test_asks_for_a_login(qtbot, dialog):
+    combo = dialog.findChild(QComboBox, "sslmode")
+    assert [combo.itemData(i) for i in range(combo.count())] == ["verify-full", "require", "prefer", "disable"]
+    assert "検証付き暗号化" in combo.itemText(0) and "暗号化しない" in combo.itemText(3)
+    radio = dialog.findChild(QRadioButton, "use_postgresql")
+    qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
+    host = dialog.findChild(QLineEdit, "host")
+    qtbot.keyClicks(host, "server-pc")
+    assert dialog.sslmode() == "verify-full"
+    host.clear()
+    qtbot.keyClicks(host, "localhost")
+    assert dialog.sslmode() == "prefer"
+    assert "ログイン名" in press_test(qtbot, dialog)  # no login typed: asked for, nothing connects
+
+
 def test_a_migrated_database_is_ready_and_saving_stores_the_setting(qtbot, dialog, db_url, monkeypatch):
     """On the shared test server / SQLite file: the app's tables are found; 保存 keeps the URL."""
     u = make_url(db_url)
     if u.get_backend_name() == "postgresql":
-        fill_server(qtbot, dialog, u.host, u.port, u.database, u.username, "")
+        # The test superuser is trusted, so any password passes; the link to localhost may be plain.
+        fill_server(qtbot, dialog, u.host, u.port, u.database, u.username, "unused", sslmode="prefer")
     else:
         edit = dialog.findChild(QLineEdit, "sqlite_path")
         edit.clear()
@@ -113,14 +180,17 @@ def test_a_migrated_database_is_ready_and_saving_stores_the_setting(qtbot, dialo
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.saved and dialog.result() == ConnectionDialog.DialogCode.Accepted
     assert make_url(config.load_connection()).database == u.database
+    assert make_url(config.load_connection()).username is None
     assert config.resolve_db_url(None)[0] == config.load_connection()
 
 
 def test_an_existing_setting_fills_the_fields_and_desk_staff_cannot_change_it(qtbot):
-    dlg = ConnectionDialog(config.postgres_url("server-pc", 5433, "fukufuku", "desk", "pw"), editable=False)
+    dlg = ConnectionDialog(config.postgres_url("server-pc", 5433, "fukufuku", "desk", "pw", sslmode="require"),
+                           editable=False)
     qtbot.addWidget(dlg)
     assert dlg.pg_radio.isChecked() and dlg.host_edit.text() == "server-pc" and dlg.port_spin.value() == 5433
-    assert dlg.password_edit.text() == "pw" and dlg.password_edit.echoMode() == QLineEdit.EchoMode.Password
+    assert dlg.sslmode() == "require"
+    assert dlg.password_edit.text() == "" and dlg.password_edit.echoMode() == QLineEdit.EchoMode.Password
     assert not dlg.save_button.isEnabled() and "システム管理者" in dlg.result_label.text()
 
 
