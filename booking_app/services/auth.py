@@ -2,8 +2,20 @@
 
 Passwords are stored only as scrypt hashes (``scrypt$n$r$p$salt$hash``, base64): memory-hard, so
 a stolen database file cannot be brute-forced cheaply, and in the standard library, so the installer
-needs nothing extra. The five failed attempts before a lock-out are counted in the database, not in
-the terminal, so trying the other terminal does not reset them.
+needs nothing extra. The cost follows OWASP's Password Storage Cheat Sheet (N=2**17, r=8, p=1: 128 MiB);
+a hash made with weaker parameters is replaced at the next successful sign-in.
+
+New passwords must pass :func:`check_password_rules`: at least 8 characters, not one of the 20,000
+most common passwords (``resources/common-passwords/``), not the staff name or login name, not a
+trivial repeat or run.
+
+Failed attempts are counted in the database, not in the terminal, so trying the other terminal does
+not reset them. The 5th failure in a row locks the account for 1 minute, and every further failure
+after a lock has run out locks it again for twice as long, up to 15 minutes (:func:`lock_minutes`).
+Attempts during a lock are not counted, and every lock runs out by itself: someone who keeps typing
+wrong passwords can slow an account down but never shut it (or the only administrator) out for good.
+The break-glass path for a forgotten administrator password is ``python -m booking_app staff
+unlock / reset-password`` on a machine that can open the database (``booking_app/staff_cli.py``).
 
 A failed sign-in must be *recorded* although the sign-in fails, while ``write_session`` rolls back
 on any exception: ``attempt_login`` / ``verify_current`` therefore open their own short write
@@ -13,10 +25,15 @@ transaction, commit the count, and raise ``AuthError`` only after the commit.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import hmac
 import os
+import sys
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,20 +46,26 @@ from booking_app.services.common import Actor, audit, local_now, require_admin
 from booking_app.store.engine import write_session
 from booking_app.store.models import Staff
 
+# NIST SP 800-63B's floor, together with the blocklist below and the sign-in throttling: a desk
+# password is typed many times a day at the lock screen, behind the counter (see docs/admin-guide.md §2).
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
-MAX_FAILED_LOGINS = 5  # the 5th wrong password locks the account
-LOCKOUT_MINUTES = 15
+MAX_FAILED_LOGINS = 5  # the 5th wrong password in a row locks the account
+FIRST_LOCK_MINUTES = 1  # the first lock; each further failure after a lock runs out doubles it …
+LOCKOUT_MINUTES = 15  # … up to this cap: no lock ever lasts longer
 DEMO_PASSWORD = "fukufuku"  # demo databases only (services/demo.seed_demo); the login dialog shows it
 
-# n=2**14, r=8 → 16 MiB and about 50 ms per hash: slow for an attacker, unnoticeable at the desk.
-SCRYPT_N = 2**14
+# OWASP Password Storage Cheat Sheet (scrypt): N=2**17, r=8, p=1, i.e. 128*N*r = 128 MiB per hash and
+# about 0.57 s on the reference 2-core machine (bench: see docs/admin-guide.md §2). Module constants so
+# that tests can make hashing cheap (tests/conftest.py); hashes keep their own parameters.
+SCRYPT_N = 2**17
 SCRYPT_R = 8
 SCRYPT_P = 1
 _SALT_BYTES = 16
 _KEY_BYTES = 32
 # Refuse absurd parameters read back from the database (a tampered row must not exhaust memory).
 _MAX_N = 2**20
+_MAX_SCRYPT_MEMORY = 512 * 1024 * 1024
 
 DEFAULT_ADMIN_NAME = "システム管理者"  # the passwordless admin row ensure_initial_data makes
 
@@ -81,9 +104,27 @@ def _b64(data: bytes) -> str:
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
-    # maxmem a bit above 128*n*r so OpenSSL's 32 MiB default never refuses the parameters we allow.
+    # maxmem a bit above 128*n*r so OpenSSL's 32 MiB default never refuses the parameters we allow
+    # (N=2**17, r=8 needs 128 MiB).
     return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=dklen,
                           maxmem=128 * n * r * p + 16 * 1024 * 1024)
+
+
+def _parse_hash(stored: str | None) -> tuple[int, int, int, bytes, bytes] | None:
+    """(n, r, p, salt, digest) of a well-formed hash within the limits, else None."""
+    if not stored:
+        return None
+    try:
+        scheme, n_s, r_s, p_s, salt_s, hash_s = stored.split("$")
+        n, r, p = int(n_s), int(r_s), int(p_s)
+        salt, expected = base64.b64decode(salt_s, validate=True), base64.b64decode(hash_s, validate=True)
+    except ValueError:
+        return None
+    if scheme != "scrypt" or not (1 < n <= _MAX_N) or n & (n - 1) or not (0 < r <= 32) or not (0 < p <= 16):
+        return None
+    if 128 * n * r * p > _MAX_SCRYPT_MEMORY or not expected:
+        return None
+    return n, r, p, salt, expected
 
 
 def hash_password(password: str) -> str:
@@ -94,18 +135,10 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, stored: str | None) -> bool:
     """True when ``password`` matches the stored hash; False for no hash or a malformed one."""
-    if not stored:
+    parsed = _parse_hash(stored)
+    if parsed is None:
         return False
-    try:
-        scheme, n_s, r_s, p_s, salt_s, hash_s = stored.split("$")
-        n, r, p = int(n_s), int(r_s), int(p_s)
-        salt, expected = base64.b64decode(salt_s, validate=True), base64.b64decode(hash_s, validate=True)
-    except ValueError:
-        return False
-    if scheme != "scrypt" or not (1 < n <= _MAX_N) or n & (n - 1) or not (0 < r <= 32) or not (0 < p <= 16):
-        return False
-    if not expected:
-        return False
+    n, r, p, salt, expected = parsed
     try:
         digest = _scrypt(password, salt, n, r, p, len(expected))
     except (ValueError, MemoryError):
@@ -113,7 +146,50 @@ def verify_password(password: str, stored: str | None) -> bool:
     return hmac.compare_digest(digest, expected)
 
 
-def check_password_rules(password: str) -> None:
+def needs_rehash(stored: str | None) -> bool:
+    """True when ``stored`` was made with other parameters than today's (e.g. the old N=2**14)."""
+    parsed = _parse_hash(stored)
+    if parsed is None:
+        return False  # nothing to upgrade from: verify_password refuses it anyway
+    n, r, p, salt, expected = parsed
+    return (n, r, p, len(salt), len(expected)) != (SCRYPT_N, SCRYPT_R, SCRYPT_P, _SALT_BYTES, _KEY_BYTES)
+
+
+# --------------------------------------------------------------------------- password rules
+
+# The 20,000 most common passwords (Royce Williams' list, lower-cased, as Django ships it: 19,640 after
+# de-duplication), from resources/common-passwords/ (BSD licence next to it).
+COMMON_PASSWORDS_FILE = "common-passwords.txt.gz"
+
+
+def _common_passwords_path() -> Path:
+    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
+    return base / "resources" / "common-passwords" / COMMON_PASSWORDS_FILE
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    with gzip.open(_common_passwords_path(), "rt", encoding="utf-8") as fh:
+        return frozenset(line.strip() for line in fh if line.strip())
+
+
+def _folded(text: str) -> str:
+    """Lower-case, full-width folded to half-width (NFKC), spaces removed: how two spellings compare."""
+    return "".join(unicodedata.normalize("NFKC", text or "").lower().split())
+
+
+def _is_trivial(password: str) -> bool:
+    """One to three characters repeated (aaaaaaaa, abababab, abcabcab) or a straight run (12345678, hgfedcba)."""
+    for period in (1, 2, 3):
+        if all(password[i] == password[i % period] for i in range(len(password))):
+            return True
+    steps = {ord(b) - ord(a) for a, b in zip(password, password[1:])}
+    return steps in ({1}, {-1})
+
+
+def check_password_rules(password: str, *, names: tuple[str | None, ...] = ()) -> None:
+    """Refuse (ValidationError on パスワード) a password that is short, common, trivial or the person's own
+    name. ``names`` are the staff member's name and database login name, when known."""
     field = "パスワード"
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください。", field=field)
@@ -124,6 +200,21 @@ def check_password_rules(password: str) -> None:
     if password != password.strip():
         # Leading/trailing spaces are almost always a typing slip that would lock the person out later.
         raise ValidationError("パスワードの先頭と末尾に空白は使えません。", field=field)
+    folded = _folded(password)
+    if _is_trivial(folded):
+        raise ValidationError("同じ文字の繰り返しや「12345678」「abcdefgh」のような並びはパスワードに使えません。"
+                              "推測されにくい言葉を組み合わせてください。", field=field)
+    if folded in common_passwords():
+        raise ValidationError("このパスワードはよく使われていて推測されやすいため使えません。"
+                              "別のパスワードにしてください（単語をいくつか組み合わせると覚えやすく安全です）。",
+                              field=field)
+    letters = "".join(c for c in folded if c.isalnum())
+    for name in names:
+        own = "".join(c for c in _folded(name or "") if c.isalnum())
+        # The name itself, or the name with a few characters around it (yamada-taro, yamada2026, 山田太郎123).
+        if own and own in letters and len(letters) - len(own) <= 4:
+            raise ValidationError("氏名やログイン名をもとにしたパスワードは使えません。"
+                                  "名前を含まないパスワードにしてください。", field=field)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -196,6 +287,21 @@ def _staff(session: Session, staff_id: int, *, lock: bool = False) -> Staff:
     return s
 
 
+def own_names(s: Staff) -> tuple[str | None, ...]:
+    """The names a password of ``s`` must not be built on: the staff name and the database login."""
+    return (s.name, getattr(s, "db_login", None))
+
+
+def lock_minutes(failures: int) -> int:
+    """How long the ``failures``-th wrong password in a row locks the account (0: no lock yet).
+
+    5th: 1 minute, 6th: 2, 7th: 4, 8th: 8, 9th and after: 15 (the cap). Growing, so guessing stays
+    slow (at most about 4 tries an hour once capped); capped, so a lock always runs out soon."""
+    if failures < MAX_FAILED_LOGINS:
+        return 0
+    return min(FIRST_LOCK_MINUTES * 2 ** (failures - MAX_FAILED_LOGINS), LOCKOUT_MINUTES)
+
+
 def _locked_message(until: datetime) -> str:
     return (f"このアカウントはロックされています。{until:%H:%M}以降に再度お試しいただくか、"
             "システム管理者に解除を依頼してください。")
@@ -215,12 +321,12 @@ def create_first_admin(session: Session, *, name: str, password: str, kana: str 
     if not needs_first_admin(session):
         raise RuleError("システム管理者はすでに登録されています。システム管理者でログインしてください。")
     now = now or local_now()
-    check_password_rules(password)
     default = session.scalar(
         select(Staff).where(Staff.name == DEFAULT_ADMIN_NAME, Staff.role == "admin", Staff.password_hash.is_(None))
     )
     name = _clean_name(session, name, own_id=default.id if default else None)
     kana = _clean_kana(kana)
+    check_password_rules(password, names=(name,))
     if default is not None:
         row, before = default, _snapshot(default)
         row.name, row.kana, row.active = name, kana, True
@@ -257,22 +363,32 @@ def _check_login(session: Session, staff_id: int, password: str, now: datetime) 
         return AuthError(MSG_NO_PASSWORD, field="パスワード")
     if s.locked_until is not None:
         if now < s.locked_until:
-            # Attempts during a lock are not counted: nobody can keep a colleague locked out for ever.
+            # Attempts during a lock are not counted (not even checked): typing on cannot lengthen it.
             return AuthError(_locked_message(s.locked_until), field="パスワード")
-        s.locked_until, s.failed_logins = None, 0  # the lock has run out: a fresh count
+        # The lock has run out. The count stays, so the next wrong password locks again, for longer
+        # (lock_minutes); the right one signs in as always.
+        s.locked_until = None
     if not verify_password(password, s.password_hash):
         s.failed_logins = (s.failed_logins or 0) + 1
-        if s.failed_logins >= MAX_FAILED_LOGINS:
-            s.locked_until = now + timedelta(minutes=LOCKOUT_MINUTES)
+        minutes = lock_minutes(s.failed_logins)
+        if minutes:
+            s.locked_until = now + timedelta(minutes=minutes)
             audit(session, _actor_of(s), "lock", "staff", s.id,
-                  f"「{s.name}」のアカウントをロック（パスワード{s.failed_logins}回誤り）",
+                  f"「{s.name}」のアカウントを{minutes}分間ロック（パスワード{s.failed_logins}回続けて誤り）",
                   after=_snapshot(s), now=now)
             return AuthError(_locked_message(s.locked_until), field="パスワード")
         left = MAX_FAILED_LOGINS - s.failed_logins
         return AuthError(f"パスワードが違います。（あと{left}回間違えるとロックされます）", field="パスワード")
     s.failed_logins, s.locked_until, s.last_login_at = 0, None, now
+    summary = f"「{s.name}」がログイン"
+    if needs_rehash(s.password_hash):
+        # The stored hash is older and cheaper than today's parameters: replace it while the password is
+        # at hand, in this same transaction. Not a change of password (password_changed_at stays), so no
+        # audit entry of its own; the sign-in's entry says it happened.
+        s.password_hash = hash_password(password)
+        summary += "（パスワードの保存形式を更新）"
     actor = _actor_of(s)
-    audit(session, actor, "login", "staff", s.id, f"「{s.name}」がログイン", now=now)
+    audit(session, actor, "login", "staff", s.id, summary, now=now)
     return actor
 
 
@@ -321,7 +437,7 @@ def create_account(session: Session, actor: Actor, *, name: str, kana: str = "",
     name = _clean_name(session, name)
     kana = _clean_kana(kana)
     role = _check_role(role)
-    check_password_rules(password)
+    check_password_rules(password, names=(name,))
     row = Staff(name=name, kana=kana, role=role, active=True, created_at=now,
                 password_hash=hash_password(password), password_changed_at=now, failed_logins=0)
     session.add(row)
@@ -361,8 +477,8 @@ def reset_password(session: Session, actor: Actor, staff_id: int, new_password: 
     """Set a new password for someone (パスワード再設定); also lifts a lock."""
     require_admin(session, actor, "パスワードの再設定")
     now = now or local_now()
-    check_password_rules(new_password)
     s = _staff(session, staff_id, lock=True)
+    check_password_rules(new_password, names=own_names(s))
     before = _snapshot(s)
     s.password_hash = hash_password(new_password)
     s.password_changed_at = now
@@ -383,7 +499,7 @@ def change_own_password(session: Session, actor: Actor, old_password: str, new_p
         raise AuthError(MSG_NO_PASSWORD, field="現在のパスワード")
     if not verify_password(old_password, s.password_hash):
         raise AuthError("現在のパスワードが違います。", field="現在のパスワード")
-    check_password_rules(new_password)
+    check_password_rules(new_password, names=own_names(s))
     if new_password == old_password:
         raise ValidationError("新しいパスワードが現在のパスワードと同じです。", field="パスワード")
     s.password_hash = hash_password(new_password)
@@ -401,3 +517,60 @@ def unlock(session: Session, actor: Actor, staff_id: int, *, now: datetime | Non
     s.failed_logins, s.locked_until = 0, None
     audit(session, actor, "unlock", "staff", s.id, f"「{s.name}」のロックを解除", before=before,
           after=_snapshot(s), now=now)
+
+
+# --------------------------------------------------------------------------- break-glass (非常時の解除)
+#
+# For the day the only administrator is locked out or has forgotten the password: ``python -m booking_app
+# staff unlock|reset-password 名前`` (booking_app/staff_cli.py). It needs no one to sign in to the app;
+# the boundary is access to the database itself (SQLite: the operating-system account that can open the
+# data folder; PostgreSQL: the schema owner's credential). Each use is audited under the staff member it
+# concerns, with the operating-system user who ran it.
+
+BREAK_GLASS_VIA = "コマンド（非常時の手順）"
+
+
+def staff_by_name(session: Session, name: str) -> Staff:
+    """The staff row called ``name`` (as shown in the accounts list), for the break-glass commands."""
+    name = (name or "").strip()
+    s = session.scalar(select(Staff).where(Staff.name == name)) if name else None
+    if s is None:
+        names = "、".join(n for (n,) in session.execute(select(Staff.name).order_by(Staff.id)))
+        raise NotFound(f"担当者「{name}」は登録されていません。登録済みの名前：{names}")
+    if not s.active:
+        raise RuleError(f"担当者「{s.name}」のアカウントは無効です。有効な担当者の名前を指定してください。")
+    return s
+
+
+def _break_glass_detail(s: Staff, os_user: str) -> dict[str, Any]:
+    return {**_snapshot(s), "via": BREAK_GLASS_VIA, "os_user": os_user}
+
+
+def break_glass_unlock(session: Session, name: str, *, os_user: str, now: datetime | None = None) -> Staff:
+    """Lift a lock and clear the failure count of ``name`` without anyone signing in (``staff unlock``)."""
+    now = now or local_now()
+    s = staff_by_name(session, name)
+    s = _staff(session, s.id, lock=True)
+    before = _snapshot(s)
+    s.failed_logins, s.locked_until = 0, None
+    audit(session, _actor_of(s), "unlock", "staff", s.id,
+          f"「{s.name}」のロックを{BREAK_GLASS_VIA}で解除（OSユーザー：{os_user}）",
+          before=before, after=_break_glass_detail(s, os_user), now=now)
+    return s
+
+
+def break_glass_reset_password(session: Session, name: str, new_password: str, *, os_user: str,
+                               now: datetime | None = None) -> Staff:
+    """Set a new password for ``name`` without anyone signing in (``staff reset-password``); lifts a lock."""
+    now = now or local_now()
+    s = staff_by_name(session, name)
+    s = _staff(session, s.id, lock=True)
+    check_password_rules(new_password, names=own_names(s))
+    before = _snapshot(s)
+    s.password_hash = hash_password(new_password)
+    s.password_changed_at = now
+    s.failed_logins, s.locked_until = 0, None
+    audit(session, _actor_of(s), "reset_password", "staff", s.id,
+          f"「{s.name}」のパスワードを{BREAK_GLASS_VIA}で再設定（OSユーザー：{os_user}）",
+          before=before, after=_break_glass_detail(s, os_user), now=now)
+    return s

@@ -21,8 +21,15 @@ PW = "kanmon-2026"
 
 @pytest.fixture
 def fast_scrypt(monkeypatch):
-    """Cheaper hashes for tests that hash many times; verify reads the cost back from each hash."""
+    """Cheaper hashes for tests that hash many times; verify reads the cost back from each hash.
+    (tests/conftest.py's autouse ``_cheap_scrypt`` does the same for every test; this names it.)"""
     monkeypatch.setattr(auth, "SCRYPT_N", 2**10)
+
+
+@pytest.fixture
+def production_scrypt():
+    """Asked for by name: tests/conftest.py then leaves the production cost (N=2**17) in place."""
+    return auth.SCRYPT_N
 
 
 @pytest.fixture
@@ -48,7 +55,7 @@ def _new_account(world: World, admin: Actor, name: str, role: str = "desk", pass
 def test_hash_round_trip_and_salt_differs():
     h1, h2 = auth.hash_password("ふくふく-pass"), auth.hash_password("ふくふく-pass")
     scheme, n, r, p, salt, digest = h1.split("$")
-    assert (scheme, int(n), int(r), int(p)) == ("scrypt", 2**14, 8, 1)
+    assert (scheme, int(n), int(r), int(p)) == ("scrypt", auth.SCRYPT_N, 8, 1) and auth.SCRYPT_N == 2**10
     assert h1 != h2 and h1.split("$")[4] != h2.split("$")[4]  # a fresh salt every time
     assert "ふくふく" not in h1
     assert auth.verify_password("ふくふく-pass", h1) and auth.verify_password("ふくふく-pass", h2)
@@ -57,19 +64,85 @@ def test_hash_round_trip_and_salt_differs():
     assert not auth.verify_password("anything", None)
     assert not auth.verify_password("anything", "")
     assert not auth.verify_password("ふくふく-pass", "scrypt$16384$8$1$!!$??")  # malformed, not a crash
-    assert not auth.verify_password("ふくふく-pass", h1.replace("scrypt$16384", "scrypt$1073741824"))
+    assert not auth.verify_password("ふくふく-pass", h1.replace("scrypt$1024", "scrypt$1073741824"))
+    assert not auth.verify_password("ふくふく-pass", h1.replace("scrypt$1024$8", "scrypt$1048576$32"))  # 4 GiB
 
 
-@pytest.mark.parametrize("bad", ["", "short7!", "        ", " leading-space", "trailing-space "])
-def test_password_rules_refuse(bad):
+def test_production_cost_is_owasp_and_fits_in_memory(production_scrypt):
+    assert (auth.SCRYPT_N, auth.SCRYPT_R, auth.SCRYPT_P) == (2**17, 8, 1) == (production_scrypt, 8, 1)
+    h = auth.hash_password("kanmon-2026")  # 128 MiB: needs maxmem above OpenSSL's 32 MiB default
+    assert h.startswith("scrypt$131072$8$1$")
+    assert auth.verify_password("kanmon-2026", h) and not auth.needs_rehash(h)
+
+
+def _old_hash(password: str) -> str:
+    """A hash as the app made it before issue 14 (N=2**14)."""
+    import base64
+    import hashlib
+
+    salt = b"0123456789abcdef"
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    return f"scrypt$16384$8$1${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def test_old_hash_is_rehashed_at_the_next_sign_in(world: World, production_scrypt):
+    old = _old_hash(PW)
+    assert auth.verify_password(PW, old) and auth.needs_rehash(old)
+    with world.write() as s:
+        row = s.get(Staff, world.manager.id)
+        row.password_hash, changed_at = old, row.password_changed_at
+    # A wrong password changes nothing about the hash.
+    with pytest.raises(auth.AuthError):
+        auth.attempt_login(world.engine, world.manager.id, "not-the-password", now=NOW)
+    with world.read() as s:
+        assert s.get(Staff, world.manager.id).password_hash == old
+    assert auth.attempt_login(world.engine, world.manager.id, PW, now=NOW).id == world.manager.id
+    with world.read() as s:
+        row = s.get(Staff, world.manager.id)
+        new, entry = row.password_hash, s.scalars(select(AuditEntry).where(AuditEntry.action == "login")).one()
+        assert row.password_changed_at == changed_at  # the password itself did not change
+    assert new.startswith("scrypt$131072$8$1$") and not auth.needs_rehash(new)
+    assert auth.verify_password(PW, new)
+    assert entry.summary == "「センター長」がログイン（パスワードの保存形式を更新）"
+    # The next sign-in finds nothing to upgrade.
+    auth.attempt_login(world.engine, world.manager.id, PW, now=NOW)
+    with world.read() as s:
+        assert s.get(Staff, world.manager.id).password_hash == new
+
+
+@pytest.mark.parametrize("bad, says", [
+    ("", "8文字以上"), ("short7!", "8文字以上"), ("x" * 129, "128文字以内"), ("        ", "空白だけ"),
+    (" leading-space", "先頭と末尾"), ("trailing-space ", "先頭と末尾"),
+    # trivial repeats and runs
+    ("aaaaaaaa", "繰り返し"), ("abababab", "繰り返し"), ("xyzxyzxy", "繰り返し"), ("12345678", "並び"),
+    ("abcdefghij", "並び"), ("87654321", "並び"), ("ＡＡＡＡＡＡＡＡ", "繰り返し"),
+    # the common-password list (compared case-insensitively, full-width folded)
+    ("password", "よく使われていて"), ("Password1", "よく使われていて"), ("iloveyou", "よく使われていて"),
+    ("ｐａｓｓｗｏｒｄ１", "よく使われていて"), ("qwertyuiop", "よく使われていて"), ("sunshine", "よく使われていて"),
+])
+def test_password_rules_refuse(bad, says):
     with pytest.raises(ValidationError) as e:
         auth.check_password_rules(bad)
     assert e.value.field == "パスワード"
+    assert says in e.value.message and "パスワード" in e.value.message
+
+
+@pytest.mark.parametrize("password, names", [
+    ("yamada-taro", ("山田 太郎", "yamada_taro")), ("Yamada_Taro", ("山田 太郎", "yamada_taro")),
+    ("yamada_taro2026", ("山田 太郎", "yamada_taro")), ("山田太郎1234", ("山田 太郎", None)),
+    ("山田 太郎です!!", ("山田 太郎", None)),
+])
+def test_password_rules_refuse_the_own_name(password, names):
+    with pytest.raises(ValidationError) as e:
+        auth.check_password_rules(password, names=names)
+    assert e.value.field == "パスワード" and "氏名やログイン名" in e.value.message
 
 
 def test_password_rules_accept():
-    auth.check_password_rules("12345678")
-    auth.check_password_rules(auth.DEMO_PASSWORD)
+    for good in (PW, auth.DEMO_PASSWORD, "kaikyo-yume-77", "関門海峡の朝ごはん", "yamada-no-hanamizuki-2026"):
+        auth.check_password_rules(good, names=("山田 太郎", "yamada"))
+    assert len(auth.common_passwords()) > 19_000 and "password" in auth.common_passwords()
+    assert auth.DEMO_PASSWORD not in auth.common_passwords()
 
 
 # --------------------------------------------------------------------------- first admin
@@ -134,39 +207,71 @@ def test_wrong_password_counts_down_and_is_committed(world: World, admin: Actor)
     assert (info.failed_logins, info.locked_until, info.last_login_at) == (0, None, NOW + timedelta(minutes=1))
 
 
-def test_fifth_failure_locks_for_15_minutes(world: World, admin: Actor):
-    sid = _new_account(world, admin, "受付 花子")
-    for _ in range(4):
-        with pytest.raises(auth.AuthError):
-            auth.attempt_login(world.engine, sid, "wrong-password", now=NOW)
-    with pytest.raises(auth.AuthError) as e:
-        auth.attempt_login(world.engine, sid, "wrong-password", now=NOW)
-    assert e.value.message.startswith("このアカウントはロックされています。09:15以降に")
-    assert _account(world, sid).locked_until == NOW + timedelta(minutes=auth.LOCKOUT_MINUTES)
-    # Even the right password is refused while locked, and does not extend the lock.
-    for minutes in (0, 5, 14):
+def _fail(world: World, sid: int, at, times: int = 1) -> str:
+    for _ in range(times):
         with pytest.raises(auth.AuthError) as e:
-            auth.attempt_login(world.engine, sid, PW, now=NOW + timedelta(minutes=minutes))
-        assert "ロックされています" in e.value.message and "09:15" in e.value.message
-    assert _account(world, sid).locked_until == NOW + timedelta(minutes=15)
-    # 15 minutes later the right password works and the count starts afresh.
-    assert auth.attempt_login(world.engine, sid, PW, now=NOW + timedelta(minutes=15)).id == sid
+            auth.attempt_login(world.engine, sid, "wrong-password", now=at)
+    return e.value.message
+
+
+def test_lock_minutes_grow_and_are_capped():
+    assert [auth.lock_minutes(n) for n in range(1, 13)] == [0, 0, 0, 0, 1, 2, 4, 8, 15, 15, 15, 15]
+    assert auth.lock_minutes(10_000) == auth.LOCKOUT_MINUTES == 15  # no overflow, no endless lock
+
+
+def test_fifth_failure_locks_for_a_minute(world: World, admin: Actor):
+    sid = _new_account(world, admin, "受付 花子")
+    _fail(world, sid, NOW, 4)
+    message = _fail(world, sid, NOW)
+    assert message.startswith("このアカウントはロックされています。09:01以降に")
+    assert _account(world, sid).locked_until == NOW + timedelta(minutes=1)
+    # Even the right password is refused while locked, and attempts do not extend the lock.
+    for seconds in (0, 30, 59):
+        with pytest.raises(auth.AuthError) as e:
+            auth.attempt_login(world.engine, sid, PW, now=NOW + timedelta(seconds=seconds))
+        assert "ロックされています" in e.value.message and "09:01" in e.value.message
+        assert "09:01" in _fail(world, sid, NOW + timedelta(seconds=seconds))  # not counted either
+    info = _account(world, sid)
+    assert (info.failed_logins, info.locked_until) == (5, NOW + timedelta(minutes=1))
+    # When it runs out the right password works and the count starts afresh.
+    assert auth.attempt_login(world.engine, sid, PW, now=NOW + timedelta(minutes=1)).id == sid
     info = _account(world, sid)
     assert (info.failed_logins, info.locked_until) == (0, None)
     with world.read() as s:
-        actions = [a for (a,) in s.execute(select(AuditEntry.action).where(AuditEntry.entity_id == sid,
-                                                                            AuditEntry.entity == "staff"))]
-    assert actions.count("lock") == 1 and actions[-1] == "login"
+        entries = list(s.scalars(select(AuditEntry).where(AuditEntry.entity_id == sid, AuditEntry.entity == "staff")
+                                 .order_by(AuditEntry.id)))
+    assert [e.action for e in entries].count("lock") == 1 and entries[-1].action == "login"
+    assert "1分間ロック（パスワード5回続けて誤り）" in next(e.summary for e in entries if e.action == "lock")
 
 
-def test_after_lock_runs_out_a_wrong_password_starts_a_fresh_count(world: World, admin: Actor):
+def test_someone_guessing_on_is_slowed_down_but_never_locks_the_only_admin_out(world: World, admin: Actor):
+    """An attacker at a terminal types a wrong password for the only administrator as soon as each lock
+    runs out: the locks grow to 15 minutes and no further, and the moment one runs out the real
+    administrator can sign in."""
+    at = NOW
+    _fail(world, admin.id, at, 4)
+    locks = []
+    for _ in range(8):
+        message = _fail(world, admin.id, at)
+        until = _account(world, admin.id).locked_until
+        locks.append(int((until - at).total_seconds() // 60))
+        assert f"{until:%H:%M}以降" in message
+        at = until  # the attacker waits exactly for the lock to run out
+    assert locks == [1, 2, 4, 8, 15, 15, 15, 15]
+    assert _account(world, admin.id).failed_logins == 12
+    # The real administrator arrives when the last lock has run out: signed in, count cleared.
+    assert auth.attempt_login(world.engine, admin.id, PW, now=at) == admin
+    assert (_account(world, admin.id).failed_logins, _account(world, admin.id).locked_until) == (0, None)
+    # After a sign-in a new mistake is a first mistake again.
+    assert "あと4回" in _fail(world, admin.id, at)
+
+
+def test_after_a_lock_runs_out_the_next_wrong_password_locks_again_for_longer(world: World, admin: Actor):
     sid = _new_account(world, admin, "受付 花子")
-    for _ in range(5):
-        with pytest.raises(auth.AuthError):
-            auth.attempt_login(world.engine, sid, "wrong-password", now=NOW)
-    with pytest.raises(auth.AuthError) as e:
-        auth.attempt_login(world.engine, sid, "wrong-password", now=NOW + timedelta(minutes=20))
-    assert "あと4回" in e.value.message
+    _fail(world, sid, NOW, 5)
+    message = _fail(world, sid, NOW + timedelta(minutes=20))  # long after the 1-minute lock
+    assert "09:22以降" in message  # 09:20 + 2 minutes
+    assert _account(world, sid).failed_logins == 6
 
 
 def test_verify_current_counts_like_a_sign_in(world: World, admin: Actor):
