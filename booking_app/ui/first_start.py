@@ -5,6 +5,12 @@ no default SQLite file yet) shows five pages: ようこそ → データの保�
 → 確認. A database that is reached but has no administrator with a password (e.g. created by
 ``fukufuku-desk db upgrade``) shows only the centre, administrator and confirmation pages.
 
+On PostgreSQL (issue 14) the データの保存場所 page asks the schema owner's user and password once
+(used for the test and the set-up, never stored); 完了 runs the migrations as the owner, creates the
+first システム管理 staff row and its own database login (``db_roles.create_login`` on the owner's
+connection), saves this terminal's connection without any credential, and the app then shows the
+normal login, where the administrator signs in with that login.
+
 All the work of 完了 is :func:`apply_first_start`, which imports no widgets and is tested on its own:
 it migrates, creates the administrator and saves the profile and the receipt issuer in ONE
 transaction, and saves this terminal's connection only after everything else succeeded, so a
@@ -24,6 +30,8 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
+    QComboBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -85,6 +93,7 @@ class AdminFields:
     name: str
     password: str
     kana: str = ""
+    db_login: str = ""  # PostgreSQL: the administrator's own database login
 
 
 @dataclass(frozen=True)
@@ -117,16 +126,23 @@ def check_centre_fields(fields: CentreFields) -> CentreFields:
                         fields.operator.strip(), invoice)
 
 
-def check_admin_fields(name: str, password: str, password2: str, kana: str = "") -> AdminFields:
-    """The administrator's entries, or ValidationError naming the field."""
+def check_admin_fields(name: str, password: str, password2: str, kana: str = "", *,
+                       db_login: str | None = None) -> AdminFields:
+    """The administrator's entries, or ValidationError naming the field. ``db_login`` (PostgreSQL):
+    the login name, checked by ``db_roles.valid_login_name``."""
     name = name.strip()
     if not name:
         raise ValidationError("システム管理者の名前を入力してください。", field="氏名")
-    auth.check_password_rules(password)
+    login = ""
+    if db_login is not None:
+        from booking_app.store.db_roles import valid_login_name
+
+        login = valid_login_name(db_login)
+    auth.check_password_rules(password, names=(name, login or None))
     if password != password2:
         raise ValidationError("「パスワード（確認）」が「パスワード」と一致しません。もう一度入力してください。",
                               field="パスワード（確認）")
-    return AdminFields(name, password, kana.strip())
+    return AdminFields(name, password, kana.strip(), login)
 
 
 def default_sqlite_url() -> str:
@@ -219,7 +235,8 @@ def apply_first_start(choice: FirstStartChoice) -> tuple[str, Actor | None]:
     url = config._normalise(choice.db_url)
     if choice.already_set_up:
         if choice.save_connection:
-            config.save_connection(url)
+            config.save_connection(url)  # without the user and password the test used
+            return _result_url(url), None
         return url, None
     if choice.centre is None or choice.admin is None:
         raise ValueError("centre and admin are required unless the database is already set up")
@@ -237,6 +254,11 @@ def apply_first_start(choice: FirstStartChoice) -> tuple[str, Actor | None]:
             centre.ensure_initial_data(session)
         with write_session(engine) as session:
             actor = auth.create_first_admin(session, name=admin.name, password=admin.password, kana=admin.kana)
+            if config.is_postgres_url(url) and admin.db_login:
+                # On the owner's connection, in the same transaction: the administrator's own login.
+                from booking_app.store.db_roles import create_login
+
+                create_login(session, actor.id, admin.db_login, admin.password)
             # The new administrator passes the manager checks of both services (admin ⊇ manager).
             profile = replace(centre.get_profile(session), name=fields.name, nickname=fields.nickname,
                               address=fields.address, phone=fields.phone, operator=fields.operator)
@@ -248,7 +270,7 @@ def apply_first_start(choice: FirstStartChoice) -> tuple[str, Actor | None]:
         engine.dispose()
         engine = None
         if choice.save_connection:
-            config.save_connection(url)
+            config.save_connection(url)  # the server and TLS settings only, never the owner's credential
     except BaseException:
         if engine is not None:
             engine.dispose()
@@ -259,7 +281,13 @@ def apply_first_start(choice: FirstStartChoice) -> tuple[str, Actor | None]:
                 except OSError:
                     log.warning("could not remove %s%s after a failed first start", path, suffix)
         raise
-    return url, actor
+    return (_result_url(url) if choice.save_connection else url), actor
+
+
+def _result_url(url: str) -> str:
+    """What the app goes on with: on PostgreSQL the server without the owner's credential, so the
+    administrator then signs in with their own login."""
+    return config.without_credentials(url) if config.is_postgres_url(url) else url
 
 
 def failure_message(exc: BaseException) -> str:
@@ -369,14 +397,36 @@ class DatabasePage(QWizardPage):
         self.port_spin.setRange(1, 65535)
         self.port_spin.setValue(config.DEFAULT_PG_PORT)
         self.db_edit = _edit("database", "fukufuku")
-        self.user_edit = _edit("user", "fukufuku")
+        self.sslmode_combo = QComboBox()
+        self.sslmode_combo.setObjectName("sslmode")
+        from booking_app.ui.connection_dialog import SSLMODE_CHOICES
+
+        for mode, text in SSLMODE_CHOICES:
+            self.sslmode_combo.addItem(f"{text}　{mode}", mode)
+        self._sslmode_touched = False
+        self.sslmode_combo.activated.connect(self._sslmode_chosen)
+        self.ca_edit = _edit("sslrootcert", placeholder="IT担当者から受け取った ca.crt")
+        ca_browse = QPushButton("参照…")
+        ca_browse.setObjectName("browse_ca")
+        ca_browse.clicked.connect(self._browse_ca)
+        ca_row = QHBoxLayout()
+        ca_row.setContentsMargins(0, 0, 0, 0)
+        ca_row.addWidget(self.ca_edit, 1)
+        ca_row.addWidget(ca_browse)
+        # The schema owner (made by the IT person, docs/admin-guide.md 3): asked once, never stored.
+        self.user_edit = _edit("user", config.DEFAULT_OWNER)
         self.password_edit = _edit("password")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         form.addRow("ホスト名", self.host_edit)
         form.addRow("ポート番号", self.port_spin)
         form.addRow("データベース名", self.db_edit)
-        form.addRow("ユーザー名", self.user_edit)
-        form.addRow("パスワード", self.password_edit)
+        form.addRow("暗号化", self.sslmode_combo)
+        form.addRow("CAファイル", ca_row)
+        form.addRow("所有者のユーザー名", self.user_edit)
+        form.addRow("所有者のパスワード", self.password_edit)
+        form.addRow(_label("所有者のパスワードは、データベースの準備に一度だけ使い、保存しません。"
+                           "設定済みのサーバーなら、あなたのログイン名とパスワードでもかまいません。",
+                           name="owner_note", style=HINT_STYLE))
         row = QHBoxLayout()
         self.test_button = QPushButton("接続テスト")
         self.test_button.setObjectName("test_connection")
@@ -391,10 +441,28 @@ class DatabasePage(QWizardPage):
 
         self.sqlite_radio.setChecked(True)
         self.sqlite_radio.toggled.connect(self._changed)
-        for edit in (self.host_edit, self.db_edit, self.user_edit, self.password_edit):
+        for edit in (self.host_edit, self.db_edit, self.user_edit, self.password_edit, self.ca_edit):
             edit.textChanged.connect(self._changed)
+        self.host_edit.textChanged.connect(self._host_changed)
         self.port_spin.valueChanged.connect(self._changed)
+        self.sslmode_combo.currentIndexChanged.connect(self._changed)
         self._changed()
+
+    def _sslmode_chosen(self, _index: int) -> None:
+        self._sslmode_touched = True
+
+    def _host_changed(self, text: str) -> None:
+        if not self._sslmode_touched:  # verify-full off this PC, prefer on it, until staff choose
+            self.sslmode_combo.setCurrentIndex(max(0, self.sslmode_combo.findData(config.default_sslmode(text.strip()))))
+
+    def sslmode(self) -> str:
+        return str(self.sslmode_combo.currentData())
+
+    def _browse_ca(self) -> None:
+        path, _f = QFileDialog.getOpenFileName(self, "CAファイル（サーバー証明書の発行元）", self.ca_edit.text(),
+                                               "証明書 (*.crt *.pem *.cer);;すべてのファイル (*)")
+        if path:
+            self.ca_edit.setText(path)
 
     # -- state
     def use_postgresql(self) -> bool:
@@ -409,7 +477,10 @@ class DatabasePage(QWizardPage):
         # Bad-input fix (issue 7): a host such as "user@pc:1/x" made a URL naming another server.
         if server_field_problem(host, db, user, self.password_edit.text()):
             return None
-        return config.postgres_url(host, self.port_spin.value(), db, user, self.password_edit.text())
+        ca = self.ca_edit.text().strip()
+        return config.postgres_url(host, self.port_spin.value(), db, user, self.password_edit.text(),
+                                   sslmode=self.sslmode(),
+                                   sslrootcert=str(Path(ca).expanduser().resolve()) if ca else None)
 
     def chosen_url(self) -> str | None:
         return self.server_url() if self.use_postgresql() else default_sqlite_url()
@@ -461,7 +532,17 @@ class DatabasePage(QWizardPage):
             host, db, user = (self.host_edit.text().strip(), self.db_edit.text().strip(),
                               self.user_edit.text().strip())
             problem = (host and db and user and server_field_problem(host, db, user, self.password_edit.text()))
-            self._show(problem or "ホスト名・データベース名・ユーザー名を入力してください。", ERROR_STYLE)
+            self._show(problem or "ホスト名・データベース名・所有者のユーザー名を入力してください。", ERROR_STYLE)
+            self.testFinished.emit(False)
+            return
+        ca = self.ca_edit.text().strip()
+        if self.sslmode() == "verify-full" and not ca:
+            self._show("「検証付き暗号化」にはCAファイルが必要です。［参照…］でIT担当者から受け取った ca.crt を"
+                       "選んでください。", ERROR_STYLE)
+            self.testFinished.emit(False)
+            return
+        if ca and not Path(ca).expanduser().is_file():
+            self._show(f"CAファイル「{ca}」が見つかりません。［参照…］で ca.crt を選んでください。", ERROR_STYLE)
             self.testFinished.emit(False)
             return
         self._show("接続しています…", HINT_STYLE)
@@ -596,19 +677,32 @@ class AdminPage(QWizardPage):
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password2_edit = _edit("admin_password2", placeholder="もう一度入力")
         self.password2_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        # PostgreSQL: the administrator's own database login (半角英小文字・数字・_).
+        self.login_edit = _edit("admin_db_login", placeholder="例：yamada_h（半角英小文字・数字・_）")
+        self.login_label = QLabel("ログイン名")
         form.addRow("名前", self.name_edit)
         form.addRow("ふりがな", self.kana_edit)
+        form.addRow(self.login_label, self.login_edit)
         form.addRow("パスワード", self.password_edit)
         form.addRow("パスワード（確認）", self.password2_edit)
         lay.addLayout(form)
+        self.postgres = False
+        self.set_postgres(False)
         self.error_label = _label(name="admin_error", style=ERROR_STYLE)
         self.error_label.setVisible(False)
         lay.addWidget(self.error_label)
         lay.addStretch(1)
 
+    def set_postgres(self, postgres: bool) -> None:
+        """On a server the administrator also gets a database login (ログイン名) to sign in with."""
+        self.postgres = postgres
+        self.login_edit.setVisible(postgres)
+        self.login_label.setVisible(postgres)
+
     def fields(self) -> AdminFields:
         return check_admin_fields(self.name_edit.text(), self.password_edit.text(), self.password2_edit.text(),
-                                  self.kana_edit.text())
+                                  self.kana_edit.text(),
+                                  db_login=self.login_edit.text() if self.postgres else None)
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt override
         try:
@@ -621,6 +715,8 @@ class AdminPage(QWizardPage):
                 self.password2_edit.setFocus()
             elif exc.field == "パスワード":
                 self.password_edit.setFocus()
+            elif exc.field == "ログイン名":
+                self.login_edit.setFocus()
             else:
                 self.name_edit.setFocus()
             return False
@@ -723,6 +819,8 @@ class FirstStartWizard(QWizard):
                                 admin=self.admin_page.fields())
 
     def _entered(self, page_id: int) -> None:
+        if page_id == PAGE_ADMIN:
+            self.admin_page.set_postgres(config.is_postgres_url(self.chosen_url()))
         # Leaving データの保存場所 for a server set up halfway by another install: start from its profile.
         if page_id == PAGE_CENTRE and self.database_page is not None and self.database_page.use_postgresql():
             tested = self.database_page.tested
@@ -737,7 +835,8 @@ class FirstStartWizard(QWizard):
             where = f"このパソコン（SQLite）<br>{e(u.database or '')}"
         else:
             where = (f"センターのサーバー（PostgreSQL）<br>{e(u.host or 'localhost')}:{u.port or config.DEFAULT_PG_PORT}"
-                     f" / {e(u.database or '')}（ユーザー {e(u.username or '')}）")
+                     f" / {e(u.database or '')}（{e(str(u.query.get('sslmode') or ''))}、"
+                     f"所有者 {e(u.username or '')}：パスワードは保存しません）")
         rows = [("データの保存場所", where)]
         if self.already_set_up():
             rows.append(("センター情報・管理者", "別の端末で設定済みです（変更しません）"))
@@ -750,11 +849,18 @@ class FirstStartWizard(QWizard):
                      (INVOICE_FIELD, e(invoice) or "（空欄：領収書に登録番号を印刷しません）")]
             name, kana = self.admin_page.name_edit.text().strip(), self.admin_page.kana_edit.text().strip()
             rows.append(("システム管理者", e(name) + (f"（{e(kana)}）" if kana else "")))
+            if self.admin_page.postgres:
+                rows.append(("ログイン名", e(self.admin_page.login_edit.text().strip())))
         body = "".join(f"<tr><td style='padding:3px 16px 3px 0; color:#555; white-space:nowrap'>{k}</td>"
                        f"<td style='padding:3px 0'>{v}</td></tr>" for k, v in rows)
         return f"<table>{body}</table>"
 
     def finish_note(self) -> str:
+        if config.is_postgres_url(self.chosen_url()) and self.fixed_url is None:
+            if self.already_set_up():
+                return "［完了］を押すと接続先（パスワードなし）をこのパソコンに保存し、ログイン画面を表示します。"
+            return ("［完了］を押すと所有者としてデータベースを用意し、システム管理者とそのログインを作成します。"
+                    "続くログイン画面で、そのログイン名とパスワードでログインしてください。")
         if self.already_set_up():
             return "［完了］を押すと接続先をこのパソコンに保存し、ログイン画面を表示します。"
         if self.fixed_url is None:

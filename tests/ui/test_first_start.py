@@ -90,10 +90,13 @@ def fill_centre(wizard, *, invoice: str = INVOICE) -> None:
     retype(page.invoice_edit, invoice)
 
 
-def fill_admin(wizard, *, name: str = "山田 花子", password2: str = PASSWORD) -> None:
+def fill_admin(wizard, *, name: str = "山田 花子", password2: str = PASSWORD, login: str = "") -> None:
     page = wizard.admin_page
     retype(page.name_edit, name)
     retype(page.kana_edit, "やまだ はなこ")
+    if login:
+        assert page.login_edit.isVisible()  # on PostgreSQL only
+        retype(page.login_edit, login)
     retype(page.password_edit, PASSWORD)
     retype(page.password2_edit, password2)
 
@@ -381,16 +384,31 @@ def test_postgres_next_only_after_a_successful_test(qtbot, pg_url):
     assert wizard.currentId() == PAGE_CENTRE
     fill_centre(wizard)
     next_page(qtbot, wizard)
+    login = f"yamada_{make_url(pg_url).database}"  # logins are cluster-wide: one per test database
     fill_admin(wizard)
     next_page(qtbot, wizard)
-    assert "PostgreSQL" in wizard.confirm_page.summary.text()
+    assert wizard.currentId() == PAGE_ADMIN
+    assert "ログイン名を入力してください" in wizard.admin_page.error_label.text()  # required on a server
+    fill_admin(wizard, login=login)
+    next_page(qtbot, wizard)
+    assert "PostgreSQL" in wizard.confirm_page.summary.text() and login in wizard.confirm_page.summary.text()
     finish(qtbot, wizard)
 
-    assert make_url(config.load_connection()) == make_url(wizard.result_url)  # saved for this terminal
-    assert make_url(wizard.result_url).database == make_url(pg_url).database
+    # Saved for this terminal, and what the app goes on with: the server, without the owner's credential.
+    assert make_url(config.load_connection()) == make_url(wizard.result_url)
+    result = make_url(wizard.result_url)
+    assert result.database == make_url(pg_url).database and result.username is None and result.password is None
     assert not config.default_db_path().exists()
     assert stored(pg_url)[0].operator == "NPO法人しものせきネット"
     admin_logs_in(pg_url)
+    # The normal login that follows: the administrator's own database login.
+    from booking_app.services.db_login import sign_in
+
+    engine, actor = sign_in(wizard.result_url, login, PASSWORD)
+    try:
+        assert actor.is_admin and actor.name == "山田 花子" and engine.url.username == login
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.postgres
