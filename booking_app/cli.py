@@ -184,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     from booking_app.backup_cli import register_cli as register_backup
 
     register_backup(sub, parents=[common])  # backup, restore (no start-up: see backup_cli)
+    from booking_app.staff_cli import register_cli as register_staff
+
+    register_staff(sub, parents=[common])  # staff unlock / reset-password (break-glass; dispatched as db_handler)
     return parser
 
 

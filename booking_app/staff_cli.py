@@ -1,0 +1,187 @@
+"""``staff unlock`` and ``staff reset-password``: the break-glass path (非常時の解除) for staff accounts.
+
+    python -m booking_app staff unlock 管理 太郎
+    python -m booking_app staff reset-password 管理 太郎
+
+For the day the only システム管理 account is locked out or its password is forgotten, so nobody can
+sign in to the app to fix it. Nobody signs in here either: whoever can run this against the database
+already holds it (SQLite: the operating-system account that can open the data folder; PostgreSQL:
+the schema owner's credential). The new password is asked twice without echo (getpass), must pass the
+password rules (``services.auth.check_password_rules``), and each use is recorded in the audit trail
+with the operating-system user who ran it. See docs/admin-guide.md, 2. 職員アカウントと権限.
+
+Staff who sign in with their own PostgreSQL login (``staff.db_login``) are authenticated by the
+server, not by the app: their password is changed on the server (the admin guide says how), which
+this command refuses with a message pointing there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from booking_app.domain.errors import RuleError, ValidationError
+
+GUIDE = "管理者ガイド（docs/admin-guide.md）「2. 職員アカウントと権限」の「非常時の解除」"
+
+
+def register_cli(subparsers: argparse._SubParsersAction, *,
+                 parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+    """Add ``staff unlock NAME`` and ``staff reset-password NAME``. They set ``args.db_handler(args, url,
+    label) -> int`` (cli.py calls it with the resolved database and no start-up: nothing is migrated)."""
+    staff = subparsers.add_parser("staff", parents=list(parents), help="担当者アカウントの非常時の解除（ロック解除・パスワード再設定）",
+                                  description="アプリにログインできないとき（システム管理者のロック・パスワード忘れ）に、"
+                                              "データベースを開ける人がこのパソコンから実行します。操作履歴に記録されます。")
+    sub = staff.add_subparsers(dest="staff_command", metavar="操作", required=True,
+                               parser_class=subparsers._parser_class)
+    owner = argparse.ArgumentParser(add_help=False)
+    owner.add_argument("--owner", metavar="USER", default=None,
+                       help="PostgreSQL：データベースの所有者のユーザー名（パスワードは入力するか環境変数 PGPASSWORD）")
+    parents = [*parents, owner]
+    unlock = sub.add_parser("unlock", parents=list(parents), help="担当者のロックを解除し、失敗回数を0に戻す")
+    unlock.add_argument("name", metavar="名前", nargs="+", help="担当者の名前（担当者アカウント一覧の表示どおり）")
+    unlock.set_defaults(db_handler=run_unlock)
+    reset = sub.add_parser("reset-password", parents=list(parents),
+                           help="担当者のパスワードを再設定（画面に表示せずに2回入力）。ロックも解除")
+    reset.add_argument("name", metavar="名前", nargs="+", help="担当者の名前（担当者アカウント一覧の表示どおり）")
+    reset.set_defaults(db_handler=run_reset_password)
+
+
+def os_user() -> str:
+    """The operating-system account running the command, for the audit trail."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no USER/LOGNAME and no passwd entry (a bare container): still record something
+        return f"不明（uid {os.getuid()}）" if hasattr(os, "getuid") else "不明"
+
+
+def _name(args: argparse.Namespace) -> str:
+    # nargs="+": 「管理 太郎」 works with or without quotes.
+    return " ".join(args.name).strip()
+
+
+def _ask(prompt: str) -> str:
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        raise ValidationError("パスワードを読み取れませんでした。キーボードから入力できる端末で実行してください。",
+                              field="パスワード") from None
+
+
+def ask_new_password() -> str:
+    """The new password, typed twice without echo; refused when the two differ."""
+    first = _ask("新しいパスワード：")
+    second = _ask("新しいパスワード（確認のためもう一度）：")
+    if first != second:
+        raise ValidationError("2回入力したパスワードが一致しません。もう一度コマンドを実行して、同じパスワードを入力してください。",
+                              field="パスワード")
+    return first
+
+
+def _owner_url(url: str, owner: str | None) -> str:
+    """PostgreSQL: ``url`` as the schema owner. A URL that names a user (``--db postgresql://user@…``) is used
+    as it is, unless ``--owner`` is given; otherwise the owner (``--owner``, or asked, default
+    fukufuku_owner) and the password (``PGPASSWORD``, or asked without echo) are used for this command
+    only and never stored — as ``db upgrade`` does. SQLite: the URL as it is."""
+    from booking_app import config
+
+    if not config.is_postgres_url(url) or (not owner and config.has_credentials(url)):
+        return url
+    user = (owner or "").strip()
+    if not user:
+        try:
+            user = input(f"データベースの所有者のユーザー名 [{config.DEFAULT_OWNER}]: ").strip()
+        except EOFError:
+            user = ""
+        user = user or config.DEFAULT_OWNER
+    password = os.environ.get("PGPASSWORD") or _ask(f"「{user}」のパスワード（表示されません）：")
+    if not password:
+        raise ValidationError("所有者のパスワードが入力されていません。パスワードを入力するか、"
+                              "環境変数 PGPASSWORD に設定してから実行してください。", field="パスワード")
+    return config.with_credentials(url, user, password)
+
+
+def _run(args: argparse.Namespace, url: str, label: str, action: Callable,
+         prepare: Callable | None = None) -> int:
+    """``prepare(session, postgres)`` first in a read-only transaction (asking for input there, so no
+    write lock is held while someone types), then ``action(session, postgres) -> message`` as one write
+    transaction."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from booking_app.cli import _require_database
+    from booking_app.store.engine import is_sqlite, make_engine, read_session, write_session
+
+    url = _owner_url(url, getattr(args, "owner", None))
+    postgres = not is_sqlite(url)
+    try:
+        _require_database(url, label)
+        engine = make_engine(url)
+        try:
+            if prepare is not None:
+                with read_session(engine) as session:
+                    prepare(session, postgres)
+            with write_session(engine) as session:
+                message = action(session, postgres)
+        finally:
+            engine.dispose()
+    except SQLAlchemyError as exc:
+        if not postgres:
+            raise
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise RuleError(f"PostgreSQLのデータベースに変更を書き込めませんでした：{detail}\n"
+                        "データベースの所有者（スキーマ所有者）として --db に指定して実行してください。"
+                        f"手順は{GUIDE}にあります。") from None
+    print(message)
+    print(f"操作履歴に記録しました（{label}、OSユーザー：{os_user()}）。")
+    return 0
+
+
+def _refuse_server_login(staff, postgres: bool) -> None:
+    login = getattr(staff, "db_login", None)
+    if postgres and login:
+        raise RuleError(f"「{staff.name}」はPostgreSQLのログイン「{login}」でサインインします。このパスワードは"
+                        "データベースサーバーが確かめるため、このコマンドでは変更できません。"
+                        f"データベースの所有者として変更してください（手順は{GUIDE}）。")
+
+
+def run_unlock(args: argparse.Namespace, url: str, label: str) -> int:
+    from booking_app.services import auth
+
+    name = _name(args)
+
+    def action(session, postgres: bool) -> str:
+        staff = auth.break_glass_unlock(session, name, os_user=os_user())
+        extra = ""
+        if postgres and getattr(staff, "db_login", None):
+            extra = ("\n（PostgreSQLのログインは、サーバーがパスワードを確かめます。サーバー側でロックはしていません。"
+                     f"ログインできないときは{GUIDE}を見てください）")
+        return f"担当者「{staff.name}」のロックを解除しました。すぐにログインできます。{extra}"
+
+    return _run(args, url, label, action)
+
+
+def run_reset_password(args: argparse.Namespace, url: str, label: str) -> int:
+    from booking_app.services import auth
+
+    name = _name(args)
+    typed: list[str] = []
+
+    def prepare(session, postgres: bool) -> None:
+        staff = auth.staff_by_name(session, name)  # before asking: a mistyped name fails at once
+        _refuse_server_login(staff, postgres)
+        print(f"担当者「{staff.name}」の新しいパスワードを入力してください"
+              f"（{auth.MIN_PASSWORD_LENGTH}文字以上。画面には表示されません）。", file=sys.stderr)
+        password = ask_new_password()
+        auth.check_password_rules(password, names=auth.own_names(staff))
+        typed.append(password)
+
+    def action(session, postgres: bool) -> str:
+        staff = auth.staff_by_name(session, name)
+        _refuse_server_login(staff, postgres)
+        staff = auth.break_glass_reset_password(session, name, typed[0], os_user=os_user())
+        return f"担当者「{staff.name}」のパスワードを再設定しました。ロックも解除しました。"
+
+    return _run(args, url, label, action, prepare)
