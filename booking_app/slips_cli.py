@@ -51,23 +51,25 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
     p.set_defaults(handler=cli_print_slips)
 
 
-def cli_print_slips(args: argparse.Namespace, engine, actor: Actor | None = None) -> int:
+def cli_print_slips(args: argparse.Namespace, engine, actor: Actor) -> int:
     from booking_app.reports.slip_pdf import render_slips
-    from booking_app.services.slips import slips_for_day
-    from booking_app.store.engine import read_session
+    from booking_app.services.slips import print_day_slips
+    from booking_app.store.engine import write_session
 
     day_text = f"{jcal.format_western(args.day)}({jcal.weekday_ja(args.day)})"
     out: Path = args.output
     force = getattr(args, "force", False)
     try:
         check_destination(out, force=force)  # before the work: an existing file is not overwritten
-        with read_session(engine) as session:
-            docs = slips_for_day(session, args.day)
-        if not docs:
-            print(f"{day_text}の予約はありません。利用票は作成しませんでした。")
-            return 0
-        with written_output(out, force=force, suffixes=(".pdf",)) as written:
-            pages = render_slips(docs, written.temp, layout=args.layout)
+        # One transaction reads the slips, records the print run (issue 14) and writes the file: a file
+        # that cannot be written leaves no audit row, and a refused --staff leaves no file.
+        with write_session(engine) as session:
+            docs = print_day_slips(session, actor, args.day, file_name=out.name)
+            if not docs:
+                print(f"{day_text}の予約はありません。利用票は作成しませんでした。")
+                return 0
+            with written_output(out, force=force, suffixes=(".pdf",)) as written:
+                pages = render_slips(docs, written.temp, layout=args.layout)
     except DomainError as exc:
         print(exc.message, file=sys.stderr)
         return 1

@@ -65,17 +65,18 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
     p.set_defaults(handler=cli_export_stats)
 
 
-def cli_export_stats(args: argparse.Namespace, engine, actor: Actor | None = None) -> int:
+def cli_export_stats(args: argparse.Namespace, engine, actor: Actor) -> int:
     from booking_app.reports.stats_export import export_stats, period_text
-    from booking_app.store.engine import read_session
+    from booking_app.store.engine import write_session
 
     out: Path = args.output
     force = getattr(args, "force", False)
     try:
         check_destination(out, force=force)
-        with written_output(out, force=force, suffixes=SUFFIXES) as written, read_session(engine) as session:
-            fig = export_stats(session, written.temp, month=args.month, fiscal_year=args.fiscal_year,
-                               author=actor.name if actor is not None else "")
+        # A write: the export records itself in the audit trail as the --staff (issue 14).
+        with written_output(out, force=force, suffixes=SUFFIXES) as written, write_session(engine) as session:
+            fig = export_stats(session, written.temp, actor=actor, month=args.month, fiscal_year=args.fiscal_year,
+                               file_name=out.name)
     except DomainError as exc:
         print(exc.message, file=sys.stderr)
         return 1

@@ -46,6 +46,7 @@ from booking_app.reports.layout import (
 )
 
 if TYPE_CHECKING:  # the service imports SQLAlchemy; the writers need only the plain dataclasses
+    from booking_app.services.common import Actor
     from booking_app.services.stats import MonthFigures, MonthRow
 
 CENTRE_NAME = "しものせき市民活動センター"
@@ -911,17 +912,21 @@ def check_target(path: Path | str) -> str:
     return suffix
 
 
-def export_stats(session, path: Path | str, *, month: tuple[int, int] | None = None,
+def export_stats(session, path: Path | str, *, actor: Actor, month: tuple[int, int] | None = None,
                  fiscal_year: int | None = None, centre: str | None = None, author: str = "",
-                 progress: Callable[[int, int], None] | None = None) -> MonthFigures:
+                 progress: Callable[[int, int], None] | None = None, file_name: str | None = None) -> MonthFigures:
     """Gather a month's (``month=(2026, 10)``) or a fiscal year's figures and write them by suffix.
 
     Everything is read as of one moment (the clock's now), so the monthly rows and the year's figures
-    agree on which days are counted. ``author`` is the staff member writing the report (作成者); the
-    designated operator (指定管理者) comes from the centre's issuer details.
+    agree on which days are counted. ``author`` is the staff member writing the report (作成者; by default
+    ``actor``'s name); the designated operator (指定管理者) comes from the centre's issuer details.
     ``progress(done, steps)`` is called after gathering and after writing, for a progress bar.
-    Returns the figures written.
+    The export is recorded in the audit trail as ``actor``'s (issue 14: which period, format and file), in
+    the same transaction as the reading, so call it in a write transaction; ``file_name`` is the name to
+    record when ``path`` is a temporary file. Returns the figures written.
     """
+    from booking_app.services.common import audit
+
     from booking_app.services import stats as svc
 
     if (month is None) == (fiscal_year is None):
@@ -935,7 +940,7 @@ def export_stats(session, path: Path | str, *, month: tuple[int, int] | None = N
     from booking_app.services.slips import issuer_for
 
     now = clock.now()
-    info = ReportInfo(created_on=now.date(), author=author or "", operator=issuer_for(session).operator or "")
+    info = ReportInfo(created_on=now.date(), author=author or actor.name, operator=issuer_for(session).operator or "")
     monthly = None
     if month is not None:
         fig = svc.month_figures(session, *month, now=now)
@@ -945,6 +950,12 @@ def export_stats(session, path: Path | str, *, month: tuple[int, int] | None = N
     if progress is not None:
         progress(1, steps)
     writer = {".xlsx": write_stats_xlsx, ".csv": write_stats_csv, ".pdf": render_stats_pdf}[suffix]
+    name = file_name or Path(path).name
+    # Recorded before the file is written: a refused author leaves no file behind.
+    audit(session, actor, "export", "statistics", None,
+          f"{period_text(fig)}の統計を書き出し（{suffix[1:].upper()}、{name}）",
+          after={"file": name, "period": f"{month[0]:04d}-{month[1]:02d}" if month else f"FY{fiscal_year}",
+                 "format": suffix[1:]})
     writer(fig, path, monthly=monthly, centre=centre, info=info)
     if progress is not None:
         progress(2, steps)

@@ -2,7 +2,8 @@
 
 A card tells the desk at a glance that a group is registered, so one is issued only to a group in good
 standing (有効 or 更新待ち) with a registration number and a validity date. The layout lives in
-``booking_app.reports.member_cards``; this module only reads.
+``booking_app.reports.member_cards``; this module reads, and :func:`print_cards` (what every entry point
+calls, in a write transaction) records each print run in the audit trail (issue 14).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from booking_app.domain.errors import NotFound, ValidationError
 from booking_app.domain.groups import GROUP_TYPES, effective_status
 from booking_app.domain.profile import CentreProfile
 from booking_app.reports.member_cards import CardData
-from booking_app.services.common import local_now
+from booking_app.services.common import Actor, audit, local_now
 from booking_app.store.models import MemberGroup
 
 CARD_TITLE = "登録団体証"
@@ -69,4 +70,18 @@ def card_data(session: Session, group_ids: Iterable[int], *, profile: CentreProf
             f"次の団体には{CARD_TITLE}を発行できません。更新・登録内容を確認してください。\n" + "\n".join(refused),
             field="groups",
         )
+    return cards
+
+
+def print_cards(session: Session, actor: Actor, group_ids: Iterable[int], *, profile: CentreProfile,
+                today: date | None = None, file_name: str | None = None) -> list[CardData]:
+    """:func:`card_data`, recorded in the audit trail as one print run: how many cards and their
+    registration numbers, never the groups' names. A refused group refuses the run and records nothing."""
+    ids = list(dict.fromkeys(group_ids))
+    cards = card_data(session, ids, profile=profile, today=today)
+    numbers = "、".join(c.reg_no for c in cards[:5]) + ("ほか" if len(cards) > 5 else "")
+    where = f"、{file_name}" if file_name else ""
+    audit(session, actor, "print", "member_group", ids[0] if len(ids) == 1 else None,
+          f"{CARD_TITLE}を印刷（{len(cards)}団体：登録番号{numbers}{where}）",
+          after={"file": file_name or "", "rows": len(cards), "reg_nos": [c.reg_no for c in cards]})
     return cards

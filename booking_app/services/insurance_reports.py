@@ -247,6 +247,19 @@ def enrolment_list(session: Session, fiscal_year: int, *, scheme: str | None = N
     return [_row(f) for f in _year_facts(session, fiscal_year, scheme=scheme, include_cancelled=include_cancelled)]
 
 
+def print_enrolment_list(session: Session, actor: Actor, fiscal_year: int, *, scheme: str | None = None,
+                         file_name: str | None = None) -> list[EnrolmentRow]:
+    """:func:`enrolment_list` for the 加入者一覧 PDF, recorded in the audit trail as one print run (which
+    year and scheme, how many rows; never the names), so call it in a write transaction."""
+    rows = enrolment_list(session, fiscal_year, scheme=scheme)
+    which = f"（{SCHEMES.get(scheme, scheme)}）" if scheme else ""
+    where = f"、{file_name}" if file_name else ""
+    audit(session, actor, "print", "insurance_enrolment", None,
+          f"{jcal.fiscal_year_label(fiscal_year)}の保険加入者一覧{which}を印刷（{len(rows)}件{where}）",
+          after={"file": file_name or "", "rows": len(rows), "fiscal_year": fiscal_year, "filter": scheme or "all"})
+    return rows
+
+
 def roster_rows(session: Session, fiscal_year: int) -> list[RosterRow]:
     """The roster for the 社会福祉協議会 / insurer: one row per insured person of every enrolment in force
     (removed people with their 脱退日), or one row with the head count for a plan without a roster."""
@@ -359,5 +372,5 @@ def export_insurance(session: Session, actor: Actor, fiscal_year: int, path: Pat
     return n
 
 
-__all__ = ["ACCIDENT_ADDRESSEES", "accident_report_doc", "COVER_TEXTS", "cover_text", "certificate_doc", "enrolment_list", "roster_rows", "ledger", "export_insurance", "enrolment_number",
+__all__ = ["ACCIDENT_ADDRESSEES", "accident_report_doc", "COVER_TEXTS", "cover_text", "certificate_doc", "enrolment_list", "print_enrolment_list", "roster_rows", "ledger", "export_insurance", "enrolment_number",
            "issuer", "NOT_PAID_MESSAGE", "EXPORT_KINDS"]

@@ -1,7 +1,9 @@
 """Usage slips (利用票): gather what each slip says from the database into :class:`SlipDoc`.
 
-``reports.slip_pdf`` lays the slips out; this module only reads. At closing time the desk prints the
-next day's slips in one go (:func:`slips_for_day`, the ``print-slips`` command).
+``reports.slip_pdf`` lays the slips out; this module reads, and records each print run in the audit
+trail (issue 14: a slip carries the booker's name). At closing time the desk prints the next day's slips
+in one go (:func:`print_day_slips`, the ``print-slips`` command); every entry point prints through
+:func:`print_slips` or :func:`print_day_slips` in a write transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from booking_app.domain.errors import NotFound, ValidationError
 from booking_app.reports.docs import Issuer, SlipDoc
 from booking_app.services.bookings import blocks_slot_sql, views_for
 from booking_app.services.centre import get_profile
-from booking_app.services.common import local_now
+from booking_app.domain import calendar as jcal
+from booking_app.services.common import Actor, audit, local_now
 from booking_app.store.models import Booking, BookingSeries, Charge, Receipt, Room
 
 #: The centre's rules printed on every slip (利用上の注意). Plain defaults of ours [P], kept short.
@@ -158,3 +161,37 @@ def slips_for_day(session: Session, day: date) -> list[SlipDoc]:
          # Equipment-only bookings (no room) after the rooms of the same hour.
          .order_by(Booking.start_at, Room.sort_order.is_(None), Room.sort_order, Booking.room_id, Booking.id))
     return _docs(session, list(session.scalars(q)))
+
+
+def _record_print(session: Session, actor: Actor, docs: Sequence[SlipDoc], what: str, file_name: str | None,
+                  **extra) -> None:
+    """One audit row for one print run: how many slips of which bookings (numbers only, never names)."""
+    n = len(docs)
+    where = f"、{file_name}" if file_name else ""
+    ids = [d.booking_id for d in docs]
+    audit(session, actor, "print", "booking", ids[0] if n == 1 else None,
+          f"利用票を印刷（{what}、{n}件{where}）",
+          after={"rows": n, "file": file_name or "", "bookings": ids, **extra})
+
+
+def print_slips(session: Session, actor: Actor, booking_ids: Sequence[int], *,
+                file_name: str | None = None) -> list[SlipDoc]:
+    """:func:`slip_docs`, recorded in the audit trail as one print run (call it in a write transaction).
+
+    ``file_name`` is the file the slips go to when known (a command's output); a preview has none.
+    """
+    docs = slip_docs(session, booking_ids)
+    first = docs[0].booking_no
+    what = f"予約{first}" if len(docs) == 1 else f"予約{first}ほか{len(docs) - 1}件"
+    _record_print(session, actor, docs, what, file_name)
+    return docs
+
+
+def print_day_slips(session: Session, actor: Actor, day: date, *, file_name: str | None = None) -> list[SlipDoc]:
+    """:func:`slips_for_day`, recorded as one print run; a day without bookings prints nothing and
+    records nothing."""
+    docs = slips_for_day(session, day)
+    if docs:
+        _record_print(session, actor, docs, f"{jcal.format_western(day)}({jcal.weekday_ja(day)})の予約",
+                      file_name, day=day.isoformat())
+    return docs

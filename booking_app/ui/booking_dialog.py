@@ -110,10 +110,11 @@ def remember_print_slip(on: bool) -> None:
     QSettings().setValue(PRINT_SLIP_KEY, bool(on))
 
 
-def make_slip_pdf(engine, booking_ids: Sequence[int] = (), series_id: int | None = None):
+def make_slip_pdf(engine, actor, booking_ids: Sequence[int] = (), series_id: int | None = None):
     """Render the slips of the bookings (or of every live date of the series) to a temp PDF.
 
-    Opens its own session, so it runs on a worker thread as well. Returns (path, booking numbers).
+    Opens its own session, so it runs on a worker thread as well; the print run is recorded in the audit
+    trail as ``actor``'s (issue 14), in the transaction that reads the slips. Returns (path, booking numbers).
     """
     import os
     import tempfile
@@ -124,16 +125,16 @@ def make_slip_pdf(engine, booking_ids: Sequence[int] = (), series_id: int | None
     from booking_app.reports.slip_pdf import render_slips
     from booking_app.services import slips as slip_svc
     from booking_app.services.bookings import blocks_slot_sql
-    from booking_app.store.engine import read_session
+    from booking_app.store.engine import write_session
     from booking_app.store.models import Booking
 
-    with read_session(engine) as session:
+    with write_session(engine) as session:
         ids = list(booking_ids)
         if series_id is not None:
             ids = list(session.scalars(select(Booking.id).where(
                 Booking.series_id == series_id, blocks_slot_sql(clock.today()))
                 .order_by(Booking.start_at, Booking.id)))
-        docs = slip_svc.slip_docs(session, ids)
+        docs = slip_svc.print_slips(session, actor, ids)
     fd, name = tempfile.mkstemp(prefix="slips_", suffix=".pdf")
     os.close(fd)
     render_slips(docs, Path(name), layout="A5")
@@ -1128,12 +1129,12 @@ class BookingDialog(QDialog):
         as the dialog itself is closing.
         """
         owner = self.parentWidget()
-        engine = self.ctx.engine
+        engine, actor = self.ctx.engine, self.ctx.actor
         ids = [self.result_id] if self.result_id is not None else []
         series_id = self._saved_series_id
 
         def work():
-            return make_slip_pdf(engine, ids, series_id)
+            return make_slip_pdf(engine, actor, ids, series_id)
 
         def done(result) -> None:
             show_slip_preview(owner, *result)

@@ -642,14 +642,16 @@ class GroupsPage(QWidget):
             return
         try:
             from booking_app.reports.member_cards import render_member_cards
-            from booking_app.services.cards import card_data
+            from booking_app.services.cards import print_cards
         except ImportError:
             info(self, "会員証の印刷", f"会員証の印刷は{COMING_LATER}。")
             return
         gid, today = self._detail.id, self.today
         path = ""
         try:
-            cards = self.ctx.read(lambda s: card_data(s, [gid], profile=get_profile(s), today=today))
+            # A write: the print run is recorded in the audit trail (issue 14).
+            cards = self.ctx.write(lambda s, a: print_cards(s, a, [gid], profile=get_profile(s), today=today),
+                                   changes=frozenset())
             fd, path = tempfile.mkstemp(prefix=f"member_card_{self._detail.reg_no or gid}_", suffix=".pdf")
             os.close(fd)
             render_member_cards(cards, path)

@@ -629,17 +629,18 @@ class InsurancePage(QWidget):
     def print_enrolment_list(self, scheme: str | None = None) -> Path | None:
         """加入者一覧: the fiscal year's enrolments (of one scheme, or all) as a PDF in the preview."""
         from booking_app.reports.insurance_pdf import render_enrolment_list
-        from booking_app.services.insurance_reports import enrolment_list
+        from booking_app.services.insurance_reports import print_enrolment_list
 
         fy, today = self.fiscal_year(), self.today
         label = jcal.fiscal_year_label(fy)
         which = SCHEMES.get(scheme, "") if scheme else ""
         title = f"{label} 保険加入者一覧" + (f"（{which}）" if which else "")
         name = f"保険加入者一覧_{label}" + (f"_{which}" if which else "")
-        path = self._preview_pdf(lambda s: enrolment_list(s, fy, scheme=scheme),
+        # A write: the list carries names, so the print run is recorded in the audit trail (issue 14).
+        path = self._preview_pdf(lambda s, a: print_enrolment_list(s, a, fy, scheme=scheme),
                                  lambda rows, out: render_enrolment_list(rows, out, title=title, printed_on=today),
                                  prefix=f"insurance_list_{fy}_", title=lambda rows: title,
-                                 suggested_name=lambda rows: f"{name}.pdf")
+                                 suggested_name=lambda rows: f"{name}.pdf", audited=True)
         if path is not None:
             self.last_list_path = path
         return path
@@ -837,14 +838,17 @@ class InsurancePage(QWidget):
         return path
 
     def _preview_pdf(self, read: Callable[[Any], Any], render: Callable[[Any, Path], None], *, prefix: str,
-                     title: Callable[[Any], str], suggested_name: Callable[[Any], str]) -> Path | None:
+                     title: Callable[[Any], str], suggested_name: Callable[[Any], str],
+                     audited: bool = False) -> Path | None:
         """Read what to print, render it to a temporary PDF and open the print preview; None after an error.
+
+        ``audited``: ``read(session, actor)`` records the print run in the audit trail, so it runs as a write.
 
         Any failure (a DomainError says why; a report bug must not stop the desk) is shown and leaves no file.
         """
         path = ""
         try:
-            doc = self.ctx.read(read)
+            doc = self.ctx.write(read, changes=frozenset()) if audited else self.ctx.read(read)
             fd, path = tempfile.mkstemp(prefix=prefix, suffix=".pdf")
             os.close(fd)
             render(doc, Path(path))

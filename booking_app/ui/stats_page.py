@@ -922,14 +922,14 @@ class StatsPage(QWidget):
         if not path:
             return None
         out = Path(path)
-        engine = self.ctx.engine
-        author = self.ctx.actor.name if self.ctx.actor is not None else ""
+        engine, actor = self.ctx.engine, self.ctx.actor
 
         def work():
-            from booking_app.store.engine import read_session
+            from booking_app.store.engine import write_session
 
-            with read_session(engine) as session:
-                export_stats(session, out, author=author, **kwargs)
+            # A write: the export records itself in the audit trail (issue 14).
+            with write_session(engine) as session:
+                export_stats(session, out, actor=actor, **kwargs)
             return out
 
         def done(p: Path) -> None:

@@ -471,7 +471,7 @@ class TodayListPage(QWidget):
         from booking_app.services import slips as slip_svc
 
         ids = [v.id]
-        return self._print_slips(lambda s: slip_svc.slip_docs(s, ids), f"利用票_{v.number}.pdf",
+        return self._print_slips(lambda s, a: slip_svc.print_slips(s, a, ids), f"利用票_{v.number}.pdf",
                                  f"利用票 {v.number}")
 
     def print_next_day_slips(self):
@@ -479,26 +479,29 @@ class TodayListPage(QWidget):
         from booking_app.services import slips as slip_svc
 
         day = self.day + timedelta(days=1)
-        return self._print_slips(lambda s: slip_svc.slips_for_day(s, day), f"利用票_{day:%Y%m%d}.pdf",
+        return self._print_slips(lambda s, a: slip_svc.print_day_slips(s, a, day), f"利用票_{day:%Y%m%d}.pdf",
                                  f"利用票 {jcal.format_both(day)}")
 
     def _print_slips(self, gather, suggested: str, title: str):
-        """Gather and render the slips off the GUI thread (many slips take a while), then preview."""
+        """Gather and render the slips off the GUI thread (many slips take a while), then preview.
+
+        ``gather(session, actor)`` reads the slips and records the print run in the audit trail (issue 14),
+        so it runs in a write transaction; the rendering follows after it (no write lock held meanwhile)."""
         import os
         import tempfile
         from pathlib import Path
 
-        from booking_app.store.engine import read_session
+        from booking_app.store.engine import write_session
         from booking_app.ui.payment_dialog import preview_pdf
         from booking_app.ui.workers import Op
 
-        engine = self.ctx.engine
+        engine, actor = self.ctx.engine, self.ctx.actor
 
         def work():
             from booking_app.reports.slip_pdf import render_slips
 
-            with read_session(engine) as session:
-                docs = gather(session)
+            with write_session(engine) as session:
+                docs = gather(session, actor)
             if not docs:
                 return None
             fd, name = tempfile.mkstemp(prefix="slips_", suffix=".pdf")

@@ -461,8 +461,9 @@ def test_export_stats_writes_the_ledger_in_every_format_without_personal_data(wo
                                  ("year", {"fiscal_year": 2026}, year.users_total)):
             path = tmp_path / f"{which}{suffix}"
             steps: list[tuple[int, int]] = []
-            with world.read() as s:
-                written = export_stats(s, path, progress=lambda d, n: steps.append((d, n)), **kw)
+            with world.write() as s:
+                written = export_stats(s, path, actor=world.manager, progress=lambda d, n: steps.append((d, n)),
+                                       **kw)
             assert written.users_total == total == 15 and steps == [(1, 2), (2, 2)]
             text = _all_text(path)
             assert not [p for p in PERSONAL if p in text], (path.name, [p for p in PERSONAL if p in text])
@@ -490,11 +491,11 @@ def test_export_stats_wants_one_period_and_a_known_format(world, tmp_path):
     out.mkdir()
     with world.read() as s:
         with pytest.raises(ValidationError, match="どちらか一方"):
-            export_stats(s, out / "a.pdf", month=(2026, 10), fiscal_year=2026)
+            export_stats(s, out / "a.pdf", actor=world.manager, month=(2026, 10), fiscal_year=2026)
         with pytest.raises(ValidationError, match="どちらか一方"):
-            export_stats(s, out / "a.pdf")
+            export_stats(s, out / "a.pdf", actor=world.manager)
         with pytest.raises(ValidationError, match=r"\.xlsx、\.csv、\.pdf"):
-            export_stats(s, out / "a.docx", month=(2026, 10))
+            export_stats(s, out / "a.docx", actor=world.manager, month=(2026, 10))
     assert not list(out.iterdir())
 
 

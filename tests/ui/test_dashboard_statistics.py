@@ -65,7 +65,7 @@ def test_every_output_and_the_screen_follow_one_rule_on_a_mid_december_day(qtbot
         rows = svc.monthly_users(s, 2026)
         fig = svc.year_figures(s, 2026)
         for suffix in (".xlsx", ".csv", ".pdf"):
-            export_stats(s, tmp_path / f"year{suffix}", fiscal_year=2026, author=manager.name)
+            export_stats(s, tmp_path / f"year{suffix}", actor=manager, fiscal_year=2026)
     this, last = svc.same_period(rows)
     # The service: December to the 16th against last December to the 16th (30, not 65); January not compared.
     assert (this, last) == (42, 66)
