@@ -413,8 +413,17 @@ def backup_database(url: str, dest_path: Path | str) -> BackupResult:
     return backup_postgres(url, dest_path)
 
 
-def automatic_backup(url: str, reason: str, *, folder: Path | None = None) -> BackupResult | None:
-    """The app's own backups ('exit', 'daily'): SQLite only, then rotate. None for PostgreSQL."""
+AUTOMATIC_LABELS = {"daily": "起動時の自動バックアップ", "exit": "終了時の自動バックアップ"}
+
+
+def automatic_backup(url: str, reason: str, *, folder: Path | None = None, staff_id: int | None = None,
+                     record: bool = True) -> BackupResult | None:
+    """The app's own backups ('exit', 'daily'): SQLite only, then rotate. None for PostgreSQL (its
+    backups are the server's pg_dump schedule, see the admin guide).
+
+    Unless ``record`` is False the backup is then recorded in the audit trail (issue 14) by
+    :func:`record_automatic`, as ``staff_id`` or else the staff member who signed in last.
+    """
     from booking_app.store.engine import is_sqlite
 
     if not is_sqlite(url):
@@ -422,7 +431,24 @@ def automatic_backup(url: str, reason: str, *, folder: Path | None = None) -> Ba
     folder = Path(folder) if folder is not None else backups_dir()
     result = backup_sqlite(sqlite_path(url), new_backup_path(folder, reason))
     rotate(folder)
+    if record:
+        record_automatic(url, reason, result, staff_id=staff_id)
     return result
+
+
+def record_automatic(url: str, reason: str, result: BackupResult, *, staff_id: int | None = None) -> bool:
+    """One audit row for an automatic backup: which kind, file and size (the copy holds every name and
+    payment, so the trail says it was taken). The actor is ``staff_id`` when the caller knows who is
+    signed in, else the staff member whose sign-in is the latest in the trail (the one on duty at this
+    terminal), else the first manager. Never raises: a backup must never stop the desk (logged)."""
+    label = AUTOMATIC_LABELS.get(reason, "自動バックアップ")
+    try:
+        return record_in_audit(
+            url, "backup", f"{label}を作成（{result.path.name}、{result.size_bytes / 1e6:,.1f} MB）",
+            {"file": result.path.name, "reason": reason}, staff_id=staff_id, on_duty=True)
+    except Exception:  # noqa: BLE001
+        log.warning("recording the %s backup in the audit trail failed", reason, exc_info=True)
+        return False
 
 
 # --------------------------------------------------------------------------- the app's hooks
@@ -431,7 +457,11 @@ def automatic_backup(url: str, reason: str, *, folder: Path | None = None) -> Ba
 def start_daily_backup(url: str, today: date, *, folder: Path | None = None):
     """At start: if today's 'daily' backup is missing, take it in a background thread (the window
     opens meanwhile; a WAL backup does not hold up the desk's writes). Returns the thread or None.
-    Never raises: a failed backup is logged and retried at the next start."""
+    Never raises: a failed backup is logged and retried at the next start.
+
+    The backup runs while the staff member signs in, so nobody is on duty yet to record it as: the
+    thread keeps its result (``thread.result``) and :func:`exit_backup` records it in the audit trail
+    as the staff member on duty at closing."""
     import threading
 
     from booking_app.store.engine import is_sqlite
@@ -448,22 +478,29 @@ def start_daily_backup(url: str, today: date, *, folder: Path | None = None):
 
     def work() -> None:
         try:
-            automatic_backup(url, "daily", folder=folder)
+            thread.result = automatic_backup(url, "daily", folder=folder, record=False)
         except Exception:  # noqa: BLE001
             log.warning("daily backup failed", exc_info=True)
 
     thread = threading.Thread(target=work, name="fukufuku-daily-backup", daemon=False)  # finish even if the app closes first
+    thread.result = None
     thread.start()
     return thread
 
 
-def exit_backup(url: str, pending=None, *, folder: Path | None = None) -> BackupResult | None:
-    """On closing: wait for a daily backup still running, then take the 'exit' backup and rotate.
+def exit_backup(url: str, pending=None, *, folder: Path | None = None,
+                staff_id: int | None = None) -> BackupResult | None:
+    """On closing: wait for a daily backup still running and record it in the audit trail, then take the
+    'exit' backup, rotate and record it (both as ``staff_id``, else the staff member signed in last).
     Never raises (logged)."""
     try:
         if pending is not None:
             pending.join()
-        return automatic_backup(url, "exit", folder=folder)
+            daily = getattr(pending, "result", None)
+            if daily is not None:
+                record_automatic(url, "daily", daily, staff_id=staff_id)
+                pending.result = None  # recorded once
+        return automatic_backup(url, "exit", folder=folder, staff_id=staff_id)
     except Exception:  # noqa: BLE001 - closing the app must always succeed
         log.warning("backup at exit failed", exc_info=True)
         return None
@@ -472,16 +509,18 @@ def exit_backup(url: str, pending=None, *, folder: Path | None = None) -> Backup
 # --------------------------------------------------------------------------- the audit trail
 
 
-def record_in_audit(url: str, action: str, summary: str, after: dict, *, staff: str | None = None) -> bool:
+def record_in_audit(url: str, action: str, summary: str, after: dict, *, staff: str | None = None,
+                    staff_id: int | None = None, on_duty: bool = False) -> bool:
     """Record a backup or a restore in the audit trail of the database at ``url`` (issue 14), as the staff
-    member named ``staff`` or else the first manager. Returns False (and records nothing) when the database
-    is not at the current schema (a restored older file: the entry follows at its upgrade) or has no staff."""
+    member with ``staff_id`` or named ``staff``, else (``on_duty``) the one whose sign-in is the latest in
+    the trail, else the first manager. Returns False (and records nothing) when the database is not at
+    the current schema (a restored older file: the entry follows at its upgrade) or has no staff."""
     from sqlalchemy import select
 
     from booking_app.services.common import Actor, audit
     from booking_app.store.engine import make_engine, write_session
     from booking_app.store.migrate import needs_upgrade
-    from booking_app.store.models import Staff
+    from booking_app.store.models import AuditEntry, Staff
 
     engine = make_engine(url)
     try:
@@ -490,8 +529,13 @@ def record_in_audit(url: str, action: str, summary: str, after: dict, *, staff: 
         with write_session(engine) as s:
             q = select(Staff).order_by(Staff.id)
             people = list(s.scalars(q))
-            who = next((p for p in people if staff and p.name == staff.strip()), None) or next(
-                (p for p in people if p.role in ("manager", "admin")), None)
+            who = next((p for p in people if staff_id is not None and p.id == staff_id), None) or next(
+                (p for p in people if staff and p.name == staff.strip()), None)
+            if who is None and on_duty:
+                last = s.scalar(select(AuditEntry.staff_id).where(AuditEntry.action == "login")
+                                .order_by(AuditEntry.id.desc()).limit(1))
+                who = next((p for p in people if p.id == last and p.active), None)
+            who = who or next((p for p in people if p.role in ("manager", "admin")), None)
             if who is None:
                 return False
             audit(s, Actor(who.id, who.name, who.role), action, "backup", None, summary, after=after)

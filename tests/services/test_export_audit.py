@@ -3,13 +3,15 @@ what went out, how many rows and to which file, never the personal data itself."
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
-from factories import World
+import pytest
+from factories import World, at
 from sqlalchemy import select
 
 from booking_app import cli
-from booking_app.services import group_io
+from booking_app.services import cards, group_io, slips
 from booking_app.services import insurance_reports as ir
 from booking_app.services.audit_log import AuditFilter, export_audit, verify_chain
 from booking_app.store.engine import make_engine, read_session
@@ -82,5 +84,148 @@ def test_backup_and_restore_are_audited(sqlite_url, tmp_path: Path, monkeypatch,
         assert "復元前の控え" in rows[0].summary
         with read_session(engine) as s:
             assert verify_chain(s).ok
+    finally:
+        engine.dispose()
+
+
+# --------------------------------------------------------------------------- issue 14: the rest of the exports
+
+NOW = "2026-11-25 10:00"  # the slips, cards and lists below are of the days and year around this one
+DAY = date(2026, 11, 26)
+
+
+def printed(engine) -> list[AuditEntry]:
+    """Every print, export and backup row, oldest first."""
+    with read_session(engine) as s:
+        rows = list(s.scalars(select(AuditEntry).where(AuditEntry.action.in_(["print", "export", "backup"]))
+                              .order_by(AuditEntry.id)))
+        s.expunge_all()
+        return rows
+
+
+@pytest.mark.now(NOW)
+def test_the_statistics_export_is_audited_as_its_author(world: World, tmp_path: Path):
+    from booking_app.reports.stats_export import export_stats
+
+    with world.write() as s:
+        export_stats(s, tmp_path / "月報.csv", actor=world.desk, month=(2026, 10))
+    (e,) = printed(world.engine)
+    assert (e.action, e.entity, e.staff_id) == ("export", "statistics", world.desk.id)
+    assert "令和8年10月分の統計を書き出し（CSV、月報.csv）" in e.summary
+    assert e.after == {"file": "月報.csv", "period": "2026-10", "format": "csv"}
+
+
+@pytest.mark.now(NOW)
+def test_a_refused_statistics_author_writes_neither_file_nor_row(world: World, tmp_path: Path):
+    from booking_app.domain.errors import DomainError
+    from booking_app.reports.stats_export import export_stats
+    from booking_app.services.common import Actor
+
+    with pytest.raises(DomainError), world.write() as s:
+        export_stats(s, tmp_path / "年報.xlsx", actor=Actor(99_999, "だれか", "manager"), fiscal_year=2026)
+    assert printed(world.engine) == [] and not (tmp_path / "年報.xlsx").exists()
+
+
+@pytest.mark.now(NOW)
+def test_usage_slips_are_audited_with_numbers_never_names(world: World):
+    one = world.book(at(DAY, 10), at(DAY, 12), booker_name="秘密山田")
+    two = world.book(at(DAY, 13), at(DAY, 15), booker_name="秘密山田")
+    with world.write() as s:
+        assert len(slips.print_slips(s, world.desk, [one.id])) == 1
+    with world.write() as s:
+        assert len(slips.print_day_slips(s, world.desk, DAY)) == 2
+    with world.write() as s:
+        assert slips.print_day_slips(s, world.desk, DAY + timedelta(days=1)) == []  # nothing printed, no row
+    single, day = printed(world.engine)
+    assert (single.action, single.entity, single.entity_id, single.staff_id) == ("print", "booking", one.id,
+                                                                                   world.desk.id)
+    assert f"利用票を印刷（予約{one.number}、1件）" == single.summary
+    assert (day.entity, day.entity_id, day.after["rows"], day.after["bookings"]) == ("booking", None, 2,
+                                                                                     [one.id, two.id])
+    assert "2026年11月26日(木)の予約、2件" in day.summary
+    assert "山田" not in single.summary + day.summary + str(single.after) + str(day.after)
+
+
+@pytest.mark.now(NOW)
+def test_member_cards_are_audited_and_a_refused_card_records_nothing(world: World):
+    from booking_app.domain.errors import ValidationError
+    from booking_app.services.centre import get_profile
+
+    ok = world.make_group("秘密の山田会", valid_until=date(2027, 3, 31), reg_no="0012")
+    gone = world.make_group("期限切れの会", valid_until=date(2025, 3, 31), reg_no="0013")
+    with world.write() as s:
+        assert len(cards.print_cards(s, world.desk, [ok], profile=get_profile(s))) == 1
+    with pytest.raises(ValidationError), world.write() as s:
+        cards.print_cards(s, world.desk, [ok, gone], profile=get_profile(s))
+    (e,) = printed(world.engine)
+    assert (e.action, e.entity, e.entity_id, e.staff_id) == ("print", "member_group", ok, world.desk.id)
+    assert e.summary == "登録団体証を印刷（1団体：登録番号0012）" and e.after["reg_nos"] == ["0012"]
+    assert "山田" not in e.summary + str(e.after)
+
+
+@pytest.mark.now(NOW)
+def test_the_enrolment_list_pdf_is_audited(world: World):
+    with world.write() as s:
+        assert ir.print_enrolment_list(s, world.desk, 2026, scheme="city") == []
+    (e,) = printed(world.engine)
+    assert (e.action, e.entity, e.staff_id) == ("print", "insurance_enrolment", world.desk.id)
+    assert e.summary.startswith("令和8年度の保険加入者一覧（") and "を印刷（0件）" in e.summary
+    assert e.after == {"file": "", "rows": 0, "fiscal_year": 2026, "filter": "city"}
+
+
+@pytest.mark.now(NOW)
+def test_the_print_and_statistics_commands_record_their_staff(world: World, db_url, tmp_path: Path, capsys):
+    world.book(at(DAY, 10), at(DAY, 12))
+    desk_name = world.desk.name
+    assert cli.main(["--db", db_url, "print-slips", "--date", "2026-11-26", "-o", str(tmp_path / "s.pdf"),
+                     "--staff", desk_name]) == 0, capsys.readouterr().err
+    assert cli.main(["--db", db_url, "print-slips", "--date", "2026-11-27", "-o", str(tmp_path / "none.pdf"),
+                     "--staff", desk_name]) == 0, capsys.readouterr().err  # no bookings: no file, no row
+    assert cli.main(["--db", db_url, "export-stats", "--fiscal-year", "2026", "-o", str(tmp_path / "y.xlsx"),
+                     "--staff", desk_name]) == 0, capsys.readouterr().err
+    rows = printed(world.engine)
+    assert [(e.action, e.entity, e.staff_id, e.after["file"]) for e in rows] == [
+        ("print", "booking", world.desk.id, "s.pdf"), ("export", "statistics", world.desk.id, "y.xlsx")]
+    assert "令和8年度の統計を書き出し（XLSX、y.xlsx）" in rows[1].summary
+    assert not (tmp_path / "none.pdf").exists()
+
+
+def test_automatic_backups_are_audited_as_the_staff_on_duty(sqlite_url, tmp_path: Path):
+    from factories import seed
+
+    from booking_app.services.common import audit
+    from booking_app.store import backup as bk
+
+    engine = make_engine(sqlite_url)
+    try:
+        world = seed(engine)
+        with world.write() as s:  # the desk signed in last: the one on duty at closing
+            audit(s, world.desk, "login", "staff", world.desk.id, "ログイン")
+        thread = bk.start_daily_backup(sqlite_url, DAY, folder=tmp_path / "auto")
+        result = bk.exit_backup(sqlite_url, thread, folder=tmp_path / "auto")
+        daily, exit_ = printed(engine)
+        assert [(e.action, e.entity, e.staff_id, e.after["reason"]) for e in (daily, exit_)] == [
+            ("backup", "backup", world.desk.id, "daily"), ("backup", "backup", world.desk.id, "exit")]
+        assert daily.summary.startswith("起動時の自動バックアップを作成（booking-")
+        assert exit_.after["file"] == result.path.name and "終了時の自動バックアップ" in exit_.summary
+        # Named explicitly, the staff member is the one recorded.
+        bk.automatic_backup(sqlite_url, "exit", folder=tmp_path / "auto", staff_id=world.manager.id)
+        assert printed(engine)[-1].staff_id == world.manager.id
+        with read_session(engine) as s:
+            assert verify_chain(s).ok
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_takes_no_automatic_backup_and_records_none(pg_url, tmp_path: Path):
+    from factories import seed
+
+    from booking_app.store import backup as bk
+
+    engine = make_engine(pg_url)
+    try:
+        seed(engine)
+        assert bk.exit_backup(pg_url, folder=tmp_path / "auto") is None
+        assert printed(engine) == []
     finally:
         engine.dispose()
