@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, QTimer
+from PySide6.QtCore import QDate, QDateTime, QLocale, QTime
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -21,8 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -34,9 +32,9 @@ from booking_app.domain import calendar as jcal
 from booking_app.domain import insurance as rules
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import insurance as ins
-from booking_app.services.group_lookup import search_groups
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
+from booking_app.ui.group_picker import GroupPicker
 from booking_app.ui.insurance_models import BAD, GOOD, NEUTRAL, WARN, state_on
 
 
@@ -69,21 +67,9 @@ class AccidentDialog(QDialog):
         self.cover_label.setWordWrap(True)
 
         # The group (団体): filled from the enrolment, or found by number, name or kana as at the counter.
-        self.group_id: int | None = None
-        self.group_edit = QLineEdit()
-        self.group_edit.setObjectName("group_search")
-        self.group_edit.setPlaceholderText("登録番号・団体名・ふりがなで検索（登録団体でなければ空欄）")
-        self.group_hits = QListWidget()
-        self.group_hits.setObjectName("group_hits")
-        self.group_hits.setMaximumHeight(90)
-        self.group_hits.setVisible(False)
-        self._group_timer = QTimer(self)
-        self._group_timer.setSingleShot(True)
-        self._group_timer.setInterval(150)
-        self._group_timer.timeout.connect(self._search_groups)
-        self.group_edit.textEdited.connect(self._on_group_edited)
-        self.group_hits.itemClicked.connect(self._pick_group)
-        self.group_hits.itemActivated.connect(self._pick_group)
+        self.group_picker = GroupPicker(ctx, self, placeholder="登録番号・団体名・ふりがなで検索（登録団体でなければ空欄）",
+                                        shown="name", show_label=False, hits_height=90, delay_ms=150)
+        self.group_edit, self.group_hits = self.group_picker.edit, self.group_picker.hits
 
         self.person_edit = QLineEdit()
         self.person_edit.setObjectName("person_name")
@@ -132,8 +118,7 @@ class AccidentDialog(QDialog):
         form = QFormLayout()
         form.addRow("加入（保険）", self.enrolment_combo)
         form.addRow("", self.cover_label)
-        form.addRow("団体", self.group_edit)
-        form.addRow("", self.group_hits)
+        form.addRow("団体", self.group_picker)
         form.addRow("事故にあった人 *", self.person_edit)
         reporter = QHBoxLayout()
         reporter.addWidget(self.reporter_edit, 3)
@@ -191,37 +176,17 @@ class AccidentDialog(QDialog):
 
     # ---------------------------------------------------------------- the group
 
+    @property
+    def group_id(self) -> int | None:
+        return self.group_picker.group_id
+
     def set_group(self, group_id: int | None, name: str = "") -> None:
-        self.group_id = group_id
-        self.group_edit.setText(name if group_id is not None else "")
-        self.group_hits.clear()
-        self.group_hits.setVisible(False)
+        self.group_picker.set_group(group_id, name or None)
 
     def _group_from_enrolment(self, *_) -> None:
         v = self._enrolment()
         if v is not None and v.group_id is not None:
             self.set_group(v.group_id, v.group_name or v.holder_name)
-
-    def _on_group_edited(self, _text: str) -> None:
-        self.group_id = None
-        self._group_timer.start()
-
-    def _search_groups(self) -> None:
-        text = self.group_edit.text().strip()
-        self.group_hits.clear()
-        if not text:
-            self.group_hits.setVisible(False)
-            return
-        hits = self.ctx.read(lambda s: search_groups(s, text, limit=20))
-        for h in hits:
-            item = QListWidgetItem(h.display)
-            item.setData(Qt.ItemDataRole.UserRole, (h.id, h.name))
-            self.group_hits.addItem(item)
-        self.group_hits.setVisible(bool(hits))
-
-    def _pick_group(self, item: QListWidgetItem) -> None:
-        gid, name = item.data(Qt.ItemDataRole.UserRole)
-        self.set_group(gid, name)
 
     # ---------------------------------------------------------------- deadline and cover
 

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QLocale, Qt, QTimer
+from PySide6.QtCore import QDate, QLocale, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,10 +45,10 @@ from booking_app.domain import calendar as jcal
 from booking_app.domain import insurance as rules
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import insurance as ins
-from booking_app.services.group_lookup import get_group, search_groups
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
-from booking_app.ui.insurance_models import BAD, GOOD, NEUTRAL, RosterModel, period_text
+from booking_app.ui.group_picker import GroupPicker
+from booking_app.ui.insurance_models import BAD, NEUTRAL, RosterModel, period_text
 
 INSURANCE_CHANGES = frozenset({"insurance", "charge"})
 
@@ -184,7 +184,6 @@ class EnrolDialog(QDialog):
         self.setObjectName("enrol_dialog")
         self.ctx = ctx
         self.mode = mode
-        self.group_id: int | None = None
         self.enrolment: Any = None
         self.setWindowTitle("団体の保険加入" if mode == "group" else "行事の保険加入")
 
@@ -195,10 +194,6 @@ class EnrolDialog(QDialog):
         wanted = ("event",) if mode == "event" else ("city", "volunteer")
         self.plans = [p for p in infos if p.plan.scheme in wanted]
 
-        self._group_timer = QTimer(self)
-        self._group_timer.setSingleShot(True)
-        self._group_timer.setInterval(120)
-        self._group_timer.timeout.connect(self._search_groups)
         self._build(fy)
         self._wire()
         if group_id is not None:
@@ -230,22 +225,10 @@ class EnrolDialog(QDialog):
         top.addRow(f"プラン（{jcal.fiscal_year_label(fy)}）", self.plan_combo)
         top.addRow("", self.plan_note)
 
-        self.group_edit = QLineEdit()
-        self.group_edit.setObjectName("group_search")
-        self.group_edit.setPlaceholderText("団体名・ふりがな・登録番号で検索")
-        self.group_edit.setClearButtonEnabled(True)
-        self.group_hits = QListWidget()
-        self.group_hits.setObjectName("group_hits")
-        self.group_hits.setMaximumHeight(84)
-        self.group_hits.setVisible(False)
-        self.group_label = QLabel("団体を選んでください")
-        self.group_label.setObjectName("group_label")
-        gbox = QVBoxLayout()
-        gbox.setSpacing(2)
-        gbox.addWidget(self.group_edit)
-        gbox.addWidget(self.group_hits)
-        gbox.addWidget(self.group_label)
-        top.addRow("団体" if self.mode == "group" else "団体（任意）", gbox)
+        self.group_picker = GroupPicker(self.ctx, self, placeholder="団体名・ふりがな・登録番号で検索", hits_height=84)
+        self.group_edit, self.group_hits = self.group_picker.edit, self.group_picker.hits
+        self.group_label = self.group_picker.label
+        top.addRow("団体" if self.mode == "group" else "団体（任意）", self.group_picker)
 
         if self.mode == "event":
             self.holder_edit = QLineEdit()
@@ -340,10 +323,7 @@ class EnrolDialog(QDialog):
 
     def _wire(self) -> None:
         self.plan_combo.currentIndexChanged.connect(self._on_plan_changed)
-        self.group_edit.textEdited.connect(lambda _t: self._group_timer.start())
-        self.group_edit.returnPressed.connect(self._pick_first_hit)
-        self.group_hits.itemClicked.connect(self._pick_hit)
-        self.group_hits.itemActivated.connect(self._pick_hit)
+        self.group_picker.picked.connect(self._on_group_picked)
         self.head_count_spin.valueChanged.connect(self.update_summary)
         for sig in (self.roster.model.dataChanged, self.roster.model.modelReset, self.roster.model.rowsInserted):
             sig.connect(self.update_summary)
@@ -369,54 +349,16 @@ class EnrolDialog(QDialog):
 
     # ---------------------------------------------------------------- the group
 
-    def _search_groups(self) -> None:
-        text = self.group_edit.text().strip()
-        self.group_hits.clear()
-        if not text:
-            self.group_hits.setVisible(False)
-            return
-        hits = self.ctx.read(lambda s: search_groups(s, text, limit=20))
-        for h in hits:
-            item = QListWidgetItem(f"{h.display}　（{h.state_label(self.today)}）")
-            item.setData(Qt.ItemDataRole.UserRole, h.id)
-            self.group_hits.addItem(item)
-        if not hits:
-            item = QListWidgetItem("該当する団体はありません")
-            item.setFlags(Qt.ItemFlag.NoItemFlags)
-            self.group_hits.addItem(item)
-        self.group_hits.setVisible(True)
-
-    def _pick_first_hit(self) -> None:
-        self._group_timer.stop()
-        self._search_groups()
-        item = self.group_hits.item(0)
-        if item is not None and item.data(Qt.ItemDataRole.UserRole) is not None:
-            self._pick_hit(item)
-
-    def _pick_hit(self, item: QListWidgetItem) -> None:
-        gid = item.data(Qt.ItemDataRole.UserRole)
-        if gid is not None:
-            self.set_group(int(gid))
+    @property
+    def group_id(self) -> int | None:
+        return self.group_picker.group_id
 
     def set_group(self, group_id: int | None) -> None:
-        self.group_id = group_id
-        self.group_hits.setVisible(False)
-        if group_id is None:
-            self.group_label.setText("団体を選んでください")
-            self.group_label.setStyleSheet("")
-            return
-        hit = self.ctx.read(lambda s: get_group(s, group_id))
-        if hit is None:
-            self.group_id = None
-            return
-        good = hit.is_valid_on(self.today)
-        self.group_edit.blockSignals(True)
-        self.group_edit.setText(hit.display)
-        self.group_edit.blockSignals(False)
-        self.group_label.setText(f"選択中：{hit.display}（{hit.state_label(self.today)}）")
-        self.group_label.setStyleSheet(f"color: {(GOOD if good else BAD).name()};")
-        if self.mode == "event" and not self.holder_edit.text().strip():
-            self.holder_edit.setText(hit.name)
+        self.group_picker.set_group(group_id)
+
+    def _on_group_picked(self, group_id: int | None) -> None:
+        if group_id is not None and self.mode == "event" and not self.holder_edit.text().strip():
+            self.holder_edit.setText(self.group_picker.hit.name)
         self.update_summary()
 
     # ---------------------------------------------------------------- plan, premium, dates
