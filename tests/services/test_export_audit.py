@@ -18,10 +18,10 @@ from booking_app.store.engine import make_engine, read_session
 from booking_app.store.models import AuditEntry
 
 
-def exports(engine) -> list[AuditEntry]:
+def exports(engine, actions=("export", "backup", "restore")) -> list[AuditEntry]:
+    """The audit rows of these actions, oldest first."""
     with read_session(engine) as s:
-        rows = list(s.scalars(select(AuditEntry).where(AuditEntry.action.in_(["export", "backup", "restore"]))
-                              .order_by(AuditEntry.id)))
+        rows = list(s.scalars(select(AuditEntry).where(AuditEntry.action.in_(actions)).order_by(AuditEntry.id)))
         s.expunge_all()
         return rows
 
@@ -96,11 +96,7 @@ DAY = date(2026, 11, 26)
 
 def printed(engine) -> list[AuditEntry]:
     """Every print, export and backup row, oldest first."""
-    with read_session(engine) as s:
-        rows = list(s.scalars(select(AuditEntry).where(AuditEntry.action.in_(["print", "export", "backup"]))
-                              .order_by(AuditEntry.id)))
-        s.expunge_all()
-        return rows
+    return exports(engine, ("print", "export", "backup"))
 
 
 @pytest.mark.now(NOW)

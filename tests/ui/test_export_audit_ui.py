@@ -1,0 +1,112 @@
+"""Issue 14 from the screens: each print or export of personal data made from a page records exactly one
+audit row, as the staff member on duty, with the action and entity the services tests check."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from booking_app.store.engine import read_session
+from booking_app.store.models import AuditEntry
+from booking_app.ui import groups_page as gp
+from booking_app.ui import insurance_page as ip
+from booking_app.ui import payment_dialog as pd
+from booking_app.ui import stats_page as sp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services"))
+from factories import at, load_world  # noqa: E402
+
+pytestmark = pytest.mark.now(date(2026, 11, 25))  # slips of the next day, cards valid to this fiscal year's end
+DAY = date(2026, 11, 26)
+
+
+def rows(engine) -> list[tuple]:
+    with read_session(engine) as s:
+        return [(e.action, e.entity, e.entity_id, e.staff_id, e.after.get("rows")) for e in s.scalars(
+            select(AuditEntry).where(AuditEntry.action.in_(["print", "export"])).order_by(AuditEntry.id))]
+
+
+@pytest.fixture
+def previews(monkeypatch) -> list[str]:
+    """The previews the pages would open (their titles); the temporary PDFs are removed."""
+    titles: list[str] = []
+
+    def fake(parent, path, *, title, suggested_name):
+        titles.append(title)
+        Path(path).unlink()
+
+    monkeypatch.setattr(pd, "preview_pdf", fake)
+    return titles
+
+
+def test_slips_from_the_day_list_and_after_saving_are_audited(qtbot, ctx, engine, previews):
+    from booking_app.ui.booking_dialog import make_slip_pdf
+    from booking_app.ui.today_list import TodayListPage
+
+    world = load_world(engine)
+    one = world.book(at(DAY, 10), at(DAY, 12)).id
+    world.book(at(DAY, 13), at(DAY, 15))
+    me = ctx.actor.id
+    page = TodayListPage(ctx)
+    qtbot.addWidget(page)
+    page.set_day(DAY)
+    page.show()
+    assert page.select_booking(one)
+    qtbot.mouseClick(page.slip_button, Qt.MouseButton.LeftButton)  # 利用票印刷
+    qtbot.waitUntil(lambda: page.last_op.done, timeout=10_000)
+    assert rows(engine) == [("print", "booking", one, me, 1)]
+    page.set_day(date(2026, 11, 25))
+    qtbot.mouseClick(page.tomorrow_slips_button, Qt.MouseButton.LeftButton)  # 翌日の利用票
+    qtbot.waitUntil(lambda: page.last_op.done, timeout=10_000)
+    assert rows(engine)[1:] == [("print", "booking", None, me, 2)] and len(previews) == 2
+
+    path, numbers = make_slip_pdf(engine, ctx.actor, [one])  # the booking dialog's 保存後に利用票
+    path.unlink()
+    assert rows(engine)[2:] == [("print", "booking", one, me, 1)] and len(numbers) == 1
+
+
+def test_a_member_card_from_the_groups_page_is_audited(qtbot, ctx, engine, monkeypatch):
+    world = load_world(engine)
+    gid = world.make_group("ふくふく太鼓の会", valid_until=date(2027, 3, 31), reg_no="0012")
+    opened: list[str] = []
+    monkeypatch.setattr(gp.QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    monkeypatch.setattr(gp, "show_error", lambda parent, exc: pytest.fail(getattr(exc, "message", str(exc))))
+    page = gp.GroupsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.show_group(gid)
+    qtbot.mouseClick(page.card_button, Qt.MouseButton.LeftButton)
+    assert len(opened) == 1
+    Path(opened[0]).unlink()
+    assert rows(engine) == [("print", "member_group", gid, ctx.actor.id, 1)]
+
+
+def test_the_enrolment_list_from_the_insurance_page_is_audited(qtbot, ctx, engine, previews, monkeypatch):
+    monkeypatch.setattr(ip, "show_error", lambda parent, exc: pytest.fail(getattr(exc, "message", str(exc))))
+    page = ip.InsurancePage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    assert page.print_enrolment_list("volunteer") is not None
+    assert rows(engine) == [("print", "insurance_enrolment", None, ctx.actor.id, 0)] and len(previews) == 1
+
+
+def test_the_statistics_export_from_the_stats_page_is_audited(qtbot, ctx, engine, monkeypatch, tmp_path):
+    target = tmp_path / "統計.csv"
+    monkeypatch.setattr(sp, "ask_save_path", lambda parent, suggested, fmt: str(target))
+    monkeypatch.setattr(sp, "info", lambda parent, title, text: None)
+    monkeypatch.setattr(sp, "show_error", lambda parent, exc: pytest.fail(getattr(exc, "message", str(exc))))
+    page = sp.StatsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.show_tab("export")
+    page.format_radios["csv"].click()
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    with qtbot.wait_signal(page.last_op.finished, timeout=20_000):
+        pass
+    assert target.is_file()
+    assert rows(engine) == [("export", "statistics", None, ctx.actor.id, None)]
