@@ -51,7 +51,16 @@ def field(value: Any) -> str:
 
 
 def at_text(at: datetime) -> str:
+    if at.tzinfo is None and at.year >= 1000:
+        return at.isoformat(timespec="microseconds")  # the same text, ~4 × faster than strftime
     return at.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def sqlite_ts(d: datetime) -> str:
+    """SQLAlchemy's storage format for DateTime on SQLite (always with microseconds)."""
+    if d.tzinfo is None and d.year >= 1000:
+        return d.isoformat(" ", "microseconds")  # the same text, ~4 × faster than strftime
+    return d.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def canonical(prev_hash: str, id: int, at: datetime, staff_id: int, action: str, entity: str,
@@ -104,17 +113,37 @@ def seal_new_entries(session, _flush_context, _instances) -> None:
             entry.summary, to_json(entry.before), to_json(entry.after))
 
 
-def sqlite_append(cur, *, at: datetime, staff_id: int, action: str, entity: str, entity_id: int | None,
-                  summary: str, before: str | None, after: str | None) -> int:
-    """Append one chained row with plain SQL on a SQLite cursor (the fast booking save), inside its
-    write transaction; ``before`` / ``after`` are the JSON texts to store. Returns the new id."""
+def sqlite_tail(cur) -> tuple[int, str]:
+    """The chain's last (id, row_hash) on a SQLite cursor ((0, GENESIS) for an empty trail)."""
     tail = cur.execute("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    last_id, prev = (tail[0], tail[1]) if tail else (0, GENESIS)
+    return (tail[0], tail[1]) if tail else (0, GENESIS)
+
+
+def sqlite_append(cur, *, at: datetime, staff_id: int, action: str, entity: str, entity_id: int | None,
+                  summary: str, before: str | None, after: str | None,
+                  tail: tuple[int, str] | None = None) -> tuple[int, str]:
+    """Append one chained row with plain SQL on a SQLite cursor (the fast booking save), inside its
+    write transaction; ``before`` / ``after`` are the JSON texts to store. Returns the new (id, row_hash),
+    which is the ``tail`` to pass for a next row of the same transaction (saving its read of the tail;
+    the write lock is held, so nobody else can have appended in between). Without ``tail`` it is read."""
+    last_id, prev = tail if tail is not None else sqlite_tail(cur)
     new_id = last_id + 1
     h = row_hash(prev, new_id, at, staff_id, action, entity, entity_id, summary, before, after)
     cur.execute(
         "INSERT INTO audit_log (id, at, staff_id, action, entity, entity_id, summary, before, after, prev_hash, "
         "row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (new_id, at.strftime("%Y-%m-%d %H:%M:%S.%f"), staff_id, action, entity, entity_id, summary, before, after,
+        (new_id, sqlite_ts(at), staff_id, action, entity, entity_id, summary, before, after,
          prev, h))
-    return new_id
+    return new_id, h
+
+
+PG_APPEND_SQL = (
+    "INSERT INTO audit_log (at, staff_id, action, entity, entity_id, summary, before, after, prev_hash, row_hash) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s::json, %s::json, '', '')")
+
+
+def pg_append(cur, *, at: datetime, staff_id: int, action: str, entity: str, entity_id: int | None,
+              summary: str, before: str | None, after: str | None) -> None:
+    """Append one row with plain SQL on a psycopg cursor (the fast booking save); the server's
+    ``fukufuku_audit_chain`` trigger numbers and chains it (the id and hashes sent are replaced)."""
+    cur.execute(PG_APPEND_SQL, (at, staff_id, action, entity, entity_id, summary, before, after))

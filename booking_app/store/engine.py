@@ -20,6 +20,7 @@ the stuck one off. :func:`write_session` / :func:`read_session` are the one plac
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,18 +113,20 @@ def busy_error(exc: BaseException) -> Busy | None:
     and a deadlock (40P01, one of the two is cancelled; trying again succeeds). SQLite: the busy
     timeout ran out ("database is locked").
     """
-    if not isinstance(exc, DBAPIError):
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(orig, sqlite3.Error):
+        errorname = getattr(orig, "sqlite_errorname", "")
+        if errorname.startswith("SQLITE_BUSY") or errorname.startswith("SQLITE_LOCKED") \
+                or "database is locked" in str(orig):
+            return Busy(BUSY_MESSAGE)
         return None
-    orig = exc.orig
-    sqlstate = getattr(orig, "sqlstate", None)
+    # psycopg's errors carry the SQLSTATE (also when raised on the driver's own cursor, as the fast
+    # booking save and the staff re-read use it, with no SQLAlchemy wrapper around them).
+    sqlstate = getattr(orig, "sqlstate", None) if isinstance(orig, Exception) else None
     if sqlstate in ("55P03", "40P01"):
         return Busy(BUSY_MESSAGE)
     if sqlstate == "57014":
         return Busy(SLOW_MESSAGE)
-    errorname = getattr(orig, "sqlite_errorname", "")
-    if errorname.startswith("SQLITE_BUSY") or errorname.startswith("SQLITE_LOCKED") \
-            or "database is locked" in str(orig):
-        return Busy(BUSY_MESSAGE)
     return None
 
 
@@ -167,34 +170,34 @@ def write_session(engine: Engine) -> Iterator[Session]:
 
     A lock or statement time-out becomes :class:`Busy` (nothing was saved; try again shortly).
     """
-    try:
-        with Session(engine, expire_on_commit=False) as session, session.begin():
-            yield session
-    except DBAPIError as exc:
-        busy = busy_error(exc)
-        if busy is None:
-            raise
-        raise busy from exc
-    except DomainError as exc:
-        _after_rollback(engine, exc)
-        raise
+    with _unit(engine, engine) as session:
+        yield session
 
 
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
     """A read-only unit: on SQLite a deferred transaction, so views never wait for the write lock."""
     bind = engine.execution_options(sqlite_begin="DEFERRED") if is_sqlite(engine) else engine
+    with _unit(engine, bind) as session:
+        yield session
+
+
+@contextmanager
+def _unit(engine: Engine, bind: Engine) -> Iterator[Session]:
+    """The one transaction of a write or read unit on ``bind``, and the one place where its errors are
+    mapped: a lock or statement time-out (or SQLite's busy lock) becomes :class:`Busy`; a refused unit
+    (:class:`DomainError`) first runs what it asked to record after the rollback, on ``engine``."""
     try:
         with Session(bind, expire_on_commit=False) as session, session.begin():
             yield session
-    except DBAPIError as exc:
+    except DomainError as exc:
+        _after_rollback(engine, exc)
+        raise
+    except Exception as exc:  # a database error, wrapped by SQLAlchemy or straight from the driver
         busy = busy_error(exc)
         if busy is None:
             raise
         raise busy from exc
-    except DomainError as exc:
-        _after_rollback(engine, exc)
-        raise
 
 
 def optimize(engine: Engine) -> None:

@@ -45,13 +45,36 @@ def _norm(v):
     return v
 
 
+def _second_pg_db(request) -> str:
+    """One more fresh database from the session's migrated template, dropped after the test."""
+    import uuid
+
+    from psycopg import sql
+
+    from tests.conftest import _pg_connect, _pg_drop, _pg_url_for
+
+    server, template = request.getfixturevalue("pg_server_url"), request.getfixturevalue("_pg_template")
+    name = f"t_twin_{uuid.uuid4().hex[:12]}"
+    with _pg_connect(server) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
+    request.addfinalizer(lambda: _pg_drop(server, name))
+    return _pg_url_for(server, name)
+
+
 @pytest.fixture
-def twins(sqlite_url, tmp_path, monkeypatch):
-    """Two identical seeded databases: (fast world, orm world)."""
-    copy = tmp_path / "orm.sqlite3"
-    shutil.copy(sqlite_url.removeprefix("sqlite:///"), copy)
-    fast = seed(make_engine(sqlite_url))
-    orm = seed(make_engine(f"sqlite:///{copy}"))
+def twins(db_url, request, tmp_path, monkeypatch):
+    """Two identical seeded databases: (fast world, orm world); on SQLite, then on PostgreSQL (where the
+    fast path runs since issue 14, and the server's trigger chains its audit rows)."""
+    if db_url.startswith("sqlite"):
+        copy = tmp_path / "orm.sqlite3"
+        shutil.copy(db_url.removeprefix("sqlite:///"), copy)
+        other = f"sqlite:///{copy}"
+    else:
+        other = _second_pg_db(request)
+    fast = seed(make_engine(db_url))
+    orm = seed(make_engine(other))
+    request.addfinalizer(fast.engine.dispose)
+    request.addfinalizer(orm.engine.dispose)
     for w in (fast, orm):
         gid_ok = w.make_group("ふくふく子ども食堂", valid_until=date(2027, 3, 31))
         w.make_group("停止中の会", status="suspended", valid_until=date(2027, 3, 31))
@@ -165,3 +188,62 @@ def test_a_cancel_reason_the_database_cannot_hold_is_refused(twins, monkeypatch,
             cancel(s)
         assert "取消理由" in exc.value.message
     assert fast.booking(view.id).status == "confirmed"
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_locked_equipment_type_makes_the_fast_save_busy(pg_url, monkeypatch):
+    """The fast path locks the equipment types on the driver's own cursor: a lock time-out there is the
+    desk's 「別の端末が処理中です」 (Busy) like anywhere else, and nothing is saved."""
+    from booking_app.domain.errors import Busy
+    from booking_app.store.engine import PgTimeouts
+
+    world = seed(make_engine(pg_url))
+    engine = make_engine(pg_url, pg_timeouts=PgTimeouts(lock_timeout_ms=300))
+    other = engine.connect()
+    try:
+        pid = world.equipment["プロジェクター"]
+        other.exec_driver_sql("SELECT 1 FROM equipment_types WHERE id = %s FOR UPDATE", (pid,))
+        monkeypatch.setattr(svc, "FAST_SAVE", True)
+        monkeypatch.setattr(svc, "_create", lambda *a, **k: pytest.fail("ORM path used"))
+        data = world.input(at(DAY, 9), at(DAY, 11), room="小会議室1", equipment={pid: 1})
+        with pytest.raises(Busy) as refused, write_session(engine) as s:
+            svc.create_booking(s, world.desk, data, now=NOW)
+        assert refused.value.message.startswith("別の端末が処理中です")
+        other.rollback()
+        assert _dump(engine)["bookings"] == []
+        with write_session(engine) as s:  # free again: saved
+            assert svc.create_booking(s, world.desk, data, now=NOW).equipment[0].quantity == 1
+    finally:
+        other.close()
+        engine.dispose()
+        world.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_an_overlap_committed_after_the_check_gets_the_conflict_message(pg_url, monkeypatch):
+    """Two terminals both find the slot free; the second INSERT meets the exclusion constraint. The fast
+    path words it as the ORM path does and the whole save is rolled back (no booking, no audit row)."""
+    from booking_app.domain.errors import ConflictError
+
+    world = seed(make_engine(pg_url))
+    try:
+        monkeypatch.setattr(svc, "FAST_SAVE", True)
+        data = world.input(at(DAY, 10), at(DAY, 12))
+        with write_session(world.engine) as s:
+            svc.create_booking(s, world.desk, data, now=NOW)  # the other terminal's booking, committed
+        before = _dump(world.engine)
+        original_execute = booking_fast_save._Db.execute
+
+        def hide_the_overlap(db, sql, args=()):
+            # The check of this terminal ran before the other's commit: it finds nothing.
+            if sql.startswith("SELECT 1 FROM bookings WHERE room_id"):
+                sql = sql.replace("SELECT 1 FROM bookings WHERE", "SELECT 1 FROM bookings WHERE false AND", 1)
+            return original_execute(db, sql, args)
+
+        monkeypatch.setattr(booking_fast_save._Db, "execute", hide_the_overlap)
+        with pytest.raises(ConflictError) as refused, write_session(world.engine) as s:
+            svc.create_booking(s, world.desk, world.input(at(DAY, 11), at(DAY, 13)), now=NOW)
+        assert "他の端末が同じ部屋・時間を予約しました" in refused.value.message
+        assert _dump(world.engine) == before
+    finally:
+        world.engine.dispose()
