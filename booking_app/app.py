@@ -126,14 +126,11 @@ def run(db_url: str, *, db_label: str, demo: bool = False, screenshot: str | Non
 
 def _run(app, db_url: str, *, db_label: str, demo: bool, screenshot: str | None,
          page: str | None, dialog: str | None, first_run: bool) -> int:
-    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QMessageBox
 
-    from booking_app import clock
-    from booking_app.services import centre
-    from booking_app.store.engine import make_engine, write_session
+    from booking_app import config
+    from booking_app.store.engine import make_engine
     from booking_app.store.migrate import MigrationFailed, safe_upgrade
-    from booking_app.ui.context import AppContext
 
     wizard_actor = None  # the administrator the first-start wizard has just created (no second prompt)
     if first_run and screenshot is None and not demo:
@@ -146,6 +143,19 @@ def _run(app, db_url: str, *, db_label: str, demo: bool, screenshot: str | None,
             return 0
         db_url, wizard_actor = set_up
         db_label = label_of(db_url)
+    # Issue 14: a terminal's PostgreSQL setting holds no credential, so nothing connects before the
+    # staff member signs in with their own database login; that connection is the app's engine.
+    signed_in = None
+    if screenshot is None and config.is_postgres_url(db_url) and not config.has_credentials(db_url):
+        signed_in = _pg_sign_in(db_url, db_label)
+        if signed_in is None:
+            return 0
+        if signed_in == "failed":
+            return 2
+    if signed_in is not None:
+        engine, actor = signed_in
+        return _run_with(app, engine, db_url, db_label=db_label, demo=demo, screenshot=screenshot, page=page,
+                         dialog=dialog, signed_in_actor=actor)
     if screenshot is None:
         # Issue 7: server unreachable → 「サーバーに接続できません」 (再試行 / 接続設定… / 終了), not a raw error.
         from booking_app.ui.connection_dialog import wait_for_database
@@ -168,6 +178,74 @@ def _run(app, db_url: str, *, db_label: str, demo: bool, screenshot: str | None,
                                  f"データベースを開けませんでした。\n{db_label}\n\n{type(exc).__name__}: {exc}")
         return 2
     engine = make_engine(db_url)
+    return _run_with(app, engine, db_url, db_label=db_label, demo=demo, screenshot=screenshot, page=page,
+                     dialog=dialog, wizard_actor=wizard_actor)
+
+
+def _pg_sign_in(db_url: str, db_label: str):
+    """The PostgreSQL login (ui.login_dialog.PgLoginDialog), then the schema check.
+
+    (engine, actor); None when staff cancelled; "failed" when the schema is not usable (already said).
+    A schema older than this app: an administrator is offered the schema owner's credential (asked
+    now, never stored) to update it; anybody else is told who must run ``db upgrade``.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    from booking_app.ui.login_dialog import PgLoginDialog
+
+    signed = PgLoginDialog.get(None, db_url, db_label=db_label)
+    if signed is None:
+        return None
+    engine, actor = signed
+    problem = schema_problem(engine)
+    if problem is None:
+        return engine, actor
+    if problem == "newer":
+        engine.dispose()
+        QMessageBox.critical(None, "ふくふくデスク", f"{db_label}\n\n"
+                             "このデータベースは、より新しいバージョンのふくふくデスクで更新されています。"
+                             "新しいバージョンのふくふくデスクを使ってください。")
+        return "failed"
+    if actor.is_admin:
+        from booking_app.ui.connection_dialog import OwnerUpgradeDialog
+
+        if OwnerUpgradeDialog.run(None, db_url, db_label):
+            return engine, actor
+    engine.dispose()
+    QMessageBox.critical(None, "ふくふくデスク", f"{db_label}\n\n{OLD_SCHEMA_MESSAGE}")
+    return "failed"
+
+
+OLD_SCHEMA_MESSAGE = ("データベースがこのバージョンのふくふくデスクより古い形式です。"
+                      "システム管理者（またはセンターのIT担当者）に、データベースの所有者として"
+                      "「fukufuku-desk db upgrade」を実行するよう依頼してください。")
+
+
+def schema_problem(engine) -> str | None:
+    """None when the database is at this app's head revision; "old" (missing or older) or "newer"."""
+    from booking_app.store.migrate import current_revision, head_revision, known_revisions
+
+    try:
+        revision = current_revision(engine)
+    except Exception:  # noqa: BLE001 - a login that may not read alembic_version: let the app decide later
+        log.warning("schema revision not readable as this login", exc_info=True)
+        return None
+    if revision == head_revision(str(engine.url)):
+        return None
+    if revision is not None and revision not in known_revisions():
+        return "newer"
+    return "old"
+
+
+def _run_with(app, engine, db_url: str, *, db_label: str, demo: bool, screenshot: str | None,
+              page: str | None, dialog: str | None, wizard_actor=None, signed_in_actor=None) -> int:
+    from PySide6.QtCore import QSettings
+
+    from booking_app import clock
+    from booking_app.services import centre
+    from booking_app.store.engine import write_session
+    from booking_app.ui.context import AppContext
+
     try:
         with write_session(engine) as session:
             centre.ensure_initial_data(session)
@@ -203,7 +281,9 @@ def _run(app, db_url: str, *, db_label: str, demo: bool, screenshot: str | None,
         daily_backup = None
         if not demo and screenshot is None:
             daily_backup = start_daily_backup(db_url, clock.today())
-        if screenshot is not None:
+        if signed_in_actor is not None:
+            actor = signed_in_actor  # the database login is the login: no second prompt
+        elif screenshot is not None:
             desk = next((s for s in staff if s.role == "desk"), staff[0])
             actor = desk.as_actor()
         else:

@@ -151,7 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", parents=[common], help="データベースの管理")
     db_sub = db.add_subparsers(dest="db_command", metavar="操作", required=True, parser_class=_JapaneseParser)
-    db_sub.add_parser("upgrade", parents=[common], help="データベースを最新の形に更新")
+    upgrade = db_sub.add_parser("upgrade", parents=[common], help="データベースを最新の形に更新")
+    upgrade.add_argument("--owner", metavar="USER", default=None,
+                         help="PostgreSQL：データベースの所有者のユーザー名（パスワードは入力するか環境変数 PGPASSWORD）")
 
     seed = sub.add_parser("seed-demo", parents=[common], help="デモデータ（団体約300・1年分の予約）を作成")
     seed.add_argument("--seed", type=_int_arg, default=7, help="乱数の種（同じ種なら同じデータ）")
@@ -379,7 +381,10 @@ def _open_app(args: argparse.Namespace, url: str, label: str) -> int:
     from booking_app.store.migrate import MigrationFailed
 
     try:
-        engine = None if first_run else _prepare(url)
+        from booking_app.store.migrate import needs_owner_credential
+
+        # PostgreSQL without a user (issue 14): nothing connects before the staff member signs in.
+        engine = None if first_run or needs_owner_credential(url) else _prepare(url)
     except (OperationalError, InterfaceError):
         # Server unreachable: app.run shows 「サーバーに接続できません」 (再試行 / 接続設定…) instead.
         engine, existing = None, 0
@@ -416,9 +421,9 @@ def _open_app(args: argparse.Namespace, url: str, label: str) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace, url: str, label: str) -> int:
-    from booking_app.store.migrate import current_revision
+    from booking_app.store.migrate import current_revision, owner_credential_url
 
-    engine = _prepare(url)
+    engine = _prepare(owner_credential_url(url, getattr(args, "owner", None)))  # PostgreSQL: as the owner
     try:
         revision = current_revision(engine)
     finally:

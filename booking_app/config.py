@@ -28,6 +28,7 @@ DB_FILENAME = "booking.sqlite3"
 ENV_DB_URL = "BOOKING_APP_DB_URL"
 CONNECTION_FILENAME = "connection.json"
 DEFAULT_PG_PORT = 5432
+DEFAULT_OWNER = "fukufuku_owner"  # the schema owner role docs/admin-guide.md has the IT person create
 
 log = logging.getLogger(__name__)
 

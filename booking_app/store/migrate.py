@@ -4,6 +4,9 @@
 data it takes a 'premigrate' backup, and if the migration fails it puts the old database back and
 raises :class:`MigrationFailed` with a Japanese message saying what to do.
 
+On PostgreSQL the migrations run as the schema owner (issue 14): a terminal's URL has no user, so
+:func:`upgrade_as_owner` adds the owner's user and password, typed by the person updating.
+
 On PostgreSQL Alembic runs all pending migrations in ONE transaction (``db/env.py`` wraps
 ``run_migrations`` in a single ``begin_transaction()``, ``transaction_per_migration`` is left False and
 the PostgreSQL dialect has transactional DDL), so a failed upgrade rolls back completely even without
@@ -117,6 +120,51 @@ def _state(url: str) -> tuple[bool, str | None]:
         return bool(tables), revision
     finally:
         engine.dispose()
+
+
+def needs_owner_credential(url: str) -> bool:
+    """A PostgreSQL URL without a user: migrations must be run as the schema owner, whose user and
+    password are asked for (``db upgrade``, 初回起動ウィザード, an administrator at start) and never stored."""
+    from booking_app import config
+
+    return config.is_postgres_url(url) and not config.has_credentials(url)
+
+
+def owner_url(url: str, user: str, password: str) -> str:
+    """url connecting as the schema owner (for this upgrade only; never saved)."""
+    from booking_app import config
+
+    return config.with_credentials(url, user, password)
+
+
+def upgrade_as_owner(url: str, user: str, password: str, backups_dir: Path | None = None) -> UpgradeResult:
+    """:func:`safe_upgrade` connected as the schema owner ``user`` (issue 14: no terminal keeps the
+    owner's credential; the person updating the database types it)."""
+    return safe_upgrade(owner_url(url, user, password), backups_dir)
+
+
+def owner_credential_url(url: str, owner: str | None, *, environ=None, ask=input, ask_secret=None) -> str:
+    """``db upgrade``: url as the schema owner, unless it already names a user and no ``--owner``
+    is given. The owner is ``--owner`` or asked (default ``fukufuku_owner``); the password is
+    ``PGPASSWORD`` or asked without echo (getpass). Nothing is stored."""
+    import getpass
+    import os
+
+    from booking_app import config
+    from booking_app.domain.errors import ValidationError
+
+    if not config.is_postgres_url(url) or (not owner and config.has_credentials(url)):
+        return url
+    environ = os.environ if environ is None else environ
+    ask_secret = ask_secret or getpass.getpass
+    user = (owner or "").strip()
+    if not user:
+        user = ask(f"データベースの所有者のユーザー名 [{config.DEFAULT_OWNER}]: ").strip() or config.DEFAULT_OWNER
+    password = environ.get("PGPASSWORD") or ask_secret(f"「{user}」のパスワード（表示されません）: ")
+    if not password:
+        raise ValidationError("所有者のパスワードが入力されていません。パスワードを入力するか、"
+                              "環境変数 PGPASSWORD に設定してから実行してください。", field="パスワード")
+    return owner_url(url, user, password)
 
 
 def safe_upgrade(url: str, backups_dir: Path | None = None, *,

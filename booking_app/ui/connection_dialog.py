@@ -513,6 +513,86 @@ class ConnectionDialog(QDialog):
         return dlg.url
 
 
+class OwnerUpgradeDialog(QDialog):
+    """データベースの更新: the schema owner's user and password, asked now and never stored, to run
+    the migrations (``store.migrate.safe_upgrade``) when the schema is older than this app."""
+
+    def __init__(self, db_url: str, db_label: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("owner_upgrade_dialog")
+        self.setWindowTitle("データベースの更新")
+        self.setMinimumWidth(520)
+        self.db_url = db_url
+        self.done_ok = False
+        lay = QVBoxLayout(self)
+        intro = QLabel("データベースがこのバージョンのふくふくデスクより古い形式です。"
+                       "データベースの所有者（センターのIT担当者が作成したユーザー）として更新します。\n"
+                       "所有者のパスワードは更新に使うだけで、保存しません。")
+        intro.setObjectName("intro")
+        intro.setWordWrap(True)
+        lay.addWidget(intro)
+        if db_label:
+            lay.addWidget(QLabel(f"接続先：{db_label}"))
+        form = QFormLayout()
+        self.owner_edit = QLineEdit(config.DEFAULT_OWNER)
+        self.owner_edit.setObjectName("owner_user")
+        self.owner_password = QLineEdit()
+        self.owner_password.setObjectName("owner_password")
+        self.owner_password.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("所有者のユーザー名", self.owner_edit)
+        form.addRow("所有者のパスワード", self.owner_password)
+        lay.addLayout(form)
+        self.result_label = QLabel()
+        self.result_label.setObjectName("upgrade_result")
+        self.result_label.setWordWrap(True)
+        lay.addWidget(self.result_label)
+        self.buttons = QDialogButtonBox()
+        self.ok_button = self.buttons.addButton("更新する", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok_button.setObjectName("upgrade")
+        self.buttons.addButton("キャンセル", QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.accepted.connect(self.try_upgrade)
+        self.buttons.rejected.connect(self.reject)
+        lay.addWidget(self.buttons)
+        self.owner_password.setFocus()
+
+    def try_upgrade(self) -> bool:
+        from booking_app.store.migrate import MigrationFailed, upgrade_as_owner
+
+        user, password = self.owner_edit.text().strip(), self.owner_password.text()
+        if not user or not password:
+            self.result_label.setText("所有者のユーザー名とパスワードを入力してください。")
+            self.result_label.setStyleSheet("color: #b00020;")
+            return False
+        self.result_label.setText("更新しています…")
+        self.result_label.setStyleSheet("")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        QApplication.processEvents()
+        try:
+            upgrade_as_owner(self.db_url, user, password)
+        except MigrationFailed as exc:
+            self.result_label.setText(exc.message)
+            self.result_label.setStyleSheet("color: #b00020;")
+            return False
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence; the input stays
+            u = make_url(config._normalise(self.db_url))
+            self.result_label.setText(explain_connect_error(getattr(exc, "orig", None) or exc, host=u.host or "",
+                                                            port=u.port, database=u.database or "", user=user))
+            self.result_label.setStyleSheet("color: #b00020;")
+            self.owner_password.selectAll()
+            self.owner_password.setFocus()
+            return False
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.done_ok = True
+        self.accept()
+        return True
+
+    @classmethod
+    def run(cls, parent: QWidget | None, db_url: str, db_label: str = "") -> bool:
+        dlg = cls(db_url, db_label, parent)
+        return dlg.exec() == QDialog.DialogCode.Accepted and dlg.done_ok
+
+
 def offer_restart(parent: QWidget | None) -> bool:
     """「再起動しますか」: the new connection is used from the next start. True when restarting."""
     box = QMessageBox(QMessageBox.Icon.Question, "接続設定",

@@ -1,5 +1,10 @@
 """Logging in (ログイン) and creating the first administrator (初回設定).
 
+On PostgreSQL (issue 14) the login is the staff member's own database login: :class:`PgLoginDialog`
+asks a ログイン名 and a password and calls ``services.db_login.sign_in``; the engine it returns,
+connected as that login, is the app's engine for the session, and the server knows who is acting.
+SQLite keeps :class:`LoginDialog` (choose your name, type your password).
+
 Every change records who made it, so the desk app asks for a name and a password at start, when
 staff switch, and to leave the lock screen. The service counts wrong passwords and locks an account
 after too many; this dialog only shows the service's Japanese message under the password field, in
@@ -7,6 +12,9 @@ red, and clears the field for the next try.
 """
 
 from __future__ import annotations
+
+import logging
+import weakref
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
@@ -28,7 +36,12 @@ from booking_app.services import auth
 from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
 
+log = logging.getLogger(__name__)
+
 LAST_STAFF_KEY = "login/last_staff_id"
+LAST_DB_LOGIN_KEY = "login/last_db_login"
+# Engines made by a database sign-in → the base URL (without user and password) they came from.
+_SIGNED_IN: "weakref.WeakKeyDictionary[Engine, str]" = weakref.WeakKeyDictionary()
 ERROR_STYLE = "QLabel { color: #c62828; }"
 HINT_STYLE = "QLabel { color: #707070; }"
 
@@ -160,10 +173,143 @@ class LoginDialog(QDialog):
     @classmethod
     def get(cls, parent: QWidget | None, engine: Engine, *, current_id: int | None = None,
             demo: bool = False) -> Actor | None:
-        """Ask for a login; the Actor, or None when cancelled."""
+        """Ask for a login; the Actor, or None when cancelled.
+
+        On an engine made by a database sign-in (PostgreSQL) this is :class:`PgLoginDialog`: the
+        person on duty signs in again (画面ロック, 担当者切替). The engine of the session stays the
+        same, so only the login already signed in may unlock it; another person must restart the app
+        (their own login needs its own connection).
+        """
+        base_url = _SIGNED_IN.get(engine)
+        if base_url is not None:
+            return PgLoginDialog.get_same_login(parent, engine, base_url)
         dialog = cls(engine, current_id=current_id, demo=demo, parent=parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
+        return dialog.actor
+
+
+def sign_in(base_url: str, login: str, password: str) -> tuple[Engine, Actor]:
+    """``services.db_login.sign_in`` (imported when first needed; tests may replace this function)."""
+    from booking_app.services.db_login import sign_in as db_sign_in
+
+    return db_sign_in(base_url, login, password)
+
+
+def signed_in_base_url(engine: Engine) -> str | None:
+    """The base URL of an engine made by :class:`PgLoginDialog`, or None."""
+    return _SIGNED_IN.get(engine)
+
+
+def remember_signed_in(engine: Engine, base_url: str) -> None:
+    _SIGNED_IN[engine] = base_url
+
+
+class PgLoginDialog(QDialog):
+    """ログイン on PostgreSQL: the staff member's own database login (ログイン名 + パスワード).
+
+    On success ``engine`` (connected as that login) and ``actor`` (the staff row mapped to it) are
+    set. A failure shows ``DbLoginError``'s Japanese message under the fields and keeps what was typed.
+    """
+
+    def __init__(self, base_url: str, *, parent: QWidget | None = None, login: str | None = None,
+                 db_label: str = "", title: str | None = None, fixed_login: bool = False):
+        super().__init__(parent)
+        self.setObjectName("pg_login_dialog")
+        self.base_url = base_url
+        self.engine: Engine | None = None
+        self.actor: Actor | None = None
+        self.setWindowTitle(title or self.tr("ログイン"))
+        self.setMinimumWidth(440)
+        layout = QVBoxLayout(self)
+        intro = QLabel(self.tr("あなたのログイン名とパスワードを入力してください。"))
+        intro.setObjectName("intro")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        if db_label:
+            where = QLabel(self.tr("接続先：{where}").format(where=db_label))
+            where.setObjectName("where")
+            where.setStyleSheet(HINT_STYLE)
+            where.setWordWrap(True)
+            layout.addWidget(where)
+        form = QFormLayout()
+        self.login = QLineEdit(login if login is not None else str(QSettings().value(LAST_DB_LOGIN_KEY) or ""))
+        self.login.setObjectName("db_login")
+        self.login.setPlaceholderText(self.tr("例：yamada_h"))
+        self.login.setMinimumWidth(220)
+        self.login.setReadOnly(fixed_login)
+        self.password = password_field("password")
+        form.addRow(self.tr("ログイン名"), self.login)
+        form.addRow(self.tr("パスワード"), self.password)
+        layout.addLayout(form)
+        self.error_label = _error_label("login_error")
+        layout.addWidget(self.error_label)
+        hint = QLabel(self.tr("ログイン名・パスワードを忘れたときは、システム管理者に再設定を依頼してください。"))
+        hint.setObjectName("hint")
+        hint.setStyleSheet(HINT_STYLE)
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        self.buttons = QDialogButtonBox()
+        self.login_button = self.buttons.addButton(self.tr("ログイン"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.login_button.setObjectName("login_button")
+        self.login_button.setDefault(True)
+        self.cancel_button = self.buttons.addButton(self.tr("キャンセル"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.cancel_button.setAutoDefault(False)
+        self.buttons.accepted.connect(self.try_login)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        (self.password if self.login.text() else self.login).setFocus()
+
+    def try_login(self) -> bool:
+        login = self.login.text().strip()
+        password = self.password.text()
+        if not login:
+            _show_error(self.error_label, self.tr("ログイン名を入力してください。"))
+            self.login.setFocus()
+            return False
+        if not password:
+            _show_error(self.error_label, self.tr("パスワードを入力してください。"))
+            self.password.setFocus()
+            return False
+        _show_error(self.error_label, self.tr("接続しています…"))
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        QApplication.processEvents()  # show 接続しています… during the (at most a few s) connection
+        try:
+            engine, actor = sign_in(self.base_url, login, password)
+        except DomainError as exc:
+            # What was typed stays; the password is selected so that typing replaces it.
+            _show_error(self.error_label, exc.message)
+            self.password.selectAll()
+            self.password.setFocus()
+            return False
+        finally:
+            QApplication.restoreOverrideCursor()
+        remember_signed_in(engine, self.base_url)
+        self.engine, self.actor = engine, actor
+        QSettings().setValue(LAST_DB_LOGIN_KEY, login)
+        QSettings().setValue(LAST_STAFF_KEY, actor.id)
+        _show_error(self.error_label, "")
+        self.accept()
+        return True
+
+    @classmethod
+    def get(cls, parent: QWidget | None, base_url: str, *, db_label: str = "") -> tuple[Engine, Actor] | None:
+        """Sign in; (engine connected as the login, Actor), or None when cancelled."""
+        dialog = cls(base_url, parent=parent, db_label=db_label)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.engine is None:
+            return None
+        return dialog.engine, dialog.actor
+
+    @classmethod
+    def get_same_login(cls, parent: QWidget | None, engine: Engine, base_url: str) -> Actor | None:
+        """Sign in again as the login of ``engine`` (画面ロック); the new connection is checked and closed."""
+        login = engine.url.username or ""
+        dialog = cls(base_url, parent=parent, login=login, fixed_login=bool(login))
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.engine is None:
+            return None
+        dialog.engine.dispose()
         return dialog.actor
 
 
