@@ -20,7 +20,7 @@ from datetime import date
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QSizePolicy, QVBoxLayout, QWidget
 
 from booking_app import clock
 from booking_app.services.group_lookup import get_group, search_groups
@@ -64,6 +64,9 @@ class GroupPicker(QWidget):
         lay.addWidget(self.edit)
         lay.addWidget(self.hits)
         lay.addWidget(self.label)
+        lay.addStretch(1)  # given more height than it needs, the field stays at the top, by its label
+        # Never wider in height than its parts: the hits list would otherwise take a form's spare height.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.setFocusProxy(self.edit)
 
         self._timer = QTimer(self)
