@@ -4,6 +4,12 @@ Everyone sees the list (who is locked out, who last logged in); only a システ
 reset a password or unlock, and the service refuses the others anyway, so the disabled buttons are a
 courtesy, not the guard. :class:`ChangePasswordDialog` is for the staff member on duty, any role
 (ファイル→パスワード変更).
+
+On PostgreSQL (issue 14) each staff member signs in with their own database login: adding an account
+also asks its ログイン名 and first password (``services.db_login.create_staff_login``, in the same
+transaction as the staff row), パスワード再設定 also sets the login's password
+(``store.db_roles.set_login_password``), ログイン作成 gives an existing account a login, and the list
+shows the login names. On SQLite nothing changes.
 """
 
 from __future__ import annotations
@@ -52,9 +58,25 @@ def status_text(info, now: datetime) -> str:
     return "有効"
 
 
+def _db_logins(session) -> dict[int, str | None]:
+    """staff id → database login name (PostgreSQL; the column arrives with migration 0009)."""
+    from sqlalchemy import select
+
+    from booking_app.store.models import Staff
+
+    return dict(session.execute(select(Staff.id, Staff.db_login)).all())
+
+
 class AccountsModel(RowsTableModel):
     HEADERS = ("名前", "ふりがな", "権限", "状態", "最終ログイン")
+    PG_HEADERS = ("名前", "ふりがな", "権限", "状態", "最終ログイン", "ログイン名")
 
+    def __init__(self, parent=None, *, postgres: bool = False):
+        super().__init__(parent)
+        self.postgres = postgres
+        if postgres:
+            self.HEADERS = self.PG_HEADERS
+        self.logins: dict[int, str | None] = {}
 
     def cell(self, item, col: int):
         if col == 0:
@@ -68,6 +90,8 @@ class AccountsModel(RowsTableModel):
         if col == 4:
             at = item.last_login_at
             return f"{jcal.format_slash(at.date())} {at:%H:%M}" if at else "—"
+        if col == 5:
+            return self.logins.get(item.id) or "（なし）"
         return None
 
     def foreground(self, item, col: int):
@@ -133,9 +157,10 @@ def _password_problem(pw: str, again: str) -> str | None:
 
 
 class AccountDialog(_FormDialog):
-    """職員アカウントの追加／編集: name, kana, role; a password when adding; 有効 when editing."""
+    """職員アカウントの追加／編集: name, kana, role; a password when adding (and, on PostgreSQL, the
+    database ログイン名 it signs in with); 有効 when editing."""
 
-    def __init__(self, parent: QWidget | None = None, info=None):
+    def __init__(self, parent: QWidget | None = None, info=None, *, postgres: bool = False):
         adding = info is None
         super().__init__("職員アカウントの追加" if adding else "職員アカウントの編集",
                          "追加" if adding else "保存", parent)
@@ -153,6 +178,12 @@ class AccountDialog(_FormDialog):
         self.form.addRow("権限", self.role)
         self.password = self.password2 = None
         self.active = None
+        self.login = None
+        if adding and postgres:
+            self.login = QLineEdit()
+            self.login.setObjectName("db_login")
+            self.login.setPlaceholderText("例：yamada_h（半角英小文字・数字・_）")
+            self.form.addRow("ログイン名", self.login)
         if adding:
             self.password = password_field("password")
             self.password.setPlaceholderText(f"{auth.MIN_PASSWORD_LENGTH}文字以上")
@@ -168,6 +199,10 @@ class AccountDialog(_FormDialog):
     def check(self) -> str | None:
         if not self.name.text().strip():
             return "名前を入力してください。"
+        if self.login is not None:
+            problem = _login_problem(self.login.text())
+            if problem:
+                return problem
         if self.password is not None:
             return _password_problem(self.password.text(), self.password2.text())
         return None
@@ -175,11 +210,45 @@ class AccountDialog(_FormDialog):
     def values(self) -> dict:
         v = {"name": self.name.text().strip(), "kana": self.kana.text().strip(),
              "role": self.role.currentData()}
+        if self.login is not None:
+            v["db_login"] = self.login.text().strip()
         if self.password is not None:
             v["password"] = self.password.text()
         if self.active is not None:
             v["active"] = self.active.isChecked()
         return v
+
+
+def _login_problem(text: str) -> str | None:
+    from booking_app.store.db_roles import valid_login_name
+
+    try:
+        valid_login_name(text)
+    except DomainError as exc:
+        return exc.message
+    return None
+
+
+class CreateLoginDialog(_FormDialog):
+    """ログイン作成 (PostgreSQL): a database login and its first password for an existing account."""
+
+    def __init__(self, name: str, parent: QWidget | None = None):
+        super().__init__("データベースのログイン作成", "作成", parent)
+        note = QLabel(f"{name} さんがサーバーにログインするためのログイン名と最初のパスワードです。")
+        note.setWordWrap(True)
+        self.layout_.insertWidget(0, note)
+        self.login = QLineEdit()
+        self.login.setObjectName("db_login")
+        self.login.setPlaceholderText("例：yamada_h（半角英小文字・数字・_）")
+        self.password = password_field("password")
+        self.password.setPlaceholderText(f"{auth.MIN_PASSWORD_LENGTH}文字以上")
+        self.password2 = password_field("password2")
+        self.form.addRow("ログイン名", self.login)
+        self.form.addRow("パスワード", self.password)
+        self.form.addRow("パスワード（確認）", self.password2)
+
+    def check(self) -> str | None:
+        return _login_problem(self.login.text()) or _password_problem(self.password.text(), self.password2.text())
 
 
 class ResetPasswordDialog(_FormDialog):
@@ -245,12 +314,13 @@ class AccountsPage(QWidget):
         super().__init__(parent)
         self.setObjectName("accounts_page")
         self.ctx = ctx
+        self.postgres = ctx.engine.dialect.name == "postgresql"
         lay = QVBoxLayout(self)
         self.note = QLabel(ADMIN_ONLY_NOTE)
         self.note.setObjectName("admin_only_note")
         self.note.setStyleSheet("color: #8a5a00; background: #fff3c4; padding: 4px;")
         lay.addWidget(self.note)
-        self.model = AccountsModel(self)
+        self.model = AccountsModel(self, postgres=self.postgres)
         self.table = list_table("accounts_table")
         self.table.setModel(self.model)
         header = self.table.horizontalHeader()
@@ -265,7 +335,9 @@ class AccountsPage(QWidget):
         self.edit_button = action_button("編集", "account_edit", self.edit_account)
         self.reset_button = action_button("パスワード再設定", "account_reset", self.reset_password)
         self.unlock_button = action_button("ロック解除", "account_unlock", self.unlock_account)
-        for b in (self.add_button, self.edit_button, self.reset_button, self.unlock_button):
+        self.login_button = action_button("ログイン作成", "account_create_login", self.create_login)
+        self.login_button.setVisible(self.postgres)
+        for b in (self.add_button, self.edit_button, self.reset_button, self.unlock_button, self.login_button):
             row.addWidget(b)
         # QA: after パスワード再設定 nothing on screen changed; the admin could not tell it was done.
         self.message_label = QLabel()
@@ -295,6 +367,8 @@ class AccountsPage(QWidget):
 
     def refresh(self) -> None:
         selected = self.selected()
+        if self.postgres:
+            self.model.logins = self.ctx.read(_db_logins)
         self.model.set_rows(self.ctx.read(auth.list_accounts))
         if selected is not None:
             self.select_id(selected.id)
@@ -318,6 +392,8 @@ class AccountsPage(QWidget):
         self.add_button.setEnabled(admin)
         for b in (self.edit_button, self.reset_button, self.unlock_button):
             b.setEnabled(admin and chosen)
+        info = self.selected()
+        self.login_button.setEnabled(admin and info is not None and not self.model.logins.get(info.id))
 
     def _write(self, fn) -> bool:
         try:
@@ -329,7 +405,10 @@ class AccountsPage(QWidget):
 
     # ----- actions (each dialog is made by a factory method, so tests can answer it)
     def make_account_dialog(self, info=None) -> AccountDialog:
-        return AccountDialog(self, info)
+        return AccountDialog(self, info, postgres=self.postgres)
+
+    def make_login_dialog(self, name: str) -> CreateLoginDialog:
+        return CreateLoginDialog(name, self)
 
     def make_reset_dialog(self, name: str) -> ResetPasswordDialog:
         return ResetPasswordDialog(name, self)
@@ -340,8 +419,17 @@ class AccountsPage(QWidget):
             return False
         v = dialog.values()
         new_id: list[int] = []
-        ok = self._write(lambda s, a: new_id.append(auth.create_account(
-            s, a, name=v["name"], kana=v["kana"], role=v["role"], password=v["password"])))
+
+        def create(s, a) -> None:
+            staff_id = auth.create_account(s, a, name=v["name"], kana=v["kana"], role=v["role"],
+                                           password=v["password"])
+            if "db_login" in v:  # the same transaction: no account without its login, nor the reverse
+                from booking_app.services.db_login import create_staff_login
+
+                create_staff_login(s, a, staff_id, v["db_login"], v["password"])
+            new_id.append(staff_id)
+
+        ok = self._write(create)
         if ok and new_id:
             self.select_id(new_id[0])
             self.message_label.setText(f"{v['name']} さんのアカウントを追加しました。")
@@ -366,9 +454,34 @@ class AccountsPage(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         pw = dialog.password.text()
-        ok = self._write(lambda s, a: auth.reset_password(s, a, info.id, pw))
+        login = self.model.logins.get(info.id) if self.postgres else None
+
+        def reset(s, a) -> None:
+            auth.reset_password(s, a, info.id, pw)
+            if login:  # the password the server checks at sign-in
+                from booking_app.store.db_roles import set_login_password
+
+                set_login_password(s, login, pw)
+
+        ok = self._write(reset)
         if ok:
             self.message_label.setText(f"{info.name} さんのパスワードを再設定しました。")
+        return ok
+
+    def create_login(self) -> bool:
+        info = self.selected()
+        if info is None:
+            return False
+        dialog = self.make_login_dialog(info.name)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        login, pw = dialog.login.text().strip(), dialog.password.text()
+        from booking_app.services.db_login import create_staff_login
+
+        ok = self._write(lambda s, a: create_staff_login(s, a, info.id, login, pw))
+        if ok:
+            self.refresh()
+            self.message_label.setText(f"{info.name} さんのログイン「{login}」を作成しました。")
         return ok
 
     def unlock_account(self) -> bool:

@@ -45,6 +45,10 @@ def unique_login(role: str) -> str:
 @pytest.fixture
 def staff_logins(pg_url):
     """(base URL without credentials, {role: login}) on a fresh database; the owner made the logins."""
+    return make_staff_logins(pg_url)
+
+
+def make_staff_logins(pg_url: str):
     from booking_app.services import centre
     from booking_app.store import db_roles
 
