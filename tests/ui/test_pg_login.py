@@ -262,3 +262,26 @@ def test_an_old_schema_is_said_to_desk_staff_and_offered_to_an_administrator(mon
     monkeypatch.setattr(login_dialog.PgLoginDialog, "get", classmethod(lambda cls, *a, **k: (engine, admin)))
     assert app._pg_sign_in("postgresql+psycopg://server-pc/fukufuku", "x") == (engine, admin)
     assert offered == ["postgresql+psycopg://server-pc/fukufuku"] and not engine.disposed
+
+
+def test_the_new_dialogs_fit_a_desk_screen(qtbot, tmp_path):
+    """接続設定, the PostgreSQL login and the wizard's server page (owner fields) at 1366×768."""
+    from booking_app.ui.connection_dialog import ConnectionDialog
+    from booking_app.ui.first_start import PAGE_DATABASE, FirstStartWizard
+    from booking_app.ui.login_dialog import PgLoginDialog
+
+    conn = ConnectionDialog(config.postgres_url("server-pc", 5432, "fukufuku"))
+    login = PgLoginDialog(config.postgres_url("server-pc", 5432, "fukufuku"), db_label="PostgreSQL: server-pc")
+    wizard = FirstStartWizard()
+    for w in (conn, login, wizard):
+        qtbot.addWidget(w)
+        w.show()
+    while wizard.currentId() != PAGE_DATABASE:
+        qtbot.mouseClick(wizard.button(wizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+    wizard.database_page.pg_radio.click()
+    for name, w in (("connection", conn), ("login", login), ("wizard-owner", wizard)):
+        hint = w.sizeHint().expandedTo(w.minimumSize())
+        assert hint.width() <= 1366 and hint.height() <= 728, (name, hint)  # 40 px for the taskbar
+        assert w.grab().save(str(tmp_path / f"h3-{name}.png"))
+    # The owner's fields are on the server page and nothing of them is stored.
+    assert wizard.database_page.user_edit.text() == config.DEFAULT_OWNER
