@@ -217,13 +217,19 @@ def check_connection(url: str, *, timeout: int = TEST_TIMEOUT_S) -> ConnectionCh
             encrypted, tls_version = encryption_of(conn)
             version = conn.info.parameter_status("server_version") or str(conn.info.server_version)
             has_table = conn.execute("SELECT to_regclass('alembic_version') IS NOT NULL").fetchone()[0]
+            readable = has_table and conn.execute(
+                "SELECT has_table_privilege('alembic_version', 'SELECT')").fetchone()[0]
             revision = (conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
-                        if has_table else None)
+                        if readable else None)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence for the desk
         return ConnectionCheck(False, explain_connect_error(
             exc, host=str(kwargs["host"]), port=int(kwargs["port"]), database=str(kwargs["dbname"]),
             user=str(kwargs.get("user", ""))))
-    state, migrate = _schema_state(revision)
+    if has_table and not readable:
+        # A staff login that may not read the schema's version: the database is set up (issue 14).
+        state, migrate = "このログインでは表の版は確かめられません（設定済みのデータベースです）。", False
+    else:
+        state, migrate = _schema_state(revision)
     version = version.split(" ")[0]
     return ConnectionCheck(True, f"接続できました（PostgreSQL {version}）。{encryption_text(encrypted, tls_version)}。"
                                  f"{state}", migrate, encrypted, tls_version)

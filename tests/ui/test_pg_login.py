@@ -285,3 +285,20 @@ def test_the_new_dialogs_fit_a_desk_screen(qtbot, tmp_path):
         assert w.grab().save(str(tmp_path / f"h3-{name}.png"))
     # The owner's fields are on the server page and nothing of them is stored.
     assert wizard.database_page.user_edit.text() == config.DEFAULT_OWNER
+
+
+@pytest.mark.postgres
+def test_a_staff_login_can_test_the_connection_and_join_a_set_up_server(pg_url, pg_ca_file):
+    """A second terminal is set up with a staff member's own login over verify-full TLS: the test says
+    it is encrypted, and the wizard treats the database as set up (no owner needed)."""
+    from booking_app.ui.connection_dialog import check_connection
+    from booking_app.ui.first_start import READY, database_state
+
+    _base, logins = make_staff_logins(pg_url)
+    u = make_url(pg_url)
+    tls = config.postgres_url("localhost", u.port, u.database, logins["desk"], PW, sslmode="verify-full",
+                              sslrootcert=str(pg_ca_file))
+    check = check_connection(tls)
+    assert check.ok and check.encrypted and check.tls_version.startswith("TLSv1"), check
+    assert "暗号化：あり（TLSv1." in check.message and "設定済み" in check.message
+    assert database_state(tls) == READY
