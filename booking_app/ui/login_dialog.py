@@ -253,11 +253,15 @@ class PgLoginDialog(QDialog):
         self.login_button = self.buttons.addButton(self.tr("ログイン"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.login_button.setObjectName("login_button")
         self.login_button.setDefault(True)
+        self.login_button.setAutoDefault(True)
         self.cancel_button = self.buttons.addButton(self.tr("キャンセル"), QDialogButtonBox.ButtonRole.RejectRole)
         self.cancel_button.setAutoDefault(False)
         self.buttons.accepted.connect(self.try_login)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        # Again now that the button is in the dialog: the dialog's own default, so that Enter signs in
+        # even after a click on ログイン moved the focus away and back (a failed try).
+        self.login_button.setDefault(True)
         (self.password if self.login.text() else self.login).setFocus()
 
     def try_login(self) -> bool:
@@ -265,11 +269,11 @@ class PgLoginDialog(QDialog):
         password = self.password.text()
         if not login:
             _show_error(self.error_label, self.tr("ログイン名を入力してください。"))
-            self.login.setFocus()
+            self._refocus(self.login)
             return False
         if not password:
             _show_error(self.error_label, self.tr("パスワードを入力してください。"))
-            self.password.setFocus()
+            self._refocus(self.password)
             return False
         _show_error(self.error_label, self.tr("接続しています…"))
         from PySide6.QtWidgets import QApplication
@@ -282,7 +286,7 @@ class PgLoginDialog(QDialog):
             # What was typed stays; the password is selected so that typing replaces it.
             _show_error(self.error_label, exc.message)
             self.password.selectAll()
-            self.password.setFocus()
+            self._refocus(self.password)
             return False
         finally:
             QApplication.restoreOverrideCursor()
@@ -293,6 +297,10 @@ class PgLoginDialog(QDialog):
         _show_error(self.error_label, "")
         self.accept()
         return True
+
+    def _refocus(self, edit: QLineEdit) -> None:
+        edit.setFocus()
+        self.login_button.setDefault(True)  # a click on ログイン took the default away with the focus: Enter again
 
     @classmethod
     def get(cls, parent: QWidget | None, base_url: str, *, db_label: str = "") -> tuple[Engine, Actor] | None:

@@ -302,3 +302,47 @@ def test_a_staff_login_can_test_the_connection_and_join_a_set_up_server(pg_url, 
     assert check.ok and check.encrypted and check.tls_version.startswith("TLSv1"), check
     assert "暗号化：あり（TLSv1." in check.message and "設定済み" in check.message
     assert database_state(tls) == READY
+
+
+@pytest.fixture
+def desk_app(qapp, monkeypatch):
+    """booking_app.app, with the process-wide Qt state it changes (font, locale, icon) put back after."""
+    from PySide6.QtCore import QLocale
+
+    from booking_app import app as desk_app
+
+    monkeypatch.setattr(desk_app, "_install_translators", lambda app: [])
+    font, locale, icon = qapp.font(), QLocale(), qapp.windowIcon()
+    yield desk_app
+    qapp.setFont(font)
+    QLocale.setDefault(locale)
+    qapp.setWindowIcon(icon)
+
+
+@pytest.mark.postgres
+@pytest.mark.answers_modals
+def test_app_start_on_a_server_signs_in_with_the_database_login(qtbot, pg_url, desk_app):
+    """app.run with a saved server setting (no credential): the PostgreSQL login, then the main window
+    on an engine connected as that login."""
+    from test_login import _close_main_window_when_shown, answer_modal
+
+    from booking_app.ui.login_dialog import PgLoginDialog
+
+    base_url, logins = make_staff_logins(pg_url)
+
+    def sign_in(d: PgLoginDialog) -> None:
+        d.login.clear()
+        qtbot.keyClicks(d.login, logins["desk"])
+        qtbot.keyClicks(d.password, "wrong-password-1")
+        qtbot.mouseClick(d.login_button, Qt.MouseButton.LeftButton)
+        assert d.isVisible() and d.error_label.text()  # refused in the dialog, which stays
+        d.password.clear()
+        qtbot.keyClicks(d.password, PW)
+        qtbot.keyClick(d.password, Qt.Key.Key_Return)
+
+    seen: list = []
+    answer_modal(qtbot, PgLoginDialog, sign_in)
+    _close_main_window_when_shown(seen)
+    assert desk_app.run(base_url, db_label=config.db_label(base_url)) == 0
+    (actor, staff_text, _locked), = seen
+    assert actor.role == "desk" and actor.name in staff_text
