@@ -236,14 +236,16 @@ def test_on_postgresql_an_overlap_committed_after_the_check_gets_the_conflict_me
 
         def hide_the_overlap(db, sql, args=()):
             # The check of this terminal ran before the other's commit: it finds nothing.
-            if sql.startswith("SELECT 1 FROM bookings WHERE room_id"):
-                sql = sql.replace("SELECT 1 FROM bookings WHERE", "SELECT 1 FROM bookings WHERE false AND", 1)
-            return original_execute(db, sql, args)
+            hidden = sql.replace("FROM bookings WHERE room_id", "FROM bookings WHERE false AND room_id")
+            hide_the_overlap.used |= hidden != sql
+            return original_execute(db, hidden, args)
+
+        hide_the_overlap.used = False
 
         monkeypatch.setattr(booking_fast_save._Db, "execute", hide_the_overlap)
         with pytest.raises(ConflictError) as refused, write_session(world.engine) as s:
             svc.create_booking(s, world.desk, world.input(at(DAY, 11), at(DAY, 13)), now=NOW)
-        assert "他の端末が同じ部屋・時間を予約しました" in refused.value.message
+        assert hide_the_overlap.used and "他の端末が同じ部屋・時間を予約しました" in refused.value.message
         assert _dump(world.engine) == before
     finally:
         world.engine.dispose()
