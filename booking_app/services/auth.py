@@ -56,8 +56,9 @@ LOCKOUT_MINUTES = 15  # … up to this cap: no lock ever lasts longer
 DEMO_PASSWORD = "fukufuku"  # demo databases only (services/demo.seed_demo); the login dialog shows it
 
 # OWASP Password Storage Cheat Sheet (scrypt): N=2**17, r=8, p=1, i.e. 128*N*r = 128 MiB per hash and
-# about 0.57 s on the reference 2-core machine (bench: see docs/admin-guide.md §2). Module constants so
-# that tests can make hashing cheap (tests/conftest.py); hashes keep their own parameters.
+# 0.57 s on the reference 2-core machine when idle, 1.0-1.3 s when loaded (`python -m timeit -s "from
+# booking_app.services import auth" "auth.hash_password('kanmon-2026')"`): once per sign-in. Module
+# constants so that tests can make hashing cheap (tests/conftest.py); hashes keep their own parameters.
 SCRYPT_N = 2**17
 SCRYPT_R = 8
 SCRYPT_P = 1
