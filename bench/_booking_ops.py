@@ -101,8 +101,9 @@ def group_ids(engine: Engine) -> list[int]:
 
 
 def bench_service_save(engine: Engine, picker: SlotPicker, name: str, *, n: int, warmup: int, size: str,
-                       target_ms: float | None, quiet: bool = False) -> list[int]:
-    """create_booking inside write_session: checks, insert, audit entry, commit."""
+                       target_ms: float | None, quiet: bool = False, actor: Actor = DESK) -> list[int]:
+    """create_booking inside write_session: checks, insert, audit entry, commit (as ``actor``; on
+    PostgreSQL ``engine`` may be a staff member's own login, bench_bookings_pg.py --as-staff-login)."""
     gids = group_ids(engine)
     slots = picker.take(n + warmup)
     inputs = [booking_input(s, i, gids) for i, s in enumerate(slots)]
@@ -111,7 +112,7 @@ def bench_service_save(engine: Engine, picker: SlotPicker, name: str, *, n: int,
     def op(i: int) -> None:
         k = i if i >= 0 else n + (-1 - i)  # warm-up calls use the slots after the measured ones
         with write_session(engine) as session:
-            create_booking(session, DESK, inputs[k], now=nows[k])
+            create_booking(session, actor, inputs[k], now=nows[k])
 
     samples = measure(op, n, warmup=warmup)
     if not quiet:
