@@ -59,6 +59,7 @@ ENTITY_LABELS: dict[str, str] = {
     "backup": "バックアップ",
     "demo": "デモデータ",
     "audit": "操作履歴",
+    "statistics": "統計",
 }
 
 ACTION_LABELS: dict[str, str] = {
@@ -76,6 +77,7 @@ ACTION_LABELS: dict[str, str] = {
     "verify": "確認",
     "import": "取込",
     "export": "書き出し",
+    "print": "印刷",
     "quote": "料金計算",
     "pay": "入金",
     "void": "取消・返金",
