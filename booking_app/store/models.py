@@ -53,8 +53,12 @@ class Staff(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
     last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The staff member's own PostgreSQL login (issue 14, migration 0009; store/db_roles.py); NULL on SQLite
+    # and for staff without a database login.
+    db_login: Mapped[str | None] = mapped_column(String(63), nullable=True)
 
-    __table_args__ = (CheckConstraint("role IN ('desk','manager','admin')", name="ck_staff_role"),)
+    __table_args__ = (CheckConstraint("role IN ('desk','manager','admin')", name="ck_staff_role"),
+                      Index("uq_staff_db_login", "db_login", unique=True))
 
 
 class Room(Base):
