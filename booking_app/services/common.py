@@ -6,6 +6,11 @@ transaction, and every permission check (:func:`require_manager`, :func:`require
 :func:`is_manager`) and every audit entry (:func:`audit`, which every write makes) go through it. So a
 forged ``Actor(desk.id, …, "admin")`` is refused, a role change or a deactivation takes effect on that
 person's next write, and a refusal is itself recorded (action ``denied``) under the real staff member.
+
+On PostgreSQL a staff member signs in with their own database login (store/db_roles.py): when the
+connection's ``session_user`` is a staff login, THAT staff row is the actor, whatever ``actor.id`` says (an
+Actor naming someone else is refused and recorded under the real login's staff), and the audit trigger
+writes that staff id into every entry. The same single query per transaction reads both rows.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sqlalchemy.orm import Session
 from booking_app import clock
 from booking_app.domain.errors import PermissionDenied
 from booking_app.domain.roles import role_at_least, role_label
+from booking_app.store import db_roles
 from booking_app.store.models import AuditEntry
 
 JST = clock.JST
@@ -68,10 +74,33 @@ def _on_record(session: Session, staff_id: int) -> _OnRecord | None:
     cached = session.info.get(_STAFF_CACHE)
     rows: dict[int, _OnRecord | None] = cached[1] if cached is not None and txn is not None and cached[0] is txn else {}
     if staff_id not in rows:
-        row = _read_staff_row(session, staff_id)
-        rows = {**rows, staff_id: _OnRecord(row[0], row[1], bool(row[2])) if row is not None else None}
+        if session.get_bind().dialect.name == "postgresql":
+            found, session_id = _read_staff_rows_pg(session, staff_id)
+            db_roles.remember_session_staff(session, session_id)
+            rows = {**rows, staff_id: None, **found}
+        else:
+            row = _read_staff_row(session, staff_id)
+            rows = {**rows, staff_id: _OnRecord(row[0], row[1], bool(row[2])) if row is not None else None}
         session.info[_STAFF_CACHE] = (session.get_transaction(), rows)
     return rows[staff_id]
+
+
+_STAFF_ROWS_PG_SQL = ("SELECT id, name, role, active, db_login IS NOT DISTINCT FROM session_user::text FROM staff "
+                      "WHERE id = %s OR db_login = session_user::text")
+
+
+def _read_staff_rows_pg(session: Session, staff_id: int) -> tuple[dict[int, _OnRecord], int | None]:
+    """PostgreSQL: the row of ``staff_id`` and the row of the connection's own staff login (if it is one),
+    in one query; returns the rows by id and the session's staff id (None for a non-staff login)."""
+    cur = session.connection().connection.driver_connection.cursor()
+    try:
+        cur.execute(_STAFF_ROWS_PG_SQL, (staff_id,))
+        found = cur.fetchall()
+    finally:
+        cur.close()
+    rows = {int(r[0]): _OnRecord(r[1], r[2], bool(r[3])) for r in found}
+    session_id = next((int(r[0]) for r in found if r[4]), None)
+    return rows, session_id
 
 
 def _read_staff_row(session: Session, staff_id: int) -> tuple[str, str, bool] | None:
@@ -98,6 +127,9 @@ def current_staff(session: Session, actor: Actor, what: str = "この操作") ->
     caller claims is never used for a decision, only reported in a refusal's audit entry.
     """
     row = _on_record(session, actor.id)
+    signed_in = db_roles.session_staff_id(session)  # cached by the read above on PostgreSQL; None on SQLite
+    if signed_in is not None and signed_in != actor.id:
+        raise _deny_forged(session, actor, signed_in, what)
     if row is None:
         raise PermissionDenied(MSG_NO_STAFF)  # nobody to record it under (the audit names a staff row)
     real = Actor(actor.id, row.name, row.role)
@@ -150,6 +182,27 @@ def deny(session: Session, actor: Actor, what: str, message: str) -> PermissionD
 
     def record(new_session: Session) -> None:
         _append(new_session, actor.id, "denied", "staff", actor.id, summary, after=detail, at=at)
+
+    exc.after_rollback = [*getattr(exc, "after_rollback", ()), record]
+    return exc
+
+
+def _deny_forged(session: Session, actor: Actor, signed_in: int, what: str) -> PermissionDenied:
+    """PostgreSQL: the terminal names a staff member other than the database login it is signed in with.
+    Refused, and recorded under the login's own staff row (the audit trigger would put it there anyway)."""
+    real = _on_record(session, signed_in)
+    real_name = real.name if real is not None else f"ID {signed_in}"
+    real_role = role_label(real.role) if real is not None else "不明"
+    claimed = f"ID {actor.id}「{actor.name}」（{role_label(actor.role)}）"
+    exc = PermissionDenied(f"この端末は担当者「{real_name}」のログインで接続しているため、{claimed}として{what}は"
+                           "できません。ご自身のログインで操作するか、ログインし直してください。")
+    summary = f"「{real_name}」（{real_role}）のログインで{claimed}として行おうとした{what}を拒否"
+    detail = {"what": what, "role": real.role if real is not None else None, "claimed_id": actor.id,
+              "claimed_role": actor.role, "claimed_name": actor.name}
+    at = local_now()
+
+    def record(new_session: Session) -> None:
+        _append(new_session, signed_in, "denied", "staff", signed_in, summary, after=detail, at=at)
 
     exc.after_rollback = [*getattr(exc, "after_rollback", ()), record]
     return exc

@@ -116,13 +116,18 @@ def test_an_actor_with_no_staff_row_is_refused(world: World):
 
 def test_the_staff_row_is_read_once_per_transaction(world: World, admin, monkeypatch):
     reads: list[int] = []
-    read = common._read_staff_row
+    read, read_pg = common._read_staff_row, common._read_staff_rows_pg
 
     def counting(session, staff_id):
         reads.append(staff_id)
         return read(session, staff_id)
 
+    def counting_pg(session, staff_id):  # PostgreSQL: the row and the login's own row in one query
+        reads.append(staff_id)
+        return read_pg(session, staff_id)
+
     monkeypatch.setattr(common, "_read_staff_row", counting)
+    monkeypatch.setattr(common, "_read_staff_rows_pg", counting_pg)
     with world.write() as s:  # two writes, two audit entries: one read
         charge = pay.add_item_charge(s, world.desk, "コピー 白黒", 3, payer_name="山田花子", now=NOW)
         receipt = pay.take_payment(s, world.desk, [charge.id], payer_name="山田花子", purpose="コピー代として",
