@@ -278,3 +278,41 @@ def test_login_names_are_checked_in_japanese():
         with pytest.raises(ValidationError) as refused:
             db_roles.valid_login_name(bad)
         assert words in refused.value.message and refused.value.field == "ログイン名"
+
+
+def test_migration_0009_goes_down_and_up_again(db_url):
+    """Down to 0008 drops the column, the functions and the grants (not the cluster-wide roles); up again
+    works although the roles are already there."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from booking_app.store.migrate import alembic_config, upgrade
+
+    url = db_url
+    backend = make_url(url).get_backend_name()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            cfg = alembic_config(url)
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0008")
+            conn.commit()
+        with engine.connect() as conn:
+            assert "db_login" not in {c["name"] for c in inspect(conn).get_columns("staff")}
+            if backend == "postgresql":
+                assert conn.execute(text("SELECT count(*) FROM pg_proc WHERE proname LIKE 'fukufuku_create_login'")
+                                    ).scalar() == 0
+                assert conn.execute(text("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'fukufuku_%'")).scalar() == 3
+                assert conn.execute(text("SELECT has_table_privilege('fukufuku_desk', 'bookings', 'SELECT')")
+                                    ).scalar() is False
+        engine.dispose()
+        upgrade(url)
+        with engine.connect() as conn:
+            assert "db_login" in {c["name"] for c in inspect(conn).get_columns("staff")}
+            if backend == "postgresql":
+                assert conn.execute(text("SELECT has_table_privilege('fukufuku_desk', 'receipts', 'UPDATE')")
+                                    ).scalar() is False
+                assert conn.execute(text("SELECT has_table_privilege('fukufuku_desk', 'bookings', 'INSERT')")
+                                    ).scalar() is True
+    finally:
+        engine.dispose()
