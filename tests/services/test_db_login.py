@@ -292,3 +292,55 @@ def test_a_staff_login_pays_one_staff_query_per_transaction(signed, monkeypatch)
                          terminal="受付1")
         assert db_roles.session_staff_id(s) == desk.id  # answered from the same read
     assert reads == [desk.id]
+
+
+def test_more_of_the_desks_work_runs_on_its_own_login(signed):
+    """Check-in and out, an edit, a weekly series, the printing machine, an event, an accident report, a
+    group's verification and the day's cash-up: each needs its grant on the desk's login."""
+    from datetime import date, datetime
+
+    from booking_app.domain.recurrence import RecurrenceRule
+    from booking_app.services import series
+
+    desk = signed.actors["desk"]
+    w = signed.world
+    today = NOW.date()  # the pinned default day, 2026-11-25, named: the check-in happens on it
+    booking = w.book(at(today, 13), at(today, 15), actor=desk)
+    with signed.write("desk") as s:
+        svc.update_booking(s, desk, booking.id, w.input(at(today, 13), at(today, 16)), now=NOW)
+    with signed.write("desk") as s:
+        svc.check_in(s, desk, booking.id, now=at(today, 13))
+    with signed.write("desk") as s:
+        svc.check_out(s, desk, booking.id, 6, now=at(today, 16))
+    rule = RecurrenceRule(kind="weekly", start=DAY, until=date(2026, 12, 23), weekdays=(DAY.weekday(),), interval=1)
+    with signed.write("desk") as s:
+        made = series.create_series(s, desk, w.input(at(DAY, 18), at(DAY, 20)), rule, skip_unavailable=True, now=NOW)
+    assert made
+    with signed.write("desk") as s:
+        group_id = groups.register_group(s, desk, _group_input(name="彦島子ども食堂", kana="ヒコシマコドモショクドウ"),
+                                         now=NOW).id
+    with signed.write("desk") as s:
+        groups.verify_group(s, desk, group_id, note="名簿を確認", now=NOW)
+    with signed.write("desk") as s:
+        _, printing = pay.log_printing(s, desk, user_name="佐藤一郎", masters=1, sheets=100, paper="bought", now=NOW)
+    with signed.write("desk") as s:
+        pay.take_payment(s, desk, [printing.id], payer_name="佐藤一郎", purpose="印刷代として", now=NOW,
+                         terminal="受付1")
+    with signed.write("desk") as s:
+        stats.save_event(s, desk, name="NPO会計講座", kind="講座", day=today, attendance=12, now=at(today, 20))
+    with signed.write("manager") as s:
+        plan_id = {p.code: p.id for p in insurance.plans_for_year(s, 2026, actor=signed.actors["manager"])}[
+            "VOL-BASIC"]
+    with signed.write("desk") as s:
+        view = insurance.enrol_group(s, desk, plan_id=plan_id, group_id=group_id,
+                                     people=[PersonInput("山田 花子", "ヤマダ ハナコ")], applied_on=today, now=NOW)
+    with signed.write("desk") as s:
+        insurance.file_accident(s, desk, group_id=view.group_id, person_name="山田 花子", reporter_name="代表 一子",
+                                reporter_phone="083-222-3333", occurred_at=datetime(2026, 11, 20, 14),
+                                place="みもすそ川公園", description="清掃中に転倒", injury="右手首のねんざ", now=NOW)
+    with signed.write("desk") as s:
+        closed = pay.close_day(s, desk, today, "受付1", now=at(today, 21))
+    assert closed.closed_by == desk.name
+    with read_session(signed.owner) as s:
+        assert s.get(Booking, booking.id).status == "completed"
+        assert verify_chain(s).broken_id is None
