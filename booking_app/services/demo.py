@@ -531,8 +531,9 @@ def _give_demo_passwords(session: Session, now: datetime) -> None:
     from booking_app.services.auth import DEMO_PASSWORD, hash_password
     from booking_app.store.models import Staff
 
+    digest = hash_password(DEMO_PASSWORD)  # one hash for all: each costs ~0.6 s at the desk's scrypt cost
     for s in session.scalars(select(Staff).where(Staff.active.is_(True))):
-        s.password_hash = hash_password(DEMO_PASSWORD)
+        s.password_hash = digest
         s.password_changed_at = now
         s.failed_logins, s.locked_until = 0, None
 

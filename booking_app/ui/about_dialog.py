@@ -155,6 +155,9 @@ def licence_entries() -> list[LicenceEntry]:
                      text_file=fonts.fonts_dir() / FONT_LICENCE_FILE),
         LicenceEntry("Python", platform.python_version(), "PSF-2.0", "実行環境",
                      text_file=res / "licenses" / "Python-PSF-2.0.txt"),
+        # The password rules' list of common passwords (services/auth.py) is Django's, under its BSD licence.
+        LicenceEntry("よく使われるパスワードの一覧（Django）", "Django 5.2.20", "BSD-3-Clause", "データ",
+                     text_file=res / "common-passwords" / "LICENSE-Django.txt"),
     ]
     for shown, dist_name, fallback, text_name in LIBRARIES:
         dist = _dist(dist_name)
