@@ -81,13 +81,13 @@ class SlotPicker:
         return out
 
 
-def booking_input(slot: Slot, i: int, group_ids: list[int]) -> BookingInput:
+def booking_input(slot: Slot, i: int, group_ids: list[int], *, equipment: bool = True) -> BookingInput:
     """A registered group's room booking; every fifth also borrows the room's equipment lane,
     like the 20% of generated bookings with an equipment line."""
     return BookingInput(
         start=slot.start, end=slot.end, room_id=slot.room_id, booker_kind="member",
         group_id=group_ids[i % len(group_ids)], purpose="定例会", attendees=min(slot.capacity, 5),
-        equipment={slot.lane: 1} if i % 5 == 0 else {},
+        equipment={slot.lane: 1} if equipment and i % 5 == 0 else {},
     )
 
 
@@ -101,12 +101,13 @@ def group_ids(engine: Engine) -> list[int]:
 
 
 def bench_service_save(engine: Engine, picker: SlotPicker, name: str, *, n: int, warmup: int, size: str,
-                       target_ms: float | None, quiet: bool = False, actor: Actor = DESK) -> list[int]:
+                       target_ms: float | None, quiet: bool = False, actor: Actor = DESK,
+                       equipment: bool = True) -> list[int]:
     """create_booking inside write_session: checks, insert, audit entry, commit (as ``actor``; on
     PostgreSQL ``engine`` may be a staff member's own login, bench_bookings_pg.py --as-staff-login)."""
     gids = group_ids(engine)
     slots = picker.take(n + warmup)
-    inputs = [booking_input(s, i, gids) for i, s in enumerate(slots)]
+    inputs = [booking_input(s, i, gids, equipment=equipment) for i, s in enumerate(slots)]
     nows = [morning_of(s) for s in slots]
 
     def op(i: int) -> None:
@@ -120,7 +121,11 @@ def bench_service_save(engine: Engine, picker: SlotPicker, name: str, *, n: int,
     return samples
 
 
-def report_service_save(name: str, samples: list[int], *, size: str, target_ms: float | None) -> None:
+def report_service_save(name: str, samples: list[int], *, size: str, target_ms: float | None,
+                        equipment: bool = True) -> None:
+    if not equipment:
+        line(name, samples, size=size, target_ms=target_ms, extra="room only: no save borrows equipment")
+        return
     line(name, samples, size=size, target_ms=target_ms, extra="every 5th save also borrows one equipment item")
     line(name + "_room_only", [t for i, t in enumerate(samples) if i % 5], size=size,
          extra="subset: the saves without equipment")

@@ -1,6 +1,6 @@
 """Booking speed on PostgreSQL (loopback, throwaway cluster) with 1,000,000 bookings.
 
-    .venv/bin/python bench/bench_bookings_pg.py [--n 300] [--as-staff-login] [--url URL]
+    .venv/bin/python bench/bench_bookings_pg.py [--n 300] [--as-staff-login] [--room-only] [--url URL]
 
 Starts a throwaway cluster with ``tests/pgcluster.py`` (skips, saying why, when no PostgreSQL server
 binaries are installed), loads the same rows as the SQLite file with COPY (``make_big_db.load_postgres``),
@@ -122,10 +122,12 @@ def timed_part(url: str, args) -> None:
             orm += bench_orm_floor(engine, picker, "save_booking_orm_floor_postgresql", n=part, warmup=warm,
                                    size=size, quiet=True)
             svc += bench_service_save(engine, picker, "save_booking_service_postgresql", n=part,
-                                      warmup=warm, size=size, target_ms=None, quiet=True, actor=actor)
+                                      warmup=warm, size=size, target_ms=None, quiet=True, actor=actor,
+                                      equipment=not args.room_only)
         line("save_booking_orm_floor_postgresql" + suffix, orm, size=size,
              extra="overlap SELECT + booking and audit INSERTs + COMMIT through the ORM, no service checks")
-        report_service_save("save_booking_service_postgresql" + suffix, svc, size=size, target_ms=5.0)
+        report_service_save("save_booking_service_postgresql" + suffix, svc, size=size, target_ms=5.0,
+                            equipment=not args.room_only)
         bench_conflict_check(engine, picker, "conflict_check_postgresql" + suffix, n=1000, size=size,
                              target_ms=1.0)
         bench_series_preview(engine, picker, "series_preview_52w_postgresql" + suffix, n=100, size=size,
@@ -140,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bookings", type=int, default=DEFAULT_N)
     ap.add_argument("--as-staff-login", action="store_true",
                     help="time everything as the desk staff member's own database login (issue 14)")
+    ap.add_argument("--room-only", action="store_true",
+                    help="no save borrows equipment (the 'every 5th save' lines are then room-only too)")
     ap.add_argument("--url", help="an already loaded database (owner's URL) instead of a new cluster")
     args = ap.parse_args(argv)
     print(f"# booking speed on PostgreSQL — {machine_summary()}", flush=True)
