@@ -122,6 +122,11 @@ HAND_WRITTEN = {
     "rooms": "UPDATE rooms SET name = name || '!'",
     "paid charge back to open": "UPDATE charges SET status = 'open', receipt_id = NULL WHERE status = 'paid'",
     "sequence back": "UPDATE number_sequences SET next_value = 1",
+    "paid charge inserted": "INSERT INTO charges (kind, description, quantity, unit_price, amount, tax, status, "
+                            "receipt_id, created_at, created_by, payer_name) SELECT 'item', 'x', 1, 100, 100, "
+                            "'taxable10', 'paid', id, now(), created_by, '' FROM receipts",
+    "line added to an old receipt": "INSERT INTO receipt_lines (receipt_id, description, quantity, unit_price, "
+                                    "amount, tax) SELECT id, 'x', 1, 100, 100, 'taxable10' FROM receipts",
     "create role": "CREATE ROLE intruder LOGIN PASSWORD 'x'",
     "promote self": "GRANT fukufuku_admin TO CURRENT_USER",
 }

@@ -140,6 +140,13 @@ PG_FUNCTIONS = [
            OR pg_has_role(session_user, 'fukufuku_manager', 'MEMBER') THEN
             RETURN NEW;
         END IF;
+        IF TG_OP = 'INSERT' THEN
+            IF NEW.status = 'open' AND NEW.receipt_id IS NULL THEN
+                RETURN NEW;
+            END IF;
+            RAISE EXCEPTION '受付の権限で追加できる請求明細は未収のものだけです（%）', NEW.status
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
         IF OLD.status = 'open' AND NEW.status = 'cancelled' AND NEW.receipt_id IS NULL THEN
             RETURN NEW;
         END IF;
@@ -164,6 +171,20 @@ PG_FUNCTIONS = [
             RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
         END IF;
         RAISE EXCEPTION '領収書は変更・削除できません（%）。誤りは管理者が取消してください', TG_OP
+            USING ERRCODE = 'insufficient_privilege';
+    END
+    $$
+    """,
+    # A receipt's lines are written with it, in the same transaction: never added to an older receipt.
+    f"""
+    CREATE OR REPLACE FUNCTION fukufuku_receipt_line_guard() RETURNS trigger
+    LANGUAGE plpgsql {SD} AS $$
+    BEGIN
+        IF {OWNER_CHECK.format(who="session_user")}
+           OR EXISTS (SELECT 1 FROM receipts r WHERE r.id = NEW.receipt_id AND r.xmin = pg_current_xact_id()::xid) THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION '発行済みの領収書に明細は追加できません（領収書ID %）', NEW.receipt_id
             USING ERRCODE = 'insufficient_privilege';
     END
     $$
@@ -299,7 +320,9 @@ PG_TRIGGERS = [
     "FOR EACH ROW EXECUTE FUNCTION fukufuku_receipt_number_check()",
     "CREATE TRIGGER trg_receipt_no_change BEFORE UPDATE OR DELETE ON receipts "
     "FOR EACH ROW EXECUTE FUNCTION fukufuku_receipt_refuse()",
-    "CREATE TRIGGER trg_charge_guard BEFORE UPDATE ON charges "
+    "CREATE TRIGGER trg_receipt_line_guard BEFORE INSERT ON receipt_lines "
+    "FOR EACH ROW EXECUTE FUNCTION fukufuku_receipt_line_guard()",
+    "CREATE TRIGGER trg_charge_guard BEFORE INSERT OR UPDATE ON charges "
     "FOR EACH ROW EXECUTE FUNCTION fukufuku_charge_guard()",
     "CREATE TRIGGER trg_sequence_guard BEFORE UPDATE ON number_sequences "
     "FOR EACH ROW EXECUTE FUNCTION fukufuku_sequence_guard()",
@@ -309,7 +332,8 @@ PG_TRIGGERS = [
 ]
 
 NEW_FUNCTIONS = ("fukufuku_session_staff_id()", "fukufuku_receipt_number_check()", "fukufuku_receipt_refuse()",
-                 "fukufuku_charge_guard()", "fukufuku_sequence_guard()", "fukufuku_staff_guard()", "fukufuku_staff_sync()",
+                 "fukufuku_receipt_line_guard()", "fukufuku_charge_guard()", "fukufuku_sequence_guard()",
+                 "fukufuku_staff_guard()", "fukufuku_staff_sync()",
                  "fukufuku_create_login(integer, text, text)", "fukufuku_set_login_password(text, text)")
 # What any staff login may call (each checks the caller itself).
 CALLABLE = ("fukufuku_session_staff_id()", "fukufuku_create_login(integer, text, text)",
@@ -371,7 +395,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == 'postgresql':
-        for trigger, table in (("trg_receipt_no_change", "receipts"), ("trg_staff_sync", "staff"), ("trg_staff_guard", "staff"),
+        for trigger, table in (("trg_receipt_line_guard", "receipt_lines"), ("trg_receipt_no_change", "receipts"), ("trg_staff_sync", "staff"), ("trg_staff_guard", "staff"),
                                ("trg_sequence_guard", "number_sequences"), ("trg_charge_guard", "charges"),
                                ("trg_receipt_number", "receipts")):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
