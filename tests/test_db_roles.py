@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "services"))
 
 from factories import seed  # noqa: E402
 
+from booking_app import cli  # noqa: E402
 from booking_app.domain.errors import PermissionDenied, ValidationError  # noqa: E402
 from booking_app.services import audit_log  # noqa: E402
 from booking_app.services import payments as pay  # noqa: E402
@@ -252,6 +253,7 @@ def test_the_chain_verifies_after_staff_logins_work_and_an_owner_edit_is_detecte
         check = audit_log.verify_chain(s)
         assert check.broken_id is None and check.rows >= 5
         target = s.execute(text("SELECT id FROM audit_log WHERE summary = 'manager の記録'")).scalar()
+    assert cli.main(["--db", staffed.url, "verify-audit"]) == 0
     # The owner can still get round the trigger (it owns the table): the chain shows it.
     with write_session(staffed.owner) as s:
         s.execute(text("ALTER TABLE audit_log DISABLE TRIGGER trg_audit_no_change"))
@@ -260,6 +262,7 @@ def test_the_chain_verifies_after_staff_logins_work_and_an_owner_edit_is_detecte
     with read_session(staffed.owner) as s:
         check = audit_log.verify_chain(s)
     assert check.broken_id == target and check.reason
+    assert cli.main(["--db", staffed.url, "verify-audit"]) == 1  # the administrator's command says so too
 
 
 def test_a_role_change_holds_at_the_next_statement_and_deactivation_ends_the_session(staffed):
