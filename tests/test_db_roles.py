@@ -121,6 +121,7 @@ HAND_WRITTEN = {
     "alter": "ALTER TABLE receipts DISABLE TRIGGER ALL",
     "month close": "INSERT INTO month_closings (year, month) VALUES (2026, 10)",
     "rooms": "UPDATE rooms SET name = name || '!'",
+    "equipment": "UPDATE equipment_types SET sort_order = 99",  # granted only so that a booking can lock it
     "paid charge back to open": "UPDATE charges SET status = 'open', receipt_id = NULL WHERE status = 'paid'",
     "sequence back": "UPDATE number_sequences SET next_value = 1",
     "paid charge inserted": "INSERT INTO charges (kind, description, quantity, unit_price, amount, tax, status, "

@@ -69,6 +69,9 @@ MANAGER_UPDATE = ("charges",)  # a void cancels paid charges (the guard lets a m
 # A void locks its receipt (SELECT … FOR UPDATE needs an UPDATE grant): one column, and the trigger
 # fukufuku_receipt_refuse refuses every UPDATE of a receipt all the same.
 MANAGER_LOCK_COLUMNS = {"receipts": ("terminal",)}
+# Likewise a booking with equipment locks its equipment types; fukufuku_manager_update_only refuses a desk's
+# UPDATE of them.
+DESK_LOCK_COLUMNS = {"equipment_types": ("sort_order",)}
 
 OWNER_CHECK = "pg_has_role({who}, (SELECT c.relowner FROM pg_class c WHERE c.oid = TG_RELID), 'MEMBER')"
 SD = "SECURITY DEFINER SET search_path = public, pg_temp"
@@ -186,6 +189,19 @@ PG_FUNCTIONS = [
         END IF;
         RAISE EXCEPTION '発行済みの領収書に明細は追加できません（領収書ID %）', NEW.receipt_id
             USING ERRCODE = 'insufficient_privilege';
+    END
+    $$
+    """,
+    # Equipment types: a desk locks them (FOR UPDATE, to count the stock) but never changes them.
+    f"""
+    CREATE OR REPLACE FUNCTION fukufuku_manager_update_only() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+    BEGIN
+        IF {OWNER_CHECK.format(who="session_user")}
+           OR pg_has_role(session_user, 'fukufuku_manager', 'MEMBER') THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION '備品の登録・変更は管理者のみ行えます' USING ERRCODE = 'insufficient_privilege';
     END
     $$
     """,
@@ -320,6 +336,8 @@ PG_TRIGGERS = [
     "FOR EACH ROW EXECUTE FUNCTION fukufuku_receipt_number_check()",
     "CREATE TRIGGER trg_receipt_no_change BEFORE UPDATE OR DELETE ON receipts "
     "FOR EACH ROW EXECUTE FUNCTION fukufuku_receipt_refuse()",
+    "CREATE TRIGGER trg_equipment_manager_only BEFORE UPDATE ON equipment_types "
+    "FOR EACH ROW EXECUTE FUNCTION fukufuku_manager_update_only()",
     "CREATE TRIGGER trg_receipt_line_guard BEFORE INSERT ON receipt_lines "
     "FOR EACH ROW EXECUTE FUNCTION fukufuku_receipt_line_guard()",
     "CREATE TRIGGER trg_charge_guard BEFORE INSERT OR UPDATE ON charges "
@@ -333,7 +351,7 @@ PG_TRIGGERS = [
 
 NEW_FUNCTIONS = ("fukufuku_session_staff_id()", "fukufuku_receipt_number_check()", "fukufuku_receipt_refuse()",
                  "fukufuku_receipt_line_guard()", "fukufuku_charge_guard()", "fukufuku_sequence_guard()",
-                 "fukufuku_staff_guard()", "fukufuku_staff_sync()",
+                 "fukufuku_staff_guard()", "fukufuku_staff_sync()", "fukufuku_manager_update_only()",
                  "fukufuku_create_login(integer, text, text)", "fukufuku_set_login_password(text, text)")
 # What any staff login may call (each checks the caller itself).
 CALLABLE = ("fukufuku_session_staff_id()", "fukufuku_create_login(integer, text, text)",
@@ -368,7 +386,7 @@ def _grants() -> None:
     op.execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO fukufuku_desk")
     op.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(DESK_OPERATIONAL)} TO fukufuku_desk")
     op.execute(f"GRANT INSERT ON {', '.join(DESK_INSERT_ONLY)} TO fukufuku_desk")
-    for table, columns in DESK_COLUMNS.items():
+    for table, columns in {**DESK_COLUMNS, **DESK_LOCK_COLUMNS}.items():
         op.execute(f"GRANT UPDATE ({', '.join(columns)}) ON {table} TO fukufuku_desk")
     op.execute(f"GRANT INSERT, UPDATE ON {', '.join(MANAGER_WRITE)} TO fukufuku_manager")
     op.execute(f"GRANT INSERT ON {', '.join(MANAGER_INSERT_ONLY)} TO fukufuku_manager")
@@ -395,7 +413,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == 'postgresql':
-        for trigger, table in (("trg_receipt_line_guard", "receipt_lines"), ("trg_receipt_no_change", "receipts"), ("trg_staff_sync", "staff"), ("trg_staff_guard", "staff"),
+        for trigger, table in (("trg_equipment_manager_only", "equipment_types"),
+                               ("trg_receipt_line_guard", "receipt_lines"), ("trg_receipt_no_change", "receipts"), ("trg_staff_sync", "staff"), ("trg_staff_guard", "staff"),
                                ("trg_sequence_guard", "number_sequences"), ("trg_charge_guard", "charges"),
                                ("trg_receipt_number", "receipts")):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")

@@ -102,7 +102,7 @@ def test_the_desks_daily_work_runs_on_its_own_login(signed):
     w = signed.world
     # Book and cancel a room.
     booking = w.book(at(DAY, 10), at(DAY, 12), actor=desk)
-    other = w.book(at(DAY, 13), at(DAY, 15), actor=desk)
+    other = w.book(at(DAY, 13), at(DAY, 15), actor=desk, equipment=w.equip(プロジェクター=1))  # locks the type
     with signed.write("desk") as s:
         svc.cancel_booking(s, desk, other.id, "団体の都合", now=NOW)
     # Register a group and renew it.
@@ -306,8 +306,9 @@ def test_more_of_the_desks_work_runs_on_its_own_login(signed):
     w = signed.world
     today = NOW.date()  # the pinned default day, 2026-11-25, named: the check-in happens on it
     booking = w.book(at(today, 13), at(today, 15), actor=desk)
-    with signed.write("desk") as s:
-        svc.update_booking(s, desk, booking.id, w.input(at(today, 13), at(today, 16)), now=NOW)
+    with signed.write("desk") as s:  # the ORM path (an edit), with equipment
+        svc.update_booking(s, desk, booking.id, w.input(at(today, 13), at(today, 16),
+                                                        equipment=w.equip(プロジェクター=1)), now=NOW)
     with signed.write("desk") as s:
         svc.check_in(s, desk, booking.id, now=at(today, 13))
     with signed.write("desk") as s:
