@@ -46,10 +46,16 @@ _cached_key = functools.lru_cache(maxsize=65536)(search_key)
 
 
 @event.listens_for(Pool, "checkout")
-def _register_sqlite(dbapi_conn, _record, _proxy) -> None:
-    """Every SQLite connection the app hands out knows ``fk_search_key`` (= search_key); ~1 µs."""
-    if isinstance(dbapi_conn, sqlite3.Connection):
+def _register_sqlite(dbapi_conn, record, _proxy) -> None:
+    """Every SQLite connection the app hands out knows ``fk_search_key`` (= search_key).
+
+    Once per connection, not per checkout: ``create_function`` expires the connection's prepared statements,
+    so registering at every checkout made every statement of every transaction compile again (0.3–0.7 ms of
+    a booking save, docs/performance.md 2026-12-07). Checkout rather than connect still reaches connections
+    a pool made before this module was imported."""
+    if isinstance(dbapi_conn, sqlite3.Connection) and not record.info.get(SQLITE_FUNCTION):
         dbapi_conn.create_function(SQLITE_FUNCTION, 1, _cached_key, deterministic=True)
+        record.info[SQLITE_FUNCTION] = True
 
 
 @functools.cache
