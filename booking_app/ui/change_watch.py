@@ -132,6 +132,16 @@ class ChangeWatcher(QObject):
         self._thread: threading.Thread | None = None
         self._own_pids: set[int] = set()
         self._listeners: list[tuple[object, str, object]] = []
+        ctx.engine_changed.connect(self._follow_engine)
+
+    def _follow_engine(self, engine) -> None:
+        """Another staff member signed in with their own login (PostgreSQL): listen through it."""
+        was_running = self._running
+        self.stop()
+        self.engine = engine
+        self.sqlite = is_sqlite(engine)
+        if was_running:
+            self.start()
 
     # ------------------------------------------------------------------ life cycle
 

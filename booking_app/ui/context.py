@@ -26,6 +26,7 @@ class AppContext(QObject):
     # what changed: a set of entity names such as {"booking"}, {"profile"}, {"staff"}
     changed = Signal(object)
     actor_changed = Signal(object)
+    engine_changed = Signal(object)  # another person signed in with their own database login
 
     def __init__(self, engine: Engine, actor: Actor, *, db_label: str = "", parent: QObject | None = None):
         super().__init__(parent)
@@ -37,6 +38,16 @@ class AppContext(QObject):
     def set_actor(self, actor: Actor) -> None:
         self.actor = actor
         self.actor_changed.emit(actor)
+
+    def switch_login(self, engine: Engine, actor: Actor) -> None:
+        """担当者の切り替え on PostgreSQL: each person acts through their own database login, so the next
+        person brings their own engine; the previous person's connections are closed."""
+        old, self.engine = self.engine, engine
+        if old is not engine:
+            self.engine_changed.emit(engine)
+        self.set_actor(actor)
+        if old is not engine:
+            old.dispose()
 
     def read(self, fn: Callable[[Session], T]) -> T:
         with read_session(self.engine) as session:

@@ -27,7 +27,14 @@ from booking_app.domain.errors import DomainError
 from booking_app.domain.roles import role_label
 from booking_app.services import auth
 from booking_app.ui.context import AppContext
-from booking_app.ui.login_dialog import ERROR_STYLE, HINT_STYLE, LoginDialog, password_field
+from booking_app.ui.login_dialog import (
+    ERROR_STYLE,
+    HINT_STYLE,
+    LoginDialog,
+    password_field,
+    signed_in_base_url,
+    switch_database_login,
+)
 
 IDLE_MINUTES_KEY = "lock/idle_minutes"
 DEFAULT_IDLE_MINUTES = 10
@@ -178,7 +185,16 @@ class LockOverlay(QDialog):
             self._error(self.tr("パスワードを入力してください。"))
             return False
         try:
-            auth.verify_current(self.ctx.engine, self.ctx.actor, password)
+            base_url = signed_in_base_url(self.ctx.engine)
+            if base_url is None:
+                auth.verify_current(self.ctx.engine, self.ctx.actor, password)
+            else:
+                # PostgreSQL: the server checks the password of the login on duty (a fresh connection,
+                # closed at once); the app never holds a password hash for a database login.
+                from booking_app.services.db_login import sign_in
+
+                engine, _actor = sign_in(base_url, self.ctx.engine.url.username or "", password)
+                engine.dispose()
         except DomainError as exc:
             self._error(exc.message)
             return False
@@ -186,6 +202,13 @@ class LockOverlay(QDialog):
         return True
 
     def switch_staff(self) -> bool:
+        switched = switch_database_login(self, self.ctx)  # PostgreSQL: the next person's own login
+        if switched is not None:
+            if not switched:
+                self.password.setFocus()
+                return False
+            self._release()
+            return True
         actor = LoginDialog.get(self, self.ctx.engine, demo=self._demo)
         if actor is None:
             self.password.setFocus()

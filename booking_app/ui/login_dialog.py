@@ -205,6 +205,28 @@ def remember_signed_in(engine: Engine, base_url: str) -> None:
     _SIGNED_IN[engine] = base_url
 
 
+def switch_database_login(parent: QWidget | None, ctx) -> bool | None:
+    """担当者の切り替え when the app runs on a staff member's own database login (PostgreSQL).
+
+    None when ``ctx`` is not on such a login (the caller asks :class:`LoginDialog` as on SQLite). Else the next
+    person signs in with their own login name and password; True when someone signed in (the context then
+    acts through their connection, see ``AppContext.switch_login``), False when cancelled.
+    """
+    base_url = signed_in_base_url(ctx.engine)
+    if base_url is None:
+        return None
+    dialog = PgLoginDialog(base_url, parent=parent, login="", db_label=getattr(ctx, "db_label", ""),
+                           title=parent.tr("担当者の切り替え") if parent is not None else None)
+    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.engine is None:
+        return False
+    if dialog.actor.id == ctx.actor.id:
+        dialog.engine.dispose()  # the same person again: keep the connection already open
+        ctx.set_actor(dialog.actor)
+    else:
+        ctx.switch_login(dialog.engine, dialog.actor)
+    return True
+
+
 class PgLoginDialog(QDialog):
     """ログイン on PostgreSQL: the staff member's own database login (ログイン名 + パスワード).
 

@@ -466,8 +466,10 @@ class MainWindow(QMainWindow):
 
     def switch_staff(self) -> None:
         """担当者の切り替え: the next staff member logs in with their password."""
-        from booking_app.ui.login_dialog import LoginDialog
+        from booking_app.ui.login_dialog import LoginDialog, switch_database_login
 
+        if switch_database_login(self, self.ctx) is not None:
+            return
         actor = LoginDialog.get(self, self.ctx.engine, current_id=self.ctx.actor.id,
                                 demo=bool(getattr(self.ctx, "demo", False)))
         if actor is not None and actor != self.ctx.actor:
