@@ -2,12 +2,14 @@
 
     fukufuku-desk                         open the app on the configured database
     fukufuku-desk --demo                  open the app on a throwaway database full of demo data
-    fukufuku-desk db upgrade              bring the database schema up to date
+    fukufuku-desk db upgrade [--owner U]  bring the database schema up to date (PostgreSQL: as the schema owner)
     fukufuku-desk seed-demo               put demo data into the database given by --db
     fukufuku-desk import-bookings FILE    import the old booking ledger (.xlsx / .csv)
     fukufuku-desk backup FILE             a checked copy of the database (SQLite file / pg_dump)
     fukufuku-desk restore FILE [--yes]    check a backup, save the current database, put it back
     fukufuku-desk verify-audit [--known HASH]  check the audit trail's hash chain (exit 1 if broken)
+    fukufuku-desk staff unlock NAME       break-glass: lift a staff member's sign-in lock (staff_cli.py)
+    fukufuku-desk staff reset-password NAME  break-glass: set a forgotten password (asked twice, never echoed)
 
 Every command first runs the migrations and ``ensure_initial_data``, so any of them works on a new,
 empty database. Commands act as a staff member (``--staff``, by default the first manager), who is
