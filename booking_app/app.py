@@ -356,7 +356,8 @@ def _run_with(app, engine, db_url: str, *, db_label: str, demo: bool, screenshot
             idle_lock.uninstall()
             app.removeEventFilter(scanner)
             if not demo:
-                exit_backup(db_url, daily_backup)  # SQLite only; logs, never raises
+                exit_backup(db_url, daily_backup, staff_id=ctx.actor.id)  # SQLite only; logs, never raises
+            engine = ctx.engine  # after 担当者の切り替え on PostgreSQL: the login last signed in
     finally:
         from booking_app.store.engine import optimize
 
