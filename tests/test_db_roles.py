@@ -230,6 +230,27 @@ def test_through_the_store_a_desk_gets_a_japanese_refusal(staffed):
         staffed.connect("desk").close()  # the old password no longer works
 
 
+def test_a_server_refusal_reaches_the_desk_as_a_japanese_permission_message(staffed, paid):
+    """What a grant or a guard trigger refuses comes out of write_session as PermissionDenied in Japanese
+    (never the server's English "permission denied"), and nothing is written."""
+    desk_engine = make_engine(make_url(staffed.url).set(username=staffed.logins["desk"], password=PW)
+                              .render_as_string(hide_password=False))
+    try:
+        with pytest.raises(PermissionDenied) as by_grant, write_session(desk_engine) as s:
+            s.execute(text("DELETE FROM staff WHERE id = :id"), {"id": staffed.ids["manager"]})
+        assert "権限" in by_grant.value.message and "（staff）" in by_grant.value.message
+        assert "permission denied" not in by_grant.value.message
+        with pytest.raises(PermissionDenied) as by_trigger, write_session(desk_engine) as s:
+            s.execute(text("UPDATE charges SET status = 'cancelled', receipt_id = NULL WHERE id = :id"),
+                      {"id": paid["charge"]})
+        assert "請求" in by_trigger.value.message  # the guard trigger's own Japanese wording, kept as it is
+    finally:
+        desk_engine.dispose()
+    with write_session(staffed.owner) as s:
+        assert s.get(Staff, staffed.ids["manager"]) is not None
+        assert s.execute(text("SELECT status FROM charges WHERE id = :id"), {"id": paid["charge"]}).scalar() == "paid"
+
+
 def test_the_audit_trigger_names_the_login_and_the_server_time(staffed):
     manager = staffed.ids["manager"]
     with staffed.connect("desk") as conn:

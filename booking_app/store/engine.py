@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from booking_app.domain.errors import Busy, DomainError
+from booking_app.domain.errors import Busy, DomainError, PermissionDenied
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +130,23 @@ def busy_error(exc: BaseException) -> Busy | None:
     return None
 
 
+def privilege_error(exc: BaseException) -> PermissionDenied | None:
+    """PostgreSQL refused the statement for the login's rights (SQLSTATE 42501): a grant or one of migration
+    0009's guard triggers. The triggers word their refusal in Japanese, which is kept; the server's own
+    "permission denied for table …" is English, so it becomes a Japanese message naming the table."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if getattr(orig, "sqlstate", None) != "42501":
+        return None
+    diag = getattr(orig, "diag", None)
+    primary = (getattr(diag, "message_primary", None) or str(orig)).strip()
+    if any(ord(ch) > 0x2FFF for ch in primary):  # a guard trigger's Japanese message
+        return PermissionDenied(primary)
+    table = primary.rsplit(" ", 1)[-1] if primary.startswith("permission denied for") else ""
+    where = f"（{table}）" if table else ""
+    return PermissionDenied(f"この操作はあなたのログインの権限ではデータベースに認められていません{where}。"
+                            "必要なら管理者に依頼してください。")
+
+
 def _after_rollback(engine: Engine, exc: DomainError) -> None:
     """Run what a refused unit asked to record once its transaction is gone (e.g. the audit entry of a
     permission refusal, ``services.common.deny``): in a transaction of its own, since the refused one
@@ -194,10 +211,10 @@ def _unit(engine: Engine, bind: Engine) -> Iterator[Session]:
         _after_rollback(engine, exc)
         raise
     except Exception as exc:  # a database error, wrapped by SQLAlchemy or straight from the driver
-        busy = busy_error(exc)
-        if busy is None:
+        refused = busy_error(exc) or privilege_error(exc)
+        if refused is None:
             raise
-        raise busy from exc
+        raise refused from exc
 
 
 def optimize(engine: Engine) -> None:

@@ -383,6 +383,8 @@ def _grants() -> None:
     op.execute("REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM PUBLIC")
     op.execute("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC")
     op.execute(f"GRANT SELECT ON {tables} TO fukufuku_desk")
+    # So the app can tell a staff member at sign-in that the schema is older than the app (app.schema_problem).
+    op.execute("GRANT SELECT ON alembic_version TO fukufuku_desk")
     op.execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO fukufuku_desk")
     op.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(DESK_OPERATIONAL)} TO fukufuku_desk")
     op.execute(f"GRANT INSERT ON {', '.join(DESK_INSERT_ONLY)} TO fukufuku_desk")
@@ -424,6 +426,7 @@ def downgrade() -> None:
                 DO $$ BEGIN
                     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
                         REVOKE ALL ON {tables} FROM {role};
+                        REVOKE ALL ON alembic_version FROM {role};
                         REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role};
                         REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM {role};
                     END IF;

@@ -40,6 +40,18 @@ FY = 2026
 PW = "kanmon-2026"
 
 
+def _create_db_login(s: Session, a: Actor, e: Env) -> None:
+    """PostgreSQL: the admin-only service; SQLite has no database logins, so only its check is there to try."""
+    import uuid
+
+    from booking_app.services import common, db_login
+
+    if s.get_bind().dialect.name != "postgresql":
+        common.require_admin(s, a, "データベースのログインの作成")
+        return
+    db_login.create_staff_login(s, a, e.staff_id, f"perm_{uuid.uuid4().hex[:12]}", "shiokaze-2026")
+
+
 @dataclass
 class Env:
     """What the protected calls need: the world, an admin, a scratch folder and a few rows."""
@@ -113,6 +125,7 @@ CASES = [
     Case("auth.reset_password", lambda s, a, e: auth.reset_password(s, a, e.staff_id, "another-pw", now=NOW),
          minimum="admin"),
     Case("auth.unlock", lambda s, a, e: auth.unlock(s, a, e.staff_id, now=NOW), minimum="admin"),
+    Case("db_login.create_staff_login", lambda s, a, e: _create_db_login(s, a, e), minimum="admin"),
 ]
 
 
