@@ -37,7 +37,7 @@ from pathlib import Path
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
 from booking_app.domain.errors import NotFound, PermissionDenied, RuleError, ValidationError
@@ -268,9 +268,12 @@ def _check_role(role: str) -> str:
 
 
 def _usable_admins(session: Session) -> int:
+    """Active administrators who can sign in: with a password here, or with their own database login
+    (PostgreSQL, where the server checks the password)."""
     return session.scalar(
         select(func.count()).select_from(Staff).where(
-            Staff.role == "admin", Staff.active.is_(True), Staff.password_hash.is_not(None)
+            Staff.role == "admin", Staff.active.is_(True),
+            or_(Staff.password_hash.is_not(None), Staff.db_login.is_not(None)),
         )
     ) or 0
 
@@ -312,7 +315,7 @@ def _locked_message(until: datetime) -> str:
 
 
 def needs_first_admin(session: Session) -> bool:
-    """True when no active admin has a password: the first start must create one."""
+    """True when no active admin can sign in (no password, no database login): the first start must create one."""
     return _usable_admins(session) == 0
 
 

@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QProcess, Qt
+from PySide6.QtCore import QCoreApplication, QObject, QProcess, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -261,6 +261,59 @@ def _test_sqlite(url: str) -> ConnectionCheck:
 # --------------------------------------------------------------------------- dialogs
 
 
+class TlsFields(QObject):
+    """暗号化 (``sslmode``) and the centre's CA file, as the connection dialog and the first-start wizard both ask
+    them: until staff choose a mode it follows the host (verify-full off this PC, prefer on it)."""
+
+    def __init__(self, owner: QWidget, host_edit: QLineEdit, *, ca_placeholder: str):
+        super().__init__(owner)
+        self._owner = owner
+        self.combo = QComboBox()
+        self.combo.setObjectName("sslmode")
+        for mode, label in SSLMODE_CHOICES:
+            self.combo.addItem(f"{label}　{mode}", mode)
+        self.touched = False  # staff chose a mode themselves: the host no longer decides it
+        self.combo.activated.connect(self._chosen)
+        host_edit.textChanged.connect(self._host_changed)
+        self.ca_edit = QLineEdit()
+        self.ca_edit.setObjectName("sslrootcert")
+        self.ca_edit.setPlaceholderText(ca_placeholder)
+        browse = QPushButton("参照…")
+        browse.setObjectName("browse_ca")
+        browse.clicked.connect(self.browse_ca)
+        self.ca_row = QHBoxLayout()
+        self.ca_row.setContentsMargins(0, 0, 0, 0)
+        self.ca_row.addWidget(self.ca_edit, 1)
+        self.ca_row.addWidget(browse)
+
+    def set_mode(self, mode: str) -> None:
+        self.combo.setCurrentIndex(max(0, self.combo.findData(mode)))
+
+    def mode(self) -> str:
+        return str(self.combo.currentData())
+
+    def ca_text(self) -> str:
+        return self.ca_edit.text().strip()
+
+    def ca_path(self) -> str | None:
+        """The CA file as an absolute path for the URL, or None."""
+        ca = self.ca_text()
+        return str(Path(ca).expanduser().resolve()) if ca else None
+
+    def _chosen(self, _index: int) -> None:
+        self.touched = True
+
+    def _host_changed(self, text: str) -> None:
+        if not self.touched:
+            self.set_mode(config.default_sslmode(text.strip()))
+
+    def browse_ca(self) -> None:
+        path, _f = QFileDialog.getOpenFileName(self._owner, "CAファイル（サーバー証明書の発行元）", self.ca_edit.text(),
+                                               "証明書 (*.crt *.pem *.cer);;すべてのファイル (*)")
+        if path:
+            self.ca_edit.setText(path)
+
+
 class ConnectionDialog(QDialog):
     """接続設定: SQLite file or PostgreSQL server of this terminal."""
 
@@ -307,23 +360,9 @@ class ConnectionDialog(QDialog):
         self.port_spin.setValue(config.DEFAULT_PG_PORT)
         self.db_edit = QLineEdit("fukufuku")
         self.db_edit.setObjectName("database")
-        self.sslmode_combo = QComboBox()
-        self.sslmode_combo.setObjectName("sslmode")
-        for mode, label in SSLMODE_CHOICES:
-            self.sslmode_combo.addItem(f"{label}　{mode}", mode)
-        self._sslmode_touched = False
-        self.sslmode_combo.activated.connect(self._sslmode_chosen)
-        self.host_edit.textChanged.connect(self._host_changed)
-        self.ca_edit = QLineEdit()
-        self.ca_edit.setObjectName("sslrootcert")
-        self.ca_edit.setPlaceholderText("IT担当者から受け取った ca.crt（検証付き暗号化のとき必要）")
-        ca_browse = QPushButton("参照…")
-        ca_browse.setObjectName("browse_ca")
-        ca_browse.clicked.connect(self._browse_ca)
-        ca_row = QHBoxLayout()
-        ca_row.setContentsMargins(0, 0, 0, 0)
-        ca_row.addWidget(self.ca_edit, 1)
-        ca_row.addWidget(ca_browse)
+        self.tls = TlsFields(self, self.host_edit,
+                             ca_placeholder="IT担当者から受け取った ca.crt（検証付き暗号化のとき必要）")
+        self.sslmode_combo, self.ca_edit, ca_row = self.tls.combo, self.tls.ca_edit, self.tls.ca_row
         form.addRow("ホスト名", self.host_edit)
         form.addRow("ポート番号", self.port_spin)
         form.addRow("データベース名", self.db_edit)
@@ -388,7 +427,7 @@ class ConnectionDialog(QDialog):
             self.user_edit.setText(u.username or "")
             mode = u.query.get("sslmode")
             self.set_sslmode(mode if mode in config.SSLMODES else config.default_sslmode(u.host))
-            self._sslmode_touched = mode in config.SSLMODES
+            self.tls.touched = mode in config.SSLMODES
             rootcert = u.query.get("sslrootcert")
             self.ca_edit.setText(rootcert if isinstance(rootcert, str) else "")
         else:
@@ -404,24 +443,10 @@ class ConnectionDialog(QDialog):
         self.result_label.clear()
 
     def set_sslmode(self, mode: str) -> None:
-        self.sslmode_combo.setCurrentIndex(max(0, self.sslmode_combo.findData(mode)))
+        self.tls.set_mode(mode)
 
     def sslmode(self) -> str:
-        return str(self.sslmode_combo.currentData())
-
-    def _sslmode_chosen(self, _index: int) -> None:
-        self._sslmode_touched = True
-
-    def _host_changed(self, text: str) -> None:
-        # Until staff choose one, the mode follows the host: verify-full off this PC, prefer on it.
-        if not self._sslmode_touched:
-            self.set_sslmode(config.default_sslmode(text.strip()))
-
-    def _browse_ca(self) -> None:
-        path, _f = QFileDialog.getOpenFileName(self, "CAファイル（サーバー証明書の発行元）", self.ca_edit.text(),
-                                               "証明書 (*.crt *.pem *.cer);;すべてのファイル (*)")
-        if path:
-            self.ca_edit.setText(path)
+        return self.tls.mode()
 
     def _browse(self) -> None:
         path, _f = QFileDialog.getSaveFileName(self, "データベースのファイル", self.path_edit.text(),
@@ -458,8 +483,7 @@ class ConnectionDialog(QDialog):
                                     "ca.crt を選んでください。")
             return None
         return config.postgres_url(host, self.port_spin.value(), self.db_edit.text().strip(),
-                                   sslmode=self.sslmode(),
-                                   sslrootcert=str(Path(ca).expanduser().resolve()) if ca else None)
+                                   sslmode=self.sslmode(), sslrootcert=self.tls.ca_path())
 
     def test_url(self) -> str | None:
         """The URL of the fields with the test login (for 接続テスト only; never saved)."""

@@ -30,8 +30,6 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
-    QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -405,22 +403,10 @@ class DatabasePage(QWizardPage):
         self.port_spin.setRange(1, 65535)
         self.port_spin.setValue(config.DEFAULT_PG_PORT)
         self.db_edit = _edit("database", "fukufuku")
-        self.sslmode_combo = QComboBox()
-        self.sslmode_combo.setObjectName("sslmode")
-        from booking_app.ui.connection_dialog import SSLMODE_CHOICES
+        from booking_app.ui.connection_dialog import TlsFields
 
-        for mode, text in SSLMODE_CHOICES:
-            self.sslmode_combo.addItem(f"{text}　{mode}", mode)
-        self._sslmode_touched = False
-        self.sslmode_combo.activated.connect(self._sslmode_chosen)
-        self.ca_edit = _edit("sslrootcert", placeholder="IT担当者から受け取った ca.crt")
-        ca_browse = QPushButton("参照…")
-        ca_browse.setObjectName("browse_ca")
-        ca_browse.clicked.connect(self._browse_ca)
-        ca_row = QHBoxLayout()
-        ca_row.setContentsMargins(0, 0, 0, 0)
-        ca_row.addWidget(self.ca_edit, 1)
-        ca_row.addWidget(ca_browse)
+        self.tls = TlsFields(self, self.host_edit, ca_placeholder="IT担当者から受け取った ca.crt")
+        self.sslmode_combo, self.ca_edit, ca_row = self.tls.combo, self.tls.ca_edit, self.tls.ca_row
         # The schema owner (made by the IT person, docs/admin-guide.md 3): asked once, never stored.
         self.user_edit = _edit("user", config.DEFAULT_OWNER)
         self.password_edit = _edit("password")
@@ -451,26 +437,12 @@ class DatabasePage(QWizardPage):
         self.sqlite_radio.toggled.connect(self._changed)
         for edit in (self.host_edit, self.db_edit, self.user_edit, self.password_edit, self.ca_edit):
             edit.textChanged.connect(self._changed)
-        self.host_edit.textChanged.connect(self._host_changed)
         self.port_spin.valueChanged.connect(self._changed)
         self.sslmode_combo.currentIndexChanged.connect(self._changed)
         self._changed()
 
-    def _sslmode_chosen(self, _index: int) -> None:
-        self._sslmode_touched = True
-
-    def _host_changed(self, text: str) -> None:
-        if not self._sslmode_touched:  # verify-full off this PC, prefer on it, until staff choose
-            self.sslmode_combo.setCurrentIndex(max(0, self.sslmode_combo.findData(config.default_sslmode(text.strip()))))
-
     def sslmode(self) -> str:
-        return str(self.sslmode_combo.currentData())
-
-    def _browse_ca(self) -> None:
-        path, _f = QFileDialog.getOpenFileName(self, "CAファイル（サーバー証明書の発行元）", self.ca_edit.text(),
-                                               "証明書 (*.crt *.pem *.cer);;すべてのファイル (*)")
-        if path:
-            self.ca_edit.setText(path)
+        return self.tls.mode()
 
     # -- state
     def use_postgresql(self) -> bool:
@@ -485,10 +457,8 @@ class DatabasePage(QWizardPage):
         # Bad-input fix (issue 7): a host such as "user@pc:1/x" made a URL naming another server.
         if server_field_problem(host, db, user, self.password_edit.text()):
             return None
-        ca = self.ca_edit.text().strip()
         return config.postgres_url(host, self.port_spin.value(), db, user, self.password_edit.text(),
-                                   sslmode=self.sslmode(),
-                                   sslrootcert=str(Path(ca).expanduser().resolve()) if ca else None)
+                                   sslmode=self.sslmode(), sslrootcert=self.tls.ca_path())
 
     def chosen_url(self) -> str | None:
         return self.server_url() if self.use_postgresql() else default_sqlite_url()
