@@ -325,6 +325,9 @@ def write_cashup_xlsx(doc: CashupDoc, path: Path | str | BinaryIO) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.oddFooter.center.text = "&P / &N"
-    # A file-like object is saved as it is (never str() of it, which would make a file of that name).
-    wb.save(path if hasattr(path, "write") else str(path))
+    # Through the one table writer: a payer or a void reason typed as '=…' is stored as text, never a
+    # formula. A file-like object is saved as it is (never str() of it, which would make a file of that name).
+    from booking_app.services.table_writer import save_workbook
+
+    save_workbook(wb, path)
 

@@ -10,7 +10,6 @@ The layouts are described for staff in ``docs/statistics.md``.
 
 from __future__ import annotations
 
-import csv
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -461,26 +460,33 @@ def write_stats_xlsx(fig: MonthFigures, path: Path | str | BinaryIO, *,
         ws.freeze_panes = "A2"
         ws.print_title_rows = "1:1"  # the heading row again on every printed page
         print_setup(ws, landscape=table.landscape, sheet_title=table.title)
-    # A file-like object is saved as it is (never str() of it, which would make a file of that name).
-    wb.save(path if hasattr(path, "write") else str(path))
+    # Through the one table writer: a correction reason or name typed as '=…' is stored as text, never
+    # a formula. A file-like object is saved as it is (never str() of it, which would make a file of that name).
+    from booking_app.services.table_writer import save_workbook
+
+    save_workbook(wb, path)
 
 
 # --------------------------------------------------------------------------- CSV
 
 
 def _csv_text(s: str) -> str:
-    # A reason typed as '=…' or '+…' must stay text: Excel would run it as a formula (CSV injection).
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+    # A reason typed as '=…', '+…' or '＝…' must stay text: Excel would run it as a formula (CSV injection).
+    from booking_app.services.table_writer import neutralise
+
+    return neutralise(s)
 
 
 def _csv_value(v: Any, kind: str) -> str:
+    from booking_app.services.table_writer import Plain
+
     if v is None:
         return ""
     if isinstance(v, str):
         return _csv_text(v)
     if kind == "pct":
-        return display(v, "pct")  # '45.2%': Excel reads it as the number 0.452 shown as a percentage
-    return str(v)  # plain digits, no separators: Excel reads numbers it can add up
+        return Plain(display(v, "pct"))  # '45.2%': Excel reads it as the number 0.452 shown as a percentage
+    return Plain(v)  # plain digits, no separators: Excel reads numbers it can add up (-500 stays a number)
 
 
 def stats_csv_rows(fig: MonthFigures, monthly: Sequence[MonthRow] | None = None, *,
@@ -508,11 +514,9 @@ def write_stats_csv(fig: MonthFigures, path: Path | str | BinaryIO, *,
                     monthly: Sequence[MonthRow] | None = None, centre: str = CENTRE_NAME,
                     info: ReportInfo | None = None) -> None:
     """One CSV, UTF-8 with BOM and CRLF (Excel opens it right), tables one after another."""
-    import io
+    from booking_app.services.table_writer import csv_bytes
 
-    buf = io.StringIO(newline="")
-    csv.writer(buf, lineterminator="\r\n").writerows(stats_csv_rows(fig, monthly, centre=centre, info=info))
-    data = buf.getvalue().encode("utf-8-sig")
+    data = csv_bytes(stats_csv_rows(fig, monthly, centre=centre, info=info))
     if hasattr(path, "write"):
         path.write(data)
     else:

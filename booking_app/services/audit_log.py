@@ -12,7 +12,6 @@ labels here, and a name this module does not know yet (a newer service) is shown
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from booking_app.domain.booking_rules import STATUS_LABELS
 from booking_app.domain.errors import ValidationError
+from booking_app.services import table_writer
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.store import audit_chain
 from booking_app.store.models import AuditEntry, Staff
@@ -447,11 +447,8 @@ def export_audit(session: Session, actor: Actor, f: AuditFilter | None, path: Pa
         if len(page.rows) < EXPORT_BATCH:
             break
     if suffix == ".csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(EXPORT_HEADERS)
-        w.writerows(rows)
-        path.write_bytes(buf.getvalue().encode("utf-8-sig"))
+        # Through the one table writer: a summary or name typed as '=…' stays text (CSV injection).
+        path.write_bytes(table_writer.csv_bytes([EXPORT_HEADERS, *rows]))
     else:
         path.write_bytes(_xlsx_bytes(rows))
     audit(session, actor, "export", "audit", None,
@@ -484,7 +481,7 @@ def _xlsx_bytes(rows: list[list[Any]]) -> bytes:
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:H{len(rows) + 1}"
     buf = io.BytesIO()
-    wb.save(buf)
+    table_writer.save_workbook(wb, buf)  # text stays text: a staff name '=…' is never a formula
     return buf.getvalue()
 
 

@@ -25,7 +25,6 @@ Decisions (documented for staff in docs/import-groups.md):
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import re
 import sys
@@ -55,7 +54,7 @@ from booking_app.domain.groups import (
     validity_end,
 )
 from booking_app.domain.kana import digits_only, search_key, to_hiragana
-from booking_app.services import tabular
+from booking_app.services import table_writer, tabular
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.services.groups import REG_NO_SEQUENCE, next_number
 from booking_app.services.tabular import (
@@ -719,13 +718,8 @@ def export_groups(session: Session, actor: Actor, path: Path, *, today: date | N
     rows = _export_rows(session, today)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        buf = io.StringIO(newline="")
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow(EXPORT_COLUMNS)
-        for row in rows:
-            writer.writerow(["" if v is None else jcal.format_slash(v) if isinstance(v, date) else v
-                             for v in row])
-        path.write_bytes(buf.getvalue().encode("utf-8-sig"))
+        # Through the one table writer: a name typed as '=…' stays text in Excel (CSV injection).
+        path.write_bytes(table_writer.csv_bytes([EXPORT_COLUMNS, *rows]))
     elif suffix == ".xlsx":
         path.write_bytes(_xlsx_bytes(rows, today))
     else:
@@ -767,6 +761,7 @@ def _xlsx_bytes(rows: list[list[Any]], today: date) -> bytes:
     stamp = datetime(today.year, today.month, today.day)
     wb.properties.created = wb.properties.modified = stamp
     wb.properties.creator = "ふくふくデスク"
+    table_writer.neutralise_workbook(wb)  # a group named '=…' is text, never a formula
     raw = io.BytesIO()
     wb.save(raw)
     # openpyxl's save stamps 'modified' with the current second, whatever we set; so the

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -42,6 +42,7 @@ from booking_app.reports.insurance_pdf import (
     write_ledger,
     write_roster,
 )
+from booking_app.services import table_writer
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.services.fees import get_fees
@@ -360,10 +361,16 @@ def export_insurance(session: Session, actor: Actor, fiscal_year: int, path: Pat
     require_manager(session, actor, "保険の名簿・台帳の書き出し")
     if kind not in EXPORT_KINDS:
         raise ValidationError(f"書き出す種類「{kind}」はありません（roster か ledger）。", field="kind")
+    # Every text (group, person, event, plan) through the one table writer's rule before it reaches the
+    # file: a name typed as '=…' or '＋…' gets its leading ' and stays text in Excel (CSV injection).
+    safe = table_writer.neutralise_fields
     if kind == "roster":
-        n = write_roster(roster_rows(session, fiscal_year), path, fiscal_year=fiscal_year)
+        n = write_roster([safe(r) for r in roster_rows(session, fiscal_year)], path, fiscal_year=fiscal_year)
     else:
-        n = write_ledger(ledger(session, fiscal_year), path)
+        doc = ledger(session, fiscal_year)
+        doc = replace(doc, rows=tuple(safe(r) for r in doc.rows), totals=tuple(safe(t) for t in doc.totals),
+                      grand=safe(doc.grand))
+        n = write_ledger(doc, path)
     what = "加入者名簿" if kind == "roster" else "保険台帳"
     name = file_name or Path(path).name  # the real name when path is a temporary file
     audit(session, actor, "export", "insurance_enrolment", None,
