@@ -27,6 +27,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import ValidationError
+from booking_app.services.table_writer import DANGEROUS_FIRST
 
 # Rows with the number Excel shows them under: [(1, [heading cells]), (2, [cells]), …].
 Table = list[tuple[int, list[Any]]]
@@ -127,7 +128,10 @@ def fold(text: str) -> str:
 
 
 def cell_text(value: Any) -> str:
-    """A cell as staff read it: '' for empty, 14 for Excel's 14.0, dates as 2026/04/01."""
+    """A cell as staff read it: '' for empty, 14 for Excel's 14.0, dates as 2026/04/01.
+
+    The ``'`` our exports put before a text a spreadsheet would run (``'=…``, ``'＋…``: see
+    ``services.table_writer``) is taken off again, so an exported register reads back as it was."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -136,7 +140,10 @@ def cell_text(value: Any) -> str:
         return jcal.format_slash(value.date())
     if isinstance(value, date):
         return jcal.format_slash(value)
-    return str(value).strip()
+    text = str(value).strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in DANGEROUS_FIRST:
+        text = text[1:].strip()
+    return text
 
 
 def cell_date(value: Any, *, required: bool = False) -> date | None:
