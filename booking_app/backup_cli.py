@@ -4,7 +4,9 @@
     fukufuku-desk restore D:\\保管\\booking-2026-11-25.sqlite3 --yes
 
 Neither runs the migrations first: a backup copies the database as it is, and a restore must check
-the file before anything touches the current database. See docs/admin.md (バックアップと復元).
+the file before anything touches the current database: its schema must be exactly what the app's
+migrations make at its revision (issue 15), and its staff accounts are printed before the question
+(``--yes`` still needed without a terminal). See docs/admin-guide.md (バックアップと復元).
 """
 
 from __future__ import annotations
@@ -63,14 +65,17 @@ def run_backup(args: argparse.Namespace, url: str, label: str) -> int:
 
 
 def run_restore(args: argparse.Namespace, url: str, label: str) -> int:
-    from booking_app.store.backup import check_backup_file, restore_sqlite, sqlite_path
+    from booking_app.store.backup import inspect_backup, restore_sqlite, sqlite_path, staff_summary
     from booking_app.store.engine import is_sqlite
 
     if not is_sqlite(url):
         raise ValidationError("PostgreSQLのデータベースは pg_restore で復元してください（管理者ガイド「バックアップと復元」）。",
                               field="db")
     db_path = sqlite_path(url)
-    check_backup_file(args.file)  # refuse a bad file before asking anything
+    # Refuse a bad file (not SQLite, damaged, newer, or a schema the app's migrations do not make) before
+    # asking anything; then show whose accounts come back with it: a planted administrator is seen here.
+    _revision, staff = inspect_backup(args.file)
+    print(staff_summary(staff))
     if not args.yes:
         if not sys.stdin.isatty():
             raise ValidationError("確認ができないため中止しました。復元してよければ --yes を付けて実行してください。")

@@ -34,10 +34,18 @@ log = logging.getLogger(__name__)
 
 
 def default_db_path() -> Path:
-    """The SQLite file used when nothing else is configured; its folder is created if missing."""
-    folder = Path(user_data_dir(APP_DIR_NAME, appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / DB_FILENAME
+    """The SQLite file used when nothing else is configured; its folder is created if missing.
+
+    Issue 15, on POSIX: the folder is made (or brought back to) 0700 and an existing database file with
+    its ``-wal``/``-shm`` to 0600, since they hold every name and payment. Called at every start."""
+    from booking_app.store.backup import make_private_dir, make_private_file
+
+    folder = make_private_dir(Path(user_data_dir(APP_DIR_NAME, appauthor=False)))
+    path = folder / DB_FILENAME
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if p.exists():
+            make_private_file(p)
+    return path
 
 
 def sqlite_url_for(path: Path) -> str:

@@ -9,10 +9,18 @@ copy must pass ``PRAGMA integrity_check`` before it is kept.
 
 Automatic backups live in ``<user data folder>/backups`` (``BOOKING_APP_BACKUP_DIR`` overrides it),
 named ``booking-YYYYMMDD-HHMMSS-<reason>.sqlite3``; :data:`KEEP` says how many of each reason are kept.
+On POSIX the folder is 0700 and every backup file 0600 (issue 15): each copy holds every name and payment.
+
+A restore trusts the backup's data, never its schema (issue 15): a crafted file could carry a trigger
+that skips receipt numbers or deletes audit rows, and the app would run it from then on. Before the
+switch, :func:`check_backup_schema` compares the file's ``sqlite_master`` object by object with the
+schema the app's own migrations make at the file's revision, and refuses the first extra, missing or
+different table, index, trigger or view.
 """
 
 from __future__ import annotations
 
+import functools
 import glob
 import logging
 import os
@@ -20,6 +28,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,6 +47,8 @@ STEP_SLEEP_S = 0.005
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Tables every database of this app has had since the first migration.
 APP_TABLES = frozenset({"alembic_version", "rooms", "staff", "bookings", "audit_log"})
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 _NAME_RE = re.compile(
     r"^booking-(?P<day>\d{8})-(?P<time>\d{6})-(?P<reason>[a-z]+)(?:-(?P<n>\d+))?\.(?:sqlite3|dump)$")
 
@@ -51,6 +62,26 @@ class BackupResult:
 
 
 @dataclass(frozen=True)
+class BackupStaff:
+    """A staff account as the backup has it (shown to the administrator before a restore)."""
+
+    name: str
+    role: str
+    active: bool
+    has_password: bool
+    db_login: str | None = None
+
+    def describe(self) -> str:
+        from booking_app.domain.roles import ROLE_LABELS
+
+        parts = [ROLE_LABELS.get(self.role, self.role), "有効" if self.active else "無効",
+                 "パスワード設定済み" if self.has_password else "パスワード未設定"]
+        if self.db_login:
+            parts.append(f"DBログイン {self.db_login}")
+        return f"{self.name}（{'、'.join(parts)}）"
+
+
+@dataclass(frozen=True)
 class RestoreResult:
     revision: str
     needs_migration: bool
@@ -61,24 +92,51 @@ class RestoreResult:
 # --------------------------------------------------------------------------- names and folders
 
 
+def make_private_dir(folder: Path, *, tighten: bool = True) -> Path:
+    """Create folder (and missing parents) as 0700 on POSIX; an existing one is brought to 0700 when
+    ``tighten`` (the app's own folders). Windows: the per-user profile folder's ACL already keeps
+    other users out, so nothing is changed there."""
+    folder = Path(folder)
+    existed = folder.is_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    if os.name == "posix" and (tighten or not existed):
+        try:
+            if folder.stat().st_mode & 0o777 != PRIVATE_DIR_MODE:
+                os.chmod(folder, PRIVATE_DIR_MODE)  # mkdir's mode is masked by the umask
+        except OSError:
+            log.warning("could not make %s private (0700)", folder, exc_info=True)
+    return folder
+
+
+def make_private_file(path: Path) -> None:
+    """Owner read/write only (0600) on POSIX; never raises (logged)."""
+    if os.name != "posix":
+        return
+    try:
+        if Path(path).stat().st_mode & 0o777 != PRIVATE_FILE_MODE:
+            os.chmod(path, PRIVATE_FILE_MODE)
+    except OSError:
+        log.warning("could not make %s private (0600)", path, exc_info=True)
+
+
 def backups_dir() -> Path:
-    """``<user data folder>/backups`` (created if missing), or ``$BOOKING_APP_BACKUP_DIR``."""
+    """``<user data folder>/backups`` (created 0700 if missing, tightened to 0700 if wider), or
+    ``$BOOKING_APP_BACKUP_DIR`` (created 0700 if missing; an existing folder the administrator chose,
+    such as a shared drive, keeps its permissions)."""
     override = os.environ.get(ENV_BACKUP_DIR, "").strip()
     if override:
-        folder = Path(override).expanduser()
-    else:
-        from booking_app.config import default_db_path
+        return make_private_dir(Path(override).expanduser(), tighten=False)
+    from booking_app.config import default_db_path
 
-        folder = default_db_path().parent / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return make_private_dir(default_db_path().parent / "backups")
 
 
 def new_backup_path(folder: Path, reason: str, *, now: datetime | None = None, suffix: str = ".sqlite3") -> Path:
     if reason not in REASONS:
         raise ValueError(f"unknown backup reason {reason!r}")
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.is_dir():
+        make_private_dir(folder)
     stamp = (now or clock.now()).strftime("%Y%m%d-%H%M%S")
     path = folder / f"booking-{stamp}-{reason}{suffix}"
     n = 2
@@ -187,9 +245,11 @@ def backup_sqlite(src_path: Path | str, dest_path: Path | str) -> BackupResult:
     src_path, dest_path = Path(src_path), Path(dest_path)
     if not src_path.is_file():
         raise ValidationError(f"データベースファイル「{src_path}」が見つかりません。", field="db")
-    dest_path.parent.mkdir(parents=True, exist_ok=True)
+    if not dest_path.parent.is_dir():
+        make_private_dir(dest_path.parent)
     part = dest_path.with_name(dest_path.name + ".part")
     _remove_db_files(part)
+    _create_private(part)  # 0600 from the first byte: the copy holds every name and payment
     t0 = time.perf_counter()
     try:
         src = _connect_existing(src_path)
@@ -210,11 +270,19 @@ def backup_sqlite(src_path: Path | str, dest_path: Path | str) -> BackupResult:
     if result != "ok":
         _remove_db_files(part)
         raise RuleError(f"バックアップの検査（integrity_check）で異常が見つかったため、バックアップを破棄しました：{result[:200]}")
+    make_private_file(part)
     os.replace(part, dest_path)
     _fsync_dir(dest_path.parent)
     seconds = time.perf_counter() - t0
     log.info("backup %s -> %s in %.2f s", src_path, dest_path, seconds)
     return BackupResult(dest_path, dest_path.stat().st_size, seconds)
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty file that only its owner can read (POSIX 0600, whatever the umask)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    os.close(fd)
+    make_private_file(path)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -257,8 +325,11 @@ def copy_into(backup_file: Path | str, db_path: Path | str) -> None:
         src.close()
 
 
-def check_backup_file(path: Path | str, *, known: set[str] | None = None) -> str:
-    """Refuse anything that is not a sound backup of this app's database; returns its revision."""
+def check_backup_file(path: Path | str, *, known: set[str] | None = None, schema: bool = True) -> str:
+    """Refuse anything that is not a sound backup of this app's database; returns its revision.
+
+    With ``schema`` (the default) its tables, indexes, triggers and views must also be exactly what
+    the app's migrations make at that revision (:func:`check_backup_schema`)."""
     from booking_app.store.migrate import known_revisions
 
     path = Path(path)
@@ -293,7 +364,187 @@ def check_backup_file(path: Path | str, *, known: set[str] | None = None) -> str
     if revision not in (known if known is not None else known_revisions()):
         raise RuleError(f"「{path.name}」は、より新しいバージョンのふくふくデスクで作られたバックアップです"
                         f"（リビジョン {revision}）。新しいバージョンのふくふくデスクで復元してください。", field="file")
+    if schema:
+        check_backup_schema(path, revision)
     return revision
+
+
+# --------------------------------------------------------------------------- the backup's schema
+
+SCHEMA_KINDS = {"table": "表", "view": "ビュー", "index": "索引", "trigger": "トリガー"}
+_KIND_ORDER = {"trigger": 0, "view": 1, "table": 2, "index": 3}  # the most dangerous surprises first
+_QUOTES = {"'": "'", '"': '"', "`": "`", "[": "]"}
+_CONSTRAINT_RE = re.compile(r"^(CONSTRAINT|PRIMARY KEY|UNIQUE|FOREIGN KEY|CHECK)\b", re.IGNORECASE)
+
+
+def _tokens(sql: str) -> list[str]:
+    """sql as quoted literals/identifiers (kept verbatim), ``(``, ``)``, ``,``, one blank, and words."""
+    out: list[str] = []
+    i, n = 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c in _QUOTES:
+            close = _QUOTES[c]
+            j = i + 1
+            while j < n:
+                if sql[j] == close:
+                    if close != "]" and j + 1 < n and sql[j + 1] == close:  # '' inside a literal
+                        j += 2
+                        continue
+                    break
+                j += 1
+            out.append(sql[i:j + 1])
+            i = j + 1
+        elif c.isspace():
+            while i < n and sql[i].isspace():
+                i += 1
+            out.append(" ")
+        elif c in "(),":
+            out.append(c)
+            i += 1
+        else:
+            j = i
+            while j < n and not sql[j].isspace() and sql[j] not in "()," and sql[j] not in _QUOTES:
+                j += 1
+            out.append(sql[i:j])
+            i = j
+    # no blank at either end nor next to ( ) ,
+    keep = []
+    for k, t in enumerate(out):
+        if t == " " and (k == 0 or k == len(out) - 1 or out[k - 1] in "()," or out[k + 1] in "(),"):
+            continue
+        keep.append(t)
+    return keep
+
+
+def normalise_sql(sql: str | None) -> str:
+    """The form in which two CREATE statements are compared.
+
+    Blanks outside quotes are made one (none around ``( ) ,``); quoted text, case and every word are
+    kept: ``'active'`` and ``'ACTIVE'`` in a CHECK are different rules. In a CREATE TABLE the table
+    constraints (CONSTRAINT, PRIMARY KEY, UNIQUE, FOREIGN KEY, CHECK) are sorted, because Alembic's
+    batch mode on SQLite writes them in an order that changes from one run to the next; the columns
+    keep their order."""
+    if sql is None:
+        return ""
+    tokens = _tokens(sql.strip().rstrip(";").strip())
+    if len(tokens) < 3 or not tokens[0].upper().startswith("CREATE") or "TABLE" not in (
+            t.upper() for t in tokens[:4]):
+        return "".join(tokens)
+    try:
+        open_at = tokens.index("(")
+    except ValueError:
+        return "".join(tokens)
+    depth, items, current, close_at = 0, [], [], None
+    for k in range(open_at, len(tokens)):
+        t = tokens[k]
+        if t == "(":
+            depth += 1
+            if depth == 1:
+                continue
+        elif t == ")":
+            depth -= 1
+            if depth == 0:
+                items.append("".join(current))
+                close_at = k
+                break
+        elif t == "," and depth == 1:
+            items.append("".join(current))
+            current = []
+            continue
+        current.append(t)
+    if close_at is None:  # unbalanced: compare it as written
+        return "".join(tokens)
+    columns = [i for i in items if not _CONSTRAINT_RE.match(i)]
+    constraints = sorted(i for i in items if _CONSTRAINT_RE.match(i))
+    return ("".join(tokens[:open_at]) + "(" + ",".join(columns + constraints) + ")"
+            + "".join(tokens[close_at + 1:]))
+
+
+def schema_objects(con: sqlite3.Connection) -> dict[tuple[str, str], tuple[str, str]]:
+    """``{(type, name): (table, normalised sql)}`` of every table, index, trigger and view in
+    ``sqlite_master``. SQLite's own objects (``sqlite_sequence``, ``sqlite_stat1`` from ``PRAGMA
+    optimize``, ``sqlite_autoindex_*`` implied by a table's UNIQUE) are left out: no one can create an
+    object under that prefix, and what they hold is data, not code."""
+    rows = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
+                       "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").fetchall()
+    return {(t, n): (tbl, normalise_sql(sql)) for t, n, tbl, sql in rows}
+
+
+@functools.lru_cache(maxsize=8)
+def reference_schema(revision: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """The schema the app's migrations make at ``revision``, read from a temporary empty SQLite file
+    migrated to it (about a second; kept for the process since the migrations never change under it)."""
+    from booking_app.store.migrate import upgrade
+
+    with tempfile.TemporaryDirectory(prefix="fukufuku-schema-") as tmp:
+        path = Path(tmp) / "reference.sqlite3"
+        upgrade(f"sqlite:///{path.as_posix()}", revision)
+        con = sqlite3.connect(path)
+        try:
+            return schema_objects(con)
+        finally:
+            con.close()
+
+
+def _object_label(kind: str, name: str) -> str:
+    return f"{SCHEMA_KINDS.get(kind, kind)}「{name}」"
+
+
+def check_backup_schema(path: Path | str, revision: str) -> None:
+    """Refuse a backup whose schema is not exactly what this app's migrations make at its revision.
+
+    The first surprise, in the order trigger, view, table, index, then by name, is named in Japanese:
+    an object the app never makes, one it makes that is missing, or one whose definition differs."""
+    path = Path(path)
+    con = _connect_existing(path, readonly=True)
+    try:
+        found = schema_objects(con)
+    finally:
+        con.close()
+    expected = reference_schema(revision)
+    fix = "ふくふくデスクが作ったバックアップファイル（手を加えていないもの）を指定してください。"
+    for key in sorted(found.keys() | expected.keys(), key=lambda k: (_KIND_ORDER.get(k[0], 9), k[1])):
+        what = _object_label(*key)
+        if key not in expected:
+            raise RuleError(f"バックアップ「{path.name}」に、このアプリが作らない{what}があります。"
+                            f"復元を中止しました。{fix}", field="file")
+        if key not in found:
+            raise RuleError(f"バックアップ「{path.name}」に、このアプリの{what}がありません。"
+                            f"復元を中止しました。{fix}", field="file")
+        if found[key] != expected[key]:
+            raise RuleError(f"バックアップ「{path.name}」の{what}の定義が、このアプリ（リビジョン {revision}）"
+                            f"のものと違います。復元を中止しました。{fix}", field="file")
+
+
+def backup_staff(path: Path | str) -> list[BackupStaff]:
+    """The staff accounts in a backup file (older revisions lack the password and login columns)."""
+    con = _connect_existing(Path(path), readonly=True)
+    try:
+        columns = {r[1] for r in con.execute("PRAGMA table_info(staff)")}
+        pw = "password_hash IS NOT NULL AND password_hash <> ''" if "password_hash" in columns else "0"
+        login = "db_login" if "db_login" in columns else "NULL"
+        rows = con.execute(f"SELECT name, role, active, {pw}, {login} FROM staff ORDER BY id").fetchall()
+    finally:
+        con.close()
+    return [BackupStaff(str(n), str(r), bool(a), bool(p), lg) for n, r, a, p, lg in rows]
+
+
+def staff_summary(staff: list[BackupStaff]) -> str:
+    """The lines shown to the administrator before a restore: who will be able to act afterwards."""
+    if not staff:
+        return "このバックアップには職員のアカウントがありません。"
+    admins = sum(1 for s in staff if s.role == "admin" and s.active)
+    lines = [f"このバックアップの職員アカウント（{len(staff)}人、有効なシステム管理 {admins}人）。"
+             "復元すると、この人たちが使えるようになります："]
+    lines += [f"  ・{s.describe()}" for s in staff]
+    return "\n".join(lines)
+
+
+def inspect_backup(path: Path | str) -> tuple[str, list[BackupStaff]]:
+    """Every check a restore makes (file, integrity, revision, schema), then the backup's staff list."""
+    revision = check_backup_file(path)
+    return revision, backup_staff(path)
 
 
 def restore_sqlite(backup_file: Path | str, db_path: Path | str, *, folder: Path | None = None) -> RestoreResult:
@@ -307,7 +558,7 @@ def restore_sqlite(backup_file: Path | str, db_path: Path | str, *, folder: Path
     backup_file, db_path = Path(backup_file), Path(db_path)
     if backup_file.resolve() == db_path.resolve():
         raise ValidationError("復元するファイルが、現在のデータベースそのものです。", field="file")
-    revision = check_backup_file(backup_file)
+    revision = check_backup_file(backup_file)  # the file, its integrity, revision and schema
     folder = Path(folder) if folder is not None else backups_dir()
     saved: Path | None = None
     if db_path.exists():
@@ -318,12 +569,15 @@ def restore_sqlite(backup_file: Path | str, db_path: Path | str, *, folder: Path
             # The current database is damaged (often the very reason to restore): keep its raw files.
             log.warning("current database fails its check; keeping raw files as %s", saved)
             shutil.copy2(db_path, saved)
+            make_private_file(saved)
             for extra in ("-wal", "-shm"):
                 if Path(f"{db_path}{extra}").exists():
                     shutil.copy2(f"{db_path}{extra}", f"{saved}{extra}")
+                    make_private_file(Path(f"{saved}{extra}"))
     else:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(db_path.parent, tighten=False)
     copy_into(backup_file, db_path)
+    make_private_file(db_path)
     con = _connect_existing(db_path)  # read-write: the last one to close tidies the -wal away
     try:
         after = _integrity(con)
@@ -387,8 +641,11 @@ def backup_postgres(url: str, dest_path: Path | str, *, timeout_s: float = 3600)
         raise RuleError("pg_dump が見つかりません。PostgreSQLのクライアント（pg_dump）をインストールし、"
                         "PATH に追加してからやり直してください。")
     dest_path = Path(dest_path)
-    dest_path.parent.mkdir(parents=True, exist_ok=True)
+    if not dest_path.parent.is_dir():
+        make_private_dir(dest_path.parent)
     part = dest_path.with_name(dest_path.name + ".part")
+    part.unlink(missing_ok=True)
+    _create_private(part)  # pg_dump -f truncates it and keeps its mode
     args, env = pg_args(url)
     t0 = time.perf_counter()
     try:
@@ -401,6 +658,7 @@ def backup_postgres(url: str, dest_path: Path | str, *, timeout_s: float = 3600)
         part.unlink(missing_ok=True)
         detail = (proc.stderr or "").strip().splitlines()
         raise RuleError(f"pg_dump でバックアップを作成できませんでした：{detail[-1] if detail else proc.returncode}")
+    make_private_file(part)
     os.replace(part, dest_path)
     return BackupResult(dest_path, dest_path.stat().st_size, time.perf_counter() - t0, integrity="pg_dump ok")
 
