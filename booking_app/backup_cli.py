@@ -40,7 +40,7 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
 
 def run_backup(args: argparse.Namespace, url: str, label: str) -> int:
     from booking_app.output_files import written_output
-    from booking_app.store.backup import backup_database, sqlite_path
+    from booking_app.store.backup import backup_database, make_private_file, sqlite_path
     from booking_app.store.engine import is_sqlite
 
     dest: Path = args.file
@@ -51,6 +51,9 @@ def run_backup(args: argparse.Namespace, url: str, label: str) -> int:
     # renamed into place, a link at the destination replaced and never followed, missing folders created.
     with written_output(dest, force=args.force) as written:
         result = backup_database(url, written.temp)
+    # written_output gives its files the umask's permissions; a backup holds every name and payment, so
+    # it is the owner's only (POSIX 0600, issue 15).
+    make_private_file(dest)
     for note in written.notes():  # side remarks on stderr; stdout keeps the one result line
         print(note, file=sys.stderr)
     from booking_app.store.backup import record_in_audit

@@ -326,3 +326,16 @@ def test_the_backup_folder_and_every_backup_are_private(current, tmp_path, monke
     again = bk.restore_sqlite(manual.path, restored, folder=backups)
     assert _mode(again.prerestore_backup) == 0o600
     assert result.prerestore_backup is None
+
+
+@posix_only
+def test_the_backup_command_writes_an_owner_only_file(current, tmp_path, folder, capsys):
+    from booking_app import cli
+
+    old = os.umask(0o022)  # the usual one: other files the command writes are readable by all
+    try:
+        assert cli.main(["backup", str(tmp_path / "out" / "manual.sqlite3"), "--db", str(current)]) == 0
+    finally:
+        os.umask(old)
+    assert "バックアップを作成しました" in capsys.readouterr().out
+    assert _mode(tmp_path / "out" / "manual.sqlite3") == 0o600
