@@ -335,3 +335,5 @@ def test_pg_dump_backup_can_be_listed_by_pg_restore(pg_url, tmp_path):
                              capture_output=True, text=True, check=True).stdout
     assert "TABLE DATA public bookings" in listing and "TABLE DATA public rooms" in listing
     assert head_revision() is not None
+    if os.name == "posix":  # the dump holds every name and payment: owner only (issue 15)
+        assert result.path.stat().st_mode & 0o777 == 0o600
