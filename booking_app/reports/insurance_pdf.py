@@ -15,8 +15,6 @@ The column layout is documented for staff in docs/insurance-export.md.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -572,25 +570,18 @@ def total_values(t: PlanTotal) -> list[Any]:
     return [t.plan_name, t.scheme_label, t.enrolments, t.insured, t.premium, t.paid, t.unpaid]
 
 
-def _csv_cell(v: Any) -> Any:
-    if v is None:
-        return ""
-    if isinstance(v, date):
-        return jcal.format_slash(v)
-    return v
-
-
 def _csv_bytes(tables: Sequence[tuple[Sequence[str], Sequence[Sequence[Any]]]]) -> bytes:
-    """Tables one after another, a blank line between; UTF-8 with BOM and CRLF, as Excel expects."""
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\r\n")
+    """Tables one after another, a blank line between; UTF-8 with BOM and CRLF, as Excel expects. Through the one
+    tabular writer (services/table_writer.py), which also defuses cells a spreadsheet would run as formulas."""
+    from booking_app.services.table_writer import csv_bytes
+
+    out: list[Sequence[Any]] = []
     for i, (headings, rows) in enumerate(tables):
         if i:
-            writer.writerow([])
-        writer.writerow(headings)
-        for r in rows:
-            writer.writerow([_csv_cell(v) for v in r])
-    return buf.getvalue().encode("utf-8-sig")
+            out.append([])
+        out.append(list(headings))
+        out.extend(rows)
+    return csv_bytes(out)
 
 
 _WIDTHS = {"加入番号": 10, "保険種類": 18, "プラン": 34, "団体名": 32, "団体名・主催者": 32, "登録番号": 10, "氏名": 16,
@@ -651,8 +642,10 @@ def _sheet(wb, title: str, headings: Sequence[str], rows: Sequence[Sequence[Any]
 
 
 def _save(wb, path: Path) -> None:
+    from booking_app.services.table_writer import save_workbook
+
     wb.properties.creator = "ふくふくデスク"
-    wb.save(path)
+    save_workbook(wb, path)  # every text cell stored as text, formulas defused
 
 
 def write_roster(rows: Sequence[RosterRow], path: Path | str, *, fiscal_year: int | None = None) -> int:
