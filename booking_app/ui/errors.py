@@ -13,6 +13,7 @@ import traceback
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from booking_app.ui.plain_text import plain_box
 from booking_app.domain.errors import (
     Busy,
     ConflictError,
@@ -80,7 +81,8 @@ def build_error_box(parent: QWidget | None, exc: BaseException) -> QMessageBox:
                         "繰り返し起きる場合は、システム管理者に下の詳細をお伝えください。"))
         box.setInformativeText(f"{type(exc).__name__}: {exc}")
         box.setDetailedText("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-    return box
+    # A service's message may quote a name someone typed (issue 15): shown as text, never as HTML.
+    return plain_box(box)
 
 
 def show_error(parent: QWidget | None, exc: BaseException) -> None:
