@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 import booking_app
 from booking_app import fonts
+from booking_app.ui.plain_text import plain_label
 
 APP_TITLE = "ふくふくデスク"
 COPYRIGHT = "© 2026 ふくふくデスク開発チーム（しものせき市民活動センター 受付業務システム）"
@@ -210,7 +211,7 @@ class AboutDialog(QDialog):
         title.setFont(title_font)
         self.version_label = QLabel(f"バージョン {booking_app.__version__}")
         self.version_label.setObjectName("aboutVersion")
-        self.centre_label = QLabel(centre_name if centre_name is not None else _centre_name(parent))
+        self.centre_label = plain_label(centre_name if centre_name is not None else _centre_name(parent))
         self.centre_label.setObjectName("aboutCentre")
         copyright_label = QLabel(COPYRIGHT)
         self.runtime_label = QLabel(f"動作環境：{runtime_versions()}")

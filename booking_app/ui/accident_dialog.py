@@ -36,6 +36,7 @@ from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.group_picker import GroupPicker
 from booking_app.ui.insurance_models import BAD, GOOD, NEUTRAL, WARN, state_on
+from booking_app.ui.plain_text import plain_label
 
 
 class AccidentDialog(QDialog):
@@ -62,7 +63,7 @@ class AccidentDialog(QDialog):
             i = self.enrolment_combo.findData(enrolment_id)
             if i >= 0:
                 self.enrolment_combo.setCurrentIndex(i)
-        self.cover_label = QLabel()
+        self.cover_label = plain_label()
         self.cover_label.setObjectName("accident_cover")
         self.cover_label.setWordWrap(True)
 
@@ -108,7 +109,7 @@ class AccidentDialog(QDialog):
         self.witnesses_edit.setObjectName("witnesses")
         self.witnesses_edit.setPlaceholderText("見ていた人の氏名と連絡先（いなければ空欄）")
         self.witnesses_edit.setFixedHeight(52)
-        self.deadline_label = QLabel()
+        self.deadline_label = plain_label()
         self.deadline_label.setObjectName("deadline_label")
         f = self.deadline_label.font()
         f.setBold(True)

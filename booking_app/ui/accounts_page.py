@@ -42,6 +42,7 @@ from booking_app.ui.errors import show_error
 from booking_app.ui.login_dialog import ERROR_STYLE, password_field
 from booking_app.ui.table_model import RowsTableModel
 from booking_app.ui.widgets import action_button, list_table
+from booking_app.ui.plain_text import plain_label
 
 ADMIN_ONLY_NOTE = "職員アカウントの追加・変更はシステム管理者のみ行えます。"
 STAFF_CHANGES = frozenset({"staff"})
@@ -115,7 +116,7 @@ class _FormDialog(QDialog):
         self.layout_ = QVBoxLayout(self)
         self.form = QFormLayout()
         self.layout_.addLayout(self.form)
-        self.error_label = QLabel()
+        self.error_label = plain_label()
         self.error_label.setObjectName("form_error")
         self.error_label.setStyleSheet(ERROR_STYLE)
         self.error_label.setWordWrap(True)
@@ -234,7 +235,7 @@ class CreateLoginDialog(_FormDialog):
 
     def __init__(self, name: str, parent: QWidget | None = None):
         super().__init__("データベースのログイン作成", "作成", parent)
-        note = QLabel(f"{name} さんがサーバーにログインするためのログイン名と最初のパスワードです。")
+        note = plain_label(f"{name} さんがサーバーにログインするためのログイン名と最初のパスワードです。")
         note.setWordWrap(True)
         self.layout_.insertWidget(0, note)
         self.login = QLineEdit()
@@ -256,7 +257,7 @@ class ResetPasswordDialog(_FormDialog):
 
     def __init__(self, name: str, parent: QWidget | None = None):
         super().__init__("パスワード再設定", "再設定", parent)
-        note = QLabel(f"{name} さんの新しいパスワードを入力してください。\nロック中の場合は解除されます。")
+        note = plain_label(f"{name} さんの新しいパスワードを入力してください。\nロック中の場合は解除されます。")
         self.layout_.insertWidget(0, note)
         self.password = password_field("password")
         self.password.setPlaceholderText(f"{auth.MIN_PASSWORD_LENGTH}文字以上")
@@ -274,7 +275,7 @@ class ChangePasswordDialog(_FormDialog):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__("パスワード変更", "変更", parent)
         self.ctx = ctx
-        self.layout_.insertWidget(0, QLabel(f"{ctx.actor.name} さんのパスワードを変更します。"))
+        self.layout_.insertWidget(0, plain_label(f"{ctx.actor.name} さんのパスワードを変更します。"))
         self.old = password_field("old_password")
         self.password = password_field("password")
         self.password.setPlaceholderText(f"{auth.MIN_PASSWORD_LENGTH}文字以上")
@@ -340,7 +341,7 @@ class AccountsPage(QWidget):
         for b in (self.add_button, self.edit_button, self.reset_button, self.unlock_button, self.login_button):
             row.addWidget(b)
         # QA: after パスワード再設定 nothing on screen changed; the admin could not tell it was done.
-        self.message_label = QLabel()
+        self.message_label = plain_label()
         self.message_label.setObjectName("accounts_message")
         self.message_label.setStyleSheet("color: #2e7d32;")
         row.addWidget(self.message_label)

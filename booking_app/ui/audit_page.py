@@ -37,6 +37,7 @@ from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.table_model import RIGHT, RowsTableModel
 from booking_app.ui.widgets import action_button, list_table, select_row_by_id, selected_row
+from booking_app.ui.plain_text import plain_label
 
 PAGE_SIZE = 200
 DEFAULT_DAYS = 31  # the period shown first: about the last month
@@ -186,7 +187,7 @@ class AuditPage(QWidget):
             hh.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         hh.setSectionResizeMode(AuditModel.SUMMARY, QHeaderView.ResizeMode.Stretch)
 
-        self.count_label = QLabel()
+        self.count_label = plain_label()
         self.count_label.setObjectName("count_label")
         self.prev_button = action_button("◀ 前へ", "prev_button", self.prev_page)
         self.next_button = action_button("次へ ▶", "next_button", self.next_page)
@@ -194,13 +195,13 @@ class AuditPage(QWidget):
         self.verify_button = action_button(
             "改ざんの確認", "verify_button", self.verify_chain,
             "操作履歴のハッシュの連鎖を最初から計算し直し、書き換え・削除がないか確かめます")
-        self.verify_label = QLabel()
+        self.verify_label = plain_label()
         self.verify_label.setObjectName("verify_label")
         self.verify_label.setWordWrap(True)
         self.verify_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.verify_label.hide()
         self.last_check: svc.ChainCheck | None = None
-        self.message_label = QLabel()
+        self.message_label = plain_label()
         self.message_label.setObjectName("message_label")
         pager = QHBoxLayout()
         pager.addWidget(self.count_label)
@@ -212,7 +213,7 @@ class AuditPage(QWidget):
         pager.addWidget(self.export_button)
 
         # ---- detail
-        self.detail_title = QLabel()
+        self.detail_title = plain_label()
         self.detail_title.setObjectName("detail_title")
         self.detail_title.setWordWrap(True)
         self.detail_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -65,6 +65,8 @@ from booking_app.ui import theme
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.table_model import RowsTableModel
+from booking_app.ui import plain_text
+from booking_app.ui.plain_text import plain_label
 
 STEP_MINUTES = 30
 FIRST_MINUTE = 6 * 60  # the list of times starts at 6:00; the centre opens at 9:00 by default
@@ -87,6 +89,7 @@ def ask_choice(parent: QWidget | None, title: str, text: str, choices: Sequence[
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle(title)
+    plain_text.plain_box(box)  # the text may quote a name or purpose someone typed (issue 15)
     box.setText(text)
     buttons = {box.addButton(label, QMessageBox.ButtonRole.AcceptRole): key for key, label in choices}
     box.addButton("戻る", QMessageBox.ButtonRole.RejectRole)
@@ -391,7 +394,7 @@ class BookingDialog(QDialog):
 
     def _build(self) -> None:
         outer = QVBoxLayout(self)
-        self.header_label = QLabel()
+        self.header_label = plain_label()
         self.header_label.setObjectName("header_label")
         self.header_label.setVisible(False)
         outer.addWidget(self.header_label)
@@ -414,7 +417,7 @@ class BookingDialog(QDialog):
 
         # 利用日 and 和暦 label
         self.date_edit = _japanese_date_edit("date", self.today)
-        self.day_label = QLabel()
+        self.day_label = plain_label()
         self.day_label.setObjectName("day_label")
         row = QHBoxLayout()
         row.addWidget(self.date_edit)
@@ -493,7 +496,7 @@ class BookingDialog(QDialog):
         self.attendees_spin.setObjectName("attendees")
         self.attendees_spin.setRange(0, 999)
         self.attendees_spin.setSuffix("人")
-        self.capacity_label = QLabel()
+        self.capacity_label = plain_label()
         self.capacity_label.setObjectName("capacity_label")
         row = QHBoxLayout()
         row.addWidget(self.attendees_spin)
@@ -568,7 +571,7 @@ class BookingDialog(QDialog):
         self.recurrence_box.toggled.connect(self._show_recurrence)
         right.addWidget(self.recurrence_box, 0)
         right.addWidget(self.rec_frame, 0)
-        self.series_label = QLabel()
+        self.series_label = plain_label()
         self.series_label.setObjectName("series_label")
         self.series_label.setWordWrap(True)
         self.series_label.setVisible(False)
@@ -576,7 +579,7 @@ class BookingDialog(QDialog):
         right.addStretch(0)
 
         # problems found before saving, and the buttons
-        self.hint_label = QLabel()
+        self.hint_label = plain_label()
         self.hint_label.setObjectName("hint_label")
         self.hint_label.setWordWrap(True)
         self.hint_label.setStyleSheet(f"color: {BAD_RED};")

@@ -55,6 +55,7 @@ from booking_app.services import centre
 from booking_app.services.bookings import BookingView
 from booking_app.ui import theme
 from booking_app.ui.context import AppContext
+from booking_app.ui.plain_text import tip
 
 SLOT_MINUTES = 30
 TITLE_H = 34  # the date band at the top of a view
@@ -445,7 +446,7 @@ class _TimeGrid(QWidget):
             pos = help_event.pos()
             for b in self._blocks:
                 if self._block_rect(b).contains(pos):
-                    QToolTip.showText(help_event.globalPos(), booking_tooltip(b.booking), self)
+                    QToolTip.showText(help_event.globalPos(), tip(booking_tooltip(b.booking)), self)  # names as typed
                     return True
             QToolTip.hideText()
             event.ignore()

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QTableView,
@@ -41,6 +40,8 @@ from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.table_model import RIGHT, RowsTableModel
 from booking_app.ui.workers import Op
+from booking_app.ui import plain_text
+from booking_app.ui.plain_text import plain_label
 
 BAD_RED = QColor("#c62828")
 NOT_COUNTED_GREY = QColor("#757575")
@@ -49,11 +50,11 @@ CASH_LABEL = "現金"
 
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
     """A yes/no question (tests replace this so nothing blocks)."""
-    return QMessageBox.question(parent, title, text) == QMessageBox.StandardButton.Yes
+    return plain_text.question(parent, title, text)
 
 
 def info(parent: QWidget | None, title: str, text: str) -> None:
-    QMessageBox.information(parent, title, text)
+    plain_text.information(parent, title, text)
 
 
 def ask_save_path(parent: QWidget | None, suggested: str) -> str:
@@ -138,13 +139,13 @@ class CashupPage(QWidget):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.refresh_button = QPushButton("再集計")
         self.refresh_button.setObjectName("refresh_button")
-        self.title = QLabel()
+        self.title = plain_label()
         self.title.setObjectName("title")
         f = self.title.font()
         f.setPointSizeF(f.pointSizeF() * 1.3)
         f.setBold(True)
         self.title.setFont(f)
-        self.state_label = QLabel()
+        self.state_label = plain_label()
         self.state_label.setObjectName("state_label")
         top = QHBoxLayout()
         top.addWidget(QLabel("日付"))
@@ -171,24 +172,24 @@ class CashupPage(QWidget):
             QVBoxLayout(g).addWidget(w)
             return g
 
-        self.received_label = QLabel()
+        self.received_label = plain_label()
         self.received_label.setObjectName("received_label")
-        self.refunded_label = QLabel()
+        self.refunded_label = plain_label()
         self.refunded_label.setObjectName("refunded_label")
-        self.net_label = QLabel()
+        self.net_label = plain_label()
         self.net_label.setObjectName("net_label")
         nf = self.net_label.font()
         nf.setBold(True)
         nf.setPointSizeF(nf.pointSizeF() * 1.3)
         self.net_label.setFont(nf)
-        self.expected_label = QLabel()
+        self.expected_label = plain_label()
         self.expected_label.setObjectName("expected_label")
         self.counted_spin = QSpinBox()
         self.counted_spin.setObjectName("cash_counted")
         self.counted_spin.setRange(0, 99_999_999)
         self.counted_spin.setPrefix("¥")
         self.counted_spin.setGroupSeparatorShown(True)
-        self.difference_label = QLabel()
+        self.difference_label = plain_label()
         self.difference_label.setObjectName("difference_label")
         totals = QGroupBox("合計と現金実査")
         grid = QGridLayout(totals)

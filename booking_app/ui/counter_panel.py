@@ -37,6 +37,8 @@ from booking_app.ui.context import AppContext
 from booking_app.ui.dashboard import stats_service, watcher_for
 from booking_app.ui.errors import show_error
 from booking_app.ui.table_model import RIGHT, RowsTableModel
+from booking_app.ui import plain_text
+from booking_app.ui.plain_text import plain_label
 
 RECENT_LIMIT = 20
 UNDONE = QColor("#9e9e9e")
@@ -49,6 +51,7 @@ def confirm(parent: QWidget | None, title: str, text: str) -> bool:
     box.button(QMessageBox.StandardButton.Yes).setText("取り消す")
     box.button(QMessageBox.StandardButton.No).setText("やめる")
     box.setDefaultButton(QMessageBox.StandardButton.No)
+    plain_text.plain_box(box)
     return box.exec() == QMessageBox.StandardButton.Yes
 
 
@@ -196,7 +199,7 @@ class CounterPanel(QWidget):
         f.setBold(True)
         f.setPointSizeF(max(f.pointSizeF(), 9.0) * 1.2)
         title.setFont(f)
-        self.total_label = QLabel()
+        self.total_label = plain_label()
         self.total_label.setObjectName("walkin_total")
         self.total_label.setFont(f)
         head.addWidget(title)

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.ui.context import AppContext
+from booking_app.ui.plain_text import plain_label
 
 log = logging.getLogger(__name__)
 
@@ -373,7 +374,7 @@ def _card(name: str) -> tuple[QFrame, QVBoxLayout]:
 
 
 def _label(name: str, *, size: float | None = None, bold: bool = False, color: str | None = None) -> QLabel:
-    label = QLabel()
+    label = plain_label()
     label.setObjectName(name)
     f = QFont(label.font())
     if size is not None:

@@ -49,6 +49,7 @@ from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.group_picker import GroupPicker
 from booking_app.ui.insurance_models import BAD, NEUTRAL, RosterModel, period_text
+from booking_app.ui.plain_text import esc, plain_label, rich, tip
 
 INSURANCE_CHANGES = frozenset({"insurance", "charge"})
 
@@ -119,7 +120,7 @@ class RosterEditor(QWidget):
         self.remove_button = QPushButton("選択行を削除")
         self.remove_button.setObjectName("remove_roster_rows")
         self.remove_button.clicked.connect(self.remove_selected)
-        self.count_label = QLabel()
+        self.count_label = plain_label()
         self.count_label.setObjectName("roster_count")
         row = QHBoxLayout()
         for b in (self.paste_button, self.import_button, self.remove_button):
@@ -218,7 +219,7 @@ class EnrolDialog(QDialog):
         self.plan_combo.setObjectName("plan")
         for info in self.plans:
             self.plan_combo.addItem(f"{info.plan.name}（{self._price_hint(info.plan)}）", info.id)
-        self.plan_note = QLabel()
+        self.plan_note = plain_label()
         self.plan_note.setObjectName("plan_note")
         self.plan_note.setWordWrap(True)
         self.plan_note.setStyleSheet("color: #616161;")
@@ -294,13 +295,13 @@ class EnrolDialog(QDialog):
         lay.addLayout(hrow)
 
         summary = QHBoxLayout()
-        self.premium_label = QLabel()
+        self.premium_label = plain_label()
         self.premium_label.setObjectName("premium_label")
         pf = self.premium_label.font()
         pf.setPointSizeF(pf.pointSizeF() * 1.5)
         pf.setBold(True)
         self.premium_label.setFont(pf)
-        self.cover_label = QLabel()
+        self.cover_label = plain_label()
         self.cover_label.setObjectName("cover_label")
         self.cover_label.setWordWrap(True)
         summary.addWidget(self.premium_label)
@@ -455,7 +456,7 @@ class EnrolDialog(QDialog):
             if info.plan.minimum_premium and amount == info.plan.minimum_premium and n:
                 detail += "・最低保険料"
             detail += "）"
-        self.premium_label.setToolTip(detail)
+        self.premium_label.setToolTip(tip(detail))
         self.cover_label.setText(
             f"{detail}　補償期間 {period_text(start, end)}\n"
             f"補償は{jcal.format_slash(start)} 0時から（手続きの翌日以降）。保険料を受け取るまでは補償されません。")
@@ -545,7 +546,7 @@ class AddPeopleDialog(QDialog):
         self.ctx = ctx
         self.enrolment = enrolment
         self.result_view: Any = None
-        head = QLabel(f"<b>{enrolment.holder_name}</b>　{enrolment.plan_name}")
+        head = rich(QLabel(f"<b>{esc(enrolment.holder_name)}</b>　{esc(enrolment.plan_name)}"))
         head.setObjectName("header")
         note = QLabel(f"追加した人の補償は {jcal.format_slash(rules.cover_start(self.today))} から。"
                       "追加分の保険料は別にお預かりします。")
@@ -626,7 +627,7 @@ class RemovePersonDialog(QDialog):
         row.addWidget(self.save_button)
         row.addWidget(cancel)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(f"<b>{enrolment.holder_name}</b>　{enrolment.plan_name}"))
+        lay.addWidget(rich(QLabel(f"<b>{esc(enrolment.holder_name)}</b>　{esc(enrolment.plan_name)}")))
         lay.addWidget(self.list, 1)
         lay.addLayout(form)
         lay.addLayout(row)

@@ -42,6 +42,7 @@ from booking_app.services import fees as fee_svc
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.settings_page import RowsModel
+from booking_app.ui.plain_text import plain_label
 
 FEE_CLASS_LABELS = {"member": "会員", "general": "一般"}
 INVOICE_FIELD = "適格請求書発行事業者登録番号"
@@ -192,7 +193,7 @@ class FeeSettingsWidget(QWidget):
         hint.setStyleSheet("color: #555555;")
         form.addRow(hint)
         # What the receipts would lack with the values typed here (issue 13, item 10).
-        self.issuer_gaps_label = QLabel()
+        self.issuer_gaps_label = plain_label()
         self.issuer_gaps_label.setObjectName("fee_issuer_gaps")
         self.issuer_gaps_label.setWordWrap(True)
         self.issuer_gaps_label.setStyleSheet("color: #8a3b00; font-weight: bold;")
@@ -229,7 +230,7 @@ class FeeSettingsWidget(QWidget):
         grid.addWidget(items_box, 1, 1)
 
         bottom = QHBoxLayout()
-        self.status_label = QLabel()
+        self.status_label = plain_label()
         self.status_label.setObjectName("fee_status")
         self.status_label.setStyleSheet("color: #2e7d32;")
         bottom.addWidget(self.status_label, 1)

@@ -43,6 +43,7 @@ from booking_app.domain.groups import (
 from booking_app.services import groups as group_svc
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
+from booking_app.ui.plain_text import plain_label
 
 INVALID_STYLE = "border: 2px solid #d32f2f; border-radius: 3px;"
 
@@ -94,7 +95,7 @@ class GroupDialog(QDialog):
     def _build(self) -> None:
         outer = QVBoxLayout(self)
         if self._header:
-            head = QLabel(self._header)
+            head = plain_label(self._header)
             head.setObjectName("group_header")
             head.setStyleSheet("font-size: 13pt; font-weight: bold;")
             outer.addWidget(head)
@@ -410,7 +411,7 @@ class StatusChangeDialog(QDialog):
         self.group_id = group_id
         self.setWindowTitle("団体の停止・抹消・解除")
         lay = QVBoxLayout(self)
-        head = QLabel(f"{title}\n現在の状態：{GROUP_STATUS_LABELS.get(GroupStatus(current_status), current_status)}")
+        head = plain_label(f"{title}\n現在の状態：{GROUP_STATUS_LABELS.get(GroupStatus(current_status), current_status)}")
         head.setWordWrap(True)
         lay.addWidget(head)
         form = QFormLayout()

@@ -41,6 +41,7 @@ from booking_app.ui.import_preview import (
     info,
     start_dir,
 )
+from booking_app.ui.plain_text import tip
 
 IMPORT_WHAT = "団体名簿の取込"  # the words the service's permission message uses
 XLSX_FILTER = "Excelブック (*.xlsx)"
@@ -167,7 +168,7 @@ class ChangeModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return (str(r.row), r.reg_no or "（自動）", r.name, r.kind, r.summary)[col]
         if role == Qt.ItemDataRole.ToolTipRole and col == 4 and r.details:
-            return "\n".join(f"{c}：{o or '（空欄）'} → {n or '（空欄）'}" for c, o, n in r.details)
+            return tip("\n".join(f"{c}：{o or '（空欄）'} → {n or '（空欄）'}" for c, o, n in r.details))
         if role == Qt.ItemDataRole.ForegroundRole and col == 3:
             return QBrush(NEW_COLOR if r.kind == "新規" else UPDATE_COLOR)
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 0:

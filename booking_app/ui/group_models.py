@@ -17,6 +17,7 @@ from booking_app.services.bookings import BookingView
 from booking_app.services.groups import GroupSummary
 from booking_app.ui import theme
 from booking_app.ui.table_model import RowsTableModel
+from booking_app.ui.plain_text import tip
 
 # The counter's colours: green means "accept as a member", red means "not as a member".
 # 更新待ち is still good, so it stays on the green side, warmed towards amber as a reminder.
@@ -105,7 +106,7 @@ class GroupBookingsModel(_RowsModel):
                 return b.room_name or "備品のみ"  # QA: was a blank cell (short: the column is narrow)
             return b.status_label
         if role == Qt.ItemDataRole.ToolTipRole and col == 2:
-            return b.room_name or "備品のみの予約"  # the column is narrow: the full room name
+            return tip(b.room_name or "備品のみの予約")  # the column is narrow: the full room name
         if role == ID_ROLE:
             return b.id
         if role == Qt.ItemDataRole.ForegroundRole:

@@ -20,12 +20,13 @@ from datetime import date
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QSizePolicy, QVBoxLayout, QWidget
 
 from booking_app import clock
 from booking_app.services.group_lookup import get_group, search_groups
 from booking_app.ui.context import AppContext
 from booking_app.ui.insurance_models import BAD, GOOD
+from booking_app.ui.plain_text import plain_label
 
 NO_HITS = "該当する団体はありません"
 CHOOSE = "団体を選んでください"
@@ -54,7 +55,7 @@ class GroupPicker(QWidget):
         self.hits.setObjectName("group_hits")
         self.hits.setMaximumHeight(hits_height)
         self.hits.setVisible(False)
-        self.label = QLabel(CHOOSE)
+        self.label = plain_label(CHOOSE)
         self.label.setObjectName("group_label")
         self.label.setWordWrap(True)
         self.label.setVisible(show_label)

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -57,6 +56,8 @@ from booking_app.ui.group_models import (
     group_status_color,
 )
 from booking_app.ui.widgets import list_table as _table
+from booking_app.ui import plain_text
+from booking_app.ui.plain_text import esc, plain_label, rich
 
 SEARCH_DELAY_MS = 150
 GROUP_BOOKINGS_SHOWN = 50  # bookings on a group's panel, newest first
@@ -65,7 +66,7 @@ COMING_LATER = "これから追加されます"
 
 def info(parent: QWidget | None, title: str, text: str) -> None:
     """A plain notice (tests replace this so nothing blocks)."""
-    QMessageBox.information(parent, title, text)
+    plain_text.information(parent, title, text)
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,7 @@ class GroupsPage(QWidget):
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
-        self.count_label = QLabel()
+        self.count_label = plain_label()
         self.count_label.setObjectName("result_count")
         ll.addWidget(self.count_label)
         ll.addWidget(self.results_view, 1)
@@ -243,24 +244,24 @@ class GroupsPage(QWidget):
         self.status_frame.setObjectName("status_frame")
         sl = QGridLayout(self.status_frame)
         sl.setContentsMargins(14, 8, 14, 10)
-        self.group_title = QLabel()
+        self.group_title = plain_label()
         self.group_title.setObjectName("group_title")
         self.group_title.setWordWrap(True)
         self.group_title.setStyleSheet("font-size: 14pt; font-weight: bold;")
         sl.addWidget(self.group_title, 0, 0, 1, 2)
-        self.status_label = QLabel()
+        self.status_label = plain_label()
         self.status_label.setObjectName("status_label")
         big = QFont(self.font())
         big.setPointSize(34)
         big.setBold(True)
         self.status_label.setFont(big)
         sl.addWidget(self.status_label, 1, 0, 2, 1, Qt.AlignmentFlag.AlignVCenter)
-        self.reason_label = QLabel()
+        self.reason_label = plain_label()
         self.reason_label.setObjectName("reason_label")
         self.reason_label.setWordWrap(True)
         self.reason_label.setStyleSheet("font-size: 12pt;")
         sl.addWidget(self.reason_label, 1, 1)
-        self.advice_label = QLabel()
+        self.advice_label = plain_label()
         self.advice_label.setObjectName("advice_label")
         self.advice_label.setWordWrap(True)
         self.advice_label.setStyleSheet("font-size: 11pt;")
@@ -291,7 +292,7 @@ class GroupsPage(QWidget):
             b.setMinimumHeight(32)
             buttons.addWidget(b, i // 3, i % 3)
         rl.addLayout(buttons)
-        self.verified_label = QLabel()
+        self.verified_label = plain_label()
         self.verified_label.setObjectName("verified_label")
         self.verified_label.setStyleSheet("color: #1b7a3a;")
         rl.addWidget(self.verified_label)
@@ -303,7 +304,7 @@ class GroupsPage(QWidget):
         body = QWidget()
         bl = QVBoxLayout(body)
         bl.setContentsMargins(0, 0, 4, 0)
-        self.insurance_label = QLabel("<b>保険</b>")
+        self.insurance_label = rich(QLabel("<b>保険</b>"))  # enrolment lines go in through esc()
         self.insurance_label.setObjectName("insurance_label")
         self.insurance_label.setWordWrap(True)
         self.details = QFormLayout()
@@ -313,7 +314,7 @@ class GroupsPage(QWidget):
                              ("fields", "活動分野"), ("representative", "代表者"), ("phones", "電話"),
                              ("members", "会員数"), ("registered_on", "登録日"), ("valid_until", "有効期限"),
                              ("last_verified", "最終確認")):
-            lbl = QLabel()
+            lbl = plain_label()
             lbl.setObjectName(f"detail_{key}")
             lbl.setWordWrap(True)
             lbl.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -321,7 +322,7 @@ class GroupsPage(QWidget):
             self.details.addRow(caption, lbl)
         bl.addLayout(self.details)
         bl.addWidget(self.insurance_label)  # insurance issue: above the bookings, so it is seen without scrolling
-        self.bookings_heading = QLabel("<b>予約</b>")
+        self.bookings_heading = rich(QLabel("<b>予約</b>"))
         self.bookings_heading.setObjectName("bookings_heading")
         bl.addWidget(self.bookings_heading)
         self.bookings_model = GroupBookingsModel(self)
@@ -381,7 +382,7 @@ class GroupsPage(QWidget):
             self.renewal_view.setColumnWidth(col, width)
         self.renewal_view.horizontalHeader().setStretchLastSection(True)
         lay.addWidget(self.renewal_view, 1)
-        self.renewal_label = QLabel()
+        self.renewal_label = plain_label()
         self.renewal_label.setObjectName("renewal_result")
         self.renewal_label.setWordWrap(True)
         lay.addWidget(self.renewal_label)
@@ -557,7 +558,7 @@ class GroupsPage(QWidget):
         if not lines:
             self.insurance_label.setText("<b>保険</b>　今年度の加入はありません")
             return
-        rows = "".join(f"<br><span style='color:{'#1b7a3a' if ok else '#c62828'};'>{'●' if ok else '×'}</span> {text}"
+        rows = "".join(f"<br><span style='color:{'#1b7a3a' if ok else '#c62828'};'>{'●' if ok else '×'}</span> {esc(text)}"
                        for ok, text in lines)
         self.insurance_label.setText(f"<b>保険</b>{rows}")
 

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -43,6 +42,8 @@ from booking_app.domain.errors import DomainError, PermissionDenied
 from booking_app.services.common import precheck_manager
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
+from booking_app.ui import plain_text
+from booking_app.ui.plain_text import plain_label, tip
 
 OPEN_FILTER = "Excel・CSV (*.xlsx *.csv)"
 ERROR_COLOR = QColor("#c62828")
@@ -54,7 +55,7 @@ _Index = QModelIndex | QPersistentModelIndex
 
 def info(parent: QWidget | None, title: str, text: str) -> None:
     """A plain notice (tests replace this so nothing blocks)."""
-    QMessageBox.information(parent, title, text)
+    plain_text.information(parent, title, text)
 
 
 def start_dir() -> str:
@@ -103,7 +104,7 @@ class IssueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return (f"{issue.row}行目", issue.column or "—", issue.message)[col]
         if role == Qt.ItemDataRole.ToolTipRole and col == 2:
-            return issue.message
+            return tip(issue.message)
         if role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(self._color)
         return None
@@ -159,7 +160,7 @@ class ImportPreviewDialog(QDialog):
 
     def _build_head(self, outer: QBoxLayout) -> None:
         top = QHBoxLayout()
-        self.file_label = QLabel()
+        self.file_label = plain_label()
         self.file_label.setObjectName("file_label")
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top.addWidget(self.file_label, 1)
@@ -169,14 +170,14 @@ class ImportPreviewDialog(QDialog):
         top.addWidget(self.choose_button)
         outer.addLayout(top)
 
-        self.counts_label = QLabel()
+        self.counts_label = plain_label()
         self.counts_label.setObjectName("counts_label")
         f = QFont(self.counts_label.font())
         f.setPointSize(f.pointSize() + 4)
         f.setBold(True)
         self.counts_label.setFont(f)
         outer.addWidget(self.counts_label)
-        self.note_label = QLabel()
+        self.note_label = plain_label()
         self.note_label.setObjectName("note_label")
         self.note_label.setWordWrap(True)
         outer.addWidget(self.note_label)
@@ -212,7 +213,7 @@ class ImportPreviewDialog(QDialog):
         box = QWidget()
         lay = QVBoxLayout(box)
         lay.setContentsMargins(0, 4, 0, 0)
-        title = QLabel()
+        title = plain_label()
         title.setObjectName(name + "_title")
         if color is not None:
             title.setStyleSheet(f"QLabel {{ color: {color.name()}; font-weight: bold; }}")

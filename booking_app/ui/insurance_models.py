@@ -18,6 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.ui.table_model import RowsTableModel
+from booking_app.ui.plain_text import tip
 
 GOOD = QColor("#1b7a3a")
 BAD = QColor("#c62828")
@@ -154,7 +155,7 @@ class EnrolmentsModel(_RowsModel):
                 f.setBold(True)
                 return f
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{v.plan_name}　{v.holder_name}　申込 {jcal.format_slash(v.applied_on)}"
+            return tip(f"{v.plan_name}　{v.holder_name}　申込 {jcal.format_slash(v.applied_on)}")
         return None
 
 
@@ -215,13 +216,13 @@ class AccidentsModel(_RowsModel):
             f.setBold(True)
             return f
         if role == Qt.ItemDataRole.ToolTipRole and col == 1:
-            return "\n".join(x for x in (
+            return tip("\n".join(x for x in (
                 f"団体：{a.group_name or a.holder_name}" if (a.group_name or a.holder_name) else "",
                 f"報告者：{a.reporter_name}　TEL {a.reporter_phone}" if a.reporter_name else "報告者：（記入なし）",
-                a.witnesses and f"目撃者：{a.witnesses}") if x)
+                a.witnesses and f"目撃者：{a.witnesses}") if x))
         if role == Qt.ItemDataRole.ToolTipRole and col == 3:
-            return "\n".join(x for x in (a.description, a.injury and f"けが：{a.injury}",
-                                         a.damage and f"損害：{a.damage}") if x)
+            return tip("\n".join(x for x in (a.description, a.injury and f"けが：{a.injury}",
+                                             a.damage and f"損害：{a.damage}") if x))
         return None
 
 
@@ -238,7 +239,7 @@ class CoverResultsModel(_RowsModel):
         if role == Qt.ItemDataRole.ForegroundRole and col == 0:
             return QBrush(GOOD if r.covered else BAD)
         if role == Qt.ItemDataRole.ToolTipRole and col == 4:
-            return r.reason
+            return tip(r.reason)
         return None
 
 

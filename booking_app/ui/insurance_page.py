@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QTabWidget,
@@ -68,6 +67,8 @@ from booking_app.ui.insurance_models import (
     reason_word,
 )
 from booking_app.ui.widgets import list_table as _table, action_button as _button
+from booking_app.ui import plain_text
+from booking_app.ui.plain_text import esc, plain_label, rich
 
 COMING_LATER = "これから追加されます"
 SEARCH_DELAY_MS = 150
@@ -78,7 +79,7 @@ REFRESH_ON = frozenset({"insurance", "charge", "receipt", "group", "accident"})
 
 def info(parent: QWidget | None, title: str, text: str) -> None:
     """A plain notice (tests replace this so nothing blocks)."""
-    QMessageBox.information(parent, title, text)
+    plain_text.information(parent, title, text)
 
 
 def ask_save_path(parent: QWidget | None, suggested: str) -> str:
@@ -272,7 +273,7 @@ class InsurancePage(QWidget):
         self.unpaid_check.setObjectName("unpaid_only")
         self.unpaid_check.toggled.connect(lambda _on: self.refresh_list())
         row.addWidget(self.unpaid_check)
-        self.list_count = QLabel()
+        self.list_count = plain_label()
         self.list_count.setObjectName("enrolment_count")
         row.addWidget(self.list_count)
         lay.addLayout(row)
@@ -286,7 +287,7 @@ class InsurancePage(QWidget):
         hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.enrolments_view.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
         lay.addWidget(self.enrolments_view, 1)
-        self.detail_label = QLabel()
+        self.detail_label = rich(QLabel())  # holder, plan and names go in through esc()
         self.detail_label.setObjectName("enrolment_detail")
         self.detail_label.setWordWrap(True)
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -345,14 +346,14 @@ class InsurancePage(QWidget):
         self.answer_frame.setObjectName("answer_frame")
         al = QHBoxLayout(self.answer_frame)
         al.setContentsMargins(16, 10, 16, 10)
-        self.answer_label = QLabel()
+        self.answer_label = plain_label()
         self.answer_label.setObjectName("cover_answer")
         big = QFont(self.font())
         big.setPointSize(30)
         big.setBold(True)
         self.answer_label.setFont(big)
         al.addWidget(self.answer_label)
-        self.answer_reason = QLabel()
+        self.answer_reason = rich(QLabel())  # the typed group or name goes in through esc()
         self.answer_reason.setObjectName("cover_reason")
         self.answer_reason.setWordWrap(True)
         self.answer_reason.setStyleSheet("font-size: 12pt;")
@@ -387,7 +388,7 @@ class InsurancePage(QWidget):
         row.addWidget(self.print_accident_button)
         row.addWidget(self.open_only_check)
         row.addStretch(1)
-        self.accidents_note = QLabel()
+        self.accidents_note = plain_label()
         self.accidents_note.setObjectName("accidents_note")
         row.addWidget(self.accidents_note)
         lay.addLayout(row)
@@ -498,15 +499,15 @@ class InsurancePage(QWidget):
             self.detail_label.setText("加入を選ぶと、名簿と保険料の状況を表示します。")
             self.detail_label.setStyleSheet("color: #616161;")
             return
-        lines = [f"<b>{v.holder_name}</b>　{v.plan_name}　補償 {period_text(v.cover_start, v.cover_end)}"
+        lines = [f"<b>{esc(v.holder_name)}</b>　{esc(v.plan_name)}　補償 {period_text(v.cover_start, v.cover_end)}"
                  f"　申込 {jcal.format_slash(v.applied_on)}"]
         if v.event_name:
             place = f"（{v.event_place}）" if v.event_place else ""
-            lines.append(f"行事：{v.event_name}{place}　{period_text(v.event_start, v.event_end)}")
+            lines.append(f"行事：{esc(v.event_name)}{esc(place)}　{period_text(v.event_start, v.event_end)}")
         current = [p for p in v.people if p.removed_on is None]
         if current:
             names = "、".join(p.name for p in current[:12]) + (f" ほか{len(current) - 12}人" if len(current) > 12 else "")
-            lines.append(f"名簿 {len(current)}人：{names}")
+            lines.append(f"名簿 {len(current)}人：{esc(names)}")
         elif v.head_count:
             lines.append(f"人数 {v.head_count}人（名簿なし）")
         if v.status == "cancelled":
@@ -768,17 +769,17 @@ class InsurancePage(QWidget):
         covered = [r for r in results if r.covered]
         if covered:
             word, colour, bg = "補償あり", GOOD, GOOD_BG
-            reason = "<br>".join(f"<b>{r.plan_name}</b>　{r.person_name + '　' if r.person_name else ''}{r.reason}"
+            reason = "<br>".join(f"<b>{esc(r.plan_name)}</b>　{esc(r.person_name) + '　' if r.person_name else ''}{esc(r.reason)}"
                                  for r in covered[:4])
         elif not results:
             word, colour, bg = "補償なし", BAD, BAD_BG
-            reason = f"<b>加入なし</b>：{who}の、{when}に当たる保険の加入は見つかりません。"
+            reason = f"<b>加入なし</b>：{esc(who)}の、{when}に当たる保険の加入は見つかりません。"
         else:
             word, colour, bg = "補償なし", BAD, BAD_BG
-            reason = "<br>".join(f"<b>{reason_word(r.reason)}</b>：{r.plan_name}　{r.reason}" for r in results[:4])
+            reason = "<br>".join(f"<b>{reason_word(r.reason)}</b>：{esc(r.plan_name)}　{esc(r.reason)}" for r in results[:4])
         self.answer_label.setText(word)
         self.answer_label.setStyleSheet(f"color: {colour.name()};")
-        self.answer_reason.setText(f"{who}　{when}<br>{reason}")
+        self.answer_reason.setText(f"{esc(who)}　{when}<br>{reason}")
         self.answer_reason.setStyleSheet("font-size: 12pt; color: #212121;")
         self.answer_frame.setStyleSheet(
             f"QFrame#answer_frame {{ background: {bg.name()}; border: 2px solid {colour.name()}; border-radius: 6px; }}")

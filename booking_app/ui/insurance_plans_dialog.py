@@ -41,6 +41,7 @@ from booking_app.services import insurance as ins
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.insurance_models import BAD, GOOD, NEUTRAL, _RowsModel, yen
+from booking_app.ui.plain_text import plain_label, tip
 
 PREMIUM_UNITS = {"none": "（市が負担：保険料なし）", "per_person_year": "円　1人・1年度",
                  "per_person_day": "円　1人・1日", "per_person_trip": "円　（宿泊日数別の表を使います）"}
@@ -81,7 +82,7 @@ class PlansModel(_RowsModel):
                 return GOOD
         if role == Qt.ItemDataRole.ToolTipRole:
             trips = f"\n{trip_text(plan.trip_premiums)}" if plan.trip_premiums else ""
-            return f"{plan.note or plan.name}{trips}"
+            return tip(f"{plan.note or plan.name}{trips}")
         return None
 
     def row_of_code(self, code: str) -> int:
@@ -120,7 +121,7 @@ class InsurancePlansDialog(QDialog):
             self.year_combo.addItem(f"{jcal.fiscal_year_label(fy)}{suffix}", fy)
         self.year_combo.setCurrentIndex(self.year_combo.findData(fiscal_year or this_year))
         self.year_combo.currentIndexChanged.connect(lambda _i: self.load())
-        self.year_note = QLabel()
+        self.year_note = plain_label()
         self.year_note.setObjectName("year_note")
         self.year_note.setWordWrap(True)
         self.year_note.setStyleSheet("color: #616161;")
@@ -144,13 +145,13 @@ class InsurancePlansDialog(QDialog):
         # The form for the selected plan.
         self.form_box = QGroupBox("選んだプラン")
         self.form_box.setObjectName("plan_form")
-        self.code_label = QLabel()
+        self.code_label = plain_label()
         self.code_label.setObjectName("plan_code")
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("plan_name")
         self.name_edit.setMaxLength(100)
         self.premium_spin = _spin("premium")
-        self.premium_unit = QLabel()
+        self.premium_unit = plain_label()
         self.premium_unit.setObjectName("premium_unit")
         self.minimum_spin = _spin("minimum_premium")
         self.trip_table = QTableWidget(0, 2)
@@ -206,7 +207,7 @@ class InsurancePlansDialog(QDialog):
         self.permission_label = QLabel("プランと保険料の変更は管理者のみ行えます（見ることはできます）。")
         self.permission_label.setObjectName("permission_note")
         self.permission_label.setStyleSheet(f"color: {BAD.name()};")
-        self.status_label = QLabel()
+        self.status_label = plain_label()
         self.status_label.setObjectName("plan_status")
         self.save_button = QPushButton("保存")
         self.save_button.setObjectName("save_plan")

@@ -26,6 +26,8 @@ from booking_app.domain import calendar as jcal
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.staff_dialog import role_label
+from booking_app.ui import plain_text
+from booking_app.ui.plain_text import plain_label
 
 WINDOW_TITLE = "ふくふくデスク — しものせき市民活動センター"
 COMING_LATER = "これから追加されます"
@@ -45,6 +47,7 @@ def ask_scan_action(parent: QWidget | None, view, default: str | None) -> str | 
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("利用票の読み取り")
+    plain_text.plain_box(box)  # the booker's name as typed (issue 15)
     room = view.room_name or "備品のみ"
     box.setText(f"予約番号 {view.number}　{view.status_label}\n"
                 f"{jcal.format_slash(view.start.date())}({jcal.weekday_ja(view.start.date())}) "
@@ -352,8 +355,8 @@ class MainWindow(QMainWindow):
         self.staff_button.setAutoRaise(True)
         self.staff_button.setToolTip(self.tr("クリックすると担当者を切り替えます"))
         self.staff_button.clicked.connect(self.switch_staff)
-        self.db_label = QLabel()
-        self.date_label = QLabel()
+        self.db_label = plain_label()
+        self.date_label = plain_label()
         bar.addWidget(self.staff_button)
         # Insurance issue: accident reports near their deadline to the city, in red, only when there are
         # some; a click opens the 保険 page's 事故報告 tab. The status bar is on every page, so it is seen
@@ -367,11 +370,11 @@ class MainWindow(QMainWindow):
         self.accidents_due_button.setVisible(False)
         bar.addWidget(self.accidents_due_button)
         # The city's second yardstick, always in sight: registered groups against the target.
-        self.groups_tile = QLabel()
+        self.groups_tile = plain_label()
         self.groups_tile.setObjectName("groups_tile")
         self.groups_tile.setToolTip(self.tr("登録団体数（有効・更新待ち）と今年度の新規・失効、市の目標"))
         # Statistics issue: the year's users against the target, always in sight (利用者 n／目標人（%）).
-        self.users_tile = QLabel()
+        self.users_tile = plain_label()
         self.users_tile.setObjectName("users_tile")
         self.users_tile.setToolTip(self.tr("今年度の利用者数と市の目標（統計のダッシュボードと同じ数値）"))
         bar.addPermanentWidget(self.users_tile)

@@ -35,6 +35,7 @@ from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.domain.fees import TAX_CLASSES, FeeLine, tax_summary
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
+from booking_app.ui.plain_text import plain_label, tip
 
 METHODS = (("cash", "現金"), ("card", "カード"), ("transfer", "振込"), ("qr", "QR"), ("other", "その他"))
 METHOD_LABELS = dict(METHODS)
@@ -249,13 +250,13 @@ class PaymentDialog(QDialog):
         # (issue 13, item 10). The desk may still take the money.
         from booking_app.services import payments as pay_svc
 
-        self.issuer_warning = QLabel(ctx.read(lambda s: pay_svc.issuer_warning(pay_svc.issuer(s))))
+        self.issuer_warning = plain_label(ctx.read(lambda s: pay_svc.issuer_warning(pay_svc.issuer(s))))
         self.issuer_warning.setObjectName("issuer_warning")
         self.issuer_warning.setWordWrap(True)
         self.issuer_warning.setStyleSheet(WARNING_STYLE)
         self.issuer_warning.setVisible(bool(self.issuer_warning.text()))
 
-        self.header = QLabel()
+        self.header = plain_label()
         self.header.setObjectName("header")
         f = self.header.font()
         f.setBold(True)
@@ -271,7 +272,7 @@ class PaymentDialog(QDialog):
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.empty_label = QLabel()
+        self.empty_label = plain_label()
         self.empty_label.setObjectName("empty_label")
 
         # Adding items: quick buttons for the usual ones, a list with a quantity for any item.
@@ -282,7 +283,7 @@ class PaymentDialog(QDialog):
             if name in self.schedule.items:
                 b = QPushButton(name.replace("団体", ""))
                 b.setObjectName(f"quick_{name}")
-                b.setToolTip(f"{name} ¥{self.schedule.items[name].price:,}/{self.schedule.items[name].unit}")
+                b.setToolTip(tip(f"{name} ¥{self.schedule.items[name].price:,}/{self.schedule.items[name].unit}"))
                 b.clicked.connect(lambda _c=False, n=name: self.add_item(n, self.qty_spin.value()))
                 self.quick_buttons[name] = b
                 items_row.addWidget(b)
@@ -333,7 +334,7 @@ class PaymentDialog(QDialog):
         form.addRow("支払方法", self.method_combo)
         form.addRow("領収書の様式", self.layout_combo)
 
-        self.total_label = QLabel()
+        self.total_label = plain_label()
         self.total_label.setObjectName("total_label")
         tf = self.total_label.font()
         tf.setPointSizeF(tf.pointSizeF() * 1.4)

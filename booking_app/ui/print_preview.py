@@ -21,13 +21,14 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QLabel,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
+
+from booking_app.ui import plain_text
+from booking_app.ui.plain_text import plain_label
 
 # Above this the page image gets huge (A4 at 1200 dpi is ~550 MB as ARGB) with no visible gain
 # on paper; the printer still receives the page at its own size.
@@ -113,7 +114,7 @@ class PdfPreviewDialog(QDialog):
         self.page_spin = QSpinBox()
         self.page_spin.setObjectName("page_spin")
         self.page_spin.setRange(1, max(1, self.document.pageCount()))
-        self.page_count_label = QLabel()
+        self.page_count_label = plain_label()
         self.page_count_label.setObjectName("page_count")
         self.fit_width_button = QPushButton("幅に合わせる")
         self.fit_width_button.setObjectName("fit_width")
@@ -123,7 +124,7 @@ class PdfPreviewDialog(QDialog):
         self.zoom_out_button.setObjectName("zoom_out")
         self.zoom_in_button = QPushButton("拡大 ＋")
         self.zoom_in_button.setObjectName("zoom_in")
-        self.zoom_label = QLabel()
+        self.zoom_label = plain_label()
         self.zoom_label.setObjectName("zoom_label")
 
         self.print_button = QPushButton("印刷…")
@@ -270,7 +271,7 @@ class PdfPreviewDialog(QDialog):
         try:
             self.printed_pages = print_pdf_document(self.document, printer)
         except RuntimeError as exc:
-            QMessageBox.warning(self, "印刷", str(exc))
+            plain_text.warning(self, "印刷", str(exc))
             return False
         return self.printed_pages > 0
 
@@ -289,7 +290,7 @@ class PdfPreviewDialog(QDialog):
         try:
             shutil.copyfile(self.pdf_path, path)
         except OSError as exc:
-            QMessageBox.warning(self, "PDFとして保存", f"保存できませんでした：{exc.strerror or exc}")
+            plain_text.warning(self, "PDFとして保存", f"保存できませんでした：{exc.strerror or exc}")
             return None
         return Path(path)
 

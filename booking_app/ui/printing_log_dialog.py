@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QRadioButton,
     QSpinBox,
@@ -24,6 +23,7 @@ from booking_app.domain.errors import DomainError
 from booking_app.domain.fees import FeeSchedule, load_default_fees
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
+from booking_app.ui.plain_text import plain_label
 
 MASTER_ITEM = "印刷機 製版"
 SHEET_ITEMS = {"brought": "印刷機 印刷（用紙持込）", "bought": "印刷機 印刷（用紙込）"}
@@ -81,7 +81,7 @@ class PrintingLogDialog(QDialog):
         paper_row.addWidget(self.brought_radio)
         paper_row.addWidget(self.bought_radio)
         paper_row.addStretch(1)
-        self.fee_label = QLabel()
+        self.fee_label = plain_label()
         self.fee_label.setObjectName("fee_label")
         f = self.fee_label.font()
         f.setBold(True)

@@ -39,6 +39,7 @@ from booking_app.ui.errors import show_error
 from booking_app.ui.payment_dialog import METHOD_LABELS, METHODS, PaymentDialog, remembered_layout, show_receipt
 from booking_app.ui.table_model import RIGHT, RowsTableModel
 from booking_app.ui.widgets import select_row_by_id, selected_row
+from booking_app.ui.plain_text import plain_label
 
 VOID_RED = QColor("#c62828")
 SEARCH_DELAY_MS = 200
@@ -85,7 +86,7 @@ class VoidDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("void_dialog")
         self.setWindowTitle("領収書の取消・返金")
-        info = QLabel(f"領収書 {receipt.receipt_no}　{receipt.payer_name} 様　¥{receipt.total:,}\n"
+        info = plain_label(f"領収書 {receipt.receipt_no}　{receipt.payer_name} 様　¥{receipt.total:,}\n"
                       "取消すと元に戻せません。返金額は領収額と同じです。")
         self.reason_edit = QLineEdit()
         self.reason_edit.setObjectName("reason")
@@ -141,7 +142,7 @@ class ReceiptsPage(QWidget):
         self.search_edit.setObjectName("search")
         self.search_edit.setPlaceholderText("番号・宛名で検索")
         self.search_edit.setClearButtonEnabled(True)
-        self.title = QLabel()
+        self.title = plain_label()
         self.title.setObjectName("title")
         f = self.title.font()
         f.setPointSizeF(f.pointSizeF() * 1.3)
@@ -169,11 +170,11 @@ class ReceiptsPage(QWidget):
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hh.setSectionResizeMode(ReceiptsModel.PAYER, QHeaderView.ResizeMode.Stretch)
-        self.empty_label = QLabel()
+        self.empty_label = plain_label()
         self.empty_label.setObjectName("empty_label")
         # The list shows the newest receipts a page at a time and says so (issue 13, item 3); the title's
         # count and 有効合計 are always over every receipt the filter matches.
-        self.more_label = QLabel()
+        self.more_label = plain_label()
         self.more_label.setObjectName("more_label")
         self.more_button = QPushButton()
         self.more_button.setObjectName("more_button")

@@ -43,6 +43,7 @@ from booking_app.domain.profile import (
 from booking_app.services import centre
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
+from booking_app.ui.plain_text import plain_label
 
 READ_ONLY_NOTE = "変更は管理者のみ行えます。表示だけしています。"
 ISSUER_WARNING_STYLE = "color: #8a3b00; background: #fff3c4; border: 1px solid #e0b000; padding: 4px;"
@@ -223,7 +224,7 @@ class SettingsPage(QWidget):
         self.readonly_note.setStyleSheet("color: #8a5a00; background: #fff3c4; padding: 4px;")
         lay.addWidget(self.readonly_note)
         # Until the receipt issuer is complete (指定管理者名・登録番号), every tab says so (issue 13, item 10).
-        self.issuer_warning = QLabel()
+        self.issuer_warning = plain_label()
         self.issuer_warning.setObjectName("issuer_warning")
         self.issuer_warning.setWordWrap(True)
         self.issuer_warning.setStyleSheet(ISSUER_WARNING_STYLE)

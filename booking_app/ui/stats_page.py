@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QRadioButton,
     QSpinBox,
@@ -48,6 +47,8 @@ from booking_app.ui.dashboard import Dashboard, stats_service, watcher_for
 from booking_app.ui.errors import show_error
 from booking_app.ui.table_model import RowsTableModel
 from booking_app.ui.widgets import list_table as _table, action_button as _button
+from booking_app.ui import plain_text
+from booking_app.ui.plain_text import plain_label
 
 TABS = ("dashboard", "events", "months", "export")
 FORMATS = (("xlsx", "Excel（.xlsx）"), ("csv", "CSV（.csv）"), ("pdf", "PDF報告書（.pdf）"))
@@ -59,12 +60,12 @@ OPEN_FG = QColor("#8a5a00")
 
 def info(parent: QWidget | None, title: str, text: str) -> None:
     """A plain notice (tests replace this so nothing blocks)."""
-    QMessageBox.information(parent, title, text)
+    plain_text.information(parent, title, text)
 
 
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
     """A yes/no question (tests replace this so nothing blocks)."""
-    return QMessageBox.question(parent, title, text) == QMessageBox.StandardButton.Yes
+    return plain_text.question(parent, title, text)
 
 
 def ask_save_path(parent: QWidget | None, suggested: str, fmt: str) -> str:
@@ -289,7 +290,7 @@ class EventDialog(QDialog):
         form.addRow("部屋", self.room_combo)
         form.addRow("参加者数", self.attendance_spin)
         form.addRow("備考", self.note_edit)
-        self.error_label = QLabel()
+        self.error_label = plain_label()
         self.error_label.setObjectName("event_error")
         self.error_label.setStyleSheet("color: #c62828;")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -351,7 +352,7 @@ class AmendDialog(QDialog):
         self.key_combo.setObjectName("amend_key")
         for key, label, _value in figures:
             self.key_combo.addItem(label, key)
-        self.current_label = QLabel()
+        self.current_label = plain_label()
         self.current_label.setObjectName("amend_current")
         self.value_spin = QSpinBox()
         self.value_spin.setObjectName("amend_value")
@@ -365,7 +366,7 @@ class AmendDialog(QDialog):
         form.addRow("現在の値", self.current_label)
         form.addRow("正しい値", self.value_spin)
         form.addRow("理由", self.reason_edit)
-        self.error_label = QLabel()
+        self.error_label = plain_label()
         self.error_label.setObjectName("amend_error")
         self.error_label.setStyleSheet("color: #c62828;")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -422,7 +423,7 @@ class UnsettledDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("未精算の予約があります")
         self.setMinimumSize(720, 380)
-        text = QLabel(message)
+        text = plain_label(message)
         text.setWordWrap(True)
         self.model = UnsettledModel(self)
         self.model.set_rows(bookings)
@@ -503,7 +504,7 @@ class StatsPage(QWidget):
         self.events_year = _year_combo("events_year", self.today)
         self.events_year.currentIndexChanged.connect(lambda _i: self.refresh_events())
         row.addWidget(self.events_year)
-        self.events_note = QLabel()
+        self.events_note = plain_label()
         self.events_note.setObjectName("events_note")
         row.addWidget(self.events_note, 1)
         self.add_event_button = _button("行事を追加…", "add_event", self.add_event)
@@ -552,7 +553,7 @@ class StatsPage(QWidget):
         rows_h = self.months_view.verticalHeader().defaultSectionSize() * 12
         self.months_view.setMinimumHeight(rows_h + self.months_view.horizontalHeader().sizeHint().height() + 6)
         lay.addWidget(self.months_view)
-        self.month_detail = QLabel()
+        self.month_detail = plain_label()
         self.month_detail.setObjectName("month_detail")
         self.month_detail.setWordWrap(True)
         lay.addWidget(self.month_detail)
@@ -620,7 +621,7 @@ class StatsPage(QWidget):
         row.addWidget(self.export_button)
         row.addStretch(1)
         lay.addLayout(row)
-        self.export_result = QLabel()
+        self.export_result = plain_label()
         self.export_result.setObjectName("export_result")
         self.export_result.setWordWrap(True)
         self.export_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -12,6 +12,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from booking_app.ui.plain_text import tip
+
 _Index = QModelIndex | QPersistentModelIndex
 
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -73,7 +75,7 @@ class RowsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             return self.foreground(item, col)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self.tooltip(item, col)
+            return tip(self.tooltip(item, col))  # user text as typed (issue 15)
         if role == Qt.ItemDataRole.UserRole:
             return getattr(item, "id", None)
         return None

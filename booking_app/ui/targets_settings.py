@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from booking_app import clock
 from booking_app.domain import calendar as jcal
@@ -10,6 +10,7 @@ from booking_app.domain.errors import DomainError
 from booking_app.services.centre import save_targets, targets_for
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
+from booking_app.ui.plain_text import plain_label
 
 
 class TargetsWidget(QWidget):
@@ -30,9 +31,9 @@ class TargetsWidget(QWidget):
         self.groups = QSpinBox()
         self.groups.setRange(1, 100_000)
         self.groups.setSuffix(" 団体")
-        self.source = QLabel()
+        self.source = plain_label()
         self.save_button = QPushButton("目標を保存")
-        self.note = QLabel()
+        self.note = plain_label()
         form = QFormLayout()
         form.addRow("年度", self.year)
         form.addRow("目標利用者数", self.users)

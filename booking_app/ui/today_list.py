@@ -43,6 +43,8 @@ from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.table_model import RowsTableModel
 from booking_app.ui.widgets import select_row_by_id, selected_row
+from booking_app.ui import plain_text
+from booking_app.ui.plain_text import plain, plain_label
 
 KIND_LABELS = {"member": "登録団体", "group": "団体", "person": "個人"}
 UNSETTLED = today_svc.NOT_CHECKED_OUT  # 確定・利用中: check-out (利用済) still possible
@@ -162,10 +164,16 @@ def unsettled_bookings(session: Session, before: datetime, limit: int = NOT_CHEC
 
 def ask_actual_users(parent: QWidget | None, v: BookingView) -> int | None:
     """The actual number of users at check-out, prefilled with the expected number; None = cancelled."""
-    value, ok = QInputDialog.getInt(
-        parent, "利用済（人数入力）", f"{v.booker_name}　{_time_text(v)}\n実際の利用人数を入力してください",
-        v.attendees, 0, 1000, 1)
-    return value if ok else None
+    dlg = QInputDialog(parent)
+    dlg.setWindowTitle("利用済（人数入力）")
+    dlg.setInputMode(QInputDialog.InputMode.IntInput)
+    dlg.setIntRange(0, 1000)
+    dlg.setIntStep(1)
+    dlg.setIntValue(v.attendees)
+    dlg.setLabelText(f"{v.booker_name}　{_time_text(v)}\n実際の利用人数を入力してください")
+    for label in dlg.findChildren(QLabel):  # the booker's name as typed (issue 15)
+        plain(label)
+    return dlg.intValue() if dlg.exec() == QInputDialog.DialogCode.Accepted else None
 
 
 # --- the page ------------------------------------------------------------------------------------------
@@ -194,6 +202,7 @@ def confirm_no_show(parent: QWidget | None, v: BookingView) -> bool:
     box.button(QMessageBox.StandardButton.Yes).setText("無断キャンセルにする")
     box.button(QMessageBox.StandardButton.No).setText("やめる")
     box.setDefaultButton(QMessageBox.StandardButton.No)
+    plain_text.plain_box(box)  # the group's name as typed (issue 15)
     return box.exec() == QMessageBox.StandardButton.Yes
 
 
@@ -214,7 +223,7 @@ class TodayListPage(QWidget):
         self.next_button = QPushButton("翌日 ▶")
         self.next_button.setObjectName("next_day")
         self.date_edit = _japanese_date_edit("date", self.day)
-        self.title = QLabel()
+        self.title = plain_label()
         self.title.setObjectName("title")
         f = self.title.font()
         f.setPointSizeF(f.pointSizeF() * 1.3)
@@ -255,7 +264,7 @@ class TodayListPage(QWidget):
         hh.setSectionResizeMode(self.model.column_of("equipment"), QHeaderView.ResizeMode.Interactive)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.empty_label = QLabel()
+        self.empty_label = plain_label()
         self.empty_label.setObjectName("empty_label")
 
         buttons = QHBoxLayout()
