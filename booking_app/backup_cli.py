@@ -49,11 +49,10 @@ def run_backup(args: argparse.Namespace, url: str, label: str) -> int:
                               field="file")
     # Written like every command's output (output_files): no overwrite without --force, a temporary file
     # renamed into place, a link at the destination replaced and never followed, missing folders created.
-    with written_output(dest, force=args.force) as written:
+    # A backup holds every name and payment: owner-only (POSIX 0600, new folders 0700) from the first byte.
+    with written_output(dest, force=args.force, private=True) as written:
         result = backup_database(url, written.temp)
-    # written_output gives its files the umask's permissions; a backup holds every name and payment, so
-    # it is the owner's only (POSIX 0600, issue 15).
-    make_private_file(dest)
+    make_private_file(dest)  # pg_dump may have replaced the temporary file: make sure
     for note in written.notes():  # side remarks on stderr; stdout keeps the one result line
         print(note, file=sys.stderr)
     from booking_app.store.backup import record_in_audit

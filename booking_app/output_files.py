@@ -150,7 +150,8 @@ def _place(temp: Path, dest: Path, *, force: bool) -> bool:
 
 
 @contextmanager
-def written_output(path: Path | str, *, force: bool = False, suffixes: Sequence[str] = ()) -> Iterator[Output]:
+def written_output(path: Path | str, *, force: bool = False, suffixes: Sequence[str] = (),
+                   private: bool = False) -> Iterator[Output]:
     """Write a command's output file: ``with written_output(p, force=…) as out: write(out.temp)``.
 
     Checks the name and the destination first (see the module's rules), creates missing folders, yields
@@ -158,19 +159,28 @@ def written_output(path: Path | str, *, force: bool = False, suffixes: Sequence[
     (writers that choose the format by suffix keep working), and on leaving the block without an error
     renames it into place. On an error the temporary file (and any folder made for it) is removed and
     the destination is untouched.
+
+    ``private``: the file stays owner-only (0600, as mkstemp makes it) and new folders are 0700, from the first
+    byte to the rename (backups: every name and payment, issue 15).
     """
     path = Path(path)
     check_suffix(path, suffixes)
     check_destination(path, force=force)
     folder = path.parent if str(path.parent) else Path(".")
     created = _missing_parents(folder)
+    if private:
+        for made in created:  # parents first: each new folder owner-only before anything goes in
+            made.mkdir(mode=0o700, exist_ok=True)
+            if os.name == "posix":
+                os.chmod(made, 0o700)  # mkdir's mode is masked by the umask
     folder.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}-", suffix=f".tmp{path.suffix}")
     os.close(fd)
     out = Output(path=path, temp=Path(name), created_folders=created)
     try:
         yield out
-        os.chmod(out.temp, _umask_mode())  # mkstemp makes 0600; the file gets the usual permissions
+        if not private:
+            os.chmod(out.temp, _umask_mode())  # mkstemp makes 0600; the file gets the usual permissions
         _fsync(out.temp)
         out.replaced = _place(out.temp, path, force=force)
         _fsync(folder, directory=True)

@@ -339,3 +339,36 @@ def test_the_backup_command_writes_an_owner_only_file(current, tmp_path, folder,
         os.umask(old)
     assert "バックアップを作成しました" in capsys.readouterr().out
     assert _mode(tmp_path / "out" / "manual.sqlite3") == 0o600
+    assert _mode(tmp_path / "out") == 0o700  # the folder the command made for it, too
+
+
+@posix_only
+def test_a_new_database_file_is_owner_only_from_its_first_connection(tmp_path):
+    from booking_app.store.engine import make_engine
+
+    old = os.umask(0o022)
+    try:
+        engine = make_engine(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        finally:
+            engine.dispose()
+    finally:
+        os.umask(old)
+    assert _mode(tmp_path / "new.sqlite3") == 0o600
+
+
+@posix_only
+def test_a_private_output_is_never_readable_by_others_before_the_rename(tmp_path):
+    from booking_app.output_files import written_output
+
+    old = os.umask(0o022)
+    try:
+        with written_output(tmp_path / "a" / "b" / "x.sqlite3", private=True) as out:
+            out.temp.write_bytes(b"data")
+            assert _mode(out.temp) == 0o600
+            assert _mode(tmp_path / "a") == 0o700 and _mode(tmp_path / "a" / "b") == 0o700
+    finally:
+        os.umask(old)
+    assert _mode(tmp_path / "a" / "b" / "x.sqlite3") == 0o600

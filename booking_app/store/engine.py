@@ -20,6 +20,7 @@ the stuck one off. :func:`write_session` / :func:`read_session` are the one plac
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -170,11 +171,25 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.close()
+        _make_private(engine.url.database)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - trivial
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _make_private(database: str | None) -> None:
+    """The database file holds every name and payment: owner read/write only (POSIX 0600), also when SQLite
+    has just created it with the umask's permissions (issue 15). Never raises: a file on a share that refuses
+    chmod still opens."""
+    if os.name != "posix" or not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        if os.stat(database).st_mode & 0o777 != 0o600:
+            os.chmod(database, 0o600)
+    except OSError:
+        log.warning("could not make %s private (0600)", database, exc_info=True)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
