@@ -562,7 +562,9 @@ class OwnerUpgradeDialog(QDialog):
         intro.setWordWrap(True)
         lay.addWidget(intro)
         if db_label:
-            lay.addWidget(QLabel(f"接続先：{db_label}"))
+            where = QLabel(f"接続先：{db_label}")
+            where.setTextFormat(Qt.TextFormat.PlainText)
+            lay.addWidget(where)
         form = QFormLayout()
         self.owner_edit = QLineEdit(config.DEFAULT_OWNER)
         self.owner_edit.setObjectName("owner_user")
@@ -665,6 +667,7 @@ class ServerUnavailableDialog(QDialog):
         title.setFont(f)
         lay.addWidget(title)
         where = QLabel(f"接続先：{label}")
+        where.setTextFormat(Qt.TextFormat.PlainText)
         where.setObjectName("where")
         lay.addWidget(where)
         causes = QLabel("考えられる原因：\n" + "\n".join(f"・{c}" for c in unreachable_causes(url)))

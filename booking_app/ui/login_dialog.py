@@ -250,6 +250,7 @@ class PgLoginDialog(QDialog):
         layout.addWidget(intro)
         if db_label:
             where = QLabel(self.tr("接続先：{where}").format(where=db_label))
+            where.setTextFormat(Qt.TextFormat.PlainText)
             where.setObjectName("where")
             where.setStyleSheet(HINT_STYLE)
             where.setWordWrap(True)

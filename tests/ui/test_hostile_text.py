@@ -334,3 +334,20 @@ def test_the_helpers_keep_our_markup_and_escape_the_name(qtbot, monkeypatch):
     assert ask_choice(None, "確認", HOSTILE, [("a", "はい")]) is None
     (box,) = seen
     assert box.textFormat() == Qt.TextFormat.PlainText and box.text() == HOSTILE
+
+
+def test_the_lock_screen_names_the_staff_member_as_typed(qtbot, ctx, engine):
+    """画面ロック shows who is on duty: a staff name in HTML is read as typed there too."""
+    from PySide6.QtWidgets import QMainWindow
+
+    from booking_app.ui.lock_screen import LockOverlay
+
+    window = shown(qtbot, QMainWindow())
+    ctx.set_actor(_actor(engine, "desk"))
+    overlay = LockOverlay(window, ctx)
+    overlay.cover()
+    try:
+        assert hostile_labels(overlay, STAFF_NAME), "the lock screen does not name the staff member"
+    finally:
+        overlay._may_close = True
+        overlay.close()
