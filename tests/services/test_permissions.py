@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from booking_app import cli
-from booking_app.domain.errors import DomainError, PermissionDenied, RuleError
+from booking_app.domain.errors import PermissionDenied, RuleError
 from booking_app.domain.recurrence import RecurrenceRule
 from booking_app.services import auth, centre, fees, group_io, groups, imports, insurance, insurance_reports
 from booking_app.services import bookings as bk
