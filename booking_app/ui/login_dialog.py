@@ -157,6 +157,10 @@ class LoginDialog(QDialog):
             _show_error(self.error_label, self.tr("パスワードを入力してください。"))
             self.password.setFocus()
             return False
+        from PySide6.QtWidgets import QApplication
+
+        # The password hash costs ~0.6 s (scrypt at OWASP's cost, services/auth.py): say that it is working.
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             actor = auth.attempt_login(self.engine, staff_id, password)
         except DomainError as exc:
@@ -164,6 +168,8 @@ class LoginDialog(QDialog):
             self.password.clear()
             self.password.setFocus()
             return False
+        finally:
+            QApplication.restoreOverrideCursor()
         self.actor = actor
         QSettings().setValue(LAST_STAFF_KEY, actor.id)
         _show_error(self.error_label, "")
