@@ -92,6 +92,7 @@ ACTION_LABELS: dict[str, str] = {
     "login": "ログイン",
     "logout": "ログアウト",
     "create_admin": "管理者作成",
+    "create_login": "ログイン作成",  # a staff member's own PostgreSQL login (issue 14)
     "reset_password": "パスワード再設定",
     "change_password": "パスワード変更",
     "unlock": "ロック解除",
