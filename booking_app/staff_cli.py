@@ -49,6 +49,27 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
     reset.add_argument("name", metavar="名前", nargs="+", help="担当者の名前（担当者アカウント一覧の表示どおり）")
     reset.set_defaults(db_handler=run_reset_password)
 
+    # Command tokens (issue 15): for the commands nobody types a password for (a scheduled backup). Unlike
+    # unlock / reset-password these are not break-glass: the システム管理 member signs in (cli_signin.py).
+    token = sub.add_parser("token", parents=list(parents[:-1]),
+                           help="コマンド用トークン（タスクスケジューラのバックアップなど）の発行・一覧・無効化",
+                           description="人が入力しない実行（タスクスケジューラのバックアップなど）のためのトークンです。"
+                                       "システム管理者が --staff とパスワードでログインして実行します。")
+    token_sub = token.add_subparsers(dest="token_command", metavar="操作", required=True,
+                                     parser_class=subparsers._parser_class)
+    create = token_sub.add_parser("create", parents=list(parents[:-1]),
+                                  help="トークンを発行（表示は一度だけ。データベースには控えのハッシュだけを保存）")
+    create.add_argument("name", metavar="名前", nargs="+", help="トークンで操作する担当者の名前")
+    create.add_argument("--scope", choices=("backup", "all"), required=True,
+                        help="使える範囲：backup＝バックアップと操作履歴の確認（verify-audit）のみ、all＝すべてのコマンド")
+    create.add_argument("--label", metavar="説明", default="", help="何に使うトークンか（例：夜間バックアップ）")
+    create.set_defaults(db_handler=run_token_create)
+    listing = token_sub.add_parser("list", parents=list(parents[:-1]), help="発行したトークンの一覧（秘密の値は表示されません）")
+    listing.set_defaults(db_handler=run_token_list)
+    revoke = token_sub.add_parser("revoke", parents=list(parents[:-1]), help="トークンを無効にする（番号は list で確認）")
+    revoke.add_argument("token_id", metavar="番号", type=int, help="トークンの番号")
+    revoke.set_defaults(db_handler=run_token_revoke)
+
 
 def os_user() -> str:
     """The operating-system account running the command, for the audit trail."""
@@ -185,3 +206,73 @@ def run_reset_password(args: argparse.Namespace, url: str, label: str) -> int:
         return f"担当者「{staff.name}」のパスワードを再設定しました。ロックも解除しました。"
 
     return _run(args, url, label, action, prepare)
+
+
+# --------------------------------------------------------------------------- command tokens (issue 15)
+
+
+def _as_admin(args: argparse.Namespace, url: str, label: str, purpose: str, action: Callable,
+              *, write: bool = True):
+    """Sign in as a システム管理 member (password or an "all" token; PostgreSQL: the login) and run
+    ``action(session, actor)`` in one transaction on the signed-in URL."""
+    from booking_app.cli import _require_database
+    from booking_app.cli_signin import sign_in
+    from booking_app.store.engine import make_engine, read_session, write_session
+
+    _require_database(url, label)
+    signed = sign_in(args, url, label, purpose=purpose, admin=True)
+    engine = make_engine(signed.url)
+    try:
+        with (write_session if write else read_session)(engine) as session:
+            return action(session, signed.actor), signed.actor
+    finally:
+        engine.dispose()
+
+
+def run_token_create(args: argparse.Namespace, url: str, label: str) -> int:
+    from booking_app.services import auth
+    from booking_app.services.command_tokens import ENV_VAR, SCOPES, create_token
+
+    name = _name(args)
+
+    def action(session, actor):
+        staff = auth.staff_by_name(session, name)
+        return create_token(session, actor, staff.id, args.scope, args.label), staff.name
+
+    (secret, staff_name), actor = _as_admin(args, url, label, "コマンド用トークンの発行", action)
+    print(secret)
+    print(f"担当者「{staff_name}」のコマンド用トークン（{SCOPES[args.scope]}）を発行しました（{label}、"
+          f"発行：{actor.name}）。\n"
+          "上の1行がトークンです。表示はこの一度だけで、データベースには残りません。パスワードと同じく扱い、"
+          f"タスクスケジューラの保護された設定（環境変数 {ENV_VAR}）にだけ保存してください。"
+          "不要になったら「staff token revoke 番号」で無効にします。", file=sys.stderr)
+    return 0
+
+
+def run_token_list(args: argparse.Namespace, url: str, label: str) -> int:
+    from booking_app.services.command_tokens import list_tokens
+
+    tokens, _actor = _as_admin(args, url, label, "コマンド用トークンの一覧", lambda s, a: list_tokens(s), write=False)
+    if not tokens:
+        print(f"発行したコマンド用トークンはありません（{label}）。")
+        return 0
+
+    def when(moment) -> str:
+        return moment.strftime("%Y-%m-%d %H:%M") if moment else "－"
+
+    print("番号\t状態\t担当者\t範囲\t説明\t先頭\t発行日時\t最後の使用\t無効化日時")
+    for t in tokens:
+        state = "有効" if t.active else "無効"
+        print(f"{t.id}\t{state}\t{t.staff_name}\t{t.scope}\t{t.label or '－'}\t{t.prefix}…\t"
+              f"{when(t.created_at)}\t{when(t.last_used_at)}\t{when(t.revoked_at)}")
+    return 0
+
+
+def run_token_revoke(args: argparse.Namespace, url: str, label: str) -> int:
+    from booking_app.services.command_tokens import revoke_token
+
+    info, actor = _as_admin(args, url, label, "コマンド用トークンの無効化",
+                            lambda s, a: revoke_token(s, a, args.token_id))
+    print(f"担当者「{info.staff_name}」のコマンド用トークン{info.id}"
+          f"を無効にしました（{label}、操作：{actor.name}）。これを使う予定実行は、次回からログインできません。")
+    return 0
