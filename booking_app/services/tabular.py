@@ -14,11 +14,13 @@ the wrong fix.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 import unicodedata
 import warnings
+import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -27,6 +29,8 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import ValidationError
+from booking_app.services import import_limits
+from booking_app.services.import_limits import ImportLimits
 from booking_app.services.table_writer import DANGEROUS_FIRST
 
 # Rows with the number Excel shows them under: [(1, [heading cells]), (2, [cells]), …].
@@ -40,6 +44,13 @@ HEADER_SEARCH_ROWS = 10
 
 
 # --------------------------------------------------------------------------- decoding and reading
+#
+# Within limits (issue 15, services.import_limits): the size is checked by stat before a byte is read; a
+# CSV is decoded as a stream and an xlsx sheet's XML is parsed as a stream, cell by cell; only rows with
+# something in them are kept, each trimmed after its last non-empty cell; reading stops with a Japanese
+# refusal at the first row, column or cell beyond the limits. Nothing here ever holds a whole file.
+
+_CHUNK = 1 << 20
 
 
 def decode(data: bytes) -> tuple[str, str, bool]:
@@ -48,14 +59,12 @@ def decode(data: bytes) -> tuple[str, str, bool]:
         try:
             return data[3:].decode("utf-8"), "UTF-8 BOM付き", False
         except UnicodeDecodeError:
-            raise ValidationError("ファイルの文字コードが壊れています（UTF-8として読めない文字があります）。"
-                                  + ENCODING_HELP, field="file") from None
+            raise _broken("UTF-8 BOM付き") from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "UTF-16", False
         except UnicodeDecodeError:  # bad-input fix (issue 7): was an uncaught exception
-            raise ValidationError("ファイルの文字コードが壊れています（UTF-16として読めない部分があります）。"
-                                  + ENCODING_HELP, field="file") from None
+            raise _broken("UTF-16") from None
     if b"\x00" in data[:4096]:
         raise ValidationError("CSVとして読めません（文字コードを判別できません）。" + ENCODING_HELP, field="file")
     try:
@@ -66,22 +75,229 @@ def decode(data: bytes) -> tuple[str, str, bool]:
         # cp932 is what Excel on a Japanese PC writes ('Shift_JIS' in its menus), a superset of it.
         return data.decode("cp932"), "Shift_JIS", True
     except UnicodeDecodeError:
-        raise ValidationError("ファイルの文字コードを判別できません（UTF-8 でも Shift_JIS でもありません）。"
-                              + ENCODING_HELP, field="file") from None
+        raise _broken("Shift_JIS") from None
 
 
-def read_csv(path: Path) -> tuple[Table, str, bool]:
-    """Every record with its Excel row number, the file kind's label, and whether the encoding was guessed."""
-    text, enc, guessed = decode(path.read_bytes())
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    # Excel numbers records, not physical lines; a cell with a line break stays one row.
-    return [(n, row) for n, row in enumerate(reader, start=1)], f"CSV（{enc}）", guessed
+def _broken(label: str) -> ValidationError:
+    if label == "Shift_JIS":
+        return ValidationError("ファイルの文字コードを判別できません（UTF-8 でも Shift_JIS でもありません）。"
+                               + ENCODING_HELP, field="file")
+    if label == "UTF-16":
+        return ValidationError("ファイルの文字コードが壊れています（UTF-16として読めない部分があります）。"
+                               + ENCODING_HELP, field="file")
+    return ValidationError("ファイルの文字コードが壊れています（UTF-8として読めない文字があります）。"
+                           + ENCODING_HELP, field="file")
 
 
-def read_xlsx(path: Path, sheet: str) -> tuple[Table, str, bool]:
+def _is_utf8(path: Path) -> bool:
+    """Whether the whole file is UTF-8, read in chunks (nothing kept)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def csv_encoding(path: Path) -> tuple[str, str, bool]:
+    """(Python codec, label, guessed) from the file's head (BOM) or, without one, a streamed UTF-8 check."""
+    with path.open("rb") as f:
+        head = f.read(4096)
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", "UTF-8 BOM付き", False
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", "UTF-16", False
+    if b"\x00" in head:
+        raise ValidationError("CSVとして読めません（文字コードを判別できません）。" + ENCODING_HELP, field="file")
+    if _is_utf8(path):
+        return "utf-8", "UTF-8", False
+    # cp932 is what Excel on a Japanese PC writes ('Shift_JIS' in its menus), a superset of it.
+    return "cp932", "Shift_JIS", True
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _trimmed(cells: list[Any]) -> list[Any]:
+    end = len(cells)
+    while end and _blank(cells[end - 1]):
+        end -= 1
+    return cells if end == len(cells) else cells[:end]
+
+
+def _kept(number: int, cells: list[Any], kept: int, limits: ImportLimits) -> list[Any] | None:
+    """The row trimmed after its last non-empty cell, or None for a blank row; refuses one beyond the limits."""
+    cells = _trimmed(cells)
+    if not cells:
+        return None
+    if len(cells) > limits.max_columns:
+        raise import_limits.too_many_columns(number, len(cells), limits)
+    if kept + 1 > limits.max_rows + 1:  # the heading and max_rows data rows
+        raise import_limits.too_many_rows(limits)
+    return cells
+
+
+def csv_rows(path: Path, limits: ImportLimits) -> tuple[Iterator[tuple[int, list[Any]]], str, bool]:
+    """The non-blank records with their Excel row number (streamed), the kind's label, whether guessed."""
+    codec, label, guessed = csv_encoding(path)
+    return _csv_records(path, codec, label, limits), f"CSV（{label}）", guessed
+
+
+def _csv_records(path: Path, codec: str, label: str, limits: ImportLimits) -> Iterator[tuple[int, list[Any]]]:
+    budget = limits.max_record_chars
+    spent = [0]  # characters pulled for the record being read
+    number = 0
+    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=codec, newline="") as text:
+        def lines() -> Iterator[str]:
+            while line := text.readline(budget + 1):
+                spent[0] += len(line)
+                if spent[0] > budget:
+                    raise import_limits.record_too_long(number + 1, limits)
+                yield line
+
+        try:
+            source = lines()
+            first = next(source, "")
+            spent[0] = 0  # counted again when the reader takes it
+            head = first.split("\n", 1)[0]
+            delimiter = "\t" if "\t" in head and "," not in head else ","
+
+            def again() -> Iterator[str]:
+                if first:
+                    spent[0] += len(first)
+                    yield first
+                yield from source
+
+            previous = csv.field_size_limit(limits.max_cell_chars)
+            try:
+                kept = 0
+                # Excel numbers records, not physical lines; a cell with a line break stays one row.
+                for number, row in enumerate(csv.reader(again(), delimiter=delimiter), start=1):
+                    spent[0] = 0
+                    cells = _kept(number, row, kept, limits)
+                    if cells is not None:
+                        kept += 1
+                        yield number, cells
+            except csv.Error as exc:
+                if "field larger" in str(exc):
+                    raise import_limits.cell_too_long(number + 1, limits) from None
+                raise ValidationError(f"{number + 1}行目がCSVとして読めません（{exc}）。" + ENCODING_HELP,
+                                      field="file") from None
+            finally:
+                csv.field_size_limit(previous)
+        except UnicodeDecodeError:
+            raise _broken(label) from None
+
+
+def read_csv(path: Path, limits: ImportLimits | None = None) -> tuple[Table, str, bool]:
+    """Every non-blank record with its Excel row number, the file kind's label, and whether the encoding
+    was guessed; within ``limits`` (the defaults when None)."""
+    limits = limits or import_limits.DEFAULTS
+    _check_size(path, limits)
+    rows, kind, guessed = csv_rows(path, limits)
+    return _collect(rows), kind, guessed
+
+
+def check_xlsx_zip(path: Path, limits: ImportLimits) -> None:
+    """Refuse an xlsx whose XML parts unpack beyond the limits (a zip bomb), from the zip's directory alone.
+
+    The sizes are the ones the zip declares; Python's zipfile never unpacks more than an entry declares
+    (it stops there and reports a damaged file), so the check holds for a lying directory too."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            entries = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _not_xlsx(exc) from None
+    total = 0
+    for info in entries:
+        if not info.filename.endswith((".xml", ".rels", ".vml")):
+            continue  # pictures and other binaries: openpyxl's read-only mode does not unpack them
+        total += info.file_size
+        if not info.filename.startswith("xl/worksheets/") and info.file_size > limits.max_xlsx_part:
+            raise import_limits.xlsx_too_big(info.file_size, limits)
+    if total > limits.max_xlsx_unpacked:
+        raise import_limits.xlsx_too_big(total, limits)
+
+
+def _not_xlsx(exc: BaseException) -> ValidationError:
+    return ValidationError(f"Excelファイルとして開けません（{type(exc).__name__}）。"
+                           "ファイルが壊れていないか、.xlsx形式か確かめてください。", field="file")
+
+
+def _sheet_rows(ws: Any, limits: ImportLimits) -> Iterator[tuple[int, list[Any]]]:
+    """The sheet's non-blank rows, parsed as a stream one cell at a time.
+
+    The sheet's ``dimension`` is not trusted (openpyxl pads every row to it: a cell in column XFD made each
+    row 16,384 values, and missing rows are filled in too); each row is as long as its last non-empty
+    cell, and a cell beyond the column limit is refused as soon as it is read. Values are openpyxl's own
+    (its parser's ``parse_cell``: shared strings, numbers, dates by their style)."""
+    from openpyxl.worksheet._reader import CELL_TAG, ROW_TAG, WorkSheetParser
+    from openpyxl.xml.functions import iterparse
+
+    wb = ws.parent
+    kept = 0
+    with ws._get_source() as src:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=wb.data_only, epoch=wb.epoch,
+                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        number = 0
+        cells: dict[int, Any] = {}
+        row_element = sheet_data = None
+        for event, element in iterparse(src, events=("start", "end")):
+            tag = element.tag
+            if event == "start":
+                if tag == SHEET_DATA_TAG:
+                    sheet_data = element
+                elif tag == ROW_TAG:
+                    r = element.get("r")
+                    number = int(r) if r else number + 1
+                    parser.row_counter, parser.col_counter = number, 0
+                    cells, row_element = {}, element
+                continue
+            if tag == CELL_TAG:
+                cell = parser.parse_cell(element)
+                value = cell["value"]
+                if row_element is not None:
+                    del row_element[:]  # nothing of the row's cells stays in memory
+                else:
+                    element.clear()
+                if _blank(value):
+                    continue
+                column = cell["column"]
+                if column > limits.max_columns:
+                    raise import_limits.too_many_columns(number, column, limits)
+                if isinstance(value, str) and len(value) > limits.max_cell_chars:
+                    raise import_limits.cell_too_long(number, limits)
+                cells[column] = value
+            elif tag == ROW_TAG:
+                if sheet_data is not None:
+                    del sheet_data[:]  # nor of the rows already read
+                element.clear()
+                row_element = None
+                if cells:
+                    kept += 1
+                    if kept > limits.max_rows + 1:
+                        raise import_limits.too_many_rows(limits)
+                    row = [None] * max(cells)
+                    for column, value in cells.items():
+                        row[column - 1] = value
+                    yield number, row
+                cells = {}
+            elif tag == SHEET_DATA_TAG:
+                element.clear()
+
+
+SHEET_DATA_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheetData"
+
+
+def read_xlsx(path: Path, sheet: str, limits: ImportLimits | None = None) -> tuple[Table, str, bool]:
     """The rows of the sheet called ``sheet`` (the first sheet when there is none by that name)."""
+    limits = limits or import_limits.DEFAULTS
+    _check_size(path, limits)
+    check_xlsx_zip(path, limits)
     try:
         import openpyxl
     except ImportError:  # pragma: no cover - a dependency of the app
@@ -92,27 +308,57 @@ def read_xlsx(path: Path, sheet: str) -> tuple[Table, str, bool]:
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     # BadZipFile, KeyError, InvalidFileException…: all mean 'not an xlsx'.
+    except MemoryError:
+        raise _no_memory() from None
     except Exception as exc:  # noqa: BLE001
-        raise ValidationError(f"Excelファイルとして開けません（{type(exc).__name__}）。"
-                              "ファイルが壊れていないか、.xlsx形式か確かめてください。", field="file") from None
+        raise _not_xlsx(exc) from None
     try:
         ws = wb[sheet] if sheet in wb.sheetnames else wb.worksheets[0]
-        rows = [(n, list(r)) for n, r in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rows = _collect(_sheet_rows(ws, limits))
+    except (ValidationError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - damaged XML inside the zip
+        raise _not_xlsx(exc) from None
     finally:
         wb.close()
     return rows, "Excel（xlsx）", False
 
 
-def read_table(path: Path, *, sheet: str) -> tuple[Table, str, bool]:
-    """Every row of ``path`` (.xlsx/.xlsm, or .csv/.txt/.tsv) with its Excel row number, a label for
-    the file kind, and whether the text encoding was a guess. Raises ValidationError when it cannot."""
+def _check_size(path: Path, limits: ImportLimits) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ValidationError(f"ファイル「{path.name}」を読めません（{exc.strerror or exc}）。", field="file") from None
+    if size > limits.max_bytes:
+        raise import_limits.too_big(size, limits)
+
+
+def _no_memory() -> ValidationError:
+    return ValidationError("ファイルが大きすぎて読めません（メモリが足りません）。ファイルを分けて取り込むか、"
+                           "不要な行・列を消して保存し直してください。", field="file")
+
+
+def _collect(rows: Iterator[tuple[int, list[Any]]]) -> Table:
+    try:
+        return list(rows)
+    except MemoryError:
+        raise _no_memory() from None
+
+
+def read_table(path: Path, *, sheet: str, limits: ImportLimits | None = None) -> tuple[Table, str, bool]:
+    """Every non-blank row of ``path`` (.xlsx/.xlsm, or .csv/.txt/.tsv) with its Excel row number, a label
+    for the file kind, and whether the text encoding was a guess; within ``limits`` (the defaults when
+    None). Raises ValidationError (Japanese, naming the limit) when it cannot or must not read it."""
+    path = Path(path)
     if not path.exists():
         raise ValidationError(f"ファイル「{path}」が見つかりません。", field="file")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(path, sheet)
+        return read_xlsx(path, sheet, limits)
     if suffix in (".csv", ".txt", ".tsv"):
-        return read_csv(path)
+        return read_csv(path, limits)
     if suffix == ".xls":
         raise ValidationError("古いExcel形式（.xls）は読めません。Excelで「.xlsx」か「CSV」として保存し直してください。",
                               field="file")
@@ -292,14 +538,15 @@ class TableReport:
 
 def open_table(report: TableReport, path: Path, *, sheet: str,
                find: Callable[[Table], tuple[int, dict[str, int]] | None],
-               headings: str) -> tuple[Table, int, dict[str, int]] | None:
+               headings: str, limits: ImportLimits | None = None) -> tuple[Table, int, dict[str, int]] | None:
     """Read ``path`` (its kind goes to ``report.file_kind``) and find its heading with ``find``.
 
     Returns the rows, the heading's index among them and each column's position; or None when there
     is no heading, recorded as an error naming the expected ``headings`` ('利用日・部屋…'). Raises
-    ValidationError when the file cannot be read at all, mojibake included (:func:`require_legible`).
+    ValidationError when the file cannot be read at all, mojibake included (:func:`require_legible`), or
+    lies beyond ``limits`` (services.import_limits; the defaults when None).
     """
-    table, report.file_kind, guessed = read_table(path, sheet=sheet)
+    table, report.file_kind, guessed = read_table(path, sheet=sheet, limits=limits)
     header = find(table)
     if header is None:
         require_legible(table, guessed)
@@ -346,6 +593,6 @@ class RowChecker:
 
 __all__ = [
     "ENCODING_HELP", "RowChecker", "Table", "TableIssue", "TableReport",
-    "cell_date", "cell_text", "cell_time", "data_rows", "decode", "find_header", "fold", "heading_lookup",
-    "open_table", "parse_rows", "read_table", "require_legible",
+    "cell_date", "cell_text", "cell_time", "check_xlsx_zip", "csv_encoding", "data_rows", "decode", "find_header",
+    "fold", "heading_lookup", "open_table", "parse_rows", "read_table", "require_legible",
 ]
