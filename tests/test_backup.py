@@ -19,6 +19,7 @@ from booking_app.services.centre import ensure_initial_data
 from booking_app.store import backup as bk
 from booking_app.store.engine import make_engine, write_session
 from booking_app.store.migrate import head_revision, upgrade
+from tests.cli_login import signed_in
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -268,8 +269,9 @@ def _cli(*args: str, env_dir: Path, cwd: Path) -> subprocess.CompletedProcess:
                           env=env, cwd=cwd, timeout=120, encoding="utf-8")
 
 
-def test_backup_and_restore_commands(good_backup, sqlite_url, tmp_path, folder):
+def test_backup_and_restore_commands(good_backup, sqlite_url, tmp_path, folder, monkeypatch):
     db = str(db_path(sqlite_url))
+    signed_in(monkeypatch, sqlite_url)  # issue 15: the commands sign in (a token, as the first admin)
     out = _cli("backup", str(tmp_path / "manual.sqlite3"), "--db", db, env_dir=folder, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "バックアップを作成しました" in out.stdout and "検査：ok" in out.stdout
@@ -293,6 +295,7 @@ def test_the_commands_refuse_to_overwrite_or_to_restore_unconfirmed(good_backup,
     from booking_app import cli
 
     db = str(db_path(sqlite_url))
+    signed_in(monkeypatch, sqlite_url)
     assert cli.main(["backup", str(good_backup), "--db", db]) == 1
     assert "既にあります" in capsys.readouterr().err
     monkeypatch.setattr(sys, "stdin", open(os.devnull))  # noqa: SIM115 - closed below; not a terminal
@@ -302,6 +305,29 @@ def test_the_commands_refuse_to_overwrite_or_to_restore_unconfirmed(good_backup,
         sys.stdin.close()
     assert "--yes" in capsys.readouterr().err
     assert bk.list_backups(folder) == []
+
+
+def test_backup_needs_a_sign_in_and_a_backup_token_cannot_restore(good_backup, sqlite_url, tmp_path, folder,
+                                                                  capsys, monkeypatch):
+    """Issue 15: no sign-in, no copy of every name; a "backup" token (task scheduler) backs up but never restores."""
+    from booking_app import cli
+
+    db = str(db_path(sqlite_url))
+    monkeypatch.delenv("FUKUFUKU_DESK_TOKEN", raising=False)
+    monkeypatch.setattr(sys, "stdin", open(os.devnull))  # noqa: SIM115 - closed below; not a terminal
+    try:
+        assert cli.main(["backup", str(tmp_path / "nobody.sqlite3"), "--db", db]) == 1
+        assert "このコマンドにはログインが必要です" in capsys.readouterr().err
+        assert not (tmp_path / "nobody.sqlite3").exists()
+        signed_in(monkeypatch, sqlite_url, scope="backup")
+        assert cli.main(["backup", str(tmp_path / "nightly.sqlite3"), "--db", db]) == 0
+        assert group_names(tmp_path / "nightly.sqlite3") == group_names(Path(db))
+        before = group_names(Path(db))
+        assert cli.main(["restore", str(good_backup), "--db", db, "--yes"]) == 1
+        assert capsys.readouterr().err.strip()
+        assert group_names(Path(db)) == before and bk.list_backups(folder) == []
+    finally:
+        sys.stdin.close()
 
 
 # --------------------------------------------------------------------------- PostgreSQL

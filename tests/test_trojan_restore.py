@@ -21,7 +21,8 @@ from booking_app.domain.errors import RuleError
 from booking_app.services.centre import ensure_initial_data
 from booking_app.store import backup as bk
 from booking_app.store.engine import make_engine, write_session
-from booking_app.store.migrate import upgrade
+from booking_app.store.migrate import head_revision, upgrade
+from tests.cli_login import signed_in
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes (Windows keeps the profile's ACL)")
 
@@ -42,7 +43,8 @@ def _groups(path: Path) -> list[str]:
 
 
 def _digest(path: Path) -> str:
-    """What the current database holds: every row of every table, and its schema."""
+    """What the current database holds: every row of every table, and its schema (but the command tokens'
+    ``last_used_at``: a command's sign-in records its token's use, issue 15)."""
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         h = hashlib.sha256()
@@ -50,6 +52,8 @@ def _digest(path: Path) -> str:
             h.update(str(sql).encode())
         for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").fetchall():
             for row in con.execute(f'SELECT * FROM "{name}" ORDER BY rowid'):
+                if name == "centre_settings" and row[0] == "command_tokens":
+                    continue
                 h.update(repr(row).encode())
         return h.hexdigest()
     finally:
@@ -127,14 +131,14 @@ TROJANS = {
     "changed-check": (
         [("UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = 'staff'",
           ("'manager','admin'", "'manager','admin','root'"))],
-        True, "表「staff」の定義が、このアプリ（リビジョン 0009）のものと違います。"),
+        True, "表「staff」の定義が、このアプリ（リビジョン {rev}）のものと違います。"),
     "missing-guard-trigger": (
         ["DROP TRIGGER audit_log_no_delete"],
         False, "このアプリのトリガー「audit_log_no_delete」がありません。"),
     "defused-guard-trigger": (
         ["DROP TRIGGER audit_log_no_update",
          "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT 1; END"],
-        False, "トリガー「audit_log_no_update」の定義が、このアプリ（リビジョン 0009）のものと違います。"),
+        False, "トリガー「audit_log_no_update」の定義が、このアプリ（リビジョン {rev}）のものと違います。"),
 }
 
 
@@ -146,7 +150,7 @@ def test_a_crafted_backup_is_refused_with_its_reason_and_nothing_is_touched(name
     before = _digest(current)
     with pytest.raises(RuleError) as info:
         bk.restore_sqlite(bad, current, folder=folder)
-    assert words in info.value.message
+    assert words.replace("{rev}", head_revision()) in info.value.message
     assert "crafted.sqlite3" in info.value.message and "指定してください" in info.value.message
     assert info.value.field == "file"
     assert _digest(current) == before
@@ -231,6 +235,7 @@ def test_the_restore_command_prints_the_staff_before_the_switch_and_still_needs_
     from booking_app import cli
 
     _plant_admin(clean)
+    signed_in(monkeypatch, f"sqlite:///{current.as_posix()}")  # the restore command signs in as an admin
     before = _digest(current)
     monkeypatch.setattr(sys, "stdin", open(os.devnull))  # noqa: SIM115 - closed below; not a terminal
     try:
@@ -254,8 +259,11 @@ def test_the_restore_command_prints_the_staff_before_the_switch_and_still_needs_
     assert summary is not None and "clean.sqlite3" in summary[0]  # audited as before
 
 
-def test_the_restore_command_refuses_a_trojan_before_listing_or_asking(current, clean, tmp_path, folder, capsys):
+def test_the_restore_command_refuses_a_trojan_before_listing_or_asking(current, clean, tmp_path, folder, capsys,
+                                                                      monkeypatch):
     from booking_app import cli
+
+    signed_in(monkeypatch, f"sqlite:///{current.as_posix()}")
 
     bad = _crafted(clean, tmp_path, "CREATE VIEW leak AS SELECT * FROM staff")
     before = _digest(current)
@@ -329,8 +337,10 @@ def test_the_backup_folder_and_every_backup_are_private(current, tmp_path, monke
 
 
 @posix_only
-def test_the_backup_command_writes_an_owner_only_file(current, tmp_path, folder, capsys):
+def test_the_backup_command_writes_an_owner_only_file(current, tmp_path, folder, capsys, monkeypatch):
     from booking_app import cli
+
+    signed_in(monkeypatch, f"sqlite:///{current.as_posix()}", scope="backup")
 
     old = os.umask(0o022)  # the usual one: other files the command writes are readable by all
     try:

@@ -30,7 +30,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -50,7 +50,9 @@ APP_TABLES = frozenset({"alembic_version", "rooms", "staff", "bookings", "audit_
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 _NAME_RE = re.compile(
-    r"^booking-(?P<day>\d{8})-(?P<time>\d{6})-(?P<reason>[a-z]+)(?:-(?P<n>\d+))?\.(?:sqlite3|dump)$")
+    r"^booking-(?P<day>\d{8})-(?P<time>\d{6})-(?P<reason>[a-z]+)(?:-(?P<n>\d+))?\.(?:sqlite3|dump)(?:\.enc)?$")
+AUTOMATIC_REASONS = ("daily", "exit", "premigrate", "prerestore")  # the backups the app makes by itself
+DEFAULT_RETENTION_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,10 @@ class BackupResult:
     size_bytes: int
     seconds: float
     integrity: str = "ok"
+    encrypted: bool = False
+    pruned: int = 0  # automatic backups removed after it for being older than the retention
+    oldest_kept: datetime | None = None
+    plain: Path | None = None  # take_backup(keep_plain=True): the private plain copy, for the caller to remove
 
 
 @dataclass(frozen=True)
@@ -325,47 +331,50 @@ def copy_into(backup_file: Path | str, db_path: Path | str) -> None:
         src.close()
 
 
-def check_backup_file(path: Path | str, *, known: set[str] | None = None, schema: bool = True) -> str:
+def check_backup_file(path: Path | str, *, known: set[str] | None = None, schema: bool = True,
+                      name: str | None = None) -> str:
     """Refuse anything that is not a sound backup of this app's database; returns its revision.
 
     With ``schema`` (the default) its tables, indexes, triggers and views must also be exactly what
-    the app's migrations make at that revision (:func:`check_backup_schema`)."""
+    the app's migrations make at that revision (:func:`check_backup_schema`). ``name`` is the file's
+    name in messages (a decrypted backup is checked in a temporary file)."""
     from booking_app.store.migrate import known_revisions
 
     path = Path(path)
+    shown = name or path.name
     if not path.is_file():
         raise ValidationError(f"ファイル「{path}」が見つかりません。", field="file")
     with path.open("rb") as f:
         header = f.read(len(SQLITE_HEADER))
     if header != SQLITE_HEADER:
-        raise ValidationError(f"「{path.name}」はSQLiteのデータベースファイルではありません。"
+        raise ValidationError(f"「{shown}」はSQLiteのデータベースファイルではありません。"
                               "ふくふくデスクのバックアップファイル（.sqlite3）を指定してください。", field="file")
     try:
         con = _connect_existing(path, readonly=True)
         try:
             result = _integrity(con)
             if result != "ok":
-                raise RuleError(f"「{path.name}」は壊れています（integrity_check：{result[:200]}）。"
+                raise RuleError(f"「{shown}」は壊れています（integrity_check：{result[:200]}）。"
                                 "別のバックアップを指定してください。", field="file")
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             missing = APP_TABLES - tables
             if missing:
-                raise RuleError(f"「{path.name}」はふくふくデスクのデータベースではありません"
+                raise RuleError(f"「{shown}」はふくふくデスクのデータベースではありません"
                                 f"（{'、'.join(sorted(missing))} の表がありません）。", field="file")
             row = con.execute("SELECT version_num FROM alembic_version").fetchone()
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
-        raise RuleError(f"「{path.name}」は壊れているか、データベースとして読めません（{exc}）。"
+        raise RuleError(f"「{shown}」は壊れているか、データベースとして読めません（{exc}）。"
                         "別のバックアップを指定してください。", field="file") from exc
     if row is None:
-        raise RuleError(f"「{path.name}」にはデータベースの版（リビジョン）の記録がありません。", field="file")
+        raise RuleError(f"「{shown}」にはデータベースの版（リビジョン）の記録がありません。", field="file")
     revision = row[0]
     if revision not in (known if known is not None else known_revisions()):
-        raise RuleError(f"「{path.name}」は、より新しいバージョンのふくふくデスクで作られたバックアップです"
+        raise RuleError(f"「{shown}」は、より新しいバージョンのふくふくデスクで作られたバックアップです"
                         f"（リビジョン {revision}）。新しいバージョンのふくふくデスクで復元してください。", field="file")
     if schema:
-        check_backup_schema(path, revision)
+        check_backup_schema(path, revision, name=shown)
     return revision
 
 
@@ -491,12 +500,13 @@ def _object_label(kind: str, name: str) -> str:
     return f"{SCHEMA_KINDS.get(kind, kind)}「{name}」"
 
 
-def check_backup_schema(path: Path | str, revision: str) -> None:
+def check_backup_schema(path: Path | str, revision: str, *, name: str | None = None) -> None:
     """Refuse a backup whose schema is not exactly what this app's migrations make at its revision.
 
     The first surprise, in the order trigger, view, table, index, then by name, is named in Japanese:
     an object the app never makes, one it makes that is missing, or one whose definition differs."""
     path = Path(path)
+    shown = name or path.name
     con = _connect_existing(path, readonly=True)
     try:
         found = schema_objects(con)
@@ -507,13 +517,13 @@ def check_backup_schema(path: Path | str, revision: str) -> None:
     for key in sorted(found.keys() | expected.keys(), key=lambda k: (_KIND_ORDER.get(k[0], 9), k[1])):
         what = _object_label(*key)
         if key not in expected:
-            raise RuleError(f"バックアップ「{path.name}」に、このアプリが作らない{what}があります。"
+            raise RuleError(f"バックアップ「{shown}」に、このアプリが作らない{what}があります。"
                             f"復元を中止しました。{fix}", field="file")
         if key not in found:
-            raise RuleError(f"バックアップ「{path.name}」に、このアプリの{what}がありません。"
+            raise RuleError(f"バックアップ「{shown}」に、このアプリの{what}がありません。"
                             f"復元を中止しました。{fix}", field="file")
         if found[key] != expected[key]:
-            raise RuleError(f"バックアップ「{path.name}」の{what}の定義が、このアプリ（リビジョン {revision}）"
+            raise RuleError(f"バックアップ「{shown}」の{what}の定義が、このアプリ（リビジョン {revision}）"
                             f"のものと違います。復元を中止しました。{fix}", field="file")
 
 
@@ -541,33 +551,44 @@ def staff_summary(staff: list[BackupStaff]) -> str:
     return "\n".join(lines)
 
 
-def inspect_backup(path: Path | str) -> tuple[str, list[BackupStaff]]:
-    """Every check a restore makes (file, integrity, revision, schema), then the backup's staff list."""
-    revision = check_backup_file(path)
+def inspect_backup(path: Path | str, *, name: str | None = None) -> tuple[str, list[BackupStaff]]:
+    """Every check a restore makes (file, integrity, revision, schema), then the backup's staff list.
+    An encrypted backup is opened first (:func:`booking_app.store.backup_crypto.opened_backup`)."""
+    revision = check_backup_file(path, name=name)
     return revision, backup_staff(path)
 
 
-def restore_sqlite(backup_file: Path | str, db_path: Path | str, *, folder: Path | None = None) -> RestoreResult:
+def restore_sqlite(backup_file: Path | str, db_path: Path | str, *, folder: Path | None = None,
+                   name: str | None = None, ask=None) -> RestoreResult:
     """Put backup_file in place of the database at db_path, after checking it and saving the current one.
 
-    The current database is first saved as a 'prerestore' backup (a damaged one as raw files, so
-    that nothing is ever lost by a restore). Close the app on every terminal first.
+    An encrypted backup is first decrypted (passphrase from ``ask(path)``, default the terminal) to a
+    private temporary file, which then goes through the same checks; ``name`` is the file's name in
+    messages. The current database is first saved as a 'prerestore' backup (encrypted when set up;
+    a damaged one as raw files, so that nothing is ever lost by a restore). Close the app on every
+    terminal first.
     """
+    from booking_app.config import sqlite_url_for
+    from booking_app.store import backup_crypto
     from booking_app.store.migrate import head_revision
 
     backup_file, db_path = Path(backup_file), Path(db_path)
     if backup_file.resolve() == db_path.resolve():
         raise ValidationError("復元するファイルが、現在のデータベースそのものです。", field="file")
-    revision = check_backup_file(backup_file)  # the file, its integrity, revision and schema
+    if backup_crypto.is_encrypted(backup_file):
+        with backup_crypto.opened_backup(backup_file, ask, folder=folder) as plain:
+            return restore_sqlite(plain, db_path, folder=folder, name=name or backup_file.name)
+    shown = name or backup_file.name
+    revision = check_backup_file(backup_file, name=shown)  # the file, its integrity, revision and schema
     folder = Path(folder) if folder is not None else backups_dir()
     saved: Path | None = None
     if db_path.exists():
-        saved = new_backup_path(folder, "prerestore")
         try:
-            backup_sqlite(db_path, saved)
-        except RuleError:
+            saved = take_backup(sqlite_url_for(db_path), folder, "prerestore").path
+        except Exception:  # noqa: BLE001 - RuleError from the check, or a database too damaged to read
             # The current database is damaged (often the very reason to restore): keep its raw files.
-            log.warning("current database fails its check; keeping raw files as %s", saved)
+            saved = new_backup_path(folder, "prerestore")
+            log.warning("current database fails its check; keeping raw files as %s", saved, exc_info=True)
             shutil.copy2(db_path, saved)
             make_private_file(saved)
             for extra in ("-wal", "-shm"):
@@ -587,7 +608,7 @@ def restore_sqlite(backup_file: Path | str, db_path: Path | str, *, folder: Path
         raise RuleError(f"復元後の検査で異常が見つかりました：{after[:200]}。"
                         f"復元前のデータベースは {saved} に保存してあります。")
     needs = revision != head_revision()
-    lines = [f"「{backup_file.name}」からデータベースを復元しました（{db_path}）。"]
+    lines = [f"「{shown}」からデータベースを復元しました（{db_path}）。"]
     if saved is not None:
         lines.append(f"復元前のデータベースは {saved} に保存しました。")
     if needs:
@@ -674,6 +695,123 @@ def backup_database(url: str, dest_path: Path | str) -> BackupResult:
 AUTOMATIC_LABELS = {"daily": "起動時の自動バックアップ", "exit": "終了時の自動バックアップ"}
 
 
+def database_revision(url: str) -> str | None:
+    """The alembic revision of the database at url (None if unknown); never raises."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as con:
+            return con.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception:  # noqa: BLE001 - only a label in the encrypted file's header
+        return None
+    finally:
+        engine.dispose()
+
+
+def encrypted_backup(url: str, dest: Path | str, setting, *, scratch: Path | None = None,
+                     keep_plain: bool = False) -> tuple[BackupResult, Path | None]:
+    """Back up the database at url (SQLite file or pg_dump) encrypted to ``setting``'s recipient into
+    ``dest``. The plain copy is a private temporary file in ``scratch`` (the 0700 backups folder),
+    removed after encryption, also on error; with ``keep_plain`` it is returned instead (the
+    caller removes it with :func:`discard_plain`)."""
+    from booking_app.store import backup_crypto
+    from booking_app.store.engine import is_sqlite
+
+    dest = Path(dest)
+    scratch = Path(scratch) if scratch is not None else backups_dir()
+    plain = backup_crypto._private_temp(scratch, ".sqlite3" if is_sqlite(url) else ".dump")
+    t0 = time.perf_counter()
+    try:
+        result = backup_database(url, plain)
+        info = {"kind": "sqlite" if is_sqlite(url) else "pg_dump",
+                "created": clock.now().isoformat(timespec="seconds"), "revision": database_revision(url),
+                "plain_size": result.size_bytes}
+        size = backup_crypto.encrypt_file(plain, dest, setting, info)
+    except BaseException:
+        discard_plain(plain)
+        raise
+    if not keep_plain:
+        discard_plain(plain)
+    seconds = time.perf_counter() - t0
+    log.info("encrypted backup -> %s in %.2f s", dest, seconds)
+    return (BackupResult(dest, size, seconds, integrity=f"{result.integrity}・暗号化済み", encrypted=True),
+            plain if keep_plain else None)
+
+
+def discard_plain(plain: Path | str | None) -> None:
+    if plain is None:
+        return
+    plain = Path(plain)
+    for p in (plain, plain.with_name(plain.name + ".part"), Path(f"{plain}-wal"), Path(f"{plain}-shm"),
+              Path(f"{plain}-journal")):
+        try:
+            p.unlink(missing_ok=True)
+        except OSError:
+            log.warning("could not remove the temporary plain copy %s", p, exc_info=True)
+
+
+def take_backup(url: str, folder: Path | str, reason: str, *, keep_plain: bool = False) -> BackupResult:
+    """The app's own backup ('daily', 'exit', 'premigrate', 'prerestore') of the database at url into
+    folder: encrypted (``….sqlite3.enc`` / ``….dump.enc``) when the encryption is set up in that
+    database, else plain. With ``keep_plain`` an encrypted backup's plain copy is kept for the caller
+    as ``result.plain`` (see :func:`encrypted_backup`)."""
+    from booking_app.store import backup_crypto
+    from booking_app.store.engine import is_sqlite
+
+    folder = Path(folder)
+    suffix = ".sqlite3" if is_sqlite(url) else ".dump"
+    setting = backup_crypto.read_encryption(url)
+    if setting is None:
+        return backup_database(url, new_backup_path(folder, reason, suffix=suffix))
+    dest = new_backup_path(folder, reason, suffix=suffix + backup_crypto.ENCRYPTED_SUFFIX)
+    result, plain = encrypted_backup(url, dest, setting, scratch=folder, keep_plain=keep_plain)
+    return replace(result, plain=plain) if keep_plain else result
+
+
+def retention_days(url: str) -> int:
+    """How long automatic backups are kept (プライバシー設定 backup_retention_days; 90 if unknown)."""
+    try:
+        from booking_app.services.privacy import get_privacy_settings
+    except ImportError:  # the privacy settings are not in this build
+        return DEFAULT_RETENTION_DAYS
+    from booking_app.store.engine import make_engine, read_session
+
+    engine = make_engine(url)
+    try:
+        with read_session(engine) as s:
+            days = int(get_privacy_settings(s).backup_retention_days)
+        return days if days > 0 else DEFAULT_RETENTION_DAYS
+    except Exception:  # noqa: BLE001 - an older database or a damaged setting: the default
+        log.warning("could not read backup_retention_days; keeping %d days", DEFAULT_RETENTION_DAYS, exc_info=True)
+        return DEFAULT_RETENTION_DAYS
+    finally:
+        engine.dispose()
+
+
+def prune_backups(folder: Path | str, days: int, *, now: datetime | None = None) -> tuple[list[Path], datetime | None]:
+    """Remove the automatic backups (daily, exit, premigrate, prerestore) in folder taken more than
+    ``days`` days before ``now``; the newest automatic backup is never removed, whatever its age, and
+    any other file (an administrator's own backup) is never touched. Returns (removed, oldest kept)."""
+    from datetime import timedelta
+
+    now = now or clock.now()
+    cutoff = now - timedelta(days=days)
+    automatic = [(when, path) for when, reason, path in list_backups(Path(folder)) if reason in AUTOMATIC_REASONS]
+    removed: list[Path] = []
+    kept: list[datetime] = []
+    for i, (when, path) in enumerate(automatic):  # newest first
+        if i > 0 and when < cutoff:
+            try:
+                path.unlink()
+                removed.append(path)
+                continue
+            except OSError:
+                log.warning("could not delete old backup %s", path, exc_info=True)
+        kept.append(when)
+    return removed, (min(kept) if kept else None)
+
+
 def automatic_backup(url: str, reason: str, *, folder: Path | None = None, staff_id: int | None = None,
                      record: bool = True) -> BackupResult | None:
     """The app's own backups ('exit', 'daily'): SQLite only, then rotate. None for PostgreSQL (its
@@ -687,8 +825,14 @@ def automatic_backup(url: str, reason: str, *, folder: Path | None = None, staff
     if not is_sqlite(url):
         return None
     folder = Path(folder) if folder is not None else backups_dir()
-    result = backup_sqlite(sqlite_path(url), new_backup_path(folder, reason))
+    result = take_backup(url, folder, reason)  # encrypted when set up
     rotate(folder)
+    days = retention_days(url)
+    removed, oldest = prune_backups(folder, days)
+    if removed:
+        log.info("removed %d automatic backups older than %d days; the oldest kept is from %s",
+                 len(removed), days, oldest)
+    result = replace(result, pruned=len(removed), oldest_kept=oldest)
     if record:
         record_automatic(url, reason, result, staff_id=staff_id)
     return result
@@ -700,10 +844,14 @@ def record_automatic(url: str, reason: str, result: BackupResult, *, staff_id: i
     signed in, else the staff member whose sign-in is the latest in the trail (the one on duty at this
     terminal), else the first manager. Never raises: a backup must never stop the desk (logged)."""
     label = AUTOMATIC_LABELS.get(reason, "自動バックアップ")
+    summary = f"{label}を作成（{result.path.name}、{result.size_bytes / 1e6:,.1f} MB{'、暗号化' if result.encrypted else ''}）"
+    after = {"file": result.path.name, "reason": reason, "encrypted": result.encrypted}
+    if result.pruned:
+        oldest = result.oldest_kept.strftime("%Y-%m-%d") if result.oldest_kept else "なし"
+        summary += f"。保存期間を過ぎた自動バックアップ{result.pruned}件を削除（残る最も古いもの：{oldest}）"
+        after.update(pruned=result.pruned, oldest_kept=oldest)
     try:
-        return record_in_audit(
-            url, "backup", f"{label}を作成（{result.path.name}、{result.size_bytes / 1e6:,.1f} MB）",
-            {"file": result.path.name, "reason": reason}, staff_id=staff_id, on_duty=True)
+        return record_in_audit(url, "backup", summary, after, staff_id=staff_id, on_duty=True)
     except Exception:  # noqa: BLE001
         log.warning("recording the %s backup in the audit trail failed", reason, exc_info=True)
         return False

@@ -187,13 +187,15 @@ def safe_upgrade(url: str, backups_dir: Path | None = None, *,
             "新しいバージョンのふくふくデスクを使ってください。データベースは変更されていません。")
 
     saved: Path | None = None
+    plain: Path | None = None  # an encrypted backup's private plain copy, kept until the upgrade is done
     warning: str | None = None
     if has_tables:
         folder = Path(backups_dir) if backups_dir is not None else bk.backups_dir()
-        if is_sqlite(url):
-            saved = bk.backup_sqlite(bk.sqlite_path(url), bk.new_backup_path(folder, "premigrate")).path
-        elif bk.find_pg_dump() is not None:
-            saved = bk.backup_postgres(url, bk.new_backup_path(folder, "premigrate", suffix=".dump")).path
+        if is_sqlite(url) or bk.find_pg_dump() is not None:
+            # Encrypted when the backup encryption is set up (issue 15); the plain copy stays private
+            # for the rollback below and is removed at the end.
+            taken = bk.take_backup(url, folder, "premigrate", keep_plain=True)
+            saved, plain = taken.path, taken.plain
         else:
             # Safe without a dump: every pending migration runs in one PostgreSQL transaction.
             warning = ("pg_dump が見つからないため、更新前のバックアップを取らずにデータベースを更新しました"
@@ -201,6 +203,18 @@ def safe_upgrade(url: str, backups_dir: Path | None = None, *,
             log.warning("no pg_dump: upgrading %s without a pre-migration dump", url.split("@")[-1])
         if saved is not None:
             log.info("pre-migration backup: %s", saved)
+    try:
+        _upgrade_or_roll_back(url, script_location, has_tables, before, head, saved, plain)
+    finally:
+        bk.discard_plain(plain)
+    return UpgradeResult(before, head, upgraded=True, backup=saved, warning=warning)
+
+
+def _upgrade_or_roll_back(url: str, script_location, has_tables: bool, before, head, saved: Path | None,
+                          plain: Path | None) -> None:
+    from booking_app.store import backup as bk
+    from booking_app.store.engine import is_sqlite
+
     try:
         upgrade(url, script_location=script_location)
     except Exception as exc:
@@ -210,7 +224,7 @@ def safe_upgrade(url: str, backups_dir: Path | None = None, *,
         detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         if is_sqlite(url) and saved is not None:
             try:
-                bk.copy_into(saved, bk.sqlite_path(url))
+                bk.copy_into(plain or saved, bk.sqlite_path(url))
             except Exception as restore_exc:  # noqa: BLE001 - the message below says where the copy is
                 log.exception("could not put the pre-migration copy back")
                 raise MigrationFailed(
@@ -222,4 +236,3 @@ def safe_upgrade(url: str, backups_dir: Path | None = None, *,
         raise MigrationFailed(
             f"データベースを新しい形に更新できませんでした（リビジョン {before} → {head}、{detail}）。\n"
             f"{where}{WHAT_TO_DO}", backup=saved) from exc
-    return UpgradeResult(before, head, upgraded=True, backup=saved, warning=warning)
