@@ -8,13 +8,26 @@
     fukufuku-desk backup FILE             a checked copy of the database (SQLite file / pg_dump)
     fukufuku-desk restore FILE [--yes]    check a backup, save the current database, put it back
     fukufuku-desk verify-audit [--known HASH]  check the audit trail's hash chain (exit 1 if broken)
+    fukufuku-desk import-groups / export-groups / print-slips / export-insurance / export-stats …
+    fukufuku-desk staff token create NAME --scope backup|all  a command token for a scheduled job
     fukufuku-desk staff unlock NAME       break-glass: lift a staff member's sign-in lock (staff_cli.py)
     fukufuku-desk staff reset-password NAME  break-glass: set a forgotten password (asked twice, never echoed)
 
-Every command first runs the migrations and ``ensure_initial_data``, so any of them works on a new,
-empty database. Commands act as a staff member (``--staff``, by default the first manager), who is
-recorded in the audit trail. Errors print the Japanese message and exit with status 1, never a
-traceback: the people running this are city IT staff, not developers.
+Signing in (issue 15, booking_app/cli_signin.py): every command that reads personal data or changes
+anything signs in first and acts as that staff member, who is recorded in the audit trail; none acts as
+anyone by default. SQLite: ``--staff NAME`` and the password typed at the prompt, or (a scheduled job) a
+command token in the environment variable ``FUKUFUKU_DESK_TOKEN`` (``staff token create``); PostgreSQL:
+the staff member's own database login (the URL's user, or ``--staff`` as the login name). Without a login a
+command is refused with exit status 1 before it reads or writes anything. ``db upgrade`` on SQLite asks for a
+システム管理 sign-in once the database has staff with passwords (a fresh file has none); on PostgreSQL it
+runs as the schema owner as before. The break-glass ``staff unlock`` / ``reset-password`` sign nobody in:
+they need the database file or the owner credential, and record the operating-system user. The window
+signs its staff in itself: ``--staff`` is refused there.
+
+Every command runs the migrations and ``ensure_initial_data``, so any of them works on a database a
+previous version made (SQLite: the schema is brought up to date before the sign-in, as opening the window
+does). Errors print the Japanese message and exit with status 1, never a traceback: the people running
+this are city IT staff, not developers.
 """
 
 from __future__ import annotations
@@ -126,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="データベース（SQLiteのファイル名、または postgresql://ユーザー@ホスト/DB名）。"
                              "省略時は環境変数 BOOKING_APP_DB_URL、それもなければ利用者フォルダのSQLiteファイル")
     common.add_argument("--staff", metavar="NAME", default=argparse.SUPPRESS,
-                        help="操作する担当者の名前（省略時は最初の管理者）。操作履歴に記録されます")
+                        help="コマンドにログインする担当者の名前（SQLite：パスワードを入力。PostgreSQL：ログイン名）。"
+                             "人が入力しない実行では代わりに環境変数 FUKUFUKU_DESK_TOKEN にコマンド用トークン。"
+                             "操作履歴にはこの担当者が記録されます（画面の起動には使えません）")
 
     # Issue 12: run as of another moment (demos, screenshots, support); the clock ticks on from there.
     common.add_argument("--today", metavar="YYYY-MM-DD", type=_date_arg, default=argparse.SUPPRESS,
@@ -159,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = sub.add_parser("seed-demo", parents=[common], help="デモデータ（団体約300・1年分の予約）を作成")
     seed.add_argument("--seed", type=_int_arg, default=7, help="乱数の種（同じ種なら同じデータ）")
-    seed.add_argument("--force", action="store_true", help="予約が既にあっても作成する（既存の予約とは重ねません）")
+    seed.add_argument("--force", action="store_true",
+                      help="以前の seed-demo で作ったデモデータだけのデータベースに、もう一度デモデータを加える"
+                           "（本番のデータがあるデータベースには、--force でも作成しません）")
 
     imp = sub.add_parser("import-bookings", parents=[common], help="以前の予約台帳（Excel・CSV）を取り込む")
     imp.add_argument("file", metavar="FILE", type=Path, help="予約台帳のファイル（.xlsx または .csv）")
@@ -252,7 +269,6 @@ def _today(args: argparse.Namespace) -> date:
 
 def _run(args: argparse.Namespace) -> int:
     from booking_app.config import resolve_db_url, sqlite_url_for
-    from booking_app.store.engine import write_session
 
     cli_db = getattr(args, "db", None)
     if args.command is None and args.demo and not cli_db:
@@ -267,20 +283,20 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "seed-demo":
         return _seed_demo(args, url, label)
     if args.command == "verify-audit":
-        _require_database(url, label)
-        return _verify_audit(args, url, label)
+        signed = _signed_in(args, url, label)
+        return _verify_audit(args, signed.url, label)
     if args.command == "import-bookings":
-        _require_database(url, label)
-        return _import_bookings(args, url, label)
-    if getattr(args, "db_handler", None):  # backup/restore: the database as it is, no migration
-        return args.db_handler(args, url, label)
-    if getattr(args, "handler", None):  # commands registered by their own modules (group_io)
-        _require_database(url, label)
-        engine = _prepare(url)
+        if not args.file.exists():
+            raise ValidationError(f"ファイル「{args.file}」が見つかりません。")
+        signed = _signed_in(args, url, label)
+        return _import_bookings(args, signed.url, label, signed.actor)
+    if getattr(args, "db_handler", None):  # backup/restore/staff: the database as it is, no migration
+        return args.db_handler(args, url, label)  # (they sign in themselves: backup_cli, staff_cli)
+    if getattr(args, "handler", None):  # commands registered by their own modules (group_io, slips…)
+        signed = _signed_in(args, url, label)
+        engine = _prepare(signed.url, migrate=False)
         try:
-            with write_session(engine) as s:
-                actor = _actor(s, getattr(args, "staff", None))
-            return args.handler(args, engine, actor)
+            return args.handler(args, engine, signed.actor)
         finally:
             engine.dispose()
     raise ValidationError(f"コマンド「{args.command}」はありません。")  # pragma: no cover - argparse refuses first
@@ -320,10 +336,7 @@ def _require_database(url: str, label: str) -> None:
         raise NotFound(f"データベースが見つかりません：{label}（ふくふくデスクのデータがありません）\n{hint}")
 
 
-def _prepare(url: str):
-    """Migrate, make the engine, fill an empty database with rooms, equipment and staff."""
-    from booking_app.services.centre import ensure_initial_data
-    from booking_app.store.engine import make_engine, write_session
+def _migrate(url: str) -> None:
     from booking_app.store.migrate import safe_upgrade
 
     result = safe_upgrade(url)  # backs up a database that needs migrating; MigrationFailed is a DomainError
@@ -331,28 +344,49 @@ def _prepare(url: str):
         _err(result.warning)
     if result.backup is not None:
         _err(f"更新前のデータベースを {result.backup} にバックアップしました。")
+
+
+def _prepare(url: str, *, migrate: bool = True):
+    """Migrate, make the engine, fill an empty database with rooms, equipment and staff."""
+    from booking_app.services.centre import ensure_initial_data
+    from booking_app.store.engine import make_engine, write_session
+
+    if migrate:
+        _migrate(url)
     engine = make_engine(url)
     with write_session(engine) as session:
         ensure_initial_data(session)
     return engine
 
 
-def _actor(session, name: str | None):
-    """The staff member the command acts as: --staff NAME, else the first manager."""
-    from booking_app.services.centre import list_staff
+# What each command signs in for (cli_signin.sign_in's keywords). A command missing here (registered by a
+# module later) signs in with its name as the purpose and an "all" token: refused by default, never open.
+COMMAND_SIGNIN: dict[str, dict] = {
+    "import-bookings": {"purpose": "予約台帳の取込", "manager": True},
+    "verify-audit": {"purpose": "操作履歴の確認", "token_scope": "backup"},
+    "import-groups": {"purpose": "団体名簿の取込", "manager": True},
+    "export-groups": {"purpose": "登録団体名簿の書き出し", "manager": True},
+    "print-slips": {"purpose": "利用票の印刷"},
+    "export-insurance": {"purpose": "保険の名簿・台帳の書き出し", "manager": True},
+    "export-stats": {"purpose": "利用状況の書き出し"},
+}
 
-    staff = list_staff(session)
-    if name:
-        match = next((s for s in staff if s.name == name.strip()), None)
-        if match is None:
-            names = "、".join(s.name for s in staff)
-            raise NotFound(f"担当者「{name}」は登録されていません（登録済み：{names}）。")
-        return match.as_actor()
-    manager = next((s for s in staff if s.role == "manager"), None) or next(
-        (s for s in staff if s.role == "admin"), None)
-    if manager is None:
-        raise NotFound("管理者の担当者が登録されていません。--staff で担当者の名前を指定してください。")
-    return manager.as_actor()
+
+def _signed_in(args: argparse.Namespace, url: str, label: str):
+    """The database must be there (_require_database); SQLite is brought up to date first (a schema
+    upgrade, as opening the window does: the sign-in reads today's staff table); then the command signs
+    in (cli_signin.sign_in) before it reads or writes anything."""
+    from booking_app.cli_signin import sign_in
+    from booking_app.store.engine import is_sqlite
+
+    _require_database(url, label)
+    if is_sqlite(url):
+        _migrate(url)
+    options = COMMAND_SIGNIN.get(args.command, {"purpose": f"コマンド「{args.command}」"})
+    signed = sign_in(args, url, label, **options)
+    if not is_sqlite(url):
+        _migrate(signed.url)  # PostgreSQL: a no-op unless the schema is behind (then the owner's job)
+    return signed
 
 
 def _booking_count(session) -> int:
@@ -367,8 +401,13 @@ def _booking_count(session) -> int:
 
 
 def _open_app(args: argparse.Namespace, url: str, label: str) -> int:
-    """Open the window. ``app.run`` itself puts the demo data in when ``demo`` is set."""
+    """Open the window. ``app.run`` itself puts the demo data in when ``demo`` is set. Staff sign in in the
+    window (its login dialog): ``--staff`` names nobody there and is refused, before anything opens."""
     from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if getattr(args, "staff", None):
+        raise ValidationError("--staff はコマンド（export-groups など）のログイン用です。画面では起動後のログイン画面で"
+                              "担当者を選んでログインしてください。--staff を外して起動してください。")
 
     from booking_app.store.engine import write_session
 
@@ -400,7 +439,6 @@ def _open_app(args: argparse.Namespace, url: str, label: str) -> int:
     if engine is not None:
         try:
             with write_session(engine) as session:
-                _actor(session, getattr(args, "staff", None))  # a wrong --staff is reported before any window
                 existing = _booking_count(session) if args.demo else 0
         finally:
             engine.dispose()
@@ -423,32 +461,88 @@ def _open_app(args: argparse.Namespace, url: str, label: str) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace, url: str, label: str) -> int:
+    """PostgreSQL: as the schema owner (issue 14). SQLite: a file whose staff have passwords is in use, so
+    a システム管理 member signs in first (cli_signin.sign_in_before_upgrade); a new or fresh file (no
+    passwords yet) is upgraded as before: it is how a centre starts."""
+    from booking_app import config
     from booking_app.store.migrate import current_revision, owner_credential_url
 
+    signed_as = None
+    if not config.is_postgres_url(url):
+        from sqlalchemy.engine import make_url
+
+        from booking_app.cli_signin import has_staff_passwords, sign_in_before_upgrade
+
+        path = make_url(url).database
+        if path and path != ":memory:" and Path(path).is_file() and has_staff_passwords(url):
+            signed_as = sign_in_before_upgrade(args, url, label, purpose="データベースの更新").actor
     engine = _prepare(owner_credential_url(url, getattr(args, "owner", None)))  # PostgreSQL: as the owner
     try:
         revision = current_revision(engine)
     finally:
         engine.dispose()
-    _out(f"データベースを最新の形に更新しました（{label}、リビジョン {revision}）。")
+    who = f"、担当者：{signed_as.name}" if signed_as is not None else ""
+    _out(f"データベースを最新の形に更新しました（{label}、リビジョン {revision}{who}）。")
     return EXIT_OK
 
 
+# Audit actions that change no data: they may follow a seed-demo without making the database a real one.
+_DEMO_HARMLESS_ACTIONS = ("login", "logout", "lock", "denied", "cli_sign_in_refused")
+
+
+def demo_state(session) -> tuple[str, list[str]]:
+    """("empty" | "demo" | "real", what was found). Empty: no group, booking, receipt, insurance enrolment,
+    staff password or audit row (but the harmless ones). Demo: the last audit row that changes data is a
+    ``seed_demo`` one, i.e. nobody wrote anything after the last seed-demo (every write records an audit
+    row; audit ids only grow). Anything else is a database in use."""
+    from sqlalchemy import func, select
+
+    from booking_app.store.models import (AuditEntry, Booking, InsuranceEnrolment, MemberGroup, Receipt,
+                                          Staff)
+
+    def count(model, *where) -> int:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    found = []
+    for what, n in (("登録団体", count(MemberGroup)), ("予約", count(Booking)), ("領収書", count(Receipt)),
+                    ("保険の加入", count(InsuranceEnrolment)),
+                    ("パスワードのある担当者", count(Staff, Staff.password_hash.is_not(None)))):
+        if n:
+            found.append(f"{what}{n}件")
+    changes = AuditEntry.action.not_in(_DEMO_HARMLESS_ACTIONS)
+    audits = count(AuditEntry, changes)
+    if not found and not audits:
+        return "empty", []
+    if audits:
+        found.append(f"操作履歴{audits}件")
+    last = session.scalars(select(AuditEntry).where(changes).order_by(AuditEntry.id.desc()).limit(1)).first()
+    if last is not None and last.action == "seed_demo":
+        return "demo", found
+    if last is not None:
+        found.append(f"最後の操作：{last.at:%Y-%m-%d %H:%M}「{last.summary[:40]}」")
+    return "real", found
+
+
 def _seed_demo(args: argparse.Namespace, url: str, label: str) -> int:
+    """Demo data only into an empty database or one that holds nothing but earlier demo data (then with
+    --force). A database in use is refused whatever the options: seed_demo gives every account the public
+    demo password. No sign-in: an empty database has nobody to sign in, and nothing personal is read."""
     from booking_app.services.demo import seed_demo
     from booking_app.store.engine import write_session
 
     engine = _prepare(url)
     try:
         with write_session(engine) as session:
-            _actor(session, getattr(args, "staff", None))
-            existing = _booking_count(session)
-            if existing and not args.force:
+            state, found = demo_state(session)
+            if state == "real":
                 raise ValidationError(
-                    f"このデータベース（{label}）には既に予約が{existing}件あります。"
-                    "本番のデータにデモデータを混ぜないよう、作成を中止しました。"
-                    "別のデータベースを --db で指定するか、承知の上で --force を付けてください。"
-                )
+                    f"このデータベース（{label}）には本番のデータがあるため、デモデータは作成しません"
+                    f"（見つかったもの：{'、'.join(found)}）。デモデータは担当者のパスワードを公開のデモ用に"
+                    "置き換えるため、--force を付けても作成しません。新しいファイル名を --db に指定してください。")
+            if state == "demo" and not args.force:
+                raise ValidationError(
+                    f"このデータベース（{label}）には既にデモデータがあります（{'、'.join(found)}）。"
+                    "もう一度加えるときは --force を付けてください（既存の予約とは重ねません）。")
             counts = seed_demo(session, today=_today(args), seed=args.seed)
     finally:
         engine.dispose()
@@ -462,16 +556,13 @@ def _seed_demo(args: argparse.Namespace, url: str, label: str) -> int:
     return EXIT_OK
 
 
-def _import_bookings(args: argparse.Namespace, url: str, label: str) -> int:
+def _import_bookings(args: argparse.Namespace, url: str, label: str, actor) -> int:
     from booking_app.services.imports import import_bookings
     from booking_app.store.engine import write_session
 
-    if not args.file.exists():
-        raise ValidationError(f"ファイル「{args.file}」が見つかりません。")
-    engine = _prepare(url)
+    engine = _prepare(url, migrate=False)
     try:
         with write_session(engine) as session:
-            actor = _actor(session, getattr(args, "staff", None))
             report = import_bookings(session, actor, args.file, dry_run=args.dry_run,
                                      override_reason=args.override_reason)
     finally:
@@ -494,7 +585,7 @@ def _verify_audit(args: argparse.Namespace, url: str, label: str) -> int:
     from booking_app.services.audit_log import verify_chain
     from booking_app.store.engine import read_session
 
-    engine = _prepare(url)
+    engine = _prepare(url, migrate=False)
     try:
         with read_session(engine) as session:
             check = verify_chain(session, known_hash=args.known)

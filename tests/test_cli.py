@@ -16,6 +16,7 @@ from booking_app.domain.errors import ValidationError
 from booking_app.store.engine import make_engine, read_session
 from booking_app.store.migrate import head_revision
 from booking_app.store.models import AuditEntry, Booking, MemberGroup
+from tests.cli_login import signed_in
 
 DATA = Path(__file__).resolve().parent / "data"
 LEDGER = DATA / "予約台帳_2026年4-6月.xlsx"
@@ -37,10 +38,12 @@ def url(tmp_path) -> str:
 
 
 @pytest.fixture
-def made(url, capsys) -> str:
-    """``url`` after ``db upgrade`` made it: the database every other command needs."""
+def made(url, capsys, monkeypatch) -> str:
+    """``url`` after ``db upgrade`` made it: the database every other command needs; the commands sign in
+    as センター長 (a command token in FUKUFUKU_DESK_TOKEN, tests/cli_login.py)."""
     assert cli.main(["--db", url, "db", "upgrade"]) == 0
     capsys.readouterr()
+    signed_in(monkeypatch, url, "センター長")
     return url
 
 
@@ -59,9 +62,11 @@ def test_seed_demo_then_refuses_to_seed_a_database_with_bookings(url, capsys):
     bookings = count(url, Booking)
     assert bookings > 6000 and count(url, MemberGroup) == 300
 
+    # Demo data only: a second seed needs --force (a database in use is refused even with it:
+    # tests/test_cli_signin.py).
     assert cli.main(["--db", url, "seed-demo", "--today", "2026-11-25"]) == 1
     err = capsys.readouterr().err
-    assert "既に予約が" in err and "--force" in err and "Traceback" not in err
+    assert "既にデモデータがあります" in err and "予約" in err and "--force" in err and "Traceback" not in err
     assert count(url, Booking) == bookings
 
 
@@ -95,12 +100,14 @@ def test_a_ledger_with_errors_exits_1_with_japanese_on_stderr(made, url, capsys)
     assert count(url, Booking) == 0
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["import-bookings", "missing.csv"], "見つかりません"),
-    (["import-bookings", str(LEDGER), "--staff", "受付スタッフ"], "管理者のみ"),
-    (["import-bookings", str(LEDGER), "--staff", "知らない人"], "登録されていません"),
+@pytest.mark.parametrize("signed_as, args, expected", [
+    (None, ["import-bookings", "missing.csv"], "見つかりません"),
+    ("受付スタッフ", ["import-bookings", str(LEDGER)], "管理者のみ"),
+    (None, ["import-bookings", str(LEDGER), "--staff", "知らない人"], "登録されていません"),
 ], ids=["missing-file", "desk-staff", "unknown-staff"])
-def test_errors_are_one_japanese_message_and_exit_1(made, url, capsys, args, expected):
+def test_errors_are_one_japanese_message_and_exit_1(made, url, capsys, monkeypatch, signed_as, args, expected):
+    if signed_as:
+        signed_in(monkeypatch, url, signed_as)
     assert cli.main(["--db", url, *args]) == 1
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err
@@ -222,7 +229,10 @@ def test_a_file_without_the_apps_tables_is_refused(tmp_path, capsys):
 # --------------------------------------------------------------------------- ledger rows still to come (issue 13, item 6)
 
 
-def test_import_of_a_future_closed_day_needs_a_managers_reason(made, url, tmp_path, capsys):
+def test_import_of_a_future_closed_day_needs_a_managers_reason(made, url, tmp_path, capsys, monkeypatch):
+    import os
+
+    manager = os.environ["FUKUFUKU_DESK_TOKEN"]
     ledger = tmp_path / "future.csv"
     ledger.write_text("利用日,部屋,開始,終了,団体名,目的\n2027/01/02,大会議室,9:00,12:00,市民講座の会,講座\n",
                       encoding="utf-8")
@@ -231,9 +241,12 @@ def test_import_of_a_future_closed_day_needs_a_managers_reason(made, url, tmp_pa
     assert "2027/01/02（土）は休館日（年末年始休館）です" in err and "--override-reason" in err
     assert count(url, Booking) == 0
 
+    desk = signed_in(monkeypatch, url, "受付スタッフ")
     assert cli.main(["--db", url, "import-bookings", str(ledger), "--staff", "受付スタッフ",
                      "--override-reason", "市の依頼"]) == 1
     assert "管理者のみ" in capsys.readouterr().err and count(url, Booking) == 0
+    monkeypatch.setenv("FUKUFUKU_DESK_TOKEN", manager)
+    assert desk != manager
 
     assert cli.main(["--db", url, "import-bookings", str(ledger), "--override-reason", "市の依頼による臨時開館"]) == 0
     out = capsys.readouterr().out
@@ -363,10 +376,12 @@ def test_every_command_writes_its_output_the_same_way(made, url, tmp_path, capsy
     assert _leftovers(out_dir) == [] and _leftovers(out_dir / "2026") == []
 
 
-def test_a_failed_export_leaves_the_old_file_and_no_temporary_file(made, url, tmp_path, capsys):
+def test_a_failed_export_leaves_the_old_file_and_no_temporary_file(made, url, tmp_path, capsys, monkeypatch):
     target = tmp_path / "ins.csv"
     target.write_text("old")
-    # Desk staff may not write the insurance roster: refused inside the write, after the temporary file.
+    signed_in(monkeypatch, url, "受付スタッフ")
+    # Desk staff may not write the insurance roster: refused at the sign-in (and, were it not, inside the
+    # write, after the temporary file).
     assert cli.main(["--db", url, "export-insurance", "--fiscal-year", "2026", "-o", str(target), "--force",
                      "--staff", "受付スタッフ"]) == 1
     assert "管理者のみ" in capsys.readouterr().err
