@@ -101,6 +101,7 @@ ACTION_LABELS: dict[str, str] = {
     "restore": "復元",
     "backup": "バックアップ",
     "denied": "拒否",  # a write refused for the staff member's real role (issue 14)
+    "anonymise": "匿名化",  # personal data erased (issue 15, services/privacy.py)
 }
 
 # Keys of the services' snapshots (bookings.snapshot, groups._snapshot, …) in the desk's words.
@@ -221,6 +222,11 @@ class AuditRow:
     summary: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    redacted_in: int | None = None  # the 匿名化 row that erased this row's values (issue 15)
+
+    @property
+    def redacted(self) -> bool:
+        return self.redacted_in is not None
 
 
 @dataclass(frozen=True)
@@ -259,6 +265,7 @@ def _row(e: AuditEntry, staff_name: str | None) -> AuditRow:
         id=e.id, at=e.at, staff_name=staff_name or f"#{e.staff_id}", action=e.action,
         action_label=action_label(e.action), entity=e.entity, entity_label=entity_label(e.entity),
         entity_id=e.entity_id, summary=e.summary or "", before=e.before, after=e.after,
+        redacted_in=e.redacted_in,
     )
 
 
@@ -525,6 +532,35 @@ class ChainCheck:
                 f"最後のハッシュ：{self.last_hash}")
 
 
+def _redaction_records(session: Session) -> dict[int, tuple[int, dict[str, Any]]]:
+    """row id → (id of the 匿名化 row, what it recorded about that row) for every row a 匿名化 listed
+    (issue 15, services/privacy.py). Few rows: one per 匿名化 of a group."""
+    records: dict[int, tuple[int, dict[str, Any]]] = {}
+    for rid, after in session.execute(select(AuditEntry.id, AuditEntry.after)
+                                      .where(AuditEntry.action == "anonymise").order_by(AuditEntry.id)):
+        listed = after.get("rows") if isinstance(after, dict) else None
+        for item in listed if isinstance(listed, list) else ():
+            if isinstance(item, dict) and isinstance(item.get("id"), int):
+                records.setdefault(item["id"], (rid, item))
+    return records
+
+
+def _redacted_row_ok(record: tuple[int, dict[str, Any]] | None, redacted_in: int, id_: int, at: datetime,
+                     staff_id: int, action: str, entity: str, entity_id: int | None, summary: str | None,
+                     before: str | None, after: str | None, prev_hash: str, row_hash: str) -> bool:
+    """A redacted row is sound when the 匿名化 row it names recorded exactly its meta, its original hash
+    and the hash of the erased content it has now."""
+    if record is None or record[0] != redacted_in:
+        return False
+    item = record[1]
+    meta = {"id": id_, "row_hash": row_hash, "at": audit_chain.at_text(at), "staff_id": staff_id,
+            "action": action, "entity": entity, "entity_id": entity_id}
+    if any(item.get(k) != v for k, v in meta.items()):
+        return False
+    return item.get("redacted_hash") == audit_chain.row_hash(prev_hash, id_, at, staff_id, action, entity,
+                                                             entity_id, summary, before, after)
+
+
 def verify_chain(session: Session, *, known_hash: str | None = None, batch: int = VERIFY_BATCH) -> ChainCheck:
     """Walk the whole trail in id order, recomputing every row's hash; stop at the first broken link.
 
@@ -532,28 +568,45 @@ def verify_chain(session: Session, *, known_hash: str | None = None, batch: int 
     put in between) or its ``row_hash`` is not the hash of its content (a row rewritten). ``known_hash``
     (a ``row_hash`` the administrator noted earlier, off the server) must appear in the chain: that
     shows the trail up to that moment was not rebuilt from scratch. Reads only; any session will do.
+
+    A row erased by 匿名化 (``redacted_in`` set, issue 15) keeps its ``row_hash``, so it still links the
+    chain; its content is checked against the 匿名化 row it names instead: that row (itself checked like
+    any other, later in the walk) must list this row's id, time, staff, action, entity, original hash and
+    the hash of the erased content. Anything else is a break, as for any row.
     """
     q = select(AuditEntry.id, AuditEntry.at, AuditEntry.staff_id, AuditEntry.action, AuditEntry.entity,
                AuditEntry.entity_id, AuditEntry.summary, cast(AuditEntry.before, Text),
-               cast(AuditEntry.after, Text), AuditEntry.prev_hash, AuditEntry.row_hash).order_by(AuditEntry.id)
+               cast(AuditEntry.after, Text), AuditEntry.prev_hash, AuditEntry.row_hash,
+               AuditEntry.redacted_in).order_by(AuditEntry.id)
     known = known_hash.strip().lower() if known_hash else None
     found = False
     prev, count, last = audit_chain.GENESIS, 0, None
     after_id = None
+    records: dict[int, tuple[int, dict[str, Any]]] | None = None
     while True:
         page = q if after_id is None else q.where(AuditEntry.id > after_id)
         rows = session.execute(page.limit(batch)).all()
-        for id_, at, staff_id, action, entity, entity_id, summary, before, after, prev_hash, row_hash in rows:
+        for (id_, at, staff_id, action, entity, entity_id, summary, before, after, prev_hash, row_hash,
+             redacted_in) in rows:
             count += 1
             if prev_hash != prev:
                 reason = ("前の記録とつながっていません（前の記録が削除・差し替えされたか、間に記録が入れられています）"
                           if count > 1 else "最初の記録の前に記録があったことになっています（最初の記録が削除された可能性）")
                 return ChainCheck(count, broken_id=id_, broken_at=at, reason=reason)
-            expected = audit_chain.row_hash(prev_hash, id_, at, staff_id, action, entity, entity_id, summary,
-                                            before, after)
-            if row_hash != expected:
-                return ChainCheck(count, broken_id=id_, broken_at=at,
-                                  reason="内容が記録した時と一致しません（記録が書き換えられています）")
+            if redacted_in is not None:
+                if records is None:
+                    records = _redaction_records(session)
+                if not _redacted_row_ok(records.get(id_), redacted_in, id_, at, staff_id, action, entity,
+                                        entity_id, summary, before, after, prev_hash, row_hash):
+                    return ChainCheck(count, broken_id=id_, broken_at=at,
+                                      reason="匿名化で消去された記録が、匿名化の記録の控えと一致しません"
+                                             "（記録が書き換えられています）")
+            else:
+                expected = audit_chain.row_hash(prev_hash, id_, at, staff_id, action, entity, entity_id, summary,
+                                                before, after)
+                if row_hash != expected:
+                    return ChainCheck(count, broken_id=id_, broken_at=at,
+                                      reason="内容が記録した時と一致しません（記録が書き換えられています）")
             if known is not None and row_hash == known:
                 found = True
             prev, last = row_hash, (id_, at)

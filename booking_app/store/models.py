@@ -127,6 +127,10 @@ class MemberGroup(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    # 匿名化 (issue 15, migration 0010, services/privacy.py): when and by whom (a staff id) the personal
+    # fields were replaced with 「（匿名化済み）」; None while the group's data is kept.
+    anonymised_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    anonymised_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (
         CheckConstraint(
@@ -296,6 +300,9 @@ class AuditEntry(Base):
     # SQLite by the before_flush hook registered at the end of this module; never by the services.
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64))
+    # The id of the 匿名化 row that erased this row's summary / before / after (issue 15, migration 0010);
+    # set once, by services/privacy.py only, and checked by verify_chain against what that row recorded.
+    redacted_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
 
