@@ -36,7 +36,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from booking_app.domain import calendar as jcal
@@ -56,6 +56,7 @@ from booking_app.domain.groups import (
 from booking_app.domain.kana import digits_only, search_key, to_hiragana
 from booking_app.services import table_writer, tabular
 from booking_app.services.common import Actor, audit, local_now, require_manager
+from booking_app.services.import_limits import ImportLimits, get_import_limits
 from booking_app.services.groups import REG_NO_SEQUENCE, next_number
 from booking_app.services.tabular import (
     RowChecker,
@@ -236,8 +237,8 @@ class GroupImportReport(TableReport):
 _HEADINGS = heading_lookup(COLUMNS)
 
 
-def _read_table(path: Path) -> tuple[Table, str, bool]:
-    return tabular.read_table(path, sheet=SHEET_NAME)
+def _read_table(path: Path, limits: ImportLimits | None = None) -> tuple[Table, str, bool]:
+    return tabular.read_table(path, sheet=SHEET_NAME, limits=limits)
 
 
 def _find_header(rows: Table) -> tuple[int, dict[str, int]] | None:
@@ -567,37 +568,32 @@ def _snapshot(g: MemberGroup) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the use cases
 
 
-def import_groups(session: Session, actor: Actor, path: Path, *, dry_run: bool,
-                  now: datetime | None = None) -> GroupImportReport:
-    """Import the register at ``path`` (.xlsx or .csv): all rows or none.
-
-    Returns the report; when ``report.errors`` is not empty nothing was written. Raises a DomainError
-    only when the file cannot be read at all or the actor is not a manager.
-    """
-    require_manager(session, actor, "団体名簿の取込")
-    now = now or local_now()
-    path = Path(path)
-    report = GroupImportReport(path=str(path), dry_run=dry_run)
+def _parse_register(report: GroupImportReport, path: Path, today: date,
+                    limits: ImportLimits) -> list[_Row] | None:
+    """Read the register within ``limits`` and judge each row on its own (no database): None when there is
+    nothing to judge further."""
     opened = open_table(report, path, sheet=SHEET_NAME, find=_find_header,
-                        headings="登録番号・団体名・フリガナ・活動分野・代表者・登録日")
+                        headings="登録番号・団体名・フリガナ・活動分野・代表者・登録日", limits=limits)
     if opened is None:
-        return report
+        return None
     table, header_index, positions = opened
     missing = [c for c in REQUIRED if c not in positions]
     if missing:
         report.errors.append(GroupImportIssue(table[header_index][0], "",
                                               f"必須の列「{'」「'.join(missing)}」がありません。見出しの行に加えてください。"))
-        return report
+        return None
+    rows = parse_rows(report, table, header_index, positions, _Checker(report, today).parse)
+    return rows or None
 
-    checker = _Checker(report, now.date())
-    rows = parse_rows(report, table, header_index, positions, checker.parse)
-    if not rows:
-        return report
-    groups = list(session.scalars(select(MemberGroup)))
-    checker.match(rows, groups)
+
+_Plan = list[tuple[_Row, dict[str, Any], tuple[str, ...]]]
+
+
+def _judge_register(report: GroupImportReport, rows: list[_Row], groups: list[MemberGroup], today: date) -> _Plan:
+    """Against the register in the database: numbers, duplicates, and what each row creates or changes."""
+    _Checker(report, today).match(rows, groups)
     report.sort_issues()
-
-    plan: list[tuple[_Row, dict[str, Any], tuple[str, ...]]] = []
+    plan: _Plan = []
     for r in rows:
         values = r.values()
         if r.existing is not None:
@@ -617,11 +613,12 @@ def import_groups(session: Session, actor: Actor, path: Path, *, dry_run: bool,
             report.created.append(PlannedChange(r.row, r.reg_no, r.name, values["status"]))
             changes = ()
         plan.append((r, values, changes))
-    if report.errors or dry_run:
-        return report
+    return plan
 
-    # ---- write: nothing above touched the database
-    source = path.name
+
+def _write_register(session: Session, actor: Actor, report: GroupImportReport, rows: list[_Row], plan: _Plan,
+                    groups: list[MemberGroup], now: datetime, source: str) -> GroupImportReport:
+    """The write itself (nothing is read from the file here)."""
     reason = f"団体名簿「{source}」の取込"
     highest = max([int(d) for g in groups if g.reg_no and (d := digits_only(g.reg_no))]
                   + [int(d) for r in rows if r.reg_no and (d := digits_only(r.reg_no))] + [0])
@@ -671,6 +668,77 @@ def import_groups(session: Session, actor: Actor, path: Path, *, dry_run: bool,
                  "warnings": [str(w) for w in report.warnings]}, now=now)
     session.flush()
     return report
+
+
+def import_groups(session: Session, actor: Actor, path: Path, *, dry_run: bool,
+                  now: datetime | None = None, limits: ImportLimits | None = None) -> GroupImportReport:
+    """Import the register at ``path`` (.xlsx or .csv) in ``session``: all rows or none.
+
+    Returns the report; when ``report.errors`` is not empty nothing was written. Raises a DomainError
+    only when the file cannot be read at all or lies beyond the import limits (``limits``, the centre's when
+    None), or the actor is not a manager. Everything happens in the caller's transaction; terminals use
+    :func:`import_groups_file`, which reads and checks the file before taking any write lock.
+    """
+    require_manager(session, actor, "団体名簿の取込")
+    limits = limits or get_import_limits(session)
+    now = now or local_now()
+    path = Path(path)
+    report = GroupImportReport(path=str(path), dry_run=dry_run)
+    rows = _parse_register(report, path, now.date(), limits)
+    if rows is None:
+        return report
+    groups = list(session.scalars(select(MemberGroup)))
+    plan = _judge_register(report, rows, groups, now.date())
+    if report.errors or dry_run:
+        return report
+    return _write_register(session, actor, report, rows, plan, groups, now, path.name)
+
+
+def _check_register(engine: Engine, actor: Actor, path: Path, now: datetime, limits: ImportLimits | None
+                    ) -> tuple[GroupImportReport, list[_Row] | None, list[GroupImportIssue]]:
+    """The check phase of :func:`import_groups_file`: the report, the parsed rows and the notices of the
+    rows on their own (those of the match are made again by the write)."""
+    from booking_app.store.engine import read_session
+
+    with read_session(engine) as session:
+        require_manager(session, actor, "団体名簿の取込")
+        limits = limits or get_import_limits(session)
+    report = GroupImportReport(path=str(path), dry_run=True)
+    rows = _parse_register(report, path, now.date(), limits)  # no transaction open while the file is read
+    if rows is None:
+        return report, None, []
+    parse_warnings = list(report.warnings)
+    with read_session(engine) as session:
+        groups = list(session.scalars(select(MemberGroup)))
+        _judge_register(report, rows, groups, now.date())
+    return report, rows, parse_warnings
+
+
+def import_groups_file(engine: Engine, actor: Actor, path: Path, *, dry_run: bool,
+                       now: datetime | None = None, limits: ImportLimits | None = None) -> GroupImportReport:
+    """:func:`import_groups` in units of its own (issue 15): the file is read and each row judged outside
+    any transaction, the whole judged against the register in a read session, and the write is one short
+    write session that judges the rows again against the register as it is then (another terminal may have
+    registered a group meanwhile). No write lock is held while the file is read."""
+    from booking_app.store.engine import write_session
+
+    now = now or local_now()
+    path = Path(path)
+    report, rows, parse_warnings = _check_register(engine, actor, path, now, limits)
+    report.dry_run = dry_run
+    if rows is None or report.errors or dry_run:
+        return report
+    with write_session(engine) as session:
+        require_manager(session, actor, "団体名簿の取込")
+        groups = list(session.scalars(select(MemberGroup)))
+        report.warnings = parse_warnings
+        report.created, report.updated, report.unchanged = [], [], 0
+        for r in rows:
+            r.existing, r.bad = None, False
+        plan = _judge_register(report, rows, groups, now.date())
+        if report.errors:
+            return report  # changed meanwhile: the new verdict, nothing written
+        return _write_register(session, actor, report, rows, plan, groups, now, path.name)
 
 
 def katakana(text: str) -> str:
@@ -869,5 +937,5 @@ def cli_export_groups(args: argparse.Namespace, target, actor: Actor) -> int:
     return 0
 
 
-__all__ = ["GroupImportIssue", "GroupImportReport", "PlannedChange", "import_groups", "export_groups",
+__all__ = ["GroupImportIssue", "GroupImportReport", "PlannedChange", "import_groups", "import_groups_file", "export_groups",
            "parse_activity_fields", "register_cli", "EXPORT_COLUMNS", "REQUIRED"]

@@ -27,7 +27,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from booking_app.domain import calendar as jcal
@@ -38,6 +38,7 @@ from booking_app.services.bookings import _flush_guarded, blocks_slot_sql, expir
 from booking_app.services.centre import get_profile
 from booking_app.domain.errors import ValidationError
 from booking_app.services.common import Actor, audit, local_now, require_manager
+from booking_app.services.import_limits import ImportLimits, get_import_limits
 from booking_app.services.tabular import (
     RowChecker,
     Table,
@@ -138,9 +139,9 @@ class ImportReport(TableReport):
 # --------------------------------------------------------------------------- reading the file
 
 
-def read_table(path: Path) -> tuple[Table, str]:
-    """Every row of the file with its Excel row number, and a label for the file kind."""
-    table, kind, _guessed = tabular.read_table(path, sheet=SHEET_NAME)
+def read_table(path: Path, limits: ImportLimits | None = None) -> tuple[Table, str]:
+    """Every non-blank row of the file with its Excel row number, and a label for the file kind."""
+    table, kind, _guessed = tabular.read_table(path, sheet=SHEET_NAME, limits=limits)
     return table, kind
 
 
@@ -399,29 +400,36 @@ class _Checker(RowChecker):
             return
         lo = datetime.combine(min(r.day for r in live) - timedelta(days=1), time())
         hi = datetime.combine(max(r.day for r in live) + timedelta(days=1), time())
-        q = select(Booking).where(
-            Booking.start_at >= lo, Booking.start_at < hi,
-            # The one rule (a lapsed hold no longer blocks, even before a write turns it into 期限切れ).
-            blocks_slot_sql(self.today),
-        ).order_by(Booking.start_at, Booking.id)
+        # The one rule (a lapsed hold no longer blocks, even before a write turns it into 期限切れ).
+        in_span = (Booking.start_at >= lo, Booking.start_at < hi, blocks_slot_sql(self.today))
+        # PERF (issue 15): plain columns, only the rooms and equipment the file uses, and the equipment lines
+        # in one query (they were loaded booking by booking); this runs again inside the write.
         held: dict[tuple[int, date], list[tuple[datetime, datetime, str]]] = defaultdict(list)
         equip_by_day: dict[tuple[int, date], list[tuple[datetime, datetime, int]]] = defaultdict(list)
-        same: dict[tuple[int, datetime, datetime], Booking] = {}
-        for b in self.session.scalars(q):
-            if b.room_id is not None:
-                held[(b.room_id, b.start_at.date())].append(
-                    (b.start_at, b.end_at, f"既存の予約（予約番号{b.number}・{b.booker_name}・{hm(b.start_at)}〜{hm(b.end_at)}）"))
-                same[(b.room_id, b.start_at, b.end_at)] = b
-            for line in b.equipment:
-                equip_by_day[(line.equipment_type_id, b.start_at.date())].append((b.start_at, b.end_at, line.quantity))
+        same: dict[tuple[int, datetime, datetime], tuple[int, str]] = {}
+        room_ids = sorted({r.room.id for r in live})
+        q = select(Booking.id, Booking.room_id, Booking.start_at, Booking.end_at, Booking.booker_name).where(
+            *in_span, Booking.room_id.in_(room_ids)).order_by(Booking.start_at, Booking.id)
+        for bid, room_id, start_at, end_at, booker in self.session.execute(q):
+            number = f"{bid:07d}"
+            held[(room_id, start_at.date())].append(
+                (start_at, end_at, f"既存の予約（予約番号{number}・{booker}・{hm(start_at)}〜{hm(end_at)}）"))
+            same[(room_id, start_at, end_at)] = (bid, booker)
+        type_ids = sorted({tid for r in live for tid in r.equipment})
+        if type_ids:
+            eq = select(BookingEquipment.equipment_type_id, BookingEquipment.quantity, Booking.start_at,
+                        Booking.end_at).join(Booking, Booking.id == BookingEquipment.booking_id).where(
+                *in_span, BookingEquipment.equipment_type_id.in_(type_ids))
+            for tid, qty, start_at, end_at in self.session.execute(eq):
+                equip_by_day[(tid, start_at.date())].append((start_at, end_at, qty))
         in_room: dict[tuple[int, date], list[_Row]] = defaultdict(list)
         for r in live:
             in_room[(r.room.id, r.day)].append(r)
         clashed: set[int] = set()
         for r in live:
             twin = same.get((r.room.id, r.start, r.end))
-            if twin is not None and fold(twin.booker_name) == fold(r.group.name if r.group else r.name):
-                self.error(r, "部屋", f"同じ予約が既に登録されています（予約番号{twin.number}）。"
+            if twin is not None and fold(twin[1]) == fold(r.group.name if r.group else r.name):
+                self.error(r, "部屋", f"同じ予約が既に登録されています（予約番号{twin[0]:07d}）。"
                                     "この台帳は取込済みではありませんか。")
                 clashed.add(r.row)
                 continue
@@ -437,7 +445,10 @@ class _Checker(RowChecker):
                 continue
             short = []
             for tid, qty in r.equipment.items():
-                et = stock[tid]
+                et = stock.get(tid)
+                if et is None:  # put out of use since the file was checked (the write's own check)
+                    short.append("この備品は使えなくなりました（もう一度確かめてください）")
+                    continue
                 if et.stock is None:
                     continue
                 peak = peak_in_use(equip_by_day[(tid, r.day)], r.start, r.end)
@@ -520,40 +531,38 @@ def _override_for(r: _Row, today: date, reason: str) -> str:
 
 
 
-def import_bookings(session: Session, actor: Actor, path: Path, *, dry_run: bool,
-                    now: datetime | None = None, override_reason: str = "") -> ImportReport:
-    """Import the booking ledger at ``path`` (.xlsx or .csv); all rows or none.
-
-    ``override_reason``: a manager's written reason to import rows from today on that break a rule
-    (closed day, opening hours, booking window); it is recorded on each such booking. Without it such a
-    row is an error. Returns the report; when ``report.errors`` is not empty nothing was written. Raises
-    a DomainError only when the file cannot be read at all, the reason is unusable, or the actor is not
-    a manager.
-    """
+def _clean_reason(session: Session, actor: Actor, override_reason: str) -> str:
+    """The manager's check and the override reason as it will be recorded ('' for none)."""
     require_manager(session, actor, "予約台帳の取込")
     override_reason = " ".join((override_reason or "").split())
     if override_reason:
         require_manager(session, actor, "規則外の取込")  # today every importer is one; the reason stays a manager's
         if len(override_reason) > OVERRIDE_REASON_MAX:
             raise ValidationError(f"規則外の理由が長すぎます（{OVERRIDE_REASON_MAX}文字まで）。", field="override_reason")
-    now = now or local_now()
-    path = Path(path)
-    report = ImportReport(path=str(path), dry_run=dry_run, override_reason=override_reason)
-    opened = open_table(report, path, sheet=SHEET_NAME, find=_find_header, headings="利用日・部屋・団体名・目的")
+    return override_reason
+
+
+def _parse_file(report: ImportReport, checker: _Checker, path: Path, limits: ImportLimits) -> list[_Row] | None:
+    """Read the file within ``limits`` and parse its rows with ``checker``'s rooms, equipment and hours
+    (no query: this runs outside any transaction). None when there is nothing to judge further."""
+    opened = open_table(report, path, sheet=SHEET_NAME, find=_find_header, headings="利用日・部屋・団体名・目的",
+                        limits=limits)
     if opened is None:
-        return report
+        return None
     table, header_index, positions = opened
     missing = [c for c in REQUIRED if c not in positions]
     if "区分" not in positions and not ("開始" in positions and "終了" in positions):
         missing.append("区分（または開始・終了）")
     if missing:
         report.errors.append(ImportIssue(table[header_index][0], "", f"列「{'」「'.join(missing)}」がありません。"))
-        return report
-
-    checker = _Checker(session, report, now.date(), override_reason)
+        return None
     rows = parse_rows(report, table, header_index, positions, checker.parse)
-    if not rows:
-        return report
+    return rows or None
+
+
+def _judge(checker: _Checker, rows: list[_Row]) -> dict[str, MemberGroup]:
+    """What depends on the database: groups, double bookings and stock, the rules. Returns the new groups."""
+    report = checker.report
     new_groups = checker.resolve_groups(rows)
     checker.check_slots(rows)
     checker.check_rules(rows)
@@ -561,11 +570,31 @@ def import_bookings(session: Session, actor: Actor, path: Path, *, dry_run: bool
     report.bookings = len(rows)
     report.cancelled = sum(r.status == BookingStatus.CANCELLED.value for r in rows)
     report.no_show = sum(r.status == BookingStatus.NO_SHOW.value for r in rows)
-    if report.errors or dry_run:
-        return report
+    return new_groups
 
-    # ---- write: nothing above touched the database
-    source = path.name
+
+def _rejudge(session: Session, checker: _Checker, rows: list[_Row],
+             parse_warnings: list[ImportIssue]) -> dict[str, MemberGroup]:
+    """Inside the write: judge again only what may have changed since the check (groups, bookings, stock,
+    closed days, rooms put out of use), on this session's fresh reference data; the rows stay as parsed."""
+    report = checker.report
+    fresh = _Checker(session, report, checker.today, checker.override_reason)
+    report.warnings = list(parse_warnings)
+    report.past = report.overridden = report.rule_errors = 0
+    for r in rows:
+        r.group, r.rule_breaks, r.bad = None, [], False
+        room = next((x for x in fresh.rooms.values() if r.room is not None and x.id == r.room.id), None)
+        if room is None:
+            fresh.error(r, "部屋", f"部屋「{r.room.name if r.room else ''}」は使えなくなりました。もう一度確かめてください。")
+        else:
+            r.room = room
+    return _judge(fresh, rows)
+
+
+def _write(session: Session, actor: Actor, report: ImportReport, rows: list[_Row],
+           new_groups: dict[str, MemberGroup], now: datetime, source: str) -> ImportReport:
+    """The write itself: the new groups, the bookings, the audit; nothing is read from the file here."""
+    override_reason = report.override_reason
     expire_overdue_holds(session, now.date())
     for g in new_groups.values():
         g.note = f"予約台帳「{source}」の取込で仮登録。名簿の内容（ふりがな・有効期限など）を確認してください。"
@@ -600,4 +629,69 @@ def import_bookings(session: Session, actor: Actor, path: Path, *, dry_run: bool
     return report
 
 
-__all__ = ["OVERRIDE_REASON", "ImportIssue", "ImportReport", "import_bookings", "read_table"]
+def import_bookings(session: Session, actor: Actor, path: Path, *, dry_run: bool,
+                    now: datetime | None = None, override_reason: str = "",
+                    limits: ImportLimits | None = None) -> ImportReport:
+    """Import the booking ledger at ``path`` (.xlsx or .csv) in ``session``; all rows or none.
+
+    ``override_reason``: a manager's written reason to import rows from today on that break a rule
+    (closed day, opening hours, booking window); it is recorded on each such booking. Without it such a
+    row is an error. Returns the report; when ``report.errors`` is not empty nothing was written. Raises
+    a DomainError only when the file cannot be read at all or lies beyond the import limits (``limits``, the
+    centre's when None), the reason is unusable, or the actor is not a manager.
+
+    Everything happens in the caller's transaction, file reading included: on SQLite inside a write session
+    that holds the database's write lock all along. Terminals use :func:`import_bookings_file`, which reads
+    and checks before taking any write lock.
+    """
+    override_reason = _clean_reason(session, actor, override_reason)
+    limits = limits or get_import_limits(session)
+    now = now or local_now()
+    path = Path(path)
+    report = ImportReport(path=str(path), dry_run=dry_run, override_reason=override_reason)
+    checker = _Checker(session, report, now.date(), override_reason)
+    rows = _parse_file(report, checker, path, limits)
+    if rows is None:
+        return report
+    new_groups = _judge(checker, rows)
+    if report.errors or dry_run:
+        return report
+    return _write(session, actor, report, rows, new_groups, now, path.name)
+
+
+def import_bookings_file(engine: Engine, actor: Actor, path: Path, *, dry_run: bool,
+                         now: datetime | None = None, override_reason: str = "",
+                         limits: ImportLimits | None = None) -> ImportReport:
+    """:func:`import_bookings` in units of its own (issue 15): the file is read and parsed outside any
+    transaction, judged in a read session, and written in one short write session that judges again only
+    what may have changed meanwhile (a booking another terminal saved in between is the usual double-booking
+    error, nothing written). No write lock is held while the file is read, so a big ledger never makes
+    another terminal's save wait.
+    """
+    from booking_app.store.engine import read_session, write_session
+
+    now = now or local_now()
+    path = Path(path)
+    with read_session(engine) as session:
+        override_reason = _clean_reason(session, actor, override_reason)
+        limits = limits or get_import_limits(session)
+        report = ImportReport(path=str(path), dry_run=dry_run, override_reason=override_reason)
+        checker = _Checker(session, report, now.date(), override_reason)
+    rows = _parse_file(report, checker, path, limits)  # no transaction open while the file is read
+    if rows is None:
+        return report
+    parse_warnings = list(report.warnings)
+    with read_session(engine) as session:
+        checker.session = session
+        _judge(checker, rows)
+    if report.errors or dry_run:
+        return report
+    with write_session(engine) as session:
+        require_manager(session, actor, "予約台帳の取込")
+        new_groups = _rejudge(session, checker, rows, parse_warnings)
+        if report.errors:
+            return report  # changed meanwhile: the new verdict, nothing written
+        return _write(session, actor, report, rows, new_groups, now, path.name)
+
+
+__all__ = ["OVERRIDE_REASON", "ImportIssue", "ImportReport", "import_bookings", "import_bookings_file", "read_table"]

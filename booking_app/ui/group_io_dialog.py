@@ -1,10 +1,10 @@
 """Moving the group register in and out from the UI (団体名簿の取込・書出).
 
 Import always shows a preview first: the service reads and judges the whole file without writing
-(``import_groups(..., dry_run=True)``) and the dialog shows how many groups would be created, updated
+(``import_groups_file(..., dry_run=True)``) and the dialog shows how many groups would be created, updated
 or left as they are, what changes in each updated group, every error with its row and column (then
-nothing can be imported: all rows or none) and the likely duplicates. Only 取込 writes, as one unit of
-work through ``ctx.write``. The service checks that the staff member on duty is a manager; the dialog
+nothing can be imported: all rows or none) and the likely duplicates. Only 取込 writes, in one short unit
+of work the service opens after reading and checking the file outside any transaction (issue 15). The service checks that the staff member on duty is a manager; the dialog
 merely says so early.
 
 The dry run stays on the GUI thread under a wait cursor: 5,000 rows take about 0.3 s, and a worker
@@ -28,6 +28,7 @@ from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.domain.groups import GroupStatus
+from booking_app.services.import_limits import get_import_limits
 from booking_app.services import group_io
 from booking_app.services.group_io import GroupImportReport, PlannedChange
 from booking_app.ui.context import AppContext
@@ -110,7 +111,7 @@ def change_rows(session: Session, report: GroupImportReport, *, today: date) -> 
     try:
         old_by_reg = {r[0]: dict(zip(group_io.EXPORT_COLUMNS, r, strict=True))
                       for r in group_io._export_rows(session, today)}
-        table, _kind, _guessed = group_io._read_table(Path(report.path))
+        table, _kind, _guessed = group_io._read_table(Path(report.path), get_import_limits(session))
         header = group_io._find_header(table)
         positions = header[1] if header else {}
         cells_by_row = {number: cells for number, cells in table}
@@ -215,9 +216,9 @@ class GroupImportDialog(ImportPreviewDialog):
         """Judge the file without writing and show what would happen; False when it cannot be read."""
         ctx, path, now = self.ctx, self.path, clock.now()
 
-        def dry_run(s: Session) -> tuple[GroupImportReport, list[ChangeRow]]:
-            report = group_io.import_groups(s, ctx.actor, path, dry_run=True, now=now)
-            return report, (change_rows(s, report, today=now.date()) if report.ok else [])
+        def dry_run() -> tuple[GroupImportReport, list[ChangeRow]]:
+            report = group_io.import_groups_file(ctx.engine, ctx.actor, path, dry_run=True, now=now)
+            return report, (ctx.read(lambda s: change_rows(s, report, today=now.date())) if report.ok else [])
 
         result, failure = self._read(dry_run)
         report, changes = result if result is not None else (None, [])
@@ -272,8 +273,8 @@ class GroupImportDialog(ImportPreviewDialog):
     def run_import(self) -> None:
         if self.report is None or not self.report.ok:
             return
-        path, now = self.path, clock.now()
-        report = self._write(lambda s, a: group_io.import_groups(s, a, path, dry_run=False, now=now),
+        ctx, path, now = self.ctx, self.path, clock.now()
+        report = self._write(lambda: group_io.import_groups_file(ctx.engine, ctx.actor, path, dry_run=False, now=now),
                              changes={"group"})
         if report is None:
             return

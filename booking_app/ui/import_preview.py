@@ -3,7 +3,8 @@
 The group register (団体名簿の取込, ``group_io_dialog``) and the booking ledger (予約台帳の取込,
 ``ledger_import_dialog``) both read and judge the whole file without writing, show the file, a count in
 large type, notes, every error with its row and column (then nothing can be imported: all rows or none)
-and the notices, and write only on 取込, as one unit of work through ``ctx.write``. This base holds that
+and the notices, and write only on 取込, as one short unit of work that the service opens after reading
+and checking the file outside any transaction (issue 15: no write lock is held while a file is read). This base holds that
 frame and its behaviour; each import adds the tables and wording of its own file.
 """
 
@@ -238,11 +239,14 @@ class ImportPreviewDialog(QDialog):
     def run_import(self) -> None:
         raise NotImplementedError
 
-    def _read(self, job: Callable[[Any], Any]) -> tuple[Any, DomainError | None]:
-        """Run a dry run with the wait cursor: (its result, None) or (None, the refusal)."""
+    def _read(self, job: Callable[[], Any]) -> tuple[Any, DomainError | None]:
+        """Run a dry run with the wait cursor: (its result, None) or (None, the refusal).
+
+        ``job`` opens its own units on ``ctx.engine`` (the services' ``…_file`` entry points read the file
+        outside any transaction, issue 15)."""
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            return self.ctx.read(job), None
+            return job(), None
         except DomainError as exc:
             return None, exc
         finally:
@@ -285,20 +289,24 @@ class ImportPreviewDialog(QDialog):
 
     # ---------------------------------------------------------------- the import
 
-    def _write(self, job: Callable[[Any, Any], Any], changes: set[str]) -> Any:
-        """Run the import as one unit of work with the wait cursor; None (after saying why) when refused.
+    def _write(self, job: Callable[[], Any], changes: set[str]) -> Any:
+        """Run the import with the wait cursor; None (after saying why) when refused.
 
+        ``job`` is a service's ``…_file`` entry point: it reads and checks the file before its one short
+        write unit on ``ctx.engine`` (issue 15), so other terminals' saves never wait for the file.
         A report that was not written (the file or the data changed since the preview) is shown as the
-        new verdict and None is returned; otherwise the written report.
+        new verdict and None is returned; otherwise the written report, broadcast as ``changes``.
         """
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            report = self.ctx.write(job, changes=changes)
+            report = job()
         except DomainError as exc:
             QApplication.restoreOverrideCursor()
             show_error(self, exc)
             return None
         QApplication.restoreOverrideCursor()
+        if report.written and changes:
+            self.ctx.changed.emit(set(changes))
         if not report.written:
             self.report = report
             self._show_new_verdict(report)

@@ -1,9 +1,10 @@
 """The old booking ledger into the app from the UI (予約台帳の取込), for managers.
 
 Like the group register's import (``group_io_dialog``) it always shows a preview first: the service
-reads and judges the whole file without writing (``import_bookings(..., dry_run=True)``) and the dialog
+reads and judges the whole file without writing (``import_bookings_file(..., dry_run=True)``) and the dialog
 shows what would be imported, every error with its row and column (then nothing can be imported: all
-rows or none) and the notices. Only 取込 writes, as one unit of work through ``ctx.write``.
+rows or none) and the notices. Only 取込 writes: the service reads and checks the file again outside any
+transaction, then writes in one short unit of work (issue 15), so other terminals never wait for the file.
 
 Rows from today on that break a rule (closed day, opening hours, booking window) are errors unless the
 manager writes a reason in 「規則外の理由」 and checks the file again with it (issue 13): the reason is
@@ -16,11 +17,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter
-from sqlalchemy.orm import Session
 
 from booking_app import clock
 from booking_app.domain.errors import DomainError
-from booking_app.services.imports import OVERRIDE_REASON_MAX, ImportReport, import_bookings
+from booking_app.services.imports import OVERRIDE_REASON_MAX, ImportReport, import_bookings_file
 from booking_app.ui.import_preview import ERROR_COLOR, WARNING_COLOR, ImportPreviewDialog, IssueModel, info
 
 IMPORT_WHAT = "予約台帳の取込"
@@ -86,8 +86,8 @@ class LedgerImportDialog(ImportPreviewDialog):
         """Judge the file (with the reason as typed) without writing; False when it cannot be read."""
         ctx, path, now, reason = self.ctx, self.path, clock.now(), self.reason()
 
-        def dry_run(s: Session) -> ImportReport:
-            return import_bookings(s, ctx.actor, path, dry_run=True, now=now, override_reason=reason)
+        def dry_run() -> ImportReport:
+            return import_bookings_file(ctx.engine, ctx.actor, path, dry_run=True, now=now, override_reason=reason)
 
         report, failure = self._read(dry_run)
         self.report, self.checked_reason = report, reason
@@ -144,9 +144,9 @@ class LedgerImportDialog(ImportPreviewDialog):
     def run_import(self) -> None:
         if not self.can_import():
             return
-        path, now, reason = self.path, clock.now(), self.checked_reason
+        ctx, path, now, reason = self.ctx, self.path, clock.now(), self.checked_reason
         report = self._write(
-            lambda s, a: import_bookings(s, a, path, dry_run=False, now=now, override_reason=reason),
+            lambda: import_bookings_file(ctx.engine, ctx.actor, path, dry_run=False, now=now, override_reason=reason),
             changes={"booking", "group"})
         if report is None:
             return
