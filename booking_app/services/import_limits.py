@@ -166,9 +166,10 @@ def record_too_long(row: int, limits: ImportLimits) -> ValidationError:
                            "CSVの区切りや「\"」の対応が崩れていないか確かめてください。", field="file")
 
 
-def xlsx_too_big(unpacked: int, limits: ImportLimits) -> ValidationError:
+def xlsx_too_big(unpacked: int, cap: int) -> ValidationError:
+    """An xlsx whose parts unpack beyond ``cap`` bytes (ImportLimits.max_xlsx_unpacked or max_xlsx_part)."""
     return ValidationError(f"Excelファイルの中身が大きすぎます（展開すると{_size_text(unpacked)}。"
-                           f"上限は {limits.max_xlsx_unpacked // MB:,} MB）。不要なシートや書式を消して保存し直すか、"
+                           f"上限は {cap // MB:,} MB）。不要なシートや書式を消して保存し直すか、"
                            "CSVで保存してください。", field="file")
 
 

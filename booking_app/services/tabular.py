@@ -218,9 +218,9 @@ def check_xlsx_zip(path: Path, limits: ImportLimits) -> None:
             continue  # pictures and other binaries: openpyxl's read-only mode does not unpack them
         total += info.file_size
         if not info.filename.startswith("xl/worksheets/") and info.file_size > limits.max_xlsx_part:
-            raise import_limits.xlsx_too_big(info.file_size, limits)
+            raise import_limits.xlsx_too_big(info.file_size, limits.max_xlsx_part)
     if total > limits.max_xlsx_unpacked:
-        raise import_limits.xlsx_too_big(total, limits)
+        raise import_limits.xlsx_too_big(total, limits.max_xlsx_unpacked)
 
 
 def _not_xlsx(exc: BaseException) -> ValidationError:
