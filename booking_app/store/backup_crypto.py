@@ -265,27 +265,36 @@ def decrypt_file(path: Path | str, out_path: Path | str, passphrase: str) -> dic
     """Decrypt ``path`` into ``out_path`` (0600) as a stream; returns the header's info. A wrong
     passphrase or a payload altered in any byte (age authenticates every chunk) raises RuleError and
     leaves no output."""
+    path = Path(path)
+    header = read_header(path)
+    identity = unseal(header, passphrase, path)
+    decrypt_payload(path, header, identity, out_path)
+    return header.info
+
+
+def decrypt_payload(path: Path | str, header: EncryptedHeader, identity, out_path: Path | str) -> None:
+    """The payload of ``path`` decrypted with an unsealed identity into ``out_path`` (0600), as a stream."""
     import pyrage
 
     from booking_app.store.backup import _create_private, make_private_file
 
     path, out_path = Path(path), Path(out_path)
-    header = read_header(path)
-    identity = unseal(header, passphrase, path)
     _create_private(out_path)
     try:
         with path.open("rb") as src, out_path.open("wb") as out:
             src.seek(header.payload_offset)
             try:
                 pyrage.decrypt_io(src, out, [identity])
-            except pyrage.DecryptError as exc:
+            except (pyrage.DecryptError, OSError) as exc:
+                if isinstance(exc, OSError) and exc.errno is not None:
+                    raise  # a real I/O error (disk full…): the caller's message
+                # age authenticates every 64 KiB chunk: a changed byte stops the stream (OSError without errno)
                 raise RuleError(f"「{path.name}」を復号できませんでした（ファイルが壊れているか、書き換えられています）。"
                                 "別のバックアップを指定してください。", field="file") from exc
         make_private_file(out_path)
     except BaseException:
         out_path.unlink(missing_ok=True)
         raise
-    return header.info
 
 
 @contextlib.contextmanager
@@ -302,7 +311,9 @@ def opened_backup(path: Path | str, ask: Callable[[Path], str] | None = None, *,
         return
     read_header(path)  # a broken header is refused before the passphrase is asked
     passphrase = (ask or ask_passphrase)(path)
-    folder = Path(folder) if folder is not None else backups_dir()
+    from booking_app.store.backup import make_private_dir
+
+    folder = make_private_dir(Path(folder)) if folder is not None else backups_dir()
     plain = _private_temp(folder, ".sqlite3")
     try:
         decrypt_file(path, plain, passphrase)
