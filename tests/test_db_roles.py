@@ -266,7 +266,7 @@ def test_the_audit_trigger_names_the_login_and_the_server_time(staffed):
         assert audit_log.verify_chain(s).broken_id is None
 
 
-def test_the_chain_verifies_after_staff_logins_work_and_an_owner_edit_is_detected(staffed, paid):
+def test_the_chain_verifies_after_staff_logins_work_and_an_owner_edit_is_detected(staffed, paid, capsys):
     for role in ("desk", "manager", "admin"):
         with staffed.connect(role) as conn, conn.transaction():
             conn.execute("INSERT INTO audit_log (at, staff_id, action, entity, summary, prev_hash, row_hash) "
@@ -275,7 +275,10 @@ def test_the_chain_verifies_after_staff_logins_work_and_an_owner_edit_is_detecte
         check = audit_log.verify_chain(s)
         assert check.broken_id is None and check.rows >= 5
         target = s.execute(text("SELECT id FROM audit_log WHERE summary = 'manager の記録'")).scalar()
-    assert cli.main(["--db", staffed.url, "verify-audit"]) == 0
+    # verify-audit signs in (issue 15): as the administrator's own login, not as the owner.
+    admin_url = make_url(staffed.url).set(username=staffed.logins["admin"], password=PW).render_as_string(
+        hide_password=False)
+    assert cli.main(["--db", admin_url, "verify-audit"]) == 0
     # The owner can still get round the trigger (it owns the table): the chain shows it.
     with write_session(staffed.owner) as s:
         s.execute(text("ALTER TABLE audit_log DISABLE TRIGGER trg_audit_no_change"))
@@ -284,7 +287,9 @@ def test_the_chain_verifies_after_staff_logins_work_and_an_owner_edit_is_detecte
     with read_session(staffed.owner) as s:
         check = audit_log.verify_chain(s)
     assert check.broken_id == target and check.reason
-    assert cli.main(["--db", staffed.url, "verify-audit"]) == 1  # the administrator's command says so too
+    assert cli.main(["--db", admin_url, "verify-audit"]) == 1  # the administrator's command says so too
+    assert cli.main(["--db", staffed.url, "verify-audit"]) == 1  # the owner is no staff member: refused
+    assert "担当者に結び付いていません" in capsys.readouterr().err
 
 
 def test_a_role_change_holds_at_the_next_statement_and_deactivation_ends_the_session(staffed):

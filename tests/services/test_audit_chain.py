@@ -23,6 +23,7 @@ from booking_app.services.common import audit
 from booking_app.store import audit_chain
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.models import AuditEntry
+from tests.cli_login import command_url
 
 ODD = datetime(2026, 11, 25, 10, 0, 0, 123456)
 
@@ -190,13 +191,16 @@ def _break_by_owner(url: str, dialect: str, sql: str) -> None:
     ("UPDATE audit_log SET summary = '金額を書き換え' WHERE id = 3", 3),
     ("DELETE FROM audit_log WHERE id = 3", 4),  # the row after the hole no longer links
 ])
-def test_an_owner_breaking_the_chain_is_named_by_verify_audit(world: World, db_url, capsys, how, broken):
+def test_an_owner_breaking_the_chain_is_named_by_verify_audit(world: World, db_url, capsys, monkeypatch, how,
+                                                              broken):
     use_the_app(world)
-    assert cli.main(["--db", db_url, "verify-audit"]) == 0
+    # verify-audit signs in (issue 15): a backup-scope token is enough on SQLite, a staff login on PostgreSQL.
+    login = command_url(monkeypatch, db_url, scope="backup")
+    assert cli.main(["--db", login, "verify-audit"]) == 0
     out = capsys.readouterr().out
     assert "改ざんされていません" in out and "最後のハッシュ" in out
     _break_by_owner(db_url, world.engine.dialect.name, how)
-    assert cli.main(["--db", db_url, "verify-audit"]) == 1
+    assert cli.main(["--db", login, "verify-audit"]) == 1
     err = capsys.readouterr().err
     assert f"操作履歴の連鎖が切れています：番号 {broken}（2026/11/25 09:00）" in err
     with world.read() as s:
@@ -204,11 +208,12 @@ def test_an_owner_breaking_the_chain_is_named_by_verify_audit(world: World, db_u
     assert not check.ok and check.broken_id == broken
 
 
-def test_a_rebuilt_chain_is_caught_by_the_hash_kept_off_the_server(world: World, db_url, capsys):
+def test_a_rebuilt_chain_is_caught_by_the_hash_kept_off_the_server(world: World, db_url, capsys, monkeypatch):
     use_the_app(world)
     with world.read() as s:
         kept = verify_chain(s).last_hash
     world.book(at(DAY, 16), at(DAY, 17))
+    db_url = command_url(monkeypatch, db_url, scope="backup")
     assert cli.main(["--db", db_url, "verify-audit", "--known", kept]) == 0
     assert "以前に控えたハッシュも含まれています" in capsys.readouterr().out
     assert cli.main(["--db", db_url, "verify-audit", "--known", "f" * 64]) == 1

@@ -16,6 +16,7 @@ from booking_app.services import insurance_reports as ir
 from booking_app.services.audit_log import AuditFilter, export_audit, verify_chain
 from booking_app.store.engine import make_engine, read_session
 from booking_app.store.models import AuditEntry
+from tests.cli_login import command_url, signed_in
 
 
 def exports(engine, actions=("export", "backup", "restore")) -> list[AuditEntry]:
@@ -56,13 +57,15 @@ def test_the_audit_export_is_audited_and_the_chain_still_verifies(world: World, 
         assert verify_chain(s).ok
 
 
-def test_the_export_commands_record_their_rows(world: World, db_url, tmp_path: Path, capsys):
+def test_the_export_commands_record_their_rows(world: World, db_url, tmp_path: Path, capsys, monkeypatch):
     world.make_group("秘密の山田会")
-    assert cli.main(["--db", db_url, "export-groups", str(tmp_path / "g.csv")]) == 0
-    assert cli.main(["--db", db_url, "export-insurance", "--fiscal-year", "2026", "-o",
+    # Signed in as the manager (issue 15): SQLite with a command token, PostgreSQL with their own login.
+    db = command_url(monkeypatch, db_url, world.manager.name)
+    assert cli.main(["--db", db, "export-groups", str(tmp_path / "g.csv")]) == 0, capsys.readouterr().err
+    assert cli.main(["--db", db, "export-insurance", "--fiscal-year", "2026", "-o",
                      str(tmp_path / "r.xlsx")]) == 0, capsys.readouterr().err
-    assert [(e.entity, e.after["file"]) for e in exports(world.engine)] == [
-        ("member_group", "g.csv"), ("insurance_enrolment", "r.xlsx")]
+    assert [(e.entity, e.after["file"], e.staff_id) for e in exports(world.engine)] == [
+        ("member_group", "g.csv", world.manager.id), ("insurance_enrolment", "r.xlsx", world.manager.id)]
 
 
 def test_backup_and_restore_are_audited(sqlite_url, tmp_path: Path, monkeypatch, capsys):
@@ -72,10 +75,12 @@ def test_backup_and_restore_are_audited(sqlite_url, tmp_path: Path, monkeypatch,
     engine = make_engine(sqlite_url)
     try:
         seed(engine)
+        signed_in(monkeypatch, engine)  # the first システム管理 row: restore needs one (issue 15)
         copy = tmp_path / "手動.sqlite3"
         assert cli.main(["--db", sqlite_url, "backup", str(copy)]) == 0, capsys.readouterr().err
         (b,) = exports(engine)
-        assert (b.action, b.entity, b.after) == ("backup", "backup", {"file": "手動.sqlite3"})
+        assert (b.action, b.entity, b.after["file"]) == ("backup", "backup", "手動.sqlite3")
+        assert set(b.after) <= {"file", "encrypted"}  # what went out, never the data
         engine.dispose()
         assert cli.main(["--db", sqlite_url, "restore", str(copy), "--yes"]) == 0, capsys.readouterr().err
         rows = exports(engine)
@@ -170,9 +175,11 @@ def test_the_enrolment_list_pdf_is_audited(world: World):
 
 
 @pytest.mark.now(NOW)
-def test_the_print_and_statistics_commands_record_their_staff(world: World, db_url, tmp_path: Path, capsys):
+def test_the_print_and_statistics_commands_record_their_staff(world: World, db_url, tmp_path: Path, capsys,
+                                                             monkeypatch):
     world.book(at(DAY, 10), at(DAY, 12))
     desk_name = world.desk.name
+    db_url = command_url(monkeypatch, db_url, desk_name)  # the desk signs in (issue 15)
     assert cli.main(["--db", db_url, "print-slips", "--date", "2026-11-26", "-o", str(tmp_path / "s.pdf"),
                      "--staff", desk_name]) == 0, capsys.readouterr().err
     assert cli.main(["--db", db_url, "print-slips", "--date", "2026-11-27", "-o", str(tmp_path / "none.pdf"),

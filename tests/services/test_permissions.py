@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from booking_app import cli
 from booking_app.domain.errors import PermissionDenied, RuleError
 from booking_app.domain.recurrence import RecurrenceRule
-from booking_app.services import auth, centre, fees, group_io, groups, imports, insurance, insurance_reports
+from booking_app.services import auth, centre, command_tokens, fees, group_io, groups, imports, insurance, insurance_reports
 from booking_app.services import bookings as bk
 from booking_app.services import payments as pay
 from booking_app.services import series as sr
@@ -62,6 +62,7 @@ class Env:
     staff_id: int  # a desk account with a password, for the account calls
     group_id: int
     receipt_id: int = 0
+    token_id: int = 0
 
 
 def _receipt(env: Env) -> int:
@@ -74,6 +75,12 @@ def _receipt(env: Env) -> int:
 def _closed_october(env: Env) -> None:
     with env.world.write() as s:
         stats.close_month(s, env.world.manager, 2026, 10, now=NOW)
+
+
+def _token(env: Env) -> int:
+    with env.world.write() as s:
+        command_tokens.create_token(s, env.admin, env.staff_id, "backup", "夜間")
+        return command_tokens.list_tokens(s)[-1].id
 
 
 def _plan(s: Session):
@@ -126,6 +133,10 @@ CASES = [
          minimum="admin"),
     Case("auth.unlock", lambda s, a, e: auth.unlock(s, a, e.staff_id, now=NOW), minimum="admin"),
     Case("db_login.create_staff_login", lambda s, a, e: _create_db_login(s, a, e), minimum="admin"),
+    Case("command_tokens.create_token", lambda s, a, e: command_tokens.create_token(s, a, e.staff_id, "backup", "夜間"),
+         minimum="admin"),
+    Case("command_tokens.revoke_token", lambda s, a, e: command_tokens.revoke_token(s, a, e.token_id),
+         minimum="admin", prepare=lambda e: setattr(e, "token_id", _token(e))),
 ]
 
 
@@ -257,21 +268,40 @@ def cli_url(tmp_path, capsys) -> str:
     return url
 
 
+def _denied_rows(url: str) -> list[tuple[str, int]]:
+    from booking_app.store.engine import make_engine, read_session
+
+    engine = make_engine(url)
+    try:
+        with read_session(engine) as s:
+            return [(a, i) for a, i in s.execute(select(AuditEntry.action, AuditEntry.staff_id).where(
+                AuditEntry.action.in_(("denied", "cli_sign_in_refused"))).order_by(AuditEntry.id))]
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize("command, output", [
     (["export-groups"], "名簿.csv"),
     (["export-insurance", "--fiscal-year", "2026", "-o"], "保険名簿.csv"),
 ], ids=["export-groups", "export-insurance"])
-def test_cli_exports_of_personal_data_need_a_manager(cli_url, tmp_path, capsys, command, output):
+def test_cli_exports_of_personal_data_need_a_manager(cli_url, tmp_path, capsys, monkeypatch, command, output):
+    from tests.cli_login import signed_in
+
     out = tmp_path / output
+    signed_in(monkeypatch, cli_url, "受付スタッフ")  # the desk signs in (issue 15): refused, and recorded
     assert cli.main(["--db", cli_url, *command, str(out), "--staff", "受付スタッフ"]) == 1
     err = capsys.readouterr().err
     assert "管理者のみ" in err and "Traceback" not in err
     assert not out.exists()
+    desk_id = _denied_rows(cli_url)[-1][1]
+    assert _denied_rows(cli_url) == [("cli_sign_in_refused", desk_id)]
+    signed_in(monkeypatch, cli_url, "センター長")
     assert cli.main(["--db", cli_url, *command, str(out), "--staff", "センター長"]) == 0
     assert out.exists()
     out.unlink()
-    assert cli.main(["--db", cli_url, *command, str(out)]) == 0  # default: the first manager
-    assert out.exists()
+    monkeypatch.delenv("FUKUFUKU_DESK_TOKEN")
+    assert cli.main(["--db", cli_url, *command, str(out)]) == 1  # no default staff any more: a login
+    assert "ログインが必要です" in capsys.readouterr().err and not out.exists()
 
 
 def test_refused_calls_record_nothing_about_the_staff_table(env: Env):
