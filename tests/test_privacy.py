@@ -34,8 +34,10 @@ from booking_app.store import db_roles  # noqa: E402
 from booking_app.store.engine import make_engine, read_session, write_session  # noqa: E402
 from booking_app.store.models import AuditEntry, Base, MemberGroup  # noqa: E402
 
-# The pinned default day (tests/pinning.py): the services get NOW (2026-11-25 09:00 JST) explicitly.
+# The pinned default day (tests/pinning.py): the services get NOW (2026-11-25 09:00 JST) explicitly, and the
+# dialogs read the app's clock, pinned here to the same day.
 TODAY = NOW.date()
+pytestmark = pytest.mark.now("2026-11-25 10:00")
 PW = "umi-no-kaze-2026"
 
 OLD_ADDRESS = "下関市唐戸町9-9-9 旧アパート101"
@@ -349,3 +351,132 @@ def test_the_new_columns_are_in_the_schema(world: World):
     assert "redacted_in" in cols
     cols = {c["name"] for c in inspect(world.engine).get_columns("member_groups")}
     assert {"anonymised_at", "anonymised_by"} <= cols
+
+
+# --------------------------------------------------------------------------- the screens
+
+
+def type_text(widget, text: str) -> None:
+    """Type text key by key like an IME commit would (QTest.keyClicks only knows ASCII keys)."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    for ch in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
+
+
+def _ui_world(sqlite_url) -> World:
+    return seed(make_engine(sqlite_url))
+
+
+def test_ui_manager_anonymises_a_due_group_from_the_list(qtbot, sqlite_url):
+    from PySide6.QtCore import Qt
+
+    from booking_app.ui.context import AppContext
+    from booking_app.ui.privacy_dialog import DueGroupsDialog
+
+    world = _ui_world(sqlite_url)
+    try:
+        gid = build_history(world)
+        deregister(world, gid, datetime(2020, 6, 1, 10))
+        ctx = AppContext(world.engine, world.manager)
+        dlg = DueGroupsDialog(ctx)
+        qtbot.addWidget(dlg)
+        dlg.show()
+        assert [(d.id, d.kind) for d in dlg.model.rows()] == [(gid, "deregistered")]
+        assert "5年" in dlg.head.text() and "1団体" in dlg.head.text()
+        assert dlg.model.data(dlg.model.index(0, dlg.model.REASON)) == "抹消（2020/06/01）から保存期間を過ぎています"
+        qtbot.mouseClick(dlg.anonymise_button, Qt.MouseButton.LeftButton)
+        confirm = dlg.anonymise_dialog
+        assert confirm is not None and confirm.isVisible()
+        assert confirm.reason_edit.text() == "保存期間（5年）の経過"
+        qtbot.mouseClick(confirm.ok_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dlg.model.rowCount() == 0, timeout=3000)
+        assert "匿名化しました" in dlg.message.text()
+        with read_session(world.engine) as s:
+            g = s.get(MemberGroup, gid)
+            assert g.representative == privacy.MARKER and g.anonymised_by == world.manager.id
+            assert verify_chain(s).ok
+    finally:
+        world.engine.dispose()
+
+
+def test_ui_groups_page_anonymise_is_a_managers_and_needs_the_persons_request(qtbot, sqlite_url, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    from booking_app.ui import groups_page as gp
+    from booking_app.ui import privacy_dialog as pd
+    from booking_app.ui.context import AppContext
+
+    shown: list[str] = []
+    monkeypatch.setattr(gp, "show_error", lambda parent, exc: shown.append(exc.message))
+    monkeypatch.setattr(pd, "show_error", lambda parent, exc: shown.append(exc.message))
+    world = _ui_world(sqlite_url)
+    try:
+        with world.write() as s:
+            gid = gsvc.register_group(s, world.manager, group_input(), registered_on=date(2026, 4, 1),
+                                      now=datetime(2026, 4, 1, 10)).id
+        ctx = AppContext(world.engine, world.desk)
+        page = gp.GroupsPage(ctx)
+        qtbot.addWidget(page)
+        page.show()
+        page.run_search(select_id=gid)
+        assert page.selected_id() == gid
+        assert not page.anonymise_button.isEnabled()  # a desk: not theirs
+        ctx.set_actor(world.manager)
+        page.run_search(select_id=gid)
+        assert page.anonymise_button.isEnabled()
+        qtbot.mouseClick(page.anonymise_button, Qt.MouseButton.LeftButton)
+        confirm = page.anonymise_dialog
+        assert confirm.isVisible() and confirm.windowTitle() == "個人情報の匿名化"
+        type_text(confirm.reason_edit, "名簿の整理")
+        qtbot.mouseClick(confirm.ok_button, Qt.MouseButton.LeftButton)
+        assert len(shown) == 1 and "保存期間（5年）を過ぎていません" in shown[0] and "本人の請求" in shown[0]
+        assert confirm.isVisible()
+        confirm.reason_edit.clear()
+        type_text(confirm.reason_edit, "本人の請求（窓口で申出）")
+        qtbot.mouseClick(confirm.ok_button, Qt.MouseButton.LeftButton)
+        assert not confirm.isVisible()
+        with read_session(world.engine) as s:
+            assert s.get(MemberGroup, gid).address == privacy.MARKER
+    finally:
+        world.engine.dispose()
+
+
+def test_ui_privacy_settings_and_the_audit_page_tag(qtbot, sqlite_url):
+    from PySide6.QtCore import Qt
+
+    from booking_app.services import audit_log
+    from booking_app.ui.audit_page import REDACTED_TAG, AuditModel
+    from booking_app.ui.context import AppContext
+    from booking_app.ui.privacy_settings import PrivacySettingsWidget
+
+    world = _ui_world(sqlite_url)
+    try:
+        ctx = AppContext(world.engine, world.desk)
+        w = PrivacySettingsWidget(ctx)
+        qtbot.addWidget(w)
+        assert (w.years.value(), w.days.value()) == (5, 90)
+        assert not w.save_button.isEnabled() and "管理者" in w.note.text()
+        ctx.set_actor(world.manager)
+        assert w.save_button.isEnabled()
+        w.years.setValue(7)
+        w.days.setValue(30)
+        qtbot.mouseClick(w.save_button, Qt.MouseButton.LeftButton)
+        with read_session(world.engine) as s:
+            assert privacy.get_privacy_settings(s) == privacy.PrivacySettings(7, 30)
+        gid = build_history(world)
+        with world.write() as s:
+            privacy.anonymise_group(s, world.manager, gid, reason="本人の請求", today=TODAY, now=NOW)
+        with read_session(world.engine) as s:
+            page = audit_log.query_audit(s, audit_log.AuditFilter(entity=("group", "member_group")))
+        model = AuditModel()
+        model.set_rows(page.rows)
+        summaries = [model.cell(r, AuditModel.SUMMARY) for r in page.rows]
+        assert any(t.startswith(REDACTED_TAG) for t in summaries)
+        assert any(r.action_label == "匿名化" for r in page.rows)
+        assert not any(PERSONAL["address"] in t for t in summaries)
+    finally:
+        world.engine.dispose()

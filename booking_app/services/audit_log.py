@@ -125,6 +125,7 @@ FIELD_LABELS: dict[str, str] = {
     "receipt_count": "領収書件数", "void_count": "取消件数", "locked_until": "ロック期限",
     "file": "ファイル", "rows": "件数", "filter": "条件", "codes": "コード", "recharged": "再請求",
     "enrolment_id": "保険加入", "reason": "理由", "method": "支払方法", "amount": "金額", "quantity": "数量",
+    "fields": "消去した項目数",  # 匿名化 (issue 15)
     "value": "数値", "key": "訂正した項目",  # QA: a statistics amendment showed 「value」 in the detail
 }
 

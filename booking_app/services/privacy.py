@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from booking_app.domain.errors import NotFound, PermissionDenied, RuleError, ValidationError
+from booking_app.domain.groups import effective_status
 from booking_app.services.common import Actor, audit, current_staff, local_now, require_manager
 from booking_app.store import audit_chain
 from booking_app.store.db_roles import is_postgres
@@ -174,10 +175,11 @@ def _group_dates(session: Session, group_ids: list[int] | None = None) -> dict[i
 
 
 def _due(g: MemberGroup, gone: date | None, last_use: date, years: int, today: date) -> DueGroup | None:
+    status = effective_status(g.status, g.valid_until, today).value  # what the groups page shows (期限切れ …)
     if gone is not None and add_years(gone, years) <= today:
-        return DueGroup(g.id, g.reg_no, g.name, g.status, "deregistered", gone, add_years(gone, years))
+        return DueGroup(g.id, g.reg_no, g.name, status, "deregistered", gone, add_years(gone, years))
     if add_years(last_use, years) <= today:
-        return DueGroup(g.id, g.reg_no, g.name, g.status, "unused", last_use, add_years(last_use, years))
+        return DueGroup(g.id, g.reg_no, g.name, status, "unused", last_use, add_years(last_use, years))
     return None
 
 

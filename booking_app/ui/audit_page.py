@@ -48,6 +48,10 @@ XLSX_FILTER = "Excelブック (*.xlsx)"
 CSV_FILTER = "CSV UTF-8 (*.csv)"
 
 
+# A row whose values a 匿名化 erased (issue 15): shown as it is now, plainly marked.
+REDACTED_TAG = "［匿名化により消去］"
+
+
 def number_text(r: svc.AuditRow) -> str:
     """The record's number as the desk knows it: 予約番号 in seven digits, other records' plain id."""
     if r.entity_id is None:
@@ -73,7 +77,7 @@ class AuditModel(RowsTableModel):
         if col == self.NUMBER:
             return number_text(r)
         if col == self.SUMMARY:
-            return r.summary
+            return f"{REDACTED_TAG}{r.summary}" if r.redacted else r.summary
         return None
 
     def alignment(self, r: svc.AuditRow, col: int) -> Any:
@@ -397,9 +401,16 @@ class AuditPage(QWidget):
             self.detail_title.setText("一覧から操作を選ぶと、変更前と変更後がここに表示されます。")
             self.changes_model.set_rows([])
             return
-        changes = svc.diff_fields(r.before, r.after, entity=r.entity)
+        after = r.after
+        if r.action == "anonymise" and isinstance(after, dict) and isinstance(after.get("rows"), list):
+            # The 匿名化 row's list of erased rows is for verify-audit; the desk sees how many.
+            after = {k: v for k, v in after.items() if k != "rows"} | {"消去した操作履歴": f"{len(after['rows'])}件"}
+        changes = svc.diff_fields(r.before, after, entity=r.entity)
         number = f"（番号 {number_text(r)}）" if r.entity_id is not None else ""
         note = "" if changes else "\n変更前・変更後の記録はありません。"
+        if r.redacted:
+            note += (f"\n{REDACTED_TAG}この記録の個人情報は、操作履歴 {r.redacted_in} の匿名化で消去されました"
+                     "（操作があったこと・日時・担当者は残っています）。")
         head = f"{r.at:%Y/%m/%d %H:%M}　{r.staff_name}　{svc.operation_title(r.entity, r.action)}{number}"
         self.detail_title.setText(f"{head}\n{r.summary}{note}")
         self.changes_model.set_rows(changes)

@@ -191,6 +191,11 @@ class GroupsPage(QWidget):
         self.export_groups_button.setMinimumHeight(44)
         self.export_groups_button.clicked.connect(self._export_groups)
         head.addWidget(self.export_groups_button)
+        self.due_groups_button = QPushButton("保存期間を過ぎた団体…")
+        self.due_groups_button.setObjectName("due_groups_button")
+        self.due_groups_button.setMinimumHeight(44)
+        self.due_groups_button.clicked.connect(self.show_due_groups)
+        head.addWidget(self.due_groups_button)
         self.figures_label = QLabel()
         self.figures_label.setObjectName("figures_tile")
         self.figures_label.setTextFormat(Qt.TextFormat.RichText)
@@ -287,8 +292,13 @@ class GroupsPage(QWidget):
         self.card_button = QPushButton("会員証を印刷")
         self.card_button.setObjectName("print_card")
         self.card_button.clicked.connect(self._print_card)
+        # 個人情報の匿名化 (issue 15, ui/privacy_dialog.py): a manager's action, confirmed with a reason.
+        self.anonymise_button = QPushButton("個人情報を匿名化…")
+        self.anonymise_button.setObjectName("anonymise_group")
+        self.anonymise_button.setToolTip("この団体と関係する人の個人情報を消去します（管理者のみ・元に戻せません）")
+        self.anonymise_button.clicked.connect(self.anonymise_selected)
         for i, b in enumerate((self.verify_button, self.booking_button, self.edit_button,
-                               self.status_button, self.card_button)):
+                               self.status_button, self.card_button, self.anonymise_button)):
             b.setMinimumHeight(32)
             buttons.addWidget(b, i // 3, i % 3)
         rl.addLayout(buttons)
@@ -565,6 +575,7 @@ class GroupsPage(QWidget):
     def _set_group_buttons(self, enabled: bool) -> None:
         for b in (self.verify_button, self.booking_button, self.edit_button, self.status_button, self.card_button):
             b.setEnabled(enabled)
+        self.anonymise_button.setEnabled(enabled and self.ctx.actor.is_manager)
 
     # ---------------------------------------------------------------- actions
 
@@ -615,6 +626,30 @@ class GroupsPage(QWidget):
             return
         d = self._detail
         StatusChangeDialog.ask(self, self.ctx, d.id, d.title, d.status)
+
+    def anonymise_selected(self):
+        """Open the 匿名化 confirmation for the group on the panel (window-modal, not blocking)."""
+        if self._detail is None:
+            return None
+        try:
+            precheck_manager(self.ctx.actor, "個人情報の匿名化")
+        except PermissionDenied as exc:
+            show_error(self, exc)
+            return None
+        from booking_app.ui.privacy_dialog import AnonymiseDialog
+
+        d = self._detail
+        dlg = AnonymiseDialog.start(self, self.ctx, d.id, d.title)
+        dlg.accepted.connect(lambda gid=d.id: self.run_search(select_id=gid))
+        self.anonymise_dialog = dlg
+        return dlg
+
+    def show_due_groups(self):
+        """保存期間を過ぎた団体 (window-modal, not blocking)."""
+        from booking_app.ui.privacy_dialog import DueGroupsDialog
+
+        self.due_groups_dialog = DueGroupsDialog.start(self, self.ctx)
+        return self.due_groups_dialog
 
     def _new_booking(self) -> None:
         try:
