@@ -411,3 +411,60 @@ def test_a_pg_dump_backup_is_encrypted_too(pg_url, tmp_path):
     bc.decrypt_file(result.path, dump, PASSPHRASE)
     listing = subprocess.run([bk.find_pg_dump("pg_restore"), "--list", str(dump)], capture_output=True, text=True)
     assert listing.returncode == 0 and "member_groups" in listing.stdout
+
+
+# --------------------------------------------------------------------------- the settings widget
+
+
+def _widget(qtbot, url: str, role: str):
+    from booking_app.ui.backup_encryption_settings import BackupEncryptionSettings
+    from booking_app.ui.context import AppContext
+
+    engine = make_engine(url)
+    with read_session(engine) as s:
+        person = s.scalars(select(Staff).where(Staff.role == role).order_by(Staff.id)).first()
+        actor = Actor(person.id, person.name, person.role)
+    w = BackupEncryptionSettings(AppContext(engine, actor))
+    qtbot.addWidget(w)
+    w.show()
+    return w, engine
+
+
+def test_the_widget_is_for_administrators_only(qtbot, desk):
+    w, engine = _widget(qtbot, _url(desk), "desk")
+    try:
+        assert "未設定" in w.state.text()
+        assert not w.passphrase.isEnabled() and not w.save_button.isEnabled()
+        assert "システム管理者のみ" in w.role_note.text()
+    finally:
+        engine.dispose()
+
+
+def test_an_administrator_sets_and_changes_the_passphrase_in_the_widget(qtbot, desk):
+    from PySide6.QtCore import Qt
+
+    w, engine = _widget(qtbot, _url(desk), "admin")
+    try:
+        assert w.save_button.text() == "暗号化を設定" and not w.changing.isVisible()
+        qtbot.keyClicks(w.passphrase, PASSPHRASE)
+        qtbot.keyClicks(w.again, PASSPHRASE + "!")
+        qtbot.mouseClick(w.save_button, Qt.MouseButton.LeftButton)
+        assert "（確認）が一致しません" in w.message.text() and bc.read_encryption(_url(desk)) is None
+
+        w.again.clear()
+        qtbot.keyClicks(w.again, PASSPHRASE)
+        qtbot.mouseClick(w.save_button, Qt.MouseButton.LeftButton)
+        first = bc.read_encryption(_url(desk))
+        assert first is not None and "設定しました" in w.message.text()
+        assert "設定済み" in w.state.text() and first.created_by in w.state.text() and "2026年" in w.state.text()
+        assert w.passphrase.text() == "" and w.again.text() == ""  # never left in the fields
+        assert w.save_button.text() == "パスフレーズを変更" and w.changing.isVisible()
+        assert "変更前のパスフレーズでしか開けません" in w.changing.text()
+
+        qtbot.keyClicks(w.passphrase, OTHER)
+        qtbot.keyClicks(w.again, OTHER)
+        qtbot.keyClick(w.again, Qt.Key.Key_Return)
+        second = bc.read_encryption(_url(desk))
+        assert second.recipient != first.recipient and "変更しました" in w.message.text()
+    finally:
+        engine.dispose()
