@@ -480,3 +480,61 @@ def test_ui_privacy_settings_and_the_audit_page_tag(qtbot, sqlite_url):
         assert not any(PERSONAL["address"] in t for t in summaries)
     finally:
         world.engine.dispose()
+
+
+# --------------------------------------------------------------------------- migration 0010 and its grants
+
+
+def test_migration_0010_goes_down_and_up_again_and_the_guard_follows(db_url):
+    """Down to 0009: the columns and functions go, the trail refuses every UPDATE again; up again: back."""
+    from alembic import command
+
+    from booking_app.store.migrate import alembic_config, upgrade
+
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            cfg = alembic_config(db_url)
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0009")
+            conn.commit()
+        with engine.connect() as conn:
+            assert "redacted_in" not in {c["name"] for c in inspect(conn).get_columns("audit_log")}
+            assert "anonymised_at" not in {c["name"] for c in inspect(conn).get_columns("member_groups")}
+            if engine.dialect.name == "postgresql":
+                assert conn.execute(text("SELECT count(*) FROM pg_proc WHERE proname LIKE 'fukufuku_redact_audit'")
+                                    ).scalar() == 0
+            else:
+                sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'audit_log_no_update'")).scalar()
+                assert "WHEN" not in sql and "RAISE(ABORT" in sql
+        upgrade(db_url)
+        world = seed(engine)
+        gid = build_history(world)
+        with world.write() as s:
+            result = privacy.anonymise_group(s, world.manager, gid, reason="本人の請求", today=TODAY, now=NOW)
+        assert result.redacted_rows >= 4
+        with world.read() as s:
+            assert verify_chain(s).ok
+    finally:
+        engine.dispose()
+
+
+def test_postgres_grants_nobody_updates_the_trail_and_only_managers_may_redact(pg_url):
+    engine = make_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            def q(sql: str) -> bool:
+                return bool(conn.execute(text(sql)).scalar())
+
+            fn = "fukufuku_redact_audit(bigint, bigint[], text[], text[], text[])"
+            for role in ("fukufuku_desk", "fukufuku_manager", "fukufuku_admin"):
+                assert not q(f"SELECT has_table_privilege('{role}', 'audit_log', 'UPDATE')")
+                assert not q(f"SELECT has_table_privilege('{role}', 'audit_log', 'DELETE')")
+                assert q(f"SELECT has_column_privilege('{role}', 'audit_log', 'redacted_in', 'SELECT')")
+                assert q(f"SELECT has_column_privilege('{role}', 'member_groups', 'anonymised_at', 'SELECT')")
+            assert not q(f"SELECT has_function_privilege('fukufuku_desk', '{fn}', 'EXECUTE')")
+            assert q(f"SELECT has_function_privilege('fukufuku_manager', '{fn}', 'EXECUTE')")
+            assert q(f"SELECT has_function_privilege('fukufuku_admin', '{fn}', 'EXECUTE')")
+            assert not q(f"SELECT has_function_privilege('public', '{fn}', 'EXECUTE')")
+    finally:
+        engine.dispose()
