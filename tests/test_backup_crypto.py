@@ -250,6 +250,20 @@ def test_pruning_removes_only_automatic_backups_older_than_the_retention(tmp_pat
 
 
 @pytest.mark.now("2026-11-25 10:00")
+def test_a_plain_copy_left_by_a_crash_goes_after_a_day(tmp_path):
+    folder = tmp_path / "b"
+    folder.mkdir()
+    stale, fresh = folder / f"{bc.PLAIN_PREFIX}old.sqlite3", folder / f"{bc.PLAIN_PREFIX}now.sqlite3"
+    for p in (stale, fresh):
+        p.write_bytes(b"SQLite format 3\x00")
+    moment = datetime(2026, 11, 25, 10, 0).timestamp()
+    os.utime(stale, (moment - 25 * 3600, moment - 25 * 3600))
+    os.utime(fresh, (moment - 3600, moment - 3600))  # another terminal's backup being encrypted
+    bk.prune_backups(folder, 90)
+    assert not stale.exists() and fresh.exists()
+
+
+@pytest.mark.now("2026-11-25 10:00")
 def test_the_newest_backup_is_kept_whatever_its_age(tmp_path):
     folder = tmp_path / "b"
     newest = _touch(folder, "20260101-170000", "exit")

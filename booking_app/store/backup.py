@@ -809,7 +809,23 @@ def prune_backups(folder: Path | str, days: int, *, now: datetime | None = None)
             except OSError:
                 log.warning("could not delete old backup %s", path, exc_info=True)
         kept.append(when)
+    _remove_stale_plain(Path(folder), now)
     return removed, (min(kept) if kept else None)
+
+
+def _remove_stale_plain(folder: Path, now: datetime) -> None:
+    """A plain temporary copy left by a crash in the middle of an encryption (power cut): removed once a
+    day old (a younger one may be another terminal's backup being encrypted right now)."""
+    from booking_app.store.backup_crypto import PLAIN_PREFIX
+
+    limit = now.timestamp() - 24 * 3600
+    for p in folder.glob(f"{PLAIN_PREFIX}*") if folder.is_dir() else ():
+        try:
+            if p.is_file() and p.stat().st_mtime < limit:
+                p.unlink()
+                log.warning("removed a plain copy left by an interrupted encryption: %s", p.name)
+        except OSError:
+            log.warning("could not remove %s", p, exc_info=True)
 
 
 def automatic_backup(url: str, reason: str, *, folder: Path | None = None, staff_id: int | None = None,

@@ -16,9 +16,8 @@ An encrypted backup is one self-contained file::
 so the file keeps opening with the passphrase of its day even after the passphrase is changed (a new
 key), and it can be opened without the app with the ``age`` tool (docs/admin-guide.md):
 
-    sed -n 3p FILE | base64 -d > identity.age          # the sealed identity
-    age -d -o identity.txt identity.age                # asks the passphrase
-    tail -n +4 FILE | age -d -i identity.txt -o booking.sqlite3
+    sed -n 3p FILE | base64 -d > identity.age          # the identity, still sealed with the passphrase
+    tail -n +4 FILE | age -d -i identity.age -o booking.sqlite3    # asks the passphrase (age 1.1.1)
 
 The payload is encrypted and decrypted as a stream (``pyrage.encrypt_io``/``decrypt_io``): a large
 database never sits in memory. The plain copy exists only as a private temporary file (0600) in the
