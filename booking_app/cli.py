@@ -379,13 +379,15 @@ def _signed_in(args: argparse.Namespace, url: str, label: str):
     from booking_app.cli_signin import sign_in
     from booking_app.store.engine import is_sqlite
 
-    _require_database(url, label)
-    if is_sqlite(url):
-        _migrate(url)
     options = COMMAND_SIGNIN.get(args.command, {"purpose": f"コマンド「{args.command}」"})
+    if is_sqlite(url):
+        _require_database(url, label)
+        _migrate(url)
+        return sign_in(args, url, label, **options)
+    # PostgreSQL: nothing connects without a login, so the sign-in comes first.
     signed = sign_in(args, url, label, **options)
-    if not is_sqlite(url):
-        _migrate(signed.url)  # PostgreSQL: a no-op unless the schema is behind (then the owner's job)
+    _require_database(signed.url, label)
+    _migrate(signed.url)  # a no-op unless the schema is behind (then the owner's job: db upgrade)
     return signed
 
 
