@@ -559,14 +559,12 @@ def _seed_demo(args: argparse.Namespace, url: str, label: str) -> int:
 
 
 def _import_bookings(args: argparse.Namespace, url: str, label: str, actor) -> int:
-    from booking_app.services.imports import import_bookings
-    from booking_app.store.engine import write_session
+    from booking_app.services.imports import import_bookings_file
 
     engine = _prepare(url, migrate=False)
-    try:
-        with write_session(engine) as session:
-            report = import_bookings(session, actor, args.file, dry_run=args.dry_run,
-                                     override_reason=args.override_reason)
+    try:  # the file is read outside any transaction; the write is one short transaction (services.imports)
+        report = import_bookings_file(engine, actor, args.file, dry_run=args.dry_run,
+                                      override_reason=args.override_reason)
     finally:
         engine.dispose()
     lines = report.summary_lines()
