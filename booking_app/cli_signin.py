@@ -268,3 +268,93 @@ def _sign_in_pg(args, url, label, *, purpose, manager, admin) -> SignedIn:
     finally:
         engine.dispose()
     return SignedIn(actor, url, VIA_PG)
+
+
+# --------------------------------------------------------------------------- db upgrade on SQLite
+
+
+def has_staff_passwords(url: str) -> bool:
+    """Whether the SQLite database at ``url`` has a staff member with a password (a file in use, as against a
+    fresh one, where ``db upgrade`` is how a centre starts). Read with plain SQL: the schema may be old."""
+    from sqlalchemy import inspect
+
+    from booking_app.store.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            insp = inspect(conn)
+            if not insp.has_table("staff"):
+                return False
+            if "password_hash" not in {c["name"] for c in insp.get_columns("staff")}:
+                return False
+            return bool(conn.exec_driver_sql(
+                "SELECT count(*) FROM staff WHERE password_hash IS NOT NULL").scalar())
+    finally:
+        engine.dispose()
+
+
+def sign_in_before_upgrade(args: argparse.Namespace, url: str, label: str, *, purpose: str) -> SignedIn:
+    """``db upgrade`` on a SQLite file in use: a システム管理 sign-in (password on a terminal, or an "all"
+    token) read with plain SQL, because the schema is the old one until the upgrade has run. A wrong
+    password is refused but not counted, and the refusal is not audited (the old schema is not written
+    before the upgrade); a locked account stays refused."""
+    from booking_app import clock
+    from booking_app.services import auth
+    from booking_app.services.command_tokens import KEY, _digest
+    from booking_app.store.engine import make_engine
+
+    import hmac
+    import json
+
+    name = (getattr(args, "staff", None) or "").strip()
+    secret = (os.environ.get(ENV_VAR) or "").strip()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            def staff_row(where: str, value):
+                cols = {c[1] for c in conn.exec_driver_sql("PRAGMA table_info(staff)")}
+                locked = "locked_until" if "locked_until" in cols else "NULL"
+                return conn.exec_driver_sql(
+                    f"SELECT id, name, role, active, password_hash, {locked} FROM staff WHERE {where} = ?",
+                    (value,)).first()
+
+            if name and _is_terminal():
+                row = staff_row("name", name)
+                if row is None:
+                    raise NotFound(f"担当者「{name}」は登録されていません。担当者アカウント一覧の名前（氏名）を"
+                                   "そのまま --staff に指定してください。", field="--staff")
+                if row[5] is not None and str(row[5]) > clock.now().isoformat(sep=" "):
+                    raise SignInRefused(f"担当者「{name}」はロック中です。しばらく待ってから実行してください。")
+                password = _ask_password(f"担当者「{name}」のパスワード（表示されません）：")
+                if not row[3] or not auth.verify_password(password, row[4]):
+                    raise SignInRefused("パスワードが違うか、担当者が無効です。入力し直してください。")
+                via = VIA_PASSWORD
+            elif secret:
+                stored = conn.exec_driver_sql("SELECT value FROM centre_settings WHERE key = ?", (KEY,)).scalar()
+                value = json.loads(stored) if isinstance(stored, str) else (stored or {})
+                digest = _digest(secret)
+                token = next((t for t in value.get("tokens", [])
+                              if hmac.compare_digest(str(t.get("sha256", "")), digest)), None)
+                if token is None or token.get("revoked_at") or token.get("scope") != "all":
+                    raise SignInRefused(f"環境変数 {ENV_VAR} のトークンでは{purpose}はできません（登録がない、"
+                                        "無効にされた、または範囲が「all」でない）。システム管理者のトークンを設定するか、"
+                                        "--staff とパスワードで実行してください。")
+                row = staff_row("id", int(token["staff_id"]))
+                if row is None or not row[3]:
+                    raise SignInRefused(f"環境変数 {ENV_VAR} のトークンの担当者は無効になっています。")
+                if name and name != row[1]:
+                    raise SignInRefused(f"環境変数 {ENV_VAR} のトークンは担当者「{row[1]}」のものです。"
+                                        f"--staff「{name}」とは違います。")
+                via = VIA_TOKEN
+            elif name:
+                raise SignInRefused(MSG_NO_TERMINAL.format(name=name))
+            else:
+                raise SignInRefused(MSG_NEED_LOGIN)
+    finally:
+        engine.dispose()
+    actor = Actor(int(row[0]), row[1], row[2])
+    if actor.role != "admin":
+        raise SignInRefused(f"{purpose}はシステム管理者のみ行えます（担当者「{actor.name}」は{_role_label(actor.role)}）。"
+                            "システム管理者の担当者でログインして実行してください。")
+    return SignedIn(actor, url, via)

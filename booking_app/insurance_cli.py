@@ -4,7 +4,8 @@
 
 The roster (被保険者名簿, the default) is what goes to the 社会福祉協議会 or the insurer; the ledger
 (加入台帳) lists every enrolment with its premium and totals per plan. Both hold personal data, so only
-a manager may write them (``--staff`` names who acts; by default the first manager). The layout is in
+a manager may write them: the command signs in as one (``--staff`` and the password, or a command token;
+booking_app/cli_signin.py) and is refused otherwise, before it reads anything. The layout is in
 docs/insurance-export.md.
 """
 
@@ -39,7 +40,7 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
     """Add ``export-insurance --fiscal-year YYYY -o FILE.xlsx|.csv [--kind roster|ledger]``.
 
     Sets ``args.handler(args, engine, actor) -> int`` like ``services.group_io.register_cli``; cli.py runs it
-    after its usual start-up.
+    after the sign-in (``actor`` is who signed in) and its usual start-up.
     """
     p = subparsers.add_parser("export-insurance", parents=list(parents),
                               help="活動保険の被保険者名簿・加入台帳を書き出す（Excel・CSV）",

@@ -37,7 +37,7 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
     """Add ``print-slips --date YYYY-MM-DD -o FILE.pdf [--layout A5|A4]``.
 
     Sets ``args.handler(args, engine, actor) -> int`` like ``services.group_io.register_cli``; cli.py runs it
-    after its usual start-up.
+    after the sign-in (``actor`` is who signed in) and its usual start-up.
     """
     p = subparsers.add_parser("print-slips", parents=list(parents), help="指定日の利用票をまとめてPDFにする",
                               description="指定日の予約（仮予約・確定・利用中・利用済）の利用票を、開始時刻・部屋の順に"
@@ -61,7 +61,7 @@ def cli_print_slips(args: argparse.Namespace, engine, actor: Actor) -> int:
     force = getattr(args, "force", False)
     try:
         check_destination(out, force=force)  # before the work: an existing file is not overwritten
-        # One transaction reads the slips and records the print run (issue 14), so a refused --staff gets
+        # One transaction reads the slips and records the print run (issue 14), so a refused author gets
         # no file; the PDF is rendered after it commits (30 slips take ~1.7 s: no write lock held meanwhile).
         with write_session(engine) as session:
             docs = print_day_slips(session, actor, args.day, file_name=out.name)

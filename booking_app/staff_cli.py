@@ -3,6 +3,9 @@
     python -m booking_app staff unlock 管理 太郎
     python -m booking_app staff reset-password 管理 太郎
 
+(``staff token create|list|revoke``, at the end of this file, are not break-glass: the command tokens of
+issue 15, for scheduled jobs; a システム管理 member signs in to use them, see booking_app/cli_signin.py.)
+
 For the day the only システム管理 account is locked out or its password is forgotten, so nobody can
 sign in to the app to fix it. Nobody signs in here either: whoever can run this against the database
 already holds it (SQLite: the operating-system account that can open the data folder; PostgreSQL:

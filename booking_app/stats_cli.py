@@ -49,7 +49,7 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
     """Add ``export-stats --month YYYY-MM | --fiscal-year YYYY -o FILE.xlsx|.csv|.pdf``.
 
     Sets ``args.handler(args, engine, actor) -> int`` like ``services.group_io.register_cli``; cli.py runs
-    it after its usual start-up.
+    it after the sign-in (``actor`` is who signed in) and its usual start-up.
     """
     p = subparsers.add_parser("export-stats", parents=list(parents),
                               help="月・年度の利用状況（統計）を書き出す（Excel・CSV・PDF）",
@@ -73,7 +73,7 @@ def cli_export_stats(args: argparse.Namespace, engine, actor: Actor) -> int:
     force = getattr(args, "force", False)
     try:
         check_destination(out, force=force)
-        # A write: the export records itself in the audit trail as the --staff (issue 14).
+        # A write: the export records itself in the audit trail as the signed-in staff member (issue 14, 15).
         with written_output(out, force=force, suffixes=SUFFIXES) as written, write_session(engine) as session:
             fig = export_stats(session, written.temp, actor=actor, month=args.month, fiscal_year=args.fiscal_year,
                                file_name=out.name)

@@ -855,7 +855,8 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
 
     ``parents`` are the parsers of the options every command shares (cli.py's ``--db``/``--staff``).
     Each sub-command sets ``args.handler(args, engine, actor) -> int`` (the exit code); cli.py runs it
-    after its usual start-up (migrate, ensure_initial_data, pick the acting staff member).
+    after the sign-in (booking_app/cli_signin.py: ``actor`` is who signed in; issue 15) and its usual
+    start-up (migrate, ensure_initial_data).
     """
     p = subparsers.add_parser("import-groups", parents=list(parents), help="登録団体名簿（Excel・CSV）を取り込む",
                               description="登録団体名簿を取り込みます。1行でも誤りがあれば何も取り込みません。")
@@ -913,7 +914,7 @@ def cli_import_groups(args: argparse.Namespace, target, actor: Actor) -> int:
 
 
 def cli_export_groups(args: argparse.Namespace, target, actor: Actor) -> int:
-    """``export-groups FILE``: every registered group, in number order (as a manager: --staff)."""
+    """``export-groups FILE``: every registered group, in number order (a manager, signed in by cli.py)."""
     from booking_app.output_files import check_destination, written_output
 
     now = _cli_now(args)
