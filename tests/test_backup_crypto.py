@@ -482,3 +482,34 @@ def test_an_administrator_sets_and_changes_the_passphrase_in_the_widget(qtbot, d
         assert second.recipient != first.recipient and "変更しました" in w.message.text()
     finally:
         engine.dispose()
+
+
+# --------------------------------------------------------------------------- before a database update
+
+
+def test_the_premigrate_backup_is_encrypted_and_a_failed_update_still_rolls_back(desk, folder, tmp_path):
+    from booking_app.store.migrate import MigrationFailed, head_revision, migrations_dir, safe_upgrade
+    from tests.test_migration_safety import BROKEN
+
+    scripts = tmp_path / "db"
+    shutil.copytree(migrations_dir(), scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "0099_broken.py").write_text(BROKEN.format(down=head_revision()), encoding="utf-8")
+    _set_up(desk)
+    before = _groups(desk)
+    with pytest.raises(MigrationFailed) as info:
+        safe_upgrade(_url(desk), folder, script_location=scripts)
+    saved = info.value.backup
+    assert "元に戻すこともできませんでした" not in info.value.message
+    assert saved.name.endswith("-premigrate.sqlite3.enc") and ADDRESS.encode() not in saved.read_bytes()
+    # put back from the private plain copy (no passphrase at start-up), which is then removed
+    assert _groups(desk) == before and bk.database_revision(_url(desk)) == head_revision()
+    con = sqlite3.connect(desk)
+    try:
+        assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'broken_0099'").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM rooms WHERE name LIKE '%（壊）'").fetchone()[0] == 0
+    finally:
+        con.close()
+    assert _leftovers(folder) == []
+    out = tmp_path / "premigrate.sqlite3"
+    bc.decrypt_file(saved, out, PASSPHRASE)
+    assert _groups(out) == before
