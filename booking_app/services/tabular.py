@@ -235,6 +235,7 @@ def _sheet_rows(ws: Any, limits: ImportLimits) -> Iterator[tuple[int, list[Any]]
     row 16,384 values, and missing rows are filled in too); each row is as long as its last non-empty
     cell, and a cell beyond the column limit is refused as soon as it is read. Values are openpyxl's own
     (its parser's ``parse_cell``: shared strings, numbers, dates by their style)."""
+    from openpyxl.utils.cell import coordinate_to_tuple
     from openpyxl.worksheet._reader import CELL_TAG, ROW_TAG, WorkSheetParser
     from openpyxl.xml.functions import iterparse
 
@@ -258,7 +259,19 @@ def _sheet_rows(ws: Any, limits: ImportLimits) -> Iterator[tuple[int, list[Any]]
                     cells, row_element = {}, element
                 continue
             if tag == CELL_TAG:
-                cell = parser.parse_cell(element)
+                if element.get("t") == "inlineStr":
+                    # PERF: openpyxl reads an inline string through its descriptor machinery (Text.from_tree),
+                    # most of the time of a sheet written that way; its text is the <t> runs (not <rPh>, the
+                    # reading Excel keeps beside it).
+                    value = _inline_text(element)
+                    ref = element.get("r")
+                    if ref:
+                        parser.col_counter = coordinate_to_tuple(ref)[1]
+                    else:
+                        parser.col_counter += 1
+                    cell = {"column": parser.col_counter, "value": value}
+                else:
+                    cell = parser.parse_cell(element)
                 value = cell["value"]
                 if row_element is not None:
                     del row_element[:]  # nothing of the row's cells stays in memory
@@ -290,7 +303,22 @@ def _sheet_rows(ws: Any, limits: ImportLimits) -> Iterator[tuple[int, list[Any]]
                 element.clear()
 
 
-SHEET_DATA_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheetData"
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+SHEET_DATA_TAG = _MAIN + "sheetData"
+_IS, _T, _R = _MAIN + "is", _MAIN + "t", _MAIN + "r"
+
+
+def _inline_text(cell: Any) -> str | None:
+    box = cell.find(_IS)
+    if box is None:
+        return None
+    parts = []
+    for child in box:
+        if child.tag == _T:
+            parts.append(child.text or "")
+        elif child.tag == _R:
+            parts.extend(t.text or "" for t in child.iter(_T))
+    return "".join(parts)
 
 
 def read_xlsx(path: Path, sheet: str, limits: ImportLimits | None = None) -> tuple[Table, str, bool]:
