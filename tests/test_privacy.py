@@ -538,3 +538,22 @@ def test_postgres_grants_nobody_updates_the_trail_and_only_managers_may_redact(p
             assert not q(f"SELECT has_function_privilege('public', '{fn}', 'EXECUTE')")
     finally:
         engine.dispose()
+
+
+def test_another_rows_audit_loses_only_the_identifying_values(world: World):
+    gid = build_history(world)
+    # A person's own booking naming the representative, with the group's note as its purpose (a free text:
+    # only the identifying values leave a row that is not about the group).
+    other = world.book(at(DAY, 13), at(DAY, 15), booker_name=f"別の利用者（{PERSONAL['representative']}の紹介）",
+                       purpose=PERSONAL["note"])
+    with world.write() as s:
+        privacy.anonymise_group(s, world.manager, gid, reason="本人の請求", today=TODAY, now=NOW)
+    with world.read() as s:
+        row = s.scalars(select(AuditEntry).where(AuditEntry.entity == "booking", AuditEntry.entity_id == other.id)
+                        .order_by(AuditEntry.id)).first()
+        assert row.redacted_in is not None
+        text_now = f"{row.summary}{row.after}"
+        assert PERSONAL["representative"] not in text_now
+        assert "別の利用者（＊＊＊の紹介）" in text_now  # another person's own data stays
+        assert PERSONAL["note"] in text_now
+        assert verify_chain(s).ok

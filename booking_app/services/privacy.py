@@ -448,12 +448,16 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
     # ------------------------------------------------ the audit rows to erase
     redactions: list[tuple] = []  # (row, new summary, new before text, new after text)
 
+    # Another row (not about the group) loses only the identifying values, never a common word of a note.
+    identifying_values = sorted(vals.identifying, key=len, reverse=True)
+
     def plan(row, is_related: bool) -> None:
         if row[11] is not None:
             return  # already erased by an earlier 匿名化 (the guard allows once)
-        summary = _scrub_text(row[7] or "", values)
-        before = _json_text(_scrub(_load(row[8]), values, related=is_related)) if row[8] is not None else None
-        after = _json_text(_scrub(_load(row[9]), values, related=is_related)) if row[9] is not None else None
+        use = values if is_related else identifying_values
+        summary = _scrub_text(row[7] or "", use)
+        before = _json_text(_scrub(_load(row[8]), use, related=is_related)) if row[8] is not None else None
+        after = _json_text(_scrub(_load(row[9]), use, related=is_related)) if row[9] is not None else None
         changed = (summary != (row[7] or "") or (before is not None and _load(before) != _load(row[8]))
                    or (after is not None and _load(after) != _load(row[9])))
         if changed:
