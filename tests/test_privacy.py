@@ -557,3 +557,32 @@ def test_another_rows_audit_loses_only_the_identifying_values(world: World):
         assert "別の利用者（＊＊＊の紹介）" in text_now  # another person's own data stays
         assert PERSONAL["note"] in text_now
         assert verify_chain(s).ok
+
+
+def test_verify_audit_command_passes_after_anonymise_and_names_a_tampered_redacted_row(world: World, db_url,
+                                                                                      capsys, monkeypatch):
+    from booking_app import cli
+    from tests.cli_login import command_url
+
+    gid = build_history(world)
+    with world.write() as s:
+        result = privacy.anonymise_group(s, world.manager, gid, reason="本人の請求", today=TODAY, now=NOW)
+        target = s.scalars(select(AuditEntry.id).where(AuditEntry.redacted_in == result.audit_id)).first()
+    login = command_url(monkeypatch, db_url, scope="backup")
+    assert cli.main(["--db", login, "verify-audit"]) == 0
+    assert "改ざんされていません" in capsys.readouterr().out
+    # The redacted text itself rewritten afterwards (by the owner, the guard switched off): a break.
+    if world.dialect == "sqlite":
+        con = sqlite3.connect(make_url(db_url).database, isolation_level=None)
+        try:
+            con.execute("DROP TRIGGER audit_log_no_update")
+            con.execute(f"UPDATE audit_log SET summary = '別の内容' WHERE id = {target}")
+        finally:
+            con.close()
+    else:
+        with world.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER trg_audit_no_change"))
+            conn.execute(text(f"UPDATE audit_log SET summary = '別の内容' WHERE id = {target}"))
+            conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER trg_audit_no_change"))
+    assert cli.main(["--db", login, "verify-audit"]) == 1
+    assert f"番号 {target}" in capsys.readouterr().err
