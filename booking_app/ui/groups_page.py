@@ -150,6 +150,9 @@ class GroupsPage(QWidget):
 
         self._build()
         ctx.changed.connect(self._on_changed)
+        # 匿名化 is a manager's: follow a change of the staff member on duty (画面ロック, 交代).
+        ctx.actor_changed.connect(lambda _a: self.anonymise_button.setEnabled(
+            self._detail is not None and self.verify_button.isEnabled() and self.ctx.actor.is_manager))
         self.run_search()
         self.refresh_renewals()
         self.refresh_figures()
