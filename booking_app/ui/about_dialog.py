@@ -53,6 +53,7 @@ LIBRARIES: tuple[tuple[str, str, str, str | None], ...] = (
     ("Alembic", "alembic", "MIT", None),
     ("ReportLab", "reportlab", "BSD-3-Clause", None),
     ("openpyxl", "openpyxl", "MIT", None),
+    ("pyrage（age 暗号化）", "pyrage", "MIT", None),
     ("psycopg", "psycopg", "LGPL-3.0-only", "LGPL-3.0.txt"),
     ("psycopg-binary（libpq 同梱）", "psycopg-binary", "LGPL-3.0-only", "LGPL-3.0.txt"),
     ("python-dateutil", "python-dateutil", "Apache-2.0 OR BSD-3-Clause", None),

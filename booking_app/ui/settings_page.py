@@ -249,6 +249,7 @@ class SettingsPage(QWidget):
 
         self.accounts = AccountsPage(ctx)
         self.tabs.addTab(self.accounts, "職員アカウント")
+        self._build_data_protection()
 
         bottom = QHBoxLayout()
         self.profile_hint = QLabel("開館時間・時間区分・休館日・予約受付は下のボタンでまとめて保存します。")
@@ -300,9 +301,32 @@ class SettingsPage(QWidget):
         self.ctx.actor_changed.connect(self._connection_role)  # bound: dropped with the page
 
     def _show_profile_row(self, index: int) -> None:
-        own_save = self.tabs.widget(index) in (self.fees, self.targets, self.accounts)
+        own_save = self.tabs.widget(index) in (self.fees, self.targets, self.accounts, self.data_protection)
         for w in (self.profile_hint, self.reload_button, self.profile_save):
             w.setVisible(not own_save)
+
+    def _build_data_protection(self) -> None:
+        """データ保護 (issue 15): 取込の上限, 個人情報の保存期間, バックアップの暗号化. Each box saves itself
+        and decides who may change it (manager, manager, システム管理), so the page's save row is hidden."""
+        from PySide6.QtWidgets import QScrollArea
+
+        from booking_app.ui.backup_encryption_settings import BackupEncryptionSettings
+        from booking_app.ui.import_limits_settings import ImportLimitsWidget
+        from booking_app.ui.privacy_settings import PrivacySettingsWidget
+
+        inner = QWidget()
+        v = QVBoxLayout(inner)
+        self.import_limits = ImportLimitsWidget(self.ctx)
+        self.privacy_settings = PrivacySettingsWidget(self.ctx)
+        self.backup_encryption = BackupEncryptionSettings(self.ctx)
+        for w in (self.import_limits, self.privacy_settings, self.backup_encryption):
+            v.addWidget(w)
+        v.addStretch(1)
+        self.data_protection = QScrollArea()
+        self.data_protection.setObjectName("data_protection")
+        self.data_protection.setWidgetResizable(True)
+        self.data_protection.setWidget(inner)
+        self.tabs.addTab(self.data_protection, "データ保護")
 
     def _connection_role(self, actor) -> None:
         self.connection_button.setEnabled(actor.is_admin)

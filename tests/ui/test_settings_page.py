@@ -123,7 +123,7 @@ def test_desk_staff_see_read_only_and_cannot_save(qtbot, engine, errors):
 def test_fee_tab_follows_the_role_and_the_room_list(qtbot, engine, errors):
     ctx = ctx_as(engine, "desk")
     page = page_for(qtbot, ctx)
-    assert [page.tabs.tabText(i) for i in range(page.tabs.count())][-3:] == ["料金", "年度目標", "職員アカウント"]
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())][-4:] == ["料金", "年度目標", "職員アカウント", "データ保護"]
     fees = page.fees
     assert not fees.save_button.isEnabled() and fees.invoice_edit.isReadOnly()
     # The manager takes over at the same terminal: the tab becomes editable with the others.
@@ -150,7 +150,7 @@ def test_profile_save_row_only_where_it_saves_something(qtbot, engine):
         qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(titles.index(title)).center())
         assert tabs.currentIndex() == titles.index(title)
 
-    for title in ("料金", "職員アカウント", "年度目標"):
+    for title in ("料金", "職員アカウント", "年度目標", "データ保護"):
         click_tab(title)
         assert not page.profile_save.isVisible() and not page.reload_button.isVisible(), title
         assert not page.profile_hint.isVisible()
@@ -178,3 +178,18 @@ def test_settings_warn_until_the_receipt_issuer_is_complete(qtbot, engine, error
     qtbot.mouseClick(fees.save_button, Qt.MouseButton.LeftButton)
     assert errors == []
     assert not page.issuer_warning.isVisible() and page.issuer_warning.text() == ""
+
+
+@pytest.mark.parametrize("role, editable", [("desk", (False, False, False)), ("manager", (True, True, False)),
+                                            ("admin", (True, True, True))])
+def test_data_protection_tab_holds_the_three_settings_and_follows_the_role(qtbot, engine, role, editable):
+    """データ保護 (issue 15): 取込の上限 and 個人情報の保存期間 are a manager's, バックアップの暗号化 a
+    システム管理者's; everyone sees them."""
+    page = page_for(qtbot, ctx_as(engine, role))
+    titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    bar = page.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(titles.index("データ保護")).center())
+    saves = [page.findChild(QWidget, name) for name in ("save_import_limits", "save_privacy",
+                                                         "backup_encryption_save")]
+    assert all(w is not None and w.isVisible() for w in saves)
+    assert tuple(w.isEnabled() for w in saves) == editable
