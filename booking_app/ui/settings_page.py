@@ -319,8 +319,12 @@ class SettingsPage(QWidget):
         self.import_limits = ImportLimitsWidget(self.ctx)
         self.privacy_settings = PrivacySettingsWidget(self.ctx)
         self.backup_encryption = BackupEncryptionSettings(self.ctx)
-        for w in (self.import_limits, self.privacy_settings, self.backup_encryption):
-            v.addWidget(w)
+        for title, w in (("取込の上限", self.import_limits), ("個人情報の保存期間", self.privacy_settings),
+                         ("バックアップの暗号化", self.backup_encryption)):
+            box = QGroupBox(title)
+            box.setMaximumWidth(820)  # spin boxes a screen wide read badly
+            QVBoxLayout(box).addWidget(w)
+            v.addWidget(box)
         v.addStretch(1)
         self.data_protection = QScrollArea()
         self.data_protection.setObjectName("data_protection")
