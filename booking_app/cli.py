@@ -391,14 +391,6 @@ def _signed_in(args: argparse.Namespace, url: str, label: str):
     return signed
 
 
-def _booking_count(session) -> int:
-    from sqlalchemy import func, select
-
-    from booking_app.store.models import Booking
-
-    return session.scalar(select(func.count()).select_from(Booking)) or 0
-
-
 # --------------------------------------------------------------------------- commands
 
 
@@ -413,7 +405,7 @@ def _open_app(args: argparse.Namespace, url: str, label: str) -> int:
 
     from booking_app.store.engine import write_session
 
-    existing = 0
+    existing: list[str] = []
     # Issue 8: nothing configured and no database file yet → app.run shows the 初回起動ウィザード,
     # which creates the database where staff choose; creating the default file here would pre-empt it.
     first_run = False
@@ -430,7 +422,7 @@ def _open_app(args: argparse.Namespace, url: str, label: str) -> int:
         engine = None if first_run or needs_owner_credential(url) else _prepare(url)
     except (OperationalError, InterfaceError):
         # Server unreachable: app.run shows 「サーバーに接続できません」 (再試行 / 接続設定…) instead.
-        engine, existing = None, 0
+        engine, existing = None, []
     except MigrationFailed as exc:
         # Started from the Start menu nobody reads stderr: say it in a window too (and on stderr).
         if args.screenshot is None:
@@ -441,13 +433,16 @@ def _open_app(args: argparse.Namespace, url: str, label: str) -> int:
     if engine is not None:
         try:
             with write_session(engine) as session:
-                existing = _booking_count(session) if args.demo else 0
+                # What seed-demo refuses, refused here too: app.run would give every account the demo
+                # password (issue 15), not only mix invented bookings into real ones.
+                state, found = demo_state(session) if args.demo else ("empty", [])
+                existing = found if state != "empty" else []
         finally:
             engine.dispose()
     if existing:
         # --demo --db on a database in use would mix 8,000 invented bookings into real ones.
         raise ValidationError(
-            f"このデータベース（{label}）には既に予約が{existing}件あるため、デモデータは入れられません。"
+            f"このデータベース（{label}）には既にデータがあるため（{'、'.join(existing)}）、デモデータは入れられません。"
             "--demo は --db なし（使い捨てのデータベース）か、空のデータベースで使ってください。"
         )
     # Imported here so that the admin commands work without Qt (e.g. on a server).

@@ -389,3 +389,20 @@ def test_postgresql_a_command_without_user_or_password_is_refused(pg_url, pg_wor
     assert "担当者に結び付いていません" in capsys.readouterr().err
     assert _engine_do(pg_url, lambda s: s.execute(text("SELECT count(*) FROM audit_log WHERE action = 'export'"))
                       .scalar()) == 0
+
+
+def test_the_demo_window_refuses_a_database_whose_staff_have_passwords(url, capsys, monkeypatch):
+    # `--demo --db` pours demo data in through app.run, which gives every account the demo password: a file
+    # with no booking but a real password is refused as seed-demo refuses it, before any window.
+    set_password(url, "システム管理者")
+    opened: list[str] = []
+    import booking_app
+
+    fake = type(sys)("booking_app.app")
+    fake.run = lambda *a, **k: opened.append("run") or 0
+    monkeypatch.setitem(sys.modules, "booking_app.app", fake)
+    monkeypatch.setattr(booking_app, "app", fake, raising=False)
+    assert cli.main(["--db", url, "--demo"]) == 1
+    err = capsys.readouterr().err
+    assert "デモデータは入れられません" in err and "パスワードのある担当者1件" in err
+    assert opened == []
