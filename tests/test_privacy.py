@@ -585,3 +585,34 @@ def test_verify_audit_command_passes_after_anonymise_and_names_a_tampered_redact
             conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER trg_audit_no_change"))
     assert cli.main(["--db", login, "verify-audit"]) == 1
     assert f"番号 {target}" in capsys.readouterr().err
+
+
+def test_postgres_the_function_erases_only_what_the_anonymise_row_recorded(pg_url):
+    """Even the owner, through the function: content other than the recorded redacted_hash, a row the 匿名化
+    row does not list, or a row named twice is refused, and nothing is changed."""
+    engine = make_engine(pg_url)
+    try:
+        world = seed(engine)
+        build_history(world)
+        with world.read() as s:
+            target = s.scalars(select(AuditEntry).where(AuditEntry.entity == "group").order_by(AuditEntry.id)).first()
+            other = s.scalars(select(AuditEntry.id).where(AuditEntry.entity == "booking")).first()
+            listed = {"id": target.id, "row_hash": target.row_hash, "at": "x", "staff_id": target.staff_id,
+                      "action": target.action, "entity": target.entity, "entity_id": target.entity_id,
+                      "redacted_hash": "0" * 64}
+        for ids in ([target.id], [other], [target.id, target.id]):
+            with pytest.raises(PermissionDenied, match="匿名化の記録（番号 \\d+）と一致しません"):
+                with write_session(engine) as s:
+                    s.add(AuditEntry(at=NOW, staff_id=world.manager.id, action="anonymise", entity="member_group",
+                                     entity_id=1, summary="", before=None, after={"rows": [listed]}))
+                    s.flush()
+                    rid = s.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1))
+                    n = len(ids)
+                    s.execute(text("SELECT fukufuku_redact_audit(:r, CAST(:i AS bigint[]), CAST(:s AS text[]), "
+                                   "CAST(:b AS text[]), CAST(:a AS text[]))"),
+                              {"r": rid, "i": ids, "s": ["x"] * n, "b": [None] * n, "a": [None] * n})
+        with world.read() as s:
+            assert s.get(AuditEntry, target.id).redacted_in is None
+            assert verify_chain(s).ok
+    finally:
+        engine.dispose()
