@@ -27,7 +27,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -606,7 +606,7 @@ def _write(session: Session, actor: Actor, report: ImportReport, rows: list[_Row
         audit(session, actor, "create", "member_group", g.id, f"団体「{g.name}」（{g.reg_no}）を予約台帳の取込で登録",
               after={"reg_no": g.reg_no, "name": g.name, "source": source}, now=now)
     # PERF (issue 15): one multi-row INSERT … RETURNING for the bookings and one for their equipment, not an
-    # ORM object per row: a 20,000-row import held the write lock 3.6 s, now 1.4 s (bench/bench_import.py).
+    # ORM object per row (bench/bench_import.py: 20,000 rows held the write lock 3.6 s through the ORM).
     values = [dict(
         room_id=r.room.id, group_id=r.group.id if r.group is not None else None, booker_kind=r.booker_kind,
         booker_name=r.group.name if r.group is not None else r.name, contact_phone=r.phone,
@@ -616,7 +616,17 @@ def _write(session: Session, actor: Actor, report: ImportReport, rows: list[_Row
         updated_by=actor.id) for r in rows]
     bookings = Booking.__table__
     try:
-        ids = list(session.scalars(insert(bookings).returning(bookings.c.id, sort_by_parameter_order=True), values))
+        if session.get_bind().dialect.name == "sqlite":
+            # One executemany; SQLAlchemy would send RETURNING in parameter order one row at a time on SQLite.
+            # The write lock is ours (BEGIN IMMEDIATE), so the rows above the highest id are these, in order.
+            highest = session.scalar(select(func.max(bookings.c.id))) or 0
+            session.execute(insert(bookings), values)
+            ids = list(session.scalars(select(bookings.c.id).where(bookings.c.id > highest).order_by(bookings.c.id)))
+            if len(ids) != len(values):  # pragma: no cover - impossible while the lock is held
+                raise RuntimeError(f"imported {len(values)} bookings but found {len(ids)} new ids")
+        else:
+            ids = list(session.scalars(insert(bookings).returning(bookings.c.id, sort_by_parameter_order=True),
+                                       values))
         lines = [{"booking_id": bid, "equipment_type_id": t, "quantity": q}
                  for bid, r in zip(ids, rows, strict=True) for t, q in r.equipment.items()]
         if lines:
