@@ -472,7 +472,13 @@ def _db_upgrade(args: argparse.Namespace, url: str, label: str) -> int:
 
         path = make_url(url).database
         if path and path != ":memory:" and Path(path).is_file() and has_staff_passwords(url):
-            signed_as = sign_in_before_upgrade(args, url, label, purpose="データベースの更新").actor
+            from booking_app.cli_signin import sign_in
+            from booking_app.store.migrate import _state, head_revision
+
+            if _state(url)[1] == head_revision(url):  # up to date: the usual sign-in (failures counted)
+                signed_as = sign_in(args, url, label, purpose="データベースの更新", admin=True).actor
+            else:  # the old schema: read with plain SQL (cli_signin.sign_in_before_upgrade)
+                signed_as = sign_in_before_upgrade(args, url, label, purpose="データベースの更新").actor
     engine = _prepare(owner_credential_url(url, getattr(args, "owner", None)))  # PostgreSQL: as the owner
     try:
         revision = current_revision(engine)

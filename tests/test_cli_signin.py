@@ -406,3 +406,45 @@ def test_the_demo_window_refuses_a_database_whose_staff_have_passwords(url, caps
     err = capsys.readouterr().err
     assert "デモデータは入れられません" in err and "パスワードのある担当者1件" in err
     assert opened == []
+
+
+def test_db_upgrade_of_an_old_file_in_use_signs_in_with_plain_sql(tmp_path, capsys, monkeypatch):
+    # A file at revision 0008 (before staff.db_login existed) whose administrator has a password: the sign-in
+    # reads the old staff table itself, then the upgrade runs.
+    from booking_app.services.centre import ensure_initial_data
+    from booking_app.store.migrate import current_revision, head_revision, upgrade
+
+    url = f"sqlite:///{(tmp_path / 'old.sqlite3').as_posix()}"
+    upgrade(url, "0008")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO staff (name, kana, role, active, created_at, password_hash, failed_logins) "
+                              "VALUES ('システム管理者', '', 'admin', 1, '2026-11-25 09:00:00', :h, 0), "
+                              "('受付スタッフ', '', 'desk', 1, '2026-11-25 09:00:00', :h, 0)"),
+                         {"h": auth.hash_password(PW)})
+    finally:
+        engine.dispose()
+    assert cli.main(["--db", url, "db", "upgrade"]) == 1
+    assert "ログインが必要です" in capsys.readouterr().err
+    monkeypatch.setattr(cli_signin, "_is_terminal", lambda: True)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "not-the-password")
+    assert cli.main(["--db", url, "db", "upgrade", "--staff", "システム管理者"]) == 1
+    assert "パスワードが違う" in capsys.readouterr().err
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": PW)
+    assert cli.main(["--db", url, "db", "upgrade", "--staff", "受付スタッフ"]) == 1
+    assert "システム管理者のみ" in capsys.readouterr().err
+    engine = make_engine(url)
+    try:
+        assert current_revision(engine) == "0008"  # nothing upgraded by the refused attempts
+    finally:
+        engine.dispose()
+    assert cli.main(["--db", url, "db", "upgrade", "--staff", "システム管理者"]) == 0
+    assert "担当者：システム管理者" in capsys.readouterr().out
+    engine = make_engine(url)
+    try:
+        assert current_revision(engine) == head_revision(url)
+        with write_session(engine) as s:
+            ensure_initial_data(s)  # the upgraded file is usable as any other
+    finally:
+        engine.dispose()
