@@ -101,21 +101,27 @@ COMMANDS = {
     "export-stats": ["export-stats", "--fiscal-year", "2026", "-o", "OUT/stats.xlsx"],
     "verify-audit": ["verify-audit"],
     "backup": ["backup", "OUT/copy.sqlite3"],
+    "restore": ["restore", "COPY", "--yes"],
     "staff-token-create": ["staff", "token", "create", "センター長", "--scope", "backup"],
     "staff-token-list": ["staff", "token", "list"],
     "staff-token-revoke": ["staff", "token", "revoke", "1"],
 }
 
 
-def _argv(name: str, out: Path) -> list[str]:
-    return [a.replace("OUT", str(out)) if a.startswith("OUT/") else a for a in COMMANDS[name]]
+def _argv(name: str, out: Path, copy: Path | None = None) -> list[str]:
+    return [a.replace("OUT", str(out)) if a.startswith("OUT/") else str(copy) if a == "COPY" else a
+            for a in COMMANDS[name]]
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_a_command_without_login_is_refused_and_writes_nothing(url, tmp_path, capsys, name):
     out = tmp_path / "out"
+    copy = tmp_path / "copy.sqlite3"  # for restore: a plain copy of the database itself
+    import shutil
+
+    shutil.copyfile(tmp_path / "centre.sqlite3", copy)
     before = counts(url)
-    assert cli.main(["--db", url, *_argv(name, out)]) == 1
+    assert cli.main(["--db", url, *_argv(name, out, copy)]) == 1
     captured = capsys.readouterr()
     assert "このコマンドにはログインが必要です" in captured.err and ENV_VAR in captured.err and "--staff" in captured.err
     assert "Traceback" not in captured.err and captured.out == ""
