@@ -440,6 +440,10 @@ def test_ui_groups_page_anonymise_is_a_managers_and_needs_the_persons_request(qt
         assert not confirm.isVisible()
         with read_session(world.engine) as s:
             assert s.get(MemberGroup, gid).address == privacy.MARKER
+        qtbot.waitUntil(lambda: "匿名化済み" in page.detail_labels["representative"].text(), timeout=2000)
+        assert page.detail_labels["representative"].text() == "（2026/11/25に個人情報を匿名化済み）"
+        assert page.detail_labels["phones"].text() == privacy.MARKER  # once, not per field
+        assert not page.anonymise_button.isEnabled()
     finally:
         world.engine.dispose()
 

@@ -92,6 +92,7 @@ class GroupDetail:
     status: str
     verdict: Verdict
     last_verified: str
+    anonymised_on: date | None = None  # 匿名化 (issue 15): personal fields read 「（匿名化済み）」
 
     @property
     def title(self) -> str:
@@ -117,7 +118,7 @@ def load_detail(session, group_id: int, today: date) -> tuple[GroupDetail, list[
         activity_fields=tuple(g.activity_fields or ()), representative=g.representative, phone=g.phone,
         contact_name=g.contact_name, contact_phone=g.contact_phone, email=g.email, members=g.members,
         registered_on=g.registered_on, valid_until=g.valid_until, status=v.status, verdict=v,
-        last_verified=last_text,
+        last_verified=last_text, anonymised_on=g.anonymised_at.date() if g.anonymised_at else None,
     )
     # One more than shown, so the panel can say it lists only the newest (issue 13, item 3: no silent cap).
     return detail, group_svc.group_bookings(session, group_id, limit=GROUP_BOOKINGS_SHOWN + 1)
@@ -152,7 +153,8 @@ class GroupsPage(QWidget):
         ctx.changed.connect(self._on_changed)
         # 匿名化 is a manager's: follow a change of the staff member on duty (画面ロック, 交代).
         ctx.actor_changed.connect(lambda _a: self.anonymise_button.setEnabled(
-            self._detail is not None and self.verify_button.isEnabled() and self.ctx.actor.is_manager))
+            self._detail is not None and self._detail.anonymised_on is None and self.verify_button.isEnabled()
+            and self.ctx.actor.is_manager))
         self.run_search()
         self.refresh_renewals()
         self.refresh_figures()
@@ -509,9 +511,11 @@ class GroupsPage(QWidget):
         rep = d.representative or "—"
         if d.contact_name and d.contact_name != d.representative:
             rep += f"（連絡担当：{d.contact_name}）"
+        if d.anonymised_on is not None:
+            rep = f"（{jcal.format_slash(d.anonymised_on)}に個人情報を匿名化済み）"
         labels["representative"].setText(rep)
-        phones = [p for p in (d.phone, d.contact_phone) if p]
-        labels["phones"].setText("　".join(phones + ([d.email] if d.email else [])) or "—")
+        phones = list(dict.fromkeys(p for p in (d.phone, d.contact_phone, d.email) if p))
+        labels["phones"].setText("　".join(phones) or "—")
         labels["members"].setText(f"{d.members}人" if d.members else "—")
         labels["registered_on"].setText(_date_both(d.registered_on))
         labels["valid_until"].setText(_date_both(d.valid_until))
@@ -523,6 +527,8 @@ class GroupsPage(QWidget):
         self._show_insurance(d.id, today)
         self.verified_label.setText(self._verified_note.get(d.id, ""))
         self._set_group_buttons(True)
+        if d.anonymised_on is not None:
+            self.anonymise_button.setEnabled(False)  # once is enough (the service refuses a second time)
 
     def _show_verdict(self, v: Verdict, *, title: str) -> None:
         color = group_status_color(v.status)
