@@ -306,7 +306,9 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("匿名化の理由を入力してください（例：保存期間の経過、本人の請求）。", field="reason")
-    g = session.get(MemberGroup, group_id)
+    # Locked (PostgreSQL): an edit of the group from another terminal waits, so its audit row cannot slip in
+    # between the search of the trail and the commit (SQLite's BEGIN IMMEDIATE already serialises writers).
+    g = session.get(MemberGroup, group_id, with_for_update=is_postgres(session) or None)
     if g is None:
         raise NotFound("団体が見つかりません。一覧を更新してから選び直してください。")
     if g.anonymised_at is not None:
