@@ -620,3 +620,32 @@ def test_postgres_the_function_erases_only_what_the_anonymise_row_recorded(pg_ur
             assert verify_chain(s).ok
     finally:
         engine.dispose()
+
+
+def test_money_and_insurance_totals_stay_and_receipts_keep_their_payer(world: World):
+    from booking_app.services import insurance_reports, payments
+    from booking_app.store.models import Booking, Charge, Receipt
+
+    gid = build_history(world)
+    with world.read() as s:
+        booking_id = s.scalar(select(Booking.id).where(Booking.group_id == gid))
+        charge_ids = [c.id for c in payments.open_charges(s, booking_id=booking_id)]
+    assert charge_ids
+    with world.write() as s:
+        receipt = payments.take_payment(s, world.desk, charge_ids, payer_name=BOOKER, purpose="会議室使用料として",
+                                        group_id=gid, now=NOW, terminal="受付1")
+
+    def money():
+        with world.read() as s:
+            led = insurance_reports.ledger(s, 2026)
+            return (payments.receipt_totals(s), led.grand, led.totals, len(led.rows),
+                    sorted((c.amount, c.status) for c in s.scalars(select(Charge))),
+                    sorted(s.scalars(select(Charge.payer_name).where(Charge.status == "paid"))))
+
+    before = money()
+    with world.write() as s:
+        privacy.anonymise_group(s, world.manager, gid, reason="本人の請求", today=TODAY, now=NOW)
+    assert money() == before
+    with world.read() as s:
+        assert s.get(Receipt, receipt.id).payer_name == BOOKER  # 宛名: kept 7 years by tax law
+        assert verify_chain(s).ok
