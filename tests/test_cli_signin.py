@@ -368,6 +368,8 @@ def test_postgresql_a_login_in_the_url_acts_as_that_staff_member(pg_url, pg_worl
     # The desk's login is the desk, whatever --staff says; and the desk may not export the register.
     assert cli.main(["--db", desk_url, "export-groups", str(tmp_path / "g.csv"), "--staff", "センター長"]) == 1
     assert "管理者のみ" in capsys.readouterr().err and not (tmp_path / "g.csv").exists()
+    (refusal,) = audit_rows(pg_url, "cli_sign_in_refused")  # written through the desk's own connection
+    assert refusal.staff_id == pg_world.desk.id and "権限不足" in refusal.summary
 
 
 @pytest.mark.postgres
