@@ -481,6 +481,11 @@ def test_ui_privacy_settings_and_the_audit_page_tag(qtbot, sqlite_url):
         assert any(t.startswith(REDACTED_TAG) for t in summaries)
         assert any(r.action_label == "匿名化" for r in page.rows)
         assert not any(PERSONAL["address"] in t for t in summaries)
+        out = Path(str(make_url(sqlite_url).database)).parent / "trail.csv"
+        with write_session(world.engine) as s:
+            audit_log.export_audit(s, world.manager, audit_log.AuditFilter(entity=("group", "member_group")), out)
+        exported = out.read_bytes().decode("utf-8-sig")
+        assert REDACTED_TAG in exported and PERSONAL["address"] not in exported
     finally:
         world.engine.dispose()
 

@@ -130,6 +130,8 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 NONE_TEXT = "（なし）"
+# A row whose values a 匿名化 erased (issue 15): shown and exported as it is now, plainly marked.
+REDACTED_TAG = "［匿名化により消去］"
 LIST_PREVIEW = 10
 EXPORT_HEADERS = ("日時", "担当者", "操作", "対象", "番号", "内容", "変更前", "変更後")
 
@@ -430,8 +432,9 @@ def _changes_text(row: AuditRow) -> tuple[str, str]:
 
 def _export_cells(row: AuditRow) -> list[Any]:
     before, after = _changes_text(row)
+    summary = f"{REDACTED_TAG}{row.summary}" if row.redacted else row.summary
     return [f"{row.at:%Y/%m/%d %H:%M:%S}", row.staff_name, row.action_label, row.entity_label,
-            row.entity_id if row.entity_id is not None else "", row.summary, before, after]
+            row.entity_id if row.entity_id is not None else "", summary, before, after]
 
 
 def export_audit(session: Session, actor: Actor, f: AuditFilter | None, path: Path | str, *,

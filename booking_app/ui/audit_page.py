@@ -48,8 +48,7 @@ XLSX_FILTER = "Excelブック (*.xlsx)"
 CSV_FILTER = "CSV UTF-8 (*.csv)"
 
 
-# A row whose values a 匿名化 erased (issue 15): shown as it is now, plainly marked.
-REDACTED_TAG = "［匿名化により消去］"
+REDACTED_TAG = svc.REDACTED_TAG  # a row whose values a 匿名化 erased (issue 15)
 
 
 def number_text(r: svc.AuditRow) -> str:
