@@ -143,6 +143,10 @@ def _sign_in_sqlite(args, url, label, *, purpose, token_scope, manager, admin) -
                                  "そのまま --staff に指定してください。", field="--staff"))
         if name and _is_terminal():
             password = _ask_password(f"担当者「{name}」のパスワード（表示されません）：")
+            if not password:  # nothing typed (or the input closed): not a guess, not counted
+                _refuse(engine, args, purpose, staff_id, "パスワードの入力なし",
+                        SignInRefused(f"担当者「{name}」のパスワードが入力されていません。もう一度実行して、"
+                                      "パスワードを入力してください。"))
             try:
                 actor = auth.attempt_login(engine, staff_id, password)
             except auth.AuthError as exc:

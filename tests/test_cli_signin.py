@@ -456,3 +456,13 @@ def test_db_upgrade_of_an_old_file_in_use_signs_in_with_plain_sql(tmp_path, caps
             ensure_initial_data(s)  # the upgraded file is usable as any other
     finally:
         engine.dispose()
+
+
+def test_an_empty_password_is_refused_without_counting_a_failure(url, tmp_path, capsys, monkeypatch):
+    set_password(url, "センター長")
+    monkeypatch.setattr(cli_signin, "_is_terminal", lambda: True)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "")
+    assert cli.main(["--db", url, "export-stats", "--fiscal-year", "2026", "-o", str(tmp_path / "s.csv"),
+                     "--staff", "センター長"]) == 1
+    assert "パスワードが入力されていません" in capsys.readouterr().err and not (tmp_path / "s.csv").exists()
+    assert _engine_do(url, lambda s: s.scalars(select(Staff.failed_logins).where(Staff.name == "センター長")).one()) == 0
