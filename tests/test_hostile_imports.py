@@ -434,3 +434,51 @@ def test_register_import_checks_outside_the_write_lock_too(world, db_url, tmp_pa
     assert "error" not in out, out
     assert out["report"].written and len(out["report"].created) == 20
     assert world.booking(saved.id) is not None
+
+
+def test_a_closure_set_during_the_check_is_judged_by_the_write(world, tmp_path, monkeypatch):
+    """The centre profile changed meanwhile: the write judges the rules again (a day still to come is now a
+    臨時休館日), nothing written."""
+    from dataclasses import replace
+
+    from booking_app.domain.profile import DateNote
+    from booking_app.services import centre
+
+    day = date(2026, 12, 9)
+    row = ledger_row(0)
+    row[0] = day.strftime("%Y/%m/%d")
+    path = tmp_path / "台帳.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([LEDGER_HEADER, ledger_row(1), row])
+    paused = Paused(monkeypatch)
+    out = paused.run(lambda: imports.import_bookings_file(world.engine, world.manager, path, dry_run=False, now=NOW))
+    try:
+        with write_session(world.engine) as s:
+            profile = centre.get_profile(s)
+            centre.save_profile(s, world.manager, replace(profile, closed_dates=(DateNote(day, "設備点検"),)), now=NOW)
+        before = db_fingerprint(world.engine)
+    finally:
+        paused.finish()
+    report = out["report"]
+    assert not report.written and [(e.row, e.column) for e in report.errors] == [(3, "利用日")], report.summary_lines()
+    assert "休館日（設備点検）" in report.errors[0].message
+    assert db_fingerprint(world.engine) == before
+
+
+def test_the_written_report_says_what_the_preview_said(world, tmp_path):
+    """The write keeps the past rows' verdict on the rules when the profile is unchanged: the same notices
+    (closed days and evenings of 2020, history) and counts as the dry run."""
+    path = tmp_path / "台帳.csv"
+    rows = [ledger_row(i) for i in range(40)]
+    for i in range(0, 40, 3):
+        rows[i][4:6] = ["21:00", "23:30"]  # after the opening hours: a notice for history
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([LEDGER_HEADER, *rows])
+    preview = imports.import_bookings_file(world.engine, world.manager, path, dry_run=True, now=NOW)
+    written = imports.import_bookings_file(world.engine, world.manager, path, dry_run=False, now=NOW)
+    assert written.written and len(preview.warnings) >= 14
+    assert sorted(map(str, written.warnings)) == sorted(map(str, preview.warnings))
+    assert (written.past, written.bookings, written.rows) == (preview.past, preview.bookings, preview.rows) == (40, 40, 40)
+    with world.read() as s:
+        overrides = s.scalars(select(Booking.override_reason)).all()
+    assert len(overrides) == 40 and overrides.count(imports.OVERRIDE_REASON) >= 14
