@@ -127,6 +127,9 @@ def _sign_in_sqlite(args, url, label, *, purpose, token_scope, manager, admin) -
     from booking_app.store.engine import make_engine, read_session, write_session
     from booking_app.store.models import Staff
 
+    from booking_app.cli import _require_database
+
+    _require_database(url, label)  # a missing file is refused, never created by the sign-in's own connection
     name = (getattr(args, "staff", None) or "").strip()
     secret = (os.environ.get(ENV_VAR) or "").strip()
     engine = make_engine(url)

@@ -466,3 +466,12 @@ def test_an_empty_password_is_refused_without_counting_a_failure(url, tmp_path, 
                      "--staff", "センター長"]) == 1
     assert "パスワードが入力されていません" in capsys.readouterr().err and not (tmp_path / "s.csv").exists()
     assert _engine_do(url, lambda s: s.scalars(select(Staff.failed_logins).where(Staff.name == "センター長")).one()) == 0
+
+
+def test_a_backup_of_a_mistyped_database_creates_no_file(tmp_path, capsys, monkeypatch):
+    # The sign-in's own connection must not create the missing SQLite file (backup signs in first).
+    monkeypatch.setenv(ENV_VAR, "fdt_whatever")
+    missing = tmp_path / "no-such.sqlite3"
+    assert cli.main(["--db", f"sqlite:///{missing.as_posix()}", "backup", str(tmp_path / "copy.sqlite3")]) == 1
+    assert "データベースが見つかりません" in capsys.readouterr().err
+    assert not missing.exists() and not (tmp_path / "copy.sqlite3").exists()
