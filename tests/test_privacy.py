@@ -654,3 +654,30 @@ def test_money_and_insurance_totals_stay_and_receipts_keep_their_payer(world: Wo
     with world.read() as s:
         assert s.get(Receipt, receipt.id).payer_name == BOOKER  # 宛名: kept 7 years by tax law
         assert verify_chain(s).ok
+
+
+def test_a_row_naming_two_groups_is_erased_by_each_groups_anonymise_in_turn(world: World):
+    """The guard lets redacted_in only grow: a row already erased for one group is erased again for the next."""
+    with world.write() as s:
+        a = gsvc.register_group(s, world.manager, group_input(name="甲の会"), registered_on=date(2026, 4, 1),
+                                now=datetime(2026, 4, 1, 10)).id
+        b = gsvc.register_group(s, world.manager, group_input(name="乙の会", representative="代表者 鴨志田九郎",
+                                                              phone="083-777-1111", email="kamo@example.jp",
+                                                              address="下関市竹崎町1-1-1"),
+                                registered_on=date(2026, 4, 1), now=datetime(2026, 4, 1, 10)).id
+    shared = world.book(at(DAY, 13), at(DAY, 15),
+                        booker_name=f"合同：{PERSONAL['representative']}・代表者 鴨志田九郎")
+    with world.write() as s:
+        first = privacy.anonymise_group(s, world.manager, a, reason="本人の請求", today=TODAY, now=NOW)
+    with world.write() as s:
+        second = privacy.anonymise_group(s, world.manager, b, reason="本人の請求", today=TODAY, now=NOW)
+    with world.read() as s:
+        row = s.scalars(select(AuditEntry).where(AuditEntry.entity == "booking",
+                                                 AuditEntry.entity_id == shared.id)).first()
+        assert row.redacted_in == second.audit_id > first.audit_id
+        assert "合同：＊＊＊・＊＊＊" in row.summary + str(row.after)
+        assert verify_chain(s).ok
+    # The trail holds neither name any more; the shared booking is a person's own record, not the groups':
+    # its booker name and charge stay (匿名化 acts on a group and the rows linked to it).
+    left = leftovers(world.engine, [PERSONAL["representative"], "代表者 鴨志田九郎"])
+    assert {w.split(":")[0] for w in left} == {"bookings.booker_name", "charges.payer_name"}

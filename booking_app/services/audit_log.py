@@ -537,15 +537,15 @@ class ChainCheck:
 
 
 def _redaction_records(session: Session) -> dict[int, tuple[int, dict[str, Any]]]:
-    """row id → (id of the 匿名化 row, what it recorded about that row) for every row a 匿名化 listed
-    (issue 15, services/privacy.py). Few rows: one per 匿名化 of a group."""
+    """row id → (id of the latest 匿名化 row listing it, what that row recorded about it) for every row a
+    匿名化 listed (issue 15, services/privacy.py). Few rows: one per 匿名化 of a group."""
     records: dict[int, tuple[int, dict[str, Any]]] = {}
     for rid, after in session.execute(select(AuditEntry.id, AuditEntry.after)
                                       .where(AuditEntry.action == "anonymise").order_by(AuditEntry.id)):
         listed = after.get("rows") if isinstance(after, dict) else None
         for item in listed if isinstance(listed, list) else ():
             if isinstance(item, dict) and isinstance(item.get("id"), int):
-                records.setdefault(item["id"], (rid, item))
+                records[item["id"]] = (rid, item)  # the latest 匿名化 listing the row is the one it names
     return records
 
 

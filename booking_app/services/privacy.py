@@ -454,8 +454,6 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
     identifying_values = sorted(vals.identifying, key=len, reverse=True)
 
     def plan(row, is_related: bool) -> None:
-        if row[11] is not None:
-            return  # already erased by an earlier 匿名化 (the guard allows once)
         use = values if is_related else identifying_values
         summary = _scrub_text(row[7] or "", use)
         before = _json_text(_scrub(_load(row[8]), use, related=is_related)) if row[8] is not None else None
@@ -481,7 +479,7 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
         found: list[int] = []
         last_id = 0
         texts = select(AuditEntry.id, AuditEntry.summary, cast(AuditEntry.before, Text),
-                       cast(AuditEntry.after, Text)).where(AuditEntry.redacted_in.is_(None)).order_by(AuditEntry.id)
+                       cast(AuditEntry.after, Text)).order_by(AuditEntry.id)
         conn = session.connection()  # Core rows: no ORM loading for 200,000 tuples
         while True:
             batch = conn.execute(texts.where(AuditEntry.id > last_id).limit(SCAN_BATCH)).all()

@@ -13,10 +13,11 @@ Issue 15 (個人情報の取扱い; services/privacy.py, docs/design.md 「操�
   after. Added with a plain ``ALTER TABLE ADD COLUMN`` on SQLite (a batch rebuild would drop 0008's
   triggers).
 
-The trail stays append-only except for one narrowly guarded UPDATE: a row may be changed once
-(``OLD.redacted_in IS NULL``), only its summary / before / after, only by setting ``redacted_in`` to a
-later row whose action is ``anonymise`` and whose ``after.rows`` lists this row's id and row_hash (that
-row is chained before the redaction happens, so what may be erased is fixed in the chain first). Every
+The trail stays append-only except for one narrowly guarded UPDATE: a row's summary / before / after may
+be changed only by setting ``redacted_in`` to a later row whose action is ``anonymise`` and whose
+``after.rows`` lists this row's id and row_hash (that row is chained before the redaction happens, so what
+may be erased is fixed in the chain first), once per 匿名化: ``redacted_in`` only grows (NULL, then a later
+匿名化 — a row naming two groups is erased by each group's 匿名化 in turn). Every
 other column (id, at, staff_id, action, entity, entity_id, prev_hash, row_hash) is unchanged, so the row
 still links the chain and ``services.audit_log.verify_chain`` checks it against what the 匿名化 row
 recorded (including ``redacted_hash``, the hash of the redacted content).
@@ -27,7 +28,7 @@ recorded (including ``redacted_hash``, the hash of the redacted content).
   its original row_hash and that its new content hashes to the recorded ``redacted_hash``; then it sets the
   transaction-local ``fukufuku.redaction`` and updates the rows. The BEFORE UPDATE trigger
   (``trg_audit_no_change``, now ``fukufuku_audit_change_guard``) lets an UPDATE through only with that
-  setting and the per-row conditions (once, meta unchanged, a later anonymise row). The list is checked in
+  setting and the per-row conditions (redacted_in grows, meta unchanged, a later anonymise row). The list is checked in
   the function rather than per row in the trigger: per row it cost O(rows²) (980 rows: 4.2 s), and only the
   owner, who can switch triggers off anyway, can UPDATE without the function. DELETE and TRUNCATE stay
   refused.
@@ -56,7 +57,7 @@ SQLITE_OLD_UPDATE_TRIGGER = f"""
 SQLITE_UPDATE_TRIGGER = f"""
     CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
     WHEN NOT (
-        OLD.redacted_in IS NULL AND NEW.redacted_in IS NOT NULL
+        NEW.redacted_in IS NOT NULL AND (OLD.redacted_in IS NULL OR NEW.redacted_in > OLD.redacted_in)
         AND NEW.id IS OLD.id AND NEW.prev_hash IS OLD.prev_hash AND NEW.row_hash IS OLD.row_hash
         AND NEW.at IS OLD.at AND NEW.staff_id IS OLD.staff_id AND NEW.action IS OLD.action
         AND NEW.entity IS OLD.entity AND NEW.entity_id IS OLD.entity_id
@@ -72,7 +73,8 @@ PG_FUNCTIONS = [
     CREATE OR REPLACE FUNCTION fukufuku_audit_change_guard() RETURNS trigger
     LANGUAGE plpgsql {SD} AS $$
     BEGIN
-        IF TG_OP = 'UPDATE' AND OLD.redacted_in IS NULL AND NEW.redacted_in IS NOT NULL
+        IF TG_OP = 'UPDATE' AND NEW.redacted_in IS NOT NULL
+           AND (OLD.redacted_in IS NULL OR NEW.redacted_in > OLD.redacted_in)
            AND current_setting('fukufuku.redaction', true) = NEW.redacted_in::text
            AND NEW.id = OLD.id AND NEW.prev_hash = OLD.prev_hash AND NEW.row_hash = OLD.row_hash
            AND NEW.at = OLD.at AND NEW.staff_id = OLD.staff_id AND NEW.action = OLD.action
@@ -108,10 +110,11 @@ PG_FUNCTIONS = [
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
         -- Every row must be listed by the 匿名化 row with its original hash and the hash of the new content,
-        -- and not be erased yet (one join: the list is parsed once, not once per row).
+        -- and not be erased by this or a later one (one join: the list is parsed once, not once per row).
         SELECT count(*) INTO n
           FROM unnest(p_ids, p_summaries, p_befores, p_afters) AS u(id, s, b, a)
-          JOIN audit_log o ON o.id = u.id AND o.redacted_in IS NULL AND o.id < p_redaction_id
+          JOIN audit_log o ON o.id = u.id AND o.id < p_redaction_id
+                          AND (o.redacted_in IS NULL OR o.redacted_in < p_redaction_id)
           JOIN (SELECT (r ->> 'id')::bigint AS id, r ->> 'row_hash' AS row_hash, r ->> 'redacted_hash' AS redacted_hash
                   FROM audit_log x, json_array_elements(x.after -> 'rows') r WHERE x.id = p_redaction_id) e
             ON e.id = u.id AND e.row_hash = o.row_hash
