@@ -482,3 +482,12 @@ def test_the_written_report_says_what_the_preview_said(world, tmp_path):
     with world.read() as s:
         overrides = s.scalars(select(Booking.override_reason)).all()
     assert len(overrides) == 40 and overrides.count(imports.OVERRIDE_REASON) >= 14
+
+
+def test_an_unclosed_quote_that_would_swallow_the_file_is_refused(world, tmp_path):
+    """A quote opened and never closed makes the rest of the file one cell: stopped at the record's budget."""
+    path = tmp_path / "引用符.csv"
+    path.write_bytes(",".join(LEDGER_HEADER).encode() + b"\r\n" + b'2020/01/01,,"' + b"a\r\n" * 3_000_000)
+    message, peak = refused(world, "ledger", path)
+    assert "2行目" in message and ("長すぎ" in message), message
+    assert peak < 20 * MB, f"peak {peak / MB:.1f} MB"
