@@ -303,7 +303,10 @@ def test_no_application_code_updates_or_deletes_audit_entries():
             continue
         for pattern in _MUTATIONS:
             offenders += [f"{path.relative_to(root)}: {m.group(0)}" for m in pattern.finditer(text)]
-    assert offenders == []
+    # The one sanctioned change (issue 15): 匿名化 erases a row's values on SQLite with this UPDATE, which
+    # migration 0010's trigger allows only for rows a later, chained 匿名化 row lists (PostgreSQL: through
+    # fukufuku_redact_audit); verify_chain checks the result.
+    assert offenders == ["services/privacy.py: UPDATE audit_log"]
     # the grep can find what it looks for (a guard against a pattern that never matches)
     assert _MUTATIONS[0].search("s.execute(delete(AuditEntry))")
     assert _MUTATIONS[1].search("DELETE FROM audit_log WHERE id = 1")
