@@ -260,13 +260,12 @@ def _run_with(app, engine, db_url: str, *, db_label: str, demo: bool, screenshot
             except ImportError:
                 log.warning("demo data is not available in this build")
             else:
-                from sqlalchemy import func, select
-
-                from booking_app.store.models import Booking
+                from booking_app.cli import demo_state
 
                 with write_session(engine) as session:
-                    # Never pour demo data into a database that already holds bookings.
-                    if not session.scalar(select(func.count()).select_from(Booking)):
+                    # Never pour demo data into a database in use: seed_demo gives every account the public
+                    # demo password (issue 15). The command line refuses first; this is the last guard.
+                    if demo_state(session)[0] == "empty":
                         seed_demo(session, today=clock.today())
         with write_session(engine) as session:
             staff = centre.list_staff(session)

@@ -898,10 +898,16 @@ def _cli_now(args: argparse.Namespace) -> datetime | None:
 
 def cli_import_groups(args: argparse.Namespace, target, actor: Actor) -> int:
     """``import-groups FILE [--dry-run]``: the report on stdout, or on stderr with exit 1 if any error."""
+    from sqlalchemy import Engine
+
     try:
-        with _session_scope(target) as session:
-            # A report with errors has written nothing, so the commit on leaving is empty.
-            report = import_groups(session, actor, args.file, dry_run=args.dry_run, now=_cli_now(args))
+        if isinstance(target, Engine):
+            # The file is read and checked before any write lock; the write is one short transaction.
+            report = import_groups_file(target, actor, args.file, dry_run=args.dry_run, now=_cli_now(args))
+        else:
+            with _session_scope(target) as session:
+                # A report with errors has written nothing, so the commit on leaving is empty.
+                report = import_groups(session, actor, args.file, dry_run=args.dry_run, now=_cli_now(args))
     except DomainError as exc:
         print(exc.message, file=sys.stderr)
         return 1
