@@ -501,7 +501,15 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
 
+    def showEvent(self, event) -> None:
+        if not self._clock.isActive():
+            self._clock.start()
+        super().showEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # A closed window stops asking the database every minute (a test's window outlived its database
+        # and failed a later test from the event loop).
+        self._clock.stop()
         if self._settings is not None:
             self._settings.setValue("main_window/geometry", self.saveGeometry())
         super().closeEvent(event)

@@ -482,3 +482,17 @@ def test_new_booking_from_groups_uses_the_day_view_date_and_never_a_past_day(qtb
     _read_booking_dialog(qtbot, seen)
     qtbot.mouseClick(groups.booking_button, Qt.MouseButton.LeftButton)
     assert seen["day"] == clicked
+
+
+def test_a_closed_window_stops_its_minute_clock(qtbot, ctx):
+    """The status bar's date is refreshed every minute while the window is open; once closed the window asks
+    the database nothing more (a closed test window outlived its database and failed a later test)."""
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window._clock.isActive()
+    window.close()
+    assert not window._clock.isActive()
+    window.show()
+    assert window._clock.isActive()
