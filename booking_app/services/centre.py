@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from booking_app.domain.errors import NotFound, ValidationError
 from booking_app.domain.profile import CentreProfile, load_default_profile
 from booking_app.services.common import Actor, audit, local_now, require_manager
+from booking_app.services.settings_store import put_value, stored_value
 from booking_app.store.models import CentreSetting, EquipmentType, Room, Staff
 
 PROFILE_KEY = "profile"
@@ -60,14 +61,7 @@ def save_profile(session: Session, actor: Actor, profile: CentreProfile, *, now:
     require_manager(session, actor, "センター設定の変更")
     profile.validate()
     now = now or local_now()
-    row = session.get(CentreSetting, PROFILE_KEY)
-    before = row.value if row else None
-    if row is None:
-        row = CentreSetting(key=PROFILE_KEY, value=profile.to_dict(), updated_at=now, updated_by=actor.id)
-        session.add(row)
-    else:
-        row.value = profile.to_dict()
-        row.updated_at, row.updated_by = now, actor.id
+    before = put_value(session, PROFILE_KEY, profile.to_dict(), by=actor.id, now=now)
     audit(session, actor, "update", "centre_profile", None, "センター設定を変更", before=before,
           after=profile.to_dict(), now=now)
 
@@ -243,13 +237,9 @@ def save_targets(session: Session, actor: Actor, fiscal_year: int, users: int, g
     if groups is None or groups <= 0:
         raise ValidationError("目標登録団体数は1以上の数で入力してください。", field="groups")
     now = now or local_now()
-    row = session.get(CentreSetting, TARGETS_KEY)
-    before = dict(row.value) if row else {}
+    before = stored_value(session, TARGETS_KEY) or {}
     value = {**before, str(fiscal_year): {"users": int(users), "groups": int(groups)}}
-    if row is None:
-        session.add(CentreSetting(key=TARGETS_KEY, value=value, updated_at=now, updated_by=actor.id))
-    else:
-        row.value, row.updated_at, row.updated_by = value, now, actor.id
+    put_value(session, TARGETS_KEY, value, by=actor.id, now=now)
     audit(session, actor, "update", "targets", fiscal_year, f"{fiscal_year}年度の目標を設定（利用者{users}人・団体{groups}）",
           before=before, after=value, now=now)
     return Targets(fiscal_year, int(users), int(groups), False)

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from booking_app.domain.errors import NotFound, PermissionDenied, ValidationError
 from booking_app.services.common import Actor, audit, local_now, require_admin
+from booking_app.services.settings_store import put_value
 from booking_app.store.models import CentreSetting, Staff
 
 KEY = "command_tokens"
@@ -93,11 +94,7 @@ def _stored(session: Session, *, lock: bool = False) -> tuple[CentreSetting | No
 
 
 def _save(session: Session, row: CentreSetting | None, value: dict[str, Any], by: int | None, now: datetime) -> None:
-    if row is None:
-        session.add(CentreSetting(key=KEY, value=value, updated_at=now, updated_by=by))
-    else:
-        row.value = value  # a new dict: SQLAlchemy's JSON type does not see changes made in place
-        row.updated_at, row.updated_by = now, by
+    put_value(session, KEY, value, by=by, now=now)
     session.flush()
 
 

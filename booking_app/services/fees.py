@@ -38,6 +38,7 @@ from booking_app.domain.fees import (
 from booking_app.domain.groups import effective_status
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, local_now, require_manager
+from booking_app.services.settings_store import put_value
 from booking_app.store.models import Booking, CentreSetting, Charge, EquipmentType, MemberGroup, Room
 
 if TYPE_CHECKING:  # bookings imports this module for its hooks; no import cycle at run time
@@ -93,14 +94,8 @@ def save_fees(session: Session, actor: Actor, schedule: FeeSchedule, *, now: dat
     require_manager(session, actor, "料金表の変更")
     validate_schedule(schedule)
     now = now or local_now()
-    row = session.get(CentreSetting, FEES_KEY)
-    before = row.value if row else None
     value = schedule.to_dict()
-    if row is None:
-        session.add(CentreSetting(key=FEES_KEY, value=value, updated_at=now, updated_by=actor.id))
-    else:
-        row.value = value
-        row.updated_at, row.updated_by = now, actor.id
+    before = put_value(session, FEES_KEY, value, by=actor.id, now=now)
     audit(session, actor, "update", "fees", None, "料金表を変更", before=before, after=value, now=now)
 
 

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from booking_app.domain.errors import ValidationError
 from booking_app.services.common import Actor, audit, local_now, require_manager
+from booking_app.services.settings_store import put_value
 from booking_app.store.models import CentreSetting
 
 SETTINGS_KEY = "import_limits"
@@ -117,13 +117,8 @@ def save_import_limits(session: Session, actor: Actor, limits: ImportLimits, *,
     require_manager(session, actor, "取込の上限の変更")
     validate_limits(limits)
     now = now or local_now()
-    row = session.get(CentreSetting, SETTINGS_KEY)
-    before: dict[str, Any] | None = dict(row.value) if row is not None and isinstance(row.value, dict) else None
     value = asdict(limits)
-    if row is None:
-        session.add(CentreSetting(key=SETTINGS_KEY, value=value, updated_at=now, updated_by=actor.id))
-    else:
-        row.value, row.updated_at, row.updated_by = value, now, actor.id
+    before = put_value(session, SETTINGS_KEY, value, by=actor.id, now=now)
     audit(session, actor, "update", "import_limits", None,
           "取込の上限を変更（" + "、".join(f"{LABELS[k]}{_shown(k, v)}" for k, v in value.items()) + "）",
           before=before, after=value, now=now)

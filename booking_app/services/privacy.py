@@ -21,6 +21,7 @@ from booking_app.domain.groups import effective_status
 from booking_app.services.common import Actor, audit, current_staff, local_now, require_manager
 from booking_app.store import audit_chain
 from booking_app.store.db_roles import is_postgres
+from booking_app.services.settings_store import put_value
 from booking_app.store.models import (
     AccidentReport,
     AuditEntry,
@@ -78,13 +79,8 @@ def save_privacy_settings(session: Session, actor: Actor, settings: PrivacySetti
     require_manager(session, actor, "個人情報の保存期間の設定")
     _check(settings)
     now = now or local_now()
-    row = session.get(CentreSetting, PRIVACY_KEY)
-    before = dict(row.value) if row is not None else None
     value = asdict(settings)
-    if row is None:
-        session.add(CentreSetting(key=PRIVACY_KEY, value=value, updated_at=now, updated_by=actor.id))
-    else:
-        row.value, row.updated_at, row.updated_by = value, now, actor.id
+    before = put_value(session, PRIVACY_KEY, value, by=actor.id, now=now)
     audit(session, actor, "update", "settings", None,
           f"個人情報の保存期間を設定（{settings.retention_years}年、自動バックアップ{settings.backup_retention_days}日）",
           before=before, after=value, now=now)

@@ -126,19 +126,15 @@ def set_up_encryption(session, actor, passphrase: str, again: str, *, now=None) 
     """Set up (or change: a new key) the encryption of backups (システム管理). Backups made before keep
     opening with the passphrase of their day: each carries its own sealed identity."""
     from booking_app.services.common import audit, local_now, require_admin
-    from booking_app.store.models import CentreSetting
+    from booking_app.services.settings_store import put_value
 
     who = require_admin(session, actor, "バックアップの暗号化の設定")
     check_passphrase(passphrase, again)
     now = now or local_now()
     setting = make_setting(passphrase, now.isoformat(timespec="seconds"), who.name)
-    row = session.get(CentreSetting, SETTING_KEY)
-    changed = row is not None
-    before = {"recipient": row.value.get("recipient")} if changed and isinstance(row.value, dict) else None
-    if row is None:
-        session.add(CentreSetting(key=SETTING_KEY, value=setting.to_dict(), updated_at=now, updated_by=actor.id))
-    else:
-        row.value, row.updated_at, row.updated_by = setting.to_dict(), now, actor.id
+    previous = put_value(session, SETTING_KEY, setting.to_dict(), by=actor.id, now=now)
+    changed = previous is not None
+    before = {"recipient": previous.get("recipient")} if previous is not None else None
     summary = ("バックアップの暗号化のパスフレーズを変更（新しい鍵。以前のバックアップは以前のパスフレーズで開けます）"
                if changed else "バックアップの暗号化を設定")
     # The audit keeps the public recipient only: the sealed identity is no business of the trail.
