@@ -40,7 +40,7 @@ from booking_app.domain.fees import FeeSchedule, equipment_fee_lines, room_fee_l
 from booking_app.domain.groups import effective_status
 from booking_app.domain.profile import CentreProfile, load_default_profile
 from booking_app.services.common import Actor, jsonable
-from booking_app.store.audit_chain import pg_append, sqlite_append, sqlite_tail, sqlite_ts
+from booking_app.store.audit_chain import note_written, pg_append, sqlite_append, sqlite_tail, sqlite_ts
 
 
 
@@ -335,6 +335,7 @@ def try_create(session: Session, actor: Actor, data, now: datetime):
         def append(**row) -> None:
             nonlocal tail
             tail = sqlite_append(db.cur, tail=tail, **row)
+            note_written(session, (tail[0],))  # for the change watcher, as seal_new_entries does
 
     if charge_ids:
         total = sum(qty * price * n for (_k, _d, qty, price, _t), n in keep.items())

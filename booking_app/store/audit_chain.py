@@ -46,6 +46,21 @@ CHAIN_VERSION = "fukufuku-audit-v1"
 GENESIS = "0" * 64
 # The key of the PostgreSQL advisory lock that serialises audit writers (0x46554B55 = "FUKU").
 PG_LOCK_KEY = 0x46554B55
+# ``session.info`` key: the ids of the audit rows this session's transaction wrote on SQLite, by the ORM
+# (``seal_new_entries``) or with plain SQL (``sqlite_append`` through :func:`note_written`). The change
+# watcher (ui/change_watch.py) takes them at commit to recognise the terminal's own changes; no mapper
+# event is involved, so a plain-SQL save is recognised like an ORM one.
+WRITTEN_IDS = "fukufuku_audit_ids"
+
+
+def note_written(session, ids) -> None:
+    """Record audit ids written in ``session``'s transaction (see :data:`WRITTEN_IDS`)."""
+    session.info.setdefault(WRITTEN_IDS, []).extend(ids)
+
+
+def take_written(session) -> list[int]:
+    """The audit ids noted in ``session`` since the last take, and forget them (commit or rollback)."""
+    return session.info.pop(WRITTEN_IDS, None) or []
 
 
 def field(value: Any) -> str:
@@ -116,6 +131,7 @@ def seal_new_entries(session, _flush_context, _instances) -> None:
         entry.row_hash = last_hash = row_hash(
             last_hash, entry.id, entry.at, entry.staff_id, entry.action, entry.entity, entry.entity_id,
             entry.summary, to_json(entry.before), to_json(entry.after))
+    note_written(session, [entry.id for entry in new])
 
 
 def sqlite_tail(cur) -> tuple[int, str]:

@@ -14,7 +14,9 @@ The audit entity names ("insurance_enrolment", "walkin_tally", …) are mapped t
 listen for on :attr:`AppContext.changed` ({"insurance"}, {"tally"}, …) and emitted at most once per
 ~300 ms, so a burst of changes (an import) means one refresh. This terminal's own changes were
 already announced by ``ctx.write``; they are recognised (PostgreSQL: the sender's backend pid is one
-of our pool's connections; SQLite: the audit ids our engine committed) and not announced twice.
+of our pool's connections; SQLite: the audit ids our engine's sessions committed, which every writer
+notes in ``session.info`` (``store.audit_chain.note_written``: the ORM's sealing hook and the plain-SQL
+booking save alike) and not announced twice.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from booking_app.store.audit_chain import take_written
 from booking_app.store.engine import is_sqlite
-from booking_app.store.models import AuditEntry
 from booking_app.ui.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -126,7 +129,6 @@ class ChangeWatcher(QObject):
         self._version: int | None = None
         self._last_audit_id = 0
         self._own_ids: set[int] = set()
-        self._uncommitted: dict[int, list[int]] = {}
         # PostgreSQL
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -153,9 +155,8 @@ class ChangeWatcher(QObject):
             path = self.engine.url.database
             if not path or path == ":memory:":
                 return self  # nobody else can share an in-memory database
-            self._listen(AuditEntry, "after_insert", self._on_audit_insert)
-            self._listen(self.engine, "commit", self._on_commit)
-            self._listen(self.engine, "rollback", self._on_rollback)
+            self._listen(Session, "after_commit", self._on_commit)
+            self._listen(Session, "after_rollback", self._on_rollback)
             self.poll_sqlite()  # takes the starting point
             self._poll.start()
         else:
@@ -219,18 +220,18 @@ class ChangeWatcher(QObject):
 
     # ------------------------------------------------------------------ SQLite
 
-    def _on_audit_insert(self, _mapper, connection, target) -> None:
-        if connection.engine is self.engine:
-            self._uncommitted.setdefault(id(connection), []).append(target.id)
+    def _ours(self, session: Session) -> bool:
+        bind = session.bind  # the engine, or an execution_options copy of it sharing its pool
+        return bind is not None and getattr(bind, "pool", None) is self.engine.pool
 
-    def _on_commit(self, conn) -> None:
-        ids = self._uncommitted.pop(id(conn), None)
-        if ids:
-            self._own_ids.update(ids)
+    def _on_commit(self, session: Session) -> None:
+        if self._ours(session):  # another engine's ids are left for its own watcher
+            self._own_ids.update(take_written(session))
 
-    def _on_rollback(self, conn) -> None:
+    def _on_rollback(self, session: Session) -> None:
         # A rolled-back id is reused by SQLite for the next insert, maybe another terminal's.
-        self._uncommitted.pop(id(conn), None)
+        if self._ours(session):
+            take_written(session)
 
     def poll_sqlite(self) -> bool:
         """One look at data_version; True when another connection's change was announced."""

@@ -132,6 +132,46 @@ def test_a_burst_of_changes_is_one_refresh_and_own_changes_are_not_repeated(qtbo
     assert watcher.emitted == before + 1
 
 
+@pytest.mark.now("2026-11-25 10:00")
+def test_a_plain_booking_saved_on_this_terminal_is_announced_once(qtbot, terminals, watched, monkeypatch):
+    """The common booking (no override reason) takes the plain-SQL save on SQLite, which fires no ORM
+    event: the audit ids it wrote must still reach the watcher (session.info), or the terminal's own
+    booking came back a second time from the poll."""
+    from booking_app.services import booking_fast_save
+
+    a, _b = terminals
+    ctx, watcher = watched
+    wait_listening(qtbot, watcher)
+    paths: list[str] = []
+    real = booking_fast_save.try_create
+
+    def counted(*args, **kw):
+        view = real(*args, **kw)
+        paths.append("fast" if view is not None else "orm")
+        return view
+
+    monkeypatch.setattr(booking_fast_save, "try_create", counted)
+    seen: list[set[str]] = []
+    ctx.changed.connect(seen.append)
+    day = clock.today() + timedelta(days=1)  # Thursday 2026-11-26, an open day inside every window
+    ctx.write(lambda s, actor: booking_svc.create_booking(
+        s, _actor(a), booking_svc.BookingInput(
+            start=datetime.combine(day, time(13)), end=datetime.combine(day, time(14)),
+            room_id=s.scalars(select(Room).order_by(Room.sort_order)).first().id, booker_kind="group",
+            booker_name="ふつうの予約の会", purpose="会議", attendees=3),
+        now=clock.now()))
+    assert paths == ["fast"]
+    announced = len(seen)  # ctx.write's own announcement
+    before = watcher.emitted
+    with qtbot.assertNotEmitted(ctx.changed, wait=900):  # > one SQLite poll
+        pass
+    assert watcher.emitted == before
+    assert len(seen) == announced
+    with qtbot.waitSignal(ctx.changed, timeout=2000):  # still looking: another terminal's change comes through
+        book_today(_b, "となりの会", hour=7)
+    assert watcher.emitted == before + 1
+
+
 def test_audit_entity_names_map_to_what_views_listen_for():
     assert "booking" in views_for({"series"})
     assert {"insurance", "charge"} <= views_for({"insurance_enrolment"})
