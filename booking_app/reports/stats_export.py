@@ -11,7 +11,7 @@ The layouts are described for staff in ``docs/statistics.md``.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -44,8 +44,7 @@ from booking_app.reports.layout import (
     wrap,
 )
 
-if TYPE_CHECKING:  # the service imports SQLAlchemy; the writers need only the plain dataclasses
-    from booking_app.services.common import Actor
+if TYPE_CHECKING:  # the writers take the plain dataclasses; the service that builds them imports SQLAlchemy
     from booking_app.services.stats import MonthFigures, MonthRow
 
 CENTRE_NAME = "しものせき市民活動センター"
@@ -916,54 +915,15 @@ def check_target(path: Path | str) -> str:
     return suffix
 
 
-def export_stats(session, path: Path | str, *, actor: Actor, month: tuple[int, int] | None = None,
-                 fiscal_year: int | None = None, centre: str | None = None, author: str = "",
-                 progress: Callable[[int, int], None] | None = None, file_name: str | None = None) -> MonthFigures:
-    """Gather a month's (``month=(2026, 10)``) or a fiscal year's figures and write them by suffix.
+def export_stats(*args: Any, **kwargs: Any) -> MonthFigures:
+    """Moved to ``booking_app.services.stats_export.export_stats`` (it reads the database and audits).
 
-    Everything is read as of one moment (the clock's now), so the monthly rows and the year's figures
-    agree on which days are counted. ``author`` is the staff member writing the report (作成者; by default
-    ``actor``'s name); the designated operator (指定管理者) comes from the centre's issuer details.
-    ``progress(done, steps)`` is called after gathering and after writing, for a progress bar.
-    The export is recorded in the audit trail as ``actor``'s (issue 14: which period, format and file), in
-    the same transaction as the reading, so call it in a write transaction; ``file_name`` is the name to
-    record when ``path`` is a temporary file. Returns the figures written.
+    Kept for ``booking_app/stats_cli.py`` and the tests that still import it from here; remove it when they
+    import the service (the one reports → services exception in ``.importlinter``).
     """
-    from booking_app.services.common import audit
+    from booking_app.services.stats_export import export_stats as export
 
-    from booking_app.services import stats as svc
-
-    if (month is None) == (fiscal_year is None):
-        raise ValidationError("月（--month）か年度（--fiscal-year）のどちらか一方を指定してください。", "period")
-    suffix = check_target(path)
-    steps = 2
-    if centre is None:
-        from booking_app.services.centre import get_profile
-
-        centre = get_profile(session).name or CENTRE_NAME
-    from booking_app.services.slips import issuer_for
-
-    now = clock.now()
-    info = ReportInfo(created_on=now.date(), author=author or actor.name, operator=issuer_for(session).operator or "")
-    monthly = None
-    if month is not None:
-        fig = svc.month_figures(session, *month, now=now)
-    else:
-        fig = svc.year_figures(session, fiscal_year, now=now)
-        monthly = svc.monthly_users(session, fiscal_year, today=now.date())
-    if progress is not None:
-        progress(1, steps)
-    writer = {".xlsx": write_stats_xlsx, ".csv": write_stats_csv, ".pdf": render_stats_pdf}[suffix]
-    name = file_name or Path(path).name
-    # Recorded before the file is written: a refused author leaves no file behind.
-    audit(session, actor, "export", "statistics", None,
-          f"{period_text(fig)}の統計を書き出し（{suffix[1:].upper()}、{name}）",
-          after={"file": name, "period": f"{month[0]:04d}-{month[1]:02d}" if month else f"FY{fiscal_year}",
-                 "format": suffix[1:]})
-    writer(fig, path, monthly=monthly, centre=centre, info=info)
-    if progress is not None:
-        progress(2, steps)
-    return fig
+    return export(*args, **kwargs)
 
 
 __all__ = ["Column", "StatTable", "stats_tables", "headline", "closed_text", "report_title", "display",

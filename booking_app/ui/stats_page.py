@@ -911,7 +911,7 @@ class StatsPage(QWidget):
 
     def export(self):
         try:
-            from booking_app.reports.stats_export import export_stats
+            from booking_app.services.stats_export import export_stats
         except ImportError:
             show_error(self, ValidationError(EXPORT_UNAVAILABLE))
             return None
