@@ -255,18 +255,14 @@ def _run_with(app, engine, db_url: str, *, db_label: str, demo: bool, screenshot
             # The April change of group status: whichever terminal starts first does it (idempotent).
             apply_status_changes(session, today=clock.today())
         if demo:
-            try:
-                from booking_app.services.demo import seed_demo
-            except ImportError:
-                log.warning("demo data is not available in this build")
-            else:
-                from booking_app.cli import demo_state
+            from booking_app.cli import demo_state
+            from booking_app.services.demo import seed_demo
 
-                with write_session(engine) as session:
-                    # Never pour demo data into a database in use: seed_demo gives every account the public
-                    # demo password (issue 15). The command line refuses first; this is the last guard.
-                    if demo_state(session)[0] == "empty":
-                        seed_demo(session, today=clock.today())
+            with write_session(engine) as session:
+                # Never pour demo data into a database in use: seed_demo gives every account the public
+                # demo password (issue 15). The command line refuses first; this is the last guard.
+                if demo_state(session)[0] == "empty":
+                    seed_demo(session, today=clock.today())
         with write_session(engine) as session:
             staff = centre.list_staff(session)
         if not staff:

@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -1185,26 +1184,15 @@ class CalendarPage(QWidget):
 
     # ----- dialogs
     def open_new_booking(self, room_id: int, start: dt.datetime, end: dt.datetime) -> int | None:
-        try:
-            from booking_app.ui.booking_dialog import BookingDialog
-        except ImportError:
-            self._dialog_missing()
-            return None
+        from booking_app.ui.booking_dialog import BookingDialog
         booking_id = BookingDialog.create(self, self.ctx, room_id=room_id, start=start, end=end)
         if booking_id is not None:
             self.refresh()
         return booking_id
 
     def open_booking(self, booking_id: int) -> bool:
-        try:
-            from booking_app.ui.booking_dialog import BookingDialog
-        except ImportError:
-            self._dialog_missing()
-            return False
+        from booking_app.ui.booking_dialog import BookingDialog
         changed = BookingDialog.edit(self, self.ctx, booking_id)
         if changed:
             self.refresh()
         return changed
-
-    def _dialog_missing(self) -> None:
-        QMessageBox.information(self, self.tr("予約"), self.tr("予約の入力画面はまだ用意されていません。"))

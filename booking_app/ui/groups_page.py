@@ -61,7 +61,6 @@ from booking_app.ui.plain_text import esc, plain_label, rich
 
 SEARCH_DELAY_MS = 150
 GROUP_BOOKINGS_SHOWN = 50  # bookings on a group's panel, newest first
-COMING_LATER = "これから追加されます"
 
 
 def info(parent: QWidget | None, title: str, text: str) -> None:
@@ -568,11 +567,7 @@ class GroupsPage(QWidget):
 
     def _show_insurance(self, group_id: int, today: date) -> None:
         """Insurance issue: the group's enrolments this fiscal year and whether each covers today."""
-        try:
-            from booking_app.ui.insurance_page import enrolment_lines_for_group
-        except ImportError:  # the insurance screens not installed: say so instead of failing
-            self.insurance_label.setText(f"<b>保険</b>　{COMING_LATER}")
-            return
+        from booking_app.ui.insurance_page import enrolment_lines_for_group
         lines = self.ctx.read(lambda s: enrolment_lines_for_group(s, group_id, today))
         if not lines:
             self.insurance_label.setText("<b>保険</b>　今年度の加入はありません")
@@ -661,11 +656,7 @@ class GroupsPage(QWidget):
         return self.due_groups_dialog
 
     def _new_booking(self) -> None:
-        try:
-            from booking_app.ui.booking_dialog import BookingDialog
-        except ImportError:
-            info(self, "新しい予約", f"予約の画面は{COMING_LATER}。")
-            return
+        from booking_app.ui.booking_dialog import BookingDialog
         # The group on the panel, and what the desk was looking at before it came here (the main window
         # tells: the calendar's day and room), so the dialog opens ready for this group's request.
         kwargs = dict(self.new_booking_context()) if self.new_booking_context is not None else {}
@@ -674,10 +665,7 @@ class GroupsPage(QWidget):
         BookingDialog.create(self, self.ctx, **kwargs)
 
     def _open_booking(self, index: QModelIndex) -> None:
-        try:
-            from booking_app.ui.booking_dialog import BookingDialog
-        except ImportError:
-            return
+        from booking_app.ui.booking_dialog import BookingDialog
         bid = self.bookings_model.data(index, Qt.ItemDataRole.UserRole + 1)
         if bid is not None:
             BookingDialog.edit(self, self.ctx, bid)
@@ -685,12 +673,8 @@ class GroupsPage(QWidget):
     def _print_card(self) -> None:
         if self._detail is None:
             return
-        try:
-            from booking_app.reports.member_cards import render_member_cards
-            from booking_app.services.cards import print_cards
-        except ImportError:
-            info(self, "会員証の印刷", f"会員証の印刷は{COMING_LATER}。")
-            return
+        from booking_app.reports.member_cards import render_member_cards
+        from booking_app.services.cards import print_cards
         gid, today = self._detail.id, self.today
         path = ""
         try:

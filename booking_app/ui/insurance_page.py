@@ -70,7 +70,6 @@ from booking_app.ui.widgets import list_table as _table, action_button as _butto
 from booking_app.ui import plain_text
 from booking_app.ui.plain_text import esc, plain_label, rich
 
-COMING_LATER = "これから追加されます"
 SEARCH_DELAY_MS = 150
 PREMIUM_PURPOSE = "保険料として"
 TABS = ("list", "cover", "accidents", "renewal")
@@ -567,12 +566,8 @@ class InsurancePage(QWidget):
         v = self.selected()
         if v is None:
             return None
-        try:
-            from booking_app.reports.insurance_pdf import render_certificate
-            from booking_app.services.insurance_reports import certificate_doc
-        except ImportError:
-            info(self, "加入証明書", f"加入証明書の印刷は{COMING_LATER}。")
-            return None
+        from booking_app.reports.insurance_pdf import render_certificate
+        from booking_app.services.insurance_reports import certificate_doc
         eid = v.id
         path = self._preview_pdf(lambda s: certificate_doc(s, eid), render_certificate,
                                  prefix=f"insurance_certificate_{eid}_",
@@ -583,11 +578,7 @@ class InsurancePage(QWidget):
         return path
 
     def export_roster(self) -> Path | None:
-        try:
-            from booking_app.services.insurance_reports import export_insurance
-        except ImportError:
-            info(self, "名簿の書き出し", f"名簿の書き出しは{COMING_LATER}。")
-            return None
+        from booking_app.services.insurance_reports import export_insurance
         fy = self.fiscal_year()
         target = ask_save_path(self, f"保険名簿_{jcal.fiscal_year_label(fy)}.xlsx")
         if not target:

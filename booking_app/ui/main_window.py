@@ -30,7 +30,6 @@ from booking_app.ui import plain_text
 from booking_app.ui.plain_text import plain_label
 
 WINDOW_TITLE = "ふくふくデスク — しものせき市民活動センター"
-COMING_LATER = "これから追加されます"
 
 
 # What staff can do with a scanned slip (利用票): key, button label.
@@ -150,44 +149,42 @@ class MainWindow(QMainWindow):
 
     # ----- pages
     def _make_page(self, key: str) -> QWidget:
-        try:
-            if key == "calendar":
-                from booking_app.ui.calendar_views import CalendarPage
+        # A page's module is imported when the page is first chosen, so the window opens having loaded only
+        # the first page's. An unknown key gets the placeholder; an import error is a bug and is raised.
+        if key == "calendar":
+            from booking_app.ui.calendar_views import CalendarPage
 
-                return CalendarPage(self.ctx)
-            if key == "today":
-                from booking_app.ui.today_list import TodayListPage
+            return CalendarPage(self.ctx)
+        if key == "today":
+            from booking_app.ui.today_list import TodayListPage
 
-                return TodayListPage(self.ctx)
-            if key == "search":
-                from booking_app.ui.search_page import BookingSearchPage
+            return TodayListPage(self.ctx)
+        if key == "search":
+            from booking_app.ui.search_page import BookingSearchPage
 
-                return BookingSearchPage(self.ctx)
-            if key == "groups":
-                from booking_app.ui.groups_page import GroupsPage
+            return BookingSearchPage(self.ctx)
+        if key == "groups":
+            from booking_app.ui.groups_page import GroupsPage
 
-                return GroupsPage(self.ctx)
-            if key == "receipts":
-                return ReceiptsArea(self.ctx)  # fees/receipts issue: 領収書 and 日計表
-            if key == "insurance":
-                from booking_app.ui.insurance_page import InsurancePage  # insurance issue: 保険
+            return GroupsPage(self.ctx)
+        if key == "receipts":
+            return ReceiptsArea(self.ctx)  # fees/receipts issue: 領収書 and 日計表
+        if key == "insurance":
+            from booking_app.ui.insurance_page import InsurancePage  # insurance issue: 保険
 
-                return InsurancePage(self.ctx)
-            if key == "settings":
-                from booking_app.ui.settings_page import SettingsPage
+            return InsurancePage(self.ctx)
+        if key == "settings":
+            from booking_app.ui.settings_page import SettingsPage
 
-                return SettingsPage(self.ctx)
-            if key == "stats":
-                from booking_app.ui.stats_page import StatsPage  # statistics issue: 統計
+            return SettingsPage(self.ctx)
+        if key == "stats":
+            from booking_app.ui.stats_page import StatsPage  # statistics issue: 統計
 
-                return StatsPage(self.ctx)
-            if key == "audit":
-                from booking_app.ui.audit_page import AuditPage  # issue 7: 操作履歴
+            return StatsPage(self.ctx)
+        if key == "audit":
+            from booking_app.ui.audit_page import AuditPage  # issue 7: 操作履歴
 
-                return AuditPage(self.ctx)
-        except ImportError:
-            # Another screen still being written: the window works without it.
-            pass
+            return AuditPage(self.ctx)
         return _placeholder(self.tr("この画面は準備中です"))
 
     def _is_locked(self) -> bool:
@@ -400,10 +397,7 @@ class MainWindow(QMainWindow):
             self._update_accidents_due()
 
     def _update_accidents_due(self) -> None:
-        try:
-            from booking_app.services.insurance import accidents_due
-        except ImportError:  # the insurance service not installed yet: nothing to warn about
-            return
+        from booking_app.services.insurance import accidents_due
         today = self.today()
         n = len(self.ctx.read(lambda s: accidents_due(s, today=today)))
         self.accidents_due_button.setText(self.tr("事故報告の期限が近いもの {n}件").format(n=n))

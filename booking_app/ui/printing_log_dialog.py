@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from booking_app.domain.errors import DomainError
-from booking_app.domain.fees import FeeSchedule, load_default_fees
+from booking_app.domain.fees import FeeSchedule
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.plain_text import plain_label
@@ -30,11 +30,8 @@ SHEET_ITEMS = {"brought": "印刷機 印刷（用紙持込）", "bought": "印�
 
 
 def current_schedule(ctx: AppContext) -> FeeSchedule:
-    """The fee tables in force (stored over the shipped defaults); the defaults if fees are missing."""
-    try:
-        from booking_app.services import fees as fee_svc
-    except ImportError:
-        return load_default_fees()
+    """The fee tables in force (stored over the shipped defaults)."""
+    from booking_app.services import fees as fee_svc
     return ctx.read(fee_svc.get_fees)
 
 

@@ -258,10 +258,7 @@ def _cashup(window, ctx):
     if page is None:
         return window
     area.setCurrentWidget(page)
-    try:
-        from booking_app.services.demo import TERMINAL
-    except ImportError:
-        TERMINAL = None
+    from booking_app.services.demo import TERMINAL
     if getattr(ctx, "demo", False) and TERMINAL:
         # The demo's money was taken at its own terminal up to yesterday: show that day's cash-up.
         day = clock.today() - timedelta(days=1)

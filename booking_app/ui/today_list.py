@@ -179,11 +179,8 @@ def ask_actual_users(parent: QWidget | None, v: BookingView) -> int | None:
 # --- the page ------------------------------------------------------------------------------------------
 
 def _counter_panel(ctx: AppContext) -> QWidget | None:
-    """The walk-in counter (来館者カウント) beside the list; None while the statistics part is missing."""
-    try:
-        from booking_app.ui.counter_panel import CounterPanel
-    except ImportError:
-        return None
+    """The walk-in counter (来館者カウント) beside the list."""
+    from booking_app.ui.counter_panel import CounterPanel
     panel = CounterPanel(ctx)
     panel.setFixedWidth(276)  # two buttons a row (「相談（メール）」 whole); the list keeps the rest
     return panel

@@ -390,15 +390,12 @@ def test_page_navigation_buttons_and_modes(qtbot, ctx, rooms):
     assert not page.room_combo.isVisible()
 
 
-def test_missing_booking_dialog_gives_a_message(qtbot, ctx, rooms, monkeypatch):
-    monkeypatch.setitem(sys.modules, "booking_app.ui.booking_dialog", None)  # import fails
-    shown_messages = []
-    from PySide6.QtWidgets import QMessageBox
-
-    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown_messages.append(a[2]))
+def test_a_broken_booking_dialog_import_is_raised_not_hidden(qtbot, ctx, rooms, monkeypatch):
     page = shown(qtbot, CalendarPage(ctx))
-    assert page.open_new_booking(rooms["大会議室"], dt.datetime(2026, 11, 27, 9), dt.datetime(2026, 11, 27, 10)) is None
-    assert shown_messages and "予約" in shown_messages[0]
+    monkeypatch.delitem(sys.modules, "booking_app.ui.booking_dialog", raising=False)
+    monkeypatch.setitem(sys.modules, "booking_app.ui.booking_dialog", None)  # import fails like a broken module
+    with pytest.raises(ImportError):
+        page.open_new_booking(rooms["大会議室"], dt.datetime(2026, 11, 27, 9), dt.datetime(2026, 11, 27, 10))
 
 
 @pytest.mark.answers_modals

@@ -253,11 +253,12 @@ def test_manager_suspends_with_a_reason_and_the_page_turns_red(qtbot, page, engi
     assert "kaihi minou" in page.reason_label.text()
 
 
-def test_card_printing_not_there_yet_says_so(qtbot, page, shown, monkeypatch):
-    monkeypatch.setitem(sys.modules, "booking_app.services.cards", None)  # import fails like a missing module
+def test_a_broken_card_printing_import_is_raised_not_called_coming_soon(qtbot, page, shown, monkeypatch):
     search(qtbot, page, "たいこ")
-    qtbot.mouseClick(page.card_button, Qt.MouseButton.LeftButton)
-    assert shown and "これから追加されます" in shown[0]
+    monkeypatch.setitem(sys.modules, "booking_app.services.cards", None)  # import fails like a broken module
+    with pytest.raises(ImportError):
+        page._print_card()
+    assert shown == []
 
 
 def test_registering_from_the_page_selects_the_new_group(qtbot, page, engine, monkeypatch, ctx):
