@@ -40,7 +40,8 @@ from typing import Any
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
-from booking_app.domain.errors import NotFound, PermissionDenied, RuleError, ValidationError
+from booking_app.domain.errors import AuthError as AuthError  # re-export: its old home
+from booking_app.domain.errors import NotFound, RuleError, ValidationError
 from booking_app.domain.roles import ROLE_LABELS, role_label
 from booking_app.services.common import Actor, audit, local_now, require_admin
 from booking_app.store.engine import write_session
@@ -72,10 +73,6 @@ DEFAULT_ADMIN_NAME = "システム管理者"  # the passwordless admin row ensur
 
 MSG_UNKNOWN = "担当者が見つかりません。"
 MSG_NO_PASSWORD = "パスワードが設定されていません。システム管理者に設定を依頼してください。"
-
-
-class AuthError(PermissionDenied):
-    """Sign-in refused (ログイン失敗): wrong password, locked account, no password, unknown staff."""
 
 
 @dataclass(frozen=True)
@@ -303,7 +300,7 @@ def lock_minutes(failures: int) -> int:
     slow (at most about 4 tries an hour once capped); capped, so a lock always runs out soon."""
     if failures < MAX_FAILED_LOGINS:
         return 0
-    return min(FIRST_LOCK_MINUTES * 2 ** (failures - MAX_FAILED_LOGINS), LOCKOUT_MINUTES)
+    return min(FIRST_LOCK_MINUTES * int(2 ** (failures - MAX_FAILED_LOGINS)), LOCKOUT_MINUTES)
 
 
 def _locked_message(until: datetime) -> str:

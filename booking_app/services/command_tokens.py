@@ -29,7 +29,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking_app.domain.errors import NotFound, PermissionDenied, ValidationError
+from booking_app.domain.errors import NotFound, ValidationError
+from booking_app.domain.errors import TokenRefused as TokenRefused  # re-export: its old home
 from booking_app.services.common import Actor, audit, local_now, require_admin
 from booking_app.services.settings_store import put_value
 from booking_app.store.models import CentreSetting, Staff
@@ -67,15 +68,6 @@ class TokenInfo:
     @property
     def scope_label(self) -> str:
         return SCOPES.get(self.scope, self.scope)
-
-
-class TokenRefused(PermissionDenied):
-    """A token that is unknown, revoked, out of scope, or whose staff member may not act any more."""
-
-    def __init__(self, message: str, *, reason: str, staff_id: int | None = None) -> None:
-        super().__init__(message)
-        self.reason = reason  # unknown | revoked | scope | inactive
-        self.staff_id = staff_id
 
 
 def _digest(secret: str) -> str:

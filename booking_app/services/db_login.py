@@ -13,7 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from booking_app.domain.errors import DomainError, NotFound
+from booking_app.domain.errors import DbLoginError as DbLoginError  # re-export: its old home
+from booking_app.domain.errors import NotFound
 from booking_app.domain.roles import role_label
 from booking_app.services.auth import check_password_rules
 from booking_app.services.common import Actor, audit, require_admin
@@ -35,14 +36,6 @@ MSG_TLS = ("データベースサーバーとの暗号化（TLS）に失敗し�
 MSG_NOT_ALLOWED = ("この端末からはログイン「{login}」で接続できません（サーバーの許可設定 pg_hba.conf にありません）。"
                    "市の情報担当に確認してください。")
 MSG_OTHER = "データベースに接続できませんでした：{detail}。接続設定を確認してください。"
-
-
-class DbLoginError(DomainError):
-    """Signing in with a database login failed; the message says why and what to do (Japanese)."""
-
-    def __init__(self, message: str, field: str | None = None, *, reason: str = "other") -> None:
-        super().__init__(message, field)
-        self.reason = reason  # wrong_password | disabled | not_staff | unreachable | tls | not_allowed | other
 
 
 def _classify(login: str, where: str, exc: BaseException) -> DbLoginError:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from booking_app.domain import calendar as jcal
 from booking_app.domain import insurance as rules
 from booking_app.domain.errors import NotFound, RuleError, ValidationError
+from booking_app.domain.errors import RosterError as RosterError  # re-export: its old home
 from booking_app.domain.fees import yen
 from booking_app.domain.insurance import EVENT_EXCLUSIONS, SCHEMES, Plan
 from booking_app.domain.kana import search_key
@@ -212,14 +213,6 @@ class AccidentView:
     @property
     def overdue(self) -> bool:
         return self.status == "open" and self.days_left < 0
-
-
-class RosterError(ValidationError):
-    """A roster file or paste with bad rows (名簿の誤り); ``issues`` names each row, column and reason."""
-
-    def __init__(self, message: str, issues: Sequence[TableIssue]) -> None:
-        super().__init__(message, field="file")
-        self.issues = tuple(issues)
 
 
 # --------------------------------------------------------------------------- plans

@@ -30,6 +30,7 @@ from booking_app.domain import calendar as jcal
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import BookingStatus
 from booking_app.domain.counting import EVENT_KINDS, WALKIN_CATEGORIES, Pace, fiscal_months, pace
+from booking_app.domain.errors import MonthClosed as MonthClosed  # re-export: its old home
 from booking_app.domain.errors import NotFound, RuleError, ValidationError
 from booking_app.domain.groups import GROUP_TYPES, effective_status
 from booking_app.services.bookings import BookingView, views_for
@@ -71,10 +72,6 @@ OCCUPYING = (BookingStatus.CONFIRMED.value, BookingStatus.IN_USE.value, COMPLETE
 UNSETTLED = (BookingStatus.TENTATIVE.value, BookingStatus.CONFIRMED.value, BookingStatus.IN_USE.value)
 # revenue_by_kind keys, in the order of the city's table (the cash-up's categories).
 REVENUE_KINDS = ("room", "equipment", "printing", "insurance", "other")
-
-
-class MonthClosed(RuleError):
-    """Data dated in a closed month (締め済みの月) cannot change; a manager amends (訂正) instead."""
 
 
 # --------------------------------------------------------------------------- views

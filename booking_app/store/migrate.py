@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,19 +29,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
-from booking_app.domain.errors import DomainError
+from booking_app.domain.errors import MigrationFailed as MigrationFailed  # re-export: its old home
 
 log = logging.getLogger(__name__)
 
 WHAT_TO_DO = "古いバージョンのふくふくデスクに戻すか、サポートに連絡してください。データベースは変更されていません。"
-
-
-class MigrationFailed(DomainError):
-    """The database could not be brought up to date (データベース更新の失敗); the old one is untouched."""
-
-    def __init__(self, message: str, *, backup: Path | None = None) -> None:
-        super().__init__(message)
-        self.backup = backup
 
 
 @dataclass(frozen=True)
@@ -143,7 +136,9 @@ def upgrade_as_owner(url: str, user: str, password: str, backups_dir: Path | Non
     return safe_upgrade(owner_url(url, user, password), backups_dir)
 
 
-def owner_credential_url(url: str, owner: str | None, *, environ=None, ask=input, ask_secret=None) -> str:
+def owner_credential_url(url: str, owner: str | None, *, environ: Mapping[str, str] | None = None,
+                         ask: Callable[[str], str] = input,
+                         ask_secret: Callable[[str], str] | None = None) -> str:
     """``db upgrade``: url as the schema owner, unless it already names a user and no ``--owner``
     is given. The owner is ``--owner`` or asked (default ``fukufuku_owner``); the password is
     ``PGPASSWORD`` or asked without echo (getpass). Nothing is stored."""
@@ -210,8 +205,8 @@ def safe_upgrade(url: str, backups_dir: Path | None = None, *,
     return UpgradeResult(before, head, upgraded=True, backup=saved, warning=warning)
 
 
-def _upgrade_or_roll_back(url: str, script_location, has_tables: bool, before, head, saved: Path | None,
-                          plain: Path | None) -> None:
+def _upgrade_or_roll_back(url: str, script_location: str | Path | None, has_tables: bool, before: str | None,
+                          head: str | None, saved: Path | None, plain: Path | None) -> None:
     from booking_app.store import backup as bk
     from booking_app.store.engine import is_sqlite
 
