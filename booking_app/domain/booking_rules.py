@@ -10,6 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
+
+# The SQL twins below are SQLAlchemy Core expressions over a row's columns (an entity or an alias the
+# caller passes in): Core only, nothing of the app's store is imported here.
+from sqlalchemy import ColumnElement, and_, or_
 
 
 class BookingStatus(StrEnum):
@@ -49,6 +54,26 @@ STATUS_LABELS: dict[BookingStatus, str] = {
 BLOCKING_STATUSES: frozenset[BookingStatus] = frozenset(
     {BookingStatus.TENTATIVE, BookingStatus.CONFIRMED, BookingStatus.IN_USE, BookingStatus.COMPLETED}
 )
+BLOCKING: tuple[str, ...] = tuple(s.value for s in BookingStatus if s in BLOCKING_STATUSES)
+NON_BLOCKING: tuple[str, ...] = tuple(s.value for s in BookingStatus if s not in BLOCKING_STATUSES)
+# A booking whose use is not settled yet: booked or in use, never checked out (月の締め's open list).
+UNSETTLED: tuple[str, ...] = (BookingStatus.TENTATIVE.value, BookingStatus.CONFIRMED.value,
+                              BookingStatus.IN_USE.value)
+# The states a booking can still be edited in, and whose open charges follow its quote.
+EDITABLE: tuple[str, ...] = (BookingStatus.TENTATIVE.value, BookingStatus.CONFIRMED.value)
+
+# Member-group states that may not book at all (停止・抹消), with the word the desk's message uses.
+GROUP_BARRED: dict[str, str] = {"suspended": "利用停止中", "deregistered": "登録抹消済み"}
+
+
+def override_wanted(reason: str | None) -> bool:
+    """A written reason asks for a rule to be overridden (only a manager's is accepted)."""
+    return bool((reason or "").strip())
+
+
+def override_allowed(reason: str | None, is_manager: bool) -> bool:
+    """The override rule: a rule (closed day, hours, window) gives way to a manager's written reason."""
+    return override_wanted(reason) and is_manager
 
 
 
@@ -59,8 +84,8 @@ BLOCKING_STATUSES: frozenset[BookingStatus] = frozenset(
 # is before today: that hold has lapsed and blocks nothing, whether or not a write has turned it into
 # 期限切れ yet (expire_overdue_holds does that inside the next write, before any conflict check).
 #
-# Python code asks ``blocks_slot``/``status_on``; SQL asks ``services.bookings.blocks_slot_sql`` /
-# ``hold_lapsed_sql``, the same rule written as a SQLAlchemy expression. Every conflict, availability and
+# Python code asks ``blocks_slot``/``status_on``; SQL asks ``blocks_slot_sql`` / ``hold_lapsed_sql``
+# below, the same rule written as a SQLAlchemy expression. Every conflict, availability and
 # preview query uses those two, and tests/services/test_lapsed_holds.py checks that both spellings
 # agree for every state and deadline on SQLite and PostgreSQL.
 
@@ -68,6 +93,13 @@ BLOCKING_STATUSES: frozenset[BookingStatus] = frozenset(
 def hold_lapsed(status: str, hold_until: date | None, today: date) -> bool:
     """A 仮予約 past its deadline (held through ``hold_until``, free from the day after)."""
     return status == BookingStatus.TENTATIVE.value and hold_until is not None and hold_until < today
+
+
+def hold_lapsed_sql(today: date, row: Any) -> ColumnElement[bool]:
+    """SQL twin of :func:`hold_lapsed`; ``row`` is the Booking entity or an alias of it. Uses the
+    (status, hold_until) index."""
+    tentative = BookingStatus.TENTATIVE.value
+    return and_(row.status == tentative, row.hold_until.is_not(None), row.hold_until < today)
 
 
 def status_on(status: str, hold_until: date | None, today: date) -> BookingStatus:
@@ -78,6 +110,19 @@ def status_on(status: str, hold_until: date | None, today: date) -> BookingStatu
 def blocks_slot(status: str, hold_until: date | None, today: date) -> bool:
     """Whether the booking holds its room and equipment today (the one rule; see above)."""
     return status_on(status, hold_until, today) in BLOCKING_STATUSES
+
+
+def blocks_slot_sql(today: date, row: Any) -> ColumnElement[bool]:
+    """SQL twin of :func:`blocks_slot`, THE rule every conflict and availability query uses.
+
+    A live state, and not a lapsed hold. Written as ``NOT IN`` the other states (same meaning as
+    ``IN`` BLOCKING, see the PERF note in ``services.bookings.equipment_in_use``: it cannot pull SQLite's
+    plan onto the status index) and as an OR that stays true for a NULL deadline (NOT of the lapsed test
+    would be NULL there).
+    """
+    tentative = BookingStatus.TENTATIVE.value
+    return and_(row.status.not_in(NON_BLOCKING),
+                or_(row.status != tentative, row.hold_until.is_(None), row.hold_until >= today))
 
 
 # Which transitions the desk may make. Anything else is refused with a Japanese message.

@@ -28,38 +28,34 @@ from __future__ import annotations
 
 import functools
 import json
-from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Date, bindparam, insert
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session, aliased
 
-from booking_app.domain import hours
-from booking_app.domain.booking_rules import BookingStatus, peak_in_use
-from booking_app.domain.fees import FeeSchedule, equipment_fee_lines, room_fee_lines, yen
+from booking_app.domain import booking_rules, hours
+from booking_app.domain.booking_rules import GROUP_BARRED, BookingStatus, peak_in_use
+from booking_app.domain.fees import FeeSchedule
 from booking_app.domain.groups import effective_status
 from booking_app.domain.profile import CentreProfile, load_default_profile
+from booking_app.services.booking_plan import booking_number, plan_new_booking, quote_after, quote_summary
 from booking_app.services.common import Actor, jsonable
 from booking_app.store.audit_chain import note_written, pg_append, sqlite_append, sqlite_tail, sqlite_ts
+from booking_app.store.models import Base, Booking
 
 
 
 @functools.cache
 def _rule(name: str, alias: str | None = None) -> tuple[str, tuple[str, ...], dict[str, Any]]:
-    """The services' own SQL rule (``bookings.blocks_slot_sql`` / ``hold_lapsed_sql``) as SQLite text.
+    """The domain's SQL rule (``booking_rules.blocks_slot_sql`` / ``hold_lapsed_sql``) as SQLite text.
 
     Compiled once from the same SQLAlchemy expression the ORM path uses, so "what blocks a slot" is
-    written in one place (issue 13, item 4); ``_rule_args`` gives its ``?`` values for a day.
+    written in one place; ``_rule_args`` gives its ``?`` values for a day.
     """
-    from sqlalchemy import Date, bindparam
-    from sqlalchemy.dialects import sqlite
-    from sqlalchemy.orm import aliased
-
-    from booking_app.services import bookings
-    from booking_app.store.models import Booking
-
     row = aliased(Booking, name=alias) if alias else Booking
-    expr = getattr(bookings, name)(bindparam("today", date.min, type_=Date), row)
+    expr = getattr(booking_rules, name)(bindparam("today", date.min, type_=Date), row)
     compiled = expr.compile(dialect=sqlite.dialect(paramstyle="qmark"), compile_kwargs={"render_postcompile": True})
     return str(compiled), tuple(compiled.positiontup), dict(compiled.params)
 
@@ -81,7 +77,18 @@ def _pg(sql: str) -> str:
     assert "%" not in sql
     return sql.replace("?", "%s")
 
-_EQUIPMENT_LINE = "INSERT INTO booking_equipment (booking_id, equipment_type_id, quantity) VALUES (?, ?, ?)"
+
+@functools.cache
+def _insert(table: str, columns: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """An INSERT of ``columns`` into ``table``, compiled once from the table metadata (SQLite's ``?``
+    style; ``_pg`` turns it into psycopg's), and the order its values go in."""
+    stmt = insert(Base.metadata.tables[table]).values({c: bindparam(c) for c in columns})
+    compiled = stmt.compile(dialect=sqlite.dialect(paramstyle="qmark"))
+    return str(compiled), tuple(compiled.positiontup)
+
+
+_CHARGE = ("booking_id", "group_id", "payer_name", "kind", "description", "quantity", "unit_price", "amount",
+           "tax", "status", "created_at", "created_by")
 
 # Parsed settings keyed by their stored JSON text: parsing the profile costs more than the whole
 # rest of a save, and the text changes only when a manager saves the settings.
@@ -129,6 +136,18 @@ class _Db:
 
     def day(self, d: date | None):
         return d if self.pg or d is None else d.isoformat()
+
+    def value(self, v):
+        """A plan's value as this driver takes it (SQLite: SQLAlchemy's text for dates and times)."""
+        if self.pg:
+            return v
+        if isinstance(v, datetime):
+            return _ts(v)
+        return v.isoformat() if isinstance(v, date) else v
+
+    def insert_row(self, table: str, row: dict[str, Any]) -> int:
+        sql, order = _insert(table, tuple(row))
+        return self.insert(sql, [self.value(row[c]) for c in order])
 
 
 def _setting(key: str, text: str | None, parse, default):
@@ -188,7 +207,7 @@ def try_create(session: Session, actor: Actor, data, now: datetime):
     ``None`` means "not the plain case": the caller runs the ORM path, which raises the message.
     Nothing has been written when None is returned.
     """
-    from booking_app.services.bookings import BookingView, EquipmentLine, check_input, hm, overlap_error
+    from booking_app.services.bookings import BookingView, EquipmentLine, check_input, overlap_error
 
     try:
         check_input(data)
@@ -247,7 +266,7 @@ def try_create(session: Session, actor: Actor, data, now: datetime):
 
     group_id, booker_name, reg_no, is_member = None, data.booker_name.strip(), None, False
     if member:
-        if g_id is None or g_status in ("suspended", "deregistered"):
+        if g_id is None or g_status in GROUP_BARRED:
             return None
         group_id, booker_name, reg_no = data.group_id, g_name, g_reg_no
         is_member = effective_status(g_status, _day(g_valid_until), today).in_good_standing
@@ -274,55 +293,36 @@ def try_create(session: Session, actor: Actor, data, now: datetime):
             if peak_in_use(intervals, data.start, data.end) + wanted[tid] > types[tid][1]:
                 return None
 
-    # ---- the plain case: write the rows the ORM path would write, in the same order
-    status = BookingStatus.TENTATIVE if data.tentative else BookingStatus.CONFIRMED
-    hold_until = data.hold_until if data.tentative else None
-    stamp = db.ts(now)
-    insert_booking = (
-        "INSERT INTO bookings (room_id, series_id, series_detached, group_id, booker_kind, booker_name, "
-        "contact_phone, purpose, attendees, start_at, end_at, status, hold_until, actual_users, status_reason, "
-        "override_reason, note, version, created_at, created_by, updated_at, updated_by) "
-        "VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', '', ?, 1, ?, ?, ?, ?)")
-    args = (data.room_id, False, group_id, data.booker_kind, booker_name, data.contact_phone.strip(),
-            data.purpose.strip(), data.attendees, start, end, status.value, db.day(hold_until), data.note,
-            stamp, actor.id, stamp, actor.id)
+    # ---- the plain case: write the rows of booking_plan.plan_new_booking, in the ORM path's order
+    fee_class = "member" if is_member else "general"
+    plan = plan_new_booking(
+        data, actor_id=actor.id, now=now, group=(group_id, booker_name) if group_id is not None else None,
+        quote=(_fees(fees_text), profile, room[0] if room is not None else None,
+               {t: types[t][0] for t in wanted}, fee_class))
+    row = plan.booking | {"version": 1}
     if pg:
         from psycopg import errors as pg_errors
 
         try:
-            booking_id = db.insert(insert_booking, args)
+            booking_id = db.insert_row("bookings", row)
         except pg_errors.ExclusionViolation:
             # Another terminal booked the slot since the check: the exclusion constraint's answer,
             # worded as the ORM path words it (the transaction is rolled back by write_session).
             raise overlap_error("保存") from None
     else:
-        booking_id = db.insert(insert_booking, args)
-    number = f"{booking_id:07d}"
-    if wanted:
-        db.cur.executemany(_pg(_EQUIPMENT_LINE) if pg else _EQUIPMENT_LINE,
-                           [(booking_id, t, q) for t, q in wanted.items()])
+        booking_id = db.insert_row("bookings", row)
+    number = booking_number(booking_id)
+    if plan.equipment:
+        sql, _order = _insert("booking_equipment", ("booking_id", "equipment_type_id", "quantity"))
+        db.cur.executemany(_pg(sql) if pg else sql, [(booking_id, t, q) for t, q in plan.equipment])
 
-    # Charges: what fees.sync_booking_charges creates for a new booking (no earlier charges).
-    schedule = _fees(fees_text)
-    fee_class = "member" if is_member else "general"
-    lines = []
-    if room is not None:
-        lines += room_fee_lines(schedule, room[0], hours.periods_for(profile, data.start.date()),
-                                data.start, data.end, fee_class)
-    if wanted:
-        lines += equipment_fee_lines(schedule, {types[t][0]: q for t, q in wanted.items()})
-    prefix = f"{data.start:%Y/%m/%d} "
-    keep = Counter((ln.kind, prefix + ln.description, ln.quantity, ln.unit_price, ln.tax)
-                   for ln in lines if ln.amount > 0)
-    charge_ids = []
-    for (kind, desc, qty, price, tax), n in keep.items():
-        for _ in range(n):
-            charge_ids.append(db.insert(
-                "INSERT INTO charges (booking_id, printing_log_id, enrolment_id, group_id, payer_name, kind, "
-                "description, quantity, unit_price, amount, tax, status, receipt_id, created_at, created_by) "
-                "VALUES (?, NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?, 'open', NULL, ?, ?)",
-                (booking_id, group_id, booker_name, kind, desc, qty, price, qty * price, tax, stamp, actor.id),
-            ))
+    stamp = db.ts(now)
+    sql, order = _insert("charges", _CHARGE)
+    charge_ids = [db.insert(sql, [
+        {"booking_id": booking_id, "group_id": group_id, "payer_name": booker_name, "kind": ln.kind,
+         "description": ln.description, "quantity": ln.quantity, "unit_price": ln.unit_price, "amount": ln.amount,
+         "tax": ln.tax, "status": "open", "created_at": stamp, "created_by": actor.id}[c] for c in order])
+        for ln in plan.charges]
     # 'null' as the ORM's JSON type writes a None ``before`` (a JSON null, not SQL NULL); the row is
     # numbered and chained like the ORM's (store/audit_chain.py): on SQLite here, the chain's tail read
     # once for both rows (the write lock is held); on PostgreSQL by the server's trigger.
@@ -338,20 +338,13 @@ def try_create(session: Session, actor: Actor, data, now: datetime):
             note_written(session, (tail[0],))  # for the change watcher, as seal_new_entries does
 
     if charge_ids:
-        total = sum(qty * price * n for (_k, _d, qty, price, _t), n in keep.items())
         append(at=now, staff_id=actor.id, action="quote", entity="charge", entity_id=None,
-               summary=f"予約{number}の料金を更新（追加{len(charge_ids)}件 {yen(total)}、取消0件）",
-               before="null", after=json.dumps({"booking_id": booking_id, "created": charge_ids, "cancelled": []}))
-    after = {
-        "room_id": data.room_id, "start": data.start, "end": data.end, "status": status.value,
-        "booker_kind": data.booker_kind, "group_id": group_id, "booker_name": booker_name,
-        "purpose": data.purpose.strip(), "attendees": data.attendees, "actual_users": None,
-        "equipment": {str(t): q for t, q in wanted.items()},
-        "hold_until": hold_until, "status_reason": "", "override_reason": "", "series_id": None,
-    }
+               summary=quote_summary(number, len(charge_ids), plan.charges_total, 0),
+               before="null", after=json.dumps(quote_after(booking_id, charge_ids, [])))
     append(at=now, staff_id=actor.id, action="create", entity="booking", entity_id=booking_id,
-           summary=f"予約{number}を登録（{data.start:%Y/%m/%d} {hm(data.start)}〜{hm(data.end)}）",
-           before="null", after=json.dumps(jsonable(after)))
+           summary=plan.created_summary(booking_id), before="null", after=json.dumps(jsonable(plan.snapshot())))
+    status = BookingStatus(plan.booking["status"])
+    hold_until = plan.booking["hold_until"]
     return BookingView(
         id=booking_id, number=number, room_id=data.room_id, room_name=room[0] if room is not None else "",
         start=data.start, end=data.end, status=status.value, status_label=status.label,

@@ -13,17 +13,20 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cache
 
-from sqlalchemy import ColumnElement, Date, and_, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Date, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from booking_app.domain import hours
+from booking_app.domain import booking_rules
 from booking_app.domain.booking_rules import (
-    BLOCKING_STATUSES,
+    EDITABLE,
+    GROUP_BARRED,
     BookingStatus,
     can_transition,
     hold_lapsed,
+    override_wanted,
     peak_in_use,
     status_on,
 )
@@ -36,6 +39,7 @@ from booking_app.domain.errors import (
     ValidationError,
 )
 from booking_app.domain.profile import CentreProfile
+from booking_app.services.booking_plan import booking_snapshot, created_summary, hm, plan_new_booking
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, current_staff, deny, is_manager, local_now
 # HOOK (issue 4, fees): a booking's open charges follow its quote; see services/fees.py.
@@ -43,18 +47,13 @@ from booking_app.services.fees import sync_booking_charges
 from booking_app.services.text_search import contains
 from booking_app.store.models import Booking, BookingEquipment, EquipmentType, MemberGroup, Room
 
-BLOCKING = tuple(s.value for s in BLOCKING_STATUSES)
-NON_BLOCKING = tuple(s.value for s in BookingStatus if s not in BLOCKING_STATUSES)  # same rows, see equipment_in_use
-EDITABLE = (BookingStatus.TENTATIVE.value, BookingStatus.CONFIRMED.value)
+# EDITABLE and GROUP_BARRED, like every status set, are defined once in domain/booking_rules.py.
 TENTATIVE = BookingStatus.TENTATIVE.value
 EXPIRED_REASON = "仮予約の期限切れ"
-# Group states that may not book at all (issue: member groups). 停止 and 抹消.
 TEXT_LIMITS = (("booker_name", "団体名・氏名", 200), ("contact_phone", "電話番号", 40), ("purpose", "利用目的", 200))
 
 # The SQLite save path of booking_fast_save.py; tests turn it off to compare it with the ORM path.
 FAST_SAVE = True
-
-GROUP_BARRED = {"suspended": "利用停止中", "deregistered": "登録抹消済み"}
 
 
 @dataclass
@@ -126,30 +125,17 @@ class BookingView:
         )
 
 
-def hm(t: datetime | time) -> str:
-    return f"{t.hour}:{t.minute:02d}"
-
-
 # --------------------------------------------------------------------------- what blocks a slot (SQL)
 
 
 def hold_lapsed_sql(today: date, row=Booking) -> ColumnElement[bool]:
-    """SQL twin of ``booking_rules.hold_lapsed``: a 仮予約 whose deadline is before ``today``.
-
-    ``row`` is the Booking entity or an alias of it. Uses the (status, hold_until) index.
-    """
-    return and_(row.status == TENTATIVE, row.hold_until.is_not(None), row.hold_until < today)
+    """``booking_rules.hold_lapsed_sql`` on the Booking entity (or an alias of it)."""
+    return booking_rules.hold_lapsed_sql(today, row)
 
 
 def blocks_slot_sql(today: date, row=Booking) -> ColumnElement[bool]:
-    """SQL twin of ``booking_rules.blocks_slot``, THE rule every conflict and availability query uses.
-
-    A live state, and not a lapsed hold. Written as ``NOT IN`` the other states (same meaning as
-    ``IN`` BLOCKING, see the PERF note in equipment_in_use: it cannot pull SQLite's plan onto the status
-    index) and as an OR that stays true for a NULL deadline (NOT of the lapsed test would be NULL there).
-    """
-    return and_(row.status.not_in(NON_BLOCKING),
-                or_(row.status != TENTATIVE, row.hold_until.is_(None), row.hold_until >= today))
+    """``booking_rules.blocks_slot_sql`` on the Booking entity (or an alias of it)."""
+    return booking_rules.blocks_slot_sql(today, row)
 
 
 def _today(today: date | None) -> date:
@@ -507,7 +493,7 @@ def _raise_for(session: Session, problems: list[Problem], actor: Actor, override
     if not rules:
         return
     text = "\n".join(p.message for p in rules)
-    if not override_reason.strip():
+    if not override_wanted(override_reason):
         raise RuleError(text + "\n規則外で予約するには、管理者が理由を書いて許可してください。")
     if not is_manager(session, actor):  # the role on record, not the one the caller claims
         raise deny(session, actor, "規則外の予約", text + "\n規則外の予約は管理者のみ許可できます。")
@@ -534,14 +520,13 @@ def overlap_error(what: str) -> ConflictError:
 
 
 def snapshot(b: Booking) -> dict:
-    return {
-        "room_id": b.room_id, "start": b.start_at, "end": b.end_at, "status": b.status,
-        "booker_kind": b.booker_kind, "group_id": b.group_id, "booker_name": b.booker_name,
-        "purpose": b.purpose, "attendees": b.attendees, "actual_users": b.actual_users,
-        "equipment": {str(e.equipment_type_id): e.quantity for e in b.equipment},
-        "hold_until": b.hold_until, "status_reason": b.status_reason, "override_reason": b.override_reason,
-        "series_id": b.series_id,
-    }
+    """The booking as its audit entries record it (``booking_plan.booking_snapshot``)."""
+    return booking_snapshot(
+        room_id=b.room_id, start=b.start_at, end=b.end_at, status=b.status, booker_kind=b.booker_kind,
+        group_id=b.group_id, booker_name=b.booker_name, purpose=b.purpose, attendees=b.attendees,
+        actual_users=b.actual_users, equipment={e.equipment_type_id: e.quantity for e in b.equipment},
+        hold_until=b.hold_until, status_reason=b.status_reason, override_reason=b.override_reason,
+        series_id=b.series_id)
 
 
 # --------------------------------------------------------------------------- writing
@@ -563,8 +548,7 @@ def create_booking(session: Session, actor: Actor, data: BookingInput, *, now: d
             return view
     loaded: list = []
     booking = _create(session, actor, data, now=now, keep=loaded)
-    audit(session, actor, "create", "booking", booking.id,
-          f"予約{booking.number}を登録（{data.start:%Y/%m/%d} {hm(data.start)}〜{hm(data.end)}）",
+    audit(session, actor, "create", "booking", booking.id, created_summary(booking.number, data.start, data.end),
           after=snapshot(booking), now=now)
     return to_view(session, booking, today=now.date())  # ``loaded`` keeps the room and group in the identity map till here
 
@@ -586,16 +570,12 @@ def _create(
                              check_window=check_window)
     _raise_for(session, problems, actor, data.override_reason)
     override = data.override_reason.strip() if any(p.kind != "conflict" for p in problems) else ""
-    status = BookingStatus.TENTATIVE if data.tentative else BookingStatus.CONFIRMED
-    booking = Booking(
-        room_id=data.room_id, series_id=series_id, group_id=group.id if group else None,
-        booker_kind=data.booker_kind, booker_name=(group.name if group else data.booker_name.strip()),
-        contact_phone=data.contact_phone.strip(), purpose=data.purpose.strip(), attendees=data.attendees,
-        start_at=data.start, end_at=data.end, status=status.value,
-        hold_until=data.hold_until if data.tentative else None, override_reason=override, note=data.note,
-        created_at=now, created_by=actor.id, updated_at=now, updated_by=actor.id,
-    )
-    booking.equipment = [BookingEquipment(equipment_type_id=t, quantity=q) for t, q in data.equipment.items() if q]
+    # The rows of booking_plan.plan_new_booking, as the plain-SQL save and the demo seeder write them;
+    # the charges follow from sync_booking_charges (which also re-quotes a changed booking).
+    plan = plan_new_booking(data, actor_id=actor.id, now=now, group=(group.id, group.name) if group else None,
+                            override_reason=override, series_id=series_id)
+    booking = Booking(**plan.booking)
+    booking.equipment = [BookingEquipment(equipment_type_id=t, quantity=q) for t, q in plan.equipment]
     session.add(booking)
     _flush_guarded(session, "保存")
     sync_booking_charges(session, actor, booking, now=now)  # HOOK (issue 4): charge the quote

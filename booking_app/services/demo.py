@@ -36,10 +36,10 @@ from booking_app.domain.booking_rules import BLOCKING_STATUSES, BookingStatus, o
 from booking_app.domain.errors import DomainError
 from booking_app.domain.groups import ACTIVITY_FIELDS, MACHIZUKURI_DISTRICTS
 from booking_app.domain.recurrence import RecurrenceRule
+from booking_app.services.booking_plan import charged_lines, fee_lines, quote_after, quote_summary
 from booking_app.services.bookings import BookingInput
 from booking_app.services.centre import get_profile, list_staff
 from booking_app.services.common import Actor, audit
-from booking_app.domain.fees import FeeLine, FeeSchedule, equipment_fee_lines, room_fee_lines, yen
 from booking_app.domain.groups import effective_status
 from booking_app.services.fees import DEAD_STATUSES, get_fees
 from booking_app.services.payments import (
@@ -710,19 +710,6 @@ PAY_METHODS = ("cash",) * 86 + ("card",) * 8 + ("qr",) * 6
 NO_SHOW_WAIVER = "無断キャンセルだが事情を伺い今回は請求しない（センター長了承）"
 
 
-def _fee_lines(schedule: FeeSchedule, profile, room_names: dict[int, str], type_names: dict[int, str],
-               b: Booking, fee_class: str) -> list[FeeLine]:
-    """What ``services.fees._lines`` quotes for the booking, without its three queries per booking."""
-    lines: list[FeeLine] = []
-    if b.room_id is not None and b.room_id in room_names:
-        periods = hours.periods_for(profile, b.start_at.date())
-        lines += room_fee_lines(schedule, room_names[b.room_id], periods, b.start_at, b.end_at, fee_class)
-    wanted = {e.equipment_type_id: e.quantity for e in b.equipment if e.quantity}
-    if wanted:
-        lines += equipment_fee_lines(schedule, {type_names[t]: q for t, q in wanted.items() if t in type_names})
-    return lines
-
-
 def _charge_bookings(session: Session, bookings: list[Booking], *, profile, desk: Actor) -> dict[int, list[Charge]]:
     """The charges ``sync_booking_charges`` makes when each booking is entered, in bulk.
 
@@ -746,12 +733,15 @@ def _charge_bookings(session: Session, bookings: list[Booking], *, profile, desk
             st, until = standing[b.group_id]
             if effective_status(st, until, b.created_at.date()).in_good_standing:
                 fee_class = "member"
-        prefix = f"{b.start_at:%Y/%m/%d} "
-        lines = [ln for ln in _fee_lines(schedule, profile, room_names, type_names, b, fee_class) if ln.amount > 0]
+        # What ``services.fees`` quotes for the booking (booking_plan), without its three queries per booking.
+        equipment = {type_names[e.equipment_type_id]: e.quantity for e in b.equipment
+                     if e.quantity and e.equipment_type_id in type_names}
+        lines = charged_lines(fee_lines(schedule, profile, room_names.get(b.room_id), b.start_at, b.end_at,
+                                        equipment, fee_class), b.start_at)
         if not lines:
             continue
         made[b.id] = [Charge(booking_id=b.id, group_id=b.group_id, payer_name=b.booker_name, kind=ln.kind,
-                             description=prefix + ln.description, quantity=ln.quantity, unit_price=ln.unit_price,
+                             description=ln.description, quantity=ln.quantity, unit_price=ln.unit_price,
                              amount=ln.amount, tax=ln.tax, status="open", created_at=b.created_at,
                              created_by=desk.id) for ln in lines]
     session.add_all(c for rows in made.values() for c in rows)
@@ -759,9 +749,8 @@ def _charge_bookings(session: Session, bookings: list[Booking], *, profile, desk
     by_id = {b.id: b for b in bookings}
     for bid, rows in made.items():
         b = by_id[bid]
-        audit(session, desk, "quote", "charge", None,
-              f"予約{b.number}の料金を更新（追加{len(rows)}件 {yen(sum(c.amount for c in rows))}、取消0件）",
-              after={"booking_id": bid, "created": [c.id for c in rows], "cancelled": []}, now=b.created_at)
+        audit(session, desk, "quote", "charge", None, quote_summary(b.number, len(rows), sum(c.amount for c in rows), 0),
+              after=quote_after(bid, [c.id for c in rows], []), now=b.created_at)
         if b.status in DEAD_STATUSES:
             for c in rows:
                 c.status = "cancelled"

@@ -24,18 +24,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking_app.domain import hours
 from booking_app.domain.booking_rules import BookingStatus
 from booking_app.domain.errors import ValidationError
 from booking_app.domain.fees import (
     FeeLine,
     FeeSchedule,
-    equipment_fee_lines,
     load_default_fees,
-    room_fee_lines,
     yen,
 )
 from booking_app.domain.groups import effective_status
+from booking_app.services.booking_plan import charged_lines, fee_lines, quote_after, quote_summary
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.services.settings_store import put_value
@@ -118,18 +116,13 @@ def fee_class_for(session: Session, booking: Any, today: date) -> str:
 
 def _lines(session: Session, schedule: FeeSchedule, room_id: int | None, start: datetime, end: datetime,
            equipment: dict[int, int], fee_class: str) -> list[FeeLine]:
-    lines: list[FeeLine] = []
-    if room_id is not None:
-        room = session.get(Room, room_id)
-        if room is not None:
-            periods = hours.periods_for(get_profile(session), start.date())
-            lines += room_fee_lines(schedule, room.name, periods, start, end, fee_class)
+    """``booking_plan.fee_lines`` with the room's and equipment's names read from the database."""
+    room = session.get(Room, room_id) if room_id is not None else None
     wanted = {t: q for t, q in equipment.items() if q}
-    if wanted:
-        names = dict(session.execute(select(EquipmentType.id, EquipmentType.name)
-                                     .where(EquipmentType.id.in_(list(wanted)))).all())
-        lines += equipment_fee_lines(schedule, {names[t]: q for t, q in wanted.items() if t in names})
-    return lines
+    names = dict(session.execute(select(EquipmentType.id, EquipmentType.name)
+                                 .where(EquipmentType.id.in_(list(wanted)))).all()) if wanted else {}
+    return fee_lines(schedule, get_profile(session), room.name if room is not None else None, start, end,
+                     {names[t]: q for t, q in wanted.items() if t in names}, fee_class)
 
 
 def quote(session: Session, data: BookingInput, *, today: date,
@@ -194,13 +187,9 @@ def sync_booking_charges(session: Session, actor: Actor, booking: Booking, *, no
                  {e.equipment_type_id: e.quantity for e in booking.equipment}, fee_class)
     # A line that was already charged (open or paid) keeps the price it was charged at.
     frozen = {_key(c.kind, c.description, c.quantity, c.tax): c.unit_price for c in paid + open_}
-    desired = []
-    for line in raw:
-        if line.amount <= 0:
-            continue
-        desc = prefix + line.description
-        price = frozen.get(_key(line.kind, desc, line.quantity, line.tax), line.unit_price)
-        desired.append(FeeLine(desc, line.quantity, price, line.tax, line.kind))
+    desired = [FeeLine(ln.description, ln.quantity, frozen.get(_key(ln.kind, ln.description, ln.quantity, ln.tax),
+                                                                 ln.unit_price), ln.tax, ln.kind)
+               for ln in charged_lines(raw, booking.start_at)]
 
     note = ""
     want = Counter(_full(line) for line in desired)
@@ -246,11 +235,8 @@ def sync_booking_charges(session: Session, actor: Actor, booking: Booking, *, no
         session.flush()
         total = sum(r.amount for r in created_rows)
         audit(session, actor, "quote", "charge", None,
-              f"予約{booking.number}の料金を更新（追加{len(created_rows)}件 {yen(total)}、取消{len(cancelled)}件）"
-              + (f" {note}" if note else ""),
-              after={"booking_id": booking.id, "created": [r.id for r in created_rows],
-                     "cancelled": cancelled},
-              now=now)
+              quote_summary(booking.number, len(created_rows), total, len(cancelled), note),
+              after=quote_after(booking.id, [r.id for r in created_rows], cancelled), now=now)
     elif note:
         audit(session, actor, "quote", "charge", None, f"予約{booking.number}：{note}",
               after={"booking_id": booking.id}, now=now)
