@@ -56,11 +56,21 @@ BLOCKING_STATUSES: frozenset[BookingStatus] = frozenset(
 )
 BLOCKING: tuple[str, ...] = tuple(s.value for s in BookingStatus if s in BLOCKING_STATUSES)
 NON_BLOCKING: tuple[str, ...] = tuple(s.value for s in BookingStatus if s not in BLOCKING_STATUSES)
-# A booking whose use is not settled yet: booked or in use, never checked out (月の締め's open list).
+# The status sets every module asks (Python: ``status in X``; SQL: ``Booking.status.in_(X)``), each
+# defined here once:
+# A past booking still waiting for the desk to enter 利用済 (with users) or 無断キャンセル (統計・月の締め).
 UNSETTLED: tuple[str, ...] = (BookingStatus.TENTATIVE.value, BookingStatus.CONFIRMED.value,
                               BookingStatus.IN_USE.value)
-# The states a booking can still be edited in, and whose open charges follow its quote.
+# A booking that can still be checked out: 確定・利用中 (the today list's 未チェックアウト; a 仮予約 cannot).
+NOT_CHECKED_OUT: tuple[str, ...] = (BookingStatus.CONFIRMED.value, BookingStatus.IN_USE.value)
+# A booking that occupies its room for the occupancy rate: a 仮予約 is only a hold, not use.
+OCCUPYING: tuple[str, ...] = (BookingStatus.CONFIRMED.value, BookingStatus.IN_USE.value,
+                              BookingStatus.COMPLETED.value)
+# The states a booking can still be edited in; also those whose open charges follow its quote.
 EDITABLE: tuple[str, ...] = (BookingStatus.TENTATIVE.value, BookingStatus.CONFIRMED.value)
+QUOTED: tuple[str, ...] = EDITABLE
+# A booking that will never be used: its open charges are cancelled.
+DEAD: tuple[str, ...] = (BookingStatus.CANCELLED.value, BookingStatus.SKIPPED.value, BookingStatus.EXPIRED.value)
 
 # Member-group states that may not book at all (停止・抹消), with the word the desk's message uses.
 GROUP_BARRED: dict[str, str] = {"suspended": "利用停止中", "deregistered": "登録抹消済み"}

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking_app.domain.booking_rules import BookingStatus
+from booking_app.domain.booking_rules import DEAD, QUOTED, BookingStatus
 from booking_app.domain.errors import ValidationError
 from booking_app.domain.fees import (
     FeeLine,
@@ -43,10 +43,10 @@ if TYPE_CHECKING:  # bookings imports this module for its hooks; no import cycle
     from booking_app.services.bookings import BookingInput
 
 FEES_KEY = "fees"
-# Bookings whose open charges are cancelled: nobody will use the room.
-DEAD_STATUSES = (BookingStatus.CANCELLED.value, BookingStatus.SKIPPED.value, BookingStatus.EXPIRED.value)
-# Bookings whose charges follow the quote.
-QUOTED_STATUSES = (BookingStatus.TENTATIVE.value, BookingStatus.CONFIRMED.value)
+# Bookings whose open charges are cancelled (nobody will use the room), and those whose charges follow
+# the quote: the domain's status sets (booking_rules), under the names payments and today read here.
+DEAD_STATUSES = DEAD
+QUOTED_STATUSES = QUOTED
 # Item names in the fee table used by the printing-machine log (印刷機).
 PRINT_MASTER_ITEM = "印刷機 製版"
 PRINT_SHEET_ITEMS = {"brought": "印刷機 印刷（用紙持込）", "bought": "印刷機 印刷（用紙込）"}

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from booking_app.domain import calendar as jcal
 from booking_app.domain import hours
-from booking_app.domain.booking_rules import BookingStatus
+from booking_app.domain.booking_rules import OCCUPYING, UNSETTLED, BookingStatus
 from booking_app.domain.counting import EVENT_KINDS, WALKIN_CATEGORIES, Pace, fiscal_months, pace
 from booking_app.domain.errors import MonthClosed as MonthClosed  # re-export: its old home
 from booking_app.domain.errors import NotFound, RuleError, ValidationError
@@ -66,10 +66,8 @@ MAX_TALLY = 999
 MAX_ATTENDANCE = 10_000
 
 COMPLETED = BookingStatus.COMPLETED.value
-# Bookings that occupy a room for the occupancy rate: a 仮予約 is only a hold, not use.
-OCCUPYING = (BookingStatus.CONFIRMED.value, BookingStatus.IN_USE.value, COMPLETED)
-# Past bookings still waiting for the desk to enter 利用済 (with users) or 無断キャンセル.
-UNSETTLED = (BookingStatus.TENTATIVE.value, BookingStatus.CONFIRMED.value, BookingStatus.IN_USE.value)
+# OCCUPYING (the occupancy rate's bookings) and UNSETTLED (past bookings still waiting for 利用済 or
+# 無断キャンセル) are defined once in domain/booking_rules.py.
 # revenue_by_kind keys, in the order of the city's table (the cash-up's categories).
 REVENUE_KINDS = ("room", "equipment", "printing", "insurance", "other")
 

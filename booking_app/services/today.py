@@ -23,15 +23,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking_app.domain.booking_rules import BookingStatus
+from booking_app.domain.booking_rules import NOT_CHECKED_OUT
 from booking_app.domain.fees import yen
 from booking_app.services import bookings as booking_svc
 from booking_app.services.bookings import BookingView
 from booking_app.services.fees import DEAD_STATUSES
 from booking_app.store.models import Booking, Charge, Receipt, ReceiptVoid
 
-# Still to be checked out: the booking ended but nobody pressed 利用済 or 無断キャンセル.
-NOT_CHECKED_OUT = (BookingStatus.CONFIRMED.value, BookingStatus.IN_USE.value)
+# NOT_CHECKED_OUT (the booking ended but nobody pressed 利用済 or 無断キャンセル) is defined once in
+# domain/booking_rules.py, with every other status set.
 
 
 @dataclass(frozen=True)
