@@ -37,6 +37,7 @@ from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import DomainError
 from booking_app.domain.roles import ROLE_LABELS, role_label
 from booking_app.services import auth
+from booking_app.services.lookups import staff_db_logins
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.login_dialog import ERROR_STYLE, password_field
@@ -57,15 +58,6 @@ def status_text(info, now: datetime) -> str:
     if not info.has_password:
         return "パスワード未設定"
     return "有効"
-
-
-def _db_logins(session) -> dict[int, str | None]:
-    """staff id → database login name (PostgreSQL; the column arrives with migration 0009)."""
-    from sqlalchemy import select
-
-    from booking_app.store.models import Staff
-
-    return dict(session.execute(select(Staff.id, Staff.db_login)).all())
 
 
 class AccountsModel(RowsTableModel):
@@ -369,7 +361,7 @@ class AccountsPage(QWidget):
     def refresh(self) -> None:
         selected = self.selected()
         if self.postgres:
-            self.model.logins = self.ctx.read(_db_logins)
+            self.model.logins = self.ctx.read(staff_db_logins)
         self.model.set_rows(self.ctx.read(auth.list_accounts))
         if selected is not None:
             self.select_id(selected.id)

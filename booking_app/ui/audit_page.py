@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from booking_app import clock
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import audit_log as svc
+from booking_app.services import unit_of_work
 from booking_app.ui.booking_dialog import _japanese_date_edit, from_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
@@ -434,10 +435,8 @@ class AuditPage(QWidget):
         engine, actor, out = self.ctx.engine, self.ctx.actor, Path(path)
 
         def work() -> int:
-            from booking_app.store.engine import write_session
-
-            with write_session(engine) as session:  # the export writes its own audit entry
-                return svc.export_audit(session, actor, f, out)
+            # the export writes its own audit entry
+            return unit_of_work.write(engine, lambda session: svc.export_audit(session, actor, f, out))
 
         def done(n: int) -> None:
             self.message_label.setText(f"{n:,}件を書き出しました：{out.name}")
@@ -464,10 +463,7 @@ class AuditPage(QWidget):
         engine = self.ctx.engine
 
         def work() -> svc.ChainCheck:
-            from booking_app.store.engine import read_session
-
-            with read_session(engine) as session:
-                return svc.verify_chain(session)
+            return unit_of_work.read(engine, svc.verify_chain)
 
         def done(check: svc.ChainCheck) -> None:
             self.last_check = check

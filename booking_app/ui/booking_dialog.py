@@ -47,7 +47,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import DBAPIError
 
 from booking_app import clock
 from booking_app.domain import calendar as jcal
@@ -57,6 +56,7 @@ from booking_app.domain.errors import DomainError, RuleError, ValidationError
 from booking_app.domain.recurrence import WEEKDAYS_JA, RecurrenceRule
 from booking_app.services import bookings as booking_svc
 from booking_app.services import series as series_svc
+from booking_app.services import unit_of_work
 from booking_app.services.bookings import BookingInput, BookingView, EquipmentAvailability
 from booking_app.services.centre import get_profile, list_rooms
 from booking_app.services.group_lookup import GroupHit, get_group, search_groups
@@ -123,21 +123,17 @@ def make_slip_pdf(engine, actor, booking_ids: Sequence[int] = (), series_id: int
     import tempfile
     from pathlib import Path
 
-    from sqlalchemy import select
-
     from booking_app.reports.slip_pdf import render_slips
     from booking_app.services import slips as slip_svc
-    from booking_app.services.bookings import blocks_slot_sql
-    from booking_app.store.engine import write_session
-    from booking_app.store.models import Booking
+    from booking_app.services.lookups import live_series_booking_ids
 
-    with write_session(engine) as session:
+    def gather(session):
         ids = list(booking_ids)
         if series_id is not None:
-            ids = list(session.scalars(select(Booking.id).where(
-                Booking.series_id == series_id, blocks_slot_sql(clock.today()))
-                .order_by(Booking.start_at, Booking.id)))
-        docs = slip_svc.print_slips(session, actor, ids)
+            ids = live_series_booking_ids(session, series_id, clock.today())
+        return slip_svc.print_slips(session, actor, ids)
+
+    docs = unit_of_work.write(engine, gather)
     fd, name = tempfile.mkstemp(prefix="slips_", suffix=".pdf")
     os.close(fd)
     render_slips(docs, Path(name), layout="A5")
@@ -1113,7 +1109,7 @@ class BookingDialog(QDialog):
         except DomainError as exc:
             self._error(exc)
             return False
-        except DBAPIError as exc:  # server restarting / network gone: nothing saved, keep the input
+        except unit_of_work.DatabaseError as exc:  # server restarting / network gone: nothing saved, keep the input
             show_error(self, exc)
             return False
         if done:

@@ -305,23 +305,10 @@ class CashupPage(QWidget):
         QA: a manager closing yesterday's cash-up at another PC had to know and type the counter PC's
         name; a typo closed an empty day of a terminal that does not exist.
         """
-        from datetime import datetime, time, timedelta
+        from booking_app.services.lookups import terminals_on
 
-        from sqlalchemy import select
-
-        from booking_app.store.models import Receipt, ReceiptVoid
-
-        start = datetime.combine(day, time())
-        end = start + timedelta(days=1)
-
-        def load(s):
-            names = set(s.scalars(select(Receipt.terminal).where(Receipt.issued_at >= start,
-                                                                 Receipt.issued_at < end).distinct()))
-            names |= set(s.scalars(select(ReceiptVoid.terminal).where(ReceiptVoid.at >= start,
-                                                                      ReceiptVoid.at < end).distinct()))
-            return names
-
-        names = [terminal_name()] + sorted(n for n in self.ctx.read(load) if n and n != terminal_name())
+        here = terminal_name()
+        names = [here] + sorted(n for n in self.ctx.read(lambda s: terminals_on(s, day)) if n != here)
         if [self.terminal_combo.itemText(i) for i in range(self.terminal_combo.count())] == names:
             return
         self.terminal_combo.blockSignals(True)

@@ -11,11 +11,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
 from booking_app.services.common import Actor
-from booking_app.store.engine import read_session, write_session
+from booking_app.services.unit_of_work import Engine, Session, read_session, write_session
 
 T = TypeVar("T")
 

@@ -13,6 +13,7 @@ import traceback
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from booking_app.services import unit_of_work
 from booking_app.ui.plain_text import plain_box
 from booking_app.domain.errors import (
     Busy,
@@ -37,9 +38,7 @@ SERVER_LOST_MESSAGE = ("データベースサーバーに接続できません�
 
 def is_connection_error(exc: BaseException) -> bool:
     """The database could not be reached (server restart, network): not a bug, nothing was saved."""
-    from sqlalchemy.exc import InterfaceError, OperationalError
-
-    return isinstance(exc, (OperationalError, InterfaceError))
+    return unit_of_work.is_connection_error(exc)
 
 
 def error_title(exc: BaseException) -> str:

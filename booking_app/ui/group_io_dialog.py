@@ -22,7 +22,6 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QApplication, QFileDialog, QSplitter, QWidget
-from sqlalchemy.orm import Session
 
 from booking_app import clock
 from booking_app.domain import calendar as jcal
@@ -31,6 +30,7 @@ from booking_app.domain.groups import GroupStatus
 from booking_app.services.import_limits import get_import_limits
 from booking_app.services import group_io
 from booking_app.services.group_io import GroupImportReport, PlannedChange
+from booking_app.services.unit_of_work import Session
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.import_preview import (

@@ -33,18 +33,17 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain.errors import DomainError, PermissionDenied
 from booking_app.domain.groups import GROUP_TYPES
 from booking_app.services import groups as group_svc
+from booking_app.services import lookups
 from booking_app.services.bookings import BookingView
 from booking_app.services.centre import get_profile
 from booking_app.services.common import precheck_manager
 from booking_app.services.groups import CARD_PREFIX, Verdict
-from booking_app.store.models import GroupVerification, Staff
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.group_dialog import GroupDialog, StatusChangeDialog
@@ -101,15 +100,10 @@ class GroupDetail:
 def load_detail(session, group_id: int, today: date) -> tuple[GroupDetail, list[BookingView]]:
     g = group_svc.get_group(session, group_id)
     v = group_svc.verdict(g, today)
-    last = session.execute(
-        select(GroupVerification.at, Staff.name, GroupVerification.status_seen)
-        .join(Staff, Staff.id == GroupVerification.staff_id)
-        .where(GroupVerification.group_id == group_id)
-        .order_by(GroupVerification.at.desc(), GroupVerification.id.desc()).limit(1)
-    ).first()
+    last = lookups.last_verification(session, group_id)
     last_text = ""
     if last is not None:
-        at, who, seen = last
+        at, who = last.at, last.staff_name
         last_text = f"{jcal.format_slash(at.date())} {jcal.format_time(at.time())}　{who}"
     detail = GroupDetail(
         id=g.id, reg_no=g.reg_no, name=g.name, kana=g.kana, type_label=GROUP_TYPES.get(g.group_type, g.group_type),

@@ -28,13 +28,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Engine
 
 from booking_app.domain.errors import DomainError
 from booking_app.domain.roles import role_label
 from booking_app.services import auth
 from booking_app.services.common import Actor
-from booking_app.store.engine import read_session, write_session
+from booking_app.services.unit_of_work import Engine, read_session, write_session
 
 log = logging.getLogger(__name__)
 

@@ -16,14 +16,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Engine
 
 # role_label stays importable from here for older callers; the labels live with the roles.
 from booking_app.domain.roles import ROLE_LABELS, role_label  # noqa: F401
 from booking_app.services import centre
 from booking_app.services.centre import StaffInfo
 from booking_app.services.common import Actor
-from booking_app.store.engine import read_session
+from booking_app.services.unit_of_work import Engine, read_session
 
 
 class StaffChooser(QDialog):

@@ -41,6 +41,8 @@ from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain.counting import EVENT_KINDS, fiscal_months
 from booking_app.domain.errors import DomainError, ValidationError
+from booking_app.services import lookups
+from booking_app.services import unit_of_work
 from booking_app.ui.booking_dialog import from_qdate, to_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.dashboard import Dashboard, stats_service, watcher_for
@@ -751,8 +753,8 @@ class StatsPage(QWidget):
         def load(s):
             # One rule with every output: months ahead blank, the running month to today, like-for-like.
             rows = {(r.year, r.month): r for r in stats.monthly_users(s, fy, today=today)}
-            closings = _closings(s, fy)
-            amend = _amendments(s, fy)
+            closings = lookups.month_closings(s, fy)
+            amend = lookups.year_amendments(s, fy)
             out = []
             for y, m in fiscal_months(fy):
                 c = closings.get((y, m))
@@ -921,11 +923,8 @@ class StatsPage(QWidget):
         engine, actor = self.ctx.engine, self.ctx.actor
 
         def work():
-            from booking_app.store.engine import write_session
-
             # A write: the export records itself in the audit trail (issue 14).
-            with write_session(engine) as session:
-                export_stats(session, out, actor=actor, **kwargs)
+            unit_of_work.write(engine, lambda session: export_stats(session, out, actor=actor, **kwargs))
             return out
 
         def done(p: Path) -> None:
@@ -948,48 +947,6 @@ class StatsPage(QWidget):
 def ask_force_reason(parent: QWidget | None, message: str, bookings: Sequence) -> str | None:
     """The unsettled bookings of the month, and a reason to close anyway (tests replace this)."""
     return UnsettledDialog.ask(parent, message, bookings)
-
-
-# --- plain reads for the 月次締め tab --------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Amendment:
-    id: int
-    year: int
-    month: int
-    key: str
-    label: str
-    old_value: int
-    new_value: int
-    reason: str
-    at: datetime
-    staff_name: str
-
-
-def _closings(session, fy: int) -> dict[tuple[int, int], tuple[datetime, str]]:
-    """Closed months of the fiscal year: (year, month) → (closed_at, who)."""
-    from sqlalchemy import select
-
-    from booking_app.store.models import MonthClosing, Staff
-
-    months = set(fiscal_months(fy))
-    q = select(MonthClosing.year, MonthClosing.month, MonthClosing.closed_at, Staff.name) \
-        .join(Staff, Staff.id == MonthClosing.closed_by, isouter=True) \
-        .where(MonthClosing.year.in_({y for y, _m in months}))
-    return {(y, m): (at, name or "") for y, m, at, name in session.execute(q) if (y, m) in months}
-
-
-def _amendments(session, fy: int) -> list[_Amendment]:
-    from sqlalchemy import select
-
-    from booking_app.services.stats import amendment_label
-    from booking_app.store.models import Staff, StatAmendment
-
-    months = set(fiscal_months(fy))
-    q = select(StatAmendment, Staff.name).join(Staff, Staff.id == StatAmendment.staff_id, isouter=True) \
-        .where(StatAmendment.year.in_({y for y, _m in months})).order_by(StatAmendment.at.desc())
-    return [_Amendment(a.id, a.year, a.month, a.key, amendment_label(a.key), a.old_value, a.new_value, a.reason, a.at, name or "")
-            for a, name in session.execute(q) if (a.year, a.month) in months]
 
 
 __all__ = ["StatsPage", "EventDialog", "AmendDialog", "UnsettledDialog", "EventsModel", "MonthsModel",

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
 from booking_app import clock
 from booking_app.domain import calendar as jcal
@@ -35,8 +34,10 @@ from booking_app.domain.booking_rules import BookingStatus
 from booking_app.domain.errors import DomainError
 from booking_app.services import bookings as booking_svc
 from booking_app.services import today as today_svc
+from booking_app.services import unit_of_work
 from booking_app.services.bookings import BookingView, hm
 from booking_app.services.today import PaymentState
+from booking_app.services.unit_of_work import Session
 from booking_app.ui import theme
 from booking_app.ui.booking_dialog import BookingDialog, _japanese_date_edit, to_qdate
 from booking_app.ui.context import AppContext
@@ -497,7 +498,6 @@ class TodayListPage(QWidget):
         import tempfile
         from pathlib import Path
 
-        from booking_app.store.engine import write_session
         from booking_app.ui.payment_dialog import preview_pdf
         from booking_app.ui.workers import Op
 
@@ -506,8 +506,7 @@ class TodayListPage(QWidget):
         def work():
             from booking_app.reports.slip_pdf import render_slips
 
-            with write_session(engine) as session:
-                docs = gather(session, actor)
+            docs = unit_of_work.write(engine, lambda session: gather(session, actor))
             if not docs:
                 return None
             fd, name = tempfile.mkstemp(prefix="slips_", suffix=".pdf")

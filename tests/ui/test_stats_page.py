@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from booking_app.services import bookings as booking_svc
 from booking_app.services import centre
+from booking_app.services import lookups
 from booking_app.services import stats as svc
 from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
@@ -396,7 +397,7 @@ def test_models(qtmodeltester, engine, manager):
     events = EventsModel()
     with read_session(engine) as s:
         events.set_rows(svc.list_events(s, fiscal_year=2026))
-        amendments = sp._amendments(s, 2026)
+        amendments = lookups.year_amendments(s, 2026)
         unsettled = [b for b in svc.unsettled_bookings(s, today=TODAY) if b.id == open_id]
     months = MonthsModel()
     months.set_rows([sp.MonthState(2026, 10, 7, "closed", datetime(2026, 11, 2, 10), "センター長", 1),
