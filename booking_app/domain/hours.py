@@ -14,10 +14,11 @@ booking ending at 12:00 does not collide with one starting at 12:00.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from booking_app.domain import calendar as jcal
-from booking_app.domain.profile import HOUR_KEYS, CentreProfile, Period
+from booking_app.domain.profile import HOUR_KEYS, CentreProfile, DateNote, Period
 
 REGULAR_CLOSED_REASON = "定休日"
 TEMPORARY_CLOSED_REASON = "臨時休館"
@@ -36,7 +37,7 @@ def _hours_key(d: dt.date) -> str:
     return "holiday" if jcal.is_holiday(d) else HOUR_KEYS[d.weekday()]
 
 
-def _find_note(notes, d: dt.date):
+def _find_note(notes: Iterable[DateNote], d: dt.date) -> DateNote | None:
     return next((n for n in notes if n.date == d), None)
 
 

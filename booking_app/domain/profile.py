@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from booking_app.domain.errors import ValidationError
 
@@ -328,7 +328,7 @@ def _parse_flat(d: Mapping[str, Any], base: CentreProfile | None) -> CentreProfi
             return d[key]
         return getattr(base, key) if base is not None else fallback
 
-    def parsed(key: str, parse, fallback: Any) -> Any:
+    def parsed(key: str, parse: Callable[[Any], Any], fallback: Any) -> Any:
         if key in d and d[key] is not None:
             try:
                 return parse(d[key])
@@ -372,7 +372,7 @@ def _parse_flat(d: Mapping[str, Any], base: CentreProfile | None) -> CentreProfi
             out.append(YearlyClosure(sm, sd, em, ed, str(c.get("reason", ""))))
         return tuple(out)
 
-    def notes(fld: str):
+    def notes(fld: str) -> Callable[[Any], tuple[DateNote, ...]]:
         return lambda items: tuple(DateNote(_date(n["date"], fld), str(n.get("reason", ""))) for n in items)
 
     return CentreProfile(

@@ -181,6 +181,7 @@ def _generate(rule: RecurrenceRule) -> list[Occurrence]:
 
 
 def _rrule(rule: RecurrenceRule, last: dt.date, limit: int) -> list[Occurrence]:
+    freq: Literal[1, 2]  # rr.MONTHLY, rr.WEEKLY: the stubs type rrule's freq as a literal
     if rule.kind == "weekly":
         freq = rr.WEEKLY
         byweekday = tuple(_RR_WEEKDAYS[w] for w in sorted(set(rule.weekdays)))

@@ -15,11 +15,11 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, Unpack
 
 from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session
@@ -238,7 +238,10 @@ class AuditPage:
     total: int  # rows matching the filter, over all pages
 
 
-def _where(q: Select, f: AuditFilter) -> Select:
+_Q = TypeVar("_Q", bound="Select[Unpack[tuple[Any, ...]]]")  # any select: _where keeps its columns' types
+
+
+def _where(q: _Q, f: AuditFilter) -> _Q:
     if f.since is not None:
         q = q.where(AuditEntry.at >= datetime.combine(f.since, time.min))
     if f.until is not None:
@@ -385,7 +388,7 @@ class FieldChange:
     after: str
     key: str = ""
 
-    def __iter__(self):  # unpacks as (field, before, after)
+    def __iter__(self) -> Iterator[str]:  # unpacks as (field, before, after)
         return iter((self.field, self.before, self.after))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -114,6 +115,7 @@ def save_room(
     clash = session.scalar(select(Room.id).where(Room.name == name, Room.id != (room_id or 0)))
     if clash:
         raise ValidationError(f"部屋名「{name}」は既にあります。別の名前にしてください。", field="name")
+    room: Room | None
     if room_id is None:
         room = Room(name=name, kana=kana, capacity=capacity, sort_order=sort_order, active=active)
         session.add(room)
@@ -151,6 +153,7 @@ def save_equipment(
     )
     if clash:
         raise ValidationError(f"備品名「{name}」は既にあります。別の名前にしてください。", field="name")
+    eq: EquipmentType | None
     if equipment_id is None:
         eq = EquipmentType(name=name, kana=kana, stock=stock, unit=unit or "台", sort_order=sort_order,
                            active=active)
@@ -168,11 +171,11 @@ def save_equipment(
     return eq.id
 
 
-def _room_snap(r: Room) -> dict:
+def _room_snap(r: Room) -> dict[str, Any]:
     return {"name": r.name, "kana": r.kana, "capacity": r.capacity, "sort_order": r.sort_order, "active": r.active}
 
 
-def _eq_snap(e: EquipmentType) -> dict:
+def _eq_snap(e: EquipmentType) -> dict[str, Any]:
     return {"name": e.name, "kana": e.kana, "stock": e.stock, "unit": e.unit, "sort_order": e.sort_order,
             "active": e.active}
 

@@ -92,7 +92,9 @@ _STAFF_ROWS_PG_SQL = ("SELECT id, name, role, active, db_login IS NOT DISTINCT F
 def _read_staff_rows_pg(session: Session, staff_id: int) -> tuple[dict[int, _OnRecord], int | None]:
     """PostgreSQL: the row of ``staff_id`` and the row of the connection's own staff login (if it is one),
     in one query; returns the rows by id and the session's staff id (None for a non-staff login)."""
-    cur = session.connection().connection.driver_connection.cursor()
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # a checked-out connection has its driver connection
+    cur = driver.cursor()
     try:
         cur.execute(_STAFF_ROWS_PG_SQL, (staff_id,))
         found = cur.fetchall()
@@ -112,10 +114,13 @@ def _read_staff_row(session: Session, staff_id: int) -> tuple[str, str, bool] | 
     """
     conn = session.connection()
     sql = _STAFF_ROW_SQL.replace("?", "%s") if conn.dialect.name == "postgresql" else _STAFF_ROW_SQL
-    cur = conn.connection.driver_connection.cursor()
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a checked-out connection has its driver connection
+    cur = driver.cursor()
     try:
         cur.execute(sql, (staff_id,))
-        return cur.fetchone()
+        row: tuple[str, str, bool] | None = cur.fetchone()
+        return row
     finally:
         cur.close()
 

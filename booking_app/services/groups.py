@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -27,7 +28,7 @@ from booking_app.domain.groups import (
     validity_end,
 )
 from booking_app.domain.kana import digits_only, search_key
-from booking_app.services.text_search import contains
+from booking_app.services.text_search import matches
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.store.models import (
     Booking,
@@ -36,6 +37,9 @@ from booking_app.store.models import (
     MemberGroup,
     NumberSequence,
 )
+
+if TYPE_CHECKING:  # annotations only: bookings imports this module
+    from booking_app.services.bookings import BookingView
 
 REG_NO_SEQUENCE = "group_reg_no"
 CARD_PREFIX = "FKG:"  # what a member card's QR code holds before the registration number
@@ -93,6 +97,7 @@ def verdict(g: MemberGroup | GroupSummary | None, today: date) -> Verdict:
         return Verdict(status.value, status.label, True, f"{jcal.format_slash(g.valid_until)}まで有効"
                        if g.valid_until else "有効", "登録団体として受け付けてください。")
     if status == GroupStatus.RENEWAL_DUE:
+        assert g.valid_until is not None  # RENEWAL_DUE is decided from the date
         return Verdict(status.value, status.label, True,
                        f"{jcal.format_slash(g.valid_until)}で期限が切れます。",
                        "登録団体として受け付け、年度更新の手続きをご案内ください。")
@@ -152,7 +157,7 @@ def allocate_reg_no(session: Session) -> str:
 # --------------------------------------------------------------------------- writing
 
 
-def _snapshot(g: MemberGroup) -> dict:
+def _snapshot(g: MemberGroup) -> dict[str, Any]:
     return {
         "reg_no": g.reg_no, "name": g.name, "kana": g.kana, "group_type": g.group_type,
         "is_machizukuri": g.is_machizukuri, "district": g.district, "activity_fields": list(g.activity_fields or []),
@@ -329,9 +334,9 @@ def search_groups(session: Session, text: str, *, today: date | None = None, lim
     if text and text.strip() and not (key or digits):
         return []  # only separators typed (「_」, 「・」): they are dropped like spaces, never wildcards
     if key or digits:
-        conds = []
+        conds: list[ColumnElement[bool]] = []
         if key:
-            conds.append(contains(text, keyed=[MemberGroup.search_text]))
+            conds.append(matches(text, keyed=[MemberGroup.search_text]))
         if digits and len(digits) >= 3:
             conds.append(MemberGroup.phone_digits.like(f"%{digits}%"))
         if digits and len(digits) <= 6:
@@ -413,7 +418,7 @@ def group_figures(session: Session, *, today: date, target: int) -> GroupFigures
     return GroupFigures(registered, new or 0, lapsed or 0, target)
 
 
-def group_bookings(session: Session, group_id: int, *, limit: int = 50):
+def group_bookings(session: Session, group_id: int, *, limit: int = 50) -> list[BookingView]:
     """The group's recent and coming bookings, newest first, for the verification panel."""
     from booking_app.services.bookings import views_for
 

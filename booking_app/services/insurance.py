@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from booking_app.domain import calendar as jcal
@@ -647,7 +647,8 @@ def cancel_enrolment(session: Session, actor: Actor, enrolment_id: int, reason: 
 class _Loaded:
     plans: dict[int, InsurancePlan] = field(default_factory=dict)
     people: dict[int, list[InsuredPerson]] = field(default_factory=lambda: defaultdict(list))
-    charges: dict[int, list[Charge]] = field(default_factory=lambda: defaultdict(list))
+    # by enrolment id; the key type admits Charge.enrolment_id's None, which the query never yields
+    charges: dict[int | None, list[Charge]] = field(default_factory=lambda: defaultdict(list))
     groups: dict[int, str] = field(default_factory=dict)
 
 
@@ -741,12 +742,12 @@ def list_enrolments(session: Session, *, fiscal_year: int | None = None, group_i
         q = q.where(InsuranceEnrolment.group_id == group_id)
     if unpaid_only or not include_cancelled:
         q = q.where(InsuranceEnrolment.status == "active")
-    from booking_app.services.text_search import contains  # one search rule (issue 13, item 5)
+    from booking_app.services.text_search import contains, matches  # one search rule (issue 13, item 5)
 
     found = contains(text, InsuranceEnrolment.holder_name, InsuranceEnrolment.event_name)
     if found is not None:
-        in_roster = select(InsuredPerson.enrolment_id).where(contains(text, keyed=[InsuredPerson.search_text]))
-        in_group = select(MemberGroup.id).where(contains(text, keyed=[MemberGroup.search_text]))
+        in_roster = select(InsuredPerson.enrolment_id).where(matches(text, keyed=[InsuredPerson.search_text]))
+        in_group = select(MemberGroup.id).where(matches(text, keyed=[MemberGroup.search_text]))
         q = q.where(or_(found, InsuranceEnrolment.id.in_(in_roster), InsuranceEnrolment.group_id.in_(in_group)))
     rows = list(session.scalars(q.order_by(InsuranceEnrolment.applied_on.desc(), InsuranceEnrolment.id.desc())))
     views = _views(session, rows)
@@ -758,7 +759,7 @@ def list_enrolments(session: Session, *, fiscal_year: int | None = None, group_i
 # --------------------------------------------------------------------------- cover check
 
 
-def _not_cancelled_near(day: date):
+def _not_cancelled_near(day: date) -> tuple[ColumnElement[bool], ...]:
     # An enrolment more than a year away from the day says nothing useful at the counter.
     return (InsuranceEnrolment.status == "active",
             InsuranceEnrolment.cover_end >= day - timedelta(days=366),
@@ -782,9 +783,9 @@ def check_cover(session: Session, *, day: date, group_id: int | None = None, per
     if group_id is not None:
         q = q.where(InsuranceEnrolment.group_id == group_id)
     if person_key and enrolment_id is None:
-        from booking_app.services.text_search import contains  # one search rule (issue 13, item 5)
+        from booking_app.services.text_search import matches  # one search rule (issue 13, item 5)
 
-        roster = select(InsuredPerson.enrolment_id).where(contains(person, keyed=[InsuredPerson.search_text]))
+        roster = select(InsuredPerson.enrolment_id).where(matches(person, keyed=[InsuredPerson.search_text]))
         if group_id is None:
             q = q.where(InsuranceEnrolment.id.in_(roster))
     elif enrolment_id is None and group_id is None:
@@ -830,7 +831,7 @@ def _accident_views(session: Session, reports: list[AccidentReport], today: date
     plans = {p.id: Plan.from_dict(p.data).name for p in session.scalars(select(InsurancePlan).where(
         InsurancePlan.id.in_({e.plan_id for e in enrolments.values()})))} if enrolments else {}
     gids = {r.group_id for r in reports if r.group_id is not None}
-    groups = dict(session.execute(select(MemberGroup.id, MemberGroup.name)
+    groups: dict[int | None, str] = dict(session.execute(select(MemberGroup.id, MemberGroup.name)
                                   .where(MemberGroup.id.in_(gids))).all()) if gids else {}
     out = []
     for r in reports:

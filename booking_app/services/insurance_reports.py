@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -158,11 +159,11 @@ def _facts(session: Session, enrolments: Iterable[InsuranceEnrolment]) -> list[_
     groups = {gid: (reg_no, members) for gid, reg_no, members in session.execute(
         select(MemberGroup.id, MemberGroup.reg_no, MemberGroup.members).where(MemberGroup.id.in_(group_ids)))} \
         if group_ids else {}
-    people: dict[int, list[InsuredPerson]] = defaultdict(list)
+    people: dict[int | None, list[InsuredPerson]] = defaultdict(list)  # key: never None (the where)
     for p in session.scalars(select(InsuredPerson).where(InsuredPerson.enrolment_id.in_(ids))
                              .order_by(InsuredPerson.enrolment_id, InsuredPerson.id)):
         people[p.enrolment_id].append(p)
-    charges: dict[int, list[Charge]] = defaultdict(list)
+    charges: dict[int | None, list[Charge]] = defaultdict(list)  # key: never None (the where)
     for c in session.scalars(select(Charge).where(Charge.enrolment_id.in_(ids), Charge.kind == "insurance",
                                                   Charge.status != "cancelled").order_by(Charge.id)):
         charges[c.enrolment_id].append(c)
@@ -174,7 +175,7 @@ def _facts(session: Session, enrolments: Iterable[InsuranceEnrolment]) -> list[_
         row = plans[e.plan_id]
         paid = sorted({(receipts[c.receipt_id].issued_at.date(), receipts[c.receipt_id].receipt_no)
                        for c in charges[e.id] if c.status == "paid" and c.receipt_id in receipts})
-        reg_no, members = groups.get(e.group_id, ("", None))
+        reg_no, members = groups.get(e.group_id, ("", None)) if e.group_id is not None else ("", None)
         out.append(_Facts(e, Plan.from_dict(row.data), row.fiscal_year, reg_no or "",
                           people[e.id], charges[e.id], paid, members))
     return out
@@ -269,7 +270,7 @@ def roster_rows(session: Session, fiscal_year: int) -> list[RosterRow]:
         if not f.in_force:
             continue
         e = f.e
-        base = dict(number=enrolment_number(e.id), scheme_label=SCHEMES.get(f.plan.scheme, f.plan.scheme),
+        base: dict[str, Any] = dict(number=enrolment_number(e.id), scheme_label=SCHEMES.get(f.plan.scheme, f.plan.scheme),
                     plan_name=f.plan.name, holder_name=e.holder_name, reg_no=f.reg_no)
         if not f.people:
             first = f.receipts[0] if f.receipts else None

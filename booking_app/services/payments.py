@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, not_, or_, select
+from sqlalchemy import Select, and_, case, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -216,18 +216,18 @@ def _receipt_views(session: Session, receipts: list[Receipt]) -> list[ReceiptVie
     staff = _staff_names(session)
     units = _units(session)
     charge_ids = [li.charge_id for r in receipts for li in r.lines if li.charge_id is not None]
-    kinds = {cid: (kind, log_id) for cid, kind, log_id in session.execute(
+    kinds: dict[int | None, tuple[str, int | None]] = {cid: (kind, log_id) for cid, kind, log_id in session.execute(
         select(Charge.id, Charge.kind, Charge.printing_log_id).where(Charge.id.in_(charge_ids)))} if charge_ids else {}
     out = []
     for r in receipts:
         v = voids.get(r.id)
-        lines = []
+        line_list: list[DocLine] = []
         for li in r.lines:
             kind, log_id = kinds.get(li.charge_id, ("item", None))
-            lines.append(DocLine(li.description, li.quantity, li.unit_price, li.amount, li.tax,
+            line_list.append(DocLine(li.description, li.quantity, li.unit_price, li.amount, li.tax,
                                  line_unit(kind, li.description, li.quantity, printing=log_id is not None,
                                            units=units)))
-        lines = tuple(lines)
+        lines = tuple(line_list)
         out.append(ReceiptView(
             id=r.id, receipt_no=r.receipt_no, fiscal_year=r.fiscal_year, seq=r.seq, issued_at=r.issued_at,
             payer_name=r.payer_name, group_id=r.group_id, purpose=r.purpose, method=r.method,
@@ -267,9 +267,9 @@ def open_charges(session: Session, *, booking_id: int | None = None, group_id: i
     if group_id is not None:
         q = q.where(Charge.group_id == group_id)
     if payer and payer.strip():
-        from booking_app.services.text_search import contains  # one search rule (issue 13, item 5)
+        from booking_app.services.text_search import matches  # one search rule (issue 13, item 5)
 
-        q = q.where(contains(payer, Charge.payer_name))
+        q = q.where(matches(payer, Charge.payer_name))
     units = _units(session)
     return [_charge_view(c, units) for c in session.scalars(q.order_by(Charge.created_at, Charge.id))]
 
@@ -616,7 +616,7 @@ class ReceiptTotals:
         return self.count - self.voided
 
 
-def _receipts_query(*, day: date | None, text: str, terminal: str | None):
+def _receipts_query(*, day: date | None, text: str, terminal: str | None) -> Select[Receipt]:
     """The receipts a filter matches, as a SELECT of Receipt (list_receipts and receipt_totals share it)."""
     q = select(Receipt)
     if day is not None:

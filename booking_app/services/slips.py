@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,8 +75,9 @@ def _fees(session: Session, ids: Sequence[int]) -> dict[int, tuple[int, int, tup
         .where(Charge.booking_id.in_(ids), Charge.status.in_(FEE_STATUSES))
         .order_by(Charge.booking_id, Receipt.issued_at, Receipt.id)
     )
-    totals: dict[int, list] = {}
+    totals: dict[int, list[Any]] = {}
     for bid, status, amount, receipt_no in rows:
+        assert bid is not None  # the where clause names the bookings
         t = totals.setdefault(bid, [0, 0, []])
         t[0] += amount
         if status == "paid":
@@ -97,6 +99,7 @@ def _series_texts(session: Session, bookings: Sequence[Booking]) -> dict[int, st
         select(Booking.series_id, Booking.start_at, Booking.id)
         .where(Booking.series_id.in_(series_ids), blocks_slot_sql(local_now().date()))
     ):
+        assert sid is not None  # the where clause names the series
         members.setdefault(sid, []).append((start, bid))
     out: dict[int, str] = {}
     for b in bookings:
@@ -164,7 +167,7 @@ def slips_for_day(session: Session, day: date) -> list[SlipDoc]:
 
 
 def _record_print(session: Session, actor: Actor, docs: Sequence[SlipDoc], what: str, file_name: str | None,
-                  **extra) -> None:
+                  **extra: Any) -> None:
     """One audit row for one print run: how many slips of which bookings (numbers only, never names)."""
     n = len(docs)
     where = f"、{file_name}" if file_name else ""

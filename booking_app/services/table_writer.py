@@ -22,11 +22,15 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import os
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from booking_app.domain import calendar as jcal
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook  # an untyped package: Any to mypy
 
 T = TypeVar("T")
 
@@ -76,7 +80,7 @@ def csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
     return buf.getvalue().encode("utf-8-sig")
 
 
-def neutralise_workbook(wb) -> int:
+def neutralise_workbook(wb: Workbook) -> int:
     """Make every cell of every sheet of the openpyxl workbook ``wb`` safe, in place: a text a
     spreadsheet would run gets its ``'`` and every text cell is stored as text (data type 's'),
     never as a formula. Returns the number of cells changed. No export writes a formula of its own."""
@@ -95,7 +99,7 @@ def neutralise_workbook(wb) -> int:
     return changed
 
 
-def save_workbook(wb, path) -> None:
+def save_workbook(wb: Workbook, path: str | os.PathLike[str] | IO[bytes]) -> None:
     """Neutralise ``wb`` and save it to ``path`` (a path, or a file-like object saved as it is)."""
     neutralise_workbook(wb)
     wb.save(path if hasattr(path, "write") else str(path))

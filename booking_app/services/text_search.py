@@ -23,10 +23,14 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, String, bindparam, event, false, func, literal_column, or_
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.pool import Pool
+from sqlalchemy.pool import ConnectionPoolEntry, Pool
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlalchemy.sql.functions import FunctionElement
 
 from booking_app.domain.kana import (
@@ -46,7 +50,7 @@ _cached_key = functools.lru_cache(maxsize=65536)(search_key)
 
 
 @event.listens_for(Pool, "checkout")
-def _register_sqlite(dbapi_conn, record, _proxy) -> None:
+def _register_sqlite(dbapi_conn: object, record: ConnectionPoolEntry, _proxy: object) -> None:
     """Every SQLite connection the app hands out knows ``fk_search_key`` (= search_key).
 
     Once per connection, not per checkout: ``create_function`` expires the connection's prepared statements,
@@ -66,7 +70,7 @@ def _drop_class() -> str:
     return "[" + chars.replace("-", "") + ("-" if "-" in chars else "") + "]"
 
 
-class folded(FunctionElement):
+class folded(FunctionElement[str]):
     """``search_key(column)`` computed by the database, for columns that keep the text as typed."""
 
     type = String()
@@ -75,14 +79,14 @@ class folded(FunctionElement):
 
 
 @compiles(folded, "sqlite")
-def _folded_sqlite(element, compiler, **kw) -> str:
+def _folded_sqlite(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
     return f"{SQLITE_FUNCTION}({compiler.process(element.clauses, **kw)})"
 
 
 @compiles(folded, "postgresql")
-def _folded_postgresql(element, compiler, **kw) -> str:
+def _folded_postgresql(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
     (column,) = element.clauses.clauses
-    text = func.coalesce(column, "")
+    text: ColumnElement[str] = func.coalesce(column, "")
     # Two passes, as search_key settles: NFKC turns a lone 「゛」 into a space and a combining mark, and only
     # after the space is dropped does the next NFKC join 「か゛」 into 「が」.
     for _ in range(2):
@@ -91,10 +95,12 @@ def _folded_postgresql(element, compiler, **kw) -> str:
                               bindparam("kana_to", HIRAGANA, unique=True), type_=String)
         text = func.regexp_replace(text, bindparam("kana_drop", _drop_class(), unique=True), "", "g",
                                    type_=String)
-    return compiler.process(text, **kw)
+    compiled: str = compiler.process(text, **kw)
+    return compiled
 
 
-def contains(text: str | None, *columns, keyed=()) -> ColumnElement[bool] | None:
+def contains(text: str | None, *columns: SQLCoreOperations[str],
+             keyed: Sequence[SQLCoreOperations[str]] = ()) -> ColumnElement[bool] | None:
     """Rows where any of ``columns`` (as typed) or ``keyed`` (already folded) contains ``text``.
 
     None when nothing was typed. Text made only of characters search_key drops (「・」, 「_」, 「ー」…) is
@@ -116,4 +122,12 @@ def contains(text: str | None, *columns, keyed=()) -> ColumnElement[bool] | None
     return or_(*conds)
 
 
-__all__ = ["contains", "folded", "SQLITE_FUNCTION"]
+def matches(text: str, *columns: SQLCoreOperations[str],
+            keyed: Sequence[SQLCoreOperations[str]] = ()) -> ColumnElement[bool]:
+    """:func:`contains` for a caller that has already checked that something was typed (an empty text
+    matches no row rather than every row)."""
+    found = contains(text, *columns, keyed=keyed)
+    return found if found is not None else false()
+
+
+__all__ = ["contains", "matches", "folded", "SQLITE_FUNCTION"]

@@ -39,8 +39,14 @@ row's new content, which is what verify_chain checks instead of the original has
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # only for the annotations: the chain's code needs neither at run time
+    import psycopg
+    from sqlalchemy.orm import Session
 
 CHAIN_VERSION = "fukufuku-audit-v1"
 GENESIS = "0" * 64
@@ -53,14 +59,15 @@ PG_LOCK_KEY = 0x46554B55
 WRITTEN_IDS = "fukufuku_audit_ids"
 
 
-def note_written(session, ids) -> None:
+def note_written(session: Session, ids: Iterable[int]) -> None:
     """Record audit ids written in ``session``'s transaction (see :data:`WRITTEN_IDS`)."""
     session.info.setdefault(WRITTEN_IDS, []).extend(ids)
 
 
-def take_written(session) -> list[int]:
+def take_written(session: Session) -> list[int]:
     """The audit ids noted in ``session`` since the last take, and forget them (commit or rollback)."""
-    return session.info.pop(WRITTEN_IDS, None) or []
+    ids: list[int] = session.info.pop(WRITTEN_IDS, None) or []
+    return ids
 
 
 def field(value: Any) -> str:
@@ -96,7 +103,7 @@ def row_hash(prev_hash: str, id: int, at: datetime, staff_id: int, action: str, 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def seal_new_entries(session, _flush_context, _instances) -> None:
+def seal_new_entries(session: Session, _flush_context: object, _instances: object) -> None:
     """``before_flush``: number and chain the new AuditEntry rows of this flush (SQLite only).
 
     Runs inside the write transaction (``BEGIN IMMEDIATE`` on SQLite), so no other writer can add a row
@@ -113,16 +120,17 @@ def seal_new_entries(session, _flush_context, _instances) -> None:
         return
     from sqlalchemy import inspect, text
 
-    new.sort(key=lambda o: inspect(o).insert_order)
+    new.sort(key=lambda o: inspect(o).insert_order or 0)  # set for every pending object
     tail = conn.execute(text("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1")).first()
     last_id, last_hash = (tail[0], tail[1]) if tail else (0, GENESIS)
     cols = AuditEntry.__table__.c
-    to_json = cols.before.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+    to_json: Callable[[Any], Any] = (cols.before.type.dialect_impl(dialect).bind_processor(dialect)
+                                     or (lambda v: v))
     for entry in new:
         last_id += 1
         entry.id = last_id
-        if entry.summary is None:
-            entry.summary = ""
+        if entry.summary is None:  # unset until the flush applies defaults (typed str, may be None here)
+            entry.summary = ""  # type: ignore[unreachable]
         # Set both JSON attributes explicitly, so what is stored is exactly what was hashed
         # (an unset attribute would be SQL NULL, a None one the JSON text 'null').
         entry.before = entry.before
@@ -134,13 +142,13 @@ def seal_new_entries(session, _flush_context, _instances) -> None:
     note_written(session, [entry.id for entry in new])
 
 
-def sqlite_tail(cur) -> tuple[int, str]:
+def sqlite_tail(cur: sqlite3.Cursor) -> tuple[int, str]:
     """The chain's last (id, row_hash) on a SQLite cursor ((0, GENESIS) for an empty trail)."""
     tail = cur.execute("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     return (tail[0], tail[1]) if tail else (0, GENESIS)
 
 
-def sqlite_append(cur, *, at: datetime, staff_id: int, action: str, entity: str, entity_id: int | None,
+def sqlite_append(cur: sqlite3.Cursor, *, at: datetime, staff_id: int, action: str, entity: str, entity_id: int | None,
                   summary: str, before: str | None, after: str | None,
                   tail: tuple[int, str] | None = None) -> tuple[int, str]:
     """Append one chained row with plain SQL on a SQLite cursor (the fast booking save), inside its
@@ -163,7 +171,7 @@ PG_APPEND_SQL = (
     "VALUES (%s, %s, %s, %s, %s, %s, %s::json, %s::json, '', '')")
 
 
-def pg_append(cur, *, at: datetime, staff_id: int, action: str, entity: str, entity_id: int | None,
+def pg_append(cur: psycopg.Cursor[Any], *, at: datetime, staff_id: int, action: str, entity: str, entity_id: int | None,
               summary: str, before: str | None, after: str | None) -> None:
     """Append one row with plain SQL on a psycopg cursor (the fast booking save); the server's
     ``fukufuku_audit_chain`` trigger numbers and chains it (the id and hashes sent are replaced)."""

@@ -29,13 +29,19 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from booking_app import clock
 from booking_app.domain.errors import RuleError, ValidationError
+
+if TYPE_CHECKING:  # annotations only (backup_crypto imports this module)
+    from booking_app.store.backup_crypto import EncryptionSetting
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +171,7 @@ def parse_backup_name(name: str) -> tuple[datetime, str] | None:
 
 def list_backups(folder: Path) -> list[tuple[datetime, str, Path]]:
     """(taken at, reason, path) of the backups in folder, newest first."""
-    out = []
+    out: list[tuple[datetime, str, Path]] = []
     folder = Path(folder)
     if not folder.is_dir():
         return out
@@ -369,7 +375,7 @@ def check_backup_file(path: Path | str, *, known: set[str] | None = None, schema
                         "別のバックアップを指定してください。", field="file") from exc
     if row is None:
         raise RuleError(f"「{shown}」にはデータベースの版（リビジョン）の記録がありません。", field="file")
-    revision = row[0]
+    revision: str = row[0]
     if revision not in (known if known is not None else known_revisions()):
         raise RuleError(f"「{shown}」は、より新しいバージョンのふくふくデスクで作られたバックアップです"
                         f"（リビジョン {revision}）。新しいバージョンのふくふくデスクで復元してください。", field="file")
@@ -444,7 +450,9 @@ def normalise_sql(sql: str | None) -> str:
         open_at = tokens.index("(")
     except ValueError:
         return "".join(tokens)
-    depth, items, current, close_at = 0, [], [], None
+    depth, close_at = 0, None
+    items: list[str] = []
+    current: list[str] = []
     for k in range(open_at, len(tokens)):
         t = tokens[k]
         if t == "(":
@@ -559,7 +567,7 @@ def inspect_backup(path: Path | str, *, name: str | None = None) -> tuple[str, l
 
 
 def restore_sqlite(backup_file: Path | str, db_path: Path | str, *, folder: Path | None = None,
-                   name: str | None = None, ask=None) -> RestoreResult:
+                   name: str | None = None, ask: Callable[[Path], str] | None = None) -> RestoreResult:
     """Put backup_file in place of the database at db_path, after checking it and saving the current one.
 
     An encrypted backup is first decrypted (passphrase from ``ask(path)``, default the terminal) to a
@@ -709,7 +717,7 @@ def database_revision(url: str) -> str | None:
         engine.dispose()
 
 
-def encrypted_backup(url: str, dest: Path | str, setting, *, scratch: Path | None = None,
+def encrypted_backup(url: str, dest: Path | str, setting: EncryptionSetting, *, scratch: Path | None = None,
                      keep_plain: bool = False) -> tuple[BackupResult, Path | None]:
     """Back up the database at url (SQLite file or pg_dump) encrypted to ``setting``'s recipient into
     ``dest``. The plain copy is a private temporary file in ``scratch`` (the 0700 backups folder),
@@ -876,7 +884,13 @@ def record_automatic(url: str, reason: str, result: BackupResult, *, staff_id: i
 # --------------------------------------------------------------------------- the app's hooks
 
 
-def start_daily_backup(url: str, today: date, *, folder: Path | None = None):
+class BackupThread(threading.Thread):
+    """The thread of :func:`start_daily_backup`; ``result`` is its backup once done (None before or on failure)."""
+
+    result: BackupResult | None = None
+
+
+def start_daily_backup(url: str, today: date, *, folder: Path | None = None) -> BackupThread | None:
     """At start: if today's 'daily' backup is missing, take it in a background thread (the window
     opens meanwhile; a WAL backup does not hold up the desk's writes). Returns the thread or None.
     Never raises: a failed backup is logged and retried at the next start.
@@ -884,8 +898,6 @@ def start_daily_backup(url: str, today: date, *, folder: Path | None = None):
     The backup runs while the staff member signs in, so nobody is on duty yet to record it as: the
     thread keeps its result (``thread.result``) and :func:`exit_backup` records it in the audit trail
     as the staff member on duty at closing."""
-    import threading
-
     from booking_app.store.engine import is_sqlite
 
     try:
@@ -904,13 +916,13 @@ def start_daily_backup(url: str, today: date, *, folder: Path | None = None):
         except Exception:  # noqa: BLE001
             log.warning("daily backup failed", exc_info=True)
 
-    thread = threading.Thread(target=work, name="fukufuku-daily-backup", daemon=False)  # finish even if the app closes first
+    thread = BackupThread(target=work, name="fukufuku-daily-backup", daemon=False)  # finish even if the app closes first
     thread.result = None
     thread.start()
     return thread
 
 
-def exit_backup(url: str, pending=None, *, folder: Path | None = None,
+def exit_backup(url: str, pending: BackupThread | None = None, *, folder: Path | None = None,
                 staff_id: int | None = None) -> BackupResult | None:
     """On closing: wait for a daily backup still running and record it in the audit trail, then take the
     'exit' backup, rotate and record it (both as ``staff_id``, else the staff member signed in last).
@@ -931,7 +943,7 @@ def exit_backup(url: str, pending=None, *, folder: Path | None = None,
 # --------------------------------------------------------------------------- the audit trail
 
 
-def record_in_audit(url: str, action: str, summary: str, after: dict, *, staff: str | None = None,
+def record_in_audit(url: str, action: str, summary: str, after: dict[str, Any], *, staff: str | None = None,
                     staff_id: int | None = None, on_duty: bool = False) -> bool:
     """Record a backup or a restore in the audit trail of the database at ``url`` (issue 14), as the staff
     member with ``staff_id`` or named ``staff``, else (``on_duty``) the one whose sign-in is the latest in

@@ -37,9 +37,16 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from booking_app.domain.errors import RuleError, ValidationError
+
+if TYPE_CHECKING:  # annotations only (services.common imports the store at run time)
+    from sqlalchemy.orm import Session
+
+    from booking_app.services.common import Actor
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +69,12 @@ class EncryptionSetting:
     created_at: str
     created_by: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str]:
         return {"recipient": self.recipient, "sealed_identity": self.sealed_identity,
                 "created_at": self.created_at, "created_by": self.created_by}
 
     @classmethod
-    def from_dict(cls, value) -> EncryptionSetting | None:
+    def from_dict(cls, value: object) -> EncryptionSetting | None:
         if isinstance(value, str):
             value = json.loads(value)
         if not isinstance(value, dict) or not value.get("recipient") or not value.get("sealed_identity"):
@@ -78,7 +85,7 @@ class EncryptionSetting:
 
 @dataclass(frozen=True)
 class EncryptedHeader:
-    info: dict
+    info: dict[str, Any]
     sealed_identity: bytes
     payload_offset: int
 
@@ -115,14 +122,15 @@ def make_setting(passphrase: str, created_at: str, created_by: str) -> Encryptio
     return EncryptionSetting(recipient, base64.b64encode(sealed).decode("ascii"), created_at, created_by)
 
 
-def get_encryption(session) -> EncryptionSetting | None:
+def get_encryption(session: Session) -> EncryptionSetting | None:
     from booking_app.store.models import CentreSetting
 
     row = session.get(CentreSetting, SETTING_KEY)
     return EncryptionSetting.from_dict(row.value) if row is not None else None
 
 
-def set_up_encryption(session, actor, passphrase: str, again: str, *, now=None) -> EncryptionSetting:
+def set_up_encryption(session: Session, actor: Actor, passphrase: str, again: str, *,
+                      now: datetime | None = None) -> EncryptionSetting:
     """Set up (or change: a new key) the encryption of backups (システム管理). Backups made before keep
     opening with the passphrase of their day: each carries its own sealed identity."""
     from booking_app.services.common import audit, local_now, require_admin
@@ -208,7 +216,7 @@ def _private_temp(folder: Path, suffix: str = ".tmp") -> Path:
     return Path(name)
 
 
-def encrypt_file(plain: Path | str, dest: Path | str, setting: EncryptionSetting, info: dict) -> int:
+def encrypt_file(plain: Path | str, dest: Path | str, setting: EncryptionSetting, info: dict[str, Any]) -> int:
     """Write ``dest`` (0600): the header, then ``plain`` encrypted to the recipient as a stream.
     Written to ``dest.part`` and renamed; returns the size."""
     import pyrage
@@ -238,7 +246,7 @@ def encrypt_file(plain: Path | str, dest: Path | str, setting: EncryptionSetting
     return dest.stat().st_size
 
 
-def unseal(header: EncryptedHeader, passphrase: str, path: Path | str = ""):
+def unseal(header: EncryptedHeader, passphrase: str, path: Path | str = "") -> Any:  # a pyrage Identity
     """The identity of an encrypted backup, opened with the passphrase (RuleError: wrong passphrase)."""
     import pyrage
     from pyrage import passphrase as age_passphrase
@@ -256,7 +264,7 @@ def unseal(header: EncryptedHeader, passphrase: str, path: Path | str = ""):
     return identity
 
 
-def decrypt_file(path: Path | str, out_path: Path | str, passphrase: str) -> dict:
+def decrypt_file(path: Path | str, out_path: Path | str, passphrase: str) -> dict[str, Any]:
     """Decrypt ``path`` into ``out_path`` (0600) as a stream; returns the header's info. A wrong
     passphrase or a payload altered in any byte (age authenticates every chunk) raises RuleError and
     leaves no output."""
@@ -267,7 +275,7 @@ def decrypt_file(path: Path | str, out_path: Path | str, passphrase: str) -> dic
     return header.info
 
 
-def decrypt_payload(path: Path | str, header: EncryptedHeader, identity, out_path: Path | str) -> None:
+def decrypt_payload(path: Path | str, header: EncryptedHeader, identity: Any, out_path: Path | str) -> None:
     """The payload of ``path`` decrypted with an unsealed identity into ``out_path`` (0600), as a stream."""
     import pyrage
 

@@ -60,8 +60,11 @@ def session_staff_id(session: Session) -> int | None:
     txn = session.get_transaction()
     cached = session.info.get(_SESSION_STAFF)
     if cached is not None and txn is not None and cached[0] is txn:
-        return cached[1]
-    cur = session.connection().connection.driver_connection.cursor()
+        cached_id: int | None = cached[1]
+        return cached_id
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # a connection checked out of the pool has its driver connection
+    cur = driver.cursor()
     try:
         cur.execute("SELECT id FROM staff WHERE db_login = session_user::text")
         row = cur.fetchone()
@@ -80,8 +83,11 @@ def remember_session_staff(session: Session, staff_id: int | None) -> None:
 
 def scram_verifier(session: Session, login: str, password: str) -> str:
     """The SCRAM-SHA-256 verifier of ``password`` for ``login``, computed by libpq on the client."""
-    pgconn = session.connection().connection.driver_connection.pgconn
-    return pgconn.encrypt_password(password.encode("utf-8"), login.encode("utf-8"), b"scram-sha-256").decode("ascii")
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # a connection checked out of the pool has its driver connection
+    verifier: bytes = driver.pgconn.encrypt_password(password.encode("utf-8"), login.encode("utf-8"),
+                                                     b"scram-sha-256")
+    return verifier.decode("ascii")
 
 
 def _server_message(exc: DBAPIError) -> str:

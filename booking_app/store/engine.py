@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -162,7 +162,7 @@ def _after_rollback(engine: Engine, exc: DomainError) -> None:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # pragma: no cover - trivial
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:  # pragma: no cover - trivial
         # Take transaction control away from pysqlite so that we can issue BEGIN IMMEDIATE.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -174,7 +174,7 @@ def _configure_sqlite(engine: Engine) -> None:
         _make_private(engine.url.database)
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # pragma: no cover - trivial
+    def _on_begin(conn: Connection) -> None:  # pragma: no cover - trivial
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         conn.exec_driver_sql(f"BEGIN {mode}")
 

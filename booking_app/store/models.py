@@ -149,7 +149,7 @@ class MemberGroup(Base):
 
 @event.listens_for(MemberGroup, "before_insert")
 @event.listens_for(MemberGroup, "before_update")
-def _group_search_keys(_mapper, _conn, group: MemberGroup) -> None:
+def _group_search_keys(_mapper: object, _conn: object, group: MemberGroup) -> None:
     group.refresh_search_keys()
 
 
