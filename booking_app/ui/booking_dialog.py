@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
 from booking_app import clock
 from booking_app.domain import calendar as jcal
 from booking_app.domain import hours
-from booking_app.domain.booking_rules import BookingStatus
+from booking_app.domain.booking_rules import BookingStatus, override_allowed
 from booking_app.domain.errors import DomainError, RuleError, ValidationError
 from booking_app.domain.recurrence import WEEKDAYS_JA, RecurrenceRule
 from booking_app.services import bookings as booking_svc
@@ -1158,7 +1158,7 @@ class BookingDialog(QDialog):
         rule = self.recurrence_rule()
         items = self.ctx.read(lambda s: series_svc.preview_series(s, data, rule))
         self.preview_model.set_items(items)
-        overridable = bool(data.override_reason.strip()) and self.ctx.actor.is_manager
+        overridable = override_allowed(data.override_reason, self.ctx.actor.is_manager)
         blocked = [i for i in items if i.state in ("conflict", "closed") or (i.state == "rule" and not overridable)]
         skip = False
         if blocked:

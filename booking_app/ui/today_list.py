@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from booking_app import clock
 from booking_app.domain import calendar as jcal
-from booking_app.domain.booking_rules import BookingStatus
+from booking_app.domain.booking_rules import NOT_CHECKED_OUT, BookingStatus
 from booking_app.domain.errors import DomainError
 from booking_app.services import bookings as booking_svc
 from booking_app.services import today as today_svc
@@ -48,7 +48,6 @@ from booking_app.ui import plain_text
 from booking_app.ui.plain_text import plain, plain_label
 
 KIND_LABELS = {"member": "登録団体", "group": "団体", "person": "個人"}
-UNSETTLED = today_svc.NOT_CHECKED_OUT  # 確定・利用中: check-out (利用済) still possible
 NOT_CHECKED_OUT_LIMIT = 300  # the oldest first; the title says when there are more
 UNPAID_COLOR = "#c62828"
 PAID_COLOR = "#1b7a3a"
@@ -406,7 +405,7 @@ class TodayListPage(QWidget):
         v = self.selected()
         st = v.status if v else None
         self.check_in_button.setEnabled(st in (BookingStatus.CONFIRMED.value, BookingStatus.TENTATIVE.value))
-        self.check_out_button.setEnabled(st in UNSETTLED)
+        self.check_out_button.setEnabled(st in NOT_CHECKED_OUT)  # 確定・利用中: 利用済 still possible
         self.no_show_button.setEnabled(st == BookingStatus.CONFIRMED.value)
         self.undo_button.setEnabled(st in (BookingStatus.IN_USE.value, BookingStatus.COMPLETED.value,
                                            BookingStatus.NO_SHOW.value))
