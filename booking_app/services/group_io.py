@@ -30,7 +30,8 @@ import re
 import sys
 import unicodedata
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -316,7 +317,7 @@ class _Checker(RowChecker):
         self.report = report
         self.today = today
 
-    def parse(self, number: int, get) -> _Row:
+    def parse(self, number: int, get: Callable[[str], Any]) -> _Row:
         r = _Row(row=number)
         for column, value in (("団体名", get("団体名")), ("代表者", get("代表者")), ("連絡担当者", get("連絡担当者")),
                               ("住所", get("住所")), ("活動場所", get("活動場所"))):
@@ -529,18 +530,18 @@ class _Checker(RowChecker):
                 self.notice(r.row, "団体名", f"{other.row}行目の「{other.name}」と同じ団体名です（重複の可能性）。")
             else:
                 file_names[name_key] = r
-                g = db_names.get(name_key)
-                if g is not None and g is not r.existing:
-                    self.notice(r.row, "団体名", f"登録済みの団体（登録番号{g.reg_no or 'なし'}「{g.name}」）と同じ団体名です"
+                same_name = db_names.get(name_key)
+                if same_name is not None and same_name is not r.existing:
+                    self.notice(r.row, "団体名", f"登録済みの団体（登録番号{same_name.reg_no or 'なし'}「{same_name.name}」）と同じ団体名です"
                                                "（重複の可能性）。")
             for key in people:
                 if key in file_people and file_people[key] is not r:
                     other = file_people[key]
                     self.notice(r.row, "代表者", f"{other.row}行目の「{other.name}」と代表者・電話番号が同じです（重複の可能性）。")
                     break
-                g = db_people.get(key)
-                if g is not None and g is not r.existing and search_key(g.name) != name_key:
-                    self.notice(r.row, "代表者", f"登録済みの団体（登録番号{g.reg_no or 'なし'}「{g.name}」）と"
+                same_person = db_people.get(key)
+                if same_person is not None and same_person is not r.existing and search_key(same_person.name) != name_key:
+                    self.notice(r.row, "代表者", f"登録済みの団体（登録番号{same_person.reg_no or 'なし'}「{same_person.name}」）と"
                                                "代表者・電話番号が同じです（重複の可能性）。")
                     break
             for key in people:
@@ -654,10 +655,11 @@ def _write_register(session: Session, actor: Actor, report: GroupImportReport, r
     for g, r in made:
         why = reason
         if g.status == GroupStatus.EXPIRED.value:
+            assert g.valid_until is not None  # EXPIRED is decided from the date
             why += f"（有効期限{jcal.format_slash(g.valid_until)}が過ぎています）"
         session.add(GroupStatusChange(group_id=g.id, at=now, staff_id=actor.id, old_status=None,
                                       new_status=g.status, reason=why))
-    report.created = [PlannedChange(c.row, g.reg_no, c.name, c.status)
+    report.created = [PlannedChange(c.row, g.reg_no or "", c.name, c.status)  # every new group was numbered
                       for c, (g, _) in zip(report.created, made, strict=True)]
     report.group_ids = tuple(g.id for g in touched)
     report.written = True
@@ -849,7 +851,7 @@ def _xlsx_bytes(rows: list[list[Any]], today: date) -> bytes:
 # --------------------------------------------------------------------------- command line
 
 
-def register_cli(subparsers: argparse._SubParsersAction, *,
+def register_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], *,
                  parents: Sequence[argparse.ArgumentParser] = ()) -> None:
     """Add ``import-groups FILE [--dry-run]`` and ``export-groups FILE`` to the app's command line.
 
@@ -872,7 +874,11 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
     p.set_defaults(handler=cli_export_groups)
 
 
-def _session_scope(target, *, write: bool = True):
+# What the commands run on: an Engine, or a sessionmaker (anything that makes a Session).
+CliTarget = Engine | Callable[[], Session]
+
+
+def _session_scope(target: CliTarget, *, write: bool = True) -> AbstractContextManager[Session]:
     """A transaction from an Engine, or from a sessionmaker (anything that makes a Session)."""
     from contextlib import contextmanager
 
@@ -884,7 +890,7 @@ def _session_scope(target, *, write: bool = True):
         return write_session(target) if write else read_session(target)
 
     @contextmanager
-    def scope():
+    def scope() -> Iterator[Session]:
         with target() as session, session.begin():
             yield session
 
@@ -896,7 +902,7 @@ def _cli_now(args: argparse.Namespace) -> datetime | None:
     return datetime.combine(today, datetime.min.time()).replace(hour=9) if today else None
 
 
-def cli_import_groups(args: argparse.Namespace, target, actor: Actor) -> int:
+def cli_import_groups(args: argparse.Namespace, target: CliTarget, actor: Actor) -> int:
     """``import-groups FILE [--dry-run]``: the report on stdout, or on stderr with exit 1 if any error."""
     from sqlalchemy import Engine
 
@@ -919,7 +925,7 @@ def cli_import_groups(args: argparse.Namespace, target, actor: Actor) -> int:
     return 0 if report.ok else 1
 
 
-def cli_export_groups(args: argparse.Namespace, target, actor: Actor) -> int:
+def cli_export_groups(args: argparse.Namespace, target: CliTarget, actor: Actor) -> int:
     """``export-groups FILE``: every registered group, in number order (a manager, signed in by cli.py)."""
     from booking_app.output_files import check_destination, written_output
 

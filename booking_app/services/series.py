@@ -15,11 +15,11 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from booking_app.domain import hours
-from booking_app.domain.booking_rules import BookingStatus, overlaps, peak_in_use
+from booking_app.domain.booking_rules import EDITABLE, BookingStatus, overlaps, peak_in_use
 from booking_app.domain.errors import ConflictError, RuleError, ValidationError
 from booking_app.domain.recurrence import RecurrenceRule, describe_ja, expand
+from booking_app.services.booking_plan import hm
 from booking_app.services.bookings import (
-    EDITABLE,
     BookingInput,
     BookingView,
     _apply_update,
@@ -30,7 +30,6 @@ from booking_app.services.bookings import (
     cancel_booking,
     check_cancel_reason,
     expire_overdue_holds,
-    hm,
     hold_lapsed_sql,
     views_for,
 )
@@ -90,7 +89,9 @@ def preview_series(
     room_rows: list[Booking] = []
     room_name = ""
     if template.room_id is not None:
-        room_name = session.get(Room, template.room_id).name
+        room = session.get(Room, template.room_id)
+        assert room is not None  # the form offers existing rooms only (a missing one failed here before too)
+        room_name = room.name
         q = select(Booking).where(
             or_(*(and_(Booking.room_id == template.room_id, Booking.start_at < e,
                        Booking.start_at > s - timedelta(days=1), Booking.end_at > s) for s, e in slots)),
@@ -124,12 +125,12 @@ def preview_series(
         )
         if exclude_ids:
             live = live.where(Booking.id.not_in(exclude_ids))
-        q = (
+        eq_q = (
             select(BookingEquipment.equipment_type_id, Booking.start_at, Booking.end_at, BookingEquipment.quantity)
             .join(Booking, Booking.id == BookingEquipment.booking_id)
             .where((BookingEquipment.equipment_type_id + 0).in_(limited), BookingEquipment.booking_id.in_(live))
         )
-        for tid, s, e, qty in session.execute(q):
+        for tid, s, e, qty in session.execute(eq_q):
             equip_by_day.setdefault((tid, s.date()), []).append((s, e, qty))
 
     items: list[PreviewItem] = []
@@ -152,9 +153,11 @@ def preview_series(
                 clashes.append(f"{room_name} {hm(other.start_at)}〜{hm(other.end_at)} {who}（{other.number}）")
         for tid in limited:
             et = types[tid]
+            stock = et.stock
+            assert stock is not None  # limited: the types with a stock
             peak = peak_in_use(equip_by_day.get((tid, occ.date), []), data.start, data.end)
-            if peak + wanted[tid] > et.stock:
-                clashes.append(f"{et.name} 残り{max(et.stock - peak, 0)}{et.unit}")
+            if peak + wanted[tid] > stock:
+                clashes.append(f"{et.name} 残り{max(stock - peak, 0)}{et.unit}")
         if clashes:
             items.append(PreviewItem(occ.date, data.start, data.end, "conflict", "、".join(clashes), occ.note))
         elif breaks:
