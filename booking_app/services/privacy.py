@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any, Unpack
 
 from sqlalchemy import Text, cast, func, or_, select, text, update
+from sqlalchemy.engine import CursorResult, Result, Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -121,7 +124,13 @@ class DueGroup:
         return f"最終利用（{self.since:%Y/%m/%d}）から保存期間を過ぎています"
 
 
-def _as_date(value) -> date | None:
+def _rowcount(result: Result[Unpack[tuple[Any, ...]]]) -> int:
+    """The rows an UPDATE changed (its result is a CursorResult)."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount or 0
+
+
+def _as_date(value: object) -> date | None:
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -143,7 +152,7 @@ def _group_dates(session: Session, group_ids: list[int] | None = None) -> dict[i
         return {}
     last: dict[int, date] = {}
 
-    def bump(rows) -> None:
+    def bump(rows: Iterable[Row[int | None, Any]]) -> None:
         for gid, value in rows:
             d = _as_date(value)
             if gid is not None and d is not None and (gid not in last or d > last[gid]):
@@ -218,7 +227,7 @@ class _Values:
     free_text: set[str]
     keep: set[str]  # the group's name (an organisation's name is not personal data)
 
-    def add(self, value, *, identifying: bool) -> None:
+    def add(self, value: object, *, identifying: bool) -> None:
         if isinstance(value, list):
             for v in value:
                 self.add(v, identifying=identifying)
@@ -249,7 +258,7 @@ def _scrub_text(text: str, values: list[str]) -> str:
     return text
 
 
-def _scrub(value, values: list[str], *, related: bool, key: str = ""):
+def _scrub(value: Any, values: list[str], *, related: bool, key: str = "") -> Any:  # a JSON value
     if isinstance(value, dict):
         return {k: _scrub(v, values, related=related, key=str(k)) for k, v in value.items()}
     if isinstance(value, list):
@@ -263,7 +272,7 @@ def _scrub(value, values: list[str], *, related: bool, key: str = ""):
     return value
 
 
-def _collect(value, vals: _Values, key: str = "") -> None:
+def _collect(value: Any, vals: _Values, key: str = "") -> None:
     """The values under personal keys of an audit snapshot (old addresses and phones too)."""
     if isinstance(value, dict):
         for k, v in value.items():
@@ -278,11 +287,11 @@ def _collect(value, vals: _Values, key: str = "") -> None:
         vals.add(value, identifying=key in IDENTIFYING_KEYS)
 
 
-def _json_text(value) -> str | None:
+def _json_text(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
 
-def _load(text_value: str | None):
+def _load(text_value: str | None) -> Any:  # a JSON value
     return None if text_value is None else json.loads(text_value)
 
 
@@ -344,7 +353,7 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
     cols = (AuditEntry.id, AuditEntry.prev_hash, AuditEntry.at, AuditEntry.staff_id, AuditEntry.action,
             AuditEntry.entity, AuditEntry.entity_id, AuditEntry.summary, cast(AuditEntry.before, Text),
             cast(AuditEntry.after, Text), AuditEntry.row_hash, AuditEntry.redacted_in)
-    related: dict[int, tuple] = {}
+    related: dict[int, tuple[Any, ...]] = {}
     by_entity: dict[str, list[int]] = {}
     for entity, eid in related_keys:
         by_entity.setdefault(entity, []).append(eid)
@@ -359,8 +368,8 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
         vals.add(getattr(g, f), identifying=True)
     for f in ("meeting_place", "note", "status_reason"):
         vals.add(getattr(g, f), identifying=False)
-    for row in related.values():
-        for text_value in (row[8], row[9]):
+    for rel in related.values():
+        for text_value in (rel[8], rel[9]):
             _collect(_load(text_value), vals)
     for b_name, b_phone, b_note in session.execute(
             select(Booking.booker_name, Booking.contact_phone, Booking.note).where(Booking.group_id == g.id)):
@@ -379,8 +388,8 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
             vals.add(getattr(r, f), identifying=True)
         for f in ("description", "injury", "damage"):
             vals.add(getattr(r, f), identifying=False)
-    for p in printing:
-        vals.add(p.user_name, identifying=True)
+    for log in printing:
+        vals.add(log.user_name, identifying=True)
     for v in verifications:
         vals.add(v.note, identifying=False)
     for h in history:
@@ -391,7 +400,7 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
     # ------------------------------------------------ replace the fields in the tables
     fields = 0
 
-    def blank(obj, name: str, *, keep_name: bool = False) -> None:
+    def blank(obj: object, name: str, *, keep_name: bool = False) -> None:
         nonlocal fields
         current = getattr(obj, name)
         if current and current.strip() and current != MARKER and not (keep_name and current.strip() in vals.keep):
@@ -413,8 +422,8 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
     for r in accidents:
         for f in ("person_name", "reporter_name", "reporter_phone", "witnesses", "description", "injury", "damage"):
             blank(r, f)
-    for p in printing:
-        blank(p, "user_name", keep_name=True)
+    for log in printing:
+        blank(log, "user_name", keep_name=True)
     for v in verifications:
         blank(v, "note")
     for h in history:
@@ -429,7 +438,7 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
                      .execution_options(synchronize_session=False))
                 if col is Booking.booker_name and vals.keep:
                     q = q.where(col.notin_(list(vals.keep)))
-                fields += session.execute(q).rowcount or 0
+                fields += _rowcount(session.execute(q))
     # Charges not yet paid carry the booker's name too; paid ones belong to their receipt (kept 7 years).
     identifying = sorted(vals.identifying)
     if identifying:
@@ -438,18 +447,18 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
             owners.append(Charge.booking_id.in_(booking_ids))
         if enrolment_ids:
             owners.append(Charge.enrolment_id.in_(enrolment_ids))
-        fields += session.execute(
+        fields += _rowcount(session.execute(
             update(Charge).where(or_(*owners), Charge.status != "paid", Charge.payer_name.in_(identifying))
-            .values(payer_name=MARKER).execution_options(synchronize_session=False)).rowcount or 0
+            .values(payer_name=MARKER).execution_options(synchronize_session=False)))
     session.flush()
 
     # ------------------------------------------------ the audit rows to erase
-    redactions: list[tuple] = []  # (row, new summary, new before text, new after text)
+    redactions: list[tuple[Any, ...]] = []  # (row, new summary, new before text, new after text)
 
     # Another row (not about the group) loses only the identifying values, never a common word of a note.
     identifying_values = sorted(vals.identifying, key=len, reverse=True)
 
-    def plan(row, is_related: bool) -> None:
+    def plan(row: tuple[Any, ...], is_related: bool) -> None:
         use = values if is_related else identifying_values
         summary = _scrub_text(row[7] or "", use)
         before = _json_text(_scrub(_load(row[8]), use, related=is_related)) if row[8] is not None else None
@@ -460,8 +469,8 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
             redactions.append((row, summary, before if before is not None else row[8],
                                after if after is not None else row[9]))
 
-    for row in sorted(related.values(), key=lambda r: r[0]):
-        plan(row, True)
+    for rel in sorted(related.values(), key=lambda r: r[0]):
+        plan(rel, True)
     # Any other row naming one of the identifying values (a search in SQL first: JSON keeps non-ASCII
     # as \\u escapes, so both spellings are looked for).
     if vals.identifying:
@@ -512,7 +521,7 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
     return AnonymiseResult(g.id, audit_id, fields, len(entries))
 
 
-def _redact(session: Session, audit_id: int, redactions: list[tuple]) -> None:
+def _redact(session: Session, audit_id: int, redactions: list[tuple[Any, ...]]) -> None:
     """Write the erased texts: PostgreSQL through ``fukufuku_redact_audit`` (migration 0010), SQLite with an
     UPDATE its trigger allows once per row."""
     ordered = sorted(redactions, key=lambda r: r[0][0])
