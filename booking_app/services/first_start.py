@@ -24,6 +24,7 @@ from booking_app.domain.fees import FeeSchedule, load_default_fees, normalise_in
 from booking_app.domain.profile import CentreProfile, load_default_profile
 from booking_app.services import auth, centre, fees
 from booking_app.services.common import Actor
+from booking_app.services.connection import Target, target_of
 from booking_app.store.db_roles import create_login, valid_login_name
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.migrate import current_revision, known_revisions, safe_upgrade
@@ -130,24 +131,6 @@ def sqlite_file(url: str) -> Path | None:
     if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
         return None
     return Path(u.database)
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a database URL points, for the wizard's summary (never the password)."""
-
-    backend: str
-    host: str
-    port: int | None
-    database: str
-    sslmode: str
-    username: str
-
-
-def target_of(url: str) -> Target:
-    u = make_url(url)
-    return Target(u.get_backend_name(), u.host or "", u.port, u.database or "", str(u.query.get("sslmode") or ""),
-                  u.username or "")
 
 
 def database_state(url: str) -> str:
