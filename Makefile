@@ -2,6 +2,7 @@
 #   make run    start the app (SQLite in the user data dir)
 #   make demo   start the app with demo data
 #   make test   run the test suite (SQLite + a throwaway PostgreSQL cluster), at a pinned moment
+#   make check  the layer contracts (import-linter) and the type checker (mypy); part of `make test`
 #   make test-calendar  the date-sensitive tests once on each of the year's trap days (tests/pinning.py)
 #   make bench  run every bench/*.py script
 #   make bundle the one-folder desktop build in dist/FukufukuDesk (PyInstaller), then `make bundle-test`
@@ -20,7 +21,7 @@ REPORT     := $(BUILD)/test-report.xml
 PYTEST_ARGS ?=
 PG_BIN_GLOB ?= /usr/lib/postgresql/*/bin/initdb
 
-.PHONY: venv gui-libs run demo test test-calendar bench clean distclean pg-server-binaries pdf-tools translations bundle bundle-test
+.PHONY: venv gui-libs run demo test check test-calendar bench clean distclean pg-server-binaries pdf-tools translations bundle bundle-test
 
 venv: $(STAMP)
 
@@ -68,9 +69,16 @@ pdf-tools:
 	fi
 
 # Japanese fonts are bundled in resources/fonts/ (IPAex), so no system fonts are needed.
-test: venv pg-server-binaries pdf-tools
+test: venv pg-server-binaries pdf-tools check
 	@mkdir -p $(BUILD)
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest --junitxml=$(REPORT) $(PYTEST_ARGS)
+
+# The house rules a reviewer would otherwise check by eye (issue 16): the layers (.importlinter: ui >
+# services > reports > store > domain, no SQL in the ui, reports take no session) and the types
+# (mypy.ini: strict for domain, store and services). Either failing stops `make test` before pytest.
+check: venv
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # The calendar sweep (issue 12): every date-sensitive test that does not name its own day runs once on
 # each trap day (年末年始, fiscal-year end and start, a Sunday, a 振替休日 eve, 2028-02-29, today's real
@@ -89,7 +97,7 @@ bench: venv
 	QT_QPA_PLATFORM=offscreen $(VPY) bench/run_all.py
 
 clean:
-	rm -rf $(BUILD) $(DIST) .pytest_cache .hypothesis *.egg-info
+	rm -rf $(BUILD) $(DIST) .pytest_cache .hypothesis .mypy_cache .import_linter_cache *.egg-info
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
 distclean: clean
