@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFormLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from booking_app.domain.errors import DomainError
-from booking_app.store import backup_crypto
+from booking_app.services import backup_encryption
 from booking_app.ui.context import AppContext
 from booking_app.ui.plain_text import plain_label
 
@@ -47,7 +47,7 @@ class BackupEncryptionSettings(QWidget):
         self.again.setObjectName("backup_passphrase_again")
         for edit in (self.passphrase, self.again):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.setPlaceholderText(f"{backup_crypto.MIN_PASSPHRASE}文字以上")
+            edit.setPlaceholderText(f"{backup_encryption.MIN_PASSPHRASE}文字以上")
         self.save_button = QPushButton()
         self.save_button.setObjectName("backup_encryption_save")
         self.message = plain_label()
@@ -76,7 +76,7 @@ class BackupEncryptionSettings(QWidget):
         self.load()
 
     def load(self) -> None:
-        setting = self.ctx.read(backup_crypto.get_encryption)
+        setting = self.ctx.read(backup_encryption.get_encryption)
         if setting is None:
             self.state.setText("状態：未設定（バックアップは暗号化されていません）。"
                                "パスフレーズを設定すると、これからの自動バックアップと「backup」コマンドの"
@@ -94,10 +94,10 @@ class BackupEncryptionSettings(QWidget):
 
     def save(self) -> bool:
         passphrase, again = self.passphrase.text(), self.again.text()
-        changing = self.ctx.read(backup_crypto.get_encryption) is not None
+        changing = self.ctx.read(backup_encryption.get_encryption) is not None
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # sealing the key takes about a second
         try:
-            self.ctx.write(lambda s, a: backup_crypto.set_up_encryption(s, a, passphrase, again),
+            self.ctx.write(lambda s, a: backup_encryption.set_up_encryption(s, a, passphrase, again),
                            changes={"settings"})
         except DomainError as exc:
             self.message.setStyleSheet("color: #c62828;")  # an error, in the theme's red (theme.HOLIDAY)
