@@ -34,7 +34,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from booking_app.domain.errors import DomainError, NotFound, PermissionDenied
+from booking_app.domain.errors import DomainError, NotFound, SignInRefused  # SignInRefused: defined there (issue 16)
 from booking_app.services.command_tokens import ENV_VAR, TokenRefused
 from booking_app.services.common import Actor
 
@@ -67,8 +67,6 @@ class SignedIn:
     via: str  # "password" | "token" | "pg-login"
 
 
-class SignInRefused(PermissionDenied):
-    """A headless sign-in refused; the message says why and what to do."""
 
 
 def _is_terminal() -> bool:

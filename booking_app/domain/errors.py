@@ -116,6 +116,10 @@ class DbLoginError(DomainError):
         self.reason = reason  # wrong_password | disabled | not_staff | unreachable | tls | not_allowed | other
 
 
+class SignInRefused(PermissionDenied):
+    """A headless command's sign-in refused (``cli_signin``); the message says why and what to do."""
+
+
 class TokenRefused(PermissionDenied):
     """A token that is unknown, revoked, out of scope, or whose staff member may not act any more."""
 
