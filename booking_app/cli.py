@@ -410,7 +410,7 @@ def _open_app(args: argparse.Namespace, url: str, label: str) -> int:
     # which creates the database where staff choose; creating the default file here would pre-empt it.
     first_run = False
     if args.screenshot is None and not args.demo:
-        from booking_app.ui.first_start import is_first_start
+        from booking_app.services.first_start import is_first_start
 
         first_run = is_first_start(getattr(args, "db", None))
     from booking_app.store.migrate import MigrationFailed

@@ -66,7 +66,8 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
 
 
 def cli_export_stats(args: argparse.Namespace, engine, actor: Actor) -> int:
-    from booking_app.reports.stats_export import export_stats, period_text
+    from booking_app.reports.stats_export import period_text
+    from booking_app.services.stats_export import export_stats
     from booking_app.store.engine import write_session
 
     out: Path = args.output

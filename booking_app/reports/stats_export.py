@@ -915,18 +915,7 @@ def check_target(path: Path | str) -> str:
     return suffix
 
 
-def export_stats(*args: Any, **kwargs: Any) -> MonthFigures:
-    """Moved to ``booking_app.services.stats_export.export_stats`` (it reads the database and audits).
-
-    Kept for ``booking_app/stats_cli.py`` and the tests that still import it from here; remove it when they
-    import the service (the one reports → services exception in ``.importlinter``).
-    """
-    from booking_app.services.stats_export import export_stats as export
-
-    return export(*args, **kwargs)
-
-
 __all__ = ["Column", "StatTable", "stats_tables", "headline", "closed_text", "report_title", "display",
-           "write_stats_xlsx", "write_stats_csv", "stats_csv_rows", "render_stats_pdf", "export_stats",
+           "write_stats_xlsx", "write_stats_csv", "stats_csv_rows", "render_stats_pdf",
            "check_target", "monthly_table", "month_label", "amendment_fields", "ReportInfo", "info_rows",
            "range_text", "created_text", "row_label", "paginate_flow", "Flow", "same_period"]

@@ -437,7 +437,7 @@ def _all_text(path) -> str:
 def test_export_stats_writes_the_ledger_in_every_format_without_personal_data(world, tmp_path):
     from factories import NOW, at
 
-    from booking_app.reports.stats_export import export_stats
+    from booking_app.services.stats_export import export_stats
     from booking_app.services import bookings as svc
     from booking_app.services import stats
 
@@ -485,7 +485,7 @@ def test_export_stats_writes_the_ledger_in_every_format_without_personal_data(wo
 
 def test_export_stats_wants_one_period_and_a_known_format(world, tmp_path):
     from booking_app.domain.errors import ValidationError
-    from booking_app.reports.stats_export import export_stats
+    from booking_app.services.stats_export import export_stats
 
     out = tmp_path / "out"
     out.mkdir()

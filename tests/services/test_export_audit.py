@@ -106,7 +106,7 @@ def printed(engine) -> list[AuditEntry]:
 
 @pytest.mark.now(NOW)
 def test_the_statistics_export_is_audited_as_its_author(world: World, tmp_path: Path):
-    from booking_app.reports.stats_export import export_stats
+    from booking_app.services.stats_export import export_stats
 
     with world.write() as s:
         export_stats(s, tmp_path / "月報.csv", actor=world.desk, month=(2026, 10))
@@ -119,7 +119,7 @@ def test_the_statistics_export_is_audited_as_its_author(world: World, tmp_path: 
 @pytest.mark.now(NOW)
 def test_a_refused_statistics_author_writes_neither_file_nor_row(world: World, tmp_path: Path):
     from booking_app.domain.errors import DomainError
-    from booking_app.reports.stats_export import export_stats
+    from booking_app.services.stats_export import export_stats
     from booking_app.services.common import Actor
 
     with pytest.raises(DomainError), world.write() as s:

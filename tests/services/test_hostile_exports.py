@@ -21,7 +21,7 @@ from factories import NOW, World, at, seed
 
 from booking_app.domain.insurance import default_plans
 from booking_app.reports.cashup import write_cashup_xlsx
-from booking_app.reports.stats_export import export_stats
+from booking_app.services.stats_export import export_stats
 from booking_app.services import group_io, payments, stats, table_writer
 from booking_app.services import insurance_reports as ir
 from booking_app.services.audit_log import AuditFilter, export_audit
