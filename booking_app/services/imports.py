@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from booking_app.domain import calendar as jcal
 from booking_app.domain import hours
-from booking_app.domain.booking_rules import BookingStatus, overlaps, peak_in_use
+from booking_app.domain.booking_rules import GROUP_BARRED, BookingStatus, overlaps, peak_in_use
 from booking_app.services import tabular
 from booking_app.services.bookings import blocks_slot_sql, expire_overdue_holds, hm, overlap_error
 from booking_app.services.centre import get_profile
@@ -56,7 +56,7 @@ from booking_app.services.tabular import (
 from booking_app.store.models import Booking, BookingEquipment, EquipmentType, MemberGroup, Room
 
 OVERRIDE_REASON = "台帳からの取込"
-BARRED_GROUP_STATES = {"suspended": "利用停止中", "deregistered": "登録抹消済み"}
+BARRED_GROUP_STATES = GROUP_BARRED  # the one list (domain/booking_rules); the old name for callers
 GOOD_GROUP_STATES = ("active", "renewal_due")
 
 # Canonical column → other headings seen in centres' ledgers.

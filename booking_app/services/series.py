@@ -15,7 +15,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from booking_app.domain import hours
-from booking_app.domain.booking_rules import EDITABLE, BookingStatus, overlaps, peak_in_use
+from booking_app.domain.booking_rules import (EDITABLE, BookingStatus, overlaps, override_allowed, override_wanted,
+                                          peak_in_use)
 from booking_app.domain.errors import ConflictError, RuleError, ValidationError
 from booking_app.domain.recurrence import RecurrenceRule, describe_ja, expand
 from booking_app.services.booking_plan import hm
@@ -184,14 +185,14 @@ def create_series(
         raise ValidationError("繰り返しの条件に当てはまる日がありません。条件を見直してください。", field="rule")
     outside = [i for i in items if i.state == "rule"]
     manager = is_manager(session, actor)  # the role on record, not the one the caller claims
-    if template.override_reason.strip() and not manager and outside:
+    if override_wanted(template.override_reason) and not manager and outside:
         # Same answer as a single booking: an override is a manager's decision, not silently ignored.
         lines = [f"{i.day:%Y/%m/%d} {i.state_label}：{i.detail}" for i in outside[:10]]
         more = f"\nほか{len(outside) - 10}日" if len(outside) > 10 else ""
         raise deny(session, actor, "規則外の繰り返し予約",
                    "規則外の日を含む繰り返し予約は管理者のみ許可できます。管理者に依頼してください。\n"
                    + "\n".join(lines) + more)
-    overridable = template.override_reason.strip() and manager
+    overridable = override_allowed(template.override_reason, manager)
     blocked = [i for i in items if i.state in ("conflict", "closed") or (i.state == "rule" and not overridable)]
     if blocked and not skip_unavailable:
         lines = [f"{i.day:%Y/%m/%d} {i.state_label}：{i.detail}" for i in blocked[:10]]
