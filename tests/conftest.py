@@ -277,6 +277,31 @@ def db_engine(db_url):
         engine.dispose()
 
 
+_tests_since_full_collection = itertools.count(1)
+FULL_COLLECTION_EVERY = 25
+
+
+@pytest.fixture(autouse=True)
+def _gc_on_the_main_thread():
+    """Garbage is collected on the main thread only, as the app does (booking_app/ui/gc_guard.py).
+
+    Python's automatic collector runs in whichever thread allocates when a threshold is crossed: a
+    background Op, a change listener, a test's second "terminal" thread. Collecting there can free Qt
+    wrappers and delete Qt objects off the GUI thread, which crashes the process; under pytest-xdist that
+    crash stopped a worker, and with ``--dist loadfile`` the run then hung (CI 2026-12-07). So tests run
+    with automatic collection off, and the young generations are collected here after each test (a full
+    collection every 25 tests), on the main thread. A test that turns it on again (test_gc_guard) is
+    followed by this fixture turning it off."""
+    gc.disable()
+    yield
+    if next(_tests_since_full_collection) % FULL_COLLECTION_EVERY == 0:
+        _collect_garbage()
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect(1)
+
+
 @pytest.fixture(autouse=True)
 def _cheap_scrypt(request, monkeypatch):
     """Password hashes at N=2**10 instead of OWASP's 2**17 (128 MiB, ~0.6 s each), so tests stay fast.
