@@ -83,14 +83,15 @@ check: venv
 # The calendar sweep (issue 12): every date-sensitive test that does not name its own day runs once on
 # each trap day (年末年始, fiscal-year end and start, a Sunday, a 振替休日 eve, 2028-02-29, today's real
 # date). A test that never reads the clock runs on one day only. SQLite only, without the slow tests,
-# one test file per worker (the skip bookkeeping is per process): about 10 minutes on 2 cores.
+# one test file per worker (the skip bookkeeping is per process): about 10 minutes on 2 cores. A worker that
+# crashes ends the run with the test named (--max-worker-restart=0); restarted workers under loadfile hung it.
 CALENDAR_TESTS ?= tests/domain tests/services tests/ui
 CALENDAR_REPORT := $(BUILD)/test-calendar-report.xml
 SWEEP_WORKERS ?= 2
 test-calendar: venv pdf-tools
 	@mkdir -p $(BUILD)
 	QT_QPA_PLATFORM=offscreen BOOKING_APP_TEST_NO_PG=1 $(VPY) -m pytest --calendar-sweep -q -rfE \
-	    -n $(SWEEP_WORKERS) --dist loadfile -m "not postgres and not slow" \
+	    -n $(SWEEP_WORKERS) --dist loadfile --max-worker-restart=0 -m "not postgres and not slow" \
 	    --junitxml=$(CALENDAR_REPORT) $(CALENDAR_TESTS) $(PYTEST_ARGS)
 
 bench: venv
