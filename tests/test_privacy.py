@@ -69,6 +69,23 @@ def world(db_url):
         engine.dispose()
 
 
+def tamper(world, db_url: str, assignment: str, row_id: int) -> None:
+    """What only the owner can do: switch the trail's guard off, rewrite one row, switch it on again
+    (SQLite: the trigger dropped; it is not needed afterwards)."""
+    if world.dialect == "sqlite":
+        con = sqlite3.connect(make_url(db_url).database, isolation_level=None)
+        try:
+            con.execute("DROP TRIGGER audit_log_no_update")
+            con.execute(f"UPDATE audit_log SET {assignment} WHERE id = {row_id}")
+        finally:
+            con.close()
+    else:
+        with world.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER trg_audit_no_change"))
+            conn.execute(text(f"UPDATE audit_log SET {assignment} WHERE id = {row_id}"))
+            conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER trg_audit_no_change"))
+
+
 def group_input(**kw) -> GroupInput:
     data = dict(name="唐戸ふれあい合唱団", kana="カラトフレアイガッショウダン", activity_fields=["社会教育"],
                 members=12, declarations={k: True for k in DECLARATIONS}, **PERSONAL)
@@ -280,18 +297,7 @@ def test_verify_fails_when_a_redacted_rows_staff_is_tampered_with(world: World, 
         result = privacy.anonymise_group(s, world.manager, gid, reason="本人の請求", today=TODAY, now=NOW)
     with world.read() as s:
         target = s.scalars(select(AuditEntry.id).where(AuditEntry.redacted_in == result.audit_id)).first()
-    if world.dialect == "sqlite":
-        con = sqlite3.connect(make_url(db_url).database, isolation_level=None)
-        try:
-            con.execute("DROP TRIGGER audit_log_no_update")
-            con.execute(f"UPDATE audit_log SET staff_id = {world.desk.id} WHERE id = {target}")
-        finally:
-            con.close()
-    else:
-        with world.engine.begin() as conn:
-            conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER trg_audit_no_change"))
-            conn.execute(text(f"UPDATE audit_log SET staff_id = {world.desk.id} WHERE id = {target}"))
-            conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER trg_audit_no_change"))
+    tamper(world, db_url, f"staff_id = {world.desk.id}", target)
     with world.read() as s:
         check = verify_chain(s)
     assert not check.ok and check.broken_id == target
@@ -580,18 +586,7 @@ def test_verify_audit_command_passes_after_anonymise_and_names_a_tampered_redact
     assert cli.main(["--db", login, "verify-audit"]) == 0
     assert "改ざんされていません" in capsys.readouterr().out
     # The redacted text itself rewritten afterwards (by the owner, the guard switched off): a break.
-    if world.dialect == "sqlite":
-        con = sqlite3.connect(make_url(db_url).database, isolation_level=None)
-        try:
-            con.execute("DROP TRIGGER audit_log_no_update")
-            con.execute(f"UPDATE audit_log SET summary = '別の内容' WHERE id = {target}")
-        finally:
-            con.close()
-    else:
-        with world.engine.begin() as conn:
-            conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER trg_audit_no_change"))
-            conn.execute(text(f"UPDATE audit_log SET summary = '別の内容' WHERE id = {target}"))
-            conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER trg_audit_no_change"))
+    tamper(world, db_url, "summary = '別の内容'", target)
     assert cli.main(["--db", login, "verify-audit"]) == 1
     assert f"番号 {target}" in capsys.readouterr().err
 
