@@ -159,7 +159,7 @@ def plan_new_booking(data: Any, *, actor_id: int, now: datetime, group: tuple[in
         lines = fee_lines(schedule, profile, room_name if data.room_id is not None else None, data.start,
                           data.end, {type_names[t]: q for t, q in equipment}, fee_class)
         # Equal lines side by side, in the order of their first, as fees.sync_booking_charges writes them.
-        same: dict[tuple, list[FeeLine]] = {}
+        same: dict[tuple[str, str, int, int, str], list[FeeLine]] = {}
         for ln in charged_lines(lines, data.start):
             same.setdefault((ln.kind, ln.description, ln.quantity, ln.unit_price, ln.tax), []).append(ln)
         charges = [ln for group_lines in same.values() for ln in group_lines]

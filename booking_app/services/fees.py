@@ -155,11 +155,11 @@ class SyncResult:
     note: str = ""
 
 
-def _key(kind: str, description: str, quantity: int, tax: str) -> tuple:
+def _key(kind: str, description: str, quantity: int, tax: str) -> tuple[str, str, int, str]:
     return (kind, description, quantity, tax)
 
 
-def _full(c: Charge | FeeLine) -> tuple:
+def _full(c: Charge | FeeLine) -> tuple[str, str, int, int, str]:
     return (c.kind, c.description, c.quantity, c.unit_price, c.tax)
 
 

@@ -6,8 +6,9 @@ session; this module is the part that reads the database and writes the audit ro
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,14 @@ from booking_app.services import stats as svc
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit
 from booking_app.services.slips import issuer_for
-from booking_app.services.stats import MonthFigures
+from booking_app.services.stats import MonthFigures, MonthRow
+
+
+class _StatsWriter(Protocol):
+    """The signature the three writers of ``booking_app.reports.stats_export`` share (pdf returns pages)."""
+
+    def __call__(self, fig: MonthFigures, path: Path | str, /, *, monthly: Sequence[MonthRow] | None = ...,
+                 centre: str = ..., info: ReportInfo | None = ...) -> object: ...
 
 
 def export_stats(session: Session, path: Path | str, *, actor: Actor, month: tuple[int, int] | None = None,
@@ -54,11 +62,14 @@ def export_stats(session: Session, path: Path | str, *, actor: Actor, month: tup
     if month is not None:
         fig = svc.month_figures(session, *month, now=now)
     else:
+        assert fiscal_year is not None  # exactly one of month and fiscal_year, checked above
         fig = svc.year_figures(session, fiscal_year, now=now)
         monthly = svc.monthly_users(session, fiscal_year, today=now.date())
     if progress is not None:
         progress(1, steps)
-    writer = {".xlsx": write_stats_xlsx, ".csv": write_stats_csv, ".pdf": render_stats_pdf}[suffix]
+    writers: dict[str, _StatsWriter] = {".xlsx": write_stats_xlsx, ".csv": write_stats_csv,
+                                        ".pdf": render_stats_pdf}
+    writer = writers[suffix]
     name = file_name or Path(path).name
     # Recorded before the file is written: a refused author leaves no file behind.
     audit(session, actor, "export", "statistics", None,

@@ -16,7 +16,7 @@ reads as paid.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,9 +79,9 @@ def payment_states(session: Session, booking_ids: Iterable[int]) -> dict[int, Pa
     ids = sorted(set(booking_ids))
     if not ids:
         return {}
-    rows = session.execute(
-        select(Charge.booking_id, Charge.status, Charge.amount, Receipt.receipt_no, ReceiptVoid.id,
-               Booking.status)
+    # Booking.id is the charge's booking (inner join); the receipt columns are None for an unpaid charge.
+    rows: Sequence[tuple[int, str, int, str | None, int | None, str]] = session.execute(
+        select(Booking.id, Charge.status, Charge.amount, Receipt.receipt_no, ReceiptVoid.id, Booking.status)
         .join(Booking, Booking.id == Charge.booking_id)
         .outerjoin(Receipt, Receipt.id == Charge.receipt_id)
         .outerjoin(ReceiptVoid, ReceiptVoid.receipt_id == Charge.receipt_id)
