@@ -30,15 +30,14 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QInputDialog, QMessageBox, QPushButton
 from sqlalchemy import select
 
-from booking_app import clock
 from booking_app.domain.errors import DomainError
 from booking_app.domain.groups import DECLARATIONS, GroupInput
 from booking_app.services import bookings as booking_svc
 from booking_app.services import groups as group_svc
-from booking_app.services.common import Actor
 from booking_app.store.engine import make_engine, read_session, write_session
-from booking_app.store.models import Room, Staff
+from booking_app.store.models import Room
 from booking_app.ui.context import AppContext
+from tests.actors import actor_for
 from days import open_day
 from fingerprint import db_fingerprint, fingerprint_diff, stored_value_problems
 
@@ -95,12 +94,6 @@ def type_number(qtbot, spin, text: str) -> None:
     QApplication.sendEvent(spin, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Delete, Qt.KeyboardModifier.NoModifier))
     type_text(spin, text)
     qtbot.keyClick(spin, Qt.Key.Key_Tab)
-
-
-def actor_for(engine, role: str) -> Actor:
-    with read_session(engine) as s:
-        st_ = s.scalars(select(Staff).where(Staff.role == role)).first()
-        return Actor(st_.id, st_.name, st_.role)
 
 
 class Fresh:

@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from booking_app import clock
 from booking_app.services import bookings as booking_svc
-from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
-from booking_app.store.models import Booking, EquipmentType, MemberGroup, Room, Staff
+from booking_app.store.models import Booking, EquipmentType, MemberGroup, Room
 from booking_app.ui import booking_dialog as bd
 from booking_app.ui.booking_dialog import BookingDialog, EquipmentModel
 from booking_app.ui.context import AppContext
+from tests.actors import actor_for
 from days import open_weekdays
 
 
@@ -38,12 +38,6 @@ def engine(engine):
         s.add(MemberGroup(reg_no="R0099", name="関門太鼓の会", kana="かんもんたいこのかい", status="suspended",
                           created_at=datetime(2026, 4, 1)))
     return engine
-
-
-def actor_for(engine, role: str) -> Actor:
-    with read_session(engine) as s:
-        st = s.scalars(select(Staff).where(Staff.role == role)).first()
-        return Actor(st.id, st.name, st.role)
 
 
 def ids(engine):

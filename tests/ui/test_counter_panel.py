@@ -11,22 +11,16 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from booking_app.services import stats as svc
-from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
-from booking_app.store.models import Staff, WalkInTally
+from booking_app.store.models import WalkInTally
 from booking_app.ui import counter_panel as cp
 from booking_app.ui.context import AppContext
 from booking_app.ui.counter_panel import CounterPanel, TalliesModel
+from tests.actors import actor_for
 
 TODAY = date(2026, 11, 25)
 TERMINAL = "受付1"
 pytestmark = pytest.mark.now(TODAY)
-
-
-def actor_for(engine, role: str) -> Actor:
-    with read_session(engine) as s:
-        st = s.scalars(select(Staff).where(Staff.role == role)).first()
-        return Actor(st.id, st.name, st.role)
 
 
 @pytest.fixture

@@ -18,14 +18,14 @@ from sqlalchemy import select
 from booking_app.domain.groups import DECLARATIONS, GroupInput
 from booking_app.services import groups as group_svc
 from booking_app.services import insurance as ins
-from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
-from booking_app.store.models import Charge, InsuranceEnrolment, InsuredPerson, Staff
+from booking_app.store.models import Charge, InsuranceEnrolment, InsuredPerson
 from booking_app.ui import accident_dialog as ad
 from booking_app.ui import enrol_dialog as ed
 from booking_app.ui import insurance_page as ip
 from booking_app.ui import payment_dialog as pd
 from booking_app.ui.enrol_dialog import AddPeopleDialog, EnrolDialog, RemovePersonDialog
+from tests.actors import actor_for
 
 TODAY = date(2026, 11, 25)
 ROSTER = "山田 太郎\tヤマダ タロウ\n佐藤 花子\tサトウ ハナコ\n鈴木 一郎\tスズキ イチロウ\n"
@@ -50,12 +50,6 @@ def paste_into(qtbot, view, text: str) -> None:
 def tick(qtbot, box) -> None:
     """Click a check box on its box (a stretched check box does not react to clicks right of its text)."""
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
-
-
-def actor_for(engine, role: str) -> Actor:
-    with read_session(engine) as s:
-        st = s.scalars(select(Staff).where(Staff.role == role)).first()
-        return Actor(st.id, st.name, st.role)
 
 
 @pytest.fixture

@@ -12,17 +12,11 @@ from sqlalchemy import func, select
 
 from booking_app.domain.groups import DECLARATIONS, GroupInput
 from booking_app.services import groups as group_svc
-from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
-from booking_app.store.models import MemberGroup, Staff
+from booking_app.store.models import MemberGroup
 from booking_app.ui import group_dialog as gd
 from booking_app.ui.group_dialog import GroupDialog
-
-
-def actor_for(engine, role: str) -> Actor:
-    with read_session(engine) as s:
-        st = s.scalars(select(Staff).where(Staff.role == role)).first()
-        return Actor(st.id, st.name, st.role)
+from tests.actors import actor_for
 
 
 @pytest.fixture

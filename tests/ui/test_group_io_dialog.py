@@ -13,26 +13,20 @@ from PySide6.QtWidgets import QDialog, QFileDialog
 from sqlalchemy import func, select
 
 from booking_app.services import group_io
-from booking_app.services.common import Actor
 from booking_app.store.engine import read_session
-from booking_app.store.models import MemberGroup, Staff
+from booking_app.store.models import MemberGroup
 from booking_app.ui import group_io_dialog as gio
 from booking_app.ui import groups_page as gp
 from booking_app.ui import import_preview
 from booking_app.ui.context import AppContext
 from booking_app.ui.group_io_dialog import GroupImportDialog, export_groups_dialog
 from booking_app.ui.groups_page import GroupsPage
+from tests.actors import actor_for
 
 TODAY = date(2026, 11, 25)
 NOW = datetime(2026, 11, 25, 10, 0)
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "groups"
 pytestmark = pytest.mark.now(TODAY)
-
-
-def actor_for(engine, role: str) -> Actor:
-    with read_session(engine) as s:
-        st = s.scalars(select(Staff).where(Staff.role == role)).first()
-        return Actor(st.id, st.name, st.role)
 
 
 def group_count(engine) -> int:

@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 
 from booking_app.domain.groups import DECLARATIONS, GroupInput
 from booking_app.services import groups as group_svc
-from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
-from booking_app.store.models import GroupVerification, MemberGroup, Staff
+from booking_app.store.models import GroupVerification, MemberGroup
 from booking_app.ui import group_dialog as gd
 from booking_app.ui import groups_page as gp
 from booking_app.ui.group_dialog import StatusChangeDialog
 from booking_app.ui.groups_page import GroupsPage
+from tests.actors import actor_for
 
 TODAY = date(2026, 11, 25)
 pytestmark = pytest.mark.now(TODAY)
@@ -30,12 +30,6 @@ pytestmark = pytest.mark.now(TODAY)
 def group_input(name: str, kana: str, **kw) -> GroupInput:
     return GroupInput(name=name, kana=kana, activity_fields=["まちづくり"], representative=kw.pop("rep", "山田 花子"),
                       phone=kw.pop("phone", "083-111-2222"), declarations={k: True for k in DECLARATIONS}, **kw)
-
-
-def actor_for(engine, role: str) -> Actor:
-    with read_session(engine) as s:
-        st = s.scalars(select(Staff).where(Staff.role == role)).first()
-        return Actor(st.id, st.name, st.role)
 
 
 @pytest.fixture

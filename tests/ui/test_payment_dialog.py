@@ -25,12 +25,13 @@ from booking_app.services import payments as pay_svc
 from booking_app.services.common import Actor
 from booking_app.services.terminal import terminal_name
 from booking_app.store.engine import read_session, write_session
-from booking_app.store.models import Charge, Receipt, ReceiptPrint, Room, Staff
+from booking_app.store.models import Charge, Receipt, ReceiptPrint, Room
 from booking_app.ui import booking_dialog as bd
 from booking_app.ui import payment_dialog as pd
 from booking_app.ui import printing_log_dialog as pld
 from booking_app.ui.payment_dialog import PaymentDialog
 from booking_app.ui.printing_log_dialog import PrintingLogDialog
+from tests.actors import actor_for
 from days import open_day
 
 CLUB = "下関写真クラブ"
@@ -51,12 +52,6 @@ def retype(widget, text: str) -> None:
     QApplication.sendEvent(widget, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Backspace,
                                              Qt.KeyboardModifier.NoModifier))
     type_text(widget, text)
-
-
-def actor_for(engine, role: str) -> Actor:
-    with read_session(engine) as s:
-        st = s.scalars(select(Staff).where(Staff.role == role)).first()
-        return Actor(st.id, st.name, st.role)
 
 
 def general_booking(engine, name: str = CLUB, *, days_ahead: int = 8, room: str = "大会議室") -> int:
