@@ -29,7 +29,8 @@ from __future__ import annotations
 import functools
 import json
 from datetime import date, datetime, timedelta
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Date, bindparam, insert
 from sqlalchemy.dialects import sqlite
@@ -37,13 +38,18 @@ from sqlalchemy.orm import Session, aliased
 
 from booking_app.domain import booking_rules, hours
 from booking_app.domain.booking_rules import GROUP_BARRED, BookingStatus, peak_in_use
-from booking_app.domain.fees import FeeSchedule
+from booking_app.domain.fees import FeeSchedule, load_default_fees
 from booking_app.domain.groups import effective_status
 from booking_app.domain.profile import CentreProfile, load_default_profile
 from booking_app.services.booking_plan import booking_number, plan_new_booking, quote_after, quote_summary
 from booking_app.services.common import Actor, jsonable
 from booking_app.store.audit_chain import note_written, pg_append, sqlite_append, sqlite_tail, sqlite_ts
 from booking_app.store.models import Base, Booking
+
+if TYPE_CHECKING:  # bookings imports this module inside try_create's caller; names for hints only
+    from booking_app.services.bookings import BookingInput, BookingView
+
+_T = TypeVar("_T")
 
 
 
@@ -60,7 +66,7 @@ def _rule(name: str, alias: str | None = None) -> tuple[str, tuple[str, ...], di
     return str(compiled), tuple(compiled.positiontup), dict(compiled.params)
 
 
-def _rule_args(name: str, today: date, alias: str | None = None, *, pg: bool = False) -> list:
+def _rule_args(name: str, today: date, alias: str | None = None, *, pg: bool = False) -> list[Any]:
     _sql, order, params = _rule(name, alias)
     day = today if pg else today.isoformat()
     return [day if key == "today" else params[key] for key in order]
@@ -84,6 +90,7 @@ def _insert(table: str, columns: tuple[str, ...]) -> tuple[str, tuple[str, ...]]
     style; ``_pg`` turns it into psycopg's), and the order its values go in."""
     stmt = insert(Base.metadata.tables[table]).values({c: bindparam(c) for c in columns})
     compiled = stmt.compile(dialect=sqlite.dialect(paramstyle="qmark"))
+    assert compiled.positiontup is not None  # a positional (qmark) compile always has its order
     return str(compiled), tuple(compiled.positiontup)
 
 
@@ -119,22 +126,29 @@ class _Db:
     def __init__(self, session: Session) -> None:
         conn = session.connection()  # SQLite: BEGIN IMMEDIATE happens here
         self.pg = conn.dialect.name == "postgresql"
-        self.cur = conn.connection.driver_connection.cursor()
+        driver = conn.connection.driver_connection
+        assert driver is not None  # a checked-out connection always has its driver's
+        # sqlite3.Cursor or psycopg.Cursor: the two share what is used here, and no stub names both
+        self.cur: Any = driver.cursor()
 
-    def execute(self, sql: str, args=()):
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        """Run ``sql`` (``?`` style) and return the driver's cursor, to iterate or fetch from."""
         return self.cur.execute(_pg(sql) if self.pg else sql, args)
 
-    def insert(self, sql: str, args) -> int:
+    def insert(self, sql: str, args: Sequence[Any]) -> int:
         """Run an INSERT and return the new row's id."""
+        new_id: int
         if self.pg:
-            return self.cur.execute(_pg(sql + " RETURNING id"), args).fetchone()[0]
+            new_id = self.cur.execute(_pg(sql + " RETURNING id"), args).fetchone()[0]
+            return new_id
         self.cur.execute(sql, args)
-        return self.cur.lastrowid
+        new_id = self.cur.lastrowid
+        return new_id
 
-    def ts(self, d: datetime):
+    def ts(self, d: datetime) -> datetime | str:
         return d if self.pg else _ts(d)
 
-    def day(self, d: date | None):
+    def day(self, d: date | None) -> date | str | None:
         return d if self.pg or d is None else d.isoformat()
 
     def insert_row(self, table: str, row: dict[str, Any]) -> int:
@@ -147,7 +161,7 @@ class _Db:
                                  for v in map(row.__getitem__, order)])
 
 
-def _setting(key: str, text: str | None, parse, default):
+def _setting(key: str, text: str | None, parse: Callable[[Any], _T], default: Callable[[], _T]) -> _T:
     """The parsed setting of stored JSON ``text`` (None: not stored, the shipped default)."""
     if text is None:
         return default()
@@ -156,7 +170,8 @@ def _setting(key: str, text: str | None, parse, default):
         if len(_parsed) > 16:
             _parsed.clear()
         cached = _parsed[(key, text)] = parse(json.loads(text))
-    return cached
+    parsed: _T = cached  # stored under this key by this parse
+    return parsed
 
 
 def _profile(text: str | None) -> CentreProfile:
@@ -170,10 +185,10 @@ def _fees(text: str | None) -> FeeSchedule:
 
     # get_fees merges the stored sections over the defaults; reuse it on the parsed JSON so the merge
     # rule stays in one place.
-    def parse(stored: dict) -> FeeSchedule:
+    def parse(stored: dict[str, Any] | None) -> FeeSchedule:
         return fees.merge_fees(stored or {})
 
-    return _setting(fees.FEES_KEY, text, parse, fees.load_default_fees)
+    return _setting(fees.FEES_KEY, text, parse, load_default_fees)
 
 
 @functools.cache
@@ -198,7 +213,7 @@ def _facts_sql() -> str:
 ROOM_LOCK_SPACE = 0x524F4F4D
 
 
-def try_create(session: Session, actor: Actor, data, now: datetime):
+def try_create(session: Session, actor: Actor, data: BookingInput, now: datetime) -> BookingView | None:
     """Save ``data`` as a new confirmed/tentative booking with plain SQL, or return None.
 
     ``None`` means "not the plain case": the caller runs the ORM path, which raises the message.
@@ -287,7 +302,9 @@ def try_create(session: Session, actor: Actor, data, now: datetime):
         ):
             usage[tid].append((_when(s), _when(e), qty))
         for tid, intervals in usage.items():
-            if peak_in_use(intervals, data.start, data.end) + wanted[tid] > types[tid][1]:
+            stock = types[tid][1]
+            assert stock is not None  # counted holds only the types with a stock
+            if peak_in_use(intervals, data.start, data.end) + wanted[tid] > stock:
                 return None
 
     # ---- the plain case: write the rows of booking_plan.plan_new_booking, in the ORM path's order
@@ -324,12 +341,12 @@ def try_create(session: Session, actor: Actor, data, now: datetime):
     # numbered and chained like the ORM's (store/audit_chain.py): on SQLite here, the chain's tail read
     # once for both rows (the write lock is held); on PostgreSQL by the server's trigger.
     if pg:
-        def append(**row) -> None:
+        def append(**row: Any) -> None:
             pg_append(db.cur, **row)
     else:
         tail = sqlite_tail(db.cur)
 
-        def append(**row) -> None:
+        def append(**row: Any) -> None:
             nonlocal tail
             tail = sqlite_append(db.cur, tail=tail, **row)
 
