@@ -11,8 +11,8 @@ as 「（続き）」, and 記 … 以上 closes the form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,8 +20,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
 from booking_app.domain import calendar as jcal
+from booking_app.domain.documents import AccidentReportDoc as AccidentReportDoc
 from booking_app.fonts import register_reportlab_fonts
-from booking_app.reports.docs import Issuer
 from booking_app.reports.insurance_pdf import GREY, LIGHT, _Col, _line_block, _render, _table_row, date_both
 from booking_app.reports.layout import Block, Drawn, Pen, paginate, wrap
 
@@ -34,34 +34,6 @@ VALUE_SIZE, PAD = 10.0, 1.8 * mm
 LINES_PER_ROW = 12  # a long account is cut into rows of this many lines, so pages can break between them
 NOT_GIVEN = "（記入なし）"
 
-
-@dataclass(frozen=True)
-class AccidentReportDoc:
-    """One accident report as printed."""
-
-    report_no: str
-    printed_on: date
-    addressee: str  # 「下関市 まちづくり政策課 御中」, or '' when the insurance is not known
-    person_name: str
-    reporter_name: str
-    reporter_phone: str
-    group_name: str  # the registered group, or the enrolment's holder (an event's organiser)
-    group_reg_no: str
-    occurred_at: datetime
-    place: str
-    description: str
-    injury: str
-    damage: str
-    witnesses: str
-    plan_name: str  # '' when no enrolment was found
-    enrolment_no: str
-    cover_text: str  # 「事故の日は補償あり：…」 or why not, or that it is not known
-    deadline: date
-    status_label: str  # 未送付 / 送付済 / 完了
-    sent_on: date | None
-    received_at: datetime
-    received_by: str
-    issuer: Issuer
 
 
 def when_text(at: datetime) -> str:

@@ -26,10 +26,15 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 
 from booking_app.domain import calendar as jcal
+from booking_app.domain.documents import CertificateDoc as CertificateDoc
+from booking_app.domain.documents import CertPerson as CertPerson
+from booking_app.domain.documents import EnrolmentRow as EnrolmentRow
+from booking_app.domain.documents import LedgerDoc as LedgerDoc
+from booking_app.domain.documents import PlanTotal as PlanTotal
+from booking_app.domain.documents import RosterRow as RosterRow
 from booking_app.domain.errors import ValidationError
 from booking_app.domain.fees import yen
 from booking_app.fonts import register_reportlab_fonts
-from booking_app.reports.docs import Issuer
 from booking_app.reports.layout import (
     Block,
     Drawn,
@@ -48,118 +53,8 @@ RULE_GREY = HexColor("#888888")
 
 
 # --------------------------------------------------------------------------- the documents
-
-
-@dataclass(frozen=True)
-class CertPerson:
-    """One insured person as the certificate lists them."""
-
-    name: str
-    kana: str
-    cover_start: date
-
-
-@dataclass(frozen=True)
-class CertificateDoc:
-    """An insurance certificate (加入証明書) for one enrolment that is in force."""
-
-    certificate_no: str  # the enrolment number
-    issued_on: date
-    holder_name: str
-    group_reg_no: str  # '' when the holder is not a registered group
-    plan_name: str
-    scheme_label: str  # 市民活動保険 / ボランティア活動保険 / 行事用保険
-    fiscal_year: int
-    cover_start: date
-    cover_end: date
-    people: tuple[CertPerson, ...]
-    head_count: int | None  # plans without a roster
-    premium: int
-    paid_on: date | None  # None: nothing to pay (the city's scheme)
-    receipt_nos: tuple[str, ...]
-    issuer: Issuer
-    event_name: str = ""
-    event_place: str = ""
-    event_start: date | None = None
-    event_end: date | None = None
-    cover: str = ""  # 補償の内容: what the plan covers, in words
-
-
-@dataclass(frozen=True)
-class EnrolmentRow:
-    """One enrolment in the enrolment list and the ledger (加入一覧)."""
-
-    enrolment_id: int
-    number: str
-    fiscal_year: int
-    scheme_label: str
-    plan_code: str
-    plan_name: str
-    holder_name: str
-    reg_no: str
-    event_name: str
-    event_place: str
-    event_start: date | None
-    event_end: date | None
-    applied_on: date
-    cover_start: date
-    cover_end: date
-    insured: int  # people on the roster (not removed), or the head count
-    premium: int
-    paid: int
-    status_label: str  # 有効 / 未払い / 取消
-    in_force: bool
-    paid_on: date | None
-    receipt_nos: tuple[str, ...]
-    roster: str = "required"  # the plan's: required | head_count | none (a group enrolment, the city's)
-    members: int | None = None  # the group's registered members (会員数), for a plan without a roster
-
-
-@dataclass(frozen=True)
-class RosterRow:
-    """One insured person (or one head-count enrolment) in the roster for the 社会福祉協議会 / insurer."""
-
-    number: str  # 加入番号
-    scheme_label: str  # 保険種類
-    plan_name: str  # プラン
-    holder_name: str  # 団体名
-    reg_no: str  # 登録番号
-    name: str  # 氏名 ('' for a head count)
-    kana: str  # フリガナ
-    cover_start: date  # 補償開始日
-    cover_end: date  # 補償終了日 (the day before removal, for someone removed)
-    removed_on: date | None  # 脱退日
-    premium: int | None  # 保険料
-    paid_on: date | None  # 入金日
-    receipt_no: str  # 領収書番号
-    count: int | None = 1  # 人数: 1 a person, the head count, or None (the city's scheme: no count)
-
-
-@dataclass(frozen=True)
-class PlanTotal:
-    """Totals of one plan in the fiscal-year ledger."""
-
-    plan_code: str
-    plan_name: str
-    scheme_label: str
-    enrolments: int
-    insured: int
-    premium: int
-    paid: int
-    unpaid: int
-
-
-@dataclass(frozen=True)
-class LedgerDoc:
-    """The fiscal-year ledger (保険加入台帳): every enrolment and the premiums, with totals per plan.
-
-    Cancelled enrolments are listed (status 取消) but left out of every total.
-    """
-
-    fiscal_year: int
-    rows: tuple[EnrolmentRow, ...]
-    totals: tuple[PlanTotal, ...]
-    grand: PlanTotal
+# Their plain data (CertificateDoc, EnrolmentRow, RosterRow, LedgerDoc …) live in domain/documents.py, so
+# services build them without importing reports; imported above under their old names.
 
 
 ROSTER_COLUMNS = ("加入番号", "保険種類", "プラン", "団体名", "登録番号", "氏名", "フリガナ", "補償開始日", "補償終了日",

@@ -6,7 +6,8 @@ along the thin borders and the crop marks in the margins.
 
 The QR code holds ``CARD_PREFIX + reg_no`` (``FKG:0012``): a USB scanner types it into the app, which
 opens the group (see ``booking_app.ui.scanner``). The report never queries the database: a service
-(``booking_app.services.cards.card_data``) gathers :class:`CardData` and this module lays it out.
+(``booking_app.services.cards.card_data``) gathers :class:`CardData` (plain data, in
+``booking_app.domain.documents`` with ``CARD_PREFIX``) and this module lays it out.
 
 Every text run and QR code is placed by :func:`layout_card`, which measures with the embedded font; the
 renderer draws exactly those items and can hand them back (``record=``) so tests check that nothing
@@ -27,6 +28,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from booking_app.domain import calendar as jcal
+from booking_app.domain import documents
+from booking_app.domain.documents import CardData as CardData
 from booking_app.fonts import register_reportlab_fonts
 from booking_app.reports.layout import FONT, Box, draw_qr, fit_two_lines
 from booking_app.reports.layout import fit_size as _fit_size
@@ -34,9 +37,7 @@ from booking_app.reports.layout import text_box as _text_box
 from booking_app.reports.layout import text_width as _width
 from booking_app.reports.layout import truncate as _truncate
 
-# Kept in step with booking_app.services.groups.CARD_PREFIX (a test checks they agree); not imported
-# from there because reports must not depend on services.
-CARD_PREFIX = "FKG:"
+CARD_PREFIX = documents.CARD_PREFIX  # what the QR code holds before the registration number ('FKG:')
 
 CARD_W, CARD_H = 91 * mm, 55 * mm
 COLUMNS, ROWS = 2, 5
@@ -53,23 +54,6 @@ GREY = HexColor("#555555")
 BORDER_GREY = Color(0.6, 0.6, 0.6)
 
 NAME_MAX_PT, NAME_MIN_PT = 14.0, 6.0
-
-
-@dataclass(frozen=True)
-class CardData:
-    """What one member card (登録団体証) shows."""
-
-    reg_no: str
-    name: str
-    kana: str
-    group_type_label: str
-    valid_until: date
-    centre_name: str
-    centre_phone: str = ""
-
-    @property
-    def qr_value(self) -> str:
-        return CARD_PREFIX + self.reg_no
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from booking_app.domain.documents import CardData
 from booking_app.domain.errors import NotFound, ValidationError
 from booking_app.domain.groups import GROUP_TYPES, effective_status
 from booking_app.domain.profile import CentreProfile
-from booking_app.reports.member_cards import CardData
 from booking_app.services.common import Actor, audit, local_now
 from booking_app.store.models import MemberGroup
 

@@ -29,20 +29,19 @@ from sqlalchemy.orm import Session
 
 from booking_app.domain import calendar as jcal
 from booking_app.domain import insurance as rules
-from booking_app.domain.errors import NotFound, ValidationError
-from booking_app.domain.insurance import SCHEMES, Plan
-from booking_app.reports.accident_pdf import AccidentReportDoc
-from booking_app.reports.docs import Issuer
-from booking_app.reports.insurance_pdf import (
+from booking_app.domain.documents import (
+    AccidentReportDoc,
     CertificateDoc,
     CertPerson,
     EnrolmentRow,
+    Issuer,
     LedgerDoc,
     PlanTotal,
     RosterRow,
-    write_ledger,
-    write_roster,
 )
+from booking_app.domain.errors import NotFound, ValidationError
+from booking_app.domain.insurance import SCHEMES, Plan
+from booking_app.reports.insurance_pdf import write_ledger, write_roster
 from booking_app.services import table_writer
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, local_now, require_manager

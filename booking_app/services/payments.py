@@ -27,9 +27,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from booking_app.domain import calendar as jcal
+from booking_app.domain.documents import CashupDoc, CashupRow, DocLine, Issuer, ReceiptDoc
 from booking_app.domain.errors import NotFound, RuleError, ValidationError
 from booking_app.domain.fees import FeeLine, stamp_duty, tax_summary, valid_invoice_number, yen
-from booking_app.reports.docs import CashupDoc, CashupRow, DocLine, Issuer, ReceiptDoc
 from booking_app.services.bookings import hold_lapsed_sql
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, local_now, require_manager

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from booking_app.domain.booking_rules import BookingStatus
+from booking_app.domain.documents import Issuer, SlipDoc
 from booking_app.domain.errors import NotFound, ValidationError
-from booking_app.reports.docs import Issuer, SlipDoc
 from booking_app.services.bookings import blocks_slot_sql, views_for
 from booking_app.services.centre import get_profile
 from booking_app.domain import calendar as jcal

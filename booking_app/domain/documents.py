@@ -1,0 +1,282 @@
+"""What the printed documents say, as plain data: services gather it, reports lay it out.
+
+Receipts, usage slips and the cash-up (``reports.receipt_pdf``, ``slip_pdf``, ``cashup``), member cards
+(``reports.member_cards``), and the insurance documents: certificate, enrolment list, roster, ledger
+(``reports.insurance_pdf``) and the accident report (``reports.accident_pdf``). They live here, below both
+services and reports, so that services build them without importing reports (the layers contract in
+``.importlinter``). The reports modules re-export each under its old name.
+
+Keeping them apart means a report never queries the database, and a test can render any document from
+values it writes by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+# What a member card's QR code holds before the registration number (``FKG:0012``).
+# services.groups.CARD_PREFIX and ui.scanner.GROUP_PREFIX carry the same value (a test keeps them equal).
+CARD_PREFIX = "FKG:"
+
+
+# --------------------------------------------------------------------------- receipts, slips, cash-up
+
+@dataclass(frozen=True)
+class Issuer:
+    """The centre and its operator as they appear on receipts and slips."""
+
+    centre_name: str
+    operator: str
+    address: str
+    phone: str
+    invoice_number: str = ""  # T + 13 digits; empty → not a qualified invoice
+
+
+@dataclass(frozen=True)
+class DocLine:
+    description: str
+    quantity: int
+    unit_price: int
+    amount: int
+    tax: str  # taxable10 | exempt
+    unit: str = ""  # what the quantity counts: 枚, か月, 区分, 台, 名 … ('' prints the bare number)
+
+
+@dataclass(frozen=True)
+class ReceiptDoc:
+    """A receipt (領収書) as printed. ``reissue`` prints 再発行; the date stays the original's."""
+
+    receipt_no: str
+    issued_at: datetime
+    payer_name: str  # printed with 様 (never 上様)
+    purpose: str  # 但し書き
+    lines: tuple[DocLine, ...]
+    total: int
+    taxable10: int
+    tax10: int
+    exempt: int
+    method_label: str
+    issuer: Issuer
+    stamp_duty: int = 0  # > 0: a box for the revenue stamp (収入印紙)
+    reissue: bool = False
+    voided: bool = False  # printed copies of a voided receipt carry 取消
+    staff_name: str = ""
+
+
+@dataclass(frozen=True)
+class SlipDoc:
+    """A usage slip (利用票) for one booking; its QR code holds ``FKB:<booking id>``."""
+
+    booking_id: int
+    booking_no: str
+    room_name: str
+    start: datetime
+    end: datetime
+    booker_name: str
+    group_reg_no: str | None
+    purpose: str
+    attendees: int
+    equipment: tuple[str, ...]  # 'プロジェクター 1台'
+    status_label: str
+    fee_total: int
+    rules: tuple[str, ...]  # the centre's rules printed at the bottom
+    issuer: Issuer
+    series_summary: str = ""
+    note: str = ""
+    fee_paid: int = 0  # of fee_total, what receipts have paid
+    receipt_nos: tuple[str, ...] = ()  # the receipts that paid it ('2026-000123')
+
+
+@dataclass(frozen=True)
+class CashupRow:
+    label: str
+    count: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class CashupDoc:
+    """The daily cash-up (日計表) of one terminal."""
+
+    day: date
+    terminal: str
+    by_method: tuple[CashupRow, ...]
+    by_kind: tuple[CashupRow, ...]
+    receipts: tuple[tuple[str, str, str, int, str], ...]  # (number, time, payer, amount, state)
+    voids: tuple[tuple[str, str, str, int, str], ...]  # (number, time, reason, refund, method)
+    total_received: int
+    total_refunded: int
+    net: int
+    closed_by: str = ""
+    closed_at: datetime | None = None
+    cash_counted: int | None = None
+    issuer: Issuer | None = None
+    extra: dict[str, int] = field(default_factory=dict)  # cash_expected, receipt_count, … (see services.payments)
+
+
+# --------------------------------------------------------------------------- member cards
+
+
+@dataclass(frozen=True)
+class CardData:
+    """What one member card (登録団体証) shows."""
+
+    reg_no: str
+    name: str
+    kana: str
+    group_type_label: str
+    valid_until: date
+    centre_name: str
+    centre_phone: str = ""
+
+    @property
+    def qr_value(self) -> str:
+        return CARD_PREFIX + self.reg_no
+
+
+
+# --------------------------------------------------------------------------- insurance
+
+
+@dataclass(frozen=True)
+class CertPerson:
+    """One insured person as the certificate lists them."""
+
+    name: str
+    kana: str
+    cover_start: date
+
+
+@dataclass(frozen=True)
+class CertificateDoc:
+    """An insurance certificate (加入証明書) for one enrolment that is in force."""
+
+    certificate_no: str  # the enrolment number
+    issued_on: date
+    holder_name: str
+    group_reg_no: str  # '' when the holder is not a registered group
+    plan_name: str
+    scheme_label: str  # 市民活動保険 / ボランティア活動保険 / 行事用保険
+    fiscal_year: int
+    cover_start: date
+    cover_end: date
+    people: tuple[CertPerson, ...]
+    head_count: int | None  # plans without a roster
+    premium: int
+    paid_on: date | None  # None: nothing to pay (the city's scheme)
+    receipt_nos: tuple[str, ...]
+    issuer: Issuer
+    event_name: str = ""
+    event_place: str = ""
+    event_start: date | None = None
+    event_end: date | None = None
+    cover: str = ""  # 補償の内容: what the plan covers, in words
+
+
+@dataclass(frozen=True)
+class EnrolmentRow:
+    """One enrolment in the enrolment list and the ledger (加入一覧)."""
+
+    enrolment_id: int
+    number: str
+    fiscal_year: int
+    scheme_label: str
+    plan_code: str
+    plan_name: str
+    holder_name: str
+    reg_no: str
+    event_name: str
+    event_place: str
+    event_start: date | None
+    event_end: date | None
+    applied_on: date
+    cover_start: date
+    cover_end: date
+    insured: int  # people on the roster (not removed), or the head count
+    premium: int
+    paid: int
+    status_label: str  # 有効 / 未払い / 取消
+    in_force: bool
+    paid_on: date | None
+    receipt_nos: tuple[str, ...]
+    roster: str = "required"  # the plan's: required | head_count | none (a group enrolment, the city's)
+    members: int | None = None  # the group's registered members (会員数), for a plan without a roster
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One insured person (or one head-count enrolment) in the roster for the 社会福祉協議会 / insurer."""
+
+    number: str  # 加入番号
+    scheme_label: str  # 保険種類
+    plan_name: str  # プラン
+    holder_name: str  # 団体名
+    reg_no: str  # 登録番号
+    name: str  # 氏名 ('' for a head count)
+    kana: str  # フリガナ
+    cover_start: date  # 補償開始日
+    cover_end: date  # 補償終了日 (the day before removal, for someone removed)
+    removed_on: date | None  # 脱退日
+    premium: int | None  # 保険料
+    paid_on: date | None  # 入金日
+    receipt_no: str  # 領収書番号
+    count: int | None = 1  # 人数: 1 a person, the head count, or None (the city's scheme: no count)
+
+
+@dataclass(frozen=True)
+class PlanTotal:
+    """Totals of one plan in the fiscal-year ledger."""
+
+    plan_code: str
+    plan_name: str
+    scheme_label: str
+    enrolments: int
+    insured: int
+    premium: int
+    paid: int
+    unpaid: int
+
+
+@dataclass(frozen=True)
+class LedgerDoc:
+    """The fiscal-year ledger (保険加入台帳): every enrolment and the premiums, with totals per plan.
+
+    Cancelled enrolments are listed (status 取消) but left out of every total.
+    """
+
+    fiscal_year: int
+    rows: tuple[EnrolmentRow, ...]
+    totals: tuple[PlanTotal, ...]
+    grand: PlanTotal
+
+
+
+@dataclass(frozen=True)
+class AccidentReportDoc:
+    """One accident report as printed."""
+
+    report_no: str
+    printed_on: date
+    addressee: str  # 「下関市 まちづくり政策課 御中」, or '' when the insurance is not known
+    person_name: str
+    reporter_name: str
+    reporter_phone: str
+    group_name: str  # the registered group, or the enrolment's holder (an event's organiser)
+    group_reg_no: str
+    occurred_at: datetime
+    place: str
+    description: str
+    injury: str
+    damage: str
+    witnesses: str
+    plan_name: str  # '' when no enrolment was found
+    enrolment_no: str
+    cover_text: str  # 「事故の日は補償あり：…」 or why not, or that it is not known
+    deadline: date
+    status_label: str  # 未送付 / 送付済 / 完了
+    sent_on: date | None
+    received_at: datetime
+    received_by: str
+    issuer: Issuer
+
