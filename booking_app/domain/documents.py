@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 # What a member card's QR code holds before the registration number (``FKG:0012``).
-# services.groups.CARD_PREFIX and ui.scanner.GROUP_PREFIX carry the same value (a test keeps them equal).
+# services.groups imports CARD_PREFIX from here; ui.scanner.GROUP_PREFIX spells it again (a test keeps them equal).
 CARD_PREFIX = "FKG:"
 
 

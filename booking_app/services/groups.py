@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from booking_app.domain import calendar as jcal
+from booking_app.domain.documents import CARD_PREFIX  # what a member card's QR code holds before the number
 from booking_app.domain.errors import NotFound, ValidationError
 from booking_app.domain.groups import (
     GROUP_STATUS_LABELS,
@@ -42,7 +43,6 @@ if TYPE_CHECKING:  # annotations only: bookings imports this module
     from booking_app.services.bookings import BookingView
 
 REG_NO_SEQUENCE = "group_reg_no"
-CARD_PREFIX = "FKG:"  # what a member card's QR code holds before the registration number
 
 
 @dataclass(frozen=True)
