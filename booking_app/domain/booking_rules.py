@@ -105,9 +105,9 @@ def hold_lapsed(status: str, hold_until: date | None, today: date) -> bool:
     return status == BookingStatus.TENTATIVE.value and hold_until is not None and hold_until < today
 
 
-def hold_lapsed_sql(today: date, row: Any) -> ColumnElement[bool]:
-    """SQL twin of :func:`hold_lapsed`; ``row`` is the Booking entity or an alias of it. Uses the
-    (status, hold_until) index."""
+def hold_lapsed_sql(today: date | ColumnElement[date], row: Any) -> ColumnElement[bool]:
+    """SQL twin of :func:`hold_lapsed`; ``row`` is the Booking entity or an alias of it, ``today`` a date
+    or a bound parameter for one (a statement built once). Uses the (status, hold_until) index."""
     tentative = BookingStatus.TENTATIVE.value
     return and_(row.status == tentative, row.hold_until.is_not(None), row.hold_until < today)
 
@@ -122,7 +122,7 @@ def blocks_slot(status: str, hold_until: date | None, today: date) -> bool:
     return status_on(status, hold_until, today) in BLOCKING_STATUSES
 
 
-def blocks_slot_sql(today: date, row: Any) -> ColumnElement[bool]:
+def blocks_slot_sql(today: date | ColumnElement[date], row: Any) -> ColumnElement[bool]:
     """SQL twin of :func:`blocks_slot`, THE rule every conflict and availability query uses.
 
     A live state, and not a lapsed hold. Written as ``NOT IN`` the other states (same meaning as

@@ -12,8 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Date, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Date, Select, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.exc import StaleDataError
@@ -128,12 +129,12 @@ class BookingView:
 # --------------------------------------------------------------------------- what blocks a slot (SQL)
 
 
-def hold_lapsed_sql(today: date, row=Booking) -> ColumnElement[bool]:
+def hold_lapsed_sql(today: date | ColumnElement[date], row: Any = Booking) -> ColumnElement[bool]:
     """``booking_rules.hold_lapsed_sql`` on the Booking entity (or an alias of it)."""
     return booking_rules.hold_lapsed_sql(today, row)
 
 
-def blocks_slot_sql(today: date, row=Booking) -> ColumnElement[bool]:
+def blocks_slot_sql(today: date | ColumnElement[date], row: Any = Booking) -> ColumnElement[bool]:
     """``booking_rules.blocks_slot_sql`` on the Booking entity (or an alias of it)."""
     return booking_rules.blocks_slot_sql(today, row)
 
@@ -162,20 +163,20 @@ def to_view(session: Session, b: Booking, *, rooms: dict[int, str] | None = None
     """
     room_name = ""
     if b.room_id is not None:
-        room_name = rooms[b.room_id] if rooms is not None else session.get(Room, b.room_id).name
+        room_name = rooms[b.room_id] if rooms is not None else session.get_one(Room, b.room_id).name
     name, reg_no = b.booker_name, None
     if b.group_id is not None:
         if groups is not None and b.group_id in groups:
             name, reg_no = groups[b.group_id]
         else:
-            g = session.get(MemberGroup, b.group_id)
+            g = session.get_one(MemberGroup, b.group_id)
             name, reg_no = g.name, g.reg_no
     lines = []
     for line in b.equipment:
         if equipment is not None:
             ename, unit = equipment[line.equipment_type_id]
         else:
-            et = session.get(EquipmentType, line.equipment_type_id)
+            et = session.get_one(EquipmentType, line.equipment_type_id)
             ename, unit = et.name, et.unit
         lines.append(EquipmentLine(line.equipment_type_id, ename, line.quantity, unit))
     status = status_on(b.status, b.hold_until, _today(today))
@@ -262,7 +263,7 @@ def room_conflicts(
 
 
 @cache
-def _room_conflicts_stmt(with_exclusions: bool):
+def _room_conflicts_stmt(with_exclusions: bool) -> Select[Booking]:
     """The conflict query, built once with bound parameters.
 
     PERF (bench/bench_bookings_*.py): building the expression (the blocks-the-slot rule is five
@@ -331,6 +332,7 @@ def _lock_equipment(session: Session, type_ids: Sequence[int]) -> dict[int, Equi
 
 def lapsed_message(b: Booking, *, cancelling: bool = False) -> str:
     """Why a lapsed 仮予約 cannot be confirmed, checked in, edited or cancelled: it already is 期限切れ."""
+    assert b.hold_until is not None  # only a 仮予約 with a deadline lapses
     deadline = f"{b.hold_until.month}月{b.hold_until.day}日"
     if cancelling:
         return (f"この仮予約は保留期限（{deadline}）を過ぎて期限切れになっています。"
@@ -445,13 +447,14 @@ def slot_problems(
         kind = "closed" if rb.code == "closed" else "rule"
         problems.append(Problem(kind, rb.message))
     if check_window:
-        rb = hours.check_window(profile, today, data.start.date(), is_member)
-        if rb is not None:
-            problems.append(Problem("rule", rb.message))
+        window = hours.check_window(profile, today, data.start.date(), is_member)
+        if window is not None:
+            problems.append(Problem("rule", window.message))
     exclude_ids = list(exclude_ids)
     if data.room_id is not None:
         room = session.get(Room, data.room_id)
         for other in room_conflicts(session, data.room_id, data.start, data.end, exclude_ids, today=today):
+            assert room is not None  # a booking holds the room, so it exists
             problems.append(Problem("conflict", _conflict_text(session, room.name, other)))
     wanted = {t: q for t, q in data.equipment.items() if q}
     if wanted:
@@ -463,6 +466,7 @@ def slot_problems(
         for tid, intervals in usage.items():
             et = types[tid]
             peak = peak_in_use(intervals, data.start, data.end)
+            assert et.stock is not None  # usage holds only the types with a stock
             if peak + wanted[tid] > et.stock:
                 free = max(et.stock - peak, 0)
                 problems.append(Problem(
@@ -519,7 +523,7 @@ def overlap_error(what: str) -> ConflictError:
     return ConflictError(f"{what}の間に、他の端末が同じ部屋・時間を予約しました。画面を更新して空きを確かめてください。")
 
 
-def snapshot(b: Booking) -> dict:
+def snapshot(b: Booking) -> dict[str, Any]:
     """The booking as its audit entries record it (``booking_plan.booking_snapshot``)."""
     return booking_snapshot(
         room_id=b.room_id, start=b.start_at, end=b.end_at, status=b.status, booker_kind=b.booker_kind,
@@ -546,7 +550,7 @@ def create_booking(session: Session, actor: Actor, data: BookingInput, *, now: d
         view = try_create(session, actor, data, now)
         if view is not None:
             return view
-    loaded: list = []
+    loaded: list[object] = []
     booking = _create(session, actor, data, now=now, keep=loaded)
     audit(session, actor, "create", "booking", booking.id, created_summary(booking.number, data.start, data.end),
           after=snapshot(booking), now=now)
@@ -555,7 +559,7 @@ def create_booking(session: Session, actor: Actor, data: BookingInput, *, now: d
 
 def _create(
     session: Session, actor: Actor, data: BookingInput, *, now: datetime, series_id: int | None = None,
-    check_window: bool = True, keep: list | None = None,
+    check_window: bool = True, keep: list[object] | None = None,
 ) -> Booking:
     profile = get_profile(session)
     room, types = _validate_fields(session, data)
@@ -688,7 +692,9 @@ def _transition(
         usage = equipment_in_use(session, [t for t in wanted if types[t].stock is not None], b.start_at,
                                  b.end_at, [b.id], today=now.date())
         for tid, intervals in usage.items():
-            if peak_in_use(intervals, b.start_at, b.end_at) + wanted[tid] > types[tid].stock:
+            stock = types[tid].stock
+            assert stock is not None  # usage holds only the types with a stock
+            if peak_in_use(intervals, b.start_at, b.end_at) + wanted[tid] > stock:
                 raise ConflictError(f"{types[tid].name}は既に別の予約に貸し出されているため、元に戻せません。")
     before = snapshot(b)
     b.status = new.value
@@ -706,7 +712,7 @@ def _transition(
     return to_view(session, b, today=now.date())
 
 
-def confirm_booking(session: Session, actor: Actor, booking_id: int, **kw) -> BookingView:
+def confirm_booking(session: Session, actor: Actor, booking_id: int, **kw: Any) -> BookingView:
     return _transition(session, actor, booking_id, BookingStatus.CONFIRMED, action="confirm", **kw)
 
 
@@ -720,14 +726,15 @@ def check_cancel_reason(reason: str | None) -> None:
         raise ValidationError("取消理由は500文字以内で入力してください。", field="reason")
 
 
-def cancel_booking(session: Session, actor: Actor, booking_id: int, reason: str, **kw) -> BookingView:
+def cancel_booking(session: Session, actor: Actor, booking_id: int, reason: str, **kw: Any) -> BookingView:
     """Cancel (取消) with a reason; the slot is free at once and the record stays."""
     check_cancel_reason(reason)
     return _transition(session, actor, booking_id, BookingStatus.CANCELLED, reason=reason.strip(),
                        action="cancel", **kw)
 
 
-def check_in(session: Session, actor: Actor, booking_id: int, *, now: datetime | None = None, **kw) -> BookingView:
+def check_in(session: Session, actor: Actor, booking_id: int, *, now: datetime | None = None,
+             **kw: Any) -> BookingView:
     now = now or local_now()
     b = session.get(Booking, booking_id)
     if b is not None and b.status not in (BookingStatus.TENTATIVE.value, BookingStatus.CONFIRMED.value):
@@ -740,7 +747,8 @@ def check_in(session: Session, actor: Actor, booking_id: int, *, now: datetime |
 
 
 def check_out(
-    session: Session, actor: Actor, booking_id: int, actual_users: int, *, now: datetime | None = None, **kw
+    session: Session, actor: Actor, booking_id: int, actual_users: int, *, now: datetime | None = None,
+    **kw: Any,
 ) -> BookingView:
     """Check out (利用済) with the actual number of users, which the statistics count."""
     if actual_users is None or isinstance(actual_users, bool) or not isinstance(actual_users, int) \
@@ -757,7 +765,7 @@ def check_out(
 
 
 def mark_no_show(session: Session, actor: Actor, booking_id: int, *, now: datetime | None = None,
-                 reason: str = "連絡なく来館されなかった", **kw) -> BookingView:
+                 reason: str = "連絡なく来館されなかった", **kw: Any) -> BookingView:
     now = now or local_now()
     b = session.get(Booking, booking_id)
     if b is not None and b.start_at > now:
@@ -841,14 +849,14 @@ def search_bookings(session: Session, text: str, *, day_from: date | None = None
         q = q.where(Booking.start_at < datetime.combine(day_to + timedelta(days=1), time()))
     if text:
         digits = text.lstrip("0")
-        conds = []
+        conds: list[ColumnElement[bool]] = []
         if text.isdigit() and digits:
             conds.append(Booking.id == int(digits))
-        group_ids = select(MemberGroup.id).where(
-            or_(contains(text, keyed=[MemberGroup.search_text]), MemberGroup.reg_no == text)
-        )
-        conds += [contains(text, Booking.booker_name, Booking.purpose, Booking.contact_phone),
-                  Booking.group_id.in_(group_ids)]
+        group_match = contains(text, keyed=[MemberGroup.search_text])
+        booking_match = contains(text, Booking.booker_name, Booking.purpose, Booking.contact_phone)
+        assert group_match is not None and booking_match is not None  # text is stripped and not empty
+        group_ids = select(MemberGroup.id).where(or_(group_match, MemberGroup.reg_no == text))
+        conds += [booking_match, Booking.group_id.in_(group_ids)]
         q = q.where(or_(*conds))
     q = q.order_by(Booking.start_at.desc()).limit(limit)
     return views_for(session, list(session.scalars(q)))
@@ -870,7 +878,7 @@ def month_counts(session: Session, year: int, month: int, *, today: date | None 
     return counts
 
 
-def with_overrides(data: BookingInput, **changes) -> BookingInput:
+def with_overrides(data: BookingInput, **changes: Any) -> BookingInput:
     return replace(data, **changes)
 
 
