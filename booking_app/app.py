@@ -136,7 +136,7 @@ def _run(app, db_url: str, *, db_label: str, demo: bool, screenshot: str | None,
     if first_run and screenshot is None and not demo:
         # Issue 8: 初回起動ウィザード (SQLite or a tested PostgreSQL server, centre profile, first admin).
         from booking_app.config import db_label as label_of
-        from booking_app.ui.first_start import FirstStartWizard
+        from booking_app.ui.access.first_start import FirstStartWizard
 
         set_up = FirstStartWizard.get(None)
         if set_up is None:
@@ -158,7 +158,7 @@ def _run(app, db_url: str, *, db_label: str, demo: bool, screenshot: str | None,
                          dialog=dialog, signed_in_actor=actor)
     if screenshot is None:
         # Issue 7: server unreachable → 「サーバーに接続できません」 (再試行 / 接続設定… / 終了), not a raw error.
-        from booking_app.ui.connection_dialog import wait_for_database
+        from booking_app.ui.access.connection_dialog import wait_for_database
 
         reached = wait_for_database(db_url, db_label)
         if reached is None:
@@ -191,7 +191,7 @@ def _pg_sign_in(db_url: str, db_label: str):
     """
     from PySide6.QtWidgets import QMessageBox
 
-    from booking_app.ui.login_dialog import PgLoginDialog
+    from booking_app.ui.access.login_dialog import PgLoginDialog
 
     signed = PgLoginDialog.get(None, db_url, db_label=db_label)
     if signed is None:
@@ -207,7 +207,7 @@ def _pg_sign_in(db_url: str, db_label: str):
                              "新しいバージョンのふくふくデスクを使ってください。")
         return "failed"
     if actor.is_admin:
-        from booking_app.ui.connection_dialog import OwnerUpgradeDialog
+        from booking_app.ui.access.connection_dialog import OwnerUpgradeDialog
 
         if OwnerUpgradeDialog.run(None, db_url, db_label):
             return engine, actor
@@ -285,7 +285,7 @@ def _run_with(app, engine, db_url: str, *, db_label: str, demo: bool, screenshot
             # Issue 7: the first start creates the システム管理者; every start then asks for a login.
             from booking_app.services import auth
             from booking_app.store.engine import read_session
-            from booking_app.ui.login_dialog import LoginDialog
+            from booking_app.ui.access.login_dialog import LoginDialog
 
             with read_session(engine) as session:
                 first_start = auth.needs_first_admin(session)
@@ -294,7 +294,7 @@ def _run_with(app, engine, db_url: str, *, db_label: str, demo: bool, screenshot
             elif first_start:
                 # A database without an administrator: the wizard's centre and administrator pages
                 # (ui.login_dialog.FirstAdminDialog remains for a bare administrator prompt).
-                from booking_app.ui.first_start import FirstStartWizard
+                from booking_app.ui.access.first_start import FirstStartWizard
 
                 set_up = FirstStartWizard.get(None, db_url=db_url)
                 # The new admin has just typed the password twice: no second prompt.
@@ -329,7 +329,7 @@ def _run_with(app, engine, db_url: str, *, db_label: str, demo: bool, screenshot
         scanner.groupScanned.connect(lambda reg_no: window.open_group_by_code(CARD_PREFIX + reg_no))
         scanner.bookingScanned.connect(window.open_booking_by_id)  # a usage slip's FKB:<id>: check in/out
         window.show()
-        from booking_app.ui.lock_screen import IdleLock
+        from booking_app.ui.access.lock_screen import IdleLock
 
         idle_lock = IdleLock(window, ctx, demo=demo)  # 画面ロック after lock/idle_minutes without input
         idle_lock.install(app)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError
 from booking_app.output_files import add_force_option, check_destination, output_path_arg, written_output
 from booking_app.services.common import Actor

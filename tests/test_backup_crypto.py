@@ -431,7 +431,7 @@ def test_a_pg_dump_backup_is_encrypted_too(pg_url, tmp_path):
 
 
 def _widget(qtbot, url: str, role: str):
-    from booking_app.ui.backup_encryption_settings import BackupEncryptionSettings
+    from booking_app.ui.settings.backup_encryption_settings import BackupEncryptionSettings
     from booking_app.ui.context import AppContext
 
     engine = make_engine(url)

@@ -381,7 +381,7 @@ def test_ui_manager_anonymises_a_due_group_from_the_list(qtbot, sqlite_url):
     from PySide6.QtCore import Qt
 
     from booking_app.ui.context import AppContext
-    from booking_app.ui.privacy_dialog import DueGroupsDialog
+    from booking_app.ui.groups.privacy_dialog import DueGroupsDialog
 
     world = _ui_world(sqlite_url)
     try:
@@ -412,8 +412,8 @@ def test_ui_manager_anonymises_a_due_group_from_the_list(qtbot, sqlite_url):
 def test_ui_groups_page_anonymise_is_a_managers_and_needs_the_persons_request(qtbot, sqlite_url, monkeypatch):
     from PySide6.QtCore import Qt
 
-    from booking_app.ui import groups_page as gp
-    from booking_app.ui import privacy_dialog as pd
+    from booking_app.ui.groups import groups_page as gp
+    from booking_app.ui.groups import privacy_dialog as pd
     from booking_app.ui.context import AppContext
 
     shown: list[str] = []
@@ -458,9 +458,9 @@ def test_ui_privacy_settings_and_the_audit_page_tag(qtbot, sqlite_url):
     from PySide6.QtCore import Qt
 
     from booking_app.services import audit_log
-    from booking_app.ui.audit_page import REDACTED_TAG, AuditModel
+    from booking_app.ui.admin.audit_page import REDACTED_TAG, AuditModel
     from booking_app.ui.context import AppContext
-    from booking_app.ui.privacy_settings import PrivacySettingsWidget
+    from booking_app.ui.settings.privacy_settings import PrivacySettingsWidget
 
     world = _ui_world(sqlite_url)
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 
 # Walk-in categories at the counter [C/P]; the settings may add more.
 WALKIN_CATEGORIES = ("交流スペース", "情報コーナー", "相談（来所）", "相談（電話）", "相談（メール）", "印刷機", "見学",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import ValidationError
 
 

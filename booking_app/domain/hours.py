@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.profile import HOUR_KEYS, CentreProfile, DateNote, Period
 
 REGULAR_CLOSED_REASON = "定休日"

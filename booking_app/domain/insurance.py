@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import ValidationError
 
 SCHEMES = {"city": "市民活動保険", "volunteer": "ボランティア活動保険", "event": "行事用保険"}

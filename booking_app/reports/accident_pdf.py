@@ -19,7 +19,7 @@ from typing import BinaryIO
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.documents import AccidentReportDoc as AccidentReportDoc
 from booking_app.fonts import register_reportlab_fonts
 from booking_app.reports.insurance_pdf import GREY, LIGHT, _Col, _line_block, _render, _table_row, date_both

@@ -17,7 +17,7 @@ from reportlab.lib.colors import HexColor, black
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.fees import yen
 from booking_app.fonts import register_reportlab_fonts
 from booking_app.reports.docs import CashupDoc, CashupRow

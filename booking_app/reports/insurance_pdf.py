@@ -25,7 +25,7 @@ from reportlab.lib.colors import Color, HexColor, black
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.documents import CertificateDoc as CertificateDoc
 from booking_app.domain.documents import CertPerson as CertPerson
 from booking_app.domain.documents import EnrolmentRow as EnrolmentRow

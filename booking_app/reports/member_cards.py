@@ -27,7 +27,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain import documents
 from booking_app.domain.documents import CardData as CardData
 from booking_app.fonts import register_reportlab_fonts

@@ -22,7 +22,7 @@ from reportlab.lib.colors import Color, HexColor, black
 from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.units import mm
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.fees import yen
 from booking_app.fonts import register_reportlab_fonts
 from booking_app.reports.docs import DocLine, ReceiptDoc

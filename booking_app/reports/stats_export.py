@@ -26,7 +26,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
 from booking_app import clock
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import ValidationError
 from booking_app.domain.fees import yen
 from booking_app.fonts import register_reportlab_fonts

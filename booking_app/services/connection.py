@@ -2,7 +2,7 @@
 found (server answers, encryption, the app's tables), the field checks of the 接続設定 form, the sentence for a
 failed connection, and the owner's upgrade of a PostgreSQL database.
 
-``booking_app/ui/connection_dialog.py`` holds the widgets and calls these; it names no store module and no
+``booking_app/ui/access/connection_dialog.py`` holds the widgets and calls these; it names no store module and no
 SQLAlchemy (the ``ui-no-sql`` contract in ``.importlinter``).
 """
 

@@ -30,7 +30,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import BLOCKING_STATUSES, BookingStatus, overlaps, peak_in_use
 from booking_app.domain.errors import DomainError

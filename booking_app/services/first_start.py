@@ -2,7 +2,7 @@
 and :func:`apply_first_start`, the work of the wizard's 完了 (migrate, the first administrator and its database
 login, the centre profile and the receipt issuer in one transaction, then this terminal's connection).
 
-The wizard (``booking_app/ui/first_start.py``) collects the fields and calls these; it names no store module
+The wizard (``booking_app/ui/access/first_start.py``) collects the fields and calls these; it names no store module
 (the ``ui-no-sql`` contract in ``.importlinter``). Nothing here imports Qt, so the command line can ask
 :func:`is_first_start` without loading the widgets.
 """
@@ -31,7 +31,7 @@ from booking_app.store.migrate import current_revision, known_revisions, safe_up
 
 log = logging.getLogger(__name__)
 
-# The same words and example as the 料金 settings tab (ui/fee_settings.py), kept here so the wizard
+# The same words and example as the 料金 settings tab (ui/settings/fee_settings.py), kept here so the wizard
 # does not pull the whole settings screen in at start.
 INVOICE_FIELD = "適格請求書発行事業者登録番号"
 INVOICE_EXAMPLE = "T8000000000001"  # a made-up number whose check digit is right

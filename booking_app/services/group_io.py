@@ -40,7 +40,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.domain.groups import (
     ACTIVITY_FIELDS,

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.documents import CARD_PREFIX  # what a member card's QR code holds before the number
 from booking_app.domain.errors import NotFound, ValidationError
 from booking_app.domain.groups import (

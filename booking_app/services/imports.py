@@ -31,7 +31,7 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import GROUP_BARRED, BookingStatus, overlaps, peak_in_use
 from booking_app.services import tabular

@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain import insurance as rules
 from booking_app.domain.errors import NotFound, RuleError, ValidationError
 from booking_app.domain.errors import RosterError as RosterError  # re-export: its old home

@@ -26,7 +26,7 @@ from sqlalchemy import Select, and_, case, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.documents import CashupDoc, CashupRow, DocLine, Issuer, ReceiptDoc
 from booking_app.domain.errors import NotFound, RuleError, ValidationError
 from booking_app.domain.fees import FeeLine, stamp_duty, tax_summary, valid_invoice_number, yen

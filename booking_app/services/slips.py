@@ -20,7 +20,7 @@ from booking_app.domain.documents import Issuer, SlipDoc
 from booking_app.domain.errors import NotFound, ValidationError
 from booking_app.services.bookings import blocks_slot_sql, views_for
 from booking_app.services.centre import get_profile
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.services.common import Actor, audit, local_now
 from booking_app.store.models import Booking, BookingSeries, Charge, Receipt, Room
 

@@ -26,7 +26,7 @@ from sqlalchemy import String, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import OCCUPYING, UNSETTLED, BookingStatus
 from booking_app.domain.counting import EVENT_KINDS, WALKIN_CATEGORIES, Pace, fiscal_months, pace

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 
 if TYPE_CHECKING:
     from openpyxl import Workbook  # an untyped package: Any to mypy

@@ -27,7 +27,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import ValidationError
 from booking_app.services import import_limits
 from booking_app.services.import_limits import ImportLimits

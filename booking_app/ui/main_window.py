@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
 
 import booking_app
 from booking_app import clock
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
-from booking_app.ui.staff_dialog import role_label
+from booking_app.ui.admin.staff_dialog import role_label
 from booking_app.ui import plain_text
 from booking_app.ui.plain_text import plain_label
 
@@ -76,8 +76,8 @@ class ReceiptsArea(QTabWidget):
     def __init__(self, ctx: AppContext):
         super().__init__()
         self.setObjectName("receipts_area")
-        from booking_app.ui.cashup_page import CashupPage
-        from booking_app.ui.receipts_page import ReceiptsPage
+        from booking_app.ui.money.cashup_page import CashupPage
+        from booking_app.ui.money.receipts_page import ReceiptsPage
 
         self.receipts = ReceiptsPage(ctx)
         self.cashup = CashupPage(ctx)
@@ -152,37 +152,37 @@ class MainWindow(QMainWindow):
         # A page's module is imported when the page is first chosen, so the window opens having loaded only
         # the first page's. An unknown key gets the placeholder; an import error is a bug and is raised.
         if key == "calendar":
-            from booking_app.ui.calendar_views import CalendarPage
+            from booking_app.ui.calendar.calendar_views import CalendarPage
 
             return CalendarPage(self.ctx)
         if key == "today":
-            from booking_app.ui.today_list import TodayListPage
+            from booking_app.ui.booking.today_list import TodayListPage
 
             return TodayListPage(self.ctx)
         if key == "search":
-            from booking_app.ui.search_page import BookingSearchPage
+            from booking_app.ui.booking.search_page import BookingSearchPage
 
             return BookingSearchPage(self.ctx)
         if key == "groups":
-            from booking_app.ui.groups_page import GroupsPage
+            from booking_app.ui.groups.groups_page import GroupsPage
 
             return GroupsPage(self.ctx)
         if key == "receipts":
             return ReceiptsArea(self.ctx)  # fees/receipts issue: 領収書 and 日計表
         if key == "insurance":
-            from booking_app.ui.insurance_page import InsurancePage  # insurance issue: 保険
+            from booking_app.ui.insurance.insurance_page import InsurancePage  # insurance issue: 保険
 
             return InsurancePage(self.ctx)
         if key == "settings":
-            from booking_app.ui.settings_page import SettingsPage
+            from booking_app.ui.settings.settings_page import SettingsPage
 
             return SettingsPage(self.ctx)
         if key == "stats":
-            from booking_app.ui.stats_page import StatsPage  # statistics issue: 統計
+            from booking_app.ui.stats.stats_page import StatsPage  # statistics issue: 統計
 
             return StatsPage(self.ctx)
         if key == "audit":
-            from booking_app.ui.audit_page import AuditPage  # issue 7: 操作履歴
+            from booking_app.ui.admin.audit_page import AuditPage  # issue 7: 操作履歴
 
             return AuditPage(self.ctx)
         return _placeholder(self.tr("この画面は準備中です"))
@@ -411,7 +411,7 @@ class MainWindow(QMainWindow):
 
     def _setup_users_tile(self) -> None:
         """Refresh the users figure with the dashboard's polling and on this terminal's changes."""
-        from booking_app.ui.dashboard import REFRESH_DELAY_MS, stats_service, watcher_for
+        from booking_app.ui.stats.dashboard import REFRESH_DELAY_MS, stats_service, watcher_for
 
         if stats_service() is None:  # the statistics service not installed yet: no figure
             self.users_tile.setVisible(False)
@@ -427,7 +427,7 @@ class MainWindow(QMainWindow):
         self._users_timer.start()
 
     def update_users_tile(self) -> None:
-        from booking_app.ui.dashboard import progress_text, stats_service
+        from booking_app.ui.stats.dashboard import progress_text, stats_service
 
         stats = stats_service()
         if stats is None:
@@ -463,7 +463,7 @@ class MainWindow(QMainWindow):
 
     def switch_staff(self) -> None:
         """担当者の切り替え: the next staff member logs in with their password."""
-        from booking_app.ui.login_dialog import LoginDialog, switch_database_login
+        from booking_app.ui.access.login_dialog import LoginDialog, switch_database_login
 
         if switch_database_login(self, self.ctx) is not None:
             return
@@ -473,17 +473,17 @@ class MainWindow(QMainWindow):
             self.ctx.set_actor(actor)
 
     def import_ledger(self) -> None:
-        from booking_app.ui.ledger_import_dialog import LedgerImportDialog
+        from booking_app.ui.booking.ledger_import_dialog import LedgerImportDialog
 
         LedgerImportDialog.run(self, self.ctx)
 
     def lock_screen(self) -> None:
-        from booking_app.ui.lock_screen import lock_now
+        from booking_app.ui.access.lock_screen import lock_now
 
         lock_now(self, self.ctx)
 
     def change_password(self) -> None:
-        from booking_app.ui.accounts_page import ChangePasswordDialog
+        from booking_app.ui.admin.accounts_page import ChangePasswordDialog
 
         ChangePasswordDialog.run(self, self.ctx)
 

@@ -168,7 +168,7 @@ def _free_slot(window) -> tuple[int | None, datetime, datetime]:
 
 
 def _booking(window, ctx):
-    from booking_app.ui.booking_dialog import BookingDialog
+    from booking_app.ui.booking.booking_dialog import BookingDialog
 
     room_id, start, end = _free_slot(window)
     dlg = BookingDialog(ctx, window, room_id=room_id, start=start, end=end)
@@ -189,7 +189,7 @@ def _booking(window, ctx):
 def _payment(window, ctx):
     from booking_app.services import payments as pay_svc
     from booking_app.services.bookings import get_booking
-    from booking_app.ui.payment_dialog import PaymentDialog
+    from booking_app.ui.money.payment_dialog import PaymentDialog
 
     day = clock.today()
 
@@ -219,14 +219,14 @@ def _group_check(window, ctx):
 
 
 def _login(window, ctx):
-    from booking_app.ui.login_dialog import LoginDialog
+    from booking_app.ui.access.login_dialog import LoginDialog
 
     dlg = LoginDialog(ctx.engine, demo=bool(getattr(ctx, "demo", False)), parent=window)
     return _show(dlg)
 
 
 def _lock(window, ctx):
-    from booking_app.ui.lock_screen import LockOverlay
+    from booking_app.ui.access.lock_screen import LockOverlay
 
     # Rendered without being shown: shown, the overlay would take the whole application's input.
     overlay = LockOverlay(window, ctx, demo=bool(getattr(ctx, "demo", False)))

@@ -11,7 +11,7 @@ import datetime as dt
 
 from PySide6.QtGui import QColor
 
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 
 # State colours: the fill of a booking block. 仮予約 is pale (and striped in the calendar) because
 # it is not yet certain; 取消 and the other dead states are greyed so they never look like live ones.

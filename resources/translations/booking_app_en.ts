@@ -4,67 +4,67 @@
 <context>
     <name>CalendarPage</name>
     <message>
-        <location filename="../../booking_app/ui/calendar_views.py" line="971"/>
+        <location filename="../../booking_app/ui/calendar/calendar_views.py" line="971"/>
         <source>日</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../booking_app/ui/calendar_views.py" line="971"/>
+        <location filename="../../booking_app/ui/calendar/calendar_views.py" line="971"/>
         <source>週</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../booking_app/ui/calendar_views.py" line="971"/>
+        <location filename="../../booking_app/ui/calendar/calendar_views.py" line="971"/>
         <source>月</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../booking_app/ui/calendar_views.py" line="975"/>
+        <location filename="../../booking_app/ui/calendar/calendar_views.py" line="975"/>
         <source>日表示（部屋ごと）</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../booking_app/ui/calendar_views.py" line="975"/>
+        <location filename="../../booking_app/ui/calendar/calendar_views.py" line="975"/>
         <source>週表示（1部屋の7日間）</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../booking_app/ui/calendar_views.py" line="976"/>
+        <location filename="../../booking_app/ui/calendar/calendar_views.py" line="976"/>
         <source>月表示（日ごとの予約件数）</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../booking_app/ui/calendar_views.py" line="982"/>
+        <location filename="../../booking_app/ui/calendar/calendar_views.py" line="982"/>
         <source>◀ 前へ</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../booking_app/ui/calendar_views.py" line="983"/>
+        <location filename="../../booking_app/ui/calendar/calendar_views.py" line="983"/>
         <source>今日</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../booking_app/ui/calendar_views.py" line="984"/>
+        <location filename="../../booking_app/ui/calendar/calendar_views.py" line="984"/>
         <source>次へ ▶</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../booking_app/ui/calendar_views.py" line="985"/>
+        <location filename="../../booking_app/ui/calendar/calendar_views.py" line="985"/>
         <source>今日の日付に戻ります（T）</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../booking_app/ui/calendar_views.py" line="1002"/>
+        <location filename="../../booking_app/ui/calendar/calendar_views.py" line="1002"/>
         <source>部屋：</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../booking_app/ui/calendar_views.py" line="1160"/>
+        <location filename="../../booking_app/ui/calendar/calendar_views.py" line="1160"/>
         <source>予約</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../booking_app/ui/calendar_views.py" line="1160"/>
+        <location filename="../../booking_app/ui/calendar/calendar_views.py" line="1160"/>
         <source>予約の入力画面はまだ用意されていません。</source>
         <translation type="unfinished"></translation>
     </message>
@@ -187,22 +187,22 @@
 <context>
     <name>StaffChooser</name>
     <message>
-        <location filename="../../booking_app/ui/staff_dialog.py" line="38"/>
+        <location filename="../../booking_app/ui/admin/staff_dialog.py" line="38"/>
         <source>担当者の選択</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../booking_app/ui/staff_dialog.py" line="42"/>
+        <location filename="../../booking_app/ui/admin/staff_dialog.py" line="42"/>
         <source>受付を担当する職員を選んでください。</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../booking_app/ui/staff_dialog.py" line="50"/>
+        <location filename="../../booking_app/ui/admin/staff_dialog.py" line="50"/>
         <source>この担当者で始める</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../booking_app/ui/staff_dialog.py" line="51"/>
+        <location filename="../../booking_app/ui/admin/staff_dialog.py" line="51"/>
         <source>キャンセル</source>
         <translation type="unfinished"></translation>
     </message>

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from booking_app.domain.calendar import (
+from booking_app.domain.japanese_calendar import (
     day_kind,
     fiscal_year,
     fiscal_year_label,

@@ -16,8 +16,8 @@ from booking_app.services import auth
 from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Staff
-from booking_app.ui import accounts_page as ap
-from booking_app.ui.accounts_page import (
+from booking_app.ui.admin import accounts_page as ap
+from booking_app.ui.admin.accounts_page import (
     AccountDialog,
     AccountsPage,
     ChangePasswordDialog,
@@ -186,7 +186,7 @@ def test_desk_sees_the_list_with_the_buttons_disabled(qtbot, engine, desk):
 
 
 def test_settings_page_has_the_accounts_tab(qtbot, ctx):
-    from booking_app.ui.settings_page import SettingsPage
+    from booking_app.ui.settings.settings_page import SettingsPage
 
     page = SettingsPage(ctx)
     qtbot.addWidget(page)

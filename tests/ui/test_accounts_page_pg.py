@@ -15,8 +15,8 @@ from booking_app.domain.errors import DomainError
 from booking_app.services import db_login
 from booking_app.store.engine import read_session
 from booking_app.store.models import Staff
-from booking_app.ui import accounts_page as ap
-from booking_app.ui.accounts_page import AccountDialog, AccountsPage, CreateLoginDialog, ResetPasswordDialog
+from booking_app.ui.admin import accounts_page as ap
+from booking_app.ui.admin.accounts_page import AccountDialog, AccountsPage, CreateLoginDialog, ResetPasswordDialog
 from booking_app.ui.context import AppContext
 from test_login import answer_modal, type_text
 from test_pg_login import PW, make_staff_logins, unique_login

@@ -14,8 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services"))
 from factories import DAY, NOW, at, load_world  # noqa: E402
 
 from booking_app.services import bookings as bsvc  # noqa: E402
-from booking_app.ui import audit_page as ap  # noqa: E402
-from booking_app.ui.audit_page import AFTER_BG, BEFORE_BG, AuditModel, AuditPage, ChangesModel  # noqa: E402
+from booking_app.ui.admin import audit_page as ap  # noqa: E402
+from booking_app.ui.admin.audit_page import AFTER_BG, BEFORE_BG, AuditModel, AuditPage, ChangesModel  # noqa: E402
 from booking_app.ui.context import AppContext  # noqa: E402
 
 TODAY = NOW.date()

@@ -145,14 +145,16 @@ def shown(monkeypatch):
     errors: list[BaseException] = []
     import booking_app.ui as ui_pkg
 
-    for path in sorted(Path(ui_pkg.__file__).parent.glob("*.py")):
-        mod = __import__(f"booking_app.ui.{path.stem}", fromlist=["_"])
+    ui_root = Path(ui_pkg.__file__).parent
+    for path in sorted(ui_root.rglob("*.py")):
+        dotted = ".".join(path.relative_to(ui_root).with_suffix("").parts)
+        mod = __import__(f"booking_app.ui.{dotted}", fromlist=["_"])
         if hasattr(mod, "show_error"):
             monkeypatch.setattr(mod, "show_error", lambda parent, exc: errors.append(exc))
     # Other boxes (questions, notices) answer "no"/"cancel" so a test never hangs on a modal.
     monkeypatch.setattr(QMessageBox, "exec", lambda self: QMessageBox.StandardButton.No)
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("", False))
-    from booking_app.ui import payment_dialog as pd
+    from booking_app.ui.money import payment_dialog as pd
 
     monkeypatch.setattr(pd, "preview_pdf", lambda *a, **k: None)
     monkeypatch.setattr(pd, "show_receipt", lambda *a, **k: None)  # the receipt PDF is tested elsewhere
@@ -216,7 +218,7 @@ BOOKING_LABELS = ("団体", "氏名", "連絡先", "利用目的", "人数", "�
 @example(name="山田", phone="", purpose="会議\x00", note="", attendees="5", kind="個人")
 @example(name="山田", phone="", purpose="会議", note="備考\x00", attendees="5", kind="個人")
 def test_booking_dialog(qtbot, fresh, shown, name, phone, purpose, note, attendees, kind):
-    from booking_app.ui.booking_dialog import BookingDialog, to_qdate
+    from booking_app.ui.booking.booking_dialog import BookingDialog, to_qdate
 
     engine, ctx = fresh()
     shown.clear()
@@ -251,7 +253,7 @@ GROUP_LABELS = ("団体名", "よみがな", "かな", "代表者", "電話", "�
 @example(name="竹崎会", kana="たけざきかい", rep="山田", phone="0" * 100, email="", address="", members="5")
 @example(name="LONG_KANA", kana="たけざきかい", rep="山田", phone="", email="", address="", members="5")
 def test_group_dialog(qtbot, fresh, shown, name, kana, rep, phone, email, address, members):
-    from booking_app.ui.group_dialog import GroupDialog
+    from booking_app.ui.groups.group_dialog import GroupDialog
 
     engine, ctx = fresh()
     shown.clear()
@@ -299,7 +301,7 @@ def with_booking(engine):
 @example(payer="写真クラブ", purpose="LONG_KANA", qty="1")
 @example(payer="写真クラブ", purpose="施設使用料として", qty="99999999999")
 def test_payment_dialog(qtbot, with_booking, fresh, shown, payer, purpose, qty):
-    from booking_app.ui.payment_dialog import PaymentDialog
+    from booking_app.ui.money.payment_dialog import PaymentDialog
 
     engine, ctx = fresh()
     shown.clear()
@@ -333,7 +335,7 @@ def test_payment_dialog(qtbot, with_booking, fresh, shown, payer, purpose, qty):
 def test_printing_log_dialog(qtbot, fresh, shown, user, masters, sheets):
     from PySide6.QtWidgets import QDialogButtonBox
 
-    from booking_app.ui.printing_log_dialog import PrintingLogDialog
+    from booking_app.ui.printing.printing_log_dialog import PrintingLogDialog
 
     engine, ctx = fresh()
     shown.clear()
@@ -360,7 +362,7 @@ def test_printing_log_dialog(qtbot, fresh, shown, user, masters, sheets):
 @example(person="山田", place="LONG_ASCII", description="転倒", injury="", damage="")
 @example(person="山田", place="大会議室", description="転倒\x00", injury="", damage="")
 def test_accident_dialog(qtbot, fresh, shown, person, place, description, injury, damage):
-    from booking_app.ui.accident_dialog import AccidentDialog
+    from booking_app.ui.insurance.accident_dialog import AccidentDialog
 
     engine, ctx = fresh()
     shown.clear()
@@ -390,7 +392,7 @@ def test_accident_dialog(qtbot, fresh, shown, person, place, description, injury
 @example(holder="LONG_ASCII", event="夏まつり", place="公園", participants="50", head="50")
 @example(holder="実行委員会", event="LONG_KANA", place="公園", participants="50", head="50")
 def test_enrol_event_dialog(qtbot, fresh, shown, holder, event, place, participants, head):
-    from booking_app.ui.enrol_dialog import EnrolDialog
+    from booking_app.ui.insurance.enrol_dialog import EnrolDialog
 
     engine, ctx = fresh()
     shown.clear()
@@ -421,7 +423,7 @@ def test_enrol_event_dialog(qtbot, fresh, shown, holder, event, place, participa
 @example(operator="", invoice="", price="99999999999999999999", item="コピー")
 @example(operator="", invoice="", price="100", item="LONG_ASCII")
 def test_fee_settings(qtbot, fresh, shown, operator, invoice, price, item):
-    from booking_app.ui.fee_settings import FeeSettingsWidget
+    from booking_app.ui.settings.fee_settings import FeeSettingsWidget
 
     engine, ctx = fresh("manager")
     shown.clear()
@@ -451,7 +453,7 @@ def test_fee_settings(qtbot, fresh, shown, operator, invoice, price, item):
 @given(users=number_values, groups=number_values)
 @example(users="99999999999", groups="-1")
 def test_targets_settings(qtbot, fresh, shown, users, groups):
-    from booking_app.ui.targets_settings import TargetsWidget
+    from booking_app.ui.settings.targets_settings import TargetsWidget
 
     engine, ctx = fresh("manager")
     shown.clear()
@@ -473,7 +475,7 @@ def test_targets_settings(qtbot, fresh, shown, users, groups):
 @given(count=number_values)
 @example(count="99999999999")
 def test_counter_panel_many(qtbot, fresh, shown, monkeypatch, count):
-    from booking_app.ui.counter_panel import CounterPanel
+    from booking_app.ui.stats.counter_panel import CounterPanel
 
     monkeypatch.setenv("BOOKING_APP_TERMINAL", "受付1")
     engine, ctx = fresh()
@@ -501,7 +503,7 @@ def test_counter_panel_many(qtbot, fresh, shown, monkeypatch, count):
 def test_insurance_plans_dialog(qtbot, fresh, shown, name, note, premium, nights, price):
     from PySide6.QtWidgets import QTableWidgetItem
 
-    from booking_app.ui.insurance_plans_dialog import InsurancePlansDialog
+    from booking_app.ui.insurance.insurance_plans_dialog import InsurancePlansDialog
 
     engine, ctx = fresh("manager")
     shown.clear()
@@ -540,7 +542,7 @@ def test_insurance_plans_dialog(qtbot, fresh, shown, name, note, premium, nights
          equipment="ホワイトボード")
 @example(open_="9:00", close="17:00", closed_date="", yearly="", stock="1", equipment="LONG_ASCII")
 def test_settings_page(qtbot, fresh, shown, open_, close, closed_date, yearly, stock, equipment):
-    from booking_app.ui.settings_page import SettingsPage
+    from booking_app.ui.settings.settings_page import SettingsPage
 
     engine, ctx = fresh("manager")
     shown.clear()
@@ -595,7 +597,7 @@ def closed_october(engine):
 def test_amend_dialog(qtbot, closed_october, fresh, shown, value, reason):
     from PySide6.QtCore import QTimer
 
-    from booking_app.ui.stats_page import AmendDialog, StatsPage
+    from booking_app.ui.stats.stats_page import AmendDialog, StatsPage
 
     engine, ctx = fresh("manager")
     shown.clear()

@@ -106,7 +106,7 @@ ACCOUNT_LABELS = ("名前", "氏名", "ふりがな", "パスワード", "権限
 def _account_dialog_round(qtbot, page, button, fill) -> tuple[list, list[str]]:
     """Open one of the account dialogs by its button, let fill() type, press OK; a dialog that
     stays open records its red line and is cancelled (as a person would give up)."""
-    from booking_app.ui.accounts_page import _FormDialog
+    from booking_app.ui.admin.accounts_page import _FormDialog
 
     refused: list[str] = []
 
@@ -124,7 +124,7 @@ def _account_dialog_round(qtbot, page, button, fill) -> tuple[list, list[str]]:
 
 
 def _accounts_page(qtbot, fresh_, role="admin"):
-    from booking_app.ui.accounts_page import AccountsPage
+    from booking_app.ui.admin.accounts_page import AccountsPage
 
     engine, _ctx = fresh_()
     ctx = AppContext(engine, admin_of(engine))
@@ -237,7 +237,7 @@ def test_account_reset_password(qtbot, with_passwords, fresh, shown, pw, same):
 @example(old="LONG_ASCII", new="fukufuku-2026", same=True)
 @example(old=PASSWORD, new="fukufuku-2026", same=True)
 def test_change_own_password(qtbot, with_passwords, fresh, shown, old, new, same):
-    from booking_app.ui.accounts_page import ChangePasswordDialog
+    from booking_app.ui.admin.accounts_page import ChangePasswordDialog
 
     engine, _ctx = fresh()
     ctx = AppContext(engine, admin_of(engine))
@@ -268,7 +268,7 @@ def test_change_own_password(qtbot, with_passwords, fresh, shown, old, new, same
 @example(attempts=["", " ", "\x00", "LONG_ASCII", "😀👨‍👩‍👧", "'; DROP TABLE staff; --", PASSWORD])
 @example(attempts=["wrong-1", "wrong-2", "wrong-3", "wrong-4", "wrong-5", PASSWORD, "wrong-6"])
 def test_login_dialog(qtbot, with_passwords, fresh, shown, attempts):
-    from booking_app.ui.login_dialog import LoginDialog
+    from booking_app.ui.access.login_dialog import LoginDialog
 
     engine, _ctx = fresh()
     with read_session(engine) as s:
@@ -315,7 +315,7 @@ def test_login_dialog(qtbot, with_passwords, fresh, shown, attempts):
 @example(name="山田 花子", kana="やまだ\x00", pw=PASSWORD, same=True)
 @example(name="センター長", kana="", pw=PASSWORD, same=True)
 def test_first_admin_dialog(qtbot, fresh, shown, name, kana, pw, same):
-    from booking_app.ui.login_dialog import FirstAdminDialog
+    from booking_app.ui.access.login_dialog import FirstAdminDialog
 
     engine, _ctx = fresh()
     shown.clear()
@@ -369,7 +369,7 @@ def no_network(monkeypatch):
 @example(host="[::1", port="5432", database="fukufuku", user="fukufuku", password="")
 @example(host="192.168.1.10", port="99999999999", database="fukufuku", user="fukufuku", password="")
 def test_connection_dialog(qtbot, no_network, host, port, database, user, password):
-    from booking_app.ui.connection_dialog import ConnectionDialog
+    from booking_app.ui.access.connection_dialog import ConnectionDialog
 
     config.save_connection(None)
     dlg = ConnectionDialog(None)
@@ -409,7 +409,7 @@ def test_connection_dialog(qtbot, no_network, host, port, database, user, passwo
 @example(path="a\x00b.sqlite3")
 @example(path="/no/such/folder/x.sqlite3")
 def test_connection_dialog_sqlite_file(qtbot, tmp_path, path):
-    from booking_app.ui.connection_dialog import ConnectionDialog
+    from booking_app.ui.access.connection_dialog import ConnectionDialog
 
     config.save_connection(None)
     dlg = ConnectionDialog(None)
@@ -446,7 +446,7 @@ CENTRE_LABELS = ("センター名", "愛称", "住所", "電話", "運営団体"
 @example(name="センター", address="", phone="", operator="", invoice="", admin="LONG_ASCII", pw=PASSWORD)
 @example(name="センター", address="", phone="", operator="", invoice="", admin="山田\x00", pw=PASSWORD)
 def test_first_start_wizard(qtbot, engine, fresh, name, address, phone, operator, invoice, admin, pw):
-    from booking_app.ui.first_start import FirstStartWizard
+    from booking_app.ui.access.first_start import FirstStartWizard
 
     db, _ctx = fresh()
     url = db.url.render_as_string(hide_password=False)
@@ -508,7 +508,7 @@ def with_club(engine):
 @example(reason="会費未納\x00", choice=0)
 @example(reason="\u3000\u3000", choice=1)
 def test_group_status_dialog(qtbot, with_club, fresh, shown, reason, choice):
-    from booking_app.ui.group_dialog import StatusChangeDialog
+    from booking_app.ui.groups.group_dialog import StatusChangeDialog
 
     engine, ctx = fresh("manager")
     shown.clear()
@@ -563,7 +563,7 @@ def _staff_rows(engine, role):
 @example(name="鈴木\x00一郎", kana="スズキ")
 @example(name="鈴木 一郎", kana="LONG_ASCII")
 def test_add_people_dialog(qtbot, with_enrolment, fresh, shown, name, kana):
-    from booking_app.ui.enrol_dialog import AddPeopleDialog
+    from booking_app.ui.insurance.enrol_dialog import AddPeopleDialog
 
     engine, ctx = fresh()
     shown.clear()
@@ -587,7 +587,7 @@ def test_add_people_dialog(qtbot, with_enrolment, fresh, shown, name, kana):
 @example(reason="LONG_KANA")
 @example(reason="退会\x00")
 def test_remove_person_dialog(qtbot, with_enrolment, fresh, shown, reason):
-    from booking_app.ui.enrol_dialog import RemovePersonDialog
+    from booking_app.ui.insurance.enrol_dialog import RemovePersonDialog
 
     engine, ctx = fresh()
     shown.clear()
@@ -626,7 +626,7 @@ def with_booking(engine):
 @example(reason="LONG_KANA")
 @example(reason="雨天中止\x00")
 def test_booking_cancel_reason(qtbot, with_booking, fresh, shown, monkeypatch, reason):
-    from booking_app.ui import booking_dialog as bd
+    from booking_app.ui.booking import booking_dialog as bd
 
     engine, ctx = fresh()
     shown.clear()
@@ -662,7 +662,7 @@ def test_booking_cancel_reason(qtbot, with_booking, fresh, shown, monkeypatch, r
 @example(name="講座", note="備考\x00", attendance="10")
 @example(name="講座", note="LONG_KANA", attendance="99999999999")
 def test_event_dialog(qtbot, fresh, shown, name, note, attendance):
-    from booking_app.ui.stats_page import EventDialog, StatsPage
+    from booking_app.ui.stats.stats_page import EventDialog, StatsPage
 
     engine, ctx = fresh("manager")
     shown.clear()
@@ -715,8 +715,8 @@ def unsettled_october(engine):
 @example(reason="LONG_KANA")
 @example(reason="確認中\x00")
 def test_unsettled_force_close(qtbot, unsettled_october, fresh, shown, monkeypatch, reason):
-    from booking_app.ui import stats_page as sp
-    from booking_app.ui.stats_page import StatsPage, UnsettledDialog
+    from booking_app.ui.stats import stats_page as sp
+    from booking_app.ui.stats.stats_page import StatsPage, UnsettledDialog
 
     monkeypatch.setattr(sp, "confirm", lambda *_a: True)  # 「締めますか」: yes
     monkeypatch.setattr(sp, "info", lambda *_a: None)
@@ -758,8 +758,8 @@ def test_unsettled_force_close(qtbot, unsettled_october, fresh, shown, monkeypat
 @example(since=0, until=0, keyword="%_\\")
 @example(since=0, until=0, keyword="LONG_ASCII")
 def test_audit_page_filters(qtbot, fresh, shown, since, until, keyword):
-    from booking_app.ui.audit_page import AuditPage
-    from booking_app.ui.booking_dialog import to_qdate
+    from booking_app.ui.admin.audit_page import AuditPage
+    from booking_app.ui.booking.booking_dialog import to_qdate
 
     engine, ctx = fresh("manager")
     shown.clear()
@@ -794,7 +794,7 @@ SERVER_SMALL = BAD.__class__(parent=BAD, max_examples=6)
 @example(host="server pc", database="fukufuku", user="fukufuku")
 @example(host="server-pc", database="fuku\x00", user="fukufuku")
 def test_first_start_server_fields(qtbot, no_network, host, database, user):
-    from booking_app.ui.first_start import PAGE_DATABASE, FirstStartWizard
+    from booking_app.ui.access.first_start import PAGE_DATABASE, FirstStartWizard
 
     no_network.clear()
     config.save_connection(None)

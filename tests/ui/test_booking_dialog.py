@@ -14,8 +14,8 @@ from booking_app import clock
 from booking_app.services import bookings as booking_svc
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Booking, EquipmentType, MemberGroup, Room
-from booking_app.ui import booking_dialog as bd
-from booking_app.ui.booking_dialog import BookingDialog, EquipmentModel
+from booking_app.ui.booking import booking_dialog as bd
+from booking_app.ui.booking.booking_dialog import BookingDialog, EquipmentModel
 from booking_app.ui.context import AppContext
 from tests.actors import actor_for
 from days import open_weekdays
@@ -315,7 +315,7 @@ def slip_previews(monkeypatch, tmp_path):
     from PySide6.QtCore import QSettings
     from PySide6.QtPdf import QPdfDocument
 
-    from booking_app.ui import payment_dialog as pd
+    from booking_app.ui.money import payment_dialog as pd
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
@@ -400,7 +400,7 @@ def test_default_hold_and_series_end_follow_the_clocks_today(qtbot, ctx):
     calendar counts its default hold and series end from it."""
     from PySide6.QtCore import QTimer
 
-    from booking_app.ui.calendar_views import CalendarPage
+    from booking_app.ui.calendar.calendar_views import CalendarPage
 
     fixed = date(2027, 6, 16)
     page = CalendarPage(ctx)

@@ -19,8 +19,8 @@ from booking_app.services.common import Actor
 from booking_app.store import engine as engine_mod
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.models import Receipt, Room, Staff
-from booking_app.ui import payment_dialog as pd
-from booking_app.ui.payment_dialog import PaymentDialog
+from booking_app.ui.money import payment_dialog as pd
+from booking_app.ui.money.payment_dialog import PaymentDialog
 from days import open_day
 
 

@@ -17,7 +17,7 @@ from booking_app.services.bookings import BookingInput
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.models import Booking
 from booking_app.ui import theme
-from booking_app.ui.calendar_views import CalendarPage, DayView, MonthView, WeekView, booking_tooltip
+from booking_app.ui.calendar.calendar_views import CalendarPage, DayView, MonthView, WeekView, booking_tooltip
 from booking_app.ui.context import AppContext
 
 TODAY = dt.date(2026, 11, 25)  # Wednesday
@@ -212,9 +212,9 @@ def test_manager_may_drag_on_a_closed_day_desk_may_not(qtbot, ctx, rooms, monkey
             fake_dialog.append(("create", room_id, start, end))
             return None
 
-    module = types.ModuleType("booking_app.ui.booking_dialog")
+    module = types.ModuleType("booking_app.ui.booking.booking_dialog")
     module.BookingDialog = AskingDialog
-    monkeypatch.setitem(sys.modules, "booking_app.ui.booking_dialog", module)
+    monkeypatch.setitem(sys.modules, "booking_app.ui.booking.booking_dialog", module)
     closed = dt.date(2026, 12, 30)
     page = shown(qtbot, CalendarPage(ctx), 1200, 720)
     page.set_date(closed)
@@ -337,9 +337,9 @@ def fake_dialog(monkeypatch):
             calls.append(("edit", booking_id))
             return False
 
-    module = types.ModuleType("booking_app.ui.booking_dialog")
+    module = types.ModuleType("booking_app.ui.booking.booking_dialog")
     module.BookingDialog = FakeBookingDialog
-    monkeypatch.setitem(sys.modules, "booking_app.ui.booking_dialog", module)
+    monkeypatch.setitem(sys.modules, "booking_app.ui.booking.booking_dialog", module)
     return calls
 
 
@@ -392,15 +392,15 @@ def test_page_navigation_buttons_and_modes(qtbot, ctx, rooms):
 
 def test_a_broken_booking_dialog_import_is_raised_not_hidden(qtbot, ctx, rooms, monkeypatch):
     page = shown(qtbot, CalendarPage(ctx))
-    monkeypatch.delitem(sys.modules, "booking_app.ui.booking_dialog", raising=False)
-    monkeypatch.setitem(sys.modules, "booking_app.ui.booking_dialog", None)  # import fails like a broken module
+    monkeypatch.delitem(sys.modules, "booking_app.ui.booking.booking_dialog", raising=False)
+    monkeypatch.setitem(sys.modules, "booking_app.ui.booking.booking_dialog", None)  # import fails like a broken module
     with pytest.raises(ImportError):
         page.open_new_booking(rooms["大会議室"], dt.datetime(2026, 11, 27, 9), dt.datetime(2026, 11, 27, 10))
 
 
 @pytest.mark.answers_modals
 def test_drag_opens_the_real_booking_dialog_at_the_dragged_time(qtbot, ctx, rooms):
-    pytest.importorskip("booking_app.ui.booking_dialog")
+    pytest.importorskip("booking_app.ui.booking.booking_dialog")
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QDialog
 

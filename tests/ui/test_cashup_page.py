@@ -10,9 +10,9 @@ from booking_app.services import payments as pay_svc
 from booking_app.services.terminal import terminal_name
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import DayClosing
-from booking_app.ui import cashup_page as cp
-from booking_app.ui.cashup_page import CashupPage
-from booking_app.ui.payment_dialog import PaymentDialog
+from booking_app.ui.money import cashup_page as cp
+from booking_app.ui.money.cashup_page import CashupPage
+from booking_app.ui.money.payment_dialog import PaymentDialog
 from booking_app.ui.workers import wait_for_ops
 from test_payment_dialog import (  # noqa: F401 - shared fixtures
     booking_id,

@@ -16,7 +16,7 @@ from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.models import Room, Staff
 from booking_app.ui.change_watch import ALL_VIEWS, ChangeWatcher, views_for
 from booking_app.ui.context import AppContext
-from booking_app.ui.today_list import TodayListPage
+from booking_app.ui.booking.today_list import TodayListPage
 
 
 def _actor(engine, role: str = "manager") -> Actor:

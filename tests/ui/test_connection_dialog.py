@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QRadioB
 from sqlalchemy.engine import make_url
 
 from booking_app import config
-from booking_app.ui import connection_dialog as cd
-from booking_app.ui.connection_dialog import ConnectionDialog, ServerUnavailableDialog
+from booking_app.ui.access import connection_dialog as cd
+from booking_app.ui.access.connection_dialog import ConnectionDialog, ServerUnavailableDialog
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pgcluster import PgCluster, _free_port  # noqa: E402
@@ -230,7 +230,7 @@ def test_settings_page_opens_connection_settings_for_the_admin_only(qtbot, engin
     from booking_app.store.engine import read_session
     from booking_app.store.models import Staff
     from booking_app.ui.context import AppContext
-    from booking_app.ui.settings_page import SettingsPage
+    from booking_app.ui.settings.settings_page import SettingsPage
 
     def actor(role: str) -> Actor:
         with read_session(engine) as s:

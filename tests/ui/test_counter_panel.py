@@ -13,9 +13,9 @@ from sqlalchemy import select
 from booking_app.services import stats as svc
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import WalkInTally
-from booking_app.ui import counter_panel as cp
+from booking_app.ui.stats import counter_panel as cp
 from booking_app.ui.context import AppContext
-from booking_app.ui.counter_panel import CounterPanel, TalliesModel
+from booking_app.ui.stats.counter_panel import CounterPanel, TalliesModel
 from tests.actors import actor_for
 
 TODAY = date(2026, 11, 25)
@@ -146,7 +146,7 @@ def test_another_terminals_click_arrives_with_the_poll(qtbot, panel, ctx):
 
 
 def test_counter_sits_on_the_today_page(qtbot, ctx):
-    from booking_app.ui.today_list import TodayListPage
+    from booking_app.ui.booking.today_list import TodayListPage
 
     page = TodayListPage(ctx)
     qtbot.addWidget(page)

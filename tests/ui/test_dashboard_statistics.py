@@ -20,7 +20,7 @@ from booking_app.services import centre
 from booking_app.services import stats as svc
 from booking_app.store.engine import read_session, write_session
 from booking_app.ui.context import AppContext
-from booking_app.ui.stats_page import StatsPage
+from booking_app.ui.stats.stats_page import StatsPage
 from tests.reports.test_stats_export import headline_rows, read_csv, read_xlsx
 
 NOW = "2026-12-16 10:00"
@@ -129,7 +129,7 @@ def test_every_output_and_the_screen_follow_one_rule_on_a_mid_december_day(qtbot
 
 def test_the_dashboards_charts_print_figures_with_thousands_separators(qtbot, engine, manager):
     """Issue 13, item 14: bar labels and axes read 15,334, not 15334."""
-    from booking_app.ui.dashboard import Dashboard
+    from booking_app.ui.stats.dashboard import Dashboard
 
     d = Dashboard(AppContext(engine, manager, db_label="test.sqlite3"))
     qtbot.addWidget(d)

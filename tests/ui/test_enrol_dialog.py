@@ -20,11 +20,11 @@ from booking_app.services import groups as group_svc
 from booking_app.services import insurance as ins
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Charge, InsuranceEnrolment, InsuredPerson
-from booking_app.ui import accident_dialog as ad
-from booking_app.ui import enrol_dialog as ed
-from booking_app.ui import insurance_page as ip
-from booking_app.ui import payment_dialog as pd
-from booking_app.ui.enrol_dialog import AddPeopleDialog, EnrolDialog, RemovePersonDialog
+from booking_app.ui.insurance import accident_dialog as ad
+from booking_app.ui.insurance import enrol_dialog as ed
+from booking_app.ui.insurance import insurance_page as ip
+from booking_app.ui.money import payment_dialog as pd
+from booking_app.ui.insurance.enrol_dialog import AddPeopleDialog, EnrolDialog, RemovePersonDialog
 from tests.actors import actor_for
 
 TODAY = date(2026, 11, 25)

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from booking_app.store.engine import read_session
 from booking_app.store.models import AuditEntry
-from booking_app.ui import groups_page as gp
-from booking_app.ui import insurance_page as ip
-from booking_app.ui import payment_dialog as pd
-from booking_app.ui import stats_page as sp
+from booking_app.ui.groups import groups_page as gp
+from booking_app.ui.insurance import insurance_page as ip
+from booking_app.ui.money import payment_dialog as pd
+from booking_app.ui.stats import stats_page as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services"))
 from factories import at, load_world  # noqa: E402
@@ -45,8 +45,8 @@ def previews(monkeypatch) -> list[str]:
 
 
 def test_slips_from_the_day_list_and_after_saving_are_audited(qtbot, ctx, engine, previews):
-    from booking_app.ui.booking_dialog import make_slip_pdf
-    from booking_app.ui.today_list import TodayListPage
+    from booking_app.ui.booking.booking_dialog import make_slip_pdf
+    from booking_app.ui.booking.today_list import TodayListPage
 
     world = load_world(engine)
     one = world.book(at(DAY, 10), at(DAY, 12)).id

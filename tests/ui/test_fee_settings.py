@@ -16,12 +16,12 @@ from booking_app.services import fees as fee_svc
 from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Booking, CentreSetting, Charge, Room, Staff
-from booking_app.ui import booking_dialog as bd
-from booking_app.ui import fee_settings as fs
-from booking_app.ui import settings_page as sp
+from booking_app.ui.booking import booking_dialog as bd
+from booking_app.ui.settings import fee_settings as fs
+from booking_app.ui.settings import settings_page as sp
 from booking_app.ui.context import AppContext
-from booking_app.ui.fee_settings import FeeSettingsWidget, normalise_invoice_number
-from booking_app.ui.settings_page import SettingsPage
+from booking_app.ui.settings.fee_settings import FeeSettingsWidget, normalise_invoice_number
+from booking_app.ui.settings.settings_page import SettingsPage
 from days import open_day
 
 GOOD_T = "T8000000000001"  # check digit right
@@ -49,7 +49,7 @@ def errors(monkeypatch):
 @pytest.fixture(autouse=True)
 def no_slip_preview(monkeypatch):
     """Saving a booking may open the slip preview; here it must never block."""
-    from booking_app.ui import payment_dialog as pd
+    from booking_app.ui.money import payment_dialog as pd
 
     monkeypatch.setattr(pd, "preview_pdf", lambda *a, **k: None)
 

@@ -21,8 +21,8 @@ from booking_app.domain.fees import valid_invoice_number
 from booking_app.services import auth, centre, fees
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.models import CentreSetting
-from booking_app.ui import first_start as fs
-from booking_app.ui.first_start import (
+from booking_app.ui.access import first_start as fs
+from booking_app.ui.access.first_start import (
     PAGE_ADMIN,
     PAGE_CENTRE,
     PAGE_CONFIRM,

@@ -14,8 +14,8 @@ from booking_app.domain.groups import DECLARATIONS, GroupInput
 from booking_app.services import groups as group_svc
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import MemberGroup
-from booking_app.ui import group_dialog as gd
-from booking_app.ui.group_dialog import GroupDialog
+from booking_app.ui.groups import group_dialog as gd
+from booking_app.ui.groups.group_dialog import GroupDialog
 from tests.actors import actor_for
 
 

@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 from booking_app.services import group_io
 from booking_app.store.engine import read_session
 from booking_app.store.models import MemberGroup
-from booking_app.ui import group_io_dialog as gio
-from booking_app.ui import groups_page as gp
+from booking_app.ui.groups import group_io_dialog as gio
+from booking_app.ui.groups import groups_page as gp
 from booking_app.ui import import_preview
 from booking_app.ui.context import AppContext
-from booking_app.ui.group_io_dialog import GroupImportDialog, export_groups_dialog
-from booking_app.ui.groups_page import GroupsPage
+from booking_app.ui.groups.group_io_dialog import GroupImportDialog, export_groups_dialog
+from booking_app.ui.groups.groups_page import GroupsPage
 from tests.actors import actor_for
 
 TODAY = date(2026, 11, 25)

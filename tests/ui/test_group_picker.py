@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from booking_app.domain.groups import DECLARATIONS, GroupInput
 from booking_app.services import groups as group_svc
 from booking_app.store.engine import write_session
-from booking_app.ui.group_picker import NO_HITS, GroupPicker
+from booking_app.ui.groups.group_picker import NO_HITS, GroupPicker
 
 pytestmark = pytest.mark.now(date(2026, 11, 25))  # the clubs below are registered for this fiscal year
 

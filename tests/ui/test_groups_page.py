@@ -17,10 +17,10 @@ from booking_app.domain.groups import DECLARATIONS, GroupInput
 from booking_app.services import groups as group_svc
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import GroupVerification, MemberGroup
-from booking_app.ui import group_dialog as gd
-from booking_app.ui import groups_page as gp
-from booking_app.ui.group_dialog import StatusChangeDialog
-from booking_app.ui.groups_page import GroupsPage
+from booking_app.ui.groups import group_dialog as gd
+from booking_app.ui.groups import groups_page as gp
+from booking_app.ui.groups.group_dialog import StatusChangeDialog
+from booking_app.ui.groups.groups_page import GroupsPage
 from tests.actors import actor_for
 
 TODAY = date(2026, 11, 25)
@@ -338,7 +338,7 @@ def test_no_member_card_for_an_expired_group(qtbot, page, shown, monkeypatch):
 
 
 def test_new_booking_and_edit_buttons_open_their_dialogs(qtbot, page, engine, monkeypatch):
-    from booking_app.ui import booking_dialog as bd
+    from booking_app.ui.booking import booking_dialog as bd
 
     calls = []
     monkeypatch.setattr(bd.BookingDialog, "create",

@@ -28,18 +28,18 @@ from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Room, Staff
 from booking_app.ui import plain_text
 from booking_app.ui.plain_text import might_be_rich
-from booking_app.ui import today_list as tl
-from booking_app.ui.audit_page import AuditPage
-from booking_app.ui.calendar_views import booking_tooltip
-from booking_app.ui.booking_dialog import BookingDialog, ask_choice
-from booking_app.ui.enrol_dialog import AddPeopleDialog
+from booking_app.ui.booking import today_list as tl
+from booking_app.ui.admin.audit_page import AuditPage
+from booking_app.ui.calendar.calendar_views import booking_tooltip
+from booking_app.ui.booking.booking_dialog import BookingDialog, ask_choice
+from booking_app.ui.insurance.enrol_dialog import AddPeopleDialog
 from booking_app.ui.errors import build_error_box
-from booking_app.ui.group_dialog import GroupDialog, StatusChangeDialog
-from booking_app.ui.groups_page import GroupsPage
-from booking_app.ui.insurance_page import InsurancePage
-from booking_app.ui.payment_dialog import PaymentDialog
-from booking_app.ui.receipts_page import ReceiptsPage, VoidDialog
-from booking_app.ui.today_list import TodayListPage
+from booking_app.ui.groups.group_dialog import GroupDialog, StatusChangeDialog
+from booking_app.ui.groups.groups_page import GroupsPage
+from booking_app.ui.insurance.insurance_page import InsurancePage
+from booking_app.ui.money.payment_dialog import PaymentDialog
+from booking_app.ui.money.receipts_page import ReceiptsPage, VoidDialog
+from booking_app.ui.booking.today_list import TodayListPage
 
 TODAY = date(2026, 11, 25)  # the pinned default day, named: the enrolment and the booking are placed from it
 pytestmark = pytest.mark.now(datetime(2026, 11, 25, 10, 0))
@@ -100,8 +100,9 @@ def ids(engine) -> dict[str, int]:
 def no_error_boxes(monkeypatch):
     """An error box during the test is a failure with its text (none is expected)."""
     seen: list[str] = []
-    for mod in ("groups_page", "group_dialog", "booking_dialog", "today_list", "payment_dialog", "receipts_page",
-                "audit_page", "insurance_page", "enrol_dialog"):
+    for mod in ("groups.groups_page", "groups.group_dialog", "booking.booking_dialog", "booking.today_list",
+                "money.payment_dialog", "money.receipts_page", "admin.audit_page", "insurance.insurance_page",
+                "insurance.enrol_dialog"):
         m = __import__(f"booking_app.ui.{mod}", fromlist=["show_error"])
         if hasattr(m, "show_error"):
             monkeypatch.setattr(m, "show_error", lambda parent, exc: seen.append(str(exc)))
@@ -340,7 +341,7 @@ def test_the_lock_screen_names_the_staff_member_as_typed(qtbot, ctx, engine):
     """画面ロック shows who is on duty: a staff name in HTML is read as typed there too."""
     from PySide6.QtWidgets import QMainWindow
 
-    from booking_app.ui.lock_screen import LockOverlay
+    from booking_app.ui.access.lock_screen import LockOverlay
 
     window = shown(qtbot, QMainWindow())
     ctx.set_actor(_actor(engine, "desk"))

@@ -13,9 +13,9 @@ from booking_app.services import centre, imports
 from booking_app.services.import_limits import DEFAULTS, MB, ImportLimits, get_import_limits
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.models import AuditEntry
-from booking_app.ui import import_limits_settings as ils
+from booking_app.ui.settings import import_limits_settings as ils
 from booking_app.ui.context import AppContext
-from booking_app.ui.import_limits_settings import ImportLimitsWidget
+from booking_app.ui.settings.import_limits_settings import ImportLimitsWidget
 from tests.pinning import DEFAULT_NOW
 
 pytestmark = pytest.mark.now(DEFAULT_NOW)

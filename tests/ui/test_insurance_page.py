@@ -21,13 +21,13 @@ from sqlalchemy import select
 from booking_app.services import insurance as ins
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Charge
-from booking_app.ui import payment_dialog as pd
-from booking_app.ui.enrol_dialog import EnrolDialog
-from booking_app.ui.groups_page import GroupsPage
-from booking_app.ui.insurance_models import AccidentsModel, CoverResultsModel, EnrolmentsModel, RenewalCandidatesModel
-from booking_app.ui.insurance_page import InsurancePage
+from booking_app.ui.money import payment_dialog as pd
+from booking_app.ui.insurance.enrol_dialog import EnrolDialog
+from booking_app.ui.groups.groups_page import GroupsPage
+from booking_app.ui.insurance.insurance_models import AccidentsModel, CoverResultsModel, EnrolmentsModel, RenewalCandidatesModel
+from booking_app.ui.insurance.insurance_page import InsurancePage
 from booking_app.ui.main_window import MainWindow
-from booking_app.ui.payment_dialog import PaymentDialog
+from booking_app.ui.money.payment_dialog import PaymentDialog
 from tests.ui.test_enrol_dialog import (  # noqa: F401 — shared fixtures
     CLUB,
     ROSTER,
@@ -256,7 +256,7 @@ def accident_pdfs(monkeypatch):
 @pytest.mark.answers_modals
 def test_accident_dialog_files_a_report_with_its_deadline(qtbot, page, engine, desk, group_id, errors,
                                                           accident_pdfs):
-    from booking_app.ui.accident_dialog import AccidentDialog
+    from booking_app.ui.insurance.accident_dialog import AccidentDialog
 
     v = enrol_basic(engine, desk, group_id)
     pay_all(engine, desk, v)
@@ -298,7 +298,7 @@ def test_accident_dialog_files_a_report_with_its_deadline(qtbot, page, engine, d
 @pytest.mark.answers_modals
 def test_accident_dialog_names_the_field_it_refuses_and_finds_the_group(qtbot, page, engine, desk, group_id,
                                                                          errors, accident_pdfs):
-    from booking_app.ui.accident_dialog import AccidentDialog
+    from booking_app.ui.insurance.accident_dialog import AccidentDialog
 
     page.refresh()
     refused: list[str] = []
@@ -373,7 +373,7 @@ def test_models_pass_the_model_tester(qtmodeltester, engine, desk, group_id):
 
 def test_certificate_preview_and_roster_export(qtbot, page, engine, desk, manager, group_id, errors, previews,
                                                monkeypatch, tmp_path):
-    from booking_app.ui import insurance_page as ip
+    from booking_app.ui.insurance import insurance_page as ip
 
     v = enrol_basic(engine, desk, group_id)
     pay_all(engine, desk, v)
@@ -563,7 +563,7 @@ def test_ledger_export_to_csv_and_xlsx_for_managers(qtbot, ctx, engine, desk, ma
 
     import openpyxl
 
-    from booking_app.ui import insurance_page as ip
+    from booking_app.ui.insurance import insurance_page as ip
 
     paid = enrol_basic(engine, desk, group_id)
     pay_all(engine, desk, paid)
@@ -616,7 +616,7 @@ def test_ledger_export_to_csv_and_xlsx_for_managers(qtbot, ctx, engine, desk, ma
 
 @pytest.mark.answers_modals
 def test_plans_and_premiums_from_the_menu(qtbot, page, engine, manager, errors):
-    from booking_app.ui.insurance_plans_dialog import InsurancePlansDialog
+    from booking_app.ui.insurance.insurance_plans_dialog import InsurancePlansDialog
 
     page.ctx.set_actor(manager)
     page.year_combo.setCurrentIndex(page.year_combo.findData(2027))

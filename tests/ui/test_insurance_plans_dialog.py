@@ -19,9 +19,9 @@ from sqlalchemy import select
 from booking_app.services import insurance as ins
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Charge, InsuranceEnrolment, InsurancePlan
-from booking_app.ui import insurance_plans_dialog as ipd
+from booking_app.ui.insurance import insurance_plans_dialog as ipd
 from booking_app.ui.context import AppContext
-from booking_app.ui.insurance_plans_dialog import InsurancePlansDialog
+from booking_app.ui.insurance.insurance_plans_dialog import InsurancePlansDialog
 from tests.ui.test_enrol_dialog import (  # noqa: F401 — shared fixtures
     ROSTER,
     TODAY,

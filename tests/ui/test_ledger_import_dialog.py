@@ -14,9 +14,9 @@ from sqlalchemy import select
 from booking_app.store.engine import read_session
 from booking_app.store.models import Booking
 from booking_app.ui import import_preview
-from booking_app.ui import ledger_import_dialog as lid
+from booking_app.ui.booking import ledger_import_dialog as lid
 from booking_app.ui.context import AppContext
-from booking_app.ui.ledger_import_dialog import LedgerImportDialog
+from booking_app.ui.booking.ledger_import_dialog import LedgerImportDialog
 
 pytestmark = pytest.mark.now("2026-11-25 10:00")
 REASON = "市の依頼による臨時開館"

@@ -16,7 +16,7 @@ from booking_app.services import bookings as booking_svc
 from booking_app.services import groups as group_svc
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Room
-from booking_app.ui import groups_page as gp
+from booking_app.ui.groups import groups_page as gp
 from days import open_day
 
 

@@ -12,8 +12,8 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QPushButton
 
 from booking_app.ui.context import AppContext
-from booking_app.ui.lock_screen import IDLE_MINUTES_KEY, IdleLock, LockOverlay
-from booking_app.ui.login_dialog import LoginDialog
+from booking_app.ui.access.lock_screen import IDLE_MINUTES_KEY, IdleLock, LockOverlay
+from booking_app.ui.access.login_dialog import LoginDialog
 from test_login import PASSWORD, answer_modal, log_in_as, set_passwords
 
 TODAY = dt.date(2026, 11, 25)

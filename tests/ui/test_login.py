@@ -15,7 +15,7 @@ from booking_app.services import auth
 from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Staff
-from booking_app.ui.login_dialog import LAST_STAFF_KEY, FirstAdminDialog, LoginDialog
+from booking_app.ui.access.login_dialog import LAST_STAFF_KEY, FirstAdminDialog, LoginDialog
 
 PASSWORD = "sakura-2026"
 
@@ -249,7 +249,7 @@ def test_app_start_first_admin_then_login(qtbot, sqlite_url, desk_app):
 
     from PySide6.QtWidgets import QWizard
 
-    from booking_app.ui.first_start import FirstStartWizard
+    from booking_app.ui.access.first_start import FirstStartWizard
 
     def register(w: FirstStartWizard) -> None:
         # A database without an administrator: the wizard's センター情報 → システム管理者 → 確認 pages.

@@ -17,7 +17,7 @@ from booking_app.store.engine import make_engine, write_session
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import build_error_box
 from booking_app.ui.main_window import WINDOW_TITLE, MainWindow
-from booking_app.ui.staff_dialog import StaffChooser
+from booking_app.ui.admin.staff_dialog import StaffChooser
 
 TODAY = dt.date(2026, 11, 25)
 pytestmark = pytest.mark.now(TODAY)
@@ -42,7 +42,7 @@ def test_main_window_opens_and_switches_pages(qtbot, ctx):
     qtbot.waitExposed(window)
     assert window.windowTitle() == WINDOW_TITLE
     assert window.current_page_key() == "calendar"
-    from booking_app.ui.calendar_views import CalendarPage
+    from booking_app.ui.calendar.calendar_views import CalendarPage
 
     assert isinstance(window.pages["calendar"], CalendarPage)
     from booking_app.ui.main_window import ReceiptsArea
@@ -60,7 +60,7 @@ def test_main_window_opens_and_switches_pages(qtbot, ctx):
         qtbot.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         assert window.current_page_key() == key
         assert window.stack.currentWidget() is window.pages[key]
-    from booking_app.ui.stats_page import StatsPage
+    from booking_app.ui.stats.stats_page import StatsPage
 
     assert isinstance(window.pages["stats"], StatsPage)
     # The year's users against the target stay in the status bar on every page.
@@ -91,7 +91,7 @@ def test_view_menu_moves_the_calendar(qtbot, ctx):
 
 def _answer_login(qtbot, name: str | None) -> None:
     """Log in as name in the modal login dialog once it is open (None: press キャンセル)."""
-    from booking_app.ui.login_dialog import LoginDialog
+    from booking_app.ui.access.login_dialog import LoginDialog
 
     def act():
         dialog = QApplication.activeModalWidget()
@@ -383,7 +383,7 @@ def _register_group(ctx, name: str, kana: str) -> None:
 
 def _read_booking_dialog(qtbot, seen: dict) -> None:
     """Once the booking dialog is open (modal), note what it shows and close it without saving."""
-    from booking_app.ui import booking_dialog as bd
+    from booking_app.ui.booking import booking_dialog as bd
 
     def read_and_close():
         dlg = QApplication.activeModalWidget()

@@ -40,7 +40,7 @@ def _guarded_own_imports(path: Path) -> list[str]:
 
 
 def test_no_import_guard_around_our_own_modules():
-    files = sorted((PACKAGE / "ui").glob("*.py")) + [PACKAGE / "app.py"]
+    files = sorted((PACKAGE / "ui").rglob("*.py")) + [PACKAGE / "app.py"]
     assert len(files) > 40
     guarded = [hit for f in files for hit in _guarded_own_imports(f)]
     assert guarded == []
@@ -66,8 +66,8 @@ def ctx(sqlite_url):
 def test_a_page_that_fails_to_import_is_raised_not_shown_as_coming_soon(qtbot, ctx, monkeypatch):
     window = MainWindow(ctx)
     qtbot.addWidget(window)
-    monkeypatch.delitem(sys.modules, "booking_app.ui.audit_page", raising=False)
-    monkeypatch.setitem(sys.modules, "booking_app.ui.audit_page", None)  # importing it now raises ImportError
+    monkeypatch.delitem(sys.modules, "booking_app.ui.admin.audit_page", raising=False)
+    monkeypatch.setitem(sys.modules, "booking_app.ui.admin.audit_page", None)  # importing it now raises ImportError
     with pytest.raises(ImportError):
         window._make_page("audit")
     # An unknown page is still the placeholder.

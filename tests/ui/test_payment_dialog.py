@@ -19,18 +19,18 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from booking_app import clock
-from booking_app.domain import calendar as jcal
+from booking_app.domain import japanese_calendar as jcal
 from booking_app.services import bookings as booking_svc
 from booking_app.services import payments as pay_svc
 from booking_app.services.common import Actor
 from booking_app.services.terminal import terminal_name
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Charge, Receipt, ReceiptPrint, Room
-from booking_app.ui import booking_dialog as bd
-from booking_app.ui import payment_dialog as pd
-from booking_app.ui import printing_log_dialog as pld
-from booking_app.ui.payment_dialog import PaymentDialog
-from booking_app.ui.printing_log_dialog import PrintingLogDialog
+from booking_app.ui.booking import booking_dialog as bd
+from booking_app.ui.money import payment_dialog as pd
+from booking_app.ui.printing import printing_log_dialog as pld
+from booking_app.ui.money.payment_dialog import PaymentDialog
+from booking_app.ui.printing.printing_log_dialog import PrintingLogDialog
 from tests.actors import actor_for
 from days import open_day
 
@@ -131,8 +131,8 @@ def errors(monkeypatch):
     def capture(parent, exc):
         shown.append(getattr(exc, "message", str(exc)))
 
-    for module in ("booking_app.ui.payment_dialog", "booking_app.ui.printing_log_dialog",
-                   "booking_app.ui.receipts_page", "booking_app.ui.cashup_page", "booking_app.ui.today_list"):
+    for module in ("booking_app.ui.money.payment_dialog", "booking_app.ui.printing.printing_log_dialog",
+                   "booking_app.ui.money.receipts_page", "booking_app.ui.money.cashup_page", "booking_app.ui.booking.today_list"):
         mod = __import__(module, fromlist=["show_error"])
         monkeypatch.setattr(mod, "show_error", capture)
     return shown
@@ -344,7 +344,7 @@ def test_pld_fee_uses_the_schedule():
 
 def test_today_list_pay_and_slips(qtbot, ctx, engine, booking_id, previews, errors, monkeypatch):
     from booking_app.services.bookings import get_booking
-    from booking_app.ui.today_list import TodayListPage
+    from booking_app.ui.booking.today_list import TodayListPage
 
     second = general_booking(engine, "関門ウォーキングの会", days_ahead=8, room="小会議室1")  # the same day
     with read_session(engine) as s:

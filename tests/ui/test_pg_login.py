@@ -73,7 +73,7 @@ def make_staff_logins(pg_url: str):
 
 
 def login_dialog(qtbot, base_url: str, **kw):
-    from booking_app.ui.login_dialog import PgLoginDialog
+    from booking_app.ui.access.login_dialog import PgLoginDialog
 
     dlg = PgLoginDialog(base_url, **kw)
     qtbot.addWidget(dlg)
@@ -93,7 +93,7 @@ def press(qtbot, dlg, name: str) -> None:
 
 @pytest.mark.postgres
 def test_signing_in_with_the_own_database_login(qtbot, staff_logins, monkeypatch):
-    from booking_app.ui.login_dialog import LAST_DB_LOGIN_KEY, LoginDialog, signed_in_base_url
+    from booking_app.ui.access.login_dialog import LAST_DB_LOGIN_KEY, LoginDialog, signed_in_base_url
 
     base_url, logins = staff_logins
     dlg = login_dialog(qtbot, base_url, db_label=config.db_label(base_url))
@@ -132,7 +132,7 @@ def test_signing_in_with_the_own_database_login(qtbot, staff_logins, monkeypatch
             qtbot.mouseClick(self.login_button, Qt.MouseButton.LeftButton)
             return self.result()
 
-        from booking_app.ui.login_dialog import PgLoginDialog
+        from booking_app.ui.access.login_dialog import PgLoginDialog
 
         monkeypatch.setattr(PgLoginDialog, "exec", answer)
         again = LoginDialog.get(None, dlg.engine)
@@ -159,7 +159,7 @@ def test_an_unreachable_server_is_said_in_the_dialog(qtbot):
 @pytest.mark.postgres
 def test_owner_upgrade_dialog_asks_and_keeps_nothing(qtbot, pg_url, monkeypatch):
     from booking_app.store import migrate
-    from booking_app.ui.connection_dialog import OwnerUpgradeDialog
+    from booking_app.ui.access.connection_dialog import OwnerUpgradeDialog
 
     base = config.without_credentials(pg_url)
     ran: list[str] = []
@@ -212,7 +212,7 @@ def test_a_saved_server_setting_connects_nothing_before_the_login(monkeypatch):
     """connection.json holds no credential: the start goes straight to the login dialog."""
     from booking_app import app, cli
     from booking_app.store import engine as engine_module
-    from booking_app.ui import connection_dialog, login_dialog
+    from booking_app.ui.access import connection_dialog, login_dialog
 
     config.save_connection(config.postgres_url("server-pc", 5432, "fukufuku", sslrootcert=None))
 
@@ -239,7 +239,7 @@ def test_an_old_schema_is_said_to_desk_staff_and_offered_to_an_administrator(mon
 
     from booking_app import app
     from booking_app.services.common import Actor
-    from booking_app.ui import connection_dialog, login_dialog
+    from booking_app.ui.access import connection_dialog, login_dialog
 
     class FakeEngine:
         disposed = False
@@ -267,9 +267,9 @@ def test_an_old_schema_is_said_to_desk_staff_and_offered_to_an_administrator(mon
 
 def test_the_new_dialogs_fit_a_desk_screen(qtbot, tmp_path):
     """接続設定, the PostgreSQL login and the wizard's server page (owner fields) at 1366×768."""
-    from booking_app.ui.connection_dialog import ConnectionDialog
-    from booking_app.ui.first_start import PAGE_DATABASE, FirstStartWizard
-    from booking_app.ui.login_dialog import PgLoginDialog
+    from booking_app.ui.access.connection_dialog import ConnectionDialog
+    from booking_app.ui.access.first_start import PAGE_DATABASE, FirstStartWizard
+    from booking_app.ui.access.login_dialog import PgLoginDialog
 
     conn = ConnectionDialog(config.postgres_url("server-pc", 5432, "fukufuku"))
     login = PgLoginDialog(config.postgres_url("server-pc", 5432, "fukufuku"), db_label="PostgreSQL: server-pc")
@@ -292,8 +292,8 @@ def test_the_new_dialogs_fit_a_desk_screen(qtbot, tmp_path):
 def test_a_staff_login_can_test_the_connection_and_join_a_set_up_server(pg_url, pg_ca_file):
     """A second terminal is set up with a staff member's own login over verify-full TLS: the test says
     it is encrypted and the schema current, and the wizard treats the database as set up (no owner needed)."""
-    from booking_app.ui.connection_dialog import check_connection
-    from booking_app.ui.first_start import READY, database_state
+    from booking_app.ui.access.connection_dialog import check_connection
+    from booking_app.ui.access.first_start import READY, database_state
 
     _base, logins = make_staff_logins(pg_url)
     u = make_url(pg_url)
@@ -328,7 +328,7 @@ def test_app_start_on_a_server_signs_in_with_the_database_login(qtbot, pg_url, d
     on an engine connected as that login."""
     from test_login import _close_main_window_when_shown, answer_modal
 
-    from booking_app.ui.login_dialog import PgLoginDialog
+    from booking_app.ui.access.login_dialog import PgLoginDialog
 
     base_url, logins = make_staff_logins(pg_url)
 

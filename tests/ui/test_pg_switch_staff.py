@@ -17,8 +17,8 @@ from sqlalchemy import select, text
 from booking_app.services import db_login
 from booking_app.store.models import AuditEntry
 from booking_app.ui.context import AppContext
-from booking_app.ui.lock_screen import IdleLock
-from booking_app.ui.login_dialog import PgLoginDialog, remember_signed_in
+from booking_app.ui.access.lock_screen import IdleLock
+from booking_app.ui.access.login_dialog import PgLoginDialog, remember_signed_in
 from test_login import answer_modal
 from test_pg_login import PW, make_staff_logins
 

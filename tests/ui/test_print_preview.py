@@ -15,7 +15,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from booking_app.fonts import font_path
-from booking_app.ui.print_preview import PdfPreviewDialog
+from booking_app.ui.printing.print_preview import PdfPreviewDialog
 from booking_app.ui.workers import Op, wait_for_ops
 
 ROLL80 = (80 * mm, 160 * mm)

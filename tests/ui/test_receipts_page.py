@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Charge, ReceiptVoid
-from booking_app.ui import receipts_page as rp
-from booking_app.ui.receipts_page import ReceiptsModel, ReceiptsPage, VoidDialog
+from booking_app.ui.money import receipts_page as rp
+from booking_app.ui.money.receipts_page import ReceiptsModel, ReceiptsPage, VoidDialog
 from test_payment_dialog import (  # noqa: F401 - shared fixtures
     CLUB,
     booking_id,

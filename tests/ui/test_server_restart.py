@@ -23,8 +23,8 @@ from booking_app.services.common import Actor
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.migrate import upgrade
 from booking_app.store.models import Booking, MemberGroup, Staff
-from booking_app.ui import booking_dialog as bd
-from booking_app.ui.booking_dialog import BookingDialog
+from booking_app.ui.booking import booking_dialog as bd
+from booking_app.ui.booking.booking_dialog import BookingDialog
 from booking_app.ui.change_watch import ChangeWatcher
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import SERVER_LOST_MESSAGE, build_error_box

@@ -13,9 +13,9 @@ from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor
 from booking_app.store.engine import read_session
 from booking_app.store.models import EquipmentType, Room, Staff
-from booking_app.ui import settings_page as sp
+from booking_app.ui.settings import settings_page as sp
 from booking_app.ui.context import AppContext
-from booking_app.ui.settings_page import SettingsPage
+from booking_app.ui.settings.settings_page import SettingsPage
 
 
 def ctx_as(engine, role: str) -> AppContext:

@@ -21,10 +21,10 @@ from booking_app.services import stats as svc
 from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import MonthClosing, StatAmendment
-from booking_app.ui import stats_page as sp
+from booking_app.ui.stats import stats_page as sp
 from booking_app.ui.context import AppContext
-from booking_app.ui.counter_panel import CounterPanel
-from booking_app.ui.stats_page import (
+from booking_app.ui.stats.counter_panel import CounterPanel
+from booking_app.ui.stats.stats_page import (
     AmendDialog,
     AmendmentsModel,
     EventDialog,
@@ -147,7 +147,7 @@ def test_a_counter_click_moves_the_dashboard_and_the_status_bar(qtbot, ctx, engi
 
 
 def test_another_terminal_moves_the_dashboard_within_a_poll(qtbot, page, engine, desk):
-    from booking_app.ui.dashboard import watcher_for
+    from booking_app.ui.stats.dashboard import watcher_for
 
     d = page.dashboard
     d.refresh()
@@ -415,7 +415,7 @@ def test_models(qtmodeltester, engine, manager):
 
 
 def test_the_counter_and_the_page_share_one_watcher(qtbot, ctx):
-    from booking_app.ui.dashboard import DataWatcher
+    from booking_app.ui.stats.dashboard import DataWatcher
 
     a = CounterPanel(ctx)
     b = StatsPage(ctx)
@@ -428,7 +428,7 @@ def test_polling_stops_when_the_last_view_is_destroyed(qtbot, ctx):
     """No view left, no query; and no running timer left on a context that may be collected anywhere."""
     from PySide6.QtCore import QEvent
 
-    from booking_app.ui.dashboard import watcher_for
+    from booking_app.ui.stats.dashboard import watcher_for
 
     panel = CounterPanel(ctx)
     page = StatsPage(ctx)

@@ -9,7 +9,7 @@ from booking_app.domain.errors import PermissionDenied
 from booking_app.services import centre, stats
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.ui.context import AppContext
-from booking_app.ui.targets_settings import TargetsWidget
+from booking_app.ui.settings.targets_settings import TargetsWidget
 
 
 @pytest.fixture

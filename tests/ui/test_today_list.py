@@ -14,10 +14,10 @@ from booking_app.services import bookings as booking_svc
 from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Booking, Room, Staff
-from booking_app.ui import today_list as tl
+from booking_app.ui.booking import today_list as tl
 from booking_app.ui.context import AppContext
-from booking_app.ui.search_page import BookingSearchPage
-from booking_app.ui.today_list import TodayListPage
+from booking_app.ui.booking.search_page import BookingSearchPage
+from booking_app.ui.booking.today_list import TodayListPage
 from days import open_day
 
 

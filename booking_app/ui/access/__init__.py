@@ -1,0 +1,1 @@
+"""利用開始: the first-start wizard, the connection, sign-in and the lock screen."""

@@ -1,0 +1,1 @@
+"""管理: staff accounts, database logins and the audit log."""

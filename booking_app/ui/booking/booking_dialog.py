@@ -1,0 +1,1248 @@
+"""The booking dialog (予約入力): create, edit or cancel one booking or a recurring series.
+
+The dialog only collects input and shows answers: every rule is checked by the services, whose
+Japanese messages are shown as they are. On any error the dialog stays open with the input intact,
+so nothing typed is lost. Widgets carry stable object names (``room``, ``purpose``, ``save_button``…)
+that the tests and the user guide refer to.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+
+from PySide6.QtCore import (
+    QDate,
+    QLocale,
+    QSettings,
+    QStringListModel,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDateEdit,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QStackedWidget,
+    QStyledItemDelegate,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from booking_app import clock
+from booking_app.domain import japanese_calendar as jcal
+from booking_app.domain import hours
+from booking_app.domain.booking_rules import BookingStatus, override_allowed
+from booking_app.domain.errors import DomainError, RuleError, ValidationError
+from booking_app.domain.recurrence import WEEKDAYS_JA, RecurrenceRule
+from booking_app.services import bookings as booking_svc
+from booking_app.services import series as series_svc
+from booking_app.services import unit_of_work
+from booking_app.services.bookings import BookingInput, BookingView, EquipmentAvailability
+from booking_app.services.centre import get_profile, list_rooms
+from booking_app.services.group_lookup import GroupHit, get_group, search_groups
+from booking_app.services.series import PreviewItem
+from booking_app.ui import theme
+from booking_app.ui.context import AppContext
+from booking_app.ui.errors import show_error
+from booking_app.ui.table_model import RowsTableModel
+from booking_app.ui import plain_text
+from booking_app.ui.plain_text import plain_label
+
+STEP_MINUTES = 30
+FIRST_MINUTE = 6 * 60  # the list of times starts at 6:00; the centre opens at 9:00 by default
+LAST_MINUTE = 24 * 60
+BOOKER_KINDS = (("member", "登録団体"), ("group", "団体（未登録）"), ("person", "個人"))
+REC_KINDS = (("weekly", "毎週"), ("monthly_nth", "毎月第n曜日"), ("monthly_date", "毎月n日"), ("dates", "日付を指定"))
+SCOPE_CHOICES = (("one", "この日のみ"), ("following", "この日以降"), ("all", "すべて"))
+PREVIEW_COLORS = {"free": "#2e7d32", "conflict": "#c62828", "closed": "#616161", "rule": "#e65100"}
+OK_GREEN, BAD_RED = "#2e7d32", "#c62828"
+# 利用票 on confirmation (issue 4): remembered per PC; more slips than SLIPS_IN_FOREGROUND are made off
+# the GUI thread (one slip takes a few tens of ms, a year of weekly dates a second or more).
+PRINT_SLIP_KEY = "booking/print_slip_after_save"
+SLIPS_IN_FOREGROUND = 3
+
+
+# --- questions the dialog asks (module functions so tests can answer them) --------------------------
+
+def ask_choice(parent: QWidget | None, title: str, text: str, choices: Sequence[tuple[str, str]]) -> str | None:
+    """A message box with one button per (key, label); returns the key clicked, None on 閉じる/Esc."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(title)
+    plain_text.plain_box(box)  # the text may quote a name or purpose someone typed (issue 15)
+    box.setText(text)
+    buttons = {box.addButton(label, QMessageBox.ButtonRole.AcceptRole): key for key, label in choices}
+    box.addButton("戻る", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    return buttons.get(box.clickedButton())
+
+
+def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
+    """A one-line text question; None when cancelled."""
+    value, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, text)
+    # Bad-input fix (issue 7): a pasted control character (NUL) reached the audit text, which
+    # PostgreSQL refuses; a one-line answer never needs one.
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cc") if ok else None
+
+
+def print_slip_remembered() -> bool:
+    return QSettings().value(PRINT_SLIP_KEY, True, type=bool)
+
+
+def remember_print_slip(on: bool) -> None:
+    QSettings().setValue(PRINT_SLIP_KEY, bool(on))
+
+
+def make_slip_pdf(engine, actor, booking_ids: Sequence[int] = (), series_id: int | None = None):
+    """Render the slips of the bookings (or of every live date of the series) to a temp PDF.
+
+    Opens its own session, so it runs on a worker thread as well; the print run is recorded in the audit
+    trail as ``actor``'s (issue 14), in the transaction that reads the slips. Returns (path, booking numbers).
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from booking_app.reports.slip_pdf import render_slips
+    from booking_app.services import slips as slip_svc
+    from booking_app.services.lookups import live_series_booking_ids
+
+    def gather(session):
+        ids = list(booking_ids)
+        if series_id is not None:
+            ids = live_series_booking_ids(session, series_id, clock.today())
+        return slip_svc.print_slips(session, actor, ids)
+
+    docs = unit_of_work.write(engine, gather)
+    fd, name = tempfile.mkstemp(prefix="slips_", suffix=".pdf")
+    os.close(fd)
+    render_slips(docs, Path(name), layout="A5")
+    return Path(name), [d.booking_no for d in docs]
+
+
+def show_slip_preview(parent: QWidget | None, path, numbers: Sequence[str]) -> None:
+    from booking_app.ui.money.payment_dialog import preview_pdf  # tests replace payment_dialog.preview_pdf
+
+    if len(numbers) == 1:
+        title, name = f"利用票 {numbers[0]}", f"利用票_{numbers[0]}.pdf"
+    else:
+        title = f"利用票 {numbers[0]} ほか{len(numbers) - 1}件"
+        name = f"利用票_{numbers[0]}_ほか{len(numbers) - 1}件.pdf"
+    preview_pdf(parent, path, title=title, suggested_name=name)
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+def minutes_text(m: int) -> str:
+    return f"{m // 60}:{m % 60:02d}"
+
+
+def to_qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def from_qdate(q: QDate) -> date:
+    return date(q.year(), q.month(), q.day())
+
+
+def _japanese_date_edit(name: str, d: date) -> QDateEdit:
+    w = QDateEdit(to_qdate(d))
+    w.setObjectName(name)
+    w.setCalendarPopup(True)
+    w.setDisplayFormat("yyyy/MM/dd")
+    w.setLocale(QLocale(QLocale.Language.Japanese, QLocale.Country.Japan))
+    return w
+
+
+def _time_combo(name: str, first: int, last: int) -> QComboBox:
+    c = QComboBox()
+    c.setObjectName(name)
+    for m in range(first, last + 1, STEP_MINUTES):
+        c.addItem(minutes_text(m), m)
+    c.setMaxVisibleItems(16)
+    return c
+
+
+def _select_data(combo: QComboBox, value) -> bool:
+    i = combo.findData(value)
+    if i >= 0:
+        combo.setCurrentIndex(i)
+    return i >= 0
+
+
+# --- equipment table ------------------------------------------------------------------------------------
+
+class EquipmentModel(RowsTableModel):
+    """Equipment lines of the dialog (備品): name, quantity asked (editable) and 空き n/在庫 m."""
+
+    NAME, QTY, FREE = range(3)
+    HEADERS = ("備品", "数量", "空き／在庫")
+    _rows: list[EquipmentAvailability]
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._qty: dict[int, int] = {}
+
+    # data in and out
+    def set_availability(self, rows: list[EquipmentAvailability]) -> None:
+        if [r.id for r in rows] == [r.id for r in self._rows]:
+            self._rows = list(rows)
+            if rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, self.FREE))
+            return
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def quantities(self) -> dict[int, int]:
+        return {k: v for k, v in self._qty.items() if v}
+
+    def set_quantities(self, qty: dict[int, int]) -> None:
+        self._qty = dict(qty)
+        if self._rows:
+            self.dataChanged.emit(self.index(0, self.QTY), self.index(len(self._rows) - 1, self.FREE))
+
+    def row_of(self, type_id: int) -> int:
+        return next((i for i, r in enumerate(self._rows) if r.id == type_id), -1)
+
+    def availability(self, row: int) -> EquipmentAvailability:
+        return self._rows[row]
+
+    def shortages(self) -> list[str]:
+        """Japanese lines for items asked beyond what is free (shown before saving)."""
+        out = []
+        for r in self._rows:
+            q = self._qty.get(r.id, 0)
+            if q and r.free is not None and q > r.free:
+                out.append(f"{r.name}：残り{r.free}{r.unit}（{q}{r.unit}は貸し出せません）")
+        return out
+
+    # Qt model API
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == self.QTY:
+            f |= Qt.ItemFlag.ItemIsEditable
+        return f
+
+    def item_data(self, r: EquipmentAvailability, col: int, role: int):
+        q = self._qty.get(r.id, 0)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            if col == self.NAME:
+                return r.name
+            if col == self.QTY:
+                return q if role == Qt.ItemDataRole.EditRole else f"{q}{r.unit}"
+            if col == self.FREE:
+                if r.stock is None:
+                    return "無制限"
+                return f"空き {r.free}/在庫 {r.stock}"
+        if role == Qt.ItemDataRole.ForegroundRole and col == self.FREE:
+            if r.free is not None and (r.free == 0 or q > r.free):
+                return QBrush(QColor(BAD_RED))
+        if role == Qt.ItemDataRole.UserRole:
+            return r.id
+        return None
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):
+        if not index.isValid() or index.column() != self.QTY or role != Qt.ItemDataRole.EditRole:
+            return False
+        try:
+            q = max(int(value), 0)
+        except (TypeError, ValueError):
+            return False
+        r = self._rows[index.row()]
+        if self._qty.get(r.id, 0) == q:
+            return True
+        self._qty[r.id] = q
+        self.dataChanged.emit(self.index(index.row(), self.QTY), self.index(index.row(), self.FREE))
+        return True
+
+
+class QuantityDelegate(QStyledItemDelegate):
+    """A spin box per equipment line, committing on every step so the shortage colour is live."""
+
+    def createEditor(self, parent, option, index):
+        spin = QSpinBox(parent)
+        spin.setRange(0, 99)
+        model = index.model()
+        row = index.row()
+        spin.setObjectName(f"equipment_qty_{model.availability(row).id}")
+        spin.setSuffix(model.availability(row).unit)
+        spin.valueChanged.connect(lambda _v, s=spin: self.commitData.emit(s))
+        return spin
+
+    def setEditorData(self, editor, index):
+        value = int(index.data(Qt.ItemDataRole.EditRole) or 0)
+        if editor.value() != value:
+            editor.blockSignals(True)
+            editor.setValue(value)
+            editor.blockSignals(False)
+
+    def setModelData(self, editor, model, index):
+        model.setData(index, editor.value(), Qt.ItemDataRole.EditRole)
+
+
+# --- series preview table ---------------------------------------------------------------------------------
+
+def list_date(d: date) -> str:
+    """'2027/01/12(火)': a date in a list (series preview, dates that cannot be booked).
+
+    Lists use the western calendar with the weekday, like the day view's header; 和暦 is kept for a
+    single date shown large (the dialog's day label).
+    """
+    return f"{jcal.format_slash(d)}({jcal.weekday_ja(d)})"
+
+
+class PreviewModel(RowsTableModel):
+    """Dates of a series preview (プレビュー): 日付, 状態 (空き/重複/休館/規則外), 内容."""
+
+    HEADERS = ("日付", "状態", "内容")
+
+    def set_items(self, items: list[PreviewItem]) -> None:
+        self.set_rows(items)
+
+    def items(self) -> list[PreviewItem]:
+        return self.rows()
+
+    def cell(self, it: PreviewItem, col: int):
+        if col == 0:
+            return list_date(it.day)
+        if col == 1:
+            return it.state_label
+        return "　".join(x for x in (it.detail, it.note) if x)
+
+    def foreground(self, it: PreviewItem, col: int):
+        if col == 1:
+            return QBrush(QColor(PREVIEW_COLORS.get(it.state, "#000000")))
+        if col == 0:
+            c = theme.day_color(it.day)
+            return QBrush(c) if c is not None else None
+        return None
+
+    def tooltip(self, it: PreviewItem, col: int):
+        return (it.detail or None) if col == 2 else None
+
+
+# --- the dialog ---------------------------------------------------------------------------------------
+
+class BookingDialog(QDialog):
+    """予約の登録・変更 dialog. Construct with ``booking_id`` to edit, otherwise it creates."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, booking_id: int | None = None,
+                 room_id: int | None = None, start: datetime | None = None, end: datetime | None = None,
+                 group_id: int | None = None, day: date | None = None):
+        """A new booking starts from what the caller knows: ``room_id``/``start``/``end`` (a dragged slot),
+        ``day`` (a date without a time: the usual 9:00–12:00 on it) and ``group_id`` (a registered group)."""
+        super().__init__(parent)
+        self.setObjectName("booking_dialog")
+        self.ctx = ctx
+        self.booking_id = booking_id
+        self.result_id: int | None = None
+        self.slip_op = None  # the background slip job of a long series (tests wait on it)
+        self._saved_series_id: int | None = None
+        self._saved_count = 0
+        self.changed_something = False
+        self._view: BookingView | None = None
+        self._group: GroupHit | None = None
+        self._hits: list[GroupHit] = []
+        self._loading = True
+        self.profile, self.rooms = ctx.read(lambda s: (get_profile(s), list_rooms(s)))
+
+        self.setWindowTitle("予約の変更" if booking_id else "予約の登録")
+        self._build()
+        if booking_id is not None:
+            self._load(booking_id)
+        else:
+            self._init_new(room_id, start, end, group_id=group_id, day=day)
+        self._loading = False
+        self._refresh_day()
+        self._refresh_availability()
+        self._refresh_hint()
+        self.resize(1120, 700)
+
+    @property
+    def today(self) -> date:
+        """Today by the app's clock (default hold and series dates)."""
+        return clock.today()
+
+    # ---------------------------------------------------------------- construction
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        self.header_label = plain_label()
+        self.header_label.setObjectName("header_label")
+        self.header_label.setVisible(False)
+        outer.addWidget(self.header_label)
+
+        columns = QHBoxLayout()
+        outer.addLayout(columns, 1)
+        left = QFormLayout()
+        left.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        left.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        # Some styles wrap long rows under their label; at the desk a label must sit beside its field.
+        left.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        left_box = QWidget()
+        left_col = QVBoxLayout(left_box)
+        left_col.setContentsMargins(0, 0, 0, 0)
+        left_col.addLayout(left)
+        left_col.addStretch(1)  # spare height goes below the form, not between its rows
+        columns.addWidget(left_box, 5)
+        right = QVBoxLayout()
+        columns.addLayout(right, 6)
+
+        # 利用日 and 和暦 label
+        self.date_edit = _japanese_date_edit("date", self.today)
+        self.day_label = plain_label()
+        self.day_label.setObjectName("day_label")
+        row = QHBoxLayout()
+        row.addWidget(self.date_edit)
+        row.addWidget(self.day_label, 1)
+        left.addRow("利用日", row)
+
+        # 開始・終了
+        self.start_combo = _time_combo("start_time", FIRST_MINUTE, LAST_MINUTE - STEP_MINUTES)
+        self.end_combo = _time_combo("end_time", FIRST_MINUTE + STEP_MINUTES, LAST_MINUTE)
+        row = QHBoxLayout()
+        row.addWidget(self.start_combo)
+        row.addWidget(QLabel("〜"))
+        row.addWidget(self.end_combo)
+        row.addStretch(1)
+        left.addRow("時間", row)
+
+        # 時間区分 buttons (rebuilt when the day changes: Sundays have no 夜間)
+        self.period_row = QHBoxLayout()
+        self.period_row.setContentsMargins(0, 0, 0, 0)
+        period_box = QWidget()
+        period_box.setObjectName("period_buttons")
+        period_box.setLayout(self.period_row)
+        left.addRow("時間区分", period_box)
+
+        # 部屋
+        self.room_combo = QComboBox()
+        self.room_combo.setObjectName("room")
+        for r in self.rooms:
+            self.room_combo.addItem(f"{r.name}（定員{r.capacity}人）", r.id)
+        self.room_combo.addItem("なし（備品のみ）", None)
+        left.addRow("部屋", self.room_combo)
+
+        # 利用者区分
+        self.kind_combo = QComboBox()
+        self.kind_combo.setObjectName("booker_kind")
+        for key, label in BOOKER_KINDS:
+            self.kind_combo.addItem(label, key)
+        left.addRow("利用者区分", self.kind_combo)
+
+        # 団体 (registered) with completer and state label
+        self.group_edit = QLineEdit()
+        self.group_edit.setObjectName("group_search")
+        self.group_edit.setPlaceholderText("団体名・かな・登録番号で検索")
+        self._group_model = QStringListModel(self)
+        self.completer = QCompleter(self._group_model, self)
+        self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.completer.setMaxVisibleItems(12)
+        self.group_edit.setCompleter(self.completer)
+        self.group_status = QLabel("未選択")
+        self.group_status.setObjectName("group_status")
+        self.group_status.setMinimumWidth(110)
+        row = QHBoxLayout()
+        row.addWidget(self.group_edit, 1)
+        row.addWidget(self.group_status)
+        self.group_label = QLabel("団体")
+        left.addRow(self.group_label, row)
+
+        self.name_edit = QLineEdit()
+        self.name_edit.setObjectName("booker_name")
+        self.name_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
+        self.name_label = QLabel("団体名／氏名")
+        left.addRow(self.name_label, self.name_edit)
+        self.phone_edit = QLineEdit()
+        self.phone_edit.setObjectName("contact_phone")
+        self.phone_edit.setMaxLength(40)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
+        self.phone_edit.setPlaceholderText("例：083-000-0000")
+        left.addRow("連絡先", self.phone_edit)
+
+        self.purpose_edit = QLineEdit()
+        self.purpose_edit.setObjectName("purpose")
+        self.purpose_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
+        self.purpose_edit.setPlaceholderText("例：定例会、講座")
+        left.addRow("利用目的", self.purpose_edit)
+
+        self.attendees_spin = QSpinBox()
+        self.attendees_spin.setObjectName("attendees")
+        self.attendees_spin.setRange(0, 999)
+        self.attendees_spin.setSuffix("人")
+        self.capacity_label = plain_label()
+        self.capacity_label.setObjectName("capacity_label")
+        row = QHBoxLayout()
+        row.addWidget(self.attendees_spin)
+        row.addWidget(self.capacity_label, 1)
+        left.addRow("予定人数", row)
+
+        # 料金: the quote as the fields change (payments issue); see _refresh_fee.
+        self.fee_label = QLabel("—")
+        self.fee_label.setObjectName("fee_label")
+        left.addRow("料金", self.fee_label)
+
+        self.tentative_check = QCheckBox("仮予約")
+        self.tentative_check.setObjectName("tentative")
+        self.hold_edit = _japanese_date_edit("hold_until", self.today + timedelta(days=self.profile.tentative_hold_days))
+        self.hold_label = QLabel("保留期限")
+        self.hold_label.setObjectName("hold_label")
+        row = QHBoxLayout()
+        row.addWidget(self.tentative_check)
+        row.addWidget(self.hold_label)
+        row.addWidget(self.hold_edit)
+        row.addStretch(1)
+        left.addRow("予約の種類", row)
+
+        self.note_edit = QPlainTextEdit()
+        self.note_edit.setObjectName("note")
+        self.note_edit.setFixedHeight(52)
+        left.addRow("備考", self.note_edit)
+
+        self.override_edit = QLineEdit()
+        self.override_edit.setObjectName("override_reason")
+        self.override_edit.setPlaceholderText("管理者が規則外で受け付ける理由（例：市の行事のため）")
+        self.override_label = QLabel("規則外の理由")
+        left.addRow(self.override_label, self.override_edit)
+        self._show_override(False)
+
+        # right column: equipment and recurrence
+        eq_box = QGroupBox("備品")
+        eq_layout = QVBoxLayout(eq_box)
+        self.equipment_model = EquipmentModel(self)
+        self.equipment_table = QTableView()
+        self.equipment_table.setObjectName("equipment_table")
+        self.equipment_table.setModel(self.equipment_model)
+        self.equipment_table.setItemDelegateForColumn(EquipmentModel.QTY, QuantityDelegate(self.equipment_table))
+        self.equipment_table.verticalHeader().setVisible(False)
+        self.equipment_table.verticalHeader().setDefaultSectionSize(28)
+        hh = self.equipment_table.horizontalHeader()
+        hh.setSectionResizeMode(EquipmentModel.NAME, QHeaderView.ResizeMode.Stretch)
+        hh.setSectionResizeMode(EquipmentModel.QTY, QHeaderView.ResizeMode.Fixed)
+        hh.setSectionResizeMode(EquipmentModel.FREE, QHeaderView.ResizeMode.Fixed)
+        self.equipment_table.setColumnWidth(EquipmentModel.QTY, 100)
+        self.equipment_table.setColumnWidth(EquipmentModel.FREE, 150)
+        self.equipment_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.equipment_table.setMinimumHeight(200)
+        self.equipment_model.modelReset.connect(self._open_quantity_editors)
+        eq_layout.addWidget(self.equipment_table)
+        right.addWidget(eq_box, 3)
+
+        # 繰り返し: a check box, and under it a frame with the rule only while it is ticked. (A checkable
+        # QGroupBox drew an empty frame under the unticked box: Fusion ignores setFlat.)
+        self.recurrence_box = QCheckBox("繰り返し")
+        self.recurrence_box.setObjectName("recurrence_box")
+        self.recurrence_box.setChecked(False)
+        self.rec_frame = QFrame()
+        self.rec_frame.setFrameShape(QFrame.Shape.StyledPanel)
+        self.rec_frame.setObjectName("recurrence_frame")
+        rec_outer = QVBoxLayout(self.rec_frame)
+        self.rec_body = QWidget()
+        self.rec_body.setObjectName("recurrence_body")
+        rec_outer.addWidget(self.rec_body)
+        self._build_recurrence(self.rec_body)
+        self._show_recurrence(False)
+        self.recurrence_box.toggled.connect(self._show_recurrence)
+        right.addWidget(self.recurrence_box, 0)
+        right.addWidget(self.rec_frame, 0)
+        self.series_label = plain_label()
+        self.series_label.setObjectName("series_label")
+        self.series_label.setWordWrap(True)
+        self.series_label.setVisible(False)
+        right.addWidget(self.series_label)
+        right.addStretch(0)
+
+        # problems found before saving, and the buttons
+        self.hint_label = plain_label()
+        self.hint_label.setObjectName("hint_label")
+        self.hint_label.setWordWrap(True)
+        self.hint_label.setStyleSheet(f"color: {BAD_RED};")
+        outer.addWidget(self.hint_label)
+        buttons = QHBoxLayout()
+        self.cancel_booking_button = QPushButton("予約を取消…")
+        self.cancel_booking_button.setObjectName("cancel_booking_button")
+        self.cancel_booking_button.setVisible(False)
+        buttons.addWidget(self.cancel_booking_button)
+        buttons.addStretch(1)
+        self.print_slip_check = QCheckBox("保存後に利用票を印刷")
+        self.print_slip_check.setObjectName("print_slip_after_save")
+        self.print_slip_check.setChecked(print_slip_remembered())
+        self.print_slip_check.toggled.connect(remember_print_slip)
+        buttons.addWidget(self.print_slip_check)
+        self.save_button = QPushButton("保存")
+        self.save_button.setObjectName("save_button")
+        self.close_button = QPushButton("閉じる")
+        self.close_button.setObjectName("close_button")
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.close_button)
+        outer.addLayout(buttons)
+
+        # signals
+        self.date_edit.dateChanged.connect(self._on_day_changed)
+        self.start_combo.currentIndexChanged.connect(self._on_time_changed)
+        self.end_combo.currentIndexChanged.connect(self._on_time_changed)
+        self.room_combo.currentIndexChanged.connect(self._on_room_changed)
+        self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
+        self.group_edit.textEdited.connect(self._on_group_text)
+        self.group_edit.returnPressed.connect(self._pick_group_from_text)
+        self.group_edit.editingFinished.connect(self._show_chosen_group)
+        self.completer.activated[str].connect(self._on_group_activated)
+        self.attendees_spin.valueChanged.connect(self._refresh_capacity)
+        self._show_hold(False)
+        self.tentative_check.toggled.connect(self._show_hold)
+        self.equipment_model.dataChanged.connect(lambda *_: self._refresh_hint())
+        self.save_button.clicked.connect(self.save)
+        self.close_button.clicked.connect(self.reject)
+        self.cancel_booking_button.clicked.connect(self.cancel_booking)
+        # Enter picks a group in the search box; it must never save a half-filled form.
+        for b in self.findChildren(QPushButton):
+            b.setAutoDefault(False)
+        self._on_kind_changed()
+
+    def _build_recurrence(self, body: QWidget) -> None:
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.rec_kind = QComboBox()
+        self.rec_kind.setObjectName("rec_kind")
+        for key, label in REC_KINDS:
+            self.rec_kind.addItem(label, key)
+        row.addWidget(QLabel("種類"))
+        row.addWidget(self.rec_kind)
+        row.addStretch(1)
+        lay.addLayout(row)
+
+        self.rec_stack = QStackedWidget()
+        # weekly
+        page = QWidget()
+        g = QHBoxLayout(page)
+        g.setContentsMargins(0, 0, 0, 0)
+        self.rec_weekdays: list[QCheckBox] = []
+        for i, wd in enumerate(WEEKDAYS_JA):
+            cb = QCheckBox(wd)
+            cb.setObjectName(f"rec_wd_{i}")
+            self.rec_weekdays.append(cb)
+            g.addWidget(cb)
+        self.rec_interval = QSpinBox()
+        self.rec_interval.setObjectName("rec_interval")
+        self.rec_interval.setRange(1, 12)
+        self.rec_interval.setSuffix("週ごと")
+        g.addWidget(self.rec_interval)
+        g.addStretch(1)
+        self.rec_stack.addWidget(page)
+        # monthly nth weekday
+        page = QWidget()
+        g = QHBoxLayout(page)
+        g.setContentsMargins(0, 0, 0, 0)
+        self.rec_nth = QComboBox()
+        self.rec_nth.setObjectName("rec_nth")
+        for n in (1, 2, 3, 4, 5):
+            self.rec_nth.addItem(f"第{n}", n)
+        self.rec_nth.addItem("最終", -1)
+        self.rec_nth_weekday = QComboBox()
+        self.rec_nth_weekday.setObjectName("rec_nth_weekday")
+        for i, wd in enumerate(WEEKDAYS_JA):
+            self.rec_nth_weekday.addItem(f"{wd}曜日", i)
+        g.addWidget(QLabel("毎月"))
+        g.addWidget(self.rec_nth)
+        g.addWidget(self.rec_nth_weekday)
+        g.addStretch(1)
+        self.rec_stack.addWidget(page)
+        # monthly date
+        page = QWidget()
+        g = QHBoxLayout(page)
+        g.setContentsMargins(0, 0, 0, 0)
+        self.rec_day = QSpinBox()
+        self.rec_day.setObjectName("rec_day")
+        self.rec_day.setRange(1, 31)
+        self.rec_day.setSuffix("日")
+        g.addWidget(QLabel("毎月"))
+        g.addWidget(self.rec_day)
+        g.addStretch(1)
+        self.rec_stack.addWidget(page)
+        # free dates
+        page = QWidget()
+        g = QHBoxLayout(page)
+        g.setContentsMargins(0, 0, 0, 0)
+        self.rec_dates = QLineEdit()
+        self.rec_dates.setObjectName("rec_dates")
+        self.rec_dates.setPlaceholderText("例：2026/12/01, 2026/12/15（読点・空白で区切る）")
+        g.addWidget(self.rec_dates)
+        self.rec_stack.addWidget(page)
+        lay.addWidget(self.rec_stack)
+        self.rec_kind.currentIndexChanged.connect(self.rec_stack.setCurrentIndex)
+
+        row = QHBoxLayout()
+        self.rec_until_radio = QRadioButton("終了日")
+        self.rec_until_radio.setObjectName("rec_until_radio")
+        self.rec_until_radio.setChecked(True)
+        self.rec_until = _japanese_date_edit("rec_until", self.today + timedelta(days=56))
+        self.rec_count_radio = QRadioButton("回数")
+        self.rec_count_radio.setObjectName("rec_count_radio")
+        self.rec_count = QSpinBox()
+        self.rec_count.setObjectName("rec_count")
+        self.rec_count.setRange(1, 366)
+        self.rec_count.setValue(10)
+        self.rec_count.setSuffix("回")
+        grp = QButtonGroup(body)
+        grp.addButton(self.rec_until_radio)
+        grp.addButton(self.rec_count_radio)
+        row.addWidget(self.rec_until_radio)
+        row.addWidget(self.rec_until)
+        row.addWidget(self.rec_count_radio)
+        row.addWidget(self.rec_count)
+        row.addStretch(1)
+        self.rec_preview_button = QPushButton("プレビュー")
+        self.rec_preview_button.setObjectName("rec_preview")
+        row.addWidget(self.rec_preview_button)
+        lay.addLayout(row)
+
+        self.preview_model = PreviewModel(self)
+        self.preview_table = QTableView()
+        self.preview_table.setObjectName("rec_preview_table")
+        self.preview_table.setModel(self.preview_model)
+        self.preview_table.verticalHeader().setVisible(False)
+        self.preview_table.verticalHeader().setDefaultSectionSize(24)
+        hh = self.preview_table.horizontalHeader()
+        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.preview_table.setMinimumHeight(150)
+        self.preview_table.setWordWrap(False)
+        lay.addWidget(self.preview_table)
+        self.rec_preview_button.clicked.connect(self.preview)
+
+    # ---------------------------------------------------------------- filling
+
+    def _init_new(self, room_id, start, end, *, group_id: int | None = None, day: date | None = None) -> None:
+        if room_id is not None:
+            _select_data(self.room_combo, room_id)
+        if day is not None and start is None:
+            self.date_edit.setDate(to_qdate(day))
+        if group_id is not None:
+            hit = self.ctx.read(lambda s: get_group(s, group_id))
+            if hit is not None:
+                _select_data(self.kind_combo, "member")
+                self._set_group(hit)
+        if start is not None:
+            self.date_edit.setDate(to_qdate(start.date()))
+            _select_data(self.start_combo, start.hour * 60 + start.minute)
+            if end is None:
+                end = start + timedelta(hours=2)
+        else:
+            _select_data(self.start_combo, 9 * 60)
+        if end is not None:
+            end_min = LAST_MINUTE if (start and end.date() > start.date()) else end.hour * 60 + end.minute
+            _select_data(self.end_combo, end_min)
+        else:
+            _select_data(self.end_combo, 12 * 60)
+        self._preset_recurrence()
+
+    def _preset_recurrence(self) -> None:
+        """Make the repeat settings follow the booking day until staff open them (毎週 that weekday)."""
+        d = self.day
+        for i, cb in enumerate(self.rec_weekdays):
+            cb.setChecked(i == d.weekday())
+        self.rec_nth.setCurrentIndex(min((d.day - 1) // 7, 4))
+        self.rec_nth_weekday.setCurrentIndex(d.weekday())
+        self.rec_day.setValue(d.day)
+        if self.rec_until.date() < self.date_edit.date():
+            self.rec_until.setDate(to_qdate(d + timedelta(days=56)))
+
+    def _load(self, booking_id: int) -> None:
+        v = self.ctx.read(lambda s: booking_svc.get_booking(s, booking_id))
+        self._view = v
+        self.date_edit.setDate(to_qdate(v.start.date()))
+        _select_data(self.start_combo, v.start.hour * 60 + v.start.minute)
+        end_min = LAST_MINUTE if v.end.date() > v.start.date() else v.end.hour * 60 + v.end.minute
+        _select_data(self.end_combo, end_min)
+        if not _select_data(self.room_combo, v.room_id):
+            if v.room_id is not None:  # an inactive room still shows on its old bookings
+                self.room_combo.addItem(f"{v.room_name}（使用停止）", v.room_id)
+                _select_data(self.room_combo, v.room_id)
+        _select_data(self.kind_combo, v.booker_kind)
+        if v.group_id is not None:
+            hit = self.ctx.read(lambda s: get_group(s, v.group_id))
+            if hit is not None:
+                self._set_group(hit)
+        else:
+            self.name_edit.setText(v.booker_name)
+        self.phone_edit.setText(v.contact_phone)
+        self.purpose_edit.setText(v.purpose)
+        self.attendees_spin.setValue(v.attendees)
+        self.equipment_model.set_quantities({e.equipment_type_id: e.quantity for e in v.equipment})
+        self.tentative_check.setChecked(v.status == BookingStatus.TENTATIVE.value)
+        if v.hold_until:
+            self.hold_edit.setDate(to_qdate(v.hold_until))
+        self.note_edit.setPlainText(v.note)
+        if v.override_reason:
+            self.override_edit.setText(v.override_reason)
+            self._show_override(True)
+        text = f"予約番号 {v.number}　状態：{v.status_label}"
+        if v.actual_users is not None:
+            text += f"　利用人数 {v.actual_users}人"
+        if v.status_reason:
+            text += f"　（{v.status_reason}）"
+        self.header_label.setText(text)
+        self.header_label.setVisible(True)
+        self.recurrence_box.setVisible(False)
+        self.print_slip_check.setVisible(False)  # slips come with a new booking; reprints from the lists
+        if v.series_id is not None:
+            summary = self.ctx.read(lambda s: series_svc.series_summary(s, v.series_id))
+            self.series_label.setText(f"繰り返し予約：{summary}")
+            self.series_label.setVisible(True)
+        editable = v.status in booking_svc.EDITABLE
+        self.save_button.setEnabled(editable)
+        self.cancel_booking_button.setVisible(editable)
+        if not editable:
+            self.save_button.setToolTip(f"{v.status_label}の予約は変更できません")
+
+    # ---------------------------------------------------------------- reactions
+
+    def _on_day_changed(self, *_):
+        if not self.recurrence_box.isChecked() and self.booking_id is None:
+            self._preset_recurrence()
+        self._show_group_state()  # validity is judged on the booking day
+        self._refresh_day()
+        self._refresh_availability()
+        self._refresh_hint()
+
+    def _on_time_changed(self, *_):
+        if self._loading:
+            return
+        self._refresh_availability()
+        self._refresh_hint()
+
+    def _on_room_changed(self, *_):
+        self._refresh_capacity()
+        self._refresh_hint()
+
+    def _show_hold(self, tentative: bool) -> None:
+        """保留期限 belongs to a tentative booking only: hidden (not greyed) for a confirmed one."""
+        self.hold_label.setVisible(tentative)
+        self.hold_edit.setVisible(tentative)
+        self.hold_edit.setEnabled(tentative)
+
+    def _show_recurrence(self, on: bool) -> None:
+        """Unticked, 繰り返し is the check box alone, with no empty frame under it (QA)."""
+        self.rec_frame.setVisible(on)
+
+    def _refresh_day(self) -> None:
+        d = self.day
+        text = jcal.format_long(d)
+        holiday = jcal.holiday_name(d)
+        if holiday:
+            text += f" {holiday}"
+        reason = hours.closure_reason(self.profile, d)
+        if reason:
+            text += f"（{reason}）"
+        self.day_label.setText(text)
+        color = theme.day_color(d)
+        self.day_label.setStyleSheet(f"color: {color.name()};" if color is not None else "")
+        # period buttons for this day
+        while self.period_row.count():
+            item = self.period_row.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        periods = hours.periods_for(self.profile, d)
+        for p in periods:
+            b = QPushButton(p.label)
+            b.setObjectName(f"period_{p.name}")
+            b.setAutoDefault(False)
+            b.clicked.connect(lambda _c=False, p=p: self.set_times(p.start, p.end))
+            self.period_row.addWidget(b)
+        if not periods:
+            self.period_row.addWidget(QLabel("休館日のため時間区分はありません"))
+        self.period_row.addStretch(1)
+
+    def set_times(self, start: time, end: time) -> None:
+        self._loading = True
+        _select_data(self.start_combo, start.hour * 60 + start.minute)
+        _select_data(self.end_combo, LAST_MINUTE if end == time(0) else end.hour * 60 + end.minute)
+        self._loading = False
+        self._on_time_changed()
+
+    def _refresh_capacity(self, *_) -> None:
+        cap = self._capacity()
+        if cap is None:
+            self.capacity_label.setText("（部屋なし）")
+            self.capacity_label.setStyleSheet("")
+            return
+        over = self.attendees_spin.value() > cap
+        self.capacity_label.setText(f"定員 {cap}人" + ("　定員を超えています" if over else ""))
+        self.capacity_label.setStyleSheet(f"color: {BAD_RED};" if over else "")
+
+    def _capacity(self) -> int | None:
+        rid = self.room_combo.currentData()
+        return next((r.capacity for r in self.rooms if r.id == rid), None)
+
+    def _on_kind_changed(self, *_) -> None:
+        kind = self.kind_combo.currentData()
+        member = kind == "member"
+        self.group_edit.setEnabled(member)
+        self.group_status.setEnabled(member)
+        self.name_edit.setEnabled(not member)
+        self.name_label.setText("氏名" if kind == "person" else "団体名")
+        if member:
+            self.name_edit.setPlaceholderText("登録団体は上の欄で選びます")
+        else:
+            self.name_edit.setPlaceholderText("氏名" if kind == "person" else "団体名")
+        self._refresh_fee()
+
+    def _on_group_text(self, text: str) -> None:
+        self._group = None
+        self._show_group_state()
+        self._hits = self.ctx.read(lambda s: search_groups(s, text, 20)) if text.strip() else []
+        self._group_model.setStringList([h.display for h in self._hits])
+        exact = [h for h in self._hits if text.strip() in (h.name, h.reg_no, h.display)]
+        if len(exact) == 1:
+            self._set_group(exact[0], keep_text=True)
+
+    def _pick_group_from_text(self) -> None:
+        if self._group is None and self._hits:
+            self._set_group(self._hits[0])
+        else:
+            self._show_chosen_group()
+
+    def _show_chosen_group(self) -> None:
+        """A group matched exactly while typing (e.g. its number 「0098」) keeps the typed text; on Enter
+        or leaving the field the box shows 「0098 赤間傾聴の会」, so the desk sees which group it is."""
+        if self._group is not None and self.group_edit.text() != self._group.display:
+            self._set_group(self._group)
+
+    def _on_group_activated(self, text: str) -> None:
+        hit = next((h for h in self._hits if h.display == text), None)
+        if hit is not None:
+            self._set_group(hit)
+
+    def _set_group(self, hit: GroupHit, keep_text: bool = False) -> None:
+        self._group = hit
+        if not keep_text:
+            self.group_edit.setText(hit.display)
+            self.completer.popup().hide()  # chosen: the list has done its job
+        if hit.phone and not self.phone_edit.text():
+            self.phone_edit.setText(hit.phone)
+        self._show_group_state()
+        self._refresh_fee()
+
+    def _show_group_state(self) -> None:
+        if self._group is None:
+            self.group_status.setText("未選択")
+            self.group_status.setStyleSheet("color: #757575;")
+            return
+        # Membership is judged as of today, as the booking service does (not on the booking date).
+        d = self.today
+        ok = self._group.is_valid_on(d)
+        self.group_status.setText(self._group.state_label(d))
+        self.group_status.setStyleSheet(f"color: {OK_GREEN if ok else BAD_RED}; font-weight: bold;")
+
+    def _open_quantity_editors(self) -> None:
+        for row in range(self.equipment_model.rowCount()):
+            self.equipment_table.openPersistentEditor(self.equipment_model.index(row, EquipmentModel.QTY))
+
+    def _refresh_availability(self) -> None:
+        try:
+            start, end = self._times()
+        except ValidationError:
+            return
+        exclude = self.booking_id
+        rows = self.ctx.read(lambda s: booking_svc.equipment_availability(s, start, end, exclude))
+        self.equipment_model.set_availability(rows)
+
+    def _refresh_hint(self) -> None:
+        """Problems visible before saving: closed day, hours, a clashing room, short equipment."""
+        if self._loading:
+            return
+        try:
+            start, end = self._times()
+        except ValidationError as exc:
+            self.hint_label.setText(exc.message)
+            return
+        lines = [rb.message for rb in hours.check_slot(self.profile, start, end)]
+        rid = self.room_combo.currentData()
+        if rid is not None:
+            exclude = [self.booking_id] if self.booking_id else []
+            clashes = self.ctx.read(lambda s: [
+                booking_svc.hm(b.start_at) + "〜" + booking_svc.hm(b.end_at)
+                for b in booking_svc.room_conflicts(s, rid, start, end, exclude)
+            ])
+            if clashes:
+                lines.append(f"{self.room_combo.currentText().split('（')[0]}は {', '.join(clashes)} に予約があります")
+        lines += self.equipment_model.shortages()
+        self.hint_label.setText("\n".join(lines))
+        self._refresh_fee()
+
+    def _refresh_fee(self) -> None:
+        """The fee (料金) of what the form says, 会員 or 一般; '—' while the form is incomplete.
+
+        Wrapped so that a missing or failing fee module never breaks booking itself.
+        """
+        if self._loading:
+            return
+        try:
+            from booking_app.services import fees as fee_svc
+
+            data = self.booking_input()
+            lines = self.ctx.read(lambda s: fee_svc.quote(s, data, today=self.today))
+            total = sum(line.amount for line in lines)
+            label = "会員" if data.booker_kind == "member" else "一般"
+            self.fee_label.setText(f"¥{total:,}（{label}）")
+        except Exception:  # noqa: BLE001 - a quote is a courtesy; the booking must still be possible
+            self.fee_label.setText("—")
+
+    def _show_override(self, visible: bool) -> None:
+        self.override_label.setVisible(visible)
+        self.override_edit.setVisible(visible)
+
+    # ---------------------------------------------------------------- reading the form
+
+    @property
+    def day(self) -> date:
+        return from_qdate(self.date_edit.date())
+
+    def _times(self) -> tuple[datetime, datetime]:
+        d = self.day
+        s, e = self.start_combo.currentData(), self.end_combo.currentData()
+        if s is None or e is None:
+            raise ValidationError("開始・終了の時刻を選んでください。", field="time")
+        if e <= s:
+            raise ValidationError("終了時刻は開始時刻より後にしてください。", field="end")
+        start = datetime.combine(d, time(s // 60, s % 60))
+        end = datetime.combine(d + timedelta(days=1), time()) if e == LAST_MINUTE else \
+            datetime.combine(d, time(e // 60, e % 60))
+        return start, end
+
+    def booking_input(self) -> BookingInput:
+        """What the form says, as the services take it. Raises ValidationError for an unreadable form."""
+        start, end = self._times()
+        kind = self.kind_combo.currentData()
+        if kind == "member" and self._group is None:
+            if self.group_edit.text().strip():
+                raise ValidationError("団体を候補の一覧から選んでください（Enterで先頭の候補を選べます）。",
+                                      field="group")
+            raise ValidationError("登録団体を選んでください（未登録の団体・個人は区分を変えてください）。",
+                                  field="group")
+        return BookingInput(
+            start=start, end=end, room_id=self.room_combo.currentData(), booker_kind=kind,
+            group_id=self._group.id if (kind == "member" and self._group) else None,
+            booker_name=self.name_edit.text() if kind != "member" else "",
+            contact_phone=self.phone_edit.text(), purpose=self.purpose_edit.text(),
+            attendees=self.attendees_spin.value(), equipment=self.equipment_model.quantities(),
+            tentative=self.tentative_check.isChecked(),
+            hold_until=from_qdate(self.hold_edit.date()) if self.tentative_check.isChecked() else None,
+            note=self.note_edit.toPlainText().replace("\x00", ""),  # bad-input fix (issue 7): PostgreSQL text refuses NUL
+            override_reason=self.override_edit.text() if self.override_edit.isVisible() else "",
+        )
+
+    def recurrence_rule(self) -> RecurrenceRule:
+        kind = self.rec_kind.currentData()
+        until = from_qdate(self.rec_until.date()) if self.rec_until_radio.isChecked() else None
+        count = self.rec_count.value() if self.rec_count_radio.isChecked() else None
+        start = self.day
+        if kind == "dates":
+            parts = [p for p in self.rec_dates.text().replace("、", ",").replace(" ", ",").split(",") if p.strip()]
+            dates = tuple(sorted({jcal.parse_date_ja(p) for p in parts} | {start}))
+            return RecurrenceRule(kind="dates", start=start, dates=dates)
+        return RecurrenceRule(
+            kind=kind, start=start, until=until, count=count,
+            weekdays=tuple(i for i, cb in enumerate(self.rec_weekdays) if cb.isChecked()),
+            interval=self.rec_interval.value() if kind == "weekly" else 1,
+            nth=self.rec_nth.currentData(), weekday=self.rec_nth_weekday.currentData(), day=self.rec_day.value(),
+        )
+
+    # ---------------------------------------------------------------- actions
+
+    def _error(self, exc: DomainError) -> None:
+        if isinstance(exc, RuleError) and self.ctx.actor.is_manager and not self.override_edit.isVisible():
+            # A manager may book outside the rules with a written reason: offer the field.
+            self._show_override(True)
+            self.override_edit.setFocus()
+        show_error(self, exc)
+
+    def preview(self) -> list[PreviewItem] | None:
+        """Fill the preview table (プレビュー) from the services; None when the input is incomplete."""
+        try:
+            data = self.booking_input()
+            rule = self.recurrence_rule()
+            items = self.ctx.read(lambda s: series_svc.preview_series(s, data, rule))
+        except DomainError as exc:
+            self._error(exc)
+            return None
+        self.preview_model.set_items(items)
+        return items
+
+    def save(self) -> bool:
+        """Save and close on success; on an error say why and keep everything typed."""
+        try:
+            data = self.booking_input()
+            if self.booking_id is not None:
+                done = self._save_edit(data)
+            elif self.recurrence_box.isChecked():
+                done = self._save_series(data)
+            else:
+                view = self.ctx.write(lambda s, a: booking_svc.create_booking(s, a, data))
+                self.result_id = view.id
+                self._saved_series_id, self._saved_count = None, 1
+                done = True
+        except DomainError as exc:
+            self._error(exc)
+            return False
+        except unit_of_work.DatabaseError as exc:  # server restarting / network gone: nothing saved, keep the input
+            show_error(self, exc)
+            return False
+        if done:
+            self.changed_something = True
+            new = self.booking_id is None
+            self.accept()
+            if new and self.print_slip_check.isChecked() and self.result_id is not None:
+                self.print_slips()
+        return done
+
+    def print_slips(self) -> None:
+        """利用票 of what was just saved (a series: every live date, in one PDF), in the preview.
+
+        The booking is saved whatever happens here; a failure only says the slip could not be made.
+        A long series is rendered on the worker thread. The preview belongs to the dialog's parent,
+        as the dialog itself is closing.
+        """
+        owner = self.parentWidget()
+        engine, actor = self.ctx.engine, self.ctx.actor
+        ids = [self.result_id] if self.result_id is not None else []
+        series_id = self._saved_series_id
+
+        def work():
+            return make_slip_pdf(engine, actor, ids, series_id)
+
+        def done(result) -> None:
+            show_slip_preview(owner, *result)
+
+        def failed(exc: BaseException) -> None:
+            show_error(owner, exc)
+
+        if self._saved_count <= SLIPS_IN_FOREGROUND:
+            try:
+                result = work()
+            except Exception as exc:  # noqa: BLE001 - the booking is saved; only the slip failed
+                failed(exc)
+                return
+            done(result)
+            return
+        from booking_app.ui.workers import Op
+
+        self.slip_op = Op(owner, work).success(done).failure(failed) \
+            .with_progress("利用票を作成しています…").run_in_background()
+
+    def _save_series(self, data: BookingInput) -> bool:
+        rule = self.recurrence_rule()
+        items = self.ctx.read(lambda s: series_svc.preview_series(s, data, rule))
+        self.preview_model.set_items(items)
+        overridable = override_allowed(data.override_reason, self.ctx.actor.is_manager)
+        blocked = [i for i in items if i.state in ("conflict", "closed") or (i.state == "rule" and not overridable)]
+        skip = False
+        if blocked:
+            lines = "\n".join(f"{list_date(i.day)} {i.state_label}：{i.detail}" for i in blocked[:10])
+            more = f"\nほか{len(blocked) - 10}日" if len(blocked) > 10 else ""
+            answer = ask_choice(
+                self, "予約できない日があります",
+                f"{len(items)}日のうち{len(blocked)}日は予約できません。\n{lines}{more}",
+                (("abort", "すべて中止"), ("skip", "該当日を除外して登録")),
+            )
+            if answer != "skip":
+                return False
+            skip = True
+        result = self.ctx.write(
+            lambda s, a: series_svc.create_series(s, a, data, rule, skip_unavailable=skip))
+        self.result_id = result.created[0] if result.created else None
+        self._saved_series_id, self._saved_count = result.series_id, len(result.created)
+        return True
+
+    def _save_edit(self, data: BookingInput) -> bool:
+        v = self._view
+        assert v is not None
+        if v.series_id is not None:
+            scope = ask_choice(self, "変更の範囲", "繰り返し予約のどの日を変更しますか。", SCOPE_CHOICES)
+            if scope is None:
+                return False
+            self.ctx.write(lambda s, a: series_svc.update_series(s, a, v.id, data, scope))
+        else:
+            self.ctx.write(lambda s, a: booking_svc.update_booking(s, a, v.id, data, expected_version=v.version))
+        self.result_id = v.id
+        return True
+
+    def cancel_booking(self) -> bool:
+        """取消 with a reason (and for a series, which dates)."""
+        v = self._view
+        if v is None:
+            return False
+        reason = ask_text(self, "予約の取消", "取消の理由（例：団体の都合、雨天中止）")
+        if reason is None:
+            return False
+        try:
+            if v.series_id is not None:
+                scope = ask_choice(self, "取消の範囲", "繰り返し予約のどの日を取り消しますか。", SCOPE_CHOICES)
+                if scope is None:
+                    return False
+                self.ctx.write(lambda s, a: series_svc.cancel_series(s, a, v.id, scope, reason))
+            else:
+                self.ctx.write(lambda s, a: booking_svc.cancel_booking(s, a, v.id, reason,
+                                                                       expected_version=v.version))
+        except DomainError as exc:
+            show_error(self, exc)
+            return False
+        self.changed_something = True
+        self.accept()
+        return True
+
+    # ---------------------------------------------------------------- entry points for callers
+
+    @classmethod
+    def create(cls, parent: QWidget | None, ctx: AppContext, *, room_id: int | None = None,
+               start: datetime | None = None, end: datetime | None = None, group_id: int | None = None,
+               day: date | None = None) -> int | None:
+        """Open for a new booking; the new id (the first of a series), or None when cancelled."""
+        dlg = cls(ctx, parent, room_id=room_id, start=start, end=end, group_id=group_id, day=day)
+        try:
+            if dlg.exec() == QDialog.DialogCode.Accepted:
+                return dlg.result_id
+            return None
+        finally:
+            dlg.deleteLater()
+
+    @classmethod
+    def edit(cls, parent: QWidget | None, ctx: AppContext, booking_id: int) -> bool:
+        """Open an existing booking; True when it was changed or cancelled."""
+        try:
+            dlg = cls(ctx, parent, booking_id=booking_id)
+        except DomainError as exc:
+            show_error(parent, exc)
+            return False
+        try:
+            dlg.exec()
+            return dlg.changed_something
+        finally:
+            dlg.deleteLater()
+
+
+__all__ = ["BookingDialog", "EquipmentModel", "PreviewModel", "ask_choice", "ask_text"]

@@ -1,0 +1,532 @@
+"""本日の予約 (today's bookings) for the counter: check in, check out with the head count, no-show, undo.
+
+The page lists one day (today by default) or, with 「利用済が未入力のみ」, every past booking that was
+never checked out: a group that leaves after the desk closes is checked out by the next day's staff.
+Each row shows its equipment (備品) and whether its fees are paid (支払: 未払 ¥… / 済 2026-000123 / —),
+read for the whole list at once (services.today); 「未払のみ」 narrows the list to what is still owed.
+The table model holds plain BookingView rows, never ORM objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from booking_app import clock
+from booking_app.domain import japanese_calendar as jcal
+from booking_app.domain.booking_rules import NOT_CHECKED_OUT, BookingStatus
+from booking_app.domain.errors import DomainError
+from booking_app.services import bookings as booking_svc
+from booking_app.services import today as today_svc
+from booking_app.services import unit_of_work
+from booking_app.services.bookings import BookingView, hm
+from booking_app.services.today import PaymentState
+from booking_app.services.unit_of_work import Session
+from booking_app.ui import theme
+from booking_app.ui.booking.booking_dialog import BookingDialog, _japanese_date_edit, to_qdate
+from booking_app.ui.context import AppContext
+from booking_app.ui.errors import show_error
+from booking_app.ui.table_model import RowsTableModel
+from booking_app.ui.widgets import select_row_by_id, selected_row
+from booking_app.ui import plain_text
+from booking_app.ui.plain_text import plain, plain_label
+
+KIND_LABELS = {"member": "登録団体", "group": "団体", "person": "個人"}
+NOT_CHECKED_OUT_LIMIT = 300  # the oldest first; the title says when there are more
+UNPAID_COLOR = "#c62828"
+PAID_COLOR = "#1b7a3a"
+
+
+# --- the table model, shared with the search page -------------------------------------------------------
+
+Column = tuple[str, Callable[[BookingView], str]]
+
+
+def _time_text(v: BookingView) -> str:
+    end = "24:00" if v.end.date() > v.start.date() else hm(v.end)
+    return f"{hm(v.start)}〜{end}"
+
+
+def _people(v: BookingView) -> str:
+    if v.actual_users is not None:
+        return f"{v.actual_users}人（予定{v.attendees}）"
+    return f"{v.attendees}人"
+
+
+def _who(v: BookingView) -> str:
+    return v.booker_name if v.booker_kind == "member" else f"{v.booker_name}（{KIND_LABELS.get(v.booker_kind, '')}）"
+
+
+def equipment_text(v: BookingView) -> str:
+    """「プロジェクター1台、スクリーン1台」: every item with its quantity and unit; '' when none."""
+    return "、".join(f"{e.name}{e.quantity}{e.unit}" for e in v.equipment)
+
+
+COLUMNS: dict[str, Column] = {
+    "number": ("番号", lambda v: v.number),
+    "date": ("日付", lambda v: f"{jcal.format_slash(v.start.date())}({jcal.weekday_ja(v.start.date())})"),
+    "time": ("時間", _time_text),
+    "room": ("部屋", lambda v: v.room_name or "（備品のみ）"),
+    "who": ("団体・氏名", _who),
+    "purpose": ("目的", lambda v: v.purpose),
+    "people": ("人数", _people),
+    "status": ("状態", lambda v: v.status_label),
+    "phone": ("連絡先", lambda v: v.contact_phone),
+    "equipment": ("備品", equipment_text),
+    # Filled from the model's payment states (set_rows(..., payments=)), not from the booking itself.
+    "payment": ("支払", lambda v: ""),
+}
+TODAY_COLUMNS = ("time", "room", "who", "purpose", "people", "equipment", "payment", "status")
+
+
+class BookingTableModel(RowsTableModel):
+    """Bookings as rows (予約一覧); columns chosen by key from COLUMNS."""
+
+    _rows: list[BookingView]
+
+    def __init__(self, columns: Sequence[str] = TODAY_COLUMNS, parent=None):
+        super().__init__(parent)
+        self._cols = [COLUMNS[c] for c in columns]
+        self._keys = list(columns)
+        self._payments: dict[int, PaymentState] = {}
+
+    def set_rows(self, rows: Sequence[BookingView], payments: dict[int, PaymentState] | None = None) -> None:
+        """The rows, and for the 支払 column their payment states (services.today.payment_states)."""
+        self._payments = dict(payments or {})
+        super().set_rows(rows)
+
+    def payment(self, v: BookingView) -> PaymentState | None:
+        return self._payments.get(v.id)
+
+    def column_of(self, key: str) -> int:
+        return self._keys.index(key)
+
+    def headers(self) -> Sequence[str]:
+        return [c[0] for c in self._cols]
+
+    def cell(self, v: BookingView, col: int):
+        if self._keys[col] == "payment":
+            state = self._payments.get(v.id)
+            return state.label if state is not None else ""
+        return self._cols[col][1](v)
+
+    def item_data(self, v: BookingView, col: int, role: int):
+        if role == Qt.ItemDataRole.BackgroundRole and self._keys[col] == "status":
+            return QBrush(theme.status_color(v.status))
+        return super().item_data(v, col, role)
+
+    def foreground(self, v: BookingView, col: int):
+        key = self._keys[col]
+        if key == "status":
+            return QBrush(theme.status_text_color(v.status))
+        if key == "date":
+            c = theme.day_color(v.start.date())
+            return QBrush(c) if c is not None else None
+        if key == "payment":
+            state = self._payments.get(v.id)
+            if state is not None and state.has_fee:
+                return QBrush(QColor(UNPAID_COLOR if state.unpaid else PAID_COLOR))
+        return None
+
+    def tooltip(self, v: BookingView, col: int):
+        if self._keys[col] == "payment" and v.id in self._payments:
+            return self._payments[v.id].detail
+        parts = [f"予約番号 {v.number}"]
+        if v.purpose:
+            parts.append(f"目的：{v.purpose}")
+        if v.equipment:
+            parts.append("備品：" + "、".join(f"{e.name}{e.quantity}{e.unit}" for e in v.equipment))
+        if v.status_reason:
+            parts.append(v.status_reason)
+        return "\n".join(parts)
+
+
+def unsettled_bookings(session: Session, before: datetime, limit: int = NOT_CHECKED_OUT_LIMIT) -> list[BookingView]:
+    """Bookings that ended before ``before`` and are still 確定/利用中: never checked out (利用済 not entered)."""
+    return today_svc.not_checked_out(session, before, limit)
+
+
+def ask_actual_users(parent: QWidget | None, v: BookingView) -> int | None:
+    """The actual number of users at check-out, prefilled with the expected number; None = cancelled."""
+    dlg = QInputDialog(parent)
+    dlg.setWindowTitle("利用済（人数入力）")
+    dlg.setInputMode(QInputDialog.InputMode.IntInput)
+    dlg.setIntRange(0, 1000)
+    dlg.setIntStep(1)
+    dlg.setIntValue(v.attendees)
+    dlg.setLabelText(f"{v.booker_name}　{_time_text(v)}\n実際の利用人数を入力してください")
+    for label in dlg.findChildren(QLabel):  # the booker's name as typed (issue 15)
+        plain(label)
+    return dlg.intValue() if dlg.exec() == QInputDialog.DialogCode.Accepted else None
+
+
+# --- the page ------------------------------------------------------------------------------------------
+
+def _counter_panel(ctx: AppContext) -> QWidget | None:
+    """The walk-in counter (来館者カウント) beside the list."""
+    from booking_app.ui.stats.counter_panel import CounterPanel
+    panel = CounterPanel(ctx)
+    panel.setFixedWidth(276)  # two buttons a row (「相談（メール）」 whole); the list keeps the rest
+    return panel
+
+
+def confirm_no_show(parent: QWidget | None, v: BookingView) -> bool:
+    """Ask before recording a no-show (無断キャンセル): it may bring a fee and marks the group, so one
+    stray click must not do it. No is the default button."""
+    where = v.room_name or "備品のみ"
+    box = QMessageBox(QMessageBox.Icon.Question, "無断キャンセル",
+                      f"{v.booker_name}（{where}、{jcal.format_slash(v.start.date())} {hm(v.start)}〜{hm(v.end)}）を"
+                      "無断キャンセルにしますか？",
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.setObjectName("confirm_no_show")
+    box.setInformativeText("連絡なく来館されなかった予約として記録します。")
+    box.button(QMessageBox.StandardButton.Yes).setText("無断キャンセルにする")
+    box.button(QMessageBox.StandardButton.No).setText("やめる")
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    plain_text.plain_box(box)  # the group's name as typed (issue 15)
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
+class TodayListPage(QWidget):
+    """本日の予約: the counter's list of one day with the check-in / check-out buttons."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("today_list_page")
+        self.ctx = ctx
+        self.day = clock.today()  # the day shown: today at first, then wherever the desk moves it
+
+        top = QHBoxLayout()
+        self.prev_button = QPushButton("◀ 前日")
+        self.prev_button.setObjectName("prev_day")
+        self.today_button = QPushButton("今日")
+        self.today_button.setObjectName("today_button")
+        self.next_button = QPushButton("翌日 ▶")
+        self.next_button.setObjectName("next_day")
+        self.date_edit = _japanese_date_edit("date", self.day)
+        self.title = plain_label()
+        self.title.setObjectName("title")
+        f = self.title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.3)
+        f.setBold(True)
+        self.title.setFont(f)
+        # What the filter does, in the words of the button it is about: bookings whose day is over and
+        # nobody pressed 利用済（人数入力）or 無断キャンセル (the head count the statistics need). It used
+        # to say 未精算, which at a counter means "not paid": payment has its own filter, 未払のみ.
+        self.unsettled_check = QCheckBox("利用済が未入力のみ（過去の日）")
+        self.unsettled_check.setObjectName("unsettled_filter")
+        self.unsettled_check.setToolTip("終わった日の予約で、［利用済（人数入力）］も［無断キャンセル］もされていないものを"
+                                        "日をまたいで表示します（利用人数の入力漏れの確認）")
+        self.unpaid_check = QCheckBox("未払のみ")
+        self.unpaid_check.setObjectName("unpaid_filter")
+        self.unpaid_check.setToolTip("料金が未払の予約だけを表示します")
+        for w in (self.prev_button, self.date_edit, self.next_button, self.today_button):
+            top.addWidget(w)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.unpaid_check)
+        top.addWidget(self.unsettled_check)
+
+        self.model = BookingTableModel(TODAY_COLUMNS, self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setObjectName("today_table")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(self.model.column_of("purpose"), QHeaderView.ResizeMode.Stretch)
+        # 備品 fits its text up to about 12 characters (「プロジェクター1台、スクリーン1台」 is cut with …, the
+        # tooltip has it all), so 目的 keeps room beside the counter panel at 1366 px. One line a row.
+        hh.setSectionResizeMode(self.model.column_of("equipment"), QHeaderView.ResizeMode.Interactive)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.empty_label = plain_label()
+        self.empty_label.setObjectName("empty_label")
+
+        buttons = QHBoxLayout()
+        self.check_in_button = QPushButton("チェックイン")
+        self.check_in_button.setObjectName("check_in_button")
+        self.check_out_button = QPushButton("利用済（人数入力）")
+        self.check_out_button.setObjectName("check_out_button")
+        self.no_show_button = QPushButton("無断キャンセル")
+        self.no_show_button.setObjectName("no_show_button")
+        self.undo_button = QPushButton("元に戻す")
+        self.undo_button.setObjectName("undo_button")
+        self.open_button = QPushButton("開く")
+        self.open_button.setObjectName("open_button")
+        # --- payments and slips (fees/receipts issue): 支払, 利用票印刷, 明日の利用票
+        self.pay_button = QPushButton("支払…")
+        self.pay_button.setObjectName("pay_button")
+        self.slip_button = QPushButton("利用票印刷")
+        self.slip_button.setObjectName("slip_button")
+        self.tomorrow_slips_button = QPushButton("翌日の利用票")
+        self.tomorrow_slips_button.setObjectName("tomorrow_slips_button")
+        self.tomorrow_slips_button.setToolTip("表示中の日の翌日の利用票をまとめて印刷します")
+        self.last_op = None  # the latest background PDF job (tests wait on it)
+        for b in (self.check_in_button, self.check_out_button, self.no_show_button, self.undo_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        for b in (self.pay_button, self.slip_button, self.tomorrow_slips_button):
+            buttons.addWidget(b)
+        buttons.addWidget(self.open_button)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        # Statistics issue: the walk-in counter docked right of the list, where the desk clicks it all day.
+        middle = QHBoxLayout()
+        middle.addWidget(self.table, 1)
+        self.counter_panel = _counter_panel(ctx)
+        if self.counter_panel is not None:
+            middle.addWidget(self.counter_panel)
+        lay.addLayout(middle, 1)
+        lay.addWidget(self.empty_label)
+        lay.addLayout(buttons)
+
+        self.prev_button.clicked.connect(lambda: self.set_day(self.day - timedelta(days=1)))
+        self.next_button.clicked.connect(lambda: self.set_day(self.day + timedelta(days=1)))
+        self.today_button.clicked.connect(lambda: self.set_day(clock.today()))
+        self.date_edit.dateChanged.connect(self._on_date_edit)
+        self.unsettled_check.toggled.connect(lambda _on: self.refresh())
+        self.unpaid_check.toggled.connect(lambda _on: self.refresh())
+        self.check_in_button.clicked.connect(self.check_in)
+        self.check_out_button.clicked.connect(self.check_out)
+        self.no_show_button.clicked.connect(self.no_show)
+        self.undo_button.clicked.connect(self.undo)
+        self.open_button.clicked.connect(self.open_selected)
+        self.pay_button.clicked.connect(self.take_payment)
+        self.slip_button.clicked.connect(self.print_selected_slip)
+        self.tomorrow_slips_button.clicked.connect(self.print_next_day_slips)
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        ctx.changed.connect(self._on_changed)
+        self.refresh()
+
+    # ---------------------------------------------------------------- data
+
+    def set_day(self, d: date) -> None:
+        self.date_edit.setDate(to_qdate(d))
+
+    def _on_date_edit(self, q) -> None:
+        self.day = date(q.year(), q.month(), q.day())
+        self.refresh()
+
+    def _on_changed(self, what) -> None:
+        if not what or {"booking", "profile", "room", "equipment", "charge", "receipt"} & set(what):
+            self.refresh()
+
+    def refresh(self) -> None:
+        selected = self.selected()
+        keep = selected.id if selected else None
+        d = self.day
+        not_checked_out = self.unsettled_check.isChecked()
+        unpaid_only = self.unpaid_check.isChecked()
+        if not_checked_out:
+            # Everything that ended before today's start; today's own bookings are still in progress.
+            before = datetime.combine(clock.today(), time())
+
+            def fetch(s):
+                return unsettled_bookings(s, before, NOT_CHECKED_OUT_LIMIT + 1)
+        else:
+            start = datetime.combine(d, time())
+
+            def fetch(s):
+                return booking_svc.bookings_between(s, start, start + timedelta(days=1))
+
+        def read(s):
+            found = fetch(s)  # one ranged query and its lookups, then one for every payment state
+            return found, today_svc.payment_states(s, [r.id for r in found])
+
+        rows, payments = self.ctx.read(read)
+        more = False
+        if not_checked_out:
+            more = len(rows) > NOT_CHECKED_OUT_LIMIT
+            rows = rows[:NOT_CHECKED_OUT_LIMIT]
+        else:
+            rows = [r for r in rows if r.status != BookingStatus.SKIPPED.value]
+        total = len(rows)
+        if unpaid_only:
+            rows = [r for r in rows if payments.get(r.id) is not None and payments[r.id].unpaid]
+        self.model.set_rows(rows, payments)
+        self._fit_equipment_column()
+        count = f"未払 {len(rows)}件／全{total}件" if unpaid_only else f"{total}件"
+        if not_checked_out:
+            more_text = f"　古い順に{NOT_CHECKED_OUT_LIMIT}件まで表示（ほかにもあります）" if more else ""
+            self.title.setText(f"利用済が未入力の予約（{count}）{more_text}")
+            self.title.setStyleSheet("")
+            empty = "利用済が未入力の予約はありません"
+        else:
+            label = "本日の予約" if d == clock.today() else "予約"
+            self.title.setText(f"{label}　{jcal.format_both(d)}（{count}）")
+            color = theme.day_color(d)
+            self.title.setStyleSheet(f"color: {color.name()};" if color is not None else "")
+            empty = "この日の予約はありません"
+        if unpaid_only and total:
+            empty = "未払の予約はありません"
+        self.empty_label.setText(empty if not rows else "")
+        self.date_edit.setEnabled(not self.unsettled_check.isChecked())
+        if keep is not None:
+            self.select_booking(keep)
+        self._update_buttons()
+
+    def _fit_equipment_column(self) -> None:
+        col = self.model.column_of("equipment")
+        self.table.resizeColumnToContents(col)
+        cap = self.table.fontMetrics().horizontalAdvance("あ") * 12 + 12
+        self.table.setColumnWidth(col, min(self.table.columnWidth(col), cap))
+
+    def selected(self) -> BookingView | None:
+        return selected_row(self.table, self.proxy, self.model)
+
+    def select_booking(self, booking_id: int) -> bool:
+        return select_row_by_id(self.table, self.proxy, self.model, booking_id)
+
+    def _update_buttons(self) -> None:
+        v = self.selected()
+        st = v.status if v else None
+        self.check_in_button.setEnabled(st in (BookingStatus.CONFIRMED.value, BookingStatus.TENTATIVE.value))
+        self.check_out_button.setEnabled(st in NOT_CHECKED_OUT)  # 確定・利用中: 利用済 still possible
+        self.no_show_button.setEnabled(st == BookingStatus.CONFIRMED.value)
+        self.undo_button.setEnabled(st in (BookingStatus.IN_USE.value, BookingStatus.COMPLETED.value,
+                                           BookingStatus.NO_SHOW.value))
+        self.open_button.setEnabled(v is not None)
+        self.pay_button.setEnabled(v is not None)
+        self.slip_button.setEnabled(v is not None)
+
+    # ---------------------------------------------------------------- actions
+
+    def _run(self, fn) -> bool:
+        try:
+            self.ctx.write(fn)
+        except DomainError as exc:
+            show_error(self, exc)
+            return False
+        return True
+
+    def check_in(self) -> bool:
+        v = self.selected()
+        if v is None:
+            return False
+        return self._run(lambda s, a: booking_svc.check_in(s, a, v.id, expected_version=v.version))
+
+    def check_out(self) -> bool:
+        v = self.selected()
+        if v is None:
+            return False
+        n = ask_actual_users(self, v)
+        if n is None:
+            return False
+        return self._run(lambda s, a: booking_svc.check_out(s, a, v.id, n, expected_version=v.version))
+
+    def no_show(self) -> bool:
+        v = self.selected()
+        if v is None or not confirm_no_show(self, v):
+            return False
+        return self._run(lambda s, a: booking_svc.mark_no_show(s, a, v.id, expected_version=v.version))
+
+    def undo(self) -> bool:
+        v = self.selected()
+        if v is None:
+            return False
+        return self._run(lambda s, a: booking_svc.undo_status(s, a, v.id))
+
+    def open_selected(self) -> bool:
+        v = self.selected()
+        if v is None:
+            return False
+        changed = BookingDialog.edit(self, self.ctx, v.id)
+        if changed:
+            self.refresh()
+        return changed
+
+    # ---------------------------------------------------------------- payments and slips
+
+    def take_payment(self) -> int | None:
+        """支払: the selected booking's open charges in the payment dialog; the receipt id or None."""
+        from booking_app.ui.money.payment_dialog import PaymentDialog
+
+        v = self.selected()
+        if v is None:
+            return None
+        return PaymentDialog.take(self, self.ctx, booking_id=v.id, group_id=v.group_id)
+
+    def print_selected_slip(self):
+        v = self.selected()
+        if v is None:
+            return None
+        from booking_app.services import slips as slip_svc
+
+        ids = [v.id]
+        return self._print_slips(lambda s, a: slip_svc.print_slips(s, a, ids), f"利用票_{v.number}.pdf",
+                                 f"利用票 {v.number}")
+
+    def print_next_day_slips(self):
+        """明日の利用票: every slip of the day after the one shown, in one PDF, via the preview."""
+        from booking_app.services import slips as slip_svc
+
+        day = self.day + timedelta(days=1)
+        return self._print_slips(lambda s, a: slip_svc.print_day_slips(s, a, day), f"利用票_{day:%Y%m%d}.pdf",
+                                 f"利用票 {jcal.format_both(day)}")
+
+    def _print_slips(self, gather, suggested: str, title: str):
+        """Gather and render the slips off the GUI thread (many slips take a while), then preview.
+
+        ``gather(session, actor)`` reads the slips and records the print run in the audit trail (issue 14),
+        so it runs in a write transaction; the rendering follows after it (no write lock held meanwhile)."""
+        import os
+        import tempfile
+        from pathlib import Path
+
+        from booking_app.ui.money.payment_dialog import preview_pdf
+        from booking_app.ui.workers import Op
+
+        engine, actor = self.ctx.engine, self.ctx.actor
+
+        def work():
+            from booking_app.reports.slip_pdf import render_slips
+
+            docs = unit_of_work.write(engine, lambda session: gather(session, actor))
+            if not docs:
+                return None
+            fd, name = tempfile.mkstemp(prefix="slips_", suffix=".pdf")
+            os.close(fd)
+            render_slips(docs, Path(name), layout="A5")
+            return Path(name)
+
+        def done(path) -> None:
+            if path is None:
+                from booking_app.domain.errors import NotFound
+
+                show_error(self, NotFound("印刷する利用票がありません。"))
+                return
+            preview_pdf(self, path, title=title, suggested_name=suggested)
+
+        def failed(exc: BaseException) -> None:
+            show_error(self, exc)
+
+        self.last_op = Op(self, work).success(done).failure(failed) \
+            .with_progress("利用票を作成しています…").run_in_background()
+        return self.last_op
+
+
+__all__ = ["TodayListPage", "BookingTableModel", "COLUMNS", "unsettled_bookings", "ask_actual_users"]

@@ -1,0 +1,1 @@
+"""カレンダー: the day, week and month views of the rooms."""

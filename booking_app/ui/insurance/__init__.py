@@ -1,0 +1,1 @@
+"""保険: plans, enrolments, the roster and accident reports."""

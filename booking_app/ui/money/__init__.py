@@ -1,0 +1,1 @@
+"""お金: payments, receipts (領収書) and the day's cash-up (日計)."""

@@ -1,0 +1,1 @@
+"""印刷: the print preview and the printing log."""

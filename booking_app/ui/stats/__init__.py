@@ -1,0 +1,1 @@
+"""統計: the dashboard, the visitor counter and the statistics page."""
