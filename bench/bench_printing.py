@@ -171,7 +171,7 @@ def bench_preview(engine, n: int, folder: Path, rng: random.Random, size: str) -
     from PySide6.QtPdf import QPdfDocument, QPdfPageRenderer
 
     from booking_app.app import _setup_application
-    from booking_app.ui.print_preview import PdfPreviewDialog
+    from booking_app.ui.printing.print_preview import PdfPreviewDialog
 
     app = _setup_application([sys.argv[0]])  # the app's fonts, as the preview shows them
     _quiet_qt()

@@ -489,7 +489,7 @@ def check_database(url: str, space: Space, results: list[WorkerResult]) -> list[
     from sqlalchemy import and_, func, select
     from sqlalchemy.orm import aliased
 
-    from booking_app.domain import calendar as jcal
+    from booking_app.domain import japanese_calendar as jcal
     from booking_app.domain.booking_rules import BLOCKING_STATUSES, peak_in_use
     from booking_app.services import stats
     from booking_app.store.engine import make_engine, read_session
