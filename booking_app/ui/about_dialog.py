@@ -35,6 +35,8 @@ from PySide6.QtWidgets import (
 
 import booking_app
 from booking_app import fonts
+from booking_app.domain.profile import load_default_profile
+from booking_app.services.centre import get_profile
 from booking_app.ui.plain_text import plain_label
 
 APP_TITLE = "ふくふくデスク"
@@ -170,23 +172,17 @@ def licence_entries() -> list[LicenceEntry]:
 
 
 def runtime_versions() -> str:
-    import sqlalchemy
-
     return (f"Python {platform.python_version()}　Qt {qVersion()}　PySide6 {pyside_version}　"
-            f"SQLAlchemy {sqlalchemy.__version__}")
+            f"SQLAlchemy {metadata.version('SQLAlchemy')}")
 
 
 def _centre_name(parent: QWidget | None) -> str:
     ctx = getattr(parent, "ctx", None)
     if ctx is not None:
         try:
-            from booking_app.services.centre import get_profile
-
             return ctx.read(get_profile).name
         except Exception:  # noqa: BLE001 - the About box must open even when the database is away
             pass
-    from booking_app.domain.profile import load_default_profile
-
     return load_default_profile().name
 
 

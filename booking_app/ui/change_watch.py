@@ -1,50 +1,29 @@
 """Seeing other terminals' changes (他端末の変更の監視): every view refreshes within about a second.
 
-Every committed change writes an audit entry (``services.common.audit``), so the audit trail is the
-one place that says *what* changed:
+Every committed change writes an audit entry, so the audit trail is the one place that says *what*
+changed. ``services/change_feed.py`` reads it (PostgreSQL: a listener thread on ``NOTIFY``, so the GUI
+never waits on the network, not even while a dead server is being reconnected to; SQLite: a poll of
+``PRAGMA data_version`` every 500 ms on a connection of its own) and leaves out this terminal's own
+changes, which ``ctx.write`` already announced (PostgreSQL: the sender's backend pid is one of our pool's
+connections; SQLite: the audit ids our engine's sessions committed, noted in ``session.info`` by every
+writer).
 
-* PostgreSQL: migration 0006 makes each ``audit_log`` insert send ``NOTIFY fukufuku_changes`` with
-  the entity name. A small thread keeps its own autocommit psycopg connection in ``LISTEN`` (the
-  GUI never waits on the network, not even while a dead server is being reconnected to).
-* SQLite: no notifications exist, so a timer reads ``PRAGMA data_version`` on a connection of its
-  own every 500 ms (a few microseconds; it moves only when another connection committed) and then
-  the new audit rows' entity names.
-
-The audit entity names ("insurance_enrolment", "walkin_tally", …) are mapped to the names views
-listen for on :attr:`AppContext.changed` ({"insurance"}, {"tally"}, …) and emitted at most once per
-~300 ms, so a burst of changes (an import) means one refresh. This terminal's own changes were
-already announced by ``ctx.write``; they are recognised (PostgreSQL: the sender's backend pid is one
-of our pool's connections; SQLite: the audit ids our engine's sessions committed, which every writer
-notes in ``session.info`` (``store.audit_chain.note_written``: the ORM's sealing hook and the plain-SQL
-booking save alike) and not announced twice.
-"""
+This module maps the audit entity names ("insurance_enrolment", "walkin_tally", …) to the names views
+listen for on :attr:`AppContext.changed` ({"insurance"}, {"tally"}, …) and emits at most once per
+~300 ms, so a burst of changes (an import) means one refresh."""
 
 from __future__ import annotations
 
-import logging
-import sqlite3
-import threading
 import time
 from collections.abc import Iterable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
-from booking_app.store.audit_chain import take_written
-from booking_app.store.engine import is_sqlite
+from booking_app.services.change_feed import EVERYTHING, ListenFeed, SqliteFeed, is_polled
 from booking_app.ui.context import AppContext
 
-log = logging.getLogger(__name__)
-
-CHANNEL = "fukufuku_changes"
-POLL_MS = 500            # SQLite: how often data_version is read
+POLL_MS = 500            # SQLite: how often the feed is polled
 COALESCE_MS = 300        # at most one ctx.changed per this many ms
-LISTEN_TICK_S = 0.25     # PostgreSQL thread: how often it looks at the stop flag
-CONNECT_TIMEOUT_S = 5
-BACKOFF_FIRST_S = 0.5
-BACKOFF_MAX_S = 10.0
-EVERYTHING = "*"         # a change we cannot name (no audit row, or missed while disconnected)
 
 # audit entity -> the names views react to (see each view's _on_changed)
 ENTITY_TO_VIEWS: dict[str, frozenset[str]] = {
@@ -83,21 +62,12 @@ def views_for(entities: Iterable[str]) -> set[str]:
     return out
 
 
-def _psycopg_kwargs(url) -> dict[str, object]:
-    kwargs: dict[str, object] = {k: v for k, v in url.query.items() if isinstance(v, str)}
-    for key, value in (("host", url.host), ("port", url.port), ("user", url.username),
-                       ("password", url.password), ("dbname", url.database)):
-        if value:
-            kwargs[key] = value
-    return kwargs
-
-
 class ChangeWatcher(QObject):
     """Announces other terminals' changes on ``ctx.changed``; start with :meth:`start`, end with :meth:`stop`.
 
-    ``server_lost`` / ``server_back`` tell the window when the PostgreSQL listener lost its server
-    and when it got it back (after which every view is refreshed: notifications sent meanwhile
-    are gone).
+    ``server_lost`` / ``server_back`` tell the window when the database could no longer be read (the
+    PostgreSQL listener lost its server, the SQLite file went away) and when it is back (after a
+    PostgreSQL reconnect every view is refreshed: notifications sent meanwhile are gone).
     """
 
     server_lost = Signal()
@@ -111,7 +81,7 @@ class ChangeWatcher(QObject):
         self.ctx = ctx
         self.engine = ctx.engine
         self.coalesce_ms = coalesce_ms
-        self.sqlite = is_sqlite(self.engine)
+        self.sqlite = is_polled(self.engine)
         self.server_ok = True
         self.emitted = 0  # how many ctx.changed this watcher sent (tests, benchmark)
         self._pending: set[str] = set()
@@ -121,19 +91,11 @@ class ChangeWatcher(QObject):
         self._coalesce.timeout.connect(self._flush)
         self._from_thread.connect(self._on_thread_report, Qt.ConnectionType.QueuedConnection)
         self._running = False
-        # SQLite
-        self._poll = QTimer(self)
+        self._poll = QTimer(self)  # SQLite
         self._poll.setInterval(poll_ms)
         self._poll.timeout.connect(self.poll_sqlite)
-        self._sq: sqlite3.Connection | None = None
-        self._version: int | None = None
-        self._last_audit_id = 0
-        self._own_ids: set[int] = set()
-        # PostgreSQL
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._own_pids: set[int] = set()
-        self._listeners: list[tuple[object, str, object]] = []
+        self._sqlite_feed: SqliteFeed | None = None
+        self._listen_feed: ListenFeed | None = None
         ctx.engine_changed.connect(self._follow_engine)
 
     def _follow_engine(self, engine) -> None:
@@ -141,7 +103,7 @@ class ChangeWatcher(QObject):
         was_running = self._running
         self.stop()
         self.engine = engine
-        self.sqlite = is_sqlite(engine)
+        self.sqlite = is_polled(engine)
         if was_running:
             self.start()
 
@@ -152,44 +114,31 @@ class ChangeWatcher(QObject):
             return self
         self._running = True
         if self.sqlite:
-            path = self.engine.url.database
-            if not path or path == ":memory:":
+            feed = SqliteFeed(self.engine)
+            if not feed.shared:
                 return self  # nobody else can share an in-memory database
-            self._listen(Session, "after_commit", self._on_commit)
-            self._listen(Session, "after_rollback", self._on_rollback)
+            self._sqlite_feed = feed
+            feed.start()
             self.poll_sqlite()  # takes the starting point
             self._poll.start()
         else:
-            self._listen(self.engine, "checkout", self._on_checkout)
-            self._listen(self.engine, "close", self._on_close)
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._listen_loop, name="fukufuku-change-listener",
-                                            daemon=True)
-            self._thread.start()
+            self._listen_feed = ListenFeed(self.engine)
+            self._listen_feed.start(self._report)
         return self
 
     def stop(self) -> None:
-        """Stop listening and close the watcher's own connection (waits at most ~1 s)."""
+        """Stop listening and close the watcher's own connection (waits at most ~5 s)."""
         if not self._running:
             return
         self._running = False
         self._poll.stop()
         self._coalesce.stop()
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=LISTEN_TICK_S + CONNECT_TIMEOUT_S)
-            self._thread = None
-        if self._sq is not None:
-            self._sq.close()
-            self._sq = None
-        for target, name, fn in self._listeners:
-            if event.contains(target, name, fn):
-                event.remove(target, name, fn)
-        self._listeners.clear()
-
-    def _listen(self, target, name: str, fn) -> None:
-        event.listen(target, name, fn)
-        self._listeners.append((target, name, fn))
+        if self._listen_feed is not None:
+            self._listen_feed.stop()
+            self._listen_feed = None
+        if self._sqlite_feed is not None:
+            self._sqlite_feed.stop()
+            self._sqlite_feed = None
 
     # ------------------------------------------------------------------ emitting
 
@@ -220,51 +169,15 @@ class ChangeWatcher(QObject):
 
     # ------------------------------------------------------------------ SQLite
 
-    def _ours(self, session: Session) -> bool:
-        bind = session.bind  # the engine, or an execution_options copy of it sharing its pool
-        return bind is not None and getattr(bind, "pool", None) is self.engine.pool
-
-    def _on_commit(self, session: Session) -> None:
-        if self._ours(session):  # another engine's ids are left for its own watcher
-            self._own_ids.update(take_written(session))
-
-    def _on_rollback(self, session: Session) -> None:
-        # A rolled-back id is reused by SQLite for the next insert, maybe another terminal's.
-        if self._ours(session):
-            take_written(session)
-
     def poll_sqlite(self) -> bool:
-        """One look at data_version; True when another connection's change was announced."""
-        try:
-            if self._sq is None:
-                self._sq = sqlite3.connect(self.engine.url.database, timeout=1, isolation_level=None,
-                                           check_same_thread=False)
-                self._version = self._sq.execute("PRAGMA data_version").fetchone()[0]
-                self._last_audit_id = self._sq.execute(
-                    "SELECT COALESCE(MAX(id), 0) FROM audit_log").fetchone()[0]
-                self._set_server_ok(True)
-                return False
-            version = self._sq.execute("PRAGMA data_version").fetchone()[0]
-            if version == self._version:
-                return False
-            self._version = version
-            rows = self._sq.execute("SELECT id, entity FROM audit_log WHERE id > ? ORDER BY id",
-                                    (self._last_audit_id,)).fetchall()
-        except sqlite3.Error as exc:  # file on a share gone away, locked for long: try next tick
-            if self.server_ok:
-                log.warning("change watch: SQLite not readable: %s", exc)
-            if self._sq is not None:
-                self._sq.close()
-                self._sq = None
+        """One look at the SQLite feed; True when another connection's change was announced."""
+        if self._sqlite_feed is None:
+            return False
+        foreign = self._sqlite_feed.poll()
+        if foreign is None:  # the file is not readable (a share gone away): the next tick tries again
             self._set_server_ok(False)
             return False
-        if not rows:
-            # A commit without an audit entry: our own start-up chores (status changes, statistics)
-            # or an outside tool. Nothing names it, so only the first kind is safe to ignore.
-            return False
-        self._last_audit_id = rows[-1][0]
-        foreign = {entity for audit_id, entity in rows if audit_id not in self._own_ids}
-        self._own_ids.difference_update(audit_id for audit_id, _e in rows)
+        self._set_server_ok(True)
         if not foreign:
             return False
         self.deliver(foreign)
@@ -272,80 +185,20 @@ class ChangeWatcher(QObject):
 
     # ------------------------------------------------------------------ PostgreSQL
 
-    @staticmethod
-    def _pid_of(dbapi_conn) -> int | None:
-        conn = getattr(dbapi_conn, "driver_connection", dbapi_conn)
+    def _report(self, entities: set[str], server_ok: bool | None) -> None:
+        """Called on the listener thread: hands the report to the GUI thread (queued signal)."""
         try:
-            return int(conn.info.backend_pid)
-        except Exception:  # noqa: BLE001 - a broken connection has no pid; nothing to remember
-            return None
-
-    def _on_checkout(self, dbapi_conn, record, _proxy) -> None:
-        pid = record.info.get("fukufuku_pid")
-        if pid is None:
-            pid = record.info["fukufuku_pid"] = self._pid_of(dbapi_conn)
-        if pid:
-            self._own_pids.add(pid)
-
-    def _on_close(self, _dbapi_conn, record) -> None:
-        pid = record.info.pop("fukufuku_pid", None)
-        if pid:
-            self._own_pids.discard(pid)
+            self._from_thread.emit(entities, server_ok)
+        except RuntimeError:  # the watcher was deleted during shutdown
+            feed = self._listen_feed
+            if feed is not None:
+                feed.request_stop()
 
     def _on_thread_report(self, entities, server_ok) -> None:
         if server_ok is not None:
             self._set_server_ok(server_ok)
         if entities:
             self.deliver(entities)
-
-    def _report(self, entities: set[str], server_ok: bool | None = None) -> None:
-        try:
-            self._from_thread.emit(entities, server_ok)
-        except RuntimeError:  # the watcher was deleted during shutdown
-            self._stop.set()
-
-    def _listen_loop(self) -> None:
-        """The listener thread: connect, LISTEN, wait for notifications; reconnect with backoff."""
-        import psycopg
-
-        kwargs = _psycopg_kwargs(self.engine.url)
-        backoff = BACKOFF_FIRST_S
-        lost = False
-        while not self._stop.is_set():
-            try:
-                conn = psycopg.connect(autocommit=True, connect_timeout=CONNECT_TIMEOUT_S,
-                                       application_name="fukufuku-desk change watch", **kwargs)
-            except Exception as exc:  # noqa: BLE001 - server down or unreachable: try again later
-                if not lost:
-                    log.warning("change watch: cannot connect: %s", exc)
-                    lost = True
-                    self._report(set(), False)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, BACKOFF_MAX_S)
-                continue
-            try:
-                with conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    backoff = BACKOFF_FIRST_S
-                    if lost:
-                        lost = False
-                        self._report({EVERYTHING}, True)  # what happened meanwhile is unknown
-                    while not self._stop.is_set():
-                        batch = list(conn.notifies(timeout=LISTEN_TICK_S, stop_after=1))
-                        if not batch:
-                            continue
-                        batch += conn.notifies(timeout=0.02)  # the rest of a burst, in the same report
-                        foreign = {n.payload for n in batch if n.pid not in self._own_pids}
-                        if foreign:
-                            self._report(foreign)
-            except Exception as exc:  # noqa: BLE001 - connection lost (server restart): reconnect
-                if self._stop.is_set():
-                    break
-                log.warning("change watch: connection lost: %s", exc)
-                if not lost:
-                    lost = True
-                    self._report(set(), False)
-                self._stop.wait(backoff)
 
 
 def start_change_watch(ctx: AppContext) -> ChangeWatcher:
