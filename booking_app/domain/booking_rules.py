@@ -63,6 +63,16 @@ UNSETTLED: tuple[str, ...] = (BookingStatus.TENTATIVE.value, BookingStatus.CONFI
                               BookingStatus.IN_USE.value)
 # A booking that can still be checked out: 確定・利用中 (the today list's 未チェックアウト; a 仮予約 cannot).
 NOT_CHECKED_OUT: tuple[str, ...] = (BookingStatus.CONFIRMED.value, BookingStatus.IN_USE.value)
+# The counter's other actions, by the states they start from (the today list enables its buttons by
+# these; services.bookings refuses the rest): チェックイン from 仮予約・確定 (not 利用済: that is an undo),
+# 無断キャンセル from 確定, and 元に戻す takes a state back to the one before it.
+CHECK_IN_FROM: tuple[str, ...] = (BookingStatus.TENTATIVE.value, BookingStatus.CONFIRMED.value)
+NO_SHOW_FROM: tuple[str, ...] = (BookingStatus.CONFIRMED.value,)
+UNDO_BACK: dict[str, BookingStatus] = {
+    BookingStatus.IN_USE.value: BookingStatus.CONFIRMED,
+    BookingStatus.COMPLETED.value: BookingStatus.IN_USE,
+    BookingStatus.NO_SHOW.value: BookingStatus.CONFIRMED,
+}
 # A booking that occupies its room for the occupancy rate: a 仮予約 is only a hold, not use.
 OCCUPYING: tuple[str, ...] = (BookingStatus.CONFIRMED.value, BookingStatus.IN_USE.value,
                               BookingStatus.COMPLETED.value)

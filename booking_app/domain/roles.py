@@ -37,5 +37,11 @@ def role_at_least(role: str, minimum: str) -> bool:
     return _RANK.get(role, -1) >= _RANK[minimum]
 
 
+def may_override_rules(role: str) -> bool:
+    """A booking rule (closed day, opening hours, booking window) gives way to this role's written reason:
+    管理者 and above. The UI asks it to offer the 規則外 field or a slot on a closed day; the services decide."""
+    return role_at_least(role, Role.MANAGER)
+
+
 def role_label(role: str) -> str:
     return ROLE_LABELS.get(role, role)
