@@ -8,11 +8,16 @@ view what changed so each decides whether to refresh (views stay independent of 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
+
+from booking_app import clock
 from booking_app.services.common import Actor
 from booking_app.services.unit_of_work import Engine, Session, read_session, write_session
+from booking_app.ui import prompts as prompts_module
+from booking_app.ui.prompts import Prompts
 
 T = TypeVar("T")
 
@@ -25,12 +30,28 @@ class AppContext(QObject):
     actor_changed = Signal(object)
     engine_changed = Signal(object)  # another person signed in with their own database login
 
-    def __init__(self, engine: Engine, actor: Actor, *, db_label: str = "", parent: QObject | None = None):
+    def __init__(self, engine: Engine, actor: Actor, *, db_label: str = "", prompts: Prompts | None = None,
+                 parent: QObject | None = None):
         super().__init__(parent)
         self.engine = engine
         self.actor = actor
         self.db_label = db_label
         self.demo = False  # a demo database: the login and lock screens show the demo password
+        self._prompts = prompts
+
+    @property
+    def prompts(self) -> Prompts:
+        """Questions and notices to staff (ui/prompts.py); the shared one unless this context was given its own."""
+        return self._prompts if self._prompts is not None else prompts_module.shared()
+
+    @prompts.setter
+    def prompts(self, value: Prompts | None) -> None:
+        self._prompts = value
+
+    @property
+    def today(self) -> date:
+        """Today by the app's clock (booking_app/clock.py): every screen's "today"."""
+        return clock.today()
 
     def set_actor(self, actor: Actor) -> None:
         self.actor = actor

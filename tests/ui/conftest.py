@@ -1,6 +1,11 @@
 """Fixtures shared by the UI tests: a migrated SQLite database with the default rooms, equipment and
 staff (``engine``), the desk and manager actors, and a desk AppContext.
 
+Every UI test runs with ``prompts``: a :class:`RecordingPrompts` installed as the shared ``ctx.prompts``
+of every AppContext, so no page opens a modal question, notice or file dialog; a test sets the answers
+(``prompts.save_path = tmp_path / "x.xlsx"``, ``prompts.answer_confirm(False)``) and reads what was
+asked (``prompts.infos``, ``prompts.errors``).
+
 A test module that needs more in its database (registered groups, bookings) defines its own
 ``engine``; ``desk``, ``manager`` and ``ctx`` then build on that one, as pytest resolves fixtures
 from the requesting module first.
@@ -15,13 +20,24 @@ from booking_app.services.centre import ensure_initial_data
 from booking_app.services.common import Actor
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.models import Staff
+from booking_app.ui import prompts as prompts_module
 from booking_app.ui.context import AppContext
+from booking_app.ui.prompts import RecordingPrompts
 
 
 def _actor(engine, role: str) -> Actor:
     with read_session(engine) as s:
         st = s.scalars(select(Staff).where(Staff.role == role)).first()
         return Actor(st.id, st.name, st.role)
+
+
+@pytest.fixture(autouse=True)
+def prompts():
+    """The recorder every AppContext asks in this test (answers: confirm yes, save and open cancelled)."""
+    recorder = RecordingPrompts()
+    previous = prompts_module.install(recorder)
+    yield recorder
+    prompts_module.install(previous)
 
 
 @pytest.fixture
