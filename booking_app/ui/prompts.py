@@ -15,6 +15,7 @@ spirit of qutebrowser's ``utils/message`` and its ``messagemock``.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,6 +151,11 @@ class RecordingPrompts(Prompts):
     def texts(self, kind: str | None = None) -> list[str]:
         return [c.text for c in self.calls if kind is None or c.kind == kind]
 
+    def shown(self, *kinds: str) -> LiveTexts:
+        """The texts of the calls of these kinds (all when none given), read afresh at every look:
+        a fixture can hand it out once and a test compares it later (``assert shown == []``)."""
+        return LiveTexts(self, kinds)
+
     def clear(self) -> None:
         self.calls.clear()
 
@@ -184,6 +190,29 @@ class RecordingPrompts(Prompts):
         self.calls.append(Prompted("show_error", errors.error_title(exc), _error_text(exc), exc))
 
 
+class LiveTexts(Sequence[str]):
+    """The recorder's texts of some kinds, as they are now (compares equal to a list of them)."""
+
+    def __init__(self, recorder: RecordingPrompts, kinds: tuple[str, ...]):
+        self._recorder = recorder
+        self._kinds = kinds
+
+    def _now(self) -> list[str]:
+        return [c.text for c in self._recorder.calls if not self._kinds or c.kind in self._kinds]
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self._now()[i]
+
+    def __len__(self) -> int:
+        return len(self._now())
+
+    def __eq__(self, other: object) -> bool:
+        return self._now() == (list(other) if isinstance(other, (list, tuple, LiveTexts)) else other)
+
+    def __repr__(self) -> str:
+        return repr(self._now())
+
+
 def _error_text(exc: BaseException) -> str:
     message = getattr(exc, "message", None)
     return message if isinstance(message, str) else str(exc)
@@ -204,5 +233,5 @@ def install(prompts: Prompts) -> Prompts:
     return previous
 
 
-__all__ = ["Prompts", "RecordingPrompts", "Prompted", "shared", "install", "with_suffix",
+__all__ = ["Prompts", "RecordingPrompts", "Prompted", "LiveTexts", "shared", "install", "with_suffix",
            "EXCEL", "CSV", "EXCEL_OR_CSV", "PDF"]

@@ -182,3 +182,12 @@ def test_export_to_a_locked_file_says_what_to_do(qtbot, ctx, prompts, tmp_path):
     op = export_file(None, ctx, title="t", suggested="a.xlsx", write=write, done=lambda r, p: "")
     qtbot.waitUntil(lambda: op.done, timeout=10_000)
     assert len(prompts.errors) == 1 and "別の名前で保存してください" in prompts.error_texts[0]
+
+
+def test_shown_texts_follow_the_calls(ctx, prompts):
+    shown = prompts.shown("show_error", "info")
+    assert shown == [] and not shown
+    ctx.prompts.info(None, "t", "保存しました。")
+    ctx.prompts.confirm(None, "t", "よろしいですか？")
+    ctx.prompts.show_error(None, DomainError("権限がありません。管理者に依頼してください。"))
+    assert shown == ["保存しました。", "権限がありません。管理者に依頼してください。"] and "管理者" in shown[-1]
