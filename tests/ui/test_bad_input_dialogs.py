@@ -218,7 +218,8 @@ BOOKING_LABELS = ("団体", "氏名", "連絡先", "利用目的", "人数", "�
 @example(name="山田", phone="", purpose="会議\x00", note="", attendees="5", kind="個人")
 @example(name="山田", phone="", purpose="会議", note="備考\x00", attendees="5", kind="個人")
 def test_booking_dialog(qtbot, fresh, shown, name, phone, purpose, note, attendees, kind):
-    from booking_app.ui.booking.booking_dialog import BookingDialog, to_qdate
+    from booking_app.ui.booking.booking_dialog import BookingDialog
+    from booking_app.ui.dates import to_qdate
 
     engine, ctx = fresh()
     shown.clear()

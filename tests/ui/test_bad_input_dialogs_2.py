@@ -759,7 +759,7 @@ def test_unsettled_force_close(qtbot, unsettled_october, fresh, shown, monkeypat
 @example(since=0, until=0, keyword="LONG_ASCII")
 def test_audit_page_filters(qtbot, fresh, shown, since, until, keyword):
     from booking_app.ui.admin.audit_page import AuditPage
-    from booking_app.ui.booking.booking_dialog import to_qdate
+    from booking_app.ui.dates import to_qdate
 
     engine, ctx = fresh("manager")
     shown.clear()

@@ -7,16 +7,20 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QSpinBox
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit, QPushButton, QSpinBox
 from sqlalchemy import select
 
 from booking_app import clock
 from booking_app.services import bookings as booking_svc
+from booking_app.services.centre import get_profile
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Booking, EquipmentType, MemberGroup, Room
 from booking_app.ui.booking import booking_dialog as bd
-from booking_app.ui.booking.booking_dialog import BookingDialog, EquipmentModel
+from booking_app.ui.booking import slips
+from booking_app.ui.booking.booking_dialog import BookingDialog
+from booking_app.ui.booking.booking_models import EquipmentModel
 from booking_app.ui.context import AppContext
+from booking_app.ui.dates import from_qdate, to_qdate
 from tests.actors import actor_for
 from days import open_weekdays
 
@@ -85,7 +89,7 @@ def choose(combo: QComboBox, text_start: str) -> None:
 
 
 def fill_member_booking(qtbot, dlg: BookingDialog, day: date, room: str = "大会議室") -> None:
-    dlg.date_edit.setDate(bd.to_qdate(day))
+    dlg.date_edit.setDate(to_qdate(day))
     qtbot.mouseClick(dlg.findChild(QPushButton, "period_午前"), Qt.MouseButton.LeftButton)
     choose(dlg.findChild(QComboBox, "room"), room)
     choose(dlg.findChild(QComboBox, "booker_kind"), "登録団体")
@@ -190,13 +194,13 @@ def test_weekly_series_with_one_conflict_skips_that_date(qtbot, ctx, engine, err
     dlg = open_dialog(qtbot, ctx)
     fill_member_booking(qtbot, dlg, first)
     dlg.recurrence_box.setChecked(True)
-    assert dlg.rec_body.isVisible()
-    assert dlg.findChild(type(dlg.rec_weekdays[0]), "rec_wd_2").isChecked()  # the day's weekday, preset
-    qtbot.mouseClick(dlg.findChild(type(dlg.rec_count_radio), "rec_count_radio"), Qt.MouseButton.LeftButton)
-    dlg.rec_count.setValue(3)
+    assert dlg.recurrence.isVisible()
+    assert dlg.findChild(type(dlg.recurrence.rec_weekdays[0]), "rec_wd_2").isChecked()  # the day's weekday, preset
+    qtbot.mouseClick(dlg.findChild(type(dlg.recurrence.rec_count_radio), "rec_count_radio"), Qt.MouseButton.LeftButton)
+    dlg.recurrence.rec_count.setValue(3)
 
-    qtbot.mouseClick(dlg.rec_preview_button, Qt.MouseButton.LeftButton)
-    model = dlg.preview_model
+    qtbot.mouseClick(dlg.recurrence.rec_preview_button, Qt.MouseButton.LeftButton)
+    model = dlg.recurrence.preview_model
     qtmodeltester.check(model)
     states = [model.index(r, 1).data() for r in range(model.rowCount())]
     assert states == ["空き", "重複", "空き"]
@@ -227,7 +231,7 @@ def test_unticked_options_take_no_room(qtbot, ctx):
     assert dlg.hold_edit.isVisible() and dlg.hold_edit.isEnabled()
     on_box = QPoint(8, dlg.recurrence_box.height() // 2)  # the check box spans the column; click its box
     qtbot.mouseClick(dlg.recurrence_box, Qt.MouseButton.LeftButton, pos=on_box)
-    assert dlg.rec_frame.isVisible() and dlg.rec_body.isVisible()
+    assert dlg.rec_frame.isVisible() and dlg.recurrence.isVisible()
     qtbot.mouseClick(dlg.recurrence_box, Qt.MouseButton.LeftButton, pos=on_box)
     qtbot.mouseClick(dlg.tentative_check, Qt.MouseButton.LeftButton)
     assert not dlg.rec_frame.isVisible() and not dlg.hold_edit.isVisible()
@@ -240,8 +244,8 @@ def test_series_abort_keeps_dialog_open_and_saves_nothing(qtbot, ctx, engine, mo
     dlg = open_dialog(qtbot, ctx)
     fill_member_booking(qtbot, dlg, first)
     dlg.recurrence_box.setChecked(True)
-    dlg.rec_count_radio.setChecked(True)
-    dlg.rec_count.setValue(2)
+    dlg.recurrence.rec_count_radio.setChecked(True)
+    dlg.recurrence.rec_count.setValue(2)
     monkeypatch.setattr(bd, "ask_choice", lambda *a: "abort")
     qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
     assert dlg.isVisible()
@@ -254,7 +258,7 @@ def test_closed_day_needs_a_managers_reason(qtbot, engine, errors):
     today = clock.today()
     closed = date(today.year, 12, 30) if today <= date(today.year, 12, 30) else date(today.year + 1, 12, 30)
     dlg = open_dialog(qtbot, ctx)
-    dlg.date_edit.setDate(bd.to_qdate(closed))
+    dlg.date_edit.setDate(to_qdate(closed))
     assert "年末年始休館" in dlg.day_label.text()
     choose(dlg.kind_combo, "個人")
     type_text(dlg.name_edit, "下関 花子")
@@ -343,7 +347,7 @@ def numbers_of(engine, booking_ids) -> list[str]:
 
 def test_saving_a_booking_opens_its_usage_slip(qtbot, ctx, engine, errors, slip_previews):
     dlg = open_dialog(qtbot, ctx)
-    check = dlg.findChild(bd.QCheckBox, "print_slip_after_save")
+    check = dlg.findChild(QCheckBox, "print_slip_after_save")
     assert check.isVisible() and check.isChecked()  # on by default
     fill_member_booking(qtbot, dlg, next_weekday(2))
     qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
@@ -358,13 +362,13 @@ def test_saving_a_booking_opens_its_usage_slip(qtbot, ctx, engine, errors, slip_
 
 def test_a_series_gets_all_its_slips_in_one_pdf_made_in_the_background(
         qtbot, ctx, engine, errors, slip_previews, monkeypatch):
-    monkeypatch.setattr(bd, "SLIPS_IN_FOREGROUND", 1)  # three slips count as "many" here
+    monkeypatch.setattr(slips, "SLIPS_IN_FOREGROUND", 1)  # three slips count as "many" here
     first = next_weekday(2)
     dlg = open_dialog(qtbot, ctx)
     fill_member_booking(qtbot, dlg, first)
     dlg.recurrence_box.setChecked(True)
-    qtbot.mouseClick(dlg.rec_count_radio, Qt.MouseButton.LeftButton)
-    dlg.rec_count.setValue(3)
+    qtbot.mouseClick(dlg.recurrence.rec_count_radio, Qt.MouseButton.LeftButton)
+    dlg.recurrence.rec_count.setValue(3)
     qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
     assert errors == [] and dlg.slip_op is not None
     qtbot.waitUntil(lambda: len(slip_previews) == 1, timeout=10_000)
@@ -412,8 +416,8 @@ def test_default_hold_and_series_end_follow_the_clocks_today(qtbot, ctx):
         if not isinstance(dlg, BookingDialog):
             QTimer.singleShot(10, read_and_close)
             return
-        seen["hold"] = bd.from_qdate(dlg.hold_edit.date())
-        seen["until"] = bd.from_qdate(dlg.rec_until.date())
+        seen["hold"] = from_qdate(dlg.hold_edit.date())
+        seen["until"] = from_qdate(dlg.recurrence.rec_until.date())
         seen["today"] = dlg.today
         dlg.reject()
 
@@ -421,7 +425,7 @@ def test_default_hold_and_series_end_follow_the_clocks_today(qtbot, ctx):
     start = datetime.combine(fixed, time(13))
     assert page.open_new_booking(ctx.read(lambda s: s.scalars(select(Room.id)).first()), start,
                                  start + timedelta(hours=2)) is None
-    hold_days = page.ctx.read(lambda s: bd.get_profile(s).tentative_hold_days)
+    hold_days = page.ctx.read(lambda s: get_profile(s).tentative_hold_days)
     assert seen == {"hold": fixed + timedelta(days=hold_days), "until": fixed + timedelta(days=56), "today": fixed}
 
 
@@ -454,12 +458,12 @@ def test_a_lapsed_hold_shows_free_in_hint_availability_and_preview(qtbot, ctx, e
     row = dlg.equipment_model.row_of(eq["プロジェクター"])
     assert dlg.equipment_model.index(row, EquipmentModel.FREE).data() == "空き 2/在庫 2"
 
-    dlg.date_edit.setDate(bd.to_qdate(first))
+    dlg.date_edit.setDate(to_qdate(first))
     dlg.recurrence_box.setChecked(True)
-    qtbot.mouseClick(dlg.findChild(type(dlg.rec_count_radio), "rec_count_radio"), Qt.MouseButton.LeftButton)
-    dlg.rec_count.setValue(3)
-    qtbot.mouseClick(dlg.rec_preview_button, Qt.MouseButton.LeftButton)
-    model = dlg.preview_model
+    qtbot.mouseClick(dlg.findChild(type(dlg.recurrence.rec_count_radio), "rec_count_radio"), Qt.MouseButton.LeftButton)
+    dlg.recurrence.rec_count.setValue(3)
+    qtbot.mouseClick(dlg.recurrence.rec_preview_button, Qt.MouseButton.LeftButton)
+    model = dlg.recurrence.preview_model
     assert [model.index(r, 1).data() for r in range(model.rowCount())] == ["空き", "空き", "空き"]
 
     asked = []

@@ -45,7 +45,7 @@ def previews(monkeypatch) -> list[str]:
 
 
 def test_slips_from_the_day_list_and_after_saving_are_audited(qtbot, ctx, engine, previews):
-    from booking_app.ui.booking.booking_dialog import make_slip_pdf
+    from booking_app.ui.booking.slips import make_slip_pdf
     from booking_app.ui.booking.today_list import TodayListPage
 
     world = load_world(engine)
@@ -86,12 +86,12 @@ def test_a_member_card_from_the_groups_page_is_audited(qtbot, ctx, engine, monke
     assert rows(engine) == [("print", "member_group", gid, ctx.actor.id, 1)]
 
 
-def test_the_enrolment_list_from_the_insurance_page_is_audited(qtbot, ctx, engine, previews, monkeypatch):
-    monkeypatch.setattr(ip, "show_error", lambda parent, exc: pytest.fail(getattr(exc, "message", str(exc))))
+def test_the_enrolment_list_from_the_insurance_page_is_audited(qtbot, ctx, engine, previews, prompts):
     page = ip.InsurancePage(ctx)
     qtbot.addWidget(page)
     page.show()
     assert page.print_enrolment_list("volunteer") is not None
+    assert prompts.error_texts == []
     assert rows(engine) == [("print", "insurance_enrolment", None, ctx.actor.id, 0)] and len(previews) == 1
 
 

@@ -2,8 +2,10 @@
 
 The dialog only collects input and shows answers: every rule is checked by the services, whose
 Japanese messages are shown as they are. On any error the dialog stays open with the input intact,
-so nothing typed is lost. Widgets carry stable object names (``room``, ``purpose``, ``save_button``…)
-that the tests and the user guide refer to.
+so nothing typed is lost. Its parts live beside it: the recurrence editor (recurrence_editor.py), the
+equipment and preview models (booking_models.py) and the slips printed after saving (slips.py).
+Widgets carry stable object names (``room``, ``purpose``, ``save_button``…) that the tests and the user
+guide refer to.
 """
 
 from __future__ import annotations
@@ -12,21 +14,12 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
-from PySide6.QtCore import (
-    QDate,
-    QLocale,
-    QSettings,
-    QStringListModel,
-    Qt,
-)
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QButtonGroup,
     QCheckBox,
     QComboBox,
     QCompleter,
-    QDateEdit,
     QDialog,
     QFormLayout,
     QFrame,
@@ -39,10 +32,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QRadioButton,
     QSpinBox,
-    QStackedWidget,
-    QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -53,33 +43,28 @@ from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import BookingStatus, override_allowed
 from booking_app.domain.errors import DomainError, RuleError, ValidationError
-from booking_app.domain.recurrence import WEEKDAYS_JA, RecurrenceRule
+from booking_app.domain.recurrence import RecurrenceRule
 from booking_app.services import bookings as booking_svc
 from booking_app.services import series as series_svc
 from booking_app.services import unit_of_work
-from booking_app.services.bookings import BookingInput, BookingView, EquipmentAvailability
+from booking_app.services.bookings import BookingInput, BookingView
 from booking_app.services.centre import get_profile, list_rooms
 from booking_app.services.group_lookup import GroupHit, get_group, search_groups
 from booking_app.services.series import PreviewItem
-from booking_app.ui import theme
+from booking_app.ui import plain_text, theme
+from booking_app.ui.booking import slips
+from booking_app.ui.booking.booking_models import BAD_RED, OK_GREEN, EquipmentModel, QuantityDelegate
+from booking_app.ui.booking.recurrence_editor import RecurrenceEditor
 from booking_app.ui.context import AppContext
+from booking_app.ui.dates import date_edit, from_qdate, list_date, minutes_text, to_qdate
 from booking_app.ui.errors import show_error
-from booking_app.ui.table_model import RowsTableModel
-from booking_app.ui import plain_text
 from booking_app.ui.plain_text import plain_label
 
 STEP_MINUTES = 30
 FIRST_MINUTE = 6 * 60  # the list of times starts at 6:00; the centre opens at 9:00 by default
 LAST_MINUTE = 24 * 60
 BOOKER_KINDS = (("member", "登録団体"), ("group", "団体（未登録）"), ("person", "個人"))
-REC_KINDS = (("weekly", "毎週"), ("monthly_nth", "毎月第n曜日"), ("monthly_date", "毎月n日"), ("dates", "日付を指定"))
 SCOPE_CHOICES = (("one", "この日のみ"), ("following", "この日以降"), ("all", "すべて"))
-PREVIEW_COLORS = {"free": "#2e7d32", "conflict": "#c62828", "closed": "#616161", "rule": "#e65100"}
-OK_GREEN, BAD_RED = "#2e7d32", "#c62828"
-# 利用票 on confirmation (issue 4): remembered per PC; more slips than SLIPS_IN_FOREGROUND are made off
-# the GUI thread (one slip takes a few tens of ms, a year of weekly dates a second or more).
-PRINT_SLIP_KEY = "booking/print_slip_after_save"
-SLIPS_IN_FOREGROUND = 3
 
 
 # --- questions the dialog asks (module functions so tests can answer them) --------------------------
@@ -105,74 +90,7 @@ def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> 
     return "".join(ch for ch in value if unicodedata.category(ch) != "Cc") if ok else None
 
 
-def print_slip_remembered() -> bool:
-    return QSettings().value(PRINT_SLIP_KEY, True, type=bool)
-
-
-def remember_print_slip(on: bool) -> None:
-    QSettings().setValue(PRINT_SLIP_KEY, bool(on))
-
-
-def make_slip_pdf(engine, actor, booking_ids: Sequence[int] = (), series_id: int | None = None):
-    """Render the slips of the bookings (or of every live date of the series) to a temp PDF.
-
-    Opens its own session, so it runs on a worker thread as well; the print run is recorded in the audit
-    trail as ``actor``'s (issue 14), in the transaction that reads the slips. Returns (path, booking numbers).
-    """
-    import os
-    import tempfile
-    from pathlib import Path
-
-    from booking_app.reports.slip_pdf import render_slips
-    from booking_app.services import slips as slip_svc
-    from booking_app.services.lookups import live_series_booking_ids
-
-    def gather(session):
-        ids = list(booking_ids)
-        if series_id is not None:
-            ids = live_series_booking_ids(session, series_id, clock.today())
-        return slip_svc.print_slips(session, actor, ids)
-
-    docs = unit_of_work.write(engine, gather)
-    fd, name = tempfile.mkstemp(prefix="slips_", suffix=".pdf")
-    os.close(fd)
-    render_slips(docs, Path(name), layout="A5")
-    return Path(name), [d.booking_no for d in docs]
-
-
-def show_slip_preview(parent: QWidget | None, path, numbers: Sequence[str]) -> None:
-    from booking_app.ui.money.payment_dialog import preview_pdf  # tests replace payment_dialog.preview_pdf
-
-    if len(numbers) == 1:
-        title, name = f"利用票 {numbers[0]}", f"利用票_{numbers[0]}.pdf"
-    else:
-        title = f"利用票 {numbers[0]} ほか{len(numbers) - 1}件"
-        name = f"利用票_{numbers[0]}_ほか{len(numbers) - 1}件.pdf"
-    preview_pdf(parent, path, title=title, suggested_name=name)
-
-
 # --- helpers ------------------------------------------------------------------------------------------
-
-def minutes_text(m: int) -> str:
-    return f"{m // 60}:{m % 60:02d}"
-
-
-def to_qdate(d: date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def from_qdate(q: QDate) -> date:
-    return date(q.year(), q.month(), q.day())
-
-
-def _japanese_date_edit(name: str, d: date) -> QDateEdit:
-    w = QDateEdit(to_qdate(d))
-    w.setObjectName(name)
-    w.setCalendarPopup(True)
-    w.setDisplayFormat("yyyy/MM/dd")
-    w.setLocale(QLocale(QLocale.Language.Japanese, QLocale.Country.Japan))
-    return w
-
 
 def _time_combo(name: str, first: int, last: int) -> QComboBox:
     c = QComboBox()
@@ -188,160 +106,6 @@ def _select_data(combo: QComboBox, value) -> bool:
     if i >= 0:
         combo.setCurrentIndex(i)
     return i >= 0
-
-
-# --- equipment table ------------------------------------------------------------------------------------
-
-class EquipmentModel(RowsTableModel):
-    """Equipment lines of the dialog (備品): name, quantity asked (editable) and 空き n/在庫 m."""
-
-    NAME, QTY, FREE = range(3)
-    HEADERS = ("備品", "数量", "空き／在庫")
-    _rows: list[EquipmentAvailability]
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._qty: dict[int, int] = {}
-
-    # data in and out
-    def set_availability(self, rows: list[EquipmentAvailability]) -> None:
-        if [r.id for r in rows] == [r.id for r in self._rows]:
-            self._rows = list(rows)
-            if rows:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, self.FREE))
-            return
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def quantities(self) -> dict[int, int]:
-        return {k: v for k, v in self._qty.items() if v}
-
-    def set_quantities(self, qty: dict[int, int]) -> None:
-        self._qty = dict(qty)
-        if self._rows:
-            self.dataChanged.emit(self.index(0, self.QTY), self.index(len(self._rows) - 1, self.FREE))
-
-    def row_of(self, type_id: int) -> int:
-        return next((i for i, r in enumerate(self._rows) if r.id == type_id), -1)
-
-    def availability(self, row: int) -> EquipmentAvailability:
-        return self._rows[row]
-
-    def shortages(self) -> list[str]:
-        """Japanese lines for items asked beyond what is free (shown before saving)."""
-        out = []
-        for r in self._rows:
-            q = self._qty.get(r.id, 0)
-            if q and r.free is not None and q > r.free:
-                out.append(f"{r.name}：残り{r.free}{r.unit}（{q}{r.unit}は貸し出せません）")
-        return out
-
-    # Qt model API
-    def flags(self, index):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() == self.QTY:
-            f |= Qt.ItemFlag.ItemIsEditable
-        return f
-
-    def item_data(self, r: EquipmentAvailability, col: int, role: int):
-        q = self._qty.get(r.id, 0)
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            if col == self.NAME:
-                return r.name
-            if col == self.QTY:
-                return q if role == Qt.ItemDataRole.EditRole else f"{q}{r.unit}"
-            if col == self.FREE:
-                if r.stock is None:
-                    return "無制限"
-                return f"空き {r.free}/在庫 {r.stock}"
-        if role == Qt.ItemDataRole.ForegroundRole and col == self.FREE:
-            if r.free is not None and (r.free == 0 or q > r.free):
-                return QBrush(QColor(BAD_RED))
-        if role == Qt.ItemDataRole.UserRole:
-            return r.id
-        return None
-
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):
-        if not index.isValid() or index.column() != self.QTY or role != Qt.ItemDataRole.EditRole:
-            return False
-        try:
-            q = max(int(value), 0)
-        except (TypeError, ValueError):
-            return False
-        r = self._rows[index.row()]
-        if self._qty.get(r.id, 0) == q:
-            return True
-        self._qty[r.id] = q
-        self.dataChanged.emit(self.index(index.row(), self.QTY), self.index(index.row(), self.FREE))
-        return True
-
-
-class QuantityDelegate(QStyledItemDelegate):
-    """A spin box per equipment line, committing on every step so the shortage colour is live."""
-
-    def createEditor(self, parent, option, index):
-        spin = QSpinBox(parent)
-        spin.setRange(0, 99)
-        model = index.model()
-        row = index.row()
-        spin.setObjectName(f"equipment_qty_{model.availability(row).id}")
-        spin.setSuffix(model.availability(row).unit)
-        spin.valueChanged.connect(lambda _v, s=spin: self.commitData.emit(s))
-        return spin
-
-    def setEditorData(self, editor, index):
-        value = int(index.data(Qt.ItemDataRole.EditRole) or 0)
-        if editor.value() != value:
-            editor.blockSignals(True)
-            editor.setValue(value)
-            editor.blockSignals(False)
-
-    def setModelData(self, editor, model, index):
-        model.setData(index, editor.value(), Qt.ItemDataRole.EditRole)
-
-
-# --- series preview table ---------------------------------------------------------------------------------
-
-def list_date(d: date) -> str:
-    """'2027/01/12(火)': a date in a list (series preview, dates that cannot be booked).
-
-    Lists use the western calendar with the weekday, like the day view's header; 和暦 is kept for a
-    single date shown large (the dialog's day label).
-    """
-    return f"{jcal.format_slash(d)}({jcal.weekday_ja(d)})"
-
-
-class PreviewModel(RowsTableModel):
-    """Dates of a series preview (プレビュー): 日付, 状態 (空き/重複/休館/規則外), 内容."""
-
-    HEADERS = ("日付", "状態", "内容")
-
-    def set_items(self, items: list[PreviewItem]) -> None:
-        self.set_rows(items)
-
-    def items(self) -> list[PreviewItem]:
-        return self.rows()
-
-    def cell(self, it: PreviewItem, col: int):
-        if col == 0:
-            return list_date(it.day)
-        if col == 1:
-            return it.state_label
-        return "　".join(x for x in (it.detail, it.note) if x)
-
-    def foreground(self, it: PreviewItem, col: int):
-        if col == 1:
-            return QBrush(QColor(PREVIEW_COLORS.get(it.state, "#000000")))
-        if col == 0:
-            c = theme.day_color(it.day)
-            return QBrush(c) if c is not None else None
-        return None
-
-    def tooltip(self, it: PreviewItem, col: int):
-        return (it.detail or None) if col == 2 else None
 
 
 # --- the dialog ---------------------------------------------------------------------------------------
@@ -412,7 +176,7 @@ class BookingDialog(QDialog):
         columns.addLayout(right, 6)
 
         # 利用日 and 和暦 label
-        self.date_edit = _japanese_date_edit("date", self.today)
+        self.date_edit = date_edit("date", self.today)
         self.day_label = plain_label()
         self.day_label.setObjectName("day_label")
         row = QHBoxLayout()
@@ -506,7 +270,7 @@ class BookingDialog(QDialog):
 
         self.tentative_check = QCheckBox("仮予約")
         self.tentative_check.setObjectName("tentative")
-        self.hold_edit = _japanese_date_edit("hold_until", self.today + timedelta(days=self.profile.tentative_hold_days))
+        self.hold_edit = date_edit("hold_until", self.today + timedelta(days=self.profile.tentative_hold_days))
         self.hold_label = QLabel("保留期限")
         self.hold_label.setObjectName("hold_label")
         row = QHBoxLayout()
@@ -559,10 +323,9 @@ class BookingDialog(QDialog):
         self.rec_frame.setFrameShape(QFrame.Shape.StyledPanel)
         self.rec_frame.setObjectName("recurrence_frame")
         rec_outer = QVBoxLayout(self.rec_frame)
-        self.rec_body = QWidget()
-        self.rec_body.setObjectName("recurrence_body")
-        rec_outer.addWidget(self.rec_body)
-        self._build_recurrence(self.rec_body)
+        self.recurrence = RecurrenceEditor(self.today)
+        self.recurrence.preview_requested.connect(self.preview)
+        rec_outer.addWidget(self.recurrence)
         self._show_recurrence(False)
         self.recurrence_box.toggled.connect(self._show_recurrence)
         right.addWidget(self.recurrence_box, 0)
@@ -588,8 +351,8 @@ class BookingDialog(QDialog):
         buttons.addStretch(1)
         self.print_slip_check = QCheckBox("保存後に利用票を印刷")
         self.print_slip_check.setObjectName("print_slip_after_save")
-        self.print_slip_check.setChecked(print_slip_remembered())
-        self.print_slip_check.toggled.connect(remember_print_slip)
+        self.print_slip_check.setChecked(slips.print_slip_remembered())
+        self.print_slip_check.toggled.connect(slips.remember_print_slip)
         buttons.addWidget(self.print_slip_check)
         self.save_button = QPushButton("保存")
         self.save_button.setObjectName("save_button")
@@ -621,119 +384,6 @@ class BookingDialog(QDialog):
             b.setAutoDefault(False)
         self._on_kind_changed()
 
-    def _build_recurrence(self, body: QWidget) -> None:
-        lay = QVBoxLayout(body)
-        lay.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        self.rec_kind = QComboBox()
-        self.rec_kind.setObjectName("rec_kind")
-        for key, label in REC_KINDS:
-            self.rec_kind.addItem(label, key)
-        row.addWidget(QLabel("種類"))
-        row.addWidget(self.rec_kind)
-        row.addStretch(1)
-        lay.addLayout(row)
-
-        self.rec_stack = QStackedWidget()
-        # weekly
-        page = QWidget()
-        g = QHBoxLayout(page)
-        g.setContentsMargins(0, 0, 0, 0)
-        self.rec_weekdays: list[QCheckBox] = []
-        for i, wd in enumerate(WEEKDAYS_JA):
-            cb = QCheckBox(wd)
-            cb.setObjectName(f"rec_wd_{i}")
-            self.rec_weekdays.append(cb)
-            g.addWidget(cb)
-        self.rec_interval = QSpinBox()
-        self.rec_interval.setObjectName("rec_interval")
-        self.rec_interval.setRange(1, 12)
-        self.rec_interval.setSuffix("週ごと")
-        g.addWidget(self.rec_interval)
-        g.addStretch(1)
-        self.rec_stack.addWidget(page)
-        # monthly nth weekday
-        page = QWidget()
-        g = QHBoxLayout(page)
-        g.setContentsMargins(0, 0, 0, 0)
-        self.rec_nth = QComboBox()
-        self.rec_nth.setObjectName("rec_nth")
-        for n in (1, 2, 3, 4, 5):
-            self.rec_nth.addItem(f"第{n}", n)
-        self.rec_nth.addItem("最終", -1)
-        self.rec_nth_weekday = QComboBox()
-        self.rec_nth_weekday.setObjectName("rec_nth_weekday")
-        for i, wd in enumerate(WEEKDAYS_JA):
-            self.rec_nth_weekday.addItem(f"{wd}曜日", i)
-        g.addWidget(QLabel("毎月"))
-        g.addWidget(self.rec_nth)
-        g.addWidget(self.rec_nth_weekday)
-        g.addStretch(1)
-        self.rec_stack.addWidget(page)
-        # monthly date
-        page = QWidget()
-        g = QHBoxLayout(page)
-        g.setContentsMargins(0, 0, 0, 0)
-        self.rec_day = QSpinBox()
-        self.rec_day.setObjectName("rec_day")
-        self.rec_day.setRange(1, 31)
-        self.rec_day.setSuffix("日")
-        g.addWidget(QLabel("毎月"))
-        g.addWidget(self.rec_day)
-        g.addStretch(1)
-        self.rec_stack.addWidget(page)
-        # free dates
-        page = QWidget()
-        g = QHBoxLayout(page)
-        g.setContentsMargins(0, 0, 0, 0)
-        self.rec_dates = QLineEdit()
-        self.rec_dates.setObjectName("rec_dates")
-        self.rec_dates.setPlaceholderText("例：2026/12/01, 2026/12/15（読点・空白で区切る）")
-        g.addWidget(self.rec_dates)
-        self.rec_stack.addWidget(page)
-        lay.addWidget(self.rec_stack)
-        self.rec_kind.currentIndexChanged.connect(self.rec_stack.setCurrentIndex)
-
-        row = QHBoxLayout()
-        self.rec_until_radio = QRadioButton("終了日")
-        self.rec_until_radio.setObjectName("rec_until_radio")
-        self.rec_until_radio.setChecked(True)
-        self.rec_until = _japanese_date_edit("rec_until", self.today + timedelta(days=56))
-        self.rec_count_radio = QRadioButton("回数")
-        self.rec_count_radio.setObjectName("rec_count_radio")
-        self.rec_count = QSpinBox()
-        self.rec_count.setObjectName("rec_count")
-        self.rec_count.setRange(1, 366)
-        self.rec_count.setValue(10)
-        self.rec_count.setSuffix("回")
-        grp = QButtonGroup(body)
-        grp.addButton(self.rec_until_radio)
-        grp.addButton(self.rec_count_radio)
-        row.addWidget(self.rec_until_radio)
-        row.addWidget(self.rec_until)
-        row.addWidget(self.rec_count_radio)
-        row.addWidget(self.rec_count)
-        row.addStretch(1)
-        self.rec_preview_button = QPushButton("プレビュー")
-        self.rec_preview_button.setObjectName("rec_preview")
-        row.addWidget(self.rec_preview_button)
-        lay.addLayout(row)
-
-        self.preview_model = PreviewModel(self)
-        self.preview_table = QTableView()
-        self.preview_table.setObjectName("rec_preview_table")
-        self.preview_table.setModel(self.preview_model)
-        self.preview_table.verticalHeader().setVisible(False)
-        self.preview_table.verticalHeader().setDefaultSectionSize(24)
-        hh = self.preview_table.horizontalHeader()
-        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        hh.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.preview_table.setMinimumHeight(150)
-        self.preview_table.setWordWrap(False)
-        lay.addWidget(self.preview_table)
-        self.rec_preview_button.clicked.connect(self.preview)
-
     # ---------------------------------------------------------------- filling
 
     def _init_new(self, room_id, start, end, *, group_id: int | None = None, day: date | None = None) -> None:
@@ -762,14 +412,7 @@ class BookingDialog(QDialog):
 
     def _preset_recurrence(self) -> None:
         """Make the repeat settings follow the booking day until staff open them (毎週 that weekday)."""
-        d = self.day
-        for i, cb in enumerate(self.rec_weekdays):
-            cb.setChecked(i == d.weekday())
-        self.rec_nth.setCurrentIndex(min((d.day - 1) // 7, 4))
-        self.rec_nth_weekday.setCurrentIndex(d.weekday())
-        self.rec_day.setValue(d.day)
-        if self.rec_until.date() < self.date_edit.date():
-            self.rec_until.setDate(to_qdate(d + timedelta(days=56)))
+        self.recurrence.preset(self.day)
 
     def _load(self, booking_id: int) -> None:
         v = self.ctx.read(lambda s: booking_svc.get_booking(s, booking_id))
@@ -1057,20 +700,7 @@ class BookingDialog(QDialog):
         )
 
     def recurrence_rule(self) -> RecurrenceRule:
-        kind = self.rec_kind.currentData()
-        until = from_qdate(self.rec_until.date()) if self.rec_until_radio.isChecked() else None
-        count = self.rec_count.value() if self.rec_count_radio.isChecked() else None
-        start = self.day
-        if kind == "dates":
-            parts = [p for p in self.rec_dates.text().replace("、", ",").replace(" ", ",").split(",") if p.strip()]
-            dates = tuple(sorted({jcal.parse_date_ja(p) for p in parts} | {start}))
-            return RecurrenceRule(kind="dates", start=start, dates=dates)
-        return RecurrenceRule(
-            kind=kind, start=start, until=until, count=count,
-            weekdays=tuple(i for i, cb in enumerate(self.rec_weekdays) if cb.isChecked()),
-            interval=self.rec_interval.value() if kind == "weekly" else 1,
-            nth=self.rec_nth.currentData(), weekday=self.rec_nth_weekday.currentData(), day=self.rec_day.value(),
-        )
+        return self.recurrence.rule(self.day)
 
     # ---------------------------------------------------------------- actions
 
@@ -1090,7 +720,7 @@ class BookingDialog(QDialog):
         except DomainError as exc:
             self._error(exc)
             return None
-        self.preview_model.set_items(items)
+        self.recurrence.preview_model.set_items(items)
         return items
 
     def save(self) -> bool:
@@ -1121,43 +751,16 @@ class BookingDialog(QDialog):
         return done
 
     def print_slips(self) -> None:
-        """利用票 of what was just saved (a series: every live date, in one PDF), in the preview.
-
-        The booking is saved whatever happens here; a failure only says the slip could not be made.
-        A long series is rendered on the worker thread. The preview belongs to the dialog's parent,
-        as the dialog itself is closing.
-        """
-        owner = self.parentWidget()
-        engine, actor = self.ctx.engine, self.ctx.actor
+        """利用票 of what was just saved (see ui/booking/slips.py). The preview belongs to the dialog's
+        parent, as the dialog itself is closing."""
         ids = [self.result_id] if self.result_id is not None else []
-        series_id = self._saved_series_id
-
-        def work():
-            return make_slip_pdf(engine, actor, ids, series_id)
-
-        def done(result) -> None:
-            show_slip_preview(owner, *result)
-
-        def failed(exc: BaseException) -> None:
-            show_error(owner, exc)
-
-        if self._saved_count <= SLIPS_IN_FOREGROUND:
-            try:
-                result = work()
-            except Exception as exc:  # noqa: BLE001 - the booking is saved; only the slip failed
-                failed(exc)
-                return
-            done(result)
-            return
-        from booking_app.ui.workers import Op
-
-        self.slip_op = Op(owner, work).success(done).failure(failed) \
-            .with_progress("利用票を作成しています…").run_in_background()
+        self.slip_op = slips.print_saved_slips(self.parentWidget(), self.ctx.engine, self.ctx.actor, ids,
+                                               self._saved_series_id, self._saved_count)
 
     def _save_series(self, data: BookingInput) -> bool:
         rule = self.recurrence_rule()
         items = self.ctx.read(lambda s: series_svc.preview_series(s, data, rule))
-        self.preview_model.set_items(items)
+        self.recurrence.preview_model.set_items(items)
         overridable = override_allowed(data.override_reason, self.ctx.actor.is_manager)
         blocked = [i for i in items if i.state in ("conflict", "closed") or (i.state == "rule" and not overridable)]
         skip = False
@@ -1245,4 +848,4 @@ class BookingDialog(QDialog):
             dlg.deleteLater()
 
 
-__all__ = ["BookingDialog", "EquipmentModel", "PreviewModel", "ask_choice", "ask_text"]
+__all__ = ["BookingDialog", "ask_choice", "ask_text"]

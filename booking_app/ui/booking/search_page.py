@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
 from booking_app import clock
 from booking_app.domain.errors import DomainError
 from booking_app.services import bookings as booking_svc
-from booking_app.ui.booking.booking_dialog import BookingDialog, _japanese_date_edit, from_qdate
+from booking_app.ui.booking.booking_dialog import BookingDialog
 from booking_app.ui.context import AppContext
+from booking_app.ui.dates import date_edit, from_qdate
 from booking_app.ui.errors import show_error
 from booking_app.ui.booking.today_list import BookingTableModel
 
@@ -46,8 +47,8 @@ class BookingSearchPage(QWidget):
         self.search_edit.setClearButtonEnabled(True)
         self.range_check = QCheckBox("期間")
         self.range_check.setObjectName("date_filter")
-        self.from_edit = _japanese_date_edit("date_from", today - timedelta(days=30))
-        self.to_edit = _japanese_date_edit("date_to", today + timedelta(days=90))
+        self.from_edit = date_edit("date_from", today - timedelta(days=30))
+        self.to_edit = date_edit("date_to", today + timedelta(days=90))
         self.search_button = QPushButton("検索")
         self.search_button.setObjectName("search_button")
         top.addWidget(QLabel("検索"))

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
-from booking_app.domain.booking_rules import NOT_CHECKED_OUT, BookingStatus
+from booking_app.domain.booking_rules import CHECK_IN_FROM, NO_SHOW_FROM, NOT_CHECKED_OUT, UNDO_BACK, BookingStatus
 from booking_app.domain.errors import DomainError
 from booking_app.services import bookings as booking_svc
 from booking_app.services import today as today_svc
@@ -39,8 +39,9 @@ from booking_app.services.bookings import BookingView, hm
 from booking_app.services.today import PaymentState
 from booking_app.services.unit_of_work import Session
 from booking_app.ui import theme
-from booking_app.ui.booking.booking_dialog import BookingDialog, _japanese_date_edit, to_qdate
+from booking_app.ui.booking.booking_dialog import BookingDialog
 from booking_app.ui.context import AppContext
+from booking_app.ui.dates import date_edit, from_qdate, list_date, to_qdate
 from booking_app.ui.errors import show_error
 from booking_app.ui.table_model import RowsTableModel
 from booking_app.ui.widgets import select_row_by_id, selected_row
@@ -80,7 +81,7 @@ def equipment_text(v: BookingView) -> str:
 
 COLUMNS: dict[str, Column] = {
     "number": ("番号", lambda v: v.number),
-    "date": ("日付", lambda v: f"{jcal.format_slash(v.start.date())}({jcal.weekday_ja(v.start.date())})"),
+    "date": ("日付", lambda v: list_date(v.start.date())),
     "time": ("時間", _time_text),
     "room": ("部屋", lambda v: v.room_name or "（備品のみ）"),
     "who": ("団体・氏名", _who),
@@ -151,7 +152,7 @@ class BookingTableModel(RowsTableModel):
         if v.purpose:
             parts.append(f"目的：{v.purpose}")
         if v.equipment:
-            parts.append("備品：" + "、".join(f"{e.name}{e.quantity}{e.unit}" for e in v.equipment))
+            parts.append("備品：" + equipment_text(v))
         if v.status_reason:
             parts.append(v.status_reason)
         return "\n".join(parts)
@@ -219,7 +220,7 @@ class TodayListPage(QWidget):
         self.today_button.setObjectName("today_button")
         self.next_button = QPushButton("翌日 ▶")
         self.next_button.setObjectName("next_day")
-        self.date_edit = _japanese_date_edit("date", self.day)
+        self.date_edit = date_edit("date", self.day)
         self.title = plain_label()
         self.title.setObjectName("title")
         f = self.title.font()
@@ -328,7 +329,7 @@ class TodayListPage(QWidget):
         self.date_edit.setDate(to_qdate(d))
 
     def _on_date_edit(self, q) -> None:
-        self.day = date(q.year(), q.month(), q.day())
+        self.day = from_qdate(q)
         self.refresh()
 
     def _on_changed(self, what) -> None:
@@ -404,11 +405,10 @@ class TodayListPage(QWidget):
     def _update_buttons(self) -> None:
         v = self.selected()
         st = v.status if v else None
-        self.check_in_button.setEnabled(st in (BookingStatus.CONFIRMED.value, BookingStatus.TENTATIVE.value))
+        self.check_in_button.setEnabled(st in CHECK_IN_FROM)
         self.check_out_button.setEnabled(st in NOT_CHECKED_OUT)  # 確定・利用中: 利用済 still possible
-        self.no_show_button.setEnabled(st == BookingStatus.CONFIRMED.value)
-        self.undo_button.setEnabled(st in (BookingStatus.IN_USE.value, BookingStatus.COMPLETED.value,
-                                           BookingStatus.NO_SHOW.value))
+        self.no_show_button.setEnabled(st in NO_SHOW_FROM)
+        self.undo_button.setEnabled(st in UNDO_BACK)
         self.open_button.setEnabled(v is not None)
         self.pay_button.setEnabled(v is not None)
         self.slip_button.setEnabled(v is not None)

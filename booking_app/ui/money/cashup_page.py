@@ -35,7 +35,7 @@ from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError
 from booking_app.reports.docs import CashupDoc
 from booking_app.services.terminal import terminal_name
-from booking_app.ui.booking.booking_dialog import _japanese_date_edit, from_qdate
+from booking_app.ui.dates import date_edit as _japanese_date_edit, from_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.table_model import RIGHT, RowsTableModel

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError, ValidationError
-from booking_app.ui.booking.booking_dialog import _japanese_date_edit, from_qdate
+from booking_app.ui.dates import date_edit as _japanese_date_edit, from_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.money.payment_dialog import METHOD_LABELS, METHODS, PaymentDialog, remembered_layout, show_receipt
