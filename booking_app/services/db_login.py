@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from booking_app.domain.errors import DbLoginError as DbLoginError  # re-export: its old home
 from booking_app.domain.errors import NotFound
 from booking_app.domain.roles import role_label
+from booking_app.services import auth
 from booking_app.services.auth import check_password_rules
 from booking_app.services.common import Actor, audit, require_admin
 from booking_app.store import db_roles
@@ -98,6 +99,22 @@ def sign_in(base_url: str, login: str, password: str, *,
         engine.dispose()
         raise DbLoginError(MSG_DISABLED.format(login=login), "ログイン名", reason="disabled")
     return engine, Actor(int(row[0]), row[1], row[2])
+
+
+def check_login_name(text: str) -> str:
+    """A login name as the server will take it (stripped), or ValidationError (ログイン名) saying what to fix:
+    screens check it as it is typed, before anything is sent."""
+    return db_roles.valid_login_name(text)
+
+
+def reset_staff_password(session: Session, actor: Actor, staff_id: int, password: str) -> None:
+    """パスワード再設定 (システム管理 only; audited): the desk password and, on PostgreSQL for someone with their
+    own login, the password the server checks at sign-in, in one transaction (never one without the other)."""
+    auth.reset_password(session, actor, staff_id, password)
+    if db_roles.is_postgres(session):
+        login = session.get_one(Staff, staff_id).db_login
+        if login:
+            db_roles.set_login_password(session, login, password)
 
 
 def create_staff_login(session: Session, actor: Actor, staff_id: int, login: str, password: str) -> None:

@@ -197,12 +197,11 @@ def test_settings_page_has_the_accounts_tab(qtbot, ctx):
 
 
 @pytest.mark.answers_modals
-def test_change_own_password(qtbot, engine, desk, monkeypatch):
+def test_change_own_password(qtbot, engine, desk, prompts):
     set_passwords(engine)
     ctx = AppContext(engine, desk)
     window = QMainWindow()
     qtbot.addWidget(window)
-    monkeypatch.setattr(ap.QMessageBox, "information", lambda *a: None)
 
     def change(d: ChangePasswordDialog) -> None:
         qtbot.keyClicks(d.old, "not-mine-1")
@@ -218,3 +217,4 @@ def test_change_own_password(qtbot, engine, desk, monkeypatch):
     with qtbot.wait_signal(ctx.changed):
         assert ChangePasswordDialog.run(window, ctx)
     assert auth.attempt_login(engine, desk.id, "new-pass-77") == desk
+    assert prompts.texts("info") == ["パスワードを変更しました。"]

@@ -8,7 +8,7 @@ courtesy, not the guard. :class:`ChangePasswordDialog` is for the staff member o
 On PostgreSQL (issue 14) each staff member signs in with their own database login: adding an account
 also asks its ログイン名 and first password (``services.db_login.create_staff_login``, in the same
 transaction as the staff row), パスワード再設定 also sets the login's password
-(``store.db_roles.set_login_password``), ログイン作成 gives an existing account a login, and the list
+(``services.db_login.reset_staff_password``, one transaction), ログイン作成 gives an existing account a login, and the list
 shows the login names. On SQLite nothing changes.
 """
 
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +36,7 @@ from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError
 from booking_app.domain.roles import ROLE_LABELS, role_label
 from booking_app.services import auth
+from booking_app.services.db_login import check_login_name, create_staff_login, reset_staff_password
 from booking_app.services.lookups import staff_db_logins
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
@@ -213,10 +213,8 @@ class AccountDialog(_FormDialog):
 
 
 def _login_problem(text: str) -> str | None:
-    from booking_app.store.db_roles import valid_login_name
-
     try:
-        valid_login_name(text)
+        check_login_name(text)
     except DomainError as exc:
         return exc.message
     return None
@@ -296,7 +294,7 @@ class ChangePasswordDialog(_FormDialog):
         dialog = cls(ctx, parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
-        QMessageBox.information(parent, "パスワード変更", "パスワードを変更しました。")
+        ctx.prompts.info(parent, "パスワード変更", "パスワードを変更しました。")
         return True
 
 
@@ -417,8 +415,6 @@ class AccountsPage(QWidget):
             staff_id = auth.create_account(s, a, name=v["name"], kana=v["kana"], role=v["role"],
                                            password=v["password"])
             if "db_login" in v:  # the same transaction: no account without its login, nor the reverse
-                from booking_app.services.db_login import create_staff_login
-
                 create_staff_login(s, a, staff_id, v["db_login"], v["password"])
             new_id.append(staff_id)
 
@@ -447,16 +443,8 @@ class AccountsPage(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         pw = dialog.password.text()
-        login = self.model.logins.get(info.id) if self.postgres else None
-
-        def reset(s, a) -> None:
-            auth.reset_password(s, a, info.id, pw)
-            if login:  # the password the server checks at sign-in
-                from booking_app.store.db_roles import set_login_password
-
-                set_login_password(s, login, pw)
-
-        ok = self._write(reset)
+        # also the password the server checks at sign-in, for someone with their own login (PostgreSQL)
+        ok = self._write(lambda s, a: reset_staff_password(s, a, info.id, pw))
         if ok:
             self.message_label.setText(f"{info.name} さんのパスワードを再設定しました。")
         return ok
@@ -469,8 +457,6 @@ class AccountsPage(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         login, pw = dialog.login.text().strip(), dialog.password.text()
-        from booking_app.services.db_login import create_staff_login
-
         ok = self._write(lambda s, a: create_staff_login(s, a, info.id, login, pw))
         if ok:
             self.refresh()
