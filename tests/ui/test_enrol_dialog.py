@@ -22,7 +22,6 @@ from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Charge, InsuranceEnrolment, InsuredPerson
 from booking_app.ui.insurance import accident_dialog as ad
 from booking_app.ui.insurance import enrol_dialog as ed
-from booking_app.ui.insurance import insurance_page as ip
 from booking_app.ui.money import payment_dialog as pd
 from booking_app.ui.insurance.enrol_dialog import AddPeopleDialog, EnrolDialog, RemovePersonDialog
 from tests.actors import actor_for
@@ -70,16 +69,18 @@ def group_id(engine) -> int:
 
 
 @pytest.fixture(autouse=True)
-def errors(monkeypatch):
-    """What staff would read in the error boxes and notices of the insurance screens, without blocking."""
+def errors(monkeypatch, prompts):
+    """What staff would read in the error boxes and notices of the insurance screens, in order, without blocking
+    (the pages ask ctx.prompts, the shared recorder; the dialogs still show errors through their module)."""
     shown: list[str] = []
 
     def capture(parent, exc):
         shown.append(getattr(exc, "message", str(exc)))
 
-    for mod in (ed, ip, ad, pd):
+    for mod in (ed, ad, pd):
         monkeypatch.setattr(mod, "show_error", capture)
-    monkeypatch.setattr(ip, "info", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(prompts, "show_error", capture)
+    monkeypatch.setattr(prompts, "info", lambda parent, title, text: shown.append(text))
     return shown
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 import re
 import subprocess
+import threading
 from datetime import date, datetime
 from pathlib import Path
 
@@ -372,7 +373,7 @@ def test_models_pass_the_model_tester(qtmodeltester, engine, desk, group_id):
 
 
 def test_certificate_preview_and_roster_export(qtbot, page, engine, desk, manager, group_id, errors, previews,
-                                               monkeypatch, tmp_path):
+                                               monkeypatch, tmp_path, prompts):
     from booking_app.ui.insurance import insurance_page as ip
 
     v = enrol_basic(engine, desk, group_id)
@@ -383,15 +384,28 @@ def test_certificate_preview_and_roster_export(qtbot, page, engine, desk, manage
     assert previews[-1]["head"] == b"%PDF-" and previews[-1]["size"] > 1000
 
     target = tmp_path / "保険名簿.xlsx"
-    monkeypatch.setattr(ip, "ask_save_path", lambda parent, suggested: str(target))
+    prompts.save_path = target
+    # The roster is written on the worker thread: the desk's screen stays live while a big year is written.
+    threads: list[str] = []
+    real_export = ip.export_insurance
+
+    def export_on(*a, **k):
+        threads.append(threading.current_thread().name)
+        return real_export(*a, **k)
+
+    monkeypatch.setattr(ip, "export_insurance", export_on)
     # The roster holds personal data: desk staff are refused by the service and nothing is written.
     page.ctx.set_actor(desk)
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.last_op.done, timeout=10_000)
     assert not target.exists() and "管理者" in str(errors[-1])
     page.ctx.set_actor(manager)
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
-    assert target.exists() and target.stat().st_size > 0
-    assert errors and "書き出しました" in errors[-1]  # the notice (captured with the errors)
+    assert prompts.of("ask_save_path")[-1].text == "保険名簿_令和8年度.xlsx"
+    qtbot.waitUntil(lambda: page.last_op.done, timeout=10_000)
+    assert target.exists() and target.stat().st_size > 0 and page.last_export_path == target
+    assert errors and "令和8年度の名簿（3行）を書き出しました" in errors[-1]  # the notice (captured with the errors)
+    assert len(threads) == 2 and threading.main_thread().name not in threads
 
 
 def test_group_panel_lists_the_groups_enrolments(qtbot, ctx, engine, desk, group_id):
@@ -557,13 +571,12 @@ def test_enrolment_list_pdf_of_the_year_and_by_scheme(qtbot, page, engine, desk,
     assert errors == []
 
 
-def test_ledger_export_to_csv_and_xlsx_for_managers(qtbot, ctx, engine, desk, manager, group_id, errors, monkeypatch,
+def test_ledger_export_to_csv_and_xlsx_for_managers(qtbot, ctx, engine, desk, manager, group_id, errors, prompts,
                                                     tmp_path):
     import csv
 
     import openpyxl
 
-    from booking_app.ui.insurance import insurance_page as ip
 
     paid = enrol_basic(engine, desk, group_id)
     pay_all(engine, desk, paid)
@@ -580,16 +593,11 @@ def test_ledger_export_to_csv_and_xlsx_for_managers(qtbot, ctx, engine, desk, ma
     assert page.ledger_action.isEnabled()
     assert page.ledger_action.text() == "年度台帳を書き出す（令和8年度）…"
 
-    asked: list[str] = []
     target = tmp_path / "台帳.csv"
-
-    def ask(parent, suggested):
-        asked.append(suggested)
-        return str(target)
-
-    monkeypatch.setattr(ip, "ask_ledger_path", ask)
+    prompts.save_path = target
     assert choose_more(qtbot, page, "年度台帳を書き出す") == ["clicked"]
-    assert asked == ["保険加入台帳_令和8年度.xlsx"]
+    assert [c.text for c in prompts.of("ask_save_path")] == ["保険加入台帳_令和8年度.xlsx"]
+    qtbot.waitUntil(lambda: page.last_op.done, timeout=10_000)
     assert errors and "令和8年度の加入台帳（2件）を書き出しました" in errors[-1]
     assert page.last_export_path == target
     raw = target.read_bytes()
@@ -603,10 +611,10 @@ def test_ledger_export_to_csv_and_xlsx_for_managers(qtbot, ctx, engine, desk, ma
     assert rows[3] == [] and rows[4][0] == "プラン"  # the totals per plan after a blank line
     assert rows[-1][:7] == ["合計", "", "2", "6", "2550", "1050", "1500"]
 
-    xlsx = tmp_path / "台帳"  # no suffix typed: written as .xlsx
-    target = xlsx
+    written = tmp_path / "台帳.xlsx"  # (a name typed without a suffix gets the chosen filter's: tests/ui/test_scaffold.py)
+    prompts.save_path = written
     assert choose_more(qtbot, page, "年度台帳を書き出す") == ["clicked"]
-    written = xlsx.with_suffix(".xlsx")
+    qtbot.waitUntil(lambda: page.last_op.done, timeout=10_000)
     assert page.last_export_path == written and written.exists()
     wb = openpyxl.load_workbook(written)
     assert wb.sheetnames == ["加入台帳", "プラン別集計"]

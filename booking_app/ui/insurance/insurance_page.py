@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -42,17 +41,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError
 from booking_app.domain.insurance import SCHEMES
 from booking_app.services import insurance as ins
+from booking_app.services import unit_of_work
+from booking_app.services.insurance_reports import export_insurance
 from booking_app.services.group_lookup import get_group, search_groups
 from booking_app.ui.money import payment_dialog as pd
 from booking_app.ui.insurance.accident_dialog import AccidentDialog
 from booking_app.ui.context import AppContext
 from booking_app.ui.insurance.enrol_dialog import AddPeopleDialog, EnrolDialog, RemovePersonDialog, date_edit, from_qdate
-from booking_app.ui.errors import show_error
+from booking_app.ui.export_op import ExportOp, export_file
+from booking_app.ui.prompts import EXCEL_OR_CSV
 from booking_app.ui.insurance.insurance_models import (
     BAD,
     BAD_BG,
@@ -67,32 +68,12 @@ from booking_app.ui.insurance.insurance_models import (
     reason_word,
 )
 from booking_app.ui.widgets import list_table as _table, action_button as _button
-from booking_app.ui import plain_text
 from booking_app.ui.plain_text import esc, plain_label, rich
 
 SEARCH_DELAY_MS = 150
 PREMIUM_PURPOSE = "保険料として"
 TABS = ("list", "cover", "accidents", "renewal")
 REFRESH_ON = frozenset({"insurance", "charge", "receipt", "group", "accident"})
-
-
-def info(parent: QWidget | None, title: str, text: str) -> None:
-    """A plain notice (tests replace this so nothing blocks)."""
-    plain_text.information(parent, title, text)
-
-
-def ask_save_path(parent: QWidget | None, suggested: str) -> str:
-    """Where to write the roster (tests replace this so nothing blocks)."""
-    path, _ = QFileDialog.getSaveFileName(parent, "保険の名簿を書き出す", suggested,
-                                          "Excel (*.xlsx);;CSV (*.csv)")
-    return path
-
-
-def ask_ledger_path(parent: QWidget | None, suggested: str) -> str:
-    """Where to write the fiscal-year ledger (tests replace this so nothing blocks)."""
-    path, _ = QFileDialog.getSaveFileName(parent, "保険の年度台帳を書き出す", suggested,
-                                          "Excel (*.xlsx);;CSV (*.csv)")
-    return path
 
 
 def ask_cancel_reason(parent: QWidget | None, enrolment: Any) -> str | None:
@@ -139,6 +120,7 @@ class InsurancePage(QWidget):
         self.last_certificate_path: Path | None = None
         self.last_export_path: Path | None = None
         self.last_list_path: Path | None = None
+        self.last_op: ExportOp | None = None
 
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
@@ -152,10 +134,6 @@ class InsurancePage(QWidget):
         self._build()
         ctx.changed.connect(self._on_changed)
         self.refresh()
-
-    @property
-    def today(self) -> date:
-        return clock.today()
 
     # ---------------------------------------------------------------- construction
 
@@ -256,7 +234,7 @@ class InsurancePage(QWidget):
         lay = QVBoxLayout(tab)
         lay.setContentsMargins(4, 6, 4, 4)
         row = QHBoxLayout()
-        fy = jcal.fiscal_year(self.today)
+        fy = jcal.fiscal_year(self.ctx.today)
         row.addWidget(QLabel("年度"))
         self.year_combo = self._year_combo("fiscal_year", [fy + 1, fy, fy - 1, fy - 2])
         self.year_combo.setCurrentIndex(1)
@@ -320,7 +298,7 @@ class InsurancePage(QWidget):
         self.cover_person_edit.setClearButtonEnabled(True)
         self.cover_person_edit.textEdited.connect(lambda _t: self.by_person_radio.setChecked(True))
         self.cover_person_edit.returnPressed.connect(self.check_cover)
-        self.cover_date = date_edit("cover_date", self.today)
+        self.cover_date = date_edit("cover_date", self.ctx.today)
         self.cover_date.dateChanged.connect(lambda _d: self._recheck())
         self.check_button = _button("確認する", "check_cover", self.check_cover)
         self.check_button.setMinimumWidth(110)
@@ -408,10 +386,10 @@ class InsurancePage(QWidget):
         lay.setContentsMargins(4, 6, 4, 4)
         row = QHBoxLayout()
         row.addWidget(QLabel("加入する年度"))
-        fy = jcal.fiscal_year(self.today)
+        fy = jcal.fiscal_year(self.ctx.today)
         self.renewal_year_combo = self._year_combo("renewal_year", [fy, fy + 1])
         # From January the desk prepares next April's renewals; before that a lapsed group renews now.
-        self.renewal_year_combo.setCurrentIndex(1 if self.today.month <= 3 else 0)
+        self.renewal_year_combo.setCurrentIndex(1 if self.ctx.today.month <= 3 else 0)
         self.renewal_year_combo.currentIndexChanged.connect(lambda _i: self.refresh_renewals())
         row.addWidget(self.renewal_year_combo)
         row.addStretch(1)
@@ -556,7 +534,7 @@ class InsurancePage(QWidget):
         if v is None:
             return None
         if not v.open_charge_ids:
-            info(self, "保険料", "この加入に未払いの保険料はありません。")
+            self.ctx.prompts.info(self, "保険料", "この加入に未払いの保険料はありません。")
             return None
         receipt = take_premium(self, self.ctx, v)
         self.refresh_list(select_id=v.id)
@@ -577,33 +555,16 @@ class InsurancePage(QWidget):
             self.last_certificate_path = path
         return path
 
-    def export_roster(self) -> Path | None:
-        from booking_app.services.insurance_reports import export_insurance
-        fy = self.fiscal_year()
-        target = ask_save_path(self, f"保険名簿_{jcal.fiscal_year_label(fy)}.xlsx")
-        if not target:
-            return None
-        path = Path(target)
-        if path.suffix.lower() not in (".xlsx", ".csv"):
-            path = path.with_suffix(".xlsx")
-        try:
-            # Through the service, which allows personal data out for managers only.
-            actor = self.ctx.actor
-            # A write: the export records itself in the audit trail (issue 14).
-            count = self.ctx.write(lambda s, _a: export_insurance(s, actor, fy, path, kind="roster"),
-                                   changes=frozenset())
-        except Exception as exc:  # noqa: BLE001 — a DomainError says why; an export bug must not stop the desk
-            show_error(self, exc)
-            return None
-        self.last_export_path = path
-        info(self, "名簿の書き出し", f"{jcal.fiscal_year_label(fy)}の名簿（{count}行）を書き出しました。\n{path}")
-        return path
+    def export_roster(self) -> ExportOp | None:
+        """名簿を書出: the fiscal year's roster to .xlsx or .csv, written in the background (managers: the
+        service refuses anyone else, and nothing is written)."""
+        return self._export("roster", "保険の名簿を書き出す", "保険名簿", "名簿（{n}行）")
 
     def cancel_enrolment(self) -> Any:
         """加入を取り消す: an unpaid enrolment, with a reason; a paid one is refused by the service."""
         v = self.selected()
         if v is None:
-            info(self, "加入を取り消す", "取り消す加入を選んでください。")
+            self.ctx.prompts.info(self, "加入を取り消す", "取り消す加入を選んでください。")
             return None
         reason = ask_cancel_reason(self, v)
         if reason is None:
@@ -613,7 +574,7 @@ class InsurancePage(QWidget):
             done = self.ctx.write(lambda s, a: ins.cancel_enrolment(s, a, eid, reason),
                                   changes={"insurance", "charge"})
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return None
         self.refresh_list(select_id=eid)
         return done
@@ -623,7 +584,7 @@ class InsurancePage(QWidget):
         from booking_app.reports.insurance_pdf import render_enrolment_list
         from booking_app.services.insurance_reports import print_enrolment_list
 
-        fy, today = self.fiscal_year(), self.today
+        fy, today = self.fiscal_year(), self.ctx.today
         label = jcal.fiscal_year_label(fy)
         which = SCHEMES.get(scheme, "") if scheme else ""
         title = f"{label} 保険加入者一覧" + (f"（{which}）" if which else "")
@@ -637,27 +598,27 @@ class InsurancePage(QWidget):
             self.last_list_path = path
         return path
 
-    def export_ledger(self) -> Path | None:
+    def export_ledger(self) -> ExportOp | None:
         """年度台帳: every enrolment of the fiscal year with premiums and totals, to .xlsx or .csv (managers)."""
-        from booking_app.services.insurance_reports import export_insurance
+        return self._export("ledger", "保険の年度台帳を書き出す", "保険加入台帳", "加入台帳（{n}件）")
 
-        fy, actor = self.fiscal_year(), self.ctx.actor
+    def _export(self, kind: str, title: str, stem: str, what: str) -> ExportOp | None:
+        """Ask where, then write on the worker through the service, which lets personal data out for managers
+        only and records the export in the audit trail (one transaction: a file that cannot be written
+        leaves no entry)."""
+        fy, actor, engine = self.fiscal_year(), self.ctx.actor, self.ctx.engine
         label = jcal.fiscal_year_label(fy)
-        target = ask_ledger_path(self, f"保険加入台帳_{label}.xlsx")
-        if not target:
-            return None
-        path = Path(target)
-        if path.suffix.lower() not in (".xlsx", ".csv"):
-            path = path.with_suffix(".xlsx")
-        try:
-            n = self.ctx.write(lambda s, _a: export_insurance(s, actor, fy, path, kind="ledger"),
-                               changes=frozenset())
-        except Exception as exc:  # noqa: BLE001 — a DomainError says why; an export bug must not stop the desk
-            show_error(self, exc)
-            return None
-        self.last_export_path = path
-        info(self, "年度台帳の書き出し", f"{label}の加入台帳（{n}件）を書き出しました。\n{path}")
-        return path
+
+        def write(path: Path) -> int:
+            return unit_of_work.write(engine, lambda s: export_insurance(s, actor, fy, path, kind=kind))
+
+        def remember(_n: int, path: Path) -> None:
+            self.last_export_path = path
+
+        self.last_op = export_file(self, self.ctx, title=title, suggested=f"{stem}_{label}.xlsx", filters=EXCEL_OR_CSV,
+                                   write=write, on_done=remember, progress=f"{label}の{what.split('（')[0]}を書き出しています…",
+                                   done=lambda n, path: f"{label}の{what.format(n=n)}を書き出しました。\n{path}")
+        return self.last_op
 
     def edit_plans(self) -> list[Any]:
         """プラン・保険料: the plans of the year chosen in 加入一覧 (any year can be picked in the dialog)."""
@@ -680,7 +641,7 @@ class InsurancePage(QWidget):
             return
         hits = self.ctx.read(lambda s: search_groups(s, text, limit=20))
         for h in hits:
-            item = QListWidgetItem(f"{h.display}　（{h.state_label(self.today)}）")
+            item = QListWidgetItem(f"{h.display}　（{h.state_label(self.ctx.today)}）")
             item.setData(Qt.ItemDataRole.UserRole, h.id)
             self.cover_hits.addItem(item)
         if not hits:
@@ -740,7 +701,7 @@ class InsurancePage(QWidget):
         try:
             results = self.ctx.read(lambda s: ins.check_cover(s, day=day, **kwargs))
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return None
         self._show_answer(results, who=who, day=day)
         return results
@@ -779,7 +740,7 @@ class InsurancePage(QWidget):
 
     def refresh_accidents(self) -> None:
         status = "open" if self.open_only_check.isChecked() else None
-        today = self.today
+        today = self.ctx.today
         rows, due = self.ctx.read(lambda s: (ins.list_accidents(s, status=status), ins.accidents_due(s, today=today)))
         self.accidents_model.set_rows(rows)
         overdue = sum(1 for a in due if a.deadline < today)
@@ -817,9 +778,9 @@ class InsurancePage(QWidget):
 
         a = report if report is not None else self.selected_accident()
         if a is None:
-            info(self, "事故報告書", "印刷する事故報告を選んでください。")
+            self.ctx.prompts.info(self, "事故報告書", "印刷する事故報告を選んでください。")
             return None
-        rid, today = a.id, self.today
+        rid, today = a.id, self.ctx.today
         path = self._preview_pdf(
             lambda s: accident_report_doc(s, rid, today=today), render_accident_report,
             prefix=f"accident_report_{rid}_",
@@ -847,7 +808,7 @@ class InsurancePage(QWidget):
         except Exception as exc:  # noqa: BLE001
             if path:
                 os.remove(path)
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return None
         pd.preview_pdf(self, Path(path), title=title(doc), suggested_name=suggested_name(doc))
         return Path(path)
@@ -855,17 +816,17 @@ class InsurancePage(QWidget):
     def mark_sent(self) -> bool:
         a = self.selected_accident()
         if a is None:
-            info(self, "事故報告", "報告済みにする事故報告を選んでください。")
+            self.ctx.prompts.info(self, "事故報告", "報告済みにする事故報告を選んでください。")
             return False
         if a.status != "open":
-            info(self, "事故報告", "この事故報告は報告済みです。")
+            self.ctx.prompts.info(self, "事故報告", "この事故報告は報告済みです。")
             return False
-        today, rid = self.today, a.id
+        today, rid = self.ctx.today, a.id
         try:
             self.ctx.write(lambda s, actor: ins.mark_accident_sent(s, actor, rid, sent_on=today),
                            changes={"insurance", "accident"})
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self.refresh_accidents()
         return True
@@ -881,7 +842,7 @@ class InsurancePage(QWidget):
     def renew_selected(self) -> Any:
         idx = self.renewal_view.selectionModel().currentIndex()
         if not idx.isValid():
-            info(self, "年度更新", "再加入する団体を選んでください。")
+            self.ctx.prompts.info(self, "年度更新", "再加入する団体を選んでください。")
             return None
         last = self.renewal_model.item(idx.row())
         return self.enrol_group(last.group_id, prefill=last, fiscal_year=int(self.renewal_year_combo.currentData()))
@@ -917,5 +878,4 @@ def enrolment_lines_for_group(session, group_id: int, today: date) -> list[tuple
     return lines
 
 
-__all__ = ["InsurancePage", "enrolment_lines_for_group", "take_premium", "ask_save_path", "ask_ledger_path",
-           "ask_cancel_reason", "info"]
+__all__ = ["InsurancePage", "enrolment_lines_for_group", "take_premium", "ask_cancel_reason"]
