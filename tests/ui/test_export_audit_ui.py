@@ -45,7 +45,7 @@ def previews(monkeypatch) -> list[str]:
 
 
 def test_slips_from_the_day_list_and_after_saving_are_audited(qtbot, ctx, engine, previews):
-    from booking_app.ui.booking.booking_dialog import make_slip_pdf
+    from booking_app.ui.booking.slips import make_slip_pdf
     from booking_app.ui.booking.today_list import TodayListPage
 
     world = load_world(engine)
