@@ -43,6 +43,7 @@ from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import BookingStatus, override_allowed
 from booking_app.domain.errors import DomainError, RuleError, ValidationError
+from booking_app.domain.roles import may_override_rules
 from booking_app.domain.recurrence import RecurrenceRule
 from booking_app.services import bookings as booking_svc
 from booking_app.services import series as series_svc
@@ -705,7 +706,7 @@ class BookingDialog(QDialog):
     # ---------------------------------------------------------------- actions
 
     def _error(self, exc: DomainError) -> None:
-        if isinstance(exc, RuleError) and self.ctx.actor.is_manager and not self.override_edit.isVisible():
+        if isinstance(exc, RuleError) and may_override_rules(self.ctx.actor.role) and not self.override_edit.isVisible():
             # A manager may book outside the rules with a written reason: offer the field.
             self._show_override(True)
             self.override_edit.setFocus()
@@ -761,7 +762,7 @@ class BookingDialog(QDialog):
         rule = self.recurrence_rule()
         items = self.ctx.read(lambda s: series_svc.preview_series(s, data, rule))
         self.recurrence.preview_model.set_items(items)
-        overridable = override_allowed(data.override_reason, self.ctx.actor.is_manager)
+        overridable = override_allowed(data.override_reason, may_override_rules(self.ctx.actor.role))
         blocked = [i for i in items if i.state in ("conflict", "closed") or (i.state == "rule" and not overridable)]
         skip = False
         if blocked:
