@@ -90,11 +90,11 @@ def test_figures_match_the_service_and_cash_count(qtbot, ctx, engine, desk, mana
     assert page.counted() == 0 and page.difference_label.text() == "¥0（一致）"
 
 
-def test_closing_without_a_count_records_none(qtbot, ctx, engine, desk, manager, booking_id, errors, monkeypatch):
+def test_closing_without_a_count_records_none(qtbot, ctx, engine, desk, manager, booking_id, errors, prompts):
     setup_day(engine, desk, manager, booking_id)
     page = open_page(qtbot, ctx)
-    asked = []
-    monkeypatch.setattr(cp, "confirm", lambda parent, title, text: asked.append(text) or True)
+    asked = prompts.shown("confirm")
+    prompts.answer_confirm(True)
     qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
     assert "現金実査 未入力" in asked[0] and "過不足" not in asked[0]
     assert page.state_label.text().startswith("締め済み") and page.difference_label.text() == "未入力"
@@ -103,16 +103,16 @@ def test_closing_without_a_count_records_none(qtbot, ctx, engine, desk, manager,
 
 
 def test_close_day_then_payment_is_refused(qtbot, ctx, engine, desk, manager, booking_id, errors, previews,
-                                           monkeypatch):
+                                           prompts):
     setup_day(engine, desk, manager, booking_id)
     page = open_page(qtbot, ctx)
-    asked = []
-    monkeypatch.setattr(cp, "confirm", lambda parent, title, text: asked.append(text) or False)
+    asked = prompts.shown("confirm")
+    prompts.answer_confirm(False, True)
     page.counted_spin.setValue(1400)
     qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
     assert "過不足 -100円" in asked[0] and page.state_label.text() == "未締め"  # said no: nothing closed
-    monkeypatch.setattr(cp, "confirm", lambda parent, title, text: True)
     qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
+    assert len(asked) == 2
     assert errors == []
     assert page.state_label.text().startswith("締め済み（受付スタッフ")
     assert not page.close_button.isEnabled() and not page.counted_spin.isEnabled()
@@ -130,7 +130,7 @@ def test_close_day_then_payment_is_refused(qtbot, ctx, engine, desk, manager, bo
 
 
 def test_pdf_and_excel_exports_run_in_background(qtbot, ctx, engine, desk, manager, booking_id, errors, previews,
-                                                 monkeypatch, tmp_path):
+                                                 prompts, tmp_path):
     from openpyxl import load_workbook
 
     setup_day(engine, desk, manager, booking_id)
@@ -141,13 +141,12 @@ def test_pdf_and_excel_exports_run_in_background(qtbot, ctx, engine, desk, manag
     assert len(previews) == 1 and previews[0]["pages"] >= 1
     assert "日計表" in previews[0]["text"] and receipt_no(2) in previews[0]["text"]
 
-    target = tmp_path / "日計表"
-    saved = []
-    monkeypatch.setattr(cp, "ask_save_path", lambda parent, suggested: str(target))
-    monkeypatch.setattr(cp, "info", lambda parent, title, text: saved.append(text))
+    prompts.save_path = tmp_path / "日計表.xlsx"
+    saved = prompts.shown("info")
     qtbot.mouseClick(page.xlsx_button, Qt.MouseButton.LeftButton)
+    assert prompts.of("ask_save_path")[-1].text == f"日計表_{clock.today():%Y%m%d}_{terminal_name()}.xlsx"
     qtbot.waitUntil(lambda: page.last_op.done, timeout=10_000)
-    assert page.last_op.error is None and saved
+    assert page.last_op.error is None and saved == [f"保存しました：\n{tmp_path / '日計表.xlsx'}"]
     wb = load_workbook(tmp_path / "日計表.xlsx")
     values = [c for row in wb.active.iter_rows(values_only=True) for c in row if c is not None]
     assert receipt_no(1) in values and 1500 in values
