@@ -255,7 +255,7 @@ def _run_with(app, engine, db_url: str, *, db_label: str, demo: bool, screenshot
             # The April change of group status: whichever terminal starts first does it (idempotent).
             apply_status_changes(session, today=clock.today())
         if demo:
-            from booking_app.cli import demo_state
+            from booking_app.cli.demo import demo_state
             from booking_app.services.demo import seed_demo
 
             with write_session(engine) as session:

@@ -27,7 +27,7 @@ import uuid
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.engine import make_url
 
-from booking_app.cli_signin import ENV_VAR
+from booking_app.cli.signin import ENV_VAR
 
 
 def make_token(url_or_engine, staff_name: str | None = None, scope: str = "all") -> str:
@@ -63,7 +63,7 @@ def signed_in(monkeypatch, url_or_engine, staff_name: str | None = None, scope: 
 
 def _prepared(url: str):
     """An engine on ``url`` after migrations and the initial rows (rooms, the three default staff)."""
-    from booking_app.cli import _prepare
+    from booking_app.cli.context import prepare as _prepare
     from booking_app.services.centre import ensure_initial_data
     from booking_app.store.engine import make_engine, write_session
 

@@ -390,3 +390,87 @@ def test_a_failed_export_leaves_the_old_file_and_no_temporary_file(made, url, tm
     assert cli.main(["--db", url, "export-insurance", "--fiscal-year", "2026", "-o", str(nested),
                      "--staff", "受付スタッフ"]) == 1
     assert not (tmp_path / "new").exists()  # no empty folder left by a refused command
+
+
+# --------------------------------------------------------------------------- one room: one tail, a light parser
+
+
+def _commands(parser, path=()) -> dict[str, object]:
+    """Every handler registered on ``parser`` and its sub-parsers, by the command as typed."""
+    import argparse
+
+    found = {" ".join(path) or "(画面)": parser._defaults.get("handler")} if "handler" in parser._defaults else {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found.update(_commands(sub, (*path, name)))
+    return found
+
+
+def test_every_command_runs_through_the_one_error_tail(capsys):
+    """Each command module registers its handlers the one way (context.command), so a DomainError, a file
+    that cannot be written or a database that cannot be opened reads the same from every command: one
+    Japanese line on stderr, exit status 1, no traceback. No command module catches errors itself."""
+    import dataclasses
+
+    from sqlalchemy.exc import OperationalError
+
+    from booking_app.cli.context import Command
+    from booking_app.domain.errors import NotFound, PermissionDenied, ValidationError
+
+    handlers = _commands(cli.build_parser())
+    assert {"(画面)", "db upgrade", "seed-demo", "import-bookings", "verify-audit", "import-groups",
+            "export-groups", "print-slips", "export-insurance", "export-stats", "backup", "restore",
+            "decrypt-backup", "staff unlock", "staff reset-password", "staff token create", "staff token list",
+            "staff token revoke"} == set(handlers)
+    failures = [ValidationError("「会員数」は1以上の整数にしてください。"), NotFound("担当者「山田」は登録されていません。"),
+                PermissionDenied("団体名簿の書き出しは管理者のみ行えます。"), OSError(28, "No space left on device"),
+                OperationalError("SELECT 1", {}, Exception("database is locked"))]
+    for name, handler in handlers.items():
+        assert isinstance(handler, Command), name
+        for failure in failures:
+            def fail(ctx, failure=failure):
+                raise failure
+
+            # engine and actor handed in: the sign-in and start-up are skipped, the handler runs at once
+            assert dataclasses.replace(handler, run=fail, check=None)(types.SimpleNamespace(), object(), object()) == \
+                cli.EXIT_ERROR, (name, failure)
+            said = capsys.readouterr()
+            assert said.out == "" and "Traceback" not in said.err, (name, failure)
+            lines = said.err.strip().splitlines()
+            assert lines and any("\u3040" <= ch <= "\u30ff" for ch in lines[0]), (name, failure, said.err)
+            if hasattr(failure, "message"):
+                assert lines == [failure.message], (name, said.err)
+    sources = Path(cli.__file__).parent
+    catching = [p.name for p in sorted(sources.glob("*.py"))
+                if "except DomainError" in p.read_text(encoding="utf-8") and p.name != "context.py"]
+    assert catching == []
+
+
+def test_a_real_command_refused_exits_like_every_other(tmp_path, capsys):
+    """Through main(): the same tail for a command that never reached its handler (no such database)."""
+    missing = f"sqlite:///{(tmp_path / 'none.sqlite3').as_posix()}"
+    for argv in (["export-stats", "--month", "2026-10", "-o", str(tmp_path / "s.csv")],
+                 ["export-groups", str(tmp_path / "g.csv")], ["backup", str(tmp_path / "b.sqlite3")],
+                 ["staff", "unlock", "山田"], ["verify-audit"]):
+        assert cli.main(["--db", missing, *argv]) == cli.EXIT_ERROR, argv
+        err = capsys.readouterr().err
+        assert "データベースが見つかりません" in err and "Traceback" not in err, (argv, err)
+    assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_the_parser_is_built_without_sqlalchemy_or_qt():
+    """The plain run path parses its arguments before SQLAlchemy, the models, the services or Qt load
+    (they are imported inside the handlers): checked in a fresh interpreter."""
+    import subprocess
+
+    code = ("import sys\n"
+            "from booking_app import cli\n"
+            "cli.build_parser().parse_args(['--db', 'x.sqlite3', '--screenshot', 'a.png'])\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'PySide6', 'openpyxl')\n"
+            "               or m.startswith(('booking_app.services', 'booking_app.store', 'booking_app.ui')))\n"
+            "print(heavy)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(booking_app.__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from booking_app import cli, cli_signin
+from booking_app import cli
+from booking_app.cli import signin as cli_signin
 from booking_app.services import auth, command_tokens
 from booking_app.services.common import Actor
 from booking_app.store.engine import make_engine, read_session, write_session

@@ -10,7 +10,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from booking_app import cli, staff_cli
+from booking_app import cli
+from booking_app.cli import staff as staff_cli
 from booking_app.services import auth
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.models import AuditEntry, Staff

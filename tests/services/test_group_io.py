@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from booking_app.domain.errors import PermissionDenied, ValidationError
 from booking_app.domain.groups import DECLARATIONS, GroupInput
 from booking_app.domain.kana import to_hiragana
+from booking_app.cli import groups as cli_groups
 from booking_app.services import group_io as gio
 from booking_app.services import groups as gs
 from booking_app.services.centre import ensure_initial_data, list_staff
@@ -442,7 +443,7 @@ def test_export_is_for_managers_only(env, tmp_path):
 def test_the_command_line_imports_and_exports(env, tmp_path, capsys):
     engine, manager, _ = env
     parser = argparse.ArgumentParser(prog="fukufuku-desk")
-    gio.register_cli(parser.add_subparsers(dest="command"))
+    cli_groups.register(parser.add_subparsers(dest="command"))
 
     args = parser.parse_args(["import-groups", str(SAMPLE_CSV), "--dry-run"])
     assert args.handler(args, engine, manager) == 0

@@ -23,7 +23,7 @@ from factories import NOW, World
 
 from booking_app.domain.errors import NotFound, PermissionDenied, ValidationError
 from booking_app.domain.insurance import default_plans
-from booking_app.insurance_cli import register_cli
+from booking_app.cli.insurance import register as register_cli
 from booking_app.reports.insurance_pdf import ROSTER_COLUMNS, TOTAL_COLUMNS, render_certificate
 from booking_app.services import insurance_reports as ir
 from booking_app.services.payments import take_payment, void_receipt

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from booking_app.domain.errors import NotFound, ValidationError
 from booking_app.services import bookings as svc
 from booking_app.services.slips import CONTACT_RULE, DEFAULT_RULES, rules_for, slip_docs, slips_for_day
-from booking_app.slips_cli import register_cli
+from booking_app.cli.slips import register as register_cli
 from booking_app.store.models import Booking, BookingSeries, Charge
 
 

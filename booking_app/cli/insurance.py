@@ -5,21 +5,20 @@
 The roster (被保険者名簿, the default) is what goes to the 社会福祉協議会 or the insurer; the ledger
 (加入台帳) lists every enrolment with its premium and totals per plan. Both hold personal data, so only
 a manager may write them: the command signs in as one (``--staff`` and the password, or a command token;
-booking_app/cli_signin.py) and is refused otherwise, before it reads anything. The layout is in
+booking_app/cli/signin.py) and is refused otherwise, before it reads anything. The layout is in
 docs/insurance-export.md.
+
+The services, the store and the calendar are imported inside the handler: the parser imports this module
+before Qt starts on the plain ``run`` path (cli/context.py says how that is measured).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from booking_app.domain import japanese_calendar as jcal
-from booking_app.domain.errors import DomainError
-from booking_app.output_files import add_force_option, check_destination, output_path_arg, written_output
-from booking_app.services.common import Actor
+from booking_app.cli.context import Context, SignIn, command, out
+from booking_app.output_files import add_force_option, output_path_arg
 
 KIND_LABELS = {"roster": "被保険者名簿", "ledger": "加入台帳"}
 SUFFIXES = (".xlsx", ".csv")
@@ -35,13 +34,8 @@ def _fiscal_year(text: str) -> int:
     return year
 
 
-def register_cli(subparsers: argparse._SubParsersAction, *,
-                 parents: Sequence[argparse.ArgumentParser] = ()) -> None:
-    """Add ``export-insurance --fiscal-year YYYY -o FILE.xlsx|.csv [--kind roster|ledger]``.
-
-    Sets ``args.handler(args, engine, actor) -> int`` like ``services.group_io.register_cli``; cli.py runs it
-    after the sign-in (``actor`` is who signed in) and its usual start-up.
-    """
+def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+    """Add ``export-insurance --fiscal-year YYYY -o FILE.xlsx|.csv [--kind roster|ledger]`` (a manager)."""
     p = subparsers.add_parser("export-insurance", parents=list(parents),
                               help="活動保険の被保険者名簿・加入台帳を書き出す（Excel・CSV）",
                               description="年度の活動保険の被保険者名簿（社会福祉協議会・保険会社へ送るもの）または"
@@ -53,29 +47,18 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
     p.add_argument("--kind", choices=tuple(KIND_LABELS), default="roster",
                    help="roster＝被保険者名簿（既定）、ledger＝加入台帳（プラン別の集計付き）")
     add_force_option(p)
-    p.set_defaults(handler=cli_export_insurance)
+    command(p, run_export_insurance, signin=SignIn("保険の名簿・台帳の書き出し", manager=True))
 
 
-def cli_export_insurance(args: argparse.Namespace, engine, actor: Actor) -> int:
+def run_export_insurance(ctx: Context) -> int:
+    from booking_app.domain import japanese_calendar as jcal
     from booking_app.services.insurance_reports import export_insurance
     from booking_app.store.engine import write_session
 
-    out: Path = args.output
+    args = ctx.args
     label = f"{jcal.fiscal_year_label(args.fiscal_year)}の{KIND_LABELS[args.kind]}"
-    force = getattr(args, "force", False)
-    try:
-        check_destination(out, force=force)
-        with written_output(out, force=force, suffixes=SUFFIXES) as written, write_session(engine) as session:
-            n = export_insurance(session, actor, args.fiscal_year, written.temp, kind=args.kind,
-                                 file_name=out.name)
-    except DomainError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"「{out}」に書き出せません（{exc.strerror or exc}）。"
-              "フォルダがあるか、Excelで開いたままでないか確かめてください。", file=sys.stderr)
-        return 1
-    for note in written.notes():  # side remarks on stderr; stdout keeps the one result line
-        print(note, file=sys.stderr)
-    print(f"{label}（{n}行）を「{out}」に書き出しました。")
+    with ctx.output(args.output, suffixes=SUFFIXES) as written, write_session(ctx.opened_engine()) as session:
+        n = export_insurance(session, ctx.signed_actor(), args.fiscal_year, written.temp, kind=args.kind,
+                             file_name=args.output.name)
+    out(f"{label}（{n}行）を「{args.output}」に書き出しました。")
     return 0

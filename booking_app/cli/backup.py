@@ -4,7 +4,7 @@
     fukufuku-desk restore D:\\保管\\booking-2026-11-25.sqlite3 --yes
     fukufuku-desk decrypt-backup D:\\保管\\booking-2026-11-25.sqlite3 -o booking.sqlite3
 
-Both sign in first (cli_signin, issue 15): ``backup`` as any staff member (a "backup" token is enough, for
+Both sign in first (cli/signin.py): ``backup`` as any staff member (a "backup" token is enough, for
 the task scheduler), ``restore`` as a システム管理 member. When the backup encryption is set up
 (store/backup_crypto), ``backup`` writes an encrypted file and ``restore`` asks its passphrase; the
 decrypted copy is checked exactly like a plain one. ``decrypt-backup`` needs no database nor sign-in: it
@@ -12,8 +12,12 @@ is the way back to a plain file with the passphrase alone.
 
 Neither runs the migrations first: a backup copies the database as it is, and a restore must check
 the file before anything touches the current database: its schema must be exactly what the app's
-migrations make at its revision (issue 15), and its staff accounts are printed before the question
+migrations make at its revision, and its staff accounts are printed before the question
 (``--yes`` still needed without a terminal). See docs/admin-guide.md (バックアップと復元).
+
+So they are registered without the shared SignIn start-up (cli/context.py) and sign in themselves. The
+store and the services are imported inside the handlers: the parser imports this module before Qt starts
+on the plain ``run`` path.
 """
 
 from __future__ import annotations
@@ -23,26 +27,26 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from booking_app.cli.context import Context, command, err, out
 from booking_app.domain.errors import ValidationError
 
 
-def register_cli(subparsers: argparse._SubParsersAction, *,
-                 parents: Sequence[argparse.ArgumentParser] = ()) -> None:
-    """Add ``backup`` and ``restore``. They set ``args.db_handler(args, url, label) -> int``, which cli.py
-    calls with the resolved database and NO start-up (no migration, no initial data)."""
+def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+    """Add ``backup``, ``restore`` and ``decrypt-backup``: the resolved database and NO start-up (no
+    migration, no initial data)."""
     b = subparsers.add_parser("backup", parents=list(parents), help="データベースのバックアップを作成",
                               description="使用中でも安全にデータベースをバックアップします（SQLiteはファイルに、"
                                           "PostgreSQLは pg_dump の形式で）。作成後に検査します。")
     b.add_argument("file", metavar="FILE", type=Path, help="バックアップの保存先ファイル")
     b.add_argument("--force", action="store_true", help="保存先のファイルが既にあれば上書きする")
-    b.set_defaults(db_handler=run_backup)
+    command(b, run_backup)
 
     r = subparsers.add_parser("restore", parents=list(parents), help="バックアップからデータベースを復元（SQLite）",
                               description="バックアップファイルを検査し、現在のデータベースをバックアップしてから復元します。"
                                           "すべての端末でふくふくデスクを終了してから実行してください。")
     r.add_argument("file", metavar="FILE", type=Path, help="復元するバックアップファイル（.sqlite3）")
     r.add_argument("--yes", action="store_true", help="確認の質問をせずに復元する")
-    r.set_defaults(db_handler=run_restore)
+    command(r, run_restore)
 
     d = subparsers.add_parser("decrypt-backup", parents=list(parents), help="暗号化されたバックアップを復号",
                               description="暗号化されたバックアップを、暗号化したときのパスフレーズで元のファイル"
@@ -50,16 +54,17 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
     d.add_argument("file", metavar="FILE", type=Path, help="暗号化されたバックアップファイル")
     d.add_argument("-o", "--output", metavar="OUT", type=Path, required=True, help="復号したファイルの保存先")
     d.add_argument("--force", action="store_true", help="保存先のファイルが既にあれば上書きする")
-    d.set_defaults(db_handler=run_decrypt)
+    command(d, run_decrypt)
 
 
-def run_backup(args: argparse.Namespace, url: str, label: str) -> int:
-    from booking_app.cli_signin import sign_in
+def run_backup(ctx: Context) -> int:
+    from booking_app.cli.signin import sign_in
     from booking_app.output_files import written_output
     from booking_app.store import backup_crypto
     from booking_app.store.backup import backup_database, encrypted_backup, make_private_file, sqlite_path
     from booking_app.store.engine import is_sqlite
 
+    args, url, label = ctx.args, ctx.url, ctx.label
     dest: Path = args.file
     if is_sqlite(url) and dest.resolve() == sqlite_path(url).resolve():
         raise ValidationError(f"保存先「{dest}」は使用中のデータベースそのものです。別の場所を指定してください。",
@@ -78,27 +83,28 @@ def run_backup(args: argparse.Namespace, url: str, label: str) -> int:
             result, _ = encrypted_backup(url, written.temp, setting)
     make_private_file(dest)  # pg_dump may have replaced the temporary file: make sure
     for note in written.notes():  # side remarks on stderr; stdout keeps the one result line
-        print(note, file=sys.stderr)
+        err(note)
     from booking_app.store.backup import record_in_audit
 
     # A copy of every name and payment leaves the database: the trail says who took it, where to.
     record_in_audit(url, "backup", f"バックアップを作成（{dest.name}、{result.size_bytes / 1e6:,.1f} MB"
                                    f"{'、暗号化' if result.encrypted else ''}）",
                     {"file": dest.name, "encrypted": result.encrypted}, staff_id=signed.actor.id)
-    print(f"バックアップを作成しました（{label}）。")
-    print(f"  保存先：{dest.resolve()}")
-    print(f"  大きさ：{result.size_bytes / 1e6:,.1f} MB　所要時間：{result.seconds:.1f} 秒　検査：{result.integrity}")
+    out(f"バックアップを作成しました（{label}）。")
+    out(f"  保存先：{dest.resolve()}")
+    out(f"  大きさ：{result.size_bytes / 1e6:,.1f} MB　所要時間：{result.seconds:.1f} 秒　検査：{result.integrity}")
     if not result.encrypted:
-        print("  暗号化：なし（設定画面の「バックアップの暗号化」で設定できます）", file=sys.stderr)
+        err("  暗号化：なし（設定画面の「バックアップの暗号化」で設定できます）")
     return 0
 
 
-def run_restore(args: argparse.Namespace, url: str, label: str) -> int:
-    from booking_app.cli_signin import sign_in
+def run_restore(ctx: Context) -> int:
+    from booking_app.cli.signin import sign_in
     from booking_app.store.backup import inspect_backup, restore_sqlite, sqlite_path, staff_summary
     from booking_app.store.backup_crypto import opened_backup
     from booking_app.store.engine import is_sqlite
 
+    args, url, label = ctx.args, ctx.url, ctx.label
     if not is_sqlite(url):
         raise ValidationError("PostgreSQLのデータベースは pg_restore で復元してください（管理者ガイド「バックアップと復元」）。"
                               "暗号化されたバックアップは先に decrypt-backup で復号します。", field="db")
@@ -112,14 +118,14 @@ def run_restore(args: argparse.Namespace, url: str, label: str) -> int:
         # Refuse a bad file (not SQLite, damaged, newer, or a schema the app's migrations do not make) before
         # asking anything; then show whose accounts come back with it: a planted administrator is seen here.
         _revision, staff = inspect_backup(plain, name=name)
-        print(staff_summary(staff))
+        out(staff_summary(staff))
         if not args.yes:
             if not sys.stdin.isatty():
                 raise ValidationError("確認ができないため中止しました。復元してよければ --yes を付けて実行してください。")
             answer = input(f"{label} を「{name}」の内容で置き換えます。"
                            "すべての端末でふくふくデスクを終了しましたか？ 復元するには yes と入力：")
             if answer.strip().lower() not in ("yes", "y", "はい"):
-                print("復元を中止しました。", file=sys.stderr)
+                err("復元を中止しました。")
                 return 1
         result = restore_sqlite(plain, db_path, name=name)
     from booking_app.store.backup import record_in_audit
@@ -129,15 +135,16 @@ def run_restore(args: argparse.Namespace, url: str, label: str) -> int:
     saved = result.prerestore_backup.name if result.prerestore_backup else ""
     record_in_audit(url, "restore", f"バックアップ「{name}」から復元（復元前の控え：{saved or 'なし'}）",
                     {"file": name}, staff=signed.actor.name)
-    print(result.message)
+    out(result.message)
     return 0
 
 
-def run_decrypt(args: argparse.Namespace, url: str, label: str) -> int:
+def run_decrypt(ctx: Context) -> int:
     """``decrypt-backup FILE -o OUT``: the passphrase alone, no database, no sign-in (recovery)."""
     from booking_app.output_files import written_output
     from booking_app.store import backup_crypto
 
+    args = ctx.args
     src: Path = args.file
     if not src.is_file():
         raise ValidationError(f"ファイル「{src}」が見つかりません。", field="file")
@@ -148,9 +155,9 @@ def run_decrypt(args: argparse.Namespace, url: str, label: str) -> int:
     with written_output(args.output, force=args.force, private=True) as written:
         info = backup_crypto.decrypt_file(src, written.temp, passphrase)
     for note in written.notes():
-        print(note, file=sys.stderr)
+        err(note)
     kind = {"sqlite": "SQLiteのデータベースファイル", "pg_dump": "pg_dump の形式（pg_restore で復元）"}.get(
         str(info.get("kind")), "不明な形式")
-    print(f"「{src.name}」を復号しました：{args.output.resolve()}")
-    print(f"  内容：{kind}　作成：{header.info.get('created', '不明')}　リビジョン：{header.info.get('revision') or '不明'}")
+    out(f"「{src.name}」を復号しました：{args.output.resolve()}")
+    out(f"  内容：{kind}　作成：{header.info.get('created', '不明')}　リビジョン：{header.info.get('revision') or '不明'}")
     return 0

@@ -3,8 +3,8 @@
     python -m booking_app staff unlock 管理 太郎
     python -m booking_app staff reset-password 管理 太郎
 
-(``staff token create|list|revoke``, at the end of this file, are not break-glass: the command tokens of
-issue 15, for scheduled jobs; a システム管理 member signs in to use them, see booking_app/cli_signin.py.)
+(``staff token create|list|revoke``, at the end of this file, are not break-glass: the command tokens for
+scheduled jobs; a システム管理 member signs in to use them, see booking_app/cli/signin.py.)
 
 For the day the only システム管理 account is locked out or its password is forgotten, so nobody can
 sign in to the app to fix it. Nobody signs in here either: whoever can run this against the database
@@ -16,6 +16,10 @@ with the operating-system user who ran it. See docs/admin-guide.md, 2. 職員ア
 Staff who sign in with their own PostgreSQL login (``staff.db_login``) are authenticated by the
 server, not by the app: their password is changed on the server (the admin guide says how), which
 this command refuses with a message pointing there.
+
+None of these sign in through the shared start-up (cli/context.py): they are registered without a SignIn
+and open the database themselves, as it is (nothing is migrated). SQLAlchemy and the services are imported
+inside the handlers: the parser imports this module before Qt starts on the plain ``run`` path.
 """
 
 from __future__ import annotations
@@ -26,15 +30,15 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from booking_app.cli.context import Context, command, os_user, require_database
 from booking_app.domain.errors import RuleError, ValidationError
 
 GUIDE = "管理者ガイド（docs/admin-guide.md）「2. 職員アカウントと権限」の「非常時の解除」"
 
 
-def register_cli(subparsers: argparse._SubParsersAction, *,
-                 parents: Sequence[argparse.ArgumentParser] = ()) -> None:
-    """Add ``staff unlock NAME`` and ``staff reset-password NAME``. They set ``args.db_handler(args, url,
-    label) -> int`` (cli.py calls it with the resolved database and no start-up: nothing is migrated)."""
+def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+    """Add ``staff unlock NAME``, ``staff reset-password NAME`` and ``staff token create|list|revoke``:
+    the resolved database and no start-up (nothing is migrated); the token commands sign in themselves."""
     staff = subparsers.add_parser("staff", parents=list(parents), help="担当者アカウントの非常時の解除（ロック解除・パスワード再設定）",
                                   description="アプリにログインできないとき（システム管理者のロック・パスワード忘れ）に、"
                                               "データベースを開ける人がこのパソコンから実行します。操作履歴に記録されます。")
@@ -46,13 +50,13 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
     parents = [*parents, owner]
     unlock = sub.add_parser("unlock", parents=list(parents), help="担当者のロックを解除し、失敗回数を0に戻す")
     unlock.add_argument("name", metavar="名前", nargs="+", help="担当者の名前（担当者アカウント一覧の表示どおり）")
-    unlock.set_defaults(db_handler=run_unlock)
+    command(unlock, run_unlock)
     reset = sub.add_parser("reset-password", parents=list(parents),
                            help="担当者のパスワードを再設定（画面に表示せずに2回入力）。ロックも解除")
     reset.add_argument("name", metavar="名前", nargs="+", help="担当者の名前（担当者アカウント一覧の表示どおり）")
-    reset.set_defaults(db_handler=run_reset_password)
+    command(reset, run_reset_password)
 
-    # Command tokens (issue 15): for the commands nobody types a password for (a scheduled backup). Unlike
+    # Command tokens: for the commands nobody types a password for (a scheduled backup). Unlike
     # unlock / reset-password these are not break-glass: the システム管理 member signs in (cli_signin.py).
     token = sub.add_parser("token", parents=list(parents[:-1]),
                            help="コマンド用トークン（タスクスケジューラのバックアップなど）の発行・一覧・無効化",
@@ -66,20 +70,12 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
     create.add_argument("--scope", choices=("backup", "all"), required=True,
                         help="使える範囲：backup＝バックアップと操作履歴の確認（verify-audit）のみ、all＝すべてのコマンド")
     create.add_argument("--label", metavar="説明", default="", help="何に使うトークンか（例：夜間バックアップ）")
-    create.set_defaults(db_handler=run_token_create)
+    command(create, run_token_create)
     listing = token_sub.add_parser("list", parents=list(parents[:-1]), help="発行したトークンの一覧（秘密の値は表示されません）")
-    listing.set_defaults(db_handler=run_token_list)
+    command(listing, run_token_list)
     revoke = token_sub.add_parser("revoke", parents=list(parents[:-1]), help="トークンを無効にする（番号は list で確認）")
     revoke.add_argument("token_id", metavar="番号", type=int, help="トークンの番号")
-    revoke.set_defaults(db_handler=run_token_revoke)
-
-
-def os_user() -> str:
-    """The operating-system account running the command, for the audit trail."""
-    try:
-        return getpass.getuser()
-    except Exception:  # no USER/LOGNAME and no passwd entry (a bare container): still record something
-        return f"不明（uid {os.getuid()}）" if hasattr(os, "getuid") else "不明"
+    command(revoke, run_token_revoke)
 
 
 def _name(args: argparse.Namespace) -> str:
@@ -128,20 +124,19 @@ def _owner_url(url: str, owner: str | None) -> str:
     return config.with_credentials(url, user, password)
 
 
-def _run(args: argparse.Namespace, url: str, label: str, action: Callable,
-         prepare: Callable | None = None) -> int:
+def _run(ctx: Context, action: Callable, prepare: Callable | None = None) -> int:
     """``prepare(session, postgres)`` first in a read-only transaction (asking for input there, so no
     write lock is held while someone types), then ``action(session, postgres) -> message`` as one write
     transaction."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from booking_app.cli import _require_database
     from booking_app.store.engine import is_sqlite, make_engine, read_session, write_session
 
-    url = _owner_url(url, getattr(args, "owner", None))
+    label = ctx.label
+    url = _owner_url(ctx.url, getattr(ctx.args, "owner", None))
     postgres = not is_sqlite(url)
     try:
-        _require_database(url, label)
+        require_database(url, label)
         engine = make_engine(url)
         try:
             if prepare is not None:
@@ -171,10 +166,10 @@ def _refuse_server_login(staff, postgres: bool) -> None:
                         f"データベースの所有者として変更してください（手順は{GUIDE}）。")
 
 
-def run_unlock(args: argparse.Namespace, url: str, label: str) -> int:
+def run_unlock(ctx: Context) -> int:
     from booking_app.services import auth
 
-    name = _name(args)
+    name = _name(ctx.args)
 
     def action(session, postgres: bool) -> str:
         staff = auth.break_glass_unlock(session, name, os_user=os_user())
@@ -184,13 +179,13 @@ def run_unlock(args: argparse.Namespace, url: str, label: str) -> int:
                      f"ログインできないときは{GUIDE}を見てください）")
         return f"担当者「{staff.name}」のロックを解除しました。すぐにログインできます。{extra}"
 
-    return _run(args, url, label, action)
+    return _run(ctx, action)
 
 
-def run_reset_password(args: argparse.Namespace, url: str, label: str) -> int:
+def run_reset_password(ctx: Context) -> int:
     from booking_app.services import auth
 
-    name = _name(args)
+    name = _name(ctx.args)
     typed: list[str] = []
 
     def prepare(session, postgres: bool) -> None:
@@ -208,22 +203,21 @@ def run_reset_password(args: argparse.Namespace, url: str, label: str) -> int:
         staff = auth.break_glass_reset_password(session, name, typed[0], os_user=os_user())
         return f"担当者「{staff.name}」のパスワードを再設定しました。ロックも解除しました。"
 
-    return _run(args, url, label, action, prepare)
+    return _run(ctx, action, prepare)
 
 
-# --------------------------------------------------------------------------- command tokens (issue 15)
+# --------------------------------------------------------------------------- command tokens
 
 
-def _as_admin(args: argparse.Namespace, url: str, label: str, purpose: str, action: Callable,
-              *, write: bool = True):
+def _as_admin(ctx: Context, purpose: str, action: Callable, *, write: bool = True):
     """Sign in as a システム管理 member (password or an "all" token; PostgreSQL: the login) and run
-    ``action(session, actor)`` in one transaction on the signed-in URL."""
-    from booking_app.cli import _require_database
-    from booking_app.cli_signin import sign_in
+    ``action(session, actor)`` in one transaction on the signed-in URL. Not the shared SignIn start-up:
+    the database is used as it is (not migrated), like the break-glass commands beside these."""
+    from booking_app.cli.signin import sign_in
     from booking_app.store.engine import make_engine, read_session, write_session
 
-    _require_database(url, label)
-    signed = sign_in(args, url, label, purpose=purpose, admin=True)
+    require_database(ctx.url, ctx.label)
+    signed = sign_in(ctx.args, ctx.url, ctx.label, purpose=purpose, admin=True)
     engine = make_engine(signed.url)
     try:
         with (write_session if write else read_session)(engine) as session:
@@ -232,17 +226,18 @@ def _as_admin(args: argparse.Namespace, url: str, label: str, purpose: str, acti
         engine.dispose()
 
 
-def run_token_create(args: argparse.Namespace, url: str, label: str) -> int:
+def run_token_create(ctx: Context) -> int:
     from booking_app.services import auth
     from booking_app.services.command_tokens import ENV_VAR, SCOPES, create_token
 
+    args, label = ctx.args, ctx.label
     name = _name(args)
 
     def action(session, actor):
         staff = auth.staff_by_name(session, name)
         return create_token(session, actor, staff.id, args.scope, args.label), staff.name
 
-    (secret, staff_name), actor = _as_admin(args, url, label, "コマンド用トークンの発行", action)
+    (secret, staff_name), actor = _as_admin(ctx, "コマンド用トークンの発行", action)
     print(secret)
     print(f"担当者「{staff_name}」のコマンド用トークン（{SCOPES[args.scope]}）を発行しました（{label}、"
           f"発行：{actor.name}）。\n"
@@ -252,10 +247,11 @@ def run_token_create(args: argparse.Namespace, url: str, label: str) -> int:
     return 0
 
 
-def run_token_list(args: argparse.Namespace, url: str, label: str) -> int:
+def run_token_list(ctx: Context) -> int:
     from booking_app.services.command_tokens import list_tokens
 
-    tokens, _actor = _as_admin(args, url, label, "コマンド用トークンの一覧", lambda s, a: list_tokens(s), write=False)
+    label = ctx.label
+    tokens, _actor = _as_admin(ctx, "コマンド用トークンの一覧", lambda s, a: list_tokens(s), write=False)
     if not tokens:
         print(f"発行したコマンド用トークンはありません（{label}）。")
         return 0
@@ -271,11 +267,11 @@ def run_token_list(args: argparse.Namespace, url: str, label: str) -> int:
     return 0
 
 
-def run_token_revoke(args: argparse.Namespace, url: str, label: str) -> int:
+def run_token_revoke(ctx: Context) -> int:
     from booking_app.services.command_tokens import revoke_token
 
-    info, actor = _as_admin(args, url, label, "コマンド用トークンの無効化",
-                            lambda s, a: revoke_token(s, a, args.token_id))
+    label, token_id = ctx.label, ctx.args.token_id
+    info, actor = _as_admin(ctx, "コマンド用トークンの無効化", lambda s, a: revoke_token(s, a, token_id))
     print(f"担当者「{info.staff_name}」のコマンド用トークン{info.id}"
           f"を無効にしました（{label}、操作：{actor.name}）。これを使う予定実行は、次回からログインできません。")
     return 0

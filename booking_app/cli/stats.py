@@ -5,22 +5,23 @@
 
 Statistics hold no personal data, so any staff member may write them. The tables and each format's
 layout are described in docs/statistics.md.
+
+The services and the reports are imported inside the handler: the parser imports this module before Qt
+starts on the plain ``run`` path (cli/context.py says how that is measured).
 """
 
 from __future__ import annotations
 
 import argparse
 import re
-import sys
 import unicodedata
 from collections.abc import Sequence
-from pathlib import Path
 
-from booking_app.domain.errors import DomainError
-from booking_app.output_files import add_force_option, check_destination, output_path_arg, written_output
-from booking_app.services.common import Actor
+from booking_app.cli.context import Context, SignIn, command, out
+from booking_app.output_files import add_force_option, output_path_arg
 
 _MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+SUFFIXES = (".xlsx", ".csv", ".pdf")
 
 
 def parse_month(text: str) -> tuple[int, int]:
@@ -41,16 +42,8 @@ def parse_fiscal_year(text: str) -> int:
     return year
 
 
-SUFFIXES = (".xlsx", ".csv", ".pdf")
-
-
-def register_cli(subparsers: argparse._SubParsersAction, *,
-                 parents: Sequence[argparse.ArgumentParser] = ()) -> None:
-    """Add ``export-stats --month YYYY-MM | --fiscal-year YYYY -o FILE.xlsx|.csv|.pdf``.
-
-    Sets ``args.handler(args, engine, actor) -> int`` like ``services.group_io.register_cli``; cli.py runs
-    it after the sign-in (``actor`` is who signed in) and its usual start-up.
-    """
+def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+    """Add ``export-stats --month YYYY-MM | --fiscal-year YYYY -o FILE.xlsx|.csv|.pdf`` (any staff member)."""
     p = subparsers.add_parser("export-stats", parents=list(parents),
                               help="月・年度の利用状況（統計）を書き出す（Excel・CSV・PDF）",
                               description="利用者数・予約・稼働率・登録団体・保険・印刷機・収入の統計を書き出します。"
@@ -62,33 +55,21 @@ def register_cli(subparsers: argparse._SubParsersAction, *,
     p.add_argument("-o", "--output", metavar="FILE", type=output_path_arg(*SUFFIXES), required=True,
                    help="書き出すファイル（.xlsx、.csv、.pdf のいずれか）")
     add_force_option(p)
-    p.set_defaults(handler=cli_export_stats)
+    command(p, run_export_stats, signin=SignIn("利用状況の書き出し"))
 
 
-def cli_export_stats(args: argparse.Namespace, engine, actor: Actor) -> int:
+def run_export_stats(ctx: Context) -> int:
     from booking_app.reports.stats_export import period_text
     from booking_app.services.stats_export import export_stats
     from booking_app.store.engine import write_session
 
-    out: Path = args.output
-    force = getattr(args, "force", False)
-    try:
-        check_destination(out, force=force)
-        # A write: the export records itself in the audit trail as the signed-in staff member (issue 14, 15).
-        with written_output(out, force=force, suffixes=SUFFIXES) as written, write_session(engine) as session:
-            fig = export_stats(session, written.temp, actor=actor, month=args.month, fiscal_year=args.fiscal_year,
-                               file_name=out.name)
-    except DomainError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"「{out}」に書き出せません（{exc.strerror or exc}）。"
-              "フォルダがあるか、Excelで開いたままでないか確かめてください。", file=sys.stderr)
-        return 1
-    for note in written.notes():  # side remarks on stderr; stdout keeps the one result line
-        print(note, file=sys.stderr)
-    print(f"{period_text(fig)}の利用状況（利用者数 {fig.users_total:,}人）を「{out}」に書き出しました。")
+    args = ctx.args
+    # A write: the export records itself in the audit trail as the signed-in staff member.
+    with ctx.output(args.output, suffixes=SUFFIXES) as written, write_session(ctx.opened_engine()) as session:
+        fig = export_stats(session, written.temp, actor=ctx.signed_actor(), month=args.month,
+                           fiscal_year=args.fiscal_year, file_name=args.output.name)
+    out(f"{period_text(fig)}の利用状況（利用者数 {fig.users_total:,}人）を「{args.output}」に書き出しました。")
     return 0
 
 
-__all__ = ["register_cli", "cli_export_stats", "parse_month", "parse_fiscal_year"]
+__all__ = ["register", "run_export_stats", "parse_month", "parse_fiscal_year"]

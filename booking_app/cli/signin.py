@@ -1,4 +1,4 @@
-"""Signing in for the headless commands (コマンドのログイン, issue 15).
+"""Signing in for the headless commands (コマンドのログイン).
 
 Every command that reads personal data or changes anything (export-groups, import-bookings, backup, …) acts
 as a staff member who has proved who they are, and is audited under them; none acts as 「センター長」 by default
@@ -34,7 +34,10 @@ import os
 import sys
 from dataclasses import dataclass
 
-from booking_app.domain.errors import DomainError, NotFound, SignInRefused  # SignInRefused: defined there (issue 16)
+from booking_app.cli.context import os_user, require_database
+from booking_app.domain.errors import DomainError, NotFound, SignInRefused
+# The services at the top: this module is imported only once a command signs in (cli/context.py), never
+# while the parser is built, so it costs the plain ``run`` path nothing.
 from booking_app.services.command_tokens import ENV_VAR, TokenRefused
 from booking_app.services.common import Actor
 
@@ -67,8 +70,6 @@ class SignedIn:
     via: str  # "password" | "token" | "pg-login"
 
 
-
-
 def _is_terminal() -> bool:
     """Whether someone can type a password (tests monkeypatch this; never a real prompt in tests)."""
     try:
@@ -88,12 +89,6 @@ def _role_label(role: str) -> str:
     from booking_app.domain.roles import role_label
 
     return role_label(role)
-
-
-def _os_user() -> str:
-    from booking_app.staff_cli import os_user
-
-    return os_user()
 
 
 def _command(args: argparse.Namespace) -> str:
@@ -125,9 +120,7 @@ def _sign_in_sqlite(args, url, label, *, purpose, token_scope, manager, admin) -
     from booking_app.store.engine import make_engine, read_session, write_session
     from booking_app.store.models import Staff
 
-    from booking_app.cli import _require_database
-
-    _require_database(url, label)  # a missing file is refused, never created by the sign-in's own connection
+    require_database(url, label)  # a missing file is refused, never created by the sign-in's own connection
     name = (getattr(args, "staff", None) or "").strip()
     secret = (os.environ.get(ENV_VAR) or "").strip()
     engine = make_engine(url)
@@ -215,7 +208,7 @@ def _record_refusal(engine, args, purpose: str, staff_id: int | None, reason: st
         named = (getattr(args, "staff", None) or "").strip()
         summary = f"コマンド「{_command(args)}」（{purpose}）のログインを拒否（{who}{reason}）"
         detail = {"command": _command(args), "purpose": purpose, "reason": reason, "staff_option": named or None,
-                  "token_set": bool((os.environ.get(ENV_VAR) or "").strip()), "os_user": _os_user()}
+                  "token_set": bool((os.environ.get(ENV_VAR) or "").strip()), "os_user": os_user()}
         _append(s, staff_id, "cli_sign_in_refused", "staff", staff_id, summary, after=detail)
 
 
