@@ -122,8 +122,9 @@ class ListPage(QWidget):
 
     # ---------------------------------------------------------------- what the scaffold does
 
-    def load(self, filter: Any = _CURRENT) -> Op:
-        """Read the list for ``filter`` (default: the filter bar's) in the background and show it."""
+    def load(self, filter: Any = _CURRENT, *, select: int | None = None) -> Op:
+        """Read the list for ``filter`` (default: the filter bar's) in the background and show it; ``select``:
+        the id of the row to select once shown (a row just made), else the selected row stays selected."""
         f = self.current_filter() if filter is _CURRENT else filter
         self._generation += 1
         generation = self._generation
@@ -134,7 +135,7 @@ class ListPage(QWidget):
         def done(result: Any) -> None:
             if generation != self._generation:
                 return  # a newer load is on its way
-            self.show_result(result, f)
+            self.show_result(result, f, select=select)
 
         def failed(exc: BaseException) -> None:
             if generation == self._generation:
@@ -144,14 +145,13 @@ class ListPage(QWidget):
             .success(done).failure(failed).run_in_background()
         return self.last_load
 
-    def reload(self) -> Op:
-        """Read again with the filter last loaded."""
-        return self.load(self.last_filter if self._loaded_once else _CURRENT)
+    def refresh(self) -> Op:
+        """Read again with the filter bar's choice (on a change, on showing; the main window calls it too)."""
+        return self.load()
 
-    def show_result(self, result: Any, filter: Any) -> None:
-        """Put fetched rows on screen, keeping the selected row when it is still listed."""
-        sel = self.selected()
-        keep = getattr(sel, "id", None)
+    def show_result(self, result: Any, filter: Any, *, select: int | None = None) -> None:
+        """Put fetched rows on screen, keeping the selected row (or selecting ``select``) when it is listed."""
+        keep = select if select is not None else getattr(self.selected(), "id", None)
         self.last_filter = filter
         self.model.set_rows(self.rows_of(result))
         if keep is not None:
@@ -180,14 +180,14 @@ class ListPage(QWidget):
         if not self.REFRESH_ON and what:
             return
         if self.isVisible():
-            self.reload()
+            self.refresh()
         else:
             self._dirty = True
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if (self.LOAD_ON_SHOW and not self._loaded_once) or self._dirty:
-            self.reload()
+            self.refresh()
 
 
 __all__ = ["ListPage", "has_row", "always"]

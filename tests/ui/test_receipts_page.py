@@ -26,8 +26,14 @@ def open_page(qtbot, ctx) -> ReceiptsPage:
     page = ReceiptsPage(ctx)
     qtbot.addWidget(page)
     page.resize(1200, 600)
-    page.show()
+    page.show()  # the list is read on the worker when the page first shows
+    settled(qtbot, page)
     return page
+
+
+def settled(qtbot, page: ReceiptsPage) -> None:
+    """Wait for the list's background read (and any it started) to be on screen."""
+    qtbot.waitUntil(lambda: page.last_load is not None and not page.loading, timeout=10_000)
 
 
 def cell(page: ReceiptsPage, row: int, col: int, role=Qt.ItemDataRole.DisplayRole):
@@ -60,11 +66,13 @@ def test_list_reissue_and_void(qtbot, ctx, engine, booking_id, desk, manager, pr
     # The first showing is the original; the second prints 再発行 and is counted.
     qtbot.mouseClick(page.show_button, Qt.MouseButton.LeftButton)
     assert len(previews) == 1 and "再発行" not in previews[0]["text"] and previews[0]["pages"] == 1
+    settled(qtbot, page)
     assert cell(page, 0, ReceiptsModel.REISSUES) == "0"
     qtbot.mouseClick(page.show_button, Qt.MouseButton.LeftButton)
     assert len(previews) == 2 and "再発行" in previews[1]["text"] and receipt_no(1) in previews[1]["text"]
     assert "再発行" in previews[1]["title"]
-    assert cell(page, 0, ReceiptsModel.REISSUES) == "1"
+    qtbot.waitUntil(lambda: cell(page, 0, ReceiptsModel.REISSUES) == "1", timeout=10_000)
+    assert page.selected() is not None  # the row stays selected across the reload
 
     # Should a desk actor still reach the action, the service refuses and its message is shown as it is.
     monkeypatch.setattr(VoidDialog, "get", classmethod(lambda cls, parent, r: ("宛名の誤り", "cash")))
@@ -78,7 +86,7 @@ def test_list_reissue_and_void(qtbot, ctx, engine, booking_id, desk, manager, pr
     # The manager voids it: 取消 in red, the refund recorded, the charge open again to be paid right.
     qtbot.mouseClick(page.void_button, Qt.MouseButton.LeftButton)
     assert len(errors) == 1
-    assert cell(page, 0, ReceiptsModel.STATE) == "取消"
+    qtbot.waitUntil(lambda: cell(page, 0, ReceiptsModel.STATE) == "取消", timeout=10_000)
     assert QColor(cell(page, 0, ReceiptsModel.STATE, Qt.ItemDataRole.ForegroundRole).color()) == rp.VOID_RED
     assert not page.void_button.isEnabled()  # still selected, already voided
     ctx.set_actor(desk)
@@ -104,12 +112,17 @@ def test_search_and_all_days(qtbot, ctx, engine, booking_id, desk, errors):
     assert cell(page, 0, ReceiptsModel.NUMBER) == receipt_no(2)
     assert cell(page, 0, ReceiptsModel.METHOD) == "カード"
     page.search_edit.clear()
-    page.refresh()
+    page.load()
+    settled(qtbot, page)
+    assert page.model.rowCount() == 2
     # Another day has none; 全期間 shows them all again.
     page.date_edit.setDate(page.date_edit.date().addDays(-3))
+    settled(qtbot, page)
     assert page.model.rowCount() == 0 and page.empty_label.text() == "該当する領収書はありません"
     qtbot.mouseClick(page.all_days_check, Qt.MouseButton.LeftButton)
-    assert page.model.rowCount() == 2 and not page.date_edit.isEnabled()
+    assert not page.date_edit.isEnabled()
+    settled(qtbot, page)
+    assert page.model.rowCount() == 2
 
 
 def test_void_dialog_needs_a_reason(qtbot, ctx, engine, booking_id, desk, errors):
@@ -153,17 +166,30 @@ def test_a_long_list_says_it_is_capped_and_totals_are_over_every_receipt(qtbot, 
     monkeypatch.setattr(rp, "PAGE_SIZE", 2)
     page = open_page(qtbot, ctx)
     qtbot.mouseClick(page.all_days_check, Qt.MouseButton.LeftButton)
+    settled(qtbot, page)
     assert page.model.rowCount() == 2
     assert page.title.text() == "全期間　5件　有効合計 ¥140"
     assert page.more_label.isVisible() and page.more_label.text() == "新しい順に2件を表示（全5件）"
     assert [cell(page, r, ReceiptsModel.NUMBER) for r in range(2)] == [receipt_no(5), receipt_no(4)]
     qtbot.mouseClick(page.more_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, page)
     assert page.model.rowCount() == 4 and page.more_label.text() == "新しい順に4件を表示（全5件）"
     assert page.more_button.text() == "さらに1件を表示"
     qtbot.mouseClick(page.more_button, Qt.MouseButton.LeftButton)
+    settled(qtbot, page)
     assert page.model.rowCount() == 5 and not page.more_label.isVisible() and not page.more_button.isVisible()
     # A search starts again from the first page; its totals are the search's.
     type_text(page.search_edit, "山田")
     qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=2000)
+    settled(qtbot, page)
     assert page.title.text() == "全期間　5件　有効合計 ¥140" and page.more_label.isVisible()
     assert errors == []
+
+
+def test_tab_moves_from_the_list_to_the_buttons(qtbot, ctx, engine, booking_id, desk, errors):
+    pay_booking(engine, desk, booking_id)
+    page = open_page(qtbot, ctx)
+    click_row(qtbot, page, 0)
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_Tab)
+    assert not page.table.hasFocus()  # the table is one stop, not a trap of cells

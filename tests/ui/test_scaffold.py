@@ -191,3 +191,11 @@ def test_shown_texts_follow_the_calls(ctx, prompts):
     ctx.prompts.confirm(None, "t", "よろしいですか？")
     ctx.prompts.show_error(None, DomainError("権限がありません。管理者に依頼してください。"))
     assert shown == ["保存しました。", "権限がありません。管理者に依頼してください。"] and "管理者" in shown[-1]
+
+
+def test_load_can_select_a_row_just_made(qtbot, ctx):
+    page = _Page(ctx)
+    qtbot.addWidget(page)
+    op = page.load(select=3)
+    qtbot.waitUntil(lambda: op.done, timeout=10_000)
+    assert page.selected().id == 3 and page.close_button.isEnabled()

@@ -8,38 +8,37 @@ so desk staff are not offered an action that can only fail.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError, ValidationError
-from booking_app.ui.dates import date_edit as _japanese_date_edit, from_qdate
+from booking_app.services import payments as pay_svc
 from booking_app.ui.context import AppContext
+from booking_app.ui.dates import date_edit, from_qdate
 from booking_app.ui.errors import show_error
+from booking_app.ui.list_page import ListPage, always
 from booking_app.ui.money.payment_dialog import METHOD_LABELS, METHODS, PaymentDialog, remembered_layout, show_receipt
-from booking_app.ui.table_model import RIGHT, RowsTableModel
-from booking_app.ui.widgets import select_row_by_id, selected_row
 from booking_app.ui.plain_text import plain_label
+from booking_app.ui.printing.printing_log_dialog import PrintingLogDialog
+from booking_app.ui.table_model import RIGHT, RowsTableModel
 
 VOID_RED = QColor("#c62828")
 SEARCH_DELAY_MS = 200
@@ -124,18 +123,27 @@ class VoidDialog(QDialog):
         return dlg.values() if dlg.exec() == QDialog.DialogCode.Accepted else None
 
 
-class ReceiptsPage(QWidget):
+@dataclass(frozen=True)
+class ReceiptFilter:
+    """What the list shows: one day (None: every day), a search text, how many rows (newest first)."""
+
+    day: date | None
+    text: str
+    limit: int
+
+
+class ReceiptsPage(ListPage):
     """領収書: the receipts of a day (or all days) with search, reissue, void and new payments."""
 
+    REFRESH_ON = frozenset({"receipt"})
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("receipts_page")
-        self.ctx = ctx
-        self.day = clock.today()  # the day shown: today at first
+        super().__init__(ctx, ReceiptsModel(), name="receipts_page", table_name="receipts_table", parent=parent)
+        self.day = ctx.today  # the day shown: today at first
         self.page_size = PAGE_SIZE
         self.limit = self.page_size  # rows listed now: one page, more after さらに表示
 
-        self.date_edit = _japanese_date_edit("date", self.day)
+        self.date_edit = date_edit("date", self.day)
         self.all_days_check = QCheckBox("全期間")
         self.all_days_check.setObjectName("all_days")
         self.search_edit = QLineEdit()
@@ -148,63 +156,36 @@ class ReceiptsPage(QWidget):
         f.setPointSizeF(f.pointSizeF() * 1.3)
         f.setBold(True)
         self.title.setFont(f)
-        top = QHBoxLayout()
-        top.addWidget(QLabel("日付"))
-        top.addWidget(self.date_edit)
-        top.addWidget(self.all_days_check)
-        top.addWidget(self.search_edit, 1)
-        top.addWidget(self.title)
+        self.filter_bar.addWidget(QLabel("日付"))
+        self.filter_bar.addWidget(self.date_edit)
+        self.filter_bar.addWidget(self.all_days_check)
+        self.filter_bar.addWidget(self.search_edit, 1)
+        self.filter_bar.addWidget(self.title)
 
-        self.model = ReceiptsModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
-        self.table.setObjectName("receipts_table")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(False)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAlternatingRowColors(True)
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hh.setSectionResizeMode(ReceiptsModel.PAYER, QHeaderView.ResizeMode.Stretch)
-        self.empty_label = plain_label()
+        self.empty_label = self.status_label
         self.empty_label.setObjectName("empty_label")
-        # The list shows the newest receipts a page at a time and says so (issue 13, item 3); the title's
-        # count and 有効合計 are always over every receipt the filter matches.
+        # The list shows the newest receipts a page at a time and says so; the title's count and 有効合計
+        # are always over every receipt the filter matches.
         self.more_label = plain_label()
         self.more_label.setObjectName("more_label")
         self.more_button = QPushButton()
         self.more_button.setObjectName("more_button")
         self.more_button.clicked.connect(self.show_more)
-        more_row = QHBoxLayout()
-        more_row.addWidget(self.empty_label)
-        more_row.addStretch(1)
-        more_row.addWidget(self.more_label)
-        more_row.addWidget(self.more_button)
+        self.more_label.hide()
+        self.more_button.hide()
+        self.status_bar.addWidget(self.more_label)
+        self.status_bar.addWidget(self.more_button)
 
-        self.show_button = QPushButton("表示・再発行")
-        self.show_button.setObjectName("show_button")
-        self.void_button = QPushButton("取消・返金…")
-        self.void_button.setObjectName("void_button")
-        self.pay_button = QPushButton("支払を受ける…")
-        self.pay_button.setObjectName("pay_button")
-        self.printing_button = QPushButton("印刷機の記録…")
-        self.printing_button.setObjectName("printing_button")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.show_button)
-        buttons.addWidget(self.void_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.printing_button)
-        buttons.addWidget(self.pay_button)
-
-        lay = QVBoxLayout(self)
-        lay.addLayout(top)
-        lay.addWidget(self.table, 1)
-        lay.addLayout(more_row)
-        lay.addLayout(buttons)
+        self.show_button = self.add_action("表示・再発行", "show_button", self.show_selected)
+        self.void_button = self.add_action(
+            "取消・返金…", "void_button", self.void_selected,
+            enabled=lambda r: self.ctx.actor.is_manager and r is not None and not r.voided)
+        self.printing_button = self.add_action("印刷機の記録…", "printing_button", self.record_printing,
+                                               enabled=always, stretch_before=True)
+        self.pay_button = self.add_action("支払を受ける…", "pay_button", self.take_payment, enabled=always)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -213,50 +194,25 @@ class ReceiptsPage(QWidget):
         self.search_edit.textChanged.connect(lambda _t: self._search_timer.start())
         self.date_edit.dateChanged.connect(lambda q: self._set_day(from_qdate(q)))
         self.all_days_check.toggled.connect(lambda _on: self._new_filter())
-        self.show_button.clicked.connect(self.show_selected)
-        self.void_button.clicked.connect(self.void_selected)
-        self.pay_button.clicked.connect(self.take_payment)
-        self.printing_button.clicked.connect(self.record_printing)
         self.table.doubleClicked.connect(lambda _i: self.show_selected())
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
-        ctx.changed.connect(self._on_changed)
-        ctx.actor_changed.connect(lambda _a: self._update_buttons())
-        self.refresh()
+        self.update_actions()
 
-    # ---------------------------------------------------------------- data
+    # ---------------------------------------------------------------- the list
 
-    def _set_day(self, d: date) -> None:
-        self.day = d
-        self._new_filter()
-
-    def _new_filter(self) -> None:
-        """Another day, period or search: back to the first page."""
-        self.limit = self.page_size
-        self.refresh()
-
-    def show_more(self) -> None:
-        """さらに表示: the next page of older receipts under the ones listed."""
-        self.limit += self.page_size
-        self.refresh()
-
-    def _on_changed(self, what) -> None:
-        if not what or "receipt" in what:
-            self.refresh()
-
-    def refresh(self) -> None:
-        from booking_app.services import payments as pay_svc
-
-        self._search_timer.stop()
-        sel = self.selected()
-        keep = sel.id if sel else None
+    def current_filter(self) -> ReceiptFilter:
         day = None if self.all_days_check.isChecked() else self.day
-        text = self.search_edit.text().strip()
-        limit = self.limit
-        rows, totals = self.ctx.read(lambda s: (pay_svc.list_receipts(s, day=day, text=text, limit=limit),
-                                                pay_svc.receipt_totals(s, day=day, text=text)))
-        self.model.set_rows(rows)
-        self.date_edit.setEnabled(day is not None)
-        where = "全期間" if day is None else jcal.format_both(day)
+        return ReceiptFilter(day, self.search_edit.text().strip(), self.limit)
+
+    def fetch(self, session, f: ReceiptFilter) -> tuple[list[Any], Any]:
+        return (pay_svc.list_receipts(session, day=f.day, text=f.text, limit=f.limit),
+                pay_svc.receipt_totals(session, day=f.day, text=f.text))
+
+    def rows_of(self, result: tuple[list[Any], Any]) -> list[Any]:
+        return result[0]
+
+    def loaded(self, result: tuple[list[Any], Any], f: ReceiptFilter) -> None:
+        rows, totals = result
+        where = "全期間" if f.day is None else jcal.format_both(f.day)
         self.title.setText(f"{where}　{totals.count:,}件　有効合計 ¥{totals.valid_total:,}")
         self.empty_label.setText("該当する領収書はありません" if not rows else "")
         capped = len(rows) < totals.count
@@ -264,23 +220,30 @@ class ReceiptsPage(QWidget):
         self.more_label.setVisible(capped)
         self.more_button.setText(f"さらに{min(self.page_size, totals.count - len(rows)):,}件を表示")
         self.more_button.setVisible(capped)
-        if keep is not None:
-            self.select_receipt(keep)
-        self._update_buttons()
 
-    def selected(self) -> Any | None:
-        return selected_row(self.table, self.proxy, self.model)
+    def update_actions(self) -> None:
+        super().update_actions()
+        self.void_button.setToolTip("選んだ領収書を取消し、返金を記録します" if self.ctx.actor.is_manager
+                                    else "取消・返金は管理者のみ行えます")
+
+    def _set_day(self, d: date) -> None:
+        self.day = d
+        self._new_filter()
+
+    def _new_filter(self) -> None:
+        """Another day, period or search: back to the first page."""
+        self._search_timer.stop()
+        self.limit = self.page_size
+        self.date_edit.setEnabled(not self.all_days_check.isChecked())
+        self.load()
+
+    def show_more(self) -> None:
+        """さらに表示: the next page of older receipts under the ones listed."""
+        self.limit += self.page_size
+        self.load()
 
     def select_receipt(self, receipt_id: int) -> bool:
-        return select_row_by_id(self.table, self.proxy, self.model, receipt_id)
-
-    def _update_buttons(self) -> None:
-        r = self.selected()
-        self.show_button.setEnabled(r is not None)
-        manager = self.ctx.actor.is_manager
-        self.void_button.setEnabled(manager and r is not None and not r.voided)
-        self.void_button.setToolTip("選んだ領収書を取消し、返金を記録します" if manager
-                                    else "取消・返金は管理者のみ行えます")
+        return self.select_id(receipt_id)
 
     # ---------------------------------------------------------------- actions
 
@@ -292,13 +255,11 @@ class ReceiptsPage(QWidget):
         try:
             show_receipt(self, self.ctx, r.id, remembered_layout())
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         return True
 
     def void_selected(self) -> bool:
-        from booking_app.services import payments as pay_svc
-
         r = self.selected()
         if r is None:
             return False
@@ -310,21 +271,18 @@ class ReceiptsPage(QWidget):
             self.ctx.write(lambda s, a: pay_svc.void_receipt(s, a, r.id, reason=reason, refund_method=method),
                            changes={"receipt", "charge", "booking"})
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         return True
 
     def take_payment(self) -> int | None:
         receipt_id = PaymentDialog.take(self, self.ctx)
         if receipt_id is not None:
-            self.refresh()
-            self.select_receipt(receipt_id)
+            self.load(select=receipt_id)
         return receipt_id
 
     def record_printing(self) -> bool:
-        from booking_app.ui.printing.printing_log_dialog import PrintingLogDialog
-
         return PrintingLogDialog.record(self, self.ctx) is not None
 
 
-__all__ = ["ReceiptsPage", "ReceiptsModel", "VoidDialog"]
+__all__ = ["ReceiptsPage", "ReceiptsModel", "ReceiptFilter", "VoidDialog"]
