@@ -1,4 +1,4 @@
-"""Statistics speed (services/stats.py): the dashboard's queries and the report figures.
+"""Statistics speed (services/stats/): the dashboard's queries and the report figures.
 
     .venv/bin/python bench/bench_stats.py [--n 100] [--no-pg]
 
@@ -32,7 +32,8 @@ from sqlalchemy import insert  # noqa: E402
 from booking_app.domain import hours  # noqa: E402
 from booking_app.domain.counting import WALKIN_CATEGORIES, fiscal_months  # noqa: E402
 from booking_app.domain.profile import load_default_profile  # noqa: E402
-from booking_app.services import stats  # noqa: E402
+from booking_app.services.stats.figures import month_figures, monthly_users, year_figures  # noqa: E402
+from booking_app.services.stats.progress import data_version, year_progress  # noqa: E402
 from booking_app.store.engine import make_engine, read_session, write_session  # noqa: E402
 from booking_app.store.migrate import upgrade  # noqa: E402
 from booking_app.store.models import Booking, CentreEvent, WalkInTally  # noqa: E402
@@ -117,33 +118,33 @@ def bench(url: str, backend: str, n: int) -> bool:
     ok = True
     try:
         with read_session(engine) as s:
-            p = stats.year_progress(s, today=TODAY)
-            months = stats.monthly_users(s, FY)
+            p = year_progress(s, today=TODAY)
+            months = monthly_users(s, FY)
             assert p.total == sum(m.total for m in months), "dashboard total disagrees with the months"
-            yf = stats.year_figures(s, FY, today=TODAY)
+            yf = year_figures(s, FY, today=TODAY)
             assert yf.users_total == p.total, "year figures disagree with the dashboard"
         note(f"{backend}: FY{FY} users {p.total:,} ({p.pace.percent:.1f} % of {p.target:,}); "
              f"room users {p.by_category['部屋利用']:,}, bookings {yf.bookings:,}")
 
         def dashboard(_i: int) -> None:
             with read_session(engine) as s:  # one refresh, as the dashboard does it
-                stats.year_progress(s, today=TODAY)
-                stats.monthly_users(s, FY)
+                year_progress(s, today=TODAY)
+                monthly_users(s, FY)
 
         def version(_i: int) -> None:
             with read_session(engine) as s:
-                stats.data_version(s)
+                data_version(s)
 
         fiscal = fiscal_months(FY)
 
         def month(i: int) -> None:
             y, m = fiscal[i % 12]
             with read_session(engine) as s:
-                stats.month_figures(s, y, m, today=TODAY)
+                month_figures(s, y, m, today=TODAY)
 
         def year(_i: int) -> None:
             with read_session(engine) as s:
-                stats.year_figures(s, FY, today=TODAY)
+                year_figures(s, FY, today=TODAY)
 
         ok &= line(f"dashboard_refresh_{backend}", measure(dashboard, n, warmup=5), size=SIZE, target_ms=200,
                    extra="year_progress + monthly_users")

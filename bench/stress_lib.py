@@ -187,7 +187,7 @@ def seed_database(url: str) -> Space:
 
     from booking_app.domain import hours
     from booking_app.services.centre import ensure_initial_data, get_profile
-    from booking_app.services.stats import walkin_categories
+    from booking_app.services.stats.ledger import walkin_categories
     from booking_app.store.engine import make_engine, write_session
     from booking_app.store.models import EquipmentType, Room, Staff
 
@@ -306,7 +306,7 @@ class _Terminal:
 
         from booking_app.services import bookings as bk
         from booking_app.services import payments as pay
-        from booking_app.services import stats
+        from booking_app.services.stats import tallies as stats
         from booking_app.store.models import Receipt, ReceiptVoid, WalkInTally
 
         if op == "edit":

@@ -28,7 +28,7 @@ from booking_app.domain.groups import DECLARATIONS, GroupInput  # noqa: E402
 from booking_app.services import groups as gsvc  # noqa: E402
 from booking_app.services import insurance as ins  # noqa: E402
 from booking_app.services import privacy  # noqa: E402
-from booking_app.services import stats  # noqa: E402
+from booking_app.services.stats import figures as stats  # noqa: E402
 from booking_app.services.audit_log import verify_chain  # noqa: E402
 from booking_app.store import db_roles  # noqa: E402
 from booking_app.store.engine import make_engine, read_session, write_session  # noqa: E402

@@ -133,7 +133,7 @@ def test_double_void_is_refused_cleanly(pg_url):
 @pytest.mark.postgres
 def test_double_undo_of_a_tally_is_refused(pg_url):
     from booking_app.domain.errors import RuleError
-    from booking_app.services import stats
+    from booking_app.services.stats import tallies as stats
     from booking_app.services.common import Actor
     from booking_app.store.engine import make_engine, write_session
     from booking_app.store.models import AuditEntry

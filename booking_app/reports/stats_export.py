@@ -1,7 +1,7 @@
 """Statistics out (統計の書き出し): a month's or a fiscal year's figures as .xlsx, .csv and a PDF report.
 
 Every format is written from the same list of tables (:func:`stats_tables`), built once from the
-service's :class:`~booking_app.services.stats.MonthFigures` (and, for a fiscal year, its monthly rows),
+service's :class:`~booking_app.domain.figures.MonthFigures` (and, for a fiscal year, its monthly rows),
 so the numbers in the workbook, the CSV and the PDF cannot drift apart: the writers only lay the
 tables out. No table carries a person's or a group's name — statistics are counts, rates and sums.
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
@@ -29,6 +29,7 @@ from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import ValidationError
 from booking_app.domain.fees import yen
+from booking_app.domain.figures import PRINTING_LABELS, MonthFigures, MonthRow
 from booking_app.fonts import register_reportlab_fonts
 from booking_app.reports.layout import (
     FONT,
@@ -43,9 +44,6 @@ from booking_app.reports.layout import (
     truncate,
     wrap,
 )
-
-if TYPE_CHECKING:  # the writers take the plain dataclasses; the service that builds them imports SQLAlchemy
-    from booking_app.services.stats import MonthFigures, MonthRow
 
 CENTRE_NAME = "しものせき市民活動センター"
 REPORT_NAME = "利用状況報告"
@@ -72,8 +70,7 @@ PERIOD_ORDER = ("午前", "午後", "夜間")
 # Bookings split at the moment of the report: held (or at least begun) and confirmed ones still ahead.
 B_DONE = "予約件数（実績）"
 B_PLANNED = "予約件数（予定）"
-# The service's printing keys → headings (unknown keys are shown as they come).
-PRINTING_LABELS = {"uses": "利用回数", "masters": "製版数", "sheets": "印刷枚数"}  # as services.stats says them
+# PRINTING_LABELS (domain.figures): the printing keys → headings (unknown keys are shown as they come).
 
 
 # --------------------------------------------------------------------------- the tables
@@ -328,7 +325,7 @@ def headline(fig: MonthFigures, monthly: Sequence[MonthRow] | None = None) -> li
 def same_period(monthly: Sequence[MonthRow]) -> tuple[int, int]:
     """This year's users so far and last year's over the same days (前年同期): months that are over in
     full, the running month up to today's day on both sides, months ahead left out. The one rule is the
-    service's (:func:`booking_app.services.stats.same_period`); rows without its fields count as over."""
+    service's (:func:`booking_app.domain.figures.same_period`); rows without its fields count as over."""
     counted = [r for r in monthly if r.total is not None]
     return sum(r.total for r in counted), sum(_comparable(r) or 0 for r in counted)
 

@@ -2,7 +2,8 @@
 
 They were queries written inside the pages (the ``ui-no-sql`` contract in ``.importlinter`` now keeps SQL
 out of ``ui/``): the terminals that handled money on a day (日計表), the live dates of a series (伝票の印刷),
-a group's last status check (団体), the month closings and amendments of a fiscal year (月次締め), the
+a group's last status check (団体), the month closings of a fiscal year (月次締め; their amendments are
+``services.stats.amendments.year_amendments``), the
 database login names of the staff (アカウント).
 """
 from __future__ import annotations
@@ -16,7 +17,6 @@ from sqlalchemy.orm import Session
 from booking_app import clock
 from booking_app.domain.counting import fiscal_months
 from booking_app.services.bookings import blocks_slot_sql
-from booking_app.services.stats import amendment_label
 from booking_app.store.models import (
     Booking,
     GroupVerification,
@@ -24,8 +24,7 @@ from booking_app.store.models import (
     Receipt,
     ReceiptVoid,
     Staff,
-    StatAmendment,
-)
+    )
 
 
 def terminals_on(session: Session, day: date) -> set[str]:
@@ -73,34 +72,10 @@ def month_closings(session: Session, fy: int) -> dict[tuple[int, int], tuple[dat
     return {(y, m): (at, name or "") for y, m, at, name in session.execute(q) if (y, m) in months}
 
 
-@dataclass(frozen=True)
-class AmendmentRow:
-    id: int
-    year: int
-    month: int
-    key: str
-    label: str
-    old_value: int
-    new_value: int
-    reason: str
-    at: datetime
-    staff_name: str
-
-
-def year_amendments(session: Session, fy: int) -> list[AmendmentRow]:
-    """The fiscal year's amendments of closed months (訂正), newest first."""
-    months = set(fiscal_months(fy))
-    q = select(StatAmendment, Staff.name).join(Staff, Staff.id == StatAmendment.staff_id, isouter=True) \
-        .where(StatAmendment.year.in_({y for y, _m in months})).order_by(StatAmendment.at.desc())
-    return [AmendmentRow(a.id, a.year, a.month, a.key, amendment_label(a.key), a.old_value, a.new_value, a.reason,
-                         a.at, name or "")
-            for a, name in session.execute(q) if (a.year, a.month) in months]
-
-
 def staff_db_logins(session: Session) -> dict[int, str | None]:
     """staff id → database login name (PostgreSQL; the column arrives with migration 0009)."""
     return dict(session.execute(select(Staff.id, Staff.db_login)).all())
 
 
 __all__ = ["terminals_on", "live_series_booking_ids", "LastVerification", "last_verification", "month_closings",
-           "AmendmentRow", "year_amendments", "staff_db_logins"]
+           "staff_db_logins"]

@@ -23,11 +23,11 @@ from booking_app.reports.stats_export import (
     write_stats_csv,
     write_stats_xlsx,
 )
-from booking_app.services import stats as svc
+from booking_app.domain.figures import MonthFigures, MonthRow
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit
 from booking_app.services.slips import issuer_for
-from booking_app.services.stats import MonthFigures, MonthRow
+from booking_app.services.stats.figures import month_figures, monthly_users, year_figures
 
 
 class _StatsWriter(Protocol):
@@ -60,11 +60,11 @@ def export_stats(session: Session, path: Path | str, *, actor: Actor, month: tup
     info = ReportInfo(created_on=now.date(), author=author or actor.name, operator=issuer_for(session).operator or "")
     monthly = None
     if month is not None:
-        fig = svc.month_figures(session, *month, now=now)
+        fig = month_figures(session, *month, now=now)
     else:
         assert fiscal_year is not None  # exactly one of month and fiscal_year, checked above
-        fig = svc.year_figures(session, fiscal_year, now=now)
-        monthly = svc.monthly_users(session, fiscal_year, today=now.date())
+        fig = year_figures(session, fiscal_year, now=now)
+        monthly = monthly_users(session, fiscal_year, today=now.date())
     if progress is not None:
         progress(1, steps)
     writers: dict[str, _StatsWriter] = {".xlsx": write_stats_xlsx, ".csv": write_stats_csv,

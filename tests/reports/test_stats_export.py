@@ -30,7 +30,7 @@ from booking_app.reports.stats_export import (
     write_stats_csv,
     write_stats_xlsx,
 )
-from booking_app.services.stats import AmendmentView, MonthFigures, MonthRow
+from booking_app.domain.figures import AmendmentView, MonthFigures, MonthRow
 
 MM = 72 / 25.4
 CATS = {"部屋利用": 1520, "交流スペース": 410, "情報コーナー": 120, "相談（来所）": 33, "相談（電話）": 21,
@@ -174,7 +174,7 @@ def test_the_tables_hold_the_figures_and_nothing_else():
     assert cat.rows[0][2] == pytest.approx(1520 / 2431)
     assert tables["利用者数（部屋別）"].total == ("合計", 1520)
     assert tables["予約件数"].rows == (("予約件数（実績）", 312), ("予約件数（予定）", 0), ("取消", 28),
-                                    ("無断キャンセル", 3))
+                                   ("無断キャンセル", 3))
     assert [c.heading for c in tables[T_OCCUPANCY].columns] == ["部屋", "午前", "午後", "夜間"]
     assert tables[T_OCCUPANCY].rows[1] == ("小会議室1", 0.46, 0.625, 0.3012)
     assert tables["印刷機"].rows == (("利用回数", 88), ("製版数", 120), ("印刷枚数", 15400))
@@ -186,10 +186,10 @@ def test_the_tables_hold_the_figures_and_nothing_else():
 
 def test_same_period_is_like_for_like_to_the_day():
     """Months over in full, the running month to the same day on both sides, months ahead left out."""
-    from booking_app.services import stats
+    from booking_app.domain import figures
 
     monthly = make_monthly()
-    assert same_period(monthly) == stats.same_period(monthly) == (THIS_SO_FAR, LAST_SO_FAR)
+    assert same_period(monthly) == figures.same_period(monthly) == (THIS_SO_FAR, LAST_SO_FAR)
     assert same_period([]) == (0, 0)
 
 
@@ -439,7 +439,9 @@ def test_export_stats_writes_the_ledger_in_every_format_without_personal_data(wo
 
     from booking_app.services.stats_export import export_stats
     from booking_app.services import bookings as svc
-    from booking_app.services import stats
+    from booking_app.services.stats.figures import month_figures, year_figures
+    from booking_app.services.stats.month_close import amend, close_month
+    from booking_app.services.stats.tallies import add_tally
 
     oct14 = datetime(2026, 10, 14).date()
     group = world.make_group("ふくふく子ども食堂")
@@ -448,12 +450,12 @@ def test_export_stats_writes_the_ledger_in_every_format_without_personal_data(wo
     with world.write() as s:
         svc.check_out(s, world.desk, by_group.id, 7, now=at(oct14, 12, 30))
         svc.check_out(s, world.desk, by_person.id, 5, now=at(oct14, 17, 30))
-        stats.add_tally(s, world.desk, "交流スペース", 3, now=at(oct14, 10), terminal="受付1")
-        stats.close_month(s, world.manager, 2026, 10, now=NOW)
-        stats.amend(s, world.manager, 2026, 10, "users.walkin.交流スペース", 4, "紙の記録に1人分の漏れ", now=NOW)
+        add_tally(s, world.desk, "交流スペース", 3, now=at(oct14, 10), terminal="受付1")
+        close_month(s, world.manager, 2026, 10, now=NOW)
+        amend(s, world.manager, 2026, 10, "users.walkin.交流スペース", 4, "紙の記録に1人分の漏れ", now=NOW)
     with world.read() as s:
-        fig = stats.month_figures(s, 2026, 10)
-        year = stats.year_figures(s, 2026)
+        fig = month_figures(s, 2026, 10)
+        year = year_figures(s, 2026)
     assert fig.users_total == 15 and fig.closed and len(fig.amendments) == 1
 
     for suffix in (".xlsx", ".csv", ".pdf"):

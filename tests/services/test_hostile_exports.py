@@ -22,7 +22,8 @@ from factories import NOW, World, at, seed
 from booking_app.domain.insurance import default_plans
 from booking_app.reports.cashup import write_cashup_xlsx
 from booking_app.services.stats_export import export_stats
-from booking_app.services import group_io, payments, stats, table_writer
+from booking_app.services import group_io, payments, table_writer
+from booking_app.services.stats import month_close as stats
 from booking_app.services import insurance_reports as ir
 from booking_app.services.audit_log import AuditFilter, export_audit
 from booking_app.services.common import audit

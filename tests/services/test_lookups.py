@@ -6,11 +6,13 @@ from datetime import date, datetime
 
 from factories import NOW, World, at
 
+from booking_app.domain.figures import AmendmentView
 from booking_app.domain.recurrence import RecurrenceRule
 from booking_app.services import bookings as svc
 from booking_app.services import lookups
 from booking_app.services import series as ser
-from booking_app.services import stats
+from booking_app.services.stats.amendments import amendment_label, year_amendments
+from booking_app.services.stats.month_close import amend, close_month
 
 
 def test_live_series_dates_leave_out_a_cancelled_one_in_date_order(world: World):
@@ -47,17 +49,22 @@ def test_a_group_never_checked_has_no_last_verification(world: World):
         assert lookups.last_verification(s, gid) is None
 
 
-def test_month_closing_and_amendment_of_the_fiscal_year(world: World):
+def test_month_closing_and_amendments_of_the_fiscal_year_newest_first(world: World):
     with world.write() as s:
-        stats.close_month(s, world.manager, 2026, 10, now=datetime(2026, 11, 2, 10), force_reason="テスト")
+        close_month(s, world.manager, 2026, 10, now=datetime(2026, 11, 2, 10), force_reason="テスト")
     with world.write() as s:
-        stats.amend(s, world.manager, 2026, 10, "users_total", 9, "入力誤り")
+        amend(s, world.manager, 2026, 10, "users_total", 9, "入力誤り", now=datetime(2026, 11, 3, 9))
+    with world.write() as s:
+        amend(s, world.manager, 2026, 10, "bookings", 4, "入力漏れ", now=datetime(2026, 11, 4, 9))
     with world.read() as s:
         closings = lookups.month_closings(s, 2026)
-        amendments = lookups.year_amendments(s, 2026)
-        next_year = lookups.year_amendments(s, 2027)
+        amendments = year_amendments(s, 2026)
+        next_year = year_amendments(s, 2027)
     assert list(closings) == [(2026, 10)] and closings[(2026, 10)][0] == datetime(2026, 11, 2, 10)
+    # One view of an amendment everywhere: the tab's list is the reports' AmendmentView.
+    assert all(type(a) is AmendmentView for a in amendments)
     assert [(a.year, a.month, a.key, a.new_value, a.reason) for a in amendments] == \
-        [(2026, 10, "users_total", 9, "入力誤り")]
-    assert amendments[0].label == stats.amendment_label("users_total") and amendments[0].staff_name
+        [(2026, 10, "bookings", 4, "入力漏れ"), (2026, 10, "users_total", 9, "入力誤り")]
+    assert amendments[1].label == amendment_label("users_total") == "利用者数（合計）"
+    assert amendments[1].staff_name == world.manager.name and amendments[1].old_value != 9
     assert next_year == []

@@ -1,4 +1,4 @@
-"""User counts, month closing and statistics (services/stats.py) on SQLite and PostgreSQL."""
+"""User counts, month closing and statistics (services/stats/) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,10 +8,16 @@ import pytest
 from factories import JAPANESE, NOW, World, at
 from sqlalchemy import select
 
-from booking_app.domain.errors import PermissionDenied, RuleError, ValidationError
+from booking_app.domain.errors import MonthClosed, PermissionDenied, RuleError, ValidationError
+from booking_app.domain.figures import MonthFigures, Progress, same_period
 from booking_app.services import bookings as svc
 from booking_app.services import payments as pay
-from booking_app.services import stats
+from booking_app.services.stats.events import EventView, list_events, save_event
+from booking_app.services.stats.figures import month_figures, monthly_users, users_by_room, year_figures
+from booking_app.services.stats.month_close import amend, close_month, unsettled_bookings
+from booking_app.services.stats.month_lock import is_month_closed
+from booking_app.services.stats.progress import data_version, year_progress
+from booking_app.services.stats.tallies import TallyView, add_tally, last_tallies, tally_counts, undo_tally
 from booking_app.store.models import MemberGroup, MonthClosing, StatAmendment
 
 OCT = date(2026, 10, 14)  # a Wednesday in a finished month (NOW is 2026-11-25)
@@ -27,25 +33,25 @@ def used(world: World, day: date, users: int, *, start: int = 9, end: int = 12, 
     return b.id
 
 
-def tally(world: World, when: datetime, category: str = "交流スペース", count: int = 1) -> stats.TallyView:
+def tally(world: World, when: datetime, category: str = "交流スペース", count: int = 1) -> TallyView:
     with world.write() as s:
-        return stats.add_tally(s, world.desk, category, count, now=when, terminal=TERM)
+        return add_tally(s, world.desk, category, count, now=when, terminal=TERM)
 
 
-def event(world: World, day: date, attendance: int | None, **kw) -> stats.EventView:
+def event(world: World, day: date, attendance: int | None, **kw) -> EventView:
     with world.write() as s:
-        return stats.save_event(s, world.desk, name=kw.pop("name", "NPO会計講座"), kind=kw.pop("kind", "講座"),
-                                day=day, attendance=attendance, now=at(day, 20), **kw)
+        return save_event(s, world.desk, name=kw.pop("name", "NPO会計講座"), kind=kw.pop("kind", "講座"),
+                          day=day, attendance=attendance, now=at(day, 20), **kw)
 
 
-def progress(world: World, today: date) -> stats.Progress:
+def progress(world: World, today: date) -> Progress:
     with world.read() as s:
-        return stats.year_progress(s, today=today)
+        return year_progress(s, today=today)
 
 
-def figures(world: World, year: int, month: int) -> stats.MonthFigures:
+def figures(world: World, year: int, month: int) -> MonthFigures:
     with world.read() as s:
-        return stats.month_figures(s, year, month, today=NOW.date())
+        return month_figures(s, year, month, today=NOW.date())
 
 
 # --------------------------------------------------------------------------- counting
@@ -63,7 +69,7 @@ def test_counting_rules(world: World):
     tally(world, at(OCT, 10), "交流スペース", 3)
     mistake = tally(world, at(OCT, 11), "相談（来所）")
     with world.write() as s:
-        undone = stats.undo_tally(s, world.desk, mistake.id, now=at(OCT, 11, 1))
+        undone = undo_tally(s, world.desk, mistake.id, now=at(OCT, 11, 1))
     assert undone.undone and undone.undone_at == at(OCT, 11, 1)
     event(world, OCT + timedelta(days=6), 20)
     event(world, OCT + timedelta(days=7), None, name="交流会（参加者未入力）", kind="交流会")
@@ -82,8 +88,8 @@ def test_counting_rules(world: World):
     assert f.period_label == "令和8年10月" and not f.closed
 
     with world.read() as s:
-        counts = stats.tally_counts(s, OCT)
-        last = stats.last_tallies(s, day=OCT)
+        counts = tally_counts(s, OCT)
+        last = last_tallies(s, day=OCT)
     assert counts["交流スペース"] == 3 and counts["相談（来所）"] == 0 and counts["見学"] == 0
     assert [(t.category, t.count, t.undone, t.staff_name, t.terminal) for t in last] == [
         ("相談（来所）", 1, True, world.desk.name, TERM), ("交流スペース", 3, False, world.desk.name, TERM)]
@@ -93,18 +99,18 @@ def test_counting_rules(world: World):
 
 def test_tally_rules(world: World):
     with world.write() as s, pytest.raises(ValidationError) as e:
-        stats.add_tally(s, world.desk, "カラオケ", now=NOW)
+        add_tally(s, world.desk, "カラオケ", now=NOW)
     assert JAPANESE.search(e.value.message) and "カラオケ" in e.value.message
     for bad in (0, 1000, -1, True):
         with world.write() as s, pytest.raises(ValidationError):
-            stats.add_tally(s, world.desk, "見学", bad, now=NOW)
+            add_tally(s, world.desk, "見学", bad, now=NOW)
     t = tally(world, NOW, "見学", 12)
     with world.write() as s, pytest.raises(RuleError, match="その日のうち"):
-        stats.undo_tally(s, world.desk, t.id, now=NOW + timedelta(days=1))
+        undo_tally(s, world.desk, t.id, now=NOW + timedelta(days=1))
     with world.write() as s:
-        stats.undo_tally(s, world.desk, t.id, now=NOW)
+        undo_tally(s, world.desk, t.id, now=NOW)
     with world.write() as s, pytest.raises(RuleError, match="既に取り消され"):
-        stats.undo_tally(s, world.desk, t.id, now=NOW)
+        undo_tally(s, world.desk, t.id, now=NOW)
     assert progress(world, NOW.date()).total == 0
 
 
@@ -122,10 +128,10 @@ def test_fiscal_year_boundaries(world: World):
     assert p27.pace.days_elapsed == 1 and p27.pace.projected == 6 * 366  # FY2027 ends in leap 2028-03
 
     with world.read() as s:  # as seen on 2 April 2027: FY2026 is over, FY2027 has begun
-        fy26 = stats.monthly_users(s, 2026, today=date(2027, 4, 2))
-        fy27 = stats.monthly_users(s, 2027, today=date(2027, 4, 2))
-        rooms26 = stats.users_by_room(s, 2026)
-        year26 = stats.year_figures(s, 2026, today=date(2027, 4, 2))
+        fy26 = monthly_users(s, 2026, today=date(2027, 4, 2))
+        fy27 = monthly_users(s, 2027, today=date(2027, 4, 2))
+        rooms26 = users_by_room(s, 2026)
+        year26 = year_figures(s, 2026, today=date(2027, 4, 2))
     assert [(r.year, r.month) for r in fy26][::11] == [(2026, 4), (2027, 3)]
     assert (fy26[0].total, fy26[0].last_year_total) == (2, 0)
     assert (fy26[-1].total, fy26[-1].by_category["部屋利用"]) == (4, 4)
@@ -158,35 +164,35 @@ def test_close_month_then_changes_are_refused(world: World):
     ev = event(world, OCT, 12)
 
     with world.write() as s, pytest.raises(PermissionDenied):
-        stats.close_month(s, world.desk, 2026, 10, now=NOW)
+        close_month(s, world.desk, 2026, 10, now=NOW)
     with world.write() as s, pytest.raises(RuleError, match="まだ終わっていない"):
-        stats.close_month(s, world.manager, 2026, 11, now=NOW)
+        close_month(s, world.manager, 2026, 11, now=NOW)
     with world.write() as s, pytest.raises(RuleError, match="1件"):
-        stats.close_month(s, world.manager, 2026, 10, now=NOW)
+        close_month(s, world.manager, 2026, 10, now=NOW)
     with world.read() as s:
-        assert [b.id for b in stats.unsettled_bookings(s, today=NOW.date())] == [late.id]
+        assert [b.id for b in unsettled_bookings(s, today=NOW.date())] == [late.id]
     with world.write() as s:
         svc.mark_no_show(s, world.desk, late.id, now=NOW)
-        closed = stats.close_month(s, world.manager, 2026, 10, now=NOW)
+        closed = close_month(s, world.manager, 2026, 10, now=NOW)
     assert closed.closed and closed.closed_by == world.manager.name and closed.users_total == 19
     with world.write() as s, pytest.raises(RuleError, match="既に締め済み"):
-        stats.close_month(s, world.manager, 2026, 10, now=NOW)
+        close_month(s, world.manager, 2026, 10, now=NOW)
 
     message = "2026年10月は締め済みです。訂正は管理者が「訂正」で行ってください。"
-    with world.write() as s, pytest.raises(stats.MonthClosed) as e:
+    with world.write() as s, pytest.raises(MonthClosed) as e:
         svc.undo_status(s, world.manager, booking_id, now=NOW)
     assert e.value.message == message
     assert world.booking(booking_id).status == "completed" and world.booking(booking_id).actual_users == 7
-    with world.write() as s, pytest.raises(stats.MonthClosed):
-        stats.save_event(s, world.manager, event_id=ev.id, name=ev.name, kind=ev.kind, day=ev.day,
-                         attendance=15)
+    with world.write() as s, pytest.raises(MonthClosed):
+        save_event(s, world.manager, event_id=ev.id, name=ev.name, kind=ev.kind, day=ev.day,
+                   attendance=15)
     with world.write() as s:  # the name is not counted: it may still be corrected
-        stats.save_event(s, world.manager, event_id=ev.id, name="NPO会計講座（初級）", kind=ev.kind, day=ev.day,
-                         attendance=12)
-    with world.write() as s, pytest.raises(stats.MonthClosed):
-        stats.add_tally(s, world.desk, "見学", now=at(OCT, 10))
+        save_event(s, world.manager, event_id=ev.id, name="NPO会計講座（初級）", kind=ev.kind, day=ev.day,
+                   attendance=12)
+    with world.write() as s, pytest.raises(MonthClosed):
+        add_tally(s, world.desk, "見学", now=at(OCT, 10))
     with world.read() as s:
-        assert stats.is_month_closed(s, 2026, 10) and not stats.is_month_closed(s, 2026, 9)
+        assert is_month_closed(s, 2026, 10) and not is_month_closed(s, 2026, 9)
     assert figures(world, 2026, 10).users_total == 19
     assert [r.action for r in world.audit_rows(entity="month_closing")] == ["close"]
 
@@ -194,7 +200,7 @@ def test_close_month_then_changes_are_refused(world: World):
 def test_close_with_unsettled_bookings_needs_a_reason(world: World):
     world.book(at(OCT, 13), at(OCT, 15), now=at(OCT, 8))
     with world.write() as s:
-        f = stats.close_month(s, world.manager, 2026, 10, now=NOW, force_reason="団体に確認中のため")
+        f = close_month(s, world.manager, 2026, 10, now=NOW, force_reason="団体に確認中のため")
     assert f.force_reason == "団体に確認中のため"
     assert figures(world, 2026, 10).force_reason == "団体に確認中のため"
 
@@ -202,28 +208,28 @@ def test_close_with_unsettled_bookings_needs_a_reason(world: World):
 def test_amend_records_old_and_new_and_keeps_the_submitted_figures(world: World):
     used(world, OCT, 7)
     with world.write() as s, pytest.raises(RuleError, match="まだ締めていません"):
-        stats.amend(s, world.manager, 2026, 10, "users.room.大会議室", 9, "入力誤り")
+        amend(s, world.manager, 2026, 10, "users.room.大会議室", 9, "入力誤り")
     with world.write() as s:
-        stats.close_month(s, world.manager, 2026, 10, now=NOW)
+        close_month(s, world.manager, 2026, 10, now=NOW)
     with world.read() as s:
         submitted = dict(s.scalars(select(MonthClosing)).one().figures)
 
     with world.write() as s, pytest.raises(PermissionDenied):
-        stats.amend(s, world.desk, 2026, 10, "users.room.大会議室", 9, "入力誤り")
+        amend(s, world.desk, 2026, 10, "users.room.大会議室", 9, "入力誤り")
     with world.write() as s, pytest.raises(ValidationError, match="理由"):
-        stats.amend(s, world.manager, 2026, 10, "users.room.大会議室", 9, " ")
+        amend(s, world.manager, 2026, 10, "users.room.大会議室", 9, " ")
     with world.write() as s, pytest.raises(ValidationError, match="項目"):
-        stats.amend(s, world.manager, 2026, 10, "users.nonsense", 9, "入力誤り")
+        amend(s, world.manager, 2026, 10, "users.nonsense", 9, "入力誤り")
     with world.write() as s:
-        first = stats.amend(s, world.manager, 2026, 10, "users.room.大会議室", 9, "チェックアウト時の人数の入力誤り",
-                            source="booking:1", now=NOW)
-        second = stats.amend(s, world.manager, 2026, 10, "users_total", 9, "大会議室の訂正に合わせる",
-                             now=NOW + timedelta(minutes=1))
+        first = amend(s, world.manager, 2026, 10, "users.room.大会議室", 9, "チェックアウト時の人数の入力誤り",
+                      source="booking:1", now=NOW)
+        second = amend(s, world.manager, 2026, 10, "users_total", 9, "大会議室の訂正に合わせる",
+                       now=NOW + timedelta(minutes=1))
     assert (first.old_value, first.new_value, first.label) == (7, 9, "部屋別利用者数（大会議室）")
     assert (second.old_value, second.new_value) == (7, 9)
     with world.write() as s:
-        third = stats.amend(s, world.manager, 2026, 10, "users.room.大会議室", 10, "再確認",
-                            now=NOW + timedelta(minutes=2))
+        third = amend(s, world.manager, 2026, 10, "users.room.大会議室", 10, "再確認",
+                      now=NOW + timedelta(minutes=2))
     assert third.old_value == 9  # from the last amendment, not the submitted figure
 
     f = figures(world, 2026, 10)
@@ -236,7 +242,7 @@ def test_amend_records_old_and_new_and_keeps_the_submitted_figures(world: World)
     with world.read() as s:
         assert s.scalars(select(MonthClosing)).one().figures == submitted
         assert s.scalars(select(StatAmendment.source).order_by(StatAmendment.id)).first() == "booking:1"
-        year = stats.year_figures(s, 2026, today=NOW.date())
+        year = year_figures(s, 2026, today=NOW.date())
     assert len(year.amendments) == 3 and not year.closed
     assert len(world.audit_rows(entity="stat_amendment")) == 3
 
@@ -263,13 +269,13 @@ def test_occupancy_by_period_computed_by_hand(world: World):
         b = svc.create_booking(s, world.desk, evening, now=NOW)
         svc.cancel_booking(s, world.desk, b.id, "団体の都合", now=NOW)
     with world.read() as s:  # read once the month is over
-        occ = stats.month_figures(s, 2026, 12, today=date(2027, 1, 4)).occupancy
-        mid = stats.month_figures(s, 2026, 12, today=date(2026, 12, 16)).occupancy
-        ahead = stats.month_figures(s, 2026, 12, today=date(2026, 11, 25)).occupancy  # before it begins
+        occ = month_figures(s, 2026, 12, today=date(2027, 1, 4)).occupancy
+        mid = month_figures(s, 2026, 12, today=date(2026, 12, 16)).occupancy
+        ahead = month_figures(s, 2026, 12, today=date(2026, 11, 25)).occupancy  # before it begins
     # While the month runs, only its days so far count (1–16: 2 Sundays; 2, 9 and 16 booked 13–15);
     # a month that has not begun has no occupancy yet.
     assert mid["大会議室"] == {"午前": pytest.approx(1.0), "午後": pytest.approx(360 / (14 * 240 + 2 * 300)),
-                             "夜間": 0.0}
+                           "夜間": 0.0}
     assert ahead["大会議室"] == {"午前": 0.0, "午後": 0.0, "夜間": 0.0}
     assert occ["大会議室"] == {"午前": pytest.approx(1.0), "午後": pytest.approx(480 / 6960), "夜間": 0.0}
     assert occ["小会議室1"] == {"午前": 0.0, "午後": 0.0, "夜間": 0.0}
@@ -293,15 +299,15 @@ def test_revenue_net_of_a_void_and_printing(world: World):
 
 def test_data_version_moves_with_a_change(world: World):
     with world.read() as s:
-        v0 = stats.data_version(s)
+        v0 = data_version(s)
     t = tally(world, NOW)
     with world.read() as s:
-        v1 = stats.data_version(s)
+        v1 = data_version(s)
     with world.write() as s:
-        stats.undo_tally(s, world.desk, t.id, now=NOW)
+        undo_tally(s, world.desk, t.id, now=NOW)
     with world.read() as s:
-        v2 = stats.data_version(s)
-        assert stats.data_version(s) == v2  # stable while nothing changes
+        v2 = data_version(s)
+        assert data_version(s) == v2  # stable while nothing changes
     assert len({v0, v1, v2}) == 3
 
 
@@ -309,21 +315,21 @@ def test_events_are_listed_by_fiscal_year_and_validated(world: World):
     event(world, date(2026, 4, 1), 10, name="新年度説明会", kind="研修")
     event(world, date(2026, 3, 31), 8, name="年度末交流会", kind="交流会")
     with world.write() as s, pytest.raises(ValidationError):
-        stats.save_event(s, world.desk, name="", kind="講座", day=NOW.date())
+        save_event(s, world.desk, name="", kind="講座", day=NOW.date())
     with world.write() as s, pytest.raises(ValidationError):
-        stats.save_event(s, world.desk, name="講座", kind="宴会", day=NOW.date())
+        save_event(s, world.desk, name="講座", kind="宴会", day=NOW.date())
     with world.write() as s, pytest.raises(ValidationError):
-        stats.save_event(s, world.desk, name="講座", kind="講座", day=NOW.date(), attendance=-1)
+        save_event(s, world.desk, name="講座", kind="講座", day=NOW.date(), attendance=-1)
     with world.read() as s:
-        listed = stats.list_events(s, fiscal_year=2026)
+        listed = list_events(s, fiscal_year=2026)
     assert [(e.name, e.kind, e.attendance) for e in listed] == [("新年度説明会", "研修", 10)]
 
 
 def test_the_next_months_report_lists_a_correction_to_a_closed_month(world: World):
     used(world, OCT, 7)
     with world.write() as s:
-        stats.close_month(s, world.manager, 2026, 10, now=NOW)
-        stats.amend(s, world.manager, 2026, 10, "users_total", 8, "集計漏れ", now=NOW)
+        close_month(s, world.manager, 2026, 10, now=NOW)
+        amend(s, world.manager, 2026, 10, "users_total", 8, "集計漏れ", now=NOW)
     november = figures(world, NOW.year, NOW.month)
     assert [(a.year, a.month, a.new_value) for a in november.amendments] == [(2026, 10, 8)]
 
@@ -356,10 +362,10 @@ def test_a_running_year_is_blank_ahead_and_compares_like_for_like(world: World):
     assert begun.id and tonight.id and ahead.id
 
     with world.read() as s:
-        rows = stats.monthly_users(s, 2026)  # the clock's day: 16 December
-        year = stats.year_figures(s, 2026)
-        dec = stats.month_figures(s, 2026, 12)
-        nov = stats.month_figures(s, 2026, 11)
+        rows = monthly_users(s, 2026)  # the clock's day: 16 December
+        year = year_figures(s, 2026)
+        dec = month_figures(s, 2026, 12)
+        nov = month_figures(s, 2026, 11)
     by_month = {r.month: r for r in rows}
     assert [by_month[m].total for m in (1, 2, 3)] == [None, None, None]
     assert [by_month[m].ratio for m in (1, 2, 3)] == [None, None, None]
@@ -371,7 +377,7 @@ def test_a_running_year_is_blank_ahead_and_compares_like_for_like(world: World):
     assert d.ratio == pytest.approx(4 / 5)
     n = by_month[11]
     assert (n.label, n.total, n.last_year_comparable, n.ratio) == ("11月", 3, 6, pytest.approx(3 / 6))
-    assert stats.same_period(rows) == (7, 11)  # not 7 against 27 (last year's whole months)
+    assert same_period(rows) == (7, 11)  # not 7 against 27 (last year's whole months)
 
     assert year.users_total == 7 and year.as_of == MID_DEC.date()
     # 実績: the four checked-out bookings of this year and this morning's; 予定: tonight and February.
@@ -387,5 +393,5 @@ def test_a_leap_day_compares_with_the_whole_of_last_february(world: World):
     used(world, date(2027, 2, 24), 5)
     used(world, date(2028, 2, 2), 2)
     with world.read() as s:
-        feb = next(r for r in stats.monthly_users(s, 2027) if r.month == 2)
+        feb = next(r for r in monthly_users(s, 2027) if r.month == 2)
     assert (feb.label, feb.total, feb.last_year_comparable) == ("2月", 2, 5)

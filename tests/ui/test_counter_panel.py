@@ -10,7 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from booking_app.services import stats as svc
+from booking_app.services.stats.ledger import walkin_categories
+from booking_app.services.stats.tallies import add_tally, last_tallies, undo_tally
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import WalkInTally
 from booking_app.ui.stats import counter_panel as cp
@@ -65,7 +66,7 @@ def click(qtbot, button) -> None:
 
 def test_one_click_counts_one_visitor(qtbot, panel, ctx):
     lounge, phone = panel.buttons["交流スペース"], panel.buttons["相談（電話）"]
-    assert list(panel.buttons) == list(ctx.read(svc.walkin_categories)) and len(panel.buttons) >= 8
+    assert list(panel.buttons) == list(ctx.read(walkin_categories)) and len(panel.buttons) >= 8
     assert lounge.count_label.text() == "0" and panel.total_label.text() == "本日 0人"
     click(qtbot, lounge)
     click(qtbot, lounge)
@@ -127,7 +128,7 @@ def test_undo_leaves_other_terminals_and_staff_alone(qtbot, panel, ctx, answers,
     monkeypatch.setattr(cp, "show_error", lambda parent, exc: errors.append(exc.message))
     manager = actor_for(ctx.engine, "manager")
     with write_session(ctx.engine) as s:
-        svc.add_tally(s, manager, "見学", 2, now=datetime(2026, 11, 25, 9, 5), terminal="受付2")
+        add_tally(s, manager, "見学", 2, now=datetime(2026, 11, 25, 9, 5), terminal="受付2")
     panel.refresh()
     click(qtbot, panel.undo_button)
     assert asked == [] and errors and "取り消せるカウントがありません" in errors[0]
@@ -136,8 +137,8 @@ def test_undo_leaves_other_terminals_and_staff_alone(qtbot, panel, ctx, answers,
 
 def test_another_terminals_click_arrives_with_the_poll(qtbot, panel, ctx):
     with write_session(ctx.engine) as s:  # another desk PC, not through this window's context
-        svc.add_tally(s, actor_for(ctx.engine, "manager"), "情報コーナー", 3,
-                      now=datetime(2026, 11, 25, 10, 0), terminal="受付2")
+        add_tally(s, actor_for(ctx.engine, "manager"), "情報コーナー", 3,
+                  now=datetime(2026, 11, 25, 10, 0), terminal="受付2")
     assert panel.buttons["情報コーナー"].count == 0
     assert panel.watcher.poll()  # what the 3-second timer does
     assert panel.buttons["情報コーナー"].count_label.text() == "3"
@@ -161,11 +162,11 @@ def test_counter_sits_on_the_today_page(qtbot, ctx):
 
 def test_tallies_model(qtmodeltester, ctx):
     with write_session(ctx.engine) as s:
-        a = svc.add_tally(s, ctx.actor, "交流スペース", 1, now=datetime(2026, 11, 25, 9), terminal=TERMINAL)
-        svc.add_tally(s, ctx.actor, "見学", 4, now=datetime(2026, 11, 25, 10), terminal=TERMINAL)
-        svc.undo_tally(s, ctx.actor, a.id, now=datetime(2026, 11, 25, 9, 1))
+        a = add_tally(s, ctx.actor, "交流スペース", 1, now=datetime(2026, 11, 25, 9), terminal=TERMINAL)
+        add_tally(s, ctx.actor, "見学", 4, now=datetime(2026, 11, 25, 10), terminal=TERMINAL)
+        undo_tally(s, ctx.actor, a.id, now=datetime(2026, 11, 25, 9, 1))
     model = TalliesModel()
-    model.set_rows(ctx.read(lambda s: svc.last_tallies(s, day=TODAY)))
+    model.set_rows(ctx.read(lambda s: last_tallies(s, day=TODAY)))
     qtmodeltester.check(model)
     assert model.rowCount() == 2 and model.data(model.index(1, 2)) == "+1（取消）"
     assert model.data(model.index(0, 0)) == "10:00"

@@ -17,7 +17,8 @@ import pytest
 
 from booking_app.services import bookings as booking_svc
 from booking_app.services import centre
-from booking_app.services import stats as svc
+from booking_app.domain.figures import same_period
+from booking_app.services.stats.figures import monthly_users, year_figures
 from booking_app.store.engine import read_session, write_session
 from booking_app.ui.context import AppContext
 from booking_app.ui.stats.stats_page import StatsPage
@@ -62,11 +63,11 @@ def test_every_output_and_the_screen_follow_one_rule_on_a_mid_december_day(qtbot
     from booking_app.services.stats_export import export_stats
 
     with read_session(year) as s:
-        rows = svc.monthly_users(s, 2026)
-        fig = svc.year_figures(s, 2026)
+        rows = monthly_users(s, 2026)
+        fig = year_figures(s, 2026)
         for suffix in (".xlsx", ".csv", ".pdf"):
             export_stats(s, tmp_path / f"year{suffix}", actor=manager, fiscal_year=2026)
-    this, last = svc.same_period(rows)
+    this, last = same_period(rows)
     # The service: December to the 16th against last December to the 16th (30, not 65); January not compared.
     assert (this, last) == (42, 66)
     ratio = f"{100 * this / last:.1f}%"  # 63.6 %, not 42 / 139 = 30.2 %

@@ -16,8 +16,12 @@ from sqlalchemy import select
 
 from booking_app.services import bookings as booking_svc
 from booking_app.services import centre
-from booking_app.services import lookups
-from booking_app.services import stats as svc
+from booking_app.services.stats.amendments import year_amendments
+from booking_app.services.stats.events import list_events, save_event
+from booking_app.services.stats.month_close import amend, close_month, unsettled_bookings
+from booking_app.services.stats.month_lock import is_month_closed
+from booking_app.services.stats.progress import year_progress
+from booking_app.services.stats.tallies import add_tally
 from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import MonthClosing, StatAmendment
@@ -97,7 +101,7 @@ def used(engine, actor: Actor, day: date, users: int, room: str = "大会議室"
 
 def tally(engine, actor: Actor, when: datetime, category: str = "交流スペース", n: int = 1) -> None:
     with write_session(engine) as s:
-        svc.add_tally(s, actor, category, n, now=when, terminal="受付2")
+        add_tally(s, actor, category, n, now=when, terminal="受付2")
 
 
 # --------------------------------------------------------------------------- dashboard
@@ -108,7 +112,7 @@ def test_dashboard_shows_the_year_against_the_target(qtbot, page, engine, desk):
     used(engine, desk, date(2026, 11, 4), 12, room="小会議室1")
     tally(engine, desk, datetime(2026, 11, 20, 10), "相談（来所）", 3)
     with write_session(engine) as s:
-        svc.save_event(s, desk, name="NPO会計講座", kind="講座", day=date(2026, 9, 12), attendance=25)
+        save_event(s, desk, name="NPO会計講座", kind="講座", day=date(2026, 9, 12), attendance=25)
     d = page.dashboard
     d.refresh()
     assert d.total_label.text() == "80人"
@@ -190,7 +194,7 @@ def test_add_an_event_then_enter_its_attendance(qtbot, page, engine, notices):
     m = page.events_model
     assert m.rowCount() == 1
     assert [m.data(m.index(0, c)) for c in range(5)] == ["2026/11/15(日)", "講座", "はじめての市民活動講座",
-                                                          "大会議室", "未入力"]
+                                                         "大会議室", "未入力"]
     assert "未入力の行事 1件" in page.events_note.text()
 
     def attendance(dlg: EventDialog):
@@ -204,7 +208,7 @@ def test_add_an_event_then_enter_its_attendance(qtbot, page, engine, notices):
     qtbot.mouseClick(page.edit_event_button, Qt.MouseButton.LeftButton)
     assert m.data(m.index(0, 4)) == "32人" and page.events_note.text() == "1件・参加者 32人"
     with read_session(engine) as s:
-        assert svc.year_progress(s, today=TODAY).by_category["講座・行事"] == 32
+        assert year_progress(s, today=TODAY).by_category["講座・行事"] == 32
 
 
 # --------------------------------------------------------------------------- month close
@@ -233,7 +237,7 @@ def test_manager_closes_a_month(qtbot, page, engine, manager, notices):
     assert "締め済み" in page.month_detail.text()
     assert not page.close_button.isEnabled() and page.amend_button.isEnabled()
     with read_session(engine) as s:
-        assert svc.is_month_closed(s, 2026, 10)
+        assert is_month_closed(s, 2026, 10)
 
 
 def test_desk_staff_cannot_close_a_month(qtbot, page, ctx, engine, desk, notices):
@@ -284,14 +288,14 @@ def test_unsettled_dialog_lists_the_bookings(qtbot, engine, manager):
 
 def read_rows(engine):
     with read_session(engine) as s:
-        return svc.unsettled_bookings(s, today=TODAY)
+        return unsettled_bookings(s, today=TODAY)
 
 
 @pytest.mark.answers_modals
 def test_amend_a_closed_month(qtbot, page, engine, manager, notices):
     used(engine, manager, OCT, 25)
     with write_session(engine) as s:
-        svc.close_month(s, manager, 2026, 10, now=datetime(2026, 11, 2, 10))
+        close_month(s, manager, 2026, 10, now=datetime(2026, 11, 2, 10))
     page.show_tab("months")
     select_month(page, 2026, 10)
     assert page.amend_button.isEnabled()
@@ -311,7 +315,7 @@ def test_amend_a_closed_month(qtbot, page, engine, manager, notices):
     a = page.amendments_model
     assert a.rowCount() == 1
     assert [a.data(a.index(0, c)) for c in range(1, 6)] == ["部屋別利用者数（大会議室）", "25", "52",
-                                                           "利用人数の入力誤り", "センター長"]
+                                                            "利用人数の入力誤り", "センター長"]
     assert page.selected_month().amendments == 1
     with read_session(engine) as s:
         row = s.scalars(select(StatAmendment)).one()
@@ -391,14 +395,14 @@ def test_models(qtmodeltester, engine, manager):
     used(engine, manager, OCT, 7)
     open_id = used(engine, manager, date(2026, 9, 9), 5, settle=False)
     with write_session(engine) as s:
-        svc.save_event(s, manager, name="交流会", kind="交流会", day=OCT, attendance=None)
-        svc.close_month(s, manager, 2026, 10, now=datetime(2026, 11, 2, 10))
-        svc.amend(s, manager, 2026, 10, "users_total", 9, "入力誤り")
+        save_event(s, manager, name="交流会", kind="交流会", day=OCT, attendance=None)
+        close_month(s, manager, 2026, 10, now=datetime(2026, 11, 2, 10))
+        amend(s, manager, 2026, 10, "users_total", 9, "入力誤り")
     events = EventsModel()
     with read_session(engine) as s:
-        events.set_rows(svc.list_events(s, fiscal_year=2026))
-        amendments = lookups.year_amendments(s, 2026)
-        unsettled = [b for b in svc.unsettled_bookings(s, today=TODAY) if b.id == open_id]
+        events.set_rows(list_events(s, fiscal_year=2026))
+        amendments = year_amendments(s, 2026)
+        unsettled = [b for b in unsettled_bookings(s, today=TODAY) if b.id == open_id]
     months = MonthsModel()
     months.set_rows([sp.MonthState(2026, 10, 7, "closed", datetime(2026, 11, 2, 10), "センター長", 1),
                      sp.MonthState(2026, 11, 0, "current"), sp.MonthState(2026, 12, 0, "future")])

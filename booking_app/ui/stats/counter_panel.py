@@ -30,11 +30,12 @@ from PySide6.QtWidgets import (
 )
 
 from booking_app import clock
-from booking_app.domain.counting import WALKIN_CATEGORIES
 from booking_app.domain.errors import DomainError
+from booking_app.services.stats.ledger import walkin_categories
+from booking_app.services.stats.tallies import add_tally, last_tallies, tally_counts, undo_tally
 from booking_app.services.terminal import terminal_name
 from booking_app.ui.context import AppContext
-from booking_app.ui.stats.dashboard import stats_service, watcher_for
+from booking_app.ui.stats.dashboard import watcher_for
 from booking_app.ui.errors import show_error
 from booking_app.ui.table_model import RIGHT, RowsTableModel
 from booking_app.ui import plain_text
@@ -172,9 +173,8 @@ class CounterPanel(QWidget):
         self._writing = False
         self._shown_day: date | None = None
         self.terminal = terminal_name()
-        stats = stats_service()
         # The settings may add categories; the buttons follow the service's list.
-        self.categories = tuple(ctx.read(stats.walkin_categories)) if stats is not None else WALKIN_CATEGORIES
+        self.categories = tuple(ctx.read(walkin_categories))
         self._build()
         self.watcher = watcher_for(ctx)
         self.watcher.subscribe(self, "_on_updated")
@@ -277,15 +277,10 @@ class CounterPanel(QWidget):
 
     def refresh(self) -> None:
         """Today's counts and last tallies from the ledger (start, another terminal's click, midnight)."""
-        stats = stats_service()
-        if stats is None:
-            self.setEnabled(False)
-            self.total_label.setText("準備中")
-            return
         day = self.today
 
         def load(s):
-            return stats.tally_counts(s, day), stats.last_tallies(s, day=day, limit=RECENT_LIMIT)
+            return tally_counts(s, day), last_tallies(s, day=day, limit=RECENT_LIMIT)
 
         counts, recent = self.ctx.read(load)
         self._shown_day = day
@@ -302,12 +297,9 @@ class CounterPanel(QWidget):
         self.total_label.setText(f"本日 {total:,}人")
 
     def _write(self, fn):
-        stats = stats_service()
-        if stats is None:
-            return None
         self._writing = True
         try:
-            return self.ctx.write(lambda s, a: fn(stats, s, a), changes={"tally"})
+            return self.ctx.write(fn, changes={"tally"})
         except DomainError as exc:
             show_error(self, exc)
             return None
@@ -321,7 +313,7 @@ class CounterPanel(QWidget):
         if self._shown_day != self.today:
             self.refresh()  # the first click after midnight starts the new day's counts
         now, terminal = self._now(), self.terminal
-        view = self._write(lambda stats, s, a: stats.add_tally(s, a, category, count, now=now, terminal=terminal))
+        view = self._write(lambda s, a: add_tally(s, a, category, count, now=now, terminal=terminal))
         if view is None:
             return None
         b = self.buttons.get(category)
@@ -345,10 +337,9 @@ class CounterPanel(QWidget):
     def undo_last(self):
         t = self.last_own_tally()
         if t is None:
-            stats = stats_service()
-            if stats is not None:  # the list may be stale (e.g. only the last 20 are shown): reload once
-                self.refresh()
-                t = self.last_own_tally()
+            # The list may be stale (e.g. only the last 20 are shown): reload once.
+            self.refresh()
+            t = self.last_own_tally()
         if t is None:
             show_error(self, DomainError("取り消せるカウントがありません（この端末で本日あなたが数えたものだけ取り消せます）。"))
             return None
@@ -356,7 +347,7 @@ class CounterPanel(QWidget):
                        f"{_hm(t.at)}の「{t.category} +{t.count}」を取り消しますか？"):
             return None
         now = self._now()
-        view = self._write(lambda stats, s, a: stats.undo_tally(s, a, t.id, now=now))
+        view = self._write(lambda s, a: undo_tally(s, a, t.id, now=now))
         if view is None:
             return None
         b = self.buttons.get(t.category)

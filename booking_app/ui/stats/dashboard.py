@@ -3,7 +3,8 @@
 Headline cards (users vs target with the percentage, the pace needed from today against the current
 pace and the projected year-end total, registered groups vs target), then Qt Charts: monthly users
 against the same month last year, users by category and by room. Every number comes from
-``services.stats`` (``year_progress``, ``monthly_users``, ``users_by_room``); this module only shows it.
+``services.stats`` (``progress.year_progress``, ``figures.monthly_users``, ``figures.users_by_room``); this
+module only shows it.
 
 Every terminal must show the same total within seconds of a change anywhere, so one
 :class:`DataWatcher` per :class:`AppContext` polls the cheap ``data_version`` fingerprint every 3 s and
@@ -42,6 +43,10 @@ from PySide6.QtWidgets import (
 
 from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
+from booking_app.domain.figures import same_period
+from booking_app.services.stats import progress as progress_service
+from booking_app.services.stats.figures import monthly_users, users_by_room
+from booking_app.services.stats.progress import data_version, year_progress
 from booking_app.ui.context import AppContext
 from booking_app.ui.plain_text import plain_label
 
@@ -61,9 +66,9 @@ ROOM_COLOR = QColor("#e08a2e")
 
 
 def stats_service():
-    """The statistics service module (never None: every caller's ``is None`` branch is dead and may go)."""
-    from booking_app.services import stats
-    return stats
+    """The dashboard's service module (``services.stats.progress``), for ui/main_window.py's users tile,
+    which still asks for it; never None. To go once main_window imports year_progress itself."""
+    return progress_service
 
 
 def fmt_int(n: int | float) -> str:
@@ -72,11 +77,10 @@ def fmt_int(n: int | float) -> str:
 
 def compare_text(months: Sequence) -> str:
     """'前年同期 19,732人（前年同期比 106.9%）': the year so far against last year's same days, the same
-    figures as the statistics outputs' 前年同期比 (services.stats.same_period)."""
-    stats = stats_service()
-    if stats is None or not months:
+    figures as the statistics outputs' 前年同期比 (domain.figures.same_period)."""
+    if not months:
         return ""
-    this, last = stats.same_period(months)
+    this, last = same_period(months)
     if not last:
         return "前年同期の利用者はありません"
     return f"前年同期 {fmt_int(last)}人（前年同期比 {100 * this / last:.1f}%）"
@@ -111,8 +115,7 @@ class DataWatcher(QObject):
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.poll)
         ctx.changed.connect(self._on_local)
-        if stats_service() is not None:
-            self._version = self._read_version()
+        self._version = self._read_version()
 
     @property
     def ctx(self) -> AppContext:
@@ -125,7 +128,7 @@ class DataWatcher(QObject):
         # the context may later be garbage-collected on any thread, and a QObject with a running
         # timer must not be deleted outside the GUI thread.
         receiver.destroyed.connect(self._forget)
-        if not self.timer.isActive() and stats_service() is not None:
+        if not self.timer.isActive():
             self.timer.start()
 
     def _forget(self, gone: QObject | None = None) -> None:
@@ -155,11 +158,8 @@ class DataWatcher(QObject):
         self.updated.emit(what)
 
     def _read_version(self) -> str | None:
-        stats = stats_service()
-        if stats is None:
-            return None
         try:
-            version = self.ctx.read(stats.data_version)
+            version = self.ctx.read(data_version)
         except Exception as exc:  # the server away for a moment: try again at the next tick
             if not self._failed:
                 log.warning("data_version could not be read: %s", exc)
@@ -187,7 +187,7 @@ class DataWatcher(QObject):
         what = set(what or ())
         if not what or what & WATCHED:
             self._notify(what or {"all"})
-        if self._listeners and stats_service() is not None:
+        if self._listeners:
             # Views are fresh now; remember the fingerprint so the next poll does not refresh them a
             # second time for the same change (the terminal watcher, change_watch.py, also feeds
             # ctx.changed with other terminals' changes).
@@ -239,7 +239,7 @@ def _nice_max(value: float) -> float:
 
 
 class MonthlyChart(QChartView):
-    """月別の利用者数: this fiscal year's months against last year's same days (services.stats.MonthRow).
+    """月別の利用者数: this fiscal year's months against last year's same days (domain.figures.MonthRow).
 
     The rule of every statistics output: a month ahead has no bars (not 0 against last year's), the running
     month is labelled up to which day it counts and its last-year bar covers the same days.
@@ -277,7 +277,7 @@ class MonthlyChart(QChartView):
         self.setChart(chart)
 
     def set_rows(self, rows: Sequence) -> None:
-        """MonthRow list April→March (services.stats.monthly_users)."""
+        """MonthRow list April→March (services.stats.figures.monthly_users)."""
         by_month = {r.month: r for r in rows}
         self._rows = [by_month.get(m) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
         top = 0
@@ -485,10 +485,6 @@ class Dashboard(QWidget):
         bottom.addWidget(self.room_chart, 1)
         outer.addLayout(bottom, 6)
 
-        self.unavailable_label = QLabel("統計の集計機能がまだ入っていないため、表示できません。")
-        self.unavailable_label.setObjectName("dashboard_unavailable")
-        self.unavailable_label.setVisible(False)
-        outer.addWidget(self.unavailable_label)
 
     # ---------------------------------------------------------------- data
 
@@ -505,16 +501,11 @@ class Dashboard(QWidget):
 
     def refresh(self) -> None:
         self._refresh_timer.stop()  # a refresh asked for directly covers the one pending
-        stats = stats_service()
-        if stats is None:
-            self.unavailable_label.setVisible(True)
-            return
         today = self.today
         fy = jcal.fiscal_year(today)
 
         def load(s):
-            return (stats.year_progress(s, today=today), stats.monthly_users(s, fy, today=today),
-                    stats.users_by_room(s, fy))
+            return (year_progress(s, today=today), monthly_users(s, fy, today=today), users_by_room(s, fy))
 
         progress, months, rooms = self.ctx.read(load)
         self._dirty = False

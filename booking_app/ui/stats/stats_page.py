@@ -4,7 +4,7 @@ Four tabs, one job each: ダッシュボード shows the year against the target
 centre's own events (講座・研修・交流会) with their attendance, which counts toward the users; 月次締め
 lists the fiscal year's months, lets a manager close one (locking its figures) and record a 訂正
 (amendment) to a closed one; 出力 writes a month's or a fiscal year's statistics as xlsx, CSV or PDF
-off the GUI thread. Every rule lives in ``services.stats``; this page only asks and shows.
+off the GUI thread. Every rule lives in ``services.stats`` (its modules); this page only asks and shows.
 """
 
 from __future__ import annotations
@@ -40,12 +40,18 @@ from PySide6.QtWidgets import (
 from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.counting import EVENT_KINDS, fiscal_months
-from booking_app.domain.errors import DomainError, ValidationError
+from booking_app.domain.errors import DomainError
 from booking_app.services import lookups
 from booking_app.services import unit_of_work
+from booking_app.services.centre import list_rooms
+from booking_app.services.stats.amendments import amendable_figures, year_amendments
+from booking_app.services.stats.events import list_events, save_event
+from booking_app.services.stats.figures import month_figures, monthly_users
+from booking_app.services.stats.month_close import amend, close_month, unsettled_bookings
+from booking_app.services.stats_export import export_stats
 from booking_app.ui.dates import from_qdate, to_qdate
 from booking_app.ui.context import AppContext
-from booking_app.ui.stats.dashboard import Dashboard, stats_service, watcher_for
+from booking_app.ui.stats.dashboard import Dashboard, watcher_for
 from booking_app.ui.errors import show_error
 from booking_app.ui.table_model import RowsTableModel
 from booking_app.ui.widgets import list_table as _table, action_button as _button
@@ -672,20 +678,11 @@ class StatsPage(QWidget):
         elif key == "months":
             self.refresh_months()
 
-    def _stats(self):
-        stats = stats_service()
-        if stats is None:
-            raise ValidationError("統計の集計機能がまだ入っていません。")
-        return stats
-
     # ---------------------------------------------------------------- events
 
     def refresh_events(self, select_id: int | None = None) -> None:
-        stats = stats_service()
-        if stats is None:
-            return
         fy = self.events_year.currentData()
-        rows = self.ctx.read(lambda s: stats.list_events(s, fiscal_year=fy))
+        rows = self.ctx.read(lambda s: list_events(s, fiscal_year=fy))
         self.events_model.set_rows(rows)
         missing = sum(1 for e in rows if e.attendance is None and e.day <= self.today)
         total = sum(e.attendance or 0 for e in rows)
@@ -703,8 +700,6 @@ class StatsPage(QWidget):
         return self.events_model.row(idx[0].row()) if idx else None
 
     def _rooms(self):
-        from booking_app.services.centre import list_rooms
-
         return self.ctx.read(list_rooms)
 
     def add_event(self):
@@ -717,17 +712,12 @@ class StatsPage(QWidget):
         return self._save_event(e)
 
     def _save_event(self, event):
-        try:
-            stats = self._stats()
-        except DomainError as exc:
-            show_error(self, exc)
-            return None
         v = EventDialog.get(self, self._rooms(), event)
         if v is None:
             return None
         event_id = event.id if event is not None else None
         try:
-            saved = self.ctx.write(lambda s, a: stats.save_event(
+            saved = self.ctx.write(lambda s, a: save_event(
                 s, a, event_id=event_id, name=v.name, kind=v.kind, day=v.day, room_id=v.room_id,
                 attendance=v.attendance, note=v.note), changes={"event"})
         except DomainError as exc:
@@ -743,18 +733,15 @@ class StatsPage(QWidget):
     # ---------------------------------------------------------------- months
 
     def refresh_months(self) -> None:
-        stats = stats_service()
-        if stats is None:
-            return
         fy = self.months_year.currentData()
         keep = self.selected_month()
         today = self.today
 
         def load(s):
             # One rule with every output: months ahead blank, the running month to today, like-for-like.
-            rows = {(r.year, r.month): r for r in stats.monthly_users(s, fy, today=today)}
+            rows = {(r.year, r.month): r for r in monthly_users(s, fy, today=today)}
             closings = lookups.month_closings(s, fy)
-            amend = lookups.year_amendments(s, fy)
+            amend = year_amendments(s, fy)
             out = []
             for y, m in fiscal_months(fy):
                 c = closings.get((y, m))
@@ -816,28 +803,23 @@ class StatsPage(QWidget):
         m = self.selected_month()
         if m is None:
             return False
-        try:
-            stats = self._stats()
-        except DomainError as exc:
-            show_error(self, exc)
-            return False
         label = month_text(m.year, m.month)
         if not confirm(self, "月次締め", f"{label}を締めます。締めた後の数値の変更は訂正として記録されます。よろしいですか？"):
             return False
         now = self._now()
         try:
-            self.ctx.write(lambda s, a: stats.close_month(s, a, m.year, m.month, now=now), changes={"month"})
+            self.ctx.write(lambda s, a: close_month(s, a, m.year, m.month, now=now), changes={"month"})
         except DomainError as exc:
-            return self._close_refused(stats, m, exc)
+            return self._close_refused(m, exc)
         self.refresh_months()
         info(self, "月次締め", f"{label}を締めました。")
         return True
 
-    def _close_refused(self, stats, m: MonthState, exc: DomainError) -> bool:
+    def _close_refused(self, m: MonthState, exc: DomainError) -> bool:
         """Refused: when unsettled bookings are the reason, list them (and let a manager force it)."""
         today = self.today
         try:
-            unsettled = [b for b in self.ctx.read(lambda s: stats.unsettled_bookings(s, today=today))
+            unsettled = [b for b in self.ctx.read(lambda s: unsettled_bookings(s, today=today))
                          if (b.start.year, b.start.month) == (m.year, m.month)]
         except DomainError:
             unsettled = []
@@ -849,7 +831,7 @@ class StatsPage(QWidget):
             return False
         now = self._now()
         try:
-            self.ctx.write(lambda s, a: stats.close_month(s, a, m.year, m.month, now=now, force_reason=reason),
+            self.ctx.write(lambda s, a: close_month(s, a, m.year, m.month, now=now, force_reason=reason),
                            changes={"month"})
         except DomainError as exc2:
             show_error(self, exc2)
@@ -860,17 +842,7 @@ class StatsPage(QWidget):
 
     def month_figure_values(self, year: int, month: int) -> list[tuple[str, str, int]]:
         """The amendable figures of a closed month: (key, Japanese label, value as it stands now)."""
-        stats = self._stats()
-        fig = self.ctx.read(lambda s: stats.month_figures(s, year, month))
-        values: dict[str, int] = {"users_total": fig.users_total}
-        values.update({f"users.category.{k}": v for k, v in fig.users_by_category.items()})
-        values.update({f"users.room.{k}": v for k, v in fig.users_by_room.items()})
-        values.update({f"users.group_type.{k}": v for k, v in fig.users_by_group_type.items()})
-        for key in ("bookings", "cancellations", "no_shows", "new_groups", "groups_registered"):
-            values[key] = getattr(fig, key)
-        for a in fig.amendments:  # oldest first: the last amendment of a key is its value now
-            values[a.key] = a.new_value
-        return [(k, stats.amendment_label(k), int(v or 0)) for k, v in values.items()]
+        return amendable_figures(self.ctx.read(lambda s: month_figures(s, year, month)))
 
     def amend_selected(self):
         m = self.selected_month()
@@ -884,9 +856,8 @@ class StatsPage(QWidget):
         v = AmendDialog.get(self, m.year, m.month, figures)
         if v is None:
             return None
-        stats = self._stats()
         try:
-            view = self.ctx.write(lambda s, a: stats.amend(s, a, m.year, m.month, v.key, v.new_value, v.reason),
+            view = self.ctx.write(lambda s, a: amend(s, a, m.year, m.month, v.key, v.new_value, v.reason),
                                   changes={"amendment"})
         except DomainError as exc:
             show_error(self, exc)
@@ -911,7 +882,6 @@ class StatsPage(QWidget):
         return next(k for k, r in self.format_radios.items() if r.isChecked())
 
     def export(self):
-        from booking_app.services.stats_export import export_stats
         label, kwargs = self.export_period()
         fmt = self.export_format()
         # the file is named by the 和暦 year alone: 統計_令和8年度.xlsx (no brackets in file names)
