@@ -9,7 +9,8 @@ after ~400 ms), then say on the GUI thread what was written, or why not, in Japa
 
 ``write(path)`` runs on the worker thread: it must not touch widgets and opens its own session from an
 engine (``unit_of_work.write(engine, fn)``), never the page's. Its result goes to ``done(result, path)``
-(the notice's text) and ``on_done(result, path)`` (the page's own follow-up, e.g. remembering the path).
+(the notice's text; None for no notice) and ``on_done(result, path)`` (the page's own follow-up, e.g.
+remembering the path or saying it on the page).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def file_error(exc: BaseException) -> BaseException:
 
 
 def export_file(parent: QWidget | None, ctx: AppContext, *, title: str, suggested: str | Path,
-                write: Callable[[Path], Any], done: Callable[[Any, Path], str], filters: str = EXCEL,
+                write: Callable[[Path], Any], done: Callable[[Any, Path], str | None], filters: str = EXCEL,
                 progress: str = "書き出しています…", on_done: Callable[[Any, Path], None] | None = None,
                 on_failed: Callable[[BaseException], None] | None = None,
                 path: Path | None = None) -> ExportOp | None:
@@ -59,7 +60,9 @@ def export_file(parent: QWidget | None, ctx: AppContext, *, title: str, suggeste
     def succeeded(result: Any) -> None:
         if on_done is not None:
             on_done(result, chosen)
-        ctx.prompts.info(parent, title, done(result, chosen))
+        text = done(result, chosen)
+        if text:  # a page that says it on the page itself returns None: no notice to click away
+            ctx.prompts.info(parent, title, text)
 
     def failed(exc: BaseException) -> None:
         if on_failed is not None:

@@ -14,6 +14,7 @@ spirit of qutebrowser's ``utils/message`` and its ``messagemock``.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ class Prompts:
         if not start.is_absolute():
             start = Path.home() / start
         path, chosen = QFileDialog.getSaveFileName(parent, title, str(start), filters)
-        return with_suffix(path, chosen) if path else None
+        return with_suffix(path, chosen, filters) if path else None
 
     def ask_open_path(self, parent: QWidget | None, title: str, start: str | Path = "",
                       filters: str = "") -> Path | None:
@@ -84,17 +85,20 @@ class Prompts:
         errors.show_error(parent, exc)
 
 
-def with_suffix(path: str, chosen_filter: str = "") -> Path:
-    """``path`` as typed, with the chosen filter's suffix when it has none (``名簿`` + Excel → ``名簿.xlsx``)."""
+def _suffixes(filters: str) -> list[str]:
+    """'.xlsx', '.csv' out of 'Excel (*.xlsx);;CSV (*.csv)'."""
+    return [f".{m}" for m in re.findall(r"\*\.(\w+)", filters)]
+
+
+def with_suffix(path: str, chosen_filter: str = "", filters: str = "") -> Path:
+    """``path`` as typed, with the chosen filter's suffix unless it already ends in one the dialog offers
+    (``名簿`` + Excel → ``名簿.xlsx``; ``名簿.2026`` → ``名簿.2026.xlsx``; ``名簿.csv`` stays)."""
     p = Path(path)
-    if p.suffix:
+    offered = _suffixes(filters or chosen_filter)
+    if p.suffix and (not offered or p.suffix.lower() in offered):
         return p
-    start = chosen_filter.find("(*.")
-    if start < 0:
-        return p
-    end = chosen_filter.find(")", start)
-    suffix = chosen_filter[start + 2:end].split()[0] if end > start else ""
-    return p.with_name(p.name + suffix) if suffix.startswith(".") else p
+    chosen = _suffixes(chosen_filter) or offered
+    return p.with_name(p.name + chosen[0]) if chosen else p
 
 
 @dataclass

@@ -89,8 +89,20 @@ def test_keyword_searches_on_enter_and_the_period_narrows(qtbot, ctx, world):
     page.until_edit.setDate(page.until_edit.date().addDays(-1))
     qtbot.mouseClick(page.search_button, Qt.MouseButton.LeftButton)
     assert page.proxy.rowCount() == 0 and page.count_label.text() == "該当する操作履歴はありません"
-    qtbot.mouseClick(page.all_period_check, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.all_period_radio, Qt.MouseButton.LeftButton)  # 全期間: searches at once
     assert page.proxy.rowCount() >= 3 and not page.since_edit.isEnabled()
+
+
+def test_the_period_reads_in_both_calendars_and_refuses_a_start_after_the_end(qtbot, ctx, world, monkeypatch):
+    page = _page(qtbot, ctx)
+    assert page.period.wareki_label.text() == "（令和8年10月25日〜令和8年11月25日）"  # the last 31 days
+    shown = []
+    monkeypatch.setattr(ap, "show_error", lambda parent, exc: shown.append(exc.message))
+    listed = page.count_label.text()
+    page.since_edit.setDate(page.until_edit.date().addDays(1))
+    qtbot.mouseClick(page.search_button, Qt.MouseButton.LeftButton)
+    assert shown == ["期間の開始日が終了日より後になっています。開始日か終了日を直してください。"]
+    assert page.count_label.text() == listed and listed.endswith("件")  # the list stays as it was
 
 
 def test_selecting_an_entry_shows_what_changed(qtbot, ctx, world, qtmodeltester):
@@ -136,13 +148,13 @@ def test_pages_through_many_entries(qtbot, ctx, world, monkeypatch):
     assert _column(page, AuditModel.SUMMARY) == first
 
 
-def test_export_is_for_managers_only(qtbot, ctx, world, monkeypatch, tmp_path):
+def test_export_is_for_managers_only(qtbot, ctx, world, prompts, tmp_path):
     page = _page(qtbot, ctx)
     assert not ctx.actor.is_manager and not page.export_button.isEnabled()
     assert "管理者のみ" in page.export_button.toolTip()
 
     target = tmp_path / "操作履歴.xlsx"
-    monkeypatch.setattr(ap, "ask_export_path", lambda parent, suggested: str(target))
+    prompts.save_path = target
     ctx.set_actor(world.manager)
     assert page.export_button.isEnabled()
     _choose(page.entity_combo, "予約")
@@ -150,6 +162,8 @@ def test_export_is_for_managers_only(qtbot, ctx, world, monkeypatch, tmp_path):
     shown = page.proxy.rowCount()
     with qtbot.wait_signal(ctx.changed):
         qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    assert prompts.of("ask_save_path")[-1].text == "操作履歴_20261125.xlsx"
+    assert prompts.infos == []  # said on the page, no notice to click away
     wb = load_workbook(target, read_only=True)
     rows = list(wb.active.iter_rows(values_only=True))
     wb.close()  # read-only workbooks keep the file open until closed
@@ -158,23 +172,23 @@ def test_export_is_for_managers_only(qtbot, ctx, world, monkeypatch, tmp_path):
     assert page.message_label.text() == f"{shown}件を書き出しました：操作履歴.xlsx"
     # the export is itself in the trail (全期間, so the period shown does not matter), and the visible
     # page offers it at once
-    page.all_period_check.setChecked(True)
+    page.all_period_radio.setChecked(True)
     _choose(page.entity_combo, "操作履歴")
     qtbot.mouseClick(page.search_button, Qt.MouseButton.LeftButton)
     assert _column(page, AuditModel.ACTION) == ["書き出し"]
     assert _column(page, AuditModel.STAFF) == [world.manager.name]
 
 
-def test_export_refused_by_the_service_shows_its_message(qtbot, engine, world, monkeypatch, tmp_path):
+def test_export_refused_by_the_service_shows_its_message(qtbot, engine, world, prompts, tmp_path):
     """Even if the button were reached as the desk, the service refuses and the page says why."""
     desk_ctx = AppContext(engine, world.desk)
     page = _page(qtbot, desk_ctx)
-    shown = []
-    monkeypatch.setattr(ap, "show_error", lambda parent, exc: shown.append(exc.message))
-    monkeypatch.setattr(ap, "ask_export_path", lambda parent, suggested: str(tmp_path / "x.csv"))
+    prompts.save_path = tmp_path / "x.csv"
     op = page.export()
     qtbot.waitUntil(lambda: op.done, timeout=10_000)  # written in the background, like other exports
+    shown = prompts.error_texts
     assert shown and "管理者のみ" in shown[0] and not (tmp_path / "x.csv").exists()
+    assert page.message_label.text() == ""
 
 
 def test_detail_heading_says_no_word_twice(qtbot, ctx, world):

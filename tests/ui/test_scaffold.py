@@ -55,7 +55,9 @@ def test_ctx_today_is_the_clocks_pinned_day(ctx):
 def test_a_typed_name_gets_the_chosen_suffix():
     assert with_suffix("/tmp/名簿", "Excel (*.xlsx)") == Path("/tmp/名簿.xlsx")
     assert with_suffix("/tmp/名簿", "CSV (*.csv)") == Path("/tmp/名簿.csv")
-    assert with_suffix("/tmp/名簿.csv", "Excel (*.xlsx)") == Path("/tmp/名簿.csv")
+    assert with_suffix("/tmp/名簿.csv", "Excel (*.xlsx)", "Excel (*.xlsx);;CSV (*.csv)") == Path("/tmp/名簿.csv")
+    assert with_suffix("/tmp/名簿.2026", "Excel (*.xlsx)", "Excel (*.xlsx);;CSV (*.csv)") == Path("/tmp/名簿.2026.xlsx")
+    assert with_suffix("/tmp/名簿.XLSX", "Excel (*.xlsx)") == Path("/tmp/名簿.XLSX")
 
 
 # ---------------------------------------------------------------- ListPage

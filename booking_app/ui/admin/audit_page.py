@@ -10,16 +10,13 @@ intact or names the first broken link, on the page itself (no dialog to click aw
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,15 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from booking_app import clock
-from booking_app.domain.errors import DomainError, ValidationError
+from booking_app.domain.errors import DomainError
 from booking_app.services import audit_log as svc
 from booking_app.services import unit_of_work
-from booking_app.ui.dates import date_edit as _japanese_date_edit, from_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
+from booking_app.ui.export_op import ExportOp, export_file
+from booking_app.ui.period_picker import ALL, RANGE, PeriodPicker
 from booking_app.ui.table_model import RIGHT, RowsTableModel
 from booking_app.ui.widgets import action_button, list_table, select_row_by_id, selected_row
+from booking_app.ui.workers import Op
 from booking_app.ui.plain_text import plain_label
 
 PAGE_SIZE = 200
@@ -45,8 +43,7 @@ DEFAULT_DAYS = 31  # the period shown first: about the last month
 BEFORE_BG = QColor("#fdecea")  # a value that was replaced: pale red
 AFTER_BG = QColor("#e6f4ea")  # the value it became: pale green
 NONE_FG = QColor("#757575")
-XLSX_FILTER = "Excelブック (*.xlsx)"
-CSV_FILTER = "CSV UTF-8 (*.csv)"
+EXPORT_FILTERS = "Excelブック (*.xlsx);;CSV UTF-8 (*.csv)"
 
 
 REDACTED_TAG = svc.REDACTED_TAG  # a row whose values a 匿名化 erased (issue 15)
@@ -115,15 +112,6 @@ class ChangesModel(RowsTableModel):
         return super().item_data(item, col, role)
 
 
-def ask_export_path(parent: QWidget | None, suggested: str) -> str:
-    """Where to write the trail (tests replace this so nothing blocks); .xlsx unless CSV is chosen."""
-    path, chosen = QFileDialog.getSaveFileName(parent, "操作履歴を書き出す", suggested,
-                                               f"{XLSX_FILTER};;{CSV_FILTER}", XLSX_FILTER)
-    if path and Path(path).suffix.lower() not in (".xlsx", ".csv"):
-        path += ".csv" if chosen == CSV_FILTER else ".xlsx"
-    return path
-
-
 def _combo(name: str) -> QComboBox:
     c = QComboBox()
     c.setObjectName(name)
@@ -144,11 +132,9 @@ class AuditPage(QWidget):
         self._dirty = False
 
         # ---- filter bar
-        today = clock.today()
-        self.since_edit = _japanese_date_edit("since", today - timedelta(days=DEFAULT_DAYS))
-        self.until_edit = _japanese_date_edit("until", today)
-        self.all_period_check = QCheckBox("全期間")
-        self.all_period_check.setObjectName("all_period")
+        self.period = PeriodPicker(ctx.today, kinds=(RANGE, ALL), default_days=DEFAULT_DAYS, name="period")
+        self.since_edit, self.until_edit = self.period.start_edit, self.period.end_edit
+        self.all_period_radio = self.period.radios[ALL]
         self.staff_combo = _combo("staff")
         self.entity_combo = _combo("entity")
         self.action_combo = _combo("action")
@@ -161,11 +147,7 @@ class AuditPage(QWidget):
         self.search_button.setDefault(True)
 
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("期間"))
-        bar.addWidget(self.since_edit)
-        bar.addWidget(QLabel("〜"))
-        bar.addWidget(self.until_edit)
-        bar.addWidget(self.all_period_check)
+        bar.addWidget(self.period)
         bar.addSpacing(8)
         bar.addWidget(QLabel("担当者"))
         bar.addWidget(self.staff_combo)
@@ -205,6 +187,7 @@ class AuditPage(QWidget):
         self.verify_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.verify_label.hide()
         self.last_check: svc.ChainCheck | None = None
+        self.last_op: Op | None = None
         self.message_label = plain_label()
         self.message_label.setObjectName("message_label")
         pager = QHBoxLayout()
@@ -262,17 +245,12 @@ class AuditPage(QWidget):
         self._choices_loaded = False
         self._dirty = True
         self.text_edit.returnPressed.connect(self.search)
-        self.all_period_check.toggled.connect(self._period_toggled)
+        self.all_period_radio.toggled.connect(lambda _on: self.search())
         for combo in (self.staff_combo, self.entity_combo, self.action_combo):
             combo.activated.connect(lambda _i: self.search())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_detail())
         ctx.changed.connect(self._on_changed)
         ctx.actor_changed.connect(lambda _a: self._update_buttons())
-
-    @property
-    def today(self) -> date:
-        """Today by the app's clock."""
-        return clock.today()
 
     # ---------------------------------------------------------------- filter
 
@@ -293,17 +271,12 @@ class AuditPage(QWidget):
             combo.setCurrentIndex(max(i, 0))
             combo.blockSignals(False)
 
-    def _period_toggled(self, on: bool) -> None:
-        self.since_edit.setEnabled(not on)
-        self.until_edit.setEnabled(not on)
-        self.search()
-
     def current_filter(self) -> svc.AuditFilter:
-        whole = self.all_period_check.isChecked()
+        period = self.period.period()
         entity = self.entity_combo.currentData()
         return svc.AuditFilter(
-            since=None if whole else from_qdate(self.since_edit.date()),
-            until=None if whole else from_qdate(self.until_edit.date()),
+            since=period.start,
+            until=period.end,
             staff_id=self.staff_combo.currentData(),
             entity=tuple(entity.split("|")) if entity else None,
             action=self.action_combo.currentData(),
@@ -314,12 +287,11 @@ class AuditPage(QWidget):
 
     def search(self) -> None:
         """Apply the filters from the first page."""
-        # Bad-input fix (issue 7): a period whose start is after its end listed nothing, silently.
-        if (not self.all_period_check.isChecked()
-                and from_qdate(self.since_edit.date()) > from_qdate(self.until_edit.date())):
-            show_error(self, ValidationError("期間の開始日が終了日より後になっています。期間を直してください。",
-                                             field="期間"))
-            self.since_edit.setFocus()
+        # A period whose start is after its end would list nothing, silently: say so instead.
+        try:
+            self.period.check()
+        except DomainError as exc:
+            show_error(self, exc)
             return
         self.offset = 0
         self.refresh()
@@ -425,35 +397,29 @@ class AuditPage(QWidget):
 
     # ---------------------------------------------------------------- export
 
-    def export(self):
+    def export(self) -> ExportOp | None:
         """Write what the filters select to xlsx/CSV in the background (years of entries take a while)."""
-        suggested = str(Path.home() / f"操作履歴_{clock.today():%Y%m%d}.xlsx")
-        path = ask_export_path(self, suggested)
-        if not path:
-            return None
         f = self.current_filter()
-        engine, actor, out = self.ctx.engine, self.ctx.actor, Path(path)
+        engine, actor = self.ctx.engine, self.ctx.actor
 
-        def work() -> int:
+        def write(out: Path) -> int:
             # the export writes its own audit entry
             return unit_of_work.write(engine, lambda session: svc.export_audit(session, actor, f, out))
 
-        def done(n: int) -> None:
+        def written(n: int, out: Path) -> None:
             self.message_label.setText(f"{n:,}件を書き出しました：{out.name}")
             self.ctx.changed.emit({"audit"})
 
-        def failed(exc: BaseException) -> None:
-            if isinstance(exc, OSError):
-                exc = DomainError(f"ファイルに書き出せませんでした（{exc.strerror or exc}）。"
-                                  "別の場所か別の名前で保存してください。")
-            show_error(self, exc)
+        def failed(_exc: BaseException) -> None:
+            self.message_label.setText("")
 
-        from booking_app.ui.workers import Op
-
-        self.message_label.setText("操作履歴を書き出しています…")
-        self.last_op = Op(self, work).success(done).failure(failed) \
-            .with_progress("操作履歴を書き出しています…").run_in_background()
-        return self.last_op
+        op = export_file(self, self.ctx, title="操作履歴を書き出す", suggested=f"操作履歴_{self.ctx.today:%Y%m%d}.xlsx",
+                         filters=EXPORT_FILTERS, write=write, done=lambda _n, _out: None, on_done=written,
+                         on_failed=failed, progress="操作履歴を書き出しています…")
+        if op is not None:
+            self.message_label.setText("操作履歴を書き出しています…")
+            self.last_op = op
+        return op
 
     # ---------------------------------------------------------------- 改ざんの確認
 
@@ -476,8 +442,6 @@ class AuditPage(QWidget):
         def failed(exc: BaseException) -> None:
             self.verify_button.setEnabled(True)
             show_error(self, exc)
-
-        from booking_app.ui.workers import Op
 
         self.verify_button.setEnabled(False)
         self.verify_label.setText("操作履歴を確認しています…")
