@@ -504,7 +504,7 @@ def test_export_stats_wants_one_period_and_a_known_format(world, tmp_path):
 def test_the_command_line(world, tmp_path, capsys):
     import argparse
 
-    from booking_app.stats_cli import parse_fiscal_year, parse_month, register_cli
+    from booking_app.cli.stats import parse_fiscal_year, parse_month, register as register_cli
 
     assert parse_month("2026-10") == parse_month("２０２６年１０月") == parse_month("2026/10") == (2026, 10)
     assert parse_fiscal_year("2026") == parse_fiscal_year("2026年度") == 2026
