@@ -168,15 +168,16 @@ def test_a_bad_pasted_line_is_named_and_nothing_is_added(qtbot, ctx, errors):
     assert dlg.premium_label.text() == "保険料 ¥0"
 
 
-def test_roster_imported_from_a_file(qtbot, ctx, tmp_path, monkeypatch, errors):
+def test_roster_imported_from_a_file(qtbot, ctx, tmp_path, prompts, errors):
     path = tmp_path / "名簿.csv"
     path.write_text("氏名,フリガナ\n山田 太郎,ヤマダ タロウ\n佐藤 花子,サトウ ハナコ\n", encoding="utf-8")
-    monkeypatch.setattr(ed, "ask_open_path", lambda parent: str(path))
+    prompts.open_path = path
     dlg = open_dialog(qtbot, ctx)
     choose_plan(dlg, "VOL-DISASTER")
     qtbot.mouseClick(dlg.roster.import_button, Qt.MouseButton.LeftButton)
     assert errors == []
     assert [n for n, _k in dlg.roster.model.people()] == ["山田 太郎", "佐藤 花子"]
+    assert [c.title for c in prompts.of("ask_open_path")] == ["名簿ファイルを選ぶ"]
     assert dlg.premium_label.text() == "保険料 ¥1,000"
 
 

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain import insurance as rules
 from booking_app.domain.errors import DomainError, ValidationError
@@ -48,7 +47,7 @@ class AccidentDialog(QDialog):
         self.setWindowTitle("事故報告の受付")
         self.ctx = ctx
         self.report: Any = None
-        fy = jcal.fiscal_year(self.today)
+        fy = jcal.fiscal_year(self.ctx.today)
         # This year's and last year's enrolments: an accident in March may be reported in April.
         rows = ctx.read(lambda s: ins.list_enrolments(s, fiscal_year=fy) + ins.list_enrolments(s, fiscal_year=fy - 1))
         self.enrolments = [v for v in rows if v.status != "cancelled"]
@@ -84,13 +83,13 @@ class AccidentDialog(QDialog):
         self.reporter_phone_edit.setObjectName("reporter_phone")
         self.reporter_phone_edit.setMaxLength(40)
         self.reporter_phone_edit.setPlaceholderText("083-000-0000")
-        self.occurred_edit = QDateTimeEdit(QDateTime(QDate(self.today.year, self.today.month, self.today.day),
+        self.occurred_edit = QDateTimeEdit(QDateTime(QDate(self.ctx.today.year, self.ctx.today.month, self.ctx.today.day),
                                                      QTime(10, 0)))
         self.occurred_edit.setObjectName("occurred_at")
         self.occurred_edit.setCalendarPopup(True)
         self.occurred_edit.setDisplayFormat("yyyy/MM/dd HH:mm")
         self.occurred_edit.setLocale(QLocale(QLocale.Language.Japanese, QLocale.Country.Japan))
-        self.occurred_edit.setMaximumDateTime(QDateTime(QDate(self.today.year, self.today.month, self.today.day),
+        self.occurred_edit.setMaximumDateTime(QDateTime(QDate(self.ctx.today.year, self.ctx.today.month, self.ctx.today.day),
                                                         QTime(23, 59)))
         self.place_edit = QLineEdit()
         self.place_edit.setObjectName("place")
@@ -161,11 +160,6 @@ class AccidentDialog(QDialog):
         self._update()
         self.resize(660, 640)
 
-    @property
-    def today(self) -> date:
-        """Today by the app's clock."""
-        return clock.today()
-
     def occurred_at(self) -> datetime:
         q = self.occurred_edit.dateTime()
         d, t = q.date(), q.time()
@@ -194,7 +188,7 @@ class AccidentDialog(QDialog):
     def _update(self, *_) -> None:
         day = self.occurred_at().date()
         deadline = rules.report_deadline(day)
-        left = (deadline - self.today).days
+        left = (deadline - self.ctx.today).days
         when = f"{-left}日超過" if left < 0 else ("今日まで" if left == 0 else f"あと{left}日")
         self.deadline_label.setText(f"{jcal.format_slash(deadline)}（{jcal.weekday_ja(deadline)}）　{when}")
         self.deadline_label.setStyleSheet(f"color: {(BAD if left < 0 else WARN if left <= 7 else NEUTRAL).name()};")

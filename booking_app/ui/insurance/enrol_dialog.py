@@ -11,19 +11,16 @@ keeps everything typed.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QLocale, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -40,41 +37,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain import insurance as rules
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import insurance as ins
 from booking_app.ui.context import AppContext
+from booking_app.ui.dates import date_edit, from_qdate
 from booking_app.ui.errors import show_error
 from booking_app.ui.groups.group_picker import GroupPicker
 from booking_app.ui.insurance.insurance_models import BAD, NEUTRAL, RosterModel, period_text
 from booking_app.ui.plain_text import esc, plain_label, rich, tip
 
+ROSTER_FILES = "名簿 (*.csv *.xlsx);;すべて (*)"
+
 INSURANCE_CHANGES = frozenset({"insurance", "charge"})
-
-
-def ask_open_path(parent: QWidget | None) -> str:
-    """The roster file to read (tests replace this so nothing blocks)."""
-    path, _ = QFileDialog.getOpenFileName(parent, "名簿ファイルを選ぶ", "", "名簿 (*.csv *.xlsx);;すべて (*)")
-    return path
-
-
-def to_qdate(d: date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def from_qdate(q: QDate) -> date:
-    return date(q.year(), q.month(), q.day())
-
-
-def date_edit(name: str, d: date) -> QDateEdit:
-    w = QDateEdit(to_qdate(d))
-    w.setObjectName(name)
-    w.setCalendarPopup(True)
-    w.setDisplayFormat("yyyy/MM/dd")
-    w.setLocale(QLocale(QLocale.Language.Japanese, QLocale.Country.Japan))
-    return w
 
 
 class RosterTable(QTableView):
@@ -97,8 +73,9 @@ class RosterTable(QTableView):
 class RosterEditor(QWidget):
     """名簿の入力: the table, 貼り付け, ファイルから取込, 選択行を削除, and the count."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
+        self.ctx = ctx
         self.model = RosterModel(self)
         self.table = RosterTable(self)
         self.table.setObjectName("roster")
@@ -159,11 +136,11 @@ class RosterEditor(QWidget):
         return self.paste_text(QApplication.clipboard().text())
 
     def import_file(self) -> bool:
-        path = ask_open_path(self)
-        if not path:
+        path = self.ctx.prompts.ask_open_path(self, "名簿ファイルを選ぶ", "", ROSTER_FILES)
+        if path is None:
             return False
         try:
-            people = ins.import_roster(Path(path))
+            people = ins.import_roster(path)
         except DomainError as exc:
             show_error(self, exc)
             return False
@@ -189,7 +166,7 @@ class EnrolDialog(QDialog):
         self.setWindowTitle("団体の保険加入" if mode == "group" else "行事の保険加入")
 
         # Next year's plans when renewing in March for April; otherwise this year's.
-        fy = fiscal_year or jcal.fiscal_year(self.today)
+        fy = fiscal_year or jcal.fiscal_year(self.ctx.today)
         # The first look at a year's plans creates its rows (copied from the year before): a write.
         infos = ctx.write(lambda s, a: ins.plans_for_year(s, fy, actor=a), changes=frozenset())
         wanted = ("event",) if mode == "event" else ("city", "volunteer")
@@ -203,11 +180,6 @@ class EnrolDialog(QDialog):
             self._prefill(prefill)
         self._on_plan_changed()
         self.resize(860, 720 if mode == "event" else 640)
-
-    @property
-    def today(self) -> date:
-        """Today by the app's clock."""
-        return clock.today()
 
     # ---------------------------------------------------------------- construction
 
@@ -245,7 +217,7 @@ class EnrolDialog(QDialog):
             self.event_place_edit.setObjectName("event_place")
             self.event_place_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
             top.addRow("場所", self.event_place_edit)
-            first = rules.cover_start(self.today)  # an event can start no earlier than cover does
+            first = rules.cover_start(self.ctx.today)  # an event can start no earlier than cover does
             self.start_edit = date_edit("event_start", first)
             self.end_edit = date_edit("event_end", first)
             self.participants_spin = QSpinBox()
@@ -280,7 +252,7 @@ class EnrolDialog(QDialog):
 
         self.roster_box = QGroupBox("被保険者の名簿")
         rb = QVBoxLayout(self.roster_box)
-        self.roster = RosterEditor(self)
+        self.roster = RosterEditor(self.ctx, self)
         rb.addWidget(self.roster)
         lay.addWidget(self.roster_box, 1)
         hrow = QHBoxLayout()
@@ -426,15 +398,15 @@ class EnrolDialog(QDialog):
             end_day = dates[1]
         amount = rules.premium(plan, self.insured_count(), days=days)
         if dates is not None:
-            first = rules.cover_start(self.today)
+            first = rules.cover_start(self.ctx.today)
             if dates[0] < first:  # the service refuses it too; say so before staff press 加入する
                 raise ValidationError(f"行事用保険は手続きの翌日（{jcal.format_slash(first)}）から補償されます。"
                                       "開始日を確かめてください。", field="event_start")
             return amount, dates[0], dates[1]  # an event is covered over its own days
         fy_start = jcal.fiscal_year_range(info.fiscal_year)[0]
-        start = max(rules.cover_start(self.today), fy_start)  # next year's plan taken in March starts 1 April
-        return amount, start, rules.cover_end(plan, self.today, end_day) if info.fiscal_year == jcal.fiscal_year(
-            self.today) else jcal.fiscal_year_range(info.fiscal_year)[1]
+        start = max(rules.cover_start(self.ctx.today), fy_start)  # next year's plan taken in March starts 1 April
+        return amount, start, rules.cover_end(plan, self.ctx.today, end_day) if info.fiscal_year == jcal.fiscal_year(
+            self.ctx.today) else jcal.fiscal_year_range(info.fiscal_year)[1]
 
     def update_summary(self, *_) -> None:
         try:
@@ -486,7 +458,7 @@ class EnrolDialog(QDialog):
         info = self.current_plan()
         people = self.roster.people() if info is not None and info.plan.roster == "required" else []
         head = self._head_count()
-        today = self.today
+        today = self.ctx.today
         try:
             if info is None:
                 raise ValidationError("使える保険プランがありません。", field="plan")
@@ -548,10 +520,10 @@ class AddPeopleDialog(QDialog):
         self.result_view: Any = None
         head = rich(QLabel(f"<b>{esc(enrolment.holder_name)}</b>　{esc(enrolment.plan_name)}"))
         head.setObjectName("header")
-        note = QLabel(f"追加した人の補償は {jcal.format_slash(rules.cover_start(self.today))} から。"
+        note = QLabel(f"追加した人の補償は {jcal.format_slash(rules.cover_start(self.ctx.today))} から。"
                       "追加分の保険料は別にお預かりします。")
         note.setWordWrap(True)
-        self.roster = RosterEditor(self)
+        self.roster = RosterEditor(self.ctx, self)
         self.save_button = QPushButton("追加する")
         self.save_button.setObjectName("save_people")
         cancel = QPushButton("キャンセル")
@@ -570,13 +542,8 @@ class AddPeopleDialog(QDialog):
             b.setAutoDefault(False)
         self.resize(560, 460)
 
-    @property
-    def today(self) -> date:
-        """Today by the app's clock."""
-        return clock.today()
-
     def save(self) -> bool:
-        people, eid, on = self.roster.people(), self.enrolment.id, self.today
+        people, eid, on = self.roster.people(), self.enrolment.id, self.ctx.today
         try:
             if not people:
                 raise ValidationError("追加する人の氏名を入力してください。", field="people")
@@ -635,14 +602,9 @@ class RemovePersonDialog(QDialog):
             b.setAutoDefault(False)
         self.resize(460, 420)
 
-    @property
-    def today(self) -> date:
-        """Today by the app's clock."""
-        return clock.today()
-
     def save(self) -> bool:
         item = self.list.currentItem()
-        reason, on = self.reason_edit.text().strip(), self.today
+        reason, on = self.reason_edit.text().strip(), self.ctx.today
         try:
             if item is None:
                 raise ValidationError("名簿から外す人を選んでください。", field="person")
@@ -662,4 +624,4 @@ class RemovePersonDialog(QDialog):
         return dlg.removed
 
 
-__all__ = ["AddPeopleDialog", "EnrolDialog", "RemovePersonDialog", "RosterEditor", "ask_open_path"]
+__all__ = ["AddPeopleDialog", "EnrolDialog", "RemovePersonDialog", "RosterEditor"]

@@ -51,7 +51,8 @@ from booking_app.services.group_lookup import get_group, search_groups
 from booking_app.ui.money import payment_dialog as pd
 from booking_app.ui.insurance.accident_dialog import AccidentDialog
 from booking_app.ui.context import AppContext
-from booking_app.ui.insurance.enrol_dialog import AddPeopleDialog, EnrolDialog, RemovePersonDialog, date_edit, from_qdate
+from booking_app.ui.dates import date_edit, from_qdate
+from booking_app.ui.insurance.enrol_dialog import AddPeopleDialog, EnrolDialog, RemovePersonDialog
 from booking_app.ui.export_op import ExportOp, export_file
 from booking_app.ui.prompts import EXCEL_OR_CSV
 from booking_app.ui.insurance.insurance_models import (

@@ -10,7 +10,6 @@ the plan is offered and its note. Desk staff may look but not save (the service 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt
@@ -34,7 +33,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import insurance as ins
@@ -111,7 +109,7 @@ class InsurancePlansDialog(QDialog):
         self.setWindowTitle("保険のプランと保険料")
         self.ctx = ctx
         self.saved: list[Any] = []
-        this_year = jcal.fiscal_year(self.today)
+        this_year = jcal.fiscal_year(self.ctx.today)
 
         self.year_combo = QComboBox()
         self.year_combo.setObjectName("plan_year")
@@ -239,11 +237,6 @@ class InsurancePlansDialog(QDialog):
         ctx.actor_changed.connect(self._on_actor_changed)  # bound: dropped when the dialog is destroyed
         self.load()
 
-    @property
-    def today(self) -> date:
-        """Today by the app's clock."""
-        return clock.today()
-
     # ---------------------------------------------------------------- reading
 
     def fiscal_year(self) -> int:
@@ -265,7 +258,7 @@ class InsurancePlansDialog(QDialog):
             show_error(self, exc)
             plans = []
         self.model.set_rows(plans)
-        this_year = jcal.fiscal_year(self.today)
+        this_year = jcal.fiscal_year(self.ctx.today)
         if fy > this_year:
             note = (f"{jcal.fiscal_year_label(fy)}の保険料です。変えても、今年度までの加入とその保険料は"
                     "そのままです。")
