@@ -106,13 +106,13 @@ def test_print_button_uses_the_print_dialog(qtbot, tmp_path, monkeypatch):
     assert dlg.print_document() is False
 
 
-def test_save_as_copies_the_file(qtbot, tmp_path, monkeypatch):
+def test_save_as_copies_the_file(qtbot, tmp_path, prompts):
     pdf = make_pdf(tmp_path / "one.pdf", sizes=(A4,))
     dlg = PdfPreviewDialog(None, pdf, suggested_name="利用票.pdf", delete_on_close=True)
     qtbot.addWidget(dlg)
-    target = tmp_path / "保存先"
-    monkeypatch.setattr(dlg, "ask_save_path", lambda: str(target))
+    prompts.save_path = tmp_path / "保存先"
     qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    assert [(c.title, c.text) for c in prompts.of("ask_save_path")] == [("PDFとして保存", "利用票.pdf")]
     saved = tmp_path / "保存先.pdf"
     assert saved.read_bytes() == pdf.read_bytes()
     qtbot.mouseClick(dlg.close_button, Qt.MouseButton.LeftButton)
@@ -154,3 +154,13 @@ def test_op_shows_progress_only_when_slow(qtbot):
     with qtbot.waitSignal(op.finished, timeout=5000):
         release.set()
     assert not op.progress_shown
+
+
+def test_a_file_that_cannot_be_written_says_what_to_do(qtbot, tmp_path, prompts):
+    pdf = make_pdf(tmp_path / "one.pdf", sizes=(A4,))
+    dlg = PdfPreviewDialog(None, pdf, suggested_name="利用票.pdf")
+    qtbot.addWidget(dlg)
+    prompts.save_path = tmp_path / "no-such-folder" / "利用票.pdf"
+    assert dlg.save_as() is None
+    (warned,) = prompts.of("warn")
+    assert warned.title == "PDFとして保存" and "別の場所か別の名前で保存してください" in warned.text

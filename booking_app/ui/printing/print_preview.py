@@ -19,7 +19,6 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QPushButton,
     QSpinBox,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from booking_app.ui import plain_text
+from booking_app.ui import prompts
 from booking_app.ui.plain_text import plain_label
 
 # Above this the page image gets huge (A4 at 1200 dpi is ~550 MB as ARGB) with no visible gain
@@ -69,7 +68,7 @@ def print_pdf_document(doc: QPdfDocument, printer: QPrinter) -> int:
     set_layout(0)
     painter = QPainter()
     if not painter.begin(printer):
-        raise RuntimeError("プリンターを開始できませんでした。")
+        raise RuntimeError("プリンターを開始できませんでした。プリンターの電源と接続を確かめて、もう一度印刷してください。")
     try:
         for i in range(n):
             if i > 0:
@@ -271,28 +270,25 @@ class PdfPreviewDialog(QDialog):
         try:
             self.printed_pages = print_pdf_document(self.document, printer)
         except RuntimeError as exc:
-            plain_text.warning(self, "印刷", str(exc))
+            prompts.shared().warn(self, "印刷", str(exc))
             return False
         return self.printed_pages > 0
 
-    def ask_save_path(self) -> str:
-        """The save dialog (modal); tests replace this."""
-        start = str(Path.home() / self.suggested_name)
-        path, _ = QFileDialog.getSaveFileName(self, "PDFとして保存", start, "PDF (*.pdf)")
-        return path
-
     def save_as(self, target: Path | str | None = None) -> Path | None:
-        path = str(target) if target is not None else self.ask_save_path()
-        if not path:
+        """Copy the PDF where staff choose (asked through the shared prompts), or to ``target``."""
+        path = Path(target) if target is not None else prompts.shared().ask_save_path(
+            self, "PDFとして保存", self.suggested_name, prompts.PDF)
+        if path is None:
             return None
-        if not path.lower().endswith(".pdf"):
-            path += ".pdf"
+        if path.suffix.lower() != ".pdf":
+            path = path.with_name(path.name + ".pdf")
         try:
             shutil.copyfile(self.pdf_path, path)
         except OSError as exc:
-            plain_text.warning(self, "PDFとして保存", f"保存できませんでした：{exc.strerror or exc}")
+            prompts.shared().warn(self, "PDFとして保存", f"保存できませんでした（{exc.strerror or exc}）。"
+                                  "別の場所か別の名前で保存してください。")
             return None
-        return Path(path)
+        return path
 
     def done(self, result: int) -> None:
         self.document.close()
