@@ -33,10 +33,10 @@ def engine(engine):
 
 
 @pytest.fixture
-def shown(monkeypatch):
-    messages: list[str] = []
-    monkeypatch.setattr(gd, "show_error", lambda parent, exc: messages.append(exc.message))
-    return messages
+def shown(prompts, monkeypatch):
+    """The refusals the dialog showed, as staff would read them (recorded by the shared prompts recorder)."""
+    monkeypatch.setattr(gd, "show_error", prompts.show_error)
+    return prompts.shown("show_error")
 
 
 def type_text(widget, text: str) -> None:

@@ -40,13 +40,19 @@ def ctx(engine):
 
 
 @pytest.fixture
-def shown(monkeypatch):
-    """What staff would read in message boxes, without any box blocking the test."""
-    messages: list[str] = []
-    for module in (gio, import_preview):  # the shared frame (import_preview) says the refusals
-        monkeypatch.setattr(module, "show_error", lambda parent, exc: messages.append(exc.message))
-    monkeypatch.setattr(gio, "info", lambda parent, title, text: messages.append(text))
-    return messages
+def shown(monkeypatch, prompts):
+    """What staff would read in message boxes (ctx.prompts records them), without any box blocking the test."""
+    # The shared frame (import_preview) says the preview's refusals through its own show_error.
+    monkeypatch.setattr(import_preview, "show_error", prompts.show_error)
+    return prompts.shown("show_error", "info")
+
+
+def export(qtbot, parent, ctx, path=None):
+    """The export as the page starts it, waited for (it writes on the worker thread); None when cancelled."""
+    op = export_groups_dialog(parent, ctx, path)
+    if op is not None:
+        qtbot.waitUntil(lambda: op.done, timeout=10_000)
+    return op
 
 
 @pytest.fixture
@@ -231,11 +237,11 @@ def test_handing_over_to_desk_staff_disables_import_and_the_service_still_refuse
 # --------------------------------------------------------------------------- export and round trip
 
 
-def test_export_writes_an_xlsx_openpyxl_reads_back(ctx, engine, tmp_path, shown, sample_csv):
+def test_export_writes_an_xlsx_openpyxl_reads_back(qtbot, ctx, engine, tmp_path, shown, sample_csv):
     import_sample(ctx, sample_csv)
     target = tmp_path / gio.default_export_name(TODAY)
 
-    assert export_groups_dialog(None, ctx, target) == 40
+    assert export(qtbot, None, ctx, target).result == 40
 
     assert target.name == "登録団体名簿_20261125.xlsx"
     wb = openpyxl.load_workbook(target, read_only=True)
@@ -251,7 +257,7 @@ def test_export_writes_an_xlsx_openpyxl_reads_back(ctx, engine, tmp_path, shown,
 def test_reimporting_an_exported_file_changes_nothing(qtbot, ctx, engine, tmp_path, shown, sample_csv):
     import_sample(ctx, sample_csv)
     target = tmp_path / "書出.xlsx"
-    export_groups_dialog(None, ctx, target)
+    export(qtbot, None, ctx, target)
 
     dlg = open_preview(qtbot, ctx, target)
 
@@ -264,7 +270,7 @@ def test_an_edited_cell_shows_as_an_update_with_old_and_new(qtbot, qtmodeltester
                                                             shown, sample_csv):
     import_sample(ctx, sample_csv)
     target = tmp_path / "書出.xlsx"
-    export_groups_dialog(None, ctx, target)
+    export(qtbot, None, ctx, target)
     wb = openpyxl.load_workbook(target)
     ws = wb.worksheets[0]
     heading = [c.value for c in ws[1]]
@@ -287,37 +293,38 @@ def test_an_edited_cell_shows_as_an_update_with_old_and_new(qtbot, qtmodeltester
         assert s.scalar(select(MemberGroup.representative).where(MemberGroup.reg_no == "0001")) == "新しい 代表"
 
 
-def test_export_as_csv_when_the_chooser_returns_a_bare_name(monkeypatch, ctx, tmp_path, shown, sample_csv):
+def test_export_as_csv_where_staff_chose(qtbot, ctx, tmp_path, shown, prompts, sample_csv):
     import_sample(ctx, sample_csv)
-    asked: dict = {}
+    prompts.save_path = tmp_path / "名簿.csv"
 
-    def save_name(parent, caption, suggested, filters, selected):
-        asked.update(suggested=suggested, filters=filters)
-        return str(tmp_path / "名簿"), gio.CSV_FILTER
-
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_name)
-
-    assert export_groups_dialog(None, ctx) == 40
-    assert Path(asked["suggested"]).name == "登録団体名簿_20261125.xlsx"
-    assert "*.csv" in asked["filters"]
+    assert export(qtbot, None, ctx).result == 40
+    asked = prompts.of("ask_save_path")
+    assert [Path(a.text).name for a in asked] == ["登録団体名簿_20261125.xlsx"]
     text = (tmp_path / "名簿.csv").read_bytes()
     assert text.startswith(b"\xef\xbb\xbf") and text.decode("utf-8-sig").count("\r\n") == 41
+    assert shown == [f"40団体を書き出しました。\n{tmp_path / '名簿.csv'}"]
 
 
-def test_export_to_a_locked_file_says_so(monkeypatch, ctx, tmp_path, shown):
+def test_a_cancelled_export_writes_nothing(qtbot, ctx, tmp_path, shown, prompts):
+    prompts.save_path = None  # 「キャンセル」
+    assert export(qtbot, None, ctx) is None
+    assert len(prompts.of("ask_save_path")) == 1 and shown == []
+
+
+def test_export_to_a_locked_file_says_so(qtbot, monkeypatch, ctx, tmp_path, shown):
     def locked(session, actor, path, today=None):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(group_io, "export_groups", locked)
-    assert export_groups_dialog(None, ctx, tmp_path / "a.xlsx") is None
-    assert len(shown) == 1 and "書き込めませんでした" in shown[0]
+    assert export(qtbot, None, ctx, tmp_path / "a.xlsx").error is not None
+    assert len(shown) == 1 and "書き出せませんでした" in shown[0] and "閉じる" in shown[0]
 
 
-def test_desk_staff_cannot_export_the_register(engine, tmp_path, shown):
+def test_desk_staff_cannot_export_the_register(qtbot, engine, tmp_path, shown):
     # The register carries representatives' addresses and phones: the service refuses desk staff.
     desk_ctx = AppContext(engine, actor_for(engine, "desk"))
     target = tmp_path / "名簿.xlsx"
-    assert export_groups_dialog(None, desk_ctx, target) is None
+    assert export(qtbot, None, desk_ctx, target).error is not None
     assert len(shown) == 1 and "管理者のみ" in shown[0]
     assert not target.exists()
 
@@ -325,21 +332,21 @@ def test_desk_staff_cannot_export_the_register(engine, tmp_path, shown):
 # --------------------------------------------------------------------------- from the 団体 page
 
 
-def test_groups_page_buttons_open_import_and_export(qtbot, monkeypatch, ctx, engine, tmp_path, shown, sample_csv):
-    monkeypatch.setattr(gp, "show_error", lambda parent, exc: shown.append(exc.message))
+def test_groups_page_buttons_open_import_and_export(qtbot, monkeypatch, ctx, engine, tmp_path, shown, prompts,
+                                                   sample_csv):
+    monkeypatch.setattr(gp, "show_error", prompts.show_error)
     page = GroupsPage(ctx)
     qtbot.addWidget(page)
     page.show()
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(sample_csv), gio.OPEN_FILTER))
-    monkeypatch.setattr(GroupImportDialog, "exec",
-                        lambda self: (qtbot.addWidget(self), self.import_button.click(), self.result())[-1])
+    # (run() deletes the dialog itself, so qtbot is not given it to close)
+    monkeypatch.setattr(GroupImportDialog, "exec", lambda self: (self.import_button.click(), self.result())[-1])
 
     qtbot.mouseClick(page.import_groups_button, Qt.MouseButton.LeftButton)
 
     assert group_count(engine) == 40
     assert page.import_groups_button.text() == "名簿を取込…"
-    target = tmp_path / "out.xlsx"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), gio.XLSX_FILTER))
+    target = prompts.save_path = tmp_path / "out.xlsx"
     qtbot.mouseClick(page.export_groups_button, Qt.MouseButton.LeftButton)
-    assert target.exists()
+    qtbot.waitUntil(lambda: target.exists() and len(shown) > 0 and shown[-1].startswith("40団体"), timeout=10_000)
     assert shown[-1] == f"40団体を書き出しました。\n{target}"

@@ -21,32 +21,31 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QApplication, QFileDialog, QSplitter, QWidget
+from PySide6.QtWidgets import QSplitter, QWidget
 
 from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
-from booking_app.domain.errors import DomainError, ValidationError
+from booking_app.domain.errors import DomainError
 from booking_app.domain.groups import GroupStatus
 from booking_app.services.import_limits import get_import_limits
 from booking_app.services import group_io
 from booking_app.services.group_io import GroupImportReport, PlannedChange
+from booking_app.services import unit_of_work
 from booking_app.services.unit_of_work import Session
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
+from booking_app.ui.export_op import ExportOp, export_file
 from booking_app.ui.import_preview import (
     ERROR_COLOR,
     OPEN_FILTER,
     WARNING_COLOR,
     ImportPreviewDialog,
     IssueModel,
-    info,
     start_dir,
 )
 from booking_app.ui.plain_text import tip
+from booking_app.ui.prompts import EXCEL_OR_CSV
 
 IMPORT_WHAT = "団体名簿の取込"  # the words the service's permission message uses
-XLSX_FILTER = "Excelブック (*.xlsx)"
-CSV_FILTER = "CSV UTF-8 (*.csv)"
 BLOCKED_TEXT = "誤りがあるため取り込めません。ファイルを直して、もう一度選んでください。"
 MANAGER_ONLY_TEXT = "団体名簿の取込は管理者のみ行えます。管理者に依頼してください。"
 
@@ -208,10 +207,6 @@ class GroupImportDialog(ImportPreviewDialog):
 
     # ---------------------------------------------------------------- the preview
 
-    @property
-    def today(self) -> date:
-        return clock.today()
-
     def preview(self) -> bool:
         """Judge the file without writing and show what would happen; False when it cannot be read."""
         ctx, path, now = self.ctx, self.path, clock.now()
@@ -280,7 +275,7 @@ class GroupImportDialog(ImportPreviewDialog):
             return
         text = (f"団体名簿を取り込みました。\n新規 {len(report.created)}団体・更新 {len(report.updated)}団体・"
                 f"変更なし {report.unchanged}団体")
-        info(self, "団体名簿の取込", text)
+        self.ctx.prompts.info(self, "団体名簿の取込", text)
         self.accept()
 
     def _show_new_verdict(self, report: GroupImportReport) -> None:
@@ -295,47 +290,20 @@ def default_export_name(today: date) -> str:
     return f"登録団体名簿_{today:%Y%m%d}.xlsx"
 
 
-def _choose_save_file(parent: QWidget | None, today: date) -> str | None:
-    suggested = str(Path(start_dir()) / default_export_name(today))
-    path, chosen_filter = QFileDialog.getSaveFileName(parent, "団体名簿の書出", suggested,
-                                                      f"{XLSX_FILTER};;{CSV_FILTER}", XLSX_FILTER)
-    if not path:
-        return None
-    if Path(path).suffix.lower() not in (".xlsx", ".csv"):
-        # Some platforms' dialogs return the name as typed, without the filter's extension.
-        path += ".csv" if chosen_filter == CSV_FILTER else ".xlsx"
-    return path
+def export_groups_dialog(parent: QWidget | None, ctx: AppContext, path: Path | None = None) -> ExportOp | None:
+    """Write the register to a file staff choose (.xlsx or .csv) in the background; None if cancelled.
 
-
-def export_groups_dialog(parent: QWidget | None, ctx: AppContext, path: str | Path | None = None) -> int | None:
-    """Write the register to a file staff choose (.xlsx or .csv); the number written, None if cancelled."""
-    today = clock.today()
-    if path is None:
-        path = _choose_save_file(parent, today)
-        if not path:
-            return None
-    target = Path(path)
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        # The service refuses desk staff: the register holds personal data (managers only).
-        actor = ctx.actor
-        # A write: the export records itself in the audit trail (issue 14).
-        count = ctx.write(lambda s, _a: group_io.export_groups(s, actor, target, today=today), changes=frozenset())
-    except DomainError as exc:
-        QApplication.restoreOverrideCursor()
-        show_error(parent, exc)
-        return None
-    except OSError as exc:
-        QApplication.restoreOverrideCursor()
-        # Most often the file is open in Excel, which locks it on Windows.
-        show_error(parent, ValidationError(
-            f"「{target}」に書き込めませんでした。Excelなどで開いている場合は閉じてから、"
-            f"もう一度書き出してください。（{type(exc).__name__}）", field="file"))
-        return None
-    QApplication.restoreOverrideCursor()
-    info(parent, "団体名簿の書出", f"{count}団体を書き出しました。\n{target}")
-    return count
+    The service refuses desk staff (the register holds personal data) and records the export in the audit
+    trail, in the same transaction.
+    """
+    today, engine, actor = ctx.today, ctx.engine, ctx.actor
+    return export_file(
+        parent, ctx, title="団体名簿の書出", suggested=Path(start_dir()) / default_export_name(today),
+        filters=EXCEL_OR_CSV, path=path,
+        write=lambda target: unit_of_work.write(
+            engine, lambda s: group_io.export_groups(s, actor, target, today=today)),
+        done=lambda count, target: f"{count}団体を書き出しました。\n{target}")
 
 
 __all__ = ["OPEN_FILTER", "ChangeModel", "ChangeRow", "GroupImportDialog", "IssueModel", "change_rows",
-           "default_export_name", "export_groups_dialog", "info"]
+           "default_export_name", "export_groups_dialog"]

@@ -16,13 +16,11 @@ their own copy. It behaves as both did at the counter:
 
 from __future__ import annotations
 
-from datetime import date
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QSizePolicy, QVBoxLayout, QWidget
 
-from booking_app import clock
 from booking_app.services.group_lookup import get_group, search_groups
 from booking_app.ui.context import AppContext
 from booking_app.ui.insurance.insurance_models import BAD, GOOD
@@ -81,10 +79,6 @@ class GroupPicker(QWidget):
         self.edit.installEventFilter(self)
         self.hits.installEventFilter(self)
 
-    @property
-    def today(self) -> date:
-        return clock.today()
-
     def text(self) -> str:
         return self.edit.text().strip()
 
@@ -105,7 +99,7 @@ class GroupPicker(QWidget):
         if not text:
             self.hits.setVisible(False)
             return
-        today = self.today
+        today = self.ctx.today
         found = self.ctx.read(lambda s: search_groups(s, text, limit=HITS_SHOWN))
         for h in found:
             item = QListWidgetItem(f"{h.display}　（{h.state_label(today)}）")
@@ -153,8 +147,8 @@ class GroupPicker(QWidget):
             self.label.setText(CHOOSE)
             self.label.setStyleSheet("")
             return
-        good = hit.is_valid_on(self.today)
-        self.label.setText(f"選択中：{hit.display}（{hit.state_label(self.today)}）")
+        good = hit.is_valid_on(self.ctx.today)
+        self.label.setText(f"選択中：{hit.display}（{hit.state_label(self.ctx.today)}）")
         self.label.setStyleSheet(f"color: {(GOOD if good else BAD).name()};")
 
     # ---------------------------------------------------------------- keyboard
