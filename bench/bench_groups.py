@@ -29,7 +29,8 @@ from _common import fmt_ms, machine_summary, measure, note, percentile, single  
 
 from booking_app.services import groups as gs  # noqa: E402
 from booking_app.services.centre import ensure_initial_data, list_staff  # noqa: E402
-from booking_app.services.group_io import EXPORT_COLUMNS, export_groups, import_groups  # noqa: E402
+from booking_app.services.group_io import export_groups, import_groups  # noqa: E402
+from booking_app.services.group_roster import EXPORT_COLUMNS  # noqa: E402
 from booking_app.store.engine import make_engine, read_session, write_session  # noqa: E402
 from booking_app.store.migrate import upgrade  # noqa: E402
 

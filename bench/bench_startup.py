@@ -9,6 +9,11 @@ from the child's start to the screenshot file's time (the window painted and gra
 150 ms settle delay); the whole child's wall time is printed too; peak memory is the child's ``ru_maxrss`` (``getrusage(RUSAGE_CHILDREN)``,
 the largest of all the runs). The app's own 150 ms settle delay before the grab is included. One
 unmeasured run first, so the figures are for a warm OS file cache, as on a desk PC started daily.
+
+Before those, the command line alone: ``python -m booking_app --help`` (the parser is built and printed,
+nothing opens), its wall time and whether SQLAlchemy was imported by then. booking_app/cli/ keeps
+SQLAlchemy, the models, the services and Qt out of the parser (they load inside the handlers), so the
+plain ``run`` path reaches Qt without paying for them twice and ``--help`` answers at once.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    parse_only(args.runs, env)
     times: list[float] = []
     to_window: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
@@ -82,6 +88,27 @@ def main(argv: list[str] | None = None) -> int:
            extra="largest ru_maxrss of the child processes")
     note("command: " + " ".join(str(c) for c in cmd).replace(str(ROOT) + "/", ""))
     return 0
+
+
+def parse_only(runs: int, env: dict[str, str]) -> None:
+    """``--help``: the command line's own start-up (build_parser and its imports), no database."""
+    cmd = [sys.executable, "-m", "booking_app", "--help"]
+    walls: list[float] = []
+    for i in range(runs + 1):
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        if i > 0:
+            walls.append(time.perf_counter() - t0)
+        if proc.returncode != 0:
+            print(f"{'startup_cli_help':<36}  FAILED: exit {proc.returncode}\n{proc.stderr[-2000:]}", flush=True)
+            return
+    probe = ("import sys; from booking_app import cli; cli.build_parser(); "
+             "print('sqlalchemy' in sys.modules)")
+    heavy = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=60).stdout.strip()
+    single("startup_cli_help", statistics.median(walls), "s",
+           extra=f"median of {len(walls)} runs of `python -m booking_app --help` (min {fmt_ms(min(walls) * 1e9)}); "
+                 f"SQLAlchemy imported by build_parser: {'yes' if heavy == 'True' else 'no'}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from booking_app.domain.groups import DECLARATIONS, GroupInput
 from booking_app.domain.kana import to_hiragana
 from booking_app.cli import groups as cli_groups
 from booking_app.services import group_io as gio
+from booking_app.services import group_roster as roster
 from booking_app.services import groups as gs
 from booking_app.services.centre import ensure_initial_data, list_staff
 from booking_app.store.engine import make_engine, read_session, write_session
@@ -310,7 +311,7 @@ def test_likely_duplicates_are_warnings_not_errors(env, tmp_path):
     ("観光・宇宙", ["観光"], ["宇宙"]),
 ])
 def test_activity_fields_are_matched_greedily(text, fields, unknown):
-    assert gio.parse_activity_fields(text) == (fields, unknown)
+    assert roster.parse_activity_fields(text) == (fields, unknown)
 
 
 # --------------------------------------------------------------------------- export and round trip
@@ -371,7 +372,7 @@ def test_the_csv_export_opens_right_in_excel(env, tmp_path):
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert rows[0] == list(gio.EXPORT_COLUMNS)
+    assert rows[0] == list(roster.EXPORT_COLUMNS)
     assert rows[1][:4] == ["0001", "下関朗読ボランティア", "シモノセキロウドクボランティア", "目的型"]
     line = dict(zip(rows[0], rows[11]))
     assert (line["登録番号"], line["有効期限"], line["状態"]) == ("0011", "2026/03/31", "期限切れ")
@@ -388,8 +389,8 @@ def test_the_xlsx_export_is_a_proper_sheet(env, tmp_path):
     ws = wb["登録団体名簿"]
     assert ws.freeze_panes == "A2"
     assert all(c.font.bold for c in ws[1])
-    assert [c.value for c in ws[1]] == list(gio.EXPORT_COLUMNS)
-    reg, registered = ws.cell(2, 1), ws.cell(2, gio.EXPORT_COLUMNS.index("登録日") + 1)
+    assert [c.value for c in ws[1]] == list(roster.EXPORT_COLUMNS)
+    reg, registered = ws.cell(2, 1), ws.cell(2, roster.EXPORT_COLUMNS.index("登録日") + 1)
     assert reg.value == "0001" and reg.data_type == "s" and reg.number_format == "@"
     assert registered.value == datetime(2023, 11, 16) and registered.number_format == "yyyy/mm/dd"
     assert ws.column_dimensions["B"].width > 20
