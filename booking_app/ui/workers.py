@@ -22,6 +22,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from booking_app.ui import prompts
+
 PROGRESS_DELAY_MS = 400
 
 _pool: QThreadPool | None = None
@@ -149,9 +151,7 @@ class Op(QObject):
             elif self._on_failure is not None:
                 self._on_failure(exc)
             else:
-                from booking_app.ui.errors import show_error
-
-                show_error(self._parent, exc)
+                prompts.shared().show_error(self._parent, exc)
         finally:
             _running.discard(self)
             self.finished.emit(result, exc)

@@ -201,3 +201,14 @@ def test_load_can_select_a_row_just_made(qtbot, ctx):
     op = page.load(select=3)
     qtbot.waitUntil(lambda: op.done, timeout=10_000)
     assert page.selected().id == 3 and page.close_button.isEnabled()
+
+
+def test_an_op_without_a_failure_handler_shows_its_error_through_the_shared_prompts(qtbot, prompts):
+    from booking_app.ui.workers import Op
+
+    def work():
+        raise DomainError("ファイルが見つかりません。選び直してください。")
+
+    op = Op(None, work).run_in_background()
+    qtbot.waitUntil(lambda: op.done, timeout=10_000)
+    assert prompts.error_texts == ["ファイルが見つかりません。選び直してください。"]
