@@ -1,7 +1,7 @@
 """Writing the group register (登録団体名簿) as .csv or .xlsx from plain rows: the export's writer.
 
 The rows are the register's columns in :data:`~booking_app.services.group_roster.EXPORT_COLUMNS` order
-(services/group_io.export_rows gathers them); the bytes come back to the caller, which writes the file
+(services/group_io.py gathers them from the database); the bytes come back to the caller, which writes the file
 and records the export. Like services/table_writer.py, whose CSV and workbook rules it uses (a name typed
 as '=…' stays text in Excel), it knows no session; it moves to reports/ with table_writer.
 """
