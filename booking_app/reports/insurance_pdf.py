@@ -358,7 +358,7 @@ _LIST_WIDTH = LIST_SIZE[0] - 2 * LIST_MARGIN
 
 
 def _list_columns() -> list[_Col]:
-    # One line a row for the usual enrolment (issue 13, item 15: 14 double-height rows a page were too
+    # One line a row for the usual enrolment (14 double-height rows a page were too
     # few): the period and the payment each on one line, no 保険種類 column (the plan's name says it).
     # Names still wrap onto as many as four lines rather than being cut: the list is for checking names.
     cols = [_Col("加入番号", 14 * mm, "center", 1), _Col("プラン", 50 * mm, "left", 3),

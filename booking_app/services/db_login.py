@@ -1,4 +1,4 @@
-"""Signing in with a staff member's own PostgreSQL login, and creating such logins (issue 14).
+"""Signing in with a staff member's own PostgreSQL login, and creating such logins.
 
 A terminal holds no database password: each staff member types their own login and password, and the
 connection made with them is the one every service of theirs runs on, so the server knows who acts

@@ -80,7 +80,7 @@ def build_error_box(parent: QWidget | None, exc: BaseException) -> QMessageBox:
                         "繰り返し起きる場合は、システム管理者に下の詳細をお伝えください。"))
         box.setInformativeText(f"{type(exc).__name__}: {exc}")
         box.setDetailedText("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-    # A service's message may quote a name someone typed (issue 15): shown as text, never as HTML.
+    # A service's message may quote a name someone typed: shown as text, never as HTML.
     return plain_box(box)
 
 

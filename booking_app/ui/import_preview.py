@@ -4,7 +4,7 @@ The group register (団体名簿の取込, ``group_io_dialog``) and the booking 
 ``ledger_import_dialog``) both read and judge the whole file without writing, show the file, a count in
 large type, notes, every error with its row and column (then nothing can be imported: all rows or none)
 and the notices, and write only on 取込, as one short unit of work that the service opens after reading
-and checking the file outside any transaction (issue 15: no write lock is held while a file is read). This base holds that
+and checking the file outside any transaction (no write lock is held while a file is read). This base holds that
 frame and its behaviour; each import adds the tables and wording of its own file.
 """
 
@@ -243,7 +243,7 @@ class ImportPreviewDialog(QDialog):
         """Run a dry run with the wait cursor: (its result, None) or (None, the refusal).
 
         ``job`` opens its own units on ``ctx.engine`` (the services' ``…_file`` entry points read the file
-        outside any transaction, issue 15)."""
+        outside any transaction)."""
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             return job(), None
@@ -293,7 +293,7 @@ class ImportPreviewDialog(QDialog):
         """Run the import with the wait cursor; None (after saying why) when refused.
 
         ``job`` is a service's ``…_file`` entry point: it reads and checks the file before its one short
-        write unit on ``ctx.engine`` (issue 15), so other terminals' saves never wait for the file.
+        write unit on ``ctx.engine``, so other terminals' saves never wait for the file.
         A report that was not written (the file or the data changed since the preview) is shown as the
         new verdict and None is returned; otherwise the written report, broadcast as ``changes``.
         """

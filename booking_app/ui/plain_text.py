@@ -1,4 +1,4 @@
-"""User text is shown as text (利用者の文字は文字として表示, issue 15).
+"""User text is shown as text (利用者の文字は文字として表示).
 
 Qt guesses: a QLabel, a message box or a tooltip whose text *looks like* HTML (``Qt.mightBeRichText``)
 is rendered as HTML. A group named ``<span style="font-size:28pt;color:red">偽の警告</span>`` would then

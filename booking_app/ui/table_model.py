@@ -75,7 +75,7 @@ class RowsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             return self.foreground(item, col)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return tip(self.tooltip(item, col))  # user text as typed (issue 15)
+            return tip(self.tooltip(item, col))  # user text as typed
         if role == Qt.ItemDataRole.UserRole:
             return getattr(item, "id", None)
         return None

@@ -5,7 +5,7 @@ reset a password or unlock, and the service refuses the others anyway, so the di
 courtesy, not the guard. :class:`ChangePasswordDialog` is for the staff member on duty, any role
 (ファイル→パスワード変更).
 
-On PostgreSQL (issue 14) each staff member signs in with their own database login: adding an account
+On PostgreSQL each staff member signs in with their own database login: adding an account
 also asks its ログイン名 and first password (``services.db_login.create_staff_login``, in the same
 transaction as the staff row), パスワード再設定 also sets the login's password
 (``services.db_login.reset_staff_password``, one transaction), ログイン作成 gives an existing account a login, and the list

@@ -46,7 +46,7 @@ NONE_FG = QColor("#757575")
 EXPORT_FILTERS = "Excelブック (*.xlsx);;CSV UTF-8 (*.csv)"
 
 
-REDACTED_TAG = svc.REDACTED_TAG  # a row whose values a 匿名化 erased (issue 15)
+REDACTED_TAG = svc.REDACTED_TAG  # a row whose values a 匿名化 erased
 
 
 def number_text(r: svc.AuditRow) -> str:

@@ -1,6 +1,6 @@
 """Choosing the staff member on duty (担当者の選択).
 
-Since issue 7 the app asks for a password (ui/login_dialog.LoginDialog) at start and when staff
+The app asks for a password (ui/login_dialog.LoginDialog) at start and when staff
 switch; this chooser without a password is no longer used by the app and is kept for older callers.
 """
 
@@ -17,8 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-# role_label stays importable from here for older callers; the labels live with the roles.
-from booking_app.domain.roles import ROLE_LABELS, role_label  # noqa: F401
+from booking_app.domain.roles import role_label
 from booking_app.services import centre
 from booking_app.services.centre import StaffInfo
 from booking_app.services.common import Actor

@@ -73,7 +73,7 @@ class AccidentDialog(QDialog):
 
         self.person_edit = QLineEdit()
         self.person_edit.setObjectName("person_name")
-        self.person_edit.setMaxLength(100)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
+        self.person_edit.setMaxLength(100)  # never longer than the column's String(n), which PostgreSQL enforces
         self.person_edit.setPlaceholderText("けがをした人・損害を与えた人")
         self.reporter_edit = QLineEdit()
         self.reporter_edit.setObjectName("reporter_name")
@@ -93,7 +93,7 @@ class AccidentDialog(QDialog):
                                                         QTime(23, 59)))
         self.place_edit = QLineEdit()
         self.place_edit.setObjectName("place")
-        self.place_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
+        self.place_edit.setMaxLength(200)  # never longer than the column's String(n), which PostgreSQL enforces
         self.description_edit = QPlainTextEdit()
         self.description_edit.setObjectName("description")
         self.description_edit.setPlaceholderText("どのような活動中に、何が起きたか")

@@ -206,16 +206,16 @@ class EnrolDialog(QDialog):
         if self.mode == "event":
             self.holder_edit = QLineEdit()
             self.holder_edit.setObjectName("holder_name")
-            self.holder_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
+            self.holder_edit.setMaxLength(200)  # never longer than the column's String(n), which PostgreSQL enforces
             self.holder_edit.setPlaceholderText("主催者（団体名または氏名）")
             top.addRow("主催者", self.holder_edit)
             self.event_name_edit = QLineEdit()
             self.event_name_edit.setObjectName("event_name")
-            self.event_name_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
+            self.event_name_edit.setMaxLength(200)  # never longer than the column's String(n), which PostgreSQL enforces
             top.addRow("行事名", self.event_name_edit)
             self.event_place_edit = QLineEdit()
             self.event_place_edit.setObjectName("event_place")
-            self.event_place_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
+            self.event_place_edit.setMaxLength(200)  # never longer than the column's String(n), which PostgreSQL enforces
             top.addRow("場所", self.event_place_edit)
             first = rules.cover_start(self.ctx.today)  # an event can start no earlier than cover does
             self.start_edit = date_edit("event_start", first)

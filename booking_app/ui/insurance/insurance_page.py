@@ -590,7 +590,7 @@ class InsurancePage(QWidget):
         which = SCHEMES.get(scheme, "") if scheme else ""
         title = f"{label} 保険加入者一覧" + (f"（{which}）" if which else "")
         name = f"保険加入者一覧_{label}" + (f"_{which}" if which else "")
-        # A write: the list carries names, so the print run is recorded in the audit trail (issue 14).
+        # A write: the list carries names, so the print run is recorded in the audit trail.
         path = self._preview_pdf(lambda s, a: print_enrolment_list(s, a, fy, scheme=scheme),
                                  lambda rows, out: render_enrolment_list(rows, out, title=title, printed_on=today),
                                  prefix=f"insurance_list_{fy}_", title=lambda rows: title,

@@ -361,7 +361,7 @@ class InsurancePlansDialog(QDialog):
                      .removesuffix("円").removesuffix("泊") for c in (0, 1)]
             if not any(cells):
                 continue
-            # Bad-input fix (issue 7): isdecimal, not isdigit — '²' is a digit that int() refuses.
+            # isdecimal, not isdigit — '²' is a digit that int() refuses.
             if not all(x.isdecimal() for x in cells):
                 raise ValidationError(f"宿泊日数別の{r + 1}行目：泊数と保険料を数字で入力してください。",
                                       field="trip_premiums")

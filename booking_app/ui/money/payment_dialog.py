@@ -246,8 +246,8 @@ class PaymentDialog(QDialog):
         self.schedule = current_schedule(ctx)
         payer = payer_name or self._default_payer()
 
-        # A receipt without its issuer (指定管理者・登録番号) is no qualified invoice: say so before issuing one
-        # (issue 13, item 10). The desk may still take the money.
+        # A receipt without its issuer (指定管理者・登録番号) is no qualified invoice: say so before issuing one.
+        # The desk may still take the money.
         from booking_app.services import payments as pay_svc
 
         self.issuer_warning = plain_label(ctx.read(lambda s: pay_svc.issuer_warning(pay_svc.issuer(s))))
@@ -309,13 +309,13 @@ class PaymentDialog(QDialog):
 
         self.payer_edit = QLineEdit(payer)
         self.payer_edit.setObjectName("payer_name")
-        self.payer_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
+        self.payer_edit.setMaxLength(200)  # never longer than the column's String(n), which PostgreSQL enforces
         self.payer_edit.setPlaceholderText("団体名または氏名（「上様」は使えません）")
         self.purpose_edit = QLineEdit(DEFAULT_PURPOSE)
         # The 但し書き follows the ticked charges until staff type their own (then it is left alone).
         self._auto_purpose = DEFAULT_PURPOSE
         self.purpose_edit.setObjectName("purpose")
-        self.purpose_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
+        self.purpose_edit.setMaxLength(200)  # never longer than the column's String(n), which PostgreSQL enforces
         self.method_combo = QComboBox()
         self.method_combo.setObjectName("method")
         for key, label in METHODS:

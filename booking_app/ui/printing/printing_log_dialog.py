@@ -56,7 +56,7 @@ class PrintingLogDialog(QDialog):
 
         self.user_edit = QLineEdit(user_name)
         self.user_edit.setObjectName("user_name")
-        self.user_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
+        self.user_edit.setMaxLength(200)  # never longer than the column's String(n), which PostgreSQL enforces
         self.user_edit.setPlaceholderText("団体名または氏名")
         self.masters_spin = QSpinBox()
         self.masters_spin.setObjectName("masters")
