@@ -37,12 +37,14 @@ from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.domain.fees import (FEE_CLASSES, TAX_CLASSES, FeeSchedule, Item, normalise_invoice_number,
                                       valid_invoice_number)
 from booking_app.domain.profile import PERIOD_KEYS
+from booking_app.reports.docs import Issuer
 from booking_app.services import centre
 from booking_app.services import fees as fee_svc
+from booking_app.services.payments import issuer_gaps
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
-from booking_app.ui.settings.settings_page import RowsModel
 from booking_app.ui.plain_text import plain_label
+from booking_app.ui.settings.rows_model import RowsModel
 
 FEE_CLASS_LABELS = {"member": "会員", "general": "一般"}
 INVOICE_FIELD = "適格請求書発行事業者登録番号"
@@ -314,9 +316,6 @@ class FeeSettingsWidget(QWidget):
             b.setEnabled(editable)
 
     def _show_issuer_gaps(self) -> None:
-        from booking_app.reports.docs import Issuer
-        from booking_app.services.payments import issuer_gaps
-
         gaps = issuer_gaps(Issuer("", self.operator_edit.text(), "", "",
                                   normalise_invoice_number(self.invoice_edit.text())))
         self.issuer_gaps_label.setText(f"未設定：{'・'.join(gaps)}（領収書に載らず、適格請求書になりません）"

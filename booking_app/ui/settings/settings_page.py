@@ -8,11 +8,9 @@ naming the tab and the field, so staff know where to look.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from datetime import date, time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -21,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableView,
     QTabWidget,
@@ -41,9 +40,18 @@ from booking_app.domain.profile import (
     YearlyClosure,
 )
 from booking_app.services import centre
+from booking_app.services import payments as pay_svc
+from booking_app.ui.access.connection_dialog import ConnectionDialog
+from booking_app.ui.admin.accounts_page import AccountsPage
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
 from booking_app.ui.plain_text import plain_label
+from booking_app.ui.settings.backup_encryption_settings import BackupEncryptionSettings
+from booking_app.ui.settings.fee_settings import FeeSettingsWidget
+from booking_app.ui.settings.import_limits_settings import ImportLimitsWidget
+from booking_app.ui.settings.privacy_settings import PrivacySettingsWidget
+from booking_app.ui.settings.rows_model import RowsModel
+from booking_app.ui.settings.targets_settings import TargetsWidget
 
 READ_ONLY_NOTE = "変更は管理者のみ行えます。表示だけしています。"
 ISSUER_WARNING_STYLE = "color: #8a3b00; background: #fff3c4; border: 1px solid #e0b000; padding: 4px;"
@@ -56,102 +64,6 @@ def _current_db_url(ctx: AppContext) -> str:
 
 def _hm(t: time) -> str:
     return f"{t.hour}:{t.minute:02d}"
-
-
-# --- a small editable table model over plain dict rows ---------------------------------------------------
-
-class RowsModel(QAbstractTableModel):
-    """Rows of plain values for a settings table. kinds: text, int, opt_int (empty = 無制限), bool, ro."""
-
-    def __init__(self, columns: Sequence[tuple[str, str, str]], parent=None):
-        super().__init__(parent)
-        self.columns = list(columns)
-        self._rows: list[dict[str, Any]] = []
-        self.editable = True
-
-    def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
-        self.beginResetModel()
-        self._rows = [dict(r, _dirty=False) for r in rows]
-        self.endResetModel()
-
-    def rows(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self._rows]
-
-    def add_row(self, row: dict[str, Any]) -> int:
-        n = len(self._rows)
-        self.beginInsertRows(QModelIndex(), n, n)
-        self._rows.append(dict(row, _dirty=True))
-        self.endInsertRows()
-        return n
-
-    def remove_row(self, i: int) -> None:
-        if 0 <= i < len(self._rows):
-            self.beginRemoveRows(QModelIndex(), i, i)
-            del self._rows[i]
-            self.endRemoveRows()
-
-    def col(self, key: str) -> int:
-        return next(i for i, c in enumerate(self.columns) if c[0] == key)
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.columns[section][1]
-        return None
-
-    def flags(self, index):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        kind = self.columns[index.column()][2]
-        if self.editable and kind != "ro":
-            f |= Qt.ItemFlag.ItemIsUserCheckable if kind == "bool" else Qt.ItemFlag.ItemIsEditable
-        return f
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        key, _, kind = self.columns[index.column()]
-        value = self._rows[index.row()].get(key)
-        if kind == "bool":
-            if role == Qt.ItemDataRole.CheckStateRole:
-                return Qt.CheckState.Checked if value else Qt.CheckState.Unchecked
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            if kind == "opt_int" and value in (None, ""):
-                return "無制限"
-            return "" if value is None else str(value)
-        if role == Qt.ItemDataRole.EditRole:
-            if kind == "int":
-                return int(value or 0)
-            return "" if value is None else str(value)
-        return None
-
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):
-        if not index.isValid() or not self.editable:
-            return False
-        key, _, kind = self.columns[index.column()]
-        row = self._rows[index.row()]
-        if kind == "bool" and role == Qt.ItemDataRole.CheckStateRole:
-            row[key] = Qt.CheckState(value) == Qt.CheckState.Checked
-        elif kind != "bool" and role == Qt.ItemDataRole.EditRole:
-            if kind == "int":
-                try:
-                    row[key] = int(value)
-                except (TypeError, ValueError):
-                    return False
-            else:
-                row[key] = "" if value is None else str(value).strip()
-        else:
-            return False
-        row["_dirty"] = True
-        self.dataChanged.emit(index, index, [role])
-        return True
 
 
 def _table(name: str, model: RowsModel, stretch: str | None = None) -> QTableView:
@@ -244,9 +156,7 @@ class SettingsPage(QWidget):
         self._build_closures()
         self._build_windows()
         self._build_fees()
-        # Issue 7: staff accounts, shown to everyone, changed by a システム管理者 only (the page decides).
-        from booking_app.ui.admin.accounts_page import AccountsPage
-
+        # Staff accounts, shown to everyone, changed by a システム管理者 only (the page decides).
         self.accounts = AccountsPage(ctx)
         self.tabs.addTab(self.accounts, "職員アカウント")
         self._build_data_protection()
@@ -281,16 +191,12 @@ class SettingsPage(QWidget):
             self._update_issuer_warning()
 
     def _update_issuer_warning(self) -> None:
-        from booking_app.services import payments as pay_svc
-
         text = self.ctx.read(lambda s: pay_svc.issuer_warning(pay_svc.issuer(s)))
         self.issuer_warning.setText(text)
         self.issuer_warning.setVisible(bool(text))
 
     def _add_connection_button(self, row: QHBoxLayout) -> None:
         """接続設定… of this terminal: only the システム管理者 may change it (others see it greyed)."""
-        from booking_app.ui.access.connection_dialog import ConnectionDialog
-
         b = QPushButton("接続設定…")
         b.setObjectName("connection_settings")
         b.setToolTip("この端末が使うデータベース（このパソコン／サーバー）を設定します。システム管理者のみ。")
@@ -306,14 +212,8 @@ class SettingsPage(QWidget):
             w.setVisible(not own_save)
 
     def _build_data_protection(self) -> None:
-        """データ保護 (issue 15): 取込の上限, 個人情報の保存期間, バックアップの暗号化. Each box saves itself
+        """データ保護: 取込の上限, 個人情報の保存期間, バックアップの暗号化. Each box saves itself
         and decides who may change it (manager, manager, システム管理), so the page's save row is hidden."""
-        from PySide6.QtWidgets import QScrollArea
-
-        from booking_app.ui.settings.backup_encryption_settings import BackupEncryptionSettings
-        from booking_app.ui.settings.import_limits_settings import ImportLimitsWidget
-        from booking_app.ui.settings.privacy_settings import PrivacySettingsWidget
-
         inner = QWidget()
         v = QVBoxLayout(inner)
         self.import_limits = ImportLimitsWidget(self.ctx)
@@ -469,13 +369,8 @@ class SettingsPage(QWidget):
         self.tabs.addTab(w, "予約受付")
 
     def _build_fees(self) -> None:
-        # Imported here: fee_settings builds on this module's RowsModel.
-        from booking_app.ui.settings.fee_settings import FeeSettingsWidget
-
         self.fees = FeeSettingsWidget(self.ctx)
         self.tabs.addTab(self.fees, "料金")
-        from booking_app.ui.settings.targets_settings import TargetsWidget
-
         self.targets = TargetsWidget(self.ctx)
         self.tabs.addTab(self.targets, "年度目標")
 
@@ -617,4 +512,4 @@ class SettingsPage(QWidget):
         return self._write(lambda s, a: centre.save_profile(s, a, profile), {"profile"})
 
 
-__all__ = ["SettingsPage", "RowsModel"]
+__all__ = ["SettingsPage"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
-from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError
 from booking_app.services.centre import save_targets, targets_for
@@ -19,7 +18,7 @@ class TargetsWidget(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        this_year = jcal.fiscal_year(clock.today())
+        this_year = jcal.fiscal_year(ctx.today)
         self.year = QComboBox()
         for fy in range(this_year - 1, this_year + 3):
             self.year.addItem(jcal.fiscal_year_label(fy), fy)
