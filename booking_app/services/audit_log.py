@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from booking_app.domain.booking_rules import STATUS_LABELS
 from booking_app.domain.errors import ValidationError
 from booking_app.services import table_writer
+from booking_app.services.text_search import contains
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.store import audit_chain
 from booking_app.store.models import AuditEntry, Staff
@@ -258,7 +259,6 @@ def _where(q: _Q, f: AuditFilter) -> _Q:
         q = q.where(AuditEntry.action == f.action)
     if f.entity_id is not None:
         q = q.where(AuditEntry.entity_id == f.entity_id)
-    from booking_app.services.text_search import contains  # one search rule (issue 13, item 5)
 
     found = contains(f.text, AuditEntry.summary)
     if found is not None:

@@ -30,7 +30,7 @@ import functools
 import json
 from datetime import date, datetime, timedelta
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Date, bindparam, insert
 from sqlalchemy.dialects import sqlite
@@ -41,13 +41,14 @@ from booking_app.domain.booking_rules import GROUP_BARRED, BookingStatus, peak_i
 from booking_app.domain.fees import FeeSchedule, load_default_fees
 from booking_app.domain.groups import effective_status
 from booking_app.domain.profile import CentreProfile, load_default_profile
+from booking_app.services import fees
 from booking_app.services.booking_plan import booking_number, plan_new_booking, quote_after, quote_summary
+from booking_app.services.booking_views import BookingInput, BookingView, EquipmentLine, check_input, overlap_error
+from booking_app.services.centre import PROFILE_KEY
 from booking_app.services.common import Actor, jsonable
 from booking_app.store.audit_chain import note_written, pg_append, sqlite_append, sqlite_tail, sqlite_ts
 from booking_app.store.models import Base, Booking
 
-if TYPE_CHECKING:  # bookings imports this module inside try_create's caller; names for hints only
-    from booking_app.services.bookings import BookingInput, BookingView
 
 _T = TypeVar("_T")
 
@@ -175,14 +176,10 @@ def _setting(key: str, text: str | None, parse: Callable[[Any], _T], default: Ca
 
 
 def _profile(text: str | None) -> CentreProfile:
-    from booking_app.services.centre import PROFILE_KEY
-
     return _setting(PROFILE_KEY, text, CentreProfile.from_dict, load_default_profile)
 
 
 def _fees(text: str | None) -> FeeSchedule:
-    from booking_app.services import fees
-
     # get_fees merges the stored sections over the defaults; reuse it on the parsed JSON so the merge
     # rule stays in one place.
     def parse(stored: dict[str, Any] | None) -> FeeSchedule:
@@ -219,8 +216,6 @@ def try_create(session: Session, actor: Actor, data: BookingInput, now: datetime
     ``None`` means "not the plain case": the caller runs the ORM path, which raises the message.
     Nothing has been written when None is returned.
     """
-    from booking_app.services.bookings import BookingView, EquipmentLine, check_input, overlap_error
-
     try:
         check_input(data)
     except Exception:  # noqa: BLE001 - the ORM path raises the same error with its message
@@ -233,9 +228,6 @@ def try_create(session: Session, actor: Actor, data: BookingInput, now: datetime
     db = _Db(session)
     pg = db.pg
     today = now.date()
-
-    from booking_app.services import fees
-    from booking_app.services.centre import PROFILE_KEY
 
     start, end, since = db.ts(data.start), db.ts(data.end), db.ts(data.start - timedelta(days=1))
     member = data.booker_kind == "member"

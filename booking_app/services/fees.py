@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,12 +35,11 @@ from booking_app.domain.fees import (
 from booking_app.domain.groups import effective_status
 from booking_app.services.booking_plan import charged_lines, fee_lines, quote_after, quote_summary
 from booking_app.services.centre import get_profile
+from booking_app.services.booking_views import BookingInput
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.services.settings_store import put_value
 from booking_app.store.models import Booking, CentreSetting, Charge, EquipmentType, MemberGroup, Room
 
-if TYPE_CHECKING:  # bookings imports this module for its hooks; no import cycle at run time
-    from booking_app.services.bookings import BookingInput
 
 FEES_KEY = "fees"
 # Bookings whose open charges are cancelled (nobody will use the room), and those whose charges follow

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -30,6 +30,7 @@ from booking_app.domain.groups import (
 )
 from booking_app.domain.kana import digits_only, search_key
 from booking_app.services.text_search import matches
+from booking_app.services.booking_views import BookingView, views_for
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.store.models import (
     Booking,
@@ -39,8 +40,6 @@ from booking_app.store.models import (
     NumberSequence,
 )
 
-if TYPE_CHECKING:  # annotations only: bookings imports this module
-    from booking_app.services.bookings import BookingView
 
 REG_NO_SEQUENCE = "group_reg_no"
 
@@ -420,8 +419,6 @@ def group_figures(session: Session, *, today: date, target: int) -> GroupFigures
 
 def group_bookings(session: Session, group_id: int, *, limit: int = 50) -> list[BookingView]:
     """The group's recent and coming bookings, newest first, for the verification panel."""
-    from booking_app.services.bookings import views_for
-
     rows = session.scalars(select(Booking).where(Booking.group_id == group_id)
                            .order_by(Booking.start_at.desc()).limit(limit))
     return views_for(session, list(rows))

@@ -35,7 +35,8 @@ from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import GROUP_BARRED, BookingStatus, overlaps, peak_in_use
 from booking_app.services import tabular
-from booking_app.services.bookings import blocks_slot_sql, expire_overdue_holds, hm, overlap_error
+from booking_app.services.booking_views import blocks_slot_sql, overlap_error
+from booking_app.services.bookings import expire_overdue_holds, hm
 from booking_app.services.centre import get_profile
 from booking_app.domain.errors import ValidationError
 from booking_app.services.common import Actor, audit, local_now, require_manager

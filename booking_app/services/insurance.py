@@ -36,6 +36,7 @@ from booking_app.domain.errors import RosterError as RosterError  # re-export: i
 from booking_app.domain.fees import yen
 from booking_app.domain.insurance import EVENT_EXCLUSIONS, SCHEMES, Plan
 from booking_app.domain.kana import search_key
+from booking_app.services.text_search import contains, matches
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.services.groups import verdict
 from booking_app.services.tabular import (
@@ -742,7 +743,6 @@ def list_enrolments(session: Session, *, fiscal_year: int | None = None, group_i
         q = q.where(InsuranceEnrolment.group_id == group_id)
     if unpaid_only or not include_cancelled:
         q = q.where(InsuranceEnrolment.status == "active")
-    from booking_app.services.text_search import contains, matches  # one search rule (issue 13, item 5)
 
     found = contains(text, InsuranceEnrolment.holder_name, InsuranceEnrolment.event_name)
     if found is not None:
@@ -783,7 +783,6 @@ def check_cover(session: Session, *, day: date, group_id: int | None = None, per
     if group_id is not None:
         q = q.where(InsuranceEnrolment.group_id == group_id)
     if person_key and enrolment_id is None:
-        from booking_app.services.text_search import matches  # one search rule (issue 13, item 5)
 
         roster = select(InsuredPerson.enrolment_id).where(matches(person, keyed=[InsuredPerson.search_text]))
         if group_id is None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from booking_app import clock
 from booking_app.domain.counting import fiscal_months
-from booking_app.services.bookings import blocks_slot_sql
+from booking_app.services.booking_views import blocks_slot_sql
 from booking_app.store.models import (
     Booking,
     GroupVerification,

@@ -30,8 +30,9 @@ from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.documents import CashupDoc, CashupRow, DocLine, Issuer, ReceiptDoc
 from booking_app.domain.errors import NotFound, RuleError, ValidationError
 from booking_app.domain.fees import FeeLine, stamp_duty, tax_summary, valid_invoice_number, yen
-from booking_app.services.bookings import hold_lapsed_sql
+from booking_app.services.booking_views import hold_lapsed_sql
 from booking_app.services.centre import get_profile
+from booking_app.services.text_search import contains, matches
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.services.fees import DEAD_STATUSES, PRINT_MASTER_ITEM, PRINT_SHEET_ITEMS, get_fees
 from booking_app.services.groups import next_number
@@ -267,7 +268,6 @@ def open_charges(session: Session, *, booking_id: int | None = None, group_id: i
     if group_id is not None:
         q = q.where(Charge.group_id == group_id)
     if payer and payer.strip():
-        from booking_app.services.text_search import matches  # one search rule (issue 13, item 5)
 
         q = q.where(matches(payer, Charge.payer_name))
     units = _units(session)
@@ -624,7 +624,6 @@ def _receipts_query(*, day: date | None, text: str, terminal: str | None) -> Sel
                     Receipt.issued_at < datetime.combine(day + timedelta(days=1), time()))
     if terminal:
         q = q.where(Receipt.terminal == terminal)
-    from booking_app.services.text_search import contains  # one search rule (issue 13, item 5)
 
     found = contains(text, Receipt.receipt_no, Receipt.payer_name, Receipt.purpose)
     if found is not None:

@@ -20,19 +20,15 @@ from booking_app.domain.booking_rules import (EDITABLE, BookingStatus, overlaps,
 from booking_app.domain.errors import ConflictError, RuleError, ValidationError
 from booking_app.domain.recurrence import RecurrenceRule, describe_ja, expand
 from booking_app.services.booking_plan import hm
+from booking_app.services.booking_views import BookingInput, BookingView, blocks_slot_sql, hold_lapsed_sql, views_for
 from booking_app.services.bookings import (
-    BookingInput,
-    BookingView,
     _apply_update,
     _create,
     _group_status,
     _validate_fields,
-    blocks_slot_sql,
     cancel_booking,
     check_cancel_reason,
     expire_overdue_holds,
-    hold_lapsed_sql,
-    views_for,
 )
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, deny, is_manager, local_now

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from booking_app.domain.booking_rules import BookingStatus
 from booking_app.domain.documents import Issuer, SlipDoc
 from booking_app.domain.errors import NotFound, ValidationError
-from booking_app.services.bookings import blocks_slot_sql, views_for
+from booking_app.services.booking_views import blocks_slot_sql, views_for
 from booking_app.services.centre import get_profile
+from booking_app.services.fees import get_fees
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.services.common import Actor, audit, local_now
 from booking_app.store.models import Booking, BookingSeries, Charge, Receipt, Room
@@ -55,14 +56,9 @@ def issuer_for(session: Session) -> Issuer:
     """The centre as slips and receipts name it: profile values, operator and T number from the fee tables."""
     profile = get_profile(session)
     operator, invoice_number = profile.operator, ""
-    try:  # the fee tables (services.fees) hold the issuer's receipt details once set up
-        from booking_app.services.fees import get_fees
-
-        schedule = get_fees(session)
-        operator = schedule.operator or operator
-        invoice_number = schedule.invoice_number
-    except ImportError:  # pragma: no cover - only while the fees service does not exist
-        pass
+    schedule = get_fees(session)  # the fee tables hold the issuer's receipt details once set up
+    operator = schedule.operator or operator
+    invoice_number = schedule.invoice_number
     return Issuer(centre_name=profile.name, operator=operator, address=profile.address, phone=profile.phone,
                   invoice_number=invoice_number)
 

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from booking_app.domain.booking_rules import NOT_CHECKED_OUT
 from booking_app.domain.fees import yen
-from booking_app.services import bookings as booking_svc
-from booking_app.services.bookings import BookingView
+from booking_app.services.booking_views import views_for
+from booking_app.services.booking_views import BookingView
 from booking_app.services.fees import DEAD_STATUSES
 from booking_app.store.models import Booking, Charge, Receipt, ReceiptVoid
 
@@ -108,7 +108,7 @@ def not_checked_out(session: Session, before: datetime, limit: int = 300) -> lis
     """Bookings that ended before ``before`` and are still 確定/利用中: never checked out (利用済 not entered)."""
     q = (select(Booking).where(Booking.status.in_(NOT_CHECKED_OUT), Booking.end_at <= before)
          .order_by(Booking.start_at).limit(limit))
-    return booking_svc.views_for(session, list(session.scalars(q)))
+    return views_for(session, list(session.scalars(q)))
 
 
 __all__ = ["NOT_CHECKED_OUT", "NO_FEE", "PaymentState", "not_checked_out", "payment_states"]
