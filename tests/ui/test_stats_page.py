@@ -25,18 +25,13 @@ from booking_app.services.stats.tallies import add_tally
 from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import MonthClosing, StatAmendment
-from booking_app.ui.stats import stats_page as sp
 from booking_app.ui.context import AppContext
+from booking_app.ui.period_picker import FISCAL_YEAR
+from booking_app.ui.stats import events_tab, months_tab
 from booking_app.ui.stats.counter_panel import CounterPanel
-from booking_app.ui.stats.stats_page import (
-    AmendDialog,
-    AmendmentsModel,
-    EventDialog,
-    EventsModel,
-    MonthsModel,
-    StatsPage,
-    UnsettledModel,
-)
+from booking_app.ui.stats.dialogs import AmendDialog, EventDialog, UnsettledDialog
+from booking_app.ui.stats.models import AmendmentsModel, EventsModel, MonthsModel, MonthState, UnsettledModel
+from booking_app.ui.stats.stats_page import StatsPage
 from booking_app.ui.workers import wait_for_ops
 from tests.ui.test_enrol_dialog import type_text
 
@@ -67,13 +62,21 @@ def ctx(engine, manager):
 
 
 @pytest.fixture
-def notices(monkeypatch):
-    """info / confirm / show_error replaced: confirmations say yes; everything shown is recorded."""
-    seen: dict[str, list] = {"info": [], "confirm": [], "errors": []}
-    monkeypatch.setattr(sp, "info", lambda parent, title, text: seen["info"].append(text))
-    monkeypatch.setattr(sp, "confirm", lambda parent, title, text: seen["confirm"].append(text) or True)
-    monkeypatch.setattr(sp, "show_error", lambda parent, exc: seen["errors"].append(getattr(exc, "message", str(exc))))
-    return seen
+def notices(monkeypatch, prompts):
+    """What the page said: notices and questions through the prompts recorder (confirmations say yes),
+    errors of the tabs (their show_error) and of the background export (the recorder's)."""
+    errors: list[str] = []
+    for tab in (events_tab, months_tab):
+        monkeypatch.setattr(tab, "show_error", lambda parent, exc: errors.append(getattr(exc, "message", str(exc))))
+
+    class Errors:
+        def __eq__(self, other):
+            return [*errors, *prompts.error_texts] == other
+
+        def __repr__(self):
+            return repr([*errors, *prompts.error_texts])
+
+    return {"info": prompts.shown("info"), "confirm": prompts.shown("confirm"), "errors": Errors()}
 
 
 @pytest.fixture
@@ -189,13 +192,13 @@ def test_add_an_event_then_enter_its_attendance(qtbot, page, engine, notices):
         qtbot.mouseClick(dlg.buttons.buttons()[0], Qt.MouseButton.LeftButton)
 
     seen = when_modal(EventDialog, fill)
-    qtbot.mouseClick(page.add_event_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.events_tab.add_button, Qt.MouseButton.LeftButton)
     assert seen and notices["errors"] == []
-    m = page.events_model
+    m = page.events_tab.model
     assert m.rowCount() == 1
     assert [m.data(m.index(0, c)) for c in range(5)] == ["2026/11/15(日)", "講座", "はじめての市民活動講座",
                                                          "大会議室", "未入力"]
-    assert "未入力の行事 1件" in page.events_note.text()
+    assert "未入力の行事 1件" in page.events_tab.note.text()
 
     def attendance(dlg: EventDialog):
         assert dlg.name_edit.text() == "はじめての市民活動講座"
@@ -204,9 +207,9 @@ def test_add_an_event_then_enter_its_attendance(qtbot, page, engine, notices):
         qtbot.mouseClick(dlg.buttons.buttons()[0], Qt.MouseButton.LeftButton)
 
     when_modal(EventDialog, attendance)
-    page.events_view.selectRow(0)
-    qtbot.mouseClick(page.edit_event_button, Qt.MouseButton.LeftButton)
-    assert m.data(m.index(0, 4)) == "32人" and page.events_note.text() == "1件・参加者 32人"
+    page.events_tab.view.selectRow(0)
+    qtbot.mouseClick(page.events_tab.edit_button, Qt.MouseButton.LeftButton)
+    assert m.data(m.index(0, 4)) == "32人" and page.events_tab.note.text() == "1件・参加者 32人"
     with read_session(engine) as s:
         assert year_progress(s, today=TODAY).by_category["講座・行事"] == 32
 
@@ -215,27 +218,27 @@ def test_add_an_event_then_enter_its_attendance(qtbot, page, engine, notices):
 
 
 def select_month(page: StatsPage, year: int, month: int) -> None:
-    row = next(i for i, m in enumerate(page.months_model.rows()) if (m.year, m.month) == (year, month))
-    page.months_view.selectRow(row)
+    row = next(i for i, m in enumerate(page.months_tab.model.rows()) if (m.year, m.month) == (year, month))
+    page.months_tab.view.selectRow(row)
 
 
 def test_manager_closes_a_month(qtbot, page, engine, manager, notices):
     used(engine, manager, OCT, 18)
     page.show_tab("months")
-    m = page.months_model
+    m = page.months_tab.model
     states = {(r.year, r.month): r.state_label for r in m.rows()}
     assert states[(2026, 4)] == "未締め" and states[(2026, 11)] == "集計中" and states[(2027, 3)] == "—"
     # The month just ended is chosen for the manager.
-    assert (page.selected_month().year, page.selected_month().month) == (2026, 10)
-    assert page.close_button.isEnabled() and not page.amend_button.isEnabled()
-    qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
+    assert (page.months_tab.selected_month().year, page.months_tab.selected_month().month) == (2026, 10)
+    assert page.months_tab.close_button.isEnabled() and not page.months_tab.amend_button.isEnabled()
+    qtbot.mouseClick(page.months_tab.close_button, Qt.MouseButton.LeftButton)
     assert notices["errors"] == [] and notices["info"] == ["2026年10月を締めました。"]
-    row = page.months_model.rows()[6]
+    row = page.months_tab.model.rows()[6]
     assert (row.month, row.state_label, row.total, row.closed_by) == (10, "締め済", 18, "センター長")
     assert m.data(m.index(6, 4)) == "締め済" and m.data(m.index(6, 1)) == "18人"
     assert m.data(m.index(7, 0)) == "2026年11月（25日まで）" and m.data(m.index(8, 1)) == ""
-    assert "締め済み" in page.month_detail.text()
-    assert not page.close_button.isEnabled() and page.amend_button.isEnabled()
+    assert "締め済み" in page.months_tab.detail.text()
+    assert not page.months_tab.close_button.isEnabled() and page.months_tab.amend_button.isEnabled()
     with read_session(engine) as s:
         assert is_month_closed(s, 2026, 10)
 
@@ -244,9 +247,9 @@ def test_desk_staff_cannot_close_a_month(qtbot, page, ctx, engine, desk, notices
     ctx.set_actor(desk)
     page.show_tab("months")
     select_month(page, 2026, 9)
-    qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.months_tab.close_button, Qt.MouseButton.LeftButton)
     assert notices["errors"] == ["月次締めは管理者のみ行えます。管理者に依頼してください。"]
-    assert page.selected_month().state_label == "未締め"
+    assert page.months_tab.selected_month().state_label == "未締め"
     with read_session(engine) as s:
         assert s.scalar(select(MonthClosing.id)) is None
 
@@ -260,22 +263,22 @@ def test_unsettled_bookings_are_listed_before_a_forced_close(qtbot, page, engine
         asked.append((message, [b.id for b in bookings]))
         return reply["reason"]
 
-    monkeypatch.setattr(sp, "ask_force_reason", fake)
+    monkeypatch.setattr(months_tab, "ask_force_reason", fake)
     page.show_tab("months")
     select_month(page, 2026, 10)
-    qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.months_tab.close_button, Qt.MouseButton.LeftButton)
     assert asked and asked[0][1] == [open_id] and "1件" in asked[0][0]
-    assert page.selected_month().state_label == "未締め"
+    assert page.months_tab.selected_month().state_label == "未締め"
     reply["reason"] = "団体に人数を確認中のため"
-    qtbot.mouseClick(page.close_button, Qt.MouseButton.LeftButton)
-    assert page.selected_month().state_label == "締め済"
+    qtbot.mouseClick(page.months_tab.close_button, Qt.MouseButton.LeftButton)
+    assert page.months_tab.selected_month().state_label == "締め済"
     assert "未精算 1件" in notices["info"][-1]
 
 
 def test_unsettled_dialog_lists_the_bookings(qtbot, engine, manager):
     bid = used(engine, manager, OCT, 9, settle=False)
     rows = [b for b in read_rows(engine) if b.id == bid]
-    dlg = sp.UnsettledDialog("2026年10月には…予約が1件あります。", rows)
+    dlg = UnsettledDialog("2026年10月には…予約が1件あります。", rows)
     qtbot.addWidget(dlg)
     dlg.show()
     assert dlg.model.rowCount() == 1 and dlg.model.data(dlg.model.index(0, 1)) == "2026/10/14(水)"
@@ -298,7 +301,7 @@ def test_amend_a_closed_month(qtbot, page, engine, manager, notices):
         close_month(s, manager, 2026, 10, now=datetime(2026, 11, 2, 10))
     page.show_tab("months")
     select_month(page, 2026, 10)
-    assert page.amend_button.isEnabled()
+    assert page.months_tab.amend_button.isEnabled()
 
     def fill(dlg: AmendDialog):
         dlg.choose_key("users.room.大会議室")
@@ -310,13 +313,13 @@ def test_amend_a_closed_month(qtbot, page, engine, manager, notices):
         qtbot.mouseClick(dlg.buttons.buttons()[0], Qt.MouseButton.LeftButton)
 
     seen = when_modal(AmendDialog, fill)
-    qtbot.mouseClick(page.amend_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.months_tab.amend_button, Qt.MouseButton.LeftButton)
     assert seen and notices["errors"] == []
-    a = page.amendments_model
+    a = page.months_tab.amendments_model
     assert a.rowCount() == 1
     assert [a.data(a.index(0, c)) for c in range(1, 6)] == ["部屋別利用者数（大会議室）", "25", "52",
                                                             "利用人数の入力誤り", "センター長"]
-    assert page.selected_month().amendments == 1
+    assert page.months_tab.selected_month().amendments == 1
     with read_session(engine) as s:
         row = s.scalars(select(StatAmendment)).one()
         assert (row.old_value, row.new_value) == (25, 52)
@@ -339,20 +342,20 @@ def test_amend_dialog_asks_for_a_reason_and_a_different_value(qtbot):
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
-def test_export_writes_the_file_off_the_gui_thread(qtbot, page, engine, desk, notices, monkeypatch, tmp_path, fmt):
+def test_export_writes_the_file_off_the_gui_thread(qtbot, page, engine, desk, notices, prompts, tmp_path, fmt):
     used(engine, desk, OCT, 21)
     target = tmp_path / f"統計.{fmt}"
-    asked: list[str] = []
-    monkeypatch.setattr(sp, "ask_save_path", lambda parent, suggested, f: asked.append(suggested) or str(target))
+    prompts.save_path = target
     page.show_tab("export")
-    assert page.export_month.currentText() == "2026年10月"  # the month just ended
-    page.format_radios[fmt].click()
-    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
-    assert asked == [f"統計_2026年10月.{fmt}"]
-    with qtbot.wait_signal(page.last_op.finished, timeout=20_000):
+    # The month just ended, named as the period picker names months.
+    assert page.export_tab.picker.month_combo.currentText() == "令和8年（2026年）10月"
+    page.export_tab.format_radios[fmt].click()
+    qtbot.mouseClick(page.export_tab.button, Qt.MouseButton.LeftButton)
+    assert prompts.texts("ask_save_path") == [f"統計_2026年10月.{fmt}"]  # no brackets in a file name
+    with qtbot.wait_signal(page.export_tab.last_op.finished, timeout=20_000):
         pass
     assert target.is_file() and target.stat().st_size > 0
-    assert page.last_export_path == target and str(target) in page.export_result.text()
+    assert page.export_tab.last_export_path == target and str(target) in page.export_tab.result.text()
     assert notices["errors"] == [] and "保存しました" in notices["info"][0]
     if fmt == "xlsx":
         from openpyxl import load_workbook
@@ -365,26 +368,25 @@ def test_export_writes_the_file_off_the_gui_thread(qtbot, page, engine, desk, no
         assert any("21" in row for row in csv.reader(text.splitlines()))
 
 
-def test_export_of_a_fiscal_year_as_pdf(qtbot, page, notices, monkeypatch, tmp_path):
+def test_export_of_a_fiscal_year_as_pdf(qtbot, page, notices, prompts, tmp_path):
     target = tmp_path / "年度.pdf"
-    asked: list[str] = []
-    monkeypatch.setattr(sp, "ask_save_path", lambda parent, suggested, f: asked.append(suggested) or str(target))
+    prompts.save_path = target
     page.show_tab("export")
-    page.by_year_radio.click()
-    page.format_radios["pdf"].click()
-    assert page.export_period() == ("令和8年度（2026年度）", {"fiscal_year": 2026})
-    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
-    assert asked == ["統計_令和8年度.pdf"]
-    with qtbot.wait_signal(page.last_op.finished, timeout=30_000):
+    page.export_tab.picker.radios[FISCAL_YEAR].click()
+    page.export_tab.format_radios["pdf"].click()
+    assert page.export_tab.period() == ("令和8年度（2026年度）", {"fiscal_year": 2026})
+    qtbot.mouseClick(page.export_tab.button, Qt.MouseButton.LeftButton)
+    assert prompts.texts("ask_save_path") == ["統計_令和8年度.pdf"]
+    with qtbot.wait_signal(page.export_tab.last_op.finished, timeout=30_000):
         pass
     assert target.read_bytes()[:5] == b"%PDF-" and notices["errors"] == []
     assert "令和8年度（2026年度）の統計を保存しました" in notices["info"][0]
 
 
-def test_export_cancelled_in_the_save_dialog_does_nothing(qtbot, page, monkeypatch):
-    monkeypatch.setattr(sp, "ask_save_path", lambda parent, suggested, f: "")
-    page.show_tab("export")
-    assert page.export() is None and page.last_op is None
+def test_export_cancelled_in_the_save_dialog_does_nothing(qtbot, page, prompts):
+    page.show_tab("export")  # the recorder answers the save dialog with None: cancelled
+    assert page.export_tab.export() is None and page.export_tab.last_op is None
+    assert len(prompts.of("ask_save_path")) == 1 and prompts.infos == []
     wait_for_ops()
 
 
@@ -404,8 +406,8 @@ def test_models(qtmodeltester, engine, manager):
         amendments = year_amendments(s, 2026)
         unsettled = [b for b in unsettled_bookings(s, today=TODAY) if b.id == open_id]
     months = MonthsModel()
-    months.set_rows([sp.MonthState(2026, 10, 7, "closed", datetime(2026, 11, 2, 10), "センター長", 1),
-                     sp.MonthState(2026, 11, 0, "current"), sp.MonthState(2026, 12, 0, "future")])
+    months.set_rows([MonthState(2026, 10, 7, "closed", datetime(2026, 11, 2, 10), "センター長", 1),
+                     MonthState(2026, 11, 0, "current"), MonthState(2026, 12, 0, "future")])
     amend_model = AmendmentsModel()
     amend_model.set_rows(amendments)
     unsettled_model = UnsettledModel()

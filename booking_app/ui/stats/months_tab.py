@@ -1,0 +1,219 @@
+"""月次締め: the fiscal year's months with their users against last year's same days and their state; a
+manager closes one (its figures then stand as submitted) or records a 訂正 (amendment) to a closed one.
+Refused for unsettled bookings, the month's list is shown and a manager may close with a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from booking_app import clock
+from booking_app.domain.counting import fiscal_months
+from booking_app.domain.errors import DomainError
+from booking_app.domain.figures import AmendmentView
+from booking_app.services import lookups
+from booking_app.services.stats.amendments import amendable_figures, year_amendments
+from booking_app.services.stats.figures import month_figures, monthly_users
+from booking_app.services.stats.month_close import amend, close_month, unsettled_bookings
+from booking_app.ui.context import AppContext
+from booking_app.ui.errors import show_error
+from booking_app.ui.plain_text import plain_label
+from booking_app.ui.stats.dialogs import AmendDialog, UnsettledDialog
+from booking_app.ui.stats.events_tab import year_combo
+from booking_app.ui.stats.models import AmendmentsModel, MonthsModel, MonthState, month_text
+from booking_app.ui.widgets import action_button as _button
+from booking_app.ui.widgets import list_table as _table
+
+
+def ask_force_reason(parent: QWidget | None, message: str, bookings: Sequence) -> str | None:
+    """The unsettled bookings of the month, and a reason to close anyway (tests replace this)."""
+    return UnsettledDialog.ask(parent, message, bookings)
+
+
+class MonthsTab(QWidget):
+    """The months of a fiscal year (締め済・未締め・集計中), the chosen month's amendments, close and amend."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._amendments: list[AmendmentView] = []
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 6, 4, 4)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("年度"))
+        self.year = year_combo("months_year", ctx.today)
+        self.year.currentIndexChanged.connect(lambda _i: self.refresh())
+        row.addWidget(self.year)
+        row.addStretch(1)
+        self.close_button = _button("締める", "close_month", self.close_selected, "選んだ月の数値を確定します（管理者）")
+        self.amend_button = _button("訂正…", "amend_month", self.amend_selected,
+                                    "締め済みの月の数値の訂正を記録します（管理者）")
+        row.addWidget(self.close_button)
+        row.addWidget(self.amend_button)
+        lay.addLayout(row)
+        self.model = MonthsModel(self)
+        self.view = _table("months")
+        self.view.setModel(self.model)
+        for col, width in enumerate((170, 100, 100, 80, 80, 140, 130)):
+            self.view.setColumnWidth(col, width)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._month_selected())
+        # All twelve months in sight without scrolling; the amendments take the rest of the height.
+        rows_h = self.view.verticalHeader().defaultSectionSize() * 12
+        self.view.setMinimumHeight(rows_h + self.view.horizontalHeader().sizeHint().height() + 6)
+        lay.addWidget(self.view)
+        self.detail = plain_label()
+        self.detail.setObjectName("month_detail")
+        self.detail.setWordWrap(True)
+        lay.addWidget(self.detail)
+        box = QGroupBox("訂正の記録")
+        bl = QVBoxLayout(box)
+        bl.setContentsMargins(6, 4, 6, 6)
+        self.amendments_model = AmendmentsModel(self)
+        self.amendments_view = _table("amendments")
+        self.amendments_view.setModel(self.amendments_model)
+        for col, width in enumerate((130, 200, 70, 70, 380)):
+            self.amendments_view.setColumnWidth(col, width)
+        self.amendments_view.horizontalHeader().setStretchLastSection(True)
+        bl.addWidget(self.amendments_view)
+        lay.addWidget(box, 1)
+
+    def refresh(self) -> None:
+        fy = self.year.currentData()
+        keep = self.selected_month()
+        today = self.ctx.today
+
+        def load(s: Any) -> tuple[list[MonthState], list[AmendmentView]]:
+            # One rule with every output: months ahead blank, the running month to today, like-for-like.
+            rows = {(r.year, r.month): r for r in monthly_users(s, fy, today=today)}
+            closings = lookups.month_closings(s, fy)
+            amendments = year_amendments(s, fy)
+            out = []
+            for y, m in fiscal_months(fy):
+                c = closings.get((y, m))
+                if c is not None:
+                    state = "closed"
+                elif (y, m) == (today.year, today.month):
+                    state = "current"
+                elif date(y, m, 1) > today:
+                    state = "future"
+                else:
+                    state = "open"
+                n_amend = sum(1 for a in amendments if (a.year, a.month) == (y, m))
+                r = rows.get((y, m))
+                total = r.total if r is not None and r.total is not None else 0
+                out.append(MonthState(y, m, total, state, c[0] if c else None, c[1] if c else "", n_amend,
+                                      r.upto if r is not None else None,
+                                      r.last_year_comparable if r is not None else None))
+            return out, amendments
+
+        months, self._amendments = self.ctx.read(load)
+        self.model.set_rows(months)
+        target = keep.id if keep is not None else None
+        if target is None:  # the month just ended is the one to close
+            prev = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+            target = prev[0] * 100 + prev[1]
+        for r, m in enumerate(months):
+            if m.id == target:
+                self.view.selectRow(r)
+                break
+        self._month_selected()
+
+    def selected_month(self) -> MonthState | None:
+        sm = self.view.selectionModel()
+        idx = sm.selectedRows() if sm is not None else []
+        return self.model.row(idx[0].row()) if idx else None
+
+    def _month_selected(self) -> None:
+        m = self.selected_month()
+        self.close_button.setEnabled(m is not None and m.state == "open")
+        self.amend_button.setEnabled(m is not None and m.state == "closed")
+        if m is None:
+            self.detail.setText("")
+            self.amendments_model.set_rows(self._amendments)
+            return
+        self.amendments_model.set_rows([a for a in self._amendments if (a.year, a.month) == (m.year, m.month)])
+        if m.state == "closed":
+            self.detail.setText(f"{month_text(m.year, m.month)}は締め済みです（{m.closed_by}）。"
+                                "数値の変更は「訂正」で記録します。")
+        elif m.state == "open":
+            self.detail.setText(f"{month_text(m.year, m.month)}は未締めです。"
+                                "未精算の予約を片付けてから、管理者が「締める」を押してください。")
+        elif m.state == "current":
+            self.detail.setText(f"今月は月末まで集計中です（{m.label}の数値。前年同期は前年の同じ日までと比べます）。")
+        else:
+            self.detail.setText("")
+
+    def close_selected(self) -> bool:
+        m = self.selected_month()
+        if m is None:
+            return False
+        label = month_text(m.year, m.month)
+        if not self.ctx.prompts.confirm(self, "月次締め",
+                                        f"{label}を締めます。締めた後の数値の変更は訂正として記録されます。よろしいですか？"):
+            return False
+        now = clock.now()
+        try:
+            self.ctx.write(lambda s, a: close_month(s, a, m.year, m.month, now=now), changes={"month"})
+        except DomainError as exc:
+            return self._close_refused(m, exc)
+        self.refresh()
+        self.ctx.prompts.info(self, "月次締め", f"{label}を締めました。")
+        return True
+
+    def _close_refused(self, m: MonthState, exc: DomainError) -> bool:
+        """Refused: when unsettled bookings are the reason, list them (and let a manager force it)."""
+        today = self.ctx.today
+        try:
+            unsettled = [b for b in self.ctx.read(lambda s: unsettled_bookings(s, today=today))
+                         if (b.start.year, b.start.month) == (m.year, m.month)]
+        except DomainError:
+            unsettled = []
+        if not unsettled or not self.ctx.actor.is_manager:
+            show_error(self, exc)
+            return False
+        reason = ask_force_reason(self, exc.message, unsettled)
+        if not reason:
+            return False
+        now = clock.now()
+        try:
+            self.ctx.write(lambda s, a: close_month(s, a, m.year, m.month, now=now, force_reason=reason),
+                           changes={"month"})
+        except DomainError as exc2:
+            show_error(self, exc2)
+            return False
+        self.refresh()
+        self.ctx.prompts.info(self, "月次締め",
+                              f"{month_text(m.year, m.month)}を締めました（未精算 {len(unsettled)}件、理由を記録）。")
+        return True
+
+    def month_figure_values(self, year: int, month: int) -> list[tuple[str, str, int]]:
+        """The amendable figures of a closed month: (key, Japanese label, value as it stands now)."""
+        return amendable_figures(self.ctx.read(lambda s: month_figures(s, year, month)))
+
+    def amend_selected(self) -> AmendmentView | None:
+        m = self.selected_month()
+        if m is None:
+            return None
+        try:
+            figures = self.month_figure_values(m.year, m.month)
+        except DomainError as exc:
+            show_error(self, exc)
+            return None
+        v = AmendDialog.get(self, m.year, m.month, figures)
+        if v is None:
+            return None
+        try:
+            view: AmendmentView = self.ctx.write(
+                lambda s, a: amend(s, a, m.year, m.month, v.key, v.new_value, v.reason), changes={"amendment"})
+        except DomainError as exc:
+            show_error(self, exc)
+            return None
+        self.refresh()
+        return view
+
+
+__all__ = ["MonthsTab", "ask_force_reason"]
