@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from booking_app.domain.booking_rules import UNSETTLED
 from booking_app.domain.errors import RuleError, ValidationError
 from booking_app.domain.figures import AmendmentView, MonthFigures
-from booking_app.services.bookings import BookingView, views_for
+from booking_app.services.booking_views import BookingView, views_for
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.services.stats.amendments import amendment_label, split_key, submitted_value
 from booking_app.services.stats.figures import compute, figures_to_json
