@@ -19,6 +19,7 @@ failure leaves nothing half-done and the next start simply shows the wizard agai
 
 from __future__ import annotations
 
+import gc
 import html
 import logging
 from pathlib import Path
@@ -69,6 +70,16 @@ from booking_app.services.first_start import (  # noqa: F401 - the wizard's name
     is_first_start,
     target_of,
 )
+from booking_app.ui.about_dialog import resources_dir
+from booking_app.ui.access.connection_dialog import (
+    TlsFields,
+    check_connection,
+    explain_connect_error,
+    is_unreachable,
+    server_field_problem,
+)
+from booking_app.ui.access.login_dialog import LAST_STAFF_KEY
+from booking_app.ui.workers import Op
 
 
 log = logging.getLogger(__name__)
@@ -84,8 +95,6 @@ def failure_message(exc: BaseException) -> str:
     """The Japanese sentence for a failed 完了."""
     if isinstance(exc, DomainError):
         return exc.message
-    from booking_app.ui.access.connection_dialog import explain_connect_error, is_unreachable
-
     if is_unreachable(exc):
         return explain_connect_error(getattr(exc, "orig", None) or exc)
     text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
@@ -104,8 +113,6 @@ def collect_garbage_here() -> None:
     wrappers there, which crashes Qt (seen as a segfault in this module's tests). Anki avoids the same
     by collecting only on the main thread.
     """
-    import gc
-
     gc.collect()
 
 
@@ -187,8 +194,6 @@ class DatabasePage(QWizardPage):
         self.port_spin.setRange(1, 65535)
         self.port_spin.setValue(config.DEFAULT_PG_PORT)
         self.db_edit = _edit("database", "fukufuku")
-        from booking_app.ui.access.connection_dialog import TlsFields
-
         self.tls = TlsFields(self, self.host_edit, ca_placeholder="IT担当者から受け取った ca.crt")
         self.sslmode_combo, self.ca_edit, ca_row = self.tls.combo, self.tls.ca_edit, self.tls.ca_row
         # The schema owner (made by the IT person, docs/admin-guide.md 3): asked once, never stored.
@@ -236,9 +241,7 @@ class DatabasePage(QWizardPage):
         host, db, user = self.host_edit.text().strip(), self.db_edit.text().strip(), self.user_edit.text().strip()
         if not host or not db or not user:
             return None
-        from booking_app.ui.access.connection_dialog import server_field_problem
-
-        # Bad-input fix (issue 7): a host such as "user@pc:1/x" made a URL naming another server.
+        # A host such as "user@pc:1/x" made a URL naming another server.
         if server_field_problem(host, db, user, self.password_edit.text()):
             return None
         return config.postgres_url(host, self.port_spin.value(), db, user, self.password_edit.text(),
@@ -285,10 +288,6 @@ class DatabasePage(QWizardPage):
 
     # -- 接続テスト
     def run_test(self) -> None:
-        from booking_app.ui.workers import Op
-
-        from booking_app.ui.access.connection_dialog import server_field_problem
-
         url = self.server_url()
         if url is None:
             host, db, user = (self.host_edit.text().strip(), self.db_edit.text().strip(),
@@ -350,8 +349,6 @@ class DatabasePage(QWizardPage):
 
 def _probe(url: str):
     """Worker thread: the connection check, the database's state and (if set up halfway) its profile."""
-    from booking_app.ui.access.connection_dialog import check_connection
-
     check = check_connection(url)
     if not check.ok:
         return check, None, None
@@ -552,9 +549,7 @@ class FirstStartWizard(QWizard):
         profile, schedule = initial_values(self.fixed_url)
         self.centre_page.fill(profile, schedule, self.fixed_url)
         self.currentIdChanged.connect(self._entered)
-        from booking_app.app import translations_dir
-
-        logo = translations_dir().parent / "icons" / "fukufuku-desk.png"
+        logo = resources_dir() / "icons" / "fukufuku-desk.png"
         if logo.is_file():
             self.setPixmap(QWizard.WizardPixmap.LogoPixmap, QPixmap(str(logo)).scaledToHeight(
                 48, Qt.TransformationMode.SmoothTransformation))
@@ -643,8 +638,6 @@ class FirstStartWizard(QWizard):
             QApplication.restoreOverrideCursor()
 
     def accept(self) -> None:
-        from booking_app.ui.workers import Op
-
         if self._running:
             return
         try:
@@ -663,8 +656,6 @@ class FirstStartWizard(QWizard):
         self._set_busy(False)
         self.result_url, self.actor = result
         if self.actor is not None:
-            from booking_app.ui.access.login_dialog import LAST_STAFF_KEY
-
             QSettings().setValue(LAST_STAFF_KEY, self.actor.id)
         super().accept()
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from booking_app.domain.errors import DomainError
 from booking_app.domain.roles import role_label
 from booking_app.services import auth
+from booking_app.services.db_login import sign_in
 from booking_app.ui.context import AppContext
 from booking_app.ui.access.login_dialog import (
     ERROR_STYLE,
@@ -193,8 +194,6 @@ class LockOverlay(QDialog):
             else:
                 # PostgreSQL: the server checks the password of the login on duty (a fresh connection,
                 # closed at once); the app never holds a password hash for a database login.
-                from booking_app.services.db_login import sign_in
-
                 engine, _actor = sign_in(base_url, self.ctx.engine.url.username or "", password)
                 engine.dispose()
         except DomainError as exc:

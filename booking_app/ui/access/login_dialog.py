@@ -18,6 +18,7 @@ import weakref
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -33,6 +34,7 @@ from booking_app.domain.errors import DomainError
 from booking_app.domain.roles import role_label
 from booking_app.services import auth
 from booking_app.services.common import Actor
+from booking_app.services.db_login import sign_in
 from booking_app.services.unit_of_work import Engine, read_session, write_session
 
 log = logging.getLogger(__name__)
@@ -156,8 +158,6 @@ class LoginDialog(QDialog):
             _show_error(self.error_label, self.tr("パスワードを入力してください。"))
             self.password.setFocus()
             return False
-        from PySide6.QtWidgets import QApplication
-
         # The password hash costs ~0.6 s (scrypt at OWASP's cost, services/auth.py): say that it is working.
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
@@ -193,12 +193,6 @@ class LoginDialog(QDialog):
             return None
         return dialog.actor
 
-
-def sign_in(base_url: str, login: str, password: str) -> tuple[Engine, Actor]:
-    """``services.db_login.sign_in`` (imported when first needed; tests may replace this function)."""
-    from booking_app.services.db_login import sign_in as db_sign_in
-
-    return db_sign_in(base_url, login, password)
 
 
 def signed_in_base_url(engine: Engine) -> str | None:
@@ -304,8 +298,6 @@ class PgLoginDialog(QDialog):
             self._refocus(self.password)
             return False
         _show_error(self.error_label, self.tr("接続しています…"))
-        from PySide6.QtWidgets import QApplication
-
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         QApplication.processEvents()  # show 接続しています… during the (at most a few s) connection
         try:
