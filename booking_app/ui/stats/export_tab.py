@@ -48,7 +48,7 @@ class ExportTab(QWidget):
         prev = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
         self.picker.set_month(*prev)  # the month just ended is the one the city asks for
         grid.addWidget(QLabel("期間"), 0, 0)
-        grid.addWidget(self.picker, 0, 1, 1, 3)
+        grid.addWidget(self.picker, 0, 1, 1, 2)  # as wide as it needs: column 3 takes the rest
         grid.addWidget(QLabel("形式"), 1, 0)
         fmt_row = QHBoxLayout()
         self._format_group = QButtonGroup(self)
