@@ -1,5 +1,5 @@
 """Signing in the headless commands from tests (issue 15): every command that reads personal data or writes
-asks for a login (booking_app/cli_signin.py). A test that runs such a command signs in with a command token,
+asks for a login (booking_app/cli/signin.py). A test that runs such a command signs in with a command token,
 made directly through the service as the first システム管理 row (no CLI, no prompt)::
 
     from tests.cli_login import signed_in

@@ -1,5 +1,5 @@
 """Issue 15, the hostile-input suite's "a CLI command without login": every command that reads personal data
-or writes signs in first (booking_app/cli_signin.py) and is refused without a login: exit 1, a Japanese
+or writes signs in first (booking_app/cli/signin.py) and is refused without a login: exit 1, a Japanese
 message, nothing written (every table's row count unchanged but the refusal's own audit row, no output file).
 
 Also: the password prompt (getpass monkeypatched: never a real prompt), command tokens (scope, revocation),

@@ -1,4 +1,4 @@
-"""The break-glass commands ``staff unlock`` and ``staff reset-password`` (booking_app/staff_cli.py), run
+"""The break-glass commands ``staff unlock`` and ``staff reset-password`` (booking_app/cli/staff.py), run
 in-process with ``cli.main`` on a real database; getpass is answered by the test, nothing waits for a keyboard.
 
 The clock is pinned to Tuesday 2026-12-01 08:45 (before opening, when the administrator finds the lock)."""

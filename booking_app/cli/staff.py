@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argpar
     command(reset, run_reset_password)
 
     # Command tokens: for the commands nobody types a password for (a scheduled backup). Unlike
-    # unlock / reset-password these are not break-glass: the システム管理 member signs in (cli_signin.py).
+    # unlock / reset-password these are not break-glass: the システム管理 member signs in (cli/signin.py).
     token = sub.add_parser("token", parents=list(parents[:-1]),
                            help="コマンド用トークン（タスクスケジューラのバックアップなど）の発行・一覧・無効化",
                            description="人が入力しない実行（タスクスケジューラのバックアップなど）のためのトークンです。"

@@ -117,7 +117,7 @@ class DbLoginError(DomainError):
 
 
 class SignInRefused(PermissionDenied):
-    """A headless command's sign-in refused (``cli_signin``); the message says why and what to do."""
+    """A headless command's sign-in refused (``cli/signin.py``); the message says why and what to do."""
 
 
 class TokenRefused(PermissionDenied):

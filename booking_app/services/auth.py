@@ -15,7 +15,7 @@ after a lock has run out locks it again for twice as long, up to 15 minutes (:fu
 Attempts during a lock are not counted, and every lock runs out by itself: someone who keeps typing
 wrong passwords can slow an account down but never shut it (or the only administrator) out for good.
 The break-glass path for a forgotten administrator password is ``python -m booking_app staff
-unlock / reset-password`` on a machine that can open the database (``booking_app/staff_cli.py``).
+unlock / reset-password`` on a machine that can open the database (``booking_app/cli/staff.py``).
 
 A failed sign-in must be *recorded* although the sign-in fails, while ``write_session`` rolls back
 on any exception: ``attempt_login`` / ``verify_current`` therefore open their own short write
@@ -523,7 +523,7 @@ def unlock(session: Session, actor: Actor, staff_id: int, *, now: datetime | Non
 # --------------------------------------------------------------------------- break-glass (非常時の解除)
 #
 # For the day the only administrator is locked out or has forgotten the password: ``python -m booking_app
-# staff unlock|reset-password 名前`` (booking_app/staff_cli.py). It needs no one to sign in to the app;
+# staff unlock|reset-password 名前`` (booking_app/cli/staff.py). It needs no one to sign in to the app;
 # the boundary is access to the database itself (SQLite: the operating-system account that can open the
 # data folder; PostgreSQL: the schema owner's credential). Each use is audited under the staff member it
 # concerns, with the operating-system user who ran it.

@@ -2,7 +2,7 @@
 
 A scheduled backup (タスクスケジューラ) cannot type a password, so a システム管理 member issues a token for a
 staff member: ``fukufuku-desk staff token create NAME --scope backup``. The command then finds it in the
-environment variable ``FUKUFUKU_DESK_TOKEN`` (booking_app/cli_signin.py) and acts as that staff member, who is
+environment variable ``FUKUFUKU_DESK_TOKEN`` (booking_app/cli/signin.py) and acts as that staff member, who is
 recorded in the audit trail of everything it does.
 
 * The secret is ``fdt_`` + ``secrets.token_urlsafe(32)`` (256 bits): recognisable in a log or a scheduler's
