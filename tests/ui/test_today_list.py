@@ -32,11 +32,10 @@ def ctx(engine):
     return AppContext(engine, actor(engine))
 
 
-@pytest.fixture(autouse=True)
-def errors(monkeypatch):
-    shown: list[str] = []
-    monkeypatch.setattr(tl, "show_error", lambda parent, exc: shown.append(exc.message))
-    return shown
+@pytest.fixture
+def errors(prompts):
+    """The error messages the pages showed (through ctx.prompts, the shared recorder)."""
+    return prompts.shown("show_error")
 
 
 def book(engine, start: datetime, hours: int, name: str, attendees: int = 10) -> int:
@@ -96,6 +95,9 @@ def test_check_in_and_check_out_with_the_actual_number(qtbot, ctx, engine, error
     assert asked == [12]  # prefilled with the expected attendees
     assert status_of(engine, early) == ("completed", 9)
     assert page.model.index(0, page.model.column_of("people")).data() == "9人（予定12）"
+    # The buttons follow the domain's sets: a 利用済 booking can be undone, not checked in again.
+    assert page.undo_button.isEnabled() and not page.check_in_button.isEnabled()
+    assert not page.check_out_button.isEnabled() and not page.no_show_button.isEnabled()
 
     qtbot.mouseClick(page.undo_button, Qt.MouseButton.LeftButton)
     assert status_of(engine, early) == ("in_use", None)
@@ -168,14 +170,48 @@ def test_search_finds_by_name_and_number(qtbot, ctx, engine, qtmodeltester):
     book(engine, datetime.combine(day, time(13)), 2, "ほかの会")
     page = BookingSearchPage(ctx)
     qtbot.addWidget(page)
+    assert page.count_label.text() == "条件を入れて検索してください"
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)  # nothing typed: nothing read, the page says what to do
+    assert page.last_load is None and page.count_label.text() == "検索する言葉か期間を入力してください"
     qtbot.keyClicks(page.search_edit, f"{bid:07d}")
     qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not page.loading, timeout=10_000)  # read in the background (ListPage)
     assert [r.id for r in page.model.rows()] == [bid]
     qtmodeltester.check(page.model)
+    assert not page.open_button.isEnabled()  # 開く follows the selection
+    page.select_id(bid)
+    assert page.open_button.isEnabled()
     page.search_edit.setText("写真")
     qtbot.mouseClick(page.search_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.loading, timeout=10_000)
     assert [r.booker_name for r in page.model.rows()] == ["関門写真クラブ"]
     assert page.count_label.text() == "1件見つかりました"
+
+
+def test_search_opens_the_selected_booking_and_searches_again(qtbot, ctx, engine, monkeypatch):
+    from booking_app.ui.booking import search_page as sp
+
+    day = clock.today() + timedelta(days=2)
+    bid = book(engine, datetime.combine(day, time(10)), 2, "関門写真クラブ")
+    opened: list[int] = []
+
+    def edit(parent, ctx_, booking_id):  # staff cancel the booking in the dialog
+        opened.append(booking_id)
+        ctx_.write(lambda s, a: booking_svc.cancel_booking(s, a, booking_id, "団体の都合"))
+        return True
+
+    monkeypatch.setattr(sp.BookingDialog, "edit", staticmethod(edit))
+    page = BookingSearchPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.search_edit.setText("写真")  # typed through an input method: keyClicks takes ASCII only
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not page.loading, timeout=10_000)
+    page.select_id(bid)
+    qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.loading, timeout=10_000)
+    assert opened == [bid]
+    assert page.model.rows()[0].status_label == "取消"  # read again after the change
 
 
 # --- 支払 and 備品 on the day list; filters named for what they do (issue 13, item 8) ----------------------

@@ -2,45 +2,54 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QHeaderView, QLabel, QLineEdit, QPushButton, QWidget
 
-from booking_app import clock
-from booking_app.domain.errors import DomainError
 from booking_app.services import bookings as booking_svc
+from booking_app.services.bookings import BookingView
+from booking_app.services.unit_of_work import Session
 from booking_app.ui.booking.booking_dialog import BookingDialog
+from booking_app.ui.booking.today_list import BookingTableModel
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate
-from booking_app.ui.errors import show_error
-from booking_app.ui.booking.today_list import BookingTableModel
+from booking_app.ui.list_page import ListPage
 
 SEARCH_COLUMNS = ("number", "date", "time", "room", "who", "purpose", "phone", "status")
 LIMIT = 200
+ASK_TEXT = "条件を入れて検索してください"
 
 
-class BookingSearchPage(QWidget):
-    """予約検索: type, press Enter, double-click a row to open the booking."""
+@dataclass(frozen=True)
+class SearchFilter:
+    """The words typed and, when 期間 is ticked, the dates searched within."""
+
+    text: str
+    day_from: date | None = None
+    day_to: date | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.text.strip() and self.day_from is None
+
+
+class BookingSearchPage(ListPage):
+    """予約検索: type, press Enter, double-click a row (or 開く) to open the booking.
+
+    Searches only when asked (Enter, 検索); a booking changed elsewhere searches again with the last words.
+    """
+
+    REFRESH_ON = frozenset({"booking"})
+    LOAD_ON_SHOW = False
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("booking_search_page")
-        self.ctx = ctx
-        today = clock.today()
+        super().__init__(ctx, BookingTableModel(SEARCH_COLUMNS), name="booking_search_page",
+                         table_name="search_results", parent=parent)
+        today = ctx.today
 
-        top = QHBoxLayout()
+        top = self.filter_bar
         self.search_edit = QLineEdit()
         self.search_edit.setObjectName("search_text")
         self.search_edit.setPlaceholderText("予約番号・団体名・かな・氏名・目的・電話番号")
@@ -59,31 +68,16 @@ class BookingSearchPage(QWidget):
         top.addWidget(self.to_edit)
         top.addWidget(self.search_button)
 
-        self.model = BookingTableModel(SEARCH_COLUMNS, self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
-        self.table.setObjectName("search_results")
-        self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         # Keep the service's order (newest first) until staff click a header.
         self.proxy.sort(-1)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAlternatingRowColors(True)
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hh.setSectionResizeMode(self.model.column_of("purpose"), QHeaderView.ResizeMode.Stretch)
-        self.count_label = QLabel("条件を入れて検索してください")
-        self.count_label.setObjectName("count_label")
-
-        lay = QVBoxLayout(self)
-        lay.addLayout(top)
-        lay.addWidget(self.table, 1)
-        lay.addWidget(self.count_label)
+        self.count_label = self.status_label
+        self.count_label.setText(ASK_TEXT)
+        self.open_button = self.add_action("開く", "open_button", self.open_selected, stretch_before=True)
 
         self.from_edit.setEnabled(False)
         self.to_edit.setEnabled(False)
@@ -91,38 +85,43 @@ class BookingSearchPage(QWidget):
         self.range_check.toggled.connect(self.to_edit.setEnabled)
         self.search_edit.returnPressed.connect(self.search)
         self.search_button.clicked.connect(self.search)
-        self.table.doubleClicked.connect(self._open_index)
-        ctx.changed.connect(self._on_changed)
-        self._searched = False
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
 
-    def _on_changed(self, what) -> None:
-        if self._searched and (not what or "booking" in what):
-            self.search()
-
-    def search(self) -> None:
-        text = self.search_edit.text()
-        day_from: date | None = None
-        day_to: date | None = None
+    def current_filter(self) -> SearchFilter:
         if self.range_check.isChecked():
-            day_from, day_to = from_qdate(self.from_edit.date()), from_qdate(self.to_edit.date())
-        if not text.strip() and day_from is None:
-            self.count_label.setText("検索する言葉か期間を入力してください")
+            return SearchFilter(self.search_edit.text(), from_qdate(self.from_edit.date()),
+                                from_qdate(self.to_edit.date()))
+        return SearchFilter(self.search_edit.text())
+
+    def fetch(self, session: Session, filter: SearchFilter) -> list[BookingView]:
+        if filter.empty:  # a change elsewhere before any search: nothing asked, nothing to read
+            return []
+        return booking_svc.search_bookings(session, filter.text, day_from=filter.day_from, day_to=filter.day_to,
+                                           limit=LIMIT)
+
+    def loaded(self, rows: list[BookingView], filter: SearchFilter) -> None:
+        if filter.empty:
+            self.count_label.setText(ASK_TEXT)
             return
-        try:
-            rows = self.ctx.read(lambda s: booking_svc.search_bookings(s, text, day_from=day_from,
-                                                                       day_to=day_to, limit=LIMIT))
-        except DomainError as exc:
-            show_error(self, exc)
-            return
-        self._searched = True
-        self.model.set_rows(rows)
         more = f"（先頭{LIMIT}件まで。条件を絞ってください）" if len(rows) >= LIMIT else ""
         self.count_label.setText(f"{len(rows)}件見つかりました{more}" if rows else "該当する予約はありません")
 
-    def _open_index(self, index) -> None:
-        v = self.model.row(self.proxy.mapToSource(index).row())
-        if BookingDialog.edit(self, self.ctx, v.id):
-            self.search()
+    def search(self):
+        """Search with what the filter bar says, in the background (``last_load``); None when nothing is asked."""
+        f = self.current_filter()
+        if f.empty:
+            self.count_label.setText("検索する言葉か期間を入力してください")
+            return None
+        return self.load(f)
+
+    def open_selected(self) -> bool:
+        v = self.selected()
+        if v is None:
+            return False
+        changed = BookingDialog.edit(self, self.ctx, v.id)
+        if changed:
+            self.refresh()
+        return changed
 
 
 __all__ = ["BookingSearchPage"]

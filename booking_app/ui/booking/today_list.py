@@ -10,12 +10,12 @@ The table model holds plain BookingView rows, never ORM objects.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
@@ -23,30 +23,30 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
-from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.booking_rules import CHECK_IN_FROM, NO_SHOW_FROM, NOT_CHECKED_OUT, UNDO_BACK, BookingStatus
-from booking_app.domain.errors import DomainError
+from booking_app.domain.errors import DomainError, NotFound
 from booking_app.services import bookings as booking_svc
+from booking_app.services import slips as slip_svc
 from booking_app.services import today as today_svc
-from booking_app.services import unit_of_work
 from booking_app.services.bookings import BookingView, hm
 from booking_app.services.today import PaymentState
 from booking_app.services.unit_of_work import Session
-from booking_app.ui import theme
+from booking_app.ui import plain_text, theme
+from booking_app.ui.booking import slips
 from booking_app.ui.booking.booking_dialog import BookingDialog
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate, list_date, to_qdate
-from booking_app.ui.errors import show_error
-from booking_app.ui.table_model import RowsTableModel
-from booking_app.ui.widgets import select_row_by_id, selected_row
-from booking_app.ui import plain_text
+from booking_app.ui.list_page import ListPage, always
+from booking_app.ui.money import payment_dialog
+from booking_app.ui.money.payment_dialog import PaymentDialog
 from booking_app.ui.plain_text import plain, plain_label
+from booking_app.ui.stats.counter_panel import CounterPanel
+from booking_app.ui.table_model import RowsTableModel
+from booking_app.ui.workers import Op
 
 KIND_LABELS = {"member": "登録団体", "group": "団体", "person": "個人"}
 NOT_CHECKED_OUT_LIMIT = 300  # the oldest first; the title says when there are more
@@ -111,6 +111,13 @@ class BookingTableModel(RowsTableModel):
         """The rows, and for the 支払 column their payment states (services.today.payment_states)."""
         self._payments = dict(payments or {})
         super().set_rows(rows)
+
+    def set_payments(self, payments: dict[int, PaymentState]) -> None:
+        """The payment states of the rows shown (the 支払 column and its colour)."""
+        self._payments = dict(payments)
+        if self._rows and "payment" in self._keys:
+            col = self._keys.index("payment")
+            self.dataChanged.emit(self.index(0, col), self.index(len(self._rows) - 1, col))
 
     def payment(self, v: BookingView) -> PaymentState | None:
         return self._payments.get(v.id)
@@ -179,9 +186,8 @@ def ask_actual_users(parent: QWidget | None, v: BookingView) -> int | None:
 
 # --- the page ------------------------------------------------------------------------------------------
 
-def _counter_panel(ctx: AppContext) -> QWidget | None:
+def _counter_panel(ctx: AppContext) -> CounterPanel:
     """The walk-in counter (来館者カウント) beside the list."""
-    from booking_app.ui.stats.counter_panel import CounterPanel
     panel = CounterPanel(ctx)
     panel.setFixedWidth(276)  # two buttons a row (「相談（メール）」 whole); the list keeps the rest
     return panel
@@ -204,16 +210,70 @@ def confirm_no_show(parent: QWidget | None, v: BookingView) -> bool:
     return box.exec() == QMessageBox.StandardButton.Yes
 
 
-class TodayListPage(QWidget):
-    """本日の予約: the counter's list of one day with the check-in / check-out buttons."""
+@dataclass(frozen=True)
+class DayFilter:
+    """What the list shows: a day, or every past booking not checked out (before ``today``); unpaid only or all."""
+
+    day: date
+    today: date
+    not_checked_out: bool = False
+    unpaid_only: bool = False
+
+
+@dataclass(frozen=True)
+class DayRows:
+    """One read of the list: the rows shown, their payment states, the count before 未払のみ, and whether
+    the not-checked-out list stopped at its limit."""
+
+    rows: list[BookingView]
+    payments: dict[int, PaymentState]
+    total: int
+    more: bool = False
+
+
+def read_day(session: Session, f: DayFilter) -> DayRows:
+    """The list for ``f``: one ranged query and its lookups, then one for every payment state."""
+    if f.not_checked_out:
+        # Everything that ended before today's start; today's own bookings are still in progress.
+        found = unsettled_bookings(session, datetime.combine(f.today, time()), NOT_CHECKED_OUT_LIMIT + 1)
+    else:
+        start = datetime.combine(f.day, time())
+        found = booking_svc.bookings_between(session, start, start + timedelta(days=1))
+    payments = today_svc.payment_states(session, [r.id for r in found])
+    more = False
+    if f.not_checked_out:
+        more = len(found) > NOT_CHECKED_OUT_LIMIT
+        found = found[:NOT_CHECKED_OUT_LIMIT]
+    else:
+        found = [r for r in found if r.status != BookingStatus.SKIPPED.value]
+    total = len(found)
+    if f.unpaid_only:
+        found = [r for r in found if payments.get(r.id) is not None and payments[r.id].unpaid]
+    return DayRows(found, payments, total, more)
+
+
+def _status_in(states) -> Callable[[BookingView | None], bool]:
+    """An action's rule for the selected row: its state is one of ``states`` (a set of the domain's)."""
+    return lambda v: v is not None and v.status in states
+
+
+class TodayListPage(ListPage):
+    """本日の予約: the counter's list of one day with the check-in / check-out buttons.
+
+    Built on the ListPage scaffold (table, proxy, actions enabled by the selected row's state), but it
+    reads at once rather than in the background: a day is one ranged query and its lookups, and the desk
+    acts on the row it sees right after a click (check-in, then check-out on the refreshed row).
+    """
+
+    REFRESH_ON = frozenset({"booking", "profile", "room", "equipment", "charge", "receipt"})
+    LOAD_ON_SHOW = False  # read in __init__ and on every change
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("today_list_page")
-        self.ctx = ctx
-        self.day = clock.today()  # the day shown: today at first, then wherever the desk moves it
+        super().__init__(ctx, BookingTableModel(TODAY_COLUMNS), name="today_list_page", table_name="today_table",
+                         parent=parent)
+        self.day = ctx.today  # the day shown: today at first, then wherever the desk moves it
 
-        top = QHBoxLayout()
+        top = self.filter_bar
         self.prev_button = QPushButton("◀ 前日")
         self.prev_button.setObjectName("prev_day")
         self.today_button = QPushButton("今日")
@@ -243,84 +303,46 @@ class TodayListPage(QWidget):
         top.addWidget(self.unpaid_check)
         top.addWidget(self.unsettled_check)
 
-        self.model = BookingTableModel(TODAY_COLUMNS, self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
-        self.table.setObjectName("today_table")
-        self.table.setModel(self.proxy)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAlternatingRowColors(True)
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hh.setSectionResizeMode(self.model.column_of("purpose"), QHeaderView.ResizeMode.Stretch)
         # 備品 fits its text up to about 12 characters (「プロジェクター1台、スクリーン1台」 is cut with …, the
         # tooltip has it all), so 目的 keeps room beside the counter panel at 1366 px. One line a row.
         hh.setSectionResizeMode(self.model.column_of("equipment"), QHeaderView.ResizeMode.Interactive)
-        self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.empty_label = plain_label()
-        self.empty_label.setObjectName("empty_label")
+        self.empty_label = self.status_label
 
-        buttons = QHBoxLayout()
-        self.check_in_button = QPushButton("チェックイン")
-        self.check_in_button.setObjectName("check_in_button")
-        self.check_out_button = QPushButton("利用済（人数入力）")
-        self.check_out_button.setObjectName("check_out_button")
-        self.no_show_button = QPushButton("無断キャンセル")
-        self.no_show_button.setObjectName("no_show_button")
-        self.undo_button = QPushButton("元に戻す")
-        self.undo_button.setObjectName("undo_button")
-        self.open_button = QPushButton("開く")
-        self.open_button.setObjectName("open_button")
-        # --- payments and slips (fees/receipts issue): 支払, 利用票印刷, 明日の利用票
-        self.pay_button = QPushButton("支払…")
-        self.pay_button.setObjectName("pay_button")
-        self.slip_button = QPushButton("利用票印刷")
-        self.slip_button.setObjectName("slip_button")
-        self.tomorrow_slips_button = QPushButton("翌日の利用票")
-        self.tomorrow_slips_button.setObjectName("tomorrow_slips_button")
-        self.tomorrow_slips_button.setToolTip("表示中の日の翌日の利用票をまとめて印刷します")
+        self.check_in_button = self.add_action("チェックイン", "check_in_button", self.check_in,
+                                               enabled=_status_in(CHECK_IN_FROM))
+        self.check_out_button = self.add_action("利用済（人数入力）", "check_out_button", self.check_out,
+                                                enabled=_status_in(NOT_CHECKED_OUT))  # 確定・利用中
+        self.no_show_button = self.add_action("無断キャンセル", "no_show_button", self.no_show,
+                                              enabled=_status_in(NO_SHOW_FROM))
+        self.undo_button = self.add_action("元に戻す", "undo_button", self.undo, enabled=_status_in(UNDO_BACK))
+        # --- payments and slips: 支払, 利用票印刷, 翌日の利用票
+        self.pay_button = self.add_action("支払…", "pay_button", self.take_payment, stretch_before=True)
+        self.slip_button = self.add_action("利用票印刷", "slip_button", self.print_selected_slip)
+        self.tomorrow_slips_button = self.add_action("翌日の利用票", "tomorrow_slips_button",
+                                                     self.print_next_day_slips, enabled=always,
+                                                     tip="表示中の日の翌日の利用票をまとめて印刷します")
+        self.open_button = self.add_action("開く", "open_button", self.open_selected)
         self.last_op = None  # the latest background PDF job (tests wait on it)
-        for b in (self.check_in_button, self.check_out_button, self.no_show_button, self.undo_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        for b in (self.pay_button, self.slip_button, self.tomorrow_slips_button):
-            buttons.addWidget(b)
-        buttons.addWidget(self.open_button)
 
-        lay = QVBoxLayout(self)
-        lay.addLayout(top)
-        # Statistics issue: the walk-in counter docked right of the list, where the desk clicks it all day.
+        # The walk-in counter (来館者カウント) docked right of the list, where the desk clicks it all day.
+        self.layout_.removeWidget(self.table)
         middle = QHBoxLayout()
         middle.addWidget(self.table, 1)
         self.counter_panel = _counter_panel(ctx)
-        if self.counter_panel is not None:
-            middle.addWidget(self.counter_panel)
-        lay.addLayout(middle, 1)
-        lay.addWidget(self.empty_label)
-        lay.addLayout(buttons)
+        middle.addWidget(self.counter_panel)
+        self.layout_.insertLayout(1, middle, 1)
 
         self.prev_button.clicked.connect(lambda: self.set_day(self.day - timedelta(days=1)))
         self.next_button.clicked.connect(lambda: self.set_day(self.day + timedelta(days=1)))
-        self.today_button.clicked.connect(lambda: self.set_day(clock.today()))
+        self.today_button.clicked.connect(lambda: self.set_day(self.ctx.today))
         self.date_edit.dateChanged.connect(self._on_date_edit)
         self.unsettled_check.toggled.connect(lambda _on: self.refresh())
         self.unpaid_check.toggled.connect(lambda _on: self.refresh())
-        self.check_in_button.clicked.connect(self.check_in)
-        self.check_out_button.clicked.connect(self.check_out)
-        self.no_show_button.clicked.connect(self.no_show)
-        self.undo_button.clicked.connect(self.undo)
-        self.open_button.clicked.connect(self.open_selected)
-        self.pay_button.clicked.connect(self.take_payment)
-        self.slip_button.clicked.connect(self.print_selected_slip)
-        self.tomorrow_slips_button.clicked.connect(self.print_next_day_slips)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
-        ctx.changed.connect(self._on_changed)
         self.refresh()
 
     # ---------------------------------------------------------------- data
@@ -332,63 +354,41 @@ class TodayListPage(QWidget):
         self.day = from_qdate(q)
         self.refresh()
 
-    def _on_changed(self, what) -> None:
-        if not what or {"booking", "profile", "room", "equipment", "charge", "receipt"} & set(what):
-            self.refresh()
+    def current_filter(self) -> DayFilter:
+        return DayFilter(self.day, self.ctx.today, self.unsettled_check.isChecked(), self.unpaid_check.isChecked())
+
+    def fetch(self, session: Session, filter: DayFilter) -> DayRows:
+        return read_day(session, filter)
+
+    def rows_of(self, result: DayRows) -> list[BookingView]:
+        return result.rows
 
     def refresh(self) -> None:
-        selected = self.selected()
-        keep = selected.id if selected else None
-        d = self.day
-        not_checked_out = self.unsettled_check.isChecked()
-        unpaid_only = self.unpaid_check.isChecked()
-        if not_checked_out:
-            # Everything that ended before today's start; today's own bookings are still in progress.
-            before = datetime.combine(clock.today(), time())
+        """Read the list for the filter bar's choice at once (also on a change and when shown again after
+        one; see the class docstring), keeping the selected booking."""
+        f = self.current_filter()
+        self.show_result(self.ctx.read(lambda s: read_day(s, f)), f)
 
-            def fetch(s):
-                return unsettled_bookings(s, before, NOT_CHECKED_OUT_LIMIT + 1)
-        else:
-            start = datetime.combine(d, time())
-
-            def fetch(s):
-                return booking_svc.bookings_between(s, start, start + timedelta(days=1))
-
-        def read(s):
-            found = fetch(s)  # one ranged query and its lookups, then one for every payment state
-            return found, today_svc.payment_states(s, [r.id for r in found])
-
-        rows, payments = self.ctx.read(read)
-        more = False
-        if not_checked_out:
-            more = len(rows) > NOT_CHECKED_OUT_LIMIT
-            rows = rows[:NOT_CHECKED_OUT_LIMIT]
-        else:
-            rows = [r for r in rows if r.status != BookingStatus.SKIPPED.value]
-        total = len(rows)
-        if unpaid_only:
-            rows = [r for r in rows if payments.get(r.id) is not None and payments[r.id].unpaid]
-        self.model.set_rows(rows, payments)
+    def loaded(self, result: DayRows, filter: DayFilter) -> None:
+        self.model.set_payments(result.payments)
         self._fit_equipment_column()
-        count = f"未払 {len(rows)}件／全{total}件" if unpaid_only else f"{total}件"
-        if not_checked_out:
-            more_text = f"　古い順に{NOT_CHECKED_OUT_LIMIT}件まで表示（ほかにもあります）" if more else ""
+        shown_count = len(result.rows)
+        count = f"未払 {shown_count}件／全{result.total}件" if filter.unpaid_only else f"{result.total}件"
+        if filter.not_checked_out:
+            more_text = f"　古い順に{NOT_CHECKED_OUT_LIMIT}件まで表示（ほかにもあります）" if result.more else ""
             self.title.setText(f"利用済が未入力の予約（{count}）{more_text}")
             self.title.setStyleSheet("")
             empty = "利用済が未入力の予約はありません"
         else:
-            label = "本日の予約" if d == clock.today() else "予約"
-            self.title.setText(f"{label}　{jcal.format_both(d)}（{count}）")
-            color = theme.day_color(d)
+            label = "本日の予約" if filter.day == filter.today else "予約"
+            self.title.setText(f"{label}　{jcal.format_both(filter.day)}（{count}）")
+            color = theme.day_color(filter.day)
             self.title.setStyleSheet(f"color: {color.name()};" if color is not None else "")
             empty = "この日の予約はありません"
-        if unpaid_only and total:
+        if filter.unpaid_only and result.total:
             empty = "未払の予約はありません"
-        self.empty_label.setText(empty if not rows else "")
-        self.date_edit.setEnabled(not self.unsettled_check.isChecked())
-        if keep is not None:
-            self.select_booking(keep)
-        self._update_buttons()
+        self.status_label.setText(empty if not result.rows else "")
+        self.date_edit.setEnabled(not filter.not_checked_out)
 
     def _fit_equipment_column(self) -> None:
         col = self.model.column_of("equipment")
@@ -396,22 +396,8 @@ class TodayListPage(QWidget):
         cap = self.table.fontMetrics().horizontalAdvance("あ") * 12 + 12
         self.table.setColumnWidth(col, min(self.table.columnWidth(col), cap))
 
-    def selected(self) -> BookingView | None:
-        return selected_row(self.table, self.proxy, self.model)
-
     def select_booking(self, booking_id: int) -> bool:
-        return select_row_by_id(self.table, self.proxy, self.model, booking_id)
-
-    def _update_buttons(self) -> None:
-        v = self.selected()
-        st = v.status if v else None
-        self.check_in_button.setEnabled(st in CHECK_IN_FROM)
-        self.check_out_button.setEnabled(st in NOT_CHECKED_OUT)  # 確定・利用中: 利用済 still possible
-        self.no_show_button.setEnabled(st in NO_SHOW_FROM)
-        self.undo_button.setEnabled(st in UNDO_BACK)
-        self.open_button.setEnabled(v is not None)
-        self.pay_button.setEnabled(v is not None)
-        self.slip_button.setEnabled(v is not None)
+        return self.select_id(booking_id)
 
     # ---------------------------------------------------------------- actions
 
@@ -419,7 +405,7 @@ class TodayListPage(QWidget):
         try:
             self.ctx.write(fn)
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         return True
 
@@ -463,8 +449,6 @@ class TodayListPage(QWidget):
 
     def take_payment(self) -> int | None:
         """支払: the selected booking's open charges in the payment dialog; the receipt id or None."""
-        from booking_app.ui.money.payment_dialog import PaymentDialog
-
         v = self.selected()
         if v is None:
             return None
@@ -474,57 +458,33 @@ class TodayListPage(QWidget):
         v = self.selected()
         if v is None:
             return None
-        from booking_app.services import slips as slip_svc
-
         ids = [v.id]
         return self._print_slips(lambda s, a: slip_svc.print_slips(s, a, ids), f"利用票_{v.number}.pdf",
                                  f"利用票 {v.number}")
 
     def print_next_day_slips(self):
         """明日の利用票: every slip of the day after the one shown, in one PDF, via the preview."""
-        from booking_app.services import slips as slip_svc
-
         day = self.day + timedelta(days=1)
         return self._print_slips(lambda s, a: slip_svc.print_day_slips(s, a, day), f"利用票_{day:%Y%m%d}.pdf",
                                  f"利用票 {jcal.format_both(day)}")
 
-    def _print_slips(self, gather, suggested: str, title: str):
+    def _print_slips(self, gather, suggested: str, title: str) -> Op:
         """Gather and render the slips off the GUI thread (many slips take a while), then preview.
 
-        ``gather(session, actor)`` reads the slips and records the print run in the audit trail (issue 14),
-        so it runs in a write transaction; the rendering follows after it (no write lock held meanwhile)."""
-        import os
-        import tempfile
-        from pathlib import Path
-
-        from booking_app.ui.money.payment_dialog import preview_pdf
-        from booking_app.ui.workers import Op
-
+        ``gather(session, actor)`` reads the slips and records the print run in the audit trail
+        (slips.slip_pdf runs it in a write transaction, then renders)."""
         engine, actor = self.ctx.engine, self.ctx.actor
 
-        def work():
-            from booking_app.reports.slip_pdf import render_slips
-
-            docs = unit_of_work.write(engine, lambda session: gather(session, actor))
-            if not docs:
-                return None
-            fd, name = tempfile.mkstemp(prefix="slips_", suffix=".pdf")
-            os.close(fd)
-            render_slips(docs, Path(name), layout="A5")
-            return Path(name)
-
-        def done(path) -> None:
-            if path is None:
-                from booking_app.domain.errors import NotFound
-
-                show_error(self, NotFound("印刷する利用票がありません。"))
+        def done(result) -> None:
+            if result is None:
+                self.ctx.prompts.show_error(self, NotFound(slips.NO_SLIPS))
                 return
-            preview_pdf(self, path, title=title, suggested_name=suggested)
+            payment_dialog.preview_pdf(self, result[0], title=title, suggested_name=suggested)
 
         def failed(exc: BaseException) -> None:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
 
-        self.last_op = Op(self, work).success(done).failure(failed) \
+        self.last_op = Op(self, lambda: slips.slip_pdf(engine, actor, gather)).success(done).failure(failed) \
             .with_progress("利用票を作成しています…").run_in_background()
         return self.last_op
 
