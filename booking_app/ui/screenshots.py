@@ -123,7 +123,7 @@ def take_screenshots(window, ctx, screenshot: str, page: str | None, dialog: str
     """Every picture asked for, one after the other in this window; True when all were saved."""
     ok = True
     for shot in plan_shots(screenshot, page, dialog):
-        # A missing folder is created, as every command that writes a file does (issue 13, item 16).
+        # A missing folder is created, as every command that writes a file does.
         shot.path.parent.mkdir(parents=True, exist_ok=True)
         widget = prepare_screenshot(window, ctx, shot.page, shot.dialog)
         try:

@@ -5,7 +5,7 @@ no default SQLite file yet) shows five pages: ようこそ → データの保�
 → 確認. A database that is reached but has no administrator with a password (e.g. created by
 ``fukufuku-desk db upgrade``) shows only the centre, administrator and confirmation pages.
 
-On PostgreSQL (issue 14) the データの保存場所 page asks the schema owner's user and password once
+On PostgreSQL the データの保存場所 page asks the schema owner's user and password once
 (used for the test and the set-up, never stored); 完了 runs the migrations as the owner, creates the
 first システム管理 staff row and its own database login (``db_roles.create_login`` on the owner's
 connection), saves this terminal's connection without any credential, and the app then shows the

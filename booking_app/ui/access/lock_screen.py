@@ -97,7 +97,7 @@ class LockOverlay(QDialog):
         title.setStyleSheet("QLabel { font-size: 18pt; font-weight: bold; color: #33415c; }")
         lay.addWidget(title)
         self.staff_label = QLabel()
-        self.staff_label.setTextFormat(Qt.TextFormat.PlainText)  # a staff name is data, never markup (issue 15)
+        self.staff_label.setTextFormat(Qt.TextFormat.PlainText)  # a staff name is data, never markup
         self.staff_label.setObjectName("lock_staff")
         self.staff_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.staff_label.setStyleSheet("QLabel { font-size: 12pt; }")

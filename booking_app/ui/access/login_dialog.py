@@ -1,6 +1,6 @@
 """Logging in (ログイン) and creating the first administrator (初回設定).
 
-On PostgreSQL (issue 14) the login is the staff member's own database login: :class:`PgLoginDialog`
+On PostgreSQL the login is the staff member's own database login: :class:`PgLoginDialog`
 asks a ログイン名 and a password and calls ``services.db_login.sign_in``; the engine it returns,
 connected as that login, is the app's engine for the session, and the server knows who is acting.
 SQLite keeps :class:`LoginDialog` (choose your name, type your password).

@@ -237,7 +237,7 @@ class GroupDialog(QDialog):
         e = QLineEdit()
         e.setObjectName(name)
         e.setPlaceholderText(placeholder)
-        # Bad-input fix (issue 7): never longer than the member_groups column (String(n)), which
+        # Never longer than the member_groups column (String(n)), which
         # SQLite ignores but PostgreSQL refuses with a technical error instead of a Japanese one.
         e.setMaxLength(MAX_LENGTHS.get(name, 200))
         return e
@@ -260,7 +260,7 @@ class GroupDialog(QDialog):
             email=self.email_edit.text(), address=self.address_edit.text(),
             meeting_place=self.meeting_place_edit.text(), members=members,
             declarations={k: cb.isChecked() for k, cb in self.declaration_checks.items()},
-            note=self.note_edit.toPlainText().replace("\x00", ""),  # bad-input fix (issue 7): PostgreSQL text refuses NUL
+            note=self.note_edit.toPlainText().replace("\x00", ""),  # PostgreSQL text refuses NUL
         )
 
     def set_input(self, d: GroupInput) -> None:

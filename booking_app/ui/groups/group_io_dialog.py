@@ -4,7 +4,7 @@ Import always shows a preview first: the service reads and judges the whole file
 (``import_groups_file(..., dry_run=True)``) and the dialog shows how many groups would be created, updated
 or left as they are, what changes in each updated group, every error with its row and column (then
 nothing can be imported: all rows or none) and the likely duplicates. Only 取込 writes, in one short unit
-of work the service opens after reading and checking the file outside any transaction (issue 15). The service checks that the staff member on duty is a manager; the dialog
+of work the service opens after reading and checking the file outside any transaction. The service checks that the staff member on duty is a manager; the dialog
 merely says so early.
 
 The dry run stays on the GUI thread under a wait cursor: 5,000 rows take about 0.3 s, and a worker

@@ -1,4 +1,4 @@
-"""個人情報の匿名化 (issue 15): the confirmation of one group's 匿名化, and the list of groups past the
+"""個人情報の匿名化: the confirmation of one group's 匿名化, and the list of groups past the
 retention period (保存期間を過ぎた団体) with 匿名化 per row. Every answer comes from services/privacy.py.
 
 Both dialogs open with ``open()`` (window-modal, not blocking), so a test drives them like a person.

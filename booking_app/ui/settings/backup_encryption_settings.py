@@ -1,4 +1,4 @@
-"""バックアップの暗号化: set or change the passphrase that opens the encrypted backups (システム管理, issue 15).
+"""バックアップの暗号化: set or change the passphrase that opens the encrypted backups (システム管理).
 
 The widget shows whether the encryption is set up (when, by whom), and takes a new passphrase twice. Nothing
 here ever shows or keeps the passphrase: store/backup_crypto seals a new key with it and forgets both. Messages

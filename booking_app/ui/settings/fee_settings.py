@@ -194,7 +194,7 @@ class FeeSettingsWidget(QWidget):
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #555555;")
         form.addRow(hint)
-        # What the receipts would lack with the values typed here (issue 13, item 10).
+        # What the receipts would lack with the values typed here.
         self.issuer_gaps_label = plain_label()
         self.issuer_gaps_label.setObjectName("fee_issuer_gaps")
         self.issuer_gaps_label.setWordWrap(True)

@@ -1,4 +1,4 @@
-"""取込の上限 (issue 15): the limits of a file import, in the settings screen.
+"""取込の上限: the limits of a file import, in the settings screen.
 
 The lead mounts :class:`ImportLimitsWidget` on the settings page; services/import_limits.py stores the values
 (centre_settings 'import_limits') and the readers of services/tabular.py refuse a file beyond them, with a

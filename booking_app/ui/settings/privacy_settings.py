@@ -1,4 +1,4 @@
-"""個人情報の保存期間 (issue 15): retention of personal data and of automatic backups, in the settings screen.
+"""個人情報の保存期間: retention of personal data and of automatic backups, in the settings screen.
 
 The lead mounts :class:`PrivacySettingsWidget` on the settings page; services/privacy.py stores the values
 (centre_settings 'privacy'), and store/backup.py prunes automatic backups after ``backup_retention_days``.

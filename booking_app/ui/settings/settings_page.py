@@ -135,7 +135,7 @@ class SettingsPage(QWidget):
         self.readonly_note.setObjectName("readonly_note")
         self.readonly_note.setStyleSheet("color: #8a5a00; background: #fff3c4; padding: 4px;")
         lay.addWidget(self.readonly_note)
-        # Until the receipt issuer is complete (指定管理者名・登録番号), every tab says so (issue 13, item 10).
+        # Until the receipt issuer is complete (指定管理者名・登録番号), every tab says so.
         self.issuer_warning = plain_label()
         self.issuer_warning.setObjectName("issuer_warning")
         self.issuer_warning.setWordWrap(True)
@@ -176,7 +176,7 @@ class SettingsPage(QWidget):
         bottom.addWidget(self.reload_button)
         bottom.addWidget(self.profile_save)
         lay.addLayout(bottom)
-        self._add_connection_button(bottom)  # issue 7: 接続設定 (where this terminal's data is)
+        self._add_connection_button(bottom)  # 接続設定 (where this terminal's data is)
         # The row saves and reloads the centre profile; tabs with their own save (料金, 年度目標,
         # 職員アカウント) hide it, where it would do nothing. 接続設定 stays.
         self.tabs.currentChanged.connect(self._show_profile_row)
