@@ -99,7 +99,7 @@ def override_allowed(reason: str | None, is_manager: bool) -> bool:
 
 # --------------------------------------------------------------------------- what blocks a slot, today
 #
-# THE definition of "this booking holds its slot" (issue 13, item 4). A booking blocks when its state
+# THE definition of "this booking holds its slot". A booking blocks when its state
 # is one of BLOCKING_STATUSES, except a 仮予約 whose hold deadline (hold_until, the last day it is held)
 # is before today: that hold has lapsed and blocks nothing, whether or not a write has turned it into
 # 期限切れ yet (expire_overdue_holds does that inside the next write, before any conflict check).

@@ -167,7 +167,7 @@ def stamp_duty(amount: int, applies: bool, *, tax_stated: int = 0) -> int:
     When the receipt states the consumption tax separately, the duty is judged on the amount without
     it (印紙税法の取扱い: 消費税額等が区分記載されている場合は税抜金額で判定). Our receipts always do
     (「10%対象 ¥…（うち消費税 ¥…）」), so callers pass that tax as ``tax_stated``: a ¥52,600 receipt
-    with ¥4,727 tax is a ¥47,873 receipt for stamp duty and needs no stamp (issue 13, item 12)."""
+    with ¥4,727 tax is a ¥47,873 receipt for stamp duty and needs no stamp."""
     base = amount - max(tax_stated, 0)
     if not applies or base < 50_000:
         return 0

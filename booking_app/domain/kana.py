@@ -10,7 +10,7 @@ string so that one LIKE query over a stored key finds the group:
 
 Every search of the app (bookings, groups, receipts, insurance, the audit log) folds both what staff type
 and what is stored with this one function, and builds its LIKE pattern with ``contains_pattern``, so
-``%`` and ``_`` typed by staff are plain characters, never wildcards (issue 13, item 5). Where the stored
+``%`` and ``_`` typed by staff are plain characters, never wildcards. Where the stored
 side is not kept folded in a column, ``services/text_search.py`` applies the same folding in SQL.
 """
 

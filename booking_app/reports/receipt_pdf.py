@@ -288,7 +288,7 @@ class _ReceiptLayout:
                 pen.line(self.left, top - height, self.left + self.width, top - height, role="table_rule",
                          color=black if head else rule_grey, width=0.7 if head else 0.3)
 
-            # The heading row stays with the first line; a line that starts a page brings it along (issue 13, 15).
+            # The heading row stays with the first line; a line that starts a page brings it along.
             return Block(height, draw, keep_with_next=head, repeat=heading)
 
         blocks = [spacer(self.pt(6))]

@@ -74,7 +74,7 @@ def booker_text(doc: SlipDoc) -> str:
 
 
 def payment_text(doc: SlipDoc) -> str:
-    """Whether the fee is paid (issue 13, item 9): '支払済（領収書 2026-000123）', '未払', or '' when free."""
+    """Whether the fee is paid: '支払済（領収書 2026-000123）', '未払', or '' when free."""
     if doc.fee_total <= 0:
         return ""
     receipts = f"領収書 {'・'.join(doc.receipt_nos)}" if doc.receipt_nos else ""
