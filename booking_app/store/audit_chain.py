@@ -30,7 +30,7 @@ Who computes it:
 The services' verification (``services.audit_log.verify_chain``) recomputes every hash with
 :func:`row_hash`, which is how the tests check that both databases hash the same content alike.
 
-匿名化 (issue 15, migration 0010, ``services/privacy.py``): a row whose personal values were erased keeps its
+匿名化 (migration 0010, ``services/privacy.py``): a row whose personal values were erased keeps its
 ``prev_hash`` and ``row_hash`` (so it still links the chain) and names the 匿名化 row in ``redacted_in``; that
 later row lists the erased row's meta, its original hash and ``redacted_hash`` = :func:`row_hash` of the
 row's new content, which is what verify_chain checks instead of the original hash.

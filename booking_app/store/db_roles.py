@@ -1,4 +1,4 @@
-"""Staff members' own PostgreSQL logins and the group roles that decide what they may do (issue 14).
+"""Staff members' own PostgreSQL logins and the group roles that decide what they may do.
 
 Migration 0009 makes the group roles, the grants and the SECURITY DEFINER functions this module calls;
 docs/design.md 「データベースの権限（PostgreSQL のロールと GRANT）」 describes them. On SQLite there are no

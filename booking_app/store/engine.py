@@ -10,7 +10,7 @@ on the 2-core test VM, ext4: FULL 0.7–1.7 ms median per commit, p95 4–5 ms; 
 kill -9 crash test is bench/crash_test.py; backups are in store/backup.py.)
 PostgreSQL relies on its own guards instead (exclusion constraint, ``SELECT … FOR UPDATE``).
 
-A frozen terminal cannot stop the others (issue 14): every PostgreSQL connection sets ``lock_timeout``,
+A frozen terminal cannot stop the others: every PostgreSQL connection sets ``lock_timeout``,
 ``statement_timeout``, ``idle_in_transaction_session_timeout`` and TCP keepalives (both libpq's and the
 server's), so a terminal waiting behind a stuck one gets :class:`Busy` within seconds and the server cuts
 the stuck one off. :func:`write_session` / :func:`read_session` are the one place where the database's
@@ -181,7 +181,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def _make_private(database: str | None) -> None:
     """The database file holds every name and payment: owner read/write only (POSIX 0600), also when SQLite
-    has just created it with the umask's permissions (issue 15). Never raises: a file on a share that refuses
+    has just created it with the umask's permissions. Never raises: a file on a share that refuses
     chmod still opens."""
     if os.name != "posix" or not database or database == ":memory:" or database.startswith("file:"):
         return

@@ -4,7 +4,7 @@
 data it takes a 'premigrate' backup, and if the migration fails it puts the old database back and
 raises :class:`MigrationFailed` with a Japanese message saying what to do.
 
-On PostgreSQL the migrations run as the schema owner (issue 14): a terminal's URL has no user, so
+On PostgreSQL the migrations run as the schema owner: a terminal's URL has no user, so
 :func:`upgrade_as_owner` adds the owner's user and password, typed by the person updating.
 
 On PostgreSQL Alembic runs all pending migrations in ONE transaction (``db/env.py`` wraps
@@ -131,7 +131,7 @@ def owner_url(url: str, user: str, password: str) -> str:
 
 
 def upgrade_as_owner(url: str, user: str, password: str, backups_dir: Path | None = None) -> UpgradeResult:
-    """:func:`safe_upgrade` connected as the schema owner ``user`` (issue 14: no terminal keeps the
+    """:func:`safe_upgrade` connected as the schema owner ``user`` (no terminal keeps the
     owner's credential; the person updating the database types it)."""
     return safe_upgrade(owner_url(url, user, password), backups_dir)
 
@@ -187,7 +187,7 @@ def safe_upgrade(url: str, backups_dir: Path | None = None, *,
     if has_tables:
         folder = Path(backups_dir) if backups_dir is not None else bk.backups_dir()
         if is_sqlite(url) or bk.find_pg_dump() is not None:
-            # Encrypted when the backup encryption is set up (issue 15); the plain copy stays private
+            # Encrypted when the backup encryption is set up; the plain copy stays private
             # for the rollback below and is removed at the end.
             taken = bk.take_backup(url, folder, "premigrate", keep_plain=True)
             saved, plain = taken.path, taken.plain

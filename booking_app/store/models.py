@@ -47,13 +47,13 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(20), default="desk")  # desk | manager | admin
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
-    # login (issue 7): scrypt hash "scrypt$n$r$p$salt$hash"; None = no password set yet (cannot log in)
+    # login: scrypt hash "scrypt$n$r$p$salt$hash"; None = no password set yet (cannot log in)
     password_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
     password_changed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
     last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
-    # The staff member's own PostgreSQL login (issue 14, migration 0009; store/db_roles.py); NULL on SQLite
+    # The staff member's own PostgreSQL login (migration 0009; store/db_roles.py); NULL on SQLite
     # and for staff without a database login.
     db_login: Mapped[str | None] = mapped_column(String(63), nullable=True)
 
@@ -127,7 +127,7 @@ class MemberGroup(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
-    # 匿名化 (issue 15, migration 0010, services/privacy.py): when and by whom (a staff id) the personal
+    # 匿名化 (migration 0010, services/privacy.py): when and by whom (a staff id) the personal
     # fields were replaced with 「（匿名化済み）」; None while the group's data is kept.
     anonymised_at: Mapped[datetime | None] = mapped_column(nullable=True)
     anonymised_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -300,7 +300,7 @@ class AuditEntry(Base):
     # SQLite by the before_flush hook registered at the end of this module; never by the services.
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64))
-    # The id of the 匿名化 row that erased this row's summary / before / after (issue 15, migration 0010);
+    # The id of the 匿名化 row that erased this row's summary / before / after (migration 0010);
     # set once, by services/privacy.py only, and checked by verify_chain against what that row recorded.
     redacted_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
