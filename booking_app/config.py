@@ -5,7 +5,7 @@ One terminal needs nothing set up: the SQLite file is created in the per-user da
 (``%LOCALAPPDATA%\\fukufuku-desk`` on Windows, ``~/.local/share/fukufuku-desk`` on Linux). Several
 terminals share one PostgreSQL database named by URL.
 
-connection.json (issue 14) holds host, port, database, ``sslmode`` and ``sslrootcert`` of the server,
+connection.json holds host, port, database, ``sslmode`` and ``sslrootcert`` of the server,
 never a user or a password: each staff member signs in with their own database login. A ``--db`` URL
 with a user (and password) still connects as that user, for developers, CI and the benchmarks.
 """
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 def default_db_path() -> Path:
     """The SQLite file used when nothing else is configured; its folder is created if missing.
 
-    Issue 15, on POSIX: the folder is made (or brought back to) 0700 and an existing database file with
+    On POSIX: the folder is made (or brought back to) 0700 and an existing database file with
     its ``-wal``/``-shm`` to 0600, since they hold every name and payment. Called at every start."""
     from booking_app.store.backup import make_private_dir, make_private_file
 
@@ -136,7 +136,7 @@ def _url_from_data(data: dict) -> str | None:
         rootcert = data.get("sslrootcert") if isinstance(data.get("sslrootcert"), str) else None
         return postgres_url(data["host"].strip(), port, str(data.get("database") or ""),
                             sslmode=sslmode, sslrootcert=rootcert)
-    url = data.get("url")  # the format before issue 14: one URL, perhaps with user and password
+    url = data.get("url")  # the older format: one URL, perhaps with user and password
     if not isinstance(url, str) or not url.strip():
         return None
     url = _normalise(url)
@@ -156,7 +156,7 @@ def load_connection() -> str | None:
     password), or None.
 
     A damaged file is ignored (logged) rather than stopping the app: the desk then starts on the
-    default database and staff can save the setting again. A file written before issue 14 holds a
+    default database and staff can save the setting again. An older file holds a
     URL, perhaps with the owner's password: it is still read, its user and password ignored.
     """
     data = _connection_data()
@@ -194,7 +194,7 @@ def connection_fields(url: str) -> dict[str, object]:
 def save_connection(url: str | None) -> Path:
     """Save this terminal's database (None: forget it, back to the default SQLite file).
 
-    The file never holds a password nor a user name (issue 14: each staff member signs in with their
+    The file never holds a password nor a user name (each staff member signs in with their
     own database login); saving over a file of the old kind removes the password it held. It is
     still made readable by its owner only (0600 on POSIX; on Windows the per-user AppData folder is
     already private to the user).

@@ -1,4 +1,4 @@
-"""Writing the output file of a headless command (書き出し先), the same way in every command (issue 13).
+"""Writing the output file of a headless command (書き出し先), the same way in every command.
 
 Every command that writes a file (``print-slips``, ``export-stats``, ``export-insurance``,
 ``export-groups``, ``backup``) goes through :func:`written_output`:
@@ -161,7 +161,7 @@ def written_output(path: Path | str, *, force: bool = False, suffixes: Sequence[
     the destination is untouched.
 
     ``private``: the file stays owner-only (0600, as mkstemp makes it) and new folders are 0700, from the first
-    byte to the rename (backups: every name and payment, issue 15).
+    byte to the rename (backups: every name and payment).
     """
     path = Path(path)
     check_suffix(path, suffixes)
