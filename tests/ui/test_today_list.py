@@ -189,7 +189,6 @@ def test_search_finds_by_name_and_number(qtbot, ctx, engine, qtmodeltester):
 
 
 def test_search_opens_the_selected_booking_and_searches_again(qtbot, ctx, engine, monkeypatch):
-    from booking_app.ui.booking import search_page as sp
 
     day = clock.today() + timedelta(days=2)
     bid = book(engine, datetime.combine(day, time(10)), 2, "関門写真クラブ")
@@ -200,7 +199,7 @@ def test_search_opens_the_selected_booking_and_searches_again(qtbot, ctx, engine
         ctx_.write(lambda s, a: booking_svc.cancel_booking(s, a, booking_id, "団体の都合"))
         return True
 
-    monkeypatch.setattr(sp.BookingDialog, "edit", staticmethod(edit))
+    monkeypatch.setattr(tl.BookingDialog, "edit", staticmethod(edit))
     page = BookingSearchPage(ctx)
     qtbot.addWidget(page)
     page.show()

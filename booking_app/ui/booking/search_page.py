@@ -11,8 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QHeaderView, QLabel, QLineEdit, QPushBu
 from booking_app.services import bookings as booking_svc
 from booking_app.services.bookings import BookingView
 from booking_app.services.unit_of_work import Session
-from booking_app.ui.booking.booking_dialog import BookingDialog
-from booking_app.ui.booking.today_list import BookingTableModel
+from booking_app.ui.booking.today_list import BookingTableModel, open_selected_booking
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate
 from booking_app.ui.list_page import ListPage
@@ -115,13 +114,7 @@ class BookingSearchPage(ListPage):
         return self.load(f)
 
     def open_selected(self) -> bool:
-        v = self.selected()
-        if v is None:
-            return False
-        changed = BookingDialog.edit(self, self.ctx, v.id)
-        if changed:
-            self.refresh()
-        return changed
+        return open_selected_booking(self)
 
 
 __all__ = ["BookingSearchPage"]

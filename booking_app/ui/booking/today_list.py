@@ -252,6 +252,18 @@ def read_day(session: Session, f: DayFilter) -> DayRows:
     return DayRows(found, payments, total, more)
 
 
+def open_selected_booking(page: ListPage) -> bool:
+    """開く (the booking lists' button and double-click): the selected booking in the booking dialog; the
+    list is read again when it was changed or cancelled there."""
+    v = page.selected()
+    if v is None:
+        return False
+    changed = BookingDialog.edit(page, page.ctx, v.id)
+    if changed:
+        page.refresh()
+    return changed
+
+
 def _status_in(states) -> Callable[[BookingView | None], bool]:
     """An action's rule for the selected row: its state is one of ``states`` (a set of the domain's)."""
     return lambda v: v is not None and v.status in states
@@ -437,13 +449,7 @@ class TodayListPage(ListPage):
         return self._run(lambda s, a: booking_svc.undo_status(s, a, v.id))
 
     def open_selected(self) -> bool:
-        v = self.selected()
-        if v is None:
-            return False
-        changed = BookingDialog.edit(self, self.ctx, v.id)
-        if changed:
-            self.refresh()
-        return changed
+        return open_selected_booking(self)
 
     # ---------------------------------------------------------------- payments and slips
 
@@ -489,4 +495,5 @@ class TodayListPage(ListPage):
         return self.last_op
 
 
-__all__ = ["TodayListPage", "BookingTableModel", "COLUMNS", "unsettled_bookings", "ask_actual_users"]
+__all__ = ["TodayListPage", "BookingTableModel", "COLUMNS", "open_selected_booking", "unsettled_bookings",
+           "ask_actual_users"]
