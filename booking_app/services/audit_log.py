@@ -93,7 +93,7 @@ ACTION_LABELS: dict[str, str] = {
     "login": "ログイン",
     "logout": "ログアウト",
     "create_admin": "管理者作成",
-    "create_login": "ログイン作成",  # a staff member's own PostgreSQL login (issue 14)
+    "create_login": "ログイン作成",  # a staff member's own PostgreSQL login
     "reset_password": "パスワード再設定",
     "change_password": "パスワード変更",
     "unlock": "ロック解除",
@@ -101,8 +101,8 @@ ACTION_LABELS: dict[str, str] = {
     "delete": "削除",
     "restore": "復元",
     "backup": "バックアップ",
-    "denied": "拒否",  # a write refused for the staff member's real role (issue 14)
-    "anonymise": "匿名化",  # personal data erased (issue 15, services/privacy.py)
+    "denied": "拒否",  # a write refused for the staff member's real role
+    "anonymise": "匿名化",  # personal data erased (services/privacy.py)
 }
 
 # Keys of the services' snapshots (bookings.snapshot, groups._snapshot, …) in the desk's words.
@@ -126,12 +126,12 @@ FIELD_LABELS: dict[str, str] = {
     "receipt_count": "領収書件数", "void_count": "取消件数", "locked_until": "ロック期限",
     "file": "ファイル", "rows": "件数", "filter": "条件", "codes": "コード", "recharged": "再請求",
     "enrolment_id": "保険加入", "reason": "理由", "method": "支払方法", "amount": "金額", "quantity": "数量",
-    "fields": "消去した項目数",  # 匿名化 (issue 15)
+    "fields": "消去した項目数",  # 匿名化
     "value": "数値", "key": "訂正した項目",  # QA: a statistics amendment showed 「value」 in the detail
 }
 
 NONE_TEXT = "（なし）"
-# A row whose values a 匿名化 erased (issue 15): shown and exported as it is now, plainly marked.
+# A row whose values a 匿名化 erased: shown and exported as it is now, plainly marked.
 REDACTED_TAG = "［匿名化により消去］"
 LIST_PREVIEW = 10
 EXPORT_HEADERS = ("日時", "担当者", "操作", "対象", "番号", "内容", "変更前", "変更後")
@@ -226,7 +226,7 @@ class AuditRow:
     summary: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
-    redacted_in: int | None = None  # the 匿名化 row that erased this row's values (issue 15)
+    redacted_in: int | None = None  # the 匿名化 row that erased this row's values
 
     @property
     def redacted(self) -> bool:
@@ -541,7 +541,7 @@ class ChainCheck:
 
 def _redaction_records(session: Session) -> dict[int, tuple[int, dict[str, Any]]]:
     """row id → (id of the latest 匿名化 row listing it, what that row recorded about it) for every row a
-    匿名化 listed (issue 15, services/privacy.py). Few rows: one per 匿名化 of a group."""
+    匿名化 listed (services/privacy.py). Few rows: one per 匿名化 of a group."""
     records: dict[int, tuple[int, dict[str, Any]]] = {}
     for rid, after in session.execute(select(AuditEntry.id, AuditEntry.after)
                                       .where(AuditEntry.action == "anonymise").order_by(AuditEntry.id)):
@@ -576,7 +576,7 @@ def verify_chain(session: Session, *, known_hash: str | None = None, batch: int 
     (a ``row_hash`` the administrator noted earlier, off the server) must appear in the chain: that
     shows the trail up to that moment was not rebuilt from scratch. Reads only; any session will do.
 
-    A row erased by 匿名化 (``redacted_in`` set, issue 15) keeps its ``row_hash``, so it still links the
+    A row erased by 匿名化 (``redacted_in`` set) keeps its ``row_hash``, so it still links the
     chain; its content is checked against the 匿名化 row it names instead: that row (itself checked like
     any other, later in the walk) must list this row's id, time, staff, action, entity, original hash and
     the hash of the erased content. Anything else is a break, as for any row.

@@ -246,7 +246,7 @@ def _clean_name(session: Session, name: str, *, own_id: int | None = None) -> st
     if own_id is not None:
         q = q.where(Staff.id != own_id)
     if session.scalar(q) is not None:
-        # Bad-input fix (issue 7): the message names the field, as every other refusal does.
+        # The message names the field, as every other refusal does.
         raise ValidationError(f"氏名「{name}」の担当者はすでに登録されています。別の氏名にしてください。", field="氏名")
     return name
 

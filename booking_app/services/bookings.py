@@ -42,7 +42,7 @@ from booking_app.services.booking_fast_save import try_create
 from booking_app.services.booking_plan import booking_snapshot, created_summary, hm, plan_new_booking
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, current_staff, deny, is_manager, local_now
-# HOOK (issue 4, fees): a booking's open charges follow its quote; see services/fees.py.
+# HOOK: a booking's open charges follow its quote; see services/fees.py.
 from booking_app.services.fees import sync_booking_charges
 from booking_app.services.booking_views import (
     EXPIRED_REASON,
@@ -353,7 +353,7 @@ def create_booking(session: Session, actor: Actor, data: BookingInput, *, now: d
     # Who writes is checked first (the fast path's plain-SQL audit rows do not pass through audit()).
     current_staff(session, actor)
     if FAST_SAVE:
-        # PERF (issue 2 speed target; on PostgreSQL since issue 14): the plain case on plain SQL, see
+        # PERF (the speed target; on PostgreSQL too): the plain case on plain SQL, see
         # booking_fast_save.py. It returns None for anything else, and the ORM path below then gives the
         # desk's message.
         view = try_create(session, actor, data, now)
@@ -391,7 +391,7 @@ def _create(
     booking.equipment = [BookingEquipment(equipment_type_id=t, quantity=q) for t, q in plan.equipment]
     session.add(booking)
     _flush_guarded(session, "保存")
-    sync_booking_charges(session, actor, booking, now=now)  # HOOK (issue 4): charge the quote
+    sync_booking_charges(session, actor, booking, now=now)  # charge the quote
     return booking
 
 
@@ -461,7 +461,7 @@ def _apply_update(session: Session, actor: Actor, b: Booking, data: BookingInput
             b.equipment.append(BookingEquipment(equipment_type_id=tid, quantity=q))
     b.updated_at, b.updated_by = now, actor.id
     _flush_guarded(session, "変更")
-    sync_booking_charges(session, actor, b, now=now)  # HOOK (issue 4): re-quote the open charges
+    sync_booking_charges(session, actor, b, now=now)  # re-quote the open charges
     audit(session, actor, "update", "booking", b.id, f"予約{b.number}を変更", before=before, after=snapshot(b),
           now=now)
 
@@ -475,13 +475,13 @@ def _transition(
     b = _load_for_change(session, booking_id, expected_version)
     if hold_lapsed(b.status, b.hold_until, now.date()):
         # It is 期限切れ already, marked or not: the answer must not depend on whether some other write
-        # has marked it yet (issue 13, item 4).
+        # has marked it yet.
         raise RuleError(lapsed_message(b, cancelling=new == BookingStatus.CANCELLED))
     old = BookingStatus(b.status)
     if not can_transition(old, new):
         raise RuleError(f"{old.label}の予約を「{new.label}」にはできません。")
     if BookingStatus.COMPLETED in (old, new):
-        # HOOK (issue 6, statistics): a check-out or its undo changes the user count of the booking's
+        # HOOK: a check-out or its undo changes the user count of the booking's
         # month; once a manager has closed that month only an amendment (stats.amend) may change it.
         # Imported here because stats imports this module.
         from booking_app.services.stats import ensure_month_open
@@ -515,7 +515,7 @@ def _transition(
         b.actual_users = None  # a check-out undone: the count leaves the statistics with it
     b.updated_at, b.updated_by = now, actor.id
     _flush_guarded(session, "操作")
-    sync_booking_charges(session, actor, b, now=now)  # HOOK (issue 4): cancel open charges of a cancel
+    sync_booking_charges(session, actor, b, now=now)  # cancel open charges of a cancel
     audit(session, actor, action, "booking", b.id, f"予約{b.number}：{old.label}→{new.label}"
           + (f"（{reason}）" if reason else ""), before=before, after=snapshot(b), now=now)
     return to_view(session, b, today=now.date())

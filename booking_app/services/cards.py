@@ -3,7 +3,7 @@
 A card tells the desk at a glance that a group is registered, so one is issued only to a group in good
 standing (有効 or 更新待ち) with a registration number and a validity date. The layout lives in
 ``booking_app.reports.member_cards``; this module reads, and :func:`print_cards` (what every entry point
-calls, in a write transaction) records each print run in the audit trail (issue 14).
+calls, in a write transaction) records each print run in the audit trail.
 """
 
 from __future__ import annotations

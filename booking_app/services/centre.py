@@ -104,7 +104,7 @@ def save_room(
     name = name.strip()
     if not name:
         raise ValidationError("部屋名を入力してください。", field="name")
-    # Bad-input fix (issue 7): the columns' String(n), which PostgreSQL enforces and SQLite does not.
+    # The columns' String(n), which PostgreSQL enforces and SQLite does not.
     if len(name) > 100 or len(kana or "") > 200:
         raise ValidationError("部屋名は100文字以内、よみがなは200文字以内で入力してください。",
                               field="name" if len(name) > 100 else "kana")
@@ -142,11 +142,11 @@ def save_equipment(
     if not name:
         raise ValidationError("備品名を入力してください。", field="name")
     if len(name) > 100 or len(kana or "") > 200 or len(unit or "") > 20:
-        # Bad-input fix (issue 7): the columns' String(n), which PostgreSQL enforces and SQLite does not.
+        # The columns' String(n), which PostgreSQL enforces and SQLite does not.
         raise ValidationError("備品名は100文字以内、よみがなは200文字以内、単位は20文字以内で入力してください。",
                               field="name")
     if stock is not None and not 0 <= stock <= 100_000:
-        # Bad-input fix (issue 7): a huge number overflowed the INTEGER column (OverflowError, no message).
+        # A huge number would overflow the INTEGER column (an OverflowError without a message).
         raise ValidationError("在庫数は0以上100,000以下で入力してください（空欄は無制限）。", field="stock")
     clash = session.scalar(
         select(EquipmentType.id).where(EquipmentType.name == name, EquipmentType.id != (equipment_id or 0))

@@ -1,4 +1,4 @@
-"""Command tokens (コマンド用トークン): how a command without a person at the keyboard signs in (issue 15).
+"""Command tokens (コマンド用トークン): how a command without a person at the keyboard signs in.
 
 A scheduled backup (タスクスケジューラ) cannot type a password, so a システム管理 member issues a token for a
 staff member: ``fukufuku-desk staff token create NAME --scope backup``. The command then finds it in the

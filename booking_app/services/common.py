@@ -1,6 +1,6 @@
 """What every service shares: the acting staff member, the clock, and the audit trail.
 
-Who may do what is decided from the database, not from the ``Actor`` a caller passes in (issue 14):
+Who may do what is decided from the database, not from the ``Actor`` a caller passes in:
 :func:`current_staff` re-reads the staff row named by ``actor.id`` (its name, role and active flag) once per
 transaction, and every permission check (:func:`require_manager`, :func:`require_admin`,
 :func:`is_manager`) and every audit entry (:func:`audit`, which every write makes) go through it. So a

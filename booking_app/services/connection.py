@@ -136,8 +136,8 @@ PG_NAME_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1: longer names are cut short b
 def server_field_problem(host: str, database: str, user: str, password: str) -> str | None:
     """Why the server fields cannot make a usable connection setting (Japanese, naming the field).
 
-    Bad-input fix (issue 7): a host such as ``user@pc:1/x`` was written into the URL as is and read
-    back as another host, port and user; control characters reached libpq, which refuses them.
+    A host such as ``user@pc:1/x`` written into the URL as is would be read back as another host,
+    port and user; control characters would reach libpq, which refuses them.
     """
     try:
         ipaddress.ip_address(host)
@@ -239,7 +239,7 @@ def check_connection(url: str, *, timeout: int = TEST_TIMEOUT_S) -> ConnectionCh
             exc, host=str(kwargs["host"]), port=int(kwargs["port"]), database=str(kwargs["dbname"]),
             user=str(kwargs.get("user", ""))))
     if has_table and not readable:
-        # A staff login that may not read the schema's version: the database is set up (issue 14).
+        # A staff login that may not read the schema's version: the database is set up.
         state, migrate = "このログインでは表の版は確かめられません（設定済みのデータベースです）。", False
     else:
         state, migrate = _schema_state(revision)

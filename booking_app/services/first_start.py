@@ -149,7 +149,7 @@ def database_state(url: str) -> str:
         except ProgrammingError as exc:
             if "permission denied" not in str(exc.orig).lower():
                 raise
-            # A staff member's own login (issue 14) may not read the schema's version: such logins
+            # A staff member's own login may not read the schema's version: such logins
             # exist only in a database that is set up, with its administrator.
             return READY
         if revision is None:

@@ -3,7 +3,7 @@
 A file staff pick may be anything: an export of another system with 16,384 columns, a 1 GB log, an xlsx
 whose few kilobytes unpack to gigabytes. The readers of ``services.tabular`` never hold more than these
 limits allow and refuse a file beyond them with a Japanese message that names the limit and the fix,
-before any database lock is taken (issue 15).
+before any database lock is taken.
 
 Defaults, sized for real ledgers with room to spare:
 

@@ -9,7 +9,7 @@ try again.
 Past rows are history: they lie outside today's booking window and may break the opening hours or
 fall on a closed day (it happened), so they are written as a manager's override with the reason
 '台帳からの取込' and any such break is listed as a notice. Rows from today on are bookings still to
-come (issue 13): one that breaks a rule (closed day, opening hours, booking window) is an error, unless
+come: one that breaks a rule (closed day, opening hours, booking window) is an error, unless
 the manager who imports gives an explicit reason (``override_reason``), which is then recorded on each
 such booking, as a rule override at the desk is. "Today" is the app's one clock (``local_now()``).
 Nothing is guessed: past rows become 確定 (the ledger does not say who came), a row whose 備考
@@ -209,8 +209,8 @@ class _Checker(RowChecker):
             self.error(r, "目的", "目的がありません（例：定例会、講座）。")
         self._equipment(r, get("備品"))
         self._note(r, get("備考"))
-        # Bad-input fix (issue 7): the columns' String(n). SQLite stored longer text silently and
-        # PostgreSQL refused the whole import with a technical error instead of naming the cell.
+        # The columns' String(n): SQLite would store longer text silently and PostgreSQL refuse the
+        # whole import with a technical error instead of naming the cell.
         for column, value, limit in (("団体名", r.name, 200), ("登録番号", r.reg_no, 20),
                                      ("代表者", r.representative, 100), ("電話番号", r.phone, 40),
                                      ("目的", r.purpose, 200)):
@@ -307,7 +307,7 @@ class _Checker(RowChecker):
             text = re.sub(r"\s*(名|人)$", "", unicodedata.normalize("NFKC", cell_text(value)))
             if not text:
                 n = 0
-            elif text.isdecimal():  # bad-input fix (issue 7): isdigit() lets through digits int() refuses
+            elif text.isdecimal():  # isdigit() lets through digits int() refuses
                 n = int(text)
             else:
                 self.error(r, "予定人数", f"予定人数「{cell_text(value)}」は数として読めません。")
@@ -395,7 +395,7 @@ class _Checker(RowChecker):
         """Double bookings and equipment stock, against the database and between the rows.
 
         Rooms: every row that overlaps another row of the file or a booking already in the database is an
-        error, and its message names every one of them (issue 13), so staff see the whole knot at once.
+        error, and its message names every one of them, so staff see the whole knot at once.
         Equipment: rows are taken in file order; a row beyond the stock is refused."""
         live = [r for r in rows if not r.bad and r.start is not None and r.status == BookingStatus.CONFIRMED.value]
         if not live:
@@ -404,7 +404,7 @@ class _Checker(RowChecker):
         hi = datetime.combine(max(r.day for r in live) + timedelta(days=1), time())
         # The one rule (a lapsed hold no longer blocks, even before a write turns it into 期限切れ).
         in_span = (Booking.start_at >= lo, Booking.start_at < hi, blocks_slot_sql(self.today))
-        # PERF (issue 15): plain columns, only the rooms and equipment the file uses, and the equipment lines
+        # PERF: plain columns, only the rooms and equipment the file uses, and the equipment lines
         # in one query (they were loaded booking by booking); this runs again inside the write.
         held: dict[tuple[int, date], list[tuple[datetime, datetime, str]]] = defaultdict(list)
         equip_by_day: dict[tuple[int, date], list[tuple[datetime, datetime, int]]] = defaultdict(list)
@@ -591,7 +591,7 @@ class _Checked:
 def _rejudge(session: Session, checker: _Checker, rows: list[_Row], checked: _Checked) -> dict[str, MemberGroup]:
     """Inside the write: judge again only what may have changed since the check (groups, bookings, stock,
     closed days and hours, rooms put out of use), on this session's fresh reference data; the rows stay as
-    parsed. PERF (issue 15): with the centre profile unchanged, the rows before today keep their verdict on the
+    parsed. PERF: with the centre profile unchanged, the rows before today keep their verdict on the
     rules (history: a notice, never an error), which was most of this check's time."""
     report = checker.report
     fresh = _Checker(session, report, checker.today, checker.override_reason)
@@ -628,7 +628,7 @@ def _write(session: Session, actor: Actor, report: ImportReport, rows: list[_Row
     for g in new_groups.values():
         audit(session, actor, "create", "member_group", g.id, f"団体「{g.name}」（{g.reg_no}）を予約台帳の取込で登録",
               after={"reg_no": g.reg_no, "name": g.name, "source": source}, now=now)
-    # PERF (issue 15): one multi-row INSERT … RETURNING for the bookings and one for their equipment, not an
+    # PERF: one multi-row INSERT … RETURNING for the bookings and one for their equipment, not an
     # ORM object per row (bench/bench_import.py: 20,000 rows held the write lock 3.6 s through the ORM).
     values = [dict(
         room_id=r.room.id, group_id=r.group.id if r.group is not None else None, booker_kind=r.booker_kind,
@@ -703,7 +703,7 @@ def import_bookings(session: Session, actor: Actor, path: Path, *, dry_run: bool
 def import_bookings_file(engine: Engine, actor: Actor, path: Path, *, dry_run: bool,
                          now: datetime | None = None, override_reason: str = "",
                          limits: ImportLimits | None = None) -> ImportReport:
-    """:func:`import_bookings` in units of its own (issue 15): the file is read and parsed outside any
+    """:func:`import_bookings` in units of its own: the file is read and parsed outside any
     transaction, judged in a read session, and written in one short write session that judges again only
     what may have changed meanwhile (a booking another terminal saved in between is the usual double-booking
     error, nothing written). No write lock is held while the file is read, so a big ledger never makes

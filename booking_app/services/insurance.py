@@ -313,7 +313,7 @@ def _person_problems(name: str, kana: str) -> list[tuple[str, str]]:
     elif len(name) > NAME_MAX:
         problems.append(("氏名", f"氏名が長すぎます（{NAME_MAX}文字まで）。"))
     elif any(unicodedata.category(ch) == "Cc" for ch in name):
-        # Bad-input fix (issue 7): a pasted NUL was stored (PostgreSQL refuses it in text).
+        # A pasted NUL or other control character (PostgreSQL refuses NUL in text).
         problems.append(("氏名", "氏名に使えない文字（制御文字）が含まれています。"))
     if len(kana) > KANA_MAX:
         problems.append(("フリガナ", f"フリガナが長すぎます（{KANA_MAX}文字まで）。"))
@@ -888,7 +888,7 @@ def file_accident(session: Session, actor: Actor, *, enrolment_id: int | None = 
     reporter_name = _clean_name(reporter_name)
     description, witnesses = (description or "").strip(), (witnesses or "").strip()
     # A pasted NUL or other control character is refused (PostgreSQL refuses NUL in text; found once the
-    # tests stopped reading the wall clock, issue 12). Line breaks and tabs are fine in the free texts.
+    # tests stopped reading the wall clock). Line breaks and tabs are fine in the free texts.
     texts = {"person_name": (person_name, 100), "reporter_name": (reporter_name, 100),
              "reporter_phone": (reporter_phone or "", 40), "place": (place, 200), "description": (description, None),
              "injury": (injury or "", None), "damage": (damage or "", None), "witnesses": (witnesses, None)}

@@ -54,7 +54,7 @@ from booking_app.store.models import (
 METHOD_LABELS = {"cash": "現金", "card": "カード", "transfer": "振込", "qr": "QR決済", "other": "その他"}
 # Charge categories of the cash-up: a printing-machine charge is an 'item' row with a log.
 CATEGORY_LABELS = {"room": "部屋", "equipment": "備品", "printing": "印刷機", "other": "その他"}
-# FIX (issue 5, insurance): premiums (kind 'insurance', tax-exempt, passed on to the insurer) get their
+# Premiums (kind 'insurance', tax-exempt, passed on to the insurer) get their
 # own cash-up row 保険 instead of mixing with その他; the row only shows on days that have any.
 CATEGORY_LABELS["insurance"] = "保険"
 CHARGE_STATUS_LABELS = {"open": "未収", "paid": "支払済", "cancelled": "取消"}
@@ -158,8 +158,8 @@ def _units(session: Session) -> _Units:
 
 
 def line_unit(kind: str | None, description: str, quantity: int, *, printing: bool, units: _Units) -> str:
-    """What a charge's quantity counts, so a line reads 「260か月」 or 「3枚」, never a bare 「260」
-    (issue 13, item 17). A charge keeps no unit of its own; it is found where the fee tables keep it:
+    """What a charge's quantity counts, so a line reads 「260か月」 or 「3枚」, never a bare 「260」.
+    A charge keeps no unit of its own; it is found where the fee tables keep it:
 
     * an item (コピー, ラミネート, 団体ロッカー …): the fee table's unit (枚, か月, 通);
     * a room: 区分 (a line is one period, 午前・午後・夜間); equipment: the equipment type's unit (台);
@@ -185,7 +185,7 @@ def line_unit(kind: str | None, description: str, quantity: int, *, printing: bo
 def _category(c: Charge) -> str:
     if c.printing_log_id is not None:
         return "printing"
-    return c.kind if c.kind in ("room", "equipment", "insurance") else "other"  # FIX (issue 5): insurance
+    return c.kind if c.kind in ("room", "equipment", "insurance") else "other"  # insurance
 
 
 def _charge_view(c: Charge, units: _Units | None = None) -> ChargeView:
@@ -245,7 +245,7 @@ def _receipt_views(session: Session, receipts: list[Receipt]) -> list[ReceiptVie
 
 
 def _issued_by(r: Receipt) -> Issuer | None:
-    """The issuer kept on the receipt at issue (issue 13, item 11), or None on an older receipt."""
+    """The issuer kept on the receipt at issue, or None on an older receipt."""
     if r.issuer_centre_name is None:
         return None
     return Issuer(centre_name=r.issuer_centre_name, operator=r.issuer_operator or "",
@@ -261,7 +261,7 @@ def open_charges(session: Session, *, booking_id: int | None = None, group_id: i
     q = (select(Charge).outerjoin(Booking, Booking.id == Charge.booking_id)
          .where(Charge.status == "open",
                 or_(Charge.booking_id.is_(None),
-                    # a 仮予約 past its deadline is dead too, marked or not (issue 13, item 4)
+                    # a 仮予約 past its deadline is dead too, marked or not
                     and_(Booking.status.not_in(DEAD_STATUSES), not_(hold_lapsed_sql(local_now().date()))))))
     if booking_id is not None:
         q = q.where(Charge.booking_id == booking_id)
@@ -448,7 +448,7 @@ def take_payment(session: Session, actor: Actor, charge_ids: list[int], *, payer
                 stamp_duty=stamp_duty(ts.total, schedule.stamp_duty_applies, tax_stated=ts.tax10),
                 invoice_number=issued_by.invoice_number, terminal=terminal, created_by=actor.id,
                 # The issuer as it is now, kept with the receipt: a reissue or a voided copy prints these,
-                # whatever the settings say later (issue 13, item 11).
+                # whatever the settings say later.
                 # (Cut to the columns' sizes: the wizard keeps them shorter; PostgreSQL would refuse more.)
                 issuer_centre_name=issued_by.centre_name[:200], issuer_operator=issued_by.operator[:200],
                 issuer_address=issued_by.address[:300], issuer_phone=issued_by.phone[:40])
@@ -477,7 +477,7 @@ def void_receipt(session: Session, actor: Actor, receipt_id: int, reason: str, *
         raise ValidationError("取消理由を入力してください（例：宛名の誤り）。", field="reason")
     if refund_method not in METHOD_LABELS:
         raise ValidationError("返金方法を選んでください。", field="refund_method")
-    # FIX (issue 7, bench/stress_terminals.py): lock the receipt so two managers voiding it at once on
+    # Lock the receipt so two managers voiding it at once on
     # PostgreSQL are serialised: the second waits, then finds the void below and gets the RuleError.
     # Without the lock its ReceiptVoid was autoflushed by the next query, outside the try below, and a
     # raw IntegrityError (receipt_voids_receipt_id_key) reached the desk. SQLite renders no FOR UPDATE.
@@ -499,7 +499,7 @@ def void_receipt(session: Session, actor: Actor, receipt_id: int, reason: str, *
             continue  # the booking is gone: the refund settles it
         again.append(Charge(booking_id=c.booking_id, printing_log_id=c.printing_log_id, group_id=c.group_id,
                             payer_name=c.payer_name, kind=c.kind, description=c.description,
-                            # FIX (issue 5): the new charge still pays for the same insurance enrolment
+                            # the new charge still pays for the same insurance enrolment
                             enrolment_id=c.enrolment_id,
                             quantity=c.quantity, unit_price=c.unit_price, amount=c.amount, tax=c.tax,
                             status="open", created_at=now, created_by=actor.id))
@@ -542,7 +542,7 @@ def issuer_gaps(iss: Issuer) -> tuple[str, ...]:
 
 
 def issuer_warning(iss: Issuer) -> str:
-    """The desk's warning while the issuer is incomplete (issue 13, item 10), or '' when it is complete.
+    """The desk's warning while the issuer is incomplete, or '' when it is complete.
 
     Receipts are still issued (the desk must be able to take money), but nobody is left unaware."""
     gaps = issuer_gaps(iss)
@@ -647,7 +647,7 @@ def receipt_totals(session: Session, *, day: date | None = None, text: str = "",
     """How many receipts the filter matches and what the valid ones add up to, over all of them.
 
     One aggregate query in the database, so the 有効合計 of 全期間 is the whole period's, however many
-    receipts the list shows (issue 13, item 3: it was the sum of the 200 listed).
+    receipts the list shows (not the sum of the listed ones only).
     """
     sub = (_receipts_query(day=day, text=text, terminal=terminal)
            .with_only_columns(Receipt.id, Receipt.total).subquery())
@@ -703,7 +703,7 @@ def cashup(session: Session, day: date, terminal: str) -> CashupDoc:
             .where(ReceiptLine.receipt_id.in_([r.id for r in receipts]))
         ).all()
         for amount, kind, log_id in rows:
-            cat = ("printing" if log_id is not None  # FIX (issue 5): insurance has its own row
+            cat = ("printing" if log_id is not None  # insurance has its own row
                    else kind if kind in ("room", "equipment", "insurance") else "other")
             kinds[cat][0] += 1
             kinds[cat][1] += amount

@@ -1,4 +1,4 @@
-"""Personal data lifecycle (個人情報の取扱い, issue 15): how long it is kept and how it is erased.
+"""Personal data lifecycle (個人情報の取扱い): how long it is kept and how it is erased.
 
 * :class:`PrivacySettings` (``centre_settings`` key ``"privacy"``): ``retention_years`` — a group's personal
   data is due for erasure that many years after its 抹消 or its last booking / visit / enrolment;

@@ -1,7 +1,7 @@
 """Usage slips (利用票): gather what each slip says from the database into :class:`SlipDoc`.
 
 ``reports.slip_pdf`` lays the slips out; this module reads, and records each print run in the audit
-trail (issue 14: a slip carries the booker's name). At closing time the desk prints the next day's slips
+trail (a slip carries the booker's name). At closing time the desk prints the next day's slips
 in one go (:func:`print_day_slips`, the ``print-slips`` command); every entry point prints through
 :func:`print_slips` or :func:`print_day_slips` in a write transaction.
 """
@@ -36,7 +36,7 @@ DEFAULT_RULES: tuple[str, ...] = (
     "利用が終わったら受付にお声がけください（利用人数をお聞きします）。",
 )
 
-# The rule that asks to call names the centre's number (issue 13, item 9: 「窓口か電話で」 with no number).
+# The rule that asks to call names the centre's number (「窓口か電話で」 with no number helps nobody).
 CONTACT_RULE = "取消・変更は前日までに窓口か電話でご連絡ください。"
 
 
@@ -156,7 +156,7 @@ def slips_for_day(session: Session, day: date) -> list[SlipDoc]:
     start = datetime.combine(day, time.min)
     q = (select(Booking).outerjoin(Room, Room.id == Booking.room_id)
          .where(Booking.start_at >= start, Booking.start_at < start + timedelta(days=1),
-                blocks_slot_sql(local_now().date()))  # a lapsed 仮予約 gets no slip (issue 13, item 4)
+                blocks_slot_sql(local_now().date()))  # a lapsed 仮予約 gets no slip
          # Equipment-only bookings (no room) after the rooms of the same hour.
          .order_by(Booking.start_at, Room.sort_order.is_(None), Room.sort_order, Booking.room_id, Booking.id))
     return _docs(session, list(session.scalars(q)))

@@ -45,7 +45,7 @@ HEADER_SEARCH_ROWS = 10
 
 # --------------------------------------------------------------------------- decoding and reading
 #
-# Within limits (issue 15, services.import_limits): the size is checked by stat before a byte is read; a
+# Within limits (services.import_limits): the size is checked by stat before a byte is read; a
 # CSV is decoded as a stream and an xlsx sheet's XML is parsed as a stream, cell by cell; only rows with
 # something in them are kept, each trimmed after its last non-empty cell; reading stops with a Japanese
 # refusal at the first row, column or cell beyond the limits. Nothing here ever holds a whole file.
@@ -63,7 +63,7 @@ def decode(data: bytes) -> tuple[str, str, bool]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "UTF-16", False
-        except UnicodeDecodeError:  # bad-input fix (issue 7): was an uncaught exception
+        except UnicodeDecodeError:  # a broken file is said in Japanese, not raised as is
             raise _broken("UTF-16") from None
     if b"\x00" in data[:4096]:
         raise ValidationError("CSVとして読めません（文字コードを判別できません）。" + ENCODING_HELP, field="file")

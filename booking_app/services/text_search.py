@@ -1,4 +1,4 @@
-"""One way to search text (検索) in every list of the app (issue 13, item 5).
+"""One way to search text (検索) in every list of the app.
 
 What staff type and what is stored are folded with the same function, ``domain.kana.search_key``
 (hiragana, katakana and half-width kana alike, full-width letters and digits, spaces, dots and long-vowel
