@@ -41,17 +41,9 @@ def panel(qtbot, ctx):
 
 
 @pytest.fixture
-def answers(monkeypatch):
-    """The confirmation before an undo, answered without a modal box; records the questions."""
-    asked: list[str] = []
-    reply = {"yes": True}
-
-    def fake(parent, title, text):
-        asked.append(text)
-        return reply["yes"]
-
-    monkeypatch.setattr(cp, "confirm", fake)
-    return asked, reply
+def answers(prompts):
+    """The confirmation before an undo, answered by the prompts recorder; the questions it was asked."""
+    return prompts.shown("confirm"), prompts
 
 
 def live_tallies(engine) -> list[tuple[str, int, str, str]]:
@@ -104,15 +96,14 @@ def test_plus_n_counts_a_group_of_walk_ins(qtbot, panel, ctx):
 
 
 def test_undo_takes_back_this_terminals_last_tally_after_asking(qtbot, panel, ctx, answers):
-    asked, reply = answers
+    asked, prompts = answers
     click(qtbot, panel.buttons["交流スペース"])
     click(qtbot, panel.buttons["相談（来所）"])
-    reply["yes"] = False
+    prompts.answer_confirm(False)
     click(qtbot, panel.undo_button)
     assert len(asked) == 1 and "相談（来所） +1" in asked[0]
     assert len(live_tallies(ctx.engine)) == 2  # やめる: nothing undone
-    reply["yes"] = True
-    click(qtbot, panel.undo_button)
+    click(qtbot, panel.undo_button)  # then the recorder's default: yes
     assert live_tallies(ctx.engine) == [("交流スペース", 1, TERMINAL, "2026-11-25")]
     assert panel.buttons["相談（来所）"].count_label.text() == "0" and panel.total_label.text() == "本日 1人"
     m = panel.model
@@ -123,7 +114,7 @@ def test_undo_takes_back_this_terminals_last_tally_after_asking(qtbot, panel, ct
 
 
 def test_undo_leaves_other_terminals_and_staff_alone(qtbot, panel, ctx, answers, monkeypatch):
-    asked, _reply = answers
+    asked, _prompts = answers
     errors: list[str] = []
     monkeypatch.setattr(cp, "show_error", lambda parent, exc: errors.append(exc.message))
     manager = actor_for(ctx.engine, "manager")

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QSizePolicy,
     QSpinBox,
@@ -38,22 +37,10 @@ from booking_app.ui.context import AppContext
 from booking_app.ui.stats.dashboard import watcher_for
 from booking_app.ui.errors import show_error
 from booking_app.ui.table_model import RIGHT, RowsTableModel
-from booking_app.ui import plain_text
 from booking_app.ui.plain_text import plain_label
 
 RECENT_LIMIT = 20
 UNDONE = QColor("#9e9e9e")
-
-
-def confirm(parent: QWidget | None, title: str, text: str) -> bool:
-    """A yes/no question (tests replace this so nothing blocks)."""
-    box = QMessageBox(QMessageBox.Icon.Question, title, text,
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
-    box.button(QMessageBox.StandardButton.Yes).setText("取り消す")
-    box.button(QMessageBox.StandardButton.No).setText("やめる")
-    box.setDefaultButton(QMessageBox.StandardButton.No)
-    plain_text.plain_box(box)
-    return box.exec() == QMessageBox.StandardButton.Yes
 
 
 # --- the recent tallies --------------------------------------------------------------------------------
@@ -182,7 +169,7 @@ class CounterPanel(QWidget):
 
     @property
     def today(self) -> date:
-        return clock.today()
+        return self.ctx.today
 
     def _now(self) -> datetime:
         return clock.now()
@@ -343,8 +330,8 @@ class CounterPanel(QWidget):
         if t is None:
             show_error(self, DomainError("取り消せるカウントがありません（この端末で本日あなたが数えたものだけ取り消せます）。"))
             return None
-        if not confirm(self, "カウントの取消",
-                       f"{_hm(t.at)}の「{t.category} +{t.count}」を取り消しますか？"):
+        if not self.ctx.prompts.confirm(self, "カウントの取消", f"{_hm(t.at)}の「{t.category} +{t.count}」を取り消しますか？",
+                                        yes="取り消す", no="やめる"):
             return None
         now = self._now()
         view = self._write(lambda s, a: undo_tally(s, a, t.id, now=now))
@@ -362,4 +349,4 @@ class CounterPanel(QWidget):
         return view
 
 
-__all__ = ["CounterPanel", "CounterButton", "TalliesModel", "confirm"]
+__all__ = ["CounterPanel", "CounterButton", "TalliesModel"]

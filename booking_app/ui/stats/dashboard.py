@@ -413,7 +413,7 @@ class Dashboard(QWidget):
 
     @property
     def today(self) -> date:
-        return clock.today()
+        return self.ctx.today
 
     # ---------------------------------------------------------------- construction
 
