@@ -269,7 +269,7 @@ def _run_with(app, engine, db_url: str, *, db_label: str, demo: bool, screenshot
             log.error("no active staff in the database")
             return 2
 
-        from booking_app.store.backup import exit_backup, start_daily_backup
+        from booking_app.services.backup import exit_backup, start_daily_backup
 
         # SQLite only; runs in the background while the staff member signs in. Demo and screenshot
         # databases are throwaway and must not push real backups out of the rotation.

@@ -17,6 +17,7 @@ from booking_app import clock
 from booking_app.domain.errors import DomainError, RuleError, ValidationError
 from booking_app.services.centre import ensure_initial_data
 from booking_app.store import backup as bk
+from booking_app.services import backup as backup_svc
 from booking_app.store.engine import make_engine, write_session
 from booking_app.store.migrate import head_revision, upgrade
 from tests.cli_login import signed_in
@@ -243,10 +244,10 @@ def test_daily_backup_is_due_once_a_day(tmp_path):
 def test_the_app_hooks_take_a_daily_backup_once_and_an_exit_backup(sqlite_url, folder):
     add_groups(sqlite_url, ["ひまわり会"])
     today = clock.today()
-    thread = bk.start_daily_backup(sqlite_url, today)
+    thread = backup_svc.start_daily_backup(sqlite_url, today)
     assert thread is not None
-    exit_result = bk.exit_backup(sqlite_url, thread)  # waits for the daily one first
-    assert bk.start_daily_backup(sqlite_url, today) is None  # already done today
+    exit_result = backup_svc.exit_backup(sqlite_url, thread)  # waits for the daily one first
+    assert backup_svc.start_daily_backup(sqlite_url, today) is None  # already done today
     reasons = sorted(r for _w, r, _p in bk.list_backups(folder))
     assert reasons == ["daily", "exit"]
     assert group_names(exit_result.path) == ["ひまわり会"]
@@ -254,9 +255,9 @@ def test_the_app_hooks_take_a_daily_backup_once_and_an_exit_backup(sqlite_url, f
 
 def test_the_hooks_never_raise(tmp_path, folder, caplog):
     url = f"sqlite:///{(tmp_path / 'gone' / 'x.sqlite3').as_posix()}"
-    assert bk.exit_backup(url) is None
+    assert backup_svc.exit_backup(url) is None
     assert "backup at exit failed" in caplog.text
-    assert bk.start_daily_backup("postgresql+psycopg://u@h/db", clock.today()) is None
+    assert backup_svc.start_daily_backup("postgresql+psycopg://u@h/db", clock.today()) is None
 
 
 # --------------------------------------------------------------------------- commands

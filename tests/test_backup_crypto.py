@@ -26,7 +26,9 @@ from booking_app.domain.errors import DomainError, PermissionDenied, RuleError, 
 from booking_app.services.centre import ensure_initial_data
 from booking_app.services.common import Actor
 from booking_app.store import backup as bk
+from booking_app.services import backup as backup_svc
 from booking_app.store import backup_crypto as bc
+from booking_app.services import backup_encryption as backup_enc
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.models import AuditEntry, Staff
 from tests.cli_login import signed_in
@@ -81,7 +83,7 @@ def _url(path: Path) -> str:
 
 def _set_up(path_or_url, passphrase: str = PASSPHRASE) -> bc.EncryptionSetting:
     url = path_or_url if isinstance(path_or_url, str) else _url(path_or_url)
-    return _engine_do(url, lambda s: bc.set_up_encryption(s, _admin(s), passphrase, passphrase))
+    return _engine_do(url, lambda s: backup_enc.set_up_encryption(s, _admin(s), passphrase, passphrase))
 
 
 def _groups(path: Path) -> list[tuple]:
@@ -107,14 +109,14 @@ def _leftovers(folder: Path) -> list[str]:
 ])
 def test_the_passphrase_rules_are_named_in_japanese(passphrase, again, words, field):
     with pytest.raises(ValidationError) as info:
-        bc.check_passphrase(passphrase, again)
+        backup_enc.check_passphrase(passphrase, again)
     assert words in info.value.message and info.value.field == field
 
 
 def test_only_an_administrator_sets_it_up_and_the_identity_is_never_stored(desk):
     def as_desk(s):
         d = s.scalars(select(Staff).where(Staff.role == "desk")).first()
-        return bc.set_up_encryption(s, Actor(d.id, d.name, d.role), PASSPHRASE, PASSPHRASE)
+        return backup_enc.set_up_encryption(s, Actor(d.id, d.name, d.role), PASSPHRASE, PASSPHRASE)
 
     with pytest.raises(PermissionDenied, match="システム管理者のみ"):
         _engine_do(_url(desk), as_desk)
@@ -137,10 +139,10 @@ def test_only_an_administrator_sets_it_up_and_the_identity_is_never_stored(desk)
 
 def test_an_encrypted_automatic_backup_holds_no_byte_of_the_address_and_restores_with_the_passphrase(
         desk, folder, tmp_path):
-    plain = bk.automatic_backup(_url(desk), "daily", folder=folder, record=False)
+    plain = backup_svc.automatic_backup(_url(desk), "daily", folder=folder, record=False)
     assert not plain.encrypted and ADDRESS.encode() in plain.path.read_bytes()  # the control: before set-up
     _set_up(desk)
-    result = bk.automatic_backup(_url(desk), "exit", folder=folder, record=False)
+    result = backup_svc.automatic_backup(_url(desk), "exit", folder=folder, record=False)
     assert result.encrypted and result.path.name.endswith("-exit.sqlite3.enc")
     data = result.path.read_bytes()
     assert data.startswith(bc.MAGIC)
@@ -167,7 +169,7 @@ def test_an_encrypted_automatic_backup_holds_no_byte_of_the_address_and_restores
 
 def test_a_wrong_passphrase_is_refused_and_nothing_changes(desk, folder):
     _set_up(desk)
-    result = bk.automatic_backup(_url(desk), "daily", folder=folder, record=False)
+    result = backup_svc.automatic_backup(_url(desk), "daily", folder=folder, record=False)
     con = sqlite3.connect(desk, isolation_level=None)
     con.execute("UPDATE member_groups SET name = 'いまの会'")
     con.close()
@@ -180,7 +182,7 @@ def test_a_wrong_passphrase_is_refused_and_nothing_changes(desk, folder):
 
 def test_a_changed_byte_in_the_payload_is_refused_by_age(desk, folder, tmp_path):
     _set_up(desk)
-    result = bk.automatic_backup(_url(desk), "daily", folder=folder, record=False)
+    result = backup_svc.automatic_backup(_url(desk), "daily", folder=folder, record=False)
     data = bytearray(result.path.read_bytes())
     header = bc.read_header(result.path)
     data[header.payload_offset + (len(data) - header.payload_offset) // 2] ^= 0x01
@@ -214,9 +216,9 @@ def test_a_trojan_inside_an_encrypted_file_is_still_refused_after_decryption(des
 
 def test_a_changed_passphrase_makes_a_new_key_and_old_backups_keep_the_old_one(desk, folder):
     _set_up(desk)
-    old = bk.automatic_backup(_url(desk), "daily", folder=folder, record=False)
+    old = backup_svc.automatic_backup(_url(desk), "daily", folder=folder, record=False)
     second = _set_up(desk, OTHER)
-    new = bk.automatic_backup(_url(desk), "exit", folder=folder, record=False)
+    new = backup_svc.automatic_backup(_url(desk), "exit", folder=folder, record=False)
     assert bc.read_header(old.path).info["recipient"] != second.recipient == bc.read_header(new.path).info["recipient"]
     out = folder.parent / "x.sqlite3"
     bc.decrypt_file(old.path, out, PASSPHRASE)
@@ -277,10 +279,10 @@ def test_the_daily_backup_prunes_by_the_privacy_setting_and_says_so_in_the_audit
     from booking_app.services.privacy import PrivacySettings, save_privacy_settings
 
     _engine_do(_url(desk), lambda s: save_privacy_settings(s, _admin(s), PrivacySettings(backup_retention_days=30)))
-    assert bk.retention_days(_url(desk)) == 30
+    assert backup_svc.retention_days(_url(desk)) == 30
     gone = _touch(folder, "20261020-090000", "daily")  # 36 days old
     stays = _touch(folder, "20261030-090000", "daily")  # 26 days old
-    result = bk.automatic_backup(_url(desk), "exit", folder=folder)
+    result = backup_svc.automatic_backup(_url(desk), "exit", folder=folder)
     assert not gone.exists() and stays.exists() and result.pruned == 1
     engine = make_engine(_url(desk))
     try:
@@ -345,7 +347,7 @@ def test_the_age_tool_opens_the_payload_as_the_admin_guide_says(desk, folder, tm
     """The guide's recovery without the app: line 3 is the sealed identity (age -d asks its passphrase on a
     terminal, so the test unseals it with the same library), the payload from line 4 is a plain age file."""
     _set_up(desk)
-    result = bk.automatic_backup(_url(desk), "daily", folder=folder, record=False)
+    result = backup_svc.automatic_backup(_url(desk), "daily", folder=folder, record=False)
     identity = bc.unseal(bc.read_header(result.path), PASSPHRASE)
     key = tmp_path / "identity.txt"
     key.write_text(str(identity) + "\n", encoding="ascii")
@@ -364,6 +366,7 @@ STREAM = textwrap.dedent("""
     import json, sys
     from pathlib import Path
     from booking_app.store import backup_crypto as bc
+    from booking_app.services import backup_encryption as backup_enc
     mode, tmp = sys.argv[1], Path(sys.argv[2])
     def rss():  # VmHWM: this process's peak resident memory (ru_maxrss would carry the parent's over a fork)
         for line in open("/proc/self/status"):

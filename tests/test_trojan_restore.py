@@ -20,6 +20,7 @@ from booking_app import config
 from booking_app.domain.errors import RuleError
 from booking_app.services.centre import ensure_initial_data
 from booking_app.store import backup as bk
+from booking_app.services import backup as backup_svc
 from booking_app.store.engine import make_engine, write_session
 from booking_app.store.migrate import head_revision, upgrade
 from tests.cli_login import signed_in
@@ -319,7 +320,7 @@ def test_the_backup_folder_and_every_backup_are_private(current, tmp_path, monke
 
     os.chmod(current, 0o644)
     url = config.sqlite_url_for(current)
-    daily = bk.automatic_backup(url, "daily", record=False)
+    daily = backup_svc.automatic_backup(url, "daily", record=False)
     assert _mode(daily.path) == 0o600
 
     manual = bk.backup_sqlite(current, tmp_path / "new-folder" / "copy.sqlite3")

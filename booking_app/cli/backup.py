@@ -84,7 +84,7 @@ def run_backup(ctx: Context) -> int:
     make_private_file(dest)  # pg_dump may have replaced the temporary file: make sure
     for note in written.notes():  # side remarks on stderr; stdout keeps the one result line
         err(note)
-    from booking_app.store.backup import record_in_audit
+    from booking_app.services.backup import record_in_audit
 
     # A copy of every name and payment leaves the database: the trail says who took it, where to.
     record_in_audit(url, "backup", f"バックアップを作成（{dest.name}、{result.size_bytes / 1e6:,.1f} MB"
@@ -128,7 +128,7 @@ def run_restore(ctx: Context) -> int:
                 err("復元を中止しました。")
                 return 1
         result = restore_sqlite(plain, db_path, name=name)
-    from booking_app.store.backup import record_in_audit
+    from booking_app.services.backup import record_in_audit
 
     # Recorded in the restored database (the one in use from now on) under the administrator's name (its
     # staff ids may differ); the replaced one is in the 'prerestore' copy with its own trail.

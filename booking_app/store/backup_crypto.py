@@ -37,16 +37,11 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from booking_app.domain.errors import RuleError, ValidationError
 
-if TYPE_CHECKING:  # annotations only (services.common imports the store at run time)
-    from sqlalchemy.orm import Session
-
-    from booking_app.services.common import Actor
 
 log = logging.getLogger(__name__)
 
@@ -93,23 +88,6 @@ class EncryptedHeader:
 # --------------------------------------------------------------------------- passphrase and set-up
 
 
-def check_passphrase(passphrase: str, again: str) -> None:
-    """The rules for the backup passphrase (Japanese messages naming the field and the fix)."""
-    from booking_app.services.auth import common_passwords
-
-    if not passphrase or not passphrase.strip():
-        raise ValidationError("パスフレーズを入力してください。", field="passphrase")
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise ValidationError(f"パスフレーズは{MIN_PASSPHRASE}文字以上にしてください（いまは{len(passphrase)}文字）。"
-                              "覚えやすい言葉をいくつか並べると安全で覚えやすくなります。", field="passphrase")
-    if passphrase.strip().lower() in common_passwords():
-        raise ValidationError("このパスフレーズはよく使われていて推測されやすいため使えません。別のものにしてください。",
-                              field="passphrase")
-    if passphrase != again:
-        raise ValidationError("パスフレーズ（確認）が一致しません。同じパスフレーズを2回入力してください。",
-                              field="passphrase_again")
-
-
 def make_setting(passphrase: str, created_at: str, created_by: str) -> EncryptionSetting:
     """A new age identity, sealed with the passphrase; only the recipient and the sealed form are kept."""
     from pyrage import passphrase as age_passphrase
@@ -120,35 +98,6 @@ def make_setting(passphrase: str, created_at: str, created_by: str) -> Encryptio
     recipient = str(identity.to_public())
     del identity
     return EncryptionSetting(recipient, base64.b64encode(sealed).decode("ascii"), created_at, created_by)
-
-
-def get_encryption(session: Session) -> EncryptionSetting | None:
-    from booking_app.store.models import CentreSetting
-
-    row = session.get(CentreSetting, SETTING_KEY)
-    return EncryptionSetting.from_dict(row.value) if row is not None else None
-
-
-def set_up_encryption(session: Session, actor: Actor, passphrase: str, again: str, *,
-                      now: datetime | None = None) -> EncryptionSetting:
-    """Set up (or change: a new key) the encryption of backups (システム管理). Backups made before keep
-    opening with the passphrase of their day: each carries its own sealed identity."""
-    from booking_app.services.common import audit, local_now, require_admin
-    from booking_app.services.settings_store import put_value
-
-    who = require_admin(session, actor, "バックアップの暗号化の設定")
-    check_passphrase(passphrase, again)
-    now = now or local_now()
-    setting = make_setting(passphrase, now.isoformat(timespec="seconds"), who.name)
-    previous = put_value(session, SETTING_KEY, setting.to_dict(), by=actor.id, now=now)
-    changed = previous is not None
-    before = {"recipient": previous.get("recipient")} if previous is not None else None
-    summary = ("バックアップの暗号化のパスフレーズを変更（新しい鍵。以前のバックアップは以前のパスフレーズで開けます）"
-               if changed else "バックアップの暗号化を設定")
-    # The audit keeps the public recipient only: the sealed identity is no business of the trail.
-    audit(session, actor, "update", "backup", None, summary, before=before,
-          after={"recipient": setting.recipient}, now=now)
-    return setting
 
 
 def read_encryption(url: str) -> EncryptionSetting | None:

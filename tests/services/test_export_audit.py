@@ -197,22 +197,22 @@ def test_automatic_backups_are_audited_as_the_staff_on_duty(sqlite_url, tmp_path
     from factories import seed
 
     from booking_app.services.common import audit
-    from booking_app.store import backup as bk
+    from booking_app.services import backup as backup_svc
 
     engine = make_engine(sqlite_url)
     try:
         world = seed(engine)
         with world.write() as s:  # the desk signed in last: the one on duty at closing
             audit(s, world.desk, "login", "staff", world.desk.id, "ログイン")
-        thread = bk.start_daily_backup(sqlite_url, DAY, folder=tmp_path / "auto")
-        result = bk.exit_backup(sqlite_url, thread, folder=tmp_path / "auto")
+        thread = backup_svc.start_daily_backup(sqlite_url, DAY, folder=tmp_path / "auto")
+        result = backup_svc.exit_backup(sqlite_url, thread, folder=tmp_path / "auto")
         daily, exit_ = printed(engine)
         assert [(e.action, e.entity, e.staff_id, e.after["reason"]) for e in (daily, exit_)] == [
             ("backup", "backup", world.desk.id, "daily"), ("backup", "backup", world.desk.id, "exit")]
         assert daily.summary.startswith("起動時の自動バックアップを作成（booking-")
         assert exit_.after["file"] == result.path.name and "終了時の自動バックアップ" in exit_.summary
         # Named explicitly, the staff member is the one recorded.
-        bk.automatic_backup(sqlite_url, "exit", folder=tmp_path / "auto", staff_id=world.manager.id)
+        backup_svc.automatic_backup(sqlite_url, "exit", folder=tmp_path / "auto", staff_id=world.manager.id)
         assert printed(engine)[-1].staff_id == world.manager.id
         with read_session(engine) as s:
             assert verify_chain(s).ok
@@ -223,12 +223,12 @@ def test_automatic_backups_are_audited_as_the_staff_on_duty(sqlite_url, tmp_path
 def test_postgresql_takes_no_automatic_backup_and_records_none(pg_url, tmp_path: Path):
     from factories import seed
 
-    from booking_app.store import backup as bk
+    from booking_app.services import backup as backup_svc
 
     engine = make_engine(pg_url)
     try:
         seed(engine)
-        assert bk.exit_backup(pg_url, folder=tmp_path / "auto") is None
+        assert backup_svc.exit_backup(pg_url, folder=tmp_path / "auto") is None
         assert printed(engine) == []
     finally:
         engine.dispose()
