@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -21,7 +19,6 @@ from PySide6.QtWidgets import (
 )
 
 import booking_app
-from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.booking_rules import BookingStatus
 from booking_app.domain.errors import DomainError
@@ -244,7 +241,7 @@ class MainWindow(QMainWindow):
         page.table.setFocus()
         if QApplication.activeModalWidget() is not None:
             return True
-        on_the_day = view.start.date() == self.today()
+        on_the_day = view.start.date() == self.ctx.today
         if on_the_day and view.status in (BookingStatus.CONFIRMED.value, BookingStatus.TENTATIVE.value):
             default = "check_in"
         elif view.status == BookingStatus.IN_USE.value:
@@ -271,7 +268,7 @@ class MainWindow(QMainWindow):
         if not hasattr(cal, "mode"):
             return {}
         day = cal.month_view.selected_date() if cal.mode() == "month" else cal.date()
-        context: dict = {"day": max(day, self.today())}
+        context: dict = {"day": max(day, self.ctx.today)}
         if cal.mode() == "week" and cal.week_view.room_id() is not None:
             context["room_id"] = cal.week_view.room_id()
         return context
@@ -404,7 +401,7 @@ class MainWindow(QMainWindow):
             self._update_accidents_due()
 
     def _update_accidents_due(self) -> None:
-        today = self.today()
+        today = self.ctx.today
         n = len(self.ctx.read(lambda s: accidents_due(s, today=today)))
         self.accidents_due_button.setText(self.tr("事故報告の期限が近いもの {n}件").format(n=n))
         self.accidents_due_button.setVisible(n > 0)
@@ -434,11 +431,11 @@ class MainWindow(QMainWindow):
         stats = stats_service()
         if stats is None:
             return
-        today = self.today()
+        today = self.ctx.today
         self.users_tile.setText(progress_text(self.ctx.read(lambda s: stats.year_progress(s, today=today))))
 
     def _update_groups_tile(self) -> None:
-        today = self.today()
+        today = self.ctx.today
         f = self.ctx.read(lambda s: group_figures(
             s, today=today, target=targets_for(s, jcal.fiscal_year(today)).groups))
         # Short in the status bar (1366 px must hold every figure); the year's detail in the tooltip.
@@ -447,11 +444,8 @@ class MainWindow(QMainWindow):
             self.tr("登録団体 {n}（目標{t}）　今年度 新規{new}・失効{lapsed}").format(
                 n=f.registered, t=f.target, new=f.new_this_year, lapsed=f.lapsed_this_year))
 
-    def today(self) -> dt.date:
-        return clock.today()
-
     def _update_date(self) -> None:
-        d = self.today()
+        d = self.ctx.today
         self.date_label.setText(f"{jcal.format_slash(d)}({jcal.weekday_ja(d)}) {jcal.wareki(d)}")
         if hasattr(self, "accidents_due_button"):
             self._update_accidents_due()  # days left change at midnight
