@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtWidgets import QWidget
 
 from booking_app.domain.errors import DomainError
@@ -57,17 +58,21 @@ def export_file(parent: QWidget | None, ctx: AppContext, *, title: str, suggeste
         return None
     chosen: Path = target
 
+    def alive() -> bool:
+        """The page is still open (staff may close it while the file is written)."""
+        return parent is None or shiboken6.isValid(parent)
+
     def succeeded(result: Any) -> None:
-        if on_done is not None:
+        if on_done is not None and alive():
             on_done(result, chosen)
         text = done(result, chosen)
         if text:  # a page that says it on the page itself returns None: no notice to click away
-            ctx.prompts.info(parent, title, text)
+            ctx.prompts.info(parent if alive() else None, title, text)
 
     def failed(exc: BaseException) -> None:
-        if on_failed is not None:
+        if on_failed is not None and alive():
             on_failed(exc)
-        ctx.prompts.show_error(parent, file_error(exc))
+        ctx.prompts.show_error(parent if alive() else None, file_error(exc))
 
     op = ExportOp(parent, lambda: write(chosen), chosen)
     op.success(succeeded).failure(failed).with_progress(progress).run_in_background()

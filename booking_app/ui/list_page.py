@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QSortFilterProxyModel
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
@@ -132,16 +133,20 @@ class ListPage(QWidget):
         self._dirty = False
         engine = self.ctx.engine
 
+        def current() -> bool:
+            # a newer load is on its way, or the page was closed while this one read
+            return shiboken6.isValid(self) and generation == self._generation
+
         def done(result: Any) -> None:
-            if generation != self._generation:
-                return  # a newer load is on its way
-            self.show_result(result, f, select=select)
+            if current():
+                self.show_result(result, f, select=select)
 
         def failed(exc: BaseException) -> None:
-            if generation == self._generation:
+            if current():
                 self.ctx.prompts.show_error(self, exc)
 
-        self.last_load = Op(self, lambda: unit_of_work.read(engine, lambda s: self.fetch(s, f))) \
+        fetch = self.fetch
+        self.last_load = Op(self, lambda: unit_of_work.read(engine, lambda s: fetch(s, f))) \
             .success(done).failure(failed).run_in_background()
         return self.last_load
 

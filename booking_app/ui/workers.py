@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
@@ -120,8 +121,8 @@ class Op(QObject):
     def _show_progress(self) -> None:
         if self.done:
             return
-        dlg = QProgressDialog(self._progress_label or "", "中止" if self._cancellable else "", 0, 0,
-                              self._parent)
+        parent = self._parent if self._parent is None or shiboken6.isValid(self._parent) else None
+        dlg = QProgressDialog(self._progress_label or "", "中止" if self._cancellable else "", 0, 0, parent)
         dlg.setWindowTitle("処理中")
         dlg.setWindowModality(Qt.WindowModality.WindowModal)
         dlg.setMinimumDuration(0)
@@ -151,7 +152,8 @@ class Op(QObject):
             elif self._on_failure is not None:
                 self._on_failure(exc)
             else:
-                prompts.shared().show_error(self._parent, exc)
+                alive = self._parent is None or shiboken6.isValid(self._parent)
+                prompts.shared().show_error(self._parent if alive else None, exc)
         finally:
             _running.discard(self)
             self.finished.emit(result, exc)

@@ -212,3 +212,23 @@ def test_an_op_without_a_failure_handler_shows_its_error_through_the_shared_prom
     op = Op(None, work).run_in_background()
     qtbot.waitUntil(lambda: op.done, timeout=10_000)
     assert prompts.error_texts == ["ファイルが見つかりません。選び直してください。"]
+
+
+def test_a_page_closed_while_its_list_or_file_is_written_is_left_alone(qtbot, ctx, prompts, tmp_path):
+    import shiboken6
+
+    page = _Page(ctx)
+    op = page.load()
+    shiboken6.delete(page)  # staff closed the window while the list was read
+    qtbot.waitUntil(lambda: op.done, timeout=10_000)
+    assert prompts.calls == []
+
+    owner = _Page(ctx)
+    prompts.save_path = tmp_path / "名簿.xlsx"
+    remembered = []
+    export = export_file(owner, ctx, title="名簿を書き出す", suggested="名簿.xlsx",
+                         write=lambda path: path.write_text("x", encoding="utf-8"),
+                         done=lambda _n, path: f"書き出しました。\n{path}", on_done=lambda _n, p: remembered.append(p))
+    shiboken6.delete(owner)
+    qtbot.waitUntil(lambda: export.done, timeout=10_000)
+    assert remembered == [] and prompts.texts("info") == [f"書き出しました。\n{tmp_path / '名簿.xlsx'}"]
