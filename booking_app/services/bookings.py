@@ -484,7 +484,7 @@ def _transition(
         # HOOK: a check-out or its undo changes the user count of the booking's
         # month; once a manager has closed that month only an amendment (stats.amend) may change it.
         # Imported here because stats imports this module.
-        from booking_app.services.stats import ensure_month_open
+        from booking_app.services.stats.month_lock import ensure_month_open
 
         ensure_month_open(session, b.start_at.date())
     if new.blocks_slot and not old.blocks_slot:

@@ -13,7 +13,8 @@ from factories import DAY, NOW, World, at
 from sqlalchemy import func, select
 
 from booking_app.domain.errors import PermissionDenied
-from booking_app.services import auth, common, stats
+from booking_app.services import auth, common
+from booking_app.services.stats import month_close as stats
 from booking_app.services import payments as pay
 from booking_app.services.common import Actor
 from booking_app.store.models import AuditEntry, Booking, Staff

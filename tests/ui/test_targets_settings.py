@@ -6,7 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from booking_app.domain.errors import PermissionDenied
-from booking_app.services import centre, stats
+from booking_app.services import centre
+from booking_app.services.stats import progress as stats
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.ui.context import AppContext
 from booking_app.ui.settings.targets_settings import TargetsWidget
