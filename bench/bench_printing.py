@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_printing.py            # ~1 min on 2 cores
     .venv/bin/python bench/bench_printing.py --n 200    # more iterations per figure
 
-Works on the demo database (``services.demo.seed_demo``, seed 7, today 2026-11-25) in a temporary
+Works on the demo database (``demo.seeder.seed_demo``, seed 7, today 2026-11-25) in a temporary
 SQLite file: ~8,600 bookings, ~1,000 receipts, ~1,350 charges, a fiscal year of cash-ups. Every
 figure is the desk's whole action, gathering from the database in a read session *and* rendering:
 
@@ -47,7 +47,7 @@ from booking_app.reports.receipt_pdf import render_receipt  # noqa: E402
 from booking_app.reports.slip_pdf import render_slips  # noqa: E402
 from booking_app.services import payments, slips  # noqa: E402
 from booking_app.services.centre import ensure_initial_data  # noqa: E402
-from booking_app.services.demo import TERMINAL, seed_demo  # noqa: E402
+from booking_app.demo.seeder import TERMINAL, seed_demo  # noqa: E402
 from booking_app.store.engine import make_engine, read_session, write_session  # noqa: E402
 from booking_app.store.migrate import upgrade  # noqa: E402
 from booking_app.store.models import Booking, Charge, DayClosing, Receipt  # noqa: E402

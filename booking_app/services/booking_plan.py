@@ -3,15 +3,17 @@
 A new booking is four kinds of row: the ``bookings`` row, its ``booking_equipment`` lines, the open
 ``charges`` of its quote, and two audit entries (the charges' ``quote``, then the booking's ``create``).
 Three writers make them — the ORM path (``services.bookings``), the plain-SQL save
-(``services.booking_fast_save``) and the demo seeder (``services.demo``) — and each used to spell the
+(``services.booking_fast_save``) and the demo seeder (``booking_app.demo.bookings``) — and each used to spell the
 booking's audit snapshot, its charge lines and its summaries itself. They now take them from here:
 
 * :func:`plan_new_booking` — pure (no session, no database): from the input and the facts already read
   (the room's name, the group, the profile and fee tables, the equipment names, the override reason
-  that was accepted) the booking's column values, its equipment lines and its charge lines.
+  that was accepted) the booking's column values, its equipment lines and its charge lines
+  (:meth:`NewBookingPlan.charge_rows`: the charges' column values once the booking has its id).
 * :func:`fee_lines` / :func:`charged_lines` — a booking's quote (``services.fees`` quotes a dialog and
-  syncs a booking's charges with them; the demo seeder bills its bookings with them).
-* :func:`booking_snapshot`, :func:`created_summary`, :func:`quote_summary`, :func:`quote_after` — the
+  syncs a booking's charges with them).
+* :func:`booking_snapshot`, :func:`created_summary`, :func:`quote_summary`, :func:`quote_after`,
+  :func:`cancelled_summary`, :func:`cancel_after` (open charges cancelled with their booking) — the
   audit entries' content, so the trail reads the same whichever writer wrote the row
   (``tests/services/test_booking_fast_save.py`` compares the two paths' rows on both databases).
 
@@ -92,6 +94,15 @@ def quote_after(booking_id: int, created: list[int], cancelled: list[int]) -> di
     return {"booking_id": booking_id, "created": created, "cancelled": cancelled}
 
 
+def cancelled_summary(number: str, count: int, status: BookingStatus) -> str:
+    """The ``cancel`` entry of a booking's open charges cancelled with it (取消, 無断キャンセル...)."""
+    return f"予約{number}の未収金{count}件を取消（予約{status.label}）"
+
+
+def cancel_after(booking_id: int, cancelled: list[int]) -> dict[str, Any]:
+    return {"booking_id": booking_id, "cancelled": cancelled}
+
+
 def booking_number(booking_id: int) -> str:
     return f"{booking_id:07d}"
 
@@ -124,6 +135,14 @@ class NewBookingPlan:
             purpose=b["purpose"], attendees=b["attendees"], actual_users=b["actual_users"],
             equipment=dict(self.equipment), hold_until=b["hold_until"], status_reason=b["status_reason"],
             override_reason=b["override_reason"], series_id=b["series_id"])
+
+    def charge_rows(self, booking_id: int) -> list[dict[str, Any]]:
+        """The ``charges`` rows' column values (open, made when the booking was, by its author)."""
+        b = self.booking
+        return [{"booking_id": booking_id, "group_id": b["group_id"], "payer_name": b["booker_name"],
+                 "kind": ln.kind, "description": ln.description, "quantity": ln.quantity,
+                 "unit_price": ln.unit_price, "amount": ln.amount, "tax": ln.tax, "status": "open",
+                 "created_at": b["created_at"], "created_by": b["created_by"]} for ln in self.charges]
 
     def created_summary(self, booking_id: int) -> str:
         return created_summary(booking_number(booking_id), self.booking["start_at"], self.booking["end_at"])
@@ -166,5 +185,5 @@ def plan_new_booking(data: Any, *, actor_id: int, now: datetime, group: tuple[in
     return NewBookingPlan(booking, equipment, tuple(charges))
 
 
-__all__ = ["NewBookingPlan", "booking_number", "booking_snapshot", "charged_lines", "created_summary", "fee_lines",
-           "hm", "plan_new_booking", "quote_after", "quote_summary"]
+__all__ = ["NewBookingPlan", "booking_number", "booking_snapshot", "cancel_after", "cancelled_summary", "charged_lines",
+           "created_summary", "fee_lines", "hm", "plan_new_booking", "quote_after", "quote_summary"]

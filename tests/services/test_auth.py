@@ -472,7 +472,7 @@ def test_list_accounts_shows_everyone(world: World, admin: Actor):
 
 
 def test_demo_staff_get_the_demo_password(world: World, fast_scrypt):
-    from booking_app.services.demo import _give_demo_passwords
+    from booking_app.demo.centre import give_demo_passwords as _give_demo_passwords
 
     with world.write() as s:
         _give_demo_passwords(s, NOW)

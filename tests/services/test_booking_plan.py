@@ -12,7 +12,7 @@ from datetime import date, datetime
 from booking_app.domain import booking_rules
 from booking_app.domain.fees import FeeLine, Item
 from booking_app.domain.profile import load_default_profile
-from booking_app.services.booking_plan import charged_lines, fee_lines, plan_new_booking
+from booking_app.services.booking_plan import cancel_after, cancelled_summary, charged_lines, fee_lines, plan_new_booking
 from booking_app.services.bookings import BookingInput
 from booking_app.services.fees import load_default_fees
 
@@ -82,3 +82,23 @@ def test_the_status_sets_and_their_sql_twin_agree():
     assert all(f"'{s}'" in sql for s in booking_rules.NON_BLOCKING)
     assert booking_rules.override_allowed(" 理由 ", True) and not booking_rules.override_allowed(" ", True)
     assert not booking_rules.override_allowed("理由", False)
+
+
+def test_a_plans_charge_rows_are_its_lines_made_open_by_its_author_when_it_was_booked():
+    data = BookingInput(start=START, end=END, room_id=1, booker_kind="person", booker_name=" 山田 花子 ",
+                        purpose="打合せ", attendees=2, equipment={9: 1})
+    schedule, profile = _schedule(), load_default_profile()
+    plan = plan_new_booking(data, actor_id=4, now=NOW, group=None,
+                            quote=(schedule, profile, next(iter(schedule.room_fees)), {9: "プロジェクター"}, "general"))
+    rows = plan.charge_rows(77)
+    assert len(rows) == len(plan.charges) >= 2
+    for row, line in zip(rows, plan.charges):
+        assert (row["kind"], row["description"], row["quantity"], row["unit_price"], row["amount"], row["tax"]) == (
+            line.kind, line.description, line.quantity, line.unit_price, line.amount, line.tax)
+        assert (row["booking_id"], row["group_id"], row["payer_name"], row["status"]) == (77, None, "山田 花子", "open")
+        assert (row["created_at"], row["created_by"]) == (NOW, 4)
+
+
+def test_the_cancel_entry_names_the_booking_the_count_and_why():
+    assert cancelled_summary("0000042", 2, booking_rules.BookingStatus.CANCELLED) == "予約0000042の未収金2件を取消（予約取消）"
+    assert cancel_after(42, [7, 8]) == {"booking_id": 42, "cancelled": [7, 8]}

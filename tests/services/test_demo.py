@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import BLOCKING_STATUSES, peak_in_use
 from booking_app.services.centre import ensure_initial_data, get_profile, list_staff
-from booking_app.services.demo import seed_demo
+from booking_app.demo.seeder import seed_demo
 from booking_app.services.payments import cashup
 from booking_app.store.engine import make_engine, read_session, session_factory, write_session
 from booking_app.store.models import (
@@ -402,14 +402,17 @@ def test_users_run_near_the_citys_target_with_walk_ins_events_and_last_year(demo
     """By 25 November the year is on pace for about 29,000 users (not 240 % of it), counted from rooms,
     walk-ins in every category and the centre's events, and last year's months are there to compare."""
     from booking_app.domain.counting import WALKIN_CATEGORIES
-    from booking_app.services import stats
+    from booking_app.domain.figures import EVENT_CATEGORY
+    from booking_app.services.stats.events import list_events
+    from booking_app.services.stats.figures import monthly_users
+    from booking_app.services.stats.progress import year_progress
 
     engine, counts, _ = demo
     with read_session(engine) as s:
-        progress = stats.year_progress(s, today=TODAY)
-        months = stats.monthly_users(s, 2026)
-        events = stats.list_events(s, fiscal_year=2026)
-        last_events = stats.list_events(s, fiscal_year=2025)
+        progress = year_progress(s, today=TODAY)
+        months = monthly_users(s, 2026)
+        events = list_events(s, fiscal_year=2026)
+        last_events = list_events(s, fiscal_year=2025)
         heads = defaultdict(list)
         for name, users in s.execute(select(Room.name, Booking.actual_users).join(Room, Room.id == Booking.room_id)
                                      .where(Booking.status == "completed")):
@@ -419,7 +422,7 @@ def test_users_run_near_the_citys_target_with_walk_ins_events_and_last_year(demo
     assert 17000 <= progress.total <= 21000
     assert all(progress.by_category[c] > 0 for c in WALKIN_CATEGORIES), progress.by_category
     assert 3000 <= sum(progress.by_category[c] for c in WALKIN_CATEGORIES) == counts["walkins"] <= 6000
-    assert progress.by_category[stats.EVENT_CATEGORY] == counts["event_users"] > 200
+    assert progress.by_category[EVENT_CATEGORY] == counts["event_users"] > 200
     assert 255 <= progress.groups_registered <= 275  # the plan's target is 260
     # Meetings of 5–15; the hall now and then full.
     small = sorted(heads["小会議室1"] + heads["小会議室2"])
@@ -465,3 +468,86 @@ def test_the_demo_issuer_is_complete_and_every_receipt_keeps_it(demo):
         assert iss.invoice_number == "T9234567890123"
         kept = set(s.execute(select(Receipt.issuer_operator, Receipt.invoice_number, Receipt.issuer_phone)).all())
     assert kept == {(iss.operator, iss.invoice_number, iss.phone)}
+
+
+# --------------------------------------------------------------------------- one writer's plan
+
+
+def test_every_bulk_booking_carries_the_desks_create_entry_stamped_when_it_was_booked(demo):
+    """The bulk rows come from booking_plan.plan_new_booking like the desk's save: each booking has its
+    ``create`` entry (the ORM path's snapshot of the booking as made), and each charged one its ``quote``
+    entry naming exactly its charges, both at the moment it was booked."""
+    from booking_app.services.booking_plan import booking_number, created_summary
+    from booking_app.services.bookings import snapshot
+    from booking_app.services.common import jsonable
+
+    engine, counts, _ = demo
+    with read_session(engine) as s:
+        creates = {a.entity_id: a for a in s.scalars(select(AuditEntry).where(
+            AuditEntry.action == "create", AuditEntry.entity == "booking"))}
+        bulk = list(s.scalars(select(Booking).where(Booking.series_id.is_(None)).order_by(Booking.id)))
+        assert len(bulk) == counts["single_bookings"] + counts["previous_year_bookings"]
+        assert all(b.id in creates for b in bulk)
+        coming = [b for b in bulk if b.status in ("confirmed", "tentative")]
+        assert len(coming) > 100
+        for b in coming:  # unchanged since booked: the entry is the desk's snapshot of the row
+            entry = creates[b.id]
+            assert entry.after == jsonable(snapshot(b)), b.number
+            assert entry.summary == created_summary(booking_number(b.id), b.start_at, b.end_at)
+            assert entry.at == b.created_at and entry.staff_id == b.created_by
+        quotes: dict[int, AuditEntry] = {}
+        for a in s.scalars(select(AuditEntry).where(AuditEntry.action == "quote").order_by(AuditEntry.id)):
+            quotes.setdefault(a.after["booking_id"], a)  # the first: when it was booked
+        charged: dict[int, list[int]] = defaultdict(list)
+        # The charges made with the booking (a voided receipt's charges are made again later).
+        for bid, cid in s.execute(select(Charge.booking_id, Charge.id).join(Booking, Booking.id == Charge.booking_id)
+                                  .where(Charge.created_at == Booking.created_at).order_by(Charge.id)):
+            charged[bid].append(cid)
+        assert len(charged) > 150
+        for bid, ids in charged.items():
+            assert quotes[bid].after["created"] == ids and quotes[bid].at == creates[bid].at
+            assert quotes[bid].id == creates[bid].id - 1  # quote, then create, as a save writes them
+
+
+def test_a_demo_booking_has_the_rows_the_desk_would_write_for_it(demo):
+    """The same booking entered at the desk (at the moment the demo says it was booked) makes the same
+    charges and the same audit content as the demo's bulk row."""
+    from booking_app.services.bookings import BookingInput, create_booking
+
+    engine, _, _ = demo
+    session = session_factory(engine)()
+    try:
+        desk = next(st for st in list_staff(session) if st.role == "desk").as_actor()
+        picked = [b for b in session.scalars(select(Booking).where(
+            Booking.booker_kind != "member", Booking.status == "confirmed", Booking.series_id.is_(None),
+            Booking.room_id.is_not(None)).order_by(Booking.id))]
+        with_kit = [b for b in picked if b.equipment][:2]
+        assert with_kit and picked
+        for b in [picked[0], *with_kit]:
+            def rows(booking_id: int):
+                # as made (paid or cancelled since: the status is not compared)
+                charges = [(c.kind, c.description, c.quantity, c.unit_price, c.amount, c.tax, c.created_at,
+                            c.created_by, c.payer_name, c.group_id)
+                           for c in session.scalars(select(Charge).where(Charge.booking_id == booking_id,
+                                                                         Charge.created_at == made_at)
+                                                    .order_by(Charge.id))]
+                entries = list(session.scalars(select(AuditEntry).where(AuditEntry.action.in_(("create", "quote")))
+                                               .order_by(AuditEntry.id)))
+                create = next(a for a in entries if a.entity == "booking" and a.entity_id == booking_id)
+                quote = next(a for a in entries if a.action == "quote" and a.after["booking_id"] == booking_id)
+                return charges, create.after, create.at, quote.summary.replace(f"{booking_id:07d}", "#")
+
+            made_at = b.created_at
+            demo_rows = rows(b.id)
+            assert demo_rows[0]
+            data = BookingInput(start=b.start_at, end=b.end_at, room_id=b.room_id, booker_kind=b.booker_kind,
+                                booker_name=b.booker_name, contact_phone=b.contact_phone, purpose=b.purpose,
+                                attendees=b.attendees, note=b.note,
+                                equipment={e.equipment_type_id: e.quantity for e in b.equipment})
+            b.status = "cancelled"  # frees the slot (rolled back below)
+            session.flush()
+            view = create_booking(session, desk, data, now=made_at)
+            assert rows(view.id) == demo_rows, b.number
+    finally:
+        session.rollback()
+        session.close()
