@@ -137,20 +137,20 @@ def test_a_plain_booking_saved_on_this_terminal_is_announced_once(qtbot, termina
     """The common booking (no override reason) takes the plain-SQL save on SQLite, which fires no ORM
     event: the audit ids it wrote must still reach the watcher (session.info), or the terminal's own
     booking came back a second time from the poll."""
-    from booking_app.services import booking_fast_save
+    from booking_app.services import bookings
 
     a, _b = terminals
     ctx, watcher = watched
     wait_listening(qtbot, watcher)
     paths: list[str] = []
-    real = booking_fast_save.try_create
+    real = bookings.try_create
 
     def counted(*args, **kw):
         view = real(*args, **kw)
         paths.append("fast" if view is not None else "orm")
         return view
 
-    monkeypatch.setattr(booking_fast_save, "try_create", counted)
+    monkeypatch.setattr(bookings, "try_create", counted)  # the name the ORM path calls
     seen: list[set[str]] = []
     ctx.changed.connect(seen.append)
     day = clock.today() + timedelta(days=1)  # Thursday 2026-11-26, an open day inside every window

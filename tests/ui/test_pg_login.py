@@ -229,7 +229,9 @@ def test_a_saved_server_setting_connects_nothing_before_the_login(monkeypatch):
     # With user and password on the command line (developers, CI) the old way holds: no login dialog.
     seen = []
     monkeypatch.setattr(app, "run", lambda url, **kw: seen.append(url) or 0)
-    monkeypatch.setattr(cli, "_prepare", lambda url: seen.append("prepared") or None)
+    from booking_app.cli import run as cli_run
+
+    monkeypatch.setattr(cli_run, "prepare", lambda url: seen.append("prepared") or None)
     cli.main(["--db", "postgresql://bench:pw@db-host/fuku"])
     assert seen[0] == "prepared" and make_url(seen[1]).username == "bench"
 
