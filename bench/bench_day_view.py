@@ -89,10 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     path, meta = ensure_sqlite(args.bookings)
     size = bookings_label(meta["n"])
     try:
-        from booking_app.ui.calendar.calendar_views import DayView
+        from booking_app.ui.calendar.day_view import DayView
         from booking_app.ui.context import AppContext
     except ImportError as exc:
-        print(f"{'day_view_25_bookings':<36}  NOT RUN: booking_app.ui.calendar.calendar_views.DayView is missing ({exc})")
+        print(f"{'day_view_25_bookings':<36}  NOT RUN: booking_app.ui.calendar.day_view.DayView is missing ({exc})")
         return 0
 
     try:

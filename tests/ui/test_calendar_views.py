@@ -17,7 +17,11 @@ from booking_app.services.bookings import BookingInput
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.models import Booking
 from booking_app.ui import theme
-from booking_app.ui.calendar.calendar_views import CalendarPage, DayView, MonthView, WeekView, booking_tooltip
+from booking_app.ui.calendar.calendar_views import CalendarPage
+from booking_app.ui.calendar.day_view import DayView
+from booking_app.ui.calendar.grid import booking_tooltip
+from booking_app.ui.calendar.month_view import MonthView
+from booking_app.ui.calendar.week_view import WeekView
 from booking_app.ui.context import AppContext
 
 TODAY = dt.date(2026, 11, 25)  # Wednesday

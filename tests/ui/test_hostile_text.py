@@ -30,7 +30,7 @@ from booking_app.ui import plain_text
 from booking_app.ui.plain_text import might_be_rich
 from booking_app.ui.booking import today_list as tl
 from booking_app.ui.admin.audit_page import AuditPage
-from booking_app.ui.calendar.calendar_views import booking_tooltip
+from booking_app.ui.calendar.grid import booking_tooltip
 from booking_app.ui.booking.booking_dialog import BookingDialog, ask_choice
 from booking_app.ui.insurance.enrol_dialog import AddPeopleDialog
 from booking_app.ui.errors import build_error_box
