@@ -188,35 +188,45 @@ def test_scanner_typing_code_and_enter_opens_the_group(qtbot, page, engine):
     assert page.status_label.text() == "期限切れ"
 
 
-def test_renewal_tab_renews_a_ticked_expired_group(qtbot, page, engine):
+def choose_renewal_year(qtbot, page, fy: int):
+    """The 年度更新 tab shown and its year chosen, the list read (it loads in the background)."""
+    tab = page.renewal
     page.tabs.setCurrentIndex(1)
-    page.fy_combo.setCurrentIndex(page.fy_combo.findData(2026))  # 今年度
-    model = page.renewal_model
+    tab.fy_combo.setCurrentIndex(tab.fy_combo.findData(fy))
+    qtbot.waitUntil(lambda: not tab.loading and tab.last_filter is not None and tab.last_filter[0] == fy,
+                    timeout=10_000)
+    return tab
+
+
+def test_renewal_tab_renews_a_ticked_expired_group(qtbot, page, engine):
+    tab = choose_renewal_year(qtbot, page, 2026)  # 今年度
+    model = tab.model
     assert [model.data(model.index(r, 1)) for r in range(model.rowCount())] == ["0003"]
-    view = page.renewal_view
+    view = tab.table
     view.setFocus()
-    view.setCurrentIndex(model.index(0, 0))
+    view.setCurrentIndex(view.model().index(0, 0))
     qtbot.keyClick(view, Qt.Key.Key_Space)  # ticks the checkbox of the current row
     assert model.checked_ids() == [group_id(engine, "0003")]
-    qtbot.mouseClick(page.renew_button, Qt.MouseButton.LeftButton)
-    assert page.renewal_label.text().startswith("1団体を令和8年度に更新しました")
+    assert tab.renew_button.text() == "選択した団体を更新（令和8年度）"
+    qtbot.mouseClick(tab.renew_button, Qt.MouseButton.LeftButton)
+    assert tab.status_label.text().startswith("1団体を令和8年度に更新しました")
     with read_session(engine) as s:
         assert s.get(MemberGroup, group_id(engine, "0003")).valid_until == date(2027, 3, 31)
-    assert model.rowCount() == 0
+    qtbot.waitUntil(lambda: model.rowCount() == 0, timeout=10_000)  # the list reads again after the change
+    assert tab.status_label.text().startswith("1団体を令和8年度に更新しました")
     search(qtbot, page, "ひこしま")
     assert page.status_label.text() == "有効"
 
 
 def test_renewal_select_all_for_next_year(qtbot, page, engine):
-    page.tabs.setCurrentIndex(1)
-    page.fy_combo.setCurrentIndex(page.fy_combo.findData(2027))
-    assert page.renewal_model.rowCount() == 3
-    qtbot.mouseClick(page.renew_button, Qt.MouseButton.LeftButton)
-    assert "チェックを付けて" in page.renewal_label.text()
-    page.select_all_check.click()
-    assert len(page.renewal_model.checked_ids()) == 3
-    qtbot.mouseClick(page.renew_button, Qt.MouseButton.LeftButton)
-    assert page.renewal_label.text().startswith("3団体を令和9年度に更新しました")
+    tab = choose_renewal_year(qtbot, page, 2027)
+    assert tab.model.rowCount() == 3
+    qtbot.mouseClick(tab.renew_button, Qt.MouseButton.LeftButton)
+    assert "チェックを付けて" in tab.status_label.text()
+    tab.select_all_check.click()
+    assert len(tab.model.checked_ids()) == 3
+    qtbot.mouseClick(tab.renew_button, Qt.MouseButton.LeftButton)
+    assert tab.status_label.text().startswith("3団体を令和9年度に更新しました")
 
 
 def test_figures_tile_counts_against_the_target(page):
@@ -262,8 +272,7 @@ def test_models_pass_the_model_tester(qtmodeltester, page, qtbot, engine):
     search(qtbot, page, "の会")
     qtmodeltester.check(page.results_model)
     qtmodeltester.check(page.bookings_model)
-    page.fy_combo.setCurrentIndex(page.fy_combo.findData(2027))
-    qtmodeltester.check(page.renewal_model)
+    qtmodeltester.check(choose_renewal_year(qtbot, page, 2027).model)
 
 
 def test_nothing_written_by_searching(qtbot, page, engine):

@@ -5,7 +5,7 @@ registration number, and see at once — large and plain — whether the group i
 standing, with the reason and what to do when it is not. A scanned member card (``FKG:0002`` + Enter)
 opens the group the same way. Every answer comes from ``services.groups``; this page only shows it.
 The group on the right-hand side (status card, details, insurance, bookings) is ``group_detail.py``;
-the lists' models are ``group_models.py``.
+the lists' models are ``group_models.py``; the 年度更新 tab is ``renewal_tab.py`` (a ListPage).
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -45,8 +43,9 @@ from booking_app.ui.errors import show_error
 from booking_app.ui.groups.group_detail import GroupDetail, GroupPanel, load_detail
 from booking_app.ui.groups.group_dialog import GroupDialog, StatusChangeDialog
 from booking_app.ui.groups.group_io_dialog import GroupImportDialog, export_groups_dialog
-from booking_app.ui.groups.group_models import GroupResultsModel, RenewalModel
+from booking_app.ui.groups.group_models import GroupResultsModel
 from booking_app.ui.groups.privacy_dialog import AnonymiseDialog, DueGroupsDialog
+from booking_app.ui.groups.renewal_tab import RenewalTab
 from booking_app.ui.insurance.insurance_page import enrolment_lines_for_group
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.widgets import list_table
@@ -79,7 +78,6 @@ class GroupsPage(QWidget):
             self._detail is not None and self._detail.anonymised_on is None and self.verify_button.isEnabled()
             and self.ctx.actor.is_manager))
         self.run_search()
-        self.refresh_renewals()
         self.refresh_figures()
 
     # ---------------------------------------------------------------- construction
@@ -131,7 +129,8 @@ class GroupsPage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("group_tabs")
         self.tabs.addTab(self._build_verify_tab(), "窓口確認")
-        self.tabs.addTab(self._build_renewal_tab(), "年度更新")
+        self.renewal = RenewalTab(self.ctx)
+        self.tabs.addTab(self.renewal, "年度更新")
         outer.addWidget(self.tabs, 1)
 
     def _build_verify_tab(self) -> QWidget:
@@ -208,43 +207,6 @@ class GroupsPage(QWidget):
         split.setStretchFactor(1, 9)
         split.setSizes([776, 440])
         self._show_nothing()
-        return tab
-
-    def _build_renewal_tab(self) -> QWidget:
-        tab = QWidget()
-        lay = QVBoxLayout(tab)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("更新する年度"))
-        self.fy_combo = QComboBox()
-        self.fy_combo.setObjectName("renewal_year")
-        fy = jcal.fiscal_year(self.ctx.today)
-        self.fy_combo.addItem(f"来年度（{jcal.fiscal_year_label(fy + 1)}）", fy + 1)
-        self.fy_combo.addItem(f"今年度（{jcal.fiscal_year_label(fy)}）", fy)
-        # From January the desk is renewing for next April; before that a lapsed group renews for now.
-        self.fy_combo.setCurrentIndex(0 if self.ctx.today.month <= 3 else 1)
-        self.fy_combo.currentIndexChanged.connect(self.refresh_renewals)
-        row.addWidget(self.fy_combo)
-        self.select_all_check = QCheckBox("すべて選択")
-        self.select_all_check.setObjectName("select_all")
-        self.select_all_check.toggled.connect(lambda on: self.renewal_model.set_all_checked(on))
-        row.addWidget(self.select_all_check)
-        row.addStretch(1)
-        self.renew_button = QPushButton("選択した団体を更新")
-        self.renew_button.setObjectName("renew")
-        self.renew_button.clicked.connect(self.renew_selected)
-        row.addWidget(self.renew_button)
-        lay.addLayout(row)
-        self.renewal_model = RenewalModel(self)
-        self.renewal_view = list_table("renewal_list")
-        self.renewal_view.setModel(self.renewal_model)
-        for col, width in enumerate((50, 70, 320, 90)):
-            self.renewal_view.setColumnWidth(col, width)
-        self.renewal_view.horizontalHeader().setStretchLastSection(True)
-        lay.addWidget(self.renewal_view, 1)
-        self.renewal_label = plain_label()
-        self.renewal_label.setObjectName("renewal_result")
-        self.renewal_label.setWordWrap(True)
-        lay.addWidget(self.renewal_label)
         return tab
 
     # ---------------------------------------------------------------- search
@@ -467,37 +429,6 @@ class GroupsPage(QWidget):
         self.last_card_path = path
         QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
-    # ---------------------------------------------------------------- renewal
-
-    def renewal_year(self) -> int:
-        return int(self.fy_combo.currentData())
-
-    def refresh_renewals(self, *_) -> None:
-        fy, today = self.renewal_year(), self.ctx.today
-        rows = self.ctx.read(lambda s: group_svc.renewal_list(s, fy, today=today))
-        self.renewal_model.set_rows(rows)
-        self.renew_button.setText(f"選択した団体を更新（{jcal.fiscal_year_label(fy)}）")
-
-    def renew_selected(self) -> None:
-        ids, fy = self.renewal_model.checked_ids(), self.renewal_year()
-        if not ids:
-            self.renewal_label.setText("更新する団体にチェックを付けてください。")
-            return
-        try:
-            n = self.ctx.write(lambda s, a: group_svc.renew_groups(s, a, ids, fy), changes={"group"})
-        except DomainError as exc:
-            show_error(self, exc)
-            return
-        self.select_all_check.blockSignals(True)
-        self.select_all_check.setChecked(False)
-        self.select_all_check.blockSignals(False)
-        self.renewal_model.set_all_checked(False)
-        skipped = len(ids) - n
-        text = f"{n}団体を{jcal.fiscal_year_label(fy)}に更新しました。"
-        if skipped:
-            text += f"（{skipped}団体は更新済みのため変更なし）"
-        self.renewal_label.setText(text)
-
     # ---------------------------------------------------------------- figures and refresh
 
     def refresh_figures(self) -> None:
@@ -518,7 +449,6 @@ class GroupsPage(QWidget):
         if not ({"group", "booking", "insurance", "charge"} & set(changes or ())):
             return
         self.run_search(select_id=self.selected_id())
-        self.refresh_renewals()
         self.refresh_figures()
 
 
