@@ -35,6 +35,14 @@ REC_KINDS = (("weekly", "毎週"), ("monthly_nth", "毎月第n曜日"), ("monthl
 UNTIL_DAYS = 56  # the end date offered: eight weeks after the booking day
 
 
+def _spin(name: str, low: int, high: int, suffix: str) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setObjectName(name)
+    spin.setRange(low, high)
+    spin.setSuffix(suffix)
+    return spin
+
+
 class RecurrenceEditor(QWidget):
     """種類 (weekly, nth weekday, day of month, listed dates), the end (date or count) and the preview."""
 
@@ -53,28 +61,16 @@ class RecurrenceEditor(QWidget):
         row.addStretch(1)
         lay.addLayout(row)
 
-        self.rec_stack = QStackedWidget()
+        self.rec_stack = QStackedWidget()  # one page per 種類, in REC_KINDS' order
         # weekly
-        page = QWidget()
-        g = QHBoxLayout(page)
-        g.setContentsMargins(0, 0, 0, 0)
         self.rec_weekdays: list[QCheckBox] = []
         for i, wd in enumerate(WEEKDAYS_JA):
             cb = QCheckBox(wd)
             cb.setObjectName(f"rec_wd_{i}")
             self.rec_weekdays.append(cb)
-            g.addWidget(cb)
-        self.rec_interval = QSpinBox()
-        self.rec_interval.setObjectName("rec_interval")
-        self.rec_interval.setRange(1, 12)
-        self.rec_interval.setSuffix("週ごと")
-        g.addWidget(self.rec_interval)
-        g.addStretch(1)
-        self.rec_stack.addWidget(page)
+        self.rec_interval = _spin("rec_interval", 1, 12, "週ごと")
+        self._add_page(*self.rec_weekdays, self.rec_interval)
         # monthly nth weekday
-        page = QWidget()
-        g = QHBoxLayout(page)
-        g.setContentsMargins(0, 0, 0, 0)
         self.rec_nth = QComboBox()
         self.rec_nth.setObjectName("rec_nth")
         for n in (1, 2, 3, 4, 5):
@@ -84,32 +80,15 @@ class RecurrenceEditor(QWidget):
         self.rec_nth_weekday.setObjectName("rec_nth_weekday")
         for i, wd in enumerate(WEEKDAYS_JA):
             self.rec_nth_weekday.addItem(f"{wd}曜日", i)
-        g.addWidget(QLabel("毎月"))
-        g.addWidget(self.rec_nth)
-        g.addWidget(self.rec_nth_weekday)
-        g.addStretch(1)
-        self.rec_stack.addWidget(page)
+        self._add_page(QLabel("毎月"), self.rec_nth, self.rec_nth_weekday)
         # monthly date
-        page = QWidget()
-        g = QHBoxLayout(page)
-        g.setContentsMargins(0, 0, 0, 0)
-        self.rec_day = QSpinBox()
-        self.rec_day.setObjectName("rec_day")
-        self.rec_day.setRange(1, 31)
-        self.rec_day.setSuffix("日")
-        g.addWidget(QLabel("毎月"))
-        g.addWidget(self.rec_day)
-        g.addStretch(1)
-        self.rec_stack.addWidget(page)
+        self.rec_day = _spin("rec_day", 1, 31, "日")
+        self._add_page(QLabel("毎月"), self.rec_day)
         # free dates
-        page = QWidget()
-        g = QHBoxLayout(page)
-        g.setContentsMargins(0, 0, 0, 0)
         self.rec_dates = QLineEdit()
         self.rec_dates.setObjectName("rec_dates")
         self.rec_dates.setPlaceholderText("例：2026/12/01, 2026/12/15（読点・空白で区切る）")
-        g.addWidget(self.rec_dates)
-        self.rec_stack.addWidget(page)
+        self._add_page(self.rec_dates, stretch=False)
         lay.addWidget(self.rec_stack)
         self.rec_kind.currentIndexChanged.connect(self.rec_stack.setCurrentIndex)
 
@@ -120,11 +99,8 @@ class RecurrenceEditor(QWidget):
         self.rec_until = date_edit("rec_until", today + timedelta(days=UNTIL_DAYS))
         self.rec_count_radio = QRadioButton("回数")
         self.rec_count_radio.setObjectName("rec_count_radio")
-        self.rec_count = QSpinBox()
-        self.rec_count.setObjectName("rec_count")
-        self.rec_count.setRange(1, 366)
+        self.rec_count = _spin("rec_count", 1, 366, "回")
         self.rec_count.setValue(10)
-        self.rec_count.setSuffix("回")
         grp = QButtonGroup(self)
         grp.addButton(self.rec_until_radio)
         grp.addButton(self.rec_count_radio)
@@ -152,6 +128,17 @@ class RecurrenceEditor(QWidget):
         self.preview_table.setWordWrap(False)
         lay.addWidget(self.preview_table)
         self.preview_requested = self.rec_preview_button.clicked
+
+    def _add_page(self, *widgets: QWidget, stretch: bool = True) -> None:
+        """A page of the stack: the widgets in a row (left-aligned unless one should take the width)."""
+        page = QWidget()
+        row = QHBoxLayout(page)
+        row.setContentsMargins(0, 0, 0, 0)
+        for w in widgets:
+            row.addWidget(w)
+        if stretch:
+            row.addStretch(1)
+        self.rec_stack.addWidget(page)
 
     def preset(self, d: date) -> None:
         """Follow the booking day until staff open the settings: 毎週 that weekday, its nth weekday, its day."""
