@@ -47,7 +47,7 @@ def automatic_backup(url: str, reason: str, *, folder: Path | None = None, staff
     """The app's own backups ('exit', 'daily'): SQLite only, then rotate. None for PostgreSQL (its
     backups are the server's pg_dump schedule, see the admin guide).
 
-    Unless ``record`` is False the backup is then recorded in the audit trail (issue 14) by
+    Unless ``record`` is False the backup is then recorded in the audit trail by
     :func:`record_automatic`, as ``staff_id`` or else the staff member who signed in last.
     """
     if not is_sqlite(url):
@@ -141,7 +141,7 @@ def exit_backup(url: str, pending: BackupThread | None = None, *, folder: Path |
 
 def record_in_audit(url: str, action: str, summary: str, after: dict[str, Any], *, staff: str | None = None,
                     staff_id: int | None = None, on_duty: bool = False) -> bool:
-    """Record a backup or a restore in the audit trail of the database at ``url`` (issue 14), as the staff
+    """Record a backup or a restore in the audit trail of the database at ``url``, as the staff
     member with ``staff_id`` or named ``staff``, else (``on_duty``) the one whose sign-in is the latest in
     the trail, else the first manager. Returns False (and records nothing) when the database is not at
     the current schema (a restored older file: the entry follows at its upgrade) or has no staff."""

@@ -9,9 +9,9 @@ copy must pass ``PRAGMA integrity_check`` before it is kept.
 
 Automatic backups live in ``<user data folder>/backups`` (``BOOKING_APP_BACKUP_DIR`` overrides it),
 named ``booking-YYYYMMDD-HHMMSS-<reason>.sqlite3``; :data:`KEEP` says how many of each reason are kept.
-On POSIX the folder is 0700 and every backup file 0600 (issue 15): each copy holds every name and payment.
+On POSIX the folder is 0700 and every backup file 0600: each copy holds every name and payment.
 
-A restore trusts the backup's data, never its schema (issue 15): a crafted file could carry a trigger
+A restore trusts the backup's data, never its schema: a crafted file could carry a trigger
 that skips receipt numbers or deletes audit rows, and the app would run it from then on. Before the
 switch, :func:`check_backup_schema` compares the file's ``sqlite_master`` object by object with the
 schema the app's own migrations make at the file's revision, and refuses the first extra, missing or

@@ -1,4 +1,4 @@
-"""Encrypted backups (バックアップの暗号化, issue 15) with age (https://age-encryption.org, via pyrage).
+"""Encrypted backups (バックアップの暗号化) with age (https://age-encryption.org, via pyrage).
 
 Automatic backups run unattended, so they cannot ask for a passphrase. At set-up an administrator
 gives one; the app makes an age X25519 identity, keeps its public *recipient* in ``centre_settings``
