@@ -119,7 +119,7 @@ def bench(url: str, backend: str, n: int) -> bool:
     try:
         with read_session(engine) as s:
             p = year_progress(s, today=TODAY)
-            months = monthly_users(s, FY)
+            months = monthly_users(s, FY, today=TODAY)
             assert p.total == sum(m.total for m in months), "dashboard total disagrees with the months"
             yf = year_figures(s, FY, today=TODAY)
             assert yf.users_total == p.total, "year figures disagree with the dashboard"
@@ -129,7 +129,7 @@ def bench(url: str, backend: str, n: int) -> bool:
         def dashboard(_i: int) -> None:
             with read_session(engine) as s:  # one refresh, as the dashboard does it
                 year_progress(s, today=TODAY)
-                monthly_users(s, FY)
+                monthly_users(s, FY, today=TODAY)
 
         def version(_i: int) -> None:
             with read_session(engine) as s:
