@@ -35,6 +35,23 @@ def ctx(sqlite_url):
 
 
 def test_main_window_opens_and_switches_pages(qtbot, ctx):
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+
+    from booking_app import fonts
+
+    # The desk's font (IPAex Gothic, as app.run sets it): Japanese glyphs are what must fit 1366 px,
+    # whatever font an earlier test left on the application.
+    app = QApplication.instance()
+    previous = app.font()
+    app.setFont(QFont(fonts.register_qt_fonts(), 10))
+    try:
+        _opens_and_switches_pages(qtbot, ctx)
+    finally:
+        app.setFont(previous)
+
+
+def _opens_and_switches_pages(qtbot, ctx):
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.resize(1366, 768)

@@ -146,9 +146,12 @@ class AuditPage(QWidget):
         self.search_button = action_button("検索", "search_button", self.search)
         self.search_button.setDefault(True)
 
+        # Two rows: the period picker (with 和暦 beside each date) and the four filters do not fit one
+        # 1366-px line in Japanese.
+        period_row = QHBoxLayout()
+        period_row.addWidget(self.period)
+        period_row.addStretch(1)
         bar = QHBoxLayout()
-        bar.addWidget(self.period)
-        bar.addSpacing(8)
         bar.addWidget(QLabel("担当者"))
         bar.addWidget(self.staff_combo)
         bar.addWidget(QLabel("対象"))
@@ -236,6 +239,7 @@ class AuditPage(QWidget):
         self.splitter.setSizes([450, 200])  # the list first; the detail pane gets the rest
 
         lay = QVBoxLayout(self)
+        lay.addLayout(period_row)
         lay.addLayout(bar)
         lay.addWidget(self.verify_label)
         lay.addWidget(self.splitter, 1)
