@@ -182,7 +182,8 @@ def write_bookings(session: Session, desk: Actor,
     """Write planned bookings in bulk: rows, equipment lines, open charges, and the audit entries each
     save writes (``quote`` then ``create``, when it was booked); then the outcome: a cancelled booking's
     open charges are cancelled with a ``cancel`` entry, as ``fees.sync_booking_charges`` does then (a
-    no-show's stay open: the desk waives them or not). Returns the bookings (in number order) and their charges by booking id."""
+    no-show's stay open: the desk waives them or not). Returns the bookings (in number order) and their
+    charges by booking id."""
     bookings: list[Booking] = []
     for plan, outcome in planned:
         b = Booking(**(plan.booking | outcome.columns()))

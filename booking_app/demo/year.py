@@ -155,7 +155,8 @@ def _seed_series(session: Session, rng: random.Random, *, desk: Actor, profile: 
                 purpose=purpose, attendees=booked_for,
                 equipment={types[n].id: q for n, q in equip.items() if n in types},
             )
-            rule = RecurrenceRule(kind=kind, start=seg_start, until=seg_end, weekdays=(wd,) if kind == "weekly" else (),
+            rule = RecurrenceRule(kind=kind, start=seg_start, until=seg_end,
+                                  weekdays=(wd,) if kind == "weekly" else (),
                                   interval=interval, nth=nth, weekday=wd)
             try:
                 result = create_series(session, desk, template, rule, skip_unavailable=True, now=min(booked, now))
@@ -168,7 +169,8 @@ def _seed_series(session: Session, rng: random.Random, *, desk: Actor, profile: 
 
 def seed_this_year(session: Session, rng: random.Random, *, seed: int, desk: Actor, profile: CentreProfile,
                    rooms: Mapping[str, Room], types: Mapping[str, EquipmentType], active: Sequence[MemberGroup],
-                   planner: Planner, first: date, last: date, today: date, now: datetime) -> tuple[YearBookings, int, int]:
+                   planner: Planner, first: date, last: date, today: date,
+                   now: datetime) -> tuple[YearBookings, int, int]:
     """This fiscal year's bookings from ``first`` to ``last`` (the end of the booking window): the
     series, the centre's events (their rooms kept free), single bookings thinning out towards the end
     of the window, all settled. Returns the bookings and the (events, attendance) of the events."""

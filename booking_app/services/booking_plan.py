@@ -185,5 +185,5 @@ def plan_new_booking(data: Any, *, actor_id: int, now: datetime, group: tuple[in
     return NewBookingPlan(booking, equipment, tuple(charges))
 
 
-__all__ = ["NewBookingPlan", "booking_number", "booking_snapshot", "cancel_after", "cancelled_summary", "charged_lines",
-           "created_summary", "fee_lines", "hm", "plan_new_booking", "quote_after", "quote_summary"]
+__all__ = ["NewBookingPlan", "booking_number", "booking_snapshot", "cancel_after", "cancelled_summary",
+           "charged_lines", "created_summary", "fee_lines", "hm", "plan_new_booking", "quote_after", "quote_summary"]

@@ -12,7 +12,13 @@ from datetime import date, datetime
 from booking_app.domain import booking_rules
 from booking_app.domain.fees import FeeLine, Item
 from booking_app.domain.profile import load_default_profile
-from booking_app.services.booking_plan import cancel_after, cancelled_summary, charged_lines, fee_lines, plan_new_booking
+from booking_app.services.booking_plan import (
+    cancel_after,
+    cancelled_summary,
+    charged_lines,
+    fee_lines,
+    plan_new_booking,
+)
 from booking_app.services.bookings import BookingInput
 from booking_app.services.fees import load_default_fees
 
