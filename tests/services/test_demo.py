@@ -33,6 +33,10 @@ from booking_app.store.models import (
     Room,
 )
 
+# Seeding a year takes 10–20 s on SQLite and ~90 s on PostgreSQL when the machine is shared (measured
+# 2026-12-07): the module's first test seeds in its fixture, two tests seed again; 60 s is too short.
+pytestmark = pytest.mark.timeout(300)
+
 TODAY = date(2026, 11, 25)
 LIVE = {s.value for s in BLOCKING_STATUSES}
 HIRAGANA = re.compile(r"^[\u3041-\u309f\u30fc0-9]+$")
