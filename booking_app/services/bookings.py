@@ -21,6 +21,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import (
+    CHECK_IN_FROM,
+    UNDO_BACK,
     EDITABLE,
     GROUP_BARRED,
     BookingStatus,
@@ -546,7 +548,7 @@ def check_in(session: Session, actor: Actor, booking_id: int, *, now: datetime |
              **kw: Any) -> BookingView:
     now = now or local_now()
     b = session.get(Booking, booking_id)
-    if b is not None and b.status not in (BookingStatus.TENTATIVE.value, BookingStatus.CONFIRMED.value):
+    if b is not None and b.status not in CHECK_IN_FROM:
         # COMPLETED → IN_USE is the undo of a check-out (undo_status); a check-in from a screen that
         # was not refreshed must not quietly undo it and drop its users from the statistics.
         raise RuleError(f"{BookingStatus(b.status).label}の予約はチェックインできません。画面を更新してください。")
@@ -588,11 +590,7 @@ def undo_status(session: Session, actor: Actor, booking_id: int, *, now: datetim
     b = session.get(Booking, booking_id)
     if b is None:
         raise NotFound("予約が見つかりません。")
-    back = {
-        BookingStatus.IN_USE.value: BookingStatus.CONFIRMED,
-        BookingStatus.COMPLETED.value: BookingStatus.IN_USE,
-        BookingStatus.NO_SHOW.value: BookingStatus.CONFIRMED,
-    }.get(b.status)
+    back = UNDO_BACK.get(b.status)
     if back is None:
         raise RuleError(f"{BookingStatus(b.status).label}の予約は元に戻せません。")
     return _transition(session, actor, booking_id, back, action="undo", now=now)

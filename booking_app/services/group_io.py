@@ -40,7 +40,7 @@ from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import ValidationError
 from booking_app.domain.groups import ACTIVITY_FIELDS, GROUP_TYPES, GroupStatus, effective_status
 from booking_app.domain.kana import digits_only, search_key, to_hiragana
-from booking_app.services import group_roster, group_roster_writer
+from booking_app.services import group_roster_writer
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.services.group_roster import (
     ALL_DECLARED,
@@ -57,13 +57,6 @@ from booking_app.services.groups import REG_NO_SEQUENCE, next_number
 from booking_app.services.import_limits import ImportLimits, get_import_limits
 from booking_app.services.tabular import RowChecker, TableReport, open_table, parse_rows
 from booking_app.store.models import GroupStatusChange, MemberGroup
-
-# What ui/groups/group_io_dialog.py's preview still reads from this module (the export's columns, the
-# file's cells) though they live in the parser: to go once the dialog imports services.group_roster.
-EXPORT_COLUMNS = group_roster.EXPORT_COLUMNS
-_read_table = group_roster.read_table
-_find_header = group_roster.find_header
-
 
 @dataclass(frozen=True)
 class PlannedChange:

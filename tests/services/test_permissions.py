@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from booking_app import cli
 from booking_app.domain.errors import PermissionDenied, RuleError
 from booking_app.domain.recurrence import RecurrenceRule
-from booking_app.services import import_limits, privacy
+from booking_app.services import backup_encryption, import_limits, privacy
 from booking_app.services import auth, centre, command_tokens, fees, group_io, groups, imports, insurance, insurance_reports
 from booking_app.services import bookings as bk
 from booking_app.services import payments as pay
@@ -149,6 +149,8 @@ CASES = [
          minimum="admin"),
     Case("command_tokens.revoke_token", lambda s, a, e: command_tokens.revoke_token(s, a, e.token_id),
          minimum="admin", prepare=lambda e: setattr(e, "token_id", _token(e))),
+    Case("backup_encryption.set_up_encryption", lambda s, a, e: backup_encryption.set_up_encryption(
+        s, a, "とても長い合言葉を三つ並べる", "とても長い合言葉を三つ並べる", now=NOW), minimum="admin"),
 ]
 
 

@@ -10,12 +10,12 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 from sqlalchemy import select
 
-from booking_app import clock
 from booking_app.services import bookings as booking_svc
 from booking_app.services import fees as fee_svc
 from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Booking, CentreSetting, Charge, Room, Staff
+from booking_app.ui import dates
 from booking_app.ui.booking import booking_dialog as bd
 from booking_app.ui.settings import fee_settings as fs
 from booking_app.ui.settings import settings_page as sp
@@ -175,7 +175,7 @@ def test_manager_changes_fees_quotes_follow_and_charges_keep_their_price(qtbot, 
     dlg = bd.BookingDialog(ctx)
     qtbot.addWidget(dlg)
     dlg.show()
-    dlg.date_edit.setDate(bd.to_qdate(day + timedelta(days=7)))
+    dlg.date_edit.setDate(dates.to_qdate(day + timedelta(days=7)))
     dlg.kind_combo.setCurrentIndex(dlg.kind_combo.findData("group"))
     dlg.room_combo.setCurrentIndex(dlg.room_combo.findText("大会議室", Qt.MatchFlag.MatchStartsWith))
     qtbot.mouseClick(dlg.findChild(type(dlg.save_button), "period_午後"), Qt.MouseButton.LeftButton)

@@ -14,6 +14,7 @@ from booking_app import clock
 from booking_app.domain.errors import ConflictError, PermissionDenied, RuleError, ValidationError
 from booking_app.services import centre
 from booking_app.store.engine import make_engine, write_session
+from booking_app.ui import dates
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import build_error_box
 from booking_app.ui.main_window import WINDOW_TITLE, MainWindow
@@ -410,7 +411,7 @@ def _read_booking_dialog(qtbot, seen: dict) -> None:
         seen["kind"] = dlg.kind_combo.currentData()
         seen["group"] = dlg.group_edit.text()
         seen["group_state"] = dlg.group_status.text()
-        seen["day"] = bd.from_qdate(dlg.date_edit.date())
+        seen["day"] = dates.from_qdate(dlg.date_edit.date())
         seen["room"] = dlg.room_combo.currentText()
         dlg.reject()
 

@@ -26,6 +26,7 @@ from booking_app.services.common import Actor
 from booking_app.services.terminal import terminal_name
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Charge, Receipt, ReceiptPrint, Room
+from booking_app.ui import dates
 from booking_app.ui.booking import booking_dialog as bd
 from booking_app.ui.money import payment_dialog as pd
 from booking_app.ui.printing import printing_log_dialog as pld
@@ -324,7 +325,7 @@ def test_booking_dialog_shows_the_fee_live(qtbot, ctx, engine):
     dlg = bd.BookingDialog(ctx)
     qtbot.addWidget(dlg)
     dlg.show()
-    dlg.date_edit.setDate(bd.to_qdate(day))
+    dlg.date_edit.setDate(dates.to_qdate(day))
     dlg.kind_combo.setCurrentIndex(dlg.kind_combo.findData("group"))
     dlg.room_combo.setCurrentIndex(dlg.room_combo.findText("大会議室", Qt.MatchFlag.MatchStartsWith))
     dlg.set_times(time(9), time(12))

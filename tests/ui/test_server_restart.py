@@ -7,7 +7,7 @@ server must keep running for the other tests).
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -17,12 +17,12 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, Q
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from booking_app import clock
 from booking_app.services.centre import ensure_initial_data
 from booking_app.services.common import Actor
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.migrate import upgrade
 from booking_app.store.models import Booking, MemberGroup, Staff
+from booking_app.ui import dates
 from booking_app.ui.booking import booking_dialog as bd
 from booking_app.ui.booking.booking_dialog import BookingDialog
 from booking_app.ui.change_watch import ChangeWatcher
@@ -100,7 +100,7 @@ def test_saving_while_the_server_restarts_keeps_the_input_then_saves(qtbot, serv
         qtbot.addWidget(dlg)
         dlg.show()
         day = next_wednesday()
-        dlg.date_edit.setDate(bd.to_qdate(day))
+        dlg.date_edit.setDate(dates.to_qdate(day))
         qtbot.mouseClick(dlg.findChild(QPushButton, "period_午前"), Qt.MouseButton.LeftButton)
         choose(dlg.findChild(QComboBox, "room"), "大会議室")
         choose(dlg.findChild(QComboBox, "booker_kind"), "登録団体")

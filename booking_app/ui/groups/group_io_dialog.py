@@ -28,7 +28,7 @@ from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError
 from booking_app.domain.groups import GroupStatus
 from booking_app.services.import_limits import get_import_limits
-from booking_app.services import group_io
+from booking_app.services import group_io, group_roster
 from booking_app.services.group_io import GroupImportReport, PlannedChange
 from booking_app.services import unit_of_work
 from booking_app.services.unit_of_work import Session
@@ -108,10 +108,10 @@ def change_rows(session: Session, report: GroupImportReport, *, today: date) -> 
     if not updated:
         return rows
     try:
-        old_by_reg = {r[0]: dict(zip(group_io.EXPORT_COLUMNS, r, strict=True))
+        old_by_reg = {r[0]: dict(zip(group_roster.EXPORT_COLUMNS, r, strict=True))
                       for r in group_io._export_rows(session, today)}
-        table, _kind, _guessed = group_io._read_table(Path(report.path), get_import_limits(session))
-        header = group_io._find_header(table)
+        table, _kind, _guessed = group_roster.read_table(Path(report.path), get_import_limits(session))
+        header = group_roster.find_header(table)
         positions = header[1] if header else {}
         cells_by_row = {number: cells for number, cells in table}
     except Exception:  # noqa: BLE001 — the details are a courtesy; the names alone still tell the truth

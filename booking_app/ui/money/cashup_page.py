@@ -33,7 +33,7 @@ from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError
 from booking_app.reports.docs import CashupDoc
 from booking_app.services.terminal import terminal_name
-from booking_app.ui.dates import date_edit as _japanese_date_edit, from_qdate
+from booking_app.ui.dates import date_edit, from_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.export_op import export_file
 from booking_app.ui.money import payment_dialog as pd
@@ -111,7 +111,7 @@ class CashupPage(QWidget):
         self.doc: CashupDoc | None = None
         self.last_op: Op | None = None
 
-        self.date_edit = _japanese_date_edit("date", self.day)
+        self.date_edit = date_edit("date", self.day)
         self.terminal_combo = QComboBox()
         self.terminal_combo.setObjectName("terminal")
         self.terminal_combo.setEditable(True)
