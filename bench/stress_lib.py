@@ -491,7 +491,9 @@ def check_database(url: str, space: Space, results: list[WorkerResult]) -> list[
 
     from booking_app.domain import japanese_calendar as jcal
     from booking_app.domain.booking_rules import BLOCKING_STATUSES, peak_in_use
-    from booking_app.services import stats
+    from booking_app.domain.figures import ROOM_CATEGORY
+    from booking_app.services.stats import figures as stats_figures
+    from booking_app.services.stats import tallies as stats_tallies
     from booking_app.store.engine import make_engine, read_session
     from booking_app.store.models import (
         AuditEntry,
@@ -581,11 +583,11 @@ def check_database(url: str, space: Space, results: list[WorkerResult]) -> list[
             for _, cat, n, undone in raw:
                 if undone is None:
                     raw_live[cat] += n
-            service_day = stats.tally_counts(s, NOW.date())
+            service_day = stats_tallies.tally_counts(s, NOW.date())
             fy = jcal.fiscal_year(NOW.date())
             # The terminals check out days after NOW too: count the whole year, not up to today
             # (monthly_users leaves months ahead of `today` blank, issue 13 item 2).
-            monthly = stats.monthly_users(s, fy, today=jcal.fiscal_year_range(fy)[1])
+            monthly = stats_figures.monthly_users(s, fy, today=jcal.fiscal_year_range(fy)[1])
             by_cat_year = Counter()
             for row in monthly:
                 by_cat_year.update(row.by_category)
@@ -617,11 +619,11 @@ def check_database(url: str, space: Space, results: list[WorkerResult]) -> list[
             # 6. Room users: the stats service's totals = the checked-out rows = the terminals' check-outs.
             room_rows = s.scalar(select(func.coalesce(func.sum(Booking.actual_users), 0))
                                  .where(Booking.status == "completed")) or 0
-            by_room = stats.users_by_room(s, fy)
+            by_room = stats_figures.users_by_room(s, fy)
             ledger_users = sum(r.checked_out_users for r in results)
             problems = []
-            if by_cat_year.get(stats.ROOM_CATEGORY, 0) != room_rows:
-                problems.append(f"monthly_users {by_cat_year.get(stats.ROOM_CATEGORY, 0)} ≠ rows {room_rows}")
+            if by_cat_year.get(ROOM_CATEGORY, 0) != room_rows:
+                problems.append(f"monthly_users {by_cat_year.get(ROOM_CATEGORY, 0)} ≠ rows {room_rows}")
             if sum(by_room.values()) != room_rows:
                 problems.append(f"users_by_room {sum(by_room.values())} ≠ rows {room_rows}")
             if room_rows != ledger_users:

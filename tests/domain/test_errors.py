@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from booking_app.domain import errors
-from booking_app.services import auth, command_tokens, db_login, insurance, stats
+from booking_app.services import auth, command_tokens, db_login, insurance
 from booking_app.services.tabular import TableIssue
 from booking_app.store import migrate
 
@@ -19,7 +19,6 @@ from booking_app.store import migrate
 @pytest.mark.parametrize(
     ("old_home", "name", "base"),
     [
-        (stats, "MonthClosed", errors.RuleError),
         (insurance, "RosterError", errors.ValidationError),
         (migrate, "MigrationFailed", errors.DomainError),
         (auth, "AuthError", errors.PermissionDenied),

@@ -19,7 +19,8 @@ from sqlalchemy.engine import make_url
 
 from booking_app.domain.errors import PermissionDenied, ValidationError
 from booking_app.domain.groups import DECLARATIONS, GroupInput
-from booking_app.services import auth, db_login, fees, groups, insurance, stats
+from booking_app.services import auth, db_login, fees, groups, insurance
+from booking_app.services.stats import events, month_close, tallies
 from booking_app.services import bookings as svc
 from booking_app.services import centre
 from booking_app.services import payments as pay
@@ -132,9 +133,9 @@ def test_the_desks_daily_work_runs_on_its_own_login(signed):
                                           now=NOW)
     # Count walk-ins.
     with signed.write("desk") as s:
-        tally = stats.add_tally(s, desk, "見学", 2, now=NOW, terminal="受付1")
+        tally = tallies.add_tally(s, desk, "見学", 2, now=NOW, terminal="受付1")
     with signed.write("desk") as s:
-        stats.undo_tally(s, desk, tally.id, now=NOW)
+        tallies.undo_tally(s, desk, tally.id, now=NOW)
 
     with read_session(signed.owner) as s:
         assert s.get(Booking, other.id).status == "cancelled"
@@ -159,7 +160,7 @@ def test_the_managers_work_runs_on_its_own_login(signed):
     with signed.write("manager") as s:
         pay.void_receipt(s, manager, receipt.id, "金額の誤り", now=NOW, terminal="受付1")
     with signed.write("manager") as s:
-        closed = stats.close_month(s, manager, 2026, 10, now=NOW)
+        closed = month_close.close_month(s, manager, 2026, 10, now=NOW)
     assert closed.closed
     with signed.write("manager") as s:
         schedule = fees.get_fees(s)
@@ -188,12 +189,12 @@ def test_the_administrator_creates_a_login_and_a_role_change_holds_at_once(signe
     try:
         assert actor.id == new_id and actor.role == "desk"
         with write_session(engine) as s, pytest.raises(PermissionDenied, match="管理者のみ"):
-            stats.close_month(s, actor, 2026, 10, now=NOW)
+            month_close.close_month(s, actor, 2026, 10, now=NOW)
         with signed.write("admin") as s:
             auth.update_account(s, admin, new_id, role="manager", now=NOW)
         # The same engine (and pooled connection): the database now says manager.
         with write_session(engine) as s:
-            assert stats.close_month(s, actor, 2026, 10, now=NOW).closed
+            assert month_close.close_month(s, actor, 2026, 10, now=NOW).closed
         with write_session(engine) as s:
             s.execute(text("UPDATE centre_settings SET updated_at = updated_at"))
     finally:
@@ -328,7 +329,7 @@ def test_more_of_the_desks_work_runs_on_its_own_login(signed):
         pay.take_payment(s, desk, [printing.id], payer_name="佐藤一郎", purpose="印刷代として", now=NOW,
                          terminal="受付1")
     with signed.write("desk") as s:
-        stats.save_event(s, desk, name="NPO会計講座", kind="講座", day=today, attendance=12, now=at(today, 20))
+        events.save_event(s, desk, name="NPO会計講座", kind="講座", day=today, attendance=12, now=at(today, 20))
     with signed.write("manager") as s:
         plan_id = {p.code: p.id for p in insurance.plans_for_year(s, 2026, actor=signed.actors["manager"])}[
             "VOL-BASIC"]

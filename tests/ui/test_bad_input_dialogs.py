@@ -140,9 +140,11 @@ def isolated_settings(tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def shown(monkeypatch):
+def shown(monkeypatch, prompts):
     """Every error box any screen would open, as the exception it shows; no modal box ever blocks."""
     errors: list[BaseException] = []
+    # Screens on the shared prompts (ctx.prompts.show_error) and those still calling their module's show_error.
+    monkeypatch.setattr(prompts, "show_error", lambda parent, exc: errors.append(exc))
     import booking_app.ui as ui_pkg
 
     ui_root = Path(ui_pkg.__file__).parent
@@ -581,7 +583,7 @@ def test_settings_page(qtbot, fresh, shown, open_, close, closed_date, yearly, s
 @pytest.fixture
 def closed_october(engine):
     """October 2026 closed by the manager (no bookings: nothing unsettled), so its figures can be amended."""
-    from booking_app.services import stats as stats_svc
+    from booking_app.services.stats import month_close as stats_svc
 
     with write_session(engine) as s:
         stats_svc.close_month(s, actor_for(engine, "manager"), 2026, 10, now=datetime(2026, 11, 2, 10))
@@ -598,7 +600,8 @@ def closed_october(engine):
 def test_amend_dialog(qtbot, closed_october, fresh, shown, value, reason):
     from PySide6.QtCore import QTimer
 
-    from booking_app.ui.stats.stats_page import AmendDialog, StatsPage
+    from booking_app.ui.stats.dialogs import AmendDialog
+    from booking_app.ui.stats.stats_page import StatsPage
 
     engine, ctx = fresh("manager")
     shown.clear()

@@ -662,7 +662,8 @@ def test_booking_cancel_reason(qtbot, with_booking, fresh, shown, monkeypatch, r
 @example(name="講座", note="備考\x00", attendance="10")
 @example(name="講座", note="LONG_KANA", attendance="99999999999")
 def test_event_dialog(qtbot, fresh, shown, name, note, attendance):
-    from booking_app.ui.stats.stats_page import EventDialog, StatsPage
+    from booking_app.ui.stats.dialogs import EventDialog
+    from booking_app.ui.stats.stats_page import StatsPage
 
     engine, ctx = fresh("manager")
     shown.clear()
@@ -715,11 +716,10 @@ def unsettled_october(engine):
 @example(reason="LONG_KANA")
 @example(reason="確認中\x00")
 def test_unsettled_force_close(qtbot, unsettled_october, fresh, shown, monkeypatch, reason):
-    from booking_app.ui.stats import stats_page as sp
-    from booking_app.ui.stats.stats_page import StatsPage, UnsettledDialog
+    from booking_app.ui.stats.dialogs import UnsettledDialog
+    from booking_app.ui.stats.stats_page import StatsPage
 
-    monkeypatch.setattr(sp, "confirm", lambda *_a: True)  # 「締めますか」: yes
-    monkeypatch.setattr(sp, "info", lambda *_a: None)
+    # 「締めますか」: the prompts recorder answers yes (its default); notices are recorded, never shown.
     engine, ctx = fresh("manager")
     shown.clear()
     page = StatsPage(ctx)

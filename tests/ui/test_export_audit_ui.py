@@ -95,11 +95,9 @@ def test_the_enrolment_list_from_the_insurance_page_is_audited(qtbot, ctx, engin
     assert rows(engine) == [("print", "insurance_enrolment", None, ctx.actor.id, 0)] and len(previews) == 1
 
 
-def test_the_statistics_export_from_the_stats_page_is_audited(qtbot, ctx, engine, monkeypatch, tmp_path):
+def test_the_statistics_export_from_the_stats_page_is_audited(qtbot, ctx, engine, prompts, tmp_path):
     target = tmp_path / "統計.csv"
-    monkeypatch.setattr(sp, "ask_save_path", lambda parent, suggested, fmt: str(target))
-    monkeypatch.setattr(sp, "info", lambda parent, title, text: None)
-    monkeypatch.setattr(sp, "show_error", lambda parent, exc: pytest.fail(getattr(exc, "message", str(exc))))
+    prompts.save_path = target
     page = sp.StatsPage(ctx)
     qtbot.addWidget(page)
     page.show()
@@ -108,5 +106,6 @@ def test_the_statistics_export_from_the_stats_page_is_audited(qtbot, ctx, engine
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
     with qtbot.wait_signal(page.last_op.finished, timeout=20_000):
         pass
+    assert prompts.error_texts == []
     assert target.is_file()
     assert rows(engine) == [("export", "statistics", None, ctx.actor.id, None)]

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +24,12 @@ FORMATS = (("xlsx", "Excel（.xlsx）"), ("csv", "CSV（.csv）"), ("pdf", "PDF�
 FILTERS = {"xlsx": EXCEL, "csv": CSV, "pdf": PDF}
 TITLE = "統計の出力"
 
-# ask_path(parent, suggested file name, format) -> the chosen path, "" or None when cancelled.
-AskPath = Callable[[QWidget, str, str], "str | Path | None"]
-
-
 class ExportTab(QWidget):
     """Period (月 of a 年度, or the 年度), format, 出力…; the result stays on the tab."""
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, ask_path: AskPath | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self._ask_path = ask_path
         self.last_op: ExportOp | None = None  # the latest background export (tests wait on it)
         self.last_export_path: Path | None = None
         lay = QVBoxLayout(self)
@@ -103,12 +97,6 @@ class ExportTab(QWidget):
         else:
             stem = f"{kwargs['month'][0]}年{kwargs['month'][1]}月"
         suggested = f"統計_{stem}.{fmt}"
-        path: Path | None = None
-        if self._ask_path is not None:
-            chosen = self._ask_path(self, suggested, fmt)
-            if not chosen:
-                return None
-            path = Path(chosen)
         engine, actor = self.ctx.engine, self.ctx.actor
 
         def write(p: Path) -> MonthFigures:
@@ -122,7 +110,7 @@ class ExportTab(QWidget):
 
         op = export_file(self, self.ctx, title=TITLE, suggested=suggested, write=write, done=done,
                          filters=FILTERS[fmt], progress="統計を出力しています…",
-                         on_failed=lambda _exc: self.result.setText(""), path=path)
+                         on_failed=lambda _exc: self.result.setText(""))
         if op is not None:
             self.result.setText(f"{label}の統計を出力しています…")
             self.last_op = op

@@ -11,46 +11,16 @@ shows, its questions and notices through ``ctx.prompts``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.export_op import ExportOp
-from booking_app.ui.prompts import CSV, EXCEL, PDF
 from booking_app.ui.stats.dashboard import Dashboard, watcher_for
-from booking_app.ui.stats.dialogs import AmendDialog, EventDialog, UnsettledDialog
 from booking_app.ui.stats.events_tab import EventsTab
 from booking_app.ui.stats.export_tab import ExportTab
 from booking_app.ui.stats.months_tab import MonthsTab
 
 TABS = ("dashboard", "events", "months", "export")
-
-# AmendDialog, EventDialog, UnsettledDialog and show_error are imported here but not used here: tests of
-# other screens still import the dialogs from this module (test_bad_input_dialogs*.py) and replace
-# show_error on it (test_export_audit_ui.py); they go once those import ui.stats.dialogs and read the
-# prompts fixture.
-
-
-# The three functions below are the page's old module-level hooks. tests/ui/test_export_audit_ui.py and
-# tests/ui/test_bad_input_dialogs_2.py (not this page's tests) still replace them with monkeypatch, so
-# they stay until those tests answer through the ``prompts`` fixture; each asks ctx.prompts.
-def info(parent: QWidget, title: str, text: str) -> None:
-    """A notice, through ctx.prompts (the tabs call ctx.prompts.info themselves)."""
-    parent.ctx.prompts.info(parent, title, text)  # type: ignore[attr-defined]
-
-
-def confirm(parent: QWidget, title: str, text: str) -> bool:
-    """A yes/no question, through ctx.prompts (the tabs call ctx.prompts.confirm themselves)."""
-    return parent.ctx.prompts.confirm(parent, title, text)  # type: ignore[attr-defined]
-
-
-def ask_save_path(parent: QWidget, suggested: str, fmt: str) -> Path | None:
-    """Where to write the statistics, through ctx.prompts; the export tab asks it through the page."""
-    filters = {"xlsx": EXCEL, "csv": CSV, "pdf": PDF}
-    return parent.ctx.prompts.ask_save_path(parent, "統計を出力する", suggested, filters[fmt])  # type: ignore[attr-defined]
-
 
 class StatsPage(QWidget):
     """統計の画面: ダッシュボード, 行事の参加者, 月次締め, 出力."""
@@ -66,8 +36,7 @@ class StatsPage(QWidget):
         self.dashboard = Dashboard(ctx)
         self.events_tab = EventsTab(ctx)
         self.months_tab = MonthsTab(ctx)
-        # Looked up at each export, so a test's replacement of ask_save_path is the one asked.
-        self.export_tab = ExportTab(ctx, ask_path=lambda parent, suggested, fmt: ask_save_path(parent, suggested, fmt))
+        self.export_tab = ExportTab(ctx)
         self.tabs.addTab(self.dashboard, "ダッシュボード")
         self.tabs.addTab(self.events_tab, "行事の参加者")
         self.tabs.addTab(self.months_tab, "月次締め")
@@ -112,5 +81,4 @@ class StatsPage(QWidget):
             self.months_tab.refresh()
 
 
-__all__ = ["StatsPage", "TABS", "AmendDialog", "EventDialog", "UnsettledDialog", "show_error", "info", "confirm",
-           "ask_save_path"]
+__all__ = ["StatsPage", "TABS"]
