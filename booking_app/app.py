@@ -255,8 +255,8 @@ def _run_with(app, engine, db_url: str, *, db_label: str, demo: bool, screenshot
             # The April change of group status: whichever terminal starts first does it (idempotent).
             apply_status_changes(session, today=clock.today())
         if demo:
-            from booking_app.cli.demo import demo_state
-            from booking_app.services.demo import seed_demo
+            from booking_app.demo.seeder import seed_demo
+            from booking_app.services.demo_state import demo_state
 
             with write_session(engine) as session:
                 # Never pour demo data into a database in use: seed_demo gives every account the public

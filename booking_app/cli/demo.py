@@ -1,5 +1,5 @@
 """``seed-demo [--seed N] [--force]``: demo data (about 300 groups, a year of bookings) into the database,
-and :func:`demo_state`, which the window's ``--demo`` asks too (booking_app/app.py).
+refused on a database in use (services/demo_state.py, which the window's ``--demo`` asks too).
 
 No sign-in: an empty database has nobody to sign in, and nothing personal is read. SQLAlchemy, the models
 and the seeder are imported inside the functions: the parser imports this module before Qt starts on the
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import Any
 
 from booking_app.cli.context import Context, command, out, prepare
 from booking_app.cli.parser import EXIT_OK, int_arg
@@ -26,48 +25,12 @@ def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argpar
     command(seed, run_seed_demo)
 
 
-# Audit actions that change no data: they may follow a seed-demo without making the database a real one.
-_DEMO_HARMLESS_ACTIONS = ("login", "logout", "lock", "denied", "cli_sign_in_refused")
-
-
-def demo_state(session: Any) -> tuple[str, list[str]]:
-    """("empty" | "demo" | "real", what was found). Empty: no group, booking, receipt, insurance enrolment,
-    staff password or audit row (but the harmless ones). Demo: the last audit row that changes data is a
-    ``seed_demo`` one, i.e. nobody wrote anything after the last seed-demo (every write records an audit
-    row; audit ids only grow). Anything else is a database in use."""
-    from sqlalchemy import func, select
-
-    from booking_app.store.models import (AuditEntry, Booking, InsuranceEnrolment, MemberGroup, Receipt,
-                                          Staff)
-
-    def count(model: Any, *where: Any) -> int:
-        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-
-    found = []
-    for what, n in (("登録団体", count(MemberGroup)), ("予約", count(Booking)), ("領収書", count(Receipt)),
-                    ("保険の加入", count(InsuranceEnrolment)),
-                    ("パスワードのある担当者", count(Staff, Staff.password_hash.is_not(None)))):
-        if n:
-            found.append(f"{what}{n}件")
-    changes = AuditEntry.action.not_in(_DEMO_HARMLESS_ACTIONS)
-    audits = count(AuditEntry, changes)
-    if not found and not audits:
-        return "empty", []
-    if audits:
-        found.append(f"操作履歴{audits}件")
-    last = session.scalars(select(AuditEntry).where(changes).order_by(AuditEntry.id.desc()).limit(1)).first()
-    if last is not None and last.action == "seed_demo":
-        return "demo", found
-    if last is not None:
-        found.append(f"最後の操作：{last.at:%Y-%m-%d %H:%M}「{last.summary[:40]}」")
-    return "real", found
-
-
 def run_seed_demo(ctx: Context) -> int:
     """Demo data only into an empty database or one that holds nothing but earlier demo data (then with
     --force). A database in use is refused whatever the options: seed_demo gives every account the public
     demo password."""
-    from booking_app.services.demo import seed_demo
+    from booking_app.demo.seeder import seed_demo
+    from booking_app.services.demo_state import demo_state
     from booking_app.store.engine import write_session
 
     label = ctx.label

@@ -52,7 +52,7 @@ def open_app(args: argparse.Namespace, url: str, label: str) -> int:
         raise ValidationError("--staff はコマンド（export-groups など）のログイン用です。画面では起動後のログイン画面で"
                               "担当者を選んでログインしてください。--staff を外して起動してください。")
 
-    from booking_app.cli.demo import demo_state
+    from booking_app.services.demo_state import demo_state
     from booking_app.store.engine import write_session
     from booking_app.store.migrate import MigrationFailed, needs_owner_credential
 

@@ -54,7 +54,7 @@ MAX_PASSWORD_LENGTH = 128
 MAX_FAILED_LOGINS = 5  # the 5th wrong password in a row locks the account
 FIRST_LOCK_MINUTES = 1  # the first lock; each further failure after a lock runs out doubles it …
 LOCKOUT_MINUTES = 15  # … up to this cap: no lock ever lasts longer
-DEMO_PASSWORD = "fukufuku"  # demo databases only (services/demo.seed_demo); the login dialog shows it
+DEMO_PASSWORD = "fukufuku"  # demo databases only (booking_app/demo/centre.give_demo_passwords); the login dialog shows it
 
 # OWASP Password Storage Cheat Sheet (scrypt): N=2**17, r=8, p=1, i.e. 128*N*r = 128 MiB per hash and
 # 0.57 s on the reference 2-core machine when idle, 1.0-1.3 s when loaded (`python -m timeit -s "from

@@ -60,6 +60,7 @@ from booking_app.services.booking_views import (
     to_view,
     views_for,
 )
+from booking_app.services.stats.month_lock import ensure_month_open
 from booking_app.services.text_search import contains
 from booking_app.store.models import Booking, BookingEquipment, EquipmentType, MemberGroup, Room
 
@@ -483,11 +484,8 @@ def _transition(
     if not can_transition(old, new):
         raise RuleError(f"{old.label}の予約を「{new.label}」にはできません。")
     if BookingStatus.COMPLETED in (old, new):
-        # HOOK: a check-out or its undo changes the user count of the booking's
-        # month; once a manager has closed that month only an amendment (stats.amend) may change it.
-        # Imported here because stats imports this module.
-        from booking_app.services.stats.month_lock import ensure_month_open
-
+        # A check-out or its undo changes the user count of the booking's month; once a manager has
+        # closed that month only an amendment (stats.month_close.amend) may change it.
         ensure_month_open(session, b.start_at.date())
     if new.blocks_slot and not old.blocks_slot:
         # Undoing a no-show takes the slot back: only if nobody booked it meanwhile. A lapsed hold there

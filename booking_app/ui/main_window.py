@@ -39,7 +39,8 @@ from booking_app.ui.errors import show_error
 from booking_app.ui.money.cashup_page import CashupPage
 from booking_app.ui.money.receipts_page import ReceiptsPage
 from booking_app.ui.plain_text import plain_label
-from booking_app.ui.stats.dashboard import REFRESH_DELAY_MS, progress_text, stats_service, watcher_for
+from booking_app.services.stats.progress import year_progress
+from booking_app.ui.stats.dashboard import REFRESH_DELAY_MS, progress_text, watcher_for
 
 WINDOW_TITLE = "ふくふくデスク — しものせき市民活動センター"
 
@@ -414,9 +415,6 @@ class MainWindow(QMainWindow):
 
     def _setup_users_tile(self) -> None:
         """Refresh the users figure with the dashboard's polling and on this terminal's changes."""
-        if stats_service() is None:  # the statistics service not installed yet: no figure
-            self.users_tile.setVisible(False)
-            return
         self._users_timer = QTimer(self)
         self._users_timer.setSingleShot(True)
         self._users_timer.setInterval(REFRESH_DELAY_MS)  # after the click that caused it is painted
@@ -428,11 +426,8 @@ class MainWindow(QMainWindow):
         self._users_timer.start()
 
     def update_users_tile(self) -> None:
-        stats = stats_service()
-        if stats is None:
-            return
         today = self.ctx.today
-        self.users_tile.setText(progress_text(self.ctx.read(lambda s: stats.year_progress(s, today=today))))
+        self.users_tile.setText(progress_text(self.ctx.read(lambda s: year_progress(s, today=today))))
 
     def _update_groups_tile(self) -> None:
         today = self.ctx.today

@@ -260,7 +260,7 @@ def _cashup(window, ctx):
     if page is None:
         return window
     area.setCurrentWidget(page)
-    from booking_app.services.demo import TERMINAL
+    from booking_app.demo.seeder import TERMINAL
     if getattr(ctx, "demo", False) and TERMINAL:
         # The demo's money was taken at its own terminal up to yesterday: show that day's cash-up.
         day = clock.today() - timedelta(days=1)

@@ -14,26 +14,4 @@ figures         the city's figures: ``month_figures``, ``year_figures``, ``month
 month_close     the manager's acts: ``close_month`` (月次締め), ``amend`` (訂正); ``unsettled_bookings``
 progress        the dashboard: ``year_progress``, ``data_version``
 ==============  ================================================================================
-
-The names below are imported here only for callers in files other engineers own or are editing now,
-which still take them from the package: tests/services/test_demo.py (year_progress, monthly_users,
-list_events, EVENT_CATEGORY), tests/services/test_db_login.py (add_tally, undo_tally, save_event,
-close_month), tests/ui/test_bad_input_dialogs.py (close_month), bench/stress_lib.py (tally_counts,
-monthly_users, users_by_room, ROOM_CATEGORY), booking_app/demo/ and services/demo.py (save_event,
-walkin_categories); and ``MonthClosed`` for its old home (tests/domain/test_errors.py). Remove each once
-its callers import the module that defines it.
 """
-
-from booking_app.domain.errors import MonthClosed as MonthClosed
-from booking_app.domain.figures import EVENT_CATEGORY as EVENT_CATEGORY
-from booking_app.domain.figures import ROOM_CATEGORY as ROOM_CATEGORY
-from booking_app.services.stats.events import list_events as list_events
-from booking_app.services.stats.events import save_event as save_event
-from booking_app.services.stats.figures import monthly_users as monthly_users
-from booking_app.services.stats.figures import users_by_room as users_by_room
-from booking_app.services.stats.ledger import walkin_categories as walkin_categories
-from booking_app.services.stats.month_close import close_month as close_month
-from booking_app.services.stats.progress import year_progress as year_progress
-from booking_app.services.stats.tallies import add_tally as add_tally
-from booking_app.services.stats.tallies import tally_counts as tally_counts
-from booking_app.services.stats.tallies import undo_tally as undo_tally

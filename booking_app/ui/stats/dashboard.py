@@ -44,7 +44,6 @@ from PySide6.QtWidgets import (
 from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.figures import same_period
-from booking_app.services.stats import progress as progress_service
 from booking_app.services.stats.figures import monthly_users, users_by_room
 from booking_app.services.stats.progress import data_version, year_progress
 from booking_app.ui.context import AppContext
@@ -63,12 +62,6 @@ GOOD = QColor("#2e7d32")
 BAD = QColor("#c62828")
 CATEGORY_COLOR = QColor("#3f9d5a")
 ROOM_COLOR = QColor("#e08a2e")
-
-
-def stats_service():
-    """The dashboard's service module (``services.stats.progress``), for ui/main_window.py's users tile,
-    which still asks for it; never None. To go once main_window imports year_progress itself."""
-    return progress_service
 
 
 def fmt_int(n: int | float) -> str:
@@ -541,4 +534,4 @@ class Dashboard(QWidget):
         self.room_chart.set_values(dict(rooms))
 
 
-__all__ = ["Dashboard", "DataWatcher", "watcher_for", "progress_text", "compare_text", "stats_service", "POLL_MS"]
+__all__ = ["Dashboard", "DataWatcher", "watcher_for", "progress_text", "compare_text", "POLL_MS"]
