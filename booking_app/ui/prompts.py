@@ -15,12 +15,13 @@ spirit of qutebrowser's ``utils/message`` and its ``messagemock``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
 
 from booking_app.ui import errors, plain_text
 
@@ -78,11 +79,42 @@ class Prompts:
         dlg.setCancelButtonText(cancel)
         if dlg.exec() != QInputDialog.DialogCode.Accepted:
             return None
-        return dlg.textValue().strip()
+        return one_line(dlg.textValue())
+
+    def ask_choice(self, parent: QWidget | None, title: str, text: str, choices: Sequence[tuple[str, str]],
+                   *, back: str = "戻る") -> str | None:
+        """One button per (key, label) and a ``back`` button; the key pressed, None on ``back``/Esc."""
+        box = plain_text.message_box(parent, QMessageBox.Icon.Question, title, text,
+                                     QMessageBox.StandardButton.NoButton)
+        buttons = {box.addButton(label, QMessageBox.ButtonRole.AcceptRole): key for key, label in choices}
+        box.addButton(back, QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return buttons.get(box.clickedButton())
+
+    def ask_number(self, parent: QWidget | None, title: str, label: str, *, value: int = 0,
+                   minimum: int = 0, maximum: int = 1000) -> int | None:
+        """A whole number (a head count) prefilled with ``value``; None when staff step back."""
+        dlg = QInputDialog(parent)
+        dlg.setWindowTitle(title)
+        dlg.setInputMode(QInputDialog.InputMode.IntInput)
+        dlg.setIntRange(minimum, maximum)
+        dlg.setIntStep(1)
+        dlg.setIntValue(value)
+        dlg.setLabelText(label)
+        dlg.setCancelButtonText("やめる")
+        for shown in dlg.findChildren(QLabel):  # the label may quote a name as typed
+            plain_text.plain(shown)
+        return dlg.intValue() if dlg.exec() == QInputDialog.DialogCode.Accepted else None
 
     def show_error(self, parent: QWidget | None, exc: BaseException) -> None:
         """A service's refusal (DomainError, its Japanese message as-is) or a calm message for anything else."""
         errors.show_error(parent, exc)
+
+
+def one_line(value: str) -> str:
+    """A typed one-line answer as the services get it: stripped, without control characters (a pasted
+    NUL would reach the audit text, which PostgreSQL refuses; one line never needs one)."""
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cc").strip()
 
 
 def _suffixes(filters: str) -> list[str]:
@@ -105,7 +137,8 @@ def with_suffix(path: str, chosen_filter: str = "", filters: str = "") -> Path:
 class Prompted:
     """One question or notice a screen put, as the recorder saw it."""
 
-    kind: str  # "info", "warn", "confirm", "ask_save_path", "ask_open_path", "ask_text", "show_error"
+    kind: str  # "info", "warn", "confirm", "ask_save_path", "ask_open_path", "ask_text", "ask_choice",
+    #            "ask_number", "show_error"
     title: str
     text: str
     error: BaseException | None = None
@@ -116,7 +149,9 @@ class RecordingPrompts(Prompts):
     """A stand-in for tests: records every call in ``calls`` and answers without a window.
 
     Answers: ``confirm_answers`` (a queue; when empty, ``confirm_default``), ``save_path`` /
-    ``open_path`` (None = cancelled), ``text_answers`` (a queue; when empty, ``text_default``).
+    ``open_path`` (None = cancelled), ``text_answers`` (a queue; when empty, ``text_default``; an answer
+    comes back as the real dialog gives it: stripped, no control characters), ``choice_answers`` (keys; when
+    empty, ``choice_default``, None = 戻る), ``number_answers`` (when empty, ``number_default``; None = cancelled).
     """
 
     calls: list[Prompted] = field(default_factory=list)
@@ -126,6 +161,10 @@ class RecordingPrompts(Prompts):
     open_path: Path | None = None
     text_default: str | None = None
     text_answers: deque[str | None] = field(default_factory=deque)
+    choice_default: str | None = None
+    choice_answers: deque[str | None] = field(default_factory=deque)
+    number_default: int | None = None
+    number_answers: deque[int | None] = field(default_factory=deque)
 
     # ----- answers a test sets
     def answer_confirm(self, *answers: bool) -> RecordingPrompts:
@@ -134,6 +173,14 @@ class RecordingPrompts(Prompts):
 
     def answer_text(self, *answers: str | None) -> RecordingPrompts:
         self.text_answers.extend(answers)
+        return self
+
+    def answer_choice(self, *keys: str | None) -> RecordingPrompts:
+        self.choice_answers.extend(keys)
+        return self
+
+    def answer_number(self, *numbers: int | None) -> RecordingPrompts:
+        self.number_answers.extend(numbers)
         return self
 
     # ----- what a test reads
@@ -188,7 +235,18 @@ class RecordingPrompts(Prompts):
     def ask_text(self, parent: QWidget | None, title: str, label: str, *, text: str = "",
                  ok: str = "OK", cancel: str = "やめる") -> str | None:
         self.calls.append(Prompted("ask_text", title, label))
-        return self.text_answers.popleft() if self.text_answers else self.text_default
+        answer = self.text_answers.popleft() if self.text_answers else self.text_default
+        return None if answer is None else one_line(answer)
+
+    def ask_choice(self, parent: QWidget | None, title: str, text: str, choices: Sequence[tuple[str, str]],
+                   *, back: str = "戻る") -> str | None:
+        self.calls.append(Prompted("ask_choice", title, text))
+        return self.choice_answers.popleft() if self.choice_answers else self.choice_default
+
+    def ask_number(self, parent: QWidget | None, title: str, label: str, *, value: int = 0,
+                   minimum: int = 0, maximum: int = 1000) -> int | None:
+        self.calls.append(Prompted("ask_number", title, label))
+        return self.number_answers.popleft() if self.number_answers else self.number_default
 
     def show_error(self, parent: QWidget | None, exc: BaseException) -> None:
         self.calls.append(Prompted("show_error", errors.error_title(exc), _error_text(exc), exc))
@@ -237,5 +295,5 @@ def install(prompts: Prompts) -> Prompts:
     return previous
 
 
-__all__ = ["Prompts", "RecordingPrompts", "Prompted", "LiveTexts", "shared", "install", "with_suffix",
+__all__ = ["Prompts", "RecordingPrompts", "Prompted", "LiveTexts", "shared", "install", "with_suffix", "one_line",
            "EXCEL", "CSV", "EXCEL_OR_CSV", "PDF"]

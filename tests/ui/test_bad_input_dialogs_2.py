@@ -625,21 +625,16 @@ def with_booking(engine):
 @given(reason=text_values)
 @example(reason="LONG_KANA")
 @example(reason="雨天中止\x00")
-def test_booking_cancel_reason(qtbot, with_booking, fresh, shown, monkeypatch, reason):
+def test_booking_cancel_reason(qtbot, with_booking, fresh, shown, prompts, reason):
     from booking_app.ui.booking import booking_dialog as bd
 
     engine, ctx = fresh()
     shown.clear()
-    asked: list[str] = []
-
-    def type_in_box(_parent, title, *_a, **_k):  # what the person types into the reason box
-        asked.append(title)
-        return long(reason), True
-
-    monkeypatch.setattr(bd.QInputDialog, "getText", type_in_box)
-    # Whatever else the cancel asks (a fee, a notice) is answered with its first choice.
-    monkeypatch.setattr(bd, "ask_choice", lambda _p, _t, _x, choices: choices[0][0] if choices else None,
-                        raising=False)
+    prompts.clear()
+    # What the person types into the reason box (the recorder hands it back as the real box does:
+    # stripped, without control characters); a fee or notice question is answered with 戻る.
+    prompts.text_default = long(reason)
+    asked = prompts.shown("ask_text")
     dlg = bd.BookingDialog(ctx, booking_id=with_booking)
     qtbot.addWidget(dlg)
     dlg.show()

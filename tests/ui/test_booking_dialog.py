@@ -15,7 +15,6 @@ from booking_app.services import bookings as booking_svc
 from booking_app.services.centre import get_profile
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Booking, EquipmentType, MemberGroup, Room
-from booking_app.ui.booking import booking_dialog as bd
 from booking_app.ui.booking import slips
 from booking_app.ui.booking.booking_dialog import BookingDialog
 from booking_app.ui.booking.booking_models import EquipmentModel
@@ -53,11 +52,9 @@ def ids(engine):
 
 
 @pytest.fixture(autouse=True)
-def errors(monkeypatch):
-    """Capture what the dialog would show in its error box (the text staff would read)."""
-    shown: list[str] = []
-    monkeypatch.setattr(bd, "show_error", lambda parent, exc: shown.append(exc.message))
-    return shown
+def errors(prompts):
+    """What the dialog would show in its error box (the text staff would read), as ctx.prompts saw it."""
+    return prompts.shown("show_error")
 
 
 def book(engine, room_id, start, end, *, name="先約の会", equipment=None):
@@ -186,7 +183,7 @@ def test_equipment_column_shows_free_count_for_the_chosen_time(qtbot, ctx, engin
     assert "残り1台" in dlg.hint_label.text()
 
 
-def test_weekly_series_with_one_conflict_skips_that_date(qtbot, ctx, engine, errors, monkeypatch, qtmodeltester):
+def test_weekly_series_with_one_conflict_skips_that_date(qtbot, ctx, engine, errors, prompts, qtmodeltester):
     rooms, _, _ = ids(engine)
     first = next_weekday(2)
     clash_day = first + timedelta(days=7)
@@ -209,8 +206,8 @@ def test_weekly_series_with_one_conflict_skips_that_date(qtbot, ctx, engine, err
     wd = "月火水木金土日"[clash_day.weekday()]
     assert model.index(1, 0).data() == f"{clash_day:%Y/%m/%d}({wd})"
 
-    asked = []
-    monkeypatch.setattr(bd, "ask_choice", lambda parent, title, text, choices: asked.append(text) or "skip")
+    prompts.answer_choice("skip")
+    asked = prompts.shown("ask_choice")
     qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
 
     assert not errors and asked and "3日のうち1日" in asked[0]
@@ -237,7 +234,7 @@ def test_unticked_options_take_no_room(qtbot, ctx):
     assert not dlg.rec_frame.isVisible() and not dlg.hold_edit.isVisible()
 
 
-def test_series_abort_keeps_dialog_open_and_saves_nothing(qtbot, ctx, engine, monkeypatch):
+def test_series_abort_keeps_dialog_open_and_saves_nothing(qtbot, ctx, engine, prompts):
     rooms, _, _ = ids(engine)
     first = next_weekday(2)
     book(engine, rooms["大会議室"], datetime.combine(first, time(9)), datetime.combine(first, time(12)))
@@ -246,8 +243,9 @@ def test_series_abort_keeps_dialog_open_and_saves_nothing(qtbot, ctx, engine, mo
     dlg.recurrence_box.setChecked(True)
     dlg.recurrence.rec_count_radio.setChecked(True)
     dlg.recurrence.rec_count.setValue(2)
-    monkeypatch.setattr(bd, "ask_choice", lambda *a: "abort")
+    prompts.answer_choice("abort")
     qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    assert [c.title for c in prompts.of("ask_choice")] == ["予約できない日があります"]
     assert dlg.isVisible()
     with read_session(engine) as s:
         assert len(s.scalars(select(Booking)).all()) == 1
@@ -274,7 +272,7 @@ def test_closed_day_needs_a_managers_reason(qtbot, engine, errors):
         assert b.override_reason == "市の依頼による臨時利用" and b.booker_name == "下関 花子"
 
 
-def test_editing_a_booking_updates_it_and_cancel_asks_a_reason(qtbot, ctx, engine, monkeypatch, errors):
+def test_editing_a_booking_updates_it_and_cancel_asks_a_reason(qtbot, ctx, engine, prompts, errors):
     rooms, _, _ = ids(engine)
     day = next_weekday(1)
     bid = book(engine, rooms["作業室"], datetime.combine(day, time(13)), datetime.combine(day, time(15)))
@@ -288,7 +286,7 @@ def test_editing_a_booking_updates_it_and_cancel_asks_a_reason(qtbot, ctx, engin
         assert s.get(Booking, bid).purpose == "印刷作業"
 
     dlg2 = open_dialog(qtbot, ctx, booking_id=bid)
-    monkeypatch.setattr(bd, "ask_text", lambda *a, **k: "団体の都合")
+    prompts.answer_text("団体の都合")
     qtbot.mouseClick(dlg2.cancel_booking_button, Qt.MouseButton.LeftButton)
     with read_session(engine) as s:
         b = s.get(Booking, bid)
@@ -441,7 +439,7 @@ def hold(engine, room_id, start, end, *, hold_until: date, equipment=None) -> in
 
 
 def test_a_lapsed_hold_shows_free_in_hint_availability_and_preview(qtbot, ctx, engine, errors, frozen_clock,
-                                                                  monkeypatch):
+                                                                  prompts):
     """Issue 13, item 4: a 仮予約 past its deadline, not yet marked 期限切れ by any write, is free in every
     part of the dialog, as saving treats it; the series is saved whole, with no 除外 question."""
     rooms, eq, _ = ids(engine)
@@ -466,8 +464,7 @@ def test_a_lapsed_hold_shows_free_in_hint_availability_and_preview(qtbot, ctx, e
     model = dlg.recurrence.preview_model
     assert [model.index(r, 1).data() for r in range(model.rowCount())] == ["空き", "空き", "空き"]
 
-    asked = []
-    monkeypatch.setattr(bd, "ask_choice", lambda parent, title, text, choices: asked.append(text) or "skip")
+    asked = prompts.shown("ask_choice")
     qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
     assert not errors and not asked
     with read_session(engine) as s:

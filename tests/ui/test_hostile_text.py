@@ -28,10 +28,9 @@ from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Room, Staff
 from booking_app.ui import plain_text
 from booking_app.ui.plain_text import might_be_rich
-from booking_app.ui.booking import today_list as tl
 from booking_app.ui.admin.audit_page import AuditPage
 from booking_app.ui.calendar.grid import booking_tooltip
-from booking_app.ui.booking.booking_dialog import BookingDialog, ask_choice
+from booking_app.ui.booking.booking_dialog import BookingDialog
 from booking_app.ui.insurance.enrol_dialog import AddPeopleDialog
 from booking_app.ui.errors import build_error_box
 from booking_app.ui.groups.group_dialog import GroupDialog, StatusChangeDialog
@@ -39,6 +38,7 @@ from booking_app.ui.groups.groups_page import GroupsPage
 from booking_app.ui.insurance.insurance_page import InsurancePage
 from booking_app.ui.money.payment_dialog import PaymentDialog
 from booking_app.ui.money.receipts_page import ReceiptsPage, VoidDialog
+from booking_app.ui.prompts import Prompts
 from booking_app.ui.booking.today_list import TodayListPage
 
 TODAY = date(2026, 11, 25)  # the pinned default day, named: the enrolment and the booking are placed from it
@@ -97,15 +97,15 @@ def ids(engine) -> dict[str, int]:
 
 
 @pytest.fixture(autouse=True)
-def no_error_boxes(monkeypatch):
+def no_error_boxes(monkeypatch, prompts):
     """An error box during the test is a failure with its text (none is expected)."""
-    seen: list[str] = []
+    seen = prompts.shown("show_error")
     for mod in ("groups.groups_page", "groups.group_dialog", "booking.booking_dialog", "booking.today_list",
                 "money.payment_dialog", "money.receipts_page", "admin.audit_page", "insurance.insurance_page",
                 "insurance.enrol_dialog"):
         m = __import__(f"booking_app.ui.{mod}", fromlist=["show_error"])
         if hasattr(m, "show_error"):
-            monkeypatch.setattr(m, "show_error", lambda parent, exc: seen.append(str(exc)))
+            monkeypatch.setattr(m, "show_error", lambda parent, exc: prompts.show_error(parent, exc))
     yield seen
     assert seen == []
 
@@ -212,7 +212,9 @@ def test_today_list_and_its_no_show_question(qtbot, ctx, engine, ids, monkeypatc
     hostile_labels(page)
     assert_tooltips_plain(view)
     grab(page, "today-list")
-    # The no-show question quotes the group's name: built, inspected, answered いいえ without a click.
+    # The no-show question quotes the group's name: asked through the real Prompts, inspected, answered
+    # 「やめる」 without a click.
+    page.ctx.prompts = Prompts()
     boxes: list[QMessageBox] = []
 
     def answer(box):
@@ -222,13 +224,16 @@ def test_today_list_and_its_no_show_question(qtbot, ctx, engine, ids, monkeypatc
     monkeypatch.setattr(QMessageBox, "exec", answer)
     with read_session(engine) as s:
         v = booking_svc.get_booking(s, ids["booking"])
-    assert tl.confirm_no_show(page, v) is False
+    assert page.confirm_no_show(v) is False
     (box,) = boxes
     assert box.textFormat() == Qt.TextFormat.PlainText and HOSTILE in box.text()
-    # 利用済（人数入力） asks with the name in its label: plain too (answered キャンセル without a click).
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+    assert box.button(QMessageBox.StandardButton.No).text() == "やめる"
+    # 利用済（人数入力） asks with the name in its label: plain too (answered やめる without a click).
     asked: list[QInputDialog] = []
     monkeypatch.setattr(QInputDialog, "exec", lambda dlg: asked.append(dlg) or QInputDialog.DialogCode.Rejected)
-    assert tl.ask_actual_users(page, v) is None
+    page.select_booking(ids["booking"])
+    assert page.check_out() is False
     (label,) = hostile_labels(asked[0], HOSTILE)
     assert label.textFormat() == Qt.TextFormat.PlainText and asked[0].intValue() == 10
     # The calendar's block tooltip carries the name and the purpose: shown as typed.
@@ -324,7 +329,7 @@ def test_the_helpers_keep_our_markup_and_escape_the_name(qtbot, monkeypatch):
     label = plain_text.rich(QLabel(f"<b>{plain_text.esc(HOSTILE)}</b>"))
     qtbot.addWidget(label)
     assert displayed(label) == HOSTILE
-    # ask_choice (booking dialog questions) builds a plain box too.
+    # The real Prompts' questions (a choice of buttons, a line of text) show their text as typed too.
     seen: list[QMessageBox] = []
 
     def answer(self):
@@ -332,9 +337,10 @@ def test_the_helpers_keep_our_markup_and_escape_the_name(qtbot, monkeypatch):
         return 0
 
     monkeypatch.setattr(QMessageBox, "exec", answer)
-    assert ask_choice(None, "確認", HOSTILE, [("a", "はい")]) is None
+    assert Prompts().ask_choice(None, "確認", HOSTILE, [("a", "はい")]) is None
     (box,) = seen
     assert box.textFormat() == Qt.TextFormat.PlainText and box.text() == HOSTILE
+    assert [b.text() for b in box.buttons()] == ["はい", "戻る"]
 
 
 def test_the_lock_screen_names_the_staff_member_as_typed(qtbot, ctx, engine):

@@ -8,13 +8,15 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox
 
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.ui import prompts as prompts_module
 from booking_app.ui.context import AppContext
 from booking_app.ui.export_op import export_file
 from booking_app.ui.list_page import ListPage
-from booking_app.ui.prompts import RecordingPrompts, with_suffix
+from booking_app.ui.prompts import Prompts, RecordingPrompts, with_suffix
 from booking_app.ui.table_model import RowsTableModel
 
 NOW = "2026-11-25 10:00"
@@ -50,6 +52,50 @@ def test_the_real_prompts_are_put_back_after_a_test():
 
 def test_ctx_today_is_the_clocks_pinned_day(ctx):
     assert ctx.today == date(2026, 11, 25)
+
+
+HTML = '<b style="color:red">偽の警告</b>'
+
+
+def test_the_real_prompts_show_plain_text_and_default_to_no(qtbot, monkeypatch):
+    """The real dialogs, built and inspected without a click: every text is plain (a name someone typed
+    stays text), 「いいえ」 is the default, and what comes back is what staff chose or typed."""
+    real = Prompts()
+    boxes: list[QMessageBox] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: boxes.append(box) or QMessageBox.StandardButton.No)
+    assert real.confirm(None, "無断キャンセル", HTML, yes="無断キャンセルにする", no="やめる") is False
+    assert real.ask_choice(None, "取消の範囲", HTML, [("one", "この日のみ"), ("all", "すべて")]) is None
+    confirm, choice = boxes
+    for box in boxes:
+        assert box.textFormat() == Qt.TextFormat.PlainText and box.text() == HTML
+    assert confirm.defaultButton() is confirm.button(QMessageBox.StandardButton.No)
+    assert [confirm.button(b).text() for b in (QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No)] \
+        == ["無断キャンセルにする", "やめる"]
+    assert [b.text() for b in choice.buttons()] == ["この日のみ", "すべて", "戻る"]
+
+    asked: list[QInputDialog] = []
+
+    def type_in(dlg: QInputDialog) -> QInputDialog.DialogCode:
+        asked.append(dlg)
+        if dlg.inputMode() == QInputDialog.InputMode.TextInput:
+            dlg.setTextValue("  雨天中止\x00 ")
+        return QInputDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(QInputDialog, "exec", type_in)
+    assert real.ask_text(None, "予約の取消", "取消の理由") == "雨天中止"  # stripped, no control character
+    assert real.ask_number(None, "利用済（人数入力）", f"{HTML}\n実際の利用人数", value=12) == 12
+    labels = [w for w in asked[1].findChildren(QLabel) if HTML in w.text()]
+    assert labels and all(w.textFormat() == Qt.TextFormat.PlainText for w in labels)
+
+
+def test_the_recorder_answers_choices_numbers_and_text_as_the_real_ones_return_them(prompts):
+    prompts.answer_choice("skip").answer_number(9).answer_text(" 団体の都合\x00")
+    assert prompts.ask_choice(None, "t", "x", [("skip", "除外")]) == "skip"
+    assert prompts.ask_choice(None, "t", "x", [("skip", "除外")]) is None  # then 戻る
+    assert prompts.ask_number(None, "t", "人数", value=3) == 9
+    assert prompts.ask_number(None, "t", "人数") is None
+    assert prompts.ask_text(None, "t", "理由") == "団体の都合"
+    assert [c.kind for c in prompts.calls] == ["ask_choice"] * 2 + ["ask_number"] * 2 + ["ask_text"]
 
 
 def test_a_typed_name_gets_the_chosen_suffix():

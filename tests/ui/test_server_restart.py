@@ -23,7 +23,6 @@ from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.migrate import upgrade
 from booking_app.store.models import Booking, MemberGroup, Staff
 from booking_app.ui import dates
-from booking_app.ui.booking import booking_dialog as bd
 from booking_app.ui.booking.booking_dialog import BookingDialog
 from booking_app.ui.change_watch import ChangeWatcher
 from booking_app.ui.context import AppContext
@@ -81,7 +80,7 @@ def next_wednesday() -> date:
     return open_day(after=7, weekday=2)  # open on any pinned day of the year
 
 
-def test_saving_while_the_server_restarts_keeps_the_input_then_saves(qtbot, server, monkeypatch):
+def test_saving_while_the_server_restarts_keeps_the_input_then_saves(qtbot, server, monkeypatch, prompts):
     upgrade(server.url)
     engine = make_engine(server.url)
     with write_session(engine) as s:
@@ -93,7 +92,7 @@ def test_saving_while_the_server_restarts_keeps_the_input_then_saves(qtbot, serv
         ctx = AppContext(engine, Actor(st.id, st.name, st.role))
     watcher = ChangeWatcher(ctx).start()
     shown: list[str] = []
-    monkeypatch.setattr(bd, "show_error",
+    monkeypatch.setattr(prompts, "show_error",
                         lambda parent, exc: shown.append(build_error_box(parent, exc).text()))
     try:
         dlg = BookingDialog(ctx)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from booking_app import clock
@@ -53,26 +52,13 @@ def book(engine, start: datetime, hours: int, name: str, attendees: int = 10) ->
         ).id
 
 
-def answer_box(qtbot, fn) -> None:
-    """Run fn(box) once the no-show question (a modal QMessageBox) is open."""
-
-    def act():
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(10, act)
-            return
-        fn(box)
-
-    QTimer.singleShot(0, act)
-
-
 def status_of(engine, bid):
     with read_session(engine) as s:
         b = s.get(Booking, bid)
         return b.status, b.actual_users
 
 
-def test_check_in_and_check_out_with_the_actual_number(qtbot, ctx, engine, errors, monkeypatch, qtmodeltester):
+def test_check_in_and_check_out_with_the_actual_number(qtbot, ctx, engine, errors, prompts, qtmodeltester):
     today = clock.today()
     early = book(engine, datetime.combine(today, time(0, 0)), 1, "朝の会", attendees=12)
     book(engine, datetime.combine(today, time(2, 0)), 1, "二番目の会")
@@ -89,10 +75,10 @@ def test_check_in_and_check_out_with_the_actual_number(qtbot, ctx, engine, error
     assert errors == [] and status_of(engine, early) == ("in_use", None)
     assert page.model.index(0, page.model.column_of("status")).data() == "利用中"  # refreshed on ctx.changed
 
-    asked = []
-    monkeypatch.setattr(tl, "ask_actual_users", lambda parent, v: asked.append(v.attendees) or 9)
+    prompts.answer_number(9)
     qtbot.mouseClick(page.check_out_button, Qt.MouseButton.LeftButton)
-    assert asked == [12]  # prefilled with the expected attendees
+    (asked,) = prompts.of("ask_number")
+    assert asked.title == "利用済（人数入力）" and "朝の会" in asked.text and "実際の利用人数" in asked.text
     assert status_of(engine, early) == ("completed", 9)
     assert page.model.index(0, page.model.column_of("people")).data() == "9人（予定12）"
     # The buttons follow the domain's sets: a 利用済 booking can be undone, not checked in again.
@@ -103,8 +89,7 @@ def test_check_in_and_check_out_with_the_actual_number(qtbot, ctx, engine, error
     assert status_of(engine, early) == ("in_use", None)
 
 
-@pytest.mark.answers_modals
-def test_no_show_and_unsettled_filter(qtbot, ctx, engine, errors):
+def test_no_show_and_unsettled_filter(qtbot, ctx, engine, errors, prompts):
     yesterday = clock.today() - timedelta(days=1)
     gone = book(engine, datetime.combine(yesterday, time(10)), 2, "来なかった会")
     left = book(engine, datetime.combine(yesterday, time(14)), 2, "帰った会")
@@ -114,23 +99,17 @@ def test_no_show_and_unsettled_filter(qtbot, ctx, engine, errors):
     page.show()
     assert page.model.rowCount() == 2
     page.select_booking(gone)
-    # One stray click does nothing: the question names the booking, and Enter (the default) says no.
-    asked: list[str] = []
-
-    def press_enter(box: QMessageBox) -> None:
-        asked.append(box.text())
-        assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
-        qtbot.keyClick(box, Qt.Key.Key_Return)
-
-    answer_box(qtbot, press_enter)
+    # One stray click does nothing: the question names the booking, and 「やめる」 leaves it
+    # (that 「いいえ」 is the default button of every confirm is tested on the real Prompts in test_scaffold).
+    prompts.answer_confirm(False, True)
+    asked = prompts.shown("confirm")
     qtbot.mouseClick(page.no_show_button, Qt.MouseButton.LeftButton)
     assert status_of(engine, gone)[0] == "confirmed"
     room = page.model.rows()[0].room_name
     assert asked and "来なかった会" in asked[0] and room in asked[0] and "10:00〜12:00" in asked[0]
 
-    answer_box(qtbot, lambda box: qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes),
-                                                   Qt.MouseButton.LeftButton))
     qtbot.mouseClick(page.no_show_button, Qt.MouseButton.LeftButton)
+    assert len(asked) == 2
     assert errors == [] and status_of(engine, gone)[0] == "no_show"
 
     qtbot.mouseClick(page.unsettled_check, Qt.MouseButton.LeftButton)

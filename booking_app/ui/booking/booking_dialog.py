@@ -10,8 +10,6 @@ guide refer to.
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from PySide6.QtCore import QStringListModel, Qt
@@ -26,10 +24,8 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -52,13 +48,12 @@ from booking_app.services.bookings import BookingInput, BookingView
 from booking_app.services.centre import get_profile, list_rooms
 from booking_app.services.group_lookup import GroupHit, get_group, search_groups
 from booking_app.services.series import PreviewItem
-from booking_app.ui import plain_text, theme
+from booking_app.ui import theme
 from booking_app.ui.booking import slips
 from booking_app.ui.booking.booking_models import BAD_RED, OK_GREEN, EquipmentModel, QuantityDelegate
 from booking_app.ui.booking.recurrence_editor import RecurrenceEditor
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate, list_date, minutes_text, to_qdate
-from booking_app.ui.errors import show_error
 from booking_app.ui.plain_text import plain_label
 
 STEP_MINUTES = 30
@@ -66,29 +61,6 @@ FIRST_MINUTE = 6 * 60  # the list of times starts at 6:00; the centre opens at 9
 LAST_MINUTE = 24 * 60
 BOOKER_KINDS = (("member", "登録団体"), ("group", "団体（未登録）"), ("person", "個人"))
 SCOPE_CHOICES = (("one", "この日のみ"), ("following", "この日以降"), ("all", "すべて"))
-
-
-# --- questions the dialog asks (module functions so tests can answer them) --------------------------
-
-def ask_choice(parent: QWidget | None, title: str, text: str, choices: Sequence[tuple[str, str]]) -> str | None:
-    """A message box with one button per (key, label); returns the key clicked, None on 閉じる/Esc."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle(title)
-    plain_text.plain_box(box)  # the text may quote a name or purpose someone typed (issue 15)
-    box.setText(text)
-    buttons = {box.addButton(label, QMessageBox.ButtonRole.AcceptRole): key for key, label in choices}
-    box.addButton("戻る", QMessageBox.ButtonRole.RejectRole)
-    box.exec()
-    return buttons.get(box.clickedButton())
-
-
-def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
-    """A one-line text question; None when cancelled."""
-    value, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, text)
-    # Bad-input fix (issue 7): a pasted control character (NUL) reached the audit text, which
-    # PostgreSQL refuses; a one-line answer never needs one.
-    return "".join(ch for ch in value if unicodedata.category(ch) != "Cc") if ok else None
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -710,7 +682,7 @@ class BookingDialog(QDialog):
             # A manager may book outside the rules with a written reason: offer the field.
             self._show_override(True)
             self.override_edit.setFocus()
-        show_error(self, exc)
+        self.ctx.prompts.show_error(self, exc)
 
     def preview(self) -> list[PreviewItem] | None:
         """Fill the preview table (プレビュー) from the services; None when the input is incomplete."""
@@ -741,7 +713,7 @@ class BookingDialog(QDialog):
             self._error(exc)
             return False
         except unit_of_work.DatabaseError as exc:  # server restarting / network gone: nothing saved, keep the input
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         if done:
             self.changed_something = True
@@ -768,7 +740,7 @@ class BookingDialog(QDialog):
         if blocked:
             lines = "\n".join(f"{list_date(i.day)} {i.state_label}：{i.detail}" for i in blocked[:10])
             more = f"\nほか{len(blocked) - 10}日" if len(blocked) > 10 else ""
-            answer = ask_choice(
+            answer = self.ctx.prompts.ask_choice(
                 self, "予約できない日があります",
                 f"{len(items)}日のうち{len(blocked)}日は予約できません。\n{lines}{more}",
                 (("abort", "すべて中止"), ("skip", "該当日を除外して登録")),
@@ -786,7 +758,8 @@ class BookingDialog(QDialog):
         v = self._view
         assert v is not None
         if v.series_id is not None:
-            scope = ask_choice(self, "変更の範囲", "繰り返し予約のどの日を変更しますか。", SCOPE_CHOICES)
+            scope = self.ctx.prompts.ask_choice(self, "変更の範囲", "繰り返し予約のどの日を変更しますか。",
+                                                SCOPE_CHOICES)
             if scope is None:
                 return False
             self.ctx.write(lambda s, a: series_svc.update_series(s, a, v.id, data, scope))
@@ -800,12 +773,13 @@ class BookingDialog(QDialog):
         v = self._view
         if v is None:
             return False
-        reason = ask_text(self, "予約の取消", "取消の理由（例：団体の都合、雨天中止）")
+        reason = self.ctx.prompts.ask_text(self, "予約の取消", "取消の理由（例：団体の都合、雨天中止）")
         if reason is None:
             return False
         try:
             if v.series_id is not None:
-                scope = ask_choice(self, "取消の範囲", "繰り返し予約のどの日を取り消しますか。", SCOPE_CHOICES)
+                scope = self.ctx.prompts.ask_choice(self, "取消の範囲", "繰り返し予約のどの日を取り消しますか。",
+                                                    SCOPE_CHOICES)
                 if scope is None:
                     return False
                 self.ctx.write(lambda s, a: series_svc.cancel_series(s, a, v.id, scope, reason))
@@ -813,7 +787,7 @@ class BookingDialog(QDialog):
                 self.ctx.write(lambda s, a: booking_svc.cancel_booking(s, a, v.id, reason,
                                                                        expected_version=v.version))
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self.changed_something = True
         self.accept()
@@ -840,7 +814,7 @@ class BookingDialog(QDialog):
         try:
             dlg = cls(ctx, parent, booking_id=booking_id)
         except DomainError as exc:
-            show_error(parent, exc)
+            ctx.prompts.show_error(parent, exc)
             return False
         try:
             dlg.exec()
@@ -849,4 +823,4 @@ class BookingDialog(QDialog):
             dlg.deleteLater()
 
 
-__all__ = ["BookingDialog", "ask_choice", "ask_text"]
+__all__ = ["BookingDialog"]

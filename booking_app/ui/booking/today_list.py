@@ -19,9 +19,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
-    QLabel,
-    QMessageBox,
     QPushButton,
     QWidget,
 )
@@ -35,7 +32,7 @@ from booking_app.services import today as today_svc
 from booking_app.services.bookings import BookingView, hm
 from booking_app.services.today import PaymentState
 from booking_app.services.unit_of_work import Session
-from booking_app.ui import plain_text, theme
+from booking_app.ui import theme
 from booking_app.ui.booking import slips
 from booking_app.ui.booking.booking_dialog import BookingDialog
 from booking_app.ui.context import AppContext
@@ -43,7 +40,7 @@ from booking_app.ui.dates import date_edit, from_qdate, list_date, to_qdate
 from booking_app.ui.list_page import ListPage, always
 from booking_app.ui.money import payment_dialog
 from booking_app.ui.money.payment_dialog import PaymentDialog
-from booking_app.ui.plain_text import plain, plain_label
+from booking_app.ui.plain_text import plain_label
 from booking_app.ui.stats.counter_panel import CounterPanel
 from booking_app.ui.table_model import RowsTableModel
 from booking_app.ui.workers import Op
@@ -170,20 +167,6 @@ def unsettled_bookings(session: Session, before: datetime, limit: int = NOT_CHEC
     return today_svc.not_checked_out(session, before, limit)
 
 
-def ask_actual_users(parent: QWidget | None, v: BookingView) -> int | None:
-    """The actual number of users at check-out, prefilled with the expected number; None = cancelled."""
-    dlg = QInputDialog(parent)
-    dlg.setWindowTitle("利用済（人数入力）")
-    dlg.setInputMode(QInputDialog.InputMode.IntInput)
-    dlg.setIntRange(0, 1000)
-    dlg.setIntStep(1)
-    dlg.setIntValue(v.attendees)
-    dlg.setLabelText(f"{v.booker_name}　{_time_text(v)}\n実際の利用人数を入力してください")
-    for label in dlg.findChildren(QLabel):  # the booker's name as typed (issue 15)
-        plain(label)
-    return dlg.intValue() if dlg.exec() == QInputDialog.DialogCode.Accepted else None
-
-
 # --- the page ------------------------------------------------------------------------------------------
 
 def _counter_panel(ctx: AppContext) -> CounterPanel:
@@ -191,23 +174,6 @@ def _counter_panel(ctx: AppContext) -> CounterPanel:
     panel = CounterPanel(ctx)
     panel.setFixedWidth(276)  # two buttons a row (「相談（メール）」 whole); the list keeps the rest
     return panel
-
-
-def confirm_no_show(parent: QWidget | None, v: BookingView) -> bool:
-    """Ask before recording a no-show (無断キャンセル): it may bring a fee and marks the group, so one
-    stray click must not do it. No is the default button."""
-    where = v.room_name or "備品のみ"
-    box = QMessageBox(QMessageBox.Icon.Question, "無断キャンセル",
-                      f"{v.booker_name}（{where}、{jcal.format_slash(v.start.date())} {hm(v.start)}〜{hm(v.end)}）を"
-                      "無断キャンセルにしますか？",
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
-    box.setObjectName("confirm_no_show")
-    box.setInformativeText("連絡なく来館されなかった予約として記録します。")
-    box.button(QMessageBox.StandardButton.Yes).setText("無断キャンセルにする")
-    box.button(QMessageBox.StandardButton.No).setText("やめる")
-    box.setDefaultButton(QMessageBox.StandardButton.No)
-    plain_text.plain_box(box)  # the group's name as typed (issue 15)
-    return box.exec() == QMessageBox.StandardButton.Yes
 
 
 @dataclass(frozen=True)
@@ -431,16 +397,28 @@ class TodayListPage(ListPage):
         v = self.selected()
         if v is None:
             return False
-        n = ask_actual_users(self, v)
+        n = self.ctx.prompts.ask_number(self, "利用済（人数入力）",
+                                        f"{v.booker_name}　{_time_text(v)}\n実際の利用人数を入力してください",
+                                        value=v.attendees, maximum=1000)
         if n is None:
             return False
         return self._run(lambda s, a: booking_svc.check_out(s, a, v.id, n, expected_version=v.version))
 
     def no_show(self) -> bool:
         v = self.selected()
-        if v is None or not confirm_no_show(self, v):
+        if v is None or not self.confirm_no_show(v):
             return False
         return self._run(lambda s, a: booking_svc.mark_no_show(s, a, v.id, expected_version=v.version))
+
+    def confirm_no_show(self, v: BookingView) -> bool:
+        """Ask before recording a no-show (無断キャンセル): it may bring a fee and marks the group, so one
+        stray click must not do it (「やめる」 is the default)."""
+        where = v.room_name or "備品のみ"
+        return self.ctx.prompts.confirm(
+            self, "無断キャンセル",
+            f"{v.booker_name}（{where}、{jcal.format_slash(v.start.date())} {hm(v.start)}〜{hm(v.end)}）を"
+            "無断キャンセルにしますか？\n\n連絡なく来館されなかった予約として記録します。",
+            yes="無断キャンセルにする", no="やめる")
 
     def undo(self) -> bool:
         v = self.selected()
@@ -495,5 +473,4 @@ class TodayListPage(ListPage):
         return self.last_op
 
 
-__all__ = ["TodayListPage", "BookingTableModel", "COLUMNS", "open_selected_booking", "unsettled_bookings",
-           "ask_actual_users"]
+__all__ = ["TodayListPage", "BookingTableModel", "COLUMNS", "open_selected_booking", "unsettled_bookings"]
