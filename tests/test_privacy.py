@@ -409,16 +409,15 @@ def test_ui_manager_anonymises_a_due_group_from_the_list(qtbot, sqlite_url):
         world.engine.dispose()
 
 
-def test_ui_groups_page_anonymise_is_a_managers_and_needs_the_persons_request(qtbot, sqlite_url, monkeypatch):
+def test_ui_groups_page_anonymise_is_a_managers_and_needs_the_persons_request(qtbot, sqlite_url):
     from PySide6.QtCore import Qt
 
-    from booking_app.ui.groups import groups_page as gp
-    from booking_app.ui.groups import privacy_dialog as pd
+    from booking_app.ui import prompts as ui_prompts
     from booking_app.ui.context import AppContext
+    from booking_app.ui.groups import groups_page as gp
 
-    shown: list[str] = []
-    monkeypatch.setattr(gp, "show_error", lambda parent, exc: shown.append(exc.message))
-    monkeypatch.setattr(pd, "show_error", lambda parent, exc: shown.append(exc.message))
+    recorder = ui_prompts.RecordingPrompts()  # every screen's refusals, as staff would read them
+    previous = ui_prompts.install(recorder)
     world = _ui_world(sqlite_url)
     try:
         with world.write() as s:
@@ -438,6 +437,7 @@ def test_ui_groups_page_anonymise_is_a_managers_and_needs_the_persons_request(qt
         assert confirm.isVisible() and confirm.windowTitle() == "個人情報の匿名化"
         type_text(confirm.reason_edit, "名簿の整理")
         qtbot.mouseClick(confirm.ok_button, Qt.MouseButton.LeftButton)
+        shown = recorder.error_texts
         assert len(shown) == 1 and "保存期間（5年）を過ぎていません" in shown[0] and "本人の請求" in shown[0]
         assert confirm.isVisible()
         confirm.reason_edit.clear()
@@ -450,7 +450,9 @@ def test_ui_groups_page_anonymise_is_a_managers_and_needs_the_persons_request(qt
         assert page.detail_labels["representative"].text() == "（2026/11/25に個人情報を匿名化済み）"
         assert page.detail_labels["phones"].text() == privacy.MARKER  # once, not per field
         assert not page.anonymise_button.isEnabled()
+        assert len(recorder.error_texts) == 1
     finally:
+        ui_prompts.install(previous)
         world.engine.dispose()
 
 

@@ -35,7 +35,6 @@ from booking_app.ui.admin.accounts_page import ChangePasswordDialog
 from booking_app.ui.admin.staff_dialog import role_label
 from booking_app.ui.booking.ledger_import_dialog import LedgerImportDialog
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.money.cashup_page import CashupPage
 from booking_app.ui.money.receipts_page import ReceiptsPage
 from booking_app.ui.plain_text import plain_label
@@ -224,7 +223,7 @@ class MainWindow(QMainWindow):
         try:
             view = self.ctx.read(lambda s: get_booking(s, booking_id))
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self.show_page("today")
         page = self.pages["today"]

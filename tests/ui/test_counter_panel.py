@@ -14,7 +14,6 @@ from booking_app.services.stats.ledger import walkin_categories
 from booking_app.services.stats.tallies import add_tally, last_tallies, undo_tally
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import WalkInTally
-from booking_app.ui.stats import counter_panel as cp
 from booking_app.ui.context import AppContext
 from booking_app.ui.stats.counter_panel import CounterPanel, TalliesModel
 from tests.actors import actor_for
@@ -114,9 +113,8 @@ def test_undo_takes_back_this_terminals_last_tally_after_asking(qtbot, panel, ct
 
 
 def test_undo_leaves_other_terminals_and_staff_alone(qtbot, panel, ctx, answers, monkeypatch):
-    asked, _prompts = answers
-    errors: list[str] = []
-    monkeypatch.setattr(cp, "show_error", lambda parent, exc: errors.append(exc.message))
+    asked, prompts = answers
+    errors = prompts.shown("show_error")
     manager = actor_for(ctx.engine, "manager")
     with write_session(ctx.engine) as s:
         add_tally(s, manager, "見学", 2, now=datetime(2026, 11, 25, 9, 5), terminal="受付2")

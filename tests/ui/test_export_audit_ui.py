@@ -70,17 +70,17 @@ def test_slips_from_the_day_list_and_after_saving_are_audited(qtbot, ctx, engine
     assert rows(engine)[2:] == [("print", "booking", one, me, 1)] and len(numbers) == 1
 
 
-def test_a_member_card_from_the_groups_page_is_audited(qtbot, ctx, engine, monkeypatch):
+def test_a_member_card_from_the_groups_page_is_audited(qtbot, ctx, engine, monkeypatch, prompts):
     world = load_world(engine)
     gid = world.make_group("ふくふく太鼓の会", valid_until=date(2027, 3, 31), reg_no="0012")
     opened: list[str] = []
     monkeypatch.setattr(gp.QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
-    monkeypatch.setattr(gp, "show_error", lambda parent, exc: pytest.fail(getattr(exc, "message", str(exc))))
     page = gp.GroupsPage(ctx)
     qtbot.addWidget(page)
     page.show()
     page.show_group(gid)
     qtbot.mouseClick(page.card_button, Qt.MouseButton.LeftButton)
+    assert prompts.error_texts == []
     assert len(opened) == 1
     Path(opened[0]).unlink()
     assert rows(engine) == [("print", "member_group", gid, ctx.actor.id, 1)]
@@ -109,3 +109,41 @@ def test_the_statistics_export_from_the_stats_page_is_audited(qtbot, ctx, engine
     assert prompts.error_texts == []
     assert target.is_file()
     assert rows(engine) == [("export", "statistics", None, ctx.actor.id, None)]
+
+
+def test_a_statistics_file_that_cannot_be_written_leaves_no_audit_row(qtbot, ctx, engine, prompts, tmp_path):
+    blocked = tmp_path / "統計.xlsx"
+    blocked.mkdir()  # a folder where the file should go: the write fails after the figures are gathered
+    prompts.save_path = blocked
+    page = sp.StatsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.show_tab("export")
+    page.format_radios["xlsx"].click()
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    with qtbot.wait_signal(page.last_op.finished, timeout=20_000):
+        pass
+    assert [t.startswith("ファイルに書き出せませんでした") for t in prompts.error_texts] == [True]
+    assert rows(engine) == []
+
+
+def test_the_insurance_roster_export_is_audited_and_a_failed_one_is_not(qtbot, ctx, engine, manager, prompts,
+                                                                        tmp_path):
+    ctx.set_actor(manager)  # the roster holds personal data: managers only
+    page = ip.InsurancePage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    blocked = tmp_path / "保険名簿.xlsx"
+    blocked.mkdir()
+    prompts.save_path = blocked
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.last_op.done, timeout=10_000)
+    assert [t.startswith("ファイルに書き出せませんでした") for t in prompts.error_texts] == [True]
+    assert rows(engine) == []
+
+    target = tmp_path / "保険名簿.csv"
+    prompts.save_path = target
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.last_op.done, timeout=10_000)
+    assert target.is_file() and len(prompts.error_texts) == 1
+    assert rows(engine) == [("export", "insurance_enrolment", None, manager.id, 0)]

@@ -17,8 +17,6 @@ from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Booking, CentreSetting, Charge, Room, Staff
 from booking_app.ui import dates
 from booking_app.ui.booking import booking_dialog as bd
-from booking_app.ui.settings import fee_settings as fs
-from booking_app.ui.settings import settings_page as sp
 from booking_app.ui.context import AppContext
 from booking_app.ui.settings.fee_settings import FeeSettingsWidget, normalise_invoice_number
 from booking_app.ui.settings.settings_page import SettingsPage
@@ -35,15 +33,9 @@ def ctx_as(engine, role: str) -> AppContext:
 
 
 @pytest.fixture(autouse=True)
-def errors(monkeypatch):
-    shown: list[str] = []
-
-    def capture(parent, exc):
-        shown.append(exc.message)
-
-    for module in (fs, sp, bd):
-        monkeypatch.setattr(module, "show_error", capture)
-    return shown
+def errors(prompts):
+    """The refusals shown, as staff would read them (the screens ask ctx.prompts, the recorder)."""
+    return prompts.shown("show_error")
 
 
 @pytest.fixture(autouse=True)

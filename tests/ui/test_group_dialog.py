@@ -33,9 +33,8 @@ def engine(engine):
 
 
 @pytest.fixture
-def shown(prompts, monkeypatch):
+def shown(prompts):
     """The refusals the dialog showed, as staff would read them (recorded by the shared prompts recorder)."""
-    monkeypatch.setattr(gd, "show_error", prompts.show_error)
     return prompts.shown("show_error")
 
 

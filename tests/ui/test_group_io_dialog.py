@@ -16,7 +16,6 @@ from booking_app.services import group_io
 from booking_app.store.engine import read_session
 from booking_app.store.models import MemberGroup
 from booking_app.ui.groups import group_io_dialog as gio
-from booking_app.ui.groups import groups_page as gp
 from booking_app.ui import import_preview
 from booking_app.ui.context import AppContext
 from booking_app.ui.groups.group_io_dialog import GroupImportDialog, export_groups_dialog
@@ -334,7 +333,6 @@ def test_desk_staff_cannot_export_the_register(qtbot, engine, tmp_path, shown):
 
 def test_groups_page_buttons_open_import_and_export(qtbot, monkeypatch, ctx, engine, tmp_path, shown, prompts,
                                                    sample_csv):
-    monkeypatch.setattr(gp, "show_error", prompts.show_error)
     page = GroupsPage(ctx)
     qtbot.addWidget(page)
     page.show()

@@ -16,7 +16,6 @@ from booking_app.domain.groups import DECLARATIONS, GroupInput
 from booking_app.services import groups as group_svc
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import GroupVerification, MemberGroup
-from booking_app.ui.groups import group_dialog as gd
 from booking_app.ui.groups import groups_page as gp
 from booking_app.ui.groups.group_dialog import StatusChangeDialog
 from booking_app.ui.groups.groups_page import GroupsPage
@@ -47,12 +46,9 @@ def engine(engine):
 
 
 @pytest.fixture
-def shown(prompts, monkeypatch):
-    """What the page would show in message boxes (the text staff would read), as ctx.prompts recorded it.
-    The page's and the group dialog's refusals still go through their modules' show_error, which
-    tests/test_privacy.py and tests/ui/test_bad_input_dialogs.py patch."""
-    monkeypatch.setattr(gp, "show_error", prompts.show_error)
-    monkeypatch.setattr(gd, "show_error", prompts.show_error)
+def shown(prompts):
+    """What the page and its dialogs would show in message boxes (the text staff would read), as
+    ctx.prompts recorded it."""
     return prompts.shown("show_error", "info")
 
 

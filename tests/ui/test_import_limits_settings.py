@@ -13,7 +13,6 @@ from booking_app.services import centre, imports
 from booking_app.services.import_limits import DEFAULTS, MB, ImportLimits, get_import_limits
 from booking_app.store.engine import make_engine, read_session, write_session
 from booking_app.store.models import AuditEntry
-from booking_app.ui.settings import import_limits_settings as ils
 from booking_app.ui.context import AppContext
 from booking_app.ui.settings.import_limits_settings import ImportLimitsWidget
 from tests.pinning import DEFAULT_NOW
@@ -80,9 +79,8 @@ def test_desk_staff_see_the_limits_read_only(qtbot, ctx):
     assert w.save_button.isEnabled() and w.note.text() == ""
 
 
-def test_a_refused_save_is_shown_and_nothing_stored(qtbot, ctx, monkeypatch):
-    shown = []
-    monkeypatch.setattr(ils, "show_error", lambda parent, exc: shown.append(exc.message))
+def test_a_refused_save_is_shown_and_nothing_stored(qtbot, ctx, prompts):
+    shown = prompts.shown("show_error")
     w = ImportLimitsWidget(ctx)
     qtbot.addWidget(w)
     ctx.set_actor(ctx.staff["desk"])  # the role changed under an open screen: the service decides

@@ -19,7 +19,6 @@ from sqlalchemy import select
 from booking_app.services import insurance as ins
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Charge, InsuranceEnrolment, InsurancePlan
-from booking_app.ui.insurance import insurance_plans_dialog as ipd
 from booking_app.ui.context import AppContext
 from booking_app.ui.insurance.insurance_plans_dialog import InsurancePlansDialog
 from tests.ui.test_enrol_dialog import (  # noqa: F401 — shared fixtures
@@ -33,13 +32,6 @@ from tests.ui.test_enrol_dialog import (  # noqa: F401 — shared fixtures
 )
 
 pytestmark = pytest.mark.now(TODAY)
-
-
-@pytest.fixture(autouse=True)
-def plan_errors(monkeypatch, errors):
-    """The plans dialog's error boxes land in the same list as the other insurance screens'."""
-    monkeypatch.setattr(ipd, "show_error", lambda parent, exc: errors.append(getattr(exc, "message", str(exc))))
-    return errors
 
 
 def open_plans(qtbot, ctx, **kw) -> InsurancePlansDialog:

@@ -335,11 +335,8 @@ def test_scan_then_enter_checks_in_on_the_day(qtbot, ctx, scan_answers):
     assert asked[-1][1] == "check_out"  # in use: the next scan offers 利用済（人数入力）
 
 
-def test_unknown_scanned_number_says_so_in_japanese(qtbot, ctx, monkeypatch, scan_answers):
-    from booking_app.ui import main_window as mw
-
-    shown: list[str] = []
-    monkeypatch.setattr(mw, "show_error", lambda parent, exc: shown.append(exc.message))
+def test_unknown_scanned_number_says_so_in_japanese(qtbot, ctx, prompts, scan_answers):
+    shown = prompts.shown("show_error")
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.show()

@@ -13,7 +13,6 @@ from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor
 from booking_app.store.engine import read_session
 from booking_app.store.models import EquipmentType, Room, Staff
-from booking_app.ui.settings import settings_page as sp
 from booking_app.ui.context import AppContext
 from booking_app.ui.settings.settings_page import SettingsPage
 
@@ -25,10 +24,9 @@ def ctx_as(engine, role: str) -> AppContext:
 
 
 @pytest.fixture(autouse=True)
-def errors(monkeypatch):
-    shown: list[str] = []
-    monkeypatch.setattr(sp, "show_error", lambda parent, exc: shown.append(exc.message))
-    return shown
+def errors(prompts):
+    """The refusals the page showed, as staff would read them (ctx.prompts records them)."""
+    return prompts.shown("show_error")
 
 
 def page_for(qtbot, ctx) -> SettingsPage:

@@ -27,7 +27,7 @@ from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import MonthClosing, StatAmendment
 from booking_app.ui.context import AppContext
 from booking_app.ui.period_picker import FISCAL_YEAR
-from booking_app.ui.stats import events_tab, months_tab
+from booking_app.ui.stats import months_tab
 from booking_app.ui.stats.counter_panel import CounterPanel
 from booking_app.ui.stats.dialogs import AmendDialog, EventDialog, UnsettledDialog
 from booking_app.ui.stats.models import AmendmentsModel, EventsModel, MonthsModel, MonthState, UnsettledModel
@@ -62,21 +62,10 @@ def ctx(engine, manager):
 
 
 @pytest.fixture
-def notices(monkeypatch, prompts):
-    """What the page said: notices and questions through the prompts recorder (confirmations say yes),
-    errors of the tabs (their show_error) and of the background export (the recorder's)."""
-    errors: list[str] = []
-    for tab in (events_tab, months_tab):
-        monkeypatch.setattr(tab, "show_error", lambda parent, exc: errors.append(getattr(exc, "message", str(exc))))
-
-    class Errors:
-        def __eq__(self, other):
-            return [*errors, *prompts.error_texts] == other
-
-        def __repr__(self):
-            return repr([*errors, *prompts.error_texts])
-
-    return {"info": prompts.shown("info"), "confirm": prompts.shown("confirm"), "errors": Errors()}
+def notices(prompts):
+    """What the page said, all through the prompts recorder (confirmations say yes): notices, questions and
+    the errors of the tabs and of the background export."""
+    return {"info": prompts.shown("info"), "confirm": prompts.shown("confirm"), "errors": prompts.shown("show_error")}
 
 
 @pytest.fixture

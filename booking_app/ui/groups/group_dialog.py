@@ -42,7 +42,6 @@ from booking_app.domain.groups import (
 )
 from booking_app.services import groups as group_svc
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.plain_text import plain_label
 
 INVALID_STYLE = "border: 2px solid #d32f2f; border-radius: 3px;"
@@ -348,7 +347,7 @@ class GroupDialog(QDialog):
                 gid = self.group_id
                 summary = self.ctx.write(lambda s, a: group_svc.update_group(s, a, gid, data), changes={"group"})
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             self.mark_invalid(exc.field)
             return False
         self.result_id = summary.id
@@ -374,7 +373,7 @@ class GroupDialog(QDialog):
         try:
             dlg = cls(ctx, parent, group_id=group_id)
         except DomainError as exc:
-            show_error(parent, exc)
+            ctx.prompts.show_error(parent, exc)
             return False
         try:
             return dlg.exec() == QDialog.DialogCode.Accepted
@@ -442,7 +441,7 @@ class StatusChangeDialog(QDialog):
         try:
             self.ctx.write(lambda s, a: group_svc.change_status(s, a, gid, new, reason), changes={"group"})
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             if exc.field == "reason":
                 self.reason_edit.setStyleSheet(INVALID_STYLE)
                 self.reason_edit.setFocus()

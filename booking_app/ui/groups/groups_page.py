@@ -39,7 +39,6 @@ from booking_app.services.common import precheck_manager
 from booking_app.services.groups import CARD_PREFIX, Verdict
 from booking_app.ui.booking.booking_dialog import BookingDialog
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.groups.group_detail import GroupDetail, GroupPanel, load_detail
 from booking_app.ui.groups.group_dialog import GroupDialog, StatusChangeDialog
 from booking_app.ui.groups.group_io_dialog import GroupImportDialog, export_groups_dialog
@@ -305,7 +304,7 @@ class GroupsPage(QWidget):
         try:
             detail, bookings, insurance = self.ctx.read(read)
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return
         self._detail = detail
         self.panel.show_detail(detail, bookings, insurance, self._verified_note.get(detail.id, ""),
@@ -339,7 +338,7 @@ class GroupsPage(QWidget):
         try:
             v = self.ctx.write(lambda s, a: group_svc.verify_group(s, a, gid), changes={"group"})
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return
         at = clock.now()
         self._verified_note[gid] = f"確認を記録しました（{jcal.format_time(at.time())}　{v.label}）"
@@ -371,7 +370,7 @@ class GroupsPage(QWidget):
         try:
             precheck_manager(self.ctx.actor, "団体の停止・抹消・解除")
         except PermissionDenied as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return
         d = self._detail
         StatusChangeDialog.ask(self, self.ctx, d.id, d.title, d.status)
@@ -383,7 +382,7 @@ class GroupsPage(QWidget):
         try:
             precheck_manager(self.ctx.actor, "個人情報の匿名化")
         except PermissionDenied as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return None
         d = self._detail
         dlg = AnonymiseDialog.start(self, self.ctx, d.id, d.title)
@@ -424,7 +423,7 @@ class GroupsPage(QWidget):
         except Exception as exc:  # noqa: BLE001 — a DomainError says why; a report bug must not stop the desk
             if path:
                 os.remove(path)
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return
         self.last_card_path = path
         QDesktopServices.openUrl(QUrl.fromLocalFile(path))

@@ -24,7 +24,6 @@ from booking_app.domain.errors import DomainError
 from booking_app.domain.groups import GROUP_STATUS_LABELS, GroupStatus
 from booking_app.services import privacy
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.table_model import RowsTableModel
 from booking_app.ui.widgets import list_table
@@ -94,7 +93,7 @@ class AnonymiseDialog(QDialog):
                 changes={"group", "audit"})
         except DomainError as exc:
             QApplication.restoreOverrideCursor()
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             if exc.field == "reason" or "理由" in exc.message:
                 self.reason_edit.setStyleSheet(INVALID_STYLE)
                 self.reason_edit.setFocus()

@@ -32,7 +32,6 @@ from booking_app.domain import insurance as rules
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import insurance as ins
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.groups.group_picker import GroupPicker
 from booking_app.ui.insurance.insurance_models import BAD, GOOD, NEUTRAL, WARN, state_on
 from booking_app.ui.plain_text import plain_label
@@ -206,7 +205,7 @@ class AccidentDialog(QDialog):
         eid = v.id if v else None
         gid = self.group_id
         if gid is None and self.group_edit.text().strip():
-            show_error(self, ValidationError("団体は検索結果から選んでください（登録団体でなければ空欄に）。",
+            self.ctx.prompts.show_error(self, ValidationError("団体は検索結果から選んでください（登録団体でなければ空欄に）。",
                                              field="group_id"))
             self.group_edit.setFocus()
             return False
@@ -220,7 +219,7 @@ class AccidentDialog(QDialog):
                 lambda s, a: ins.file_accident(s, a, enrolment_id=eid, group_id=gid, **fields),
                 changes={"insurance", "accident"})
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             widget = self._fields.get(exc.field or "")
             if widget is not None:
                 widget.setFocus()

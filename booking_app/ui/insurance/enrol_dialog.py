@@ -43,7 +43,6 @@ from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import insurance as ins
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate
-from booking_app.ui.errors import show_error
 from booking_app.ui.groups.group_picker import GroupPicker
 from booking_app.ui.insurance.insurance_models import BAD, NEUTRAL, RosterModel, period_text
 from booking_app.ui.plain_text import esc, plain_label, rich, tip
@@ -127,7 +126,7 @@ class RosterEditor(QWidget):
         try:
             people = ins.parse_roster_text(text)
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self.model.add_people(people)
         return True
@@ -142,7 +141,7 @@ class RosterEditor(QWidget):
         try:
             people = ins.import_roster(path)
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self.model.add_people(people)
         return True
@@ -485,7 +484,7 @@ class EnrolDialog(QDialog):
 
             self.enrolment = self.ctx.write(write, changes=INSURANCE_CHANGES)
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self.accept()
         return True
@@ -550,7 +549,7 @@ class AddPeopleDialog(QDialog):
             self.result_view = self.ctx.write(lambda s, a: ins.add_people(s, a, eid, people, on=on),
                                               changes=INSURANCE_CHANGES)
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self.accept()
         return True
@@ -611,7 +610,7 @@ class RemovePersonDialog(QDialog):
             pid = int(item.data(Qt.ItemDataRole.UserRole))
             self.ctx.write(lambda s, a: ins.remove_person(s, a, pid, reason, on=on), changes=INSURANCE_CHANGES)
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self.removed = True
         self.accept()

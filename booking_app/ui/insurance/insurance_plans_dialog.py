@@ -37,7 +37,6 @@ from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import insurance as ins
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.insurance.insurance_models import BAD, GOOD, NEUTRAL, _RowsModel, yen
 from booking_app.ui.plain_text import plain_label, tip
 
@@ -255,7 +254,7 @@ class InsurancePlansDialog(QDialog):
             plans = self.ctx.write(lambda s, a: ins.plans_for_year(s, fy, actor=a, include_inactive=True),
                                    changes=frozenset())
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             plans = []
         self.model.set_rows(plans)
         this_year = jcal.fiscal_year(self.ctx.today)
@@ -396,7 +395,7 @@ class InsurancePlansDialog(QDialog):
             info = self.ctx.write(lambda s, a: ins.save_plan(s, a, fy, plan, active=active),
                                   changes=frozenset({"insurance"}))
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self.saved.append(info)
         self.load(select_code=info.code)

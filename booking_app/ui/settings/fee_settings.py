@@ -42,7 +42,6 @@ from booking_app.services import centre
 from booking_app.services import fees as fee_svc
 from booking_app.services.payments import issuer_gaps
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.settings.rows_model import RowsModel
 
@@ -390,10 +389,10 @@ class FeeSettingsWidget(QWidget):
             self.ctx.write(lambda s, a: fee_svc.save_fees(s, a, schedule), changes={"fees"})
         except ValidationError as exc:
             message = exc.message if exc.message.startswith("料金") else f"料金：{exc.message}"
-            show_error(self, ValidationError(message, field=exc.field))
+            self.ctx.prompts.show_error(self, ValidationError(message, field=exc.field))
             return False
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self.reload()
         self.status_label.setText(SAVED_NOTE)

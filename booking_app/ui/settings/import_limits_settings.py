@@ -13,7 +13,6 @@ from booking_app.domain.errors import DomainError
 from booking_app.services import import_limits as limits_svc
 from booking_app.services.import_limits import BOUNDS, DEFAULTS, MB, ImportLimits
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.plain_text import plain_label
 
 HINT = ("予約台帳・団体名簿の取込で読むファイルの上限です。これを超えるファイルは読み込まずに断ります"
@@ -93,7 +92,7 @@ class ImportLimitsWidget(QWidget):
         try:
             self.ctx.write(lambda s, a: limits_svc.save_import_limits(s, a, limits), changes={"settings"})
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self.load()
         self.note.setText("取込の上限を保存しました。")

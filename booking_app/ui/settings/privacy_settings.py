@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QFormLayout, QPushButton, QSpinBox, QVBoxLayout, Q
 from booking_app.domain.errors import DomainError
 from booking_app.services import privacy
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.plain_text import plain_label
 
 
@@ -69,7 +68,7 @@ class PrivacySettingsWidget(QWidget):
         try:
             self.ctx.write(lambda s, a: privacy.save_privacy_settings(s, a, settings), changes={"settings"})
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self.load()
         self.note.setText(f"保存しました（{settings.retention_years}年、自動バックアップ{settings.backup_retention_days}日）。")

@@ -44,7 +44,6 @@ from booking_app.services import payments as pay_svc
 from booking_app.ui.access.connection_dialog import ConnectionDialog
 from booking_app.ui.admin.accounts_page import AccountsPage
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.settings.backup_encryption_settings import BackupEncryptionSettings
 from booking_app.ui.settings.fee_settings import FeeSettingsWidget
@@ -434,7 +433,7 @@ class SettingsPage(QWidget):
         try:
             self.ctx.write(fn, changes=changes)
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self.reload()
         return True
@@ -507,7 +506,7 @@ class SettingsPage(QWidget):
         try:
             profile = self.profile_from_form()
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         return self._write(lambda s, a: centre.save_profile(s, a, profile), {"profile"})
 

@@ -8,7 +8,6 @@ from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError
 from booking_app.services.centre import save_targets, targets_for
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.plain_text import plain_label
 
 
@@ -70,7 +69,7 @@ class TargetsWidget(QWidget):
         try:
             self.ctx.write(lambda s, a: save_targets(s, a, fy, users, groups), changes={"targets", "group"})
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self.load()
         return True

@@ -35,7 +35,6 @@ from booking_app.services.stats.tallies import add_tally, last_tallies, tally_co
 from booking_app.services.terminal import terminal_name
 from booking_app.ui.context import AppContext
 from booking_app.ui.stats.dashboard import watcher_for
-from booking_app.ui.errors import show_error
 from booking_app.ui.table_model import RIGHT, RowsTableModel
 from booking_app.ui.plain_text import plain_label
 
@@ -288,7 +287,7 @@ class CounterPanel(QWidget):
         try:
             return self.ctx.write(fn, changes={"tally"})
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return None
         finally:
             self._writing = False
@@ -328,7 +327,7 @@ class CounterPanel(QWidget):
             self.refresh()
             t = self.last_own_tally()
         if t is None:
-            show_error(self, DomainError("取り消せるカウントがありません（この端末で本日あなたが数えたものだけ取り消せます）。"))
+            self.ctx.prompts.show_error(self, DomainError("取り消せるカウントがありません（この端末で本日あなたが数えたものだけ取り消せます）。"))
             return None
         if not self.ctx.prompts.confirm(self, "カウントの取消", f"{_hm(t.at)}の「{t.category} +{t.count}」を取り消しますか？",
                                         yes="取り消す", no="やめる"):

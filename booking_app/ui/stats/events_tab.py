@@ -13,7 +13,6 @@ from booking_app.domain.errors import DomainError
 from booking_app.services.centre import list_rooms
 from booking_app.services.stats.events import EventView, list_events, save_event
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.stats.dialogs import EventDialog
 from booking_app.ui.stats.models import EventsModel
@@ -104,7 +103,7 @@ class EventsTab(QWidget):
                 s, a, event_id=event_id, name=v.name, kind=v.kind, day=v.day, room_id=v.room_id,
                 attendance=v.attendance, note=v.note), changes={"event"})
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return None
         if jcal.fiscal_year(v.day) != self.year.currentData():
             i = self.year.findData(jcal.fiscal_year(v.day))

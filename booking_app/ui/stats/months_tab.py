@@ -19,7 +19,6 @@ from booking_app.services.stats.amendments import amendable_figures, year_amendm
 from booking_app.services.stats.figures import month_figures, monthly_users
 from booking_app.services.stats.month_close import amend, close_month, unsettled_bookings
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.stats.dialogs import AmendDialog, UnsettledDialog
 from booking_app.ui.stats.events_tab import year_combo
@@ -173,7 +172,7 @@ class MonthsTab(QWidget):
         except DomainError:
             unsettled = []
         if not unsettled or not self.ctx.actor.is_manager:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         reason = ask_force_reason(self, exc.message, unsettled)
         if not reason:
@@ -183,7 +182,7 @@ class MonthsTab(QWidget):
             self.ctx.write(lambda s, a: close_month(s, a, m.year, m.month, now=now, force_reason=reason),
                            changes={"month"})
         except DomainError as exc2:
-            show_error(self, exc2)
+            self.ctx.prompts.show_error(self, exc2)
             return False
         self.refresh()
         self.ctx.prompts.info(self, "月次締め",
@@ -201,7 +200,7 @@ class MonthsTab(QWidget):
         try:
             figures = self.month_figure_values(m.year, m.month)
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return None
         v = AmendDialog.get(self, m.year, m.month, figures)
         if v is None:
@@ -210,7 +209,7 @@ class MonthsTab(QWidget):
             view: AmendmentView = self.ctx.write(
                 lambda s, a: amend(s, a, m.year, m.month, v.key, v.new_value, v.reason), changes={"amendment"})
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return None
         self.refresh()
         return view
