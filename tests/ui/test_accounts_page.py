@@ -16,7 +16,6 @@ from booking_app.services import auth
 from booking_app.services.common import Actor
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Staff
-from booking_app.ui.admin import accounts_page as ap
 from booking_app.ui.admin.accounts_page import (
     AccountDialog,
     AccountsPage,
@@ -31,10 +30,9 @@ pytestmark = pytest.mark.now(NOW)
 
 
 @pytest.fixture(autouse=True)
-def errors(monkeypatch):
-    shown: list[str] = []
-    monkeypatch.setattr(ap, "show_error", lambda parent, exc: shown.append(exc.message))
-    return shown
+def errors(prompts):
+    """The error messages the page showed (through ctx.prompts, the shared recorder)."""
+    return prompts.shown("show_error")
 
 
 @pytest.fixture

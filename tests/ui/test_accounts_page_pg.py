@@ -15,7 +15,6 @@ from booking_app.domain.errors import DomainError
 from booking_app.services import db_login
 from booking_app.store.engine import read_session
 from booking_app.store.models import Staff
-from booking_app.ui.admin import accounts_page as ap
 from booking_app.ui.admin.accounts_page import AccountDialog, AccountsPage, CreateLoginDialog, ResetPasswordDialog
 from booking_app.ui.context import AppContext
 from test_login import answer_modal, type_text
@@ -26,10 +25,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.now(NOW)]
 
 
 @pytest.fixture(autouse=True)
-def errors(monkeypatch):
-    shown: list[str] = []
-    monkeypatch.setattr(ap, "show_error", lambda parent, exc: shown.append(exc.message))
-    return shown
+def errors(prompts):
+    """The error messages the page showed (through ctx.prompts, the shared recorder)."""
+    return prompts.shown("show_error")
 
 
 @pytest.fixture

@@ -93,11 +93,10 @@ def test_keyword_searches_on_enter_and_the_period_narrows(qtbot, ctx, world):
     assert page.proxy.rowCount() >= 3 and not page.since_edit.isEnabled()
 
 
-def test_the_period_reads_in_both_calendars_and_refuses_a_start_after_the_end(qtbot, ctx, world, monkeypatch):
+def test_the_period_reads_in_both_calendars_and_refuses_a_start_after_the_end(qtbot, ctx, world, prompts):
     page = _page(qtbot, ctx)
     assert page.period.wareki_label.text() == "（令和8年10月25日〜令和8年11月25日）"  # the last 31 days
-    shown = []
-    monkeypatch.setattr(ap, "show_error", lambda parent, exc: shown.append(exc.message))
+    shown = prompts.shown("show_error")
     listed = page.count_label.text()
     page.since_edit.setDate(page.until_edit.date().addDays(1))
     qtbot.mouseClick(page.search_button, Qt.MouseButton.LeftButton)

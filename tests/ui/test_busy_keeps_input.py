@@ -47,9 +47,9 @@ def _booking(engine) -> int:
             booker_name="下関写真クラブ", purpose="打合せ", attendees=12, override_reason="テスト用")).id
 
 
-def test_a_busy_database_keeps_the_payment_dialog_and_its_input(qtbot, ctx, engine, sqlite_url, monkeypatch):
-    shown: list[str] = []
-    monkeypatch.setattr(pd, "show_error", lambda parent, exc: shown.append(getattr(exc, "message", str(exc))))
+def test_a_busy_database_keeps_the_payment_dialog_and_its_input(qtbot, ctx, engine, sqlite_url, monkeypatch,
+                                                              prompts):
+    shown = prompts.shown("show_error")
     monkeypatch.setattr(pd, "preview_pdf", lambda *a, **k: None)
     dlg = PaymentDialog(ctx, booking_id=_booking(engine))
     qtbot.addWidget(dlg)

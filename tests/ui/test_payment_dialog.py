@@ -125,21 +125,9 @@ def previews(monkeypatch, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def errors(monkeypatch, prompts):
-    """What staff would read in the error boxes of these screens: the pages ask ctx.prompts (the shared
-    recorder); the dialogs below still show errors through their own module."""
-    shown: list[str] = []
-
-    def capture(parent, exc):
-        shown.append(getattr(exc, "message", str(exc)))
-
-    monkeypatch.setattr(prompts, "show_error", capture)
-    for module in ("booking_app.ui.money.payment_dialog", "booking_app.ui.printing.printing_log_dialog",
-                   "booking_app.ui.money.receipts_page", "booking_app.ui.booking.today_list"):
-        mod = __import__(module, fromlist=["show_error"])
-        # raising=False: a page that moved to ctx.prompts has no show_error of its own any more
-        monkeypatch.setattr(mod, "show_error", capture, raising=False)
-    return shown
+def errors(prompts):
+    """What staff would read in the error boxes of these screens (all ask ctx.prompts, the shared recorder)."""
+    return prompts.shown("show_error")
 
 
 # ----------------------------------------------------------------------------- tests

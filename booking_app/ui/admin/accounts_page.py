@@ -39,7 +39,6 @@ from booking_app.services import auth
 from booking_app.services.db_login import check_login_name, create_staff_login, reset_staff_password
 from booking_app.services.lookups import staff_db_logins
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.access.login_dialog import ERROR_STYLE, password_field
 from booking_app.ui.table_model import RowsTableModel
 from booking_app.ui.widgets import action_button, list_table
@@ -390,7 +389,7 @@ class AccountsPage(QWidget):
         try:
             self.ctx.write(fn, changes=STAFF_CHANGES)
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         return True
 

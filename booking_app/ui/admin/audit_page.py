@@ -30,7 +30,6 @@ from booking_app.domain.errors import DomainError
 from booking_app.services import audit_log as svc
 from booking_app.services import unit_of_work
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.export_op import ExportOp, export_file
 from booking_app.ui.period_picker import ALL, RANGE, PeriodPicker
 from booking_app.ui.table_model import RIGHT, RowsTableModel
@@ -295,7 +294,7 @@ class AuditPage(QWidget):
         try:
             self.period.check()
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return
         self.offset = 0
         self.refresh()
@@ -309,7 +308,7 @@ class AuditPage(QWidget):
         try:
             page = self.ctx.read(lambda s: svc.query_audit(s, f, limit=PAGE_SIZE, offset=self.offset))
         except DomainError as e:
-            show_error(self, e)
+            self.ctx.prompts.show_error(self, e)
             return
         if not page.rows and self.offset and page.total:
             # The page emptied under us (a narrower filter): go to the last page that has rows.
@@ -445,7 +444,7 @@ class AuditPage(QWidget):
 
         def failed(exc: BaseException) -> None:
             self.verify_button.setEnabled(True)
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
 
         self.verify_button.setEnabled(False)
         self.verify_label.setText("操作履歴を確認しています…")

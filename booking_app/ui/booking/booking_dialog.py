@@ -727,7 +727,7 @@ class BookingDialog(QDialog):
         """利用票 of what was just saved (see ui/booking/slips.py). The preview belongs to the dialog's
         parent, as the dialog itself is closing."""
         ids = [self.result_id] if self.result_id is not None else []
-        self.slip_op = slips.print_saved_slips(self.parentWidget(), self.ctx.engine, self.ctx.actor, ids,
+        self.slip_op = slips.print_saved_slips(self.parentWidget(), self.ctx, ids,
                                                self._saved_series_id, self._saved_count)
 
     def _save_series(self, data: BookingInput) -> bool:

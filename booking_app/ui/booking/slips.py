@@ -24,7 +24,7 @@ from booking_app.services import slips as slip_svc
 from booking_app.services import unit_of_work
 from booking_app.services.lookups import live_series_booking_ids
 from booking_app.services.unit_of_work import Session
-from booking_app.ui.errors import show_error
+from booking_app.ui.context import AppContext
 from booking_app.ui.money import payment_dialog  # its preview_pdf, looked up at call time (tests replace it)
 from booking_app.ui.workers import Op
 
@@ -82,7 +82,7 @@ def show_slip_preview(parent: QWidget | None, path, numbers: Sequence[str]) -> N
     payment_dialog.preview_pdf(parent, path, title=title, suggested_name=name)
 
 
-def print_saved_slips(owner: QWidget | None, engine, actor, booking_ids: Sequence[int],
+def print_saved_slips(owner: QWidget | None, ctx: AppContext, booking_ids: Sequence[int],
                       series_id: int | None, count: int) -> Op | None:
     """The slips of what was just saved (a series: every live date, in one PDF), in the preview of ``owner``.
 
@@ -92,16 +92,16 @@ def print_saved_slips(owner: QWidget | None, engine, actor, booking_ids: Sequenc
     ids = list(booking_ids)
 
     def work():
-        return make_slip_pdf(engine, actor, ids, series_id)
+        return make_slip_pdf(ctx.engine, ctx.actor, ids, series_id)
 
     def done(result) -> None:
         if result is None:
-            show_error(owner, NotFound(NO_SLIPS))
+            ctx.prompts.show_error(owner, NotFound(NO_SLIPS))
             return
         show_slip_preview(owner, *result)
 
     def failed(exc: BaseException) -> None:
-        show_error(owner, exc)
+        ctx.prompts.show_error(owner, exc)
 
     if count <= SLIPS_IN_FOREGROUND:
         try:

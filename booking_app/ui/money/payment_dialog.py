@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.domain.fees import TAX_CLASSES, FeeLine, tax_summary
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.plain_text import plain_label, tip
 
 METHODS = (("cash", "現金"), ("card", "カード"), ("transfer", "振込"), ("qr", "QR"), ("other", "その他"))
@@ -443,7 +442,7 @@ class PaymentDialog(QDialog):
                 lambda s, a: pay_svc.add_item_charge(s, a, name, quantity, group_id=gid, payer_name=payer),
                 changes={"charge"})
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self._added.add(charge.id)
         self.refresh()
@@ -477,7 +476,7 @@ class PaymentDialog(QDialog):
                 lambda s, a: pay_svc.take_payment(s, a, ids, payer_name=payer, purpose=purpose, method=method),
                 changes={"receipt", "charge", "booking"})
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self.receipt_id = receipt.id
         layout = self.layout_combo.currentData()
@@ -485,7 +484,7 @@ class PaymentDialog(QDialog):
         try:
             show_receipt(self, self.ctx, self.receipt_id, layout)
         except DomainError as exc:  # the payment stands; only the printing failed
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
         self.accept()
         return True
 

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import payments as pay_svc
+from booking_app.ui import prompts
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate
-from booking_app.ui.errors import show_error
 from booking_app.ui.list_page import ListPage, always
 from booking_app.ui.money.payment_dialog import METHOD_LABELS, METHODS, PaymentDialog, remembered_layout, show_receipt
 from booking_app.ui.plain_text import plain_label
@@ -110,7 +110,8 @@ class VoidDialog(QDialog):
 
     def _accept(self) -> None:
         if not self.reason_edit.text().strip():
-            show_error(self, ValidationError("取消の理由を入力してください。", field="reason"))
+            # A dialog without a context asks the shared prompts (the page's ctx.prompts is that one too).
+            prompts.shared().show_error(self, ValidationError("取消の理由を入力してください。", field="reason"))
             return
         self.accept()
 

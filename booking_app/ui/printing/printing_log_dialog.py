@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 from booking_app.domain.errors import DomainError
 from booking_app.domain.fees import FeeSchedule
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.plain_text import plain_label
 
 MASTER_ITEM = "印刷機 製版"
@@ -127,7 +126,7 @@ class PrintingLogDialog(QDialog):
                                                   sheets=sheets, paper=paper),
                 changes={"charge", "printing"})
         except DomainError as exc:
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return False
         self.accept()
         return True
