@@ -194,6 +194,27 @@ def test_an_existing_setting_fills_the_fields_and_desk_staff_cannot_change_it(qt
     assert not dlg.save_button.isEnabled() and "システム管理者" in dlg.result_label.text()
 
 
+def test_the_ca_file_is_chosen_through_the_prompts_and_a_restart_is_asked(qtbot, monkeypatch, prompts, tmp_path):
+    dlg = ConnectionDialog(None)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    fill_server(qtbot, dlg, "server-pc", 5432, "fukufuku", "desk", "pw", sslmode="verify-full")
+    prompts.open_path = tmp_path / "centre-ca.crt"
+    qtbot.mouseClick(dlg.findChild(QPushButton, "browse_ca"), Qt.MouseButton.LeftButton)
+    assert [c.title for c in prompts.of("ask_open_path")] == ["CAファイル（サーバー証明書の発行元）"]
+    assert dlg.findChild(QLineEdit, "sslrootcert").text() == str(tmp_path / "centre-ca.crt")
+    prompts.open_path = None  # cancelled: the file already chosen stays
+    qtbot.mouseClick(dlg.findChild(QPushButton, "browse_ca"), Qt.MouseButton.LeftButton)
+    assert dlg.findChild(QLineEdit, "sslrootcert").text() == str(tmp_path / "centre-ca.crt")
+
+    restarted: list[bool] = []
+    monkeypatch.setattr(cd, "restart_app", lambda: restarted.append(True))
+    prompts.answer_confirm(False, True)
+    assert cd.offer_restart(dlg) is False and restarted == []  # あとで
+    assert cd.offer_restart(dlg) is True and restarted == [True]  # 再起動する
+    assert "起動し直すと使われます" in prompts.texts("confirm")[0]
+
+
 def test_unreachable_at_start_offers_retry_settings_and_quit(qtbot, monkeypatch, tmp_path):
     down = config.postgres_url("127.0.0.1", _free_port(), "fukufuku", "desk", "pw")
     shown: list[ServerUnavailableDialog] = []

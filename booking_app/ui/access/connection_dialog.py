@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -57,6 +56,7 @@ from booking_app.services.connection import (  # noqa: F401 - the names callers 
     tls_problem,
     unreachable_causes,
 )
+from booking_app.ui import prompts
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +107,10 @@ class TlsFields(QObject):
             self.set_mode(config.default_sslmode(text.strip()))
 
     def browse_ca(self) -> None:
-        path, _f = QFileDialog.getOpenFileName(self._owner, "CAファイル（サーバー証明書の発行元）", self.ca_edit.text(),
-                                               "証明書 (*.crt *.pem *.cer);;すべてのファイル (*)")
+        path = prompts.shared().ask_open_path(self._owner, "CAファイル（サーバー証明書の発行元）", self.ca_edit.text(),
+                                              "証明書 (*.crt *.pem *.cer);;すべてのファイル (*)")
         if path:
-            self.ca_edit.setText(path)
+            self.ca_edit.setText(str(path))
 
 
 class ConnectionDialog(QDialog):
@@ -423,13 +423,10 @@ class OwnerUpgradeDialog(QDialog):
 
 def offer_restart(parent: QWidget | None) -> bool:
     """「再起動しますか」: the new connection is used from the next start. True when restarting."""
-    box = QMessageBox(QMessageBox.Icon.Question, "接続設定",
-                      "接続先を保存しました。新しい接続先は、ふくふくデスクを起動し直すと使われます。\n"
-                      "今すぐ再起動しますか？（入力中の画面があれば先に保存してください）", parent=parent)
-    restart = box.addButton("再起動する", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton("あとで", QMessageBox.ButtonRole.RejectRole)
-    box.exec()
-    if box.clickedButton() is not restart:
+    if not prompts.shared().confirm(parent, "接続設定",
+                                    "接続先を保存しました。新しい接続先は、ふくふくデスクを起動し直すと使われます。\n"
+                                    "今すぐ再起動しますか？（入力中の画面があれば先に保存してください）",
+                                    yes="再起動する", no="あとで"):
         return False
     restart_app()
     return True
