@@ -40,10 +40,10 @@ from PySide6.QtWidgets import (
 )
 
 from booking_app.domain.errors import DomainError, PermissionDenied
+from booking_app.domain.roles import Role, role_at_least
 from booking_app.services.common import precheck_manager
 from booking_app.ui.context import AppContext
 from booking_app.ui.errors import show_error
-from booking_app.ui import plain_text
 from booking_app.ui.plain_text import plain_label, tip
 
 OPEN_FILTER = "Excel・CSV (*.xlsx *.csv)"
@@ -52,11 +52,6 @@ WARNING_COLOR = QColor("#8a5a00")  # amber dark enough to read on white
 WARNING_BG = QColor("#fff4d6")
 
 _Index = QModelIndex | QPersistentModelIndex
-
-
-def info(parent: QWidget | None, title: str, text: str) -> None:
-    """A plain notice (tests replace this so nothing blocks)."""
-    plain_text.information(parent, title, text)
 
 
 def start_dir() -> str:
@@ -272,11 +267,16 @@ class ImportPreviewDialog(QDialog):
 
     def _update_buttons(self, *_) -> None:
         self.import_button.setEnabled(self.can_import())
-        self.permission_label.setVisible(not self.ctx.actor.is_manager)
+        self.permission_label.setVisible(not self.may_import())
         if self.can_import():
             self.import_button.setDefault(True)
         else:
             self.cancel_button.setDefault(True)
+
+    def may_import(self) -> bool:
+        """Whether this terminal's role may import files (管理者 and above, as the services require):
+        only hides what cannot be used; the service decides on 取込."""
+        return role_at_least(self.ctx.actor.role, Role.MANAGER)
 
     def _choose_open_file(self, parent: QWidget | None) -> str | None:
         return choose_open_file(parent, self.CHOOSE_CAPTION)
@@ -339,4 +339,4 @@ class ImportPreviewDialog(QDialog):
 
 
 __all__ = ["ERROR_COLOR", "ImportPreviewDialog", "IssueModel", "OPEN_FILTER", "WARNING_BG", "WARNING_COLOR",
-           "choose_open_file", "info", "start_dir", "table"]
+           "choose_open_file", "start_dir", "table"]

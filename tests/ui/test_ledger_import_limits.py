@@ -14,7 +14,6 @@ from booking_app.services.imports import import_bookings_file
 from booking_app.store.engine import read_session
 from booking_app.store.models import Booking
 from booking_app.ui import import_preview
-from booking_app.ui.booking import ledger_import_dialog as lid
 from booking_app.ui.context import AppContext
 from booking_app.ui.booking.ledger_import_dialog import LedgerImportDialog
 
@@ -22,11 +21,11 @@ pytestmark = pytest.mark.now("2026-11-25 10:00")
 
 
 @pytest.fixture
-def shown(monkeypatch):
-    messages: list[str] = []
-    monkeypatch.setattr(import_preview, "show_error", lambda parent, exc: messages.append(exc.message))
-    monkeypatch.setattr(lid, "info", lambda parent, title, text: messages.append(text))
-    return messages
+def shown(monkeypatch, prompts):
+    """The errors and notices staff would read, as ctx.prompts recorded them."""
+    # The shared preview frame still shows its refusals through its module's show_error.
+    monkeypatch.setattr(import_preview, "show_error", prompts.show_error)
+    return prompts.shown("show_error", "info")
 
 
 def count(engine) -> int:

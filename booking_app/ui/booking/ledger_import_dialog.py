@@ -20,8 +20,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpli
 
 from booking_app import clock
 from booking_app.domain.errors import DomainError
+from booking_app.domain.roles import may_override_rules
 from booking_app.services.imports import OVERRIDE_REASON_MAX, ImportReport, import_bookings_file
-from booking_app.ui.import_preview import ERROR_COLOR, WARNING_COLOR, ImportPreviewDialog, IssueModel, info
+from booking_app.ui.import_preview import ERROR_COLOR, WARNING_COLOR, ImportPreviewDialog, IssueModel
 
 IMPORT_WHAT = "予約台帳の取込"
 MANAGER_ONLY_TEXT = "予約台帳の取込は管理者のみ行えます。管理者に依頼してください。"
@@ -123,15 +124,15 @@ class LedgerImportDialog(ImportPreviewDialog):
         self._update_buttons()
 
     def can_import(self) -> bool:
-        return (self.report is not None and self.report.ok and self.ctx.actor.is_manager
+        return (self.report is not None and self.report.ok and self.may_import()
                 and self.reason() == self.checked_reason)  # a changed reason is checked again first
 
     def _update_buttons(self, *_) -> None:
-        manager = self.ctx.actor.is_manager
+        may_override = may_override_rules(self.ctx.actor.role)  # the 規則外の理由 is a rule override
         self.import_button.setEnabled(self.can_import())
-        self.permission_label.setVisible(not manager)
-        self.reason_edit.setEnabled(manager)
-        self.recheck_button.setEnabled(manager and self.reason() != self.checked_reason)
+        self.permission_label.setVisible(not self.may_import())
+        self.reason_edit.setEnabled(may_override)
+        self.recheck_button.setEnabled(may_override and self.reason() != self.checked_reason)
         if self.can_import():
             self.import_button.setDefault(True)
         elif self.recheck_button.isEnabled():
@@ -151,7 +152,7 @@ class LedgerImportDialog(ImportPreviewDialog):
         if report is None:
             return
         text = "予約台帳を取り込みました。\n" + "\n".join(report.result_lines())
-        info(self, "予約台帳の取込", text)
+        self.ctx.prompts.info(self, "予約台帳の取込", text)
         self.accept()
 
     def _show_new_verdict(self, report: ImportReport) -> None:
