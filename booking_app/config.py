@@ -16,6 +16,7 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_config_dir, user_data_dir
 from sqlalchemy.engine import URL, make_url
@@ -112,7 +113,7 @@ def default_sslmode(host: str | None) -> str:
     return "prefer" if is_local_host(host) else "verify-full"
 
 
-def _connection_data() -> dict | None:
+def _connection_data() -> dict[str, Any] | None:
     path = connection_file()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -124,7 +125,7 @@ def _connection_data() -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def _url_from_data(data: dict) -> str | None:
+def _url_from_data(data: dict[str, Any]) -> str | None:
     if isinstance(data.get("sqlite"), str) and data["sqlite"].strip():
         return sqlite_url_for(Path(data["sqlite"].strip()).expanduser())
     if isinstance(data.get("host"), str) and data["host"].strip():

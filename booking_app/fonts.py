@@ -12,9 +12,9 @@ from typing import Literal
 
 FontKind = Literal["gothic", "mincho"]
 
-_FILES: dict[str, str] = {"gothic": "ipaexg.ttf", "mincho": "ipaexm.ttf"}
+_FILES: dict[FontKind, str] = {"gothic": "ipaexg.ttf", "mincho": "ipaexm.ttf"}
 #: ReportLab font names (also the family names the font files declare).
-REPORTLAB_NAMES: dict[str, str] = {"gothic": "IPAexGothic", "mincho": "IPAexMincho"}
+REPORTLAB_NAMES: dict[FontKind, str] = {"gothic": "IPAexGothic", "mincho": "IPAexMincho"}
 
 _qt_family: str | None = None
 

@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from datetime import datetime, time
 
 from booking_app.cli import audit, backup, bookings, db, demo, groups, insurance, run, slips, staff, stats
+from booking_app.cli.context import Command
 from booking_app.cli.parser import EXIT_ERROR, EXIT_OK, EXIT_USAGE, JapaneseParser, common_options
 
 # Each command family, in the order `--help` lists them.
@@ -71,7 +72,8 @@ def _apply_clock(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _apply_clock(args)
-    return args.handler(args)  # a context.Command: the context built once, run inside the one error tail
+    handler: Command = args.handler  # the context built once, run inside the one error tail
+    return handler(args)
 
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_ERROR", "EXIT_USAGE"]

@@ -14,7 +14,8 @@ from booking_app.cli.context import Context, SignIn, command, err, out
 from booking_app.cli.parser import EXIT_ERROR, EXIT_OK
 
 
-def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], *,
+             parents: Sequence[argparse.ArgumentParser] = ()) -> None:
     verify = subparsers.add_parser("verify-audit", parents=list(parents),
                                    help="操作履歴の改ざんの確認（連鎖のハッシュを最初から計算し直す）")
     verify.add_argument("--known", metavar="HASH", default=None,

@@ -31,7 +31,8 @@ from booking_app.cli.context import Context, command, err, out
 from booking_app.domain.errors import ValidationError
 
 
-def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], *,
+             parents: Sequence[argparse.ArgumentParser] = ()) -> None:
     """Add ``backup``, ``restore`` and ``decrypt-backup``: the resolved database and NO start-up (no
     migration, no initial data)."""
     b = subparsers.add_parser("backup", parents=list(parents), help="データベースのバックアップを作成",

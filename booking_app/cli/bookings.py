@@ -16,7 +16,8 @@ from booking_app.cli.context import Context, SignIn, command, err, input_file_ex
 from booking_app.cli.parser import EXIT_ERROR, EXIT_OK
 
 
-def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], *,
+             parents: Sequence[argparse.ArgumentParser] = ()) -> None:
     imp = subparsers.add_parser("import-bookings", parents=list(parents), help="以前の予約台帳（Excel・CSV）を取り込む")
     imp.add_argument("file", metavar="FILE", type=Path, help="予約台帳のファイル（.xlsx または .csv）")
     imp.add_argument("--dry-run", action="store_true", help="確認のみ：取り込む内容とエラーを表示し、書き込まない")

@@ -14,12 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from booking_app.cli.context import Context, command, out, prepare
-from booking_app.cli.parser import EXIT_OK, JapaneseParser
+from booking_app.cli.parser import EXIT_OK
 
 
-def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], *,
+             parents: Sequence[argparse.ArgumentParser] = ()) -> None:
     db = subparsers.add_parser("db", parents=list(parents), help="データベースの管理")
-    db_sub = db.add_subparsers(dest="db_command", metavar="操作", required=True, parser_class=JapaneseParser)
+    db_sub = db.add_subparsers(dest="db_command", metavar="操作", required=True,
+                              parser_class=subparsers._parser_class)
     upgrade = db_sub.add_parser("upgrade", parents=list(parents), help="データベースを最新の形に更新")
     upgrade.add_argument("--owner", metavar="USER", default=None,
                          help="PostgreSQL：データベースの所有者のユーザー名（パスワードは入力するか環境変数 PGPASSWORD）")

@@ -16,7 +16,8 @@ from booking_app.cli.parser import EXIT_OK, int_arg
 from booking_app.domain.errors import ValidationError
 
 
-def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], *,
+             parents: Sequence[argparse.ArgumentParser] = ()) -> None:
     seed = subparsers.add_parser("seed-demo", parents=list(parents), help="デモデータ（団体約300・1年分の予約）を作成")
     seed.add_argument("--seed", type=int_arg, default=7, help="乱数の種（同じ種なら同じデータ）")
     seed.add_argument("--force", action="store_true",

@@ -20,7 +20,8 @@ from booking_app.output_files import add_force_option, output_path_arg
 SUFFIXES = (".xlsx", ".csv")
 
 
-def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], *,
+             parents: Sequence[argparse.ArgumentParser] = ()) -> None:
     p = subparsers.add_parser("import-groups", parents=list(parents), help="登録団体名簿（Excel・CSV）を取り込む",
                               description="登録団体名簿を取り込みます。1行でも誤りがあれば何も取り込みません。")
     p.add_argument("file", metavar="FILE", type=Path, help="名簿のファイル（.xlsx、または UTF-8/Shift_JIS の .csv）")

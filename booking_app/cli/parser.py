@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any, NoReturn
 
 # argparse's own messages (msgids as argparse spells them) → Japanese. argparse looks its texts up through
 # the module-level ``_`` / ``ngettext`` (gettext) when it builds them, so JapaneseParser swaps those in for
@@ -44,32 +46,39 @@ EXIT_USAGE = EXIT_ERROR  # README and the admin guide: every error, a mistyped o
 class _ArgparseInJapanese:
     """While active, argparse builds its messages in Japanese (re-entrant: subcommands parse inside)."""
 
-    def __enter__(self):
-        self._saved = (argparse._, argparse.ngettext)
-        argparse._ = lambda text: ARGPARSE_JA.get(text, text)
-        argparse.ngettext = lambda one, many, n: ARGPARSE_JA_PLURAL.get(one, one if n == 1 else many)
+    # argparse's ``_`` and ``ngettext`` are module globals its stub does not declare: reached through Any
+    _argparse: Any = argparse
+
+    def __enter__(self) -> _ArgparseInJapanese:
+        self._saved = (self._argparse._, self._argparse.ngettext)
+        self._argparse._ = lambda text: ARGPARSE_JA.get(text, text)
+        self._argparse.ngettext = lambda one, many, n: ARGPARSE_JA_PLURAL.get(one, one if n == 1 else many)
         return self
 
-    def __exit__(self, *exc) -> None:
-        argparse._, argparse.ngettext = self._saved
+    def __exit__(self, *exc: object) -> None:
+        self._argparse._, self._argparse.ngettext = self._saved
 
 
 class JapaneseParser(argparse.ArgumentParser):
     """argparse whose own complaints (required, invalid choice, not allowed with, unrecognized arguments,
     expected one argument…) and help headings are in Japanese; a usage error exits with EXIT_USAGE."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["add_help"] = False
         super().__init__(*args, **kwargs)
         self._positionals.title = "引数"
         self._optionals.title = "オプション"
         self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="この説明を表示して終了")
 
-    def parse_known_args(self, args=None, namespace=None):
+    def parse_known_args(  # type: ignore[override]  # one signature for the stub's Namespace-generic overloads
+            self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None,
+    ) -> tuple[argparse.Namespace, list[str]]:
         with _ArgparseInJapanese():
             return super().parse_known_args(args, namespace)
 
-    def parse_args(self, args=None, namespace=None):
+    def parse_args(  # type: ignore[override]  # one signature for the stub's Namespace-generic overloads
+            self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None,
+    ) -> argparse.Namespace:
         with _ArgparseInJapanese():  # 'unrecognized arguments' is raised here, outside parse_known_args
             return super().parse_args(args, namespace)
 
@@ -81,7 +90,7 @@ class JapaneseParser(argparse.ArgumentParser):
         with _ArgparseInJapanese():
             return super().format_help()
 
-    def error(self, message: str) -> None:
+    def error(self, message: str) -> NoReturn:
         with _ArgparseInJapanese():
             self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: エラー：{message}\n"

@@ -32,7 +32,9 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from booking_app.cli.context import os_user, require_database
 from booking_app.domain.errors import DomainError, NotFound, SignInRefused
@@ -40,6 +42,9 @@ from booking_app.domain.errors import DomainError, NotFound, SignInRefused
 # while the parser is built, so it costs the plain ``run`` path nothing.
 from booking_app.services.command_tokens import ENV_VAR, TokenRefused
 from booking_app.services.common import Actor
+
+if TYPE_CHECKING:  # types only: the engine module loads inside the sign-in
+    from sqlalchemy import Engine
 
 VIA_PASSWORD = "password"
 VIA_TOKEN = "token"
@@ -114,7 +119,8 @@ def sign_in(args: argparse.Namespace, url: str, label: str, *, purpose: str,
 # --------------------------------------------------------------------------- SQLite
 
 
-def _sign_in_sqlite(args, url, label, *, purpose, token_scope, manager, admin) -> SignedIn:
+def _sign_in_sqlite(args: argparse.Namespace, url: str, label: str, *, purpose: str, token_scope: str,
+                    manager: bool, admin: bool) -> SignedIn:
     from booking_app.services import auth
     from booking_app.services.command_tokens import check_token
     from booking_app.store.engine import make_engine, read_session, write_session
@@ -136,6 +142,7 @@ def _sign_in_sqlite(args, url, label, *, purpose, token_scope, manager, admin) -
                         NotFound(f"担当者「{name}」は登録されていません。担当者アカウント一覧の名前（氏名）を"
                                  "そのまま --staff に指定してください。", field="--staff"))
         if name and _is_terminal():
+            assert staff_id is not None  # a name that matched no row was refused above
             password = _ask_password(f"担当者「{name}」のパスワード（表示されません）：")
             if not password:  # nothing typed (or the input closed): not a guess, not counted
                 _refuse(engine, args, purpose, staff_id, "パスワードの入力なし",
@@ -170,7 +177,8 @@ def _sign_in_sqlite(args, url, label, *, purpose, token_scope, manager, admin) -
     return SignedIn(actor, url, via)
 
 
-def _check_role(engine, args, purpose: str, actor: Actor, *, manager: bool, admin: bool) -> None:
+def _check_role(engine: Engine, args: argparse.Namespace, purpose: str, actor: Actor, *, manager: bool,
+                admin: bool) -> None:
     from booking_app.domain.roles import role_at_least
 
     need = "admin" if admin else "manager" if manager else None
@@ -182,7 +190,8 @@ def _check_role(engine, args, purpose: str, actor: Actor, *, manager: bool, admi
                           f"{who}の担当者でログインして実行してください。"))
 
 
-def _refuse(engine, args, purpose: str, staff_id: int | None, reason: str, exc: DomainError):
+def _refuse(engine: Engine, args: argparse.Namespace, purpose: str, staff_id: int | None, reason: str,
+            exc: DomainError) -> NoReturn:
     """Record the refusal (when the database can be written) and raise ``exc``."""
     try:
         _record_refusal(engine, args, purpose, staff_id, reason)
@@ -191,7 +200,7 @@ def _refuse(engine, args, purpose: str, staff_id: int | None, reason: str, exc: 
     raise exc
 
 
-def _record_refusal(engine, args, purpose: str, staff_id: int | None, reason: str) -> None:
+def _record_refusal(engine: Engine, args: argparse.Namespace, purpose: str, staff_id: int | None, reason: str) -> None:
     from sqlalchemy import select
 
     from booking_app.services.common import _append
@@ -215,7 +224,8 @@ def _record_refusal(engine, args, purpose: str, staff_id: int | None, reason: st
 # --------------------------------------------------------------------------- PostgreSQL
 
 
-def _sign_in_pg(args, url, label, *, purpose, manager, admin) -> SignedIn:
+def _sign_in_pg(args: argparse.Namespace, url: str, label: str, *, purpose: str, manager: bool,
+                admin: bool) -> SignedIn:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import DBAPIError
 
@@ -310,7 +320,7 @@ def sign_in_before_upgrade(args: argparse.Namespace, url: str, label: str, *, pu
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            def staff_row(where: str, value):
+            def staff_row(where: str, value: str | int) -> Sequence[Any] | None:
                 cols = {c[1] for c in conn.exec_driver_sql("PRAGMA table_info(staff)")}
                 locked = "locked_until" if "locked_until" in cols else "NULL"
                 return conn.exec_driver_sql(

@@ -34,7 +34,8 @@ def _date_arg(text: str) -> date:
         raise argparse.ArgumentTypeError(f"日付は YYYY-MM-DD の形で指定してください（「{text}」）") from None
 
 
-def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], *,
+             parents: Sequence[argparse.ArgumentParser] = ()) -> None:
     """Add ``print-slips --date YYYY-MM-DD -o FILE.pdf [--layout A5|A4]`` (any staff member)."""
     p = subparsers.add_parser("print-slips", parents=list(parents), help="指定日の利用票をまとめてPDFにする",
                               description="指定日の予約（仮予約・確定・利用中・利用済）の利用票を、開始時刻・部屋の順に"

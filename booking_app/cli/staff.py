@@ -29,14 +29,26 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from booking_app.cli.context import Context, command, os_user, require_database
 from booking_app.domain.errors import RuleError, ValidationError
 
+if TYPE_CHECKING:  # types only: SQLAlchemy and the services load inside the handlers (see above)
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
+
+    from booking_app.services.common import Actor
+    from booking_app.store.models import Staff
+
+_T = TypeVar("_T")
+
 GUIDE = "管理者ガイド（docs/admin-guide.md）「2. 職員アカウントと権限」の「非常時の解除」"
 
 
-def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], *,
+             parents: Sequence[argparse.ArgumentParser] = ()) -> None:
     """Add ``staff unlock NAME``, ``staff reset-password NAME`` and ``staff token create|list|revoke``:
     the resolved database and no start-up (nothing is migrated); the token commands sign in themselves."""
     staff = subparsers.add_parser("staff", parents=list(parents), help="担当者アカウントの非常時の解除（ロック解除・パスワード再設定）",
@@ -124,7 +136,8 @@ def _owner_url(url: str, owner: str | None) -> str:
     return config.with_credentials(url, user, password)
 
 
-def _run(ctx: Context, action: Callable, prepare: Callable | None = None) -> int:
+def _run(ctx: Context, action: Callable[[Session, bool], str],
+         prepare: Callable[[Session, bool], None] | None = None) -> int:
     """``prepare(session, postgres)`` first in a read-only transaction (asking for input there, so no
     write lock is held while someone types), then ``action(session, postgres) -> message`` as one write
     transaction."""
@@ -158,7 +171,7 @@ def _run(ctx: Context, action: Callable, prepare: Callable | None = None) -> int
     return 0
 
 
-def _refuse_server_login(staff, postgres: bool) -> None:
+def _refuse_server_login(staff: Staff, postgres: bool) -> None:
     login = getattr(staff, "db_login", None)
     if postgres and login:
         raise RuleError(f"「{staff.name}」はPostgreSQLのログイン「{login}」でサインインします。このパスワードは"
@@ -171,7 +184,7 @@ def run_unlock(ctx: Context) -> int:
 
     name = _name(ctx.args)
 
-    def action(session, postgres: bool) -> str:
+    def action(session: Session, postgres: bool) -> str:
         staff = auth.break_glass_unlock(session, name, os_user=os_user())
         extra = ""
         if postgres and getattr(staff, "db_login", None):
@@ -188,7 +201,7 @@ def run_reset_password(ctx: Context) -> int:
     name = _name(ctx.args)
     typed: list[str] = []
 
-    def prepare(session, postgres: bool) -> None:
+    def prepare(session: Session, postgres: bool) -> None:
         staff = auth.staff_by_name(session, name)  # before asking: a mistyped name fails at once
         _refuse_server_login(staff, postgres)
         print(f"担当者「{staff.name}」の新しいパスワードを入力してください"
@@ -197,7 +210,7 @@ def run_reset_password(ctx: Context) -> int:
         auth.check_password_rules(password, names=auth.own_names(staff))
         typed.append(password)
 
-    def action(session, postgres: bool) -> str:
+    def action(session: Session, postgres: bool) -> str:
         staff = auth.staff_by_name(session, name)
         _refuse_server_login(staff, postgres)
         staff = auth.break_glass_reset_password(session, name, typed[0], os_user=os_user())
@@ -209,7 +222,8 @@ def run_reset_password(ctx: Context) -> int:
 # --------------------------------------------------------------------------- command tokens
 
 
-def _as_admin(ctx: Context, purpose: str, action: Callable, *, write: bool = True):
+def _as_admin(ctx: Context, purpose: str, action: Callable[[Session, Actor], _T], *,
+              write: bool = True) -> tuple[_T, Actor]:
     """Sign in as a システム管理 member (password or an "all" token; PostgreSQL: the login) and run
     ``action(session, actor)`` in one transaction on the signed-in URL. Not the shared SignIn start-up:
     the database is used as it is (not migrated), like the break-glass commands beside these."""
@@ -233,7 +247,7 @@ def run_token_create(ctx: Context) -> int:
     args, label = ctx.args, ctx.label
     name = _name(args)
 
-    def action(session, actor):
+    def action(session: Session, actor: Actor) -> tuple[str, str]:
         staff = auth.staff_by_name(session, name)
         return create_token(session, actor, staff.id, args.scope, args.label), staff.name
 
@@ -256,7 +270,7 @@ def run_token_list(ctx: Context) -> int:
         print(f"発行したコマンド用トークンはありません（{label}）。")
         return 0
 
-    def when(moment) -> str:
+    def when(moment: datetime | None) -> str:
         return moment.strftime("%Y-%m-%d %H:%M") if moment else "－"
 
     print("番号\t状態\t担当者\t範囲\t説明\t先頭\t発行日時\t最後の使用\t無効化日時")

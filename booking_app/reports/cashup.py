@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from reportlab.lib.colors import HexColor, black
+from reportlab.lib.colors import Color, HexColor, black
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
@@ -98,7 +98,7 @@ class _Page:
         self.left = MARGIN
         self.width = A4[0] - 2 * MARGIN
 
-    def text_line(self, s: str, size: float, *, role: str, align: str = "left", color=black,
+    def text_line(self, s: str, size: float, *, role: str, align: str = "left", color: Color = black,
                   pitch: float = 1.5) -> Block:
         h = size * pitch
 
@@ -266,7 +266,8 @@ def write_cashup_xlsx(doc: CashupDoc, path: Path | str | BinaryIO) -> None:
     box = Border(top=thin, bottom=thin, left=thin, right=thin)
     row = 1
 
-    def put(r: int, c: int, value, *, money_cell: bool = False, head: bool = False, font: Font | None = None):
+    def put(r: int, c: int, value: object, *, money_cell: bool = False, head: bool = False,
+            font: Font | None = None) -> None:
         cell = ws.cell(row=r, column=c, value=value)
         if money_cell:
             cell.number_format = NUMBER_FORMAT
@@ -276,7 +277,6 @@ def write_cashup_xlsx(doc: CashupDoc, path: Path | str | BinaryIO) -> None:
             cell.font = font
         if head or r > 4:
             cell.border = box
-        return cell
 
     ws.cell(row=1, column=1, value="日計表").font = Font(bold=True, size=16)
     if doc.issuer is not None:
@@ -289,8 +289,8 @@ def write_cashup_xlsx(doc: CashupDoc, path: Path | str | BinaryIO) -> None:
     ws.cell(row=4, column=2, value=closed_text(doc))
     row = 6
 
-    def section(title: str, headings: Sequence[str], rows: Sequence[Sequence], money_cols: Sequence[int],
-                total: Sequence | None) -> None:
+    def section(title: str, headings: Sequence[str], rows: Sequence[Sequence[object]], money_cols: Sequence[int],
+                total: Sequence[object] | None) -> None:
         nonlocal row
         ws.cell(row=row, column=1, value=title).font = Font(bold=True, size=12, color="00695C")
         row += 1

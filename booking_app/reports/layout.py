@@ -35,7 +35,7 @@ NO_LINE_END = set("(（[［{｛「『【〔〈《‘“")
 
 
 def text_width(text: str, size: float, font: str = FONT) -> float:
-    return pdfmetrics.stringWidth(text, font, size)
+    return float(pdfmetrics.stringWidth(text, font, size))
 
 
 def text_box(x: float, baseline: float, text: str, size: float, font: str = FONT) -> Box:
@@ -46,7 +46,7 @@ def text_box(x: float, baseline: float, text: str, size: float, font: str = FONT
 def line_height(size: float, font: str = FONT) -> float:
     """Ascent to descent of one line at this size (no leading)."""
     ascent, descent = pdfmetrics.getAscentDescent(font, size)
-    return ascent - descent
+    return float(ascent - descent)
 
 
 def fit_size(text: str, width: float, max_size: float, min_size: float) -> float:

@@ -12,7 +12,7 @@ until it fits (long rules and equipment lists stay whole rather than falling off
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -234,7 +234,7 @@ class _SlipLayout:
 
         return Block(side + cap * 1.5, draw)
 
-    def plan(self) -> tuple[float, callable]:
+    def plan(self) -> tuple[float, Callable[[Pen], None]]:
         """(height needed, draw(pen)) at this scale."""
         gap = self.pt(3 * mm)
         contact = self.contact()
