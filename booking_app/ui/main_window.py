@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -27,19 +28,27 @@ from booking_app.services.bookings import get_booking
 from booking_app.services.centre import targets_for
 from booking_app.services.groups import group_figures
 from booking_app.services.insurance import accidents_due
+from booking_app.services.stats.progress import year_progress
 from booking_app.ui import plain_text
 from booking_app.ui.about_dialog import AboutDialog
 from booking_app.ui.access.lock_screen import lock_now
 from booking_app.ui.access.login_dialog import LoginDialog, switch_database_login
 from booking_app.ui.admin.accounts_page import ChangePasswordDialog
+from booking_app.ui.admin.audit_page import AuditPage
 from booking_app.ui.admin.staff_dialog import role_label
 from booking_app.ui.booking.ledger_import_dialog import LedgerImportDialog
+from booking_app.ui.booking.search_page import BookingSearchPage
+from booking_app.ui.booking.today_list import TodayListPage
+from booking_app.ui.calendar.calendar_views import CalendarPage
 from booking_app.ui.context import AppContext
+from booking_app.ui.groups.groups_page import GroupsPage
+from booking_app.ui.insurance.insurance_page import InsurancePage
 from booking_app.ui.money.cashup_page import CashupPage
 from booking_app.ui.money.receipts_page import ReceiptsPage
 from booking_app.ui.plain_text import plain_label
-from booking_app.services.stats.progress import year_progress
+from booking_app.ui.settings.settings_page import SettingsPage
 from booking_app.ui.stats.dashboard import REFRESH_DELAY_MS, progress_text, watcher_for
+from booking_app.ui.stats.stats_page import StatsPage
 
 WINDOW_TITLE = "ふくふくデスク — しものせき市民活動センター"
 
@@ -73,13 +82,6 @@ def ask_scan_action(parent: QWidget | None, view, default: str | None) -> str | 
     return buttons.get(box.clickedButton())
 
 
-def _placeholder(text: str) -> QWidget:
-    label = QLabel(text)
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    label.setStyleSheet("QLabel { color: #707070; font-size: 14pt; }")
-    return label
-
-
 class ReceiptsArea(QTabWidget):
     """領収書 area: the receipts list and the daily cash-up (日計表) as two tabs."""
 
@@ -94,6 +96,15 @@ class ReceiptsArea(QTabWidget):
 
     def refresh(self) -> None:
         self.currentWidget().refresh()
+
+
+# The page of each navigation entry. Imported at the top like every module: a page module that fails to
+# import stops the window's import, never a 「準備中」 screen (tests/ui/test_no_import_guards.py).
+PAGE_CLASSES: dict[str, Callable[[AppContext], QWidget]] = {
+    "calendar": CalendarPage, "today": TodayListPage, "search": BookingSearchPage, "groups": GroupsPage,
+    "receipts": ReceiptsArea,  # 領収書 and 日計表
+    "insurance": InsurancePage, "settings": SettingsPage, "stats": StatsPage, "audit": AuditPage,
+}
 
 
 class MainWindow(QMainWindow):
@@ -156,46 +167,7 @@ class MainWindow(QMainWindow):
 
     # ----- pages
     def _make_page(self, key: str) -> QWidget:
-        # The page modules are imported here, where their page is built, so that a page that fails to import
-        # raises naming it (tests/ui/test_no_import_guards.py). This is no start-up saving: the window builds
-        # every page before it shows, and importing the nine page modules costs 0.6-1.3 s on the 2-core test
-        # machine either way (MainWindow() with and without the modules imported first, 2026-12-07). An
-        # unknown key gets the placeholder.
-        if key == "calendar":
-            from booking_app.ui.calendar.calendar_views import CalendarPage
-
-            return CalendarPage(self.ctx)
-        if key == "today":
-            from booking_app.ui.booking.today_list import TodayListPage
-
-            return TodayListPage(self.ctx)
-        if key == "search":
-            from booking_app.ui.booking.search_page import BookingSearchPage
-
-            return BookingSearchPage(self.ctx)
-        if key == "groups":
-            from booking_app.ui.groups.groups_page import GroupsPage
-
-            return GroupsPage(self.ctx)
-        if key == "receipts":
-            return ReceiptsArea(self.ctx)  # 領収書 and 日計表
-        if key == "insurance":
-            from booking_app.ui.insurance.insurance_page import InsurancePage
-
-            return InsurancePage(self.ctx)
-        if key == "settings":
-            from booking_app.ui.settings.settings_page import SettingsPage
-
-            return SettingsPage(self.ctx)
-        if key == "stats":
-            from booking_app.ui.stats.stats_page import StatsPage
-
-            return StatsPage(self.ctx)
-        if key == "audit":
-            from booking_app.ui.admin.audit_page import AuditPage
-
-            return AuditPage(self.ctx)
-        return _placeholder(self.tr("この画面は準備中です"))
+        return PAGE_CLASSES[key](self.ctx)
 
     def _is_locked(self) -> bool:
         """The idle lock is up: a scanned card or slip must not act behind it."""
