@@ -134,7 +134,8 @@ def _run(app, db_url: str, *, db_label: str, demo: bool, screenshot: str | None,
 
     wizard_actor = None  # the administrator the first-start wizard has just created (no second prompt)
     if first_run and screenshot is None and not demo:
-        # Issue 8: 初回起動ウィザード (SQLite or a tested PostgreSQL server, centre profile, first admin).
+        # 初回起動ウィザード: nothing is set up yet, so the desk chooses the database (SQLite or a tested
+        # PostgreSQL server), the centre's profile and the first administrator before anything else.
         from booking_app.config import db_label as label_of
         from booking_app.ui.access.first_start import FirstStartWizard
 
@@ -143,7 +144,7 @@ def _run(app, db_url: str, *, db_label: str, demo: bool, screenshot: str | None,
             return 0
         db_url, wizard_actor = set_up
         db_label = label_of(db_url)
-    # Issue 14: a terminal's PostgreSQL setting holds no credential, so nothing connects before the
+    # A terminal's PostgreSQL setting holds no credential (no password on disk), so nothing connects before the
     # staff member signs in with their own database login; that connection is the app's engine.
     signed_in = None
     if screenshot is None and config.is_postgres_url(db_url) and not config.has_credentials(db_url):
@@ -157,7 +158,8 @@ def _run(app, db_url: str, *, db_label: str, demo: bool, screenshot: str | None,
         return _run_with(app, engine, db_url, db_label=db_label, demo=demo, screenshot=screenshot, page=page,
                          dialog=dialog, signed_in_actor=actor)
     if screenshot is None:
-        # Issue 7: server unreachable → 「サーバーに接続できません」 (再試行 / 接続設定… / 終了), not a raw error.
+        # A server that cannot be reached is a calm 「サーバーに接続できません」 (再試行 / 接続設定… / 終了), not a
+        # raw error: staff can wait for it, fix the setting or quit.
         from booking_app.ui.access.connection_dialog import wait_for_database
 
         reached = wait_for_database(db_url, db_label)
@@ -260,7 +262,8 @@ def _run_with(app, engine, db_url: str, *, db_label: str, demo: bool, screenshot
 
             with write_session(engine) as session:
                 # Never pour demo data into a database in use: seed_demo gives every account the public
-                # demo password (issue 15). The command line refuses first; this is the last guard.
+                # demo password, which anyone can read in the guide. The command line refuses first; this is the
+                # last guard.
                 if demo_state(session)[0] == "empty":
                     seed_demo(session, today=clock.today())
         with write_session(engine) as session:
@@ -282,7 +285,8 @@ def _run_with(app, engine, db_url: str, *, db_label: str, demo: bool, screenshot
             desk = next((s for s in staff if s.role == "desk"), staff[0])
             actor = desk.as_actor()
         else:
-            # Issue 7: the first start creates the システム管理者; every start then asks for a login.
+            # Every start asks who is at the desk (the first start created the システム管理者): each change is
+            # recorded under the staff member who made it.
             from booking_app.services import auth
             from booking_app.store.engine import read_session
             from booking_app.ui.access.login_dialog import LoginDialog
@@ -335,7 +339,8 @@ def _run_with(app, engine, db_url: str, *, db_label: str, demo: bool, screenshot
         idle_lock.install(app)
         from booking_app.ui.change_watch import start_change_watch
 
-        # Issue 7: other terminals' changes refresh the views (NOTIFY / data_version); stopped at quit.
+        # Several terminals share the database: other terminals' changes refresh the views (NOTIFY /
+        # data_version), so nobody books from a stale screen; stopped at quit.
         change_watch = start_change_watch(ctx)
         from booking_app.ui.errors import install_connection_error_hook
 

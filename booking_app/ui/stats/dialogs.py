@@ -98,7 +98,7 @@ class EventDialog(QDialog):
 
     def value(self) -> EventInput:
         n = self.attendance_spin.value()
-        # Bad-input fix (issue 7): a pasted NUL character cannot be stored in PostgreSQL text.
+        # A pasted NUL character cannot be stored in PostgreSQL text: dropped here rather than refused there.
         return EventInput(self.name_edit.text().replace("\x00", "").strip(), self.kind_combo.currentText(),
                           from_qdate(self.day_edit.date()), self.room_combo.currentData(),
                           None if n < 0 else n, self.note_edit.toPlainText().replace("\x00", "").strip())
@@ -178,7 +178,7 @@ class AmendDialog(QDialog):
             self.value_spin.setValue(v)
 
     def value(self) -> AmendInput:
-        # Bad-input fix (issue 7): a pasted NUL character cannot be stored in PostgreSQL text.
+        # A pasted NUL character cannot be stored in PostgreSQL text: dropped here rather than refused there.
         return AmendInput(self.key_combo.currentData() or "", self.value_spin.value(),
                           self.reason_edit.toPlainText().replace("\x00", "").strip())
 
