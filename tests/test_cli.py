@@ -55,6 +55,7 @@ def test_db_upgrade_creates_and_reports_the_revision(url, capsys):
     assert cli.main(["db", "upgrade", "--db", url]) == 0
 
 
+@pytest.mark.timeout(300)  # a whole demo year (~6,000 bookings); a loaded 2-core machine takes ~40 s
 def test_seed_demo_then_refuses_to_seed_a_database_with_bookings(url, capsys):
     assert cli.main(["--db", url, "seed-demo", "--today", "2026-11-25"]) == 0
     out = capsys.readouterr().out

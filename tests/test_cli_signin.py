@@ -306,6 +306,7 @@ def test_seed_demo_never_resets_the_passwords_of_a_database_in_use(url, capsys):
 
 
 @pytest.mark.now("2026-11-25 10:00")
+@pytest.mark.timeout(300)  # a whole demo year (~6,000 bookings); a loaded 2-core machine takes ~40 s
 def test_seed_demo_fills_an_empty_database_and_then_only_with_force(url, capsys, monkeypatch):
     assert cli.main(["--db", url, "seed-demo", "--today", "2026-11-25"]) == 0
     capsys.readouterr()
@@ -347,7 +348,6 @@ def test_the_window_refuses_the_staff_option(url, capsys):
 
 @pytest.fixture
 def pg_world(pg_url):
-    sys.path.insert(0, str(Path(__file__).resolve().parent / "services"))
     from factories import seed
 
     engine = make_engine(pg_url)

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import itertools
 import os
-import sys
 import uuid
 from datetime import datetime
-from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "services"))
 
 from factories import seed  # noqa: E402
 

@@ -14,7 +14,6 @@ double-booking refusal).
 from __future__ import annotations
 
 import csv
-import sys
 import threading
 import tracemalloc
 import zipfile
@@ -26,7 +25,6 @@ import pytest
 from openpyxl.styles import PatternFill
 from sqlalchemy import event, select
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "services"))
 
 from factories import JAPANESE, NOW, at, seed  # noqa: E402
 from fingerprint import db_fingerprint, fingerprint_diff  # noqa: E402

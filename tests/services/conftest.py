@@ -1,18 +1,12 @@
-"""Fixtures for the service tests: a seeded world on each backend (see factories.py)."""
+"""Fixtures for the service tests: a seeded world on each backend (tests/factories.py, shared by every test
+folder: tests/conftest.py puts tests/ on the import path)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
+from factories import World, seed
 
-# The factories live next to the tests; make them importable however pytest imports this folder.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from factories import World, seed  # noqa: E402
-
-from booking_app.store.engine import make_engine  # noqa: E402
+from booking_app.store.engine import make_engine
 
 
 @pytest.fixture
