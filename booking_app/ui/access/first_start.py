@@ -357,18 +357,54 @@ def _probe(url: str):
     return check, state, values
 
 
-class CentrePage(QWizardPage):
+class _FormPage(QWizardPage):
+    """A page of labelled fields with a red line below them: ［次へ］ first checks the fields (:meth:`check`);
+    a refusal is said on the page and puts the cursor in the field it names (:meth:`focus_for`)."""
+
+    def __init__(self, name: str, title: str, subtitle: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setTitle(title)
+        self.setSubTitle(subtitle)
+        self.lay = QVBoxLayout(self)
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.lay.addLayout(self.form)
+
+    def add_error_label(self, name: str) -> None:
+        """The red line, below what the page has laid out so far; then the rest of the page is space."""
+        self.error_label = _label(name=name, style=ERROR_STYLE)
+        self.error_label.setVisible(False)
+        self.lay.addWidget(self.error_label)
+        self.lay.addStretch(1)
+
+    def check(self) -> None:
+        """Raise ValidationError when a field is wrong."""
+        raise NotImplementedError
+
+    def focus_for(self, exc: ValidationError) -> None:
+        """Put the cursor where the refusal points."""
+
+    def validatePage(self) -> bool:  # noqa: N802 - Qt override
+        try:
+            self.check()
+        except ValidationError as exc:
+            self.error_label.setText(exc.message)
+            self.error_label.setVisible(True)
+            self.focus_for(exc)
+            return False
+        self.error_label.setVisible(False)
+        return True
+
+
+class CentrePage(_FormPage):
     """センター情報: name, nickname, address, phone, operator and the invoice registration number."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("page_centre")
-        self.setTitle("センター情報")
-        self.setSubTitle("画面の見出しや領収書・利用票に印刷されます。あとから［設定］画面で変更できます。")
+        super().__init__("page_centre", "センター情報",
+                         "画面の見出しや領収書・利用票に印刷されます。あとから［設定］画面で変更できます。", parent)
         self.source: object = None  # which database the fields were filled from
-        lay = QVBoxLayout(self)
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form = self.form
         self.name_edit = _edit("centre_name")
         self.nickname_edit = _edit("nickname", placeholder="任意（例：ふくふくサポート）")
         self.address_edit = _edit("address")
@@ -382,14 +418,10 @@ class CentrePage(QWizardPage):
         form.addRow("電話番号", self.phone_edit)
         form.addRow("運営団体", self.operator_edit)
         form.addRow(INVOICE_FIELD, self.invoice_edit)
-        lay.addLayout(form)
         # Below the form, full width: a word-wrapped label in the field column wraps far too narrow.
-        lay.addWidget(_label(f"{INVOICE_FIELD}はTと13桁の数字です（検査数字も確かめます）。{INVOICE_EMPTY_NOTE}",
-                             name="invoice_note", style=HINT_STYLE))
-        self.error_label = _label(name="centre_error", style=ERROR_STYLE)
-        self.error_label.setVisible(False)
-        lay.addWidget(self.error_label)
-        lay.addStretch(1)
+        self.lay.addWidget(_label(f"{INVOICE_FIELD}はTと13桁の数字です（検査数字も確かめます）。{INVOICE_EMPTY_NOTE}",
+                                  name="invoice_note", style=HINT_STYLE))
+        self.add_error_label("centre_error")
 
     def fill(self, profile: CentreProfile, schedule: FeeSchedule, source: object) -> None:
         self.source = source
@@ -407,29 +439,21 @@ class CentrePage(QWizardPage):
     def fields(self) -> CentreFields:
         return check_centre_fields(self.raw_fields())
 
-    def validatePage(self) -> bool:  # noqa: N802 - Qt override
-        try:
-            self.fields()
-        except ValidationError as exc:
-            self.error_label.setText(exc.message)
-            self.error_label.setVisible(True)
-            {"name": self.name_edit, "invoice_number": self.invoice_edit}.get(exc.field or "", self.name_edit).setFocus()
-            return False
-        self.error_label.setVisible(False)
-        return True
+    def check(self) -> None:
+        self.fields()
+
+    def focus_for(self, exc: ValidationError) -> None:
+        {"name": self.name_edit, "invoice_number": self.invoice_edit}.get(exc.field or "", self.name_edit).setFocus()
 
 
-class AdminPage(QWizardPage):
+class AdminPage(_FormPage):
     """システム管理者: the first account, which then creates the staff accounts."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("page_admin")
-        self.setTitle("システム管理者")
-        self.setSubTitle("職員のアカウントを作成・管理する人のアカウントです。パスワードは忘れないように控えてください。")
-        lay = QVBoxLayout(self)
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        super().__init__("page_admin", "システム管理者",
+                         "職員のアカウントを作成・管理する人のアカウントです。パスワードは忘れないように控えてください。",
+                         parent)
+        form = self.form
         self.name_edit = _edit("admin_name", placeholder="例：山田 花子")
         self.kana_edit = _edit("admin_kana", placeholder="任意（例：やまだ はなこ）")
         self.password_edit = _edit("admin_password", placeholder=f"{auth.MIN_PASSWORD_LENGTH}文字以上")
@@ -444,13 +468,9 @@ class AdminPage(QWizardPage):
         form.addRow(self.login_label, self.login_edit)
         form.addRow("パスワード", self.password_edit)
         form.addRow("パスワード（確認）", self.password2_edit)
-        lay.addLayout(form)
         self.postgres = False
         self.set_postgres(False)
-        self.error_label = _label(name="admin_error", style=ERROR_STYLE)
-        self.error_label.setVisible(False)
-        lay.addWidget(self.error_label)
-        lay.addStretch(1)
+        self.add_error_label("admin_error")
 
     def set_postgres(self, postgres: bool) -> None:
         """On a server the administrator also gets a database login (ログイン名) to sign in with."""
@@ -463,24 +483,14 @@ class AdminPage(QWizardPage):
                                   self.kana_edit.text(),
                                   db_login=self.login_edit.text() if self.postgres else None)
 
-    def validatePage(self) -> bool:  # noqa: N802 - Qt override
-        try:
-            self.fields()
-        except ValidationError as exc:
-            self.error_label.setText(exc.message)
-            self.error_label.setVisible(True)
-            if exc.field == "パスワード（確認）":
-                self.password2_edit.clear()
-                self.password2_edit.setFocus()
-            elif exc.field == "パスワード":
-                self.password_edit.setFocus()
-            elif exc.field == "ログイン名":
-                self.login_edit.setFocus()
-            else:
-                self.name_edit.setFocus()
-            return False
-        self.error_label.setVisible(False)
-        return True
+    def check(self) -> None:
+        self.fields()
+
+    def focus_for(self, exc: ValidationError) -> None:
+        if exc.field == "パスワード（確認）":
+            self.password2_edit.clear()
+        {"パスワード（確認）": self.password2_edit, "パスワード": self.password_edit,
+         "ログイン名": self.login_edit}.get(exc.field or "", self.name_edit).setFocus()
 
 
 class ConfirmPage(QWizardPage):
