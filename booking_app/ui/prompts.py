@@ -17,12 +17,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
 
+from booking_app.domain.errors import DomainError
 from booking_app.ui import errors, plain_text
 
 EXCEL = "Excel (*.xlsx)"
@@ -109,6 +110,16 @@ class Prompts:
     def show_error(self, parent: QWidget | None, exc: BaseException) -> None:
         """A service's refusal (DomainError, its Japanese message as-is) or a calm message for anything else."""
         errors.show_error(parent, exc)
+
+    def attempt(self, parent: QWidget | None, action: Callable[[], object]) -> bool:
+        """Run ``action`` (a write, a printout); True when it went through. A refusal (DomainError) is
+        shown with :meth:`show_error` and gives False, so a page's button handler is one line."""
+        try:
+            action()
+        except DomainError as exc:
+            self.show_error(parent, exc)
+            return False
+        return True
 
 
 def one_line(value: str) -> str:

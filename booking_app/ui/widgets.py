@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QAbstractItemView, QPushButton, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QPushButton, QTableView
+
+from booking_app.ui.plain_text import plain_label
+
+TITLE_SCALE = 1.3  # a page's heading against the body text
 
 
 def list_table(name: str) -> QTableView:
@@ -29,6 +33,24 @@ def action_button(text: str, name: str, slot: Callable[[], object], tip: str = "
         b.setToolTip(tip)
     b.clicked.connect(lambda _c=False: slot())
     return b
+
+
+def named_button(text: str, name: str) -> QPushButton:
+    """A plain button with the object name tests and the user guide refer to (connect it yourself)."""
+    b = QPushButton(text)
+    b.setObjectName(name)
+    return b
+
+
+def page_title(name: str = "title") -> QLabel:
+    """A page's heading: bold, TITLE_SCALE times the body size, plain text (it may quote a name as typed)."""
+    label = plain_label()
+    label.setObjectName(name)
+    f = label.font()
+    f.setPointSizeF(f.pointSizeF() * TITLE_SCALE)
+    f.setBold(True)
+    label.setFont(f)
+    return label
 
 
 def selected_row(table: QTableView, proxy, model):

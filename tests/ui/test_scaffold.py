@@ -98,6 +98,19 @@ def test_the_recorder_answers_choices_numbers_and_text_as_the_real_ones_return_t
     assert [c.kind for c in prompts.calls] == ["ask_choice"] * 2 + ["ask_number"] * 2 + ["ask_text"]
 
 
+def test_attempt_shows_a_refusal_and_says_whether_it_went_through(prompts):
+    done: list[str] = []
+    assert prompts.attempt(None, lambda: done.append("書いた")) is True and done == ["書いた"]
+
+    def refused() -> None:
+        raise ValidationError("取消の理由を入力してください。", field="reason")
+
+    assert prompts.attempt(None, refused) is False
+    assert prompts.error_texts == ["取消の理由を入力してください。"]
+    with pytest.raises(ZeroDivisionError):  # a bug is not a refusal: it is not swallowed
+        prompts.attempt(None, lambda: 1 / 0)
+
+
 def test_a_typed_name_gets_the_chosen_suffix():
     assert with_suffix("/tmp/名簿", "Excel (*.xlsx)") == Path("/tmp/名簿.xlsx")
     assert with_suffix("/tmp/名簿", "CSV (*.csv)") == Path("/tmp/名簿.csv")

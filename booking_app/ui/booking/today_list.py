@@ -19,13 +19,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
-    QPushButton,
     QWidget,
 )
 
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.booking_rules import CHECK_IN_FROM, NO_SHOW_FROM, NOT_CHECKED_OUT, UNDO_BACK, BookingStatus
-from booking_app.domain.errors import DomainError, NotFound
+from booking_app.domain.errors import NotFound
 from booking_app.services import bookings as booking_svc
 from booking_app.services import slips as slip_svc
 from booking_app.services import today as today_svc
@@ -40,9 +39,9 @@ from booking_app.ui.dates import date_edit, from_qdate, list_date, to_qdate
 from booking_app.ui.list_page import ListPage, always
 from booking_app.ui.money import payment_dialog
 from booking_app.ui.money.payment_dialog import PaymentDialog
-from booking_app.ui.plain_text import plain_label
 from booking_app.ui.stats.counter_panel import CounterPanel
 from booking_app.ui.table_model import RowsTableModel
+from booking_app.ui.widgets import named_button, page_title
 from booking_app.ui.workers import Op
 
 KIND_LABELS = {"member": "登録団体", "group": "団体", "person": "個人"}
@@ -252,19 +251,11 @@ class TodayListPage(ListPage):
         self.day = ctx.today  # the day shown: today at first, then wherever the desk moves it
 
         top = self.filter_bar
-        self.prev_button = QPushButton("◀ 前日")
-        self.prev_button.setObjectName("prev_day")
-        self.today_button = QPushButton("今日")
-        self.today_button.setObjectName("today_button")
-        self.next_button = QPushButton("翌日 ▶")
-        self.next_button.setObjectName("next_day")
+        self.prev_button = named_button("◀ 前日", "prev_day")
+        self.today_button = named_button("今日", "today_button")
+        self.next_button = named_button("翌日 ▶", "next_day")
         self.date_edit = date_edit("date", self.day)
-        self.title = plain_label()
-        self.title.setObjectName("title")
-        f = self.title.font()
-        f.setPointSizeF(f.pointSizeF() * 1.3)
-        f.setBold(True)
-        self.title.setFont(f)
+        self.title = page_title()
         # What the filter does, in the words of the button it is about: bookings whose day is over and
         # nobody pressed 利用済（人数入力）or 無断キャンセル (the head count the statistics need). It used
         # to say 未精算, which at a counter means "not paid": payment has its own filter, 未払のみ.
@@ -380,12 +371,7 @@ class TodayListPage(ListPage):
     # ---------------------------------------------------------------- actions
 
     def _run(self, fn) -> bool:
-        try:
-            self.ctx.write(fn)
-        except DomainError as exc:
-            self.ctx.prompts.show_error(self, exc)
-            return False
-        return True
+        return self.ctx.prompts.attempt(self, lambda: self.ctx.write(fn))
 
     def check_in(self) -> bool:
         v = self.selected()

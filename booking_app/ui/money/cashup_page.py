@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QSpinBox,
     QTableView,
     QVBoxLayout,
@@ -37,9 +36,10 @@ from booking_app.ui.dates import date_edit, from_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.export_op import export_file
 from booking_app.ui.money import payment_dialog as pd
-from booking_app.ui.table_model import RIGHT, RowsTableModel
-from booking_app.ui.workers import Op
 from booking_app.ui.plain_text import plain_label
+from booking_app.ui.table_model import RIGHT, RowsTableModel
+from booking_app.ui.widgets import named_button, page_title
+from booking_app.ui.workers import Op
 
 BAD_RED = QColor("#c62828")
 NOT_COUNTED_GREY = QColor("#757575")
@@ -120,14 +120,8 @@ class CashupPage(QWidget):
         self.terminal_combo.setMinimumContentsLength(12)
         self.terminal_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.refresh_button = QPushButton("再集計")
-        self.refresh_button.setObjectName("refresh_button")
-        self.title = plain_label()
-        self.title.setObjectName("title")
-        f = self.title.font()
-        f.setPointSizeF(f.pointSizeF() * 1.3)
-        f.setBold(True)
-        self.title.setFont(f)
+        self.refresh_button = named_button("再集計", "refresh_button")
+        self.title = page_title()
         self.state_label = plain_label()
         self.state_label.setObjectName("state_label")
         top = QHBoxLayout()
@@ -176,19 +170,13 @@ class CashupPage(QWidget):
         self.difference_label.setObjectName("difference_label")
         totals = QGroupBox("合計と現金実査")
         grid = QGridLayout(totals)
-        grid.addWidget(QLabel("受領合計"), 0, 0)
-        grid.addWidget(self.received_label, 0, 1)
-        grid.addWidget(QLabel("返金合計"), 1, 0)
-        grid.addWidget(self.refunded_label, 1, 1)
-        grid.addWidget(QLabel("差引"), 2, 0)
-        grid.addWidget(self.net_label, 2, 1)
-        grid.addWidget(QLabel("現金（帳簿）"), 3, 0)
-        grid.addWidget(self.expected_label, 3, 1)
-        grid.addWidget(QLabel("現金実査"), 4, 0)
-        grid.addWidget(self.counted_spin, 4, 1)
-        grid.addWidget(QLabel("過不足"), 5, 0)
-        grid.addWidget(self.difference_label, 5, 1)
-        grid.setRowStretch(6, 1)
+        rows = (("受領合計", self.received_label), ("返金合計", self.refunded_label), ("差引", self.net_label),
+                ("現金（帳簿）", self.expected_label), ("現金実査", self.counted_spin),
+                ("過不足", self.difference_label))
+        for row, (text, value) in enumerate(rows):
+            grid.addWidget(QLabel(text), row, 0)
+            grid.addWidget(value, row, 1)
+        grid.setRowStretch(len(rows), 1)
 
         upper = QHBoxLayout()
         upper.addWidget(box("支払方法別", self.method_table), 1)
@@ -198,12 +186,9 @@ class CashupPage(QWidget):
         lower.addWidget(box("領収書", self.receipts_table), 3)
         lower.addWidget(box("取消・返金", self.voids_table), 2)
 
-        self.close_button = QPushButton("締める…")
-        self.close_button.setObjectName("close_day_button")
-        self.pdf_button = QPushButton("PDF（印刷プレビュー）")
-        self.pdf_button.setObjectName("pdf_button")
-        self.xlsx_button = QPushButton("Excelに出力…")
-        self.xlsx_button.setObjectName("xlsx_button")
+        self.close_button = named_button("締める…", "close_day_button")
+        self.pdf_button = named_button("PDF（印刷プレビュー）", "pdf_button")
+        self.xlsx_button = named_button("Excelに出力…", "xlsx_button")
         buttons = QHBoxLayout()
         buttons.addWidget(self.close_button)
         buttons.addStretch(1)
@@ -342,13 +327,8 @@ class CashupPage(QWidget):
                 + "\n締めた後は、この日この端末で領収できません。よろしいですか。")
         if not self.ctx.prompts.confirm(self, "日計表を締める", text, yes="締める", no="やめる"):
             return False
-        try:
-            self.ctx.write(lambda s, a: pay_svc.close_day(s, a, day, terminal, cash_counted=counted),
-                           changes={"cashup"})
-        except DomainError as exc:
-            self.ctx.prompts.show_error(self, exc)
-            return False
-        return True
+        return self.ctx.prompts.attempt(self, lambda: self.ctx.write(
+            lambda s, a: pay_svc.close_day(s, a, day, terminal, cash_counted=counted), changes={"cashup"}))
 
     def _suggested(self, ext: str) -> str:
         return f"日計表_{self.day:%Y%m%d}_{self.terminal()}.{ext}"

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from booking_app.domain import japanese_calendar as jcal
-from booking_app.domain.errors import DomainError, ValidationError
+from booking_app.domain.errors import ValidationError
 from booking_app.services import payments as pay_svc
 from booking_app.ui import prompts
 from booking_app.ui.context import AppContext
@@ -39,6 +39,7 @@ from booking_app.ui.money.payment_dialog import METHOD_LABELS, METHODS, PaymentD
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.printing.printing_log_dialog import PrintingLogDialog
 from booking_app.ui.table_model import RIGHT, RowsTableModel
+from booking_app.ui.widgets import page_title
 
 VOID_RED = QColor("#c62828")
 SEARCH_DELAY_MS = 200
@@ -151,12 +152,7 @@ class ReceiptsPage(ListPage):
         self.search_edit.setObjectName("search")
         self.search_edit.setPlaceholderText("番号・宛名で検索")
         self.search_edit.setClearButtonEnabled(True)
-        self.title = plain_label()
-        self.title.setObjectName("title")
-        f = self.title.font()
-        f.setPointSizeF(f.pointSizeF() * 1.3)
-        f.setBold(True)
-        self.title.setFont(f)
+        self.title = page_title()
         self.filter_bar.addWidget(QLabel("日付"))
         self.filter_bar.addWidget(self.date_edit)
         self.filter_bar.addWidget(self.all_days_check)
@@ -253,12 +249,7 @@ class ReceiptsPage(ListPage):
         r = self.selected()
         if r is None:
             return False
-        try:
-            show_receipt(self, self.ctx, r.id, remembered_layout())
-        except DomainError as exc:
-            self.ctx.prompts.show_error(self, exc)
-            return False
-        return True
+        return self.ctx.prompts.attempt(self, lambda: show_receipt(self, self.ctx, r.id, remembered_layout()))
 
     def void_selected(self) -> bool:
         r = self.selected()
@@ -268,13 +259,9 @@ class ReceiptsPage(ListPage):
         if answer is None:
             return False
         reason, method = answer
-        try:
-            self.ctx.write(lambda s, a: pay_svc.void_receipt(s, a, r.id, reason=reason, refund_method=method),
-                           changes={"receipt", "charge", "booking"})
-        except DomainError as exc:
-            self.ctx.prompts.show_error(self, exc)
-            return False
-        return True
+        return self.ctx.prompts.attempt(self, lambda: self.ctx.write(
+            lambda s, a: pay_svc.void_receipt(s, a, r.id, reason=reason, refund_method=method),
+            changes={"receipt", "charge", "booking"}))
 
     def take_payment(self) -> int | None:
         receipt_id = PaymentDialog.take(self, self.ctx)
