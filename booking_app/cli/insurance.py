@@ -52,13 +52,17 @@ def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argpar
 
 def run_export_insurance(ctx: Context) -> int:
     from booking_app.domain import japanese_calendar as jcal
+    from booking_app.reports.insurance_pdf import write_insurance
     from booking_app.services.insurance_reports import export_insurance
     from booking_app.store.engine import write_session
 
     args = ctx.args
     label = f"{jcal.fiscal_year_label(args.fiscal_year)}の{KIND_LABELS[args.kind]}"
+    # One transaction: the export records itself in the audit trail, then the file is written (a file that
+    # cannot be written leaves no entry).
     with ctx.output(args.output, suffixes=SUFFIXES) as written, write_session(ctx.opened_engine()) as session:
-        n = export_insurance(session, ctx.signed_actor(), args.fiscal_year, written.temp, kind=args.kind,
-                             file_name=args.output.name)
+        data = export_insurance(session, ctx.signed_actor(), args.fiscal_year, written.temp, kind=args.kind,
+                                file_name=args.output.name)
+        n = write_insurance(data, written.temp, fiscal_year=args.fiscal_year)
     out(f"{label}（{n}行）を「{args.output}」に書き出しました。")
     return 0

@@ -16,9 +16,17 @@ import argparse
 import re
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from booking_app.cli.context import Context, SignIn, command, out
 from booking_app.output_files import add_force_option, output_path_arg
+
+if TYPE_CHECKING:  # the handler imports them when it runs (see the module's docstring)
+    from sqlalchemy.orm import Session
+
+    from booking_app.domain.figures import MonthFigures
+    from booking_app.services.common import Actor
 
 _MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 SUFFIXES = (".xlsx", ".csv", ".pdf")
@@ -58,9 +66,20 @@ def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argpar
     command(p, run_export_stats, signin=SignIn("利用状況の書き出し"))
 
 
+def export_stats(session: Session, path: Path, *, actor: Actor, month: tuple[int, int] | None = None,
+                 fiscal_year: int | None = None, file_name: str | None = None) -> MonthFigures:
+    """Gather the figures (recording the export as ``actor``'s) and write ``path``, both in ``session``'s
+    transaction: a file that cannot be written leaves no audit entry. Returns the figures written."""
+    from booking_app.reports.stats_export import write_stats
+    from booking_app.services.stats_export import gather_stats
+
+    report = gather_stats(session, actor, path, month=month, fiscal_year=fiscal_year, file_name=file_name)
+    write_stats(report, path)
+    return report.fig
+
+
 def run_export_stats(ctx: Context) -> int:
-    from booking_app.reports.stats_export import period_text
-    from booking_app.services.stats_export import export_stats
+    from booking_app.domain.figures import period_text
     from booking_app.store.engine import write_session
 
     args = ctx.args
@@ -72,4 +91,4 @@ def run_export_stats(ctx: Context) -> int:
     return 0
 
 
-__all__ = ["register", "run_export_stats", "parse_month", "parse_fiscal_year"]
+__all__ = ["register", "run_export_stats", "export_stats", "parse_month", "parse_fiscal_year"]

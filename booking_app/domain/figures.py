@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import PurePath
 
+from booking_app import clock
 from booking_app.domain.counting import Pace
+from booking_app.domain.errors import ValidationError
 
 ROOM_CATEGORY = "部屋利用"  # users counted at check-out
 EVENT_CATEGORY = "講座・行事"  # attendance of the centre's own events
@@ -163,5 +166,53 @@ STORED_FIELDS = ("period_label", "users_total", "users_by_category", "users_by_r
                  "force_reason")
 
 
+# --------------------------------------------------------------------------- the statistics report
+
+CENTRE_NAME = "しものせき市民活動センター"  # when the centre's profile has no name yet
+STATS_SUFFIXES = (".xlsx", ".csv", ".pdf")
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    """Who made the report and when (作成日・作成者・指定管理者), printed on every format's first page."""
+
+    created_on: date | None = None  # None: the clock's today
+    author: str = ""  # the staff member who wrote it
+    operator: str = ""  # the designated operator (指定管理者) running the centre
+
+    @property
+    def day(self) -> date:
+        return self.created_on or clock.today()
+
+
+@dataclass(frozen=True)
+class StatsReport:
+    """Everything a statistics file is written from (``reports.stats_export.write_stats``): the figures of a
+    month or a fiscal year, the fiscal year's monthly rows (None for a month), the centre and the particulars."""
+
+    fig: MonthFigures
+    monthly: tuple[MonthRow, ...] | None = None
+    centre: str = CENTRE_NAME
+    info: ReportInfo = field(default_factory=ReportInfo)
+
+
+def period_text(fig: MonthFigures) -> str:
+    """'令和8年10月分' for a month, '令和8年度' for a fiscal year (the service says '令和8年10月')."""
+    label = fig.period_label
+    if getattr(fig, "month", None) and not label.endswith("分"):
+        return label + "分"
+    return label
+
+
+def check_target(path: PurePath | str) -> str:
+    """The statistics file's suffix, or a Japanese refusal for one we cannot write."""
+    suffix = PurePath(path).suffix.lower()
+    if suffix not in STATS_SUFFIXES:
+        raise ValidationError(f"書き出すファイルは .xlsx、.csv、.pdf のいずれかにしてください（「{PurePath(path).name}」）。",
+                              "path")
+    return suffix
+
+
 __all__ = ["ROOM_CATEGORY", "EVENT_CATEGORY", "NO_ROOM", "UNREGISTERED", "PRINTING_LABELS", "AmendmentView",
-           "Progress", "MonthRow", "same_period", "MonthFigures", "STORED_FIELDS"]
+           "Progress", "MonthRow", "same_period", "MonthFigures", "STORED_FIELDS",
+           "CENTRE_NAME", "STATS_SUFFIXES", "ReportInfo", "StatsReport", "period_text", "check_target"]

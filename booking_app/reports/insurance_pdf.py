@@ -585,6 +585,15 @@ def write_ledger(ledger: LedgerDoc, path: Path | str) -> int:
     return len(rows)
 
 
+def write_insurance(data: Sequence[RosterRow] | LedgerDoc, path: Path | str, *,
+                    fiscal_year: int | None = None) -> int:
+    """Write what ``services.insurance_reports.export_insurance`` returned: a ledger with :func:`write_ledger`,
+    the roster's rows with :func:`write_roster`. Returns the number of rows written."""
+    if isinstance(data, LedgerDoc):
+        return write_ledger(data, path)
+    return write_roster(data, path, fiscal_year=fiscal_year)
+
+
 __all__ = ["CertPerson", "CertificateDoc", "EnrolmentRow", "RosterRow", "PlanTotal", "LedgerDoc", "ROSTER_COLUMNS",
            "LEDGER_COLUMNS", "TOTAL_COLUMNS", "render_certificate", "render_enrolment_list", "write_roster",
-           "write_ledger", "certificate_rows", "roster_values", "ledger_values"]
+           "write_ledger", "write_insurance", "certificate_rows", "roster_values", "ledger_values"]

@@ -25,11 +25,18 @@ from reportlab.lib.colors import HexColor, black
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
-from booking_app.domain.errors import ValidationError
 from booking_app.domain.fees import yen
-from booking_app.domain.figures import PRINTING_LABELS, MonthFigures, MonthRow
+from booking_app.domain.figures import (
+    CENTRE_NAME,
+    PRINTING_LABELS,
+    MonthFigures,
+    MonthRow,
+    ReportInfo,
+    StatsReport,
+    check_target,
+    period_text,
+)
 from booking_app.fonts import register_reportlab_fonts
 from booking_app.reports.layout import (
     FONT,
@@ -45,9 +52,7 @@ from booking_app.reports.layout import (
     wrap,
 )
 
-CENTRE_NAME = "しものせき市民活動センター"
 REPORT_NAME = "利用状況報告"
-SUFFIXES = (".xlsx", ".csv", ".pdf")
 
 INT_FORMAT = "#,##0"
 PCT_FORMAT = "0.0%"
@@ -95,19 +100,6 @@ class StatTable:
     rows: tuple[tuple[Any, ...], ...]
     total: tuple[Any, ...] | None = None
     landscape: bool = False  # xlsx: printed across the page (many columns)
-
-
-@dataclass(frozen=True)
-class ReportInfo:
-    """Who made the report and when (作成日・作成者・指定管理者), printed on every format's first page."""
-
-    created_on: date | None = None  # None: the clock's today
-    author: str = ""  # the staff member who wrote it
-    operator: str = ""  # the designated operator (指定管理者) running the centre
-
-    @property
-    def day(self) -> date:
-        return self.created_on or clock.today()
 
 
 def created_text(info: ReportInfo) -> str:
@@ -328,14 +320,6 @@ def same_period(monthly: Sequence[MonthRow]) -> tuple[int, int]:
     service's (:func:`booking_app.domain.figures.same_period`); rows without its fields count as over."""
     counted = [r for r in monthly if r.total is not None]
     return sum(r.total for r in counted), sum(_comparable(r) or 0 for r in counted)
-
-
-def period_text(fig: MonthFigures) -> str:
-    """'令和8年10月分' for a month, '令和8年度' for a fiscal year (the service says '令和8年10月')."""
-    label = fig.period_label
-    if getattr(fig, "month", None) and not label.endswith("分"):
-        return label + "分"
-    return label
 
 
 def report_title(fig: MonthFigures, centre: str = CENTRE_NAME) -> str:
@@ -900,19 +884,21 @@ def render_stats_pdf(fig: MonthFigures, out: Path | str | BinaryIO, *,
     return len(pages)
 
 
-# --------------------------------------------------------------------------- gathering
-
-
-def check_target(path: Path | str) -> str:
-    """The output's suffix, or a Japanese refusal for one we cannot write."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise ValidationError(f"書き出すファイルは .xlsx、.csv、.pdf のいずれかにしてください（「{Path(path).name}」）。",
-                              "path")
-    return suffix
+def write_stats(report: StatsReport, path: Path | str) -> int | None:
+    """Write ``report`` to ``path`` in the format its suffix names (.xlsx, .csv or .pdf; any other is refused).
+    Returns the PDF's pages (None for the tables)."""
+    kind = check_target(path)
+    monthly = list(report.monthly) if report.monthly is not None else None
+    if kind == ".xlsx":
+        write_stats_xlsx(report.fig, path, monthly=monthly, centre=report.centre, info=report.info)
+        return None
+    if kind == ".csv":
+        write_stats_csv(report.fig, path, monthly=monthly, centre=report.centre, info=report.info)
+        return None
+    return render_stats_pdf(report.fig, path, monthly=monthly, centre=report.centre, info=report.info)
 
 
 __all__ = ["Column", "StatTable", "stats_tables", "headline", "closed_text", "report_title", "display",
            "write_stats_xlsx", "write_stats_csv", "stats_csv_rows", "render_stats_pdf",
-           "check_target", "monthly_table", "month_label", "amendment_fields", "ReportInfo", "info_rows",
+           "write_stats", "monthly_table", "month_label", "amendment_fields", "info_rows",
            "range_text", "created_text", "row_label", "paginate_flow", "Flow", "same_period"]

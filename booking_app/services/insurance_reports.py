@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy import select
@@ -41,7 +41,6 @@ from booking_app.domain.documents import (
 )
 from booking_app.domain.errors import NotFound, ValidationError
 from booking_app.domain.insurance import SCHEMES, Plan
-from booking_app.reports.insurance_pdf import write_ledger, write_roster
 from booking_app.services import table_writer
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, local_now, require_manager
@@ -353,30 +352,36 @@ def accident_report_doc(session: Session, report_id: int, *, today: date | None 
         received_by=staff.name if staff is not None else "", issuer=issuer(session))
 
 
-def export_insurance(session: Session, actor: Actor, fiscal_year: int, path: Path | str, *,
-                     kind: str = "roster", file_name: str | None = None) -> int:
-    """Write the roster or the ledger of a fiscal year to ``path`` (.xlsx or .csv); managers only, as
-    both hold personal data. Returns the number of rows written. The export is recorded in the audit
-    trail (which list, year, rows and file; never the names), so call it in a write transaction."""
+def export_insurance(session: Session, actor: Actor, fiscal_year: int, path: PurePath | str, *,
+                     kind: str = "roster", file_name: str | None = None) -> list[RosterRow] | LedgerDoc:
+    """The roster (``kind="roster"``: its rows) or the ledger (``"ledger"``: the document) of a fiscal year for
+    the file ``path``, every text made safe for a spreadsheet, and the export recorded in the audit trail
+    (which list, year, rows and file; never the names). Managers only, as both hold personal data.
+
+    The caller writes the file with ``reports.insurance_pdf.write_insurance`` in the SAME transaction, so a
+    file that cannot be written leaves no audit entry; ``file_name`` is the name to record when ``path`` is a
+    temporary file."""
     require_manager(session, actor, "保険の名簿・台帳の書き出し")
     if kind not in EXPORT_KINDS:
         raise ValidationError(f"書き出す種類「{kind}」はありません（roster か ledger）。", field="kind")
     # Every text (group, person, event, plan) through the one table writer's rule before it reaches the
     # file: a name typed as '=…' or '＋…' gets its leading ' and stays text in Excel (CSV injection).
     safe = table_writer.neutralise_fields
+    data: list[RosterRow] | LedgerDoc
     if kind == "roster":
-        n = write_roster([safe(r) for r in roster_rows(session, fiscal_year)], path, fiscal_year=fiscal_year)
+        data = [safe(r) for r in roster_rows(session, fiscal_year)]
+        n = len(data)
     else:
         doc = ledger(session, fiscal_year)
-        doc = replace(doc, rows=tuple(safe(r) for r in doc.rows), totals=tuple(safe(t) for t in doc.totals),
-                      grand=safe(doc.grand))
-        n = write_ledger(doc, path)
+        data = replace(doc, rows=tuple(safe(r) for r in doc.rows), totals=tuple(safe(t) for t in doc.totals),
+                       grand=safe(doc.grand))
+        n = len(data.rows)
     what = "加入者名簿" if kind == "roster" else "保険台帳"
-    name = file_name or Path(path).name  # the real name when path is a temporary file
+    name = file_name or PurePath(path).name  # the real name when path is a temporary file
     audit(session, actor, "export", "insurance_enrolment", None,
           f"{jcal.fiscal_year_label(fiscal_year)}の{what}を書き出し（{n}行、{name}）",
           after={"file": name, "rows": n, "fiscal_year": fiscal_year, "filter": kind})
-    return n
+    return data
 
 
 __all__ = ["ACCIDENT_ADDRESSEES", "accident_report_doc", "COVER_TEXTS", "cover_text", "certificate_doc", "enrolment_list", "print_enrolment_list", "roster_rows", "ledger", "export_insurance", "enrolment_number",

@@ -21,16 +21,16 @@ from booking_app.reports.stats_export import (
     T_OCCUPANCY,
     T_REVENUE,
     T_SUMMARY,
-    check_target,
     display,
     headline,
     render_stats_pdf,
     same_period,
     stats_tables,
+    write_stats,
     write_stats_csv,
     write_stats_xlsx,
 )
-from booking_app.domain.figures import AmendmentView, MonthFigures, MonthRow
+from booking_app.domain.figures import AmendmentView, MonthFigures, MonthRow, check_target
 
 MM = 72 / 25.4
 CATS = {"部屋利用": 1520, "交流スペース": 410, "情報コーナー": 120, "相談（来所）": 33, "相談（電話）": 21,
@@ -434,10 +434,10 @@ def _all_text(path) -> str:
     return _run(_tool("pdftotext"), "-enc", "UTF-8", str(path), "-")
 
 
-def test_export_stats_writes_the_ledger_in_every_format_without_personal_data(world, tmp_path):
+def test_gathered_stats_written_in_every_format_hold_no_personal_data(world, tmp_path):
     from factories import NOW, at
 
-    from booking_app.services.stats_export import export_stats
+    from booking_app.services.stats_export import gather_stats
     from booking_app.services import bookings as svc
     from booking_app.services.stats.figures import month_figures, year_figures
     from booking_app.services.stats.month_close import amend, close_month
@@ -462,11 +462,10 @@ def test_export_stats_writes_the_ledger_in_every_format_without_personal_data(wo
         for which, kw, total in (("month", {"month": (2026, 10)}, fig.users_total),
                                  ("year", {"fiscal_year": 2026}, year.users_total)):
             path = tmp_path / f"{which}{suffix}"
-            steps: list[tuple[int, int]] = []
             with world.write() as s:
-                written = export_stats(s, path, actor=world.manager, progress=lambda d, n: steps.append((d, n)),
-                                       **kw)
-            assert written.users_total == total == 15 and steps == [(1, 2), (2, 2)]
+                report = gather_stats(s, world.manager, path, **kw)
+                pages = write_stats(report, path)
+            assert report.fig.users_total == total == 15 and (pages is None) == (suffix != ".pdf")
             text = _all_text(path)
             assert not [p for p in PERSONAL if p in text], (path.name, [p for p in PERSONAL if p in text])
             if suffix == ".xlsx":
@@ -485,19 +484,22 @@ def test_export_stats_writes_the_ledger_in_every_format_without_personal_data(wo
     assert "利用者数（交流スペース）" in month_pdf and "センター長" in month_pdf
 
 
-def test_export_stats_wants_one_period_and_a_known_format(world, tmp_path):
+def test_gather_stats_wants_one_period_and_a_known_format(world, tmp_path):
     from booking_app.domain.errors import ValidationError
-    from booking_app.services.stats_export import export_stats
+    from booking_app.services.stats_export import gather_stats
 
     out = tmp_path / "out"
     out.mkdir()
     with world.read() as s:
         with pytest.raises(ValidationError, match="どちらか一方"):
-            export_stats(s, out / "a.pdf", actor=world.manager, month=(2026, 10), fiscal_year=2026)
+            gather_stats(s, world.manager, out / "a.pdf", month=(2026, 10), fiscal_year=2026)
         with pytest.raises(ValidationError, match="どちらか一方"):
-            export_stats(s, out / "a.pdf", actor=world.manager)
+            gather_stats(s, world.manager, out / "a.pdf")
         with pytest.raises(ValidationError, match=r"\.xlsx、\.csv、\.pdf"):
-            export_stats(s, out / "a.docx", actor=world.manager, month=(2026, 10))
+            gather_stats(s, world.manager, out / "a.docx", month=(2026, 10))
+        report = gather_stats(s, world.manager, out / "a.pdf", month=(2026, 10))
+    with pytest.raises(ValidationError, match=r"\.xlsx、\.csv、\.pdf"):
+        write_stats(report, out / "a.docx")  # the writer refuses it too
     assert not list(out.iterdir())
 
 

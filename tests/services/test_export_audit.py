@@ -11,9 +11,14 @@ from factories import World, at
 from sqlalchemy import select
 
 from booking_app import cli
+from booking_app.domain.errors import DomainError, ValidationError
+from booking_app.reports.insurance_pdf import write_insurance
+from booking_app.reports.stats_export import write_stats
 from booking_app.services import cards, group_io, slips
 from booking_app.services import insurance_reports as ir
 from booking_app.services.audit_log import AuditFilter, export_audit, verify_chain
+from booking_app.services.common import Actor
+from booking_app.services.stats_export import gather_stats
 from booking_app.store.engine import make_engine, read_session
 from booking_app.store.models import AuditEntry
 from tests.cli_login import command_url, signed_in
@@ -40,12 +45,24 @@ def test_the_group_register_export_is_audited_without_the_names(world: World, tm
 
 def test_the_insurance_roster_and_ledger_exports_are_audited(world: World, tmp_path: Path):
     with world.write() as s:
-        assert ir.export_insurance(s, world.manager, 2026, tmp_path / "roster.csv") == 0
-        ir.export_insurance(s, world.manager, 2026, tmp_path / "ledger.xlsx", kind="ledger")
+        rows = ir.export_insurance(s, world.manager, 2026, tmp_path / "roster.csv")
+        assert write_insurance(rows, tmp_path / "roster.csv", fiscal_year=2026) == 0
+        doc = ir.export_insurance(s, world.manager, 2026, tmp_path / "ledger.xlsx", kind="ledger")
+        write_insurance(doc, tmp_path / "ledger.xlsx")
     roster, ledger = exports(world.engine)
     assert roster.entity == ledger.entity == "insurance_enrolment"
     assert "加入者名簿を書き出し（0行、roster.csv）" in roster.summary and "令和8年度" in roster.summary
     assert "保険台帳を書き出し" in ledger.summary and ledger.after["filter"] == "ledger"
+
+
+def test_an_insurance_file_that_cannot_be_written_leaves_no_audit_row(world: World, tmp_path: Path):
+    blocked = tmp_path / "roster.xlsx"
+    blocked.mkdir()  # a folder where the file should go: saving it fails
+    with pytest.raises(OSError), world.write() as s:
+        write_insurance(ir.export_insurance(s, world.manager, 2026, blocked), blocked, fiscal_year=2026)
+    with pytest.raises(ValidationError, match=".xlsx か .csv"), world.write() as s:
+        write_insurance(ir.export_insurance(s, world.manager, 2026, tmp_path / "名簿.pdf"), tmp_path / "名簿.pdf")
+    assert exports(world.engine) == [] and not (tmp_path / "名簿.pdf").exists()
 
 
 def test_the_audit_export_is_audited_and_the_chain_still_verifies(world: World, tmp_path: Path):
@@ -106,25 +123,30 @@ def printed(engine) -> list[AuditEntry]:
 
 @pytest.mark.now(NOW)
 def test_the_statistics_export_is_audited_as_its_author(world: World, tmp_path: Path):
-    from booking_app.services.stats_export import export_stats
-
     with world.write() as s:
-        export_stats(s, tmp_path / "月報.csv", actor=world.desk, month=(2026, 10))
+        write_stats(gather_stats(s, world.desk, tmp_path / "月報.csv", month=(2026, 10)), tmp_path / "月報.csv")
     (e,) = printed(world.engine)
     assert (e.action, e.entity, e.staff_id) == ("export", "statistics", world.desk.id)
     assert "令和8年10月分の統計を書き出し（CSV、月報.csv）" in e.summary
     assert e.after == {"file": "月報.csv", "period": "2026-10", "format": "csv"}
+    assert (tmp_path / "月報.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 
 @pytest.mark.now(NOW)
 def test_a_refused_statistics_author_writes_neither_file_nor_row(world: World, tmp_path: Path):
-    from booking_app.domain.errors import DomainError
-    from booking_app.services.stats_export import export_stats
-    from booking_app.services.common import Actor
-
     with pytest.raises(DomainError), world.write() as s:
-        export_stats(s, tmp_path / "年報.xlsx", actor=Actor(99_999, "だれか", "manager"), fiscal_year=2026)
+        report = gather_stats(s, Actor(99_999, "だれか", "manager"), tmp_path / "年報.xlsx", fiscal_year=2026)
+        write_stats(report, tmp_path / "年報.xlsx")
     assert printed(world.engine) == [] and not (tmp_path / "年報.xlsx").exists()
+
+
+@pytest.mark.now(NOW)
+def test_a_statistics_file_that_cannot_be_written_leaves_no_audit_row(world: World, tmp_path: Path):
+    blocked = tmp_path / "月報.pdf"
+    blocked.mkdir()  # a folder where the file should go: writing it fails after the figures are gathered
+    with pytest.raises(OSError), world.write() as s:
+        write_stats(gather_stats(s, world.manager, blocked, month=(2026, 10)), blocked)
+    assert printed(world.engine) == []
 
 
 @pytest.mark.now(NOW)

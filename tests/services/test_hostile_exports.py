@@ -21,7 +21,9 @@ from factories import NOW, World, at, seed
 
 from booking_app.domain.insurance import default_plans
 from booking_app.reports.cashup import write_cashup_xlsx
-from booking_app.services.stats_export import export_stats
+from booking_app.reports.insurance_pdf import write_insurance
+from booking_app.reports.stats_export import write_stats
+from booking_app.services.stats_export import gather_stats
 from booking_app.services import group_io, payments, table_writer
 from booking_app.services.stats import month_close as stats
 from booking_app.services import insurance_reports as ir
@@ -223,8 +225,9 @@ def test_the_statistics_export_neutralises_correction_reasons_and_the_author(hos
     w = hostile.world
     path = tmp_path / f"stats{suffix}"
     with w.write() as s:
-        fig = export_stats(s, path, actor=w.manager, month=(2026, 10), author=HOSTILE[0])
-    assert len(fig.amendments) == len(HOSTILE)
+        report = gather_stats(s, w.manager, path, month=(2026, 10), author=HOSTILE[0])
+        write_stats(report, path)
+    assert len(report.fig.amendments) == len(HOSTILE)
     cells = assert_safe(path, STRIPPED)
     assert cells.count("'" + HOSTILE[0]) >= 2  # the author and the first reason
 
@@ -248,7 +251,8 @@ def test_the_insurance_roster_and_ledger_neutralise_holders_events_and_people(ho
     w = hostile.world
     path = tmp_path / f"{kind}{suffix}"
     with w.write() as s:
-        assert ir.export_insurance(s, w.manager, 2026, path, kind=kind) == len(HOSTILE) + 1
+        data = ir.export_insurance(s, w.manager, 2026, path, kind=kind)
+        assert write_insurance(data, path, fiscal_year=2026) == len(HOSTILE) + 1
     cells = assert_safe(path, HOSTILE, plain=("山田",) if kind == "ledger" else ("山田", "山田花子"))
     # holder and person (roster), or holder, event name and place (ledger)
     assert cells.count("'" + HOSTILE[0]) == (2 if kind == "roster" else 3)

@@ -24,16 +24,21 @@ from factories import NOW, World
 from booking_app.domain.errors import NotFound, PermissionDenied, ValidationError
 from booking_app.domain.insurance import default_plans
 from booking_app.cli.insurance import register as register_cli
-from booking_app.reports.insurance_pdf import ROSTER_COLUMNS, TOTAL_COLUMNS, render_certificate
+from booking_app.reports.insurance_pdf import ROSTER_COLUMNS, TOTAL_COLUMNS, render_certificate, write_insurance
 from booking_app.services import insurance_reports as ir
 from booking_app.services.payments import take_payment, void_receipt
-from booking_app.store.models import Charge, InsuranceEnrolment, InsurancePlan, InsuredPerson
+from booking_app.store.models import AuditEntry, Charge, InsuranceEnrolment, InsurancePlan, InsuredPerson
 
 FY = 2026
 FAMILY = ["山田", "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "中村"]
 GIVEN = ["花子", "一郎", "美咲", "健太", "陽菜"]
 KANA_F = ["ヤマダ", "サトウ", "スズキ", "タカハシ", "タナカ", "イトウ", "ワタナベ", "ナカムラ"]
 KANA_G = ["ハナコ", "イチロウ", "ミサキ", "ケンタ", "ヒナ"]
+
+
+def export(s, actor, fiscal_year: int, path, **kw) -> int:
+    """What the page and the command do in one transaction: the service's cleaned rows, then the file."""
+    return write_insurance(ir.export_insurance(s, actor, fiscal_year, path, **kw), path, fiscal_year=fiscal_year)
 
 
 def crowd(n: int) -> list[tuple[str, str]]:
@@ -197,8 +202,8 @@ def test_roster_files_agree_with_the_rows_cell_by_cell(insured, tmp_path):
     xlsx, csv_path = tmp_path / "名簿.xlsx", tmp_path / "名簿.csv"
     with w.read() as s:
         rows = ir.roster_rows(s, FY)
-        assert ir.export_insurance(s, w.manager, FY, xlsx) == len(rows)
-        assert ir.export_insurance(s, w.manager, FY, csv_path) == len(rows)
+        assert export(s, w.manager, FY, xlsx) == len(rows)
+        assert export(s, w.manager, FY, csv_path) == len(rows)
     ws = openpyxl.load_workbook(xlsx).active
     assert ws.title == "被保険者名簿" and "令和8年度" in ws["A1"].value
     assert tuple(c.value for c in ws[2]) == ROSTER_COLUMNS
@@ -232,10 +237,12 @@ def test_exports_refuse_desk_staff_and_unknown_files(insured, tmp_path):
     w = insured.world
     with w.read() as s:
         with pytest.raises(PermissionDenied, match="管理者のみ"):
-            ir.export_insurance(s, w.desk, FY, tmp_path / "x.xlsx")
-        with pytest.raises(ValidationError, match=".xlsx か .csv"):
-            ir.export_insurance(s, w.manager, FY, tmp_path / "x.pdf")
-    assert not (tmp_path / "x.xlsx").exists()
+            export(s, w.desk, FY, tmp_path / "x.xlsx")
+    with pytest.raises(ValidationError, match=".xlsx か .csv"), w.write() as s:
+        export(s, w.manager, FY, tmp_path / "x.pdf")
+    assert not (tmp_path / "x.xlsx").exists() and not (tmp_path / "x.pdf").exists()
+    with w.read() as s:  # the refused file's export was rolled back with its transaction
+        assert s.scalars(select(AuditEntry).where(AuditEntry.action == "export")).all() == []
 
 
 # --------------------------------------------------------------------------- list and ledger
@@ -267,7 +274,7 @@ def test_enrolment_list_and_ledger_totals(insured, tmp_path):
 
     out = tmp_path / "台帳.xlsx"
     with w.read() as s:
-        assert ir.export_insurance(s, w.manager, FY, out, kind="ledger") == len(led.rows)
+        assert export(s, w.manager, FY, out, kind="ledger") == len(led.rows)
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["加入台帳", "プラン別集計"]
     sums = wb["プラン別集計"]
@@ -275,7 +282,7 @@ def test_enrolment_list_and_ledger_totals(insured, tmp_path):
     assert [c.value for c in sums[sums.max_row]] == ["合計", None, 5, led.grand.insured, 5270, 4270, 1000]
     out_csv = tmp_path / "台帳.csv"
     with w.read() as s:
-        ir.export_insurance(s, w.manager, FY, out_csv, kind="ledger")
+        export(s, w.manager, FY, out_csv, kind="ledger")
     text = out_csv.read_bytes().decode("utf-8-sig")
     assert "\r\n\r\nプラン,保険種類,加入件数" in text and text.rstrip().endswith("合計,,5,%d,5270,4270,1000"
                                                                           % led.grand.insured)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from booking_app import cli
 from booking_app.domain.errors import PermissionDenied, RuleError
 from booking_app.domain.recurrence import RecurrenceRule
+from booking_app.reports.insurance_pdf import write_insurance
 from booking_app.services import backup_encryption, import_limits, privacy
 from booking_app.services import auth, centre, command_tokens, fees, group_io, groups, imports, insurance, insurance_reports
 from booking_app.services import bookings as bk
@@ -123,8 +124,8 @@ CASES = [
     Case("imports.import_bookings", lambda s, a, e: imports.import_bookings(s, a, LEDGER_CSV, dry_run=True,
                                                                             now=NOW)),
     Case("insurance.save_plan", lambda s, a, e: insurance.save_plan(s, a, FY, _plan(s), now=NOW)),
-    Case("insurance_reports.export_insurance", lambda s, a, e: insurance_reports.export_insurance(
-        s, a, FY, e.tmp / "roster.csv"), output="roster.csv"),
+    Case("insurance_reports.export_insurance", lambda s, a, e: write_insurance(insurance_reports.export_insurance(
+        s, a, FY, e.tmp / "roster.csv"), e.tmp / "roster.csv", fiscal_year=FY), output="roster.csv"),
     Case("audit_log.export_audit", lambda s, a, e: export_audit(s, a, AuditFilter(), e.tmp / "audit.csv", now=NOW),
          output="audit.csv"),
     Case("auth.create_account", lambda s, a, e: auth.create_account(s, a, name="新人 一郎", password=PW, now=NOW),

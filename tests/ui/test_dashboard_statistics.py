@@ -60,7 +60,7 @@ def pdf_text(path) -> str:
 
 
 def test_every_output_and_the_screen_follow_one_rule_on_a_mid_december_day(qtbot, year, manager, tmp_path):
-    from booking_app.services.stats_export import export_stats
+    from booking_app.cli.stats import export_stats
 
     with read_session(year) as s:
         rows = monthly_users(s, 2026)

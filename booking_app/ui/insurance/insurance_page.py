@@ -44,9 +44,11 @@ from PySide6.QtWidgets import (
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError
 from booking_app.domain.insurance import SCHEMES
+from booking_app.reports.insurance_pdf import write_insurance
 from booking_app.services import insurance as ins
 from booking_app.services import unit_of_work
 from booking_app.services.insurance_reports import export_insurance
+from booking_app.services.unit_of_work import Session
 from booking_app.services.group_lookup import get_group, search_groups
 from booking_app.ui.money import payment_dialog as pd
 from booking_app.ui.insurance.accident_dialog import AccidentDialog
@@ -610,8 +612,11 @@ class InsurancePage(QWidget):
         fy, actor, engine = self.fiscal_year(), self.ctx.actor, self.ctx.engine
         label = jcal.fiscal_year_label(fy)
 
+        def export(session: Session, path: Path) -> int:
+            return write_insurance(export_insurance(session, actor, fy, path, kind=kind), path, fiscal_year=fy)
+
         def write(path: Path) -> int:
-            return unit_of_work.write(engine, lambda s: export_insurance(s, actor, fy, path, kind=kind))
+            return unit_of_work.write(engine, lambda s: export(s, path))
 
         def remember(_n: int, path: Path) -> None:
             self.last_export_path = path

@@ -11,8 +11,10 @@ from PySide6.QtWidgets import QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QR
 
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.figures import MonthFigures
+from booking_app.reports.stats_export import write_stats
 from booking_app.services import unit_of_work
-from booking_app.services.stats_export import export_stats
+from booking_app.services.stats_export import gather_stats
+from booking_app.services.unit_of_work import Session
 from booking_app.ui.context import AppContext
 from booking_app.ui.export_op import ExportOp, export_file
 from booking_app.ui.period_picker import FISCAL_YEAR, MONTH, PeriodPicker
@@ -99,9 +101,15 @@ class ExportTab(QWidget):
         suggested = f"統計_{stem}.{fmt}"
         engine, actor = self.ctx.engine, self.ctx.actor
 
+        def export(session: Session, p: Path) -> MonthFigures:
+            # The service records the export; the file is written in the same transaction, so a file that
+            # cannot be written leaves no audit entry.
+            report = gather_stats(session, actor, p, **kwargs)
+            write_stats(report, p)
+            return report.fig
+
         def write(p: Path) -> MonthFigures:
-            # A write: the export records itself in the audit trail, in the same transaction.
-            return unit_of_work.write(engine, lambda session: export_stats(session, p, actor=actor, **kwargs))
+            return unit_of_work.write(engine, lambda session: export(session, p))
 
         def done(_fig: MonthFigures, p: Path) -> str:
             self.last_export_path = p
