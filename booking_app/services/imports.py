@@ -22,21 +22,24 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import Table as DbTable
 
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import GROUP_BARRED, BookingStatus, overlaps, peak_in_use
 from booking_app.services import tabular
 from booking_app.services.booking_views import blocks_slot_sql, overlap_error
-from booking_app.services.bookings import expire_overdue_holds, hm
+from booking_app.services.booking_plan import hm
+from booking_app.services.bookings import expire_overdue_holds
 from booking_app.services.centre import get_profile
 from booking_app.domain.errors import ValidationError
 from booking_app.services.common import Actor, audit, local_now, require_manager
@@ -178,9 +181,36 @@ class _Row:
     period_notice: str = ""
     bad: bool = False
 
+    def placed(self) -> _Placed | None:
+        """The row's slot once its room, day and times are all read (None while any is missing)."""
+        if self.room is None or self.day is None or self.start is None or self.end is None:
+            return None
+        return _Placed(self, self.room, self.day, self.start, self.end)
+
+    def slot(self) -> _Placed:
+        """The slot of a row that passed every check (which always has one)."""
+        placed = self.placed()
+        if placed is None:  # pragma: no cover - a row without errors has its room, day and times
+            raise RuntimeError(f"row {self.row} has no slot")
+        return placed
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A row whose room, day, start and end are known: what the slot and rule checks and the write read,
+    typed without None. ``row`` is the row itself, for its other columns and for marking it bad."""
+
+    row: _Row
+    room: Room
+    day: date
+    start: datetime
+    end: datetime
+
 
 class _Checker(RowChecker):
     """Reads and judges the rows; collects errors and notices instead of stopping at the first."""
+
+    report: ImportReport
 
     def __init__(self, session: Session, report: ImportReport, today: date, override_reason: str = "") -> None:
         self.session = session
@@ -196,7 +226,7 @@ class _Checker(RowChecker):
 
     # -- one row, column by column --
 
-    def parse(self, number: int, get) -> _Row:
+    def parse(self, number: int, get: Callable[[str], Any]) -> _Row:
         r = _Row(number)
         self._date(r, get("利用日"), get("曜日"))
         self._room(r, get("部屋"))
@@ -253,7 +283,7 @@ class _Checker(RowChecker):
             column = "終了" if end is None else "開始"
             self.error(r, column, f"{column}時刻がありません（開始と終了の両方を入れるか、両方を空けて区分だけにしてください）。")
             return
-        if start is None:
+        if start is None or end is None:  # both blank (one blank alone was refused above)
             if not period_name:
                 self.error(r, "開始", "時刻も区分もありません。開始・終了の時刻か区分（午前・午後・夜間）を入れてください。")
                 return
@@ -332,7 +362,7 @@ class _Checker(RowChecker):
         for token in (t for t in _EQUIP_SPLIT_RE.split(text) if t and t not in ("なし", "無し", "-")):
             m = _EQUIP_TOKEN_RE.match(token)
             et = self._equipment_type(m[1]) if m else None
-            if et is None:
+            if m is None or et is None:
                 known = "、".join(t.name for t in self.types)
                 self.error(r, "備品", f"備品「{token}」がわかりません（例：プロジェクター1、スクリーン1。備品：{known}）。")
                 continue
@@ -388,7 +418,7 @@ class _Checker(RowChecker):
             r.group = new[r.reg_no]
         self.report.matched_groups = len({r.group.reg_no for r in rows if r.group is not None
                                           and r.group.reg_no in existing})
-        self.report.new_groups = [(g.reg_no, g.name) for g in new.values()]
+        self.report.new_groups = [(reg_no, g.name) for reg_no, g in new.items()]
         return new
 
     def check_slots(self, rows: list[_Row]) -> None:
@@ -397,19 +427,21 @@ class _Checker(RowChecker):
         Rooms: every row that overlaps another row of the file or a booking already in the database is an
         error, and its message names every one of them, so staff see the whole knot at once.
         Equipment: rows are taken in file order; a row beyond the stock is refused."""
-        live = [r for r in rows if not r.bad and r.start is not None and r.status == BookingStatus.CONFIRMED.value]
+        live = [p for r in rows if not r.bad and r.status == BookingStatus.CONFIRMED.value
+                and (p := r.placed()) is not None]
         if not live:
             return
-        lo = datetime.combine(min(r.day for r in live) - timedelta(days=1), time())
-        hi = datetime.combine(max(r.day for r in live) + timedelta(days=1), time())
+        lo = datetime.combine(min(p.day for p in live) - timedelta(days=1), time())
+        hi = datetime.combine(max(p.day for p in live) + timedelta(days=1), time())
         # The one rule (a lapsed hold no longer blocks, even before a write turns it into 期限切れ).
         in_span = (Booking.start_at >= lo, Booking.start_at < hi, blocks_slot_sql(self.today))
         # PERF: plain columns, only the rooms and equipment the file uses, and the equipment lines
         # in one query (they were loaded booking by booking); this runs again inside the write.
-        held: dict[tuple[int, date], list[tuple[datetime, datetime, str]]] = defaultdict(list)
+        # Keyed by the bookings' room_id, a nullable column (only the file's rooms are queried).
+        held: dict[tuple[int | None, date], list[tuple[datetime, datetime, str]]] = defaultdict(list)
         equip_by_day: dict[tuple[int, date], list[tuple[datetime, datetime, int]]] = defaultdict(list)
-        same: dict[tuple[int, datetime, datetime], tuple[int, str]] = {}
-        room_ids = sorted({r.room.id for r in live})
+        same: dict[tuple[int | None, datetime, datetime], tuple[int, str]] = {}
+        room_ids = sorted({p.room.id for p in live})
         q = select(Booking.id, Booking.room_id, Booking.start_at, Booking.end_at, Booking.booker_name).where(
             *in_span, Booking.room_id.in_(room_ids)).order_by(Booking.start_at, Booking.id)
         for bid, room_id, start_at, end_at, booker in self.session.execute(q):
@@ -417,32 +449,34 @@ class _Checker(RowChecker):
             held[(room_id, start_at.date())].append(
                 (start_at, end_at, f"既存の予約（予約番号{number}・{booker}・{hm(start_at)}〜{hm(end_at)}）"))
             same[(room_id, start_at, end_at)] = (bid, booker)
-        type_ids = sorted({tid for r in live for tid in r.equipment})
+        type_ids = sorted({tid for p in live for tid in p.row.equipment})
         if type_ids:
             eq = select(BookingEquipment.equipment_type_id, BookingEquipment.quantity, Booking.start_at,
                         Booking.end_at).join(Booking, Booking.id == BookingEquipment.booking_id).where(
                 *in_span, BookingEquipment.equipment_type_id.in_(type_ids))
             for tid, qty, start_at, end_at in self.session.execute(eq):
                 equip_by_day[(tid, start_at.date())].append((start_at, end_at, qty))
-        in_room: dict[tuple[int, date], list[_Row]] = defaultdict(list)
-        for r in live:
-            in_room[(r.room.id, r.day)].append(r)
+        in_room: dict[tuple[int, date], list[_Placed]] = defaultdict(list)
+        for p in live:
+            in_room[(p.room.id, p.day)].append(p)
         clashed: set[int] = set()
-        for r in live:
-            twin = same.get((r.room.id, r.start, r.end))
+        for p in live:
+            r = p.row
+            twin = same.get((p.room.id, p.start, p.end))
             if twin is not None and fold(twin[1]) == fold(r.group.name if r.group else r.name):
                 self.error(r, "部屋", f"同じ予約が既に登録されています（予約番号{twin[0]:07d}）。"
                                     "この台帳は取込済みではありませんか。")
                 clashed.add(r.row)
                 continue
-            whom = [who for s, e, who in held[(r.room.id, r.day)] if overlaps(r.start, r.end, s, e)]
-            whom += [f"{o.row}行目の予約（{o.name}・{hm(o.start)}〜{hm(o.end)}）" for o in in_room[(r.room.id, r.day)]
-                     if o is not r and overlaps(r.start, r.end, o.start, o.end)]
+            whom = [who for s, e, who in held[(p.room.id, p.day)] if overlaps(p.start, p.end, s, e)]
+            whom += [f"{o.row.row}行目の予約（{o.row.name}・{hm(o.start)}〜{hm(o.end)}）" for o in in_room[(p.room.id, p.day)]
+                     if o is not p and overlaps(p.start, p.end, o.start, o.end)]
             if whom:
-                self.error(r, "部屋", f"{r.room.name} {hm(r.start)}〜{hm(r.end)}は{'、'.join(whom)}と重なります（二重予約）。")
+                self.error(r, "部屋", f"{p.room.name} {hm(p.start)}〜{hm(p.end)}は{'、'.join(whom)}と重なります（二重予約）。")
                 clashed.add(r.row)
         stock = {t.id: t for t in self.types}
-        for r in live:
+        for p in live:
+            r = p.row
             if r.row in clashed:
                 continue
             short = []
@@ -453,27 +487,27 @@ class _Checker(RowChecker):
                     continue
                 if et.stock is None:
                     continue
-                peak = peak_in_use(equip_by_day[(tid, r.day)], r.start, r.end)
+                peak = peak_in_use(equip_by_day[(tid, p.day)], p.start, p.end)
                 if peak + qty > et.stock:
-                    short.append(f"{et.name}は{hm(r.start)}〜{hm(r.end)}に{et.stock}{et.unit}中{peak}{et.unit}が"
+                    short.append(f"{et.name}は{hm(p.start)}〜{hm(p.end)}に{et.stock}{et.unit}中{peak}{et.unit}が"
                                  f"予約済みで、{qty}{et.unit}は貸し出せません")
             if short:
                 self.error(r, "備品", "、".join(short) + "。")
                 continue
             for tid, qty in r.equipment.items():
-                equip_by_day[(tid, r.day)].append((r.start, r.end, qty))
+                equip_by_day[(tid, p.day)].append((p.start, p.end, qty))
 
     def _day_text(self, d: date) -> str:
         holiday = "・祝" if jcal.is_holiday(d) else ""
         return f"{jcal.format_slash(d)}（{jcal.weekday_ja(d)}{holiday}）"
 
-    def _broken(self, r: _Row) -> list[tuple[str, str]]:
+    def _broken(self, p: _Placed) -> list[tuple[str, str]]:
         """(column, what is wrong) for every rule the row's slot breaks, worded without the date, which the
         caller says once in front (the domain's messages start with their own date: said twice before)."""
         broken = []
-        for rb in hours.check_slot(self.profile, r.start, r.end):
+        for rb in hours.check_slot(self.profile, p.start, p.end):
             if rb.code == "closed":
-                reason = hours.closure_reason(self.profile, r.day)
+                reason = hours.closure_reason(self.profile, p.day)
                 broken.append(("利用日", f"休館日（{reason}）です" if reason else "開館時間が設定されていません"))
             else:
                 broken.append(("開始", rb.message))
@@ -485,19 +519,19 @@ class _Checker(RowChecker):
         Before today: history, kept as it happened (a notice). From today on: a booking still to come, so a
         break is an error unless the manager gave a reason to import it as a rule override."""
         for r in rows:
-            if r.bad or r.start is None:
+            p = r.placed()
+            if r.bad or p is None:
                 continue
             live = r.status == BookingStatus.CONFIRMED.value
-            broken = self._broken(r)
+            broken = self._broken(p)
             is_member = r.group is not None and r.group.status in GOOD_GROUP_STATES
-            window = hours.check_window(self.profile, self.today, r.day, is_member)
-            past = window is not None and window.code == "past"
-            if past:
+            window = hours.check_window(self.profile, self.today, p.day, is_member)
+            if window is not None and window.code == "past":
                 r.rule_breaks = [text for _, text in broken] + [window.message]
                 if live:
                     self.report.past += 1
                 if live and broken:
-                    self.notice(r.row, broken[0][0], f"{self._day_text(r.day)}は" + "。".join(t for _, t in broken)
+                    self.notice(r.row, broken[0][0], f"{self._day_text(p.day)}は" + "。".join(t for _, t in broken)
                                 + f"。「{OVERRIDE_REASON}」として取り込みます。")
                 elif r.period_notice:
                     self.notice(r.row, "区分", r.period_notice)
@@ -508,7 +542,7 @@ class _Checker(RowChecker):
                 if r.period_notice:
                     self.notice(r.row, "区分", r.period_notice)
                 continue
-            what = f"{self._day_text(r.day)}は" + "。".join(t for _, t in broken)
+            what = f"{self._day_text(p.day)}は" + "。".join(t for _, t in broken)
             if self.override_reason:
                 r.rule_breaks = [t for _, t in broken]
                 self.report.overridden += 1
@@ -524,10 +558,10 @@ class _Checker(RowChecker):
 OVERRIDE_REASON_MAX = 200
 
 
-def _override_for(r: _Row, today: date, reason: str) -> str:
+def _override_for(r: _Placed, today: date, reason: str) -> str:
     """What the booking records as its rule override: history is '台帳からの取込'; a row still to come
     that breaks a rule carries the manager's reason; any other row none."""
-    if not r.rule_breaks:
+    if not r.row.rule_breaks:
         return ""
     return OVERRIDE_REASON if r.day < today else reason
 
@@ -631,13 +665,13 @@ def _write(session: Session, actor: Actor, report: ImportReport, rows: list[_Row
     # PERF: one multi-row INSERT … RETURNING for the bookings and one for their equipment, not an
     # ORM object per row (bench/bench_import.py: 20,000 rows held the write lock 3.6 s through the ORM).
     values = [dict(
-        room_id=r.room.id, group_id=r.group.id if r.group is not None else None, booker_kind=r.booker_kind,
+        room_id=p.room.id, group_id=r.group.id if r.group is not None else None, booker_kind=r.booker_kind,
         booker_name=r.group.name if r.group is not None else r.name, contact_phone=r.phone,
-        purpose=r.purpose, attendees=r.attendees, start_at=r.start, end_at=r.end, status=r.status,
-        status_reason=r.status_reason, override_reason=_override_for(r, now.date(), override_reason),
+        purpose=r.purpose, attendees=r.attendees, start_at=p.start, end_at=p.end, status=r.status,
+        status_reason=r.status_reason, override_reason=_override_for(p, now.date(), override_reason),
         note=r.note, series_detached=False, version=1, created_at=now, created_by=actor.id, updated_at=now,
-        updated_by=actor.id) for r in rows]
-    bookings = Booking.__table__
+        updated_by=actor.id) for r in rows for p in (r.slot(),)]
+    bookings = cast(DbTable, Booking.__table__)  # a mapped class's table: declared FromClause, a Table
     try:
         if session.get_bind().dialect.name == "sqlite":
             # One executemany; SQLAlchemy would send RETURNING in parameter order one row at a time on SQLite.
@@ -653,7 +687,7 @@ def _write(session: Session, actor: Actor, report: ImportReport, rows: list[_Row
         lines = [{"booking_id": bid, "equipment_type_id": t, "quantity": q}
                  for bid, r in zip(ids, rows, strict=True) for t, q in r.equipment.items()]
         if lines:
-            session.execute(insert(BookingEquipment.__table__), lines)
+            session.execute(insert(cast(DbTable, BookingEquipment.__table__)), lines)
     except IntegrityError as exc:  # PostgreSQL's double-booking guard: another terminal was quicker
         if "ex_bookings_room_overlap" in str(exc.orig) or "exclusion" in str(exc.orig).lower():
             raise overlap_error("取込") from None
