@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QPushButton, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QDialog, QLabel, QPushButton, QTableView, QWidget
 
+from booking_app.domain.errors import DomainError
 from booking_app.ui.plain_text import plain_label
+from booking_app.ui.prompts import Prompts
+
+D = TypeVar("D", bound=QDialog)
+T = TypeVar("T")
 
 TITLE_SCALE = 1.3  # a page's heading against the body text
 
@@ -69,3 +75,20 @@ def select_row_by_id(table: QTableView, proxy, model, row_id: int) -> bool:
             table.selectRow(proxy.mapFromSource(model.index(r, 0)).row())
             return True
     return False
+
+
+def run_modal(parent: QWidget | None, prompts: Prompts, make: Callable[[], D], answer: Callable[[D, bool], T], *,
+              refused: T) -> T:
+    """A dialog's entry point in one place: build it with ``make()`` (a refusal while reading what it shows
+    is said through ``prompts`` over ``parent`` and gives ``refused``), run it modally, and give
+    ``answer(dialog, accepted)``; the dialog is deleted afterwards either way."""
+    try:
+        dlg = make()
+    except DomainError as exc:
+        prompts.show_error(parent, exc)
+        return refused
+    try:
+        accepted = dlg.exec() == QDialog.DialogCode.Accepted
+        return answer(dlg, accepted)
+    finally:
+        dlg.deleteLater()

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox
+from PySide6.QtWidgets import QDialog, QInputDialog, QLabel, QMessageBox
 
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.ui import prompts as prompts_module
@@ -18,6 +18,7 @@ from booking_app.ui.export_op import export_file
 from booking_app.ui.list_page import ListPage
 from booking_app.ui.prompts import Prompts, RecordingPrompts, with_suffix
 from booking_app.ui.table_model import RowsTableModel
+from booking_app.ui.widgets import run_modal
 
 NOW = "2026-11-25 10:00"
 pytestmark = pytest.mark.now(NOW)
@@ -109,6 +110,36 @@ def test_attempt_shows_a_refusal_and_says_whether_it_went_through(prompts):
     assert prompts.error_texts == ["取消の理由を入力してください。"]
     with pytest.raises(ZeroDivisionError):  # a bug is not a refusal: it is not swallowed
         prompts.attempt(None, lambda: 1 / 0)
+
+
+class _Answered(QDialog):
+    """A dialog that is answered at once (no modal waits for a click)."""
+
+    def __init__(self, code: QDialog.DialogCode):
+        super().__init__()
+        self.code = code
+
+    def exec(self) -> int:  # type: ignore[override]
+        return self.code
+
+
+def test_run_modal_answers_from_the_dialog_and_says_a_refusal(qtbot, prompts):
+    made: list[_Answered] = []
+
+    def make(code):
+        made.append(_Answered(code))
+        return made[-1]
+
+    assert run_modal(None, prompts, lambda: make(QDialog.DialogCode.Accepted), lambda d, ok: ("保存", ok),
+                     refused=None) == ("保存", True)
+    assert run_modal(None, prompts, lambda: make(QDialog.DialogCode.Rejected), lambda d, ok: ok,
+                     refused=None) is False
+
+    def gone():
+        raise ValidationError("この予約は削除されています。", field="予約")
+
+    assert run_modal(None, prompts, gone, lambda d, ok: ok, refused="なし") == "なし"
+    assert prompts.error_texts == ["この予約は削除されています。"]
 
 
 def test_a_typed_name_gets_the_chosen_suffix():

@@ -10,7 +10,9 @@ guide refer to.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (
@@ -55,6 +57,7 @@ from booking_app.ui.booking.recurrence_editor import RecurrenceEditor
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate, list_date, minutes_text, to_qdate
 from booking_app.ui.plain_text import plain_label
+from booking_app.ui.widgets import run_modal
 
 STEP_MINUTES = 30
 FIRST_MINUTE = 6 * 60  # the list of times starts at 6:00; the centre opens at 9:00 by default
@@ -757,15 +760,25 @@ class BookingDialog(QDialog):
     def _save_edit(self, data: BookingInput) -> bool:
         v = self._view
         assert v is not None
-        if v.series_id is not None:
-            scope = self.ctx.prompts.ask_choice(self, "変更の範囲", "繰り返し予約のどの日を変更しますか。",
-                                                SCOPE_CHOICES)
-            if scope is None:
-                return False
-            self.ctx.write(lambda s, a: series_svc.update_series(s, a, v.id, data, scope))
-        else:
-            self.ctx.write(lambda s, a: booking_svc.update_booking(s, a, v.id, data, expected_version=v.version))
+        if not self._write_one_or_series(
+                v, "変更の範囲", "繰り返し予約のどの日を変更しますか。",
+                lambda s, a, scope: series_svc.update_series(s, a, v.id, data, scope),
+                lambda s, a: booking_svc.update_booking(s, a, v.id, data, expected_version=v.version)):
+            return False
         self.result_id = v.id
+        return True
+
+    def _write_one_or_series(self, v: BookingView, title: str, question: str,
+                             series_write: Callable[[Any, Any, str], object],
+                             one_write: Callable[[Any, Any], object]) -> bool:
+        """Write one booking, or for a series ask which dates first (「戻る」: nothing written, False)."""
+        if v.series_id is None:
+            self.ctx.write(one_write)
+            return True
+        scope = self.ctx.prompts.ask_choice(self, title, question, SCOPE_CHOICES)
+        if scope is None:
+            return False
+        self.ctx.write(lambda s, a: series_write(s, a, scope))
         return True
 
     def cancel_booking(self) -> bool:
@@ -777,15 +790,11 @@ class BookingDialog(QDialog):
         if reason is None:
             return False
         try:
-            if v.series_id is not None:
-                scope = self.ctx.prompts.ask_choice(self, "取消の範囲", "繰り返し予約のどの日を取り消しますか。",
-                                                    SCOPE_CHOICES)
-                if scope is None:
-                    return False
-                self.ctx.write(lambda s, a: series_svc.cancel_series(s, a, v.id, scope, reason))
-            else:
-                self.ctx.write(lambda s, a: booking_svc.cancel_booking(s, a, v.id, reason,
-                                                                       expected_version=v.version))
+            if not self._write_one_or_series(
+                    v, "取消の範囲", "繰り返し予約のどの日を取り消しますか。",
+                    lambda s, a, scope: series_svc.cancel_series(s, a, v.id, scope, reason),
+                    lambda s, a: booking_svc.cancel_booking(s, a, v.id, reason, expected_version=v.version)):
+                return False
         except DomainError as exc:
             self.ctx.prompts.show_error(self, exc)
             return False
@@ -800,27 +809,15 @@ class BookingDialog(QDialog):
                start: datetime | None = None, end: datetime | None = None, group_id: int | None = None,
                day: date | None = None) -> int | None:
         """Open for a new booking; the new id (the first of a series), or None when cancelled."""
-        dlg = cls(ctx, parent, room_id=room_id, start=start, end=end, group_id=group_id, day=day)
-        try:
-            if dlg.exec() == QDialog.DialogCode.Accepted:
-                return dlg.result_id
-            return None
-        finally:
-            dlg.deleteLater()
+        return run_modal(parent, ctx.prompts, lambda: cls(ctx, parent, room_id=room_id, start=start, end=end,
+                                                           group_id=group_id, day=day),
+                         lambda dlg, accepted: dlg.result_id if accepted else None, refused=None)
 
     @classmethod
     def edit(cls, parent: QWidget | None, ctx: AppContext, booking_id: int) -> bool:
         """Open an existing booking; True when it was changed or cancelled."""
-        try:
-            dlg = cls(ctx, parent, booking_id=booking_id)
-        except DomainError as exc:
-            ctx.prompts.show_error(parent, exc)
-            return False
-        try:
-            dlg.exec()
-            return dlg.changed_something
-        finally:
-            dlg.deleteLater()
+        return run_modal(parent, ctx.prompts, lambda: cls(ctx, parent, booking_id=booking_id),
+                         lambda dlg, _accepted: dlg.changed_something, refused=False)
 
 
 __all__ = ["BookingDialog"]
