@@ -20,7 +20,6 @@ from booking_app.services import groups as group_svc
 from booking_app.services import insurance as ins
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Charge, InsuranceEnrolment, InsuredPerson
-from booking_app.ui.money import payment_dialog as pd
 from booking_app.ui.insurance.enrol_dialog import AddPeopleDialog, EnrolDialog, RemovePersonDialog
 from tests.actors import actor_for
 
@@ -69,14 +68,12 @@ def group_id(engine) -> int:
 @pytest.fixture(autouse=True)
 def errors(monkeypatch, prompts):
     """What staff would read in the error boxes and notices of the insurance screens, in order, without blocking
-    (the pages and dialogs ask ctx.prompts, the shared recorder; the payment dialog still shows errors through
-    its module)."""
+    (the pages and dialogs ask ctx.prompts, the shared recorder)."""
     shown: list[str] = []
 
     def capture(parent, exc):
         shown.append(getattr(exc, "message", str(exc)))
 
-    monkeypatch.setattr(pd, "show_error", capture)
     monkeypatch.setattr(prompts, "show_error", capture)
     monkeypatch.setattr(prompts, "info", lambda parent, title, text: shown.append(text))
     return shown

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +31,7 @@ from booking_app.domain import insurance as rules
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import insurance as ins
 from booking_app.ui.context import AppContext
+from booking_app.ui.forms import save_row
 from booking_app.ui.groups.group_picker import GroupPicker
 from booking_app.ui.insurance.insurance_models import BAD, GOOD, NEUTRAL, WARN, state_on
 from booking_app.ui.plain_text import plain_label
@@ -136,21 +136,11 @@ class AccidentDialog(QDialog):
                         "place": self.place_edit, "description": self.description_edit, "injury": self.injury_edit,
                         "damage": self.damage_edit, "witnesses": self.witnesses_edit}
 
-        self.save_button = QPushButton("受け付ける")
-        self.save_button.setObjectName("save_accident")
-        cancel = QPushButton("キャンセル")
-        cancel.clicked.connect(self.reject)
-        self.save_button.clicked.connect(self.save)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.save_button)
-        row.addWidget(cancel)
+        self.save_button, row = save_row(self, "受け付ける", "save_accident", self.save)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addStretch(1)
         lay.addLayout(row)
-        for b in (self.save_button, cancel):
-            b.setAutoDefault(False)
 
         self.enrolment_combo.currentIndexChanged.connect(self._update)
         self.enrolment_combo.currentIndexChanged.connect(self._group_from_enrolment)

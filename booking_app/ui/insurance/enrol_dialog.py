@@ -43,6 +43,7 @@ from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import insurance as ins
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate
+from booking_app.ui.forms import save_row
 from booking_app.ui.groups.group_picker import GroupPicker
 from booking_app.ui.insurance.insurance_models import BAD, NEUTRAL, RosterModel, period_text
 from booking_app.ui.plain_text import esc, plain_label, rich, tip
@@ -523,15 +524,7 @@ class AddPeopleDialog(QDialog):
                       "追加分の保険料は別にお預かりします。")
         note.setWordWrap(True)
         self.roster = RosterEditor(self.ctx, self)
-        self.save_button = QPushButton("追加する")
-        self.save_button.setObjectName("save_people")
-        cancel = QPushButton("キャンセル")
-        cancel.clicked.connect(self.reject)
-        self.save_button.clicked.connect(self.save)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.save_button)
-        row.addWidget(cancel)
+        self.save_button, row = save_row(self, "追加する", "save_people", self.save)
         lay = QVBoxLayout(self)
         lay.addWidget(head)
         lay.addWidget(note)
@@ -581,24 +574,14 @@ class RemovePersonDialog(QDialog):
         self.reason_edit = QLineEdit()
         self.reason_edit.setObjectName("reason")
         self.reason_edit.setPlaceholderText("退会・転居など")
-        self.save_button = QPushButton("名簿から外す")
-        self.save_button.setObjectName("remove_person")
-        cancel = QPushButton("キャンセル")
-        cancel.clicked.connect(self.reject)
-        self.save_button.clicked.connect(self.save)
+        self.save_button, row = save_row(self, "名簿から外す", "remove_person", self.save)
         form = QFormLayout()
         form.addRow("理由", self.reason_edit)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.save_button)
-        row.addWidget(cancel)
         lay = QVBoxLayout(self)
         lay.addWidget(rich(QLabel(f"<b>{esc(enrolment.holder_name)}</b>　{esc(enrolment.plan_name)}")))
         lay.addWidget(self.list, 1)
         lay.addLayout(form)
         lay.addLayout(row)
-        for b in self.findChildren(QPushButton):
-            b.setAutoDefault(False)
         self.resize(460, 420)
 
     def save(self) -> bool:
