@@ -34,7 +34,8 @@ def _fiscal_year(text: str) -> int:
     return year
 
 
-def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], *,
+             parents: Sequence[argparse.ArgumentParser] = ()) -> None:
     """Add ``export-insurance --fiscal-year YYYY -o FILE.xlsx|.csv [--kind roster|ledger]`` (a manager)."""
     p = subparsers.add_parser("export-insurance", parents=list(parents),
                               help="活動保険の被保険者名簿・加入台帳を書き出す（Excel・CSV）",

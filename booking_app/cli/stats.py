@@ -50,7 +50,8 @@ def parse_fiscal_year(text: str) -> int:
     return year
 
 
-def register(subparsers: argparse._SubParsersAction, *, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], *,
+             parents: Sequence[argparse.ArgumentParser] = ()) -> None:
     """Add ``export-stats --month YYYY-MM | --fiscal-year YYYY -o FILE.xlsx|.csv|.pdf`` (any staff member)."""
     p = subparsers.add_parser("export-stats", parents=list(parents),
                               help="月・年度の利用状況（統計）を書き出す（Excel・CSV・PDF）",

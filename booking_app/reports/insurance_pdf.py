@@ -15,7 +15,7 @@ The column layout is documented for staff in docs/insurance-export.md.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -46,6 +46,7 @@ from booking_app.reports.layout import (
     spacer,
     wrap,
 )
+from booking_app.services.table_writer import csv_bytes, save_workbook
 
 GREY = HexColor("#555555")
 LIGHT = HexColor("#EEEEEE")
@@ -136,7 +137,8 @@ def _table_row(cols: Sequence[_Col], cells: Sequence[str], left: float, size: fl
 
 
 def _render(pages: list[list[Block]], out: Path | str | BinaryIO, size: tuple[float, float], margin: float, *,
-            title: str, author: str, header, footer, record: list[Drawn] | None) -> int:
+            title: str, author: str, header: Callable[[int, int], list[Block]],
+            footer: Callable[[Pen, int, int], None], record: list[Drawn] | None) -> int:
     """Draw paginated blocks; ``header(n, total)`` gives blocks for the top of page n (after the first
     page's own content starts), ``footer(pen, n, total)`` draws at the bottom of every page."""
     c = open_canvas(out, size, title=title, author=author)
@@ -342,7 +344,7 @@ def render_certificate(doc: CertificateDoc, out: Path | str | BinaryIO, *,
                    header=header, footer=footer, record=record)
 
 
-def _stack(blocks: Sequence[Block]):
+def _stack(blocks: Sequence[Block]) -> Callable[[Pen, float], None]:
     def draw(pen: Pen, top: float) -> None:
         for b in blocks:
             b.draw(pen, top)
@@ -468,8 +470,6 @@ def total_values(t: PlanTotal) -> list[Any]:
 def _csv_bytes(tables: Sequence[tuple[Sequence[str], Sequence[Sequence[Any]]]]) -> bytes:
     """Tables one after another, a blank line between; UTF-8 with BOM and CRLF, as Excel expects. Through the one
     tabular writer (services/table_writer.py), which also defuses cells a spreadsheet would run as formulas."""
-    from booking_app.services.table_writer import csv_bytes
-
     out: list[Sequence[Any]] = []
     for i, (headings, rows) in enumerate(tables):
         if i:
@@ -488,8 +488,8 @@ _MONEY_HEADS = {"保険料", "入金額", "未入金"}
 _TEXT_HEADS = {"加入番号", "登録番号", "領収書番号"}
 
 
-def _sheet(wb, title: str, headings: Sequence[str], rows: Sequence[Sequence[Any]], *, caption: str,
-           first: bool = False, total_row: Sequence[Any] | None = None):
+def _sheet(wb: Any, title: str, headings: Sequence[str], rows: Sequence[Sequence[Any]], *, caption: str,
+           first: bool = False, total_row: Sequence[Any] | None = None) -> Any:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
@@ -536,9 +536,7 @@ def _sheet(wb, title: str, headings: Sequence[str], rows: Sequence[Sequence[Any]
     return ws
 
 
-def _save(wb, path: Path) -> None:
-    from booking_app.services.table_writer import save_workbook
-
+def _save(wb: Any, path: Path) -> None:
     wb.properties.creator = "ふくふくデスク"
     save_workbook(wb, path)  # every text cell stored as text, formulas defused
 

@@ -51,6 +51,7 @@ from booking_app.reports.layout import (
     truncate,
     wrap,
 )
+from booking_app.services.table_writer import Plain, csv_bytes, neutralise, save_workbook
 
 REPORT_NAME = "利用状況報告"
 
@@ -150,8 +151,8 @@ def _counts_table(title: str, first: str, counts: dict[str, int], *, value: str 
     cols = [Column(first, "text", 3.0), Column(value, kind, 1.4)]
     if share:
         cols.append(Column("構成比", "pct", 1.0))
-        rows = tuple((k, v, _share(v, whole)) for k, v in counts.items())
-        foot = ("合計", whole, 1.0 if whole else None)
+        rows: tuple[tuple[Any, ...], ...] = tuple((k, v, _share(v, whole)) for k, v in counts.items())
+        foot: tuple[Any, ...] = ("合計", whole, 1.0 if whole else None)
     else:
         rows = tuple((k, v) for k, v in counts.items())
         foot = ("合計", whole)
@@ -319,7 +320,7 @@ def same_period(monthly: Sequence[MonthRow]) -> tuple[int, int]:
     full, the running month up to today's day on both sides, months ahead left out. The one rule is the
     service's (:func:`booking_app.domain.figures.same_period`); rows without its fields count as over."""
     counted = [r for r in monthly if r.total is not None]
-    return sum(r.total for r in counted), sum(_comparable(r) or 0 for r in counted)
+    return sum(r.total or 0 for r in counted), sum(_comparable(r) or 0 for r in counted)
 
 
 def report_title(fig: MonthFigures, centre: str = CENTRE_NAME) -> str:
@@ -367,7 +368,7 @@ def write_stats_xlsx(fig: MonthFigures, path: Path | str | BinaryIO, *,
     total_border = Border(top=Side(style="double", color="333333"), bottom=thin, left=thin, right=thin)
     formats = {"int": INT_FORMAT, "yen": INT_FORMAT, "pct": PCT_FORMAT}
 
-    def print_setup(ws, *, landscape: bool, sheet_title: str) -> None:
+    def print_setup(ws: Any, *, landscape: bool, sheet_title: str) -> None:
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.orientation = "landscape" if landscape else "portrait"
         ws.page_setup.fitToWidth = 1
@@ -442,8 +443,6 @@ def write_stats_xlsx(fig: MonthFigures, path: Path | str | BinaryIO, *,
         print_setup(ws, landscape=table.landscape, sheet_title=table.title)
     # Through the one table writer: a correction reason or name typed as '=…' is stored as text, never
     # a formula. A file-like object is saved as it is (never str() of it, which would make a file of that name).
-    from booking_app.services.table_writer import save_workbook
-
     save_workbook(wb, path)
 
 
@@ -452,14 +451,10 @@ def write_stats_xlsx(fig: MonthFigures, path: Path | str | BinaryIO, *,
 
 def _csv_text(s: str) -> str:
     # A reason typed as '=…', '+…' or '＝…' must stay text: Excel would run it as a formula (CSV injection).
-    from booking_app.services.table_writer import neutralise
-
     return neutralise(s)
 
 
 def _csv_value(v: Any, kind: str) -> str:
-    from booking_app.services.table_writer import Plain
-
     if v is None:
         return ""
     if isinstance(v, str):
@@ -494,8 +489,6 @@ def write_stats_csv(fig: MonthFigures, path: Path | str | BinaryIO, *,
                     monthly: Sequence[MonthRow] | None = None, centre: str = CENTRE_NAME,
                     info: ReportInfo | None = None) -> None:
     """One CSV, UTF-8 with BOM and CRLF (Excel opens it right), tables one after another."""
-    from booking_app.services.table_writer import csv_bytes
-
     data = csv_bytes(stats_csv_rows(fig, monthly, centre=centre, info=info))
     if hasattr(path, "write"):
         path.write(data)
@@ -529,7 +522,7 @@ def _draw_chart(pen: Pen, drawing: Drawing, x: float, y: float, role: str) -> No
 def _axis_step(top: float) -> float:
     """A round value-axis step giving about five gridlines."""
     raw = max(top, 1) / 5
-    mag = 10 ** (len(str(int(raw))) - 1)
+    mag = float(10 ** (len(str(int(raw))) - 1))
     for m in (1, 2, 2.5, 5, 10):
         if raw <= m * mag:
             return m * mag
@@ -734,7 +727,7 @@ class _Report:
         for start in range(0, len(items), per_row):
             row = items[start:start + per_row]
 
-            def draw(pen: Pen, top: float, row=row) -> None:
+            def draw(pen: Pen, top: float, row: Sequence[tuple[str, Any, str]] = row) -> None:
                 for i, (label, value, kind) in enumerate(row):
                     x = self.left + i * (w + gap)
                     pen.rect(x, top - h, w, h, role="tile", stroke=ACCENT, fill=LIGHT, width=0.6)
@@ -750,7 +743,7 @@ class _Report:
             blocks += [Block(h + gap, draw)]
         return blocks
 
-    def chart(self, title: str, drawing: Drawing, role: str) -> list[Block]:
+    def chart(self, title: str, drawing: Drawing, role: str) -> list[Flow | Block]:
         def draw(pen: Pen, top: float) -> None:
             _draw_chart(pen, drawing, self.left, top - drawing.height, role)
 
