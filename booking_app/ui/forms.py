@@ -1,10 +1,13 @@
-"""Pieces every form dialog lays out the same way (フォームの部品)."""
+"""Pieces screens lay out the same way (画面の部品): a dialog's save row, a list's sized table."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton
+from PySide6.QtCore import QAbstractItemModel
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QTableView
+
+from booking_app.ui.widgets import list_table
 
 
 def save_row(dialog: QDialog, text: str, name: str, save: Callable[[], object]) -> tuple[QPushButton, QHBoxLayout]:
@@ -24,4 +27,15 @@ def save_row(dialog: QDialog, text: str, name: str, save: Callable[[], object]) 
     return save_button, row
 
 
-__all__ = ["save_row"]
+def sized_table(name: str, model: QAbstractItemModel, widths: Sequence[int]) -> QTableView:
+    """A read-only list (ui.widgets.list_table) showing ``model``, its columns ``widths`` px wide, the last
+    one taking what is left."""
+    view = list_table(name)
+    view.setModel(model)
+    for col, width in enumerate(widths):
+        view.setColumnWidth(col, width)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+__all__ = ["save_row", "sized_table"]

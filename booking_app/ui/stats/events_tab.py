@@ -4,45 +4,28 @@ counts toward the year's users; add one, or edit it to enter the attendance afte
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError
 from booking_app.services.centre import list_rooms
 from booking_app.services.stats.events import EventView, list_events, save_event
 from booking_app.ui.context import AppContext
+from booking_app.ui.forms import sized_table
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.stats.dialogs import EventDialog
 from booking_app.ui.stats.models import EventsModel
+from booking_app.ui.stats.year_tab import YearTab
 from booking_app.ui.widgets import action_button as _button
-from booking_app.ui.widgets import list_table as _table
 
 
-def year_combo(name: str, today: date) -> QComboBox:
-    """This fiscal year and the two before it, named as the city names them (令和8年度（2026年度）)."""
-    c = QComboBox()
-    c.setObjectName(name)
-    fy = jcal.fiscal_year(today)
-    for y in (fy, fy - 1, fy - 2):
-        c.addItem(f"{jcal.fiscal_year_label(y)}（{y}年度）", y)
-    return c
-
-
-class EventsTab(QWidget):
+class EventsTab(YearTab):
     """The fiscal year's events, the attendance total and how many still lack it."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.ctx = ctx
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 6, 4, 4)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("年度"))
-        self.year = year_combo("events_year", ctx.today)
-        self.year.currentIndexChanged.connect(lambda _i: self.refresh())
-        row.addWidget(self.year)
+        super().__init__(ctx, "events", parent)
+        row, lay = self.top, self.lay
         self.note = plain_label()
         self.note.setObjectName("events_note")
         row.addWidget(self.note, 1)
@@ -50,13 +33,8 @@ class EventsTab(QWidget):
         self.edit_button = _button("編集・参加者数の入力…", "edit_event", self.edit_event)
         row.addWidget(self.add_button)
         row.addWidget(self.edit_button)
-        lay.addLayout(row)
         self.model = EventsModel(self)
-        self.view = _table("events")
-        self.view.setModel(self.model)
-        for col, width in enumerate((130, 80, 360, 150, 90)):
-            self.view.setColumnWidth(col, width)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view = sized_table("events", self.model, (130, 80, 360, 150, 90))
         self.view.doubleClicked.connect(lambda _i: self.edit_event())
         lay.addWidget(self.view, 1)
         hint = QLabel("センター主催の講座・研修・交流会の参加者数は、年度の利用者数に加わります。")
@@ -113,4 +91,4 @@ class EventsTab(QWidget):
         return saved
 
 
-__all__ = ["EventsTab", "year_combo"]
+__all__ = ["EventsTab"]

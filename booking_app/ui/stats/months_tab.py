@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QVBoxLayout, QWidget
 
 from booking_app import clock
 from booking_app.domain.counting import fiscal_months
@@ -19,12 +19,12 @@ from booking_app.services.stats.amendments import amendable_figures, year_amendm
 from booking_app.services.stats.figures import month_figures, monthly_users
 from booking_app.services.stats.month_close import amend, close_month, unsettled_bookings
 from booking_app.ui.context import AppContext
+from booking_app.ui.forms import sized_table
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.stats.dialogs import AmendDialog, UnsettledDialog
-from booking_app.ui.stats.events_tab import year_combo
 from booking_app.ui.stats.models import AmendmentsModel, MonthsModel, MonthState, month_text
+from booking_app.ui.stats.year_tab import YearTab
 from booking_app.ui.widgets import action_button as _button
-from booking_app.ui.widgets import list_table as _table
 
 
 def ask_force_reason(parent: QWidget | None, message: str, bookings: Sequence) -> str | None:
@@ -32,33 +32,21 @@ def ask_force_reason(parent: QWidget | None, message: str, bookings: Sequence) -
     return UnsettledDialog.ask(parent, message, bookings)
 
 
-class MonthsTab(QWidget):
+class MonthsTab(YearTab):
     """The months of a fiscal year (締め済・未締め・集計中), the chosen month's amendments, close and amend."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, "months", parent)
         self._amendments: list[AmendmentView] = []
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 6, 4, 4)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("年度"))
-        self.year = year_combo("months_year", ctx.today)
-        self.year.currentIndexChanged.connect(lambda _i: self.refresh())
-        row.addWidget(self.year)
+        row, lay = self.top, self.lay
         row.addStretch(1)
         self.close_button = _button("締める", "close_month", self.close_selected, "選んだ月の数値を確定します（管理者）")
         self.amend_button = _button("訂正…", "amend_month", self.amend_selected,
                                     "締め済みの月の数値の訂正を記録します（管理者）")
         row.addWidget(self.close_button)
         row.addWidget(self.amend_button)
-        lay.addLayout(row)
         self.model = MonthsModel(self)
-        self.view = _table("months")
-        self.view.setModel(self.model)
-        for col, width in enumerate((170, 100, 100, 80, 80, 140, 130)):
-            self.view.setColumnWidth(col, width)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view = sized_table("months", self.model, (170, 100, 100, 80, 80, 140, 130))
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._month_selected())
         # All twelve months in sight without scrolling; the amendments take the rest of the height.
         rows_h = self.view.verticalHeader().defaultSectionSize() * 12
@@ -72,11 +60,7 @@ class MonthsTab(QWidget):
         bl = QVBoxLayout(box)
         bl.setContentsMargins(6, 4, 6, 6)
         self.amendments_model = AmendmentsModel(self)
-        self.amendments_view = _table("amendments")
-        self.amendments_view.setModel(self.amendments_model)
-        for col, width in enumerate((130, 200, 70, 70, 380)):
-            self.amendments_view.setColumnWidth(col, width)
-        self.amendments_view.horizontalHeader().setStretchLastSection(True)
+        self.amendments_view = sized_table("amendments", self.amendments_model, (130, 200, 70, 70, 380))
         bl.addWidget(self.amendments_view)
         lay.addWidget(box, 1)
 
