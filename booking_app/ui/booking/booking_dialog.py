@@ -58,6 +58,7 @@ from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate, list_date, minutes_text, to_qdate
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.widgets import run_modal
+from booking_app.services import fees as fee_svc
 
 STEP_MINUTES = 30
 FIRST_MINUTE = 6 * 60  # the list of times starts at 6:00; the centre opens at 9:00 by default
@@ -616,13 +617,11 @@ class BookingDialog(QDialog):
     def _refresh_fee(self) -> None:
         """The fee (料金) of what the form says, 会員 or 一般; '—' while the form is incomplete.
 
-        Wrapped so that a missing or failing fee module never breaks booking itself.
+        Wrapped so that a failing quote never breaks booking itself.
         """
         if self._loading:
             return
         try:
-            from booking_app.services import fees as fee_svc
-
             data = self.booking_input()
             lines = self.ctx.read(lambda s: fee_svc.quote(s, data, today=self.today))
             total = sum(line.amount for line in lines)

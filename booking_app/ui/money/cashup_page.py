@@ -40,6 +40,8 @@ from booking_app.ui.plain_text import plain_label
 from booking_app.ui.table_model import RIGHT, RowsTableModel
 from booking_app.ui.widgets import named_button, page_title
 from booking_app.ui.workers import Op
+from booking_app.services import payments as pay_svc
+from booking_app.services.lookups import terminals_on
 
 BAD_RED = QColor("#c62828")
 NOT_COUNTED_GREY = QColor("#757575")
@@ -230,8 +232,6 @@ class CashupPage(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        from booking_app.services import payments as pay_svc
-
         day, terminal = self.day, self.terminal()
         try:
             doc = self.ctx.read(lambda s: pay_svc.cashup(s, day, terminal))
@@ -273,8 +273,6 @@ class CashupPage(QWidget):
         QA: a manager closing yesterday's cash-up at another PC had to know and type the counter PC's
         name; a typo closed an empty day of a terminal that does not exist.
         """
-        from booking_app.services.lookups import terminals_on
-
         here = terminal_name()
         names = [here] + sorted(n for n in self.ctx.read(lambda s: terminals_on(s, day)) if n != here)
         if [self.terminal_combo.itemText(i) for i in range(self.terminal_combo.count())] == names:
@@ -314,8 +312,6 @@ class CashupPage(QWidget):
     # ---------------------------------------------------------------- actions
 
     def close_day(self) -> bool:
-        from booking_app.services import payments as pay_svc
-
         if self.doc is None:
             return False
         day, terminal, counted = self.day, self.terminal(), self.counted()

@@ -35,6 +35,11 @@ from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.domain.fees import TAX_CLASSES, FeeLine, tax_summary
 from booking_app.ui.context import AppContext
 from booking_app.ui.plain_text import plain_label, tip
+from booking_app.services import payments as pay_svc
+from booking_app.services import bookings as booking_svc
+from booking_app.services.group_lookup import get_group
+from booking_app.ui.printing.print_preview import PdfPreviewDialog
+from booking_app.ui.printing.printing_log_dialog import PrintingLogDialog, current_schedule
 
 METHODS = (("cash", "現金"), ("card", "カード"), ("transfer", "振込"), ("qr", "QR"), ("other", "その他"))
 METHOD_LABELS = dict(METHODS)
@@ -82,8 +87,6 @@ def show_receipt(parent: QWidget | None, ctx: AppContext, receipt_id: int, layou
 
     Returns the temporary PDF path (deleted when the preview closes).
     """
-    from booking_app.services import payments as pay_svc
-
     doc = ctx.write(lambda s, a: pay_svc.record_print(s, a, receipt_id, layout=layout), changes={"receipt"})
     path = render_receipt_pdf(doc, layout)
     preview_pdf(parent, path, title=f"領収書 {doc.receipt_no}" + ("（再発行）" if doc.reissue else ""),
@@ -93,8 +96,6 @@ def show_receipt(parent: QWidget | None, ctx: AppContext, receipt_id: int, layou
 
 def preview_pdf(parent: QWidget | None, path: Path, *, title: str, suggested_name: str) -> None:
     """The one place every screen opens a preview (tests replace it so nothing blocks)."""
-    from booking_app.ui.printing.print_preview import PdfPreviewDialog
-
     PdfPreviewDialog.show_pdf(parent, path, title=title, suggested_name=suggested_name, delete_on_close=True)
 
 
@@ -240,15 +241,11 @@ class PaymentDialog(QDialog):
         self._preselect = set(charge_ids) if charge_ids else None
         self._added |= self._preselect or set()
 
-        from booking_app.ui.printing.printing_log_dialog import current_schedule
-
         self.schedule = current_schedule(ctx)
         payer = payer_name or self._default_payer()
 
         # A receipt without its issuer (指定管理者・登録番号) is no qualified invoice: say so before issuing one.
         # The desk may still take the money.
-        from booking_app.services import payments as pay_svc
-
         self.issuer_warning = plain_label(ctx.read(lambda s: pay_svc.issuer_warning(pay_svc.issuer(s))))
         self.issuer_warning.setObjectName("issuer_warning")
         self.issuer_warning.setWordWrap(True)
@@ -373,9 +370,6 @@ class PaymentDialog(QDialog):
 
     def _default_payer(self) -> str:
         """The group's or the booker's name: a receipt is never made out to 上様."""
-        from booking_app.services import bookings as booking_svc
-        from booking_app.services.group_lookup import get_group
-
         if self.booking_id is not None:
             v = self.ctx.read(lambda s: booking_svc.get_booking(s, self.booking_id))
             return v.booker_name
@@ -389,8 +383,6 @@ class PaymentDialog(QDialog):
 
         Charges added in this dialog are always listed and ticked, even when they belong to no booking.
         """
-        from booking_app.services import payments as pay_svc
-
         previous = set(self.model.checked_ids()) if self.model.rowCount() else None
         bid, gid, added = self.booking_id, self.group_id, set(self._added)
 
@@ -432,8 +424,6 @@ class PaymentDialog(QDialog):
 
     def add_item(self, name: str | None, quantity: int) -> bool:
         """An item charge (コピー, ラミネート…) for this payer, ticked to be paid now."""
-        from booking_app.services import payments as pay_svc
-
         if not name:
             return False
         payer, gid = self.payer_edit.text().strip(), self.group_id
@@ -449,8 +439,6 @@ class PaymentDialog(QDialog):
         return True
 
     def record_printing(self) -> bool:
-        from booking_app.ui.printing.printing_log_dialog import PrintingLogDialog
-
         result = PrintingLogDialog.record(self, self.ctx, user_name=self.payer_edit.text().strip(),
                                           group_id=self.group_id)
         if result is None:
@@ -463,8 +451,6 @@ class PaymentDialog(QDialog):
 
     def pay(self) -> bool:
         """領収: take the payment, then show and record the receipt. Errors keep the input."""
-        from booking_app.services import payments as pay_svc
-
         ids = self.model.checked_ids()
         payer = self.payer_edit.text().strip()
         purpose = self.purpose_edit.text().strip()

@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from booking_app.domain.errors import DomainError
 from booking_app.domain.fees import FeeSchedule
 from booking_app.ui.context import AppContext
 from booking_app.ui.plain_text import plain_label
+from booking_app.ui.widgets import run_modal
+from booking_app.services import fees as fee_svc
+from booking_app.services import payments as pay_svc
 
 MASTER_ITEM = "印刷機 製版"
 SHEET_ITEMS = {"brought": "印刷機 印刷（用紙持込）", "bought": "印刷機 印刷（用紙込）"}
@@ -30,7 +32,6 @@ SHEET_ITEMS = {"brought": "印刷機 印刷（用紙持込）", "bought": "印�
 
 def current_schedule(ctx: AppContext) -> FeeSchedule:
     """The fee tables in force (stored over the shipped defaults)."""
-    from booking_app.services import fees as fee_svc
     return ctx.read(fee_svc.get_fees)
 
 
@@ -115,18 +116,17 @@ class PrintingLogDialog(QDialog):
         self.fee_label.setText(f"¥{self.fee():,}")
 
     def save(self) -> bool:
-        from booking_app.services import payments as pay_svc
-
         name = self.user_edit.text().strip()
         masters, sheets, paper, group_id = self.masters_spin.value(), self.sheets_spin.value(), self.paper(), \
             self.group_id
-        try:
+
+        def write() -> None:
             self.result_value = self.ctx.write(
                 lambda s, a: pay_svc.log_printing(s, a, user_name=name, group_id=group_id, masters=masters,
                                                   sheets=sheets, paper=paper),
                 changes={"charge", "printing"})
-        except DomainError as exc:
-            self.ctx.prompts.show_error(self, exc)
+
+        if not self.ctx.prompts.attempt(self, write):
             return False
         self.accept()
         return True
@@ -135,10 +135,8 @@ class PrintingLogDialog(QDialog):
     def record(cls, parent: QWidget | None, ctx: AppContext, *, user_name: str = "",
                group_id: int | None = None):
         """Open the dialog; the service's result (the log or its charge) or None when cancelled."""
-        dlg = cls(ctx, parent, user_name=user_name, group_id=group_id)
-        if dlg.exec() == QDialog.DialogCode.Accepted:
-            return dlg.result_value
-        return None
+        return run_modal(parent, ctx.prompts, lambda: cls(ctx, parent, user_name=user_name, group_id=group_id),
+                         lambda dlg, accepted: dlg.result_value if accepted else None, refused=None)
 
 
 __all__ = ["PrintingLogDialog", "printing_fee", "current_schedule"]
