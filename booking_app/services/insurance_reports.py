@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import PurePath
 from typing import Any
@@ -41,7 +41,6 @@ from booking_app.domain.documents import (
 )
 from booking_app.domain.errors import NotFound, ValidationError
 from booking_app.domain.insurance import SCHEMES, Plan
-from booking_app.services import table_writer
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, local_now, require_manager
 from booking_app.services.fees import get_fees
@@ -355,7 +354,7 @@ def accident_report_doc(session: Session, report_id: int, *, today: date | None 
 def export_insurance(session: Session, actor: Actor, fiscal_year: int, path: PurePath | str, *,
                      kind: str = "roster", file_name: str | None = None) -> list[RosterRow] | LedgerDoc:
     """The roster (``kind="roster"``: its rows) or the ledger (``"ledger"``: the document) of a fiscal year for
-    the file ``path``, every text made safe for a spreadsheet, and the export recorded in the audit trail
+    the file ``path``, and the export recorded in the audit trail
     (which list, year, rows and file; never the names). Managers only, as both hold personal data.
 
     The caller writes the file with ``reports.insurance_pdf.write_insurance`` in the SAME transaction, so a
@@ -364,17 +363,14 @@ def export_insurance(session: Session, actor: Actor, fiscal_year: int, path: Pur
     require_manager(session, actor, "保険の名簿・台帳の書き出し")
     if kind not in EXPORT_KINDS:
         raise ValidationError(f"書き出す種類「{kind}」はありません（roster か ledger）。", field="kind")
-    # Every text (group, person, event, plan) through the one table writer's rule before it reaches the
-    # file: a name typed as '=…' or '＋…' gets its leading ' and stays text in Excel (CSV injection).
-    safe = table_writer.neutralise_fields
+    # The data as it is: the writer passes every cell through the one table writer's rule (a name typed as
+    # '=…' or '＋…' gets its leading ' and stays text in Excel).
     data: list[RosterRow] | LedgerDoc
     if kind == "roster":
-        data = [safe(r) for r in roster_rows(session, fiscal_year)]
+        data = roster_rows(session, fiscal_year)
         n = len(data)
     else:
-        doc = ledger(session, fiscal_year)
-        data = replace(doc, rows=tuple(safe(r) for r in doc.rows), totals=tuple(safe(t) for t in doc.totals),
-                       grand=safe(doc.grand))
+        data = ledger(session, fiscal_year)
         n = len(data.rows)
     what = "加入者名簿" if kind == "roster" else "保険台帳"
     name = file_name or PurePath(path).name  # the real name when path is a temporary file

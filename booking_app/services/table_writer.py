@@ -11,8 +11,6 @@ dates stay dates, and in a workbook text is stored as text (data type ``s``), ne
 * :func:`csv_bytes` — rows to CSV as Excel expects it: UTF-8 with BOM, CRLF, dates as 2026/11/25.
 * :func:`neutralise_workbook` / :func:`save_workbook` — every cell of every sheet of an openpyxl
   workbook made safe (call it after filling the sheets, just before saving).
-* :func:`neutralise_fields` — a dataclass with its text fields made safe, for writers that take rows
-  as records.
 * :class:`Plain` — a text the program itself made that starts with ``-`` on purpose (``-3.1%``, a
   number Excel should read as one), which :func:`neutralise` leaves alone.
 """
@@ -20,7 +18,6 @@ dates stay dates, and in a workbook text is stored as text (data type ``s``), ne
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import os
 from collections.abc import Iterable, Sequence
@@ -105,20 +102,5 @@ def save_workbook(wb: Workbook, path: str | os.PathLike[str] | IO[bytes]) -> Non
     wb.save(path if hasattr(path, "write") else str(path))
 
 
-def neutralise_fields(record: T) -> T:
-    """A copy of the dataclass ``record`` with every text field (and every text in a tuple or list
-    field) made safe; other fields untouched."""
-    changes: dict[str, Any] = {}
-    for f in dataclasses.fields(record):  # type: ignore[arg-type]
-        value = getattr(record, f.name)
-        if isinstance(value, str):
-            safe = neutralise(value)
-            if safe is not value:
-                changes[f.name] = safe
-        elif isinstance(value, (tuple, list)) and any(isinstance(v, str) and is_dangerous(v) for v in value):
-            changes[f.name] = type(value)(neutralise(v) for v in value)
-    return dataclasses.replace(record, **changes) if changes else record  # type: ignore[type-var]
-
-
 __all__ = ["DANGEROUS_FIRST", "Plain", "is_dangerous", "neutralise", "csv_cell", "csv_bytes", "neutralise_workbook",
-           "save_workbook", "neutralise_fields"]
+           "save_workbook"]
