@@ -10,6 +10,7 @@ keeps everything typed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -508,39 +509,27 @@ class EnrolDialog(QDialog):
         return dlg.enrolment
 
 
-class AddPeopleDialog(QDialog):
-    """人を追加: more people on an enrolment, each covered from the day after and charged on their own."""
+class _RosterChangeDialog(QDialog):
+    """A change to one enrolment's roster: the holder and plan at the top; the save button writes
+    :meth:`change` in one transaction, a refusal is shown and the dialog stays open."""
 
-    def __init__(self, ctx: AppContext, enrolment: Any, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, enrolment: Any, parent: QWidget | None, *, name: str, title: str):
         super().__init__(parent)
-        self.setObjectName("add_people_dialog")
-        self.setWindowTitle("被保険者の追加")
+        self.setObjectName(name)
+        self.setWindowTitle(title)
         self.ctx = ctx
         self.enrolment = enrolment
-        self.result_view: Any = None
-        head = rich(QLabel(f"<b>{esc(enrolment.holder_name)}</b>　{esc(enrolment.plan_name)}"))
-        head.setObjectName("header")
-        note = QLabel(f"追加した人の補償は {jcal.format_slash(rules.cover_start(self.ctx.today))} から。"
-                      "追加分の保険料は別にお預かりします。")
-        note.setWordWrap(True)
-        self.roster = RosterEditor(self.ctx, self)
-        self.save_button, row = save_row(self, "追加する", "save_people", self.save)
-        lay = QVBoxLayout(self)
-        lay.addWidget(head)
-        lay.addWidget(note)
-        lay.addWidget(self.roster, 1)
-        lay.addLayout(row)
-        for b in self.findChildren(QPushButton):
-            b.setAutoDefault(False)
-        self.resize(560, 460)
+        self.written: Any = None
+        self.head = rich(QLabel(f"<b>{esc(enrolment.holder_name)}</b>　{esc(enrolment.plan_name)}"))
+        self.head.setObjectName("header")
+
+    def change(self) -> Callable[[Any, Any], Any]:
+        """The write (session, actor) -> result, or ValidationError when the form is not complete."""
+        raise NotImplementedError
 
     def save(self) -> bool:
-        people, eid, on = self.roster.people(), self.enrolment.id, self.ctx.today
         try:
-            if not people:
-                raise ValidationError("追加する人の氏名を入力してください。", field="people")
-            self.result_view = self.ctx.write(lambda s, a: ins.add_people(s, a, eid, people, on=on),
-                                              changes=INSURANCE_CHANGES)
+            self.written = self.ctx.write(self.change(), changes=INSURANCE_CHANGES)
         except DomainError as exc:
             self.ctx.prompts.show_error(self, exc)
             return False
@@ -549,21 +538,47 @@ class AddPeopleDialog(QDialog):
 
     @classmethod
     def run(cls, parent: QWidget | None, ctx: AppContext, enrolment: Any) -> Any:
+        """The write's result once saved (the enrolment as it now stands), or None."""
         dlg = cls(ctx, enrolment, parent)
-        dlg.exec()
-        return dlg.result_view
+        return dlg.written if dlg.exec() == QDialog.DialogCode.Accepted else None
 
 
-class RemovePersonDialog(QDialog):
+class AddPeopleDialog(_RosterChangeDialog):
+    """人を追加: more people on an enrolment, each covered from the day after and charged on their own."""
+
+    def __init__(self, ctx: AppContext, enrolment: Any, parent: QWidget | None = None):
+        super().__init__(ctx, enrolment, parent, name="add_people_dialog", title="被保険者の追加")
+        note = QLabel(f"追加した人の補償は {jcal.format_slash(rules.cover_start(self.ctx.today))} から。"
+                      "追加分の保険料は別にお預かりします。")
+        note.setWordWrap(True)
+        self.roster = RosterEditor(self.ctx, self)
+        self.save_button, row = save_row(self, "追加する", "save_people", self.save)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.head)
+        lay.addWidget(note)
+        lay.addWidget(self.roster, 1)
+        lay.addLayout(row)
+        for b in self.findChildren(QPushButton):
+            b.setAutoDefault(False)
+        self.resize(560, 460)
+
+    @property
+    def result_view(self) -> Any:
+        """The enrolment with the people added (once saved)."""
+        return self.written
+
+    def change(self) -> Callable[[Any, Any], Any]:
+        people, eid, on = self.roster.people(), self.enrolment.id, self.ctx.today
+        if not people:
+            raise ValidationError("追加する人の氏名を入力してください。", field="people")
+        return lambda s, a: ins.add_people(s, a, eid, people, on=on)
+
+
+class RemovePersonDialog(_RosterChangeDialog):
     """名簿から外す: the person stays in the history with the day and the reason."""
 
     def __init__(self, ctx: AppContext, enrolment: Any, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("remove_person_dialog")
-        self.setWindowTitle("名簿から外す")
-        self.ctx = ctx
-        self.enrolment = enrolment
-        self.removed = False
+        super().__init__(ctx, enrolment, parent, name="remove_person_dialog", title="名簿から外す")
         self.list = QListWidget()
         self.list.setObjectName("people")
         for p in enrolment.people:
@@ -578,32 +593,23 @@ class RemovePersonDialog(QDialog):
         form = QFormLayout()
         form.addRow("理由", self.reason_edit)
         lay = QVBoxLayout(self)
-        lay.addWidget(rich(QLabel(f"<b>{esc(enrolment.holder_name)}</b>　{esc(enrolment.plan_name)}")))
+        lay.addWidget(self.head)
         lay.addWidget(self.list, 1)
         lay.addLayout(form)
         lay.addLayout(row)
         self.resize(460, 420)
 
-    def save(self) -> bool:
+    @property
+    def removed(self) -> bool:
+        return self.result() == QDialog.DialogCode.Accepted
+
+    def change(self) -> Callable[[Any, Any], Any]:
         item = self.list.currentItem()
         reason, on = self.reason_edit.text().strip(), self.ctx.today
-        try:
-            if item is None:
-                raise ValidationError("名簿から外す人を選んでください。", field="person")
-            pid = int(item.data(Qt.ItemDataRole.UserRole))
-            self.ctx.write(lambda s, a: ins.remove_person(s, a, pid, reason, on=on), changes=INSURANCE_CHANGES)
-        except DomainError as exc:
-            self.ctx.prompts.show_error(self, exc)
-            return False
-        self.removed = True
-        self.accept()
-        return True
-
-    @classmethod
-    def run(cls, parent: QWidget | None, ctx: AppContext, enrolment: Any) -> bool:
-        dlg = cls(ctx, enrolment, parent)
-        dlg.exec()
-        return dlg.removed
+        if item is None:
+            raise ValidationError("名簿から外す人を選んでください。", field="person")
+        pid = int(item.data(Qt.ItemDataRole.UserRole))
+        return lambda s, a: ins.remove_person(s, a, pid, reason, on=on)
 
 
 __all__ = ["AddPeopleDialog", "EnrolDialog", "RemovePersonDialog", "RosterEditor"]
