@@ -1,11 +1,11 @@
-"""Pieces screens lay out the same way (画面の部品): a dialog's save row, a list's sized table."""
+"""Pieces screens lay out the same way (画面の部品): a dialog's buttons and 理由 field, a list's sized table."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QAbstractItemModel
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QTableView
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLineEdit, QPushButton, QTableView
 
 from booking_app.ui.widgets import list_table
 
@@ -27,6 +27,28 @@ def save_row(dialog: QDialog, text: str, name: str, save: Callable[[], object]) 
     return save_button, row
 
 
+def dialog_buttons(dialog: QDialog, text: str, name: str, slot: Callable[[], object]
+                   ) -> tuple[QPushButton, QDialogButtonBox]:
+    """The platform's ［text］［キャンセル］ box: the accept button (object name ``name``) runs ``slot``,
+    キャンセル (``cancel``) closes the dialog unchanged."""
+    buttons = QDialogButtonBox()
+    accept = buttons.addButton(text, QDialogButtonBox.ButtonRole.AcceptRole)
+    accept.setObjectName(name)
+    cancel = buttons.addButton("キャンセル", QDialogButtonBox.ButtonRole.RejectRole)
+    cancel.setObjectName("cancel")
+    accept.clicked.connect(slot)
+    cancel.clicked.connect(dialog.reject)
+    return accept, buttons
+
+
+def reason_edit(placeholder: str, text: str = "") -> QLineEdit:
+    """The 理由 field of a recorded change (object name ``reason``)."""
+    edit = QLineEdit(text)
+    edit.setObjectName("reason")
+    edit.setPlaceholderText(placeholder)
+    return edit
+
+
 def sized_table(name: str, model: QAbstractItemModel, widths: Sequence[int]) -> QTableView:
     """A read-only list (ui.widgets.list_table) showing ``model``, its columns ``widths`` px wide, the last
     one taking what is left."""
@@ -38,4 +60,4 @@ def sized_table(name: str, model: QAbstractItemModel, widths: Sequence[int]) -> 
     return view
 
 
-__all__ = ["save_row", "sized_table"]
+__all__ = ["dialog_buttons", "reason_edit", "save_row", "sized_table"]

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -42,6 +41,7 @@ from booking_app.domain.groups import (
 )
 from booking_app.services import groups as group_svc
 from booking_app.ui.context import AppContext
+from booking_app.ui.forms import dialog_buttons, reason_edit
 from booking_app.ui.plain_text import plain_label
 
 INVALID_STYLE = "border: 2px solid #d32f2f; border-radius: 3px;"
@@ -217,15 +217,9 @@ class GroupDialog(QDialog):
         grid.addWidget(self.decl_box, 1, 0, 1, 2)
         grid.setRowStretch(2, 1)
 
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton("登録する" if self.group_id is None else "変更を保存",
-                                             QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.setObjectName("save")
+        self.save_button, buttons = dialog_buttons(self, "登録する" if self.group_id is None else "変更を保存", "save",
+                                                   self.save)
         self.save_button.setDefault(True)
-        cancel = buttons.addButton("キャンセル", QDialogButtonBox.ButtonRole.RejectRole)
-        cancel.setObjectName("cancel")
-        self.save_button.clicked.connect(self.save)
-        cancel.clicked.connect(self.reject)
         outer.addWidget(buttons)
         # Never narrower than the two columns need, so nothing is cut off at the right edge.
         m = outer.contentsMargins()
@@ -422,17 +416,10 @@ class StatusChangeDialog(QDialog):
         if current_status == GroupStatus.SUSPENDED.value:
             self.status_combo.setCurrentIndex(2)
         form.addRow("変更後の状態", self.status_combo)
-        self.reason_edit = QLineEdit()
-        self.reason_edit.setObjectName("reason")
-        self.reason_edit.setPlaceholderText("例：会費未納のため（記録に残ります）")
+        self.reason_edit = reason_edit("例：会費未納のため（記録に残ります）")
         form.addRow("理由 *", self.reason_edit)
         lay.addLayout(form)
-        buttons = QDialogButtonBox()
-        self.ok_button = buttons.addButton("変更する", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok_button.setObjectName("apply")
-        cancel = buttons.addButton("キャンセル", QDialogButtonBox.ButtonRole.RejectRole)
-        self.ok_button.clicked.connect(self.apply)
-        cancel.clicked.connect(self.reject)
+        self.ok_button, buttons = dialog_buttons(self, "変更する", "apply", self.apply)
         lay.addWidget(buttons)
         self.resize(520, 200)
 

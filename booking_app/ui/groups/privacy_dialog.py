@@ -10,11 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -24,6 +22,7 @@ from booking_app.domain.errors import DomainError
 from booking_app.domain.groups import GROUP_STATUS_LABELS, GroupStatus
 from booking_app.services import privacy
 from booking_app.ui.context import AppContext
+from booking_app.ui.forms import dialog_buttons, reason_edit
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.table_model import RowsTableModel
 from booking_app.ui.widgets import list_table
@@ -67,19 +66,11 @@ class AnonymiseDialog(QDialog):
         text.setWordWrap(True)
         lay.addWidget(text)
         form = QFormLayout()
-        self.reason_edit = QLineEdit(reason)
-        self.reason_edit.setObjectName("reason")
-        self.reason_edit.setPlaceholderText("例：保存期間の経過／本人の請求（記録に残ります）")
+        self.reason_edit = reason_edit("例：保存期間の経過／本人の請求（記録に残ります）", reason)
         form.addRow("理由 *", self.reason_edit)
         lay.addLayout(form)
-        buttons = QDialogButtonBox()
-        self.ok_button = buttons.addButton("匿名化する", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok_button.setObjectName("apply")
+        self.ok_button, buttons = dialog_buttons(self, "匿名化する", "apply", self.apply)
         self.ok_button.setStyleSheet("QPushButton#apply { color: #c62828; font-weight: bold; }")
-        cancel = buttons.addButton("キャンセル", QDialogButtonBox.ButtonRole.RejectRole)
-        cancel.setObjectName("cancel")
-        self.ok_button.clicked.connect(self.apply)
-        cancel.clicked.connect(self.reject)
         lay.addWidget(buttons)
         self.resize(560, 260)
 
