@@ -254,3 +254,13 @@ def test_people_added_later_and_removed_keep_history(qtbot, ctx, engine, desk, g
 def test_paste_shortcut_matches_the_platform_paste_key():
     # The roster table listens for the platform's Paste key (Ctrl+V here, Cmd+V on a Mac).
     assert QKeySequence(QKeySequence.StandardKey.Paste).toString() == "Ctrl+V"
+
+
+def test_a_pasted_roster_with_a_bad_line_adds_nobody_and_names_the_line(qtbot, ctx, group_id, errors):
+    dlg = open_dialog(qtbot, ctx)
+    assert not dlg.roster.paste_text("山田 太郎,ヤマダ タロウ\n佐藤 花子,<b>x</b>")
+    assert len(errors) == 1 and "2行目［フリガナ］" in errors[0]
+    assert dlg.roster.model.people() == []
+    assert dlg.roster.paste_text("山田 太郎,ヤマダ タロウ\n佐藤 花子,サトウ ハナコ")
+    assert dlg.roster.model.people() == [("山田 太郎", "ヤマダ タロウ"), ("佐藤 花子", "サトウ ハナコ")]
+    assert len(errors) == 1

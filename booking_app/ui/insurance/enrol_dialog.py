@@ -125,13 +125,7 @@ class RosterEditor(QWidget):
         """Add the pasted lines; a line that cannot be read is named in the error and nothing is added."""
         if not text.strip():
             return False
-        try:
-            people = ins.parse_roster_text(text)
-        except DomainError as exc:
-            self.ctx.prompts.show_error(self, exc)
-            return False
-        self.model.add_people(people)
-        return True
+        return self._add(lambda: ins.parse_roster_text(text))
 
     def paste_clipboard(self) -> bool:
         return self.paste_text(QApplication.clipboard().text())
@@ -140,13 +134,11 @@ class RosterEditor(QWidget):
         path = self.ctx.prompts.ask_open_path(self, "名簿ファイルを選ぶ", "", ROSTER_FILES)
         if path is None:
             return False
-        try:
-            people = ins.import_roster(path)
-        except DomainError as exc:
-            self.ctx.prompts.show_error(self, exc)
-            return False
-        self.model.add_people(people)
-        return True
+        return self._add(lambda: ins.import_roster(path))
+
+    def _add(self, read: Callable[[], list[Any]]) -> bool:
+        """Add the people ``read`` gives; a refusal (a line or file that cannot be read) is shown and adds none."""
+        return self.ctx.prompts.attempt(self, lambda: self.model.add_people(read()))
 
     def remove_selected(self) -> None:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
