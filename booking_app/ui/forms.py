@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QAbstractItemModel
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLineEdit, QPushButton, QTableView
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTableView
 
+from booking_app.ui.plain_text import plain_label
 from booking_app.ui.widgets import list_table
 
 
@@ -41,6 +42,26 @@ def dialog_buttons(dialog: QDialog, text: str, name: str, slot: Callable[[], obj
     return accept, buttons
 
 
+def standard_buttons(dialog: QDialog, accept: QDialogButtonBox.StandardButton, text: str,
+                     slot: Callable[[], object]) -> QDialogButtonBox:
+    """A standard ``accept`` button renamed ``text`` (it runs ``slot``, which accepts when the form is
+    right) and ［キャンセル］, which closes the dialog unchanged."""
+    box = QDialogButtonBox(accept | QDialogButtonBox.StandardButton.Cancel)
+    box.button(accept).setText(text)
+    box.button(QDialogButtonBox.StandardButton.Cancel).setText("キャンセル")
+    box.accepted.connect(slot)
+    box.rejected.connect(dialog.reject)
+    return box
+
+
+def error_line(name: str) -> QLabel:
+    """The red line under a form where the dialog says what to fix (plain text: it may quote input)."""
+    label = plain_label()
+    label.setObjectName(name)
+    label.setStyleSheet("color: #c62828;")
+    return label
+
+
 def reason_edit(placeholder: str, text: str = "") -> QLineEdit:
     """The 理由 field of a recorded change (object name ``reason``)."""
     edit = QLineEdit(text)
@@ -60,4 +81,4 @@ def sized_table(name: str, model: QAbstractItemModel, widths: Sequence[int]) -> 
     return view
 
 
-__all__ = ["dialog_buttons", "reason_edit", "save_row", "sized_table"]
+__all__ = ["dialog_buttons", "error_line", "reason_edit", "save_row", "sized_table", "standard_buttons"]

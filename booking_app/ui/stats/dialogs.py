@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from booking_app import clock
 from booking_app.domain.counting import EVENT_KINDS
 from booking_app.ui.dates import date_edit, from_qdate, to_qdate
+from booking_app.ui.forms import error_line, standard_buttons
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.stats.models import UnsettledModel, month_text
 from booking_app.ui.widgets import list_table as _table
@@ -75,14 +76,8 @@ class EventDialog(QDialog):
         form.addRow("部屋", self.room_combo)
         form.addRow("参加者数", self.attendance_spin)
         form.addRow("備考", self.note_edit)
-        self.error_label = plain_label()
-        self.error_label.setObjectName("event_error")
-        self.error_label.setStyleSheet("color: #c62828;")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("キャンセル")
-        self.buttons.accepted.connect(self._accept)
-        self.buttons.rejected.connect(self.reject)
+        self.error_label = error_line("event_error")
+        self.buttons = standard_buttons(self, QDialogButtonBox.StandardButton.Save, "保存", self._accept)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.error_label)
@@ -152,14 +147,8 @@ class AmendDialog(QDialog):
         form.addRow("現在の値", self.current_label)
         form.addRow("正しい値", self.value_spin)
         form.addRow("理由", self.reason_edit)
-        self.error_label = plain_label()
-        self.error_label.setObjectName("amend_error")
-        self.error_label.setStyleSheet("color: #c62828;")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("訂正を記録")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("キャンセル")
-        self.buttons.accepted.connect(self._accept)
-        self.buttons.rejected.connect(self.reject)
+        self.error_label = error_line("amend_error")
+        self.buttons = standard_buttons(self, QDialogButtonBox.StandardButton.Ok, "訂正を記録", self._accept)
         lay = QVBoxLayout(self)
         lay.addWidget(note)
         lay.addLayout(form)
