@@ -43,7 +43,7 @@ from booking_app.services import fees as fee_svc
 from booking_app.services.payments import issuer_gaps
 from booking_app.ui.context import AppContext
 from booking_app.ui.plain_text import plain_label
-from booking_app.ui.settings.rows_model import RowsModel
+from booking_app.ui.settings.rows_model import RowsModel, editable_table
 
 FEE_CLASS_LABELS = {"member": "会員", "general": "一般"}
 INVOICE_FIELD = "適格請求書発行事業者登録番号"
@@ -126,20 +126,9 @@ class TaxDelegate(QStyledItemDelegate):
 
 
 def _table(name: str, model: FeeRowsModel, stretch: str | None = None) -> QTableView:
-    t = QTableView()
-    t.setObjectName(name)
-    t.setModel(model)
-    t.verticalHeader().setVisible(False)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t = editable_table(name, model, stretch, min_width=72)
     t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
-                      | QAbstractItemView.EditTrigger.AnyKeyPressed)
     t.setAlternatingRowColors(True)
-    hh = t.horizontalHeader()
-    hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    hh.setMinimumSectionSize(72)
-    if stretch:
-        hh.setSectionResizeMode(model.col(stretch), QHeaderView.ResizeMode.Stretch)
     delegate = TaxDelegate(t)
     for i, (_key, _label, kind) in enumerate(model.columns):
         if kind == "tax":

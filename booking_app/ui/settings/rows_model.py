@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 
 class RowsModel(QAbstractTableModel):
@@ -106,4 +107,23 @@ class RowsModel(QAbstractTableModel):
         return True
 
 
-__all__ = ["RowsModel"]
+def editable_table(name: str, model: RowsModel, stretch: str | None = None, *, min_width: int = 96) -> QTableView:
+    """A settings table edited in place (double-click, F2 or typing), whole rows selected, columns as wide as
+    their contents but at least ``min_width`` px (96: an empty 日付 column still shows a whole date when typed
+    into); the ``stretch`` column takes what is left."""
+    t = QTableView()
+    t.setObjectName(name)
+    t.setModel(model)
+    t.verticalHeader().setVisible(False)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
+                      | QAbstractItemView.EditTrigger.AnyKeyPressed)
+    hh = t.horizontalHeader()
+    hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    hh.setMinimumSectionSize(min_width)
+    if stretch:
+        hh.setSectionResizeMode(model.col(stretch), QHeaderView.ResizeMode.Stretch)
+    return t
+
+
+__all__ = ["RowsModel", "editable_table"]

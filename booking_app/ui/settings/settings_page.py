@@ -12,11 +12,9 @@ from datetime import date, time
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -49,7 +47,7 @@ from booking_app.ui.settings.backup_encryption_settings import BackupEncryptionS
 from booking_app.ui.settings.fee_settings import FeeSettingsWidget
 from booking_app.ui.settings.import_limits_settings import ImportLimitsWidget
 from booking_app.ui.settings.privacy_settings import PrivacySettingsWidget
-from booking_app.ui.settings.rows_model import RowsModel
+from booking_app.ui.settings.rows_model import RowsModel, editable_table
 from booking_app.ui.settings.targets_settings import TargetsWidget
 
 READ_ONLY_NOTE = "変更は管理者のみ行えます。表示だけしています。"
@@ -63,22 +61,6 @@ def _current_db_url(ctx: AppContext) -> str:
 
 def _hm(t: time) -> str:
     return f"{t.hour}:{t.minute:02d}"
-
-
-def _table(name: str, model: RowsModel, stretch: str | None = None) -> QTableView:
-    t = QTableView()
-    t.setObjectName(name)
-    t.setModel(model)
-    t.verticalHeader().setVisible(False)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
-                      | QAbstractItemView.EditTrigger.AnyKeyPressed)
-    hh = t.horizontalHeader()
-    hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    hh.setMinimumSectionSize(96)  # an empty 日付 column must still show a whole date when typed into
-    if stretch:
-        hh.setSectionResizeMode(model.col(stretch), QHeaderView.ResizeMode.Stretch)
-    return t
 
 
 # --- parsing with field names ------------------------------------------------------------------------------
@@ -254,7 +236,7 @@ class SettingsPage(QWidget):
         self.rooms_model = self._model([("name", "部屋名", "text"), ("kana", "よみがな", "text"),
                                         ("capacity", "定員（人）", "int"), ("sort_order", "表示順", "int"),
                                         ("active", "使用する", "bool")])
-        self.rooms_table = _table("rooms_table", self.rooms_model, "name")
+        self.rooms_table = editable_table("rooms_table", self.rooms_model, "name")
         v.addWidget(self.rooms_table, 1)
         v.addWidget(QLabel("部屋は削除できません（過去の予約が参照するため）。使わない部屋は「使用する」を外します。"))
         row = QHBoxLayout()
@@ -273,7 +255,7 @@ class SettingsPage(QWidget):
         self.equipment_model = self._model([("name", "備品名", "text"), ("kana", "よみがな", "text"),
                                             ("stock", "在庫数（空欄＝無制限）", "opt_int"), ("unit", "単位", "text"),
                                             ("sort_order", "表示順", "int"), ("active", "使用する", "bool")])
-        self.equipment_table = _table("equipment_table", self.equipment_model, "name")
+        self.equipment_table = editable_table("equipment_table", self.equipment_model, "name")
         v.addWidget(self.equipment_table, 1)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -290,7 +272,7 @@ class SettingsPage(QWidget):
         v = QVBoxLayout(w)
         self.hours_model = self._model([("label", "曜日", "ro"), ("closed", "休館", "bool"),
                                         ("open", "開館", "text"), ("close", "閉館", "text")])
-        self.hours_table = _table("hours_table", self.hours_model)
+        self.hours_table = editable_table("hours_table", self.hours_model)
         v.addWidget(self.hours_table, 1)
         v.addWidget(QLabel("時刻は 9:00 のように入力します。祝日は曜日にかかわらず「祝日」の時間になります。"))
         self.tabs.addTab(w, "開館時間")
@@ -304,7 +286,7 @@ class SettingsPage(QWidget):
             box = QGroupBox(PERIOD_LABELS[key])
             v = QVBoxLayout(box)
             m = self._model([("name", "区分名", "text"), ("start", "開始", "text"), ("end", "終了", "text")])
-            t = _table(f"periods_{key}", m, "name")
+            t = editable_table(f"periods_{key}", m, "name")
             self.period_models[key], self.period_tables[key] = m, t
             v.addWidget(t, 1)
             row = QHBoxLayout()
@@ -333,7 +315,7 @@ class SettingsPage(QWidget):
             box = QGroupBox(title)
             v = QVBoxLayout(box)
             m = self._model(cols)
-            t = _table(f"closures_{key}", m, "reason")
+            t = editable_table(f"closures_{key}", m, "reason")
             self.closure_models[key] = m
             v.addWidget(t, 1)
             row = QHBoxLayout()
