@@ -43,7 +43,6 @@ from booking_app.domain.errors import DomainError, PermissionDenied
 from booking_app.domain.roles import Role, role_at_least
 from booking_app.services.common import precheck_manager
 from booking_app.ui.context import AppContext
-from booking_app.ui.errors import show_error
 from booking_app.ui.plain_text import plain_label, tip
 
 OPEN_FILTER = "Excel・CSV (*.xlsx *.csv)"
@@ -302,7 +301,7 @@ class ImportPreviewDialog(QDialog):
             report = job()
         except DomainError as exc:
             QApplication.restoreOverrideCursor()
-            show_error(self, exc)
+            self.ctx.prompts.show_error(self, exc)
             return None
         QApplication.restoreOverrideCursor()
         if report.written and changes:
@@ -325,7 +324,7 @@ class ImportPreviewDialog(QDialog):
         try:
             precheck_manager(ctx.actor, cls.IMPORT_WHAT)
         except PermissionDenied as exc:
-            show_error(parent, exc)
+            ctx.prompts.show_error(parent, exc)
             return False
         if path is None:
             path = choose_open_file(parent, cls.CHOOSE_CAPTION)

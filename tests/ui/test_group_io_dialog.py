@@ -16,7 +16,6 @@ from booking_app.services import group_io
 from booking_app.store.engine import read_session
 from booking_app.store.models import MemberGroup
 from booking_app.ui.groups import group_io_dialog as gio
-from booking_app.ui import import_preview
 from booking_app.ui.context import AppContext
 from booking_app.ui.groups.group_io_dialog import GroupImportDialog, export_groups_dialog
 from booking_app.ui.groups.groups_page import GroupsPage
@@ -41,8 +40,6 @@ def ctx(engine):
 @pytest.fixture
 def shown(monkeypatch, prompts):
     """What staff would read in message boxes (ctx.prompts records them), without any box blocking the test."""
-    # The shared frame (import_preview) says the preview's refusals through its own show_error.
-    monkeypatch.setattr(import_preview, "show_error", prompts.show_error)
     return prompts.shown("show_error", "info")
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from booking_app.store.engine import read_session
 from booking_app.store.models import Booking
-from booking_app.ui import import_preview
 from booking_app.ui.context import AppContext
 from booking_app.ui.booking.ledger_import_dialog import LedgerImportDialog
 
@@ -24,8 +23,6 @@ REASON = "市の依頼による臨時開館"
 @pytest.fixture
 def shown(monkeypatch, prompts):
     """The errors and notices staff would read, as ctx.prompts recorded them."""
-    # The shared preview frame still shows its refusals through its module's show_error.
-    monkeypatch.setattr(import_preview, "show_error", prompts.show_error)
     return prompts.shown("show_error", "info")
 
 

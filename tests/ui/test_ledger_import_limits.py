@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from booking_app.services.imports import import_bookings_file
 from booking_app.store.engine import read_session
 from booking_app.store.models import Booking
-from booking_app.ui import import_preview
 from booking_app.ui.context import AppContext
 from booking_app.ui.booking.ledger_import_dialog import LedgerImportDialog
 
@@ -23,8 +22,6 @@ pytestmark = pytest.mark.now("2026-11-25 10:00")
 @pytest.fixture
 def shown(monkeypatch, prompts):
     """The errors and notices staff would read, as ctx.prompts recorded them."""
-    # The shared preview frame still shows its refusals through its module's show_error.
-    monkeypatch.setattr(import_preview, "show_error", prompts.show_error)
     return prompts.shown("show_error", "info")
 
 

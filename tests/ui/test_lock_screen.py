@@ -108,7 +108,7 @@ def test_input_restarts_the_idle_count(qtbot, window, ctx):
         qtbot.keyClick(window.centralWidget(), Qt.Key.Key_Tab)
         assert len(restarts) > n
         n = len(restarts)
-        QApplication.sendEvent(window.centralWidget(), QEvent(QEvent.Type.Paint))  # not input
+        QApplication.sendEvent(window.centralWidget(), QEvent(QEvent.Type.LayoutRequest))  # not input
         assert len(restarts) == n
         lock.lock()
         n = len(restarts)

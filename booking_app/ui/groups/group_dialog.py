@@ -43,6 +43,7 @@ from booking_app.services import groups as group_svc
 from booking_app.ui.context import AppContext
 from booking_app.ui.forms import dialog_buttons, reason_edit
 from booking_app.ui.plain_text import plain_label
+from booking_app.ui.widgets import run_modal
 
 INVALID_STYLE = "border: 2px solid #d32f2f; border-radius: 3px;"
 
@@ -353,26 +354,14 @@ class GroupDialog(QDialog):
     @classmethod
     def register(cls, parent: QWidget | None, ctx: AppContext) -> int | None:
         """Open an empty form; the new group's id, or None when cancelled."""
-        dlg = cls(ctx, parent)
-        try:
-            if dlg.exec() == QDialog.DialogCode.Accepted:
-                return dlg.result_id
-            return None
-        finally:
-            dlg.deleteLater()
+        return run_modal(parent, ctx.prompts, lambda: cls(ctx, parent),
+                         lambda dlg, ok: dlg.result_id if ok else None, refused=None)
 
     @classmethod
     def edit(cls, parent: QWidget | None, ctx: AppContext, group_id: int) -> bool:
         """Open the group's register entry; True when it was saved."""
-        try:
-            dlg = cls(ctx, parent, group_id=group_id)
-        except DomainError as exc:
-            ctx.prompts.show_error(parent, exc)
-            return False
-        try:
-            return dlg.exec() == QDialog.DialogCode.Accepted
-        finally:
-            dlg.deleteLater()
+        return run_modal(parent, ctx.prompts, lambda: cls(ctx, parent, group_id=group_id),
+                         lambda _dlg, ok: ok, refused=False)
 
 
 def _load_input(session, group_id: int) -> tuple[GroupInput, str]:

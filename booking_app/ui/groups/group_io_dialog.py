@@ -261,7 +261,7 @@ class GroupImportDialog(ImportPreviewDialog):
         self._update_buttons()
 
     def can_import(self) -> bool:
-        return self.report is not None and self.report.ok and self.ctx.actor.is_manager
+        return self.report is not None and self.report.ok and self.may_import()
 
     # ---------------------------------------------------------------- the import
 
