@@ -19,7 +19,7 @@ from booking_app.domain.errors import DomainError
 from booking_app.services import bookings as svc
 from booking_app.services import booking_fast_save
 from booking_app.store.engine import make_engine, write_session
-from tests.services.factories import DAY, NOW, at, seed
+from factories import DAY, NOW, at, seed
 
 TABLES = {
     "bookings": "id", "booking_equipment": "id", "charges": "id", "audit_log": "id",
