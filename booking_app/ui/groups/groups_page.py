@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError, PermissionDenied
-from booking_app.reports.member_cards import render_member_cards
 from booking_app.services import groups as group_svc
 from booking_app.services.cards import print_cards
 from booking_app.services.centre import get_profile, targets_for
@@ -419,6 +418,9 @@ class GroupsPage(QWidget):
                                    changes=frozenset())
             fd, path = tempfile.mkstemp(prefix=f"member_card_{self._detail.reg_no or gid}_", suffix=".pdf")
             os.close(fd)
+            # reportlab loads on first use (~0.26 s and ~20 MB at start otherwise; see ui/stats/export_tab.py).
+            from booking_app.reports.member_cards import render_member_cards
+
             render_member_cards(cards, path)
         except Exception as exc:  # noqa: BLE001 — a DomainError says why; a report bug must not stop the desk
             if path:

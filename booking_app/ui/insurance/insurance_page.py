@@ -44,7 +44,6 @@ from PySide6.QtWidgets import (
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import DomainError
 from booking_app.domain.insurance import SCHEMES
-from booking_app.reports.insurance_pdf import write_insurance
 from booking_app.services import insurance as ins
 from booking_app.services import unit_of_work
 from booking_app.services.insurance_reports import export_insurance
@@ -613,6 +612,8 @@ class InsurancePage(QWidget):
         label = jcal.fiscal_year_label(fy)
 
         def export(session: Session, path: Path) -> int:
+            from booking_app.reports.insurance_pdf import write_insurance  # on first use (see export_tab)
+
             return write_insurance(export_insurance(session, actor, fy, path, kind=kind), path, fiscal_year=fy)
 
         def write(path: Path) -> int:
