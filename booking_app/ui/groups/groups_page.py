@@ -45,6 +45,7 @@ from booking_app.ui.groups.group_models import GroupResultsModel
 from booking_app.ui.groups.privacy_dialog import AnonymiseDialog, DueGroupsDialog
 from booking_app.ui.groups.renewal_tab import RenewalTab
 from booking_app.ui.insurance.insurance_page import enrolment_lines_for_group
+from booking_app.ui.keyboard import bind_key, shortcut_action, tab_leaves
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.widgets import list_table
 
@@ -70,6 +71,7 @@ class GroupsPage(QWidget):
         self._timer.timeout.connect(self.run_search)
 
         self._build()
+        self._wire_keys()
         ctx.changed.connect(self._on_changed)
         # 匿名化 is a manager's: follow a change of the staff member on duty (画面ロック, 交代).
         ctx.actor_changed.connect(lambda _a: self.anonymise_button.setEnabled(
@@ -87,6 +89,7 @@ class GroupsPage(QWidget):
         head = QHBoxLayout()
         self.search_edit = QLineEdit()
         self.search_edit.setObjectName("group_search")
+        self.search_edit.setAccessibleName("団体の検索（登録番号・団体名・ふりがな・電話番号）")
         self.search_edit.setPlaceholderText("登録番号・団体名・ふりがな・電話番号・代表者で検索")
         self.search_edit.setClearButtonEnabled(True)
         f = self.search_edit.font()
@@ -126,6 +129,7 @@ class GroupsPage(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("group_tabs")
+        self.tabs.tabBar().setAccessibleName("団体の画面（窓口確認・年度更新）")
         self.tabs.addTab(self._build_verify_tab(), "窓口確認")
         self.renewal = RenewalTab(self.ctx)
         self.tabs.addTab(self.renewal, "年度更新")
@@ -140,6 +144,8 @@ class GroupsPage(QWidget):
 
         self.results_model = GroupResultsModel(self)
         self.results_view = list_table("group_results")
+        self.results_view.setAccessibleName("検索結果の団体")
+        tab_leaves(self.results_view)
         self.results_view.setModel(self.results_model)
         hh = self.results_view.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -172,14 +178,20 @@ class GroupsPage(QWidget):
         self.bookings_heading, self.bookings_model, self.bookings_view = (
             panel.bookings_heading, panel.bookings_model, panel.bookings_view)
         self.bookings_view.doubleClicked.connect(self._open_booking)
+        self.bookings_view.setAccessibleName("この団体の予約")
+        tab_leaves(self.bookings_view)
+        shortcut_action(self.bookings_view, "団体の予約を開く", ("Return", "Enter"),
+                        lambda: self._open_booking(self.bookings_view.currentIndex()), section="団体",
+                        name="open_group_booking", context=Qt.ShortcutContext.WidgetShortcut)
         self.verify_button = QPushButton("確認済み")
         self.verify_button.setObjectName("verify")
-        self.verify_button.setToolTip("窓口で確認したことを記録します")
+        self.verify_button.setToolTip("窓口で確認したことを記録します（検索欄からTab 1回）")
         self.verify_button.setStyleSheet("QPushButton#verify { font-weight: bold; padding: 6px 14px; }")
         self.verify_button.clicked.connect(self.verify_selected)
         self.booking_button = QPushButton("新しい予約")
         self.booking_button.setObjectName("new_booking")
-        self.booking_button.clicked.connect(self._new_booking)
+        self.booking_button.setToolTip("この団体で新しい予約を作ります\nキー：Ctrl+N")
+        self.booking_button.clicked.connect(self.new_booking)
         self.edit_button = QPushButton("登録内容を変更")
         self.edit_button.setObjectName("edit_group")
         self.edit_button.clicked.connect(self._edit)
@@ -197,6 +209,7 @@ class GroupsPage(QWidget):
         for i, b in enumerate((self.verify_button, self.booking_button, self.edit_button,
                                self.status_button, self.card_button, self.anonymise_button)):
             b.setMinimumHeight(32)
+            b.setAutoDefault(True)  # Enter on the focused button presses it, as Space does
             panel.actions.addWidget(b, i // 3, i % 3)
         split.addWidget(panel)
         # The list gets the larger share: names and readings are what the desk scans; the detail pane
@@ -206,6 +219,44 @@ class GroupsPage(QWidget):
         split.setSizes([776, 440])
         self._show_nothing()
         return tab
+
+    def _wire_keys(self) -> None:
+        """The counter's keys: the search field first, 確認済み one Tab (or F2) away, the lists after.
+
+        ↓/↑ in the search field move through the results while the focus stays in the field (typing goes
+        on refining); Enter shows the best match at once. Tab: search → 確認済み → the group's actions →
+        the results → the group's bookings → the page's buttons → the tabs → back to the search field.
+        """
+        bind_key(self, self.verify_button, "F2", section="団体")
+        shortcut_action(self.search_edit, "検索結果の次の団体", "Down", lambda: self._step_result(1),
+                        section="団体", name="group_result_next", context=Qt.ShortcutContext.WidgetShortcut)
+        shortcut_action(self.search_edit, "検索結果の前の団体", "Up", lambda: self._step_result(-1),
+                        section="団体", name="group_result_previous", context=Qt.ShortcutContext.WidgetShortcut)
+        chain: list[QWidget] = [
+            self.search_edit, self.verify_button, self.booking_button, self.edit_button, self.status_button,
+            self.card_button, self.anonymise_button, self.results_view, self.bookings_view,
+            self.register_button, self.import_groups_button, self.export_groups_button, self.due_groups_button,
+            self.tabs.tabBar(),
+        ]
+        for a, b in zip(chain, chain[1:]):
+            QWidget.setTabOrder(a, b)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        """The page opens ready for a name, a reading, a number or a phone number."""
+        super().showEvent(event)
+        if self.tabs.currentIndex() == 0:
+            self.search_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _step_result(self, step: int) -> None:
+        """↓/↑ in the search field: the next/previous result on the panel (the focus stays in the field)."""
+        if self._timer.isActive():
+            self.run_search()  # the text typed last counts first
+        n = self.results_model.rowCount()
+        if not n:
+            return
+        current = self.results_view.currentIndex()
+        row = current.row() + step if current.isValid() and self._detail is not None else 0
+        self.select_row(min(max(row, 0), n - 1))
 
     # ---------------------------------------------------------------- search
 
@@ -220,11 +271,14 @@ class GroupsPage(QWidget):
         self._timer.start()  # restarts: only the pause after the last keystroke searches
 
     def _on_return(self) -> None:
+        """Enter: a scanned code opens its group; typed text shows its best match now (a result already
+        chosen with ↓/↑ stays chosen)."""
+        pending = self._timer.isActive()
         self._timer.stop()
         text = self.search_edit.text().strip()
         if text.upper().startswith(CARD_PREFIX):
             self.open_group_by_code(text)
-        else:
+        elif pending or self._detail is None:
             self.run_search()
 
     def run_search(self, select_id: int | None = None) -> None:
@@ -286,6 +340,9 @@ class GroupsPage(QWidget):
         self.run_search(select_id=gid)
         if self._detail is None or self._detail.id != gid:  # the number search did not list it: show anyway
             self.show_group(gid)
+        # The focus where the desk goes on: the search field (the next card or name), 確認済み one Tab or F2 away.
+        self.search_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.search_edit.selectAll()
         return True
 
     # ---------------------------------------------------------------- the status panel
@@ -394,7 +451,8 @@ class GroupsPage(QWidget):
         self.due_groups_dialog = DueGroupsDialog.start(self, self.ctx)
         return self.due_groups_dialog
 
-    def _new_booking(self) -> None:
+    def new_booking(self) -> None:
+        """新しい予約 for the group on the panel (the main window's Ctrl+N on this page, and the button)."""
         # The group on the panel, and what the desk was looking at before it came here (the main window
         # tells: the calendar's day and room), so the dialog opens ready for this group's request.
         kwargs = dict(self.new_booking_context()) if self.new_booking_context is not None else {}
@@ -403,6 +461,8 @@ class GroupsPage(QWidget):
         BookingDialog.create(self, self.ctx, **kwargs)
 
     def _open_booking(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
         bid = self.bookings_model.data(index, Qt.ItemDataRole.UserRole + 1)
         if bid is not None:
             BookingDialog.edit(self, self.ctx, bid)

@@ -28,9 +28,12 @@ class RenewalTab(ListPage):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         self.model: RenewalModel
         super().__init__(ctx, RenewalModel(), name="renewal_tab", table_name="renewal_list", parent=parent)
-        self.filter_bar.addWidget(QLabel("更新する年度"))
+        year_label = QLabel("更新する年度(&Y)")
+        self.filter_bar.addWidget(year_label)
         self.fy_combo = QComboBox()
         self.fy_combo.setObjectName("renewal_year")
+        year_label.setBuddy(self.fy_combo)
+        self.table.setAccessibleName("更新する団体の一覧")
         today = ctx.today
         fy = jcal.fiscal_year(today)
         self.fy_combo.addItem(f"来年度（{jcal.fiscal_year_label(fy + 1)}）", fy + 1)
