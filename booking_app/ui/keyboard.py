@@ -53,7 +53,8 @@ def key_text(sequence: str | QKeySequence) -> str:
     return seq.toString(QKeySequence.SequenceFormat.NativeText)
 
 
-def shortcut_action(owner: QWidget, text: str, sequence: str | QKeySequence | Iterable[str],
+def shortcut_action(owner: QWidget, text: str,
+                    sequence: str | QKeySequence | QKeySequence.StandardKey | Iterable[str],
                     slot: Callable[[], object], *, section: str, name: str = "",
                     context: Qt.ShortcutContext = Qt.ShortcutContext.WidgetWithChildrenShortcut) -> QAction:
     """A named action with a key, added to ``owner`` (so it works where ``owner`` has the focus).
@@ -64,7 +65,9 @@ def shortcut_action(owner: QWidget, text: str, sequence: str | QKeySequence | It
     action = QAction(text, owner)
     if name:
         action.setObjectName(name)
-    if isinstance(sequence, (str, QKeySequence)):
+    if isinstance(sequence, QKeySequence.StandardKey):
+        sequences = QKeySequence.keyBindings(sequence)  # the platform's keys (Ctrl+S, and others on macOS)
+    elif isinstance(sequence, (str, QKeySequence)):
         sequences = [QKeySequence(sequence)]
     else:
         sequences = [QKeySequence(s) for s in sequence]
@@ -77,7 +80,8 @@ def shortcut_action(owner: QWidget, text: str, sequence: str | QKeySequence | It
     return action
 
 
-def bind_key(owner: QWidget, button: QAbstractButton, sequence: str | QKeySequence | Iterable[str], *,
+def bind_key(owner: QWidget, button: QAbstractButton,
+             sequence: str | QKeySequence | QKeySequence.StandardKey | Iterable[str], *,
              section: str, show_in_text: bool = True) -> QAction:
     """Give ``button`` a key: an action on ``owner`` that clicks the button when it is enabled.
 
