@@ -65,12 +65,13 @@ def shortcut_action(owner: QWidget, text: str,
     action = QAction(text, owner)
     if name:
         action.setObjectName(name)
-    if isinstance(sequence, QKeySequence.StandardKey):
-        sequences = QKeySequence.keyBindings(sequence)  # the platform's keys (Ctrl+S, and others on macOS)
-    elif isinstance(sequence, (str, QKeySequence)):
+    if isinstance(sequence, (str, QKeySequence, QKeySequence.StandardKey)):
+        # A standard key is its platform's first binding (Ctrl+S); the others are media keys ("Save").
         sequences = [QKeySequence(sequence)]
     else:
         sequences = [QKeySequence(s) for s in sequence]
+    if not sequences or sequences[0].isEmpty():
+        raise ValueError(f"no key on this platform for {text!r}: name the key (\"Ctrl+Q\")")
     action.setShortcuts(sequences)
     action.setShortcutContext(context)
     action.setProperty(SECTION_PROPERTY, section)
