@@ -42,6 +42,7 @@ from booking_app.domain.groups import (
 from booking_app.services import groups as group_svc
 from booking_app.ui.context import AppContext
 from booking_app.ui.forms import dialog_buttons, reason_edit
+from booking_app.ui.keyboard import InputSnapshot, free_tab_everywhere, may_discard, shortcut_action
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.widgets import run_modal
 
@@ -89,6 +90,13 @@ class GroupDialog(QDialog):
         self._on_machizukuri_toggled()
         # Fits a 1366×768 desk screen with the taskbar; the form scrolls when it must.
         self.resize(980, 680)
+        self._snapshot = InputSnapshot(self)  # Esc asks before throwing away what was typed
+
+    def reject(self) -> None:
+        """Esc, キャンセル or the close box: 「入力内容を破棄しますか？」 when something was typed."""
+        if not may_discard(self, self.ctx.prompts, self._snapshot):
+            return
+        super().reject()
 
     # ---------------------------------------------------------------- construction
 
@@ -103,6 +111,7 @@ class GroupDialog(QDialog):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a Tab stop: the fields in it are
         body = QWidget()
         self.scroll.setWidget(body)
         outer.addWidget(self.scroll, 1)
@@ -114,7 +123,7 @@ class GroupDialog(QDialog):
         left = QFormLayout()
         left.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.name_edit = self._line("name", "例：ふくふく読書会")
-        left.addRow("団体名 *", self.name_edit)
+        left.addRow("団体名(&N) *", self.name_edit)
         self.kana_edit = self._line("kana", "例：ふくふくどくしょかい")
         kana_box = QVBoxLayout()
         kana_box.setSpacing(1)
@@ -122,7 +131,9 @@ class GroupDialog(QDialog):
         kana_hint = QLabel("ひらがな・カタカナのどちらでも検索できます")
         kana_hint.setStyleSheet("color: #616161; font-size: 9pt;")
         kana_box.addWidget(kana_hint)
-        left.addRow("ふりがな *", kana_box)
+        kana_label = QLabel("ふりがな(&K) *")
+        kana_label.setBuddy(self.kana_edit)
+        left.addRow(kana_label, kana_box)
 
         type_row = QHBoxLayout()
         self.type_group = QButtonGroup(self)
@@ -139,7 +150,9 @@ class GroupDialog(QDialog):
         self.type_box.setObjectName("group_type")
         self.type_box.setLayout(type_row)
         type_row.setContentsMargins(0, 0, 0, 0)
-        left.addRow("区分 *", self.type_box)
+        type_label = QLabel("区分(&T) *")
+        type_label.setBuddy(self.type_buttons["purpose"])
+        left.addRow(type_label, self.type_box)
 
         machi_row = QHBoxLayout()
         machi_row.setContentsMargins(0, 0, 0, 0)
@@ -152,34 +165,36 @@ class GroupDialog(QDialog):
         for d in MACHIZUKURI_DISTRICTS:
             self.district_combo.addItem(d, d)
         machi_row.addWidget(self.machizukuri_check)
-        machi_row.addWidget(QLabel("地区"))
+        district_label = QLabel("地区(&I)")
+        district_label.setBuddy(self.district_combo)
+        machi_row.addWidget(district_label)
         machi_row.addWidget(self.district_combo, 1)
         left.addRow("", machi_row)
 
         self.representative_edit = self._line("representative", "例：山田 花子")
-        left.addRow("代表者 *", self.representative_edit)
+        left.addRow("代表者(&R) *", self.representative_edit)
         self.phone_edit = self._line("phone", "例：083-123-4567")
-        left.addRow("電話", self.phone_edit)
+        left.addRow("電話(&P)", self.phone_edit)
         self.contact_name_edit = self._line("contact_name", "代表者と別の場合")
-        left.addRow("連絡担当者", self.contact_name_edit)
+        left.addRow("連絡担当者(&C)", self.contact_name_edit)
         self.contact_phone_edit = self._line("contact_phone", "例：090-1234-5678")
-        left.addRow("連絡先電話", self.contact_phone_edit)
+        left.addRow("連絡先電話(&H)", self.contact_phone_edit)
         self.email_edit = self._line("email", "例：info@example.jp")
-        left.addRow("メール", self.email_edit)
+        left.addRow("メール(&M)", self.email_edit)
         self.address_edit = self._line("address", "例：下関市竹崎町4-4-8")
-        left.addRow("住所", self.address_edit)
+        left.addRow("住所(&A)", self.address_edit)
         self.meeting_place_edit = self._line("meeting_place", "例：センター小会議室、○○公民館")
-        left.addRow("活動場所", self.meeting_place_edit)
+        left.addRow("活動場所(&L)", self.meeting_place_edit)
         self.members_spin = QSpinBox()
         self.members_spin.setObjectName("members")
         self.members_spin.setRange(0, 99999)
         self.members_spin.setSpecialValueText("未記入")
         self.members_spin.setSuffix(" 人")
-        left.addRow("会員数", self.members_spin)
+        left.addRow("会員数(&U)", self.members_spin)
         self.note_edit = QPlainTextEdit()
         self.note_edit.setObjectName("note")
         self.note_edit.setFixedHeight(60)
-        left.addRow("備考", self.note_edit)
+        left.addRow("備考(&B)", self.note_edit)
         contact_hint = QLabel("* は必須。電話・連絡先電話・メールのいずれか1つは必要です。")
         contact_hint.setWordWrap(True)
         contact_hint.setStyleSheet("color: #616161; font-size: 9pt;")
@@ -187,7 +202,7 @@ class GroupDialog(QDialog):
         grid.addLayout(left, 0, 0)
 
         # Right: the 20 fields of the NPO law, several allowed.
-        self.fields_box = QGroupBox("活動分野 *（複数選択可）")
+        self.fields_box = QGroupBox("活動分野(&F) *（複数選択可）")
         self.fields_box.setObjectName("activity_fields")
         fgrid = QGridLayout(self.fields_box)
         fgrid.setVerticalSpacing(4)
@@ -201,7 +216,7 @@ class GroupDialog(QDialog):
         grid.addWidget(self.fields_box, 0, 1, Qt.AlignmentFlag.AlignTop)
 
         # Bottom: the ordinance's declarations, each in full so the group reads what it declares.
-        self.decl_box = QGroupBox("条例の要件の確認 *（団体に確認してチェック）")
+        self.decl_box = QGroupBox("条例の要件の確認(&D) *（団体に確認してチェック）")
         self.decl_box.setObjectName("declarations")
         dl = QGridLayout(self.decl_box)
         dl.setColumnStretch(1, 1)
@@ -220,8 +235,14 @@ class GroupDialog(QDialog):
 
         self.save_button, buttons = dialog_buttons(self, "登録する" if self.group_id is None else "変更を保存", "save",
                                                    self.save)
-        self.save_button.setDefault(True)
+        self.save_button.setToolTip("キー：Ctrl+S（入力欄でEnterでも保存）")
+        shortcut_action(self, self.save_button.text(), "Ctrl+S", self.save, section="団体の登録・変更",
+                        name="save_group_key")
         outer.addWidget(buttons)
+        # Enter in a field saves. Set once the button is in the dialog: set before, the dialog does not
+        # know it as its default, and after Tab has passed キャンセル, Enter would cancel.
+        self.save_button.setDefault(True)
+        free_tab_everywhere(self)  # 備考 passes Tab on
         # Never narrower than the two columns need, so nothing is cut off at the right edge.
         m = outer.contentsMargins()
         self.setMinimumWidth(body.minimumSizeHint().width() + self.scroll.verticalScrollBar().sizeHint().width()
@@ -404,13 +425,24 @@ class StatusChangeDialog(QDialog):
         # Offer the likely next step first: a suspended group is usually being reinstated.
         if current_status == GroupStatus.SUSPENDED.value:
             self.status_combo.setCurrentIndex(2)
-        form.addRow("変更後の状態", self.status_combo)
+        form.addRow("変更後の状態(&S)", self.status_combo)
         self.reason_edit = reason_edit("例：会費未納のため（記録に残ります）")
-        form.addRow("理由 *", self.reason_edit)
+        form.addRow("理由(&R) *", self.reason_edit)
         lay.addLayout(form)
         self.ok_button, buttons = dialog_buttons(self, "変更する", "apply", self.apply)
+        self.ok_button.setToolTip("キー：Ctrl+S（理由の欄でEnterでも）")
+        shortcut_action(self, "状態を変更する", "Ctrl+S", self.apply, section="団体の停止・抹消・解除",
+                        name="apply_status_key")
         lay.addWidget(buttons)
+        self.ok_button.setDefault(True)  # in the dialog first, so the dialog keeps it as its default
         self.resize(520, 200)
+        self._snapshot = InputSnapshot(self)
+
+    def reject(self) -> None:
+        """Esc asks 「入力内容を破棄しますか？」 once a reason was typed or the choice changed."""
+        if not may_discard(self, self.ctx.prompts, self._snapshot):
+            return
+        super().reject()
 
     def apply(self) -> bool:
         new, reason, gid = self.status_combo.currentData(), self.reason_edit.text(), self.group_id
