@@ -65,6 +65,9 @@ def _setup_application(argv: list[str] | None = None):
     except (OSError, RuntimeError) as exc:  # a broken install still starts, with the system font
         log.warning("Japanese font not loaded: %s", exc)
     app._fukufuku_translators = _install_translators(app)  # keep references alive
+    from booking_app.ui import focus_ring
+
+    focus_ring.install(app)  # the focused control framed in dark blue, in every style
     from PySide6.QtGui import QIcon
 
     # resources/icons next to resources/translations, in the source tree or the bundle (sys._MEIPASS).

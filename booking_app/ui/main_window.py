@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QTabWidget,
     QToolButton,
@@ -29,13 +28,13 @@ from booking_app.services.centre import targets_for
 from booking_app.services.groups import group_figures
 from booking_app.services.insurance import accidents_due
 from booking_app.services.stats.progress import year_progress
-from booking_app.ui import plain_text
 from booking_app.ui.about_dialog import AboutDialog
 from booking_app.ui.access.lock_screen import lock_now
 from booking_app.ui.access.login_dialog import LoginDialog, switch_database_login
 from booking_app.ui.admin.accounts_page import ChangePasswordDialog
 from booking_app.ui.admin.audit_page import AuditPage
 from booking_app.ui.admin.staff_dialog import role_label
+from booking_app.ui.booking.booking_dialog import BookingDialog
 from booking_app.ui.booking.ledger_import_dialog import LedgerImportDialog
 from booking_app.ui.booking.search_page import BookingSearchPage
 from booking_app.ui.booking.today_list import TodayListPage
@@ -43,9 +42,12 @@ from booking_app.ui.calendar.calendar_views import CalendarPage
 from booking_app.ui.context import AppContext
 from booking_app.ui.groups.groups_page import GroupsPage
 from booking_app.ui.insurance.insurance_page import InsurancePage
+from booking_app.ui.key_sheet import KeySheetDialog
+from booking_app.ui.keyboard import GLOBAL_SECTION, shortcut_action
 from booking_app.ui.money.cashup_page import CashupPage
 from booking_app.ui.money.receipts_page import ReceiptsPage
 from booking_app.ui.plain_text import plain_label
+from booking_app.ui.prompts import Prompts
 from booking_app.ui.settings.settings_page import SettingsPage
 from booking_app.ui.stats.dashboard import REFRESH_DELAY_MS, progress_text, watcher_for
 from booking_app.ui.stats.stats_page import StatsPage
@@ -57,29 +59,21 @@ WINDOW_TITLE = "ふくふくデスク — しものせき市民活動センタ�
 SCAN_ACTIONS = (("check_in", "チェックイン"), ("check_out", "利用済（人数入力）"), ("open", "予約を開く"))
 
 
-def ask_scan_action(parent: QWidget | None, view, default: str | None) -> str | None:
+def scan_text(view) -> str:
+    """What the choice after a scan says about the booking (the booker's name as typed: plain text)."""
+    room = view.room_name or "備品のみ"
+    return (f"予約番号 {view.number}　{view.status_label}\n"
+            f"{jcal.format_slash(view.start.date())}({jcal.weekday_ja(view.start.date())}) "
+            f"{hm(view.start)}〜{hm(view.end)}　{room}\n{view.booker_name}")
+
+
+def ask_scan_action(parent: QWidget | None, prompts: Prompts, view, default: str | None) -> str | None:
     """The small choice after a slip is scanned; None (閉じる/Esc) leaves the row selected.
 
     ``default`` is the button Enter presses, so the usual next step is scan + Enter.
     """
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("利用票の読み取り")
-    plain_text.plain_box(box)  # the booker's name as typed
-    room = view.room_name or "備品のみ"
-    box.setText(f"予約番号 {view.number}　{view.status_label}\n"
-                f"{jcal.format_slash(view.start.date())}({jcal.weekday_ja(view.start.date())}) "
-                f"{hm(view.start)}〜{hm(view.end)}　{room}\n{view.booker_name}")
-    buttons = {}
-    for key, label in SCAN_ACTIONS:
-        b = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
-        b.setObjectName(f"scan_{key}")
-        buttons[b] = key
-        if key == default:
-            box.setDefaultButton(b)
-    box.addButton("閉じる", QMessageBox.ButtonRole.RejectRole)
-    box.exec()
-    return buttons.get(box.clickedButton())
+    return prompts.ask_choice(parent, "利用票の読み取り", scan_text(view), SCAN_ACTIONS, back="閉じる",
+                              default=default)
 
 
 class ReceiptsArea(QTabWidget):
@@ -116,12 +110,14 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx = ctx
         self._settings: QSettings | None = None
+        self._focused_once = False
         self.setWindowTitle(self.tr(WINDOW_TITLE))
         self.setMinimumSize(1000, 620)
         self.resize(1366, 768)
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName(self.tr("画面の切り替え"))
         self.nav.setFixedWidth(150)
         self.nav.setStyleSheet(
             "QListWidget#navigation { background: #f3f5f9; border: none; font-size: 11pt; }"
@@ -130,7 +126,7 @@ class MainWindow(QMainWindow):
         )
         self.stack = QStackedWidget()
         self.pages: dict[str, QWidget] = {}
-        titles = {"calendar": self.tr("予約カレンダー"), "today": self.tr("本日の予約"),
+        self._titles = titles = {"calendar": self.tr("予約カレンダー"), "today": self.tr("本日の予約"),
                   "search": self.tr("予約検索"), "groups": self.tr("団体"), "receipts": self.tr("領収書"),
                   "insurance": self.tr("保険"), "settings": self.tr("設定"), "stats": self.tr("統計"),
                   "audit": self.tr("操作履歴")}
@@ -220,7 +216,7 @@ class MainWindow(QMainWindow):
             default = "check_out"
         else:
             default = "open"
-        action = ask_scan_action(self, view, default)
+        action = ask_scan_action(self, self.ctx.prompts, view, default)
         if action == "check_in":
             page.check_in()
         elif action == "check_out":
@@ -263,13 +259,18 @@ class MainWindow(QMainWindow):
     def _build_menu(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("ファイル(&F)"))
+        self.new_booking_action = shortcut_action(
+            self, self.tr("新しい予約…"), QKeySequence.StandardKey.New, self.new_booking, section=GLOBAL_SECTION,
+            name="new_booking_action", context=Qt.ShortcutContext.WindowShortcut)
+        file_menu.addAction(self.new_booking_action)
+        file_menu.addSeparator()
         self.switch_staff_action = QAction(self.tr("担当者の切り替え…"), self)
         self.switch_staff_action.triggered.connect(self.switch_staff)
         file_menu.addAction(self.switch_staff_action)
         # Lock the screen when stepping away; change one's own password.
-        self.lock_action = QAction(self.tr("画面をロック"), self)
-        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.lock_action.triggered.connect(self.lock_screen)
+        self.lock_action = shortcut_action(self, self.tr("画面をロック"), "Ctrl+L", self.lock_screen,
+                                           section=GLOBAL_SECTION, name="lock_action",
+                                           context=Qt.ShortcutContext.WindowShortcut)
         file_menu.addAction(self.lock_action)
         self.change_password_action = QAction(self.tr("パスワード変更…"), self)
         self.change_password_action.triggered.connect(self.change_password)
@@ -281,31 +282,89 @@ class MainWindow(QMainWindow):
         self.import_ledger_action.triggered.connect(self.import_ledger)
         file_menu.addAction(self.import_ledger_action)
         file_menu.addSeparator()
-        quit_action = QAction(self.tr("終了(&X)"), self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        quit_action = shortcut_action(self, self.tr("終了(&X)"), "Ctrl+Q", self.close,
+                                      section=GLOBAL_SECTION, context=Qt.ShortcutContext.WindowShortcut)
         file_menu.addAction(quit_action)
 
+        # 移動: one key per page (Ctrl+1 … Ctrl+9 in the order of the list on the left) and Ctrl+F for the
+        # search field of the page in front, so a clerk never needs the mouse to change screens.
+        go_menu = bar.addMenu(self.tr("移動(&G)"))
+        self.page_actions: dict[str, QAction] = {}
+        for i, key in enumerate(self.PAGES, start=1):
+            action = shortcut_action(self, self._titles[key], f"Ctrl+{i}", lambda k=key: self.go_to_page(k),
+                                     section=GLOBAL_SECTION, name=f"page_{key}_action",
+                                     context=Qt.ShortcutContext.WindowShortcut)
+            self.page_actions[key] = action
+            go_menu.addAction(action)
+        go_menu.addSeparator()
+        self.search_action = shortcut_action(
+            self, self.tr("検索欄へ"), QKeySequence.StandardKey.Find, self.focus_search, section=GLOBAL_SECTION,
+            name="search_action", context=Qt.ShortcutContext.WindowShortcut)
+        go_menu.addAction(self.search_action)
+
         view_menu = bar.addMenu(self.tr("表示(&V)"))
-        self.today_action = QAction(self.tr("今日"), self)
-        self.today_action.setShortcut(QKeySequence("T"))
         # T is also typed into text fields; only the calendar area takes it as a shortcut.
-        self.today_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.today_action.triggered.connect(lambda: self._calendar_call("go_today"))
-        self.prev_action = QAction(self.tr("前日"), self)
-        self.prev_action.setShortcut(QKeySequence("Ctrl+Left"))
-        self.prev_action.triggered.connect(lambda: self._calendar_call("step", -1))
-        self.next_action = QAction(self.tr("翌日"), self)
-        self.next_action.setShortcut(QKeySequence("Ctrl+Right"))
-        self.next_action.triggered.connect(lambda: self._calendar_call("step", 1))
+        self.today_action = shortcut_action(self.pages["calendar"], self.tr("今日"), "T",
+                                            lambda: self._calendar_call("go_today"), section="予約カレンダー",
+                                            name="today_action")
+        self.prev_action = shortcut_action(self, self.tr("前日"), "Ctrl+Left", lambda: self._calendar_call("step", -1),
+                                           section="予約カレンダー", name="prev_day_action",
+                                           context=Qt.ShortcutContext.WindowShortcut)
+        self.next_action = shortcut_action(self, self.tr("翌日"), "Ctrl+Right", lambda: self._calendar_call("step", 1),
+                                           section="予約カレンダー", name="next_day_action",
+                                           context=Qt.ShortcutContext.WindowShortcut)
         for a in (self.today_action, self.prev_action, self.next_action):
             view_menu.addAction(a)
-        self.pages["calendar"].addAction(self.today_action)
 
         help_menu = bar.addMenu(self.tr("ヘルプ(&H)"))
+        self.key_sheet_action = shortcut_action(self, self.tr("キー操作一覧…"), "F1", self.show_key_sheet,
+                                                section=GLOBAL_SECTION, name="key_sheet_action",
+                                                context=Qt.ShortcutContext.WindowShortcut)
+        help_menu.addAction(self.key_sheet_action)
         about = QAction(self.tr("バージョン情報"), self)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
+
+    def go_to_page(self, key: str) -> None:
+        """Ctrl+1…9: show the page and put the keyboard in it."""
+        self.show_page(key)
+        self.focus_page(key)
+
+    def focus_page(self, key: str) -> None:
+        """The keyboard into a page: where the page says (``focus_first``, else its search field), the
+        calendar's grid, else the page's first control."""
+        page = self.pages[key]
+        focus_first = getattr(page, "focus_first", None) or getattr(page, "focus_search", None)
+        if callable(focus_first):
+            focus_first()
+        elif key == "calendar" and hasattr(page, "current_view"):
+            page.current_view().setFocus(Qt.FocusReason.ShortcutFocusReason)
+        elif not page.isAncestorOf(QApplication.focusWidget()):
+            page.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            page.focusNextChild()
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the search field of the page in front, else 予約検索's."""
+        page = self.stack.currentWidget()
+        if not callable(getattr(page, "focus_search", None)):
+            self.show_page("search")
+            page = self.pages["search"]
+        fn = getattr(page, "focus_search", None)
+        if callable(fn):
+            fn()
+
+    def new_booking(self) -> None:
+        """Ctrl+N: the page in front starts it when it knows more (団体: the group just verified);
+        else a new booking on the calendar's day and room."""
+        page = self.stack.currentWidget()
+        fn = getattr(page, "new_booking", None)
+        if callable(fn):
+            fn()
+            return
+        BookingDialog.create(self, self.ctx, **self.new_booking_context())
+
+    def show_key_sheet(self) -> None:
+        KeySheetDialog.start(self, self.ctx)
 
     def _calendar_call(self, name: str, *args) -> None:
         page = self.pages["calendar"]
@@ -450,6 +509,11 @@ class MainWindow(QMainWindow):
         if not self._clock.isActive():
             self._clock.start()
         super().showEvent(event)
+        if not self._focused_once:
+            # The keyboard starts in the page in front (the calendar's grid at start), never nowhere:
+            # a clerk's first key press must land somewhere.
+            self._focused_once = True
+            self.focus_page(self.current_page_key())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # A closed window stops asking the database every minute (a test's window outlived its database

@@ -83,14 +83,25 @@ class Prompts:
         return one_line(dlg.textValue())
 
     def ask_choice(self, parent: QWidget | None, title: str, text: str, choices: Sequence[tuple[str, str]],
-                   *, back: str = "戻る") -> str | None:
-        """One button per (key, label) and a ``back`` button; the key pressed, None on ``back``/Esc."""
+                   *, back: str = "戻る", default: str | None = None) -> str | None:
+        """One button per (key, label) and a ``back`` button; the key pressed, None on ``back``/Esc.
+
+        ``default`` is the key of the button Enter presses (the usual next step); without one, Enter
+        presses the first.
+        """
         box = plain_text.message_box(parent, QMessageBox.Icon.Question, title, text,
                                      QMessageBox.StandardButton.NoButton)
-        buttons = {box.addButton(label, QMessageBox.ButtonRole.AcceptRole): key for key, label in choices}
+        for key, label in choices:
+            b = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
+            b.setObjectName(f"choice_{key}")  # the answer is read back from the name, not the wrapper object
+            if key == default:
+                box.setDefaultButton(b)
         box.addButton(back, QMessageBox.ButtonRole.RejectRole)
         box.exec()
-        return buttons.get(box.clickedButton())
+        clicked = box.clickedButton()
+        name = clicked.objectName() if clicked is not None else ""
+        keys = {f"choice_{key}": key for key, _label in choices}
+        return keys.get(name)
 
     def ask_number(self, parent: QWidget | None, title: str, label: str, *, value: int = 0,
                    minimum: int = 0, maximum: int = 1000) -> int | None:
@@ -153,6 +164,7 @@ class Prompted:
     title: str
     text: str
     error: BaseException | None = None
+    default: str | None = None  # ask_choice: the key of the button Enter presses
 
 
 @dataclass
@@ -250,8 +262,8 @@ class RecordingPrompts(Prompts):
         return None if answer is None else one_line(answer)
 
     def ask_choice(self, parent: QWidget | None, title: str, text: str, choices: Sequence[tuple[str, str]],
-                   *, back: str = "戻る") -> str | None:
-        self.calls.append(Prompted("ask_choice", title, text))
+                   *, back: str = "戻る", default: str | None = None) -> str | None:
+        self.calls.append(Prompted("ask_choice", title, text, default=default))
         return self.choice_answers.popleft() if self.choice_answers else self.choice_default
 
     def ask_number(self, parent: QWidget | None, title: str, label: str, *, value: int = 0,

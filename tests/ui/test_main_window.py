@@ -266,19 +266,27 @@ def _open_day() -> dt.date:
 
 
 @pytest.fixture
-def scan_answers(monkeypatch):
-    """The choice after a scan, answered without a modal box: records (booking number, default)."""
-    from booking_app.ui import main_window as mw
+def scan_answers(prompts):
+    """The choice after a scan, answered by the recording prompts: (booking number, default) per question."""
 
-    asked: list[tuple[str, str | None]] = []
-    answer = {"key": None}
+    class Asked:
+        def _calls(self):
+            return [(c.text.split()[1], c.default) for c in prompts.of("ask_choice") if c.title == "利用票の読み取り"]
 
-    def fake(parent, view, default):
-        asked.append((view.number, default))
-        return answer["key"]
+        def __len__(self):
+            return len(self._calls())
 
-    monkeypatch.setattr(mw, "ask_scan_action", fake)
-    return asked, answer
+        def __getitem__(self, i):
+            return self._calls()[i]
+
+        def __eq__(self, other):
+            return self._calls() == other
+
+    class Answer(dict):
+        def __setitem__(self, key, value):
+            prompts.choice_default = value
+
+    return Asked(), Answer()
 
 
 def test_scanned_slip_selects_the_booking_in_the_today_list(qtbot, ctx, scan_answers):
@@ -363,6 +371,7 @@ def test_scan_choice_box_has_the_three_actions_and_enter_takes_the_default(qtbot
     from types import SimpleNamespace
 
     from booking_app.ui.main_window import ask_scan_action
+    from booking_app.ui.prompts import Prompts
 
     view = SimpleNamespace(number="0000012", status_label="確定", start=dt.datetime(2026, 11, 25, 13),
                            end=dt.datetime(2026, 11, 25, 17), room_name="大会議室", booker_name="ふくふく読書会")
@@ -378,7 +387,7 @@ def test_scan_choice_box_has_the_three_actions_and_enter_takes_the_default(qtbot
         qtbot.keyClick(box, Qt.Key.Key_Return)
 
     QTimer.singleShot(0, press_enter)
-    assert ask_scan_action(None, view, "check_out") == "check_out"
+    assert ask_scan_action(None, Prompts(), view, "check_out") == "check_out"
     assert "予約番号 0000012" in seen["text"] and "ふくふく読書会" in seen["text"]
     assert {"チェックイン", "利用済（人数入力）", "予約を開く", "閉じる"} <= set(seen["buttons"])
 
