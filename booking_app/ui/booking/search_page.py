@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QCheckBox, QHeaderView, QLabel, QLineEdit, QPushBu
 from booking_app.services import bookings as booking_svc
 from booking_app.services.bookings import BookingView
 from booking_app.services.unit_of_work import Session
-from booking_app.ui.booking.today_list import BookingTableModel, open_selected_booking
+from booking_app.domain.booking_rules import CHECK_IN_FROM, NOT_CHECKED_OUT
+from booking_app.ui.booking.today_list import BookingTableModel, CounterVerbs, _status_in
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate
 from booking_app.ui.list_page import ListPage
@@ -34,10 +35,12 @@ class SearchFilter:
         return not self.text.strip() and self.day_from is None
 
 
-class BookingSearchPage(ListPage):
-    """予約検索: type, press Enter, double-click a row (or 開く) to open the booking.
+class BookingSearchPage(CounterVerbs, ListPage):
+    """予約検索: type, press Enter, double-click a row (or 開く, or Enter on the list) to open the booking.
 
     Searches only when asked (Enter, 検索); a booking changed elsewhere searches again with the last words.
+    The counter's verbs and keys are those of 本日の予約 (F2 チェックイン, F3 利用済, F4 支払, F6 利用票):
+    a group that arrives without its slip is found here and checked in from here.
     """
 
     REFRESH_ON = frozenset({"booking"})
@@ -59,7 +62,9 @@ class BookingSearchPage(ListPage):
         self.to_edit = date_edit("date_to", today + timedelta(days=90))
         self.search_button = QPushButton("検索")
         self.search_button.setObjectName("search_button")
-        top.addWidget(QLabel("検索"))
+        label = QLabel("検索(&S)")
+        label.setBuddy(self.search_edit)
+        top.addWidget(label)
         top.addWidget(self.search_edit, 1)
         top.addWidget(self.range_check)
         top.addWidget(self.from_edit)
@@ -76,7 +81,23 @@ class BookingSearchPage(ListPage):
         hh.setSectionResizeMode(self.model.column_of("purpose"), QHeaderView.ResizeMode.Stretch)
         self.count_label = self.status_label
         self.count_label.setText(ASK_TEXT)
-        self.open_button = self.add_action("開く", "open_button", self.open_selected, stretch_before=True)
+        self.check_in_button = self.add_action("チェックイン", "check_in_button", self.check_in,
+                                               enabled=_status_in(CHECK_IN_FROM))
+        self.check_out_button = self.add_action("利用済（人数入力）", "check_out_button", self.check_out,
+                                                enabled=_status_in(NOT_CHECKED_OUT))  # 確定・利用中
+        self.pay_button = self.add_action("支払…", "pay_button", self.take_payment, stretch_before=True)
+        self.slip_button = self.add_action("利用票印刷", "slip_button", self.print_selected_slip)
+        self.open_button = self.add_action("開く", "open_button", self.open_selected)
+        self.last_op = None  # the latest background PDF job (tests wait on it)
+        self.add_counter_keys("予約検索")
+        self.table.setAccessibleName("検索結果")
+        self.search_edit.setAccessibleName("予約の検索（番号・団体名・かな・氏名・目的・電話番号）")
+        self.from_edit.setAccessibleName("期間の開始日")
+        self.to_edit.setAccessibleName("期間の終了日")
+        order = [self.search_edit, self.range_check, self.from_edit, self.to_edit, self.search_button, self.table,
+                 self.check_in_button, self.check_out_button, self.pay_button, self.slip_button, self.open_button]
+        for a, b in zip(order, order[1:]):
+            QWidget.setTabOrder(a, b)
 
         self.from_edit.setEnabled(False)
         self.to_edit.setEnabled(False)
@@ -113,8 +134,14 @@ class BookingSearchPage(ListPage):
             return None
         return self.load(f)
 
-    def open_selected(self) -> bool:
-        return open_selected_booking(self)
+    def focus_search(self) -> None:
+        """Ctrl+F: the keyboard in the search field, its words selected (typing replaces them)."""
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    def focus_first(self) -> None:
+        """Where the keyboard lands when the page is brought up (Ctrl+3): the search field."""
+        self.focus_search()
 
 
 __all__ = ["BookingSearchPage"]

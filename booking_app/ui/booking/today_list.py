@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
@@ -36,6 +38,7 @@ from booking_app.ui.booking import slips
 from booking_app.ui.booking.booking_dialog import BookingDialog
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate, list_date, to_qdate
+from booking_app.ui.keyboard import bind_key, shortcut_action
 from booking_app.ui.list_page import ListPage, always
 from booking_app.ui.money import payment_dialog
 from booking_app.ui.money.payment_dialog import PaymentDialog
@@ -217,9 +220,10 @@ def read_day(session: Session, f: DayFilter) -> DayRows:
     return DayRows(found, payments, total, more)
 
 
+
 def open_selected_booking(page: ListPage) -> bool:
-    """開く (the booking lists' button and double-click): the selected booking in the booking dialog; the
-    list is read again when it was changed or cancelled there."""
+    """開く (the booking lists' button, Enter on the list and double-click): the selected booking in the
+    booking dialog; the list is read again when it was changed or cancelled there."""
     v = page.selected()
     if v is None:
         return False
@@ -234,7 +238,134 @@ def _status_in(states) -> Callable[[BookingView | None], bool]:
     return lambda v: v is not None and v.status in states
 
 
-class TodayListPage(ListPage):
+# --- keys: the same on 本日の予約 and 予約検索 ------------------------------------------------------------
+
+CHECK_IN_KEY = "F2"
+CHECK_OUT_KEY = "F3"
+PAY_KEY = "F4"
+REFRESH_KEY = "F5"
+SLIP_KEY = "F6"
+OPEN_KEYS = ("Enter", "Return")  # the main keyboard's Enter is Return to Qt; the keypad's is Enter
+
+
+class _SelectionStaysOnFocus(QObject):
+    """A list entered by the keyboard (Tab, Shift+Tab, a shortcut) keeps its selection as it is.
+
+    Qt makes the first cell *current* when focus arrives in a list with nothing selected, so the first ↓
+    then selected the *second* row. With nothing current, the first ↓ selects the first row, the next
+    ↓ the second; nothing is selected by the focus passing through.
+    """
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt naming
+        if event.type() == QEvent.Type.FocusIn and isinstance(obj, QAbstractItemView) \
+                and event.reason() != Qt.FocusReason.MouseFocusReason:
+            sm = obj.selectionModel()
+            if sm is not None and not sm.hasSelection():
+                obj.setCurrentIndex(QModelIndex())  # nothing current: focusInEvent then picks nothing either
+        return False
+
+
+def keep_selection_on_focus(table: QAbstractItemView) -> None:
+    """See :class:`_SelectionStaysOnFocus` (the filter is the table's child)."""
+    table.installEventFilter(_SelectionStaysOnFocus(table))
+
+
+class CounterVerbs:
+    """The counter's verbs on the selected booking of a list page (本日の予約 and 予約検索), with their keys.
+
+    F2 チェックイン, F3 利用済（人数入力）, F4 支払…, F6 利用票印刷, F5 read the list again, Enter on the
+    list 開く: one set of keys on both pages (:meth:`add_counter_keys`), listed in キー操作一覧 under the page.
+    """
+
+    ctx: AppContext
+    table: QAbstractItemView
+    check_in_button: QWidget
+    check_out_button: QWidget
+    pay_button: QWidget
+    slip_button: QWidget
+    open_button: QWidget
+    last_op: Op | None
+    selected: Callable[[], BookingView | None]  # ListPage's
+
+    def add_counter_keys(self, section: str) -> None:
+        page: Any = self
+        bind_key(page, page.check_in_button, CHECK_IN_KEY, section=section)
+        bind_key(page, page.check_out_button, CHECK_OUT_KEY, section=section)
+        bind_key(page, page.pay_button, PAY_KEY, section=section)
+        bind_key(page, page.slip_button, SLIP_KEY, section=section)
+        # Enter opens only where the list has the focus: in the search field it searches, on a button it presses.
+        bind_key(page.table, page.open_button, OPEN_KEYS, section=section)
+        page.refresh_action = shortcut_action(page, "最新の情報に更新", REFRESH_KEY, page.refresh, section=section,
+                                              name="refresh_key")
+        page.table.setToolTip("↑↓：予約を選ぶ　Enter：開く　F2：チェックイン　F3：利用済（人数入力）"
+                              "　F4：支払　F6：利用票")
+        keep_selection_on_focus(page.table)
+
+    def _run(self, fn) -> bool:
+        page: Any = self
+        return self.ctx.prompts.attempt(page, lambda: self.ctx.write(fn))
+
+    def check_in(self) -> bool:
+        v = self.selected()
+        if v is None:
+            return False
+        return self._run(lambda s, a: booking_svc.check_in(s, a, v.id, expected_version=v.version))
+
+    def check_out(self) -> bool:
+        v = self.selected()
+        if v is None:
+            return False
+        page: Any = self
+        n = self.ctx.prompts.ask_number(page, "利用済（人数入力）",
+                                        f"{v.booker_name}　{_time_text(v)}\n実際の利用人数を入力してください",
+                                        value=v.attendees, maximum=1000)
+        if n is None:
+            return False
+        return self._run(lambda s, a: booking_svc.check_out(s, a, v.id, n, expected_version=v.version))
+
+    def open_selected(self) -> bool:
+        page: Any = self
+        return open_selected_booking(page)
+
+    def take_payment(self) -> int | None:
+        """支払: the selected booking's open charges in the payment dialog; the receipt id or None."""
+        v = self.selected()
+        if v is None:
+            return None
+        page: Any = self
+        return PaymentDialog.take(page, self.ctx, booking_id=v.id, group_id=v.group_id)
+
+    def print_selected_slip(self):
+        v = self.selected()
+        if v is None:
+            return None
+        ids = [v.id]
+        return self._print_slips(lambda s, a: slip_svc.print_slips(s, a, ids), f"利用票_{v.number}.pdf",
+                                 f"利用票 {v.number}")
+
+    def _print_slips(self, gather, suggested: str, title: str) -> Op:
+        """Gather and render the slips off the GUI thread (many slips take a while), then preview.
+
+        ``gather(session, actor)`` reads the slips and records the print run in the audit trail
+        (slips.slip_pdf runs it in a write transaction, then renders)."""
+        engine, actor = self.ctx.engine, self.ctx.actor
+        page: Any = self
+
+        def done(result) -> None:
+            if result is None:
+                self.ctx.prompts.show_error(page, NotFound(slips.NO_SLIPS))
+                return
+            payment_dialog.preview_pdf(page, result[0], title=title, suggested_name=suggested)
+
+        def failed(exc: BaseException) -> None:
+            self.ctx.prompts.show_error(page, exc)
+
+        self.last_op = Op(page, lambda: slips.slip_pdf(engine, actor, gather)).success(done).failure(failed) \
+            .with_progress("利用票を作成しています…").run_in_background()
+        return self.last_op
+
+
+class TodayListPage(CounterVerbs, ListPage):
     """本日の予約: the counter's list of one day with the check-in / check-out buttons.
 
     Built on the ListPage scaffold (table, proxy, actions enabled by the selected row's state), but it
@@ -305,6 +436,18 @@ class TodayListPage(ListPage):
         middle.addWidget(self.counter_panel)
         self.layout_.insertLayout(1, middle, 1)
 
+        # Keys (キー操作一覧 「本日の予約」): F2 F3 F4 F6 on the buttons, F5, Enter on the list; names for
+        # assistive software; Tab in reading order: the filter bar, the list, its buttons, the walk-in counter.
+        self.add_counter_keys("本日の予約")
+        self.table.setAccessibleName("本日の予約一覧")
+        self.date_edit.setAccessibleName("表示する日付")
+        order = [self.prev_button, self.date_edit, self.next_button, self.today_button, self.unpaid_check,
+                 self.unsettled_check, self.table, self.check_in_button, self.check_out_button, self.no_show_button,
+                 self.undo_button, self.pay_button, self.slip_button, self.tomorrow_slips_button, self.open_button,
+                 *self.counter_panel.tab_order()]
+        for a, b in zip(order, order[1:]):
+            QWidget.setTabOrder(a, b)
+
         self.prev_button.clicked.connect(lambda: self.set_day(self.day - timedelta(days=1)))
         self.next_button.clicked.connect(lambda: self.set_day(self.day + timedelta(days=1)))
         self.today_button.clicked.connect(lambda: self.set_day(self.ctx.today))
@@ -368,27 +511,11 @@ class TodayListPage(ListPage):
     def select_booking(self, booking_id: int) -> bool:
         return self.select_id(booking_id)
 
+    def focus_first(self) -> None:
+        """Where the keyboard lands when the page is brought up (Ctrl+2): the list, its selection as it was."""
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     # ---------------------------------------------------------------- actions
-
-    def _run(self, fn) -> bool:
-        return self.ctx.prompts.attempt(self, lambda: self.ctx.write(fn))
-
-    def check_in(self) -> bool:
-        v = self.selected()
-        if v is None:
-            return False
-        return self._run(lambda s, a: booking_svc.check_in(s, a, v.id, expected_version=v.version))
-
-    def check_out(self) -> bool:
-        v = self.selected()
-        if v is None:
-            return False
-        n = self.ctx.prompts.ask_number(self, "利用済（人数入力）",
-                                        f"{v.booker_name}　{_time_text(v)}\n実際の利用人数を入力してください",
-                                        value=v.attendees, maximum=1000)
-        if n is None:
-            return False
-        return self._run(lambda s, a: booking_svc.check_out(s, a, v.id, n, expected_version=v.version))
 
     def no_show(self) -> bool:
         v = self.selected()
@@ -412,25 +539,7 @@ class TodayListPage(ListPage):
             return False
         return self._run(lambda s, a: booking_svc.undo_status(s, a, v.id))
 
-    def open_selected(self) -> bool:
-        return open_selected_booking(self)
-
-    # ---------------------------------------------------------------- payments and slips
-
-    def take_payment(self) -> int | None:
-        """支払: the selected booking's open charges in the payment dialog; the receipt id or None."""
-        v = self.selected()
-        if v is None:
-            return None
-        return PaymentDialog.take(self, self.ctx, booking_id=v.id, group_id=v.group_id)
-
-    def print_selected_slip(self):
-        v = self.selected()
-        if v is None:
-            return None
-        ids = [v.id]
-        return self._print_slips(lambda s, a: slip_svc.print_slips(s, a, ids), f"利用票_{v.number}.pdf",
-                                 f"利用票 {v.number}")
+    # ---------------------------------------------------------------- slips
 
     def print_next_day_slips(self):
         """明日の利用票: every slip of the day after the one shown, in one PDF, via the preview."""
@@ -438,25 +547,6 @@ class TodayListPage(ListPage):
         return self._print_slips(lambda s, a: slip_svc.print_day_slips(s, a, day), f"利用票_{day:%Y%m%d}.pdf",
                                  f"利用票 {jcal.format_both(day)}")
 
-    def _print_slips(self, gather, suggested: str, title: str) -> Op:
-        """Gather and render the slips off the GUI thread (many slips take a while), then preview.
 
-        ``gather(session, actor)`` reads the slips and records the print run in the audit trail
-        (slips.slip_pdf runs it in a write transaction, then renders)."""
-        engine, actor = self.ctx.engine, self.ctx.actor
-
-        def done(result) -> None:
-            if result is None:
-                self.ctx.prompts.show_error(self, NotFound(slips.NO_SLIPS))
-                return
-            payment_dialog.preview_pdf(self, result[0], title=title, suggested_name=suggested)
-
-        def failed(exc: BaseException) -> None:
-            self.ctx.prompts.show_error(self, exc)
-
-        self.last_op = Op(self, lambda: slips.slip_pdf(engine, actor, gather)).success(done).failure(failed) \
-            .with_progress("利用票を作成しています…").run_in_background()
-        return self.last_op
-
-
-__all__ = ["TodayListPage", "BookingTableModel", "COLUMNS", "open_selected_booking", "unsettled_bookings"]
+__all__ = ["TodayListPage", "BookingTableModel", "COLUMNS", "CounterVerbs", "open_selected_booking",
+           "unsettled_bookings"]

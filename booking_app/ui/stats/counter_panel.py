@@ -118,6 +118,9 @@ class CounterButton(QPushButton):
         self.setMinimumHeight(58)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip(f"{category}：クリックで1人追加")
+        # What a screen reader says: what is counted (the face is two labels, not the button's text).
+        self.setAccessibleName(f"来所者を数える：{category}")
+        self.setAccessibleDescription("押すと1人追加します")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 3, 6, 3)
         lay.setSpacing(0)
@@ -138,6 +141,7 @@ class CounterButton(QPushButton):
     def set_count(self, n: int) -> None:
         self.count = n
         self.count_label.setText(f"{n:,}")
+        self.setAccessibleDescription(f"本日 {n:,}人。押すと1人追加します")
 
     def sizeHint(self) -> QSize:
         hint = self.layout().sizeHint()
@@ -215,6 +219,8 @@ class CounterPanel(QWidget):
         self.many_spin.setRange(1, 999)
         self.many_spin.setValue(5)
         self.many_spin.setSuffix("人")
+        self.many_spin.setAccessibleName("まとめて数える人数")
+        self.many_category.setAccessibleName("まとめて数える区分")
         self.many_button = QPushButton()
         self.many_button.setObjectName("walkin_many_add")
         self.many_button.setToolTip("団体で来た人などをまとめて数えます")
@@ -249,6 +255,10 @@ class CounterPanel(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         lay.addWidget(self.recent_view, 1)
+
+    def tab_order(self) -> list[QWidget]:
+        """The panel's controls in the order Tab visits them (the page chains them after its own)."""
+        return [*self.buttons.values(), self.many_category, self.many_spin, self.many_button, self.undo_button]
 
     def _update_many_text(self, *_):
         self.many_button.setText(f"+{self.many_spin.value()} 追加")
