@@ -9,6 +9,7 @@ actions; they are the short fixed list below, kept next to the code that reads t
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -50,18 +51,43 @@ IN_CONTROL_KEYS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def key_rows(window: QWidget) -> list[tuple[str, str, str]]:
-    """(section, key, what it does) for every keyed action under ``window``, 全体 first, then the sections
-    in the order their actions were made (the page order), then the in-control keys. One row per key."""
+# How a key is written on the sheet: arrows as arrows, one word for the two Enter keys.
+_KEY_WORDS = {"Down": "↓", "Up": "↑", "Left": "←", "Right": "→", "PgUp": "PageUp", "PgDown": "PageDown",
+              "Return": "Enter", "Ins": "Insert", "Del": "Delete", "Esc": "Esc"}
+
+
+def sheet_key(action) -> str:
+    """The keys of an action as written on the sheet (``Enter`` once for Return and Enter, ``↓`` for Down)."""
+    shown: list[str] = []
+    for seq in action.shortcuts():
+        parts = [_KEY_WORDS.get(p, p) for p in key_text(seq).split("+")]
+        text = "+".join(parts)
+        if text not in shown:
+            shown.append(text)
+    return " / ".join(shown)
+
+
+def _label(action) -> str:
+    """An action's text without its mnemonic: 「終了(&X)」 → 「終了」."""
+    text = action.text().replace("…", "")
+    return re.sub(r"\(&?\w\)$", "", text).replace("&", "")
+
+
+def key_rows(window: QWidget, section_order: list[str] | None = None) -> list[tuple[str, str, str]]:
+    """(section, key, what it does) for every keyed action under ``window``, one row per key: 全体 first,
+    then the sections in ``section_order`` (the pages, as in the list on the left), then any other section
+    in the order its actions were made, then the in-control keys."""
     by_section: dict[str, list[tuple[str, str]]] = {GLOBAL_SECTION: []}
+    for name in section_order or []:
+        by_section.setdefault(name, [])
     seen: set[tuple[str, str]] = set()
     for action in keyed_actions(window):
         section = action.property(SECTION_PROPERTY) or GLOBAL_SECTION
-        keys = " / ".join(key_text(s) for s in action.shortcuts())
+        keys = sheet_key(action)
         if (section, keys) in seen:
             continue
         seen.add((section, keys))
-        by_section.setdefault(section, []).append((keys, action.text().replace("&", "").rstrip("…")))
+        by_section.setdefault(section, []).append((keys, _label(action)))
     rows = [(section, key, text) for section, items in by_section.items() for key, text in items]
     return rows + [r for r in IN_CONTROL_KEYS if (r[0], r[1]) not in seen]
 
@@ -95,7 +121,8 @@ class KeySheetDialog(QDialog):
         self.setObjectName("key_sheet")
         self.setWindowTitle("キー操作一覧")
         self.resize(640, 620)
-        self.rows = key_rows(parent.window())
+        window = parent.window()
+        self.rows = key_rows(window, list(getattr(window, "page_titles", lambda: [])()))
         note = plain_label("ボタンや一覧の操作はキーでもできます。印刷してパソコンの横に置いてください。")
         note.setWordWrap(True)
         self.table = QTableWidget(len(self.rows), 3)

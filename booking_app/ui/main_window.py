@@ -363,6 +363,10 @@ class MainWindow(QMainWindow):
             return
         BookingDialog.create(self, self.ctx, **self.new_booking_context())
 
+    def page_titles(self) -> list[str]:
+        """The pages' names in the order of the list on the left (the key sheet's order)."""
+        return [self._titles[k] for k in self.PAGES]
+
     def show_key_sheet(self) -> None:
         KeySheetDialog.start(self, self.ctx)
 
