@@ -56,6 +56,13 @@ def test_page_keys_are_in_the_menu_and_say_their_key(window):
     assert "移動(&G)" in menu_texts
 
 
+def test_ctrl_f_goes_to_a_search_field(window):
+    kw.press("F", Qt.KeyboardModifier.ControlModifier)
+    page = window.stack.currentWidget()
+    assert callable(getattr(page, "focus_search", None))
+    assert page.isAncestorOf(kw.focused())
+
+
 def test_ctrl_n_opens_a_new_booking(window, monkeypatch):
     opened = []
     from booking_app.ui import main_window as mw
