@@ -18,7 +18,7 @@ from booking_app.domain import japanese_calendar as jcal
 STATUS_COLORS: dict[str, QColor] = {
     "tentative": QColor("#fff3c4"),  # 仮予約: pale yellow
     "confirmed": QColor("#4a7fd4"),  # 確定: blue
-    "in_use": QColor("#3f9d5a"),  # 利用中: green
+    "in_use": QColor("#1e6b24"),  # 利用中: dark green (a much darker grey than 確定's blue, issue 17)
     "completed": QColor("#9e9e9e"),  # 利用済: grey
     "cancelled": QColor("#e0e0e0"),  # 取消
     "no_show": QColor("#f2c4c4"),  # 無断キャンセル
@@ -37,6 +37,25 @@ STATUS_TEXT_COLORS: dict[str, QColor] = {
     "skipped": QColor("#757575"),
 }
 TENTATIVE_BORDER = QColor("#c9a227")
+
+# A state is never told by colour alone (issue 17): every block carries its state's mark, lists may show
+# it beside the label, and the calendar's legend pairs mark and label. 仮予約 is also striped and dashed,
+# 利用中 is darker and has a thick pale bar down its left edge.
+STATUS_MARKS: dict[str, str] = {
+    "tentative": "仮",
+    "confirmed": "確",
+    "in_use": "中",
+    "completed": "済",
+    "cancelled": "取",
+    "no_show": "無",
+    "expired": "期",
+    "skipped": "除",
+}
+MARK_BG = QColor("#ffffff")  # the mark's badge: dark text on white, readable on every fill and in grey
+MARK_FG = QColor("#1a1a1a")
+IN_USE_BAR = QColor("#b9f6ca")  # the thick pale bar down the left edge of a 利用中 block
+CURSOR = QColor("#0d2f6e")  # the calendar's cell cursor: a thick dark-blue frame
+FOCUS_FRAME = QColor("#1a56c4")  # the frame round a grid that has the keyboard focus
 DEFAULT_STATUS_COLOR = QColor("#bdbdbd")
 
 SATURDAY = QColor("#1f5fbf")  # 土曜: blue, as on Japanese calendars
@@ -62,6 +81,11 @@ PERIOD_COLORS: dict[str, QColor] = {
 def status_color(status: str) -> QColor:
     """Fill colour for a booking state ('confirmed' → blue); a neutral grey for unknown states."""
     return QColor(STATUS_COLORS.get(status, DEFAULT_STATUS_COLOR))
+
+
+def status_mark(status: str) -> str:
+    """The one-character mark of a state (「確」 for 'confirmed'); '' for an unknown state."""
+    return STATUS_MARKS.get(status, "")
 
 
 def status_text_color(status: str) -> QColor:

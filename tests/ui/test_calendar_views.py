@@ -164,10 +164,13 @@ def test_keyboard_moves_the_date(qtbot, ctx):
     view.set_date(DAY)
     view.setFocus()
     with qtbot.wait_signal(view.dateChanged) as sig:
-        qtbot.keyClick(view, Qt.Key.Key_Right)
+        qtbot.keyClick(view, Qt.Key.Key_PageDown)
     assert sig.args == [DAY + dt.timedelta(days=1)] and view.date() == dt.date(2026, 11, 28)
     qtbot.keyClick(view, Qt.Key.Key_PageUp)
-    qtbot.keyClick(view, Qt.Key.Key_Left)
+    qtbot.keyClick(view, Qt.Key.Key_PageUp)
+    assert view.date() == dt.date(2026, 11, 26)
+    qtbot.keyClick(view, Qt.Key.Key_Left)  # ← and → move the cell cursor between rooms, not the day
+    qtbot.keyClick(view, Qt.Key.Key_Right)
     assert view.date() == dt.date(2026, 11, 26)
     qtbot.keyClick(view, Qt.Key.Key_T)
     assert view.date() == TODAY
@@ -298,7 +301,7 @@ def test_week_view_one_room_over_seven_days(qtbot, ctx, rooms):
     with qtbot.assertNotEmitted(view.newBookingRequested):
         drag(qtbot, view, view.cell_rect(sun, dt.time(19)).center(), view.cell_rect(sun, dt.time(20)).center())
     view.setFocus()
-    qtbot.keyClick(view, Qt.Key.Key_Right)
+    qtbot.keyClick(view, Qt.Key.Key_PageDown)
     assert view.days()[0] == dt.date(2026, 11, 29)
 
 

@@ -1,12 +1,17 @@
 """The booking calendar page (予約カレンダー): a day view of every room, a week view of one room and a
 month overview (day_view, week_view, month_view; their shared painting in grid.py), with 日 / 週 / 月
-modes and date navigation. New and changed bookings open the booking dialog."""
+modes and date navigation. New and changed bookings open the booking dialog.
+
+Keys (issue 17): PageUp/PageDown are the page's 前へ/次へ (a day, a week or a month), T today (the main
+window's), Tab goes 日・週・月 → 前へ・今日・次へ → the date → (the week's room) → the grid and round again.
+Inside the grids the arrows move a cell cursor (grid.py); in the month the arrows move the chosen day.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -23,6 +28,7 @@ from booking_app import clock
 from booking_app.domain.booking_rules import STATUS_LABELS, BookingStatus
 from booking_app.ui import theme
 from booking_app.ui.context import AppContext
+from booking_app.ui.keyboard import bind_key
 from booking_app.ui.dates import date_edit, from_qdate, to_qdate
 from booking_app.ui.calendar.day_view import DayView
 from booking_app.ui.calendar.grid import OVERRIDE_TAG, OVERRIDE_TAG_BG, OVERRIDE_TAG_FG
@@ -56,6 +62,8 @@ class CalendarPage(QWidget):
         for mode, label in zip(self.MODES, (self.tr("日"), self.tr("週"), self.tr("月"))):
             b = QPushButton(label)
             b.setCheckable(True)
+            b.setObjectName(f"calendar_mode_{mode}")
+            b.setAccessibleName({"day": self.tr("日表示"), "week": self.tr("週表示"), "month": self.tr("月表示")}[mode])
             b.setMinimumWidth(44)
             b.setToolTip({"day": self.tr("日表示（部屋ごと）"), "week": self.tr("週表示（1部屋の7日間）"),
                           "month": self.tr("月表示（日ごとの予約件数）")}[mode])
@@ -72,16 +80,29 @@ class CalendarPage(QWidget):
             bar.addWidget(b)
         self.prev_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
+        self.prev_button.setObjectName("calendar_prev")
+        self.next_button.setObjectName("calendar_next")
+        self.today_button.setObjectName("calendar_today")
+        self.prev_button.setToolTip(self.tr("前の日・週・月へ"))
+        self.next_button.setToolTip(self.tr("次の日・週・月へ"))
+        bind_key(self, self.prev_button, "PgUp", section="予約カレンダー")
+        bind_key(self, self.next_button, "PgDown", section="予約カレンダー")
         self.today_button.clicked.connect(self.go_today)
         bar.addSpacing(12)
         self.date_edit = date_edit("calendar_date", self._date, "yyyy/MM/dd (ddd)")
         self.date_edit.setMinimumWidth(150)
+        self.date_edit.setAccessibleName(self.tr("表示する日付"))
+        # Tab leaves the date instead of walking its year/month/day parts (←/→ move between those).
+        self.date_edit.installEventFilter(self)
         self.date_edit.dateChanged.connect(lambda qd: self.set_date(from_qdate(qd)))
         bar.addWidget(self.date_edit)
         bar.addSpacing(12)
         self.room_label = QLabel(self.tr("部屋："))
         self.room_combo = QComboBox()
         self.room_combo.setMinimumWidth(170)
+        self.room_combo.setObjectName("calendar_room")
+        self.room_label.setBuddy(self.room_combo)
+        self.room_combo.setAccessibleName(self.tr("週表示の部屋"))
         self.room_combo.currentIndexChanged.connect(self._room_chosen)
         bar.addWidget(self.room_label)
         bar.addWidget(self.room_combo)
@@ -93,6 +114,7 @@ class CalendarPage(QWidget):
             area = QScrollArea()
             area.setWidgetResizable(True)
             area.setFrameShape(QScrollArea.Shape.NoFrame)
+            area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the grid inside is the Tab stop, not its frame
             area.setWidget(view)
             self.stack.addWidget(area)
             view.dateChanged.connect(self._view_date_changed)
@@ -110,17 +132,30 @@ class CalendarPage(QWidget):
         ctx.changed.connect(self._on_changed)
         self.set_mode("day")
 
+    def eventFilter(self, obj, event) -> bool:
+        if (obj is self.date_edit and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+                and not event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)):
+            self.focusNextPrevChild(event.key() == Qt.Key.Key_Tab and not event.modifiers())
+            return True
+        return super().eventFilter(obj, event)
+
     def _legend(self) -> QWidget:
         w = QWidget()
         row = QHBoxLayout(w)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(8)
         for status in ("tentative", "confirmed", "in_use", "completed"):
-            chip = QLabel(STATUS_LABELS[BookingStatus(status)])
+            # The mark as the blocks wear it (仮・確・中・済), so a state is told without its colour.
+            chip = QLabel(f"{theme.status_mark(status)} {STATUS_LABELS[BookingStatus(status)]}")
+            chip.setObjectName(f"legend_{status}")
             fg = theme.status_text_color(status).name()
             bg = theme.status_color(status).name()
             border = theme.TENTATIVE_BORDER.name() if status == "tentative" else bg
-            chip.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; border: 1px solid {border};"
+            style = "border-style: dashed;" if status == "tentative" else ""
+            if status == "in_use":
+                style = f"border-left: 6px solid {theme.IN_USE_BAR.name()};"
+            chip.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; border: 1px solid {border}; {style}"
                                " border-radius: 3px; padding: 1px 6px; }")
             row.addWidget(chip)
         chip = QLabel(OVERRIDE_TAG)
@@ -177,7 +212,10 @@ class CalendarPage(QWidget):
 
     def go_today(self) -> None:
         self.set_date(self.today())
-        self.current_view().setFocus()
+        view = self.current_view()
+        if isinstance(view, (DayView, WeekView)):
+            view.go_today()  # the cursor back to today's first free slot
+        view.setFocus()
 
     def open_day(self, d: dt.date) -> None:
         self._date = d

@@ -15,7 +15,12 @@ from booking_app.ui.calendar.grid import SLOT_MINUTES, Column, TimeGrid, closing
 
 
 class DayView(TimeGrid):
-    """Day view (日表示): every room as a column, half-hour rows over the day's opening hours."""
+    """Day view (日表示): every room as a column, half-hour rows over the day's opening hours.
+
+    ←/→ move the cell cursor between rooms and stop at the first and last room; PageUp/PageDown change the day.
+    """
+
+    ACCESSIBLE_NAME = "予約カレンダー（日表示）"
 
     def _step(self, direction: int) -> None:
         self.set_date(self._date + dt.timedelta(days=direction))
@@ -38,7 +43,7 @@ class DayView(TimeGrid):
         span = jhours.opening_hours(profile, d)
         open_span = (minute_of(span[0]), closing_minute(span[1])) if span else None
         self._columns = [
-            Column(d, r.id, r.name, f"定員{r.capacity}名", None, open_span, reason) for r in rooms
+            Column(d, r.id, r.name, f"定員{r.capacity}名", None, open_span, reason, r.name) for r in rooms
         ]
         index = {r.id: i for i, r in enumerate(rooms)}
         self._set_blocks(bookings, lambda b: index.get(b.room_id) if b.room_id is not None else None)

@@ -8,6 +8,14 @@ blocks (bookings), the now line and a dragged new slot; a view says what its col
 
 Coordinates: minutes after midnight are the unit of the time axis; a row is one 30-minute step and
 slots are half-open ``[start, start + 30)`` like the bookings themselves.
+
+The keyboard (issue 17): a cell cursor (column, slot) is drawn as a thick dark-blue frame while the grid has
+the focus (and the grid itself gets a focus frame). ↑/↓ move it one slot, ←/→ one column (a room in the
+day view, a day in the week view; at the edge it stops: PageUp/PageDown change the day or week), Home/End
+go to the first/last slot. Shift+↑/↓ (Shift+Home/End) select from where the selection began, as a mouse
+drag does, stopping before a taken slot; Enter or Insert books the selected cells (or the cursor's free
+cell), Enter on a booking opens it, Esc drops the selection, T goes back to today. The cell under the
+cursor is said to assistive software as the grid's accessible description (:meth:`TimeGrid.cursor_text`).
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleEvent,
     QBrush,
     QColor,
     QFont,
@@ -30,7 +40,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
 )
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QScrollArea, QSizePolicy, QToolTip, QWidget
 
 from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
@@ -58,6 +68,7 @@ MIN_COL_W = 110
 OVERRIDE_TAG = "規則外"
 OVERRIDE_TAG_BG = QColor("#e65100")
 OVERRIDE_TAG_FG = QColor("#ffffff")
+IN_USE_BAR_W = 7  # the 利用中 bar's width (px)
 # Changes after which the calendar must be read again: bookings, and anything that moves the grid.
 # When no opening hours apply at all (a closed day), the grid still shows the centre's usual day.
 FALLBACK_HOURS = (dt.time(9), dt.time(22))
@@ -119,6 +130,7 @@ class Column:
     title_color: QColor | None = None
     open_span: tuple[int, int] | None = None  # opening minutes, None when closed
     closed_reason: str | None = None
+    room_name: str = ""  # said with the cell under the cursor (the week view's title is the day)
 
 
 @dataclass
@@ -148,6 +160,8 @@ class TimeGrid(QWidget):
     bookingActivated = Signal(int)
     dateChanged = Signal(object)  # the date now shown
 
+    ACCESSIBLE_NAME = "予約カレンダー"
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
@@ -165,7 +179,9 @@ class TimeGrid(QWidget):
         self._title_bg: QColor | None = None
         self._note = ""
         self._drag: Drag | None = None
+        self._cursor: tuple[int, int] | None = None  # (column, slot start minute) of the cell cursor
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName(self.ACCESSIBLE_NAME)
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -188,8 +204,172 @@ class TimeGrid(QWidget):
     def refresh(self) -> None:
         self._drag = None
         self.ctx.read(self._load)
+        self._fit_cursor()
         self.updateGeometry()
         self.update()
+
+    def go_today(self) -> None:
+        """Today, with the cursor on its first free slot from now on (T)."""
+        self._cursor = None
+        self.set_date(self.today())
+
+    # ----- the cell cursor
+    def cursor(self) -> tuple[int, dt.datetime] | None:
+        """(room_id, start of the slot) under the cell cursor, or None when the grid has no cells."""
+        if self._cursor is None:
+            return None
+        col, m = self._cursor
+        c = self._columns[col]
+        return c.room_id, dt.datetime.combine(c.day, dt.time()) + dt.timedelta(minutes=m)
+
+    def cursor_cell(self) -> tuple[int, int] | None:
+        """(column index, slot start minute) of the cell cursor."""
+        return self._cursor
+
+    def cursor_rect(self) -> QRect | None:
+        return self._slot_rect(*self._cursor) if self._cursor is not None else None
+
+    def cursor_text(self) -> str:
+        """The cell under the cursor in words, for assistive software (the grid's accessible description):
+        「11月25日(水) 小会議室1 18:00〜18:30 空き」, 「… 予約 確定 山田太郎 18:00〜21:00」, 「… 休館（年末年始）」."""
+        if self._cursor is None:
+            return ""
+        col, m = self._cursor
+        c = self._columns[col]
+        where = f"{c.day.month}月{c.day.day}日({jcal.weekday_ja(c.day)}) {c.room_name or c.title}"
+        if self._drag is not None and self._drag.col == col:
+            return (f"{where} {minutes_text(self._drag.lo)}〜{minutes_text(self._drag.hi)} "
+                    "選択中（Enterで新規予約、Escで取消）")
+        block = self._block_at_cell(col, m)
+        if block is not None:
+            bk = block.booking
+            text = (f"{where} 予約 {bk.status_label} {bk.booker_name or '利用者未入力'} "
+                    f"{booking_service.hm(bk.start)}〜{booking_service.hm(bk.end)}")
+            return text + (" 規則外" if bk.override_reason else "")
+        slot = f"{minutes_text(m)}〜{minutes_text(m + SLOT_MINUTES)}"
+        if c.closed_reason:
+            state = f"休館（{c.closed_reason}）"
+        elif c.open_span is None or not (c.open_span[0] <= m and m + SLOT_MINUTES <= c.open_span[1]):
+            state = "時間外"
+        else:
+            state = "空き" if self._slot_free(col, m) else "予約できません"
+        return f"{where} {slot} {state}"
+
+    def _block_at_cell(self, col: int, minute: int) -> Block | None:
+        return next((b for b in self._blocks if b.col == col and b.start < minute + SLOT_MINUTES
+                     and minute < b.end), None)
+
+    def _first_free(self, cols: list[int], from_minute: int) -> tuple[int, int] | None:
+        start = max(self._first, from_minute // SLOT_MINUTES * SLOT_MINUTES)
+        for m in range(start, self._last, SLOT_MINUTES):
+            for i in cols:
+                if self._slot_free(i, m):
+                    return i, m
+        return None
+
+    def _start_cell(self) -> tuple[int, int] | None:
+        """Where the cursor starts: today's first free slot at or after now, else the first free slot."""
+        if not self._columns:
+            return None
+        now = self.now_fn()
+        every = list(range(len(self._columns)))
+        today_cols = [i for i in every if self._columns[i].day == now.date()]
+        next_slot = math.ceil(minute_of(now) / SLOT_MINUTES) * SLOT_MINUTES  # a slot begun is past
+        hit = self._first_free(today_cols, next_slot) if today_cols else None
+        hit = hit or self._first_free(today_cols or every, self._first) or self._first_free(every, self._first)
+        if hit is not None:
+            return hit
+        c = self._columns[0]
+        return 0, c.open_span[0] if c.open_span else self._first
+
+    def _fit_cursor(self) -> None:
+        """After a refresh the cursor stays where it was, kept inside the grid (a new grid starts it)."""
+        if not self._columns:
+            self._cursor = None
+        elif self._cursor is None:
+            self._cursor = self._start_cell()
+        else:
+            col, m = self._cursor
+            self._cursor = (min(col, len(self._columns) - 1), self._clamp(m))
+        self._announce()
+
+    def _clamp(self, minute: int) -> int:
+        minute = minute // SLOT_MINUTES * SLOT_MINUTES
+        return max(self._first, min(self._last - SLOT_MINUTES, minute))
+
+    def _set_cursor(self, col: int, minute: int) -> None:
+        self._cursor = (col, minute)
+        self._announce()
+        self._reveal()
+        self.update()
+
+    def _announce(self) -> None:
+        """Say the cell under the cursor to assistive software when it changed."""
+        text = self.cursor_text()
+        if text != self.accessibleDescription():
+            self.setAccessibleDescription(text)
+            QAccessible.updateAccessibility(QAccessibleEvent(self, QAccessible.Event.DescriptionChanged))
+
+    def _scroll_area(self) -> QScrollArea | None:
+        viewport = self.parentWidget()
+        area = viewport.parentWidget() if viewport is not None else None
+        return area if isinstance(area, QScrollArea) and area.widget() is self else None
+
+    def _reveal(self) -> None:
+        """Scroll the cursor's cell into view when the grid sits in a scroll area."""
+        area = self._scroll_area()
+        r = self.cursor_rect()
+        if area is not None and r is not None:
+            c = r.center()
+            area.ensureVisible(c.x(), c.y(), r.width() // 2 + 4, r.height() // 2 + 4)
+
+    def _move_rows(self, target: int, extend: bool) -> None:
+        """The cursor to slot ``target`` of its column; with ``extend`` the selection grows or shrinks with it."""
+        if self._cursor is None:
+            return
+        col, m = self._cursor
+        target = self._clamp(target)
+        if extend:
+            if self._drag is None or self._drag.col != col:
+                if not self._slot_free(col, m):
+                    return  # a selection starts on a free cell only
+                self._drag = Drag(col, m, m)
+            self._update_drag(target)
+            d = self._drag
+            target = d.hi - SLOT_MINUTES if target >= d.anchor else d.lo  # the cursor stays on the selection's edge
+        else:
+            self._drag = None
+        self._set_cursor(col, target)
+
+    def _move_column(self, delta: int) -> None:
+        if self._cursor is None:
+            return
+        col, m = self._cursor
+        self._drag = None
+        self._set_cursor(max(0, min(len(self._columns) - 1, col + delta)), m)
+
+    def _activate(self, insert: bool) -> None:
+        """Enter/Insert: book the selection (or the cursor's free cell); Enter on a booking opens it."""
+        sel = self.selection()
+        if sel is not None:
+            self._drag = None
+            self._announce()
+            self.update()
+            self.newBookingRequested.emit(*sel)
+            return
+        if self._cursor is None:
+            return
+        col, m = self._cursor
+        block = self._block_at_cell(col, m)
+        if block is not None:
+            if not insert:
+                self.bookingActivated.emit(block.booking.id)
+            return
+        if self._slot_free(col, m):
+            c = self._columns[col]
+            base = dt.datetime.combine(c.day, dt.time())
+            self.newBookingRequested.emit(c.room_id, base + dt.timedelta(minutes=m),
+                                          base + dt.timedelta(minutes=m + SLOT_MINUTES))
 
     def header_text(self) -> str:
         """The text of the date band (西暦・和暦・祝日名・休館理由)."""
@@ -365,12 +545,16 @@ class TimeGrid(QWidget):
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         pos = event.position().toPoint()
-        if self.block_at(pos) is not None:
-            return
         hit = self._hit(pos)
+        if hit is not None:
+            self._cursor = hit  # the cursor follows the mouse
         if hit is None or not self._slot_free(*hit):
+            self._drag = None
+            self._announce()
+            self.update()
             return
         self._drag = Drag(hit[0], hit[1], hit[1])
+        self._announce()
         self.update()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -401,15 +585,28 @@ class TimeGrid(QWidget):
         super().mouseDoubleClickEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        # On the calendar page PageUp/PageDown are the page's keys (its 前へ/次へ buttons) and T the main
+        # window's; these branches serve a grid shown on its own.
         key = event.key()
-        if key in (Qt.Key.Key_Left, Qt.Key.Key_PageUp):
-            self._step(-1)
-        elif key in (Qt.Key.Key_Right, Qt.Key.Key_PageDown):
-            self._step(1)
-        elif key == Qt.Key.Key_T:
-            self.set_date(self.today())
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        shift = mods == Qt.KeyboardModifier.ShiftModifier
+        plain = mods == Qt.KeyboardModifier.NoModifier
+        cur = self._cursor
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and (plain or shift) and cur is not None:
+            self._move_rows(cur[1] + (SLOT_MINUTES if key == Qt.Key.Key_Down else -SLOT_MINUTES), shift)
+        elif key in (Qt.Key.Key_Home, Qt.Key.Key_End) and (plain or shift) and cur is not None:
+            self._move_rows(self._first if key == Qt.Key.Key_Home else self._last - SLOT_MINUTES, shift)
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and plain:
+            self._move_column(-1 if key == Qt.Key.Key_Left else 1)
+        elif key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown) and plain:
+            self._step(-1 if key == Qt.Key.Key_PageUp else 1)
+        elif key == Qt.Key.Key_T and plain:
+            self.go_today()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Insert) and plain:
+            self._activate(insert=key == Qt.Key.Key_Insert)
         elif key == Qt.Key.Key_Escape and self._drag is not None:
             self._drag = None
+            self._announce()
             self.update()
         else:
             super().keyPressEvent(event)
@@ -442,6 +639,7 @@ class TimeGrid(QWidget):
                 self._paint_block(p, b)
             self._paint_selection(p)
             self._paint_now(p)
+            self._paint_focus(p)
         finally:
             p.end()
 
@@ -559,6 +757,13 @@ class TimeGrid(QWidget):
             p.setBrush(QBrush(theme.TENTATIVE_BORDER.lighter(120), Qt.BrushStyle.BDiagPattern))
             p.setPen(QPen(theme.TENTATIVE_BORDER, 1.5, Qt.PenStyle.DashLine))
             p.drawRoundedRect(r, 4, 4)
+        bar = 0
+        if status == BookingStatus.IN_USE.value:
+            # 利用中 has a thick pale bar down its left edge: told from 確定 without colour (issue 17).
+            bar = IN_USE_BAR_W
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(theme.IN_USE_BAR)
+            p.drawRoundedRect(QRectF(r.left(), r.top(), bar, r.height()), 2, 2)
         p.setBrush(Qt.BrushStyle.NoBrush)
         bk = b.booking
         time_text = f"{booking_service.hm(bk.start)}〜{booking_service.hm(bk.end)}"
@@ -568,7 +773,7 @@ class TimeGrid(QWidget):
             lines.append(bk.purpose)
         lines.append(f"{bk.attendees}名")
         fm = QFontMetrics(self.font())
-        inner = r.toRect().adjusted(5, 2, -4, -2)
+        inner = r.toRect().adjusted(5 + bar, 2, -4, -2)
         tag = self._tag_rect(r.toRect()) if bk.override_reason else None
         n = max(1, inner.height() // fm.height())
         if n == 1:
@@ -576,10 +781,13 @@ class TimeGrid(QWidget):
         elif n < len(lines):
             # Keep time and name; fold the rest onto the last visible line.
             lines = lines[: n - 1] + ["　".join(lines[n - 1:])]
+        mark_right = self._paint_mark(p, status, QRect(inner.left(), inner.top(), inner.width(), fm.height()))
         p.setPen(theme.status_text_color(status))
         p.setFont(self.font())
         for k, text in enumerate(lines[:n]):
             line = QRect(inner.left(), inner.top() + k * fm.height(), inner.width(), fm.height())
+            if k == 0 and mark_right is not None:
+                line.setLeft(mark_right + 4)  # the first line begins after the state's mark
             if tag is not None and line.intersects(tag):
                 line.setRight(tag.left() - 3)  # the text stops short of the 規則外 tag
             if k == 1:
@@ -605,6 +813,48 @@ class TimeGrid(QWidget):
             p.drawText(tag, Qt.AlignmentFlag.AlignCenter, OVERRIDE_TAG)
             p.setFont(self.font())
 
+    def mark_rect(self, booking_id: int) -> QRect | None:
+        """Where the state mark (仮・確・中・済) of a booking's block is painted."""
+        for b in self._blocks:
+            if b.booking.id == booking_id:
+                r = self._block_rect(b)
+                bar = IN_USE_BAR_W if b.booking.status == BookingStatus.IN_USE.value else 0
+                inner = r.adjusted(5 + bar, 2, -4, -2)
+                return self._mark_rect(b.booking.status, QRect(inner.left(), inner.top(), inner.width(),
+                                                               QFontMetrics(self.font()).height()))
+        return None
+
+    def _mark_font(self) -> QFont:
+        f = QFont(self.font())
+        f.setPointSizeF(self.font().pointSizeF() * 0.85)
+        f.setBold(True)
+        return f
+
+    def _mark_rect(self, status: str, line: QRect) -> QRect | None:
+        mark = theme.status_mark(status)
+        if not mark:
+            return None
+        fm = QFontMetrics(self._mark_font())
+        w, h = fm.horizontalAdvance(mark) + 6, min(fm.height() + 1, line.height())
+        if w > line.width():
+            return None
+        return QRect(line.left(), line.top() + (line.height() - h) // 2, w, h)
+
+    def _paint_mark(self, p: QPainter, status: str, line: QRect) -> int | None:
+        """The state's mark as a small white badge at the start of the block's first line; its right edge."""
+        rect = self._mark_rect(status, line)
+        if rect is None:
+            return None
+        p.setPen(QPen(theme.MARK_FG, 1))
+        p.setBrush(theme.MARK_BG)
+        p.drawRoundedRect(QRectF(rect), 2, 2)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setFont(self._mark_font())
+        p.setPen(theme.MARK_FG)
+        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, theme.status_mark(status))
+        p.setFont(self.font())
+        return rect.right()
+
     def _paint_selection(self, p: QPainter) -> None:
         if self._drag is None:
             return
@@ -616,6 +866,21 @@ class TimeGrid(QWidget):
         p.setPen(QColor("#0d3a8a"))
         p.drawText(r.adjusted(6, 2, -4, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
                    f"{minutes_text(self._drag.lo)}〜{minutes_text(self._drag.hi)}")
+
+    def _paint_focus(self, p: QPainter) -> None:
+        """With the keyboard focus: a frame round the grid and a thick dark-blue frame on the cursor's cell."""
+        if not self.hasFocus():
+            return
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(theme.FOCUS_FRAME, 2))
+        p.drawRect(self.rect().adjusted(1, 1, -1, -1))
+        r = self.cursor_rect()
+        if r is not None:
+            p.setPen(QPen(QColor("#ffffff"), 5))  # a white halo keeps the frame visible on a dark block
+            p.drawRect(r.adjusted(2, 2, -2, -2))
+            p.setPen(QPen(theme.CURSOR, 3))
+            p.drawRect(r.adjusted(2, 2, -2, -2))
 
     def _paint_now(self, p: QPainter) -> None:
         now = self.now_fn()

@@ -1,5 +1,11 @@
 """Month view (月表示) of the booking calendar: the number of live bookings on each day (one query,
-``month_counts``); double-click opens the day."""
+``month_counts``); double-click opens the day.
+
+Keys: the arrows move the chosen day (←/→ a day, ↑/↓ a week; leaving the month shows the next or previous
+one), Home/End the month's first and last day, Enter opens the chosen day in the day view, PageUp/PageDown
+change the month (on the calendar page: its 前へ/次へ). The chosen day is said to assistive software as the
+view's accessible description.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ import datetime as dt
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleEvent,
     QColor,
     QFont,
     QFontMetrics,
@@ -44,6 +52,7 @@ class MonthView(QWidget):
         self._closed: dict[dt.date, str] = {}
         self._selected = self._date
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("予約カレンダー（月表示）")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def today(self) -> dt.date:
@@ -65,7 +74,36 @@ class MonthView(QWidget):
 
     def refresh(self) -> None:
         self.ctx.read(self._load)
+        self._announce()
         self.update()
+
+    def selected_text(self) -> str:
+        """The chosen day in words (「11月27日(金) 予約2件」), the view's accessible description."""
+        d = self._selected
+        text = f"{d.month}月{d.day}日({jcal.weekday_ja(d)})"
+        holiday = jcal.holiday_name(d)
+        if holiday:
+            text += f" {holiday}"
+        if d in self._closed:
+            return f"{text} 休館（{self._closed[d]}）"
+        n = self._counts.get(d, 0) if d.month == self._date.month else 0
+        return f"{text} 予約{n}件" if n else f"{text} 予約なし"
+
+    def _announce(self) -> None:
+        text = self.selected_text()
+        if text != self.accessibleDescription():
+            self.setAccessibleDescription(text)
+            QAccessible.updateAccessibility(QAccessibleEvent(self, QAccessible.Event.DescriptionChanged))
+
+    def select(self, d: dt.date) -> None:
+        """Choose day d; a day of another month shows that month."""
+        if (d.year, d.month) != (self._date.year, self._date.month):
+            self.set_date(d)
+            return
+        self._selected = self._date = d
+        self._announce()
+        self.update()
+        self.dateChanged.emit(d)
 
     def counts(self) -> dict[dt.date, int]:
         return dict(self._counts)
@@ -115,6 +153,7 @@ class MonthView(QWidget):
         d = self.day_at(event.position().toPoint())
         if d is not None:
             self._selected = d
+            self._announce()
             self.update()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
@@ -124,9 +163,16 @@ class MonthView(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
-        if key in (Qt.Key.Key_PageUp, Qt.Key.Key_Left):
+        moves = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Up: -7, Qt.Key.Key_Down: 7}
+        if key in moves and event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier == Qt.KeyboardModifier.NoModifier:
+            self.select(self._selected + dt.timedelta(days=moves[key]))
+        elif key == Qt.Key.Key_Home:
+            self.select(self._selected.replace(day=1))
+        elif key == Qt.Key.Key_End:
+            self.select(add_months(self._selected.replace(day=1), 1) - dt.timedelta(days=1))
+        elif key == Qt.Key.Key_PageUp:
             self.set_date(add_months(self._date, -1))
-        elif key in (Qt.Key.Key_PageDown, Qt.Key.Key_Right):
+        elif key == Qt.Key.Key_PageDown:
             self.set_date(add_months(self._date, 1))
         elif key == Qt.Key.Key_T:
             self.set_date(self.today())
@@ -205,8 +251,13 @@ class MonthView(QWidget):
                 p.setPen(theme.NOW_LINE)
                 p.drawText(inner, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, "今日")
             if d == self._selected:
-                p.setPen(QPen(QColor("#1a56c4"), 2))
-                p.drawRect(r.adjusted(1, 1, -1, -1))
+                focused = self.hasFocus()
+                p.setPen(QPen(theme.CURSOR if focused else QColor("#1a56c4"), 3 if focused else 2))
+                p.drawRect(r.adjusted(2, 2, -2, -2) if focused else r.adjusted(1, 1, -1, -1))
+        if self.hasFocus():
+            p.setPen(QPen(theme.FOCUS_FRAME, 2))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(self.rect().adjusted(1, 1, -1, -1))
         p.setFont(self.font())
 
 

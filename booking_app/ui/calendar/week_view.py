@@ -20,8 +20,12 @@ from booking_app.ui.calendar.grid import SLOT_MINUTES, Column, TimeGrid, closing
 
 
 class WeekView(TimeGrid):
-    """Week view (週表示): one room over seven days (Sunday to Saturday)."""
+    """Week view (週表示): one room over seven days (Sunday to Saturday).
 
+    ←/→ move the cell cursor between days and stop at Sunday and Saturday; PageUp/PageDown change the week.
+    """
+
+    ACCESSIBLE_NAME = "予約カレンダー（週表示）"
     roomChanged = Signal(int)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
@@ -78,7 +82,7 @@ class WeekView(TimeGrid):
             holiday = jcal.holiday_name(d)
             subtitle = reason or holiday or ""
             self._columns.append(Column(d, room.id if room else 0, theme.short_day(d), subtitle,
-                                         theme.day_color(d), open_span, reason))
+                                         theme.day_color(d), open_span, reason, self._room_name))
         index = {d: i for i, d in enumerate(days)}
         self._set_blocks(bookings, lambda b: index.get(b.start.date()))
         if not spans:
