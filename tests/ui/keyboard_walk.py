@@ -61,6 +61,10 @@ def tab_to(widget: QWidget, *, limit: int = 80, back: bool = False) -> QWidget:
     return tab_until(lambda w: w is widget, limit=limit, back=back)
 
 
+# Tab presses a widget may keep to itself before it counts as a trap (QDateEdit: year → month → day).
+SECTION_STEPS = 4
+
+
 def tab_chain(*, limit: int = 150) -> list[QWidget]:
     """The widgets Tab visits from the focused one until focus comes back to a widget already visited.
 
@@ -68,10 +72,16 @@ def tab_chain(*, limit: int = 150) -> list[QWidget]:
     round a part of the window only).
     """
     seen: list[QWidget] = []
+    stay = 0
     for _ in range(limit):
         w = focused()
         if w is None:
             break
+        if seen and w is seen[-1] and stay < SECTION_STEPS:
+            stay += 1  # a date field: Tab walks its 年・月・日 first, then leaves
+            press(Qt.Key.Key_Tab)
+            continue
+        stay = 0
         if w in seen:
             seen.append(w)  # the widget the cycle closes on
             return seen
