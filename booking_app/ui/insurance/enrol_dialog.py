@@ -14,9 +14,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QDate, QEvent, QItemSelectionModel, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QApplication,
     QCheckBox,
@@ -47,6 +48,8 @@ from booking_app.ui.dates import date_edit, from_qdate
 from booking_app.ui.forms import save_row
 from booking_app.ui.groups.group_picker import GroupPicker
 from booking_app.ui.insurance.insurance_models import BAD, NEUTRAL, RosterModel, period_text
+from booking_app.ui.insurance.keys import tab_leaves_dates
+from booking_app.ui.keyboard import InputSnapshot, may_discard, shortcut_action, tab_leaves
 from booking_app.ui.plain_text import esc, plain_label, rich, tip
 
 ROSTER_FILES = "名簿 (*.csv *.xlsx);;すべて (*)"
@@ -55,18 +58,51 @@ INSURANCE_CHANGES = frozenset({"insurance", "charge"})
 
 
 class RosterTable(QTableView):
-    """A roster table that takes Ctrl+V of spreadsheet lines (氏名 TAB フリガナ) as new rows."""
+    """A roster table that takes Ctrl+V of spreadsheet lines (氏名 TAB フリガナ) as new rows.
+
+    Keys: typing edits the current cell; Tab in 氏名 goes on to its フリガナ, Tab in フリガナ ends the
+    edit and leaves the table (Shift+Tab likewise backwards); Enter ends the edit and, after a フリガナ,
+    moves to the next row's 氏名, ready for the next person; Enter outside an edit edits the current cell
+    (it never saves the dialog half-typed). Tab outside an edit leaves the table.
+    """
 
     def __init__(self, editor: RosterEditor):
         super().__init__()
         self._editor = editor
+        tab_leaves(self)
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        """Tab into a roster with no cell chosen lands on the blank last row, ready for the next person
+        (not on the first person, whom typing would overwrite)."""
+        if not self.currentIndex().isValid() and self.model() is not None and self.model().rowCount():
+            self.selectionModel().setCurrentIndex(self.model().index(self.model().rowCount() - 1, 0),
+                                                  QItemSelectionModel.SelectionFlag.NoUpdate)
+        super().focusInEvent(event)
+
+    def closeEditor(self, editor, hint) -> None:  # noqa: N802 (Qt naming)
+        col, row = self.currentIndex().column(), self.currentIndex().row()
+        last = self.model().columnCount() - 1
+        Hint = QAbstractItemDelegate.EndEditHint
+        if (hint == Hint.EditNextItem and col >= last) or (hint == Hint.EditPreviousItem and col <= 0):
+            super().closeEditor(editor, Hint.NoHint)
+            self.focusNextPrevChild(hint == Hint.EditNextItem)  # Tab off the table's edge leaves it
+            return
+        super().closeEditor(editor, hint)
+        if hint == Hint.SubmitModelCache and col >= last and row + 1 < self.model().rowCount():
+            self.setCurrentIndex(self.model().index(row + 1, 0))
 
     def keyPressEvent(self, event) -> None:
-        if event.matches(QKeySequence.StandardKey.Paste) and self.state() != QAbstractItemView.State.EditingState:
+        editing = self.state() == QAbstractItemView.State.EditingState
+        if event.matches(QKeySequence.StandardKey.Paste) and not editing:
             self._editor.paste_clipboard()
             return
-        if event.key() == Qt.Key.Key_Delete and self.state() != QAbstractItemView.State.EditingState:
+        if event.key() == Qt.Key.Key_Delete and not editing:
             self._editor.remove_selected()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not editing:
+            if self.currentIndex().isValid():
+                self.edit(self.currentIndex())
+            event.accept()  # never on to the dialog's default button
             return
         super().keyPressEvent(event)
 
@@ -80,9 +116,13 @@ class RosterEditor(QWidget):
         self.model = RosterModel(self)
         self.table = RosterTable(self)
         self.table.setObjectName("roster")
+        self.table.setAccessibleName("被保険者の名簿（氏名・フリガナ）")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        # Every trigger but 'the current cell changed': Tab into the table lands on a cell, not in an editor.
+        triggers = QAbstractItemView.EditTrigger
+        self.table.setEditTriggers(triggers.DoubleClicked | triggers.SelectedClicked | triggers.EditKeyPressed
+                                   | triggers.AnyKeyPressed)
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(24)
@@ -167,12 +207,30 @@ class EnrolDialog(QDialog):
 
         self._build(fy)
         self._wire()
+        self.group_edit.installEventFilter(self)  # after the picker's own filter, so it runs first
+        tab_leaves_dates(self)
         if group_id is not None:
             self.set_group(group_id)
         if prefill is not None:
             self._prefill(prefill)
         self._on_plan_changed()
         self.resize(860, 720 if mode == "event" else 640)
+        self._snapshot = InputSnapshot(self, extra=self.roster.model.people)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        """Enter in the group search picks the first group found and stops there: it does not also press
+        加入する, the dialog's default button (the roster table keeps its Enter to itself)."""
+        if (watched is self.group_edit and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            self.group_picker.pick_first()
+            return True
+        return super().eventFilter(watched, event)
+
+    def reject(self) -> None:
+        """Esc or キャンセル: 「入力内容を破棄しますか？」 once something was typed or chosen."""
+        if not may_discard(self, self.ctx.prompts, self._snapshot):
+            return
+        super().reject()
 
     # ---------------------------------------------------------------- construction
 
@@ -188,28 +246,31 @@ class EnrolDialog(QDialog):
         self.plan_note.setObjectName("plan_note")
         self.plan_note.setWordWrap(True)
         self.plan_note.setStyleSheet("color: #616161;")
-        top.addRow(f"プラン（{jcal.fiscal_year_label(fy)}）", self.plan_combo)
+        top.addRow(f"プラン(&P)（{jcal.fiscal_year_label(fy)}）", self.plan_combo)
         top.addRow("", self.plan_note)
 
         self.group_picker = GroupPicker(self.ctx, self, placeholder="団体名・ふりがな・登録番号で検索", hits_height=84)
         self.group_edit, self.group_hits = self.group_picker.edit, self.group_picker.hits
         self.group_label = self.group_picker.label
-        top.addRow("団体" if self.mode == "group" else "団体（任意）", self.group_picker)
+        group_caption = QLabel("団体(&G)" if self.mode == "group" else "団体(&G)（任意）")
+        group_caption.setBuddy(self.group_edit)
+        top.addRow(group_caption, self.group_picker)
+        self.group_hits.setAccessibleName("団体の候補")
 
         if self.mode == "event":
             self.holder_edit = QLineEdit()
             self.holder_edit.setObjectName("holder_name")
             self.holder_edit.setMaxLength(200)  # never longer than the column's String(n), which PostgreSQL enforces
             self.holder_edit.setPlaceholderText("主催者（団体名または氏名）")
-            top.addRow("主催者", self.holder_edit)
+            top.addRow("主催者(&O)", self.holder_edit)
             self.event_name_edit = QLineEdit()
             self.event_name_edit.setObjectName("event_name")
             self.event_name_edit.setMaxLength(200)  # never longer than the column's String(n), which PostgreSQL enforces
-            top.addRow("行事名", self.event_name_edit)
+            top.addRow("行事名(&E)", self.event_name_edit)
             self.event_place_edit = QLineEdit()
             self.event_place_edit.setObjectName("event_place")
             self.event_place_edit.setMaxLength(200)  # never longer than the column's String(n), which PostgreSQL enforces
-            top.addRow("場所", self.event_place_edit)
+            top.addRow("場所(&L)", self.event_place_edit)
             first = rules.cover_start(self.ctx.today)  # an event can start no earlier than cover does
             self.start_edit = date_edit("event_start", first)
             self.end_edit = date_edit("event_end", first)
@@ -217,15 +278,21 @@ class EnrolDialog(QDialog):
             self.participants_spin.setObjectName("expected_participants")
             self.participants_spin.setRange(0, 100000)
             self.participants_spin.setSuffix(" 人")
+            self.start_edit.setAccessibleName("行事の初日")
+            self.end_edit.setAccessibleName("行事の最終日")
             drow = QHBoxLayout()
             drow.addWidget(self.start_edit)
             drow.addWidget(QLabel("〜"))
             drow.addWidget(self.end_edit)
             drow.addSpacing(16)
-            drow.addWidget(QLabel("参加予定"))
+            participants_label = QLabel("参加予定(&N)")
+            participants_label.setBuddy(self.participants_spin)
+            drow.addWidget(participants_label)
             drow.addWidget(self.participants_spin)
             drow.addStretch(1)
-            top.addRow("日程", drow)
+            dates_label = QLabel("日程(&D)")
+            dates_label.setBuddy(self.start_edit)
+            top.addRow(dates_label, drow)
             kinds = QGridLayout()
             self.kind_checks: dict[str, QCheckBox] = {}
             for i, (key, label) in enumerate(rules.EVENT_EXCLUSIONS.items()):
@@ -240,7 +307,7 @@ class EnrolDialog(QDialog):
             self.indoor_check.setObjectName("indoor")
             self.indoor_check.setChecked(True)
             self.indoor_check.setToolTip("名簿なし（C）は屋内または区画された会場の行事だけに使えます")
-            top.addRow("会場", self.indoor_check)
+            top.addRow("会場", self.indoor_check)  # the box's own text names it
         lay.addLayout(top)
 
         self.roster_box = QGroupBox("被保険者の名簿")
@@ -249,9 +316,10 @@ class EnrolDialog(QDialog):
         rb.addWidget(self.roster)
         lay.addWidget(self.roster_box, 1)
         hrow = QHBoxLayout()
-        self.head_count_label = QLabel("人数")
+        self.head_count_label = QLabel("人数(&C)")
         self.head_count_spin = QSpinBox()
         self.head_count_spin.setObjectName("head_count")
+        self.head_count_label.setBuddy(self.head_count_spin)
         self.head_count_spin.setRange(0, 100000)
         self.head_count_spin.setSuffix(" 人")
         hrow.addWidget(self.head_count_label)
@@ -286,6 +354,10 @@ class EnrolDialog(QDialog):
         lay.addLayout(buttons)
         for b in self.findChildren(QPushButton):
             b.setAutoDefault(False)
+        # 加入する is the default (Enter in a field), set once it is in the dialog; Ctrl+S anywhere.
+        self.save_button.setDefault(True)
+        self.save_button.setToolTip("キー：Ctrl+S（入力欄でEnterでも）")
+        shortcut_action(self, "加入する", "Ctrl+S", self.save, section="保険の加入", name="save_enrolment_key")
 
     def _wire(self) -> None:
         self.plan_combo.currentIndexChanged.connect(self._on_plan_changed)
@@ -519,6 +591,19 @@ class _RosterChangeDialog(QDialog):
         """The write (session, actor) -> result, or ValidationError when the form is not complete."""
         raise NotImplementedError
 
+    def _keys(self, people: Callable[[], Any] | None = None) -> None:
+        """Once built: the save button is the default and Ctrl+S saves; Esc asks once something was typed."""
+        self.save_button.setDefault(True)
+        self.save_button.setToolTip("キー：Ctrl+S")
+        shortcut_action(self, self.save_button.text(), "Ctrl+S", self.save, section="保険の加入",
+                        name=f"{self.save_button.objectName()}_key")
+        self._snapshot = InputSnapshot(self, extra=people)
+
+    def reject(self) -> None:
+        if not may_discard(self, self.ctx.prompts, getattr(self, "_snapshot", None)):
+            return
+        super().reject()
+
     def save(self) -> bool:
         try:
             self.written = self.ctx.write(self.change(), changes=INSURANCE_CHANGES)
@@ -553,6 +638,7 @@ class AddPeopleDialog(_RosterChangeDialog):
         for b in self.findChildren(QPushButton):
             b.setAutoDefault(False)
         self.resize(560, 460)
+        self._keys(self.roster.model.people)
 
     @property
     def result_view(self) -> Any:
@@ -573,6 +659,7 @@ class RemovePersonDialog(_RosterChangeDialog):
         super().__init__(ctx, enrolment, parent, name="remove_person_dialog", title="名簿から外す")
         self.list = QListWidget()
         self.list.setObjectName("people")
+        self.list.setAccessibleName("名簿から外す人")
         for p in enrolment.people:
             if p.removed_on is None:
                 item = QListWidgetItem(f"{p.name}　{p.kana}".strip())
@@ -583,13 +670,14 @@ class RemovePersonDialog(_RosterChangeDialog):
         self.reason_edit.setPlaceholderText("退会・転居など")
         self.save_button, row = save_row(self, "名簿から外す", "remove_person", self.save)
         form = QFormLayout()
-        form.addRow("理由", self.reason_edit)
+        form.addRow("理由(&R)", self.reason_edit)
         lay = QVBoxLayout(self)
         lay.addWidget(self.head)
         lay.addWidget(self.list, 1)
         lay.addLayout(form)
         lay.addLayout(row)
         self.resize(460, 420)
+        self._keys(lambda: self.list.currentRow())
 
     @property
     def removed(self) -> bool:
