@@ -465,3 +465,41 @@ def test_day_view_alone_keeps_its_keys(qtbot, ctx, rooms, dialog_calls):
     assert view.date() == TODAY + dt.timedelta(days=1)
     kw.press(K.Key_T)
     assert view.date() == TODAY
+
+
+# --------------------------------------------------------------------------- the real booking dialog
+
+
+@pytest.mark.answers_modals
+def test_enter_opens_the_real_booking_dialog_pre_filled(qtbot, ctx, rooms):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from booking_app.ui.booking.booking_dialog import BookingDialog
+    from booking_app.ui.dates import from_qdate
+
+    room = rooms["小会議室1"]
+    page = page_shown(qtbot, ctx)
+    save(page, "calendar_page_legend.png")
+    view = page.day_view
+    cursor_to(view, room, dt.time(18))
+    for _ in range(5):
+        kw.press(K.Key_Down, SHIFT)
+    seen: dict = {}
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, BookingDialog) or QApplication.activeWindow() is not dialog:
+            QTimer.singleShot(20, answer)  # keys go to the dialog once it is the active window
+            return
+        seen.update(day=from_qdate(dialog.date_edit.date()), start=dialog.start_combo.currentText(),
+                    end=dialog.end_combo.currentText(), room=dialog.room_combo.currentData())
+        kw.press(K.Key_Escape)  # nothing typed: the dialog closes at once
+
+    QTimer.singleShot(0, answer)
+    kw.press(K.Key_Return)
+    assert seen == {"day": TODAY, "start": "18:00", "end": "21:00", "room": room}
+    assert view.selection() is None
+    # The window keeps the grid as its focus widget: activated again (the offscreen platform has no window
+    # manager to hand activation back), the keys go to the grid.
+    assert page.focusWidget() is view
