@@ -70,6 +70,8 @@ from booking_app.ui.insurance.insurance_models import (
     reason_word,
 )
 from booking_app.ui.widgets import list_table as _table, action_button as _button
+from booking_app.ui.insurance.keys import tab_leaves_dates
+from booking_app.ui.keyboard import tab_leaves
 from booking_app.ui.plain_text import esc, plain_label, rich
 
 SEARCH_DELAY_MS = 150
@@ -173,7 +175,14 @@ class InsurancePage(QWidget):
         self.tabs.addTab(self._build_cover_tab(), "補償の確認")
         self.tabs.addTab(self._build_accidents_tab(), "事故報告")
         self.tabs.addTab(self._build_renewal_tab(), "年度更新")
+        self.tabs.tabBar().setAccessibleName("保険の画面（加入一覧・補償の確認・事故報告・年度更新）")
         outer.addWidget(self.tabs, 1)
+        # Tables are one Tab stop each (arrows move in them); Tab leaves the date field.
+        for view, name in ((self.enrolments_view, "加入の一覧"), (self.cover_view, "補償の確認の結果"),
+                           (self.accidents_view, "事故報告の一覧"), (self.renewal_view, "再加入する団体の一覧")):
+            view.setAccessibleName(name)
+            tab_leaves(view)
+        tab_leaves_dates(self)
 
     def _build_more_menu(self) -> QMenu:
         menu = QMenu(self)
@@ -237,14 +246,17 @@ class InsurancePage(QWidget):
         lay.setContentsMargins(4, 6, 4, 4)
         row = QHBoxLayout()
         fy = jcal.fiscal_year(self.ctx.today)
-        row.addWidget(QLabel("年度"))
+        year_label = QLabel("年度(&Y)")
+        row.addWidget(year_label)
         self.year_combo = self._year_combo("fiscal_year", [fy + 1, fy, fy - 1, fy - 2])
+        year_label.setBuddy(self.year_combo)
         self.year_combo.setCurrentIndex(1)
         self.year_combo.currentIndexChanged.connect(lambda _i: self.refresh_list())
         row.addWidget(self.year_combo)
         self.filter_edit = QLineEdit()
         self.filter_edit.setObjectName("enrolment_filter")
         self.filter_edit.setPlaceholderText("団体名・行事名・氏名で絞り込み")
+        self.filter_edit.setAccessibleName("加入の絞り込み（団体名・行事名・氏名）")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(lambda _t: self._filter_timer.start())
         row.addWidget(self.filter_edit, 1)
@@ -291,12 +303,14 @@ class InsurancePage(QWidget):
         self.cover_group_edit = QLineEdit()
         self.cover_group_edit.setObjectName("cover_group")
         self.cover_group_edit.setPlaceholderText("団体名・ふりがな・登録番号")
+        self.cover_group_edit.setAccessibleName("補償を確かめる団体（団体名・ふりがな・登録番号）")
         self.cover_group_edit.setClearButtonEnabled(True)
         self.cover_group_edit.textEdited.connect(self._on_cover_group_edited)
         self.cover_group_edit.returnPressed.connect(self._pick_first_cover_group)
         self.cover_person_edit = QLineEdit()
         self.cover_person_edit.setObjectName("cover_person")
         self.cover_person_edit.setPlaceholderText("氏名またはフリガナ")
+        self.cover_person_edit.setAccessibleName("補償を確かめる人（氏名またはフリガナ）")
         self.cover_person_edit.setClearButtonEnabled(True)
         self.cover_person_edit.textEdited.connect(lambda _t: self.by_person_radio.setChecked(True))
         self.cover_person_edit.returnPressed.connect(self.check_cover)
@@ -306,7 +320,9 @@ class InsurancePage(QWidget):
         self.check_button.setMinimumWidth(110)
         grid.addWidget(self.by_group_radio, 0, 0)
         grid.addWidget(self.cover_group_edit, 0, 1)
-        grid.addWidget(QLabel("日付"), 0, 2)
+        date_label = QLabel("日付(&D)")
+        date_label.setBuddy(self.cover_date)
+        grid.addWidget(date_label, 0, 2)
         grid.addWidget(self.cover_date, 0, 3)
         grid.addWidget(self.by_person_radio, 1, 0)
         grid.addWidget(self.cover_person_edit, 1, 1)
@@ -315,6 +331,7 @@ class InsurancePage(QWidget):
         lay.addLayout(grid)
         self.cover_hits = QListWidget()
         self.cover_hits.setObjectName("cover_group_hits")
+        self.cover_hits.setAccessibleName("団体の候補")
         self.cover_hits.setMaximumHeight(96)
         self.cover_hits.setVisible(False)
         self.cover_hits.itemClicked.connect(self._pick_cover_group)
@@ -387,9 +404,11 @@ class InsurancePage(QWidget):
         lay = QVBoxLayout(tab)
         lay.setContentsMargins(4, 6, 4, 4)
         row = QHBoxLayout()
-        row.addWidget(QLabel("加入する年度"))
+        renewal_year_label = QLabel("加入する年度(&R)")
+        row.addWidget(renewal_year_label)
         fy = jcal.fiscal_year(self.ctx.today)
         self.renewal_year_combo = self._year_combo("renewal_year", [fy, fy + 1])
+        renewal_year_label.setBuddy(self.renewal_year_combo)
         # From January the desk prepares next April's renewals; before that a lapsed group renews now.
         self.renewal_year_combo.setCurrentIndex(1 if self.ctx.today.month <= 3 else 0)
         self.renewal_year_combo.currentIndexChanged.connect(lambda _i: self.refresh_renewals())
@@ -416,6 +435,12 @@ class InsurancePage(QWidget):
         return tab
 
     # ---------------------------------------------------------------- tabs
+
+    def focus_search(self) -> None:
+        """Ctrl+F (and Ctrl+6 from the main window): the 加入一覧's filter field, its text selected."""
+        self.show_tab("list")
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
 
     def show_tab(self, key: str) -> None:
         self.tabs.setCurrentIndex(TABS.index(key))
