@@ -10,16 +10,19 @@ guide refer to.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QCompleter,
+    QDateEdit,
     QDialog,
     QFormLayout,
     QFrame,
@@ -56,6 +59,7 @@ from booking_app.ui.booking.booking_models import BAD_RED, OK_GREEN, EquipmentMo
 from booking_app.ui.booking.recurrence_editor import RecurrenceEditor
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate, list_date, minutes_text, to_qdate
+from booking_app.ui.keyboard import InputSnapshot, bind_key, may_discard, shortcut_action, tab_leaves
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.widgets import run_modal
 from booking_app.services import fees as fee_svc
@@ -63,6 +67,7 @@ from booking_app.services import fees as fee_svc
 STEP_MINUTES = 30
 FIRST_MINUTE = 6 * 60  # the list of times starts at 6:00; the centre opens at 9:00 by default
 LAST_MINUTE = 24 * 60
+KEY_SECTION = "予約の登録"  # the heading of this dialog's keys in キー操作一覧
 BOOKER_KINDS = (("member", "登録団体"), ("group", "団体（未登録）"), ("person", "個人"))
 SCOPE_CHOICES = (("one", "この日のみ"), ("following", "この日以降"), ("all", "すべて"))
 
@@ -76,6 +81,22 @@ def _time_combo(name: str, first: int, last: int) -> QComboBox:
         c.addItem(minutes_text(m), m)
     c.setMaxVisibleItems(16)
     return c
+
+
+def _buddy(text: str, field: QWidget) -> QLabel:
+    """A form label that names ``field`` and jumps to it on Alt+its letter (「部屋(&R)」: Alt+R).
+
+    The field's accessible name is the label without the letter (「部屋」, not 「部屋(R)」), unless the
+    field has its own (開始時刻 beside 時間)."""
+    label = QLabel(text)
+    label.setBuddy(field)
+    if not field.accessibleName():
+        field.setAccessibleName(_without_mnemonic(text))
+    return label
+
+
+def _without_mnemonic(text: str) -> str:
+    return re.sub(r"\(&\w\)$", "", text).replace("&", "")
 
 
 def _select_data(combo: QComboBox, value) -> bool:
@@ -121,6 +142,9 @@ class BookingDialog(QDialog):
         self._refresh_availability()
         self._refresh_hint()
         self.resize(1120, 700)
+        # What the dialog holds now is not 'typed': Esc closes at once until staff change something.
+        self._snapshot = InputSnapshot(self, extra=self.equipment_model.quantities)
+        self.date_edit.setFocus(Qt.FocusReason.OtherFocusReason)  # the first field, in reading order
 
     @property
     def today(self) -> date:
@@ -159,7 +183,7 @@ class BookingDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.date_edit)
         row.addWidget(self.day_label, 1)
-        left.addRow("利用日", row)
+        left.addRow(_buddy("利用日(&D)", self.date_edit), row)
 
         # 開始・終了
         self.start_combo = _time_combo("start_time", FIRST_MINUTE, LAST_MINUTE - STEP_MINUTES)
@@ -169,7 +193,9 @@ class BookingDialog(QDialog):
         row.addWidget(QLabel("〜"))
         row.addWidget(self.end_combo)
         row.addStretch(1)
-        left.addRow("時間", row)
+        self.start_combo.setAccessibleName("開始時刻")
+        self.end_combo.setAccessibleName("終了時刻")
+        left.addRow(_buddy("時間(&T)", self.start_combo), row)
 
         # 時間区分 buttons (rebuilt when the day changes: Sundays have no 夜間)
         self.period_row = QHBoxLayout()
@@ -185,14 +211,14 @@ class BookingDialog(QDialog):
         for r in self.rooms:
             self.room_combo.addItem(f"{r.name}（定員{r.capacity}人）", r.id)
         self.room_combo.addItem("なし（備品のみ）", None)
-        left.addRow("部屋", self.room_combo)
+        left.addRow(_buddy("部屋(&R)", self.room_combo), self.room_combo)
 
         # 利用者区分
         self.kind_combo = QComboBox()
         self.kind_combo.setObjectName("booker_kind")
         for key, label in BOOKER_KINDS:
             self.kind_combo.addItem(label, key)
-        left.addRow("利用者区分", self.kind_combo)
+        left.addRow(_buddy("利用者区分(&K)", self.kind_combo), self.kind_combo)
 
         # 団体 (registered) with completer and state label
         self.group_edit = QLineEdit()
@@ -209,25 +235,25 @@ class BookingDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.group_edit, 1)
         row.addWidget(self.group_status)
-        self.group_label = QLabel("団体")
+        self.group_label = _buddy("団体(&G)", self.group_edit)
         left.addRow(self.group_label, row)
 
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("booker_name")
         self.name_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
-        self.name_label = QLabel("団体名／氏名")
+        self.name_label = _buddy("団体名／氏名(&N)", self.name_edit)
         left.addRow(self.name_label, self.name_edit)
         self.phone_edit = QLineEdit()
         self.phone_edit.setObjectName("contact_phone")
         self.phone_edit.setMaxLength(40)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
         self.phone_edit.setPlaceholderText("例：083-000-0000")
-        left.addRow("連絡先", self.phone_edit)
+        left.addRow(_buddy("連絡先(&C)", self.phone_edit), self.phone_edit)
 
         self.purpose_edit = QLineEdit()
         self.purpose_edit.setObjectName("purpose")
         self.purpose_edit.setMaxLength(200)  # bad-input fix (issue 7): never longer than the column's String(n), which PostgreSQL enforces
         self.purpose_edit.setPlaceholderText("例：定例会、講座")
-        left.addRow("利用目的", self.purpose_edit)
+        left.addRow(_buddy("利用目的(&P)", self.purpose_edit), self.purpose_edit)
 
         self.attendees_spin = QSpinBox()
         self.attendees_spin.setObjectName("attendees")
@@ -238,17 +264,17 @@ class BookingDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.attendees_spin)
         row.addWidget(self.capacity_label, 1)
-        left.addRow("予定人数", row)
+        left.addRow(_buddy("予定人数(&A)", self.attendees_spin), row)
 
         # 料金: the quote as the fields change (payments issue); see _refresh_fee.
         self.fee_label = QLabel("—")
         self.fee_label.setObjectName("fee_label")
         left.addRow("料金", self.fee_label)
 
-        self.tentative_check = QCheckBox("仮予約")
+        self.tentative_check = QCheckBox("仮予約(&H)")
         self.tentative_check.setObjectName("tentative")
         self.hold_edit = date_edit("hold_until", self.today + timedelta(days=self.profile.tentative_hold_days))
-        self.hold_label = QLabel("保留期限")
+        self.hold_label = _buddy("保留期限(&L)", self.hold_edit)
         self.hold_label.setObjectName("hold_label")
         row = QHBoxLayout()
         row.addWidget(self.tentative_check)
@@ -260,18 +286,24 @@ class BookingDialog(QDialog):
         self.note_edit = QPlainTextEdit()
         self.note_edit.setObjectName("note")
         self.note_edit.setFixedHeight(52)
-        left.addRow("備考", self.note_edit)
+        tab_leaves(self.note_edit)  # Tab moves on; Enter makes a new line
+        left.addRow(_buddy("備考(&M)", self.note_edit), self.note_edit)
 
         self.override_edit = QLineEdit()
         self.override_edit.setObjectName("override_reason")
         self.override_edit.setPlaceholderText("管理者が規則外で受け付ける理由（例：市の行事のため）")
-        self.override_label = QLabel("規則外の理由")
+        self.override_label = _buddy("規則外の理由(&O)", self.override_edit)
         left.addRow(self.override_label, self.override_edit)
         self._show_override(False)
 
         # right column: equipment and recurrence
         eq_box = QGroupBox("備品")
         eq_layout = QVBoxLayout(eq_box)
+        self.equipment_keys_label = QLabel("数量(&E)：↑↓で備品を選び、数字で入力（＋・Spaceで1つ増やす、−で減らす、Deleteで外す）")
+        self.equipment_keys_label.setObjectName("equipment_keys_label")
+        self.equipment_keys_label.setWordWrap(True)
+        self.equipment_keys_label.setStyleSheet("color: #616161;")
+        eq_layout.addWidget(self.equipment_keys_label)
         self.equipment_model = EquipmentModel(self)
         self.equipment_table = QTableView()
         self.equipment_table.setObjectName("equipment_table")
@@ -285,7 +317,18 @@ class BookingDialog(QDialog):
         hh.setSectionResizeMode(EquipmentModel.FREE, QHeaderView.ResizeMode.Fixed)
         self.equipment_table.setColumnWidth(EquipmentModel.QTY, 100)
         self.equipment_table.setColumnWidth(EquipmentModel.FREE, 150)
-        self.equipment_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        # One Tab stop: ↑↓ choose a line, digits type its quantity, +/Space add one, -/Delete take off.
+        self.equipment_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.equipment_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.equipment_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.equipment_table.setAccessibleName("備品")
+        self.equipment_keys_label.setBuddy(self.equipment_table)  # Alt+E
+        self.equipment_table.setAccessibleDescription(
+            "↑↓で備品を選び、数字で数量を入力。＋かSpaceで1つ増やし、−で1つ減らし、Deleteで外します")
+        self.equipment_table.setToolTip("↑↓で備品を選び、数字で数量（＋/Spaceで1つ増やす、−で減らす、Deleteで外す）")
+        tab_leaves(self.equipment_table)
+        self._qty_typed: tuple[int, str] | None = None  # (row, digits typed so far on it)
+        self.equipment_table.installEventFilter(self)
         self.equipment_table.setMinimumHeight(200)
         self.equipment_model.modelReset.connect(self._open_quantity_editors)
         eq_layout.addWidget(self.equipment_table)
@@ -293,7 +336,7 @@ class BookingDialog(QDialog):
 
         # 繰り返し: a check box, and under it a frame with the rule only while it is ticked. (A checkable
         # QGroupBox drew an empty frame under the unticked box: Fusion ignores setFlat.)
-        self.recurrence_box = QCheckBox("繰り返し")
+        self.recurrence_box = QCheckBox("繰り返し(&W)")
         self.recurrence_box.setObjectName("recurrence_box")
         self.recurrence_box.setChecked(False)
         self.rec_frame = QFrame()
@@ -326,7 +369,7 @@ class BookingDialog(QDialog):
         self.cancel_booking_button.setVisible(False)
         buttons.addWidget(self.cancel_booking_button)
         buttons.addStretch(1)
-        self.print_slip_check = QCheckBox("保存後に利用票を印刷")
+        self.print_slip_check = QCheckBox("保存後に利用票を印刷(&I)")
         self.print_slip_check.setObjectName("print_slip_after_save")
         self.print_slip_check.setChecked(slips.print_slip_remembered())
         self.print_slip_check.toggled.connect(slips.remember_print_slip)
@@ -338,6 +381,14 @@ class BookingDialog(QDialog):
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.close_button)
         outer.addLayout(buttons)
+        # 保存 is the default button: Enter in a one-line field saves (not in 備考, not while picking a
+        # group: see eventFilter). Other buttons press on Enter when they have the focus.
+        for b in self.findChildren(QPushButton):
+            b.setAutoDefault(True)
+        self.save_button.setDefault(True)
+        self.save_key = bind_key(self, self.save_button, "Ctrl+S", section=KEY_SECTION)
+        self.close_button.setToolTip("キー：Esc（入力があれば破棄するか確かめます）")
+        self._equipment_keys()
 
         # signals
         self.date_edit.dateChanged.connect(self._on_day_changed)
@@ -356,10 +407,115 @@ class BookingDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         self.close_button.clicked.connect(self.reject)
         self.cancel_booking_button.clicked.connect(self.cancel_booking)
-        # Enter picks a group in the search box; it must never save a half-filled form.
-        for b in self.findChildren(QPushButton):
-            b.setAutoDefault(False)
+        # Enter picks a group in the search box; it never saves a half-chosen group (eventFilter).
+        self.group_edit.installEventFilter(self)
+        for d in (self.date_edit, self.hold_edit, self.recurrence.rec_until):
+            d.installEventFilter(self)  # Tab leaves a date field (its parts: type 「/」 or ←→)
         self._on_kind_changed()
+
+    # ---------------------------------------------------------------- keyboard
+
+    def _period_buttons(self) -> list[QPushButton]:
+        out = []
+        for i in range(self.period_row.count()):
+            w = self.period_row.itemAt(i).widget()
+            if isinstance(w, QPushButton):
+                out.append(w)
+        return out
+
+    def _fix_tab_order(self) -> None:
+        """Tab walks the form in reading order: the left column top to bottom (the 時間区分 buttons are
+        rebuilt with the day, so they are put back after 終了), then 備品, 繰り返し, and the buttons."""
+        if not hasattr(self, "close_button"):
+            return
+        chain: list[QWidget] = [
+            self.date_edit, self.start_combo, self.end_combo, *self._period_buttons(), self.room_combo,
+            self.kind_combo, self.group_edit, self.name_edit, self.phone_edit, self.purpose_edit,
+            self.attendees_spin, self.tentative_check, self.hold_edit, self.note_edit, self.override_edit,
+            self.equipment_table, self.recurrence_box, *self.recurrence.focus_chain(),
+            self.cancel_booking_button, self.print_slip_check, self.save_button, self.close_button,
+        ]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
+
+    def _equipment_keys(self) -> None:
+        """The equipment table's keys, as actions on the table (listed in キー操作一覧)."""
+        t = self.equipment_table
+        ctx = Qt.ShortcutContext.WidgetShortcut
+        self.equipment_more_key = shortcut_action(t, "備品を1つ増やす", ["+", "Space"], lambda: self._step_quantity(1),
+                                                  section=KEY_SECTION, name="equipment_more", context=ctx)
+        self.equipment_less_key = shortcut_action(t, "備品を1つ減らす", "-", lambda: self._step_quantity(-1),
+                                                  section=KEY_SECTION, name="equipment_less", context=ctx)
+        self.equipment_remove_key = shortcut_action(t, "備品を外す", "Delete", lambda: self._set_quantity(0),
+                                                    section=KEY_SECTION, name="equipment_remove", context=ctx)
+
+    def _current_equipment_row(self) -> int:
+        row = self.equipment_table.currentIndex().row()
+        if row < 0 and self.equipment_model.rowCount():
+            row = 0
+            self.equipment_table.setCurrentIndex(self.equipment_model.index(0, EquipmentModel.NAME))
+        return row
+
+    def _set_quantity(self, qty: int) -> None:
+        self._qty_typed = None
+        row = self._current_equipment_row()
+        if row >= 0:
+            self.equipment_model.setData(self.equipment_model.index(row, EquipmentModel.QTY), max(0, min(qty, 99)))
+
+    def _step_quantity(self, step: int) -> None:
+        row = self._current_equipment_row()
+        if row >= 0:
+            now = self.equipment_model.index(row, EquipmentModel.QTY).data(Qt.ItemDataRole.EditRole) or 0
+            self._set_quantity(int(now) + step)
+
+    def _type_quantity(self, digit: str) -> None:
+        """A digit typed on an equipment line: its quantity (a second digit right after makes 12)."""
+        row = self._current_equipment_row()
+        if row < 0:
+            return
+        digits = (self._qty_typed[1] if self._qty_typed and self._qty_typed[0] == row else "") + digit
+        digits = digits[-2:]
+        self._set_quantity(int(digits))
+        self._qty_typed = (row, digits)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if isinstance(watched, QDateEdit) and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) \
+                    and not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+                # A date field would walk its year, month and day on Tab: Tab goes on to the next field.
+                self.focusNextPrevChild(event.key() == Qt.Key.Key_Tab)
+                return True
+            if watched is self.equipment_table:
+                text = event.text()
+                plain = not (event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier))
+                if plain and len(text) == 1 and text in "0123456789０１２３４５６７８９":
+                    self._type_quantity(str("0123456789０１２３４５６７８９".index(text) % 10))
+                    return True
+                self._qty_typed = None
+            elif watched is self.group_edit and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                # Enter picks the group (the highlighted candidate, else the first); only once the group
+                # is chosen and shown does Enter go on to 保存 as in the other one-line fields.
+                popup = self.completer.popup()
+                if popup.isVisible():
+                    index = popup.currentIndex()
+                    popup.hide()
+                    if index.isValid():
+                        self._on_group_activated(str(index.data()))
+                    else:
+                        self._pick_group_from_text()
+                    return True
+                if self._group is None or self.group_edit.text() != self._group.display:
+                    self._pick_group_from_text()
+                    return True
+        elif event.type() == QEvent.Type.FocusOut and watched is self.equipment_table:
+            self._qty_typed = None
+        return super().eventFilter(watched, event)
+
+    def reject(self) -> None:
+        """Esc, 閉じる or the window's ×: at once when nothing was typed, else 「入力内容を破棄しますか？」."""
+        if not may_discard(self, self.ctx.prompts, getattr(self, "_snapshot", None)):
+            return
+        super().reject()
 
     # ---------------------------------------------------------------- filling
 
@@ -490,12 +646,14 @@ class BookingDialog(QDialog):
         for p in periods:
             b = QPushButton(p.label)
             b.setObjectName(f"period_{p.name}")
-            b.setAutoDefault(False)
+            b.setAutoDefault(True)  # Enter on a focused 時間区分 presses it (not 保存)
+            b.setToolTip(f"{p.label}：{p.start:%H:%M}〜{p.end:%H:%M}")
             b.clicked.connect(lambda _c=False, p=p: self.set_times(p.start, p.end))
             self.period_row.addWidget(b)
         if not periods:
             self.period_row.addWidget(QLabel("休館日のため時間区分はありません"))
         self.period_row.addStretch(1)
+        self._fix_tab_order()
 
     def set_times(self, start: time, end: time) -> None:
         self._loading = True
@@ -524,7 +682,8 @@ class BookingDialog(QDialog):
         self.group_edit.setEnabled(member)
         self.group_status.setEnabled(member)
         self.name_edit.setEnabled(not member)
-        self.name_label.setText("氏名" if kind == "person" else "団体名")
+        self.name_label.setText("氏名(&N)" if kind == "person" else "団体名(&N)")
+        self.name_edit.setAccessibleName(_without_mnemonic(self.name_label.text()))
         if member:
             self.name_edit.setPlaceholderText("登録団体は上の欄で選びます")
         else:

@@ -118,6 +118,10 @@ class QuantityDelegate(QStyledItemDelegate):
         row = index.row()
         spin.setObjectName(f"equipment_qty_{model.availability(row).id}")
         spin.setSuffix(model.availability(row).unit)
+        spin.setAccessibleName(f"{model.availability(row).name}の数量")
+        # The table is the one Tab stop of the equipment (digits, +, -, Delete on its lines); the spin
+        # boxes are for the mouse, so Tab does not walk through every line.
+        spin.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         spin.valueChanged.connect(lambda _v, s=spin: self.commitData.emit(s))
         return spin
 

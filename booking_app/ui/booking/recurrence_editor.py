@@ -30,14 +30,16 @@ from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.recurrence import WEEKDAYS_JA, RecurrenceRule
 from booking_app.ui.booking.booking_models import PreviewModel
 from booking_app.ui.dates import date_edit, from_qdate, to_qdate
+from booking_app.ui.keyboard import tab_leaves
 
 REC_KINDS = (("weekly", "毎週"), ("monthly_nth", "毎月第n曜日"), ("monthly_date", "毎月n日"), ("dates", "日付を指定"))
 UNTIL_DAYS = 56  # the end date offered: eight weeks after the booking day
 
 
-def _spin(name: str, low: int, high: int, suffix: str) -> QSpinBox:
+def _spin(name: str, low: int, high: int, suffix: str, accessible: str) -> QSpinBox:
     spin = QSpinBox()
     spin.setObjectName(name)
+    spin.setAccessibleName(accessible)
     spin.setRange(low, high)
     spin.setSuffix(suffix)
     return spin
@@ -56,7 +58,9 @@ class RecurrenceEditor(QWidget):
         self.rec_kind.setObjectName("rec_kind")
         for key, label in REC_KINDS:
             self.rec_kind.addItem(label, key)
-        row.addWidget(QLabel("種類"))
+        kind_label = QLabel("種類(&Y)")
+        kind_label.setBuddy(self.rec_kind)
+        row.addWidget(kind_label)
         row.addWidget(self.rec_kind)
         row.addStretch(1)
         lay.addLayout(row)
@@ -68,25 +72,28 @@ class RecurrenceEditor(QWidget):
             cb = QCheckBox(wd)
             cb.setObjectName(f"rec_wd_{i}")
             self.rec_weekdays.append(cb)
-        self.rec_interval = _spin("rec_interval", 1, 12, "週ごと")
+        self.rec_interval = _spin("rec_interval", 1, 12, "週ごと", "何週ごと")
         self._add_page(*self.rec_weekdays, self.rec_interval)
         # monthly nth weekday
         self.rec_nth = QComboBox()
         self.rec_nth.setObjectName("rec_nth")
+        self.rec_nth.setAccessibleName("毎月の第何")
         for n in (1, 2, 3, 4, 5):
             self.rec_nth.addItem(f"第{n}", n)
         self.rec_nth.addItem("最終", -1)
         self.rec_nth_weekday = QComboBox()
         self.rec_nth_weekday.setObjectName("rec_nth_weekday")
+        self.rec_nth_weekday.setAccessibleName("毎月の曜日")
         for i, wd in enumerate(WEEKDAYS_JA):
             self.rec_nth_weekday.addItem(f"{wd}曜日", i)
         self._add_page(QLabel("毎月"), self.rec_nth, self.rec_nth_weekday)
         # monthly date
-        self.rec_day = _spin("rec_day", 1, 31, "日")
+        self.rec_day = _spin("rec_day", 1, 31, "日", "毎月の日")
         self._add_page(QLabel("毎月"), self.rec_day)
         # free dates
         self.rec_dates = QLineEdit()
         self.rec_dates.setObjectName("rec_dates")
+        self.rec_dates.setAccessibleName("繰り返す日付")
         self.rec_dates.setPlaceholderText("例：2026/12/01, 2026/12/15（読点・空白で区切る）")
         self._add_page(self.rec_dates, stretch=False)
         lay.addWidget(self.rec_stack)
@@ -97,9 +104,10 @@ class RecurrenceEditor(QWidget):
         self.rec_until_radio.setObjectName("rec_until_radio")
         self.rec_until_radio.setChecked(True)
         self.rec_until = date_edit("rec_until", today + timedelta(days=UNTIL_DAYS))
+        self.rec_until.setAccessibleName("繰り返しの終了日")
         self.rec_count_radio = QRadioButton("回数")
         self.rec_count_radio.setObjectName("rec_count_radio")
-        self.rec_count = _spin("rec_count", 1, 366, "回")
+        self.rec_count = _spin("rec_count", 1, 366, "回", "繰り返しの回数")
         self.rec_count.setValue(10)
         grp = QButtonGroup(self)
         grp.addButton(self.rec_until_radio)
@@ -117,6 +125,10 @@ class RecurrenceEditor(QWidget):
         self.preview_model = PreviewModel(self)
         self.preview_table = QTableView()
         self.preview_table.setObjectName("rec_preview_table")
+        self.preview_table.setAccessibleName("繰り返しのプレビュー")
+        self.preview_table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.preview_table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        tab_leaves(self.preview_table)
         self.preview_table.setModel(self.preview_model)
         self.preview_table.verticalHeader().setVisible(False)
         self.preview_table.verticalHeader().setDefaultSectionSize(24)
@@ -128,6 +140,13 @@ class RecurrenceEditor(QWidget):
         self.preview_table.setWordWrap(False)
         lay.addWidget(self.preview_table)
         self.preview_requested = self.rec_preview_button.clicked
+
+    def focus_chain(self) -> list[QWidget]:
+        """The editor's fields in reading order (the dialog puts them after 繰り返し in its Tab order;
+        the pages of the 種類 not chosen are hidden, so Tab skips them)."""
+        return [self.rec_kind, *self.rec_weekdays, self.rec_interval, self.rec_nth, self.rec_nth_weekday,
+                self.rec_day, self.rec_dates, self.rec_until_radio, self.rec_until, self.rec_count_radio,
+                self.rec_count, self.rec_preview_button, self.preview_table]
 
     def _add_page(self, *widgets: QWidget, stretch: bool = True) -> None:
         """A page of the stack: the widgets in a row (left-aligned unless one should take the width)."""
