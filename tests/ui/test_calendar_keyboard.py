@@ -359,6 +359,7 @@ def test_week_cursor_moves_between_days_and_books_one_room(qtbot, ctx, rooms, di
     assert view.cursor()[1].date() == dt.date(2026, 11, 28) and view.days()[0] == dt.date(2026, 11, 22)
     assert description(view).startswith("11月28日(土) 大会議室 ")
     kw.press(K.Key_Down, SHIFT)
+    save(page, "calendar_week_cursor.png")
     kw.press(K.Key_Return)
     assert dialog_calls == [("create", big, dt.datetime(2026, 11, 28, 10, 30), dt.datetime(2026, 11, 28, 11, 30))]
     kw.press(K.Key_PageDown)
@@ -379,6 +380,7 @@ def test_month_arrows_move_the_day_and_enter_opens_it(qtbot, ctx, rooms):
     kw.press(K.Key_Right)
     assert month.selected_date() == dt.date(2026, 11, 27)
     assert description(month) == "11月27日(金) 予約1件"
+    save(page, "calendar_month_focus.png")
     kw.press(K.Key_Down)  # a week on: December shows
     assert month.selected_date() == dt.date(2026, 12, 4) and month.date().month == 12
     assert page.date_edit.date().month() == 12
