@@ -35,6 +35,7 @@ from booking_app.services.terminal import terminal_name
 from booking_app.ui.dates import date_edit, from_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.export_op import export_file
+from booking_app.ui.keyboard import free_tab_everywhere
 from booking_app.ui.money import payment_dialog as pd
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.table_model import RIGHT, RowsTableModel
@@ -127,9 +128,13 @@ class CashupPage(QWidget):
         self.state_label = plain_label()
         self.state_label.setObjectName("state_label")
         top = QHBoxLayout()
-        top.addWidget(QLabel("日付"))
+        day_label = QLabel("日付(&D)")
+        day_label.setBuddy(self.date_edit)  # the field's accessible name; Alt+D
+        terminal_label = QLabel("端末(&E)")
+        terminal_label.setBuddy(self.terminal_combo)
+        top.addWidget(day_label)
         top.addWidget(self.date_edit)
-        top.addWidget(QLabel("端末"))
+        top.addWidget(terminal_label)
         top.addWidget(self.terminal_combo)
         top.addWidget(self.refresh_button)
         top.addWidget(self.title, 1)
@@ -176,8 +181,12 @@ class CashupPage(QWidget):
                 ("現金（帳簿）", self.expected_label), ("現金実査", self.counted_spin),
                 ("過不足", self.difference_label))
         for row, (text, value) in enumerate(rows):
-            grid.addWidget(QLabel(text), row, 0)
+            label = QLabel(text)
+            grid.addWidget(label, row, 0)
             grid.addWidget(value, row, 1)
+            if value is self.counted_spin:
+                label.setText("現金実査(&C)")
+                label.setBuddy(value)  # 「現金実査」 to a screen reader; Alt+C to count the drawer
         grid.setRowStretch(len(rows), 1)
 
         upper = QHBoxLayout()
@@ -202,6 +211,8 @@ class CashupPage(QWidget):
         lay.addLayout(upper, 2)
         lay.addLayout(lower, 3)
         lay.addLayout(buttons)
+        # Tab leaves each table (they are read-only lists); the tables are named by their group boxes.
+        free_tab_everywhere(self)
 
         self.date_edit.dateChanged.connect(lambda q: self._set_day(from_qdate(q)))
         self.terminal_combo.activated.connect(lambda _i: self.refresh())

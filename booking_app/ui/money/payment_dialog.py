@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.domain.fees import TAX_CLASSES, FeeLine, tax_summary
 from booking_app.ui.context import AppContext
+from booking_app.ui.keyboard import InputSnapshot, may_discard, tab_leaves
 from booking_app.ui.plain_text import plain_label, tip
 from booking_app.services import payments as pay_svc
 from booking_app.services import bookings as booking_svc
@@ -224,7 +225,13 @@ def totals_text(lines: Sequence[FeeLine]) -> str:
 
 
 class PaymentDialog(QDialog):
-    """支払: pay the open charges of a booking or a group (or walk-in items) and issue a receipt (領収書)."""
+    """支払: pay the open charges of a booking or a group (or walk-in items) and issue a receipt (領収書).
+
+    By keys: it opens in 宛名 with the name selected (type over it, or keep it), Enter presses 領収 (the
+    default button: pays and prints); Tab goes 宛名 → 但し書き → 支払方法 → 様式 → 領収 → 閉じる → the
+    charges (Space ticks a line) → 品目を追加; Alt+A/T/M/Y/I/Q jump to the labelled fields. Esc after
+    anything was typed or ticked asks 「入力内容を破棄しますか？」.
+    """
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, booking_id: int | None = None,
                  group_id: int | None = None, payer_name: str = "", charge_ids: Sequence[int] | None = None):
@@ -265,6 +272,9 @@ class PaymentDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        self.table.setAccessibleName("未収金（チェックした料金を領収）")
+        self.table.setToolTip("↑↓：行を選ぶ　Space：チェックの切り替え（領収する／しない）　Tab：次の欄へ")
+        tab_leaves(self.table)  # one Tab stop; arrows move in it
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -273,7 +283,8 @@ class PaymentDialog(QDialog):
 
         # Adding items: quick buttons for the usual ones, a list with a quantity for any item.
         items_row = QHBoxLayout()
-        items_row.addWidget(QLabel("品目を追加："))
+        items_label = QLabel("品目を追加(&I)：")
+        items_row.addWidget(items_label)
         self.quick_buttons: dict[str, QPushButton] = {}
         for name in QUICK_ITEMS:
             if name in self.schedule.items:
@@ -295,9 +306,13 @@ class PaymentDialog(QDialog):
         self.add_button.setObjectName("add_item_button")
         self.printing_button = QPushButton("印刷機の記録…")
         self.printing_button.setObjectName("printing_button")
+        items_label.setBuddy(self.item_combo)
+        self.item_combo.setAccessibleName("追加する品目")
+        qty_label = QLabel("数量(&Q)")
+        qty_label.setBuddy(self.qty_spin)
         items_row.addSpacing(12)
         items_row.addWidget(self.item_combo, 1)
-        items_row.addWidget(QLabel("数量"))
+        items_row.addWidget(qty_label)
         items_row.addWidget(self.qty_spin)
         items_row.addWidget(self.add_button)
         items_row.addSpacing(12)
@@ -324,11 +339,13 @@ class PaymentDialog(QDialog):
         payer_row = QHBoxLayout()
         payer_row.addWidget(self.payer_edit, 1)
         payer_row.addWidget(QLabel("様"))
+        payer_label = QLabel("宛名(&A)")
+        payer_label.setBuddy(self.payer_edit)  # its accessible name; Alt+A
         form = QFormLayout()
-        form.addRow("宛名", payer_row)
-        form.addRow("但し書き", self.purpose_edit)
-        form.addRow("支払方法", self.method_combo)
-        form.addRow("領収書の様式", self.layout_combo)
+        form.addRow(payer_label, payer_row)
+        form.addRow("但し書き(&T)", self.purpose_edit)
+        form.addRow("支払方法(&M)", self.method_combo)
+        form.addRow("領収書の様式(&Y)", self.layout_combo)
 
         self.total_label = plain_label()
         self.total_label.setObjectName("total_label")
@@ -363,8 +380,23 @@ class PaymentDialog(QDialog):
         self.layout_combo.currentIndexChanged.connect(lambda _i: remember_layout(self.layout_combo.currentData()))
         for b in self.findChildren(QPushButton):
             b.setAutoDefault(False)
+        # Enter anywhere but on another button takes the payment: 宛名, Enter.
+        self.pay_button.setDefault(True)
+        self.pay_button.setToolTip("料金を受け取り、領収書を印刷します（Enter）")
+        self.close_button.setToolTip("領収せずに閉じます（Esc）")
+        order = [self.payer_edit, self.purpose_edit, self.method_combo, self.layout_combo, self.pay_button,
+                 self.close_button, self.table, *self.quick_buttons.values(), self.item_combo, self.qty_spin,
+                 self.add_button, self.printing_button]
+        for a, b in zip(order, order[1:]):
+            QWidget.setTabOrder(a, b)
         self.refresh()
         self.resize(900, 600)
+        # The keyboard starts in 宛名, the name selected: typing replaces it, Enter keeps it and pays.
+        self.payer_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.payer_edit.selectAll()
+        # What the dialog holds before staff touch it (Esc closes at once until something changes).
+        self._snapshot = InputSnapshot(
+            self, extra=lambda: (tuple(self.model.checked_ids()), tuple(sorted(self._added))))
 
     # ---------------------------------------------------------------- data
 
@@ -473,6 +505,12 @@ class PaymentDialog(QDialog):
             self.ctx.prompts.show_error(self, exc)
         self.accept()
         return True
+
+    def reject(self) -> None:
+        """閉じる, Esc, the window's ×: at once when nothing was typed or ticked, else after 「入力内容を破棄しますか？」."""
+        if self.receipt_id is None and not may_discard(self, self.ctx.prompts, self._snapshot):
+            return
+        super().reject()
 
     @classmethod
     def take(cls, parent: QWidget | None, ctx: AppContext, *, booking_id: int | None = None,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -34,6 +34,8 @@ from booking_app.services import payments as pay_svc
 from booking_app.ui import prompts
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate
+from booking_app.ui.booking.today_list import keep_selection_on_focus
+from booking_app.ui.keyboard import bind_key
 from booking_app.ui.list_page import ListPage, always
 from booking_app.ui.money.payment_dialog import METHOD_LABELS, METHODS, PaymentDialog, remembered_layout, show_receipt
 from booking_app.ui.plain_text import plain_label
@@ -153,7 +155,11 @@ class ReceiptsPage(ListPage):
         self.search_edit.setPlaceholderText("番号・宛名で検索")
         self.search_edit.setClearButtonEnabled(True)
         self.title = page_title()
-        self.filter_bar.addWidget(QLabel("日付"))
+        day_label = QLabel("日付(&D)")
+        day_label.setBuddy(self.date_edit)
+        self.search_edit.setAccessibleName("領収書の検索（番号・宛名）")
+        self.table.setAccessibleName("領収書一覧")
+        self.filter_bar.addWidget(day_label)
         self.filter_bar.addWidget(self.date_edit)
         self.filter_bar.addWidget(self.all_days_check)
         self.filter_bar.addWidget(self.search_edit, 1)
@@ -183,6 +189,14 @@ class ReceiptsPage(ListPage):
         self.printing_button = self.add_action("印刷機の記録…", "printing_button", self.record_printing,
                                                enabled=always, stretch_before=True)
         self.pay_button = self.add_action("支払を受ける…", "pay_button", self.take_payment, enabled=always)
+        # Enter on the list shows the receipt (表示・再発行), as a double-click does; only where the list
+        # has the focus (in the search field Enter does nothing else).
+        bind_key(self.table, self.show_button, ("Enter", "Return"), section="領収書")
+        keep_selection_on_focus(self.table)  # Tab in selects nothing; the first ↓ the newest receipt
+        order = [self.date_edit, self.all_days_check, self.search_edit, self.table, self.more_button,
+                 self.show_button, self.void_button, self.printing_button, self.pay_button]
+        for a, b in zip(order, order[1:]):
+            QWidget.setTabOrder(a, b)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -241,6 +255,14 @@ class ReceiptsPage(ListPage):
 
     def select_receipt(self, receipt_id: int) -> bool:
         return self.select_id(receipt_id)
+
+    def focus_search(self) -> None:
+        """Ctrl+F (and the page brought up by its key): the search field, its words selected."""
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    def focus_first(self) -> None:
+        self.focus_search()
 
     # ---------------------------------------------------------------- actions
 
