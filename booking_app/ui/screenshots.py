@@ -38,6 +38,7 @@ DIALOGS: dict[str, tuple[str, str]] = {
     "receipts-all": ("領収書ページ（全期間）", "receipts"),
     "cashup": ("領収書ページの日計表タブ（デモでは前日・デモの端末）", "receipts"),
     "accidents": ("保険ページの事故報告タブ", "insurance"),
+    "keys": ("キー操作一覧（ヘルプ → キー操作一覧、F1）", "calendar"),
 }
 
 # A free slot of this length is looked for on the shown day for the booking dialog.
@@ -244,6 +245,12 @@ def _about(window, ctx):
     return _show(AboutDialog(window))
 
 
+def _keys(window, ctx):
+    from booking_app.ui.key_sheet import KeySheetDialog
+
+    return _show(KeySheetDialog(window, ctx))
+
+
 def _receipts_all(window, ctx):
     area = window.pages["receipts"]
     page = getattr(area, "receipts", None)
@@ -279,7 +286,7 @@ def _accidents(window, ctx):
 
 _DIALOG_MAKERS = {"booking": _booking, "payment": _payment, "group-check": _group_check, "login": _login,
                   "lock": _lock, "about": _about, "receipts-all": _receipts_all, "cashup": _cashup,
-                  "accidents": _accidents}
+                  "accidents": _accidents, "keys": _keys}
 
 __all__ = ["DIALOGS", "PAGE_KEYS", "Shot", "check_options", "close_shot", "plan_shots", "prepare_screenshot",
            "take_screenshots"]
