@@ -257,6 +257,14 @@ def test_page_down_changes_the_day_and_keeps_the_cursor(qtbot, ctx, rooms):
     assert view.date() == TODAY - dt.timedelta(days=1)
     kw.press(K.Key_T)  # today again, the cursor back on its first free slot from now
     assert view.date() == TODAY and view.cursor()[1] == dt.datetime(2026, 11, 25, 10, 30)
+    assert page.date() == TODAY and page.date_edit.date().day() == 25
+    kw.press(K.Key_PageDown)
+    kw.press(K.Key_Down)
+    kw.tab_to(page.today_button)  # 今日 by Tab and Space: today, and the keyboard back in the grid
+    kw.press(K.Key_Space)
+    assert page.date() == TODAY and page.date_edit.date().day() == 25
+    assert view.cursor() == (rooms["大会議室"], dt.datetime(2026, 11, 25, 10, 30))  # the first free slot from now
+    assert kw.focused() is view
     # The page's keys show on its buttons and are listed for the key sheet.
     assert "PgUp" in page.prev_button.text() and "PgDown" in page.next_button.text()
     from booking_app.ui.keyboard import SECTION_PROPERTY, keyed_actions

@@ -211,10 +211,11 @@ class CalendarPage(QWidget):
             self.set_date(add_months(self._date, direction))
 
     def go_today(self) -> None:
-        self.set_date(self.today())
         view = self.current_view()
         if isinstance(view, (DayView, WeekView)):
-            view.go_today()  # the cursor back to today's first free slot
+            view.go_today()  # today, the cursor on its first free slot; the page follows (dateChanged)
+        else:
+            self.set_date(self.today())
         view.setFocus()
 
     def open_day(self, d: dt.date) -> None:
