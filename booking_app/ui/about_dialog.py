@@ -37,6 +37,7 @@ import booking_app
 from booking_app import fonts
 from booking_app.domain.profile import load_default_profile
 from booking_app.services.centre import get_profile
+from booking_app.ui.keyboard import tab_leaves
 from booking_app.ui.plain_text import plain_label
 
 APP_TITLE = "ふくふくデスク"
@@ -243,6 +244,10 @@ class AboutDialog(QDialog):
         self.text.setReadOnly(True)
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
 
+        self.table.setAccessibleName("同梱しているフォントとライブラリ")
+        self.text.setAccessibleName("ライセンスの全文")
+        tab_leaves(self.table)  # Tab goes from the list to the text to 閉じる, not into either
+        tab_leaves(self.text)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.text)
@@ -253,6 +258,7 @@ class AboutDialog(QDialog):
         box_layout.addWidget(splitter)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("閉じる")
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)

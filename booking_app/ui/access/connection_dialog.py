@@ -57,6 +57,7 @@ from booking_app.services.connection import (  # noqa: F401 - the names callers 
     unreachable_causes,
 )
 from booking_app.ui import prompts
+from booking_app.ui.dialog_keys import form_keys
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,10 @@ class TlsFields(QObject):
         self.ca_edit = QLineEdit()
         self.ca_edit.setObjectName("sslrootcert")
         self.ca_edit.setPlaceholderText(ca_placeholder)
+        self.ca_edit.setAccessibleName("CAファイル")  # its form row holds the field and 参照…, not one buddy
         browse = QPushButton("参照…")
         browse.setObjectName("browse_ca")
+        browse.setAccessibleName("CAファイルを参照…")
         browse.clicked.connect(self.browse_ca)
         self.ca_row = QHBoxLayout()
         self.ca_row.setContentsMargins(0, 0, 0, 0)
@@ -142,7 +145,9 @@ class ConnectionDialog(QDialog):
         browse = QPushButton("参照…")
         browse.setObjectName("browse")
         browse.clicked.connect(self._browse)
-        row.addWidget(QLabel("ファイル"))
+        file_label = QLabel("ファイル(&F)")
+        file_label.setBuddy(self.path_edit)
+        row.addWidget(file_label)
         row.addWidget(self.path_edit, 1)
         row.addWidget(browse)
         lay.addWidget(self.sqlite_box)
@@ -162,10 +167,10 @@ class ConnectionDialog(QDialog):
         self.tls = TlsFields(self, self.host_edit,
                              ca_placeholder="IT担当者から受け取った ca.crt（検証付き暗号化のとき必要）")
         self.sslmode_combo, self.ca_edit, ca_row = self.tls.combo, self.tls.ca_edit, self.tls.ca_row
-        form.addRow("ホスト名", self.host_edit)
-        form.addRow("ポート番号", self.port_spin)
-        form.addRow("データベース名", self.db_edit)
-        form.addRow("暗号化", self.sslmode_combo)
+        form.addRow("ホスト名(&H)", self.host_edit)
+        form.addRow("ポート番号(&O)", self.port_spin)
+        form.addRow("データベース名(&D)", self.db_edit)
+        form.addRow("暗号化(&E)", self.sslmode_combo)
         form.addRow("CAファイル", ca_row)
         lay.addWidget(self.pg_box)
 
@@ -179,8 +184,8 @@ class ConnectionDialog(QDialog):
         self.password_edit = QLineEdit()
         self.password_edit.setObjectName("password")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        test_form.addRow("ログイン名", self.user_edit)
-        test_form.addRow("パスワード", self.password_edit)
+        test_form.addRow("ログイン名(&L)", self.user_edit)
+        test_form.addRow("パスワード(&P)", self.password_edit)
         lay.addWidget(self.test_box)
 
         test_row = QHBoxLayout()
@@ -211,6 +216,13 @@ class ConnectionDialog(QDialog):
                 w.setEnabled(False)
             self.result_label.setText("接続先の変更はシステム管理者のみ行えます。")
         self.setMinimumWidth(560)
+        # Enter/Ctrl+S save, Esc asks before dropping a typed server (the fields as loaded are not 'typed').
+        self.keys = form_keys(self, self.save_button, section="接続設定")
+
+    def reject(self) -> None:
+        if not self.keys.may_close(prompts.shared()):
+            return
+        super().reject()
 
     def _load(self, url: str | None) -> None:
         try:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +37,7 @@ from booking_app.services import auth
 from booking_app.services.common import Actor
 from booking_app.services.db_login import sign_in
 from booking_app.services.unit_of_work import Engine, read_session, write_session
+from booking_app.ui.dialog_keys import name_buddies
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,16 @@ def password_field(name: str) -> QLineEdit:
     return edit
 
 
+def _keys(dialog: QDialog, default: QPushButton) -> None:
+    """Enter presses ``default`` wherever the focus is, also after Tab has passed over the buttons (made
+    default again now that it is in the dialog: the flag alone was set while its box had no window), and the
+    fields are named by their labels without the mnemonic (「パスワード」, not 「パスワード(P)」). Esc keeps
+    closing these dialogs at once: a password is not input to keep."""
+    default.setDefault(False)
+    default.setDefault(True)
+    name_buddies(dialog)
+
+
 class LoginDialog(QDialog):
     """ログイン: choose your name, type your password."""
 
@@ -102,11 +114,13 @@ class LoginDialog(QDialog):
         # A handful of names: the list shows them all without scrolling, up to a sensible height.
         row_h = max(self.list.sizeHintForRow(0), 22) if self._names else 22
         self.list.setFixedHeight(min(max(len(self._names), 3), 8) * row_h + 2 * self.list.frameWidth() + 6)
+        self.list.setAccessibleName(self.tr("担当者"))
+        self.list.setTabKeyNavigation(False)  # Tab goes on to パスワード; ↑↓ choose the name
         layout.addWidget(self.list)
 
         form = QFormLayout()
         self.password = password_field("password")
-        form.addRow(self.tr("パスワード"), self.password)
+        form.addRow(self.tr("パスワード(&P)"), self.password)
         layout.addLayout(form)
         self.error_label = _error_label("login_error")
         layout.addWidget(self.error_label)
@@ -141,6 +155,7 @@ class LoginDialog(QDialog):
         row = ids.index(preferred) if preferred in ids else (0 if ids else -1)
         self.list.setCurrentRow(row)
         self.password.setFocus()
+        _keys(self, self.login_button)
 
     def selected_id(self) -> int | None:
         item = self.list.currentItem()
@@ -261,8 +276,8 @@ class PgLoginDialog(QDialog):
         self.login.setMinimumWidth(220)
         self.login.setReadOnly(fixed_login)
         self.password = password_field("password")
-        form.addRow(self.tr("ログイン名"), self.login)
-        form.addRow(self.tr("パスワード"), self.password)
+        form.addRow(self.tr("ログイン名(&L)"), self.login)
+        form.addRow(self.tr("パスワード(&P)"), self.password)
         layout.addLayout(form)
         self.error_label = _error_label("login_error")
         layout.addWidget(self.error_label)
@@ -283,7 +298,7 @@ class PgLoginDialog(QDialog):
         layout.addWidget(self.buttons)
         # Again now that the button is in the dialog: the dialog's own default, so that Enter signs in
         # even after a click on ログイン moved the focus away and back (a failed try).
-        self.login_button.setDefault(True)
+        _keys(self, self.login_button)
         (self.password if self.login.text() else self.login).setFocus()
 
     def try_login(self) -> bool:
@@ -365,10 +380,10 @@ class FirstAdminDialog(QDialog):
         self.password = password_field("password")
         self.password.setPlaceholderText(self.tr("{n}文字以上").format(n=auth.MIN_PASSWORD_LENGTH))
         self.password2 = password_field("password2")
-        form.addRow(self.tr("名前"), self.name)
-        form.addRow(self.tr("ふりがな"), self.kana)
-        form.addRow(self.tr("パスワード"), self.password)
-        form.addRow(self.tr("パスワード（確認）"), self.password2)
+        form.addRow(self.tr("名前(&N)"), self.name)
+        form.addRow(self.tr("ふりがな(&F)"), self.kana)
+        form.addRow(self.tr("パスワード(&P)"), self.password)
+        form.addRow(self.tr("パスワード（確認）(&C)"), self.password2)
         layout.addLayout(form)
         self.error_label = _error_label("first_admin_error")
         layout.addWidget(self.error_label)
@@ -381,6 +396,7 @@ class FirstAdminDialog(QDialog):
         self.buttons.accepted.connect(self.try_create)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        _keys(self, self.ok_button)
         self.name.setFocus()
 
     def try_create(self) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -38,7 +39,10 @@ from booking_app.domain.roles import ROLE_LABELS, role_label
 from booking_app.services import auth
 from booking_app.services.db_login import check_login_name, create_staff_login, reset_staff_password
 from booking_app.services.lookups import staff_db_logins
+from booking_app.ui import keyboard
 from booking_app.ui.context import AppContext
+from booking_app.ui.dialog_keys import FormKeys, form_keys
+from booking_app.ui.prompts import shared as shared_prompts
 from booking_app.ui.access.login_dialog import ERROR_STYLE, password_field
 from booking_app.ui.table_model import RowsTableModel
 from booking_app.ui.widgets import action_button, list_table
@@ -122,6 +126,28 @@ class _FormDialog(QDialog):
         self.buttons.accepted.connect(self._ok)
         self.buttons.rejected.connect(self.reject)
         self.layout_.addWidget(self.buttons)
+        self.keys: FormKeys | None = None  # set up when first shown, once the subclass has added its fields
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.keys is not None:
+            return
+        # The buttons were made before the fields: Tab goes through the fields first, then the buttons,
+        # and the first field has the focus (not 「追加」, which Enter would press on an empty form).
+        fields = [self.form.itemAt(r, QFormLayout.ItemRole.FieldRole).widget() for r in range(self.form.rowCount())
+                  if self.form.itemAt(r, QFormLayout.ItemRole.FieldRole) is not None]
+        fields = [w for w in fields if w is not None and w.focusPolicy() & Qt.FocusPolicy.TabFocus]
+        chain = [*fields, *self.buttons.buttons()]
+        for a, b in zip(chain, chain[1:]):
+            QWidget.setTabOrder(a, b)
+        if fields:
+            fields[0].setFocus(Qt.FocusReason.OtherFocusReason)
+        self.keys = form_keys(self, self.ok_button, section=self.windowTitle())
+
+    def reject(self) -> None:
+        if self.keys is not None and not self.keys.may_close(shared_prompts()):
+            return
+        super().reject()
 
     def show_message(self, text: str) -> None:
         self.error_label.setText(text)
@@ -165,9 +191,9 @@ class AccountDialog(_FormDialog):
         for key, label in ROLE_LABELS.items():
             self.role.addItem(label, key)
         self.role.setCurrentIndex(max(0, self.role.findData(info.role if info else "desk")))
-        self.form.addRow("名前", self.name)
-        self.form.addRow("ふりがな", self.kana)
-        self.form.addRow("権限", self.role)
+        self.form.addRow("名前(&N)", self.name)
+        self.form.addRow("ふりがな(&F)", self.kana)
+        self.form.addRow("権限(&R)", self.role)
         self.password = self.password2 = None
         self.active = None
         self.login = None
@@ -175,18 +201,18 @@ class AccountDialog(_FormDialog):
             self.login = QLineEdit()
             self.login.setObjectName("db_login")
             self.login.setPlaceholderText("例：yamada_h（半角英小文字・数字・_）")
-            self.form.addRow("ログイン名", self.login)
+            self.form.addRow("ログイン名(&L)", self.login)
         if adding:
             self.password = password_field("password")
             self.password.setPlaceholderText(f"{auth.MIN_PASSWORD_LENGTH}文字以上")
             self.password2 = password_field("password2")
-            self.form.addRow("パスワード", self.password)
-            self.form.addRow("パスワード（確認）", self.password2)
+            self.form.addRow("パスワード(&P)", self.password)
+            self.form.addRow("パスワード（確認）(&C)", self.password2)
         else:
             self.active = QCheckBox("有効（ログインできる）")
             self.active.setObjectName("active")
             self.active.setChecked(info.active)
-            self.form.addRow("状態", self.active)
+            self.form.addRow("状態(&A)", self.active)
 
     def check(self) -> str | None:
         if not self.name.text().strip():
@@ -233,9 +259,9 @@ class CreateLoginDialog(_FormDialog):
         self.password = password_field("password")
         self.password.setPlaceholderText(f"{auth.MIN_PASSWORD_LENGTH}文字以上")
         self.password2 = password_field("password2")
-        self.form.addRow("ログイン名", self.login)
-        self.form.addRow("パスワード", self.password)
-        self.form.addRow("パスワード（確認）", self.password2)
+        self.form.addRow("ログイン名(&L)", self.login)
+        self.form.addRow("パスワード(&P)", self.password)
+        self.form.addRow("パスワード（確認）(&C)", self.password2)
 
     def check(self) -> str | None:
         return _login_problem(self.login.text()) or _password_problem(self.password.text(), self.password2.text())
@@ -251,8 +277,8 @@ class ResetPasswordDialog(_FormDialog):
         self.password = password_field("password")
         self.password.setPlaceholderText(f"{auth.MIN_PASSWORD_LENGTH}文字以上")
         self.password2 = password_field("password2")
-        self.form.addRow("新しいパスワード", self.password)
-        self.form.addRow("新しいパスワード（確認）", self.password2)
+        self.form.addRow("新しいパスワード(&N)", self.password)
+        self.form.addRow("新しいパスワード（確認）(&C)", self.password2)
 
     def check(self) -> str | None:
         return _password_problem(self.password.text(), self.password2.text())
@@ -269,9 +295,9 @@ class ChangePasswordDialog(_FormDialog):
         self.password = password_field("password")
         self.password.setPlaceholderText(f"{auth.MIN_PASSWORD_LENGTH}文字以上")
         self.password2 = password_field("password2")
-        self.form.addRow("現在のパスワード", self.old)
-        self.form.addRow("新しいパスワード", self.password)
-        self.form.addRow("新しいパスワード（確認）", self.password2)
+        self.form.addRow("現在のパスワード(&O)", self.old)
+        self.form.addRow("新しいパスワード(&N)", self.password)
+        self.form.addRow("新しいパスワード（確認）(&C)", self.password2)
 
     def check(self) -> str | None:
         if not self.old.text():
@@ -313,6 +339,8 @@ class AccountsPage(QWidget):
         self.model = AccountsModel(self, postgres=self.postgres)
         self.table = list_table("accounts_table")
         self.table.setModel(self.model)
+        self.table.setAccessibleName("職員アカウントの一覧")
+        keyboard.tab_leaves(self.table)  # Tab goes on to 追加・編集…
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)

@@ -31,6 +31,8 @@ from booking_app.services import audit_log as svc
 from booking_app.services import unit_of_work
 from booking_app.ui.context import AppContext
 from booking_app.ui.export_op import ExportOp, export_file
+from booking_app.ui.dialog_keys import name_buddies
+from booking_app.ui.keyboard import free_tab_everywhere
 from booking_app.ui.period_picker import ALL, RANGE, PeriodPicker
 from booking_app.ui.table_model import RIGHT, RowsTableModel
 from booking_app.ui.widgets import action_button, list_table, select_row_by_id, selected_row
@@ -151,14 +153,13 @@ class AuditPage(QWidget):
         period_row.addWidget(self.period)
         period_row.addStretch(1)
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("担当者"))
-        bar.addWidget(self.staff_combo)
-        bar.addWidget(QLabel("対象"))
-        bar.addWidget(self.entity_combo)
-        bar.addWidget(QLabel("操作"))
-        bar.addWidget(self.action_combo)
-        bar.addWidget(QLabel("キーワード"))
-        bar.addWidget(self.text_edit, 1)
+        # Each filter's label is its buddy: the name a screen reader reads and an Alt key to reach it.
+        for caption, field, stretch in (("担当者(&S)", self.staff_combo, 0), ("対象(&E)", self.entity_combo, 0),
+                                        ("操作(&O)", self.action_combo, 0), ("キーワード(&K)", self.text_edit, 1)):
+            label = QLabel(caption)
+            label.setBuddy(field)
+            bar.addWidget(label)
+            bar.addWidget(field, stretch)
         bar.addWidget(self.search_button)
 
         # ---- list
@@ -167,6 +168,7 @@ class AuditPage(QWidget):
         self.proxy.setSourceModel(self.model)
         self.table = list_table("audit_table")
         self.table.setModel(self.proxy)
+        self.table.setAccessibleName("操作履歴の一覧")
         # Denser rows than the default: a trail is read many lines at a time.
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         hh = self.table.horizontalHeader()
@@ -209,6 +211,7 @@ class AuditPage(QWidget):
         self.changes_model = ChangesModel(self)
         self.changes_table = list_table("changes_table")
         self.changes_table.setModel(self.changes_model)
+        self.changes_table.setAccessibleName("選んだ操作の変更内容")
         self.changes_table.setWordWrap(True)
         ch = self.changes_table.horizontalHeader()
         ch.setSectionResizeMode(ChangesModel.FIELD, QHeaderView.ResizeMode.ResizeToContents)
@@ -242,6 +245,8 @@ class AuditPage(QWidget):
         lay.addLayout(bar)
         lay.addWidget(self.verify_label)
         lay.addWidget(self.splitter, 1)
+        free_tab_everywhere(self)  # Tab leaves the lists for the pager and the buttons
+        name_buddies(self)
 
         # Nothing is read until the page is first shown: the main window builds every page at start,
         # and on a ten-year database the choices alone scan a million rows (bench/bench_startup.py).
@@ -254,6 +259,11 @@ class AuditPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_detail())
         ctx.changed.connect(self._on_changed)
         ctx.actor_changed.connect(lambda _a: self._update_buttons())
+
+    def focus_search(self) -> None:
+        """Ctrl+F from the main window: the keyword field, its text selected to type over."""
+        self.text_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.text_edit.selectAll()
 
     # ---------------------------------------------------------------- filter
 

@@ -22,6 +22,7 @@ from booking_app.services import centre
 from booking_app.services.centre import StaffInfo
 from booking_app.services.common import Actor
 from booking_app.services.unit_of_work import Engine, read_session
+from booking_app.ui.keyboard import tab_leaves
 
 
 class StaffChooser(QDialog):
@@ -39,10 +40,13 @@ class StaffChooser(QDialog):
             item = QListWidgetItem(f"{s.name}（{role_label(s.role)}）")
             item.setData(Qt.ItemDataRole.UserRole, s.id)
             self.list.addItem(item)
+        self.list.setAccessibleName(self.tr("担当者の一覧"))
+        tab_leaves(self.list)
         layout.addWidget(self.list)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("この担当者で始める"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("キャンセル"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setDefault(True)  # Enter on the list starts
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)

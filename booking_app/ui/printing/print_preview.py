@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSize, QSizeF
-from PySide6.QtGui import QKeySequence, QPageLayout, QPageSize, QPainter, QShortcut
+from PySide6.QtGui import QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from booking_app.ui import prompts
+from booking_app.ui import keyboard, prompts
+from booking_app.ui.keyboard import bind_key
 from booking_app.ui.plain_text import plain_label
 
 # Above this the page image gets huge (A4 at 1200 dpi is ~550 MB as ARGB) with no visible gain
@@ -82,6 +83,9 @@ def print_pdf_document(doc: QPdfDocument, printer: QPrinter) -> int:
     finally:
         painter.end()
     return n
+
+
+SECTION = "印刷プレビュー"
 
 
 class PdfPreviewDialog(QDialog):
@@ -164,7 +168,17 @@ class PdfPreviewDialog(QDialog):
         self.print_button.clicked.connect(lambda: self.print_document())
         self.save_button.clicked.connect(lambda: self.save_as())
         self.close_button.clicked.connect(self.reject)
-        QShortcut(QKeySequence.StandardKey.Print, self, activated=lambda: self.print_document())
+        # Keys as named actions (listed in キー操作一覧; each presses its button, so a disabled one does
+        # nothing): Ctrl+P 印刷, Ctrl+S PDFとして保存, + / − zoom, PageUp/PageDown pages. Esc closes.
+        bind_key(self, self.print_button, "Ctrl+P", section=SECTION, show_in_text=False)
+        bind_key(self, self.save_button, "Ctrl+S", section=SECTION, show_in_text=False)
+        bind_key(self, self.zoom_in_button, ("Ctrl++", "+", "Ctrl+="), section=SECTION, show_in_text=False)
+        bind_key(self, self.zoom_out_button, ("Ctrl+-", "-"), section=SECTION, show_in_text=False)
+        bind_key(self, self.prev_button, "PgUp", section=SECTION, show_in_text=False)
+        bind_key(self, self.next_button, "PgDown", section=SECTION, show_in_text=False)
+        self.page_spin.setAccessibleName("ページ番号")
+        self.view.setAccessibleName(f"{title}のページ")
+        keyboard.tab_leaves(self.view)
 
         self.resize(900, 700)
         self._update_labels()

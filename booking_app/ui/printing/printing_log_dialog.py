@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from booking_app.domain.fees import FeeSchedule
 from booking_app.ui.context import AppContext
+from booking_app.ui.dialog_keys import form_keys
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.widgets import run_modal
 from booking_app.services import fees as fee_svc
@@ -85,9 +86,9 @@ class PrintingLogDialog(QDialog):
         self.fee_label.setFont(f)
 
         form = QFormLayout()
-        form.addRow("利用者", self.user_edit)
-        form.addRow("製版（マスター）", self.masters_spin)
-        form.addRow("印刷枚数", self.sheets_spin)
+        form.addRow("利用者(&U)", self.user_edit)
+        form.addRow("製版（マスター）(&M)", self.masters_spin)
+        form.addRow("印刷枚数(&N)", self.sheets_spin)
         form.addRow("用紙", paper_row)
         form.addRow("料金", self.fee_label)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -105,6 +106,13 @@ class PrintingLogDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         self._update_fee()
+        # Enter/Ctrl+S 記録, Esc asks before dropping typed counts (a name passed in is not 'typed').
+        self.keys = form_keys(self, self.ok_button, section="印刷機の記録")
+
+    def reject(self) -> None:
+        if not self.keys.may_close(self.ctx.prompts):
+            return
+        super().reject()
 
     def paper(self) -> str:
         return "bought" if self.bought_radio.isChecked() else "brought"

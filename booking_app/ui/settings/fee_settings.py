@@ -42,6 +42,7 @@ from booking_app.services import centre
 from booking_app.services import fees as fee_svc
 from booking_app.services.payments import issuer_gaps
 from booking_app.ui.context import AppContext
+from booking_app.ui.keyboard import free_tab_everywhere
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.settings.rows_model import RowsModel, editable_table
 
@@ -155,6 +156,7 @@ class FeeSettingsWidget(QWidget):
         v = QVBoxLayout(rooms_box)
         self.rooms_model = FeeRowsModel([("room", "部屋", "ro")], self)
         self.rooms_table = _table("fee_rooms_table", self.rooms_model)
+        self.rooms_table.setAccessibleName("部屋の料金")
         v.addWidget(self.rooms_table, 1)
         note = QLabel("区分をまたぐ利用は、またいだ区分すべての料金になります。")
         note.setObjectName("fee_rooms_note")
@@ -175,9 +177,9 @@ class FeeSettingsWidget(QWidget):
         self.invoice_edit.setMaxLength(20)
         self.stamp_check = QCheckBox("必要（5万円以上で印紙欄）")
         self.stamp_check.setObjectName("fee_stamp_duty")
-        form.addRow("指定管理者名", self.operator_edit)
-        form.addRow(INVOICE_FIELD, self.invoice_edit)
-        form.addRow("収入印紙", self.stamp_check)
+        form.addRow("指定管理者名(&O)", self.operator_edit)
+        form.addRow(f"{INVOICE_FIELD}(&T)", self.invoice_edit)
+        form.addRow("収入印紙(&S)", self.stamp_check)
         hint = QLabel("登録番号はTと13桁の数字です（検査数字も確かめます）。\n空欄なら領収書に登録番号を載せません。")
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #555555;")
@@ -198,6 +200,7 @@ class FeeSettingsWidget(QWidget):
         self.equipment_model = FeeRowsModel([("name", "備品", "ro"), ("price", "料金", "yen"),
                                              ("tax", "税区分", "tax")], self)
         self.equipment_table = _table("fee_equipment_table", self.equipment_model, "name")
+        self.equipment_table.setAccessibleName("備品の料金")
         v.addWidget(self.equipment_table, 1)
         grid.addWidget(eq_box, 1, 0)
 
@@ -207,6 +210,7 @@ class FeeSettingsWidget(QWidget):
         self.items_model = FeeRowsModel([("name", "品目名", "text"), ("price", "単価", "yen"),
                                          ("unit", "単位", "text"), ("tax", "税区分", "tax")], self)
         self.items_table = _table("fee_items_table", self.items_model, "name")
+        self.items_table.setAccessibleName("品目の料金")
         v.addWidget(self.items_table, 1)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -240,6 +244,7 @@ class FeeSettingsWidget(QWidget):
         self.item_remove_button.clicked.connect(self.remove_item)
         self.revert_button.clicked.connect(self.reload)
         self.save_button.clicked.connect(self.save)
+        free_tab_everywhere(self)  # Tab leaves the fee tables (arrows move between cells)
         self.reload()
 
     # ---------------------------------------------------------------- loading

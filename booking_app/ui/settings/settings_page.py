@@ -11,6 +11,7 @@ import dataclasses
 from datetime import date, time
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -42,6 +43,8 @@ from booking_app.services import payments as pay_svc
 from booking_app.ui.access.connection_dialog import ConnectionDialog
 from booking_app.ui.admin.accounts_page import AccountsPage
 from booking_app.ui.context import AppContext
+from booking_app.ui.dialog_keys import name_buddies
+from booking_app.ui.keyboard import free_tab_everywhere, shortcut_action
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.settings.backup_encryption_settings import BackupEncryptionSettings
 from booking_app.ui.settings.fee_settings import FeeSettingsWidget
@@ -165,6 +168,12 @@ class SettingsPage(QWidget):
 
         ctx.actor_changed.connect(lambda _a: self._apply_role())
         ctx.changed.connect(self._on_changed)
+        # Tab leaves every table for its buttons (arrows move between cells, F2 or typing edits one);
+        # Ctrl+S saves what the tab in front shows (the button it would press, so a desk's is greyed too).
+        free_tab_everywhere(self)
+        name_buddies(self)  # 「キャンセル期限」, not 「キャンセル期限(C)」
+        self.save_action = shortcut_action(self, "表示中のタブを保存", "Ctrl+S", self.save_current_tab,
+                                           section="設定", name="settings_save_key")
         self.reload()
 
     def _on_changed(self, what) -> None:
@@ -186,6 +195,33 @@ class SettingsPage(QWidget):
         self.connection_button = b
         self._connection_role(self.ctx.actor)
         self.ctx.actor_changed.connect(self._connection_role)  # bound: dropped with the page
+
+    def save_button_of_tab(self) -> QPushButton | None:
+        """The save button of the tab in front (None where a tab has several, as データ保護, or none)."""
+        w = self.tabs.currentWidget()
+        if w is self.fees:
+            return self.fees.save_button
+        if w is self.targets:
+            return self.targets.save_button
+        if w in (self.accounts, self.data_protection):
+            return None
+        if w is self.tabs.widget(0):
+            return self.findChild(QPushButton, "room_save")
+        if w is self.tabs.widget(1):
+            return self.findChild(QPushButton, "equipment_save")
+        return self.profile_save
+
+    def save_current_tab(self) -> None:
+        """Ctrl+S: press the tab's save button when it may be pressed (a cell being edited is committed first)."""
+        b = self.save_button_of_tab()
+        if b is None or not b.isEnabled():
+            return
+        w = self.focusWidget()
+        while w is not None and not isinstance(w, QTableView):
+            w = w.parentWidget()
+        if w is not None and w.state() == QTableView.State.EditingState:
+            w.setFocus(Qt.FocusReason.OtherFocusReason)  # an open cell editor commits on leaving, as on Enter
+        b.click()
 
     def _show_profile_row(self, index: int) -> None:
         own_save = self.tabs.widget(index) in (self.fees, self.targets, self.accounts, self.data_protection)
@@ -211,6 +247,7 @@ class SettingsPage(QWidget):
         self.data_protection.setObjectName("data_protection")
         self.data_protection.setWidgetResizable(True)
         self.data_protection.setWidget(inner)
+        self.data_protection.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a container; Tab goes to its fields
         self.tabs.addTab(self.data_protection, "データ保護")
 
     def _connection_role(self, actor) -> None:
@@ -237,6 +274,7 @@ class SettingsPage(QWidget):
                                         ("capacity", "定員（人）", "int"), ("sort_order", "表示順", "int"),
                                         ("active", "使用する", "bool")])
         self.rooms_table = editable_table("rooms_table", self.rooms_model, "name")
+        self.rooms_table.setAccessibleName("部屋の一覧")
         v.addWidget(self.rooms_table, 1)
         v.addWidget(QLabel("部屋は削除できません（過去の予約が参照するため）。使わない部屋は「使用する」を外します。"))
         row = QHBoxLayout()
@@ -256,6 +294,7 @@ class SettingsPage(QWidget):
                                             ("stock", "在庫数（空欄＝無制限）", "opt_int"), ("unit", "単位", "text"),
                                             ("sort_order", "表示順", "int"), ("active", "使用する", "bool")])
         self.equipment_table = editable_table("equipment_table", self.equipment_model, "name")
+        self.equipment_table.setAccessibleName("備品の一覧")
         v.addWidget(self.equipment_table, 1)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -273,6 +312,7 @@ class SettingsPage(QWidget):
         self.hours_model = self._model([("label", "曜日", "ro"), ("closed", "休館", "bool"),
                                         ("open", "開館", "text"), ("close", "閉館", "text")])
         self.hours_table = editable_table("hours_table", self.hours_model)
+        self.hours_table.setAccessibleName("曜日ごとの開館時間")
         v.addWidget(self.hours_table, 1)
         v.addWidget(QLabel("時刻は 9:00 のように入力します。祝日は曜日にかかわらず「祝日」の時間になります。"))
         self.tabs.addTab(w, "開館時間")
@@ -287,6 +327,7 @@ class SettingsPage(QWidget):
             v = QVBoxLayout(box)
             m = self._model([("name", "区分名", "text"), ("start", "開始", "text"), ("end", "終了", "text")])
             t = editable_table(f"periods_{key}", m, "name")
+            t.setAccessibleName(f"時間区分（{PERIOD_LABELS[key]}）")
             self.period_models[key], self.period_tables[key] = m, t
             v.addWidget(t, 1)
             row = QHBoxLayout()
@@ -316,6 +357,7 @@ class SettingsPage(QWidget):
             v = QVBoxLayout(box)
             m = self._model(cols)
             t = editable_table(f"closures_{key}", m, "reason")
+            t.setAccessibleName(title)
             self.closure_models[key] = m
             v.addWidget(t, 1)
             row = QHBoxLayout()
@@ -343,10 +385,10 @@ class SettingsPage(QWidget):
         self.general_months = spin("general_months_ahead", "か月先の月末まで", 24)
         self.cancel_days = spin("cancel_days_before", "日前まで", 60)
         self.hold_days = spin("tentative_hold_days", "日間", 90)
-        form.addRow("登録団体の予約受付", self.member_months)
-        form.addRow("一般の予約受付", self.general_months)
-        form.addRow("キャンセル期限", self.cancel_days)
-        form.addRow("仮予約の保留期間", self.hold_days)
+        form.addRow("登録団体の予約受付(&M)", self.member_months)
+        form.addRow("一般の予約受付(&G)", self.general_months)
+        form.addRow("キャンセル期限(&C)", self.cancel_days)
+        form.addRow("仮予約の保留期間(&H)", self.hold_days)
         self.tabs.addTab(w, "予約受付")
 
     def _build_fees(self) -> None:

@@ -244,6 +244,9 @@ class MonthlyChart(QChartView):
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setMinimumHeight(200)
         chart = _chart("月別の利用者数（前年度の同じ期間との比較）")
+        # A painted chart: a screen reader gets its title as the name and the figures as the description.
+        self.setAccessibleName("月別の利用者数（前年度の同じ期間との比較）")
+        self.setAccessibleDescription("数値はまだありません。")
         self.this_year = QBarSet("今年度")
         self.this_year.setColor(THIS_YEAR)
         self.last_year = QBarSet("前年度（同じ期間）")
@@ -287,6 +290,20 @@ class MonthlyChart(QChartView):
             self.axis_x.setCategories(labels)
         self.axis_y.setRange(0, _nice_max(top))
         self.axis_y.applyNiceNumbers()  # ticks at 0, 500, 1000… rather than 750, 2250
+        self.setAccessibleDescription(self.figures_text())
+
+    def figures_text(self) -> str:
+        """The chart's figures as a sentence (its accessible description): 「4月 今年度 1,234人・前年度 1,100人。…」."""
+        parts = []
+        for m, r in zip((4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3), self._rows, strict=True):
+            if r is None or r.total is None:
+                parts.append(f"{m}月 まだ始まっていません")
+                continue
+            upto = getattr(r, "upto", None)
+            head = f"{m}月（{upto}日まで）" if upto else f"{m}月"
+            before = r.last_year_comparable
+            parts.append(f"{head} 今年度 {r.total:,}人・前年度 " + (f"{before:,}人" if before is not None else "なし"))
+        return "。".join(parts) + "。" if parts else "数値はまだありません。"
 
     def values(self) -> list[int | None]:
         """This year's figure per month, None for a month that has not begun."""
@@ -309,6 +326,8 @@ class HBarChart(QChartView):
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setMinimumHeight(200)
         chart = _chart(title)
+        self.setAccessibleName(title)
+        self.setAccessibleDescription("数値はまだありません。")
         chart.legend().setVisible(False)
         self.set = QBarSet(title)
         self.set.setColor(color)
@@ -345,6 +364,8 @@ class HBarChart(QChartView):
             self.set.replace(i, values[n])
         self.axis_x.setRange(0, _nice_max(max(values.values(), default=0)))
         self.axis_x.applyNiceNumbers()
+        self.setAccessibleDescription(
+            "。".join(f"{n} {v:,}人" for n, v in values.items()) + "。" if values else "数値はまだありません。")
 
     def values(self) -> dict[str, int]:
         return {n: int(self.set.at(i)) for i, n in enumerate(self._names)}

@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
 from booking_app import clock
 from booking_app.domain.counting import EVENT_KINDS
 from booking_app.ui.dates import date_edit, from_qdate, to_qdate
+from booking_app.ui.dialog_keys import form_keys
 from booking_app.ui.forms import error_line, standard_buttons
 from booking_app.ui.plain_text import plain_label
+from booking_app.ui.prompts import shared as shared_prompts
 from booking_app.ui.stats.models import UnsettledModel, month_text
 from booking_app.ui.widgets import list_table as _table
 
@@ -70,12 +72,12 @@ class EventDialog(QDialog):
         self.note_edit = QPlainTextEdit()
         self.note_edit.setObjectName("event_note")
         self.note_edit.setFixedHeight(64)
-        form.addRow("行事名", self.name_edit)
-        form.addRow("種類", self.kind_combo)
-        form.addRow("日付", self.day_edit)
-        form.addRow("部屋", self.room_combo)
-        form.addRow("参加者数", self.attendance_spin)
-        form.addRow("備考", self.note_edit)
+        form.addRow("行事名(&N)", self.name_edit)
+        form.addRow("種類(&K)", self.kind_combo)
+        form.addRow("日付(&D)", self.day_edit)
+        form.addRow("部屋(&R)", self.room_combo)
+        form.addRow("参加者数(&A)", self.attendance_spin)
+        form.addRow("備考(&M)", self.note_edit)
         self.error_label = error_line("event_error")
         self.buttons = standard_buttons(self, QDialogButtonBox.StandardButton.Save, "保存", self._accept)
         lay = QVBoxLayout(self)
@@ -90,6 +92,14 @@ class EventDialog(QDialog):
             self.room_combo.setCurrentIndex(max(i, 0))
             self.attendance_spin.setValue(-1 if event.attendance is None else event.attendance)
             self.note_edit.setPlainText(event.note or "")
+        # Enter/Ctrl+S save, Tab leaves 備考 and 日付, Esc asks before dropping what was typed.
+        self.keys = form_keys(self, self.buttons.button(QDialogButtonBox.StandardButton.Save),
+                              section="行事の追加・編集")
+
+    def reject(self) -> None:
+        if not self.keys.may_close(shared_prompts()):
+            return
+        super().reject()
 
     def value(self) -> EventInput:
         n = self.attendance_spin.value()
@@ -143,10 +153,10 @@ class AmendDialog(QDialog):
         self.reason_edit.setObjectName("amend_reason")
         self.reason_edit.setPlaceholderText("例：10/14 大会議室の利用人数の入力誤り（25人→52人）")
         self.reason_edit.setFixedHeight(70)
-        form.addRow("項目", self.key_combo)
+        form.addRow("項目(&K)", self.key_combo)
         form.addRow("現在の値", self.current_label)
-        form.addRow("正しい値", self.value_spin)
-        form.addRow("理由", self.reason_edit)
+        form.addRow("正しい値(&V)", self.value_spin)
+        form.addRow("理由(&R)", self.reason_edit)
         self.error_label = error_line("amend_error")
         self.buttons = standard_buttons(self, QDialogButtonBox.StandardButton.Ok, "訂正を記録", self._accept)
         lay = QVBoxLayout(self)
@@ -156,9 +166,16 @@ class AmendDialog(QDialog):
         lay.addWidget(self.buttons)
         self.key_combo.currentIndexChanged.connect(lambda _i: self._show_current())
         self._show_current()
+        self.keys = form_keys(self, self.buttons.button(QDialogButtonBox.StandardButton.Ok), section="月の訂正")
 
     def choose_key(self, key: str) -> None:
         self.key_combo.setCurrentIndex(max(self.key_combo.findData(key), 0))
+        self.keys.retake()  # chosen by the page, not typed
+
+    def reject(self) -> None:
+        if not self.keys.may_close(shared_prompts()):
+            return
+        super().reject()
 
     def _show_current(self) -> None:
         v = self._values.get(self.key_combo.currentData())
@@ -206,12 +223,14 @@ class UnsettledDialog(QDialog):
         view.setModel(self.model)
         view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         view.horizontalHeader().setStretchLastSection(True)
+        view.setAccessibleName("未精算の予約")
         hint = QLabel("本日の予約の「利用済が未入力のみ（過去の日）」で利用人数を入力してから締めてください。"
                       "やむを得ず先に締める場合は理由を記録します。")
         hint.setWordWrap(True)
         self.reason_edit = QLineEdit()
         self.reason_edit.setObjectName("force_reason")
         self.reason_edit.setPlaceholderText("先に締める理由（例：団体に確認中、来月訂正予定）")
+        self.reason_edit.setAccessibleName("先に締める理由")
         self.buttons = QDialogButtonBox()
         self.force_button = self.buttons.addButton("理由を記録して締める", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton("閉じる", QDialogButtonBox.ButtonRole.RejectRole)
@@ -223,6 +242,12 @@ class UnsettledDialog(QDialog):
         lay.addWidget(hint)
         lay.addWidget(self.reason_edit)
         lay.addWidget(self.buttons)
+        self.keys = form_keys(self, self.force_button, section="未精算の予約があります")
+
+    def reject(self) -> None:
+        if not self.keys.may_close(shared_prompts()):
+            return
+        super().reject()
 
     def _accept(self) -> None:
         if self.reason_edit.text().strip():

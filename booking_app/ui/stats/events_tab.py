@@ -35,6 +35,7 @@ class EventsTab(YearTab):
         row.addWidget(self.edit_button)
         self.model = EventsModel(self)
         self.view = sized_table("events", self.model, (130, 80, 360, 150, 90))
+        self.view.setAccessibleName("行事の一覧")
         self.view.doubleClicked.connect(lambda _i: self.edit_event())
         lay.addWidget(self.view, 1)
         hint = QLabel("センター主催の講座・研修・交流会の参加者数は、年度の利用者数に加わります。")

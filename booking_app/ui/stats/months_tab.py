@@ -47,6 +47,7 @@ class MonthsTab(YearTab):
         row.addWidget(self.amend_button)
         self.model = MonthsModel(self)
         self.view = sized_table("months", self.model, (170, 100, 100, 80, 80, 140, 130))
+        self.view.setAccessibleName("月の一覧（締めの状態）")
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._month_selected())
         # All twelve months in sight without scrolling; the amendments take the rest of the height.
         rows_h = self.view.verticalHeader().defaultSectionSize() * 12
@@ -61,6 +62,7 @@ class MonthsTab(YearTab):
         bl.setContentsMargins(6, 4, 6, 6)
         self.amendments_model = AmendmentsModel(self)
         self.amendments_view = sized_table("amendments", self.amendments_model, (130, 200, 70, 70, 380))
+        self.amendments_view.setAccessibleName("訂正の記録")
         bl.addWidget(self.amendments_view)
         lay.addWidget(box, 1)
 

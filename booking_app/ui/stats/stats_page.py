@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from booking_app.ui.context import AppContext
 from booking_app.ui.export_op import ExportOp
+from booking_app.ui.dialog_keys import name_buddies
+from booking_app.ui.keyboard import free_tab_everywhere
 from booking_app.ui.stats.dashboard import Dashboard, watcher_for
 from booking_app.ui.stats.events_tab import EventsTab
 from booking_app.ui.stats.export_tab import ExportTab
@@ -42,6 +44,8 @@ class StatsPage(QWidget):
         self.tabs.addTab(self.months_tab, "月次締め")
         self.tabs.addTab(self.export_tab, "出力")
         outer.addWidget(self.tabs)
+        free_tab_everywhere(self)  # Tab leaves the tables for the buttons, as on every page
+        name_buddies(self)
         # The widgets tests of other screens reach on the page (test_bad_input_dialogs*, test_export_audit_ui).
         self.add_event_button = self.events_tab.add_button
         self.months_model, self.months_view = self.months_tab.model, self.months_tab.view

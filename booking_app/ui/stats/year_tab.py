@@ -30,8 +30,10 @@ class YearTab(QWidget):
         self.lay = QVBoxLayout(self)
         self.lay.setContentsMargins(4, 6, 4, 4)
         self.top = QHBoxLayout()
-        self.top.addWidget(QLabel("年度"))
+        caption = QLabel("年度(&Y)")
+        self.top.addWidget(caption)
         self.year = year_combo(f"{name}_year", ctx.today)
+        caption.setBuddy(self.year)  # its name for a screen reader, Alt+Y to reach it
         self.year.currentIndexChanged.connect(lambda _i: self.refresh())
         self.top.addWidget(self.year)
         self.lay.addLayout(self.top)
