@@ -26,10 +26,9 @@ def window(qtbot, ctx):
     w = MainWindow(ctx)
     qtbot.addWidget(w)
     w.resize(1366, 768)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitActive(w)
+    with qtbot.waitActive(w):
+        w.show()
+        w.activateWindow()
     return w
 
 
@@ -89,8 +88,8 @@ def test_f1_shows_every_key_of_the_window_from_its_actions(window, qtbot, monkey
     # 印刷 (Ctrl+P in the sheet): a PDF with the same rows, through the preview.
     shown = []
     monkeypatch.setattr(key_sheet, "preview", lambda parent, path: shown.append(path))
-    sheet.activateWindow()
-    qtbot.waitActive(sheet)
+    with qtbot.waitActive(sheet):
+        sheet.activateWindow()
     kw.press("P", Qt.KeyboardModifier.ControlModifier)
     assert shown and shown[0].read_bytes().startswith(b"%PDF")
     png = tmp_path / "sheet"
@@ -142,3 +141,34 @@ def test_the_focus_ring_follows_the_keyboard(window, qtbot, tmp_path):
                    else str(tmp_path / "focus.png"))
     finally:
         app.setFont(previous)
+
+
+@pytest.mark.parametrize("style_name", ["Fusion", "Windows"])
+def test_the_focus_ring_shows_in_the_counter_pcs_style(qtbot, style_name, tmp_path):
+    """The Windows style (the counter PCs) draws a dotted line inside a focused button; the ring is around it."""
+    from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QPushButton, QStyleFactory
+
+    app = QApplication.instance()
+    keeper = focus_ring.install(app)
+    style = QStyleFactory.create(style_name)
+    dlg = QDialog()
+    qtbot.addWidget(dlg)
+    dlg.setStyle(style)
+    row = QHBoxLayout(dlg)
+    edit, save = QLineEdit(), QPushButton("保存")
+    for w in (edit, save):
+        w.setStyle(style)
+        row.addWidget(w)
+    with qtbot.waitActive(dlg):
+        dlg.show()
+        dlg.activateWindow()
+    edit.setFocus()  # the dialog's own first focus (a dialog gives it to its first field when opened)
+    kw.press(Qt.Key.Key_Tab)
+    assert kw.focused() is save
+    qtbot.waitUntil(lambda: keeper.ring is not None and keeper.ring.widget() is save)
+    image = dlg.grab().toImage()
+    ring = keeper.ring.geometry()
+    colours = {QColor(image.pixel(ring.center().x(), ring.top() + dy)).name() for dy in range(3)}
+    assert focus_ring.FOCUS_COLOR.name() in colours, colours
+    out = Path("/tmp/kb") if Path("/tmp/kb").is_dir() else tmp_path
+    image.save(str(out / f"focus_{style_name}.png"))
