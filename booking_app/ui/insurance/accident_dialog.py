@@ -34,6 +34,8 @@ from booking_app.ui.context import AppContext
 from booking_app.ui.forms import save_row
 from booking_app.ui.groups.group_picker import GroupPicker
 from booking_app.ui.insurance.insurance_models import BAD, GOOD, NEUTRAL, WARN, state_on
+from booking_app.ui.insurance.keys import enter_picks_only, tab_leaves_dates
+from booking_app.ui.keyboard import InputSnapshot, free_tab_everywhere, may_discard, shortcut_action
 from booking_app.ui.plain_text import plain_label
 
 
@@ -115,21 +117,28 @@ class AccidentDialog(QDialog):
         self.deadline_label.setFont(f)
 
         form = QFormLayout()
-        form.addRow("加入（保険）", self.enrolment_combo)
+        form.addRow("加入（保険）(&E)", self.enrolment_combo)
         form.addRow("", self.cover_label)
-        form.addRow("団体", self.group_picker)
-        form.addRow("事故にあった人 *", self.person_edit)
+        group_label = QLabel("団体(&G)")
+        group_label.setBuddy(self.group_edit)
+        self.group_hits.setAccessibleName("団体の候補")
+        form.addRow(group_label, self.group_picker)
+        form.addRow("事故にあった人(&P) *", self.person_edit)
         reporter = QHBoxLayout()
         reporter.addWidget(self.reporter_edit, 3)
-        reporter.addWidget(QLabel("電話 *"))
+        phone_label = QLabel("電話(&T) *")
+        phone_label.setBuddy(self.reporter_phone_edit)
+        reporter.addWidget(phone_label)
         reporter.addWidget(self.reporter_phone_edit, 2)
-        form.addRow("報告者 *", reporter)
-        form.addRow("発生日時 *", self.occurred_edit)
-        form.addRow("場所 *", self.place_edit)
-        form.addRow("状況 *", self.description_edit)
-        form.addRow("けが", self.injury_edit)
-        form.addRow("損害", self.damage_edit)
-        form.addRow("目撃者", self.witnesses_edit)
+        reporter_label = QLabel("報告者(&R) *")
+        reporter_label.setBuddy(self.reporter_edit)
+        form.addRow(reporter_label, reporter)
+        form.addRow("発生日時(&D) *", self.occurred_edit)
+        form.addRow("場所(&L) *", self.place_edit)
+        form.addRow("状況(&S) *", self.description_edit)
+        form.addRow("けが(&I)", self.injury_edit)
+        form.addRow("損害(&A)", self.damage_edit)
+        form.addRow("目撃者(&W)", self.witnesses_edit)
         form.addRow("報告期限", self.deadline_label)
         self._fields = {"person_name": self.person_edit, "reporter_name": self.reporter_edit,
                         "reporter_phone": self.reporter_phone_edit, "occurred_at": self.occurred_edit,
@@ -148,6 +157,21 @@ class AccidentDialog(QDialog):
         self._group_from_enrolment()
         self._update()
         self.resize(660, 640)
+        # Keys: Tab leaves 状況 and 目撃者 and the date; Enter in the group search picks the group only;
+        # 受け付ける is the default (Enter in a line) and Ctrl+S; Esc asks once something was typed.
+        free_tab_everywhere(self)
+        tab_leaves_dates(self)
+        enter_picks_only(self.group_picker)
+        self.save_button.setDefault(True)
+        self.save_button.setToolTip("キー：Ctrl+S（入力欄でEnterでも）")
+        shortcut_action(self, "事故報告を受け付ける", "Ctrl+S", self.save, section="事故報告", name="save_accident_key")
+        self._snapshot = InputSnapshot(self)
+
+    def reject(self) -> None:
+        """Esc or キャンセル: 「入力内容を破棄しますか？」 once something was typed."""
+        if not may_discard(self, self.ctx.prompts, self._snapshot):
+            return
+        super().reject()
 
     def occurred_at(self) -> datetime:
         q = self.occurred_edit.dateTime()

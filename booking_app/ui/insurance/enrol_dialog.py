@@ -14,8 +14,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QItemSelectionModel, QObject, Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtCore import QDate, QItemSelectionModel, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -48,7 +48,7 @@ from booking_app.ui.dates import date_edit, from_qdate
 from booking_app.ui.forms import save_row
 from booking_app.ui.groups.group_picker import GroupPicker
 from booking_app.ui.insurance.insurance_models import BAD, NEUTRAL, RosterModel, period_text
-from booking_app.ui.insurance.keys import tab_leaves_dates
+from booking_app.ui.insurance.keys import enter_picks_only, tab_leaves_dates
 from booking_app.ui.keyboard import InputSnapshot, may_discard, shortcut_action, tab_leaves
 from booking_app.ui.plain_text import esc, plain_label, rich, tip
 
@@ -207,7 +207,7 @@ class EnrolDialog(QDialog):
 
         self._build(fy)
         self._wire()
-        self.group_edit.installEventFilter(self)  # after the picker's own filter, so it runs first
+        enter_picks_only(self.group_picker)  # Enter picks the group; it does not also press 加入する
         tab_leaves_dates(self)
         if group_id is not None:
             self.set_group(group_id)
@@ -216,15 +216,6 @@ class EnrolDialog(QDialog):
         self._on_plan_changed()
         self.resize(860, 720 if mode == "event" else 640)
         self._snapshot = InputSnapshot(self, extra=self.roster.model.people)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
-        """Enter in the group search picks the first group found and stops there: it does not also press
-        加入する, the dialog's default button (the roster table keeps its Enter to itself)."""
-        if (watched is self.group_edit and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
-                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
-            self.group_picker.pick_first()
-            return True
-        return super().eventFilter(watched, event)
 
     def reject(self) -> None:
         """Esc or キャンセル: 「入力内容を破棄しますか？」 once something was typed or chosen."""

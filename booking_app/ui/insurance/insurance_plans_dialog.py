@@ -38,6 +38,8 @@ from booking_app.domain.errors import DomainError, ValidationError
 from booking_app.services import insurance as ins
 from booking_app.ui.context import AppContext
 from booking_app.ui.insurance.insurance_models import BAD, GOOD, NEUTRAL, _RowsModel, yen
+from booking_app.ui.insurance.keys import enter_does
+from booking_app.ui.keyboard import InputSnapshot, free_tab_everywhere, may_discard, shortcut_action
 from booking_app.ui.plain_text import plain_label, tip
 
 PREMIUM_UNITS = {"none": "（市が負担：保険料なし）", "per_person_year": "円　1人・1年度",
@@ -191,11 +193,15 @@ class InsurancePlansDialog(QDialog):
         minimum_row.addWidget(minimum_hint, 1)
         form = QFormLayout()
         form.addRow("コード", self.code_label)
-        form.addRow("名称", self.name_edit)
-        form.addRow("保険料", premium_row)
-        form.addRow("最低保険料", minimum_row)
+        form.addRow("名称(&N)", self.name_edit)
+        premium_label = QLabel("保険料(&P)")
+        premium_label.setBuddy(self.premium_spin)
+        form.addRow(premium_label, premium_row)
+        minimum_label = QLabel("最低保険料(&M)")
+        minimum_label.setBuddy(self.minimum_spin)
+        form.addRow(minimum_label, minimum_row)
         form.addRow("", self.active_check)
-        form.addRow("備考", self.note_edit)
+        form.addRow("備考(&B)", self.note_edit)
         # The overnight plan's steps sit beside the form, so the plan list keeps its height.
         box_lay = QHBoxLayout(self.form_box)
         box_lay.addLayout(form, 3)
@@ -213,10 +219,12 @@ class InsurancePlansDialog(QDialog):
         close = QPushButton("閉じる")
         close.setObjectName("close")
         close.setMinimumHeight(32)
-        close.clicked.connect(self.accept)
+        close.clicked.connect(self.reject)  # as Esc: asks first when a change is not saved
 
         top = QHBoxLayout()
-        top.addWidget(QLabel("年度"))
+        year_label = QLabel("年度(&Y)")
+        year_label.setBuddy(self.year_combo)
+        top.addWidget(year_label)
         top.addWidget(self.year_combo)
         top.addWidget(self.year_note, 1)
         bottom = QHBoxLayout()
@@ -234,7 +242,33 @@ class InsurancePlansDialog(QDialog):
         self.resize(980, 660)
 
         ctx.actor_changed.connect(self._on_actor_changed)  # bound: dropped when the dialog is destroyed
+        self._snapshot: InputSnapshot | None = None
+        self._wire_keys()
         self.load()
+        self._snapshot = InputSnapshot(self, extra=self._trip_cells)
+
+    def _wire_keys(self) -> None:
+        """Tables one Tab stop each and named; Enter on a plan goes to its 名称, Enter on the overnight table
+        edits the cell; 保存 is the default (Enter in a field) and Ctrl+S; Esc and 閉じる ask first when the
+        form holds a change not saved."""
+        self.table.setAccessibleName("保険プランの一覧")
+        self.trip_table.setAccessibleName("宿泊日数別の保険料（泊数・1人の保険料）")
+        free_tab_everywhere(self)
+        enter_does(self.table, lambda: self.name_edit.setFocus(Qt.FocusReason.OtherFocusReason))
+        enter_does(self.trip_table, lambda: self.trip_table.currentIndex().isValid()
+                   and self.trip_table.edit(self.trip_table.currentIndex()))
+        self.save_button.setDefault(True)
+        self.save_button.setToolTip("キー：Ctrl+S（入力欄でEnterでも）")
+        shortcut_action(self, "プランを保存", "Ctrl+S", self.save, section="保険のプランと保険料", name="save_plan_key")
+
+    def _trip_cells(self) -> list[str]:
+        t = self.trip_table
+        return [(t.item(r, c).text() if t.item(r, c) else "") for r in range(t.rowCount()) for c in range(2)]
+
+    def reject(self) -> None:
+        if not may_discard(self, self.ctx.prompts, self._snapshot):
+            return
+        super().reject()
 
     # ---------------------------------------------------------------- reading
 
@@ -292,6 +326,8 @@ class InsurancePlansDialog(QDialog):
             for w in (self.code_label, self.name_edit, self.note_edit):
                 w.setText("")
             self._apply_role()
+            if self._snapshot is not None:
+                self._snapshot.retake()
             return
         plan = p.plan
         self.form_box.setTitle(f"{plan.name}（{jcal.fiscal_year_label(p.fiscal_year)}・{p.scheme_label}）")
@@ -308,6 +344,8 @@ class InsurancePlansDialog(QDialog):
         self.active_check.setChecked(p.active)
         self.note_edit.setText(plan.note)
         self._apply_role()
+        if self._snapshot is not None:
+            self._snapshot.retake()  # what a plan holds when shown is not typed input
 
     def _on_actor_changed(self, _actor) -> None:
         self._apply_role()
