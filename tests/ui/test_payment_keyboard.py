@@ -32,7 +32,7 @@ from test_payment_dialog import (  # noqa: F401 - shared fixtures
     previews,
     receipt_no,
 )
-from test_today_keyboard import shown, tab_walk
+from test_today_keyboard import shown
 
 pytestmark = pytest.mark.now(dt.datetime(2026, 11, 25, 10, 0))
 
@@ -102,7 +102,7 @@ def test_payment_dialog_starts_in_the_payer_and_tab_reaches_everything(qtbot, ct
     dlg = open_dialog(qtbot, ctx, today_booking)
     assert kw.focused() is dlg.payer_edit and dlg.payer_edit.selectedText() == CLUB
     assert dlg.pay_button.isDefault() and not dlg.close_button.isDefault()
-    chain = tab_walk()
+    chain = kw.tab_chain()
     kw.assert_no_trap(chain, must_reach=[dlg.payer_edit, dlg.purpose_edit, dlg.method_combo, dlg.layout_combo,
                                          dlg.pay_button, dlg.close_button, dlg.table, dlg.item_combo,
                                          dlg.qty_spin, dlg.add_button])
@@ -184,7 +184,7 @@ def test_receipts_page_by_keys_enter_shows_the_receipt(qtbot, ctx, engine, desk,
     page = shown(qtbot, ReceiptsPage(ctx))
     qtbot.waitUntil(lambda: page.last_load is not None and not page.loading, timeout=10_000)
     assert page.model.rowCount() == 1
-    chain = tab_walk()
+    chain = kw.tab_chain()
     kw.assert_no_trap(chain, must_reach=[page.date_edit, page.search_edit, page.table, page.printing_button,
                                          page.pay_button])
     assert kw.unnamed(page) == []
@@ -196,7 +196,7 @@ def test_receipts_page_by_keys_enter_shows_the_receipt(qtbot, ctx, engine, desk,
     kw.press(Key.Key_Return)  # 表示・再発行
     assert errors == [] and len(previews) == 1 and receipt_no(1) in previews[0]["text"]
     qtbot.waitUntil(lambda: not page.loading, timeout=10_000)
-    chain = tab_walk()  # with a row selected its buttons are on the chain too
+    chain = kw.tab_chain()  # with a row selected its buttons are on the chain too
     kw.assert_no_trap(chain, must_reach=[page.table, page.show_button])
 
 
@@ -218,7 +218,7 @@ def test_cashup_page_names_its_controls_and_tab_leaves_every_table(qtbot, ctx, e
     page = shown(qtbot, CashupPage(ctx))
     assert kw.unnamed(page) == []
     assert kw.accessible_name(page.counted_spin).startswith("現金実査")
-    chain = tab_walk()
+    chain = kw.tab_chain()
     kw.assert_no_trap(chain, must_reach=[page.date_edit, page.terminal_combo, page.receipts_table,
                                          page.counted_spin, page.close_button, page.pdf_button, page.xlsx_button])
     # Count the drawer by keys: Alt+C, the amount, and the difference follows.

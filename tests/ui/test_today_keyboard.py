@@ -46,26 +46,6 @@ def shown(qtbot, w: QWidget, size=(1366, 720)) -> QWidget:
     return w
 
 
-def tab_walk(limit: int = 150) -> list[QWidget]:
-    """kw.tab_chain, but a date field's Tabs between its year, month and day count as one stop.
-
-    (QDateEdit moves between its sections on Tab before it lets the focus go; kw.tab_chain would read the
-    second Tab in the same field as the chain closing.)
-    """
-    seen: list[QWidget] = []
-    for _ in range(limit):
-        w = kw.focused()
-        assert w is not None, "the focus left the window"
-        if seen and w is seen[-1]:
-            kw.press(Key.Key_Tab)
-            continue
-        seen.append(w)
-        if w in seen[:-1]:
-            return seen
-        kw.press(Key.Key_Tab)
-    raise AssertionError("Tab did not come round: " + " → ".join(kw.describe(w) for w in seen[-20:]))
-
-
 def selected_id(page):
     v = page.selected()
     return None if v is None else v.id
@@ -190,7 +170,7 @@ def test_today_tab_walk_has_no_trap_and_reaches_the_buttons(qtbot, ctx, engine, 
     page = shown(qtbot, TodayListPage(ctx))
     kw.tab_to(page.table)
     kw.press(Key.Key_Down)  # a booking selected: its buttons are enabled and on the chain
-    chain = tab_walk()
+    chain = kw.tab_chain()
     kw.assert_no_trap(chain, must_reach=[
         page.date_edit, page.table, page.check_in_button, page.check_out_button, page.pay_button,
         page.slip_button, page.open_button, *page.counter_panel.buttons.values(), page.counter_panel.many_spin])
@@ -244,7 +224,7 @@ def test_search_by_keys_then_check_in_with_the_same_keys(qtbot, ctx, engine, two
     assert errors == [] and status_of(engine, first)[0] == "in_use"
     qtbot.waitUntil(lambda: not page.loading, timeout=10_000)  # searched again on the change
     assert page.model.rows()[0].status_label == "利用中" and selected_id(page) == first
-    chain = tab_walk()
+    chain = kw.tab_chain()
     kw.assert_no_trap(chain, must_reach=[page.search_edit, page.table, page.check_out_button, page.pay_button,
                                          page.slip_button, page.open_button])
 

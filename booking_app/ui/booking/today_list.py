@@ -38,6 +38,7 @@ from booking_app.ui.booking import slips
 from booking_app.ui.booking.booking_dialog import BookingDialog
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate, list_date, to_qdate
+from booking_app.ui.insurance.keys import tab_leaves_dates  # Tab leaves a date field (←→ move in it)
 from booking_app.ui.keyboard import bind_key, shortcut_action
 from booking_app.ui.list_page import ListPage, always
 from booking_app.ui.money import payment_dialog
@@ -441,6 +442,7 @@ class TodayListPage(CounterVerbs, ListPage):
         self.add_counter_keys("本日の予約")
         self.table.setAccessibleName("本日の予約一覧")
         self.date_edit.setAccessibleName("表示する日付")
+        tab_leaves_dates(self)
         order = [self.prev_button, self.date_edit, self.next_button, self.today_button, self.unpaid_check,
                  self.unsettled_check, self.table, self.check_in_button, self.check_out_button, self.no_show_button,
                  self.undo_button, self.pay_button, self.slip_button, self.tomorrow_slips_button, self.open_button,

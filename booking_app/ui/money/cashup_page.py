@@ -35,6 +35,7 @@ from booking_app.services.terminal import terminal_name
 from booking_app.ui.dates import date_edit, from_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.export_op import export_file
+from booking_app.ui.insurance.keys import tab_leaves_dates  # Tab leaves a date field (←→ move in it)
 from booking_app.ui.keyboard import free_tab_everywhere
 from booking_app.ui.money import payment_dialog as pd
 from booking_app.ui.plain_text import plain_label
@@ -213,6 +214,7 @@ class CashupPage(QWidget):
         lay.addLayout(buttons)
         # Tab leaves each table (they are read-only lists); the tables are named by their group boxes.
         free_tab_everywhere(self)
+        tab_leaves_dates(self)
 
         self.date_edit.dateChanged.connect(lambda q: self._set_day(from_qdate(q)))
         self.terminal_combo.activated.connect(lambda _i: self.refresh())
