@@ -345,3 +345,21 @@ def test_groups_page_buttons_open_import_and_export(qtbot, monkeypatch, ctx, eng
     qtbot.mouseClick(page.export_groups_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: target.exists() and len(shown) > 0 and shown[-1].startswith("40団体"), timeout=10_000)
     assert shown[-1] == f"40団体を書き出しました。\n{target}"
+
+
+# --------------------------------------------------------------------------- keys (issue 17)
+
+
+def test_the_preview_by_keys_names_its_lists_and_tab_comes_round(qtbot, ctx, shown, broken_csv, sample_csv):
+    import keyboard_walk as kw
+
+    for path, view in ((sample_csv, "change_view"), (broken_csv, "error_view")):
+        dlg = GroupImportDialog(ctx, path)
+        qtbot.addWidget(dlg)
+        with qtbot.waitActive(dlg):
+            dlg.show()
+            dlg.activateWindow()
+        assert kw.unnamed(dlg) == []
+        chain = kw.tab_chain()
+        kw.assert_no_trap(chain, must_reach=[getattr(dlg, view)])
+        dlg.close()

@@ -178,3 +178,23 @@ def test_status_change_by_keys(qtbot, ctx, engine, prompts):
     assert dlg.result() == StatusChangeDialog.DialogCode.Accepted, prompts.errors
     with read_session(engine) as s:
         assert s.get(MemberGroup, gid).status == "suspended"
+
+
+def test_anonymise_and_due_groups_by_keys(qtbot, ctx, engine, prompts):
+    from booking_app.ui.groups.privacy_dialog import AnonymiseDialog, DueGroupsDialog
+
+    ctx.set_actor(actor_for(engine, "manager"))
+    due = shown(qtbot, DueGroupsDialog(ctx))
+    assert kw.unnamed(due) == []
+    kw.assert_no_trap(kw.tab_chain(), must_reach=[due.table])
+    with read_session(engine) as s:
+        gid = s.scalars(select(MemberGroup.id)).one()
+    dlg = shown(qtbot, AnonymiseDialog(ctx, gid, "0001　関門太鼓の会"))
+    assert kw.unnamed(dlg) == []
+    kw.assert_no_trap(kw.tab_chain(), must_reach=[dlg.reason_edit, dlg.ok_button])
+    kw.press(Qt.Key.Key_R, ALT)
+    assert kw.focused() is dlg.reason_edit
+    type_kana("本人の請求")
+    prompts.answer_confirm(False)
+    kw.press(Qt.Key.Key_Escape)  # a reason typed: asked, and staff go back
+    assert dlg.isVisible() and [q for q in prompts.of("confirm") if DISCARD_TEXT in str(q)]

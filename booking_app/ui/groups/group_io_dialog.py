@@ -42,6 +42,7 @@ from booking_app.ui.import_preview import (
     IssueModel,
     start_dir,
 )
+from booking_app.ui.keyboard import tab_leaves
 from booking_app.ui.plain_text import tip
 from booking_app.ui.prompts import EXCEL_OR_CSV
 
@@ -201,6 +202,11 @@ class GroupImportDialog(ImportPreviewDialog):
         self.warning_box, self.warning_title, self.warning_view = self._section(
             self.warning_model, "warning_table", WARNING_COLOR)
         self._style_warning_title(self.warning_title)
+        # One Tab stop each, named for a screen reader (what the title above each says).
+        for view, name in ((self.error_view, "取り込めない行（誤り）"), (self.change_view, "変更される団体"),
+                           (self.warning_view, "重複の可能性がある行")):
+            view.setAccessibleName(name)
+            tab_leaves(view)
         for box in (self.error_box, self.change_box, self.warning_box):
             self.splitter.addWidget(box)
         outer.addWidget(self.splitter, 1)

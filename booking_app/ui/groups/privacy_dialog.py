@@ -23,6 +23,7 @@ from booking_app.domain.groups import GROUP_STATUS_LABELS, GroupStatus
 from booking_app.services import privacy
 from booking_app.ui.context import AppContext
 from booking_app.ui.forms import dialog_buttons, reason_edit
+from booking_app.ui.keyboard import InputSnapshot, may_discard, shortcut_action, tab_leaves
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.table_model import RowsTableModel
 from booking_app.ui.widgets import list_table
@@ -67,12 +68,18 @@ class AnonymiseDialog(QDialog):
         lay.addWidget(text)
         form = QFormLayout()
         self.reason_edit = reason_edit("例：保存期間の経過／本人の請求（記録に残ります）", reason)
-        form.addRow("理由 *", self.reason_edit)
+        form.addRow("理由(&R) *", self.reason_edit)
         lay.addLayout(form)
         self.ok_button, buttons = dialog_buttons(self, "匿名化する", "apply", self.apply)
         self.ok_button.setStyleSheet("QPushButton#apply { color: #c62828; font-weight: bold; }")
         lay.addWidget(buttons)
         self.resize(560, 260)
+        self._snapshot = InputSnapshot(self)  # Esc asks once the reason was changed
+
+    def reject(self) -> None:
+        if not may_discard(self, self.ctx.prompts, self._snapshot):
+            return
+        super().reject()
 
     def apply(self) -> bool:
         gid, reason, today = self.group_id, self.reason_edit.text(), self.ctx.today
@@ -139,7 +146,13 @@ class DueGroupsDialog(QDialog):
         lay.addWidget(self.head)
         self.model = DueGroupsModel(self)
         self.table = list_table("due_groups")
+        self.table.setAccessibleName("保存期間を過ぎた団体の一覧")
+        tab_leaves(self.table)
         self.table.setModel(self.model)
+        # Enter on a row: its 匿名化 (as a double click), not the dialog's default button.
+        shortcut_action(self.table, "選択した団体を匿名化", ("Return", "Enter"), self.anonymise_selected,
+                        section="保存期間を過ぎた団体", name="anonymise_row_key",
+                        context=Qt.ShortcutContext.WidgetShortcut)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
         for col in range(len(DueGroupsModel.HEADERS)):
