@@ -22,7 +22,7 @@ from booking_app.ui.booking.today_list import TodayListPage
 from booking_app.ui.keyboard import DISCARD_TEXT
 from booking_app.ui.money.cashup_page import CashupPage
 from booking_app.ui.money.payment_dialog import PaymentDialog
-from booking_app.ui.money.receipts_page import ReceiptsPage
+from booking_app.ui.money.receipts_page import ReceiptsPage, VoidDialog
 from test_payment_dialog import (  # noqa: F401 - shared fixtures
     CLUB,
     errors,
@@ -198,6 +198,23 @@ def test_receipts_page_by_keys_enter_shows_the_receipt(qtbot, ctx, engine, desk,
     qtbot.waitUntil(lambda: not page.loading, timeout=10_000)
     chain = kw.tab_chain()  # with a row selected its buttons are on the chain too
     kw.assert_no_trap(chain, must_reach=[page.table, page.show_button])
+
+
+def test_void_dialog_by_keys_asks_before_dropping_the_reason(qtbot, ctx, engine, desk, today_booking, prompts):
+    r = pay_booking(engine, desk, today_booking)
+    dlg = shown(qtbot, VoidDialog(None, r), size=(500, 300))
+    assert kw.unnamed(dlg) == []
+    kw.press(Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    assert kw.focused() is dlg.reason_edit
+    type_kana("金額の誤り")
+    kw.press(Key.Key_M, Qt.KeyboardModifier.AltModifier)
+    assert kw.focused() is dlg.method_combo
+    prompts.answer_confirm(False)
+    kw.press(Key.Key_Escape)
+    assert dlg.isVisible() and [c.text for c in prompts.of("confirm")] == [DISCARD_TEXT]
+    kw.press(Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    kw.press(Key.Key_Return)  # 取消・返金する, the default button
+    assert dlg.result() == VoidDialog.DialogCode.Accepted and dlg.values() == ("金額の誤り", "cash")
 
 
 def test_receipts_search_by_keys(qtbot, ctx, engine, desk, today_booking):

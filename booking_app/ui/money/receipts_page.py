@@ -36,7 +36,7 @@ from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate
 from booking_app.ui.booking.today_list import keep_selection_on_focus
 from booking_app.ui.insurance.keys import tab_leaves_dates  # Tab leaves a date field (←→ move in it)
-from booking_app.ui.keyboard import bind_key
+from booking_app.ui.keyboard import InputSnapshot, bind_key, may_discard
 from booking_app.ui.list_page import ListPage, always
 from booking_app.ui.money.payment_dialog import METHOD_LABELS, METHODS, PaymentDialog, remembered_layout, show_receipt
 from booking_app.ui.plain_text import plain_label
@@ -100,8 +100,8 @@ class VoidDialog(QDialog):
             self.method_combo.addItem(label, key)
         self.method_combo.setCurrentIndex(self.method_combo.findData(receipt.method))
         form = QFormLayout()
-        form.addRow("取消の理由", self.reason_edit)
-        form.addRow("返金方法", self.method_combo)
+        form.addRow("取消の理由(&R)", self.reason_edit)
+        form.addRow("返金方法(&M)", self.method_combo)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("取消・返金する")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("やめる")
@@ -111,6 +111,12 @@ class VoidDialog(QDialog):
         lay.addWidget(info)
         lay.addLayout(form)
         lay.addWidget(buttons)
+        self._snapshot = InputSnapshot(self)  # Esc after a reason was typed asks 入力内容を破棄しますか
+
+    def reject(self) -> None:
+        if not may_discard(self, prompts.shared(), self._snapshot):
+            return
+        super().reject()
 
     def _accept(self) -> None:
         if not self.reason_edit.text().strip():
