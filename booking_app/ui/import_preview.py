@@ -43,6 +43,7 @@ from booking_app.domain.errors import DomainError, PermissionDenied
 from booking_app.domain.roles import Role, role_at_least
 from booking_app.services.common import precheck_manager
 from booking_app.ui.context import AppContext
+from booking_app.ui.keyboard import tab_leaves
 from booking_app.ui.plain_text import plain_label, tip
 
 OPEN_FILTER = "Excel・CSV (*.xlsx *.csv)"
@@ -51,6 +52,8 @@ WARNING_COLOR = QColor("#8a5a00")  # amber dark enough to read on white
 WARNING_BG = QColor("#fff4d6")
 
 _Index = QModelIndex | QPersistentModelIndex
+# What a screen reader calls the tables of an import (their titles change with the counts).
+SECTION_NAMES = {"error_table": "誤り", "warning_table": "注意", "change_table": "変更される団体"}
 
 
 def start_dir() -> str:
@@ -115,6 +118,7 @@ def table(model: QAbstractTableModel, name: str, stretch: int) -> QTableView:
     view.setWordWrap(False)
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setDefaultSectionSize(24)
+    tab_leaves(view)  # Tab goes on to 取込／キャンセル; ↑↓ still read the rows
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
@@ -157,7 +161,7 @@ class ImportPreviewDialog(QDialog):
         top = QHBoxLayout()
         self.file_label = plain_label()
         self.file_label.setObjectName("file_label")
-        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # not a Tab stop
         top.addWidget(self.file_label, 1)
         self.choose_button = QPushButton("別のファイルを選ぶ…")
         self.choose_button.setObjectName("choose_file")
@@ -203,8 +207,10 @@ class ImportPreviewDialog(QDialog):
         bottom.addWidget(self.buttons)
         outer.addLayout(bottom)
 
-    def _section(self, model: QAbstractTableModel, name: str, color: QColor | None = None):
-        """A titled table (box, title label, view); the last column holds the sentences and stretches."""
+    def _section(self, model: QAbstractTableModel, name: str, color: QColor | None = None, *, label: str = ""):
+        """A titled table (box, title label, view); the last column holds the sentences and stretches.
+
+        ``label`` names the table for assistive software (「誤り」); by default its name in SECTION_NAMES."""
         box = QWidget()
         lay = QVBoxLayout(box)
         lay.setContentsMargins(0, 4, 0, 0)
@@ -214,6 +220,7 @@ class ImportPreviewDialog(QDialog):
             title.setStyleSheet(f"QLabel {{ color: {color.name()}; font-weight: bold; }}")
         lay.addWidget(title)
         view = table(model, name, model.columnCount() - 1)
+        view.setAccessibleName(label or SECTION_NAMES.get(name, "一覧"))
         lay.addWidget(view, 1)
         return box, title, view
 

@@ -76,3 +76,40 @@ def test_enter_picks_the_first_hit_and_nothing_found_says_so(qtbot, picker, club
     assert picker.group_id is None and picker.hits.item(0).text() == NO_HITS
     qtbot.keyClick(picker.edit, Qt.Key.Key_Down)  # nothing to move into
     assert picker.edit.hasFocus()
+
+
+# --- by keys in a dialog (issue 17) ------------------------------------------------------------------------
+
+
+def test_in_a_dialog_enter_picks_without_pressing_the_default_button_and_tab_leaves(qtbot, ctx, clubs):
+    import keyboard_walk as kw
+    from PySide6.QtWidgets import QDialog, QFormLayout, QLineEdit, QPushButton
+
+    dlg = QDialog()
+    qtbot.addWidget(dlg)
+    form = QFormLayout(dlg)
+    picker = GroupPicker(ctx, delay_ms=0)
+    form.addRow("団体(&G)", picker)
+    note = QLineEdit()
+    form.addRow("メモ(&M)", note)
+    ok = QPushButton("登録")
+    ok.setDefault(True)
+    ok.clicked.connect(dlg.accept)
+    form.addRow(ok)
+    with qtbot.waitActive(dlg):
+        dlg.show()
+        dlg.activateWindow()
+    kw.press(Qt.Key.Key_G, Qt.KeyboardModifier.AltModifier)
+    assert kw.focused() is picker.edit
+    type_text(picker.edit, "ふくふく")  # (an IME commit: kw.type_text knows ASCII only)
+    qtbot.waitUntil(lambda: picker.hits.isVisible() and picker.hits.count() == 2)
+    assert kw.unnamed(dlg) == []
+    assert kw.accessible_name(picker.edit) == "団体検索" and kw.accessible_name(picker.hits) == "団体の候補"
+    chain = kw.tab_chain()
+    kw.assert_no_trap(chain, must_reach=[picker.hits, note, ok])
+
+    kw.tab_to(picker.edit)
+    kw.press(Qt.Key.Key_Return)  # picks the first group; the dialog stays open
+    assert picker.group_id is not None and dlg.isVisible() and dlg.result() == 0
+    kw.press(Qt.Key.Key_Return)  # on a picked group Enter goes on to 登録
+    assert dlg.result() == QDialog.DialogCode.Accepted

@@ -102,3 +102,36 @@ def test_the_file_menu_opens_it(qtbot, engine, manager, ledger, monkeypatch):
     assert action.text() == "予約台帳の取込…"
     action.trigger()
     assert len(opened) == 1
+
+
+# --- by keys (issue 17) ------------------------------------------------------------------------------------
+
+
+def test_by_keys_reason_recheck_and_import_without_a_trap(qtbot, engine, manager, ledger, shown):
+    import keyboard_walk as kw
+
+    ctx = AppContext(engine, manager)
+    dlg = LedgerImportDialog(ctx, ledger)
+    qtbot.addWidget(dlg)
+    with qtbot.waitActive(dlg):
+        dlg.show()
+        dlg.activateWindow()
+    assert kw.unnamed(dlg) == []
+    assert kw.accessible_name(dlg.error_view) == "誤り" and kw.accessible_name(dlg.reason_edit) == "規則外の理由"
+    kw.press(Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)  # 規則外の理由(&R)
+    assert kw.focused() is dlg.reason_edit
+    chain = kw.tab_chain()
+    kw.assert_no_trap(chain, must_reach=[dlg.choose_button, dlg.reason_edit, dlg.error_view, dlg.cancel_button])
+
+    kw.tab_to(dlg.reason_edit)
+    kw.type_text("city event")
+    kw.press(Qt.Key.Key_Return)  # checks again with the reason; it does not import on the same key
+    assert dlg.counts_label.text() == "予約 3件を取り込めます" and dlg.import_button.isDefault()
+    assert dlg.isVisible() and bookings(engine) == {}
+    assert kw.unnamed(dlg) == []
+    chain = kw.tab_chain()
+    kw.assert_no_trap(chain, must_reach=[dlg.warning_view, dlg.import_button, dlg.cancel_button])
+    kw.tab_to(dlg.reason_edit)
+    kw.press(Qt.Key.Key_Return)  # now Enter is 取込, the default button
+    assert dlg.result() == dlg.DialogCode.Accepted and "予約台帳を取り込みました" in shown[-1]
+    assert bookings(engine)["2027-01-02"] == "city event"

@@ -15,7 +15,8 @@ on duty is a manager; the dialog merely says so early.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter
 
 from booking_app import clock
@@ -45,14 +46,19 @@ class LedgerImportDialog(ImportPreviewDialog):
 
     def _build_body(self, outer) -> None:
         reason_row = QHBoxLayout()
-        reason_row.addWidget(QLabel("規則外の理由（管理者）："))
         self.reason_edit = QLineEdit()
+        reason_label = QLabel("規則外の理由（管理者）(&R)：")
+        reason_label.setBuddy(self.reason_edit)  # Alt+R
+        reason_row.addWidget(reason_label)
+        self.reason_edit.setAccessibleName("規則外の理由")
         self.reason_edit.setObjectName("override_reason")
         self.reason_edit.setMaxLength(OVERRIDE_REASON_MAX)
         self.reason_edit.setPlaceholderText("例：市の依頼による臨時開館（空欄なら規則に合わない行はエラー）")
         self.reason_edit.setToolTip(REASON_HINT)
         self.reason_edit.textChanged.connect(self._update_buttons)
-        self.reason_edit.returnPressed.connect(self.recheck)
+        # Enter with a new reason checks again, and only that: the same key must not also press 取込,
+        # which the check makes the default button (eventFilter).
+        self.reason_edit.installEventFilter(self)
         reason_row.addWidget(self.reason_edit, 1)
         self.recheck_button = QPushButton("この理由で確かめ直す")
         self.recheck_button.setObjectName("recheck")
@@ -68,8 +74,9 @@ class LedgerImportDialog(ImportPreviewDialog):
         self.warning_model = IssueModel(WARNING_COLOR, "注意", self)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.error_box, self.error_title, self.error_view = self._section(self.error_model, "error_table",
-                                                                          ERROR_COLOR)
-        self.warning_box, self.warning_title, self.warning_view = self._section(self.warning_model, "warning_table")
+                                                                          ERROR_COLOR, label="誤り")
+        self.warning_box, self.warning_title, self.warning_view = self._section(self.warning_model, "warning_table",
+                                                                                label="注意")
         self._style_warning_title(self.warning_title)
         self.splitter.addWidget(self.error_box)
         self.splitter.addWidget(self.warning_box)
@@ -82,6 +89,13 @@ class LedgerImportDialog(ImportPreviewDialog):
 
     def recheck(self) -> None:
         self.preview()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.reason_edit and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.recheck_button.isEnabled()):
+            self.recheck()
+            return True
+        return super().eventFilter(watched, event)
 
     def preview(self) -> bool:
         """Judge the file (with the reason as typed) without writing; False when it cannot be read."""

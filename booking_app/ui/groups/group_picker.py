@@ -5,7 +5,8 @@ their own copy. It behaves as both did at the counter:
 
 * typing searches after a short pause (by registration number, name or kana, ``services.group_lookup``)
   and lists up to 20 groups with their state today (有効・期限切れ…); nothing found says so;
-* Enter in the search field picks the first group listed; ↓ moves into the list, where ↑/↓ choose and
+* Enter in the search field picks the first group listed (and only that: not the dialog's default button;
+  Enter on a group already picked goes on to the dialog); ↓ moves into the list, where ↑/↓ choose and
   Enter (or a click) picks; Esc in the list goes back to the field;
 * a picked group is shown in the field (``shown='display'``: "R0012 ふくふく読書会", or ``'name'``) and,
   with ``show_label``, below it in green when in good standing, red otherwise;
@@ -49,9 +50,13 @@ class GroupPicker(QWidget):
         self.edit.setObjectName("group_search")
         self.edit.setPlaceholderText(placeholder)
         self.edit.setClearButtonEnabled(True)
+        self.edit.setAccessibleName("団体検索")
+        self.edit.setAccessibleDescription("登録番号・団体名・ふりがなで検索。Enterで先頭の団体、↓で候補へ")
         self.hits = QListWidget()
         self.hits.setObjectName("group_hits")
         self.hits.setMaximumHeight(hits_height)
+        self.hits.setAccessibleName("団体の候補")
+        self.hits.setAccessibleDescription("↑↓で選び、Enterで決定。Escで検索欄へ戻る")
         self.hits.setVisible(False)
         self.label = plain_label(CHOOSE)
         self.label.setObjectName("group_label")
@@ -67,13 +72,13 @@ class GroupPicker(QWidget):
         # Never wider in height than its parts: the hits list would otherwise take a form's spare height.
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.setFocusProxy(self.edit)
+        self.setAccessibleName("団体検索")  # a form's label (its buddy) may name it; the field keeps its own
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(delay_ms)
         self._timer.timeout.connect(self.search)
         self.edit.textEdited.connect(self._on_edited)
-        self.edit.returnPressed.connect(self.pick_first)
         self.hits.itemClicked.connect(self._pick_item)
         self.hits.itemActivated.connect(self._pick_item)
         self.edit.installEventFilter(self)
@@ -157,6 +162,13 @@ class GroupPicker(QWidget):
         if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
             return super().eventFilter(watched, event)
         key = event.key()
+        if watched is self.edit and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            # Enter picks the first group; it never also presses the dialog's default button. Only on a
+            # group already picked does Enter go on to the dialog (its 保存／登録).
+            if self.group_id is None or self.hits.isVisible():
+                self.pick_first()
+                return True
+            return False
         if watched is self.edit and key == Qt.Key.Key_Down and self.hits.isVisible():
             first = self.hits.item(0)
             if first is not None and first.flags() & Qt.ItemFlag.ItemIsEnabled:
