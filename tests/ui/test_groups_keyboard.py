@@ -68,9 +68,9 @@ def page(qtbot, ctx):
     w = GroupsPage(ctx)
     qtbot.addWidget(w)
     w.resize(1216, 720)
-    w.show()
-    w.activateWindow()
-    qtbot.waitActive(w)
+    with qtbot.waitActive(w):
+        w.show()
+        w.activateWindow()
     return w
 
 

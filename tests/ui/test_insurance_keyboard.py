@@ -139,6 +139,7 @@ def test_no_tab_trap_and_every_control_named(qtbot, ctx, mode):
         must += [dlg.holder_edit, dlg.event_name_edit, dlg.start_edit, dlg.end_edit, dlg.participants_spin,
                  *dlg.kind_checks.values()]
     kw.assert_no_trap(chain, must_reach=must)
+    assert chain.index(dlg.group_edit) == chain.index(dlg.plan_combo) + 1  # in the order the form reads
 
 
 def test_esc_asks_before_discarding_a_roster(qtbot, ctx, engine, prompts):

@@ -49,9 +49,13 @@ def reports(engine) -> int:
 def test_accident_report_by_keys(qtbot, ctx, engine, prompts):
     dlg = shown(qtbot, AccidentDialog(ctx))
     assert kw.unnamed(dlg) == []
-    kw.assert_no_trap(kw.tab_chain(), must_reach=[
+    chain = kw.tab_chain()
+    kw.assert_no_trap(chain, must_reach=[
         dlg.enrolment_combo, dlg.group_edit, dlg.person_edit, dlg.reporter_edit, dlg.reporter_phone_edit,
         dlg.occurred_edit, dlg.place_edit, dlg.description_edit, dlg.witnesses_edit, dlg.save_button])
+    order = [dlg.enrolment_combo, dlg.group_edit, dlg.person_edit, dlg.reporter_edit, dlg.reporter_phone_edit]
+    start = chain.index(dlg.enrolment_combo)
+    assert chain[start:start + len(order)] == order  # in the order the form reads
     kw.press(Qt.Key.Key_P, ALT)
     type_kana("山田 太郎")
     kw.press(Qt.Key.Key_R, ALT)

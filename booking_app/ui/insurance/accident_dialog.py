@@ -53,7 +53,8 @@ class AccidentDialog(QDialog):
         rows = ctx.read(lambda s: ins.list_enrolments(s, fiscal_year=fy) + ins.list_enrolments(s, fiscal_year=fy - 1))
         self.enrolments = [v for v in rows if v.status != "cancelled"]
 
-        self.enrolment_combo = QComboBox()
+        # Parented now, so it comes before the group picker (built with the dialog as parent) in Tab order.
+        self.enrolment_combo = QComboBox(self)
         self.enrolment_combo.setObjectName("enrolment")
         self.enrolment_combo.addItem("（加入が分からない・未確認）", None)
         for v in self.enrolments:

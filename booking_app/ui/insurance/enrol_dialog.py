@@ -229,7 +229,8 @@ class EnrolDialog(QDialog):
         lay = QVBoxLayout(self)
         top = QFormLayout()
         top.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        self.plan_combo = QComboBox()
+        # Parented now, so it comes before the group picker (built with the dialog as parent) in Tab order.
+        self.plan_combo = QComboBox(self)
         self.plan_combo.setObjectName("plan")
         for info in self.plans:
             self.plan_combo.addItem(f"{info.plan.name}（{self._price_hint(info.plan)}）", info.id)
