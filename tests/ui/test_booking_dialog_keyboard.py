@@ -347,3 +347,35 @@ def test_ctrl_s_is_a_listed_key_of_the_dialog(qtbot, ctx):
     [save] = [a for a in keyboard.keyed_actions(dlg) if a.shortcut().toString() == "Ctrl+S"]
     assert save.property(keyboard.SECTION_PROPERTY) == "予約の登録"
     assert dlg.save_button.text() == "保存 (Ctrl+S)"
+
+
+def test_enter_on_a_time_period_button_presses_it_not_save(qtbot, ctx, engine):
+    dlg = shown(qtbot, ctx)
+    evening = kw.tab_until(lambda w: w.objectName() == "period_夜間")
+    kw.press(Qt.Key.Key_Return)
+    assert (dlg.start_combo.currentText(), dlg.end_combo.currentText()) == ("18:00", "22:00")
+    assert dlg.isVisible() and bookings(engine) == [] and kw.focused() is evening
+
+
+def test_a_conflict_is_read_out_with_save_and_saving_by_keys_says_why(qtbot, ctx, engine, prompts):
+    from tests.actors import actor_for
+
+    rooms, _, group_id = ids(engine)
+    with write_session(engine) as s:
+        booking_svc.create_booking(s, actor_for(engine, "desk"), booking_svc.BookingInput(
+            start=dt.datetime(2026, 12, 1, 18), end=dt.datetime(2026, 12, 1, 20), room_id=rooms["小会議室1"],
+            booker_kind="group", booker_name="先約の会", purpose="会議", attendees=5))
+    start = dt.datetime(2026, 12, 1, 18)
+    dlg = shown(qtbot, ctx, room_id=rooms["小会議室1"], start=start, end=start + dt.timedelta(hours=3),
+                group_id=group_id)
+    assert "予約があります" in dlg.save_button.accessibleDescription()
+    kw.press(Qt.Key.Key_P, ALT)
+    kw.type_text("meeting")
+    kw.press(Qt.Key.Key_S, CTRL)
+    [error] = prompts.error_texts
+    assert "既に予約があります" in error and dlg.isVisible() and len(bookings(engine)) == 1
+    kw.press(Qt.Key.Key_T, ALT)  # the time is still there to change, by keys
+    kw.type_text("20:00")
+    assert dlg.save_button.accessibleDescription() == ""
+    kw.press(Qt.Key.Key_S, CTRL)
+    assert dlg.result() == BookingDialog.DialogCode.Accepted and len(bookings(engine)) == 2
