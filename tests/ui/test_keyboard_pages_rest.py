@@ -535,3 +535,98 @@ def test_about_dialog_names_tab_and_esc(qtbot):
     assert any(isinstance(w, QAbstractButton) and w.text() == "閉じる" for w in chain)
     kw.press(Key.Key_Escape)
     assert not dlg.isVisible()
+
+
+# ----------------------------------------------------------------------------- from the main window
+
+
+def test_from_the_main_window_settings_stats_and_audit_by_keys(qtbot, engine, prompts):
+    """Ctrl+7 設定 (Ctrl+S saves the tab in front), Ctrl+8 統計, Ctrl+9 操作履歴 (Ctrl+F: its keyword field)."""
+    from booking_app.ui.main_window import MainWindow
+
+    window = MainWindow(AppContext(engine, actor(engine, "manager")))
+    shown(qtbot, window, (1366, 768))
+    kw.press("7", Mod.ControlModifier)
+    settings = window.pages["settings"]
+    assert window.current_page_key() == "settings" and settings.isAncestorOf(kw.focused())
+    assert kw.unnamed(settings) == []
+    kw.tab_to(settings.rooms_table)
+    kw.press(Key.Key_Home, Mod.ControlModifier)
+    capacity = settings.rooms_model.col("capacity")
+    for _ in range(capacity):
+        kw.press(Key.Key_Right)
+    kw.press(Key.Key_F2)
+    kw.press(Key.Key_A, Mod.ControlModifier)
+    kw.type_text("44")
+    kw.press(Key.Key_Return)
+    kw.press(Key.Key_S, Mod.ControlModifier)
+    first = settings.rooms_model.rows()[0]["name"]
+    with read_session(engine) as s:
+        assert s.scalars(select(Room.capacity).where(Room.name == first)).one() == 44
+    assert prompts.errors == []
+
+    kw.press("8", Mod.ControlModifier)
+    stats = window.pages["stats"]
+    assert window.current_page_key() == "stats" and stats.isAncestorOf(kw.focused())
+    assert kw.unnamed(stats) == []
+
+    kw.press("9", Mod.ControlModifier)
+    audit = window.pages["audit"]
+    assert window.current_page_key() == "audit"
+    kw.press("F", Mod.ControlModifier)
+    assert kw.focused() is audit.text_edit
+    assert kw.unnamed(audit) == []
+    listed = {(a.property(SECTION_PROPERTY), a.text()) for a in keyed_actions(window)}
+    assert ("設定", "表示中のタブを保存") in listed
+
+
+def close_modal_by_esc(qtbot, cls) -> list:
+    """Once a modal ``cls`` is open, note it and press Esc in it (untouched, so it closes at once)."""
+    from PySide6.QtCore import QTimer
+
+    seen: list = []
+
+    def poll():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, cls) or not dialog.isAncestorOf(kw.focused()):
+            QTimer.singleShot(10, poll)
+            return
+        seen.append(dialog.windowTitle())
+        kw.press(Key.Key_Escape)
+
+    QTimer.singleShot(0, poll)
+    return seen
+
+
+@pytest.mark.answers_modals
+def test_enter_on_an_event_row_opens_it(qtbot, engine, stats_page):
+    from booking_app.services.stats.events import save_event
+    from booking_app.ui.stats.dialogs import EventDialog
+
+    with write_session(engine) as s:
+        save_event(s, actor(engine, "manager"), name="Koza", kind="講座", day=dt.date(2026, 11, 2))
+        save_event(s, actor(engine, "manager"), name="Kenshu", kind="研修", day=dt.date(2026, 11, 9))
+    page = stats_page
+    kw.tab_to(page.tabs.tabBar())
+    kw.press(Key.Key_Right)
+    assert page.current_tab() == "events"
+    kw.tab_to(page.events_tab.view)
+    kw.press(Key.Key_Down)
+    chosen = page.events_tab.selected()
+    assert chosen is not None and chosen.name in ("Koza", "Kenshu")
+    seen = close_modal_by_esc(qtbot, EventDialog)
+    kw.press(Key.Key_Return)
+    assert seen == ["行事の編集"]
+
+
+@pytest.mark.answers_modals
+def test_enter_on_an_account_row_opens_it(qtbot, engine):
+    from booking_app.ui.admin.accounts_page import AccountDialog, AccountsPage
+
+    page = shown(qtbot, AccountsPage(AppContext(engine, actor(engine, "admin"))))
+    kw.tab_to(page.table)
+    kw.press(Key.Key_Down)
+    assert page.selected() is not None
+    seen = close_modal_by_esc(qtbot, AccountDialog)
+    kw.press(Key.Key_Return)
+    assert seen == ["職員アカウントの編集"]

@@ -366,6 +366,10 @@ class AccountsPage(QWidget):
         lay.addLayout(row)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self.table.doubleClicked.connect(self._double_clicked)
+        # Enter on a row opens it (編集), as a double click does.
+        keyboard.shortcut_action(self.table, "アカウントを開く（編集）", ("Return", "Enter"),
+                                 lambda: self._double_clicked(None), section="職員アカウント",
+                                 name="open_account_key", context=Qt.ShortcutContext.WidgetShortcut)
         ctx.actor_changed.connect(lambda _a: self._update_buttons())
         ctx.changed.connect(self._on_changed)
         self.refresh()

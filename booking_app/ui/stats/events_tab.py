@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from booking_app.domain import japanese_calendar as jcal
@@ -13,6 +14,7 @@ from booking_app.services.centre import list_rooms
 from booking_app.services.stats.events import EventView, list_events, save_event
 from booking_app.ui.context import AppContext
 from booking_app.ui.forms import sized_table
+from booking_app.ui.keyboard import shortcut_action
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.stats.dialogs import EventDialog
 from booking_app.ui.stats.models import EventsModel
@@ -37,6 +39,9 @@ class EventsTab(YearTab):
         self.view = sized_table("events", self.model, (130, 80, 360, 150, 90))
         self.view.setAccessibleName("行事の一覧")
         self.view.doubleClicked.connect(lambda _i: self.edit_event())
+        # Enter on a row opens it, as a double click does (the key sheet lists it under 統計).
+        shortcut_action(self.view, "行事を開く（編集・参加者数の入力）", ("Return", "Enter"), self.edit_event,
+                        section="統計", name="open_event_key", context=Qt.ShortcutContext.WidgetShortcut)
         lay.addWidget(self.view, 1)
         hint = QLabel("センター主催の講座・研修・交流会の参加者数は、年度の利用者数に加わります。")
         hint.setStyleSheet("color: #606060;")
