@@ -178,23 +178,30 @@ def test_settings_form_labels_have_mnemonics(qtbot, engine):
 
 
 def test_screenshot_of_the_settings_page_with_the_focus(qtbot, engine, tmp_path):
+    """設定 from the main window (Ctrl+7) with the desk's focus ring on 部屋を保存, saved for a look."""
     import os
 
     from PySide6.QtGui import QFont
 
     import booking_app.fonts
+    from booking_app.ui import focus_ring
+    from booking_app.ui.main_window import MainWindow
 
     app = QApplication.instance()
     old = app.font()
     app.setFont(QFont(booking_app.fonts.register_qt_fonts(), 10))
+    keeper = focus_ring.install(app)
     try:
-        page = settings_page(qtbot, engine, role="manager")
+        window = shown(qtbot, MainWindow(AppContext(engine, actor(engine, "manager"))), (1366, 768))
+        kw.press("7", Mod.ControlModifier)
+        page = window.pages["settings"]
         kw.tab_to(page.rooms_table)
         kw.press(Key.Key_Down)
-        kw.tab_to(page.findChild(QPushButton, "room_save"))
-        qtbot.wait(50)
+        save = kw.tab_to(page.findChild(QPushButton, "room_save"))
+        qtbot.waitUntil(lambda: keeper.ring is not None and keeper.ring.isVisible() and keeper.ring.widget() is save)
+        qtbot.wait(30)
         out = "/tmp/kb" if os.path.isdir("/tmp/kb") else str(tmp_path)
-        assert page.grab().save(os.path.join(out, "settings_focus.png"))
+        assert window.grab().save(os.path.join(out, "settings_focus.png"))
     finally:
         app.setFont(old)
 
