@@ -299,7 +299,7 @@ class BookingDialog(QDialog):
         # right column: equipment and recurrence
         eq_box = QGroupBox("備品")
         eq_layout = QVBoxLayout(eq_box)
-        self.equipment_keys_label = QLabel("数量(&E)：↑↓で備品を選び、数字で入力（＋・Spaceで1つ増やす、−で減らす、Deleteで外す）")
+        self.equipment_keys_label = QLabel("数量(&E)：↑↓で選び数字で入力　＋/Space 増やす　− 減らす　Delete 外す")
         self.equipment_keys_label.setObjectName("equipment_keys_label")
         self.equipment_keys_label.setWordWrap(True)
         self.equipment_keys_label.setStyleSheet("color: #616161;")
