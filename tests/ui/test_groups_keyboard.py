@@ -93,6 +93,11 @@ def test_verify_by_kana_tab_once_to_verified_and_press(qtbot, page, engine):
     kw.press(Qt.Key.Key_Space)
     assert verifications(engine) == [(group_id(engine, "0002"), "active")]
     assert "確認を記録しました" in page.verified_label.text()
+    # Back in the search field, its text selected: the next group's reading replaces it.
+    assert kw.focused() is page.search_edit and page.search_edit.selectedText() == "たいこ"
+    type_kana("ひこしま")
+    settle(qtbot, page)
+    assert page.search_edit.text() == "ひこしま" and page.status_label.text() == "期限切れ"
 
 
 def test_enter_on_verified_presses_it_too(qtbot, page, engine):

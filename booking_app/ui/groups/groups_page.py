@@ -399,6 +399,11 @@ class GroupsPage(QWidget):
         at = clock.now()
         self._verified_note[gid] = f"確認を記録しました（{jcal.format_time(at.time())}　{v.label}）"
         self.verified_label.setText(self._verified_note[gid])
+        if self.verify_button.hasFocus():
+            # Pressed from the keyboard: back to the search field, its text selected, for the next group
+            # (Tab or F2 again records this one again; Ctrl+N books for it).
+            self.search_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.search_edit.selectAll()
 
     def _register(self) -> None:
         gid = GroupDialog.register(self, self.ctx)
