@@ -159,3 +159,39 @@ def test_esc_asks_before_discarding_a_roster(qtbot, ctx, engine, prompts):
     prompts.answer_confirm(True)
     kw.press(Qt.Key.Key_Escape)
     assert not dlg.isVisible() and enrolments(engine) == 0
+
+
+def test_add_people_and_remove_a_person_by_keys(qtbot, ctx, engine, desk, prompts):
+    from booking_app.services import insurance as ins
+    from booking_app.ui.insurance.enrol_dialog import AddPeopleDialog, RemovePersonDialog
+
+    with read_session(engine) as s:
+        gid = group_svc.search_groups(s, CLUB)[0].id
+    with write_session(engine) as s:
+        plan = next(p for p in ins.plans_for_year(s, 2026, actor=desk) if p.plan.code == "VOL-BASIC")
+        v = ins.enrol_group(s, desk, plan_id=plan.id, group_id=gid,
+                            people=ins.parse_roster_text("山田 太郎\tヤマダ タロウ\n佐藤 花子\tサトウ ハナコ\n"),
+                            applied_on=date(2026, 6, 1), now=datetime(2026, 6, 1, 10))
+    add = shown(qtbot, AddPeopleDialog(ctx, v))
+    assert kw.unnamed(add) == []
+    kw.assert_no_trap(kw.tab_chain(), must_reach=[add.roster.table, add.save_button])
+    kw.tab_to(add.roster.table)
+    type_kana("高橋 次郎")
+    kw.press(Qt.Key.Key_Tab)
+    type_kana("タカハシ ジロウ")
+    kw.press(Qt.Key.Key_Return)  # ends the edit; nothing saved yet
+    assert add.isVisible() and add.result_view is None
+    kw.press(Qt.Key.Key_S, CTRL)
+    assert prompts.errors == [] and add.result_view is not None
+    after = add.result_view
+    assert len([p for p in after.people if p.removed_on is None]) == 3
+
+    rm = shown(qtbot, RemovePersonDialog(ctx, after))
+    assert kw.unnamed(rm) == []
+    kw.assert_no_trap(kw.tab_chain(), must_reach=[rm.list, rm.reason_edit, rm.save_button])
+    kw.tab_to(rm.list)
+    kw.press(Qt.Key.Key_Down)
+    kw.press(Qt.Key.Key_R, ALT)
+    type_kana("退会")
+    kw.press(Qt.Key.Key_Return)  # the default button: 名簿から外す
+    assert prompts.errors == [] and rm.removed
