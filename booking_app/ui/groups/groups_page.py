@@ -244,7 +244,7 @@ class GroupsPage(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         """The page opens ready for a name, a reading, a number or a phone number."""
         super().showEvent(event)
-        if self.tabs.currentIndex() == 0:
+        if self.tabs.currentIndex() == 0 and not event.spontaneous():  # not on a window restored from the taskbar
             self.search_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _step_result(self, step: int) -> None:
