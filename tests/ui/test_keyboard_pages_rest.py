@@ -468,6 +468,29 @@ def test_first_start_pages_name_their_fields_and_tab_round(qtbot):
             break
 
 
+def test_first_start_esc_asks_once_something_was_typed(qtbot, prompts, tmp_path):
+    from booking_app.ui.access.first_start import FirstStartWizard
+
+    wizard = shown(qtbot, FirstStartWizard(db_url=f"sqlite:///{tmp_path / 'new.sqlite3'}"), (760, 620))
+    assert kw.focused().objectName() == "centre_name"  # センター情報 starts in its first field
+    kw.press(Key.Key_End)
+    kw.type_text(" Annex")
+    prompts.answer_confirm(False)  # 「入力に戻る」
+    kw.press(Key.Key_Escape)
+    assert wizard.isVisible() and asked_to_discard(prompts) == [DISCARD_TEXT]
+    assert kw.focused().text().endswith(" Annex")
+    kw.press(Key.Key_Escape)  # 「破棄する」
+    assert not wizard.isVisible() and wizard.result() == QDialog.DialogCode.Rejected
+
+
+def test_first_start_untouched_esc_closes_at_once(qtbot, prompts):
+    from booking_app.ui.access.first_start import FirstStartWizard
+
+    wizard = shown(qtbot, FirstStartWizard(), (760, 620))
+    kw.press(Key.Key_Escape)
+    assert not wizard.isVisible() and prompts.of("confirm") == []
+
+
 # ----------------------------------------------------------------------------- 印刷
 
 

@@ -70,6 +70,7 @@ from booking_app.services.first_start import (  # noqa: F401 - the wizard's name
     is_first_start,
     target_of,
 )
+from booking_app.ui import prompts
 from booking_app.ui.about_dialog import resources_dir
 from booking_app.ui.access.connection_dialog import (
     TlsFields,
@@ -79,6 +80,7 @@ from booking_app.ui.access.connection_dialog import (
     server_field_problem,
 )
 from booking_app.ui.access.login_dialog import LAST_STAFF_KEY
+from booking_app.ui.keyboard import InputSnapshot, may_discard
 from booking_app.ui.workers import Op
 
 
@@ -566,6 +568,9 @@ class FirstStartWizard(QWizard):
         # Fits a 1366×768 desk screen with the taskbar; the pages scale down to this.
         self.setMinimumSize(720, 560)
         self.resize(780, 600)
+        # Esc or キャンセル after something was typed asks 「入力内容を破棄しますか？」 first (the fields as
+        # filled in from the defaults are not 'typed').
+        self._snapshot = InputSnapshot(self)
 
     # -- what was chosen
     def chosen_url(self) -> str:
@@ -682,6 +687,8 @@ class FirstStartWizard(QWizard):
 
     def reject(self) -> None:
         if self._running:  # the database work cannot be interrupted halfway
+            return
+        if not may_discard(self, prompts.shared(), self._snapshot):
             return
         super().reject()
 
