@@ -83,6 +83,20 @@ class FocusRingKeeper(QObject):
 _keeper: FocusRingKeeper | None = None
 
 
+def uninstall() -> None:
+    """Take the ring away again (tests that look at it leave the next test without one)."""
+    global _keeper
+    if _keeper is not None and shiboken6.isValid(_keeper):
+        app = QApplication.instance()
+        if app is not None:
+            app.focusChanged.disconnect(_keeper._moved)
+        if _keeper.ring is not None and shiboken6.isValid(_keeper.ring):
+            _keeper.ring.setWidget(None)
+            _keeper.ring.deleteLater()
+        _keeper.deleteLater()
+    _keeper = None
+
+
 def install(app: QApplication) -> FocusRingKeeper:
     """Show the desk's focus ring in every window of ``app`` (once)."""
     global _keeper

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QAccessible, QKeyEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
@@ -32,8 +32,17 @@ def press(key: Qt.Key | str, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier
 
 
 def type_text(text: str) -> None:
-    """Characters typed into the focused widget (a scanner is a keyboard that types fast and ends with Enter)."""
-    QTest.keyClicks(target(), text)
+    """Characters typed into the focused widget (a scanner is a keyboard that types fast and ends with Enter).
+
+    ASCII goes through QTest as key presses; Japanese arrives as the IME commits it, one key event per
+    character with its text (QTest only knows the keys of an ASCII keyboard).
+    """
+    for ch in text:
+        if ch.isascii():
+            QTest.keyClicks(target(), ch)
+        else:
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(target(), QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
     QApplication.processEvents()
 
 

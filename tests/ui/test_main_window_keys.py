@@ -22,6 +22,14 @@ pytestmark = pytest.mark.now(dt.date(2026, 11, 25))
 
 
 @pytest.fixture
+def ring():
+    """The focus ring as the app installs it, taken away after the test."""
+    keeper = focus_ring.install(QApplication.instance())
+    yield keeper
+    focus_ring.uninstall()
+
+
+@pytest.fixture
 def window(qtbot, ctx):
     w = MainWindow(ctx)
     qtbot.addWidget(w)
@@ -118,11 +126,11 @@ def test_the_navigation_list_has_a_name(window):
     assert kw.accessible_name(window.nav) == "画面の切り替え"
 
 
-def test_the_focus_ring_follows_the_keyboard(window, qtbot, tmp_path):
+def test_the_focus_ring_follows_the_keyboard(window, qtbot, tmp_path, ring):
     app = QApplication.instance()
     previous = app.font()
     app.setFont(QFont(fonts.register_qt_fonts(), 10))
-    keeper = focus_ring.install(app)
+    keeper = ring
     try:
         kw.press("3", Qt.KeyboardModifier.ControlModifier)  # 予約検索: its search field
         qtbot.waitUntil(lambda: keeper.ring is not None and keeper.ring.isVisible())
@@ -144,12 +152,11 @@ def test_the_focus_ring_follows_the_keyboard(window, qtbot, tmp_path):
 
 
 @pytest.mark.parametrize("style_name", ["Fusion", "Windows"])
-def test_the_focus_ring_shows_in_the_counter_pcs_style(qtbot, style_name, tmp_path):
+def test_the_focus_ring_shows_in_the_counter_pcs_style(qtbot, style_name, tmp_path, ring):
     """The Windows style (the counter PCs) draws a dotted line inside a focused button; the ring is around it."""
     from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QPushButton, QStyleFactory
 
-    app = QApplication.instance()
-    keeper = focus_ring.install(app)
+    keeper = ring
     style = QStyleFactory.create(style_name)
     dlg = QDialog()
     qtbot.addWidget(dlg)
