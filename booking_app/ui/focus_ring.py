@@ -62,6 +62,8 @@ class FocusRingKeeper(QObject):
         app.focusChanged.connect(self._moved)
 
     def _moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if self.ring is not None and not shiboken6.isValid(self.ring):
+            self.ring = None  # it went with the widget it was framing (a closed dialog)
         if not wants_ring(new):
             if self.ring is not None:
                 self.ring.setWidget(None)
@@ -73,7 +75,7 @@ class FocusRingKeeper(QObject):
         parent = new.parentWidget()
         if parent is not None and parent.focusProxy() is new:
             target = parent
-        if self.ring is None or not shiboken6.isValid(self.ring):
+        if self.ring is None:
             self.ring = FocusRing()
         self.ring.setWidget(target)
         self.ring.show()

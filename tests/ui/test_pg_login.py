@@ -211,6 +211,8 @@ def test_db_upgrade_owner_credential_comes_from_option_prompt_or_pgpassword():
 def test_a_saved_server_setting_connects_nothing_before_the_login(monkeypatch):
     """connection.json holds no credential: the start goes straight to the login dialog."""
     from booking_app import app, cli
+    from booking_app.services import first_start  # noqa: F401 - imported before make_engine is replaced below:
+    # a module first imported under the patch would keep the stand-in for the rest of the run
     from booking_app.store import engine as engine_module
     from booking_app.ui.access import connection_dialog, login_dialog
 
