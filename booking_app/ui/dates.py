@@ -15,6 +15,7 @@ from PySide6.QtCore import QDate, QLocale
 from PySide6.QtWidgets import QDateEdit
 
 from booking_app.domain import japanese_calendar as jcal
+from booking_app.ui.keyboard import tab_leaves
 
 DATE_FORMAT = "yyyy/MM/dd"
 
@@ -39,6 +40,7 @@ def date_edit(name: str, d: date, display_format: str = DATE_FORMAT) -> QDateEdi
     w.setCalendarPopup(True)
     w.setDisplayFormat(display_format)
     w.setLocale(japanese_locale())
+    tab_leaves(w)  # Tab goes to the next field, not through 年・月・日 (arrows and typing still do)
     return w
 
 

@@ -20,10 +20,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QAbstractButton, QDateTimeEdit, QDialog, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QAbstractButton, QDialog, QLabel, QPushButton, QWidget
 
 from booking_app.ui.keyboard import InputSnapshot, free_tab_everywhere, may_discard, shortcut_action
-from booking_app.ui.period_picker import date_tab_leaves
 
 
 _MNEMONIC = re.compile(r"\s*[(（]&(.)[)）]")
@@ -68,10 +67,8 @@ class FormKeys:
             self.save_action = shortcut_action(dialog, label, "Ctrl+S", save, section=section, name="save_key")
             tip = save_button.toolTip()
             save_button.setToolTip(f"{tip}\nキー：Enter／Ctrl+S" if tip else "キー：Enter／Ctrl+S")
-        free_tab_everywhere(dialog)
+        free_tab_everywhere(dialog)  # tables, notes and date fields give Tab back
         name_buddies(dialog)
-        for edit in dialog.findChildren(QDateTimeEdit):
-            date_tab_leaves(edit)
         self.snapshot = InputSnapshot(dialog, extra)
 
     def retake(self) -> None:

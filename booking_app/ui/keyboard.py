@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -110,16 +110,67 @@ def keyed_actions(root: QObject) -> list[QAction]:
     return [a for a in root.findChildren(QAction) if not a.shortcut().isEmpty()]
 
 
-def tab_leaves(widget: QWidget) -> None:
-    """Tab moves on from ``widget`` instead of being typed into it or moving between its cells.
+class _TabLeavesDate(QObject):
+    """Tab (Shift+Tab) moves on from a date field instead of stepping through its year, month and day.
 
-    Tables (``setTabKeyNavigation(False)``: arrows still move between cells) and multi-line text
-    (``setTabChangesFocus(True)``: a note never needs a tab character).
+    Qt's date field keeps Tab while a later section is left; putting it on its last (first) section just
+    before Tab lets Qt's own focus chain move on. The arrows and typing still move between the sections
+    (a typed year goes on to the month by itself: 20261201 fills the field).
+    """
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt naming
+        if event.type() == QEvent.Type.KeyPress and isinstance(obj, QDateTimeEdit):
+            key = event.key()  # type: ignore[attr-defined]
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)  # type: ignore[attr-defined]
+            if key == Qt.Key.Key_Backtab or (key == Qt.Key.Key_Tab and shift):
+                obj.setCurrentSectionIndex(0)
+            elif key == Qt.Key.Key_Tab:
+                obj.setCurrentSectionIndex(obj.sectionCount() - 1)
+        return False
+
+
+class _SelectionStaysOnFocus(QObject):
+    """A list entered by the keyboard (Tab, Shift+Tab, a shortcut) keeps its selection as it is.
+
+    Qt makes the first cell *current* when focus arrives in a list with nothing selected, so the first ↓
+    then selected the *second* row (and a one-row list could not be selected by ↓ at all). With nothing
+    current, the first ↓ selects the first row; nothing is selected by the focus passing through.
+    """
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt naming
+        if event.type() == QEvent.Type.FocusIn and isinstance(obj, QAbstractItemView) \
+                and event.reason() != Qt.FocusReason.MouseFocusReason:  # type: ignore[attr-defined]
+            sm = obj.selectionModel()
+            if sm is not None and not sm.hasSelection():
+                obj.setCurrentIndex(QModelIndex())  # nothing current: focusInEvent then picks nothing either
+        return False
+
+
+def keep_selection_on_focus(view: QAbstractItemView) -> None:
+    """See :class:`_SelectionStaysOnFocus` (the filter is the view's child)."""
+    view.installEventFilter(_SelectionStaysOnFocus(view))
+
+
+def tab_leaves(widget: QWidget) -> None:
+    """Tab moves on from ``widget`` instead of being typed into it or moving between its parts.
+
+    Tables (``setTabKeyNavigation(False)``: arrows still move between cells), multi-line text
+    (``setTabChangesFocus(True)``: a note never needs a tab character) and date fields (Tab does not walk
+    their 年・月・日; ``ui.dates.date_edit`` makes every date field so).
     """
     if isinstance(widget, QAbstractItemView):
         widget.setTabKeyNavigation(False)
     elif isinstance(widget, (QTextEdit, QPlainTextEdit)):
         widget.setTabChangesFocus(True)
+    elif isinstance(widget, QDateTimeEdit) and widget.findChild(_TabLeavesDate) is None:
+        widget.installEventFilter(_TabLeavesDate(widget))
+
+
+def tab_leaves_dates(root: QWidget) -> None:
+    """:func:`tab_leaves` for every date (and date-time) field under ``root`` (those not made by
+    ``ui.dates.date_edit``, which does it itself)."""
+    for w in root.findChildren(QDateTimeEdit):
+        tab_leaves(w)
 
 
 def free_tab_everywhere(root: QWidget) -> None:

@@ -21,7 +21,8 @@ what differs and nothing else::
 
 ``load(filter)`` reads in the background (``ui.workers``); a newer load supersedes an older one still
 running, whose rows are dropped. Tests wait with ``qtbot.waitUntil(lambda: not page.loading)``.
-Tab moves on from the table to the buttons (``setTabKeyNavigation(False)``): the table is one stop.
+Tab moves on from the table to the buttons (``setTabKeyNavigation(False)``): the table is one stop, and
+focus passing through it selects nothing (``keyboard.keep_selection_on_focus``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 from booking_app.services import unit_of_work
 from booking_app.services.unit_of_work import Session
 from booking_app.ui.context import AppContext
+from booking_app.ui.keyboard import keep_selection_on_focus
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.table_model import RowsTableModel
 from booking_app.ui.widgets import action_button, list_table, select_row_by_id, selected_row
@@ -71,6 +73,7 @@ class ListPage(QWidget):
         self.table = list_table(table_name or f"{name}_table")
         self.table.setModel(self.proxy)
         self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move within it
+        keep_selection_on_focus(self.table)  # Tab in selects nothing; the first ↓ the first row
         self.filter_bar = QHBoxLayout()
         self.status_label = plain_label()
         self.status_label.setObjectName("status_label")

@@ -91,6 +91,20 @@ class ReceiptsArea(QTabWidget):
     def refresh(self) -> None:
         self.currentWidget().refresh()
 
+    def focus_first(self) -> None:
+        """Ctrl+5: the keyboard into the tab in front (the receipts list, or the cash-up's date)."""
+        fn = getattr(self.currentWidget(), "focus_first", None)
+        if callable(fn):
+            fn()
+        else:
+            self.currentWidget().setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.currentWidget().focusNextChild()
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the receipts' search field (from the cash-up tab too)."""
+        self.setCurrentWidget(self.receipts)
+        self.receipts.focus_search()
+
 
 # The page of each navigation entry. Imported at the top like every module: a page module that fails to
 # import stops the window's import, never a 「準備中」 screen (tests/ui/test_no_import_guards.py).

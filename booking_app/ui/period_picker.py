@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtWidgets import QButtonGroup, QComboBox, QDateTimeEdit, QHBoxLayout, QLabel, QRadioButton, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QRadioButton, QWidget
 
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.errors import ValidationError
@@ -29,26 +29,6 @@ MONTH = "month"
 RANGE = "range"
 ALL = "all"
 KIND_LABELS = {FISCAL_YEAR: "年度", MONTH: "月", RANGE: "期間", ALL: "全期間"}
-
-
-class _TabLeavesDate(QObject):
-    """Tab (Shift+Tab) moves on from a date field instead of stepping through its year, month and day:
-    the arrows and typing still move between those (a typed year goes on to the month by itself)."""
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(obj, QDateTimeEdit):
-            key = event.key()  # type: ignore[attr-defined]
-            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)  # type: ignore[attr-defined]
-            if key == Qt.Key.Key_Backtab or (key == Qt.Key.Key_Tab and shift):
-                obj.setCurrentSectionIndex(0)
-            elif key == Qt.Key.Key_Tab:
-                obj.setCurrentSectionIndex(obj.sectionCount() - 1)
-        return False
-
-
-def date_tab_leaves(edit: QDateTimeEdit) -> None:
-    """Tab leaves ``edit`` at once (:class:`_TabLeavesDate`), as :func:`keyboard.tab_leaves` does for tables."""
-    edit.installEventFilter(_TabLeavesDate(edit))
 
 
 @dataclass(frozen=True)
@@ -121,8 +101,6 @@ class PeriodPicker(QWidget):
         self.month_combo.setAccessibleName("月")
         self.start_edit.setAccessibleName("期間の開始日")
         self.end_edit.setAccessibleName("期間の終了日")
-        date_tab_leaves(self.start_edit)
-        date_tab_leaves(self.end_edit)
         self.wareki_label = QLabel()
         self.wareki_label.setObjectName(f"{name}_wareki")
         self.wareki_label.setStyleSheet("color: #505050;")
@@ -249,5 +227,5 @@ class PeriodPicker(QWidget):
         self.wareki_label.setText(f"（{jcal.wareki(start)}〜{jcal.wareki(end)}）")
 
 
-__all__ = ["PeriodPicker", "date_tab_leaves", "Period", "FISCAL_YEAR", "MONTH", "RANGE", "ALL", "fiscal_year_text", "month_text",
+__all__ = ["PeriodPicker", "Period", "FISCAL_YEAR", "MONTH", "RANGE", "ALL", "fiscal_year_text", "month_text",
            "fiscal_months", "month_range"]

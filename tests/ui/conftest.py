@@ -40,6 +40,16 @@ def prompts():
     prompts_module.install(previous)
 
 
+@pytest.fixture(autouse=True)
+def _no_focus_ring_after():
+    """A test that installs the focus ring (or starts the app, which does) takes it away again: the next
+    test counts a table's cell editors, and the ring is a widget too."""
+    yield
+    from booking_app.ui import focus_ring
+
+    focus_ring.uninstall()
+
+
 @pytest.fixture
 def engine(sqlite_url):
     """A fresh SQLite database with ensure_initial_data() applied (受付スタッフ, センター長, …)."""

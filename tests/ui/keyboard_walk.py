@@ -11,7 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAccessible, QKeyEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QWidget
 
 
 def focused() -> QWidget | None:
@@ -108,6 +108,19 @@ def assert_no_trap(chain: list[QWidget], must_reach: list[QWidget]) -> None:
 
 
 def accessible_name(w: QWidget) -> str:
+    """The name a screen reader says for ``w``.
+
+    A combo box's interface answers with its current item when it has no name of its own, so for a combo
+    box only its own accessible name or a label that is its buddy counts.
+    """
+    if isinstance(w, QComboBox) and not w.isEditable():
+        if w.accessibleName().strip():
+            return w.accessibleName().strip()
+        window = w.window()
+        for label in window.findChildren(QLabel):
+            if label.buddy() is w and label.text().strip():
+                return label.text().replace("&", "").strip()
+        return ""
     iface = QAccessible.queryAccessibleInterface(w)
     return iface.text(QAccessible.Text.Name).strip() if iface is not None else ""
 

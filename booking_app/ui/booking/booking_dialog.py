@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
-    QDateEdit,
     QDialog,
     QFormLayout,
     QFrame,
@@ -408,9 +407,7 @@ class BookingDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
         self.cancel_booking_button.clicked.connect(self.cancel_booking)
         # Enter picks a group in the search box; it never saves a half-chosen group (eventFilter).
-        self.group_edit.installEventFilter(self)
-        for d in (self.date_edit, self.hold_edit, self.recurrence.rec_until):
-            d.installEventFilter(self)  # Tab leaves a date field (its parts: type 「/」 or ←→)
+        self.group_edit.installEventFilter(self)  # (date fields give Tab back by themselves: ui.dates.date_edit)
         self._on_kind_changed()
 
     # ---------------------------------------------------------------- keyboard
@@ -480,11 +477,6 @@ class BookingDialog(QDialog):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            if isinstance(watched, QDateEdit) and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) \
-                    and not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
-                # A date field would walk its year, month and day on Tab: Tab goes on to the next field.
-                self.focusNextPrevChild(event.key() == Qt.Key.Key_Tab)
-                return True
             if watched is self.equipment_table:
                 text = event.text()
                 plain = not (event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier))

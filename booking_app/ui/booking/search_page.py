@@ -13,7 +13,7 @@ from booking_app.services.bookings import BookingView
 from booking_app.services.unit_of_work import Session
 from booking_app.domain.booking_rules import CHECK_IN_FROM, NOT_CHECKED_OUT
 from booking_app.ui.booking.today_list import BookingTableModel, CounterVerbs, _status_in
-from booking_app.ui.insurance.keys import tab_leaves_dates  # Tab leaves a date field (←→ move in it)
+from booking_app.ui.keyboard import tab_leaves_dates  # Tab leaves a date field (←→ move in it)
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate
 from booking_app.ui.list_page import ListPage

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,7 +38,7 @@ from booking_app.ui.booking import slips
 from booking_app.ui.booking.booking_dialog import BookingDialog
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate, list_date, to_qdate
-from booking_app.ui.insurance.keys import tab_leaves_dates  # Tab leaves a date field (←→ move in it)
+from booking_app.ui.keyboard import tab_leaves_dates  # Tab leaves a date field (←→ move in it)
 from booking_app.ui.keyboard import bind_key, shortcut_action
 from booking_app.ui.list_page import ListPage, always
 from booking_app.ui.money import payment_dialog
@@ -249,28 +249,6 @@ SLIP_KEY = "F6"
 OPEN_KEYS = ("Enter", "Return")  # the main keyboard's Enter is Return to Qt; the keypad's is Enter
 
 
-class _SelectionStaysOnFocus(QObject):
-    """A list entered by the keyboard (Tab, Shift+Tab, a shortcut) keeps its selection as it is.
-
-    Qt makes the first cell *current* when focus arrives in a list with nothing selected, so the first ↓
-    then selected the *second* row. With nothing current, the first ↓ selects the first row, the next
-    ↓ the second; nothing is selected by the focus passing through.
-    """
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt naming
-        if event.type() == QEvent.Type.FocusIn and isinstance(obj, QAbstractItemView) \
-                and event.reason() != Qt.FocusReason.MouseFocusReason:
-            sm = obj.selectionModel()
-            if sm is not None and not sm.hasSelection():
-                obj.setCurrentIndex(QModelIndex())  # nothing current: focusInEvent then picks nothing either
-        return False
-
-
-def keep_selection_on_focus(table: QAbstractItemView) -> None:
-    """See :class:`_SelectionStaysOnFocus` (the filter is the table's child)."""
-    table.installEventFilter(_SelectionStaysOnFocus(table))
-
-
 class CounterVerbs:
     """The counter's verbs on the selected booking of a list page (本日の予約 and 予約検索), with their keys.
 
@@ -300,7 +278,6 @@ class CounterVerbs:
                                               name="refresh_key")
         page.table.setToolTip("↑↓：予約を選ぶ　Enter：開く　F2：チェックイン　F3：利用済（人数入力）"
                               "　F4：支払　F6：利用票")
-        keep_selection_on_focus(page.table)
 
     def _run(self, fn) -> bool:
         page: Any = self

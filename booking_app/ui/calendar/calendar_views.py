@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -92,8 +92,6 @@ class CalendarPage(QWidget):
         self.date_edit = date_edit("calendar_date", self._date, "yyyy/MM/dd (ddd)")
         self.date_edit.setMinimumWidth(150)
         self.date_edit.setAccessibleName(self.tr("表示する日付"))
-        # Tab leaves the date instead of walking its year/month/day parts (←/→ move between those).
-        self.date_edit.installEventFilter(self)
         self.date_edit.dateChanged.connect(lambda qd: self.set_date(from_qdate(qd)))
         bar.addWidget(self.date_edit)
         bar.addSpacing(12)
@@ -131,14 +129,6 @@ class CalendarPage(QWidget):
 
         ctx.changed.connect(self._on_changed)
         self.set_mode("day")
-
-    def eventFilter(self, obj, event) -> bool:
-        if (obj is self.date_edit and event.type() == QEvent.Type.KeyPress
-                and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
-                and not event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)):
-            self.focusNextPrevChild(event.key() == Qt.Key.Key_Tab and not event.modifiers())
-            return True
-        return super().eventFilter(obj, event)
 
     def _legend(self) -> QWidget:
         w = QWidget()

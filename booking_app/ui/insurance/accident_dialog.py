@@ -34,7 +34,8 @@ from booking_app.ui.context import AppContext
 from booking_app.ui.forms import save_row
 from booking_app.ui.groups.group_picker import GroupPicker
 from booking_app.ui.insurance.insurance_models import BAD, GOOD, NEUTRAL, WARN, state_on
-from booking_app.ui.insurance.keys import enter_picks_only, tab_leaves_dates
+from booking_app.ui.insurance.keys import enter_picks_only
+from booking_app.ui.keyboard import tab_leaves_dates
 from booking_app.ui.keyboard import InputSnapshot, free_tab_everywhere, may_discard, shortcut_action
 from booking_app.ui.plain_text import plain_label
 

@@ -48,7 +48,8 @@ from booking_app.ui.dates import date_edit, from_qdate
 from booking_app.ui.forms import save_row
 from booking_app.ui.groups.group_picker import GroupPicker
 from booking_app.ui.insurance.insurance_models import BAD, NEUTRAL, RosterModel, period_text
-from booking_app.ui.insurance.keys import enter_picks_only, tab_leaves_dates
+from booking_app.ui.insurance.keys import enter_picks_only
+from booking_app.ui.keyboard import tab_leaves_dates
 from booking_app.ui.keyboard import InputSnapshot, may_discard, shortcut_action, tab_leaves
 from booking_app.ui.plain_text import esc, plain_label, rich, tip
 

@@ -70,7 +70,7 @@ from booking_app.ui.insurance.insurance_models import (
     reason_word,
 )
 from booking_app.ui.widgets import list_table as _table, action_button as _button
-from booking_app.ui.insurance.keys import tab_leaves_dates
+from booking_app.ui.keyboard import tab_leaves_dates
 from booking_app.ui.keyboard import tab_leaves
 from booking_app.ui.plain_text import esc, plain_label, rich
 

@@ -35,7 +35,7 @@ from booking_app.services.terminal import terminal_name
 from booking_app.ui.dates import date_edit, from_qdate
 from booking_app.ui.context import AppContext
 from booking_app.ui.export_op import export_file
-from booking_app.ui.insurance.keys import tab_leaves_dates  # Tab leaves a date field (←→ move in it)
+from booking_app.ui.keyboard import tab_leaves_dates  # Tab leaves a date field (←→ move in it)
 from booking_app.ui.keyboard import free_tab_everywhere
 from booking_app.ui.money import payment_dialog as pd
 from booking_app.ui.plain_text import plain_label

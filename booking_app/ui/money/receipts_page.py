@@ -34,8 +34,7 @@ from booking_app.services import payments as pay_svc
 from booking_app.ui import prompts
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import date_edit, from_qdate
-from booking_app.ui.booking.today_list import keep_selection_on_focus
-from booking_app.ui.insurance.keys import tab_leaves_dates  # Tab leaves a date field (←→ move in it)
+from booking_app.ui.keyboard import tab_leaves_dates  # Tab leaves a date field (←→ move in it)
 from booking_app.ui.keyboard import InputSnapshot, bind_key, may_discard
 from booking_app.ui.list_page import ListPage, always
 from booking_app.ui.money.payment_dialog import METHOD_LABELS, METHODS, PaymentDialog, remembered_layout, show_receipt
@@ -199,7 +198,6 @@ class ReceiptsPage(ListPage):
         # Enter on the list shows the receipt (表示・再発行), as a double-click does; only where the list
         # has the focus (in the search field Enter does nothing else).
         bind_key(self.table, self.show_button, ("Enter", "Return"), section="領収書")
-        keep_selection_on_focus(self.table)  # Tab in selects nothing; the first ↓ the newest receipt
         tab_leaves_dates(self)
         order = [self.date_edit, self.all_days_check, self.search_edit, self.table, self.more_button,
                  self.show_button, self.void_button, self.printing_button, self.pay_button]
