@@ -11,7 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAccessible, QKeyEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QPushButton, QWidget
 
 
 def focused() -> QWidget | None:
@@ -44,6 +44,11 @@ def type_text(text: str) -> None:
             for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
                 QApplication.sendEvent(target(), QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
     QApplication.processEvents()
+
+
+def default_button(window: QWidget) -> QPushButton | None:
+    """The button Enter presses in ``window`` (a dialog's default), or None."""
+    return next((b for b in window.findChildren(QPushButton) if b.isDefault() and b.isVisible()), None)
 
 
 def describe(w: QWidget | None) -> str:
@@ -82,6 +87,8 @@ def tab_chain(*, limit: int = 150) -> list[QWidget]:
     """
     seen: list[QWidget] = []
     stay = 0
+    start = focused()
+    had_default = start is not None and default_button(start.window()) is not None
     for _ in range(limit):
         w = focused()
         if w is None:
@@ -93,6 +100,11 @@ def tab_chain(*, limit: int = 150) -> list[QWidget]:
         stay = 0
         if w in seen:
             seen.append(w)  # the widget the cycle closes on
+            if had_default and w is start and not isinstance(w, QPushButton):
+                # Tab passed every button; Enter in a field must still press the dialog's default one
+                # (a default set before its button box was in the dialog is lost once Tab passes a button).
+                assert default_button(w.window()) is not None, \
+                    f"after Tab went round, Enter in {describe(w)} presses no button (the default is lost)"
             return seen
         seen.append(w)
         press(Qt.Key.Key_Tab)
