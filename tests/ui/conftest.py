@@ -73,3 +73,18 @@ def manager(engine) -> Actor:
 @pytest.fixture
 def ctx(engine, desk) -> AppContext:
     return AppContext(engine, desk)
+
+
+@pytest.fixture
+def window(qtbot, ctx):
+    """The main window at the counter's size, shown and active, so keys reach the focused widget
+    (tests/ui/keyboard_walk.py); a module whose ``window`` means something else defines its own."""
+    from booking_app.ui.main_window import MainWindow
+
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    with qtbot.waitActive(w):
+        w.show()
+        w.activateWindow()
+    return w

@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 
 import keyboard_walk as kw
@@ -64,15 +63,6 @@ def shown(qtbot, ctx, **kw_) -> BookingDialog:
         dlg.show()
         dlg.activateWindow()
     return dlg
-
-
-def type_ja(text: str) -> None:
-    """Japanese typed into the focused field, as the IME commits it (``kw.type_text`` goes through
-    QTest.keyClicks, which only knows ASCII keys)."""
-    for ch in text:
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(kw.target(), QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
-    QApplication.processEvents()
 
 
 def ids(engine):
@@ -187,7 +177,7 @@ def test_book_small_room_next_tuesday_evening_with_a_projector_by_keys_and_ctrl_
 
     kw.press(Qt.Key.Key_P, ALT)  # 利用目的(&P)
     assert kw.focused() is dlg.purpose_edit
-    type_ja("定例会")
+    kw.type_text("定例会")
     kw.press(Qt.Key.Key_Tab)
     assert kw.focused() is dlg.attendees_spin
     kw.type_text("12")

@@ -21,7 +21,6 @@ from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Booking, EquipmentType, MemberGroup, Room
 from booking_app.ui.booking import slips
 from booking_app.ui.booking.booking_dialog import BookingDialog
-from booking_app.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.now(dt.datetime(2026, 11, 25, 10, 0))
 
@@ -48,17 +47,6 @@ def no_slips(monkeypatch, tmp_path):
     monkeypatch.setattr(slips, "print_saved_slips", lambda parent, ctx, ids, *a: printed.append(list(ids)))
     yield printed
     QSettings().clear()
-
-
-@pytest.fixture
-def window(qtbot, ctx):
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    with qtbot.waitActive(w):
-        w.show()
-        w.activateWindow()
-    return w
 
 
 def in_dialog(steps) -> dict:

@@ -10,9 +10,7 @@ from datetime import date, datetime
 
 import keyboard_walk as kw
 import pytest
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from booking_app.domain.groups import DECLARATIONS, GroupInput
@@ -55,14 +53,6 @@ def verifications(engine) -> list[tuple[int, str]]:
         return [(r.group_id, r.status_seen) for r in s.scalars(select(GroupVerification))]
 
 
-def type_kana(text: str) -> None:
-    """Kana as the IME commits them, to the focused widget (QTest.keyClicks knows ASCII keys only)."""
-    for ch in text:
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(kw.target(), QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
-    QApplication.processEvents()
-
-
 @pytest.fixture
 def page(qtbot, ctx):
     w = GroupsPage(ctx)
@@ -84,7 +74,7 @@ def test_the_page_opens_in_the_search_field(page):
 
 
 def test_verify_by_kana_tab_once_to_verified_and_press(qtbot, page, engine):
-    type_kana("たいこ")
+    kw.type_text("たいこ")
     settle(qtbot, page)
     assert page.status_label.text() == "有効" and "関門太鼓の会" in page.group_title.text()
     assert kw.focused() is page.search_edit  # the status came while typing; the field keeps the focus
@@ -95,13 +85,13 @@ def test_verify_by_kana_tab_once_to_verified_and_press(qtbot, page, engine):
     assert "確認を記録しました" in page.verified_label.text()
     # Back in the search field, its text selected: the next group's reading replaces it.
     assert kw.focused() is page.search_edit and page.search_edit.selectedText() == "たいこ"
-    type_kana("ひこしま")
+    kw.type_text("ひこしま")
     settle(qtbot, page)
     assert page.search_edit.text() == "ひこしま" and page.status_label.text() == "期限切れ"
 
 
 def test_enter_on_verified_presses_it_too(qtbot, page, engine):
-    type_kana("たいこ")
+    kw.type_text("たいこ")
     kw.press(Qt.Key.Key_Return)  # Enter: the best match at once, without waiting for the pause
     assert "関門太鼓の会" in page.group_title.text()
     kw.press(Qt.Key.Key_Tab)
@@ -110,7 +100,7 @@ def test_enter_on_verified_presses_it_too(qtbot, page, engine):
 
 
 def test_down_moves_through_the_results_and_f2_records_the_one_shown(qtbot, page, engine):
-    type_kana("の会")  # 関門太鼓の会 and 彦島ボランティアの会
+    kw.type_text("の会")  # 関門太鼓の会 and 彦島ボランティアの会
     settle(qtbot, page)
     first = page.selected_id()
     kw.press(Qt.Key.Key_Down)
@@ -142,7 +132,7 @@ def test_verify_by_card_scan(qtbot, page, engine):
 
 
 def test_a_scan_from_elsewhere_brings_the_focus_back_to_the_search_field(qtbot, page, engine):
-    type_kana("たいこ")
+    kw.type_text("たいこ")
     settle(qtbot, page)
     kw.tab_to(page.bookings_view)
     page.open_group_by_code("FKG:0001")  # what the main window does when the scanner reads a card
@@ -158,7 +148,7 @@ def test_new_booking_takes_the_group_just_verified(qtbot, page, engine, monkeypa
     calls = []
     monkeypatch.setattr(bd.BookingDialog, "create",
                         classmethod(lambda cls, parent, ctx, **kwargs: calls.append((parent, kwargs))))
-    type_kana("ひこしま")
+    kw.type_text("ひこしま")
     settle(qtbot, page)
     page.new_booking()  # the main window's Ctrl+N on this page
     assert calls == [(page, {"group_id": group_id(engine, "0003")})]
@@ -169,7 +159,7 @@ def test_new_booking_takes_the_group_just_verified(qtbot, page, engine, monkeypa
 
 
 def test_no_tab_trap_and_every_control_named(qtbot, page, engine):
-    type_kana("たいこ")
+    kw.type_text("たいこ")
     settle(qtbot, page)
     assert kw.unnamed(page) == []
     chain = kw.tab_chain()

@@ -10,9 +10,7 @@ from datetime import datetime
 
 import keyboard_walk as kw
 import pytest
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
 from booking_app.domain.groups import ACTIVITY_FIELDS, DECLARATIONS, GroupInput
@@ -39,14 +37,6 @@ def engine(engine):
     return engine
 
 
-def type_kana(text: str) -> None:
-    """Kana as the IME commits them, to the focused widget (QTest.keyClicks knows ASCII keys only)."""
-    for ch in text:
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(kw.target(), QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
-    QApplication.processEvents()
-
-
 def groups(engine) -> list[tuple[str, str]]:
     with read_session(engine) as s:
         return [(g.reg_no, g.name) for g in s.scalars(select(MemberGroup).order_by(MemberGroup.id))]
@@ -64,12 +54,12 @@ def fill_by_keys(dlg: GroupDialog) -> None:
     """The required fields, reached by their Alt+letter and typed in; the rest left as they are."""
     kw.press(Qt.Key.Key_N, ALT)
     assert kw.focused() is dlg.name_edit
-    type_kana("竹崎ひまわり会")
+    kw.type_text("竹崎ひまわり会")
     kw.press(Qt.Key.Key_K, ALT)
     assert kw.focused() is dlg.kana_edit
-    type_kana("たけざきひまわりかい")
+    kw.type_text("たけざきひまわりかい")
     kw.press(Qt.Key.Key_R, ALT)
-    type_kana("竹崎 太郎")
+    kw.type_text("竹崎 太郎")
     kw.press(Qt.Key.Key_P, ALT)
     kw.type_text("083-999-0000")
     kw.press(Qt.Key.Key_F, ALT)  # 活動分野: the first field's box
@@ -120,7 +110,7 @@ def test_tab_walks_the_whole_form_and_every_control_is_named(qtbot, ctx, prompts
                                          dlg.findChild(type(dlg.save_button), "cancel")])
     # After Tab has passed キャンセル, Enter in a field still saves (here: refused, naming the field).
     kw.press(Qt.Key.Key_K, ALT)
-    type_kana("たけざき")
+    kw.type_text("たけざき")
     kw.press(Qt.Key.Key_Return)
     assert dlg.isVisible() and len(prompts.errors) == 1 and kw.focused() is dlg.name_edit
 
@@ -129,7 +119,7 @@ def test_esc_on_typed_input_asks_and_can_go_back(qtbot, ctx, prompts):
     dlg = shown(qtbot, GroupDialog(ctx))
     kw.press(Qt.Key.Key_B, ALT)  # 備考
     assert kw.focused() is dlg.note_edit
-    type_kana("電話で受付")
+    kw.type_text("電話で受付")
     prompts.answer_confirm(False)  # 入力に戻る
     kw.press(Qt.Key.Key_Escape)
     assert [q for q in prompts.of("confirm") if DISCARD_TEXT in str(q)]
@@ -169,7 +159,7 @@ def test_status_change_by_keys(qtbot, ctx, engine, prompts):
     kw.assert_no_trap(kw.tab_chain(), must_reach=[dlg.status_combo, dlg.reason_edit, dlg.ok_button])
     kw.press(Qt.Key.Key_R, ALT)
     assert kw.focused() is dlg.reason_edit
-    type_kana("会費未納")
+    kw.type_text("会費未納")
     prompts.answer_confirm(False)
     kw.press(Qt.Key.Key_Escape)
     assert dlg.isVisible()  # asked, and staff went back to the form
@@ -194,7 +184,7 @@ def test_anonymise_and_due_groups_by_keys(qtbot, ctx, engine, prompts):
     kw.assert_no_trap(kw.tab_chain(), must_reach=[dlg.reason_edit, dlg.ok_button])
     kw.press(Qt.Key.Key_R, ALT)
     assert kw.focused() is dlg.reason_edit
-    type_kana("本人の請求")
+    kw.type_text("本人の請求")
     prompts.answer_confirm(False)
     kw.press(Qt.Key.Key_Escape)  # a reason typed: asked, and staff go back
     assert dlg.isVisible() and [q for q in prompts.of("confirm") if DISCARD_TEXT in str(q)]

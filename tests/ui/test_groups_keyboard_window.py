@@ -11,9 +11,7 @@ from datetime import date, datetime
 
 import keyboard_walk as kw
 import pytest
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from booking_app.domain.groups import DECLARATIONS, GroupInput
@@ -22,7 +20,6 @@ from booking_app.services.groups import CARD_PREFIX
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import GroupVerification, MemberGroup
 from booking_app.ui.booking.booking_dialog import BookingDialog
-from booking_app.ui.main_window import MainWindow
 from booking_app.ui.scanner import ScannerFilter
 from tests.actors import actor_for
 
@@ -44,17 +41,6 @@ def engine(engine):
     return engine
 
 
-@pytest.fixture
-def window(qtbot, ctx):
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    with qtbot.waitActive(w):
-        w.show()
-        w.activateWindow()
-    return w
-
-
 def group_id(engine, reg_no: str) -> int:
     with read_session(engine) as s:
         return s.scalars(select(MemberGroup.id).where(MemberGroup.reg_no == reg_no)).one()
@@ -65,21 +51,13 @@ def verifications(engine) -> list[tuple[int, str]]:
         return [(r.group_id, r.status_seen) for r in s.scalars(select(GroupVerification))]
 
 
-def type_kana(text: str) -> None:
-    """Kana as the IME commits them, to the focused widget (QTest.keyClicks knows ASCII keys only)."""
-    for ch in text:
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(kw.target(), QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
-    QApplication.processEvents()
-
-
 def test_ctrl_4_type_the_reading_tab_space(qtbot, window, engine, monkeypatch):
     opened = []
     monkeypatch.setattr(BookingDialog, "create", classmethod(lambda cls, parent, ctx, **kwargs: opened.append(kwargs)))
     kw.press("4", CTRL)
     page = window.pages["groups"]
     assert window.current_page_key() == "groups" and kw.focused() is page.search_edit
-    type_kana("たいこ")
+    kw.type_text("たいこ")
     qtbot.waitUntil(lambda: page.status_label.text() == "有効")
     assert "関門太鼓の会" in page.group_title.text()
     kw.press(Qt.Key.Key_Tab)

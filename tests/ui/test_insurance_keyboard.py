@@ -12,8 +12,7 @@ from datetime import date, datetime
 
 import keyboard_walk as kw
 import pytest
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
@@ -42,14 +41,6 @@ def engine(engine):
     return engine
 
 
-def type_kana(text: str) -> None:
-    """Kana as the IME commits them, to the focused widget (QTest.keyClicks knows ASCII keys only)."""
-    for ch in text:
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(kw.target(), QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
-    QApplication.processEvents()
-
-
 def shown(qtbot, dlg):
     qtbot.addWidget(dlg)
     with qtbot.waitActive(dlg):
@@ -74,7 +65,7 @@ def choose_plan_by_keys(dlg: EnrolDialog, code: str) -> None:
 def pick_club_by_keys(dlg: EnrolDialog) -> None:
     kw.press(Qt.Key.Key_G, ALT)
     assert kw.focused() is dlg.group_edit
-    type_kana("ふくふく")
+    kw.type_text("ふくふく")
     kw.press(Qt.Key.Key_Return)  # picks the first group found …
     assert dlg.group_id is not None and CLUB in dlg.group_label.text()
     assert dlg.isVisible()  # … and saves nothing
@@ -86,9 +77,9 @@ def test_group_enrolment_by_keys(qtbot, ctx, engine, prompts):
     assert enrolments(engine) == 0
     choose_plan_by_keys(dlg, "VOL-BASIC")
     kw.tab_to(dlg.roster.table)
-    type_kana("山田 太郎")  # typing edits the current cell
+    kw.type_text("山田 太郎")  # typing edits the current cell
     kw.press(Qt.Key.Key_Tab)  # while editing, Tab is the next cell (フリガナ)
-    type_kana("ヤマダ タロウ")
+    kw.type_text("ヤマダ タロウ")
     kw.press(Qt.Key.Key_Return)  # ends the edit, on to the next row's 氏名; the dialog is not saved
     assert dlg.isVisible() and dlg.roster.model.people() == [("山田 太郎", "ヤマダ タロウ")]
     assert dlg.roster.table.currentIndex().row() == 1 and dlg.roster.table.currentIndex().column() == 0
@@ -101,9 +92,9 @@ def test_group_enrolment_by_keys(qtbot, ctx, engine, prompts):
     kw.press(Qt.Key.Key_Tab)  # not editing: Tab leaves the roster
     kw.press(Qt.Key.Key_Backtab)
     assert kw.focused() is dlg.roster.table
-    type_kana("高橋")  # a fourth person, typed into the blank last row …
+    kw.type_text("高橋")  # a fourth person, typed into the blank last row …
     kw.press(Qt.Key.Key_Tab)
-    type_kana("タカハシ")
+    kw.type_text("タカハシ")
     kw.press(Qt.Key.Key_Tab)  # … and Tab in フリガナ ends the edit and leaves the table
     assert len(dlg.roster.model.people()) == 4
     assert kw.focused() is not dlg.roster.table and not dlg.roster.table.isAncestorOf(kw.focused())
@@ -176,9 +167,9 @@ def test_add_people_and_remove_a_person_by_keys(qtbot, ctx, engine, desk, prompt
     assert kw.unnamed(add) == []
     kw.assert_no_trap(kw.tab_chain(), must_reach=[add.roster.table, add.save_button])
     kw.tab_to(add.roster.table)
-    type_kana("高橋 次郎")
+    kw.type_text("高橋 次郎")
     kw.press(Qt.Key.Key_Tab)
-    type_kana("タカハシ ジロウ")
+    kw.type_text("タカハシ ジロウ")
     kw.press(Qt.Key.Key_Return)  # ends the edit; nothing saved yet
     assert add.isVisible() and add.result_view is None
     kw.press(Qt.Key.Key_S, CTRL)
@@ -192,6 +183,6 @@ def test_add_people_and_remove_a_person_by_keys(qtbot, ctx, engine, desk, prompt
     kw.tab_to(rm.list)
     kw.press(Qt.Key.Key_Down)
     kw.press(Qt.Key.Key_R, ALT)
-    type_kana("退会")
+    kw.type_text("退会")
     kw.press(Qt.Key.Key_Return)  # the default button: 名簿から外す
     assert prompts.errors == [] and rm.removed

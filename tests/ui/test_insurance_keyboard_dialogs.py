@@ -8,9 +8,7 @@ from datetime import date
 
 import keyboard_walk as kw
 import pytest
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
 from booking_app.store.engine import read_session
@@ -23,14 +21,6 @@ from booking_app.ui.keyboard import DISCARD_TEXT
 pytestmark = pytest.mark.now(date(2026, 11, 25))
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
-
-
-def type_kana(text: str) -> None:
-    """Kana as the IME commits them, to the focused widget (QTest.keyClicks knows ASCII keys only)."""
-    for ch in text:
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(kw.target(), QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
-    QApplication.processEvents()
 
 
 def shown(qtbot, dlg):
@@ -57,16 +47,16 @@ def test_accident_report_by_keys(qtbot, ctx, engine, prompts):
     start = chain.index(dlg.enrolment_combo)
     assert chain[start:start + len(order)] == order  # in the order the form reads
     kw.press(Qt.Key.Key_P, ALT)
-    type_kana("山田 太郎")
+    kw.type_text("山田 太郎")
     kw.press(Qt.Key.Key_R, ALT)
-    type_kana("代表 一子")
+    kw.type_text("代表 一子")
     kw.press(Qt.Key.Key_T, ALT)
     kw.type_text("083-222-3333")
     kw.press(Qt.Key.Key_L, ALT)
-    type_kana("彦島海岸")
+    kw.type_text("彦島海岸")
     kw.press(Qt.Key.Key_S, ALT)
     assert kw.focused() is dlg.description_edit
-    type_kana("清掃中に転倒")
+    kw.type_text("清掃中に転倒")
     kw.press(Qt.Key.Key_Tab)  # 状況 passes Tab on
     assert kw.focused() is dlg.injury_edit and dlg.description_edit.toPlainText() == "清掃中に転倒"
     kw.press(Qt.Key.Key_S, CTRL)
@@ -77,7 +67,7 @@ def test_accident_report_by_keys(qtbot, ctx, engine, prompts):
 def test_accident_esc_asks_once_typed(qtbot, ctx, engine, prompts):
     dlg = shown(qtbot, AccidentDialog(ctx))
     kw.press(Qt.Key.Key_P, ALT)
-    type_kana("山田")
+    kw.type_text("山田")
     prompts.answer_confirm(False)
     kw.press(Qt.Key.Key_Escape)
     assert [q for q in prompts.of("confirm") if DISCARD_TEXT in str(q)] and dlg.isVisible()
@@ -102,7 +92,7 @@ def test_plans_by_keys(qtbot, engine, manager, prompts):
     kw.press(Qt.Key.Key_Return)  # Enter on a plan: to its 名称 (it saves nothing)
     assert kw.focused() is dlg.name_edit
     kw.press(Qt.Key.Key_B, ALT)
-    type_kana("窓口で説明")
+    kw.type_text("窓口で説明")
     prompts.answer_confirm(False)
     kw.press(Qt.Key.Key_Escape)  # a change not saved: asked, and staff go back
     assert dlg.isVisible() and [q for q in prompts.of("confirm") if DISCARD_TEXT in str(q)]

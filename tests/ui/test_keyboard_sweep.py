@@ -14,20 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QTabWidget
 
 import keyboard_walk as kw
-from booking_app.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.now(dt.date(2026, 11, 25))
-
-
-@pytest.fixture
-def window(qtbot, ctx):
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    with qtbot.waitActive(w):
-        w.show()
-        w.activateWindow()
-    return w
 
 
 def _buttons(page) -> list:

@@ -16,7 +16,6 @@ import keyboard_walk as kw
 from booking_app import fonts
 from booking_app.ui import focus_ring, key_sheet
 from booking_app.ui.keyboard import SECTION_PROPERTY, key_text, keyed_actions
-from booking_app.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.now(dt.date(2026, 11, 25))
 
@@ -27,17 +26,6 @@ def ring():
     keeper = focus_ring.install(QApplication.instance())
     yield keeper
     focus_ring.uninstall()
-
-
-@pytest.fixture
-def window(qtbot, ctx):
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    with qtbot.waitActive(w):
-        w.show()
-        w.activateWindow()
-    return w
 
 
 def test_the_keyboard_starts_in_the_calendar(window):

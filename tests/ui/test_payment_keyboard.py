@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
@@ -38,15 +37,6 @@ pytestmark = pytest.mark.now(dt.datetime(2026, 11, 25, 10, 0))
 
 Key = Qt.Key
 PAYER = "ふくふく子ども食堂"
-
-
-def type_kana(text: str) -> None:
-    """Japanese typed into the focused field as an input method commits it (QTest's keys are ASCII only)."""
-    w = kw.target()
-    for ch in text:
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(w, QKeyEvent(kind, Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
-    QApplication.processEvents()
 
 
 @pytest.fixture
@@ -76,7 +66,7 @@ def test_flow4_f4_pays_by_keys_and_prints_the_receipt(qtbot, ctx, engine, today_
         dlg = QApplication.activeModalWidget()
         qtbot.waitUntil(lambda: kw.focused() is dlg.payer_edit)
         seen["start"] = (kw.focused(), dlg.payer_edit.selectedText(), dlg.pay_button.isDefault())
-        type_kana(PAYER)  # over the booker's name, which was selected
+        kw.type_text(PAYER)  # over the booker's name, which was selected
         seen["typed"] = dlg.payer_edit.text()
         kw.press(Key.Key_Return)  # 領収, the default button
 
@@ -156,7 +146,7 @@ def test_esc_closes_an_untouched_dialog_and_asks_once_something_was_typed(qtbot,
     assert not dlg.isVisible() and prompts.of("confirm") == []
 
     dlg = open_dialog(qtbot, ctx, today_booking)
-    type_kana("関門")
+    kw.type_text("関門")
     prompts.answer_confirm(False)  # 入力に戻る
     kw.press(Key.Key_Escape)
     (asked,) = prompts.of("confirm")
@@ -206,7 +196,7 @@ def test_void_dialog_by_keys_asks_before_dropping_the_reason(qtbot, ctx, engine,
     assert kw.unnamed(dlg) == []
     kw.press(Key.Key_R, Qt.KeyboardModifier.AltModifier)
     assert kw.focused() is dlg.reason_edit
-    type_kana("金額の誤り")
+    kw.type_text("金額の誤り")
     kw.press(Key.Key_M, Qt.KeyboardModifier.AltModifier)
     assert kw.focused() is dlg.method_combo
     prompts.answer_confirm(False)

@@ -30,7 +30,7 @@ from test_payment_dialog import (  # noqa: F401 - shared fixtures
     previews,
     receipt_no,
 )
-from test_payment_keyboard import PAYER, type_kana
+from test_payment_keyboard import PAYER
 from test_today_list import book, status_of
 
 pytestmark = pytest.mark.now(dt.datetime(2026, 11, 25, 10, 0))
@@ -92,7 +92,7 @@ def test_flow4_from_the_main_window(qtbot, ctx, engine, previews, errors):
         dlg = QApplication.activeModalWidget()
         qtbot.waitUntil(lambda: kw.focused() is dlg.payer_edit)
         seen["selected"] = dlg.payer_edit.selectedText()
-        type_kana(PAYER)
+        kw.type_text(PAYER)
         kw.press(Key.Key_Return)
 
     QTimer.singleShot(0, in_the_dialog)
