@@ -1,6 +1,8 @@
 """The centre profile (センター設定): everything DOMAIN.md marks as a changeable default.
 
-Rooms, equipment, opening hours, periods, closures and booking windows live here as data so that
+Rooms, equipment, opening hours, periods, closures, booking windows and issue 18's allocation and money
+rules (抽選 ``lottery``: domain/lottery_rules.py; 還付 ``refunds`` and 減免 ``reductions``:
+domain/refunds.py, which own their types, parsing and checks) live here as data so that
 staff can change them without a new release. The defaults ship in ``resources/centre_profile.toml``;
 the edited copy is stored as ``CentreProfile.to_dict()`` JSON and read back with ``from_dict``, which
 fills any key an older stored copy lacks from the shipped defaults.
@@ -17,6 +19,14 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from booking_app.domain.errors import ValidationError
+from booking_app.domain.lottery_rules import LotteryRules
+from booking_app.domain.refunds import (
+    DEFAULT_REDUCTIONS,
+    ReductionCode,
+    RefundRules,
+    reductions_from_list,
+    validate_reductions,
+)
 
 HOUR_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday")
 HOUR_LABELS = {
@@ -119,6 +129,9 @@ class CentreProfile:
     tentative_hold_days: int = 7
     target_users: int = 29000
     target_groups: int = 260
+    lottery: LotteryRules = field(default_factory=LotteryRules)
+    refunds: RefundRules = field(default_factory=RefundRules)
+    reductions: tuple[ReductionCode, ...] = DEFAULT_REDUCTIONS
 
     # dicts make the dataclass unhashable; frozen=True still guards attribute assignment.
     __hash__ = None  # type: ignore[assignment]
@@ -164,6 +177,9 @@ class CentreProfile:
             "tentative_hold_days": self.tentative_hold_days,
             "target_users": self.target_users,
             "target_groups": self.target_groups,
+            "lottery": self.lottery.to_dict(),
+            "refunds": self.refunds.to_dict(),
+            "reductions": [c.to_dict() for c in self.reductions],
         }
 
     @classmethod
@@ -239,6 +255,9 @@ def _flatten_toml(raw: Mapping[str, Any]) -> dict[str, Any]:
         flat["target_users"] = targets["users"]
     if "groups" in targets:
         flat["target_groups"] = targets["groups"]
+    for key in ("lottery", "refunds", "reductions"):
+        if key in raw:
+            flat[key] = raw[key]
     return flat
 
 
@@ -394,6 +413,11 @@ def _parse_flat(d: Mapping[str, Any], base: CentreProfile | None) -> CentreProfi
         tentative_hold_days=_int(get("tentative_hold_days", 7), "tentative_hold_days"),
         target_users=_int(get("target_users", 29000), "target_users"),
         target_groups=_int(get("target_groups", 260), "target_groups"),
+        lottery=(LotteryRules.from_dict(d["lottery"], base.lottery if base is not None else None)
+                 if d.get("lottery") is not None else (base.lottery if base is not None else LotteryRules())),
+        refunds=(RefundRules.from_dict(d["refunds"], base.refunds if base is not None else None)
+                 if d.get("refunds") is not None else (base.refunds if base is not None else RefundRules())),
+        reductions=parsed("reductions", reductions_from_list, DEFAULT_REDUCTIONS),
     )
 
 
@@ -468,6 +492,12 @@ def _validate(p: CentreProfile) -> None:
     ):
         if getattr(p, fld) < 0:
             raise ValidationError(f"{label}：0以上にしてください", fld)
+
+    # Not against p.rooms: those only seed the rooms table, which staff edit (services/centre.py); the
+    # service saving the profile passes the table's names to lottery.validate(room_names=...).
+    p.lottery.validate()
+    p.refunds.validate()
+    validate_reductions(p.reductions)
 
     dates = [n.date for n in p.closed_dates]
     both = set(dates) & {n.date for n in p.open_dates}
