@@ -64,8 +64,8 @@ class LotteryRules:
     draw_day: int = 15
     confirm_days: int = 14
     first_come_day: int = 20
-    max_entries_per_group: int = 6
-    max_wins_per_group: int = 4
+    max_entries_per_group: int = 6  # entries (申込件数) per lottery month, each with its wishes
+    max_wins_per_group: int = 4  # won entries (当選件数), as allocation.Limits counts them
     no_show_limit: int = 2
     no_show_months: int = 3
 
@@ -245,8 +245,9 @@ def check_entry_window(rules: LotteryRules, today: dt.date, use_day: dt.date) ->
 
 def check_entry_limits(rules: LotteryRules, entries_so_far: int, adding: int = 1) -> None:
     """RuleError when ``adding`` more entries would take a group over ``max_entries_per_group`` for one
-    lottery month (``entries_so_far``: the group's entries for that month already taken). An
-    all-or-nothing set counts each of its slots."""
+    lottery month (``entries_so_far``: the group's entries for that month already taken). An entry is one
+    申込 (``allocation.Entry``) with its ranked wishes, each wish possibly an all-or-nothing set: it
+    counts once, however many wishes and slots it lists."""
     if entries_so_far + adding > rules.max_entries_per_group:
         left = max(rules.max_entries_per_group - entries_so_far, 0)
         raise RuleError(
@@ -255,8 +256,9 @@ def check_entry_limits(rules: LotteryRules, entries_so_far: int, adding: int = 1
 
 
 def wins_left(rules: LotteryRules, wins_so_far: int) -> int:
-    """How many more slots a group may win in one lottery month (``max_wins_per_group``): the draw
-    skips a group's wishes once this is 0."""
+    """How many more entries a group may win in one lottery month (``max_wins_per_group``, counted as
+    ``allocation.Limits.max_wins_per_group`` counts: won entries, 当選件数) — 0 after the draw means
+    its wins are used up."""
     return max(rules.max_wins_per_group - wins_so_far, 0)
 
 

@@ -111,3 +111,69 @@ def test_validate_capacity_stock_and_windows(profile):
 
 def test_closed_weekday_is_allowed(profile):
     dataclasses.replace(profile, hours={**profile.hours, "mon": None}).validate()
+
+
+# --- issue 18: the lottery, refunds and reductions in the profile
+
+def test_issue18_rules_round_trip_through_json(profile):
+    from booking_app.domain.lottery_rules import LotteryRules
+    from booking_app.domain.refunds import ReductionCode, RefundRules
+
+    edited = dataclasses.replace(
+        profile,
+        lottery=LotteryRules(rooms=("大会議室",), draw_day=16, max_entries_per_group=8, no_show_limit=0),
+        refunds=RefundRules(full_until_days_before=14, partial_rate=None, partial_until_days_before=None,
+                            full_reasons=("休館", "警報")),
+        reductions=(ReductionCode("city", "市主催・共催", 100), ReductionCode("npo", "NPO法人", 30)),
+    )
+    edited.validate()
+    stored = json.loads(json.dumps(edited.to_dict(), ensure_ascii=False))
+    assert CentreProfile.from_dict(stored) == edited
+    assert stored["lottery"]["rooms"] == ["大会議室"] and stored["lottery"]["draw_day"] == 16
+    assert stored["refunds"]["partial_rate"] is None
+    assert stored["reductions"][1] == {"code": "npo", "label": "NPO法人", "rate": 30}
+    none = dataclasses.replace(profile, reductions=())
+    assert CentreProfile.from_dict(none.to_dict()).reductions == ()  # none is not "missing"
+
+
+def test_a_copy_stored_before_issue18_gets_the_shipped_rules(profile):
+    stored = profile.to_dict()
+    del stored["lottery"], stored["refunds"], stored["reductions"]
+    loaded = CentreProfile.from_dict(stored)
+    assert loaded == profile
+    assert loaded.lottery.draw_day == 15 and loaded.refunds.partial_rate == 50
+    assert [c.code for c in loaded.reductions] == ["city", "disability", "children"]
+    stored = profile.to_dict()
+    del stored["lottery"]["no_show_months"]  # a setting added after the copy was stored
+    stored["lottery"]["first_come_day"] = 21
+    loaded = CentreProfile.from_dict(stored)
+    assert (loaded.lottery.no_show_months, loaded.lottery.first_come_day) == (3, 21)
+
+
+@pytest.mark.parametrize("path,value,field", [
+    (("lottery", "draw_day"), "十五日", "lottery.draw_day"),
+    (("lottery", "rooms"), "大会議室", "lottery.rooms"),
+    (("refunds", "partial_rate"), "半額", "refunds.partial_rate"),
+    (("reductions",), [{"code": "city", "label": "市", "rate": "全額"}], "reductions"),
+    (("lottery",), "毎月", "lottery"),
+])
+def test_from_dict_names_the_bad_issue18_value(profile, path, value, field):
+    stored = profile.to_dict()
+    target = stored
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(ValidationError) as info:
+        CentreProfile.from_dict(stored)
+    assert info.value.field == field
+
+
+def test_validate_checks_the_issue18_rules(profile):
+    from booking_app.domain.refunds import ReductionCode
+
+    _expect(profile, "抽選日", "lottery.draw_day", lottery=dataclasses.replace(profile.lottery, draw_day=40))
+    _expect(profile, "一部還付の割合", "refunds.partial_rate",
+            refunds=dataclasses.replace(profile.refunds, partial_rate=120))
+    _expect(profile, "重複", "reductions",
+            reductions=(ReductionCode("city", "市主催", 100), ReductionCode("city", "共催", 100)))
+    _expect(profile, "0〜100%", "reductions", reductions=(ReductionCode("x", "X", 150),))
