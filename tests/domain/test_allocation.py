@@ -146,6 +146,16 @@ def test_a_taken_booking_that_overlaps_blocks_the_period():
     assert not touching.conflicts(am) and not touching.conflicts(pm) and touching.conflicts(odd)
 
 
+def test_a_booking_past_midnight_blocks_the_next_day():
+    late = Slot(1, datetime(2027, 3, 5, 22), datetime(2027, 3, 6, 2))
+    night = Slot(1, datetime(2027, 3, 6, 1), datetime(2027, 3, 6, 3))
+    r = draw([entry(1, 1, night), entry(2, 2, Slot(1, datetime(2027, 3, 6, 2), datetime(2027, 3, 6, 4)))],
+             taken=[late], seed="s", limits=Limits())
+    assert r.losers == (1,) and sorted(r.awards) == [2]
+    assert any(ln.endswith("受付番号2 第1希望 当選（部屋1 2027/03/06 02:00〜04:00）") for ln in r.log)
+    assert late.text_ja() == "部屋1 2027/03/05 22:00〜2027/03/06 02:00"
+
+
 def test_class_limit_counts_slots_not_entries():
     # At most 2 区分 in the large rooms (1 and 2) per group: a pair and a single make 3, so the single loses
     # to the limit while room 3 (its own class) is still allowed.
@@ -316,6 +326,11 @@ def test_awards_are_whole_wishes_of_free_slots_never_twice(case):
         assert a.group_id == e.group_id
         wish = next(w for w in e.wishes if w.rank == a.wish_rank)
         assert set(a.slots) == set(wish.slots), "all or nothing: the award is the whole wish"
+    # The log names every entry exactly once, as 当選 or 落選, and says how many of each.
+    for eid in by_id:
+        said = [ln for ln in r.log if f" 受付番号{eid} " in ln]
+        assert len(said) == 1 and (" 当選（" in said[0]) == (eid in r.awards)
+    assert r.log[-1] == f"抽選終了 当選{len(r.awards)}件 落選{len(r.losers)}件"
 
 
 @PROPS
