@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     winners = len({a.group_id for a in first.awards.values()})
     note(f"awards {len(first.awards)} (第1希望 {by_rank[1]}, 第2希望 {by_rank[2]}, 第3希望 {by_rank[3]}), "
          f"losers {len(first.losers)}, groups with a win {winners}/{N_GROUPS}, rounds {rounds}, "
-         f"slots awarded {sum(len(a.slots) for a in first.awards.values())} of {465 - len(taken)} free")
+         f"slots awarded {sum(len(a.slots) for a in first.awards.values())} of {len(ROOMS) * len(PERIODS) * DAYS - len(taken)} free")
     line("draw_digest", measure(lambda i: first.digest(), 20, warmup=2), size=SIZE)
     return 0 if ok else 1
 

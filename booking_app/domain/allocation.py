@@ -194,6 +194,8 @@ class _Occupied:
     def _keys(s: Slot) -> list[tuple[int, date]]:
         # A slot past midnight is filed under each day it touches, so a check from either day finds it.
         day, last = s.start.date(), (s.end - timedelta(microseconds=1)).date()
+        if day == last:  # nearly every slot: one bucket, no loop
+            return [(s.room_id, day)]
         keys: list[tuple[int, date]] = []
         while day <= last:
             keys.append((s.room_id, day))
