@@ -85,8 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {machine_summary()}")
     t0 = time.perf_counter()
     entries, taken = month_data(args.seed_data)
-    note(f"data generated in {time.perf_counter() - t0:.2f} s: {len(entries)} entries, {len(taken)} taken slots, "
-         f"{sum(len(e.wishes) > 0 and len(e.wishes[0].slots) == 2 for e in entries)} all-or-nothing pairs")
+    pairs = sum(len(e.wishes[0].slots) == 2 for e in entries)
+    note(f"data generated in {time.perf_counter() - t0:.2f} s: {len(entries)} entries, "
+         f"{len(taken)} taken slots, {pairs} all-or-nothing pairs")
     results = []
 
     def run(i: int) -> None:
@@ -99,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     winners = len({a.group_id for a in first.awards.values()})
     note(f"awards {len(first.awards)} (第1希望 {by_rank[1]}, 第2希望 {by_rank[2]}, 第3希望 {by_rank[3]}), "
          f"losers {len(first.losers)}, groups with a win {winners}/{N_GROUPS}, rounds {rounds}, "
-         f"slots awarded {sum(len(a.slots) for a in first.awards.values())} of {len(ROOMS) * len(PERIODS) * DAYS - len(taken)} free")
+         f"slots awarded {sum(len(a.slots) for a in first.awards.values())} "
+         f"of {len(ROOMS) * len(PERIODS) * DAYS - len(taken)} free")
     line("draw_digest", measure(lambda i: first.digest(), 20, warmup=2), size=SIZE)
     return 0 if ok else 1
 

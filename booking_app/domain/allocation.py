@@ -117,7 +117,7 @@ class Limits:
 
 @dataclass(frozen=True)
 class Award:
-    """A won entry (当選): which wish, its slots (sorted), and the round it was won in (= the group's k-th win)."""
+    """A won entry (当選): which wish, its slots (sorted), and its round (= the group's k-th win is round k)."""
 
     entry_id: int
     group_id: int
@@ -168,7 +168,8 @@ class DrawResult:
 
     def wins_of(self, group_id: int) -> tuple[Award, ...]:
         """The group's awards in the order they were won."""
-        return tuple(sorted((a for a in self.awards.values() if a.group_id == group_id), key=lambda a: a.round))
+        won = (a for a in self.awards.values() if a.group_id == group_id)
+        return tuple(sorted(won, key=lambda a: a.round))
 
 
 def new_seed() -> str:

@@ -51,7 +51,8 @@ def grid(room: int, day: int, period: int) -> Slot:
 
 
 def entry(eid: int, gid: int, *wishes: tuple[Slot, ...] | Slot) -> Entry:
-    return Entry(eid, gid, tuple(Wish(i + 1, w if isinstance(w, tuple) else (w,)) for i, w in enumerate(wishes)))
+    as_tuples = (w if isinstance(w, tuple) else (w,) for w in wishes)
+    return Entry(eid, gid, tuple(Wish(i + 1, w) for i, w in enumerate(as_tuples)))
 
 
 # ------------------------------------------------------------------------------ the hand-checked example
@@ -177,7 +178,8 @@ def test_replay_of_the_example():
     assert not replay(EXAMPLE, taken=[C], seed=SEED + " ", limits=Limits(), expected_digest=r.digest())
     assert not replay(EXAMPLE[:-1], taken=[C], seed=SEED, limits=Limits(), expected_digest=r.digest())
     assert not replay(EXAMPLE, taken=[], seed=SEED, limits=Limits(), expected_digest=r.digest())
-    assert not replay(EXAMPLE, taken=[C], seed=SEED, limits=Limits(max_wins_per_group=3), expected_digest=r.digest())
+    assert not replay(EXAMPLE, taken=[C], seed=SEED, limits=Limits(max_wins_per_group=3),
+                      expected_digest=r.digest())
 
 
 # ------------------------------------------------------------------------------------------ input checks
@@ -397,8 +399,8 @@ def test_fairness_nobody_with_fewer_wins_could_still_take_a_wish(case):
                 for w in e.wishes:
                     takeable = not any(conflicts_any(s, occupied) for s in w.slots) and \
                         not blocked_by_limit(lim, won_h, w)
-                    assert not takeable, (f"団体{g} won its award {k} while 団体{h} ({final[h]} wins) could still "
-                                          f"take 受付番号{e.entry_id} 第{w.rank}希望")
+                    assert not takeable, (f"団体{g} won its award {k} while 団体{h} ({final[h]} wins) "
+                                          f"could still take 受付番号{e.entry_id} 第{w.rank}希望")
 
 
 def reference_draw(entries, taken, seed, lim):
@@ -407,7 +409,8 @@ def reference_draw(entries, taken, seed, lim):
     occupied = list(taken)
     won: dict[int, list] = {g: [] for g in order}
     awards, lost = {}, {}
-    open_entries = {g: sorted((e for e in entries if e.group_id == g), key=lambda e: e.entry_id) for g in order}
+    by_id = sorted(entries, key=lambda e: e.entry_id)
+    open_entries = {g: [e for e in by_id if e.group_id == g] for g in order}
     done: set[int] = set()
     rnd = 0
     while len(done) < len(order):
@@ -482,8 +485,8 @@ def test_replay_true_for_the_same_inputs_false_when_one_changes(case, data):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.integers(1, 10_000), min_size=1, max_size=50, unique=True), st.text(min_size=1, max_size=8),
-       st.randoms(use_true_random=False))
+@given(st.lists(st.integers(1, 10_000), min_size=1, max_size=50, unique=True),
+       st.text(min_size=1, max_size=8), st.randoms(use_true_random=False))
 def test_group_order_is_a_permutation_independent_of_input_order(ids, seed, rnd):
     order = group_order(ids, seed)
     assert sorted(order) == sorted(ids)
