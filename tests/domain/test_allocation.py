@@ -125,6 +125,21 @@ def test_hand_checked_example_with_one_win_per_group():
     assert r.log[-1] == "抽選終了 当選4件 落選4件"
 
 
+def test_within_a_round_the_order_decides():
+    """Why the promise says "before it in the order": in round 2 the first group takes its 2nd slot B although
+    the second group (1 win) still wanted B — it had its turn after. "Every group with fewer wins had nothing
+    free" would be false here; the promise of the module is exact."""
+    first, second = group_order([1, 2], SEED)
+    r = draw([entry(1, first, A), entry(2, first, B), entry(3, second, C), entry(4, second, B)],
+             taken=[], seed=SEED, limits=Limits())
+    assert {eid: a.round for eid, a in r.awards.items()} == {1: 1, 3: 1, 2: 2}
+    assert r.losers == (4,) and r.lost_reasons[4] == LOST_FULL
+    # With the groups' numbers swapped, the order is the same but the other group is first, and wins B.
+    r2 = draw([entry(1, second, A), entry(2, second, B), entry(3, first, C), entry(4, first, B)],
+              taken=[], seed=SEED, limits=Limits())
+    assert sorted(r2.awards) == [1, 3, 4] and r2.losers == (2,)
+
+
 def test_a_pair_is_won_whole_or_not_at_all():
     # 団体1 is first and takes A; 団体2's pair (A, B) must not be cut down to B, so it loses although B is free.
     order = group_order([1, 2], "x")
