@@ -91,4 +91,6 @@ def test_two_hundred_payments_from_eight_terminals(db_url):
             assert conn.scalar(select(func.count(func.distinct(ReceiptLine.charge_id)))) == 200
     finally:
         engine.dispose()
-    assert elapsed < 20, f"{elapsed:.1f} s"
+    # A guard against workers that block each other for good (a lock never released), not a speed test
+    # (speed lives in bench/): on a loaded 2-core machine eight spawned interpreters alone take ~15 s.
+    assert elapsed < 90, f"{elapsed:.1f} s"
