@@ -7,7 +7,7 @@ Rooms are free for registered groups; general users pay (fees.py). Two rules cha
   ``days ≥ full_until_days_before`` → 100 %; else, when a partial tier is set,
   ``days ≥ partial_until_days_before`` → ``partial_rate`` %; else 0 %. A reason in ``full_reasons``
   (休館, 警報, センターの都合 by default) is always 100 %, on any day. A reason is always required: audits
-  of municipal centres have found refunds granted for reasons nobody recorded (DOMAIN.md).
+  of municipal centres have found refunds granted for reasons that did not qualify (DOMAIN.md).
 * **Reductions (減免)** — ``CentreProfile.reductions`` is a tuple of :class:`ReductionCode` (a code
   stored on the booking, the label printed on the receipt, the rate in percent).
 
