@@ -276,7 +276,9 @@ def draws(draw_: st.DrawFn) -> tuple[list[Entry], list[Slot], str, Limits]:
     return entries, taken, seed, limits
 
 
-PROPS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 60 examples per property keep the file near 20 s of the suite (150 took ~70 s on the 2-core CI machine);
+# raise it here for a longer search when changing the algorithm.
+PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def conflicts_any(s: Slot, others) -> bool:
