@@ -632,6 +632,87 @@ class StatAmendment(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
 
 
+
+# --------------------------------------------------------------------------- the lottery (抽選, issue 18)
+
+LOTTERY_CHANNELS = ("counter", "phone")  # 窓口 | 電話
+LOTTERY_ENTRY_STATUSES = ("entered", "won", "lost", "withdrawn")  # 受付済 | 当選 | 落選 | 取下げ
+
+
+class LotteryEntry(Base):
+    """A lottery entry (抽選の申込) for the month of use ``month`` (its first day), numbered per month.
+
+    ``entry_no`` (受付番号) is 1, 2, 3 … within the month; the unique constraint keeps two terminals from
+    giving the same number. A withdrawal (取下げ) is a status with who, when and why: nothing is deleted.
+    """
+
+    __tablename__ = "lottery_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date)
+    entry_no: Mapped[int] = mapped_column(Integer)
+    group_id: Mapped[int] = mapped_column(ForeignKey("member_groups.id"))
+    channel: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default="entered")
+    taken_at: Mapped[datetime]
+    taken_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    withdraw_reason: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        UniqueConstraint("month", "entry_no", name="uq_lottery_entries_month_no"),
+        CheckConstraint("entry_no > 0", name="ck_lottery_entries_no"),
+        CheckConstraint("channel IN ('counter','phone')", name="ck_lottery_entries_channel"),
+        CheckConstraint("status IN ('entered','won','lost','withdrawn')", name="ck_lottery_entries_status"),
+        Index("ix_lottery_entries_group_month", "group_id", "month"),
+    )
+
+
+class LotteryWish(Base):
+    """One slot (区分) of one wish (希望) of an entry: ``rank`` 1..3 = 第1〜第3希望, ``seq`` its order in an
+    all-or-nothing wish. ``booking_id``: the 仮予約 the draw made for this slot when the wish won."""
+
+    __tablename__ = "lottery_wishes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("lottery_entries.id"))
+    rank: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("entry_id", "rank", "seq", name="uq_lottery_wishes_entry_rank_seq"),
+        CheckConstraint("rank BETWEEN 1 AND 3", name="ck_lottery_wishes_rank"),
+        CheckConstraint("seq > 0", name="ck_lottery_wishes_seq"),
+        CheckConstraint("end_at > start_at", name="ck_lottery_wishes_times"),
+    )
+
+
+class LotteryDraw(Base):
+    """The draw (抽選の実施) of one month: at most one per month (the unique constraint refuses a second).
+
+    ``seed`` and ``digest`` (allocation.DrawResult.digest) let anyone re-run it for an audit; ``inputs``
+    holds what the entries alone do not: the slots already booked at the draw and the limits applied."""
+
+    __tablename__ = "lottery_draws"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date)
+    seed: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(Text)
+    algorithm: Mapped[str] = mapped_column(Text)
+    drawn_at: Mapped[datetime]
+    drawn_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    entries: Mapped[int] = mapped_column(Integer)
+    won: Mapped[int] = mapped_column(Integer)
+    lost: Mapped[int] = mapped_column(Integer)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("month", name="uq_lottery_draws_month"),)
+
+
 # The audit chain on SQLite: every session numbers and hashes its new audit rows as it flushes them.
 def _register_audit_chain() -> None:
     from sqlalchemy import event
