@@ -280,3 +280,137 @@ class AccidentReportDoc:
     received_by: str
     issuer: Issuer
 
+
+
+# --------------------------------------------------------------------------- the lottery (抽選, issue 18)
+# The lottery's papers (``reports.lottery_pdf``): the 受付控 handed to a group when an entry is taken, the month's
+# entry list for the counter, the result sheet per group and the public list by entry number (no names).
+# Slots arrive as the text the desk shows (「大会議室 2027/03/05(金) 夜間 18:00〜22:00」): the report prints
+# them as they are and never looks a room or a period up.
+
+# How the draw works, in the words of docs/design.md 「抽選のアルゴリズム」 (the services may pass their own).
+LOTTERY_RULE_TEXT = (
+    "抽選の方法：申し込んだ団体の順番を、記録される乱数の種（シード）から決めます。その順に1団体1回ずつ、"
+    "受付番号の若い申込から、空いている最も上位の希望を当選とします（2区分以上の希望は全部そろう時だけ当選）。"
+    "これを一巡ずつ繰り返すので、他の団体が1件目を待っている間に2件目を取る団体はありません。"
+)
+# How a group or an evaluator can check a draw (printed on the result sheet and the public list).
+LOTTERY_CHECK_TEXT = (
+    "確認の方法：抽選の記録（シードとダイジェスト）はセンターで保管しています。同じシードで抽選をやり直すと"
+    "同じ結果とダイジェストになることを、窓口でいつでも確かめられます。"
+)
+
+
+@dataclass(frozen=True)
+class LotteryWishLine:
+    """One 希望 of an entry as printed: ``rank`` 1 = 第1希望; its slots are needed together (all or nothing)."""
+
+    rank: int
+    slot_texts: tuple[str, ...]  # 「大会議室 2027/03/05(金) 夜間 18:00〜22:00」, one per 区分
+
+
+@dataclass(frozen=True)
+class LotteryEntryDoc:
+    """The 受付控 of one lottery entry (抽選申込), handed to the group at the counter or posted after a call."""
+
+    centre_name: str
+    centre_phone: str
+    month: date  # the month of use (its first day)
+    entry_no: str  # 受付番号
+    group_name: str
+    group_reg_no: str
+    channel: str  # 窓口 | 電話
+    taken_at: datetime
+    staff_name: str
+    wishes: tuple[LotteryWishLine, ...]
+    entry_open: date  # the entry window, both days inclusive
+    entry_close: date
+    draw_on: date
+    confirm_by: date  # a 当選 仮予約 must be confirmed by this day
+    first_come_from: date  # the slots left open are booked first-come from this day
+    draw_rule: str = LOTTERY_RULE_TEXT
+
+
+@dataclass(frozen=True)
+class LotteryEntryListRow:
+    """One entry in the month's entry list."""
+
+    entry_no: str
+    group_name: str
+    group_reg_no: str
+    wishes: tuple[LotteryWishLine, ...]
+    status_label: str  # 受付 / 取下げ / 当選（第1希望） / 落選 …
+    channel: str = ""  # 窓口 | 電話
+    taken_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LotteryEntryListDoc:
+    """The month's entry list (抽選申込一覧) for the counter, in 受付番号 order."""
+
+    centre_name: str
+    month: date  # the month of use (its first day)
+    printed_at: datetime
+    rows: tuple[LotteryEntryListRow, ...]
+    entry_open: date
+    entry_close: date
+    draw_on: date
+
+
+@dataclass(frozen=True)
+class LotteryResultLine:
+    """The outcome of one entry of a group: 当選 (the wish won, its slots, the 仮予約 number) or 落選 (why)."""
+
+    entry_no: str
+    wishes: tuple[LotteryWishLine, ...]
+    won_rank: int | None  # None: 落選
+    won_slots: tuple[str, ...] = ()  # the slot texts of the wish won
+    hold_no: str = ""  # the 仮予約's booking number(s), 「0001234・0001235」
+    lost_reason: str = ""  # allocation.LOST_REASONS_JA's text for a 落選
+
+    @property
+    def won(self) -> bool:
+        return self.won_rank is not None
+
+
+@dataclass(frozen=True)
+class LotteryResultDoc:
+    """The result sheet (抽選結果通知) of one group for one lottery month."""
+
+    centre_name: str
+    centre_phone: str
+    month: date  # the month of use (its first day)
+    group_name: str
+    group_reg_no: str
+    lines: tuple[LotteryResultLine, ...]  # the group's entries in 受付番号 order
+    confirm_by: date
+    first_come_from: date
+    seed: str
+    digest: str
+    drawn_at: datetime
+    order_position: int  # the group's place in the draw order (1 = first)
+    order_size: int  # how many groups were in the draw
+    draw_rule: str = LOTTERY_RULE_TEXT
+    how_to_check: str = LOTTERY_CHECK_TEXT
+
+
+@dataclass(frozen=True)
+class LotteryPublicRow:
+    """One entry of the public list: its number and 当選（第n希望） or 落選, nothing that names a group."""
+
+    entry_no: str
+    won_rank: int | None  # None: 落選
+
+
+@dataclass(frozen=True)
+class LotteryPublicListDoc:
+    """The public list of a draw (抽選結果一覧) for the notice board and the web: by 受付番号 only."""
+
+    centre_name: str
+    month: date  # the month of use (its first day)
+    rows: tuple[LotteryPublicRow, ...]
+    seed: str
+    digest: str
+    drawn_at: datetime
+    confirm_by: date
+    how_to_check: str = LOTTERY_CHECK_TEXT
