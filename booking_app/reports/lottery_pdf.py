@@ -606,12 +606,14 @@ def write_public_list(out: Out, doc: LotteryPublicListDoc, *, record: list[Drawn
                 pen.text(PUBLIC_MARGIN, top - 14, "この月の申込はありません。", 11, role="empty")
                 return
             for c in range(n_cols):
+                cells = chunk[c * per_col:(c + 1) * per_col]
+                if not cells:
+                    break  # the last page's empty columns get no heading
                 x = PUBLIC_MARGIN + c * (col_w + _COL_GAP)
                 pen.rect(x, top - head_h, col_w, head_h, role="table_head_fill", stroke=None, fill=LIGHT)
                 base = top - head_h + 9 * 0.45
                 pen.text(x + 2 * mm + num_w, base, "受付番号", 9, role="table_head", align="right")
                 pen.text(x + 2 * mm + num_w + 4 * mm, base, "結果", 9, role="table_head")
-                cells = chunk[c * per_col:(c + 1) * per_col]
                 y = top - head_h
                 for r in cells:
                     b = y - (_CELL_PITCH - line_height(PUBLIC_SIZE_PT)) / 2 - PUBLIC_SIZE_PT * 0.88
