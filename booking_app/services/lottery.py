@@ -122,7 +122,13 @@ class DrawView:
     lost: int
     winners: tuple[EntryView, ...]
     losers: tuple[EntryView, ...]
-    log: tuple[str, ...] = field(default=())
+    log: tuple[str, ...] = field(default=())  # the draw's Japanese log (allocation.DrawResult.log)
+    order: tuple[int, ...] = field(default=())  # group ids in the drawn order (1番 first)
+    lost_reasons: dict[int, str] = field(default_factory=dict)  # 受付番号 → why it lost (Japanese)
+
+    def place_of(self, group_id: int) -> int | None:
+        """The group's place in the draw order (1 = drawn first), for its result sheet."""
+        return self.order.index(group_id) + 1 if group_id in self.order else None
 
 
 # --------------------------------------------------------------------------- entries
@@ -414,7 +420,7 @@ def run_draw(session: Session, actor: Actor, month: dt.date, *, now: dt.datetime
           f"（シード {seed}）",
           after={"month": month, "seed": seed, "digest": result.digest(), "entries": len(entries),
                  "won": len(result.awards), "lost": len(result.losers)}, now=now)
-    view = draw_view(session, month, log=result.log)
+    view = draw_view(session, month, result=result)
     assert view is not None
     return view
 
@@ -432,19 +438,23 @@ def replay_draw(session: Session, month: dt.date) -> bool:
         return False  # the stored entries no longer even form a valid draw
 
 
-def draw_view(session: Session, month: dt.date, *, log: tuple[str, ...] | None = None) -> DrawView | None:
-    """The month's draw for the screens and the result sheets, or None before it."""
+def draw_view(session: Session, month: dt.date, *,
+              result: allocation.DrawResult | None = None) -> DrawView | None:
+    """The month's draw for the screens and the result sheets, or None before it. The log, the order and the
+    reasons of the losers come from re-running the draw from the stored seed and inputs (a few ms)."""
     row = _draw_row(session, month)
     if row is None:
         return None
-    if log is None:
+    if result is None:
         entries = _drawn_entries(session, row.month, ("won", "lost"))
         try:
-            log = allocation.draw(entries, taken=_taken(row.inputs), seed=row.seed, limits=_limits(row.inputs)).log
+            result = allocation.draw(entries, taken=_taken(row.inputs), seed=row.seed, limits=_limits(row.inputs))
         except ValidationError:
-            log = ()
+            result = None  # tampered beyond a valid draw: replay_draw says so; show the stored facts only
     staff = session.get(Staff, row.drawn_by)
     views = list_entries(session, row.month)
     return DrawView(row.month, row.seed, row.digest, row.algorithm, row.drawn_at, staff.name if staff else "",
                     row.entries, row.won, row.lost, tuple(v for v in views if v.status == "won"),
-                    tuple(v for v in views if v.status == "lost"), tuple(log))
+                    tuple(v for v in views if v.status == "lost"),
+                    result.log if result else (), result.order if result else (),
+                    {no: allocation.LOST_REASONS_JA[r] for no, r in result.lost_reasons.items()} if result else {})

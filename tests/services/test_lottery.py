@@ -227,6 +227,8 @@ def test_the_draw_makes_holds_for_exactly_the_awards_and_never_on_a_booked_slot(
     assert (view.entries, view.won, view.lost) == (3, 2, 1)
     assert {v.entry_no for v in view.winners} == {e1.entry_no, e2.entry_no}
     assert [v.entry_no for v in view.losers] == [e3.entry_no]
+    assert view.lost_reasons == {e3.entry_no: "希望の区分はすべて埋まっていました"}
+    assert sorted(view.order) == sorted({a, b, c}) and view.place_of(a) in (1, 2, 3)
     assert view.seed == "seed-1" and len(view.digest) == 64 and view.drawn_by
     assert view.log[0] == "抽選シード seed-1" and view.log[-1].startswith("抽選終了")
     with world.read() as s:
@@ -234,10 +236,11 @@ def test_the_draw_makes_holds_for_exactly_the_awards_and_never_on_a_booked_slot(
         statuses = dict(s.execute(select(LotteryEntry.entry_no, LotteryEntry.status)).all())
         linked = list(s.scalars(select(LotteryWish.booking_id).where(LotteryWish.booking_id.is_not(None))))
         s.expunge_all()
-    assert [(h.start_at, h.group_id, h.hold_until) for h in holds] == sorted(
-        [(at(TUE, 18), h.group_id, date(2026, 12, 29)) for h in holds if h.start_at.date() == TUE]
-        + [(at(WED, 18), h.group_id, date(2026, 12, 29)) for h in holds if h.start_at.date() == WED])
-    assert {h.group_id for h in holds} == {a, b} and len(holds) == 2
+    # 甲 and 乙 both wanted Tuesday first: one has it, the other its second wish, Wednesday.
+    assert [(h.start_at, h.end_at, h.hold_until, h.room_id) for h in holds] == [
+        (at(TUE, 18), at(TUE, 22), date(2026, 12, 29), world.rooms["大会議室"]),
+        (at(WED, 18), at(WED, 22), date(2026, 12, 29), world.rooms["大会議室"])]
+    assert {h.group_id for h in holds} == {a, b} and all(h.booker_kind == "member" for h in holds)
     assert sorted(linked) == sorted(h.id for h in holds)
     assert statuses == {e1.entry_no: "won", e2.entry_no: "won", e3.entry_no: "lost", e4.entry_no: "withdrawn"}
     won = {v.entry_no: v for v in view.winners}
@@ -259,6 +262,26 @@ def test_a_second_draw_is_refused_by_the_service_and_by_the_database(world: Worl
             s.add(LotteryDraw(month=MONTH, seed="x", digest="x", algorithm="x", drawn_at=DRAW,
                               drawn_by=world.manager.id, entries=0, won=0, lost=0, inputs={}))
     assert world.count(LotteryDraw) == 1
+
+
+def test_a_group_wins_at_most_max_wins_per_group_entries(world: World):
+    g = world.make_group()
+    days = [date(2027, 3, d) for d in (2, 3, 4, 5, 8, 9)]
+    entries = [entry(world, g, [evening(world, d)]) for d in days]  # six entries, nobody else: 4 win
+    view = draw(world)
+    assert [v.entry_no for v in view.winners] == [e.entry_no for e in entries[:4]]
+    assert view.lost_reasons == {e.entry_no: "団体の当選上限に達しました" for e in entries[4:]}
+    assert world.count(Booking) == 4
+
+
+def test_the_draw_is_refused_while_an_entry_s_group_cannot_book(world: World):
+    g = world.make_group("停止の会")
+    entry(world, g, [evening(world, TUE)])
+    with world.write() as s:
+        s.execute(text("UPDATE member_groups SET status = 'suspended' WHERE id = :g"), {"g": g})
+    with pytest.raises(RuleError, match="受付番号1（停止の会：停止）"):
+        draw(world)
+    assert world.count(LotteryDraw) == 0 and world.count(Booking) == 0
 
 
 def _many_entries(world: World) -> None:
@@ -284,7 +307,8 @@ def test_the_same_seed_gives_the_same_awards_and_digest_and_replays(world: World
     assert [(v.entry_no, v.won_rank) for v in second.winners] == [(v.entry_no, v.won_rank) for v in first.winners]
     with world.read() as s:
         assert lot.replay_draw(s, MONTH) is True
-        assert lot.draw_view(s, MONTH).log == second.log
+        again = lot.draw_view(s, MONTH)
+        assert (again.log, again.order, again.lost_reasons) == (second.log, second.order, second.lost_reasons)
     with world.write() as s:  # tampering: an entry's wish moved to another evening after the draw
         s.execute(text("UPDATE lottery_wishes SET start_at = :s, end_at = :e WHERE id = "
                        "(SELECT min(id) FROM lottery_wishes)"), {"s": at(date(2027, 3, 9), 18),
@@ -312,32 +336,53 @@ def test_an_all_or_nothing_pair_becomes_two_bookings_or_none(world: World):
 
 
 @pytest.mark.postgres
-def test_postgresql_refuses_the_draw_to_a_desk_login(pg_url):
-    from test_db_roles import Staffed  # a staff login per role, signed in straight through psycopg
-
+def test_postgresql_lets_a_desk_take_entries_and_only_a_manager_draw(pg_url):
+    """Through the app with each staff member's own login: the desk takes and withdraws entries (grants,
+    sequences), the manager's login runs the whole draw (bookings, statuses, the draw row); typed by hand, a
+    desk login cannot insert a draw, set a result, link a booking, change an entry's group or delete."""
     import psycopg
+    from sqlalchemy.engine import make_url
+    from test_db_roles import PW, Staffed  # a staff login per role
+
+    from booking_app.store.engine import make_engine, write_session
 
     st = Staffed(pg_url)
+    engines = {role: make_engine(make_url(st.url).set(username=st.logins[role], password=PW)
+                                 .render_as_string(hide_password=False)) for role in ("desk", "manager")}
     try:
         w = load_world(st.owner)
         g = w.make_group()
-        v = entry(w, g, [evening(w, TUE)])
-        v2 = entry(w, g, [evening(w, WED)])
+        desk = dataclasses.replace(w, engine=engines["desk"])
+        v = entry(desk, g, [evening(w, TUE)])
+        v2 = entry(desk, g, [evening(w, WED)])
+        v3 = entry(desk, g, [evening(w, THU)])
+        with write_session(engines["desk"]) as s:
+            lot.withdraw_entry(s, w.desk, v3.id, "団体の都合", now=TAKE)
         with st.connect("desk") as conn:
             for sql in ("INSERT INTO lottery_draws (month, seed, digest, algorithm, drawn_at, drawn_by, entries, won,"
                         " lost, inputs) VALUES ('2027-03-01', 'x', 'x', 'x', now(), 1, 0, 0, 0, '{}')",
                         f"UPDATE lottery_entries SET status = 'won' WHERE id = {v.id}",
+                        f"UPDATE lottery_entries SET status = 'entered' WHERE id = {v3.id}",
                         "UPDATE lottery_wishes SET booking_id = NULL",
                         f"UPDATE lottery_entries SET group_id = group_id WHERE id = {v.id}",
-                        "DELETE FROM lottery_entries"):
-                with pytest.raises(psycopg.Error):
+                        "DELETE FROM lottery_wishes", "DELETE FROM lottery_entries"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     with conn.transaction():
                         conn.execute(sql)
-            with conn.transaction():  # a desk may withdraw
+            with conn.transaction():  # withdrawing by hand is what the grant allows (before the draw)
                 conn.execute(f"UPDATE lottery_entries SET status = 'withdrawn' WHERE id = {v2.id}")
-        with st.connect("manager") as conn:
-            with conn.transaction():
-                conn.execute(f"UPDATE lottery_entries SET status = 'won' WHERE id = {v.id}")
-                conn.execute("UPDATE lottery_wishes SET booking_id = NULL")
+        with pytest.raises(PermissionDenied), write_session(engines["desk"]) as s:
+            lot.run_draw(s, w.desk, MONTH, now=DRAW, seed="pg")
+        with write_session(engines["manager"]) as s:
+            view = lot.run_draw(s, w.manager, MONTH, now=DRAW, seed="pg")
+        assert (view.entries, view.won, view.lost) == (1, 1, 0) and view.winners[0].entry_no == v.entry_no
+        with st.connect("desk") as conn:  # after the draw a desk login cannot even withdraw
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                with conn.transaction():
+                    conn.execute(f"UPDATE lottery_entries SET status = 'withdrawn' WHERE id = {v.id}")
+        with write_session(st.owner) as s:
+            assert lot.replay_draw(s, MONTH) is True
     finally:
+        for e in engines.values():
+            e.dispose()
         st.dispose()
