@@ -361,7 +361,10 @@ def write_entry_receipt(out: Out, doc: LotteryEntryDoc, *, record: list[Drawn] |
             break
         scale = round(scale - 0.05, 2)
     body = room - contact.height - 4 * mm
-    pages = paginate(blocks, body, body)
+    # A page after the first says whose 受付控 it is.
+    more = _para(f"抽選申込 受付控（続き）　受付番号 {doc.entry_no}　{doc.group_name}", lay.pt(9), lay.left, lay.width,
+                 role="title_more", color=ACCENT, pad_bottom=2 * mm)
+    pages = paginate(blocks, body, body - more.height)
     total = len(pages)
 
     def footer(pen: Pen, n: int) -> None:
@@ -371,7 +374,7 @@ def write_entry_receipt(out: Out, doc: LotteryEntryDoc, *, record: list[Drawn] |
                      role="page_no", align="right", color=GREY)
 
     return _render(pages, out, RECEIPT_SIZE, RECEIPT_MARGIN, title=f"抽選申込 受付控 {doc.entry_no}",
-                   author=doc.centre_name, header=lambda n: [], footer=footer, record=record)
+                   author=doc.centre_name, header=lambda n: [more] if n > 1 else [], footer=footer, record=record)
 
 
 # --------------------------------------------------------------------------- the entry list (A4 landscape)

@@ -273,6 +273,21 @@ def test_a_receipt_with_very_long_wishes_shrinks_then_still_fits(tmp_path):
     assert pdf_text(tmp_path / "long.pdf").count("多目的交流ホール") == 12
 
 
+def test_a_receipt_too_long_for_one_page_runs_on_and_says_whose_it_is(tmp_path):
+    e = ENTRIES[0]
+    many = tuple(LotteryWishLine(r, tuple(f"多目的交流ホール 3/{d}(月) 夜間 18:00〜22:00" for d in range(1, 21)))
+                 for r in (1, 2, 3))
+    record: list[Drawn] = []
+    pages = lp.write_entry_receipt(tmp_path / "many.pdf", entry_doc(e, wishes=many), record=record)
+    assert pages == 2 == page_count(tmp_path / "many.pdf")
+    assert [d.text for d in record if d.role == "page_no"] == ["1／2", "2／2"]
+    more = [d.text for d in record if d.role == "title_more"]
+    assert more and all(d.page == 2 for d in record if d.role == "title_more")
+    assert f"受付番号 {entry_no(e.entry_id)}" in "".join(more)
+    assert_inside_margins(record, lp.RECEIPT_MARGIN)
+    assert_no_text_overlaps(record)
+
+
 # --------------------------------------------------------------------------- the entry list
 
 
