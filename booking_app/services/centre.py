@@ -61,6 +61,8 @@ def get_profile(session: Session) -> CentreProfile:
 def save_profile(session: Session, actor: Actor, profile: CentreProfile, *, now: datetime | None = None) -> None:
     require_manager(session, actor, "センター設定の変更")
     profile.validate()
+    # The lottery rooms as the rooms table names them (profile.rooms only seeds that table).
+    profile.lottery.validate(room_names=[r.name for r in list_rooms(session)])
     now = now or local_now()
     before = put_value(session, PROFILE_KEY, profile.to_dict(), by=actor.id, now=now)
     audit(session, actor, "update", "centre_profile", None, "センター設定を変更", before=before,

@@ -46,6 +46,7 @@ from booking_app.ui.context import AppContext
 from booking_app.ui.dialog_keys import name_buddies
 from booking_app.ui.keyboard import free_tab_everywhere, shortcut_action
 from booking_app.ui.plain_text import plain_label
+from booking_app.ui.settings.allocation_settings import AllocationSettingsWidget
 from booking_app.ui.settings.backup_encryption_settings import BackupEncryptionSettings
 from booking_app.ui.settings.fee_settings import FeeSettingsWidget
 from booking_app.ui.settings.import_limits_settings import ImportLimitsWidget
@@ -139,6 +140,8 @@ class SettingsPage(QWidget):
         self._build_periods()
         self._build_closures()
         self._build_windows()
+        self.allocation = AllocationSettingsWidget(ctx)  # 抽選・還付・減免 (issue 18): saves itself
+        self.tabs.addTab(self.allocation, "抽選・還付・減免")
         self._build_fees()
         # Staff accounts, shown to everyone, changed by a システム管理者 only (the page decides).
         self.accounts = AccountsPage(ctx)
