@@ -251,8 +251,13 @@ def test_the_draw_makes_holds_for_exactly_the_awards_and_never_on_a_booked_slot(
 
 def test_a_second_draw_is_refused_by_the_service_and_by_the_database(world: World):
     g = world.make_group()
-    entry(world, g, [evening(world, TUE)])
+    v = entry(world, g, [evening(world, TUE)])
+    with world.read() as s:
+        assert lot.draw_view(s, MONTH) is None
     draw(world)
+    with pytest.raises(RuleError, match="当選のため取り下げられません"):
+        with world.write() as s:
+            lot.withdraw_entry(s, world.desk, v.id, "団体の都合", now=DRAW)
     with pytest.raises(RuleError, match="既に実施されています"):
         draw(world, seed="seed-2")
     with pytest.raises(RuleError, match="抽選は済んでいます"):
