@@ -61,6 +61,8 @@ ENTITY_LABELS: dict[str, str] = {
     "demo": "デモデータ",
     "audit": "操作履歴",
     "statistics": "統計",
+    "lottery_entry": "抽選の申込",
+    "lottery_draw": "抽選",
 }
 
 ACTION_LABELS: dict[str, str] = {
@@ -103,6 +105,8 @@ ACTION_LABELS: dict[str, str] = {
     "backup": "バックアップ",
     "denied": "拒否",  # a write refused for the staff member's real role
     "anonymise": "匿名化",  # personal data erased (services/privacy.py)
+    "withdraw": "取下げ",  # a lottery entry withdrawn before the draw (services/lottery.py)
+    "draw": "抽選の実施",
 }
 
 # Keys of the services' snapshots (bookings.snapshot, groups._snapshot, …) in the desk's words.
