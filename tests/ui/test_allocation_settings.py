@@ -68,8 +68,15 @@ def edit_cell(qtbot, table, row: int, col: int, text: str) -> None:
     editors[0].selectAll()
     assert kw.focused() is editors[0]
     kw.type_text(text)  # Japanese arrives as the IME commits it
-    qtbot.keyClick(editors[0], Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: str(table.model().index(row, col).data()) == text, timeout=2000)
+    enter(qtbot, table)
+    assert str(table.model().index(row, col).data()) == text
+
+
+def enter(qtbot, table) -> None:
+    """Enter in the cell being edited; the delegate commits and closes it through a queued call: wait for it,
+    so the next key does not meet a closing editor."""
+    qtbot.keyClick(kw.focused(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: kw.focused() is table, timeout=2000)
 
 
 def type_into_spin(qtbot, spin, value: int) -> None:
@@ -113,14 +120,14 @@ def test_refunds_partial_tier_off_and_a_new_reason_and_code(qtbot, engine, manag
     assert tab.refund_summary.text() == "利用日の7日前まで全額、6日前以降は還付なし。"
     qtbot.mouseClick(tab.reason_add, Qt.MouseButton.LeftButton)
     kw.type_text("感染症対策")
-    qtbot.keyClick(kw.focused(), Qt.Key.Key_Return)
+    enter(qtbot, tab.reasons_table)
     qtbot.mouseClick(tab.reduction_add, Qt.MouseButton.LeftButton)
     m = tab.reductions_model
     row = m.rowCount() - 1
     assert m.flags(m.index(row, m.col("code"))) & Qt.ItemFlag.ItemIsEditable  # a new code may be typed
     assert not m.flags(m.index(0, m.col("code"))) & Qt.ItemFlag.ItemIsEditable  # a saved one may not
     kw.type_text("elderly")
-    qtbot.keyClick(kw.focused(), Qt.Key.Key_Return)
+    enter(qtbot, tab.reductions_table)
     edit_cell(qtbot, tab.reductions_table, row, m.col("label"), "高齢者団体")
     assert tab.save(), errors
     p = stored(engine)
@@ -254,3 +261,18 @@ def test_every_control_is_named_and_tab_goes_round(qtbot, engine, role, request)
     order = [tab.spins["months_ahead"], tab.spins["no_show_months"], tab.full_days, tab.reasons_table,
              tab.reductions_table]
     assert [mine.index(x) for x in order] == sorted(mine.index(x) for x in order)
+
+
+def test_ctrl_s_in_an_open_cell_saves_what_was_typed(qtbot, engine, manager, errors):
+    page, tab = tab_of(qtbot, engine, manager)
+    table, m = tab.reductions_table, tab.reductions_model
+    table.setCurrentIndex(m.index(reduction_row(tab, "children"), m.col("rate")))
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    editor = kw.focused()
+    assert editor is not table and table.isAncestorOf(editor)
+    editor.selectAll()
+    kw.type_text("25")
+    kw.press(Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # no Enter first
+    assert errors == []
+    assert {c.code: c.rate for c in stored(engine).reductions}["children"] == 25
