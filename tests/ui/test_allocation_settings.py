@@ -276,3 +276,18 @@ def test_ctrl_s_in_an_open_cell_saves_what_was_typed(qtbot, engine, manager, err
     kw.press(Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # no Enter first
     assert errors == []
     assert {c.code: c.rate for c in stored(engine).reductions}["children"] == 25
+
+
+def test_tab_still_goes_round_after_the_rooms_are_read_again(qtbot, engine, manager, window):
+    """元に戻す makes the room check boxes anew; they keep their place in the Tab order."""
+    window.show_page("settings")
+    page = window.pages["settings"]
+    page.tabs.setCurrentWidget(page.allocation)
+    tab = page.allocation
+    tab.revert_button.click()
+    tab.spins["no_show_months"].setFocus()
+    kw.press(Qt.Key.Key_Tab)
+    assert kw.focused() is tab.room_checks[0]
+    chain = kw.tab_chain(limit=250)
+    kw.assert_no_trap(chain, must_reach=[*tab.room_checks, tab.save_button])
+    assert kw.unnamed(tab) == []

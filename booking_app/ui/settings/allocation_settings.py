@@ -287,6 +287,7 @@ class AllocationSettingsWidget(QWidget):
             cb.setEnabled(self._editable)
             cb.toggled.connect(self._update_preview)
             self.rooms_grid.addWidget(cb, i // 3, i % 3)
+            cb.show()  # now, not by the layout's queued call: Tab may come before it
             self.room_checks.append(cb)
         self._order_tab()
 
