@@ -291,3 +291,16 @@ def test_tab_still_goes_round_after_the_rooms_are_read_again(qtbot, engine, mana
     chain = kw.tab_chain(limit=250)
     kw.assert_no_trap(chain, must_reach=[*tab.room_checks, tab.save_button])
     assert kw.unnamed(tab) == []
+
+
+@pytest.mark.xfail(strict=True, reason="SettingsPage.save_profile writes the lottery, refunds and reductions it read "
+                   "when the page was loaded; it should keep the stored ones (change reported for settings_page.py)")
+def test_saving_the_booking_windows_afterwards_keeps_what_this_tab_saved(qtbot, engine, manager, errors):
+    page, tab = tab_of(qtbot, engine, manager)
+    tab.spins["draw_day"].setValue(16)
+    assert tab.save(), errors
+    page.hold_days.setValue(5)
+    assert page.save_profile(), errors
+    p = stored(engine)
+    assert p.tentative_hold_days == 5
+    assert p.lottery.draw_day == 16
