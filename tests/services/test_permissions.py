@@ -24,7 +24,7 @@ from booking_app import cli
 from booking_app.domain.errors import PermissionDenied, RuleError
 from booking_app.domain.recurrence import RecurrenceRule
 from booking_app.reports.insurance_pdf import write_insurance
-from booking_app.services import backup_encryption, import_limits, privacy
+from booking_app.services import backup_encryption, import_limits, lottery, privacy
 from booking_app.services import auth, centre, command_tokens, fees, group_io, groups, imports, insurance, insurance_reports
 from booking_app.services import bookings as bk
 from booking_app.services import payments as pay
@@ -126,6 +126,8 @@ CASES = [
     Case("insurance.save_plan", lambda s, a, e: insurance.save_plan(s, a, FY, _plan(s), now=NOW)),
     Case("insurance_reports.export_insurance", lambda s, a, e: write_insurance(insurance_reports.export_insurance(
         s, a, FY, e.tmp / "roster.csv"), e.tmp / "roster.csv", fiscal_year=FY), output="roster.csv"),
+    # The month whose draw day (15 Nov) has passed on NOW: a draw with no entries, recorded all the same.
+    Case("lottery.run_draw", lambda s, a, e: lottery.run_draw(s, a, date(2027, 2, 1), now=NOW, seed="perm")),
     Case("audit_log.export_audit", lambda s, a, e: export_audit(s, a, AuditFilter(), e.tmp / "audit.csv", now=NOW),
          output="audit.csv"),
     Case("auth.create_account", lambda s, a, e: auth.create_account(s, a, name="新人 一郎", password=PW, now=NOW),
