@@ -293,8 +293,6 @@ def test_tab_still_goes_round_after_the_rooms_are_read_again(qtbot, engine, mana
     assert kw.unnamed(tab) == []
 
 
-@pytest.mark.xfail(strict=True, reason="SettingsPage.save_profile writes the lottery, refunds and reductions it read "
-                   "when the page was loaded; it should keep the stored ones (change reported for settings_page.py)")
 def test_saving_the_booking_windows_afterwards_keeps_what_this_tab_saved(qtbot, engine, manager, errors):
     page, tab = tab_of(qtbot, engine, manager)
     tab.spins["draw_day"].setValue(16)

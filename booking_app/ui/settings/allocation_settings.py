@@ -22,8 +22,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
@@ -48,7 +47,7 @@ from booking_app.ui.keyboard import free_tab_everywhere, key_text
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.settings.rows_model import RowsModel, editable_table
 
-SAVE_KEY = "Ctrl+S"
+SAVE_KEY = "Ctrl+S"  # the settings page's 「表示中のタブを保存」 presses this tab's 保存
 SAVED_NOTE = "抽選・還付・減免の設定を保存しました。"
 PROBLEM_STYLE = "color: #8a3b00;"
 MISSING_ROOM = "（部屋の一覧にありません）"
@@ -460,31 +459,6 @@ class AllocationSettingsWidget(QWidget):
         w = self.field_widget(field)
         if w is not None and w.isEnabled():
             w.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    # ---------------------------------------------------------------- Ctrl+S
-
-    def event(self, e: QEvent) -> bool:
-        """Ctrl+S anywhere in this tab saves this tab. The page's 「表示中のタブを保存」 (Ctrl+S, in
-        キー操作一覧) presses the page's own button on tabs it does not know; this tab claims the key
-        first (a shortcut override from its focused field), then saves on the key press below."""
-        if e.type() == QEvent.Type.ShortcutOverride and self._is_save_key(e):
-            e.accept()
-            return True
-        return super().event(e)
-
-    def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt naming
-        if self._is_save_key(e):
-            e.accept()
-            if self.save_button.isEnabled():
-                self.save()
-            return
-        super().keyPressEvent(e)
-
-    @staticmethod
-    def _is_save_key(e: QEvent) -> bool:
-        if not isinstance(e, QKeyEvent):
-            return False
-        return QKeySequence(e.keyCombination()) == QKeySequence(SAVE_KEY)
 
 
 __all__ = ["AllocationSettingsWidget", "cycle_text", "next_lottery_month"]

@@ -206,6 +206,8 @@ class SettingsPage(QWidget):
             return self.fees.save_button
         if w is self.targets:
             return self.targets.save_button
+        if w is self.allocation:
+            return self.allocation.save_button
         if w in (self.accounts, self.data_protection):
             return None
         if w is self.tabs.widget(0):
@@ -227,7 +229,8 @@ class SettingsPage(QWidget):
         b.click()
 
     def _show_profile_row(self, index: int) -> None:
-        own_save = self.tabs.widget(index) in (self.fees, self.targets, self.accounts, self.data_protection)
+        own_save = self.tabs.widget(index) in (self.fees, self.targets, self.allocation, self.accounts,
+                                               self.data_protection)
         for w in (self.profile_hint, self.reload_button, self.profile_save):
             w.setVisible(not own_save)
 
@@ -535,7 +538,13 @@ class SettingsPage(QWidget):
         except DomainError as exc:
             self.ctx.prompts.show_error(self, exc)
             return False
-        return self._write(lambda s, a: centre.save_profile(s, a, profile), {"profile"})
+        def work(s, a) -> None:
+            # 抽選・還付・減免 saves itself: what it stored stays, never the copy this page read at load.
+            stored = centre.get_profile(s)
+            centre.save_profile(s, a, dataclasses.replace(profile, lottery=stored.lottery, refunds=stored.refunds,
+                                                          reductions=stored.reductions))
+
+        return self._write(work, {"profile"})
 
 
 __all__ = ["SettingsPage"]
