@@ -48,6 +48,8 @@ ENTITY_TO_VIEWS: dict[str, frozenset[str]] = {
     "targets": frozenset({"targets", "group"}),
     "fees": frozenset({"fees", "charge"}),
     "staff": frozenset({"staff"}),
+    "lottery_entry": frozenset({"lottery_entry"}),
+    "lottery_draw": frozenset({"lottery_draw", "lottery_entry", "booking"}),
 }
 ALL_VIEWS: frozenset[str] = frozenset().union(*ENTITY_TO_VIEWS.values()) | {"remote"}
 

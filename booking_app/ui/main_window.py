@@ -43,6 +43,7 @@ from booking_app.ui.context import AppContext
 from booking_app.ui.groups.groups_page import GroupsPage
 from booking_app.ui.insurance.insurance_page import InsurancePage
 from booking_app.ui.key_sheet import KeySheetDialog
+from booking_app.ui.lottery.lottery_page import LotteryPage
 from booking_app.ui.keyboard import GLOBAL_SECTION, shortcut_action
 from booking_app.ui.money.cashup_page import CashupPage
 from booking_app.ui.money.receipts_page import ReceiptsPage
@@ -112,13 +113,15 @@ PAGE_CLASSES: dict[str, Callable[[AppContext], QWidget]] = {
     "calendar": CalendarPage, "today": TodayListPage, "search": BookingSearchPage, "groups": GroupsPage,
     "receipts": ReceiptsArea,  # 領収書 and 日計表
     "insurance": InsurancePage, "settings": SettingsPage, "stats": StatsPage, "audit": AuditPage,
+    "lottery": LotteryPage,
 }
 
 
 class MainWindow(QMainWindow):
     """The desk's main window (メイン画面)."""
 
-    PAGES = ("calendar", "today", "search", "groups", "receipts", "insurance", "settings", "stats", "audit")
+    PAGES = ("calendar", "today", "search", "groups", "receipts", "insurance", "settings", "stats", "audit",
+             "lottery")
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -143,7 +146,7 @@ class MainWindow(QMainWindow):
         self._titles = titles = {"calendar": self.tr("予約カレンダー"), "today": self.tr("本日の予約"),
                   "search": self.tr("予約検索"), "groups": self.tr("団体"), "receipts": self.tr("領収書"),
                   "insurance": self.tr("保険"), "settings": self.tr("設定"), "stats": self.tr("統計"),
-                  "audit": self.tr("操作履歴")}
+                  "audit": self.tr("操作履歴"), "lottery": self.tr("抽選")}
         for key in self.PAGES:
             page = self._make_page(key)
             self.pages[key] = page
@@ -300,12 +303,12 @@ class MainWindow(QMainWindow):
                                       section=GLOBAL_SECTION, context=Qt.ShortcutContext.WindowShortcut)
         file_menu.addAction(quit_action)
 
-        # 移動: one key per page (Ctrl+1 … Ctrl+9 in the order of the list on the left) and Ctrl+F for the
+        # 移動: one key per page (Ctrl+1 … Ctrl+9, then Ctrl+0, in the order of the list on the left) and Ctrl+F for the
         # search field of the page in front, so a clerk never needs the mouse to change screens.
         go_menu = bar.addMenu(self.tr("移動(&G)"))
         self.page_actions: dict[str, QAction] = {}
         for i, key in enumerate(self.PAGES, start=1):
-            action = shortcut_action(self, self._titles[key], f"Ctrl+{i}", lambda k=key: self.go_to_page(k),
+            action = shortcut_action(self, self._titles[key], f"Ctrl+{i % 10}", lambda k=key: self.go_to_page(k),
                                      section=GLOBAL_SECTION, name=f"page_{key}_action",
                                      context=Qt.ShortcutContext.WindowShortcut)
             self.page_actions[key] = action

@@ -25,7 +25,8 @@ from booking_app import clock
 from booking_app.domain.errors import ValidationError
 
 # The main window's pages (MainWindow.PAGES, repeated so the options are checked without Qt).
-PAGE_KEYS = ("calendar", "today", "search", "groups", "receipts", "insurance", "settings", "stats", "audit")
+PAGE_KEYS = ("calendar", "today", "search", "groups", "receipts", "insurance", "settings", "stats", "audit",
+             "lottery")
 
 # name -> what it shows; the page it is opened over when only the dialog is asked for.
 DIALOGS: dict[str, tuple[str, str]] = {

@@ -70,7 +70,8 @@ def _opens_and_switches_pages(qtbot, ctx):
     assert [receipts.tabText(i) for i in range(receipts.count())] == ["領収書", "日計表"]
     nav = window.nav
     labels = [nav.item(i).text() for i in range(nav.count())]
-    assert labels == ["予約カレンダー", "本日の予約", "予約検索", "団体", "領収書", "保険", "設定", "統計", "操作履歴"]
+    assert labels == ["予約カレンダー", "本日の予約", "予約検索", "団体", "領収書", "保険", "設定", "統計", "操作履歴",
+                      "抽選"]
     # Click the navigation as a person would.
     for key, label in (("search", "予約検索"), ("today", "本日の予約"), ("groups", "団体"), ("receipts", "領収書"),
                        ("insurance", "保険"), ("settings", "設定"), ("stats", "統計"), ("audit", "操作履歴")):
