@@ -99,7 +99,8 @@ class WishRow(QGroupBox):
         keep = self.period_combo.currentText()
         self.period_combo.clear()
         for p in hours.periods_for(self.profile, self.day()):
-            self.period_combo.addItem(f"{p.label}（{p.start:%H:%M}〜{p.end:%H:%M}）", (p.start, p.end))
+            text = p.label if ":" in p.label else f"{p.label}（{p.start:%H:%M}〜{p.end:%H:%M}）"
+            self.period_combo.addItem(text, (p.start, p.end))
         if self.period_combo.count() == 0:
             self.period_combo.addItem(f"休館日（{hours.closure_reason(self.profile, self.day()) or '区分なし'}）", None)
         i = self.period_combo.findText(keep)
