@@ -12,7 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 OUT="$ROOT/docs/images"
 TODAY="2026-11-25"
-PAGES="calendar,today,insurance,stats"
+PAGES="calendar,today,insurance,stats,lottery"
 DIALOGS="login,lock,booking,payment,group-check,receipts-all,cashup,accidents,about,keys"
 
 if [ ! -x "$PYTHON" ]; then
