@@ -94,6 +94,8 @@ def test_a_desk_clerk_takes_an_entry_by_keys(qtbot, ctx, engine, world, prompts)
     kw.press(Qt.Key.Key_Tab)
     assert kw.focused() is dlg.wish_rows[0].period_combo
     kw.press(Qt.Key.Key_End)  # the evening
+    kw.press(Qt.Key.Key_3, ALT)
+    assert kw.focused() is dlg.wish_rows[2].room_combo
     kw.press(Qt.Key.Key_S, CTRL)
     assert prompts.errors == [] and dlg.result() == EntryDialog.DialogCode.Accepted
     assert dlg.saved is not None and dlg.saved.entry_no == 1
@@ -238,3 +240,51 @@ def test_ctrl_0_opens_the_lottery_page(window):
     kw.press("0", CTRL)
     assert window.current_page_key() == "lottery"
     assert window.pages["lottery"].isAncestorOf(kw.focused())
+
+
+@pytest.fixture
+def previews(monkeypatch):
+    """The print previews opened (path, title), the files kept for the test to read."""
+    from booking_app.ui.money import payment_dialog as pd
+
+    shown: list[tuple[Path, str]] = []
+    monkeypatch.setattr(pd, "preview_pdf", lambda _parent, path, *, title, suggested_name: shown.append((path, title)))
+    yield shown
+    for path, _title in shown:
+        path.unlink(missing_ok=True)
+
+
+def _is_pdf(path: Path) -> bool:
+    return path.exists() and path.read_bytes()[:5] == b"%PDF-" and path.stat().st_size > 1000
+
+
+@pytest.mark.now("2026-12-05 10:00")
+def test_the_receipt_is_offered_after_an_entry_and_the_list_prints(qtbot, engine, world, prompts, previews):
+    v = take(world, world.groups["fuku"], TUE, WED)
+    page = page_for(qtbot, engine, world.desk)
+    assert not page.results_button.isEnabled() and not page.public_button.isEnabled()
+    prompts.answer_confirm(True)
+    path = page.offer_receipt(v)
+    assert "受付番号1で受け付けました" in prompts.texts("confirm")[-1] and "受付控を印刷しますか" in prompts.texts("confirm")[-1]
+    assert path is not None and _is_pdf(path) and previews[-1][1] == "受付控　受付番号1　福々子ども食堂"
+    prompts.answer_confirm(False)
+    assert page.offer_receipt(v) is None and len(previews) == 1
+    assert page.select_id(v.id) and page.receipt_button.isEnabled()
+    page.receipt_button.click()
+    page.list_button.click()
+    assert [t for _p, t in previews[1:]] == ["受付控　受付番号1　福々子ども食堂", "抽選の申込一覧　2027年3月分"]
+    assert all(_is_pdf(p) for p, _t in previews) and prompts.errors == []
+
+
+@pytest.mark.now("2026-12-15 10:00")
+def test_the_result_papers_print_after_the_draw(qtbot, engine, world, prompts, previews):
+    take(world, world.groups["fuku"], TUE)
+    take(world, world.groups["rodoku"], TUE)
+    with write_session(engine) as s:
+        lot.run_draw(s, world.manager, MONTH, now=datetime(2026, 12, 15, 10), seed="seed-1")
+    page = page_for(qtbot, engine, world.desk)
+    assert page.results_button.isEnabled() and page.public_button.isEnabled()
+    page.results_button.click()
+    page.public_button.click()
+    assert [t for _p, t in previews] == ["抽選結果のお知らせ　2027年3月分", "抽選結果（掲示用）　2027年3月分"]
+    assert all(_is_pdf(p) for p, _t in previews) and prompts.errors == []

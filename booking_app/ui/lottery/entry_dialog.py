@@ -76,7 +76,7 @@ class WishRow(QGroupBox):
         self.pair_check.setAccessibleName(f"第{rank}希望：連続する日も（2日セット）")
         grid = QGridLayout(self)
         grid.setContentsMargins(8, 4, 8, 4)
-        room_label = QLabel(f"部屋(&{RANK_KEYS[rank - 1]})" if rank == 1 else "部屋")
+        room_label = QLabel(f"部屋(&{RANK_KEYS[rank - 1]})")  # Alt+1, Alt+2, Alt+3: the n-th wish
         room_label.setBuddy(self.room_combo)
         grid.addWidget(room_label, 0, 0)
         grid.addWidget(self.room_combo, 0, 1)

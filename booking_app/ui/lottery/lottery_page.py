@@ -3,13 +3,19 @@
 A month selector (the month whose entries are taken now, and the months before and after it), the cycle's
 dates in one line, the entries in 受付番号 order (団体, 第1〜第3希望 in short, 状態, the 仮予約 number of a
 win), a status line with the counts and the action buttons: 申込を受ける… (F2), 取下げ… (F3), 抽選を実施…
-(管理者, F9: from the draw day, once), 抽選の検証 (re-run from the stored seed). Every answer comes from
-``services.lottery``; this page only shows it and asks.
+(管理者, F9: from the draw day, once), 抽選の検証 (re-run from the stored seed), and the papers through the
+print preview: 受付控 (the selected entry; offered after an entry is taken), 申込一覧, and after the draw the
+結果通知 (a sheet per group) and the 掲示用 list (numbers only). Every answer comes from ``services.lottery``
+and ``services.lottery_docs``; this page only shows it and asks.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -18,13 +24,16 @@ from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 from booking_app import clock
 from booking_app.domain import lottery_rules as lr
 from booking_app.domain.errors import DomainError
+from booking_app.reports import lottery_pdf
 from booking_app.services import lottery as lot
+from booking_app.services import lottery_docs
 from booking_app.services.centre import get_profile
 from booking_app.services.unit_of_work import Session
 from booking_app.ui.context import AppContext
 from booking_app.ui.keyboard import bind_key
 from booking_app.ui.list_page import ListPage
 from booking_app.ui.lottery.entry_dialog import EntryDialog
+from booking_app.ui.money import payment_dialog as pd
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.table_model import RIGHT, RowsTableModel
 
@@ -103,6 +112,7 @@ class LotteryPage(ListPage):
         super().__init__(ctx, EntriesModel(), name="lottery_page", table_name="lottery_table", parent=parent)
         self.table.setAccessibleName("抽選の申込の一覧")
         self.draw: lot.DrawView | None = None
+        self.last_pdf: Path | None = None
         self.rules = lr.LotteryRules()
         self.month_combo = QComboBox()
         self.month_combo.setObjectName("month_combo")
@@ -121,8 +131,21 @@ class LotteryPage(ListPage):
         self.withdraw_button = self.add_action("取下げ…", "withdraw_button", self.withdraw_selected,
                                                enabled=lambda r: r is not None and r.status == "entered"
                                                and self.draw is None)
+        self.receipt_button = self.add_action("受付控を印刷", "print_receipt_button", self.print_receipt,
+                                              enabled=lambda r: r is not None,
+                                              tip="選んだ申込の受付控（団体に渡す控え、A5）")
+        self.list_button = self.add_action("申込一覧を印刷", "print_list_button", self.print_list,
+                                           enabled=lambda _r: self.model.rowCount() > 0,
+                                           tip="この月の申込の一覧（受付番号順、A4横）", stretch_before=True)
+        self.results_button = self.add_action("結果通知を印刷", "print_results_button", self.print_results,
+                                              enabled=lambda _r: self.draw is not None,
+                                              tip="団体ごとの抽選結果のお知らせ（抽選の後）")
+        self.public_button = self.add_action("掲示用の結果を印刷", "print_public_button", self.print_public,
+                                             enabled=lambda _r: self.draw is not None,
+                                             tip="受付番号と当選・落選だけの掲示用の一覧（団体名なし、抽選の後）")
+        self.button_bar.addSpacing(16)
         self.draw_button = self.add_action("抽選を実施…", "draw_button", self.run_draw,
-                                           enabled=lambda _r: self._draw_refusal() is None, stretch_before=True)
+                                           enabled=lambda _r: self._draw_refusal() is None)
         self.replay_button = self.add_action("抽選の検証", "replay_button", self.replay,
                                              enabled=lambda _r: self.draw is not None,
                                              tip="保存したシードで抽選をやり直し、同じ結果になるか確かめます")
@@ -241,7 +264,65 @@ class LotteryPage(ListPage):
             return
         v = dlg.saved
         self.load(select=v.id)
-        self.ctx.prompts.info(self, "抽選の申込", f"受付番号{v.entry_no}で受け付けました（{v.group_name}）。")
+        self.offer_receipt(v)
+
+    def offer_receipt(self, v: lot.EntryView) -> Path | None:
+        """After an entry is taken: its number, and the 受付控 to hand over (or read out on the phone)."""
+        if self.ctx.prompts.confirm(self, "抽選の申込",
+                                    f"受付番号{v.entry_no}で受け付けました（{v.group_name}）。\n受付控を印刷しますか？",
+                                    yes="印刷する", no="印刷しない"):
+            return self._print_receipt_of(v)
+        return None
+
+    # ---------------------------------------------------------------- papers
+
+    def print_receipt(self) -> Path | None:
+        v = self.selected()
+        return self._print_receipt_of(v) if v is not None else None
+
+    def _print_receipt_of(self, v: lot.EntryView) -> Path | None:
+        staff, eid = self.ctx.actor.name, v.id
+        return self._preview(lambda s: lottery_docs.entry_receipt_doc(s, eid, staff_name=staff),
+                             lottery_pdf.write_entry_receipt, f"lottery_receipt_{v.entry_no}_",
+                             f"受付控　受付番号{v.entry_no}　{v.group_name}", f"抽選受付控_{v.entry_no}.pdf")
+
+    def print_list(self) -> Path | None:
+        month, now = self.month(), clock.now()
+        return self._preview(lambda s: lottery_docs.entry_list_doc(s, month, printed_at=now),
+                             lottery_pdf.write_entry_list, "lottery_list_",
+                             f"抽選の申込一覧　{month.year}年{month.month}月分",
+                             f"抽選申込一覧_{month:%Y%m}.pdf")
+
+    def print_results(self) -> Path | None:
+        month = self.month()
+        return self._preview(lambda s: lottery_docs.result_docs(s, month), lottery_pdf.write_result_sheet,
+                             "lottery_results_", f"抽選結果のお知らせ　{month.year}年{month.month}月分",
+                             f"抽選結果通知_{month:%Y%m}.pdf")
+
+    def print_public(self) -> Path | None:
+        month = self.month()
+        return self._preview(lambda s: lottery_docs.public_list_doc(s, month), lottery_pdf.write_public_list,
+                             "lottery_public_", f"抽選結果（掲示用）　{month.year}年{month.month}月分",
+                             f"抽選結果_掲示用_{month:%Y%m}.pdf")
+
+    def _preview(self, read: Callable[[Session], Any], render: Callable[[Any, Any], object], prefix: str,
+                 title: str, suggested: str) -> Path | None:
+        """Read the paper's data, render it to a temporary PDF and open the print preview; an error is
+        shown and leaves no file."""
+        path = ""
+        try:
+            doc = self.ctx.read(read)
+            fd, path = tempfile.mkstemp(prefix=prefix, suffix=".pdf")
+            os.close(fd)
+            render(Path(path), doc)
+        except Exception as exc:  # noqa: BLE001 - a report bug must not stop the desk
+            if path:
+                os.remove(path)
+            self.ctx.prompts.show_error(self, exc)
+            return None
+        self.last_pdf = Path(path)
+        pd.preview_pdf(self, Path(path), title=title, suggested_name=suggested)
+        return Path(path)
 
     def withdraw_selected(self) -> None:
         v = self.selected()
