@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableView,
     QVBoxLayout,
@@ -122,13 +123,23 @@ class AllocationSettingsWidget(QWidget):
         self.spins: dict[str, QSpinBox] = {}
 
         outer = QVBoxLayout(self)
-        columns = QHBoxLayout()
+        body = QWidget()
+        columns = QHBoxLayout(body)
+        columns.setContentsMargins(0, 0, 0, 0)
         columns.addWidget(self._build_lottery(), 1)
         right = QVBoxLayout()
         right.addWidget(self._build_refunds())
         right.addWidget(self._build_reductions(), 1)
         columns.addLayout(right, 1)
-        outer.addLayout(columns, 1)
+        # The rules scroll when the window is short: the main window must still fit 1366×768 with its
+        # status bar (the tab's full height is ~700 px), and 保存 stays in sight below.
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("allocation_scroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a container; Tab goes to its fields
+        self.scroll.setWidget(body)
+        outer.addWidget(self.scroll, 1)
 
         bottom = QHBoxLayout()
         self.status_label = plain_label()
