@@ -23,6 +23,7 @@ from booking_app.demo.bookings import Planner
 from booking_app.demo.centre import complete_the_issuer, give_demo_passwords
 from booking_app.demo.groups import make_groups
 from booking_app.demo.insurance import seed_insurance
+from booking_app.demo.lottery import seed_lottery
 from booking_app.demo.money import seed_money
 from booking_app.demo.tables import TERMINAL
 from booking_app.demo.visits import seed_walkins
@@ -78,6 +79,8 @@ def seed_demo(session: Session, *, today: date, seed: int = 7, groups: int = 300
     money = seed_money(session, random.Random(f"{seed}-money"), bookings=year.bookings, charged=year.charges,
                        profile=profile, types=types, today=today, first=first, desk=desk, manager=manager)
     money |= seed_insurance(session, today=today, rng_or_seed=f"{seed}-insurance", counts=money)
+    money |= seed_lottery(session, random.Random(f"{seed}-lottery"), today=today, seed=seed, groups=active, desk=desk,
+                          manager=manager)  # 抽選: a month drawn, the next with entries (demo/lottery.py)
 
     skipped = session.scalar(select(func.count()).select_from(Booking).where(
         Booking.status == BookingStatus.SKIPPED.value, Booking.series_id.in_(year.series_ids or [0]))) or 0
