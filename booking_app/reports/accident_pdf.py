@@ -22,8 +22,9 @@ from reportlab.lib.units import mm
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.documents import AccidentReportDoc as AccidentReportDoc
 from booking_app.fonts import register_reportlab_fonts
-from booking_app.reports.insurance_pdf import GREY, LIGHT, _Col, _line_block, _render, _table_row, date_both
+from booking_app.reports.insurance_pdf import GREY, LIGHT, _line_block, _render, _table_row, date_both
 from booking_app.reports.layout import Block, Drawn, Pen, paginate, wrap
+from booking_app.reports.layout import Column as _Col
 
 MARGIN = 18 * mm
 SIZE = A4

@@ -16,7 +16,7 @@ The column layout is documented for staff in docs/insurance-export.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -37,6 +37,7 @@ from booking_app.domain.fees import yen
 from booking_app.fonts import register_reportlab_fonts
 from booking_app.reports.layout import (
     Block,
+    Column as _Col,
     Drawn,
     Pen,
     fit_two_lines,
@@ -44,6 +45,7 @@ from booking_app.reports.layout import (
     open_canvas,
     paginate,
     spacer,
+    table_row,
     wrap,
 )
 from booking_app.services.table_writer import csv_bytes, save_workbook
@@ -82,14 +84,6 @@ def date_both(d: date) -> str:
 # --------------------------------------------------------------------------- shared PDF pieces
 
 
-@dataclass(frozen=True)
-class _Col:
-    heading: str
-    width: float
-    align: str = "left"
-    max_lines: int = 2
-
-
 def _line_block(text: str, size: float, left: float, width: float, *, align: str = "left", role: str = "text",
                 color: Color = black, leading: float = 1.45, pad_top: float = 0.0, pad_bottom: float = 0.0,
                 char_space: float = 0.0, keep_with_next: bool = False) -> Block:
@@ -111,29 +105,9 @@ def _line_block(text: str, size: float, left: float, width: float, *, align: str
 
 def _table_row(cols: Sequence[_Col], cells: Sequence[str], left: float, size: float, *, head: bool,
                role: str, pad: float, fill: Color | None = None, lines_override: int | None = None) -> Block:
-    """A table row: every cell wrapped in its column (cut with '…' past the column's line limit)."""
-    wrapped = [wrap(c, col.width - 2 * pad, size, max_lines=lines_override or col.max_lines) if c else [""]
-               for col, c in zip(cols, cells, strict=True)]
-    pitch = size * 1.3
-    height = max(len(w) for w in wrapped) * pitch + 2 * pad
-    total_w = sum(c.width for c in cols)
-
-    def draw(pen: Pen, top: float) -> None:
-        if head or fill is not None:
-            pen.rect(left, top - height, total_w, height, role=f"{role}_fill", stroke=None, fill=fill or LIGHT)
-        x = left
-        first = top - pad - (pitch - line_height(size)) / 2 - size * 0.88
-        for col, lines in zip(cols, wrapped, strict=True):
-            align = "center" if head else col.align
-            ax = {"left": x + pad, "right": x + col.width - pad, "center": x + col.width / 2}[align]
-            for k, s in enumerate(lines):
-                if s:
-                    pen.text(ax, first - k * pitch, s, size, role=role, align=align)
-            x += col.width
-        pen.line(left, top - height, left + total_w, top - height, role="table_rule",
-                 color=black if head else RULE_GREY, width=0.7 if head else 0.3)
-
-    return Block(height, draw)
+    """A row of the roster and the lists (layout.table_row in this paper's greys)."""
+    return table_row(cols, cells, left, size, head=head, role=role, pad=pad, head_fill=LIGHT, rule=RULE_GREY,
+                     fill=fill, lines_override=lines_override)
 
 
 def _render(pages: list[list[Block]], out: Path | str | BinaryIO, size: tuple[float, float], margin: float, *,

@@ -378,3 +378,47 @@ def spacer(height: float) -> Block:
 
 def flow_height(blocks: Sequence[Block]) -> float:
     return sum(b.height for b in blocks)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: its heading, width (points), alignment and how many lines a cell may wrap to."""
+
+    heading: str
+    width: float
+    align: str = "left"
+    max_lines: int = 2
+
+
+def table_row(cols: Sequence[Column], cells: Sequence[str], left: float, size: float, *, head: bool, role: str,
+              pad: float, head_fill: Color, rule: Color, leading: float = 1.3, fill: Color | None = None,
+              lines_override: int | None = None) -> Block:
+    """A table row as a block: every cell wrapped in its column (cut with '…' past the column's line limit),
+    a heading row filled with ``head_fill`` (a body row with ``fill`` when given), a rule under the row
+    (black under a heading, ``rule`` under a body row)."""
+    wrapped = [wrap(c, col.width - 2 * pad, size, max_lines=lines_override or col.max_lines) if c else [""]
+               for col, c in zip(cols, cells, strict=True)]
+    pitch = size * leading
+    height = max(len(w) for w in wrapped) * pitch + 2 * pad
+    total_w = sum(c.width for c in cols)
+
+    def draw(pen: Pen, top: float) -> None:
+        if head or fill is not None:
+            pen.rect(left, top - height, total_w, height, role=f"{role}_fill", stroke=None,
+                     fill=fill if fill is not None and not head else head_fill)
+        x = left
+        first = top - pad - (pitch - line_height(size)) / 2 - size * 0.88
+        for col, lines in zip(cols, wrapped, strict=True):
+            align = "center" if head else col.align
+            ax = {"left": x + pad, "right": x + col.width - pad, "center": x + col.width / 2}[align]
+            for k, text in enumerate(lines):
+                if text:
+                    pen.text(ax, first - k * pitch, text, size, role=role, align=align)
+            x += col.width
+        pen.line(left, top - height, left + total_w, top - height, role="table_rule",
+                 color=black if head else rule, width=0.7 if head else 0.3)
+
+    return Block(height, draw)

@@ -41,6 +41,7 @@ from booking_app.domain.documents import (
 )
 from booking_app.reports.layout import (
     Block,
+    Column as _Col,
     Drawn,
     Pen,
     fit_size,
@@ -50,6 +51,7 @@ from booking_app.reports.layout import (
     open_canvas,
     paginate,
     spacer,
+    table_row,
     text_width,
     wrap,
 )
@@ -190,39 +192,11 @@ def _boxed(blocks: Sequence[Block], left: float, width: float, *, pad: float, ro
     return Block(height, draw)
 
 
-@dataclass(frozen=True)
-class _Col:
-    heading: str
-    width: float
-    align: str = "left"
-    max_lines: int = 2
-
-
 def _table_row(cols: Sequence[_Col], cells: Sequence[str], left: float, size: float, *, head: bool,
                role: str, pad: float) -> Block:
-    """A table row: each cell wrapped in its column (cut with '…' past its line limit)."""
-    wrapped = [wrap(c, col.width - 2 * pad, size, max_lines=col.max_lines) if c else [""]
-               for col, c in zip(cols, cells, strict=True)]
-    pitch = size * 1.25
-    height = max(len(w) for w in wrapped) * pitch + 2 * pad
-    total_w = sum(c.width for c in cols)
-
-    def draw(pen: Pen, top: float) -> None:
-        if head:
-            pen.rect(left, top - height, total_w, height, role="table_head_fill", stroke=None, fill=LIGHT)
-        x = left
-        first = top - pad - (pitch - line_height(size)) / 2 - size * 0.88
-        for col, lines in zip(cols, wrapped, strict=True):
-            align = "center" if head else col.align
-            ax = {"left": x + pad, "right": x + col.width - pad, "center": x + col.width / 2}[align]
-            for k, s in enumerate(lines):
-                if s:
-                    pen.text(ax, first - k * pitch, s, size, role=role, align=align)
-            x += col.width
-        pen.line(left, top - height, left + total_w, top - height, role="table_rule",
-                 color=black if head else RULE_GREY, width=0.7 if head else 0.3)
-
-    return Block(height, draw)
+    """A row of the entry list (layout.table_row in this paper's greys and leading)."""
+    return table_row(cols, cells, left, size, head=head, role=role, pad=pad, head_fill=LIGHT, rule=RULE_GREY,
+                     leading=1.25)
 
 
 def _render(pages: Sequence[Sequence[Block]], out: Out, size: tuple[float, float], margin: float, *, title: str,
