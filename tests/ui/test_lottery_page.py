@@ -288,3 +288,17 @@ def test_the_result_papers_print_after_the_draw(qtbot, engine, world, prompts, p
     page.public_button.click()
     assert [t for _p, t in previews] == ["抽選結果のお知らせ　2027年3月分", "抽選結果（掲示用）　2027年3月分"]
     assert all(_is_pdf(p) for p, _t in previews) and prompts.errors == []
+
+
+@pytest.mark.now("2026-12-15 10:00")
+def test_the_month_says_whether_its_draw_was_run(qtbot, engine, world):
+    """Past the draw day a month reads 抽選待ち until the draw is run, then 抽選済: an overdue draw never
+    looks done."""
+    take(world, world.groups["fuku"], TUE)
+    page = page_for(qtbot, engine, world.manager)
+    label = lambda: page.month_combo.itemText(page.month_index(MONTH))  # noqa: E731
+    assert label() == "2027年3月分（抽選待ち）"
+    with write_session(engine) as s:
+        lot.run_draw(s, world.manager, MONTH, now=datetime(2026, 12, 15, 10), seed="label")
+    page.fill_months()
+    assert label() == "2027年3月分（抽選済）"

@@ -39,6 +39,7 @@ from booking_app.ui.table_model import RIGHT, RowsTableModel
 
 SECTION = "抽選"
 WEEKDAYS = "月火水木金土日"
+WISH_MAX_W = 260  # pixels: three wishes, 状態 and 仮予約 fit 1366 px beside the page list
 
 
 def _md(d: date) -> str:
@@ -163,16 +164,19 @@ class LotteryPage(ListPage):
         self.rules = lr.lottery_rules(self.ctx.read(get_profile))
         today = self.ctx.today
         target = lr.target_month(self.rules, today)
-        base = target or lr.add_months(today, self.rules.months_ahead)
+        base = target or lr.month_start(lr.add_months(today, self.rules.months_ahead))  # months are their 1st
         keep = self.month_combo.currentData()
         self.month_combo.blockSignals(True)
         self.month_combo.clear()
-        for m in (lr.add_months(base, -1), base, lr.add_months(base, 1)):
+        months = (lr.add_months(base, -1), base, lr.add_months(base, 1))
+        drawn = self.ctx.read(lambda s: {m for m in months if lot.draw_view(s, m) is not None})
+        for m in months:
             c = lr.cycle(self.rules, m)
-            state = ("申込受付中" if c.entry_open <= today <= c.entry_close
-                     else "抽選後" if today >= c.draw else "申込前" if today < c.entry_open else "締切後")
+            # Past the draw day the label says whether the draw was run: an overdue draw must not read as done.
+            state = ("抽選済" if m in drawn else "申込受付中" if c.entry_open <= today <= c.entry_close
+                     else "抽選待ち" if today >= c.draw else "申込前" if today < c.entry_open else "締切後")
             self.month_combo.addItem(f"{m.year}年{m.month}月分（{state}）", m)
-        i = self.month_combo.findData(keep) if keep is not None else -1
+        i = self.month_index(keep) if keep is not None else -1
         self.month_combo.setCurrentIndex(i if i >= 0 else 1)
         self.month_combo.blockSignals(False)
         self._show_cycle()
@@ -181,8 +185,14 @@ class LotteryPage(ListPage):
         m = self.month_combo.currentData()
         return m if m is not None else lr.add_months(self.ctx.today, self.rules.months_ahead)
 
+    def month_index(self, month: date) -> int:
+        """The month's row in the selector, or -1 (compared by value: QComboBox.findData does not match a
+        Python date it stored)."""
+        first = lr.month_start(month)
+        return next((i for i in range(self.month_combo.count()) if self.month_combo.itemData(i) == first), -1)
+
     def select_month(self, month: date) -> None:
-        i = self.month_combo.findData(lr.month_start(month))
+        i = self.month_index(month)
         if i >= 0:
             self.month_combo.setCurrentIndex(i)
 
@@ -224,6 +234,11 @@ class LotteryPage(ListPage):
             text += "　まだ申込はありません"
         self.status_label.setText(text)
         self.table.resizeColumnsToContents()
+        # A long wish (a two-day set in the hall) must not push 状態 and 仮予約 off a 1366-pixel screen: the
+        # wishes are cut with 「…」 past WISH_MAX_W (the whole text is in the printed entry list).
+        for col in range(EntriesModel.HEADERS.index("第1希望"), EntriesModel.HEADERS.index("第3希望") + 1):
+            if self.table.columnWidth(col) > WISH_MAX_W:
+                self.table.setColumnWidth(col, WISH_MAX_W)
         self.update_tips()
 
     def update_actions(self) -> None:
