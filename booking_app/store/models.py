@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -233,6 +234,10 @@ class Booking(Base):
     status_reason: Mapped[str] = mapped_column(Text, default="")  # cancel / skip / no-show reason
     override_reason: Mapped[str] = mapped_column(Text, default="")  # manager's written reason
     note: Mapped[str] = mapped_column(Text, default="")
+    # 減免 (issue 18): a code of CentreProfile.reductions, approved by a manager (staff.id; a plain
+    # integer, not a foreign key, so that SQLite adds the column without rebuilding this table).
+    reduction_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    reduction_approved_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
     created_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
@@ -322,7 +327,9 @@ class Charge(Base):
                                                      index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("member_groups.id"), nullable=True)
     payer_name: Mapped[str] = mapped_column(String(200), default="")
-    kind: Mapped[str] = mapped_column(String(20))  # room | equipment | item | insurance
+    # room | equipment | item | insurance | reduction (減免: the one kind with a price below zero, a line
+    # that takes the reduction off the booking's other charges)
+    kind: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[int] = mapped_column(Integer)
@@ -335,7 +342,8 @@ class Charge(Base):
 
     __table_args__ = (
         CheckConstraint("quantity > 0", name="ck_charges_quantity"),
-        CheckConstraint("unit_price >= 0", name="ck_charges_price"),
+        CheckConstraint("unit_price >= 0 OR kind = 'reduction'", name="ck_charges_price"),
+        CheckConstraint("kind <> 'reduction' OR unit_price <= 0", name="ck_charges_reduction"),
         CheckConstraint("amount = quantity * unit_price", name="ck_charges_amount"),
         CheckConstraint("tax IN ('taxable10','exempt')", name="ck_charges_tax"),
         CheckConstraint("status IN ('open','paid','cancelled')", name="ck_charges_status"),
@@ -711,6 +719,89 @@ class LotteryDraw(Base):
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     __table_args__ = (UniqueConstraint("month", name="uq_lottery_draws_month"),)
+
+
+class WaitlistEntry(Base):
+    """A request to be offered a slot when it frees (キャンセル待ち), in the order of ``id``.
+
+    The slot is a room and a time (usually one 区分). The life of an entry: ``waiting`` → ``offered``
+    (with ``reply_by``) → ``accepted`` (``booking_id``: the booking made) / ``declined`` / ``expired``; or
+    ``withdrawn`` at the requester's wish. Nothing is deleted. Two partial unique indexes hold on both
+    databases: a group waits at most once for a slot, and a slot has at most one open offer (so the
+    next in line is offered only when the previous offer is answered or expired).
+    """
+
+    __tablename__ = "waitlist_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("member_groups.id"), nullable=True)
+    booker_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    status: Mapped[str] = mapped_column(String(10), default="waiting")
+    requested_at: Mapped[datetime]
+    requested_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    offered_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    offered_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    reply_by: Mapped[datetime | None] = mapped_column(nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    close_reason: Mapped[str] = mapped_column(Text, default="")
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="ck_waitlist_times"),
+        CheckConstraint("status IN ('waiting','offered','accepted','declined','expired','withdrawn')",
+                        name="ck_waitlist_status"),
+        CheckConstraint("status <> 'offered' OR (offered_at IS NOT NULL AND reply_by IS NOT NULL)",
+                        name="ck_waitlist_offer"),
+        CheckConstraint("status <> 'accepted' OR booking_id IS NOT NULL", name="ck_waitlist_accepted"),
+        CheckConstraint("group_id IS NOT NULL OR booker_name <> ''", name="ck_waitlist_who"),
+        Index("ix_waitlist_slot", "room_id", "start_at"),
+        Index("uq_waitlist_group_slot", "room_id", "start_at", "end_at", "group_id", unique=True,
+              sqlite_where=text("status IN ('waiting','offered') AND group_id IS NOT NULL"),
+              postgresql_where=text("status IN ('waiting','offered') AND group_id IS NOT NULL")),
+        Index("uq_waitlist_one_offer", "room_id", "start_at", unique=True,
+              sqlite_where=text("status = 'offered'"), postgresql_where=text("status = 'offered'")),
+    )
+
+
+class Refund(Base):
+    """A refund (還付) paid back on a cancelled booking's paid charges, by the refund rules.
+
+    The receipt stays as it was (a partial refund is not a void); ``refund_no`` (R2026-000001) is
+    numbered without gaps per fiscal year like receipts, and printed on the 還付 slip. ``paid`` is what
+    the booking's lines on ``receipt_id`` came to, ``rate`` the percent refunded and ``amount`` the yen
+    (refunds.refund_amount: rounded down). At most one refund per booking and receipt; never edited.
+    """
+
+    __tablename__ = "refunds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    refund_no: Mapped[str] = mapped_column(String(20), unique=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), index=True)
+    paid: Mapped[int] = mapped_column(Integer)
+    rate: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    why_text: Mapped[str] = mapped_column(Text, default="")
+    method: Mapped[str] = mapped_column(String(20), default="cash")
+    at: Mapped[datetime] = mapped_column(index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    terminal: Mapped[str] = mapped_column(String(100), default="")
+
+    __table_args__ = (
+        UniqueConstraint("fiscal_year", "seq", name="uq_refunds_fy_seq"),
+        UniqueConstraint("booking_id", "receipt_id", name="uq_refunds_booking_receipt"),
+        CheckConstraint("rate BETWEEN 0 AND 100", name="ck_refunds_rate"),
+        CheckConstraint("amount >= 0 AND amount <= paid", name="ck_refunds_amount"),
+        CheckConstraint("reason <> ''", name="ck_refunds_reason"),
+        CheckConstraint("method IN ('cash','card','transfer','qr','other')", name="ck_refunds_method"),
+    )
 
 
 # The audit chain on SQLite: every session numbers and hashes its new audit rows as it flushes them.
