@@ -246,3 +246,41 @@ def test_a_second_terminal_waits_for_the_first_offer_and_is_refused(world: World
     with world.read() as s:
         assert s.scalar(select(Booking.id).where(Booking.id == bid)) == bid
         assert s.execute(text("SELECT count(*) FROM waitlist_entries WHERE status = 'offered'")).scalar() == 1
+
+
+@pytest.mark.postgres
+def test_postgresql_lets_a_desk_login_run_the_whole_list(pg_url):
+    """With the desk's own database login (grants of migration 0012): add, lock (FOR UPDATE needs the column
+    UPDATE grant), offer, decline, accept into a booking; by hand a desk login cannot delete an entry."""
+    import dataclasses
+
+    import psycopg
+    from factories import load_world
+    from sqlalchemy.engine import make_url
+    from test_db_roles import PW, Staffed  # a staff login per role
+
+    from booking_app.store.engine import make_engine
+
+    st = Staffed(pg_url)
+    eng = make_engine(make_url(st.url).set(username=st.logins["desk"], password=PW)
+                      .render_as_string(hide_password=False))
+    try:
+        w = load_world(st.owner)
+        desk = dataclasses.replace(w, engine=eng)
+        bid = booked(desk)
+        a, b = add(desk, name="一番の人"), add(desk, group=w.make_group())
+        cancel(desk, bid)
+        offer(desk)
+        with desk.write() as s:
+            wl.decline_offer(s, w.desk, a.id, now=NOW)
+        offer(desk)
+        with desk.write() as s:
+            assert wl.accept_offer(s, w.desk, b.id, now=NOW).booking_id is not None
+        with st.connect("desk") as conn:
+            for sql in ("DELETE FROM waitlist_entries", f"UPDATE waitlist_entries SET group_id = NULL WHERE id = {b.id}"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    with conn.transaction():
+                        conn.execute(sql)
+    finally:
+        eng.dispose()
+        st.dispose()
