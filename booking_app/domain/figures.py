@@ -9,9 +9,10 @@ makes by hand.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
+from typing import Any
 
 from booking_app import clock
 from booking_app.domain.counting import Pace
@@ -119,6 +120,113 @@ def same_period(rows: Iterable[MonthRow]) -> tuple[int, int]:
     return this, last
 
 
+# --------------------------------------------------------------------------- issue 18: allocation and money
+
+# キャンセル待ち outcomes (WaitlistEntry.status) → their names, in the order the tables list them.
+WAITLIST_LABELS = {"waiting": "待機中", "offered": "連絡済（回答待ち）", "accepted": "承諾（予約済）",
+                   "declined": "辞退", "expired": "回答期限切れ", "withdrawn": "取下げ"}
+REFUND_FULL_REASON = "全額還付の理由"  # a refund for a reason of RefundRules.full_reasons (any day)
+REFUND_BY_DAYS = "日数による"  # a refund by days before the day of use (its rate as the detail)
+
+
+@dataclass(frozen=True)
+class LotteryRoomFigures:
+    """One lottery room's entries (抽選) for the months of use in the period.
+
+    ``entries``: entries not withdrawn with a wish in this room; each is exactly one of ``won`` (a wish in
+    this room holds the draw's 仮予約), ``won_elsewhere`` (the entry won in another room), ``lost`` (落選)
+    or ``pending`` (not drawn yet). ``won_slots``: the 区分 of this room the draw booked."""
+
+    room: str
+    entries: int
+    won: int
+    won_elsewhere: int
+    lost: int
+    pending: int
+    won_slots: int
+
+
+@dataclass(frozen=True)
+class LotteryMonth:
+    """A month of use in the period and the day its draw was run (None: not run)."""
+
+    month: date
+    drawn_on: date | None
+
+
+@dataclass(frozen=True)
+class CountYen:
+    """A count and its yen (a 減免 label, a 還付 class): ``yen`` is always the money as a positive figure."""
+
+    label: str
+    count: int
+    yen: int
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class AllocationFigures:
+    """The lottery, the waiting lists, 減免 and 還付 of a period (issue 18).
+
+    * ``rooms``: per lottery room (:class:`LotteryRoomFigures`); ``entries`` … ``withdrawn`` the period's
+      entries counted once each (an entry wishing for two rooms is in both rooms' rows, once here);
+    * ``waitlist``: キャンセル待ち requested in the period by their outcome (WAITLIST_LABELS' names);
+    * ``reductions``: 減免 lines on receipts issued in the period and not voided, per label (the line's
+      description): count and the yen taken off, as a positive figure;
+    * ``refunds``: 還付 made in the period by class (REFUND_FULL_REASON with the reason as the detail, or
+      REFUND_BY_DAYS with the rate): count and yen paid back.
+    """
+
+    rooms: tuple[LotteryRoomFigures, ...] = ()
+    months: tuple[LotteryMonth, ...] = ()
+    entries: int = 0
+    won: int = 0
+    lost: int = 0
+    pending: int = 0
+    withdrawn: int = 0
+    won_slots: int = 0
+    waitlist: dict[str, int] = field(default_factory=dict)
+    reductions: tuple[CountYen, ...] = ()
+    refunds: tuple[CountYen, ...] = ()
+
+    @property
+    def drawn(self) -> bool:
+        """Whether every month of use in the period has had its draw (False when there is none)."""
+        return bool(self.months) and all(m.drawn_on is not None for m in self.months)
+
+    @property
+    def reduction_yen(self) -> int:
+        return sum(r.yen for r in self.reductions)
+
+    @property
+    def refund_yen(self) -> int:
+        return sum(r.yen for r in self.refunds)
+
+    def to_json(self) -> dict[str, Any]:
+        """As stored in MonthClosing.figures (dates as ISO text)."""
+        return {
+            "rooms": [asdict(r) for r in self.rooms],
+            "months": [{"month": m.month.isoformat(),
+                        "drawn_on": m.drawn_on.isoformat() if m.drawn_on else None} for m in self.months],
+            "entries": self.entries, "won": self.won, "lost": self.lost, "pending": self.pending,
+            "withdrawn": self.withdrawn, "won_slots": self.won_slots, "waitlist": dict(self.waitlist),
+            "reductions": [asdict(r) for r in self.reductions], "refunds": [asdict(r) for r in self.refunds],
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> AllocationFigures:
+        return cls(
+            rooms=tuple(LotteryRoomFigures(**r) for r in d.get("rooms", ())),
+            months=tuple(LotteryMonth(date.fromisoformat(m["month"]),
+                                      date.fromisoformat(m["drawn_on"]) if m.get("drawn_on") else None)
+                         for m in d.get("months", ())),
+            **{k: int(d.get(k, 0)) for k in ("entries", "won", "lost", "pending", "withdrawn", "won_slots")},
+            waitlist={str(k): int(v) for k, v in (d.get("waitlist") or {}).items()},
+            reductions=tuple(CountYen(**r) for r in d.get("reductions", ())),
+            refunds=tuple(CountYen(**r) for r in d.get("refunds", ())),
+        )
+
+
 @dataclass(frozen=True)
 class MonthFigures:
     """Everything the city asks for about a month or a fiscal year (月次・年度統計), no personal data.
@@ -157,13 +265,15 @@ class MonthFigures:
     # confirmed ones still ahead (予定); users, cancellations and occupancy cover the days up to as_of.
     as_of: date | None = None
     bookings_planned: int = 0
+    # Issue 18: the lottery, キャンセル待ち, 減免 and 還付 of the period (None: not counted, e.g. built by hand).
+    allocation: AllocationFigures | None = None
 
 
 # Fields stored in MonthClosing.figures (the submitted numbers); the rest is added when read.
 STORED_FIELDS = ("period_label", "users_total", "users_by_category", "users_by_room", "users_by_group_type",
                  "bookings", "cancellations", "no_shows", "occupancy", "new_groups", "groups_registered",
                  "insurance_enrolments", "printing", "revenue_by_kind", "year", "month", "start", "end",
-                 "force_reason")
+                 "force_reason", "allocation")
 
 
 # --------------------------------------------------------------------------- the statistics report
@@ -213,6 +323,7 @@ def check_target(path: PurePath | str) -> str:
     return suffix
 
 
-__all__ = ["ROOM_CATEGORY", "EVENT_CATEGORY", "NO_ROOM", "UNREGISTERED", "PRINTING_LABELS", "AmendmentView",
+__all__ = ["WAITLIST_LABELS", "REFUND_FULL_REASON", "REFUND_BY_DAYS", "LotteryRoomFigures", "LotteryMonth",
+           "CountYen", "AllocationFigures", "ROOM_CATEGORY", "EVENT_CATEGORY", "NO_ROOM", "UNREGISTERED", "PRINTING_LABELS", "AmendmentView",
            "Progress", "MonthRow", "same_period", "MonthFigures", "STORED_FIELDS",
            "CENTRE_NAME", "STATS_SUFFIXES", "ReportInfo", "StatsReport", "period_text", "check_target"]

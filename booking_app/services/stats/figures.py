@@ -20,11 +20,19 @@ from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.booking_rules import OCCUPYING, BookingStatus
 from booking_app.domain.counting import fiscal_months
 from booking_app.domain.errors import ValidationError
-from booking_app.domain.figures import NO_ROOM, STORED_FIELDS, UNREGISTERED, MonthFigures, MonthRow
+from booking_app.domain.figures import (
+    NO_ROOM,
+    STORED_FIELDS,
+    UNREGISTERED,
+    AllocationFigures,
+    MonthFigures,
+    MonthRow,
+)
 from booking_app.domain.groups import GROUP_TYPES, effective_status
 from booking_app.services.centre import get_profile
 from booking_app.services.common import local_now
 from booking_app.services.payments import CATEGORY_LABELS
+from booking_app.services.stats.allocation import allocation_figures
 from booking_app.services.stats.amendments import amendments_of_month, amendments_of_year
 from booking_app.services.stats.ledger import (
     COMPLETED,
@@ -312,7 +320,7 @@ def compute(session: Session, lo: date, hi: date, label: str, *, today: date,
         new_groups=new_groups, groups_registered=registered, insurance_enrolments=_insurance(session, lo, cut),
         printing=_printing(session, lo, cut), revenue_by_kind=_revenue(session, lo, cut),
         start=lo, end=hi - timedelta(days=1), as_of=today if today < hi - timedelta(days=1) else None,
-        bookings_planned=planned,
+        bookings_planned=planned, allocation=allocation_figures(session, lo, hi),
     )
 
 
@@ -322,6 +330,7 @@ def figures_to_json(f: MonthFigures) -> dict[str, Any]:
     out = {k: d[k] for k in STORED_FIELDS}
     out["start"] = f.start.isoformat() if f.start else None
     out["end"] = f.end.isoformat() if f.end else None
+    out["allocation"] = f.allocation.to_json() if f.allocation is not None else None
     return out
 
 
@@ -331,6 +340,7 @@ def figures_from_json(d: dict[str, Any]) -> MonthFigures:
         if kw.get(k):
             kw[k] = date.fromisoformat(kw[k])
     kw.setdefault("force_reason", "")
+    kw["allocation"] = AllocationFigures.from_json(kw["allocation"]) if kw.get("allocation") else None
     return MonthFigures(**kw)
 
 
@@ -345,6 +355,8 @@ def month_figures(session: Session, year: int, month: int, *, today: date | None
                                                          MonthClosing.month == month)).first()
     if closing is not None:
         f = figures_from_json(closing.figures)
+        if f.allocation is None:  # closed before issue 18's figures were stored: read them now
+            f = replace(f, allocation=allocation_figures(session, *month_range(year, month)))
         return replace(f, amendments=amendments, closed=True, closed_at=closing.closed_at,
                        closed_by=staff_names(session).get(closing.closed_by, ""))
     lo, hi = month_range(year, month)
