@@ -65,6 +65,32 @@ class ReceiptDoc:
 
 
 @dataclass(frozen=True)
+class RefundDoc:
+    """A refund slip (還付の控え) of a cancelled paid booking: one per refund row (services.refunding).
+
+    ``paid`` is what the booking's lines on the original receipt came to (a 減免 line included), ``rate``
+    the percent the refund rules gave and ``amount`` the yen paid back (rounded down); ``why_text`` says
+    which rule (domain.refunds.RefundDecision) and ``reason`` why the booking was cancelled."""
+
+    refund_no: str
+    at: datetime
+    payer_name: str  # printed with 様, as on the receipt
+    booking_no: str
+    room_name: str
+    start: datetime
+    end: datetime
+    receipt_no: str
+    paid: int
+    rate: int
+    amount: int
+    why_text: str
+    reason: str
+    method_label: str
+    issuer: Issuer
+    staff_name: str = ""
+
+
+@dataclass(frozen=True)
 class SlipDoc:
     """A usage slip (利用票) for one booking; its QR code holds ``FKB:<booking id>``."""
 
@@ -113,6 +139,9 @@ class CashupDoc:
     cash_counted: int | None = None
     issuer: Issuer | None = None
     extra: dict[str, int] = field(default_factory=dict)  # cash_expected, receipt_count, … (see services.payments)
+    # 還付 of cancelled paid bookings paid out that day: (refund number, time, booking number, reason, refund,
+    # method); they are in by_method, by_kind, total_refunded and net too (services.payments.cashup).
+    refunds: tuple[tuple[str, str, str, str, int, str], ...] = ()
 
 
 # --------------------------------------------------------------------------- member cards

@@ -48,6 +48,7 @@ from booking_app.store.models import (
     ReceiptLine,
     ReceiptPrint,
     ReceiptVoid,
+    Refund,
     Staff,
 )
 
@@ -469,7 +470,10 @@ def take_payment(session: Session, actor: Actor, charge_ids: list[int], *, payer
 
 def void_receipt(session: Session, actor: Actor, receipt_id: int, reason: str, *, refund_method: str = "cash",
                  now: datetime | None = None, terminal: str | None = None) -> ReceiptView:
-    """Void (取消) a receipt and record the refund (manager only); the receipt row stays as it was."""
+    """Void (取消) a receipt and record the refund (manager only); the receipt row stays as it was.
+
+    The refund is the receipt's total less what 還付 rows (services.refunding, a cancelled booking paid on
+    this receipt) already paid back; the audit row says so ("還付済み¥750を除く")."""
     require_manager(session, actor, "領収書の取消")
     now = now or local_now()
     terminal = terminal or terminal_name()
@@ -487,8 +491,12 @@ def void_receipt(session: Session, actor: Actor, receipt_id: int, reason: str, *
     if session.scalar(select(ReceiptVoid.id).where(ReceiptVoid.receipt_id == r.id)):
         raise RuleError(f"領収書{r.receipt_no}は既に取消済みです。")
     _check_open_day(session, now.date(), terminal, "取消")
+    # A cancelled booking's 還付 (services.refunding) already paid part of it back: only the rest now.
+    refunded = int(session.scalar(select(func.coalesce(func.sum(Refund.amount), 0))
+                                  .where(Refund.receipt_id == r.id)) or 0)
+    refund_amount = r.total - refunded
     session.add(ReceiptVoid(receipt_id=r.id, at=now, staff_id=actor.id, reason=reason.strip(),
-                            refund_amount=r.total, refund_method=refund_method, terminal=terminal))
+                            refund_amount=refund_amount, refund_method=refund_method, terminal=terminal))
     charges = list(session.scalars(select(Charge).where(Charge.receipt_id == r.id).order_by(Charge.id)))
     booking_status = dict(session.execute(select(Booking.id, Booking.status).where(
         Booking.id.in_({c.booking_id for c in charges if c.booking_id is not None}))).all())
@@ -508,9 +516,12 @@ def void_receipt(session: Session, actor: Actor, receipt_id: int, reason: str, *
         session.flush()
     except IntegrityError:  # another terminal voided it a moment ago (unique receipt_id)
         raise RuleError(f"領収書{r.receipt_no}は既に取消済みです。") from None
+    already = f"、還付済み{yen(refunded)}を除く" if refunded else ""
     audit(session, actor, "void", "receipt", r.id,
-          f"領収書{r.receipt_no}を取消（{reason.strip()}）返金{yen(r.total)}（{METHOD_LABELS[refund_method]}）",
-          after={"refund": r.total, "recharged": [c.id for c in again], "terminal": terminal}, now=now)
+          f"領収書{r.receipt_no}を取消（{reason.strip()}）返金{yen(refund_amount)}（{METHOD_LABELS[refund_method]}"
+          f"{already}）",
+          after={"refund": refund_amount, "refunded_before": refunded, "recharged": [c.id for c in again],
+                 "terminal": terminal}, now=now)
     return _receipt_views(session, [r])[0]
 
 
@@ -666,9 +677,11 @@ def cashup(session: Session, day: date, terminal: str) -> CashupDoc:
     """The daily cash-up (日計表) of one terminal: what it received and refunded that day.
 
     Receipts issued that day count as received even if voided later; voids done that day at this
-    terminal (of any day's receipt) count as refunds. Both by_method and by_kind end in refund
-    rows (negative amounts), so each list adds up to ``net``. ``extra['cash_expected']`` is the
-    cash that should be in the drawer (cash received − cash refunded).
+    terminal (of any day's receipt) count as refunds, and so do the 還付 of cancelled paid bookings
+    paid out that day at this terminal (services.refunding; ``doc.refunds`` lists them). Both by_method
+    and by_kind end in refund rows (negative amounts: 返金（現金）…, 還付（現金）…; 取消・返金, 還付), so
+    each list adds up to ``net`` and ``total_refunded`` holds both. ``extra['cash_expected']`` is the
+    cash that should be in the drawer (cash received − cash refunded by voids − cash 還付).
     """
     lo, hi = datetime.combine(day, time()), datetime.combine(day + timedelta(days=1), time())
     receipts = list(session.scalars(select(Receipt).where(Receipt.issued_at >= lo, Receipt.issued_at < hi,
@@ -690,10 +703,19 @@ def cashup(session: Session, day: date, terminal: str) -> CashupDoc:
     for v in voids:
         refunded[v.refund_method][0] += 1
         refunded[v.refund_method][1] += v.refund_amount
+    # 還付 of cancelled paid bookings (services.refunding) paid out here that day: money out too.
+    refunds = list(session.scalars(select(Refund).where(Refund.at >= lo, Refund.at < hi, Refund.terminal == terminal)
+                                   .order_by(Refund.at, Refund.id)))
+    rebated: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for f in refunds:
+        rebated[f.method][0] += 1
+        rebated[f.method][1] += f.amount
     by_method = [CashupRow(METHOD_LABELS[m], *received[m]) for m in METHOD_LABELS
                  if m == "cash" or m in received]
     by_method += [CashupRow(f"返金（{METHOD_LABELS[m]}）", refunded[m][0], -refunded[m][1]) for m in METHOD_LABELS
                   if m in refunded]
+    by_method += [CashupRow(f"還付（{METHOD_LABELS[m]}）", rebated[m][0], -rebated[m][1]) for m in METHOD_LABELS
+                  if m in rebated]
 
     kinds: dict[str, list[int]] = {k: [0, 0] for k in CATEGORY_LABELS}
     if receipts:
@@ -709,15 +731,22 @@ def cashup(session: Session, day: date, terminal: str) -> CashupDoc:
             kinds[cat][1] += amount
     by_kind = [CashupRow(CATEGORY_LABELS[k], *v) for k, v in kinds.items() if k != "insurance" or v[0]]
     total_received = sum(r.total for r in receipts)
-    total_refunded = sum(v.refund_amount for v in voids)
+    total_voided = sum(v.refund_amount for v in voids)
+    total_rebated = sum(f.amount for f in refunds)
+    total_refunded = total_voided + total_rebated
     if voids:
-        by_kind.append(CashupRow("取消・返金", len(voids), -total_refunded))
+        by_kind.append(CashupRow("取消・返金", len(voids), -total_voided))
+    if refunds:
+        by_kind.append(CashupRow("還付", len(refunds), -total_rebated))
 
     closing = session.scalars(select(DayClosing).where(DayClosing.day == day,
                                                        DayClosing.terminal == terminal)).first()
     staff = _staff_names(session)
-    cash_expected = received["cash"][1] - refunded["cash"][1]
+    cash_expected = received["cash"][1] - refunded["cash"][1] - rebated["cash"][1]
     extra = {"cash_expected": cash_expected, "receipt_count": len(receipts), "void_count": len(voids)}
+    if refunds:
+        extra["refund_count"] = len(refunds)
+        extra["refund_total"] = total_rebated
     if closing is not None and closing.cash_counted is not None:
         extra["cash_difference"] = closing.cash_counted - cash_expected
     return CashupDoc(
@@ -726,6 +755,8 @@ def cashup(session: Session, day: date, terminal: str) -> CashupDoc:
                         "取消" if r.id in voided_ids else "") for r in receipts),
         voids=tuple((void_receipts[v.receipt_id].receipt_no, f"{v.at:%H:%M}", v.reason, v.refund_amount,
                      METHOD_LABELS.get(v.refund_method, v.refund_method)) for v in voids),
+        refunds=tuple((f.refund_no, f"{f.at:%H:%M}", f"{f.booking_id:07d}", f.reason, f.amount,
+                       METHOD_LABELS.get(f.method, f.method)) for f in refunds),
         total_received=total_received, total_refunded=total_refunded, net=total_received - total_refunded,
         closed_by=staff.get(closing.closed_by, "") if closing else "",
         closed_at=closing.closed_at if closing else None,
