@@ -29,7 +29,7 @@ def _run(connection) -> None:
     try:
         _migrate(connection)
         if sqlite:
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            broken = _pragma(connection, "PRAGMA foreign_key_check")
             if broken:
                 raise RuntimeError(f"migration left foreign keys broken: {broken[:5]}")
     finally:
@@ -37,12 +37,16 @@ def _run(connection) -> None:
             _pragma(connection, "PRAGMA foreign_keys=ON")
 
 
-def _pragma(connection, sql: str) -> None:
-    """Run a PRAGMA outside any transaction (inside one SQLite ignores foreign_keys), leaving none open."""
+def _pragma(connection, sql: str):
+    """Run a PRAGMA outside any transaction: inside one SQLite ignores foreign_keys, and every SQLAlchemy
+    transaction here starts with BEGIN IMMEDIATE (store/engine.py), so it goes to the driver directly."""
     if connection.in_transaction():
         connection.commit()
-    connection.exec_driver_sql(sql)
-    connection.commit()
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        return cursor.execute(sql).fetchall()
+    finally:
+        cursor.close()
 
 
 def _migrate(connection) -> None:
