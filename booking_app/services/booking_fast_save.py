@@ -224,6 +224,8 @@ def try_create(session: Session, actor: Actor, data: BookingInput, now: datetime
         return None
     if data.override_reason.strip():
         return None  # an override is recorded only when a rule is broken: the ORM path decides
+    if data.reduction_code:
+        return None  # 減免: a manager's approval, checked (and refused) by the ORM path
 
     db = _Db(session)
     pg = db.pg

@@ -23,15 +23,16 @@ objects, or SQL compiled once from the table metadata).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import BookingStatus
-from booking_app.domain.fees import FeeLine, FeeSchedule, equipment_fee_lines, room_fee_lines, yen
+from booking_app.domain.fees import TAX_CLASSES, FeeLine, FeeSchedule, equipment_fee_lines, room_fee_lines, yen
 from booking_app.domain.profile import CentreProfile
+from booking_app.domain.refunds import ReductionCode, find_reduction, reduced_fee
 
 
 def hm(t: datetime | time) -> str:
@@ -43,9 +44,11 @@ def hm(t: datetime | time) -> str:
 
 
 def fee_lines(schedule: FeeSchedule, profile: CentreProfile, room_name: str | None, start: datetime,
-              end: datetime, equipment: Mapping[str, int], fee_class: str) -> list[FeeLine]:
+              end: datetime, equipment: Mapping[str, int], fee_class: str,
+              reduction: ReductionCode | None = None) -> list[FeeLine]:
     """Every line of a booking's fee, 0-yen lines included (the dialog shows them): the room's periods
-    touched on that day's hours, then the priced equipment (``equipment``: type name → quantity)."""
+    touched on that day's hours, then the priced equipment (``equipment``: type name → quantity), then
+    the 減免 lines of ``reduction`` (:func:`reduction_lines`)."""
     lines: list[FeeLine] = []
     if room_name is not None:
         lines += room_fee_lines(schedule, room_name, hours.periods_for(profile, start.date()), start, end,
@@ -53,14 +56,52 @@ def fee_lines(schedule: FeeSchedule, profile: CentreProfile, room_name: str | No
     wanted = {name: q for name, q in equipment.items() if q}
     if wanted:
         lines += equipment_fee_lines(schedule, wanted)
-    return lines
+    return lines + reduction_lines(lines, reduction)
 
 
 def charged_lines(lines: list[FeeLine], start: datetime) -> list[FeeLine]:
-    """The lines that become charges: those of a positive amount, each named with the booking's date."""
+    """The lines that become charges: those of a positive amount and the 減免 lines (below zero), each
+    named with the booking's date."""
     prefix = f"{start:%Y/%m/%d} "
     return [FeeLine(prefix + ln.description, ln.quantity, ln.unit_price, ln.tax, ln.kind)
-            for ln in lines if ln.amount > 0]
+            for ln in lines if ln.amount > 0 or (ln.kind == REDUCTION and ln.amount < 0)]
+
+
+# --------------------------------------------------------------------------- 減免 (issue 18)
+
+REDUCTION = "reduction"  # Charge.kind of a 減免 line
+
+
+def reduction_description(reduction: ReductionCode) -> str:
+    """「減免（障がい者団体 50%）」: the line's name on the dialog, the receipt and the slip."""
+    return f"減免（{reduction.label} {reduction.rate}%）"
+
+
+def reduction_lines(lines: Sequence[FeeLine], reduction: ReductionCode | None,
+                    prefix: str = "") -> list[FeeLine]:
+    """The 減免 lines of a booking's ``lines``: per tax class of the lines it reduces (10%対象, then
+    非課税), one line of kind ``reduction``, quantity 1, price −reduction, where the reduction is
+    ``refunds.reduced_fee`` of that class's total: the payable is rounded down and the odd yen goes to
+    the reduction (50 % of ¥1,251 → −¥626, ¥625 to pay). A class totalling ¥0 (a member's room) and a
+    0 % code give no line; lines already of kind ``reduction`` are not reduced again. ``prefix``: the
+    booking's date, as :func:`charged_lines` names the charges."""
+    if reduction is None:
+        return []
+    out: list[FeeLine] = []
+    for tax in TAX_CLASSES:
+        total = sum(ln.amount for ln in lines if ln.tax == tax and ln.kind != REDUCTION)
+        if total <= 0:
+            continue
+        off, _payable = reduced_fee(total, reduction.rate)
+        if off:
+            out.append(FeeLine(prefix + reduction_description(reduction), 1, -off, tax, REDUCTION))
+    return out
+
+
+def booking_reduction(profile: CentreProfile, code: str | None) -> ReductionCode | None:
+    """The ReductionCode of a booking's ``reduction_code`` (None: no 減免). A code the centre's settings no
+    longer list raises ValidationError naming 減免区分 (the fee cannot be worked out without its rate)."""
+    return None if code is None else find_reduction(profile.reductions, code)
 
 
 # --------------------------------------------------------------------------- the audit entries
@@ -69,9 +110,12 @@ def charged_lines(lines: list[FeeLine], start: datetime) -> list[FeeLine]:
 def booking_snapshot(*, room_id: int | None, start: datetime, end: datetime, status: str, booker_kind: str,
                      group_id: int | None, booker_name: str, purpose: str, attendees: int,
                      actual_users: int | None, equipment: Mapping[int, int], hold_until: date | None,
-                     status_reason: str, override_reason: str, series_id: int | None) -> dict[str, Any]:
-    """A booking as its audit entries record it (``before`` / ``after``)."""
-    return {
+                     status_reason: str, override_reason: str, series_id: int | None,
+                     reduction_code: str | None = None) -> dict[str, Any]:
+    """A booking as its audit entries record it (``before`` / ``after``); ``reduction_code`` (減免) only
+    when the booking has one, so the entries of the bookings without read as they always did."""
+    extra: dict[str, Any] = {"reduction_code": reduction_code} if reduction_code else {}
+    return extra | {
         "room_id": room_id, "start": start, "end": end, "status": status,
         "booker_kind": booker_kind, "group_id": group_id, "booker_name": booker_name,
         "purpose": purpose, "attendees": attendees, "actual_users": actual_users,
@@ -134,7 +178,7 @@ class NewBookingPlan:
             booker_kind=b["booker_kind"], group_id=b["group_id"], booker_name=b["booker_name"],
             purpose=b["purpose"], attendees=b["attendees"], actual_users=b["actual_users"],
             equipment=dict(self.equipment), hold_until=b["hold_until"], status_reason=b["status_reason"],
-            override_reason=b["override_reason"], series_id=b["series_id"])
+            override_reason=b["override_reason"], series_id=b["series_id"], reduction_code=b["reduction_code"])
 
     def charge_rows(self, booking_id: int) -> list[dict[str, Any]]:
         """The ``charges`` rows' column values (open, made when the booking was, by its author)."""
@@ -161,6 +205,7 @@ def plan_new_booking(data: Any, *, actor_id: int, now: datetime, group: tuple[in
     booking).
     """
     status = BookingStatus.TENTATIVE if data.tentative else BookingStatus.CONFIRMED
+    reduction_code = getattr(data, "reduction_code", None) or None
     booking = {
         "room_id": data.room_id, "series_id": series_id, "series_detached": False,
         "group_id": group[0] if group else None, "booker_kind": data.booker_kind,
@@ -169,6 +214,8 @@ def plan_new_booking(data: Any, *, actor_id: int, now: datetime, group: tuple[in
         "attendees": data.attendees, "start_at": data.start, "end_at": data.end, "status": status.value,
         "hold_until": data.hold_until if data.tentative else None, "actual_users": None, "status_reason": "",
         "override_reason": override_reason, "note": data.note,
+        # 減免: set only by a manager (the writers check it; PostgreSQL's trigger too), who approves it.
+        "reduction_code": reduction_code, "reduction_approved_by": actor_id if reduction_code else None,
         "created_at": now, "created_by": actor_id, "updated_at": now, "updated_by": actor_id,
     }
     equipment = tuple((t, q) for t, q in data.equipment.items() if q)
@@ -176,7 +223,8 @@ def plan_new_booking(data: Any, *, actor_id: int, now: datetime, group: tuple[in
     if quote is not None:
         schedule, profile, room_name, type_names, fee_class = quote
         lines = fee_lines(schedule, profile, room_name if data.room_id is not None else None, data.start,
-                          data.end, {type_names[t]: q for t, q in equipment}, fee_class)
+                          data.end, {type_names[t]: q for t, q in equipment}, fee_class,
+                          booking_reduction(profile, reduction_code))
         # Equal lines side by side, in the order of their first, as fees.sync_booking_charges writes them.
         same: dict[tuple[str, str, int, int, str], list[FeeLine]] = {}
         for ln in charged_lines(lines, data.start):
@@ -185,5 +233,6 @@ def plan_new_booking(data: Any, *, actor_id: int, now: datetime, group: tuple[in
     return NewBookingPlan(booking, equipment, tuple(charges))
 
 
-__all__ = ["NewBookingPlan", "booking_number", "booking_snapshot", "cancel_after", "cancelled_summary",
+__all__ = ["REDUCTION", "NewBookingPlan", "booking_number", "booking_reduction", "reduction_description",
+           "reduction_lines", "booking_snapshot", "cancel_after", "cancelled_summary",
            "charged_lines", "created_summary", "fee_lines", "hm", "plan_new_booking", "quote_after", "quote_summary"]

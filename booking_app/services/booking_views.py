@@ -43,6 +43,10 @@ class BookingInput:
     hold_until: date | None = None
     note: str = ""
     override_reason: str = ""  # a manager's written reason to book outside the rules
+    # 減免 (issue 18): a code of CentreProfile.reductions, set when a manager creates the booking (a desk
+    # clerk's create with a code is refused). An edit never changes it: a booking's code is set or removed
+    # with services.reductions.set_reduction, so an edit of a series or by the desk keeps it.
+    reduction_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class BookingView:
     override_reason: str
     note: str
     version: int
+    reduction_code: str | None = None  # 減免区分 (issue 18)
+    reduction_approved_by: int | None = None  # the manager (staff id) who approved it
 
     @property
     def blocks_slot(self) -> bool:
@@ -91,6 +97,7 @@ class BookingView:
             purpose=self.purpose, attendees=self.attendees,
             equipment={e.equipment_type_id: e.quantity for e in self.equipment},
             tentative=self.status == BookingStatus.TENTATIVE.value, hold_until=self.hold_until, note=self.note,
+            reduction_code=self.reduction_code,
         )
 
 
@@ -157,7 +164,7 @@ def to_view(session: Session, b: Booking, *, rooms: dict[int, str] | None = None
         group_reg_no=reg_no, booker_name=name, contact_phone=b.contact_phone, purpose=b.purpose,
         attendees=b.attendees, actual_users=b.actual_users, equipment=tuple(lines), series_id=b.series_id,
         hold_until=b.hold_until, status_reason=reason, override_reason=b.override_reason, note=b.note,
-        version=b.version,
+        version=b.version, reduction_code=b.reduction_code, reduction_approved_by=b.reduction_approved_by,
     )
 
 

@@ -46,6 +46,7 @@ from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, current_staff, deny, is_manager, local_now
 # HOOK: a booking's open charges follow its quote; see services/fees.py.
 from booking_app.services.fees import sync_booking_charges
+from booking_app.services.reductions import check_new_reduction
 from booking_app.services.booking_views import (
     EXPIRED_REASON,
     BookingInput,
@@ -344,7 +345,7 @@ def snapshot(b: Booking) -> dict[str, Any]:
         group_id=b.group_id, booker_name=b.booker_name, purpose=b.purpose, attendees=b.attendees,
         actual_users=b.actual_users, equipment={e.equipment_type_id: e.quantity for e in b.equipment},
         hold_until=b.hold_until, status_reason=b.status_reason, override_reason=b.override_reason,
-        series_id=b.series_id)
+        series_id=b.series_id, reduction_code=b.reduction_code)
 
 
 # --------------------------------------------------------------------------- writing
@@ -386,6 +387,7 @@ def _create(
                              check_window=check_window)
     _raise_for(session, problems, actor, data.override_reason)
     override = data.override_reason.strip() if any(p.kind != "conflict" for p in problems) else ""
+    check_new_reduction(session, actor, data.reduction_code)  # 減免: a manager's, a code of the settings
     # The rows of booking_plan.plan_new_booking, as the plain-SQL save and the demo seeder write them;
     # the charges follow from sync_booking_charges (which also re-quotes a changed booking).
     plan = plan_new_booking(data, actor_id=actor.id, now=now, group=(group.id, group.name) if group else None,

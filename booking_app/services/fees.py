@@ -12,6 +12,15 @@ Charge rules of a booking (sync_booking_charges):
   may still owe the fee, and the desk decides (cancel_charge) whether to ask for it;
 * a paid booking edited so that its quote grows gets an extra open charge for the difference
   (差額); when it shrinks nothing is made: a refund is a void of the receipt (see payments).
+
+減免 (issue 18): a booking with an approved ``reduction_code`` gets, per tax class, one line of kind
+``reduction`` below zero (``booking_plan.reduction_lines``), worked out from the lines as charged (their
+frozen prices), never frozen itself. On a booking with paid lines, a 減免 line not yet paid is netted
+with the rest like any change: set on a paid booking, the quote shrinks (nothing is made; the desk is
+told to void the receipt and take the payment again); removed from a paid booking, the paid reduction
+line is no longer wanted and the difference is one 差額 charge. A 100 % 減免 leaves the booking's lines
+and its 減免 line open, adding up to ¥0: nothing to collect (a ¥0 receipt is never issued), and the lines
+stay so the statistics count the 減免.
 """
 
 from __future__ import annotations
@@ -33,7 +42,15 @@ from booking_app.domain.fees import (
     yen,
 )
 from booking_app.domain.groups import effective_status
-from booking_app.services.booking_plan import charged_lines, fee_lines, quote_after, quote_summary
+from booking_app.services.booking_plan import (
+    REDUCTION,
+    booking_reduction,
+    charged_lines,
+    fee_lines,
+    quote_after,
+    quote_summary,
+    reduction_lines,
+)
 from booking_app.services.centre import get_profile
 from booking_app.services.booking_views import BookingInput
 from booking_app.services.common import Actor, audit, local_now, require_manager
@@ -114,28 +131,31 @@ def fee_class_for(session: Session, booking: Any, today: date) -> str:
 
 
 def _lines(session: Session, schedule: FeeSchedule, room_id: int | None, start: datetime, end: datetime,
-           equipment: dict[int, int], fee_class: str) -> list[FeeLine]:
-    """``booking_plan.fee_lines`` with the room's and equipment's names read from the database."""
+           equipment: dict[int, int], fee_class: str, reduction_code: str | None = None) -> list[FeeLine]:
+    """``booking_plan.fee_lines`` with the room's and equipment's names read from the database (and the
+    減免 lines of ``reduction_code``, a code of the centre's settings)."""
     room = session.get(Room, room_id) if room_id is not None else None
     wanted = {t: q for t, q in equipment.items() if q}
     names = dict(session.execute(select(EquipmentType.id, EquipmentType.name)
                                  .where(EquipmentType.id.in_(list(wanted)))).all()) if wanted else {}
-    return fee_lines(schedule, get_profile(session), room.name if room is not None else None, start, end,
-                     {names[t]: q for t, q in wanted.items() if t in names}, fee_class)
+    profile = get_profile(session)
+    return fee_lines(schedule, profile, room.name if room is not None else None, start, end,
+                     {names[t]: q for t, q in wanted.items() if t in names}, fee_class,
+                     booking_reduction(profile, reduction_code))
 
 
 def quote(session: Session, data: BookingInput, *, today: date,
           schedule: FeeSchedule | None = None) -> list[FeeLine]:
     """The fee of what the booking dialog shows now: every period touched, priced equipment.
 
-    Lines of 0 yen (a member's room) are included so the dialog can show them; an incomplete
-    input (no time yet) quotes nothing.
+    Lines of 0 yen (a member's room) are included so the dialog can show them, and the 減免 lines of
+    ``data.reduction_code`` (below zero); an incomplete input (no time yet) quotes nothing.
     """
     if data.start is None or data.end is None or data.end <= data.start:
         return []
     schedule = schedule or get_fees(session)
     return _lines(session, schedule, data.room_id, data.start, data.end, dict(data.equipment),
-                  fee_class_for(session, data, today))
+                  fee_class_for(session, data, today), data.reduction_code)
 
 
 def quote_total(lines: list[FeeLine]) -> int:
@@ -189,13 +209,17 @@ def sync_booking_charges(session: Session, actor: Actor, booking: Booking, *, no
     desired = [FeeLine(ln.description, ln.quantity, frozen.get(_key(ln.kind, ln.description, ln.quantity, ln.tax),
                                                                  ln.unit_price), ln.tax, ln.kind)
                for ln in charged_lines(raw, booking.start_at)]
+    # 減免: from the lines as charged (frozen prices), never frozen itself.
+    desired += reduction_lines(desired, booking_reduction(get_profile(session), booking.reduction_code), prefix)
 
     note = ""
     want = Counter(_full(line) for line in desired)
     have_paid = Counter(_full(c) for c in paid)
     unpaid_wanted = want - have_paid  # lines still to be paid
     paid_not_wanted = have_paid - want  # paid lines the booking no longer has
-    if not paid_not_wanted:
+    # A 減免 line not yet paid on a booking with paid lines takes money off what was paid: netted as below.
+    reducing_paid = bool(paid) and any(k[0] == REDUCTION for k in unpaid_wanted)
+    if not paid_not_wanted and not reducing_paid:
         target = Counter(unpaid_wanted)
     else:
         # Paid lines changed: net the difference per tax rate, as one line per rate.
