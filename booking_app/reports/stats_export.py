@@ -30,6 +30,7 @@ from booking_app.domain.fees import yen
 from booking_app.domain.figures import (
     CENTRE_NAME,
     PRINTING_LABELS,
+    AllocationFigures,
     MonthFigures,
     MonthRow,
     ReportInfo,
@@ -65,6 +66,11 @@ T_ROOM = "利用者数（部屋別）"
 T_GROUP_TYPE = "団体区分別"
 T_BOOKINGS = "予約件数"
 T_OCCUPANCY = "稼働率"
+T_LOTTERY = "抽選（部屋別）"
+T_LOTTERY_MONTHS = "抽選の実施"
+T_WAITLIST = "キャンセル待ち"
+T_REDUCTIONS = "減免"
+T_REFUNDS = "還付"
 T_GROUPS = "登録団体"
 T_INSURANCE = "保険加入"
 T_PRINTING = "印刷機"
@@ -225,6 +231,9 @@ def stats_tables(fig: MonthFigures, monthly: Sequence[MonthRow] | None = None) -
     tables.append(StatTable(
         T_OCCUPANCY, (Column("部屋", "text", 3.0), *(Column(p, "pct", 1.2) for p in periods)),
         tuple((room, *(by.get(p) for p in periods)) for room, by in fig.occupancy.items())))
+    alloc = getattr(fig, "allocation", None)
+    if alloc is not None:  # issue 18: beside 稼働率, the lottery, the waiting lists, 減免 and 還付
+        tables += allocation_tables(alloc)
     tables.append(StatTable(T_GROUPS, (Column("項目", "text", 3.0), Column("団体数", "int", 1.4)),
                             (("登録団体数", fig.groups_registered), ("新規登録", fig.new_groups))))
     tables.append(_counts_table(T_INSURANCE, "保険・プラン", dict(fig.insurance_enrolments), value="加入数"))
@@ -243,6 +252,37 @@ def stats_tables(fig: MonthFigures, monthly: Sequence[MonthRow] | None = None) -
     if monthly is not None:
         tables.append(monthly_table(monthly))
     return tables
+
+
+def allocation_tables(a: AllocationFigures) -> list[StatTable]:
+    """抽選（部屋別）, 抽選の実施, キャンセル待ち, 減免 and 還付 (issue 18), in that order.
+
+    The lottery's 合計 counts each entry once (an entry wishing for two rooms is in both rooms' rows);
+    減免 is the yen taken off the fees, written as a positive figure (the heading says so)."""
+    lottery = StatTable(
+        T_LOTTERY,
+        (Column("部屋", "text", 2.6), Column("申込", "int"), Column("当選", "int"), Column("他の部屋で当選", "int", 1.4),
+         Column("落選", "int"), Column("抽選前", "int"), Column("当選区分数", "int", 1.2)),
+        tuple((r.room, r.entries, r.won, r.won_elsewhere, r.lost, r.pending, r.won_slots) for r in a.rooms),
+        ("合計（申込ごと）", a.entries, a.won, None, a.lost, a.pending, a.won_slots))
+    months = StatTable(
+        T_LOTTERY_MONTHS, (Column("利用月", "text", 2.0), Column("抽選", "text", 2.6)),
+        tuple((month_label(m.month.year, m.month.month),
+               f"実施済（{jcal.format_slash(m.drawn_on)}）" if m.drawn_on else "未実施") for m in a.months))
+    waitlist = _counts_table(T_WAITLIST, "結果", dict(a.waitlist), value="件数")
+    reductions = StatTable(
+        T_REDUCTIONS,
+        (Column("減免の区分（領収書の明細）", "text", 3.4), Column("件数", "int"),
+         Column("減免額（円、差し引いた額）", "yen", 1.8)),
+        tuple((r.label, r.count, r.yen) for r in a.reductions),
+        ("合計", sum(r.count for r in a.reductions), a.reduction_yen))
+    refunds = StatTable(
+        T_REFUNDS,
+        (Column("区分", "text", 2.2), Column("内訳（理由・還付の割合）", "text", 2.4), Column("件数", "int"),
+         Column("還付額（円）", "yen", 1.4)),
+        tuple((r.label, r.detail, r.count, r.yen) for r in a.refunds),
+        ("合計", "", sum(r.count for r in a.refunds), a.refund_yen))
+    return [lottery, months, waitlist, reductions, refunds]
 
 
 def monthly_categories(monthly: Sequence[MonthRow]) -> list[str]:
@@ -891,7 +931,8 @@ def write_stats(report: StatsReport, path: Path | str) -> int | None:
     return render_stats_pdf(report.fig, path, monthly=monthly, centre=report.centre, info=report.info)
 
 
-__all__ = ["Column", "StatTable", "stats_tables", "headline", "closed_text", "report_title", "display",
+__all__ = ["T_LOTTERY", "T_LOTTERY_MONTHS", "T_WAITLIST", "T_REDUCTIONS", "T_REFUNDS", "allocation_tables",
+           "Column", "StatTable", "stats_tables", "headline", "closed_text", "report_title", "display",
            "write_stats_xlsx", "write_stats_csv", "stats_csv_rows", "render_stats_pdf",
            "write_stats", "monthly_table", "month_label", "amendment_fields", "info_rows",
            "range_text", "created_text", "row_label", "paginate_flow", "Flow", "same_period"]
