@@ -195,3 +195,9 @@ def valid_invoice_number(text: str) -> bool:
 def yen(amount: int) -> str:
     """¥1,234 — yen without decimals, as every Japanese form shows money."""
     return f"¥{amount:,}"
+
+
+def signed_yen(amount: int) -> str:
+    """yen(), and an amount below zero (a 減免 line, issue 18) the Japanese office way: △¥626 — one
+    convention for the receipt, the slip and the booking dialog."""
+    return f"△{yen(-amount)}" if amount < 0 else yen(amount)

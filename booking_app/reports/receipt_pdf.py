@@ -23,7 +23,7 @@ from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.units import mm
 
 from booking_app.domain import japanese_calendar as jcal
-from booking_app.domain.fees import yen
+from booking_app.domain.fees import signed_yen, yen
 from booking_app.fonts import register_reportlab_fonts
 from booking_app.reports.docs import DocLine, ReceiptDoc
 from booking_app.reports.layout import (
@@ -303,7 +303,7 @@ class _ReceiptLayout:
 
     @staticmethod
     def _cells(line: DocLine) -> list[str]:
-        return [line.description, quantity_text(line), yen(line.unit_price), yen(line.amount),
+        return [line.description, quantity_text(line), signed_yen(line.unit_price), signed_yen(line.amount),
                 TAX_SHORT.get(line.tax, line.tax)]
 
     def _narrow_table(self) -> list[Block]:
@@ -323,7 +323,7 @@ class _ReceiptLayout:
         blocks.append(rule("table_rule", True))
         for line in self.doc.lines:
             texts = _wrapped(line.description, size, self.width, role="cell0", max_lines=4)
-            detail = (f"{quantity_text(line)} × {yen(line.unit_price)}　{yen(line.amount)}"
+            detail = (f"{quantity_text(line)} × {signed_yen(line.unit_price)}　{signed_yen(line.amount)}"
                       f"（{TAX_SHORT.get(line.tax, line.tax)}）")
             texts.append(_Text(detail, size, "right", role="cell_detail"))
             blocks.append(_text_block(texts, self.left, self.width, leading=1.3, pad_bottom=self.pt(2)))

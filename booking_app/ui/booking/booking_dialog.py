@@ -43,7 +43,8 @@ from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain import hours
 from booking_app.domain.booking_rules import BookingStatus, override_allowed
 from booking_app.domain.errors import DomainError, RuleError, ValidationError
-from booking_app.domain.roles import may_override_rules
+from booking_app.domain.fees import signed_yen
+from booking_app.domain.roles import may_override_rules, role_at_least
 from booking_app.domain.recurrence import RecurrenceRule
 from booking_app.services import bookings as booking_svc
 from booking_app.services import series as series_svc
@@ -62,6 +63,7 @@ from booking_app.ui.keyboard import InputSnapshot, bind_key, may_discard, shortc
 from booking_app.ui.plain_text import plain_label
 from booking_app.ui.widgets import run_modal
 from booking_app.services import fees as fee_svc
+from booking_app.services import reductions as reduction_svc
 
 STEP_MINUTES = 30
 FIRST_MINUTE = 6 * 60  # the list of times starts at 6:00; the centre opens at 9:00 by default
@@ -129,6 +131,7 @@ class BookingDialog(QDialog):
         self._hits: list[GroupHit] = []
         self._loading = True
         self.profile, self.rooms = ctx.read(lambda s: (get_profile(s), list_rooms(s)))
+        self.may_reduce = role_at_least(ctx.actor.role, "manager")  # 減免 is a manager's approval
 
         self.setWindowTitle("予約の変更" if booking_id else "予約の登録")
         self._build()
@@ -270,6 +273,22 @@ class BookingDialog(QDialog):
         self.fee_label.setObjectName("fee_label")
         left.addRow("料金", self.fee_label)
 
+        # 減免 (issue 18): なし + the centre's codes with their rate; a manager chooses (and approves), a desk
+        # clerk sees it read-only with the approver's name.
+        self.reduction_combo = QComboBox()
+        self.reduction_combo.setObjectName("reduction")
+        self.reduction_combo.addItem("なし", None)
+        for code in self.profile.reductions:
+            self.reduction_combo.addItem(f"{code.label}（{code.rate}%）", code.code)
+        self.reduction_combo.setEnabled(self.may_reduce)
+        self.reduction_approver = plain_label()
+        self.reduction_approver.setObjectName("reduction_approver")
+        row = QHBoxLayout()
+        row.addWidget(self.reduction_combo)
+        row.addWidget(self.reduction_approver, 1)
+        left.addRow(_buddy("減免(&U)", self.reduction_combo), row)
+        self._show_reduction_approver()
+
         self.tentative_check = QCheckBox("仮予約(&H)")
         self.tentative_check.setObjectName("tentative")
         self.hold_edit = date_edit("hold_until", self.today + timedelta(days=self.profile.tentative_hold_days))
@@ -395,6 +414,7 @@ class BookingDialog(QDialog):
         self.end_combo.currentIndexChanged.connect(self._on_time_changed)
         self.room_combo.currentIndexChanged.connect(self._on_room_changed)
         self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
+        self.reduction_combo.currentIndexChanged.connect(self._on_reduction_changed)
         self.group_edit.textEdited.connect(self._on_group_text)
         self.group_edit.returnPressed.connect(self._pick_group_from_text)
         self.group_edit.editingFinished.connect(self._show_chosen_group)
@@ -428,7 +448,8 @@ class BookingDialog(QDialog):
         chain: list[QWidget] = [
             self.date_edit, self.start_combo, self.end_combo, *self._period_buttons(), self.room_combo,
             self.kind_combo, self.group_edit, self.name_edit, self.phone_edit, self.purpose_edit,
-            self.attendees_spin, self.tentative_check, self.hold_edit, self.note_edit, self.override_edit,
+            self.attendees_spin, self.reduction_combo, self.tentative_check, self.hold_edit, self.note_edit,
+            self.override_edit,
             self.equipment_table, self.recurrence_box, *self.recurrence.focus_chain(),
             self.cancel_booking_button, self.print_slip_check, self.save_button, self.close_button,
         ]
@@ -565,6 +586,10 @@ class BookingDialog(QDialog):
         if v.hold_until:
             self.hold_edit.setDate(to_qdate(v.hold_until))
         self.note_edit.setPlainText(v.note)
+        if v.reduction_code is not None and not _select_data(self.reduction_combo, v.reduction_code):
+            self.reduction_combo.addItem(f"{v.reduction_code}（設定にない区分）", v.reduction_code)
+            _select_data(self.reduction_combo, v.reduction_code)
+        self._show_reduction_approver()
         if v.override_reason:
             self.override_edit.setText(v.override_reason)
             self._show_override(True)
@@ -783,9 +808,43 @@ class BookingDialog(QDialog):
             lines = self.ctx.read(lambda s: fee_svc.quote(s, data, today=self.today))
             total = sum(line.amount for line in lines)
             label = "会員" if data.booker_kind == "member" else "一般"
-            self.fee_label.setText(f"¥{total:,}（{label}）")
+            reduced = [line for line in lines if line.kind == "reduction"]
+            if reduced:
+                # 減免: the fee, the reduction as a negative amount (△, as the receipt prints it), what is paid.
+                off = sum(line.amount for line in reduced)
+                self.fee_label.setText(f"¥{total - off:,}　減免 {signed_yen(off)}　お支払い ¥{total:,}（{label}）")
+            else:
+                self.fee_label.setText(f"¥{total:,}（{label}）")
+            self.fee_label.setAccessibleName(f"料金 {self.fee_label.text()}")
         except Exception:  # noqa: BLE001 - a quote is a courtesy; the booking must still be possible
             self.fee_label.setText("—")
+
+    def _on_reduction_changed(self, *_) -> None:
+        self._show_reduction_approver()
+        self._refresh_fee()
+
+    def _show_reduction_approver(self) -> None:
+        """Beside the 減免 combo: who approved the booking's 減免, or what happens on saving."""
+        v = self._view
+        code = self.reduction_combo.currentData()
+        if v is not None and v.reduction_code is not None and code == v.reduction_code:
+            name = self.ctx.read(lambda s: reduction_svc.approver_name(s, v.reduction_approved_by))
+            text = f"承認：{name}" if name else "承認済み"
+        elif not self.may_reduce:
+            text = "管理者が承認します"
+        elif code != (v.reduction_code if v is not None else None):
+            text = "保存すると承認（管理者）" if code is not None else ("保存すると減免を外します" if v else "")
+        else:
+            text = ""
+        self.reduction_approver.setText(text)
+        self.reduction_combo.setAccessibleDescription(text)
+
+    def _reduction_write(self, v: BookingView) -> Callable[[Any, Any], reduction_svc.ReductionResult] | None:
+        """The 減免 change of an edited booking, written with the edit (a manager's): None when unchanged."""
+        code = self.reduction_combo.currentData()
+        if not self.may_reduce or code == v.reduction_code:
+            return None
+        return lambda s, a: reduction_svc.set_reduction(s, a, v.id, code, now=clock.now())
 
     def _show_override(self, visible: bool) -> None:
         self.override_label.setVisible(visible)
@@ -829,6 +888,7 @@ class BookingDialog(QDialog):
             hold_until=from_qdate(self.hold_edit.date()) if self.tentative_check.isChecked() else None,
             note=self.note_edit.toPlainText().replace("\x00", ""),  # bad-input fix (issue 7): PostgreSQL text refuses NUL
             override_reason=self.override_edit.text() if self.override_edit.isVisible() else "",
+            reduction_code=self.reduction_combo.currentData(),
         )
 
     def recurrence_rule(self) -> RecurrenceRule:
@@ -916,11 +976,27 @@ class BookingDialog(QDialog):
     def _save_edit(self, data: BookingInput) -> bool:
         v = self._view
         assert v is not None
-        if not self._write_one_or_series(
-                v, "変更の範囲", "繰り返し予約のどの日を変更しますか。",
-                lambda s, a, scope: series_svc.update_series(s, a, v.id, data, scope),
-                lambda s, a: booking_svc.update_booking(s, a, v.id, data, expected_version=v.version)):
+        reduce = self._reduction_write(v)  # 減免: of this booking only, in the same transaction
+
+        notes: list[str] = []
+
+        def series_write(s: Any, a: Any, scope: str) -> object:
+            done = series_svc.update_series(s, a, v.id, data, scope)
+            if reduce is not None:
+                notes[:] = [reduce(s, a).note]
+            return done
+
+        def one_write(s: Any, a: Any) -> object:
+            done = booking_svc.update_booking(s, a, v.id, data, expected_version=v.version)
+            if reduce is not None:
+                notes[:] = [reduce(s, a).note]
+            return done
+
+        if not self._write_one_or_series(v, "変更の範囲", "繰り返し予約のどの日を変更しますか。",
+                                         series_write, one_write):
             return False
+        if any(notes):  # e.g. a 減免 on a paid booking: 領収書の取消 and a new payment
+            self.ctx.prompts.info(self, "減免", notes[0])
         self.result_id = v.id
         return True
 
