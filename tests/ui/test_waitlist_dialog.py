@@ -166,3 +166,19 @@ def test_the_today_panel_shows_freed_slots_and_opens_the_list(qtbot, ctx, world,
     panel.list.setFocus()
     kw.press(Qt.Key.Key_Return)
     assert len(opened) == 1 and opened[0].slot_text == "大会議室 12月2日(水) 18:00〜21:00"
+
+
+def test_the_today_page_shows_the_panel_above_its_list(qtbot, ctx, world, prompts):
+    from booking_app.ui.booking.today_list import TodayListPage
+
+    add(world, "一番の人")
+    page = TodayListPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    assert not page.waitlist_panel.isVisible()
+    cancel(world)
+    ctx.changed.emit({"booking"})
+    qtbot.waitUntil(lambda: page.waitlist_panel.isVisible())
+    assert page.waitlist_panel.title.text().startswith("キャンセル待ち 1件")
+    page.grab().save("/tmp/wl_today_page.png")

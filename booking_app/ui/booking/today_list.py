@@ -45,6 +45,7 @@ from booking_app.ui.money import payment_dialog
 from booking_app.ui.money.payment_dialog import PaymentDialog
 from booking_app.ui.stats.counter_panel import CounterPanel
 from booking_app.ui.table_model import RowsTableModel
+from booking_app.ui.waitlist.today_panel import WaitlistPanel
 from booking_app.ui.widgets import named_button, page_title
 from booking_app.ui.workers import Op
 
@@ -351,7 +352,7 @@ class TodayListPage(CounterVerbs, ListPage):
     acts on the row it sees right after a click (check-in, then check-out on the refreshed row).
     """
 
-    REFRESH_ON = frozenset({"booking", "profile", "room", "equipment", "charge", "receipt"})
+    REFRESH_ON = frozenset({"booking", "profile", "room", "equipment", "charge", "receipt", "waitlist"})
     LOAD_ON_SHOW = False  # read in __init__ and on every change
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
@@ -413,6 +414,9 @@ class TodayListPage(CounterVerbs, ListPage):
         self.counter_panel = _counter_panel(ctx)
         middle.addWidget(self.counter_panel)
         self.layout_.insertLayout(1, middle, 1)
+        # キャンセル待ち: freed slots with people waiting, above the list (hidden when there are none).
+        self.waitlist_panel = WaitlistPanel(ctx)
+        self.layout_.insertWidget(1, self.waitlist_panel)
 
         # Keys (キー操作一覧 「本日の予約」): F2 F3 F4 F6 on the buttons, F5, Enter on the list; names for
         # assistive software; Tab in reading order: the filter bar, the list, its buttons, the walk-in counter.
@@ -421,8 +425,8 @@ class TodayListPage(CounterVerbs, ListPage):
         self.date_edit.setAccessibleName("表示する日付")
         tab_leaves_dates(self)
         order = [self.prev_button, self.date_edit, self.next_button, self.today_button, self.unpaid_check,
-                 self.unsettled_check, self.table, self.check_in_button, self.check_out_button, self.no_show_button,
-                 self.undo_button, self.pay_button, self.slip_button, self.tomorrow_slips_button, self.open_button,
+                 self.unsettled_check, *self.waitlist_panel.tab_order(), self.table, self.check_in_button,
+                 self.check_out_button, self.no_show_button, self.undo_button, self.pay_button, self.slip_button, self.tomorrow_slips_button, self.open_button,
                  *self.counter_panel.tab_order()]
         for a, b in zip(order, order[1:]):
             QWidget.setTabOrder(a, b)
@@ -459,6 +463,7 @@ class TodayListPage(CounterVerbs, ListPage):
         one; see the class docstring), keeping the selected booking."""
         f = self.current_filter()
         self.show_result(self.ctx.read(lambda s: read_day(s, f)), f)
+        self.waitlist_panel.refresh()
 
     def loaded(self, result: DayRows, filter: DayFilter) -> None:
         self.model.set_payments(result.payments)

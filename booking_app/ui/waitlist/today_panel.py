@@ -49,7 +49,6 @@ class WaitlistPanel(QFrame):
         self.list.setObjectName("waitlist_slots")
         self.list.setAccessibleName("キャンセル待ちのある空き枠")
         self.list.setAccessibleDescription("Enterでその枠のキャンセル待ちを開く")
-        self.list.setMaximumHeight(74)
         self.open_button = named_button("キャンセル待ちを開く", "waitlist_open")
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
@@ -77,6 +76,8 @@ class WaitlistPanel(QFrame):
         self.title.setText(f"キャンセル待ち {len(self.slots)}件　（空いた枠に待っている方がいます。順番に連絡してください）")
         if self.slots:
             self.list.setCurrentRow(0)
+            rows = min(len(self.slots), 3)  # as tall as its lines (three at most; it scrolls beyond)
+            self.list.setFixedHeight(self.list.sizeHintForRow(0) * rows + 2 * self.list.frameWidth() + 2)
         self.setVisible(bool(self.slots))
 
     def open_current(self) -> WaitlistDialog | None:
