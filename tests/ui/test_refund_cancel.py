@@ -11,12 +11,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from booking_app.services import bookings as svc
 from booking_app.services import payments as pay
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Booking, Refund, Room
+from booking_app.ui.booking.booking_dialog import BookingDialog
 from booking_app.ui.money import refund_flow
 
 NOW = datetime(2026, 11, 28, 10, 0)
@@ -111,3 +113,32 @@ def test_a_zero_refund_says_so_and_is_recorded(ctx, engine, desk, prompts, previ
     assert "還付 0%：¥0" in asked.text and "還付の記録（¥0）" in asked.text
     assert refunds(engine) == [("R2026-000001", bid, 0, 0, "cash", "体調不良")]
     assert previews == []  # 印刷しない
+
+
+def test_the_booking_dialog_cancels_a_paid_booking_with_its_refund(qtbot, ctx, engine, desk, prompts, previews):
+    bid = booking(engine, desk)
+    dlg = BookingDialog(ctx, booking_id=bid)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    prompts.answer_text("団体の都合").answer_choice("transfer").answer_confirm(True)
+    qtbot.mouseClick(dlg.cancel_booking_button, Qt.MouseButton.LeftButton)
+    assert prompts.errors == []
+    assert refunds(engine) == [("R2026-000001", bid, 50, 750, "transfer", "団体の都合")]
+    assert status(engine, bid) == "cancelled" and dlg.changed_something
+    assert [p["title"] for p in previews] == ["還付明細書 R2026-000001"] and "振込" in previews[0]["text"]
+
+
+def test_the_booking_dialog_shows_a_closed_day_refusal(qtbot, ctx, engine, desk, manager, prompts, previews):
+    from booking_app.services.terminal import terminal_name
+
+    bid = booking(engine, desk)
+    with write_session(engine) as s:
+        pay.close_day(s, manager, NOW.date(), terminal_name(), now=NOW)
+    dlg = BookingDialog(ctx, booking_id=bid)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    prompts.answer_text("団体の都合").answer_choice("cash")
+    qtbot.mouseClick(dlg.cancel_booking_button, Qt.MouseButton.LeftButton)
+    [error] = prompts.error_texts
+    assert "締め済み" in error and "還付" in error
+    assert refunds(engine) == [] and status(engine, bid) != "cancelled" and previews == []

@@ -1014,7 +1014,10 @@ class BookingDialog(QDialog):
         return True
 
     def cancel_booking(self) -> bool:
-        """取消 with a reason (and for a series, which dates)."""
+        """取消 with a reason (and for a series, which dates). A paid booking shows its 還付 first, asks how
+        the money goes back and cancels that date only (ui.money.refund_flow)."""
+        from booking_app.ui.money import refund_flow
+
         v = self._view
         if v is None:
             return False
@@ -1022,7 +1025,11 @@ class BookingDialog(QDialog):
         if reason is None:
             return False
         try:
-            if not self._write_one_or_series(
+            refunded = refund_flow.cancel_paid_booking(self, self.ctx, v.id, reason, version=v.version,
+                                                       series=v.series_id is not None)
+            if refunded is False:
+                return False
+            if refunded is None and not self._write_one_or_series(
                     v, "取消の範囲", "繰り返し予約のどの日を取り消しますか。",
                     lambda s, a, scope: series_svc.cancel_series(s, a, v.id, scope, reason),
                     lambda s, a: booking_svc.cancel_booking(s, a, v.id, reason, expected_version=v.version)):
