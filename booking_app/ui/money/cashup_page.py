@@ -151,6 +151,10 @@ class CashupPage(QWidget):
         self.kind_table = _table(self.kind_model, "by_kind_table")
         self.receipts_table = _table(self.receipts_model, "receipts_table")
         self.voids_table = _table(self.voids_model, "voids_table")
+        # 還付 of cancelled paid bookings (services.refunding): shown only on a day that has any
+        self.refunds_model = RowsModel(("還付番号", "時刻", "予約番号", "理由", "還付額", "方法"), money_columns=(4,),
+                                       parent=self)
+        self.refunds_table = _table(self.refunds_model, "refunds_table")
 
         def box(title: str, w: QWidget) -> QGroupBox:
             g = QGroupBox(title)
@@ -197,6 +201,9 @@ class CashupPage(QWidget):
         lower = QHBoxLayout()
         lower.addWidget(box("領収書", self.receipts_table), 3)
         lower.addWidget(box("取消・返金", self.voids_table), 2)
+        self.refunds_box = box("還付（予約の取消）", self.refunds_table)
+        self.refunds_box.setObjectName("refunds_box")
+        lower.addWidget(self.refunds_box, 2)
 
         self.close_button = named_button("締める…", "close_day_button")
         self.pdf_button = named_button("PDF（印刷プレビュー）", "pdf_button")
@@ -257,6 +264,8 @@ class CashupPage(QWidget):
         self.kind_model.set_rows([(r.label, r.count, r.amount) for r in doc.by_kind])
         self.receipts_model.set_rows(doc.receipts)
         self.voids_model.set_rows(doc.voids)
+        self.refunds_model.set_rows(doc.refunds)
+        self.refunds_box.setVisible(bool(doc.refunds))
         self.received_label.setText(f"¥{doc.total_received:,}")
         self.refunded_label.setText(f"¥{doc.total_refunded:,}")
         self.net_label.setText(f"¥{doc.net:,}")
