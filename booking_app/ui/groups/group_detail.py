@@ -17,12 +17,15 @@ from PySide6.QtWidgets import QFormLayout, QFrame, QGridLayout, QHeaderView, QLa
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.groups import GROUP_TYPES
 from booking_app.services import groups as group_svc
-from booking_app.services import lookups
+from booking_app.services import group_lookup, lookups
 from booking_app.services.bookings import BookingView
 from booking_app.services.groups import Verdict
 from booking_app.ui.groups.group_models import GroupBookingsModel, group_status_background, group_status_color
 from booking_app.ui.plain_text import esc, plain_label, rich
 from booking_app.ui.widgets import list_table
+
+NO_SHOW_SIGN = "⚠"  # in front of the no-show bar: the warning is not told by its red alone
+NO_SHOW_COLOR = "#c62828"
 
 @dataclass(frozen=True)
 class GroupDetail:
@@ -48,6 +51,7 @@ class GroupDetail:
     verdict: Verdict
     last_verified: str
     anonymised_on: date | None = None  # 匿名化: personal fields read 「（匿名化済み）」
+    no_show_bar: str = ""  # 無断キャンセルで抽選に申し込めない: the service's sentence, empty when not barred
 
     @property
     def title(self) -> str:
@@ -59,6 +63,7 @@ def load_detail(session, group_id: int, today: date, *, shown: int) -> tuple[Gro
     g = group_svc.get_group(session, group_id)
     v = group_svc.verdict(g, today)
     last = lookups.last_verification(session, group_id)
+    bar = group_lookup.no_show_bar(session, group_id, today)
     last_text = ""
     if last is not None:
         at, who = last.at, last.staff_name
@@ -70,6 +75,7 @@ def load_detail(session, group_id: int, today: date, *, shown: int) -> tuple[Gro
         contact_name=g.contact_name, contact_phone=g.contact_phone, email=g.email, members=g.members,
         registered_on=g.registered_on, valid_until=g.valid_until, status=v.status, verdict=v,
         last_verified=last_text, anonymised_on=g.anonymised_at.date() if g.anonymised_at else None,
+        no_show_bar=bar.text if bar is not None else "",
     )
     # One more than shown, so the panel can say it lists only the newest (no silent cap).
     return detail, group_svc.group_bookings(session, group_id, limit=shown + 1)
@@ -115,6 +121,13 @@ class GroupPanel(QWidget):
         self.advice_label.setWordWrap(True)
         self.advice_label.setStyleSheet("font-size: 11pt;")
         sl.addWidget(self.advice_label, 2, 1)
+        # The no-show bar (無断キャンセル): red and bold, with a sign in front so it is not told by colour alone.
+        self.no_show_label = plain_label()
+        self.no_show_label.setObjectName("no_show_label")
+        self.no_show_label.setWordWrap(True)
+        self.no_show_label.setStyleSheet(f"font-size: 11pt; font-weight: bold; color: {NO_SHOW_COLOR};")
+        self.no_show_label.setVisible(False)
+        sl.addWidget(self.no_show_label, 3, 0, 1, 2)
         sl.setColumnStretch(1, 1)
         rl.addWidget(self.status_frame)
 
@@ -204,6 +217,12 @@ class GroupPanel(QWidget):
             f"<b>予約</b>（新しい順に{shown}件を表示。それより前は予約検索で）" if capped else "<b>予約</b>")
         self.show_insurance(insurance)
         self.verified_label.setText(verified_note)
+        self.show_no_show_bar(d.no_show_bar)
+
+    def show_no_show_bar(self, text: str) -> None:
+        """The lottery bar for no-shows on the card, or nothing."""
+        self.no_show_label.setText(f"{NO_SHOW_SIGN} {text}" if text else "")
+        self.no_show_label.setVisible(bool(text))
 
     def show_verdict(self, v: Verdict, *, title: str) -> None:
         """The large status card; an unregistered verdict (nobody found) clears the details."""
@@ -232,6 +251,7 @@ class GroupPanel(QWidget):
         self.clear_details()
 
     def clear_details(self) -> None:
+        self.show_no_show_bar("")
         for lbl in self.detail_labels.values():
             lbl.setText("")
         self.bookings_model.set_rows([])
@@ -249,4 +269,4 @@ class GroupPanel(QWidget):
         self.insurance_label.setText(f"<b>保険</b>{rows}")
 
 
-__all__ = ["GroupDetail", "GroupPanel", "date_both", "load_detail"]
+__all__ = ["GroupDetail", "GroupPanel", "date_both", "load_detail", "NO_SHOW_SIGN"]
