@@ -119,6 +119,7 @@ class CalendarPage(QWidget):
         for view in (self.day_view, self.week_view):
             view.newBookingRequested.connect(self.open_new_booking)
             view.bookingActivated.connect(self.open_booking)
+            view.waitlistRequested.connect(self.open_waitlist)
         self.month_view.dayActivated.connect(self.open_day)
 
         layout = QVBoxLayout(self)
@@ -258,6 +259,12 @@ class CalendarPage(QWidget):
         if booking_id is not None:
             self.refresh()
         return booking_id
+
+    def open_waitlist(self, room_id: int, start: dt.datetime, end: dt.datetime) -> None:
+        """キャンセル待ち of a booked slot (the grid's 「キャンセル待ちに登録」); the grid's 「待n」 follows."""
+        from booking_app.ui.waitlist.dialog import WaitlistDialog
+        WaitlistDialog(self.ctx, room_id, start, end, self).exec()
+        self.refresh()
 
     def open_booking(self, booking_id: int) -> bool:
         from booking_app.ui.booking.booking_dialog import BookingDialog

@@ -16,6 +16,10 @@ go to the first/last slot. Shift+↑/↓ (Shift+Home/End) select from where the 
 drag does, stopping before a taken slot; Enter or Insert books the selected cells (or the cursor's free
 cell), Enter on a booking opens it, Esc drops the selection, T goes back to today. The cell under the
 cursor is said to assistive software as the grid's accessible description (:meth:`TimeGrid.cursor_text`).
+
+キャンセル待ち (issue 18): a booked block with people waiting for its slot wears a small 「待2」 mark at its
+lower right; the context menu of a block (right click, the Menu key or Shift+F10) and W on a booked cell
+ask for the slot's waiting list (``waitlistRequested``: 「キャンセル待ちに登録」).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from PySide6.QtGui import (
     QAccessibleEvent,
     QBrush,
     QColor,
+    QContextMenuEvent,
     QFont,
     QFontMetrics,
     QHelpEvent,
@@ -40,7 +45,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
 )
-from PySide6.QtWidgets import QScrollArea, QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QMenu, QScrollArea, QSizePolicy, QToolTip, QWidget
 
 from booking_app import clock
 from booking_app.domain import japanese_calendar as jcal
@@ -50,6 +55,7 @@ from booking_app.domain.profile import HOUR_KEYS, CentreProfile
 from booking_app.domain.roles import may_override_rules
 from booking_app.services import bookings as booking_service
 from booking_app.services.bookings import BookingView
+from booking_app.services import waitlist as waitlist_service
 from booking_app.ui import theme
 from booking_app.ui.context import AppContext
 from booking_app.ui.dates import list_date, minutes_text
@@ -69,6 +75,9 @@ OVERRIDE_TAG = "規則外"
 OVERRIDE_TAG_BG = QColor("#e65100")
 OVERRIDE_TAG_FG = QColor("#ffffff")
 IN_USE_BAR_W = 7  # the 利用中 bar's width (px)
+WAITLIST_ACTION = "キャンセル待ちに登録"
+WAIT_MARK_BG = QColor("#6a1b9a")  # the 「待2」 mark: white on purple, apart from every status colour
+WAIT_MARK_FG = QColor("#ffffff")
 # Changes after which the calendar must be read again: bookings, and anything that moves the grid.
 # When no opening hours apply at all (a closed day), the grid still shows the centre's usual day.
 FALLBACK_HOURS = (dt.time(9), dt.time(22))
@@ -158,6 +167,7 @@ class TimeGrid(QWidget):
 
     newBookingRequested = Signal(int, object, object)  # room_id, start datetime, end datetime
     bookingActivated = Signal(int)
+    waitlistRequested = Signal(int, object, object)  # room_id, start, end of a booked block (キャンセル待ち)
     dateChanged = Signal(object)  # the date now shown
 
     ACCESSIBLE_NAME = "予約カレンダー"
@@ -171,6 +181,7 @@ class TimeGrid(QWidget):
         self._columns: list[Column] = []
         self._blocks: list[Block] = []
         self._all: list[BookingView] = []
+        self._waiting: dict[tuple[int, dt.datetime], int] = {}  # (room_id, slot start) → people waiting
         self._first = 9 * 60
         self._last = 22 * 60
         self._periods: list[tuple[str, int, int]] = []
@@ -203,7 +214,7 @@ class TimeGrid(QWidget):
 
     def refresh(self) -> None:
         self._drag = None
-        self.ctx.read(self._load)
+        self.ctx.read(self._load_all)
         self._fit_cursor()
         self.updateGeometry()
         self.update()
@@ -212,6 +223,56 @@ class TimeGrid(QWidget):
         """Today, with the cursor on its first free slot from now on (T)."""
         self._cursor = None
         self.set_date(self.today())
+
+    def _load_all(self, session) -> None:
+        self._load(session)
+        days = [c.day for c in self._columns]
+        self._waiting = waitlist_service.slot_counts(session, min(days), max(days)) if days else {}
+
+    def waiting_for(self, b: BookingView) -> int:
+        """How many wait for a slot that this booking holds (キャンセル待ち)."""
+        if b.room_id is None:
+            return 0
+        return sum(n for (room_id, start), n in self._waiting.items()
+                   if room_id == b.room_id and b.start <= start < b.end)
+
+    def request_waitlist(self, booking_id: int) -> bool:
+        """「キャンセル待ちに登録」 for a booked block: ask for its slot's waiting list."""
+        bk = next((b.booking for b in self._blocks if b.booking.id == booking_id), None)
+        if bk is None or bk.room_id is None:
+            return False
+        self.waitlistRequested.emit(bk.room_id, bk.start, bk.end)
+        return True
+
+    def block_menu(self, booking_id: int) -> QMenu:
+        """The context menu of a booked block: 開く and 「キャンセル待ちに登録」 (with how many wait)."""
+        menu = QMenu(self)
+        menu.setObjectName("block_menu")
+        menu.setAccessibleName("予約の操作")
+        bk = next(b.booking for b in self._blocks if b.booking.id == booking_id)
+        open_action = menu.addAction("予約を開く")
+        open_action.setObjectName("open_booking_action")
+        open_action.triggered.connect(lambda: self.bookingActivated.emit(booking_id))
+        n = self.waiting_for(bk)
+        wait = menu.addAction(WAITLIST_ACTION + (f"（待ち{n}名）" if n else "") + "\tW")
+        wait.setObjectName("waitlist_action")
+        wait.setEnabled(bk.room_id is not None)
+        wait.triggered.connect(lambda: self.request_waitlist(booking_id))
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        pos = event.pos()
+        if event.reason() == QContextMenuEvent.Reason.Keyboard and self._cursor is not None:
+            block = self._block_at_cell(*self._cursor)
+            booking_id = block.booking.id if block is not None else None
+            rect = self.cursor_rect()
+            pos = rect.center() if rect is not None else pos
+        else:
+            booking_id = self.block_at(pos)
+        if booking_id is None:
+            super().contextMenuEvent(event)
+            return
+        self.block_menu(booking_id).exec(self.mapToGlobal(pos))
 
     # ----- the cell cursor
     def cursor(self) -> tuple[int, dt.datetime] | None:
@@ -245,7 +306,8 @@ class TimeGrid(QWidget):
             bk = block.booking
             text = (f"{where} 予約 {bk.status_label} {bk.booker_name or '利用者未入力'} "
                     f"{booking_service.hm(bk.start)}〜{booking_service.hm(bk.end)}")
-            return text + (" 規則外" if bk.override_reason else "")
+            waiting = self.waiting_for(bk)
+            return text + (" 規則外" if bk.override_reason else "") + (f" キャンセル待ち{waiting}名" if waiting else "")
         slot = f"{minutes_text(m)}〜{minutes_text(m + SLOT_MINUTES)}"
         if c.closed_reason:
             state = f"休館（{c.closed_reason}）"
@@ -602,6 +664,10 @@ class TimeGrid(QWidget):
             self._step(-1 if key == Qt.Key.Key_PageUp else 1)
         elif key == Qt.Key.Key_T and plain:
             self.go_today()
+        elif key == Qt.Key.Key_W and plain and cur is not None and self._block_at_cell(*cur) is not None:
+            block = self._block_at_cell(*cur)
+            assert block is not None
+            self.request_waitlist(block.booking.id)
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Insert) and plain:
             self._activate(insert=key == Qt.Key.Key_Insert)
         elif key == Qt.Key.Key_Escape and self._drag is not None:
@@ -800,6 +866,17 @@ class TimeGrid(QWidget):
             else:
                 p.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                            fm.elidedText(text, Qt.TextElideMode.ElideRight, line.width()))
+        waiting = self.waiting_for(bk)
+        wait_rect = self.wait_mark_rect(bk.id) if waiting else None
+        if wait_rect is not None:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(WAIT_MARK_BG)
+            p.drawRoundedRect(QRectF(wait_rect), 3, 3)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setFont(self._mark_font())
+            p.setPen(WAIT_MARK_FG)
+            p.drawText(wait_rect, Qt.AlignmentFlag.AlignCenter, f"待{waiting}")
+            p.setFont(self.font())
         if tag is not None and not tag.isEmpty():
             # 規則外 (accepted against the rules by a manager): a small orange tag; the reason is in the tooltip.
             small = QFont(self.font())
@@ -812,6 +889,21 @@ class TimeGrid(QWidget):
             p.setPen(OVERRIDE_TAG_FG)
             p.drawText(tag, Qt.AlignmentFlag.AlignCenter, OVERRIDE_TAG)
             p.setFont(self.font())
+
+    def wait_mark_rect(self, booking_id: int) -> QRect | None:
+        """Where the 「待2」 mark of a booked block is painted (lower right); None without people waiting."""
+        for b in self._blocks:
+            if b.booking.id == booking_id:
+                n = self.waiting_for(b.booking)
+                if not n:
+                    return None
+                r = self._block_rect(b)
+                fm = QFontMetrics(self._mark_font())
+                w, h = fm.horizontalAdvance(f"待{n}") + 8, fm.height() + 2
+                if w > r.width() - 6 or h > r.height() - 4:
+                    return None
+                return QRect(r.right() - w - 3, r.bottom() - h - 2, w, h)
+        return None
 
     def mark_rect(self, booking_id: int) -> QRect | None:
         """Where the state mark (仮・確・中・済) of a booking's block is painted."""
