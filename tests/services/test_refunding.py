@@ -264,9 +264,10 @@ def test_the_slip_document(world: World):
 def test_a_desk_login_may_not_update_or_delete_a_refund(pg_url):
     """On PostgreSQL the desk login only INSERTs into refunds: a refund is never edited or deleted by hand."""
     import psycopg
-    from test_db_roles import Staffed
+    from sqlalchemy.engine import make_url
+    from test_db_roles import PW, Staffed
 
-    from booking_app.store.engine import write_session
+    from booking_app.store.engine import make_engine, write_session
 
     st = Staffed(pg_url)
     try:
@@ -277,7 +278,17 @@ def test_a_desk_login_may_not_update_or_delete_a_refund(pg_url):
                 contact_phone="083-000-0000", purpose="定例会", attendees=5), now=NOW)
             ids = [c.id for c in pay.open_charges(s, booking_id=b.id)]
             pay.take_payment(s, desk, ids, payer_name="山田花子", purpose="会議室使用料として", now=NOW, terminal=TERM)
-            rf.cancel_with_refund(s, desk, b.id, "団体の都合", method="cash", now=day_before(5), terminal=TERM)
+        # the counter cancels and refunds through its own login: the grants let it write a refund …
+        desk_engine = make_engine(make_url(pg_url).set(username=st.logins["desk"], password=PW)
+                                  .render_as_string(hide_password=False))
+        try:
+            with write_session(desk_engine) as s:
+                done = rf.cancel_with_refund(s, desk, b.id, "団体の都合", method="cash", now=day_before(5),
+                                             terminal=TERM)
+        finally:
+            desk_engine.dispose()
+        assert [r.refund_no for r in done.refunds] == ["R2026-000001"]
+        # … and never change or delete one
         with st.connect("desk") as conn:
             assert conn.execute("SELECT amount FROM refunds").fetchall() == [(750,)]
             for sql in ("UPDATE refunds SET amount = 1500, rate = 100", "UPDATE refunds SET reason = '休館'",
