@@ -17,6 +17,9 @@ measured by bench_draw.py; here the draw includes writing every 仮予約 with i
 from __future__ import annotations
 
 import argparse
+import cProfile
+import os
+import pstats
 import random
 import sys
 import tempfile
@@ -26,16 +29,21 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine_summary, note, single  # noqa: E402
+from _common import machine_summary, note, single, start_pg_cluster  # noqa: E402
 
 MONTH = date(2027, 3, 1)
 TAKE = datetime(2026, 12, 5, 10, 0)
 DRAW = datetime(2026, 12, 15, 10, 0)
 ROOMS = ("大会議室", "小会議室1", "小会議室2", "作業室", "多目的交流ホール")
 POPULAR = ("大会議室", "多目的交流ホール")
+PG_URL_ENV = "BOOKING_APP_BENCH_PG_URL"
 
 
-def main(argv: list[str] | None = None) -> int:
+
+
+def run_one(url: str, db: str, args: argparse.Namespace) -> bool:
+    """Seed ``url`` (a fresh, empty, migrated-here database), take the entries, draw, replay; print the figures
+    with the ``db`` suffix. True when the replay agrees."""
     from sqlalchemy import select
 
     from booking_app.domain import hours
@@ -45,17 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     from booking_app.store.migrate import upgrade
     from booking_app.store.models import MemberGroup, Room
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--entries", type=int, default=2000)
-    ap.add_argument("--groups", type=int, default=300)
-    ap.add_argument("--seed-data", type=int, default=20261207)
-    args = ap.parse_args(argv)
-    print(f"# {machine_summary()}")
     rnd = random.Random(args.seed_data)
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp, 'draw.sqlite3').as_posix()}"
-        upgrade(url)
-        engine = make_engine(url)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
         with write_session(engine) as s:
             ensure_initial_data(s)
             staff = list_staff(s)
@@ -115,27 +116,85 @@ def main(argv: list[str] | None = None) -> int:
             with write_session(engine) as s:
                 lot.take_entry(s, desk, data, now=TAKE + timedelta(seconds=i))
         took = time.perf_counter() - t0
-        single("take_entry_sqlite", len(inputs) / took, "entries/s",
+        single(f"take_entry_{db}", len(inputs) / took, "entries/s",
                size=f"{len(inputs):,} entries, one transaction each, {took:.1f} s")
 
-        t0 = time.perf_counter()
+        prof = cProfile.Profile() if args.profile else None
+        t0, c0 = time.perf_counter(), time.process_time()
         with write_session(engine) as s:
+            if prof is not None:
+                prof.enable()
             view = lot.run_draw(s, manager, MONTH, now=DRAW, seed="bench-db")
-        drew = time.perf_counter() - t0
+            if prof is not None:
+                prof.disable()
+        drew, cpu = time.perf_counter() - t0, time.process_time() - c0
         slots = sum(len(v.won_slots) for v in view.winners)
-        single("run_draw_sqlite", drew, "s", size=f"{view.entries:,} entries → {view.won} 当選 ({slots} 仮予約), "
-                                                    f"{view.lost} 落選, one transaction")
+        single(f"run_draw_{db}", drew, "s", target=1.0,
+               size=f"{view.entries:,} entries → {view.won} 当選 ({slots} 仮予約), {view.lost} 落選, "
+                    f"one transaction, digest {view.digest[:12]}",
+               extra=f"(this process's CPU {cpu:.2f} s)")
+        if prof is not None:
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(35)
         t0 = time.perf_counter()
         with write_session(engine) as s:
             same = lot.replay_draw(s, MONTH)
-        single("replay_draw_sqlite", time.perf_counter() - t0, "s", size=f"same result: {same}")
+        single(f"replay_draw_{db}", time.perf_counter() - t0, "s", size=f"same result: {same}")
         t0 = time.perf_counter()
         with write_session(engine) as s:
             lot.draw_view(s, MONTH)
-        single("draw_view_sqlite", time.perf_counter() - t0, "s", size="the result sheets' data")
-        note(f"rooms {len(ROOMS)}, open days {len(open_days)}, evenings {len(evenings)}")
+        single(f"draw_view_{db}", time.perf_counter() - t0, "s", size="the result sheets' data")
+        note(f"{db}: rooms {len(ROOMS)}, open days {len(open_days)}, evenings {len(evenings)}")
+        return same
+    finally:
         engine.dispose()
-        return 0 if same else 1
+
+
+def _pg_database(server_url: str, name: str) -> str:
+    """A new empty database ``name`` on the server (dropped first if left over); its URL."""
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    u = make_url(server_url)
+    kw = {k: v for k, v in {"host": u.host, "port": u.port, "user": u.username, "password": u.password}.items()
+          if v}
+    with psycopg.connect(dbname=u.database or "postgres", autocommit=True, **kw) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(sql.Identifier(name)))
+    return u.set(database=name).render_as_string(hide_password=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--entries", type=int, default=2000)
+    ap.add_argument("--groups", type=int, default=300)
+    ap.add_argument("--seed-data", type=int, default=20261207)
+    ap.add_argument("--db", choices=("both", "sqlite", "pg"), default="both")
+    ap.add_argument("--pg-url", default=os.environ.get(PG_URL_ENV),
+                    help=f"a running server's superuser URL (default ${PG_URL_ENV}; else a throwaway cluster)")
+    ap.add_argument("--profile", action="store_true", help="print cProfile's top of run_draw")
+    args = ap.parse_args(argv)
+    print(f"# {machine_summary()}")
+    ok = True
+    if args.db in ("both", "sqlite"):
+        with tempfile.TemporaryDirectory() as tmp:
+            ok &= run_one(f"sqlite:///{Path(tmp, 'draw.sqlite3').as_posix()}", "sqlite", args)
+    if args.db in ("both", "pg"):
+        server = args.pg_url
+        cluster = None
+        if not server:
+            cluster = start_pg_cluster()
+            server = cluster.url
+            if server is None:
+                note(f"postgresql: skipped ({getattr(cluster, 'reason', 'no server')})")
+                return 0 if ok else 1
+        note(f"postgresql: {'throwaway cluster (fsync off)' if cluster else 'server at --pg-url'}")
+        try:
+            ok &= run_one(_pg_database(server, "bench_draw"), "pg", args)
+        finally:
+            if cluster is not None:
+                cluster.stop()
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
