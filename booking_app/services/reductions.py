@@ -17,21 +17,21 @@ after payment adds one 差額 charge for what is now owed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from booking_app.domain.booking_rules import QUOTED, BookingStatus
+from booking_app.domain.booking_rules import DEAD, QUOTED, BookingStatus
 from booking_app.domain.errors import NotFound, RuleError
 from booking_app.domain.refunds import ReductionCode, find_reduction
-from booking_app.services.booking_plan import booking_number
+from booking_app.services.booking_plan import REDUCTION, booking_number
 from booking_app.services.booking_views import BookingView, to_view
 from booking_app.services.centre import get_profile
 from booking_app.services.common import Actor, audit, require_manager
 from booking_app.services.fees import sync_booking_charges
 from booking_app.services.stats.month_lock import ensure_month_open
-from booking_app.store.models import Booking, Staff
+from booking_app.store.models import Booking, Charge, Staff
 
 WHAT = "減免の承認"
 
@@ -120,6 +120,39 @@ def set_reduction(session: Session, actor: Actor, booking_id: int, code: str | N
     return ReductionResult(to_view(session, b, today=now.date()), result.note)
 
 
+@dataclass(frozen=True)
+class ReductionTotal:
+    """One 減免区分's month (for the statistics): bookings reduced and the yen taken off (a positive figure)."""
+
+    code: str
+    label: str
+    rate: int | None  # None: a code the settings no longer list
+    bookings: int
+    yen: int
+
+
+def reduction_totals(session: Session, year: int, month: int) -> list[ReductionTotal]:
+    """The 減免 of the bookings used in ``year``/``month`` (their start), per code in the settings' order (codes
+    no longer listed after them): the reduction lines not cancelled, of bookings not cancelled, skipped or
+    expired. A paid booking whose 減免 was set after payment has no reduction line yet and is not counted
+    until its receipt is taken again (fees.py)."""
+    first = date(year, month, 1)
+    after = date(year + (month == 12), month % 12 + 1, 1)
+    rows = session.execute(
+        select(Booking.reduction_code, func.count(func.distinct(Booking.id)), func.sum(Charge.amount))
+        .join(Charge, Charge.booking_id == Booking.id)
+        .where(Charge.kind == REDUCTION, Charge.status != "cancelled", Booking.status.not_in(DEAD),
+               Booking.start_at >= datetime.combine(first, time()), Booking.start_at < datetime.combine(after, time()))
+        .group_by(Booking.reduction_code)
+    ).all()
+    found = {code: (int(n), -int(total or 0)) for code, n, total in rows}
+    codes = get_profile(session).reductions
+    out = [ReductionTotal(c.code, c.label, c.rate, *found.pop(c.code)) for c in codes if c.code in found]
+    out += [ReductionTotal(code or "", code or "", None, n, y) for code, (n, y) in sorted(found.items(),
+                                                                                      key=lambda kv: kv[0] or "")]
+    return out
+
+
 def _describe(codes: tuple[ReductionCode, ...], code: str | None) -> str:
     for c in codes:
         if c.code == code:
@@ -127,5 +160,5 @@ def _describe(codes: tuple[ReductionCode, ...], code: str | None) -> str:
     return code or "なし"
 
 
-__all__ = ["ReductionResult", "approver_name", "check_new_reduction", "reduction_choices", "reduction_label",
-           "set_reduction"]
+__all__ = ["ReductionResult", "ReductionTotal", "approver_name", "check_new_reduction", "reduction_choices",
+           "reduction_label", "reduction_totals", "set_reduction"]

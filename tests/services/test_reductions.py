@@ -188,6 +188,23 @@ def test_choices_labels_and_approver(world):
         assert reductions.approver_name(s, view.reduction_approved_by) == world.manager.name
 
 
+def test_month_totals_per_code_for_the_statistics(world):
+    world.book(at(DAY, 9), at(DAY, 12), actor=world.manager, reduction_code="disability")  # ¥1,500 → 750
+    world.book(at(DAY, 13), at(DAY, 17), actor=world.manager, reduction_code="city")  # ¥2,000 → 2,000
+    gone = world.book(at(DAY, 18), at(DAY, 21), actor=world.manager, reduction_code="city")
+    with world.write() as s:
+        svc.cancel_booking(s, world.desk, gone.id, "都合により", now=NOW)
+    world.book(at(DAY + timedelta(days=1), 9), at(DAY + timedelta(days=1), 12), actor=world.manager,
+               reduction_code="children")
+    world.book(at(DAY, 9), at(DAY, 12), room="小会議室1")  # no 減免
+    with world.read() as s:
+        totals = reductions.reduction_totals(s, 2026, 12)
+        assert reductions.reduction_totals(s, 2027, 1) == []
+    assert [(t.code, t.label, t.rate, t.bookings, t.yen) for t in totals] == [
+        ("city", "市主催・共催", 100, 1, 2000), ("disability", "障がい者団体", 50, 1, 750),
+        ("children", "子ども・子育て団体", 50, 1, 750)]
+
+
 # --------------------------------------------------------------------------- both save paths
 
 
