@@ -130,6 +130,10 @@ class ReceiptView:
     # The issuer as it was when the receipt was issued; None for receipts from before that was kept
     # (migration 0007), which print the current issuer.
     issuer: Issuer | None = None
+    # 還付 of cancelled bookings paid on this receipt (services.refunding): the yen paid back and the refund
+    # rows (a ¥0 refund is one too); a void afterwards pays back only total − refunded.
+    refunded: int = 0
+    refund_ids: tuple[int, ...] = ()
 
     @property
     def reissue_count(self) -> int:
@@ -215,6 +219,10 @@ def _receipt_views(session: Session, receipts: list[Receipt]) -> list[ReceiptVie
     prints = dict(session.execute(select(ReceiptPrint.receipt_id, func.count())
                                   .where(ReceiptPrint.receipt_id.in_(ids))
                                   .group_by(ReceiptPrint.receipt_id)).all())
+    refunds: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for rid, fid, amount in session.execute(select(Refund.receipt_id, Refund.id, Refund.amount)
+                                            .where(Refund.receipt_id.in_(ids)).order_by(Refund.id)):
+        refunds[rid].append((fid, amount))
     staff = _staff_names(session)
     units = _units(session)
     charge_ids = [li.charge_id for r in receipts for li in r.lines if li.charge_id is not None]
@@ -241,6 +249,8 @@ def _receipt_views(session: Session, receipts: list[Receipt]) -> list[ReceiptVie
             voided=v is not None, void_reason=v.reason if v else "", voided_at=v.at if v else None,
             refund_amount=v.refund_amount if v else 0, refund_method=v.refund_method if v else "",
             print_count=prints.get(r.id, 0), issuer=_issued_by(r),
+            refunded=sum(a for _f, a in refunds.get(r.id, ())),
+            refund_ids=tuple(f for f, _a in refunds.get(r.id, ())),
         ))
     return out
 

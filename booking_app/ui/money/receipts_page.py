@@ -66,7 +66,10 @@ class ReceiptsModel(RowsTableModel):
         if col == self.METHOD:
             return METHOD_LABELS.get(r.method, r.method)
         if col == self.STATE:
-            return "取消" if r.voided else "有効"
+            if r.voided:
+                return "取消"
+            refunded = getattr(r, "refunded", 0)
+            return f"還付 ¥{refunded:,}" if refunded else "有効"  # a cancelled booking paid on it (還付)
         if col == self.REISSUES:
             return str(r.reissue_count)
         return None
@@ -88,8 +91,12 @@ class VoidDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("void_dialog")
         self.setWindowTitle("領収書の取消・返金")
+        refunded = getattr(receipt, "refunded", 0)
+        # A cancelled booking on it was refunded (還付) already: the void pays back only the rest.
+        amount_text = (f"還付済みの ¥{refunded:,} を除き、返金額は ¥{receipt.total - refunded:,} です。" if refunded
+                       else "返金額は領収額と同じです。")
         info = plain_label(f"領収書 {receipt.receipt_no}　{receipt.payer_name} 様　¥{receipt.total:,}\n"
-                      "取消すと元に戻せません。返金額は領収額と同じです。")
+                           f"取消すと元に戻せません。{amount_text}")
         self.reason_edit = QLineEdit()
         self.reason_edit.setObjectName("reason")
         self.reason_edit.setPlaceholderText("例：金額の誤り、宛名の誤り")
@@ -192,6 +199,10 @@ class ReceiptsPage(ListPage):
         self.void_button = self.add_action(
             "取消・返金…", "void_button", self.void_selected,
             enabled=lambda r: self.ctx.actor.is_manager and r is not None and not r.voided)
+        self.refund_slip_button = self.add_action(
+            "還付明細書", "refund_slip_button", self.show_refund_slips,
+            enabled=lambda r: r is not None and bool(getattr(r, "refund_ids", ())),
+            tip="選んだ領収書の予約の取消で記録した還付の明細書を表示・印刷します")
         self.printing_button = self.add_action("印刷機の記録…", "printing_button", self.record_printing,
                                                enabled=always, stretch_before=True)
         self.pay_button = self.add_action("支払を受ける…", "pay_button", self.take_payment, enabled=always)
@@ -200,7 +211,7 @@ class ReceiptsPage(ListPage):
         bind_key(self.table, self.show_button, ("Enter", "Return"), section="領収書")
         tab_leaves_dates(self)
         order = [self.date_edit, self.all_days_check, self.search_edit, self.table, self.more_button,
-                 self.show_button, self.void_button, self.printing_button, self.pay_button]
+                 self.show_button, self.void_button, self.refund_slip_button, self.printing_button, self.pay_button]
         for a, b in zip(order, order[1:]):
             QWidget.setTabOrder(a, b)
 
@@ -290,6 +301,16 @@ class ReceiptsPage(ListPage):
         return self.ctx.prompts.attempt(self, lambda: self.ctx.write(
             lambda s, a: pay_svc.void_receipt(s, a, r.id, reason=reason, refund_method=method),
             changes={"receipt", "charge", "booking"}))
+
+    def show_refund_slips(self) -> bool:
+        """The 還付明細書 of every refund on the selected receipt, in the print preview (a reprint)."""
+        from booking_app.ui.money.refund_flow import show_refund_slip
+
+        r = self.selected()
+        if r is None or not getattr(r, "refund_ids", ()):
+            return False
+        return all(self.ctx.prompts.attempt(self, lambda fid=fid: show_refund_slip(self, self.ctx, fid))
+                   for fid in r.refund_ids)
 
     def take_payment(self) -> int | None:
         receipt_id = PaymentDialog.take(self, self.ctx)
