@@ -142,3 +142,15 @@ def test_the_booking_dialog_shows_a_closed_day_refusal(qtbot, ctx, engine, desk,
     [error] = prompts.error_texts
     assert "締め済み" in error and "還付" in error
     assert refunds(engine) == [] and status(engine, bid) != "cancelled" and previews == []
+
+
+def test_an_empty_reason_is_refused_before_anything_is_asked(qtbot, ctx, engine, desk, prompts, previews):
+    bid = booking(engine, desk)
+    dlg = BookingDialog(ctx, booking_id=bid)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    prompts.answer_text("　")
+    qtbot.mouseClick(dlg.cancel_booking_button, Qt.MouseButton.LeftButton)
+    [error] = prompts.error_texts
+    assert "理由を入力してください" in error
+    assert prompts.of("ask_choice") == [] and refunds(engine) == [] and status(engine, bid) != "cancelled"
