@@ -154,3 +154,15 @@ def test_an_empty_reason_is_refused_before_anything_is_asked(qtbot, ctx, engine,
     [error] = prompts.error_texts
     assert "理由を入力してください" in error
     assert prompts.of("ask_choice") == [] and refunds(engine) == [] and status(engine, bid) != "cancelled"
+
+
+def test_the_reason_question_names_the_full_refund_reasons(qtbot, ctx, engine, desk, prompts, previews):
+    bid = booking(engine, desk)
+    dlg = BookingDialog(ctx, booking_id=bid)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    prompts.answer_text("警報").answer_choice("cash").answer_confirm(False)
+    qtbot.mouseClick(dlg.cancel_booking_button, Qt.MouseButton.LeftButton)
+    [asked] = prompts.of("ask_text")
+    assert "「休館」「警報」「センターの都合」" in asked.text and "全額還付" in asked.text
+    assert refunds(engine) == [("R2026-000001", bid, 100, 1500, "cash", "警報")]  # 4 days before, still 100 %

@@ -1021,7 +1021,7 @@ class BookingDialog(QDialog):
         v = self._view
         if v is None:
             return False
-        reason = self.ctx.prompts.ask_text(self, "予約の取消", "取消の理由（例：団体の都合、雨天中止）")
+        reason = self.ctx.prompts.ask_text(self, "予約の取消", refund_flow.reason_label(self.ctx))
         if reason is None:
             return False
         try:

@@ -32,6 +32,17 @@ METHOD_CHOICES = (("cash", "現金で返金"), ("transfer", "振込で返金"), 
                   ("other", "その他"))
 
 
+def reason_label(ctx: AppContext) -> str:
+    """The cancel's reason question, naming the reasons the refund rules refund in full (typed as listed)."""
+    from booking_app.services.centre import get_profile
+
+    full = ctx.read(lambda s: get_profile(s).refunds.full_reasons)
+    label = "取消の理由（例：団体の都合、雨天中止）"
+    if full:
+        label += f"\n支払済みの予約で「{'」「'.join(full)}」と入力すると、いつでも全額還付です。"
+    return label
+
+
 def decision_text(lines: list[refunding.RefundLine], *, series: bool = False) -> str:
     """The refund decision as the question shows it: one paragraph per receipt, then the total."""
     parts = []
@@ -99,4 +110,4 @@ def cancel_paid_booking(parent: QWidget | None, ctx: AppContext, booking_id: int
     return True
 
 
-__all__ = ["METHOD_CHOICES", "decision_text", "render_refund_pdf", "show_refund_slip", "cancel_paid_booking"]
+__all__ = ["METHOD_CHOICES", "reason_label", "decision_text", "render_refund_pdf", "show_refund_slip", "cancel_paid_booking"]
