@@ -140,6 +140,13 @@ def list_for_slot(session: Session, room_id: int, start: dt.datetime, end: dt.da
     return _views(session, rows)
 
 
+def slot_entries(session: Session, room_id: int, start: dt.datetime) -> list[EntryView]:
+    """Every entry of the room's slots that begin at ``start`` (each end's list in order), for a listing."""
+    ends = session.scalars(select(WaitlistEntry.end_at).where(
+        WaitlistEntry.room_id == room_id, WaitlistEntry.start_at == start).distinct().order_by(WaitlistEntry.end_at))
+    return [e for end in list(ends) for e in list_for_slot(session, room_id, start, end)]
+
+
 def get_entry(session: Session, entry_id: int) -> EntryView:
     e = session.get(WaitlistEntry, entry_id)
     if e is None:
@@ -407,5 +414,5 @@ def _close(session: Session, actor: Actor, e: WaitlistEntry, status: str, reason
 __all__ = [
     "EntryView", "FreedSlot", "OPEN", "STATUS_LABELS", "Slot", "accept_offer", "add_waiting", "decline_offer",
     "default_reply_by", "expire_offers", "freed_slots", "get_entry", "list_for_slot", "offer_next", "slot_counts",
-    "slot_text", "withdraw",
+    "slot_entries", "slot_text", "withdraw",
 ]
