@@ -365,6 +365,19 @@ def month_figures(session: Session, year: int, month: int, *, today: date | None
     return replace(f, amendments=amendments, year=year, month=month)
 
 
+def month_allocation(session: Session, year: int, month: int) -> AllocationFigures:
+    """The month's lottery, キャンセル待ち, 減免 and 還付 alone (the 月次締め tab's line): the submitted
+    figures once the month is closed with them, else read now. Cheaper than :func:`month_figures`."""
+    if not 1 <= month <= 12:
+        raise ValidationError("月は1〜12で指定してください。", field="month")
+    closing = session.scalars(select(MonthClosing).where(MonthClosing.year == year,
+                                                         MonthClosing.month == month)).first()
+    stored = (closing.figures or {}).get("allocation") if closing is not None else None
+    if stored:
+        return AllocationFigures.from_json(stored)
+    return allocation_figures(session, *month_range(year, month))
+
+
 def year_figures(session: Session, fiscal_year: int, *, today: date | None = None,
                  now: datetime | None = None) -> MonthFigures:
     """The fiscal year's statistics (April–March), computed from the ledger; the year's amendments listed.
@@ -389,4 +402,4 @@ def year_figures(session: Session, fiscal_year: int, *, today: date | None = Non
 
 
 __all__ = ["REVENUE_KINDS", "monthly_users", "users_by_room", "as_of", "compute", "figures_to_json",
-           "figures_from_json", "month_figures", "year_figures"]
+           "figures_from_json", "month_figures", "month_allocation", "year_figures"]

@@ -13,10 +13,11 @@ from PySide6.QtWidgets import QGroupBox, QVBoxLayout, QWidget
 from booking_app import clock
 from booking_app.domain.counting import fiscal_months
 from booking_app.domain.errors import DomainError
-from booking_app.domain.figures import AmendmentView
+from booking_app.domain.fees import yen
+from booking_app.domain.figures import WAITLIST_LABELS, AmendmentView
 from booking_app.services import lookups
 from booking_app.services.stats.amendments import amendable_figures, year_amendments
-from booking_app.services.stats.figures import month_figures, monthly_users
+from booking_app.services.stats.figures import month_allocation, month_figures, monthly_users
 from booking_app.services.stats.month_close import amend, close_month, unsettled_bookings
 from booking_app.ui.context import AppContext
 from booking_app.ui.forms import sized_table
@@ -57,6 +58,12 @@ class MonthsTab(YearTab):
         self.detail.setObjectName("month_detail")
         self.detail.setWordWrap(True)
         lay.addWidget(self.detail)
+        # Issue 18: the chosen month's lottery, waiting lists, 減免 and 還付 in one line (the tables are in
+        # the exported file, beside 稼働率).
+        self.allocation_line = plain_label()
+        self.allocation_line.setObjectName("month_allocation")
+        self.allocation_line.setWordWrap(True)
+        lay.addWidget(self.allocation_line)
         box = QGroupBox("訂正の記録")
         bl = QVBoxLayout(box)
         bl.setContentsMargins(6, 4, 6, 6)
@@ -118,8 +125,10 @@ class MonthsTab(YearTab):
         self.amend_button.setEnabled(m is not None and m.state == "closed")
         if m is None:
             self.detail.setText("")
+            self.allocation_line.setText("")
             self.amendments_model.set_rows(self._amendments)
             return
+        self.allocation_line.setText(self._allocation_text(m))
         self.amendments_model.set_rows([a for a in self._amendments if (a.year, a.month) == (m.year, m.month)])
         if m.state == "closed":
             self.detail.setText(f"{month_text(m.year, m.month)}は締め済みです（{m.closed_by}）。"
@@ -131,6 +140,23 @@ class MonthsTab(YearTab):
             self.detail.setText(f"今月は月末まで集計中です（{m.label}の数値。前年同期は前年の同じ日までと比べます）。")
         else:
             self.detail.setText("")
+
+    def _allocation_text(self, m: MonthState) -> str:
+        """'抽選（利用月）：申込3件・当選2件・落選1件（12/15 抽選済）　キャンセル待ち：6件（承諾1件）　減免：3件 ¥3,700
+        還付：4件 ¥10,500' for a month that has begun; empty for a month ahead."""
+        if m.state == "future":
+            return ""
+        try:
+            a = self.ctx.read(lambda s: month_allocation(s, m.year, m.month))
+        except DomainError:
+            return ""
+        drawn = next((d.drawn_on for d in a.months if d.drawn_on is not None), None)
+        draw = f"{drawn.month}/{drawn.day} 抽選済" if drawn else "抽選前"
+        accepted = a.waitlist.get(WAITLIST_LABELS["accepted"], 0)
+        return (f"抽選（{m.month}月利用分）：申込{a.entries}件・当選{a.won}件・落選{a.lost}件（{draw}）　"
+                f"キャンセル待ち：{sum(a.waitlist.values())}件（承諾{accepted}件）　"
+                f"減免：{sum(r.count for r in a.reductions)}件 {yen(a.reduction_yen)}　"
+                f"還付：{sum(r.count for r in a.refunds)}件 {yen(a.refund_yen)}")
 
     def close_selected(self) -> bool:
         m = self.selected_month()
