@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -339,8 +340,14 @@ class WaitlistDialog(QDialog):
         return done if isinstance(done, wl.EntryView) else None
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        # Enter in the list does nothing surprising (no default button); Esc closes.
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.focusWidget() is not self.add_button:
+        # No default button: Enter on a focused button presses it, Enter in 氏名/連絡先 adds, Enter in the list
+        # does nothing surprising; Esc closes.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            w = self.focusWidget()
+            if isinstance(w, QPushButton) and w.isEnabled():
+                w.click()
+            elif w in (self.name_edit, self.phone_edit):
+                self.add()
             event.accept()
             return
         super().keyPressEvent(event)
