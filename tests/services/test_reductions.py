@@ -238,7 +238,10 @@ def test_fast_and_orm_paths_write_identical_rows_for_reduced_bookings(world, mon
 
 @pytest.mark.postgres
 def test_on_postgresql_a_desk_login_cannot_set_a_reduction_by_hand(pg_url):
-    from tests.test_db_roles import Staffed
+    from sqlalchemy.engine import make_url
+
+    from booking_app.store.engine import make_engine
+    from tests.test_db_roles import PW, Staffed
 
     staffed = Staffed(pg_url)
     try:
@@ -262,6 +265,29 @@ def test_on_postgresql_a_desk_login_cannot_set_a_reduction_by_hand(pg_url):
                          (staffed.ids["manager"], view.id))
         with write_session(staffed.owner) as s:
             assert s.get(Booking, view.id).reduction_code == "city"
+        # Through the app on the staff's own logins: the desk is refused by the service, a desk edit of a
+        # reduced booking re-quotes its 減免 line (the trigger allows the line: the booking has an approved code),
+        # and a manager's set_reduction passes the trigger.
+        engines = {role: make_engine(make_url(pg_url).set(username=staffed.logins[role], password=PW)
+                                     .render_as_string(hide_password=False)) for role in ("desk", "manager")}
+        try:
+            with pytest.raises(PermissionDenied), write_session(engines["desk"]) as s:
+                reductions.set_reduction(s, desk, view.id, None, now=NOW)
+            with write_session(engines["manager"]) as s:
+                reductions.set_reduction(s, staffed.actors["manager"], view.id, "disability", now=NOW)
+            with write_session(engines["desk"]) as s:
+                svc.update_booking(s, desk, view.id, svc.BookingInput(
+                    start=at(DAY, 9), end=at(DAY, 17), room_id=view.room_id, booker_kind="person",
+                    booker_name="山田花子", purpose="定例会", attendees=4), now=NOW)
+            with write_session(staffed.owner) as s:
+                b = s.get(Booking, view.id)
+                assert (b.reduction_code, b.reduction_approved_by) == ("disability", staffed.ids["manager"])
+                lines = sorted(s.execute(select(Charge.kind, Charge.amount).where(
+                    Charge.booking_id == view.id, Charge.status == "open")).all())
+                assert [tuple(r) for r in lines] == [("reduction", -1750), ("room", 1500), ("room", 2000)]
+        finally:
+            for e in engines.values():
+                e.dispose()
     finally:
         staffed.dispose()
 
