@@ -1,9 +1,9 @@
 """The daily cash-up (日計表) of one terminal: an A4 PDF and a one-sheet xlsx.
 
 Both show the day in 西暦 and 和暦, the terminal, totals by payment method and by kind of item, every
-receipt of the day, voids and refunds, the net, who closed the day and when, and the cash counted in
-the drawer against the cash the records expect. The services fill :class:`CashupDoc`; this module only
-lays it out.
+receipt of the day, voids, the 還付 of cancelled paid bookings (a section only on a day with any), the
+net, who closed the day and when, and the cash counted in the drawer against the cash the records
+expect. The services fill :class:`CashupDoc`; this module only lays it out.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ LIGHT = HexColor("#EEEEEE")
 RED = HexColor("#C62828")
 MARGIN = 15 * mm
 CASH_LABELS = ("現金", "cash")
+REFUNDS_TITLE = "還付（予約の取消）"
+REFUNDS_HEADINGS = ("還付番号", "時刻", "予約番号", "理由", "還付額", "方法")
 
 
 def money(amount: int) -> str:
@@ -54,13 +56,14 @@ def cash_expected(doc: CashupDoc) -> int:
     """The cash the drawer should hold from the day's records.
 
     ``extra['cash_expected']`` when the service worked it out (it may know the float); otherwise cash
-    received (the 現金 row of by_method) less the refunds paid out in cash.
+    received (the 現金 row of by_method) less what voids and 還付 paid back in cash.
     """
     if "cash_expected" in doc.extra:
         return int(doc.extra["cash_expected"])
     received = sum(r.amount for r in doc.by_method if r.label in CASH_LABELS)
     refunded = sum(v[3] for v in doc.voids if v[4] in CASH_LABELS)
-    return received - refunded
+    rebated = sum(f[4] for f in doc.refunds if f[5] in CASH_LABELS)
+    return received - refunded - rebated
 
 
 def summary_rows(doc: CashupDoc) -> list[tuple[str, int | None]]:
@@ -127,7 +130,7 @@ class _Page:
         share = sum(c.width for c in cols)
         widths = [self.width * c.width / share for c in cols]
 
-        def row(cells: Sequence[str], kind: str, head: Block | None = None) -> Block:
+        def row(cells: Sequence[str], kind: str, head: Block | None = None, keep: bool = False) -> Block:
             def draw(pen: Pen, top: float) -> None:
                 if kind == "head":
                     pen.rect(self.left, top - pitch, self.width, pitch, role="table_head", stroke=None, fill=LIGHT)
@@ -143,13 +146,14 @@ class _Page:
                          color=black if kind != "body" else HexColor("#AAAAAA"), width=0.6 if kind != "body" else 0.3)
 
             # The heading row stays with the first row; every other row brings it along onto a new page.
-            return Block(pitch, draw, keep_with_next=kind == "head", repeat=head)
+            return Block(pitch, draw, keep_with_next=kind == "head" or keep, repeat=head)
 
         head = row([c.heading for c in cols], "head")
         blocks = [head]
         if not rows:
             blocks.append(row([empty], "body", head))
-        blocks += [row(r, "body", head) for r in rows]
+        # The last row stays with the total: a total never stands alone at the top of a page.
+        blocks += [row(r, "body", head, keep=total is not None and i == len(rows) - 1) for i, r in enumerate(rows)]
         if total is not None:
             blocks.append(row(total, "total", head))
         return blocks
@@ -203,6 +207,19 @@ class _Page:
         height = max(pitch * len(rows) + 2 * mm, 23 * mm)
         return [spacer(3 * mm), Block(height, draw)]
 
+    def refunds(self) -> list[Block]:
+        """The 還付 of cancelled paid bookings paid out that day, after the voids; nothing on a day without."""
+        doc = self.doc
+        if not doc.refunds:
+            return []
+        rows = [[n, t, b, r, money(a), m] for n, t, b, r, a, m in doc.refunds]
+        return [
+            *self.heading(f"{REFUNDS_TITLE}　{len(doc.refunds)}件"),
+            *self.table([_Col("還付番号", 1.6), _Col("時刻", 0.8), _Col("予約番号", 1.1), _Col("理由", 2.5),
+                         _Col("還付額", 1.3, "right"), _Col("方法", 1.0, "center")], rows,
+                        total=["合計", "", "", "", money(sum(f[4] for f in doc.refunds)), ""]),
+        ]
+
     def blocks(self) -> list[Block]:
         doc = self.doc
         receipts = [[n, t, p, money(a), s] for n, t, p, a, s in doc.receipts]
@@ -219,6 +236,7 @@ class _Page:
             *self.table([_Col("領収書番号", 1.6), _Col("時刻", 0.8), _Col("理由", 3.6),
                          _Col("返金額", 1.3, "right"), _Col("返金方法", 1.0, "center")], voids,
                         total=["合計", "", "", money(sum(v[3] for v in doc.voids)), ""] if doc.voids else None),
+            *self.refunds(),
         ]
 
 
@@ -315,8 +333,14 @@ def write_cashup_xlsx(doc: CashupDoc, path: Path | str | BinaryIO) -> None:
             ["合計", None, None, sum(r[3] for r in doc.receipts), None])
     section("取消・返金", ["領収書番号", "時刻", "理由", "返金額", "返金方法"], [list(v) for v in doc.voids], [4],
             ["合計", None, None, sum(v[3] for v in doc.voids), None])
+    if doc.refunds:
+        first_row = row + 2  # under the section's title and heading row
+        section(REFUNDS_TITLE, REFUNDS_HEADINGS, [list(f) for f in doc.refunds], [5],
+                ["合計", None, None, None, sum(f[4] for f in doc.refunds), None])
+        for n in range(first_row, first_row + len(doc.refunds)):  # a long reason wraps in its column
+            ws.cell(row=n, column=4).alignment = Alignment(wrap_text=True, vertical="top")
 
-    for col, width in zip("ABCDE", (16, 14, 36, 14, 12), strict=True):
+    for col, width in zip("ABCDEF", (16, 14, 36, 18, 12, 10), strict=True):
         ws.column_dimensions[col].width = width
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "portrait"

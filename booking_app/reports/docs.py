@@ -9,6 +9,7 @@ from booking_app.domain.documents import CashupRow as CashupRow
 from booking_app.domain.documents import DocLine as DocLine
 from booking_app.domain.documents import Issuer as Issuer
 from booking_app.domain.documents import ReceiptDoc as ReceiptDoc
+from booking_app.domain.documents import RefundDoc as RefundDoc
 from booking_app.domain.documents import SlipDoc as SlipDoc
 
-__all__ = ["CashupDoc", "CashupRow", "DocLine", "Issuer", "ReceiptDoc", "SlipDoc"]
+__all__ = ["CashupDoc", "CashupRow", "DocLine", "Issuer", "ReceiptDoc", "RefundDoc", "SlipDoc"]
