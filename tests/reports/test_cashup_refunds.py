@@ -8,11 +8,11 @@ import re
 import shutil
 import subprocess
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
-from booking_app.reports.cashup import cash_expected, render_cashup_pdf, write_cashup_xlsx
+from booking_app.reports.cashup import cash_expected, money, render_cashup_pdf, write_cashup_xlsx
 from booking_app.reports.docs import CashupDoc, CashupRow, Issuer
 from booking_app.reports.layout import Drawn
 
@@ -156,3 +156,65 @@ def test_many_refunds_run_onto_a_new_page_with_their_heading_row():
     for page in {d.page for d in rows}:
         assert any(d.role == "cell_head" and d.text == "還付番号" and d.page == page for d in record), page
     assert any(d.role == "cell_total" and d.text == "¥60,000" for d in record)
+
+
+# --------------------------------------------------------------------------- from the database
+
+
+@pytest.fixture
+def world(db_url):
+    from factories import seed
+
+    from booking_app.store.engine import make_engine
+
+    eng = make_engine(db_url)
+    try:
+        yield seed(eng)
+    finally:
+        eng.dispose()
+
+
+@pytest.mark.now(datetime(2026, 11, 25, 9, 0))
+def test_the_services_cashup_of_a_day_with_two_refunds_prints_them(world, tmp_path):
+    """Two paid bookings cancelled 5 days before (50 %), one refunded in cash and one by transfer: the
+    cash-up services.payments builds prints both in the section, and the xlsx totals them."""
+    from factories import DAY, NOW, at
+    from openpyxl import load_workbook
+
+    from booking_app.services import payments as pay
+    from booking_app.services import refunding as rf
+
+    when = at(DAY - timedelta(days=5), 10)
+    paid = []
+    for start, end, method in ((10, 12, "cash"), (13, 17, "transfer")):
+        b = world.book(at(DAY, start), at(DAY, end))
+        with world.read() as s:
+            ids = [c.id for c in pay.open_charges(s, booking_id=b.id)]
+        with world.write() as s:
+            r = pay.take_payment(s, world.desk, ids, payer_name="山田花子", purpose="会議室使用料として",
+                                 method="cash", now=NOW, terminal="受付1")
+        paid.append((b, r.total, method))
+    for n, (b, _total, method) in enumerate(paid):
+        with world.write() as s:
+            rf.cancel_with_refund(s, world.desk, b.id, "団体の都合", method=method,
+                                  now=when + timedelta(minutes=5 * n), terminal="受付1")
+    with world.read() as s:
+        doc = pay.cashup(s, when.date(), "受付1")
+    halves = [total // 2 for _b, total, _m in paid]
+    assert len(doc.refunds) == 2
+
+    out = tmp_path / "日計表.pdf"
+    render_cashup_pdf(doc, out)
+    text = _pdf_text(out)
+    section = text[text.index(f"{TITLE}2件"):]
+    assert f"R2026-00000110:00{paid[0][0].number}団体の都合{money(halves[0])}現金" in section
+    assert f"R2026-00000210:05{paid[1][0].number}団体の都合{money(halves[1])}振込" in section
+    assert f"合計{money(sum(halves))}" in section
+    assert f"現金（帳簿）{money(-halves[0])}" in text  # nothing received that day, the cash 還付 paid out
+
+    path = tmp_path / "日計表.xlsx"
+    write_cashup_xlsx(doc, path)
+    values = [[c.value for c in row] for row in load_workbook(path)["日計表"].iter_rows(max_col=6)]
+    s = [r[0] for r in values].index(TITLE)
+    assert [r[4] for r in values[s + 2:s + 5]] == [*halves, sum(halves)]
+    assert values[s + 4][0] == "合計"
