@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, and_, case, func, not_, or_, select
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.domain.documents import CashupDoc, CashupRow, DocLine, Issuer, ReceiptDoc
 from booking_app.domain.errors import NotFound, RuleError, ValidationError
-from booking_app.domain.fees import FeeLine, stamp_duty, tax_summary, valid_invoice_number, yen
+from booking_app.domain.fees import FeeLine, signed_yen, stamp_duty, tax_summary, valid_invoice_number, yen
 from booking_app.services.booking_views import hold_lapsed_sql
 from booking_app.services.centre import get_profile
 from booking_app.services.text_search import contains, matches
@@ -54,7 +55,9 @@ from booking_app.store.models import (
 
 METHOD_LABELS = {"cash": "現金", "card": "カード", "transfer": "振込", "qr": "QR決済", "other": "その他"}
 # Charge categories of the cash-up: a printing-machine charge is an 'item' row with a log.
-CATEGORY_LABELS = {"room": "部屋", "equipment": "備品", "printing": "印刷機", "other": "その他"}
+CATEGORY_LABELS = {"room": "部屋", "equipment": "備品", "printing": "印刷機", "reduction": "減免", "other": "その他"}
+# Categories the cash-up lists only on a day that has them.
+OPTIONAL_CATEGORIES = ("insurance", "reduction")
 # Premiums (kind 'insurance', tax-exempt, passed on to the insurer) get their
 # own cash-up row 保険 instead of mixing with その他; the row only shows on days that have any.
 CATEGORY_LABELS["insurance"] = "保険"
@@ -176,7 +179,7 @@ def line_unit(kind: str | None, description: str, quantity: int, *, printing: bo
     if printing:
         return "回"
     what = _DATE_PREFIX.sub("", description or "")
-    if "差額" in what:
+    if "差額" in what or kind == "reduction":
         return "式"
     if kind == "room":
         return "区分"
@@ -188,9 +191,14 @@ def line_unit(kind: str | None, description: str, quantity: int, *, printing: bo
 
 
 def _category(c: Charge) -> str:
-    if c.printing_log_id is not None:
+    return _kind_category(c.kind, c.printing_log_id)
+
+
+def _kind_category(kind: str | None, printing_log_id: int | None) -> str:
+    """The cash-up's row of a charge: 印刷機 by its log, 減免 (a line below zero) its own, else by kind."""
+    if printing_log_id is not None:
         return "printing"
-    return c.kind if c.kind in ("room", "equipment", "insurance") else "other"  # insurance
+    return kind if kind in ("room", "equipment", "insurance", "reduction") else "other"
 
 
 def _charge_view(c: Charge, units: _Units | None = None) -> ChargeView:
@@ -282,7 +290,44 @@ def open_charges(session: Session, *, booking_id: int | None = None, group_id: i
 
         q = q.where(matches(payer, Charge.payer_name))
     units = _units(session)
-    return [_charge_view(c, units) for c in session.scalars(q.order_by(Charge.created_at, Charge.id))]
+    charges = list(session.scalars(q.order_by(Charge.created_at, Charge.id)))
+    return [_charge_view(c, units) for c in charges if c.booking_id not in _nothing_to_collect(charges)]
+
+
+def _nothing_to_collect(charges: list[Charge]) -> set[int]:
+    """Bookings whose open lines include a 減免 and add up to ¥0 (a 100 % reduction): nothing to collect,
+    so not listed as 未収. Their lines stay open on record (the statistics count the 減免)."""
+    sums: dict[int, int] = defaultdict(int)
+    reduced: set[int] = set()
+    for c in charges:
+        if c.booking_id is not None:
+            sums[c.booking_id] += c.amount
+            if c.kind == "reduction":
+                reduced.add(c.booking_id)
+    return {b for b in reduced if sums[b] == 0}
+
+
+def _check_reductions_go_along(session: Session, charges: list[Charge]) -> None:
+    """A booking's open 減免 line is paid with its other open lines, all or none: left out, the desk would
+    collect the full fee; taken alone, it would be a receipt below zero."""
+    chosen = {c.id for c in charges}
+    booking_ids = {c.booking_id for c in charges if c.booking_id is not None}
+    if not booking_ids:
+        return
+    rows = session.execute(select(Charge.id, Charge.booking_id, Charge.kind, Charge.amount)
+                           .where(Charge.booking_id.in_(booking_ids), Charge.status == "open")).all()
+    by_booking: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_booking[row.booking_id].append(row)
+    for booking_id, lines in sorted(by_booking.items()):
+        if not any(r.kind == "reduction" for r in lines):
+            continue
+        missing = [r for r in lines if r.id not in chosen]
+        if missing:
+            reduction = sum(r.amount for r in lines if r.kind == "reduction")
+            raise ValidationError(
+                f"予約{booking_id:07d}には減免（{signed_yen(reduction)}）があります。"
+                "その予約の未収の明細をすべて選んで、まとめて領収してください。", field="charges")
 
 
 def charges_of_booking(session: Session, booking_id: int) -> list[ChargeView]:
@@ -430,6 +475,7 @@ def take_payment(session: Session, actor: Actor, charge_ids: list[int], *, payer
     for c in charges:
         if c.status != "open":
             raise RuleError(f"「{c.description}」は既に{CHARGE_STATUS_LABELS[c.status]}です。画面を更新してください。")
+    _check_reductions_go_along(session, charges)
     booking_ids = {c.booking_id for c in charges if c.booking_id is not None}
     if booking_ids:
         dead = session.scalars(select(Booking).where(Booking.id.in_(booking_ids),
@@ -735,11 +781,11 @@ def cashup(session: Session, day: date, terminal: str) -> CashupDoc:
             .where(ReceiptLine.receipt_id.in_([r.id for r in receipts]))
         ).all()
         for amount, kind, log_id in rows:
-            cat = ("printing" if log_id is not None  # insurance has its own row
-                   else kind if kind in ("room", "equipment", "insurance") else "other")
+            cat = _kind_category(kind, log_id)  # insurance and 減免 have their own rows
             kinds[cat][0] += 1
             kinds[cat][1] += amount
-    by_kind = [CashupRow(CATEGORY_LABELS[k], *v) for k, v in kinds.items() if k != "insurance" or v[0]]
+    by_kind = [CashupRow(CATEGORY_LABELS[k], *v) for k, v in kinds.items()
+               if k not in OPTIONAL_CATEGORIES or v[0]]
     total_received = sum(r.total for r in receipts)
     total_voided = sum(v.refund_amount for v in voids)
     total_rebated = sum(f.amount for f in refunds)

@@ -24,7 +24,7 @@ from booking_app import cli
 from booking_app.domain.errors import PermissionDenied, RuleError
 from booking_app.domain.recurrence import RecurrenceRule
 from booking_app.reports.insurance_pdf import write_insurance
-from booking_app.services import backup_encryption, import_limits, lottery, privacy
+from booking_app.services import backup_encryption, import_limits, lottery, privacy, reductions
 from booking_app.services import auth, centre, command_tokens, fees, group_io, groups, imports, insurance, insurance_reports
 from booking_app.services import bookings as bk
 from booking_app.services import payments as pay
@@ -102,6 +102,10 @@ class Case:
 
 
 CASES = [
+    Case("reductions.set_reduction", lambda s, a, e: reductions.set_reduction(
+        s, a, bk.create_booking(s, e.world.desk, e.world.input(at(DAY, 9), at(DAY, 12)), now=NOW).id, "disability",
+        now=NOW)),
+    Case("reductions.check_new_reduction", lambda s, a, e: reductions.check_new_reduction(s, a, "city")),
     Case("centre.save_profile", lambda s, a, e: centre.save_profile(s, a, centre.get_profile(s), now=NOW)),
     Case("centre.save_room", lambda s, a, e: centre.save_room(
         s, a, room_id=None, name="和室", kana="わしつ", capacity=10, sort_order=9, now=NOW)),

@@ -246,9 +246,13 @@ def _printing(session: Session, lo: date, hi: date) -> dict[str, int]:
 
 
 def _revenue_category(kind: str | None, log_id: int | None) -> str:
-    # The same categories as the daily cash-up (payments.cashup), so the two always agree.
+    # The same categories as the daily cash-up (payments.cashup), so the two always agree, except 減免:
+    # the cash-up shows it on a row of its own (the drawer), the city's table takes it off 部屋 (the
+    # facility fees it reduces) and the 減免 table of the month shows it by reason.
     if log_id is not None:
         return "printing"
+    if kind == "reduction":
+        return "room"
     return kind if kind in ("room", "equipment", "insurance") else "other"
 
 

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from booking_app.domain.errors import DomainError, ValidationError
-from booking_app.domain.fees import TAX_CLASSES, FeeLine, tax_summary
+from booking_app.domain.fees import TAX_CLASSES, FeeLine, signed_yen, tax_summary
 from booking_app.ui.context import AppContext
 from booking_app.ui.keyboard import InputSnapshot, may_discard, tab_leaves
 from booking_app.ui.plain_text import plain_label, tip
@@ -168,9 +168,9 @@ class ChargesModel(QAbstractTableModel):
             if col == 1:
                 return f"{r.quantity:,}{_get(r, 'unit', '')}"  # 「3枚」「12か月」, as the receipt prints it
             if col == 2:
-                return f"¥{r.unit_price:,}"
+                return signed_yen(r.unit_price)  # a 減免 line reads △¥626, as the receipt prints it
             if col == 3:
-                return f"¥{r.amount:,}"
+                return signed_yen(r.amount)
             if col == 4:
                 return TAX_CLASSES.get(r.tax, r.tax)
         if role == Qt.ItemDataRole.CheckStateRole and col == 0:
