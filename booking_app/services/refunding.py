@@ -114,6 +114,18 @@ def _paid_receipts(session: Session, booking_id: int) -> list[tuple[Receipt, int
     return out
 
 
+def paid_bookings(session: Session, booking_ids: list[int]) -> set[int]:
+    """Which of ``booking_ids`` have money in on a receipt not voided (a cancel of those is a 還付)."""
+    if not booking_ids:
+        return set()
+    rows = session.execute(
+        select(Charge.booking_id, func.sum(ReceiptLine.amount))
+        .join(ReceiptLine, ReceiptLine.charge_id == Charge.id)
+        .where(Charge.booking_id.in_(booking_ids), ReceiptLine.receipt_id.not_in(select(ReceiptVoid.receipt_id)))
+        .group_by(Charge.booking_id)).all()
+    return {b for b, paid in rows if b is not None and paid is not None and int(paid) > 0}
+
+
 def refund_preview(session: Session, booking_id: int, *, today: date, reason: str) -> list[RefundLine]:
     """What cancelling the booking on ``today`` for ``reason`` would refund, per receipt (none: nothing paid).
 

@@ -31,6 +31,7 @@ from booking_app.services.bookings import (
     expire_overdue_holds,
 )
 from booking_app.services.centre import get_profile
+from booking_app.services.refunding import paid_bookings
 from booking_app.services.common import Actor, audit, deny, is_manager, local_now
 from booking_app.store.models import Booking, BookingEquipment, BookingSeries, EquipmentType, MemberGroup, Room
 
@@ -313,6 +314,14 @@ def cancel_series(
         start = booking.start_at.date() if scope == "following" else now.date()
         q = q.where(Booking.start_at >= datetime.combine(start, time()))
         targets = list(session.scalars(q))
+    # A paid date is cancelled with its 還付 (services/refunding: the rules' rate, a method, a slip), one
+    # date at a time from the booking dialog; cancelled here it would keep the money without a record.
+    paid_ids = paid_bookings(session, [t.id for t in targets])
+    paid = sorted((b for b in targets if b.id in paid_ids), key=lambda b: b.start_at)
+    if paid:
+        days = "・".join(f"{b.start_at.month}月{b.start_at.day}日" for b in paid[:5]) + ("ほか" if len(paid) > 5 else "")
+        raise RuleError(f"支払済みの日があります（{days}）。その日を開いて「取消」から還付の手続きをしてから、"
+                        "残りを取り消してください。")
     for b in targets:
         cancel_booking(session, actor, b.id, reason, now=now)
     return len(targets)

@@ -288,3 +288,27 @@ def test_cancel_series_on_a_single_booking_cancels_only_it(world: World, scope):
         assert ser.cancel_series(s, world.desk, single.id, scope, "団体の都合", now=NOW) == 1
     assert world.booking(single.id).status == "cancelled"
     assert [world.booking(o.id).status for o in others] == ["confirmed"] * 3
+
+
+@pytest.mark.parametrize("scope", ["one", "following", "all"])
+def test_cancel_series_refuses_a_paid_date_which_goes_through_its_refund(world: World, scope):
+    """A paid date cancelled with its series would keep the money without a 還付 record (issue 18)."""
+    from booking_app.services import payments, refunding
+
+    res = create(world, template(world, None), weekly(date(2026, 12, 2), date(2026, 12, 23)), skip=True)
+    live = [r for r in rows(world, res.series_id) if r.status == "confirmed"]
+    with world.write() as s:
+        ids = [c.id for c in payments.open_charges(s, booking_id=live[2].id)]
+        assert ids, "a general user's date has a fee"
+        payments.take_payment(s, world.desk, ids, payer_name="山田花子", purpose="会議室使用料として", now=NOW,
+                              terminal="受付1")
+    with world.write() as s, pytest.raises(RuleError) as refused:
+        ser.cancel_series(s, world.desk, live[1 if scope != "one" else 2].id, scope, "活動休止", now=NOW)
+    assert "支払済みの日があります（12月16日）" in str(refused.value)
+    assert [r.status for r in rows(world, res.series_id)] == ["confirmed"] * 4  # nothing half-done
+
+    with world.write() as s:  # the paid date through its refund, then the rest of the series
+        refunding.cancel_with_refund(s, world.desk, live[2].id, "活動休止", method="cash", now=NOW, terminal="受付1")
+    with world.write() as s:
+        ser.cancel_series(s, world.desk, live[0].id, "all", "活動休止", now=NOW)
+    assert [r.status for r in rows(world, res.series_id)] == ["cancelled"] * 4
