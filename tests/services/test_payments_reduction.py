@@ -75,3 +75,17 @@ def test_a_day_without_reductions_has_no_reduction_row(world):
     with world.read() as s:
         doc = payments.cashup(s, NOW.date(), "受付1")
     assert "減免" not in {r.label for r in doc.by_kind}
+
+
+def test_the_month_s_reductions_are_one_row_per_reason_not_per_day(world):
+    """Each booking's lines begin with its day of use; the statistics count by reason (issue 18)."""
+    from datetime import date
+
+    from booking_app.services.stats.allocation import reduction_totals
+
+    for day in (DAY, DAY + timedelta(days=1)):
+        view = world.book(at(day, 13), at(day, 17), actor=world.manager, reduction_code="disability")
+        _pay(world, [c.id for c in _open(world, view.id)])
+    with world.read() as s:
+        rows = reduction_totals(s, date(2026, 11, 1), date(2026, 12, 1))
+    assert [(r.label, r.count, r.yen) for r in rows] == [("減免（障がい者団体 50%）", 2, 2000)]

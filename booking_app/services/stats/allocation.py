@@ -19,6 +19,8 @@ the figures say what the rows say:
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import replace
 from datetime import date
 
@@ -128,19 +130,28 @@ def waitlist_outcomes(session: Session, lo: date, hi: date) -> dict[str, int]:
     return out
 
 
+_DAY_PREFIX = re.compile(r"^\d{4}/\d{1,2}/\d{1,2} ")  # the day of use on a booking's charge lines
+
+
 def reduction_totals(session: Session, lo: date, hi: date) -> tuple[CountYen, ...]:
-    """減免 lines on receipts issued in [lo, hi) and not voided, per label: count and yen taken off (positive)."""
+    """減免 lines on receipts issued in [lo, hi) and not voided, per label: count and yen taken off (positive).
+
+    The label is the line's description without the day of use a booking's lines begin with
+    (「2026/12/02 減免（障がい者団体 50%）」 counts as 「減免（障がい者団体 50%）」): one row per reason, not per day."""
     voided = select(ReceiptVoid.receipt_id)
     rows = session.execute(
-        select(ReceiptLine.description, func.count(ReceiptLine.id), func.coalesce(func.sum(ReceiptLine.amount), 0))
+        select(ReceiptLine.description, ReceiptLine.amount)
         .join(Charge, Charge.id == ReceiptLine.charge_id)
         .join(Receipt, Receipt.id == ReceiptLine.receipt_id)
         .where(Charge.kind == "reduction", Receipt.issued_at >= at_midnight(lo),
                Receipt.issued_at < at_midnight(hi), ReceiptLine.receipt_id.not_in(voided))
-        .group_by(ReceiptLine.description)
-        .order_by(ReceiptLine.description)
     ).all()
-    return tuple(CountYen(str(label), int(n), -int(total)) for label, n, total in rows)
+    totals: dict[str, list[int]] = {}
+    for description, amount in rows:
+        cell = totals.setdefault(_DAY_PREFIX.sub("", str(description)), [0, 0])
+        cell[0] += 1
+        cell[1] -= int(amount)
+    return tuple(CountYen(label, n, off) for label, (n, off) in sorted(totals.items()))
 
 
 def refund_totals(session: Session, lo: date, hi: date) -> tuple[CountYen, ...]:
