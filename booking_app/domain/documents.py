@@ -112,6 +112,10 @@ class SlipDoc:
     note: str = ""
     fee_paid: int = 0  # of fee_total, what receipts have paid
     receipt_nos: tuple[str, ...] = ()  # the receipts that paid it ('2026-000123')
+    # 減免 (issue 18): the yen its reduction lines take off (positive; fee_total is already net of it) and
+    # the code's label (「障がい者団体 50%」, services.reductions.reduction_label); 0 and '' without one.
+    reduction: int = 0
+    reduction_label: str = ""
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 A slip shows the booking number with a QR code (``FKB:<booking id>``: the desk scanner opens the booking
 for check-in and check-out, see ``booking_app.ui.scanner``), room, date in 西暦 and 和暦 with the weekday,
-time, who booked it, purpose, attendees, equipment, status, fee and whether it is paid (with the receipt's
-number), the series it belongs to, the centre's rules and contact.
+time, who booked it, purpose, attendees, equipment, status, fee (with a 減免: the fee before it, the 減免
+and what is paid) and whether it is paid (with the receipt's number), the series it belongs to, the
+centre's rules and contact.
 
 The A5 slip is portrait; half an A4 sheet is landscape, so there the details go on the left and the QR
 code and rules on the right. If a slip holds more than its box, every font shrinks a step at a time
@@ -23,7 +24,7 @@ from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.units import mm
 
 from booking_app.domain import japanese_calendar as jcal
-from booking_app.domain.fees import yen
+from booking_app.domain.fees import signed_yen, yen
 from booking_app.fonts import register_reportlab_fonts
 from booking_app.reports.docs import SlipDoc
 from booking_app.reports.layout import (
@@ -86,6 +87,36 @@ def payment_text(doc: SlipDoc) -> str:
     return f"一部未払 {yen(doc.fee_total - doc.fee_paid)}（{paid}）"
 
 
+FEE_LABEL = "料金（税込）"
+# Between the parts of the fee text (金額・減免・お支払い); a slip too narrow for the whole puts each on a line.
+FEE_SEP = "　"
+
+
+def fee_text(doc: SlipDoc) -> str:
+    """The fee, '¥2,000'; with a 減免 (issue 18) the fee before it, the 減免 and what is paid:
+    '¥1,251　減免 △¥626（障がい者団体 50%）　お支払い ¥625'."""
+    if doc.reduction <= 0:
+        return yen(doc.fee_total)
+    label = f"（{doc.reduction_label}）" if doc.reduction_label else ""
+    return FEE_SEP.join((yen(doc.fee_total + doc.reduction), f"減免 {signed_yen(-doc.reduction)}{label}",
+                         f"お支払い {yen(doc.fee_total)}"))
+
+
+def _wrap_value(label: str, value: str, width: float, size: float) -> list[str]:
+    """A detail value's lines: the fee text, when it does not fit whole, breaks between its parts
+    (a part still too long wraps in itself); every other value wraps as text, at most 4 lines."""
+    if label != FEE_LABEL or FEE_SEP not in value:
+        return wrap(value, width, size, max_lines=4)  # (wrap turns the full-width space into a plain one)
+    lines: list[str] = []
+    for part in value.split(FEE_SEP):
+        joined = f"{lines[-1]}{FEE_SEP}{part}" if lines else part
+        if lines and text_width(joined, size) <= width:
+            lines[-1] = joined
+        else:
+            lines += wrap(part, width, size)
+    return lines
+
+
 def detail_rows(doc: SlipDoc) -> list[tuple[str, str]]:
     """(label, value) rows of a slip, in print order."""
     rows = [
@@ -97,7 +128,7 @@ def detail_rows(doc: SlipDoc) -> list[tuple[str, str]]:
         ("人数", f"{doc.attendees}名" if doc.attendees else "—"),
         ("備品", "、".join(doc.equipment) if doc.equipment else "なし"),
         ("状態", doc.status_label),
-        ("料金（税込）", yen(doc.fee_total)),
+        (FEE_LABEL, fee_text(doc)),
     ]
     paid = payment_text(doc)
     if paid:
@@ -159,7 +190,7 @@ class _SlipLayout:
         pad = self.pt(1.6)
         rows = []
         for label, value in detail_rows(self.doc):
-            lines = wrap(value, width - label_w - pad, value_size, max_lines=4)
+            lines = _wrap_value(label, value, width - label_w - pad, value_size)
             rows.append((label, lines, len(lines) * value_size * 1.3 + 2 * pad))
 
         def draw(pen: Pen, top: float) -> None:

@@ -9,6 +9,7 @@ in one go (:func:`print_day_slips`, the ``print-slips`` command); every entry po
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -18,9 +19,11 @@ from sqlalchemy.orm import Session
 from booking_app.domain.booking_rules import BookingStatus
 from booking_app.domain.documents import Issuer, SlipDoc
 from booking_app.domain.errors import NotFound, ValidationError
+from booking_app.services.booking_plan import REDUCTION
 from booking_app.services.booking_views import blocks_slot_sql, views_for
 from booking_app.services.centre import get_profile
 from booking_app.services.fees import get_fees
+from booking_app.services.reductions import reduction_label
 from booking_app.domain import japanese_calendar as jcal
 from booking_app.services.common import Actor, audit, local_now
 from booking_app.store.models import Booking, BookingSeries, Charge, Receipt, Room
@@ -63,24 +66,37 @@ def issuer_for(session: Session) -> Issuer:
                   invoice_number=invoice_number)
 
 
-def _fees(session: Session, ids: Sequence[int]) -> dict[int, tuple[int, int, tuple[str, ...]]]:
-    """Per booking: the fee (open and paid charges), what of it is paid, and the receipts that paid it."""
+@dataclass
+class _Fee:
+    """What a slip says of a booking's money: the fee (open and paid charges, net of any 減免), what of it
+    is paid, the receipts that paid it, and the yen its ``reduction`` lines take off (positive)."""
+
+    total: int = 0
+    paid: int = 0
+    receipt_nos: list[str] = field(default_factory=list)
+    reduction: int = 0
+
+
+def _fees(session: Session, ids: Sequence[int]) -> dict[int, _Fee]:
+    """Per booking: its :class:`_Fee` (bookings without a live charge are left out)."""
     rows = session.execute(
-        select(Charge.booking_id, Charge.status, Charge.amount, Receipt.receipt_no)
+        select(Charge.booking_id, Charge.status, Charge.kind, Charge.amount, Receipt.receipt_no)
         .outerjoin(Receipt, Receipt.id == Charge.receipt_id)
         .where(Charge.booking_id.in_(ids), Charge.status.in_(FEE_STATUSES))
         .order_by(Charge.booking_id, Receipt.issued_at, Receipt.id)
     )
-    totals: dict[int, list[Any]] = {}
-    for bid, status, amount, receipt_no in rows:
+    fees: dict[int, _Fee] = {}
+    for bid, status, kind, amount, receipt_no in rows:
         assert bid is not None  # the where clause names the bookings
-        t = totals.setdefault(bid, [0, 0, []])
-        t[0] += amount
+        f = fees.setdefault(bid, _Fee())
+        f.total += amount
+        if kind == REDUCTION:
+            f.reduction -= amount  # a reduction line is below zero
         if status == "paid":
-            t[1] += amount
-            if receipt_no and receipt_no not in t[2]:
-                t[2].append(receipt_no)
-    return {bid: (total, paid, tuple(nos)) for bid, (total, paid, nos) in totals.items()}
+            f.paid += amount
+            if receipt_no and receipt_no not in f.receipt_nos:
+                f.receipt_nos.append(receipt_no)
+    return fees
 
 
 def _series_texts(session: Session, bookings: Sequence[Booking]) -> dict[int, str]:
@@ -117,18 +133,25 @@ def _docs(session: Session, bookings: Sequence[Booking]) -> list[SlipDoc]:
     views = views_for(session, bookings)
     fees = _fees(session, [b.id for b in bookings])
     series = _series_texts(session, bookings)
+    labels: dict[str | None, str] = {}  # 減免 code -> 「障がい者団体 50%」, read once a code
     docs = []
     for b, v in zip(bookings, views, strict=True):
         note = ""
         if v.status == BookingStatus.TENTATIVE.value and v.hold_until:
             note = f"仮予約です。{v.hold_until.month}月{v.hold_until.day}日までに確定してください。"
-        fee_total, fee_paid, receipt_nos = fees.get(v.id, (0, 0, ()))
+        fee = fees.get(v.id, _Fee())
+        # A 減免 removed after payment leaves its paid line and adds a 差額 charge (services.fees): the fee
+        # is right as summed, but the slip names a 減免 only while the booking has one.
+        reduction = fee.reduction if b.reduction_code else 0
+        if reduction > 0 and b.reduction_code not in labels:
+            labels[b.reduction_code] = reduction_label(session, b.reduction_code)
         docs.append(SlipDoc(
             booking_id=v.id, booking_no=v.number, room_name=v.room_name, start=v.start, end=v.end,
             booker_name=v.booker_name, group_reg_no=v.group_reg_no, purpose=v.purpose, attendees=v.attendees,
             equipment=tuple(f"{e.name} {e.quantity}{e.unit}" for e in v.equipment), status_label=v.status_label,
-            fee_total=fee_total, fee_paid=fee_paid, receipt_nos=receipt_nos, rules=rules, issuer=issuer,
-            series_summary=series.get(v.id, ""), note=note,
+            fee_total=fee.total, fee_paid=fee.paid, receipt_nos=tuple(fee.receipt_nos), rules=rules,
+            issuer=issuer, series_summary=series.get(v.id, ""), note=note, reduction=max(reduction, 0),
+            reduction_label=labels[b.reduction_code] if reduction > 0 else "",
         ))
     return docs
 
