@@ -43,6 +43,7 @@ from booking_app.domain.profile import CentreProfile
 from booking_app.services.booking_fast_save import try_create
 from booking_app.services.booking_plan import booking_snapshot, created_summary, hm, plan_new_booking
 from booking_app.services.centre import get_profile
+from booking_app.services.lottery_first_come import first_come_refusal
 from booking_app.services.common import Actor, audit, current_staff, deny, is_manager, local_now
 # HOOK: a booking's open charges follow its quote; see services/fees.py.
 from booking_app.services.fees import sync_booking_charges
@@ -272,6 +273,9 @@ def slot_problems(
         if window is not None:
             problems.append(Problem("rule", window.message))
     exclude_ids = list(exclude_ids)
+    first_come = first_come_refusal(session, profile.lottery, data, today, exclude_ids)  # 抽選の部屋 (issue 18)
+    if first_come is not None:
+        problems.append(Problem("rule", first_come))
     if data.room_id is not None:
         room = session.get(Room, data.room_id)
         for other in room_conflicts(session, data.room_id, data.start, data.end, exclude_ids, today=today):
@@ -356,7 +360,8 @@ def create_booking(session: Session, actor: Actor, data: BookingInput, *, now: d
     now = now or local_now()
     # Who writes is checked first (the fast path's plain-SQL audit rows do not pass through audit()).
     current_staff(session, actor)
-    if FAST_SAVE:
+    # A lottery room's month before its first-come day is no plain case (booking_fast_save knows no lottery).
+    if FAST_SAVE and first_come_refusal(session, None, data, now.date()) is None:
         # PERF (the speed target; on PostgreSQL too): the plain case on plain SQL, see
         # booking_fast_save.py. It returns None for anything else, and the ORM path below then gives the
         # desk's message.
