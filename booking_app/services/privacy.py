@@ -35,6 +35,7 @@ from booking_app.store.models import (
     GroupVerification,
     InsuranceEnrolment,
     InsuredPerson,
+    LotteryEntry,
     MemberGroup,
     PrintingLog,
 )
@@ -343,6 +344,8 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
     printing = list(session.scalars(select(PrintingLog).where(PrintingLog.group_id == g.id)))
     verifications = list(session.scalars(select(GroupVerification).where(GroupVerification.group_id == g.id)))
     history = list(session.scalars(select(GroupStatusChange).where(GroupStatusChange.group_id == g.id)))
+    # 抽選の申込 (issue 18): the 備考 may name the group's people; its rank, slots and result stay (the draw's replay).
+    lottery = list(session.scalars(select(LotteryEntry).where(LotteryEntry.group_id == g.id)))
 
     # ------------------------------------------------ the audit rows about them
     related_keys = [("group", g.id), ("member_group", g.id)]
@@ -350,6 +353,7 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
     related_keys += [("insurance_enrolment", i) for i in enrolment_ids]
     related_keys += [("accident_report", r.id) for r in accidents]
     related_keys += [("printing_log", p.id) for p in printing]
+    related_keys += [("lottery_entry", le.id) for le in lottery]
     cols = (AuditEntry.id, AuditEntry.prev_hash, AuditEntry.at, AuditEntry.staff_id, AuditEntry.action,
             AuditEntry.entity, AuditEntry.entity_id, AuditEntry.summary, cast(AuditEntry.before, Text),
             cast(AuditEntry.after, Text), AuditEntry.row_hash, AuditEntry.redacted_in)
@@ -392,6 +396,8 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
         vals.add(log.user_name, identifying=True)
     for v in verifications:
         vals.add(v.note, identifying=False)
+    for le in lottery:
+        vals.add(le.note, identifying=False)
     for h in history:
         if h.reason != "新規登録":
             vals.add(h.reason, identifying=False)
@@ -426,6 +432,8 @@ def anonymise_group(session: Session, actor: Actor, group_id: int, *, reason: st
         blank(log, "user_name", keep_name=True)
     for v in verifications:
         blank(v, "note")
+    for le in lottery:
+        blank(le, "note")
     for h in history:
         if h.reason != "新規登録":
             blank(h, "reason")
