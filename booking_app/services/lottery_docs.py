@@ -33,7 +33,7 @@ from booking_app.domain.profile import CentreProfile
 from booking_app.services import lottery as lot
 from booking_app.services.centre import get_profile
 from booking_app.services.common import local_now
-from booking_app.store.models import LotteryEntry
+from booking_app.store.models import LotteryEntry, Staff
 
 
 def slot_text(profile: CentreProfile, s: lot.SlotView) -> str:
@@ -61,18 +61,20 @@ def status_text(v: lot.EntryView) -> str:
     return v.status_label
 
 
-def entry_receipt_doc(session: Session, entry_id: int, *, staff_name: str) -> LotteryEntryDoc:
-    """The 受付控 of one entry; ``staff_name`` is who took it as printed (the one at the counter)."""
+def entry_receipt_doc(session: Session, entry_id: int) -> LotteryEntryDoc:
+    """The 受付控 of one entry. Its 受付者 is the staff member who TOOK the entry (``taken_by``), also on a
+    reprint by someone else later."""
     row = session.get(LotteryEntry, entry_id)
     if row is None:
         raise NotFound("その抽選の申込は見つかりません。一覧を更新してください。")
+    clerk = session.get(Staff, row.taken_by)
     v = next(e for e in lot.list_entries(session, row.month) if e.id == entry_id)
     profile = get_profile(session)
     c = lr.cycle(lr.lottery_rules(profile), v.month)
     return LotteryEntryDoc(
         centre_name=profile.name, centre_phone=profile.phone, month=c.month, entry_no=entry_no_text(v.entry_no),
         group_name=v.group_name, group_reg_no=v.group_reg_no or "", channel=lot.CHANNELS.get(v.channel, v.channel),
-        taken_at=v.taken_at, staff_name=staff_name, wishes=wish_lines(profile, v), entry_open=c.entry_open,
+        taken_at=v.taken_at, staff_name=clerk.name if clerk else "", wishes=wish_lines(profile, v), entry_open=c.entry_open,
         entry_close=c.entry_close, draw_on=c.draw, confirm_by=c.confirm_by, first_come_from=c.first_come_from)
 
 

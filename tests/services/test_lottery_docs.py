@@ -59,10 +59,11 @@ def month(world: World):
 def test_the_receipt_holds_the_entry_the_centre_and_the_cycle(world: World, month):
     _g, e = month
     with world.read() as s:
-        doc = docs.entry_receipt_doc(s, e[2].id, staff_name="山田 花子")
+        doc = docs.entry_receipt_doc(s, e[2].id)
         profile = get_profile(s)
     assert doc.entry_no == "3" and doc.group_name == NAMES[2] and doc.group_reg_no == "R0003"
-    assert doc.centre_name == profile.name and doc.centre_phone == profile.phone and doc.staff_name == "山田 花子"
+    assert doc.centre_name == profile.name and doc.centre_phone == profile.phone
+    assert doc.staff_name == world.desk.name  # who took the entry, not who prints it
     assert doc.channel == "窓口" and doc.taken_at == TAKE and doc.month == MONTH
     assert (doc.entry_open, doc.entry_close, doc.draw_on) == (date(2026, 12, 1), date(2026, 12, 10), date(2026, 12, 15))
     assert (doc.confirm_by, doc.first_come_from) == (date(2026, 12, 29), date(2026, 12, 20))
@@ -71,7 +72,7 @@ def test_the_receipt_holds_the_entry_the_centre_and_the_cycle(world: World, mont
                                         "大会議室 2027/03/06(土) 夜間 18:00〜22:00")
     assert doc.wishes[1].slot_texts == ("多目的交流ホール 2027/03/08(月) 夜間 18:00〜22:00",)
     with world.read() as s, pytest.raises(NotFound, match="見つかりません"):
-        docs.entry_receipt_doc(s, 99999, staff_name="山田 花子")
+        docs.entry_receipt_doc(s, 99999)
 
 
 def test_the_entry_list_holds_every_entry_with_its_status(world: World, month):
@@ -148,7 +149,7 @@ def _text(path) -> str:
 def test_each_doc_renders_with_its_key_words(world: World, month, tmp_path):
     _g, e = month
     with world.read() as s:
-        receipt = docs.entry_receipt_doc(s, e[0].id, staff_name="山田 花子")
+        receipt = docs.entry_receipt_doc(s, e[0].id)
         listing = docs.entry_list_doc(s, MONTH, printed_at=datetime(2026, 12, 16, 9, 0))
         sheets = docs.result_docs(s, MONTH)
         public = docs.public_list_doc(s, MONTH)

@@ -302,3 +302,41 @@ def test_the_month_says_whether_its_draw_was_run(qtbot, engine, world):
         lot.run_draw(s, world.manager, MONTH, now=datetime(2026, 12, 15, 10), seed="label")
     page.fill_months()
     assert label() == "2027年3月分（抽選済）"
+
+
+@pytest.mark.now("2026-12-06 10:00")
+def test_a_reprinted_receipt_names_the_clerk_who_took_the_entry(qtbot, engine, world, prompts, previews):
+    """The desk took the entry; the manager reprints its 受付控 the next day: 受付者 is still the desk."""
+    import shutil
+    import subprocess
+
+    v = take(world, world.groups["fuku"], TUE)
+    page = page_for(qtbot, engine, world.manager)
+    assert page.select_id(v.id)
+    page.receipt_button.click()
+    assert len(previews) == 1 and _is_pdf(previews[0][0]) and prompts.errors == []
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed")
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(previews[0][0]), "-"], check=True,
+                          capture_output=True, text=True).stdout.replace(" ", "")
+    assert world.desk.name.replace(" ", "") in text and world.manager.name.replace(" ", "") not in text
+
+
+@pytest.mark.now("2026-12-05 10:00")
+def test_a_wish_cut_in_the_list_is_whole_in_its_tooltip(qtbot, engine, world):
+    """A two-day set in the hall is cut with 「…」 past WISH_MAX_W; its tooltip lists every slot in full."""
+    data = lot.EntryInput(group_id=world.groups["fuku"], month=MONTH, channel="counter", note="鍵は事務所で", wishes=[
+        [(world.rooms["多目的交流ホール"], at(TUE, 18), at(TUE, 22)),
+         (world.rooms["多目的交流ホール"], at(WED, 18), at(WED, 22))],
+        [(world.rooms["大会議室"], at(TUE, 18), at(TUE, 22))]])
+    with write_session(world.engine) as s:
+        lot.take_entry(s, world.desk, data, now=TAKE)
+    page = page_for(qtbot, engine, world.desk)
+    model = page.table.model()
+    tip = model.data(model.index(0, 3), Qt.ItemDataRole.ToolTipRole)
+    assert tip.splitlines() == ["第1希望（2区分の組・全部か無し）", "多目的交流ホール 3/2(火) 18:00〜22:00",
+                                "多目的交流ホール 3/3(水) 18:00〜22:00", "", "鍵は事務所で"]
+    assert model.data(model.index(0, 4), Qt.ItemDataRole.ToolTipRole).splitlines()[:2] == [
+        "第2希望", "大会議室 3/2(火) 18:00〜22:00"]
+    assert model.data(model.index(0, 5), Qt.ItemDataRole.ToolTipRole) == "鍵は事務所で"  # no 第3希望
+    assert model.data(model.index(0, 1), Qt.ItemDataRole.ToolTipRole) == "鍵は事務所で"

@@ -62,6 +62,13 @@ def wish_text(wish: lot.WishView | None) -> str:
     return text
 
 
+def wish_tip(rank: int, wish: lot.WishView) -> str:
+    """The whole wish for the list's tooltip, one slot a line: the list cuts a long one (a two-day set) with 「…」."""
+    head = f"第{rank}希望" + (f"（{len(wish.slots)}区分の組・全部か無し）" if len(wish.slots) > 1 else "")
+    return "\n".join([head] + [f"{s.room_name} {_md_w(s.start.date())} {s.start:%H:%M}〜{s.end:%H:%M}"
+                                for s in wish.slots])
+
+
 def cycle_text(c: lr.LotteryCycle) -> str:
     """The month's cycle in one line (申込 12月1日〜10日・抽選 12月15日・確定期限 12月29日・先着 12月20日〜)."""
     close = f"{c.entry_close.day}日" if c.entry_close.month == c.entry_open.month else _md(c.entry_close)
@@ -99,9 +106,11 @@ class EntriesModel(RowsTableModel):
         return None
 
     def tooltip(self, v: lot.EntryView, col: int) -> str:
-        if v.status == "withdrawn":
-            return f"取下げ（理由：{v.withdraw_reason}）"
-        return v.note
+        about = f"取下げ（理由：{v.withdraw_reason}）" if v.status == "withdrawn" else v.note
+        wish = next((w for w in v.wishes if w.rank == col - 2), None) if 3 <= col <= 5 else None
+        if wish is not None and wish.slots:
+            return wish_tip(wish.rank, wish) + (f"\n\n{about}" if about else "")
+        return about
 
 
 class LotteryPage(ListPage):
@@ -296,8 +305,8 @@ class LotteryPage(ListPage):
         return self._print_receipt_of(v) if v is not None else None
 
     def _print_receipt_of(self, v: lot.EntryView) -> Path | None:
-        staff, eid = self.ctx.actor.name, v.id
-        return self._preview(lambda s: lottery_docs.entry_receipt_doc(s, eid, staff_name=staff),
+        eid = v.id  # its 受付者 is who took the entry, whoever reprints it
+        return self._preview(lambda s: lottery_docs.entry_receipt_doc(s, eid),
                              lottery_pdf.write_entry_receipt, f"lottery_receipt_{v.entry_no}_",
                              f"受付控　受付番号{v.entry_no}　{v.group_name}", f"抽選受付控_{v.entry_no}.pdf")
 
@@ -406,4 +415,4 @@ class LotteryPage(ListPage):
         self.month_combo.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
 
-__all__ = ["LotteryPage", "EntriesModel", "wish_text", "cycle_text"]
+__all__ = ["LotteryPage", "EntriesModel", "wish_text", "wish_tip", "cycle_text"]
