@@ -27,6 +27,7 @@ from booking_app.demo.lottery import seed_lottery
 from booking_app.demo.money import seed_money
 from booking_app.demo.tables import TERMINAL
 from booking_app.demo.visits import seed_walkins
+from booking_app.demo.waitlist import seed_waitlist
 from booking_app.demo.year import seed_previous_year, seed_this_year
 from booking_app.domain import hours
 from booking_app.domain import japanese_calendar as jcal
@@ -81,6 +82,7 @@ def seed_demo(session: Session, *, today: date, seed: int = 7, groups: int = 300
     money |= seed_insurance(session, today=today, rng_or_seed=f"{seed}-insurance", counts=money)
     money |= seed_lottery(session, random.Random(f"{seed}-lottery"), today=today, seed=seed, groups=active, desk=desk,
                           manager=manager)  # 抽選: a month drawn, the next with entries (demo/lottery.py)
+    money |= seed_waitlist(session, random.Random(f"{seed}-waitlist"), today=today, groups=active, desk=desk)
 
     skipped = session.scalar(select(func.count()).select_from(Booking).where(
         Booking.status == BookingStatus.SKIPPED.value, Booking.series_id.in_(year.series_ids or [0]))) or 0

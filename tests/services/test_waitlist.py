@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from factories import DAY, NOW, World, at
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from booking_app.domain.errors import ConflictError, RuleError, ValidationError
@@ -284,3 +284,42 @@ def test_postgresql_lets_a_desk_login_run_the_whole_list(pg_url):
     finally:
         eng.dispose()
         st.dispose()
+
+
+@pytest.mark.timeout(300)
+def test_the_demo_has_waiting_lists_the_today_page_shows(_sqlite_template, tmp_path):
+    """The demo (booking_app/demo/waitlist.py): on its day, freed evening slots with people waiting (one
+    called, one not yet), a booked one with 待2, and one accepted into a 仮予約."""
+    import shutil
+    from datetime import date, time
+
+    from booking_app.demo.seeder import seed_demo
+    from booking_app.services.centre import ensure_initial_data
+    from booking_app.store.engine import make_engine, read_session, write_session
+
+    today = date(2026, 11, 25)
+    path = tmp_path / "demo.sqlite3"
+    shutil.copy(_sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path.as_posix()}")
+    try:
+        with write_session(engine) as s:
+            ensure_initial_data(s)
+            counts = seed_demo(s, today=today, seed=7)
+        from booking_app.demo.waitlist import ACCEPT_ONE
+
+        accepted = 1 if ACCEPT_ONE else 0
+        assert (counts["waitlist_entries"], counts["waitlist_offered"], counts["waitlist_accepted"]) == (
+            9, 3 - accepted, accepted)
+        now = datetime.combine(today, time(9, 0))
+        with read_session(engine) as s:
+            freed = wl.freed_slots(s, today, now)
+            marks = wl.slot_counts(s, today, today + timedelta(days=21))
+            statuses = sorted(s.scalars(select(WaitlistEntry.status)))
+            latest = s.scalar(select(func.max(WaitlistEntry.requested_at)))
+        assert len(freed) == 3 - accepted and {f.offered is not None for f in freed} == {True, False}
+        assert sorted(marks.values()) == [1, 2, 2, 3]
+        assert statuses == (["accepted", "offered"] + ["waiting"] * 7 if accepted
+                            else ["declined", "offered", "offered"] + ["waiting"] * 6)
+        assert latest < now
+    finally:
+        engine.dispose()
