@@ -103,17 +103,20 @@ def fee_text(doc: SlipDoc) -> str:
 
 
 def _wrap_value(label: str, value: str, width: float, size: float) -> list[str]:
-    """A detail value's lines: the fee text, when it does not fit whole, breaks between its parts
-    (a part still too long wraps in itself); every other value wraps as text, at most 4 lines."""
+    """A detail value's lines: the fee text, when it does not fit whole, breaks between its parts (a part
+    too long for a line wraps in itself, on lines of its own); every other value wraps as text, at most 4
+    lines."""
     if label != FEE_LABEL or FEE_SEP not in value:
         return wrap(value, width, size, max_lines=4)  # (wrap turns the full-width space into a plain one)
     lines: list[str] = []
+    open_line = False  # the last line holds whole parts and may take the next one
     for part in value.split(FEE_SEP):
-        joined = f"{lines[-1]}{FEE_SEP}{part}" if lines else part
-        if lines and text_width(joined, size) <= width:
-            lines[-1] = joined
-        else:
-            lines += wrap(part, width, size)
+        if open_line and text_width(f"{lines[-1]}{FEE_SEP}{part}", size) <= width:
+            lines[-1] = f"{lines[-1]}{FEE_SEP}{part}"
+            continue
+        parts = wrap(part, width, size)
+        lines += parts
+        open_line = len(parts) == 1
     return lines
 
 
