@@ -8,10 +8,14 @@ asked (``prompts.infos``, ``prompts.errors``).
 
 A test module that needs more in its database (registered groups, bookings) defines its own
 ``engine``; ``desk``, ``manager`` and ``ctx`` then build on that one, as pytest resolves fixtures
-from the requesting module first.
+from the requesting module first. The keyboard flows of issue 17 share two: ``reading_group`` (ふくふく読書会,
+R0012, in good standing) and ``no_slips`` (利用票 recorded, not previewed); a module asks for them with
+``pytest.mark.usefixtures("reading_group", "no_slips")``.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +23,7 @@ from sqlalchemy import select
 from booking_app.services.centre import ensure_initial_data
 from booking_app.services.common import Actor
 from booking_app.store.engine import make_engine, read_session, write_session
-from booking_app.store.models import Staff
+from booking_app.store.models import MemberGroup, Staff
 from booking_app.ui import prompts as prompts_module
 from booking_app.ui.context import AppContext
 from booking_app.ui.prompts import RecordingPrompts
@@ -58,6 +62,34 @@ def engine(sqlite_url):
         ensure_initial_data(s)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def reading_group(engine) -> int:
+    """ふくふく読書会 (R0012), a member group in good standing, in the conftest database; its id."""
+    with write_session(engine) as s:
+        g = MemberGroup(reg_no="R0012", name="ふくふく読書会", kana="ふくふくどくしょかい", status="active",
+                        phone="083-111-2222", created_at=dt.datetime(2026, 4, 1))
+        s.add(g)
+        s.flush()
+        return g.id
+
+
+@pytest.fixture
+def no_slips(monkeypatch, tmp_path):
+    """利用票 after saving: recorded, not previewed (a preview is modal); QSettings in a temp folder. Yields
+    the booking ids of each print."""
+    from PySide6.QtCore import QSettings
+
+    from booking_app.ui.booking import slips
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    QSettings().clear()
+    printed: list[list[int]] = []
+    monkeypatch.setattr(slips, "print_saved_slips", lambda parent, ctx, ids, *a: printed.append(list(ids)))
+    yield printed
+    QSettings().clear()
 
 
 @pytest.fixture

@@ -20,10 +20,11 @@ from booking_app.services import bookings as booking_svc
 from booking_app.store.engine import read_session, write_session
 from booking_app.store.models import Booking, EquipmentType, MemberGroup, Room
 from booking_app.ui import keyboard
-from booking_app.ui.booking import slips
 from booking_app.ui.booking.booking_dialog import BookingDialog
 
-pytestmark = pytest.mark.now(dt.datetime(2026, 11, 25, 10, 0))
+# The group ふくふく読書会 (R0012) and the 利用票 recorder come from tests/ui/conftest.py.
+pytestmark = [pytest.mark.now(dt.datetime(2026, 11, 25, 10, 0)),
+              pytest.mark.usefixtures("reading_group", "no_slips")]
 
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -31,29 +32,12 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 TUESDAY = dt.date(2026, 12, 1)
 
 
-@pytest.fixture
-def engine(engine):
-    """The conftest database with a member group in good standing."""
+@pytest.fixture(autouse=True)
+def second_group(engine, reading_group):
+    """Besides ふくふく読書会 (conftest's ``reading_group``), a second member group in good standing."""
     with write_session(engine) as s:
-        s.add(MemberGroup(reg_no="R0012", name="ふくふく読書会", kana="ふくふくどくしょかい", status="active",
-                          phone="083-111-2222", created_at=dt.datetime(2026, 4, 1)))
         s.add(MemberGroup(reg_no="R0013", name="ふくふく囲碁の会", kana="ふくふくいごのかい", status="active",
                           created_at=dt.datetime(2026, 4, 1)))
-    return engine
-
-
-@pytest.fixture(autouse=True)
-def no_slips(monkeypatch, tmp_path):
-    """利用票 after saving: recorded, not previewed (a preview is modal); QSettings in a temp folder."""
-    from PySide6.QtCore import QSettings
-
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    QSettings().clear()
-    printed: list[list[int]] = []
-    monkeypatch.setattr(slips, "print_saved_slips", lambda parent, ctx, ids, *a: printed.append(list(ids)))
-    yield printed
-    QSettings().clear()
 
 
 def shown(qtbot, ctx, **kw_) -> BookingDialog:

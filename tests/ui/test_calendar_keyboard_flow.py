@@ -14,13 +14,13 @@ from sqlalchemy import select
 
 import keyboard_walk as kw
 from booking_app import fonts
-from booking_app.store.engine import read_session, write_session
+from booking_app.store.engine import read_session
 from booking_app.store.models import Booking, MemberGroup, Room
-from booking_app.ui.booking import slips
 from booking_app.ui.booking.booking_dialog import BookingDialog
 
 NOW = dt.datetime(2026, 11, 25, 10, 15)  # Wednesday morning at the counter
-pytestmark = pytest.mark.now(NOW)
+# The group ふくふく読書会 (R0012) and the 利用票 recorder come from tests/ui/conftest.py.
+pytestmark = [pytest.mark.now(NOW), pytest.mark.usefixtures("reading_group", "no_slips")]
 K = Qt.Key
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -33,29 +33,6 @@ def japanese_font(qapp):
     qapp.setFont(QFont(fonts.register_qt_fonts(), 10))
     yield
     qapp.setFont(old)
-
-
-@pytest.fixture
-def engine(engine):
-    """The conftest database with a member group in good standing."""
-    with write_session(engine) as s:
-        s.add(MemberGroup(reg_no="R0012", name="ふくふく読書会", kana="ふくふくどくしょかい", status="active",
-                          phone="083-111-2222", created_at=dt.datetime(2026, 4, 1)))
-    return engine
-
-
-@pytest.fixture(autouse=True)
-def no_slips(monkeypatch, tmp_path):
-    """利用票 after saving: recorded, not previewed (a preview is modal); QSettings in a temp folder."""
-    from PySide6.QtCore import QSettings
-
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    QSettings().clear()
-    printed: list[list[int]] = []
-    monkeypatch.setattr(slips, "print_saved_slips", lambda parent, ctx, ids, *a: printed.append(list(ids)))
-    yield printed
-    QSettings().clear()
 
 
 @pytest.mark.answers_modals
