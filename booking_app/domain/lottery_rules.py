@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from booking_app.domain.errors import RuleError, ValidationError
+from booking_app.domain.setting_values import str_tuple
 
 if TYPE_CHECKING:  # profile.py imports this module; the type is only needed for annotations
     from booking_app.domain.profile import CentreProfile
@@ -82,13 +83,8 @@ class LotteryRules:
         if not isinstance(d, Mapping):
             raise ValidationError("センター設定：抽選（lottery）の形式が正しくありません", "lottery")
         fallback = base if base is not None else cls()
-        rooms_raw = d.get("rooms")
-        if rooms_raw is None:
-            rooms = fallback.rooms
-        elif isinstance(rooms_raw, (list, tuple)) and all(isinstance(r, str) for r in rooms_raw):
-            rooms = tuple(rooms_raw)
-        else:
-            raise ValidationError("抽選の対象の部屋：部屋名の一覧で指定してください", "lottery.rooms")
+        rooms = str_tuple(d.get("rooms"), fallback.rooms, "抽選の対象の部屋：部屋名の一覧で指定してください",
+                          "lottery.rooms")
         values = {
             k: getattr(fallback, k) if d.get(k) is None else _int(d[k], label, f"lottery.{k}")
             for k, label in INT_SETTINGS.items()

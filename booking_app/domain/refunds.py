@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from booking_app.domain.errors import ValidationError
+from booking_app.domain.setting_values import str_tuple
 
 if TYPE_CHECKING:  # profile.py imports this module; the type is only needed for annotations
     from booking_app.domain.profile import CentreProfile
@@ -69,13 +70,8 @@ class RefundRules:
             return None if d[key] is None else _int(d[key], label, f"refunds.{key}")
 
         full_raw = d.get("full_until_days_before")
-        reasons_raw = d.get("full_reasons")
-        if reasons_raw is None:
-            reasons = fallback.full_reasons
-        elif isinstance(reasons_raw, (list, tuple)) and all(isinstance(r, str) for r in reasons_raw):
-            reasons = tuple(reasons_raw)
-        else:
-            raise ValidationError("全額還付の理由：理由の一覧で指定してください", "refunds.full_reasons")
+        reasons = str_tuple(d.get("full_reasons"), fallback.full_reasons, "全額還付の理由：理由の一覧で指定してください",
+                            "refunds.full_reasons")
         return cls(
             full_until_days_before=(fallback.full_until_days_before if full_raw is None
                                     else _int(full_raw, "全額還付の期限（日前）", "refunds.full_until_days_before")),

@@ -1,0 +1,18 @@
+"""Parsing helpers shared by the centre profile's sections (抽選 ``lottery``, 還付 ``refunds``): the stored JSON
+(or the shipped TOML) back into a section's values, with a Japanese ValidationError naming the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from booking_app.domain.errors import ValidationError
+
+
+def str_tuple(raw: Any, default: tuple[str, ...], message: str, fld: str) -> tuple[str, ...]:
+    """A stored list of names (rooms, reasons) as a tuple; absent (None) gives ``default``. Anything but a
+    list of strings raises ValidationError(``message``, ``fld``)."""
+    if raw is None:
+        return default
+    if isinstance(raw, (list, tuple)) and all(isinstance(r, str) for r in raw):
+        return tuple(raw)
+    raise ValidationError(message, fld)
