@@ -9,6 +9,7 @@
     fukufuku-desk import-groups / export-groups FILE  the group register (cli/groups.py)
     fukufuku-desk print-slips / export-insurance / export-stats …  (cli/slips.py, insurance.py, stats.py)
     fukufuku-desk lottery-entries / lottery-draw / lottery-verify / lottery-print --month …  (cli/lottery.py)
+    fukufuku-desk waitlist [--days N]  (cli/waitlist.py)
     fukufuku-desk backup / restore / decrypt-backup FILE  (cli/backup.py)
     fukufuku-desk staff unlock | reset-password | token …  break-glass and command tokens (cli/staff.py)
 
@@ -37,11 +38,12 @@ from collections.abc import Sequence
 from datetime import datetime, time
 
 from booking_app.cli import audit, backup, bookings, db, demo, groups, insurance, lottery, run, slips, staff, stats
+from booking_app.cli import waitlist
 from booking_app.cli.context import Command
 from booking_app.cli.parser import EXIT_ERROR, EXIT_OK, EXIT_USAGE, JapaneseParser, common_options
 
 # Each command family, in the order `--help` lists them.
-COMMAND_MODULES = (db, demo, bookings, audit, groups, slips, insurance, stats, lottery, backup, staff)
+COMMAND_MODULES = (db, demo, bookings, audit, groups, slips, insurance, stats, lottery, waitlist, backup, staff)
 
 
 def build_parser() -> argparse.ArgumentParser:
