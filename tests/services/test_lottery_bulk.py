@@ -27,6 +27,10 @@ pytestmark = pytest.mark.now("2026-12-05 10:00")
 MONTH = date(2027, 3, 1)
 TAKE = datetime(2026, 12, 5, 10, 0)
 DRAW = datetime(2026, 12, 15, 10, 0)
+OPENS = datetime(2026, 12, 20, 9, 0)  # 先着順 from this day
+# A lottery room's March is held for the draw until 2026-12-20 (先着順): a booking made before the draw is a
+# manager's, with a reason.
+HELD = "センターの行事"
 ROOMS = ("大会議室", "多目的交流ホール")
 
 
@@ -37,7 +41,8 @@ def _slot(world: World, room: str, day: date, evening: bool = True) -> tuple[int
 def _fill(world: World) -> None:
     """Twelve groups, 30 entries with 1–3 wishes (some all-or-nothing pairs), one evening booked before."""
     groups = [world.make_group(f"抽選の会{i:02d}") for i in range(12)]
-    world.book(at(date(2027, 3, 4), 18), at(date(2027, 3, 4), 22), group_id=groups[0], now=TAKE)
+    world.book(at(date(2027, 3, 4), 18), at(date(2027, 3, 4), 22), group_id=groups[0], now=TAKE,
+               actor=world.manager, override_reason=HELD)
     days = [date(2027, 3, d) for d in (2, 3, 4, 5, 9, 10)]  # weekdays with evenings
     for i in range(30):
         g = groups[i % 12]
@@ -103,7 +108,7 @@ def test_each_hold_has_the_rows_and_audit_of_an_ordinary_save(world: World):
     with world.read() as s:
         assert audit_log.verify_chain(s).broken_id is None
 
-    # The same input through the ordinary save, on a slot of its own (the hold cancelled first).
+    # The same input through the ordinary save (the hold cancelled first), on the first-come day.
     h = holds[0]
     with world.read() as s:
         bulk_charges = [(c.kind, c.description, c.quantity, c.unit_price, c.amount, c.tax, c.status)
@@ -116,7 +121,7 @@ def test_each_hold_has_the_rows_and_audit_of_an_ordinary_save(world: World):
     with world.write() as s:
         made = booking_svc.create_booking(s, world.manager, BookingInput(
             start=h.start_at, end=h.end_at, room_id=h.room_id, booker_kind="member", group_id=h.group_id,
-            purpose=h.purpose, tentative=True, hold_until=h.hold_until, note=h.note), now=DRAW)
+            purpose=h.purpose, tentative=True, hold_until=h.hold_until, note=h.note), now=OPENS)
     with world.read() as s:
         b = s.get(Booking, made.id)
         assert b is not None
@@ -141,7 +146,7 @@ def test_a_hold_on_a_slot_booked_unseen_is_refused_and_nothing_is_saved(world: W
     with world.write() as s:
         lot.take_entry(s, world.desk, lot.EntryInput(g, MONTH, "counter", [[_slot(world, "大会議室", tue)]]),
                        now=TAKE)
-    world.book(at(tue, 18), at(tue, 22), group_id=other, now=TAKE)
+    world.book(at(tue, 18), at(tue, 22), group_id=other, now=TAKE, actor=world.manager, override_reason=HELD)
     monkeypatch.setattr(lot, "blocks_slot_sql", lambda today: sqlalchemy.false())  # the read sees nothing
     with pytest.raises(ConflictError, match="当選の区分に既に予約があります|他の端末が当選の区分を予約しました"):
         with world.write() as s:
