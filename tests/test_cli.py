@@ -422,7 +422,7 @@ def test_every_command_runs_through_the_one_error_tail(capsys):
     handlers = _commands(cli.build_parser())
     assert {"(画面)", "db upgrade", "seed-demo", "import-bookings", "verify-audit", "import-groups",
             "export-groups", "print-slips", "export-insurance", "export-stats", "backup", "restore",
-            "lottery-entries", "lottery-draw", "lottery-verify", "lottery-print",
+            "lottery-entries", "lottery-draw", "lottery-verify", "lottery-print", "waitlist",
             "decrypt-backup", "staff unlock", "staff reset-password", "staff token create", "staff token list",
             "staff token revoke"} == set(handlers)
     failures = [ValidationError("「会員数」は1以上の整数にしてください。"), NotFound("担当者「山田」は登録されていません。"),
