@@ -63,6 +63,8 @@ ENTITY_LABELS: dict[str, str] = {
     "statistics": "統計",
     "lottery_entry": "抽選の申込",
     "lottery_draw": "抽選",
+    "waitlist_entry": "キャンセル待ち",
+    "refund": "還付",
 }
 
 ACTION_LABELS: dict[str, str] = {
@@ -107,6 +109,10 @@ ACTION_LABELS: dict[str, str] = {
     "anonymise": "匿名化",  # personal data erased (services/privacy.py)
     "withdraw": "取下げ",  # a lottery entry withdrawn before the draw (services/lottery.py)
     "draw": "抽選の実施",
+    "offer": "連絡",  # キャンセル待ち: the slot offered to the next in line (services/waitlist.py)
+    "accept": "承諾",
+    "decline": "辞退",
+    "refund": "還付",  # services/refunding.py
 }
 
 # Keys of the services' snapshots (bookings.snapshot, groups._snapshot, …) in the desk's words.
@@ -131,7 +137,10 @@ FIELD_LABELS: dict[str, str] = {
     "file": "ファイル", "rows": "件数", "filter": "条件", "codes": "コード", "recharged": "再請求",
     "enrolment_id": "保険加入", "reason": "理由", "method": "支払方法", "amount": "金額", "quantity": "数量",
     "fields": "消去した項目数",  # 匿名化
-    "value": "数値", "key": "訂正した項目",  # QA: a statistics amendment showed 「value」 in the detail
+    "value": "数値", "key": "訂正した項目",
+    "reduction_code": "減免区分", "reduction_approved_by": "減免の承認者", "reply_by": "回答期限",
+    "refund_no": "還付番号", "rate": "還付率", "paid": "支払額", "refunded_before": "還付済み",
+    "receipt_id": "領収書",  # QA: a statistics amendment showed 「value」 in the detail
 }
 
 NONE_TEXT = "（なし）"
