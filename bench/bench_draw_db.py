@@ -1,17 +1,21 @@
-"""The monthly draw in the database (抽選, issue 18): ``services.lottery`` on SQLite, entries to 仮予約.
+"""The monthly draw in the database (抽選, issue 18): ``services.lottery`` on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/bench_draw_db.py [--entries 2000] [--groups 300] [--seed-data 20261207]
+    .venv/bin/python bench/bench_draw_db.py [--db both|sqlite|pg] [--pg-url URL] [--repeat 3] [--profile]
+                                            [--entries 2000] [--groups 300] [--seed-data 20261207]
 
-A fresh SQLite database (migrated, the default rooms and staff); the centre profile's lottery set to all five
-bookable rooms (大会議室, 小会議室1・2, 作業室, 多目的交流ホール) with 10 entries per group allowed (300 groups × the
-default 6 would not reach 2,000). March 2027: 5 rooms × the centre's periods (3 a day, 2 on Sundays and
-holidays) × 31 days. 300 groups make 2,000 entries at the counter on 2026-12-05, each its own transaction
-through ``take_entry`` (as the desk saves one): 1–3 wishes, 60 % on the evenings of the two large rooms,
-about 10 % all-or-nothing pairs of consecutive days. Then ``run_draw`` on 2026-12-15 in one transaction
-(every award a 仮予約 through ``bookings.create_booking``), then ``replay_draw`` and ``draw_view``.
+Each database fresh (migrated, the default rooms and staff); PostgreSQL on the throwaway cluster of
+tests/pgcluster.py (fsync off), or on the server of ``--pg-url`` / $BOOKING_APP_BENCH_PG_URL (a superuser URL:
+the database ``bench_draw`` is made there, dropped first if left over). The centre profile's lottery set to
+all five bookable rooms (大会議室, 小会議室1・2, 作業室, 多目的交流ホール) with 10 entries per group allowed (300
+groups × the default 6 would not reach 2,000). March 2027: 5 rooms × the centre's periods (3 a day, 2 on
+Sundays and holidays) × 31 days. 300 groups make 2,000 entries at the counter on 2026-12-05, each its own
+transaction through ``take_entry`` (as the desk saves one): 1–3 wishes, 60 % on the evenings of the two large
+rooms, about 10 % all-or-nothing pairs of consecutive days. Then ``run_draw`` on 2026-12-15 in one transaction
+(every award a 仮予約 with its audit rows), ``--repeat`` times (all but the last rolled back; the median is
+the figure, this process's CPU beside it), then ``replay_draw`` and ``draw_view``.
 
-Figures: entries per second, the draw's seconds (the issue's 1 s target is for ``allocation.draw`` itself,
-measured by bench_draw.py; here the draw includes writing every 仮予約 with its audit rows).
+Target (issue 18): ``run_draw`` ≤ 1 s for the 2,000 entries on both databases. The same seed must give the
+same digest on both (printed).
 """
 
 from __future__ import annotations
