@@ -32,7 +32,7 @@ from booking_app.services.payments import (
     take_payment,
     void_receipt,
 )
-from booking_app.store.models import Booking, Charge, DayClosing, EquipmentType, MemberGroup
+from booking_app.store.models import Booking, Charge, DayClosing, EquipmentType, MemberGroup, Receipt
 
 
 def _purpose(charges: Sequence[Charge]) -> str:
@@ -158,9 +158,15 @@ def seed_money(session: Session, rng: random.Random, *, bookings: Sequence[Booki
                 unpaid_waived += 1
             continue
         elif kind == "void":
-            void = void_receipt(session, manager, receipt_of[args["ref"]], args["reason"], refund_method="cash",
+            receipt = session.get(Receipt, receipt_of[args["ref"]])
+            assert receipt is not None  # paid above
+            # From the drawer when that day's takings cover it, else by bank transfer: the counted cash of a
+            # day is never below zero (the demo's days differ with the rules, e.g. 先着順 after the lottery).
+            method = "cash" if cash[when.date()] >= receipt.total else "transfer"
+            void = void_receipt(session, manager, receipt.id, args["reason"], refund_method=method,
                                 now=when, terminal=TERMINAL)
-            cash[when.date()] -= void.refund_amount  # refunded in cash from the drawer
+            if method == "cash":
+                cash[when.date()] -= void.refund_amount
             voided += 1
             continue
         elif kind == "printing":

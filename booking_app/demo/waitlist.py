@@ -33,7 +33,7 @@ PLAN = (3, 2, 2, 2)  # people waiting on slots 1–4 (see the module docstring)
 # Slot 3's first in line accepts (a 仮予約 made by the booking service). Off until tests/services/test_demo.py
 # counts that booking among the demo's single bookings (its bulk-count check); meanwhile they decline and the
 # second in line is called.
-ACCEPT_ONE = False
+ACCEPT_ONE = True
 PHONES = ("090-3141-5926", "080-2718-2818", "090-1414-2135", "083-252-0000", "080-1732-0508")
 
 

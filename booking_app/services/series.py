@@ -31,6 +31,7 @@ from booking_app.services.bookings import (
     expire_overdue_holds,
 )
 from booking_app.services.centre import get_profile
+from booking_app.services.lottery_first_come import first_come_refusal
 from booking_app.services.refunding import paid_bookings
 from booking_app.services.common import Actor, audit, deny, is_manager, local_now
 from booking_app.store.models import Booking, BookingEquipment, BookingSeries, EquipmentType, MemberGroup, Room
@@ -142,6 +143,9 @@ def preview_series(
         rb = hours.check_window(profile, now.date(), occ.date, is_member)
         if rb is not None:
             breaks.append(rb.message)
+        held = first_come_refusal(session, profile.lottery, data, now.date())
+        if held is not None:  # a lottery room's month before its 先着順 day (issue 18)
+            breaks.append(held)
         clashes = []
         for other in by_day.get(occ.date, []) + by_day.get(occ.date - timedelta(days=1), []):
             if overlaps(data.start, data.end, other.start_at, other.end_at):
