@@ -13,7 +13,7 @@ PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 OUT="$ROOT/docs/images"
 TODAY="2026-11-25"
 PAGES="calendar,today,insurance,stats,lottery"
-DIALOGS="login,lock,booking,payment,group-check,receipts-all,cashup,accidents,about,keys"
+DIALOGS="login,lock,booking,payment,group-check,receipts-all,cashup,accidents,about,keys,waitlist"
 
 if [ ! -x "$PYTHON" ]; then
     echo "Python が見つかりません（$PYTHON）。先に make venv を実行してください。" >&2

@@ -40,6 +40,7 @@ DIALOGS: dict[str, tuple[str, str]] = {
     "cashup": ("領収書ページの日計表タブ（デモでは前日・デモの端末）", "receipts"),
     "accidents": ("保険ページの事故報告タブ", "insurance"),
     "keys": ("キー操作一覧（ヘルプ → キー操作一覧、F1）", "calendar"),
+    "waitlist": ("キャンセル待ち（本日の予約の「キャンセル待ち」から、空いた枠の一覧）", "today"),
 }
 
 # A free slot of this length is looked for on the shown day for the booking dialog.
@@ -278,6 +279,19 @@ def _cashup(window, ctx):
     return window
 
 
+def _waitlist(window, ctx):
+    """The waiting list of the first slot the today page lists as freed (the demo has some)."""
+    from booking_app.services import waitlist as wl_svc
+    from booking_app.ui.waitlist.dialog import WaitlistDialog
+
+    now = clock.now()
+    freed = ctx.read(lambda s: wl_svc.freed_slots(s, now.date(), now))
+    if not freed:
+        raise ValidationError("キャンセル待ちのある空いた枠がありません（--dialog waitlist）。", "dialog")
+    slot = freed[0].slot
+    return _show(WaitlistDialog(ctx, slot.room_id, slot.start, slot.end, window))
+
+
 def _accidents(window, ctx):
     page = window.pages["insurance"]
     if hasattr(page, "show_accidents"):
@@ -287,7 +301,7 @@ def _accidents(window, ctx):
 
 _DIALOG_MAKERS = {"booking": _booking, "payment": _payment, "group-check": _group_check, "login": _login,
                   "lock": _lock, "about": _about, "receipts-all": _receipts_all, "cashup": _cashup,
-                  "accidents": _accidents, "keys": _keys}
+                  "accidents": _accidents, "keys": _keys, "waitlist": _waitlist}
 
 __all__ = ["DIALOGS", "PAGE_KEYS", "Shot", "check_options", "close_shot", "plan_shots", "prepare_screenshot",
            "take_screenshots"]
