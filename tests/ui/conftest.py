@@ -120,3 +120,17 @@ def window(qtbot, ctx):
         w.show()
         w.activateWindow()
     return w
+
+
+@pytest.fixture
+def japanese_font(qapp):
+    """The bundled IPAex font as the application font, as the app sets it: offscreen Qt has no Japanese system
+    font, so a grab (and a width measured in a test) would show boxes. Asked for with usefixtures."""
+    from PySide6.QtGui import QFont
+
+    from booking_app import fonts
+
+    old = qapp.font()
+    qapp.setFont(QFont(fonts.register_qt_fonts(), 10))
+    yield
+    qapp.setFont(old)

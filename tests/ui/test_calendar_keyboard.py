@@ -14,11 +14,10 @@ import types
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible, QColor, QFont, QImage
+from PySide6.QtGui import QAccessible, QColor, QImage
 from PySide6.QtWidgets import QLabel
 
 import keyboard_walk as kw
-from booking_app import fonts
 from booking_app.services import bookings as booking_service
 from booking_app.services import centre
 from booking_app.services.bookings import BookingInput
@@ -29,19 +28,13 @@ from booking_app.ui.calendar.day_view import DayView
 
 TODAY = dt.date(2026, 11, 25)  # Wednesday, open 9:00–22:00
 NOW = dt.datetime(2026, 11, 25, 10, 15)
-pytestmark = pytest.mark.now(NOW)
+pytestmark = [pytest.mark.now(NOW), pytest.mark.usefixtures("japanese_font")]
 SHOTS = "/tmp/kb"
 
 K = Qt.Key
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 
-@pytest.fixture(autouse=True)
-def japanese_font(qapp):
-    old = qapp.font()
-    qapp.setFont(QFont(fonts.register_qt_fonts(), 10))
-    yield
-    qapp.setFont(old)
 
 
 @pytest.fixture

@@ -8,31 +8,24 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAccessible, QFont
+from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 import keyboard_walk as kw
-from booking_app import fonts
 from booking_app.store.engine import read_session
 from booking_app.store.models import Booking, MemberGroup, Room
 from booking_app.ui.booking.booking_dialog import BookingDialog
 
 NOW = dt.datetime(2026, 11, 25, 10, 15)  # Wednesday morning at the counter
 # The group ふくふく読書会 (R0012) and the 利用票 recorder come from tests/ui/conftest.py.
-pytestmark = [pytest.mark.now(NOW), pytest.mark.usefixtures("reading_group", "no_slips")]
+pytestmark = [pytest.mark.now(NOW), pytest.mark.usefixtures("reading_group", "no_slips", "japanese_font")]
 K = Qt.Key
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 
-@pytest.fixture(autouse=True)
-def japanese_font(qapp):
-    old = qapp.font()
-    qapp.setFont(QFont(fonts.register_qt_fonts(), 10))
-    yield
-    qapp.setFont(old)
 
 
 @pytest.mark.answers_modals

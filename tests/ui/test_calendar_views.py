@@ -8,9 +8,8 @@ import types
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor
 
-from booking_app import fonts
 from booking_app.services import bookings as booking_service
 from booking_app.services import centre
 from booking_app.services.bookings import BookingInput
@@ -27,16 +26,9 @@ from booking_app.ui.context import AppContext
 TODAY = dt.date(2026, 11, 25)  # Wednesday
 NOW = dt.datetime(2026, 11, 25, 8, 0)
 DAY = dt.date(2026, 11, 27)  # Friday, open 9:00–22:00
-pytestmark = pytest.mark.now(TODAY)
+pytestmark = [pytest.mark.now(TODAY), pytest.mark.usefixtures("japanese_font")]
 
 
-@pytest.fixture(autouse=True)
-def japanese_font(qapp):
-    # Offscreen Qt has no Japanese system font; use the bundled one as the app does.
-    old = qapp.font()
-    qapp.setFont(QFont(fonts.register_qt_fonts(), 10))
-    yield
-    qapp.setFont(old)
 
 
 @pytest.fixture

@@ -13,34 +13,25 @@ from pathlib import Path
 import keyboard_walk as kw
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services"))
 
 from factories import DAY, at, load_world  # noqa: E402
 
-from booking_app import fonts  # noqa: E402
 from booking_app.services import bookings as booking_svc  # noqa: E402
 from booking_app.services import waitlist as wl  # noqa: E402
 from booking_app.store.engine import read_session, write_session  # noqa: E402
 from booking_app.ui.waitlist.dialog import WaitlistDialog  # noqa: E402
 from booking_app.ui.waitlist.today_panel import WaitlistPanel  # noqa: E402
 
-pytestmark = pytest.mark.now("2026-11-25 10:00")
+pytestmark = [pytest.mark.now("2026-11-25 10:00"), pytest.mark.usefixtures("japanese_font")]
 
 NOW = datetime(2026, 11, 25, 10, 0)
 START, END = at(DAY, 18), at(DAY, 21)
 ALT = Qt.KeyboardModifier.AltModifier
 
 
-@pytest.fixture(autouse=True)
-def japanese_font(qapp):
-    # Offscreen Qt has no Japanese system font; use the bundled one as the app does (for the screenshots).
-    old = qapp.font()
-    qapp.setFont(QFont(fonts.register_qt_fonts(), 10))
-    yield
-    qapp.setFont(old)
 
 
 @pytest.fixture

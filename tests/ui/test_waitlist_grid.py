@@ -9,9 +9,8 @@ import datetime as dt
 import keyboard_walk as kw
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor
 
-from booking_app import fonts
 from booking_app.services import bookings as booking_service
 from booking_app.services import waitlist as wl
 from booking_app.services.bookings import BookingInput
@@ -24,15 +23,9 @@ from booking_app.services import centre
 NOW = dt.datetime(2026, 11, 25, 10, 0)
 DAY = dt.date(2026, 11, 27)  # Friday, open 9:00–22:00
 START, END = dt.datetime.combine(DAY, dt.time(18)), dt.datetime.combine(DAY, dt.time(21))
-pytestmark = pytest.mark.now("2026-11-25 10:00")
+pytestmark = [pytest.mark.now("2026-11-25 10:00"), pytest.mark.usefixtures("japanese_font")]
 
 
-@pytest.fixture(autouse=True)
-def japanese_font(qapp):
-    old = qapp.font()
-    qapp.setFont(QFont(fonts.register_qt_fonts(), 10))
-    yield
-    qapp.setFont(old)
 
 
 @pytest.fixture
