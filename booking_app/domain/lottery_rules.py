@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from booking_app.domain.errors import RuleError, ValidationError
+from booking_app.domain.setting_values import int_value as _int
 from booking_app.domain.setting_values import str_tuple
 
 if TYPE_CHECKING:  # profile.py imports this module; the type is only needed for annotations
@@ -319,12 +320,3 @@ def _md(d: dt.date) -> str:
 
 def _ym(d: dt.date) -> str:
     return f"{d.year}年{d.month}月"
-
-
-def _int(value: Any, label: str, fld: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValidationError(f"{label}：「{value}」は整数ではありません", fld)
-    try:
-        return int(value)
-    except ValueError:
-        raise ValidationError(f"{label}：「{value}」は整数ではありません", fld) from None

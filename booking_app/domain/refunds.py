@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from booking_app.domain.errors import ValidationError
+from booking_app.domain.setting_values import int_value as _int
 from booking_app.domain.setting_values import str_tuple
 
 if TYPE_CHECKING:  # profile.py imports this module; the type is only needed for annotations
@@ -268,12 +269,3 @@ def _check_rate(value: int, fld: str, label: str) -> None:
         raise ValidationError(f"{label}：整数の%で指定してください（{value!r}）", fld)
     if not 0 <= value <= FULL:
         raise ValidationError(f"{label}：0〜100%にしてください（{value}%）", fld)
-
-
-def _int(value: Any, label: str, fld: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValidationError(f"{label}：「{value}」は整数ではありません", fld)
-    try:
-        return int(value)
-    except ValueError:
-        raise ValidationError(f"{label}：「{value}」は整数ではありません", fld) from None

@@ -16,3 +16,14 @@ def str_tuple(raw: Any, default: tuple[str, ...], message: str, fld: str) -> tup
     if isinstance(raw, (list, tuple)) and all(isinstance(r, str) for r in raw):
         return tuple(raw)
     raise ValidationError(message, fld)
+
+
+def int_value(value: Any, label: str, fld: str) -> int:
+    """A stored whole number (an int, or digits from a form or TOML); anything else raises ValidationError
+    「<label>：「…」は整数ではありません」 naming ``fld``."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValidationError(f"{label}：「{value}」は整数ではありません", fld)
+    try:
+        return int(value)
+    except ValueError:
+        raise ValidationError(f"{label}：「{value}」は整数ではありません", fld) from None
