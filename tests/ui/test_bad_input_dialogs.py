@@ -614,8 +614,13 @@ def test_amend_dialog(qtbot, closed_october, fresh, shown, value, reason):
     refused: list[str] = []
 
     def fill() -> None:
+        # The open amend dialog, found as a person would see it: the active modal, or (when another window
+        # holds the activation on a loaded machine: a CI run waited 10 s here) any shown AmendDialog.
         dlg = QApplication.activeModalWidget()
         if not isinstance(dlg, AmendDialog):
+            dlg = next((w for w in QApplication.topLevelWidgets() if isinstance(w, AmendDialog) and w.isVisible()),
+                       None)
+        if dlg is None:
             QTimer.singleShot(10, fill)
             return
         type_number(qtbot, dlg.value_spin, value)
